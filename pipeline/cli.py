@@ -1,0 +1,71 @@
+"""The ``warta`` command: parse arguments and dispatch to ``pipeline/commands/<name>.py``.
+
+Each command module defines ``register(subparsers)`` which adds its parser and sets
+``func=run`` where ``run(args) -> int`` returns the exit code. Exit codes: 0 done, 1 refused or
+findings, 2 usage or configuration error. Errors become messages, never tracebacks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from collections.abc import Sequence
+
+from pipeline import __version__, commands
+from pipeline.errors import WartaError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="warta",
+        description="Publish press releases and public information in SOP order.",
+    )
+    parser.add_argument("--version", action="version", version=f"warta {__version__}")
+    parser.add_argument("-C", dest="directory", default=None, metavar="DIR",
+                        help="run as if warta was started in DIR (the site repository)")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{commands.__name__}.{info.name}")
+        register = getattr(module, "register", None)
+        if register is not None:
+            register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return 2
+    if args.directory:
+        import os
+
+        try:
+            os.chdir(args.directory)
+        except OSError as exc:
+            print(f"warta: error: cannot enter {args.directory}: {exc.strerror}", file=sys.stderr)
+            return 2
+    try:
+        code: int = args.func(args)
+        return code
+    except WartaError as exc:
+        for finding in exc.findings:
+            print(finding.format(), file=sys.stderr)
+        if not exc.findings or str(exc) != "\n".join(f.format() for f in exc.findings):
+            print(f"warta: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("warta: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 1

@@ -1,0 +1,229 @@
+"""``warta.yml``: the site configuration, a typed and documented schema.
+
+Every key is described here; ``docs/configuration.md`` is the reader's version. Unknown keys are
+errors that suggest the nearest valid key; a missing file, wrong types and invalid values each get
+one ``warta.yml:line: error: ...`` message.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from pipeline import yamlio
+from pipeline.errors import ConfigError, Finding
+from pipeline.schema import Strict, validate
+
+CONFIG_FILE = "warta.yml"
+KINDS = ("siaran-pers", "berita", "pengumuman", "informasi-publik", "halaman")
+Kind = Literal["siaran-pers", "berita", "pengumuman", "informasi-publik", "halaman"]
+
+
+class SiteSection(Strict):
+    """Who publishes: shown on every page, in feeds and on videotron slides."""
+
+    name: str = Field(min_length=1, description="Official name of the office, e.g. 'Dinas ... Kabupaten Bantul'.")
+    short_name: str | None = Field(None, description="Short name for narrow places (videotron, header).")
+    url: str = Field(description="Public address of the website, https://...")
+    language: str = Field("id", pattern=r"^[a-z]{2}(-[A-Z]{2})?$", description="Language of the site (BCP 47).")
+    timezone: str = Field("Asia/Jakarta", description="IANA time zone for dates without an offset.")
+    unit_code: str = Field(min_length=1, description="Kode unit used in archive numbers, e.g. 'DPMK'.")
+    description: str = Field("", description="One sentence about the office, for the home page and feed.")
+    address: str = Field("", description="Postal address shown in the footer.")
+    logo: str | None = Field(None, description="Path of the office logo, relative to the repository root.")
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+(/\S*)?$", value):
+            raise ValueError("must be an absolute http(s) address such as https://dinas.bantulkab.go.id")
+        return value.rstrip("/")
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError("unknown time zone; use an IANA name such as Asia/Jakarta") from None
+        return value
+
+
+class KindSection(Strict):
+    """How one kind of content is governed."""
+
+    sop: str = Field(description="Id of the SOP in sop/<id>.yaml that governs this kind.")
+    klasifikasi: str | None = Field(None, description="Default archive classification code for this kind.")
+    retensi: str | None = Field(None, description="Default retention (Jadwal Retensi Arsip), free text.")
+
+
+class ActivitySection(Strict):
+    """An activity that is not a content item (e.g. the quarterly content plan) and its SOP."""
+
+    sop: str
+    description: str = ""
+
+
+class ApprovalSection(Strict):
+    """Approval policy (DESIGN section 4)."""
+
+    require_signatures: bool = Field(True, description="Approval commits must carry a good SSH signature.")
+    force_publish_roles: list[str] = Field(
+        default_factory=list,
+        description="Roles that may force-publish serta-merta information before the chain is complete.",
+    )
+    main_branch: str = Field("main", description="The branch that is published.")
+
+
+class ArchiveSection(Strict):
+    """Archive numbering (Permendagri 83/2022 or the older 78/2012 decimal scheme)."""
+
+    scheme: Literal["permendagri-83-2022", "permendagri-78-2012"] = "permendagri-83-2022"
+    number_format: str = Field("{kode}/{urut}/{unit}/{tahun}", description="Template for archive numbers.")
+    sequence: Literal["per-klasifikasi-per-tahun", "per-tahun", "continuous"] = "per-klasifikasi-per-tahun"
+
+    @field_validator("number_format")
+    @classmethod
+    def _template(cls, value: str) -> str:
+        names = set(re.findall(r"{(\w+)(?::[^}]*)?}", value))
+        unknown = names - {"kode", "urut", "unit", "tahun"}
+        if unknown:
+            raise ValueError(f"unknown placeholder {{{sorted(unknown)[0]}}}; use {{kode}} {{urut}} {{unit}} {{tahun}}")
+        if "urut" not in names:
+            raise ValueError("must contain {urut}, the sequence number")
+        return value
+
+
+class Board(Strict):
+    """A videotron board: its pixel size is metres / pixel pitch (8x4 m at P5 = 1600x800)."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    width: int = Field(gt=0, le=16384)
+    height: int = Field(gt=0, le=16384)
+    seconds: int = Field(10, gt=0, le=600, description="How long each slide shows.")
+
+
+class MediaSection(Strict):
+    """Images: site derivatives, per-channel pictures and limits."""
+
+    widths: list[int] = Field(default_factory=lambda: [480, 960, 1600], min_length=1)
+    jpeg_quality: int = Field(82, ge=30, le=100)
+    webp_quality: int = Field(80, ge=30, le=100)
+    max_bytes: int = Field(40 * 1024 * 1024, gt=0, description="Largest source file accepted.")
+    max_pixels: int = Field(60_000_000, gt=0, description="Largest source image accepted (decompression bombs).")
+    videotron: list[Board] = Field(default_factory=list)
+
+    @field_validator("widths")
+    @classmethod
+    def _widths(cls, value: list[int]) -> list[int]:
+        if any(w < 16 or w > 8192 for w in value):
+            raise ValueError("each width must be between 16 and 8192 pixels")
+        return sorted(set(value))
+
+
+class ChannelSection(Strict):
+    """One announcement channel. Secrets come from environment variables named here, never from the file."""
+
+    type: Literal["outbox", "webhook", "telegram", "mastodon", "facebook", "instagram", "x", "videotron"]
+    enabled: bool = True
+    kinds: list[Kind] = Field(default_factory=lambda: ["siaran-pers", "berita", "pengumuman"])
+    url: str | None = None
+    token_env: str | None = Field(None, pattern=r"^[A-Z][A-Z0-9_]*$")
+    folder: str | None = None
+
+
+class DeploySection(Strict):
+    """Where the built site goes."""
+
+    target: Literal["local", "rsync", "s3"] = "local"
+    path: str = Field("_site", description="Output folder for target 'local'.")
+    rsync_destination: str | None = None
+    s3_bucket: str | None = None
+    s3_endpoint: str | None = None
+    s3_prefix: str = ""
+
+    @model_validator(mode="after")
+    def _complete(self) -> DeploySection:
+        if self.target == "rsync" and not self.rsync_destination:
+            raise ValueError("target 'rsync' needs rsync_destination (user@host:/path)")
+        if self.target == "s3" and not self.s3_bucket:
+            raise ValueError("target 's3' needs s3_bucket")
+        return self
+
+
+class BuildSection(Strict):
+    per_page: int = Field(10, ge=1, le=200, description="Items per list page.")
+    feed_items: int = Field(20, ge=1, le=500)
+
+
+class SiteConfig(Strict):
+    """The whole ``warta.yml``."""
+
+    site: SiteSection
+    kinds: dict[Kind, KindSection]
+    activities: dict[str, ActivitySection] = Field(default_factory=dict)
+    approvals: ApprovalSection = Field(default_factory=ApprovalSection)  # type: ignore[arg-type]
+    archive: ArchiveSection = Field(default_factory=ArchiveSection)  # type: ignore[arg-type]
+    media: MediaSection = Field(default_factory=MediaSection)  # type: ignore[arg-type]
+    channels: dict[str, ChannelSection] = Field(default_factory=dict)
+    deploy: DeploySection = Field(default_factory=DeploySection)  # type: ignore[arg-type]
+    build: BuildSection = Field(default_factory=BuildSection)  # type: ignore[arg-type]
+
+    @model_validator(mode="after")
+    def _all_kinds(self) -> SiteConfig:
+        missing = [k for k in KINDS if k not in self.kinds]
+        if missing:
+            raise ValueError(f"kinds: every kind needs an SOP; missing {', '.join(missing)}")
+        return self
+
+    def sop_for_kind(self, kind: str) -> str:
+        return self.kinds[kind].sop  # type: ignore[index]
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.site.timezone)
+
+
+def parse_config(text: str, path: str = CONFIG_FILE) -> SiteConfig:
+    """Parse ``warta.yml`` text (from disk or from a git revision). Raises :class:`ConfigError`."""
+    try:
+        doc = yamlio.load(text, path)
+    except yamlio.YamlSyntaxError as exc:
+        raise ConfigError(findings=[exc.finding]) from None
+    findings: list[Finding] = yamlio.duplicate_key_findings(doc)
+    config, errors = validate(SiteConfig, doc.data, doc)
+    findings.extend(errors)
+    if findings or config is None:
+        raise ConfigError(findings=findings)
+    return config
+
+
+def load_config(root: Path) -> SiteConfig:
+    """Read ``<root>/warta.yml``. Raises :class:`ConfigError` with one clear message per problem."""
+    file = root / CONFIG_FILE
+    if not file.is_file():
+        raise ConfigError(
+            f"{CONFIG_FILE} not found in {root}: run warta inside a site repository, "
+            "or create one with 'warta init DIR --example'"
+        )
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(findings=[Finding(CONFIG_FILE, None, f"not UTF-8 text ({exc.reason})")]) from None
+    return parse_config(text, CONFIG_FILE)
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The nearest folder upwards holding ``warta.yml``."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_FILE).is_file():
+            return folder
+    raise ConfigError(
+        f"{CONFIG_FILE} not found in {here} or above: run warta inside a site repository, "
+        "or create one with 'warta init DIR --example'"
+    )
