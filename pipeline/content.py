@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Annotated, Any, Literal
 
 import markdown
-from pydantic import ConfigDict, Field, PlainValidator, field_validator, model_validator
+from pydantic import ConfigDict, Field, PlainValidator, field_validator
 
 from pipeline import yamlio
 from pipeline.config import KINDS, SiteConfig
@@ -129,13 +129,6 @@ class CommonMeta(_Meta):
             raise ValueError("write [x, y] with each between 0 and 1, e.g. [0.5, 0.3]")
         return value
 
-    @model_validator(mode="after")
-    def _pairs(self) -> CommonMeta:
-        if self.image and not (self.image_alt or "").strip():
-            raise ValueError("image_alt: required when image is set (describe what the photo shows)")
-        if self.status == "dicabut" and not (self.alasan_pencabutan or "").strip():
-            raise ValueError("alasan_pencabutan: required when status is dicabut")
-        return self
 
 
 class SiaranPersMeta(CommonMeta):
@@ -404,6 +397,13 @@ def parse_item(
     if meta is None:
         return None, findings
 
+    if meta.image and not (meta.image_alt or "").strip():
+        findings.append(Finding(rel, doc.line_of(("image",)),
+                                "image_alt: required when image is set (describe what the photo shows)", "image_alt"))
+    if meta.status == "dicabut" and not (meta.alasan_pencabutan or "").strip():
+        findings.append(Finding(rel, doc.line_of(("status",)),
+                                "alasan_pencabutan: required when status is dicabut (why it is withdrawn)",
+                                "alasan_pencabutan"))
     if meta.kind is not None and meta.kind != kind:
         findings.append(Finding(rel, doc.line_of(("kind",)),
                                 f"kind: '{meta.kind}' does not match the folder content/{kind}/", "kind"))

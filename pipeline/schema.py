@@ -22,7 +22,7 @@ M = TypeVar("M", bound=BaseModel)
 class Strict(BaseModel):
     """Base for every file schema: no unknown keys, no silent type coercion of text."""
 
-    model_config = ConfigDict(extra="forbid", strict=False, frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, str_strip_whitespace=True)
 
 
 def _field_names(model: type[BaseModel], loc: Sequence[Any]) -> list[str]:
@@ -117,7 +117,8 @@ def errors_to_findings(
                 text = text[len("Value error, "):]
             value = err.get("input")
             shown = f" (got {value!r})" if not isinstance(value, dict | list) and value is not None else ""
-            msg = f"{name}: {text[0].lower() + text[1:] if text else text}{shown}"
+            text = text[0].lower() + text[1:] if text else text
+            msg = f"{name}: {text}{shown}" if full else f"{text}{shown}"
         line = doc.line_of(full)
         dedupe = (line, msg)
         if dedupe in seen:

@@ -1,0 +1,125 @@
+"""``warta check``: the schemas, the SOP Kelengkapan a file can show, privacy, and photo warnings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline import kelengkapan
+from pipeline.config import SiteConfig, load_config
+from pipeline.content import Item, InformasiPublikMeta, load_items
+from pipeline.errors import ConfigError, Finding, Findings, UsageError
+from pipeline.people import People, load_people
+from pipeline.sop import Sop, load_sops
+
+
+@dataclass
+class Governance:
+    """Everything that says how content is governed: warta.yml, the SOPs and the people."""
+
+    config: SiteConfig
+    people: People
+    sops: dict[str, Sop]
+
+
+@dataclass
+class CheckResult:
+    checked: list[str]
+    findings: Findings = field(default_factory=Findings)
+    items: list[Item] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings.errors
+
+
+def load_governance(root: Path) -> Governance:
+    """Load warta.yml, people.yaml and every SOP; all their findings are raised together."""
+    config = load_config(root)
+    findings: list[Finding] = []
+    people: People | None = None
+    try:
+        people = load_people(root)
+    except ConfigError as exc:
+        findings.extend(exc.findings)
+        if not exc.findings:
+            raise
+    sops: dict[str, Sop] = {}
+    try:
+        sops = load_sops(root, roles=list(people.roles) if people else None)
+    except ConfigError as exc:
+        findings.extend(exc.findings)
+        if not exc.findings:
+            raise
+    if people is not None and not findings:
+        for kind, section in config.kinds.items():
+            if section.sop not in sops:
+                findings.append(Finding("warta.yml", None, f"kinds.{kind}.sop: no SOP '{section.sop}' in sop/ "
+                                                           f"(known: {', '.join(sorted(sops))})", "sop"))
+        for name, activity in config.activities.items():
+            if activity.sop not in sops:
+                findings.append(Finding("warta.yml", None, f"activities.{name}.sop: no SOP '{activity.sop}' in sop/",
+                                        "sop"))
+        for role in config.approvals.force_publish_roles:
+            if role not in people.roles:
+                findings.append(Finding("warta.yml", None, f"approvals.force_publish_roles: unknown role '{role}'",
+                                        "force_publish_roles"))
+    if findings or people is None:
+        raise ConfigError(findings=findings)
+    return Governance(config=config, people=people, sops=sops)
+
+
+def resolve_paths(root: Path, paths: Sequence[str]) -> list[str] | None:
+    """Turn command-line paths (files or folders, relative to the current folder) into repo paths."""
+    if not paths:
+        return None
+    from pipeline.content import discover
+
+    everything = discover(root)
+    chosen: list[str] = []
+    for raw in paths:
+        target = Path(raw).resolve()
+        if not target.exists():
+            raise UsageError(f"{raw}: no such file or folder")
+        try:
+            rel = target.relative_to(root.resolve()).as_posix()
+        except ValueError:
+            raise UsageError(f"{raw}: not inside the site repository {root}") from None
+        if target.is_dir():
+            prefix = "" if rel == "." else rel + "/"
+            chosen.extend(p for p in everything if p.startswith(prefix))
+        else:
+            chosen.append(rel)
+    return sorted(set(chosen))
+
+
+def sop_requirements(sop: Sop) -> list[tuple[str, str]]:
+    return [(syarat, f"SOP {sop.id} langkah {step.no}") for step in sop.langkah for syarat in step.syarat]
+
+
+def check_site(root: Path, paths: Sequence[str] = ()) -> CheckResult:
+    gov = load_governance(root)
+    wanted = resolve_paths(root, paths)
+    items, findings = load_items(root, gov.config, wanted)
+    result = CheckResult(checked=wanted if wanted is not None else [i.path for i in items], findings=findings)
+    if wanted is None:
+        from pipeline.content import discover
+
+        result.checked = discover(root)
+    for item in items:
+        if wanted is not None and item.path not in wanted:
+            continue
+        result.items.append(item)
+        sop = gov.sops.get(item.sop_id)
+        if sop is None:
+            line = item.line_of("sop") if item.meta.sop else None
+            findings.add(item.path, line, f"sop: no SOP '{item.sop_id}' in sop/ (known: {', '.join(sorted(gov.sops))})",
+                         "sop")
+            continue
+        findings.extend(kelengkapan.check_item(item, sop_requirements(sop)))
+        if isinstance(item.meta, InformasiPublikMeta) and item.meta.kategori_informasi == "dikecualikan":
+            findings.add(item.path, item.line_of("kategori_informasi"),
+                         "kategori_informasi: dikecualikan information is listed in the register but never "
+                         "published (UU 14/2008 Pasal 17)", "kategori_informasi", "warning")
+    return result

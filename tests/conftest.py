@@ -1,0 +1,61 @@
+"""Shared fixtures: paths to the project, the shared test photos, and small site repositories."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[1]
+PHOTOS = PROJECT.parent / "shared" / "testdata" / "photos"
+
+
+@pytest.fixture
+def project_root() -> Path:
+    return PROJECT
+
+
+@pytest.fixture
+def photos() -> Path:
+    if not PHOTOS.is_dir():
+        pytest.fail(f"test photos missing: {PHOTOS} (shared/ must sit beside the project)")
+    return PHOTOS
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    """A site folder with the project's warta.yml and SOPs and no content yet (no git)."""
+    root = tmp_path / "site"
+    root.mkdir()
+    shutil.copy(PROJECT / "warta.yml", root / "warta.yml")
+    shutil.copytree(PROJECT / "sop", root / "sop")
+    (root / "content").mkdir()
+    return root
+
+
+@pytest.fixture
+def write(site: Path) -> Callable[[str, str | bytes], Path]:
+    """Write a file into the site (text is dedented by the caller)."""
+
+    def _write(rel: str, data: str | bytes) -> Path:
+        path = site / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(data, encoding="utf-8")
+        return path
+
+    return _write
+
+
+def run_warta(*args: str, cwd: Path | None = None, input: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the real command line in a subprocess."""
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", *args],
+        cwd=cwd, capture_output=True, text=True, input=input, timeout=600,
+    )
