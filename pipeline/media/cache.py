@@ -1,0 +1,134 @@
+"""The media cache: content-addressed files under ``.warta-cache/media/``, safe to delete at any time.
+
+- ``derivatives/<k2>/<key>.<ext>``: one encoded derivative; ``key`` is the sha256 of the source's sha256,
+  the derivative's preset, format, size, quality and crop box, and :data:`CACHE_VERSION`.
+- ``sources/<s2>/<sha256>.json``: what inspecting a source found (format, size, orientation, GPS), so a
+  re-run reads each source only to hash it.
+- ``slides/<k2>/<key>.jpg``: rendered videotron slides, keyed by everything drawn on them.
+
+Nothing is keyed by modification time (DESIGN section 7). Files are written to a temporary name and renamed,
+so a build that dies leaves no half-written entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+# Bump when rendering changes in a way that must invalidate every cached derivative.
+CACHE_VERSION = 1
+CACHE_DIRNAME = ".warta-cache/media"
+
+
+def default_cache_dir(root: Path) -> Path:
+    """``<root>/.warta-cache/media``: where a site repository keeps its media cache."""
+    return root / CACHE_DIRNAME
+
+
+def key_of(material: dict[str, Any]) -> str:
+    """sha256 of a canonical JSON encoding of ``material`` plus the cache version."""
+    text = json.dumps({"cache_version": CACHE_VERSION, **material}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def place(cached: Path, dest: Path) -> bool:
+    """Make ``dest`` hold the cached file (a hard link when possible); False when it already did."""
+    try:
+        if dest.exists() and os.path.samefile(cached, dest):
+            return False
+    except OSError:
+        pass
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".tmp-{os.getpid()}-{dest.name}")
+    tmp.unlink(missing_ok=True)
+    try:
+        os.link(cached, tmp)
+    except OSError:  # another file system, or links not allowed: copy instead
+        shutil.copyfile(cached, tmp)
+    os.replace(tmp, dest)
+    return True
+
+
+class MediaCache:
+    """Paths and bookkeeping of one media cache folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.used: set[Path] = set()
+
+    def derivative(self, key: str, extension: str) -> Path:
+        path = self.root / "derivatives" / key[:2] / f"{key}.{extension}"
+        self.used.add(path)
+        return path
+
+    def slide(self, key: str) -> Path:
+        path = self.root / "slides" / key[:2] / f"{key}.jpg"
+        self.used.add(path)
+        return path
+
+    def source_record(self, sha: str) -> Path:
+        path = self.root / "sources" / sha[:2] / f"{sha}.json"
+        self.used.add(path)
+        return path
+
+    def read_source(self, sha: str) -> dict[str, Any] | None:
+        path = self.source_record(sha)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict) or data.get("cache_version") != CACHE_VERSION:
+            return None
+        return data
+
+    def write_source(self, sha: str, record: dict[str, Any]) -> None:
+        text = json.dumps({"cache_version": CACHE_VERSION, **record}, sort_keys=True)
+        write_atomic(self.source_record(sha), text.encode("utf-8"))
+
+    def prune(self, sections: Iterable[str]) -> int:
+        """Delete entries of the given sections not used since this object was made; returns the count."""
+        removed = 0
+        for section in sections:
+            folder = self.root / section
+            if not folder.is_dir():
+                continue
+            for path in sorted(folder.rglob("*")):
+                if path.is_file() and path not in self.used:
+                    path.unlink()
+                    removed += 1
+            remove_empty_dirs(folder)
+        return removed
+
+
+def remove_empty_dirs(folder: Path) -> None:
+    for sub in sorted((p for p in folder.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
+        try:
+            sub.rmdir()
+        except OSError:
+            pass

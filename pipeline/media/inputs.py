@@ -1,0 +1,366 @@
+"""Source photos: recognised by their content, held to size limits, opened without trusting them.
+
+A source is judged in this order, and the first problem found is the message:
+
+1. size on disk against ``media.max_bytes`` (the file is not even read when it is too big);
+2. format from the first bytes (JPEG, PNG, WebP, HEIC/HEIF), whatever the file name says;
+3. pixel size from the header against ``media.max_pixels``, *before* any pixel is decoded, so a
+   decompression bomb (a tiny file claiming a huge image) is refused without costing memory;
+4. structure: a JPEG's marker and restart-marker sequence is walked (a damaged or truncated JPEG decodes
+   "successfully" into grey garbage with Pillow, which hides libjpeg's warnings), a PNG's chunk checksums
+   are verified; WebP and HEIF are only checked by decoding them (``decode=True``, and always at build).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pillow_heif
+from PIL import Image, ImageFile
+
+from pipeline.config import MediaSection
+from pipeline.errors import BuildError, Finding
+from pipeline.media import jpeg, privacy
+
+pillow_heif.register_heif_opener()
+
+# Pillow's own format names for the formats we accept.
+SUPPORTED_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
+_FORMAT_NAMES = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP", "HEIF": "HEIC/HEIF"}
+
+# ISO-BMFF brands of HEIF still images with HEVC content (what phones write). AVIF shares the
+# container ('mif1' compatible brand) but is not an accepted input.
+_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"heif"}
+_HEIF_GENERIC = {b"mif1", b"msf1"}
+
+# Orientation values 5-8 swap width and height (EXIF 2.32, tag 0x0112).
+_SWAPS_AXES = {5, 6, 7, 8}
+
+
+class MediaError(BuildError):
+    """Media could not be built; ``findings`` name each file (and the releases that use it)."""
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What is known about a source photo without decoding its pixels."""
+
+    path: Path
+    display_path: str
+    format: str | None  # one of SUPPORTED_FORMATS, None when not recognised
+    size_bytes: int
+    width: int  # as displayed: after the EXIF orientation is applied
+    height: int
+    orientation: int  # EXIF orientation 1-8 (1 when absent)
+    sha256: str  # of the file's bytes; "" when the file could not be read
+    has_gps: bool
+    findings: tuple[Finding, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.severity == "error" for f in self.findings)
+
+    @property
+    def megapixels(self) -> float:
+        return self.width * self.height / 1_000_000
+
+
+def sniff_format(head: bytes) -> str | None:
+    """The Pillow format name of an image from its first bytes (at least 32), or None."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WEBP"
+    if head[4:8] == b"ftyp":
+        box_size = int.from_bytes(head[0:4], "big")
+        major = head[8:12]
+        compatible = {head[i : i + 4] for i in range(16, min(box_size, len(head)) - 3, 4)}
+        if major in _HEIF_BRANDS:
+            return "HEIF"
+        if major in _HEIF_GENERIC and compatible & _HEIF_BRANDS:
+            return "HEIF"
+    return None
+
+
+def describe_unknown(head: bytes) -> str:
+    if head[4:8] == b"ftyp":
+        brand = head[8:12].decode("ascii", "replace")
+        return f"an ISO media file of brand '{brand}' (AVIF, video or other), not a HEIC photo"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "a GIF image"
+    if head.startswith(b"%PDF"):
+        return "a PDF document"
+    if head.lstrip().startswith(b"<"):
+        return "text or markup (SVG or HTML?)"
+    if not head:
+        return "an empty file"
+    return "of unknown content"
+
+
+def _error(display_path: str, message: str, used_by: Sequence[str]) -> Finding:
+    return Finding(display_path, None, message + used_by_suffix(used_by))
+
+
+def used_by_suffix(used_by: Sequence[str]) -> str:
+    if not used_by:
+        return ""
+    return " (used by " + ", ".join(sorted(set(used_by))) + ")"
+
+
+@contextmanager
+def pixel_limit(max_pixels: int) -> Iterator[None]:
+    """Make Pillow refuse, while opening, any image above ``max_pixels`` (not only its default 89 MP).
+
+    Pillow warns above ``Image.MAX_IMAGE_PIXELS`` and raises above twice that; inside this block the
+    limit is ours and the warning is an error too, so nothing above the limit gets as far as decoding.
+    Not thread-safe (it sets a module global): media code opens images in one thread per process.
+    """
+    previous = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = max_pixels
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            yield
+    finally:
+        Image.MAX_IMAGE_PIXELS = previous
+
+
+def _bomb_message(width: int, height: int, max_pixels: int) -> str:
+    return (
+        f"image claims {width}x{height} pixels ({width * height / 1e6:.1f} megapixels), above the limit of "
+        f"{max_pixels / 1e6:.1f} megapixels (media.max_pixels); refused without decoding "
+        "(a decompression bomb, or a photo to scale down before adding it)"
+    )
+
+
+def open_image(data: bytes, fmt: str, max_pixels: int) -> Image.Image:
+    """Open (lazily: header only) image bytes already recognised as ``fmt``, refusing oversized images.
+
+    Raises :class:`ImageRefused` with a user-facing message; any other problem Pillow reports on a
+    damaged header is turned into the same exception.
+    """
+    with pixel_limit(max_pixels):
+        try:
+            image = Image.open(io.BytesIO(data), formats=[fmt])
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise ImageRefused(_bomb_from_exception(exc, max_pixels)) from None
+        except Exception as exc:  # noqa: BLE001 - untrusted input: every decoder failure is a message
+            raise ImageRefused(f"is not a readable {_FORMAT_NAMES[fmt]} image ({_reason(exc)})") from None
+    width, height = image.size
+    if width <= 0 or height <= 0:
+        raise ImageRefused(f"is not a readable {_FORMAT_NAMES[fmt]} image (it claims {width}x{height} pixels)")
+    if width * height > max_pixels:
+        raise ImageRefused(_bomb_message(width, height, max_pixels))
+    return image
+
+
+def decode(image: Image.Image, max_pixels: int) -> None:
+    """Decode the pixels of an image from :func:`open_image`; damage becomes :class:`ImageRefused`."""
+    # Pillow's default already refuses truncated files; say so explicitly since the check depends on it.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    with pixel_limit(max_pixels):
+        try:
+            image.load()
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise ImageRefused(_bomb_from_exception(exc, max_pixels)) from None
+        except Exception as exc:  # noqa: BLE001 - untrusted input: every decoder failure is a message
+            fmt = _FORMAT_NAMES.get(image.format or "", image.format or "image")
+            raise ImageRefused(f"is damaged: its {fmt} data cannot be decoded ({_reason(exc)})") from None
+
+
+def _bomb_from_exception(exc: Exception, max_pixels: int) -> str:
+    return (
+        f"image is larger than the limit of {max_pixels / 1e6:.1f} megapixels (media.max_pixels); "
+        f"refused without decoding ({exc})"
+    )
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+class ImageRefused(Exception):
+    """A source image was refused; the message completes ``<path>: error: <message>``."""
+
+
+def inspect_source(
+    path: Path,
+    settings: MediaSection,
+    display_path: str,
+    *,
+    used_by: Sequence[str] = (),
+    decode_pixels: bool = False,
+) -> SourceInfo:
+    """Recognise, measure and check one source photo without trusting it.
+
+    Never raises for a bad file: problems are ``SourceInfo.findings`` (``<display_path>: error: ...``,
+    naming ``used_by`` when given). Pixels are decoded only with ``decode_pixels=True``, and never
+    for an image above ``settings.max_pixels``.
+    """
+
+    def refused(message: str, size: int = 0, sha: str = "", fmt: str | None = None) -> SourceInfo:
+        return SourceInfo(path, display_path, fmt, size, 0, 0, 1, sha, False,
+                          (_error(display_path, message, used_by),))
+
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return refused("file not found")
+    except OSError as exc:
+        return refused(f"cannot be read ({exc.strerror})")
+    if not path.is_file():
+        return refused("is not a file")
+    if size > settings.max_bytes:
+        return refused(
+            f"file is {size / 1048576:.1f} MiB, above the limit of {settings.max_bytes / 1048576:.1f} MiB "
+            "(media.max_bytes); scale the photo down before adding it",
+            size,
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return refused(f"cannot be read ({exc.strerror})", size)
+    return inspect_bytes(data, path, settings, display_path, used_by=used_by, decode_pixels=decode_pixels)
+
+
+def inspect_bytes(
+    data: bytes,
+    path: Path,
+    settings: MediaSection,
+    display_path: str,
+    *,
+    used_by: Sequence[str] = (),
+    decode_pixels: bool = False,
+) -> SourceInfo:
+    """:func:`inspect_source` for bytes already read (``path`` is only recorded)."""
+    sha = hashlib.sha256(data).hexdigest()
+    size = len(data)
+
+    def refused(message: str, fmt: str | None = None) -> SourceInfo:
+        return SourceInfo(path, display_path, fmt, size, 0, 0, 1, sha, False,
+                          (_error(display_path, message, used_by),))
+
+    if size > settings.max_bytes:
+        return refused(f"file is {size / 1048576:.1f} MiB, above the limit of "
+                       f"{settings.max_bytes / 1048576:.1f} MiB (media.max_bytes)")
+    fmt = sniff_format(data[:64])
+    if fmt is None:
+        return refused(
+            f"is not a JPEG, PNG, WebP or HEIC photo: its content is {describe_unknown(data[:64])} "
+            "(formats are recognised by content, not by the file name)"
+        )
+    try:
+        image = open_image(data, fmt, settings.max_pixels)
+        damage = structure_damage(data, fmt)
+        if damage:
+            raise ImageRefused(f"is damaged: {damage}")
+        if decode_pixels:
+            decode(image, settings.max_pixels)
+        orientation = read_orientation(image)
+        has_gps = privacy.location_summary(image) is not None
+    except ImageRefused as exc:
+        return refused(str(exc), fmt)
+    width, height = image.size
+    if orientation in _SWAPS_AXES:
+        width, height = height, width
+    return SourceInfo(path, display_path, fmt, size, width, height, orientation, sha, has_gps)
+
+
+def read_orientation(image: Image.Image) -> int:
+    try:
+        value = image.getexif().get(0x0112, 1)
+    except Exception:  # noqa: BLE001 - a damaged EXIF block only loses the orientation, never the photo
+        return 1
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+def structure_damage(data: bytes, fmt: str) -> str | None:
+    """A description of structural damage found without decoding pixels, or None."""
+    if fmt == "JPEG":
+        return jpeg_damage(data)
+    if fmt == "PNG":
+        return png_damage(data)
+    return None
+
+
+def png_damage(data: bytes) -> str | None:
+    """Verify every chunk's length and CRC up to IEND (Pillow's ``verify``, which decodes no pixels)."""
+    try:
+        with Image.open(io.BytesIO(data), formats=["PNG"]) as image:
+            image.verify()
+    except Exception as exc:  # noqa: BLE001 - untrusted input
+        return f"its PNG chunks do not check out ({_reason(exc)})"
+    return None
+
+
+# Frame markers (ITU-T T.81 table B.1); lossless frames have no 8x8 blocks to count.
+_SOF_MARKERS = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+_LOSSLESS_SOF = {0xC3, 0xC7, 0xCB, 0xCF}
+_Frame = tuple[int, int, int, dict[int, tuple[int, int]]]
+
+
+def jpeg_damage(data: bytes) -> str | None:
+    """Walk a JPEG's segments and compressed data; describe the first damage, or return None.
+
+    libjpeg only *warns* about corrupt data ("premature end of data segment", "N extraneous bytes
+    before marker") and fills the gap with grey, and Pillow discards those warnings. This walk finds
+    the same damage: bytes inside the compressed data that are neither stuffed 0xFF00 nor restart markers,
+    restart markers out of order or fewer than the image needs, and a file that ends before its end marker.
+    """
+    frame: _Frame | None = None
+    restart_interval = 0
+    try:
+        for segment in jpeg.segments(data):
+            payload = segment.payload
+            if segment.marker in _SOF_MARKERS:
+                if len(payload) < 6 or len(payload) < 6 + 3 * payload[5] or payload[5] == 0:
+                    return "corrupt JPEG structure: short frame header"
+                components = {
+                    payload[6 + 3 * i]: (max(1, payload[7 + 3 * i] >> 4), max(1, payload[7 + 3 * i] & 15))
+                    for i in range(payload[5])
+                }
+                height = int.from_bytes(payload[1:3], "big")
+                width = int.from_bytes(payload[3:5], "big")
+                frame = (segment.marker, width, height, components)
+            elif segment.marker == 0xDD and len(payload) >= 2:
+                restart_interval = int.from_bytes(payload[0:2], "big")
+            elif segment.marker == jpeg.SOS:
+                if frame is None:
+                    return "corrupt JPEG structure: image data before the frame header"
+                if not payload or len(payload) < 1 + 2 * payload[0]:
+                    return "corrupt JPEG structure: short scan header"
+                scan_ids = [payload[1 + 2 * i] for i in range(payload[0])]
+                expected = _expected_restarts(frame, scan_ids, restart_interval)
+                if expected is not None and segment.restarts != expected:
+                    return (
+                        f"corrupt image data: {segment.restarts} restart markers where the image needs "
+                        f"{expected} (part of the compressed data is missing or damaged)"
+                    )
+    except jpeg.JpegDamage as exc:
+        return str(exc)
+    return None
+
+
+def _expected_restarts(frame: _Frame, scan_ids: list[int], interval: int) -> int | None:
+    """Restart markers a complete scan holds (T.81 A.2: MCUs per scan, one marker between intervals)."""
+    sof, width, height, components = frame
+    if not interval or not height or sof in _LOSSLESS_SOF:
+        return None
+    h_max = max(h for h, _ in components.values())
+    v_max = max(v for _, v in components.values())
+    if len(scan_ids) > 1:
+        mcus = math.ceil(width / (8 * h_max)) * math.ceil(height / (8 * v_max))
+    else:
+        h, v = components.get(scan_ids[0], (h_max, v_max))
+        mcus = math.ceil(math.ceil(width * h / h_max) / 8) * math.ceil(math.ceil(height * v / v_max) / 8)
+    return max(0, math.ceil(mcus / interval) - 1)

@@ -1,0 +1,190 @@
+"""``sop/people.yaml``: the office's roles (role id -> official title) and the people who hold them.
+
+An approval counts only when its author holds the step's role here (approval rule 5), and with
+``require_signatures`` only when it is signed with one of that person's SSH keys. The file is read from
+the target branch, never from the branch under review (rule 1), so a branch cannot grant itself a role.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+
+from pipeline import yamlio
+from pipeline.errors import ConfigError, Finding
+from pipeline.schema import Strict, suggest, validate
+
+PEOPLE_PATH = "sop/people.yaml"
+
+ROLE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+# RFC 5322 "dot-atom" local part and a dotted domain: enough to catch typos, not a deliverability test.
+EMAIL = re.compile(
+    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+)
+# GitHub logins: letters, digits and single inner hyphens, at most 39 characters.
+GITHUB_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
+SSH_KEY_TYPES = (
+    "ssh-ed25519",
+    "ssh-rsa",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "sk-ssh-ed25519@openssh.com",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
+)
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    email: str
+    roles: tuple[str, ...]
+    github: str | None = None
+    ssh_keys: tuple[str, ...] = ()
+
+    def holds(self, role: str) -> bool:
+        return role in self.roles
+
+
+@dataclass(frozen=True)
+class People:
+    roles: dict[str, str]
+    people: tuple[Person, ...]
+
+    def by_email(self, email: str) -> Person | None:
+        wanted = email.strip().casefold()
+        return next((p for p in self.people if p.email.casefold() == wanted), None)
+
+    def by_github(self, login: str) -> Person | None:
+        wanted = login.strip().casefold()
+        return next((p for p in self.people if p.github is not None and p.github.casefold() == wanted), None)
+
+    def holders(self, role: str) -> list[Person]:
+        return [p for p in self.people if role in p.roles]
+
+    def title(self, role: str) -> str:
+        """The official title of ``role`` (the id itself if it is not listed)."""
+        return self.roles.get(role, role)
+
+
+class _PersonFile(Strict):
+    name: str = Field(min_length=1)
+    email: str
+    roles: list[str] = Field(default_factory=list)
+    github: str | None = None
+    ssh_keys: list[str] = Field(default_factory=list)
+
+
+class _PeopleFile(Strict):
+    roles: dict[str, str] = Field(min_length=1)
+    people: list[Any] = Field(default_factory=list)
+
+
+def ssh_key_problem(line: str) -> str | None:
+    """Why ``line`` is not a public key line ``<type> <base64> [comment]``, or ``None`` if it is one.
+
+    The base64 blob must decode and must itself name the key type the line gives (the SSH wire format
+    starts with the type as a length-prefixed string), which catches truncated or pasted-wrong keys.
+    """
+    parts = line.split(maxsplit=2)
+    if len(parts) < 2:
+        return "expected '<type> <base64 key> [comment]', e.g. 'ssh-ed25519 AAAAC3Nza... name'"
+    kind, blob = parts[0], parts[1]
+    if kind not in SSH_KEY_TYPES:
+        return f"unknown key type '{kind}'{suggest(kind, SSH_KEY_TYPES)}; use {', '.join(SSH_KEY_TYPES)}"
+    try:
+        data = base64.b64decode(blob, validate=True)
+    except (binascii.Error, ValueError):
+        return "the key data is not valid base64"
+    if len(data) < 4:
+        return "the key data is too short"
+    length = int.from_bytes(data[:4], "big")
+    embedded = data[4:4 + length]
+    if len(embedded) != length or embedded != kind.encode():
+        return f"the key data is not a {kind} key (truncated, or the type does not match the key)"
+    if len(data) <= 4 + length:
+        return "the key data holds no key after its type"
+    return None
+
+
+def parse_people(text: str, path: str = PEOPLE_PATH) -> People:
+    """Parse ``people.yaml`` text (from disk or a git revision). Raises :class:`ConfigError`."""
+    try:
+        doc = yamlio.load(text, path)
+    except yamlio.YamlSyntaxError as exc:
+        raise ConfigError(findings=[exc.finding]) from None
+    findings: list[Finding] = list(yamlio.duplicate_key_findings(doc))
+
+    def add(keys: tuple[str | int, ...], message: str) -> None:
+        name = ".".join(str(k) for k in keys)
+        field_name = next((str(k) for k in reversed(keys) if isinstance(k, str)), None)
+        findings.append(Finding(path, doc.line_of(keys), f"{name}: {message}", field_name))
+
+    head, errors = validate(_PeopleFile, doc.data, doc)
+    findings.extend(errors)
+    roles: dict[str, str] = dict(head.roles) if head is not None else {}
+    for role, title in roles.items():
+        if not ROLE_ID.match(role):
+            add(("roles", role), f"role id '{role}': use lower case letters, digits, _ (kepala_dinas)")
+        if not title.strip():
+            add(("roles", role), "needs its official title")
+
+    people: list[Person] = []
+    raw_people = doc.data.get("people") if isinstance(doc.data, dict) else None
+    emails: dict[str, int] = {}
+    logins: dict[str, int] = {}
+    for i, raw in enumerate(raw_people if isinstance(raw_people, list) else []):
+        at: tuple[str | int, ...] = ("people", i)
+        person, errors = validate(_PersonFile, raw, doc, prefix=at)
+        findings.extend(errors)
+        if person is None:
+            continue
+        email_line = doc.line_of(at + ("email",))
+        if not EMAIL.match(person.email):
+            add(at + ("email",), f"'{person.email}' is not an email address")
+        elif (first := emails.get(person.email.casefold())) is not None:
+            add(at + ("email",), f"'{person.email}' is already used at line {first}; "
+                                 "one person, one email (it matches the git identity of approvals)")
+        else:
+            emails[person.email.casefold()] = email_line
+        if head is not None:
+            for j, role in enumerate(person.roles):
+                if role not in roles:
+                    add(at + ("roles", j), f"unknown role '{role}'{suggest(role, list(roles))}; "
+                                           "add it under roles: first")
+        if person.github is not None:
+            if not GITHUB_LOGIN.match(person.github):
+                add(at + ("github",), f"'{person.github}' is not a GitHub login")
+            elif (first := logins.get(person.github.casefold())) is not None:
+                add(at + ("github",), f"'{person.github}' is already used at line {first}")
+            else:
+                logins[person.github.casefold()] = doc.line_of(at + ("github",))
+        for j, key in enumerate(person.ssh_keys):
+            problem = ssh_key_problem(key)
+            if problem:
+                add(at + ("ssh_keys", j), problem)
+        people.append(Person(person.name, person.email, tuple(person.roles), person.github,
+                             tuple(person.ssh_keys)))
+
+    if findings or head is None:
+        raise ConfigError(findings=findings)
+    return People(roles=roles, people=tuple(people))
+
+
+def load_people(root: Path) -> People:
+    """Read ``<root>/sop/people.yaml``. Raises :class:`ConfigError`."""
+    file = root / PEOPLE_PATH
+    if not file.is_file():
+        raise ConfigError(f"{PEOPLE_PATH} not found in {root}: it lists the SOPs' roles and who holds them")
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(findings=[Finding(PEOPLE_PATH, None, f"not UTF-8 text ({exc.reason})")]) from None
+    return parse_people(text, PEOPLE_PATH)

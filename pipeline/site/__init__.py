@@ -1,0 +1,10 @@
+"""The website: Pelican driven from a settings dict, with warta's reader, generator and theme.
+
+``build_site(site, output)`` writes the whole site into ``output`` (replaced only when the build
+succeeded); see :mod:`pipeline.site.build`. ``docs/site.md`` describes the pages and addresses.
+"""
+
+from pipeline.site.build import build_site
+from pipeline.site.model import BuildResult, PageExtra
+
+__all__ = ["BuildResult", "PageExtra", "build_site"]

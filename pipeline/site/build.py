@@ -1,0 +1,344 @@
+"""``build_site``: the website from validated content, written whole or not at all.
+
+Stages: choose the items to publish -> media derivatives for their photos -> render each Markdown body
+once (cached by content) -> Pelican (our reader, theme and generator) writes into a temporary folder
+beside the output -> attachments are copied -> the temporary folder replaces the output. A build that
+fails or is killed leaves the previous output as it was; the next build removes what a killed build left.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from pipeline.content import InformasiPublikMeta, Item, Site, resolve_reference
+from pipeline.errors import BuildError, Finding
+from pipeline.resources import theme_dir
+from pipeline.site import i18n, media
+from pipeline.site.generators import tag_slug
+from pipeline.site.model import ROOT_MARK, Attachment, BuildResult, Figure, PageExtra, Payload, SharedState
+from pipeline.site.render import Rendered, render_all
+from pipeline.site.settings import RESERVED_PATHS, base_settings, read_settings
+
+MARKER = ".warta-site"
+MARKER_TEXT = "This folder is written by `warta build` and replaced whole on every build.\n"
+RENDER_CACHE = ".warta-cache/site/render.sqlite"
+_IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".heic", ".heif", ".tif", ".tiff", ".avif", ".bmp"}
+
+
+def _say(progress: bool, message: str) -> None:
+    if progress:
+        print(f"build: {message}", file=sys.stderr, flush=True)
+
+
+# --- the output folder -------------------------------------------------------------------------------
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _leftovers(output: Path, what: str) -> Iterator[tuple[Path, int]]:
+    pattern = re.compile(rf"^\.{re.escape(output.name)}\.{what}-(\d+)-")
+    if not output.parent.is_dir():
+        return
+    for entry in sorted(output.parent.iterdir()):
+        m = pattern.match(entry.name)
+        if m and entry.is_dir():
+            yield entry, int(m.group(1))
+
+
+def _recover(output: Path) -> None:
+    """Undo what a killed build left: its temporary folder, or a previous site set aside mid-swap."""
+    for folder, pid in _leftovers(output, "previous"):
+        if not _pid_alive(pid):
+            if not output.exists():
+                folder.rename(output)
+            else:
+                shutil.rmtree(folder, ignore_errors=True)
+    for folder, pid in _leftovers(output, "building"):
+        if not _pid_alive(pid):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def check_output(root: Path, output: Path) -> None:
+    """Refuse an output folder that would replace the repository or a folder warta did not write."""
+    out = output.resolve()
+    repo = root.resolve()
+    if out == repo or out in repo.parents:
+        raise BuildError(f"output {output} would replace the site repository; choose a folder inside it, "
+                         "such as _site")
+    for protected in ("content", "sop", "theme", ".git", ".warta-cache"):
+        folder = repo / protected
+        if out == folder or folder in out.parents:
+            raise BuildError(f"output {output} is inside {protected}/; choose another folder, such as _site")
+    if out.exists():
+        if not out.is_dir():
+            raise BuildError(f"output {output} exists and is not a folder")
+        if any(out.iterdir()) and not (out / MARKER).is_file():
+            raise BuildError(f"output {output} is a folder warta did not write (no {MARKER} in it); "
+                             "refusing to replace it: empty it or choose another --output")
+
+
+def _swap(temp: Path, output: Path) -> None:
+    if not output.exists():
+        temp.rename(output)
+        return
+    previous = Path(tempfile.mkdtemp(prefix=f".{output.name}.previous-{os.getpid()}-", dir=output.parent))
+    previous.rmdir()
+    output.rename(previous)
+    try:
+        temp.rename(output)
+    except OSError:
+        previous.rename(output)
+        raise
+    shutil.rmtree(previous, ignore_errors=True)
+
+
+# --- Pelican ---------------------------------------------------------------------------------------
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@contextlib.contextmanager
+def _pelican_quiet() -> Iterator[_Collect]:
+    """Pelican logs (and carries on) where warta must stop: collect its warnings and errors instead."""
+    from pelican.log import console
+
+    logger = logging.getLogger("pelican")
+    handler = _Collect()
+    saved = (logger.propagate, logger.level, console.quiet)
+    logger.addHandler(handler)
+    logger.propagate = False
+    logger.setLevel(logging.WARNING)
+    console.quiet = True
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate, _, console.quiet = saved
+        logger.setLevel(saved[1])
+
+
+def _run_pelican(settings: dict[str, Any]) -> list[Finding]:
+    from pelican import Pelican
+
+    with _pelican_quiet() as collected:
+        try:
+            Pelican(settings).run()
+        except jinja2.TemplateSyntaxError as exc:
+            where = f"{exc.filename or exc.name}:{exc.lineno}"
+            raise BuildError(f"theme: {where}: {exc.message}") from None
+        except jinja2.TemplateError as exc:
+            raise BuildError(f"theme: {type(exc).__name__}: {exc}") from None
+    errors = [r for r in collected.records if r.levelno >= logging.ERROR]
+    if errors:
+        lines = []
+        for record in errors:
+            message = record.getMessage()
+            if record.exc_info and record.exc_info[1] is not None:
+                message += f": {type(record.exc_info[1]).__name__}: {record.exc_info[1]}"
+            lines.append(message)
+        raise BuildError("Pelican could not build the site:\n  " + "\n  ".join(lines))
+    return [Finding("(pelican)", None, r.getMessage(), None, "warning") for r in collected.records]
+
+
+# --- items ---------------------------------------------------------------------------------------------
+
+def _choose(site: Site, items: Sequence[Item] | None, extras: Mapping[str, PageExtra], drafts: bool,
+            now: dt.datetime) -> tuple[list[Item], list[str], list[Finding]]:
+    chosen: list[Item] = []
+    left_out: list[str] = []
+    findings: list[Finding] = []
+    for item in (site.items if items is None else items):
+        meta = item.meta
+        if isinstance(meta, InformasiPublikMeta) and meta.kategori_informasi == "dikecualikan":
+            continue  # exempt information (UU 14/2008 Pasal 17) is never published, nor reported as left out
+        extra = extras.get(item.path)
+        if extra is not None and extra.draft and not drafts:
+            left_out.append(item.path)
+            findings.append(Finding(item.path, None, "not approved yet: left out of the site "
+                                    "(warta build --drafts shows it as a draft)", None, "warning"))
+            continue
+        if item.publish_at is not None and item.publish_at > now:
+            left_out.append(item.path)
+            findings.append(Finding(item.path, item.line_of("publish_at"),
+                                    f"embargoed until {item.publish_at.isoformat()}: left out", "publish_at",
+                                    "warning"))
+            continue
+        if item.kind == "halaman" and item.slug in RESERVED_PATHS:
+            left_out.append(item.path)
+            findings.append(Finding(item.path, item.line_of("slug") if item.meta.slug else 1,
+                                    f"page slug '{item.slug}' is a path the site uses itself "
+                                    f"({', '.join(sorted(RESERVED_PATHS))}); choose another", "slug"))
+            continue
+        chosen.append(item)
+    return chosen, left_out, findings
+
+
+def _size(n: int, language: str) -> str:
+    if n < 1024 * 1024:
+        return f"{max(1, round(n / 1024))} KB"
+    value = f"{n / (1024 * 1024):.1f}"
+    return (value.replace(".", ",") if language == "id" else value) + " MB"
+
+
+def _fill_images(rendered: Rendered, item: Item, root: Path, pictures: media.Pictures) -> str:
+    html = rendered.html
+    for index, (src, alt) in enumerate(rendered.images):
+        path, _ = resolve_reference(root, item.path, src)
+        picture = pictures.inline(path, alt) if path else None
+        if picture is None:  # content.py refuses such a body; never leave a token behind
+            raise BuildError(f"{item.path}: image '{src}' has no derivative")
+        html = html.replace(rendered.token(index), str(picture))
+    return html
+
+
+def build_site(
+    site: Site,
+    output: Path,
+    *,
+    items: Sequence[Item] | None = None,
+    extras: Mapping[str, PageExtra] | None = None,
+    drafts: bool = False,
+    progress: bool = False,
+    theme: Path | None = None,
+) -> BuildResult:
+    """Build the website of ``site`` into ``output`` (replaced whole, only once the build succeeded).
+
+    ``items``: only these are published (default: every item of the site). Exempt information
+    (``dikecualikan``) is never published; withdrawn items (status ``dicabut``) get a notice page and are
+    left out of lists and feeds. With ``drafts`` (the preview) items whose extras say ``draft`` carry a
+    visible banner and ``noindex``; without it they are left out. ``theme`` replaces warta's theme.
+    """
+    started = time.perf_counter()
+    root = site.root.resolve()
+    output = output if output.is_absolute() else (Path.cwd() / output)
+    config = site.config
+    extras = dict(extras or {})
+    theme = (theme or theme_dir()).resolve()
+    check_output(root, output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    _recover(output)
+
+    catalogue, findings = i18n.load_catalogue(theme, config.site.language)
+    now = dt.datetime.now(dt.UTC)
+    chosen, left_out, more = _choose(site, items, extras, drafts, now)
+    findings.extend(more)
+
+    temp = Path(tempfile.mkdtemp(prefix=f".{output.name}.building-{os.getpid()}-", dir=output.parent))
+    try:
+        _say(progress, f"{len(chosen)} items to publish")
+        pictures = media.make_pictures(root, chosen, temp, config, progress=progress)
+        findings.extend(pictures.findings)
+        if pictures.failed:
+            kept = []
+            for item in chosen:
+                if item.path in pictures.failed:
+                    left_out.append(item.path)
+                    findings.append(Finding(item.path, None, "left out of the site: " + pictures.failed[item.path]))
+                else:
+                    kept.append(item)
+            chosen = kept
+
+        live = [i for i in chosen if i.meta.status != "dicabut"]
+        _say(progress, f"rendering {len(live)} bodies")
+        rendered = dict(zip((i.path for i in live), render_all([i.body for i in live], root / RENDER_CACHE),
+                            strict=True))
+
+        payloads: dict[str, Payload] = {}
+        attachments_to_copy: list[tuple[Path, str]] = []
+        for item in chosen:
+            extra = extras.get(item.path, PageExtra())
+            withdrawn = item.meta.status == "dicabut"
+            body = Markup("") if withdrawn else Markup(_fill_images(rendered[item.path], item, root, pictures))
+            attachments: list[Attachment] = []
+            if isinstance(item.meta, InformasiPublikMeta) and not withdrawn:
+                for lamp, rel in zip(item.meta.lampiran, item.attachments, strict=False):
+                    source = root / rel
+                    if source.suffix.lower() in _IMAGE_SUFFIXES:
+                        raise BuildError(f"{item.path}: lampiran '{lamp.file}' is a photo; photos go in image/media "
+                                         "so their location data is removed")
+                    url = item.url_path + source.name
+                    attachments.append(Attachment(url, lamp.judul, _size(source.stat().st_size, catalogue.language)))
+                    attachments_to_copy.append((source, url))
+            hero = pictures.hero(item) if not withdrawn else None
+            payloads[os.path.join(str(root), item.path)] = Payload(
+                item=item, extra=extra, draft=drafts and extra.draft, withdrawn=withdrawn, body=body,
+                hero=hero, gallery=[] if withdrawn else pictures.gallery(item),
+                thumb=None if withdrawn else pictures.thumb(item), attachments=attachments,
+                tag_links=[(t, f"tag/{tag_slug(t)}/") for t in item.meta.tags],
+            )
+
+        menu = sorted((i for i in chosen if i.kind == "halaman" and getattr(i.meta, "menu", False)
+                       and i.meta.status != "dicabut"),
+                      key=lambda i: (getattr(i.meta, "urutan", 0), i.meta.title.lower(), i.path))
+        state = SharedState(
+            site=site, catalogue=catalogue, payloads=payloads,
+            menu=[(i.meta.title, i.url_path) for i in menu],
+            kinds_present=sorted({i.kind for i in chosen}),
+            per_page=config.build.per_page, feed_items=config.build.feed_items,
+        )
+        listed = [i for i in chosen if i.kind != "halaman" and i.meta.status != "dicabut"]
+        override = base_settings(root, temp, theme, site_url=config.site.url, site_name=config.site.name,
+                                 language=config.site.language, timezone=config.site.timezone,
+                                 feed_items=config.build.feed_items, with_feed=bool(listed))
+        override["WARTA"] = state
+        override["SITE"] = config.site
+        override["JINJA_GLOBALS"] = {"_": catalogue.text, "LANG": catalogue.language,
+                                     "MENU": state.menu, "ROOT_MARK": ROOT_MARK}
+        override["JINJA_FILTERS"] = {"tanggal": catalogue.date, "tanggal_jam": catalogue.datetime,
+                                     "rooted": _rooted}
+        _say(progress, f"writing pages into {temp.name}")
+        findings.extend(_run_pelican(read_settings(override)))
+
+        for source, url in attachments_to_copy:
+            target = temp / url
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+        (temp / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+
+        pages: list[str] = []
+        files = 0
+        for dirpath, _, filenames in os.walk(temp):
+            for name in filenames:
+                files += 1
+                if name.endswith(".html"):
+                    pages.append(Path(dirpath, name).relative_to(temp).as_posix())
+        _swap(temp, output)
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
+    return BuildResult(
+        output=output, pages=sorted(pages), files=files, published=sorted(p.item.path for p in payloads.values()),
+        left_out=sorted(left_out), seconds=time.perf_counter() - started, findings=findings,
+    )
+
+
+def _rooted(html: Any, root: str) -> Markup:
+    """HTML made before its page was known, with paths made relative to the page (``SITEURL``)."""
+    return Markup(str(html).replace(ROOT_MARK, root))

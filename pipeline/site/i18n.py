@@ -1,0 +1,80 @@
+"""The theme's message catalogues and date formatting.
+
+Each language has one catalogue, ``theme/translations/<lang>.yml``: month names and a flat mapping of
+message ids to text (``{placeholders}`` filled by :meth:`Catalogue.text`). Indonesian (``id``) is the
+default; English (``en``) is the second catalogue. A site whose language has no catalogue falls back to
+Indonesian. Dates read the way an Indonesian reader writes them: "4 Maret 2025".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline import yamlio
+from pipeline.errors import BuildError, Finding
+
+DEFAULT_LANGUAGE = "id"
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The texts of one language."""
+
+    language: str
+    months: tuple[str, ...]
+    messages: dict[str, str]
+
+    def text(self, key: str, **values: object) -> str:
+        """The message ``key``, its ``{placeholders}`` filled from ``values``."""
+        try:
+            template = self.messages[key]
+        except KeyError:
+            raise BuildError(f"theme: message '{key}' is missing from the '{self.language}' catalogue") from None
+        return template.format(**values) if values else template
+
+    def date(self, when: dt.date | dt.datetime) -> str:
+        """``4 Maret 2025`` (day without a leading zero, month name, year)."""
+        return f"{when.day} {self.months[when.month - 1]} {when.year}"
+
+    def datetime(self, when: dt.datetime) -> str:
+        """``4 Maret 2025, 09.30 WIB``: Indonesian writes the time with a dot (PUEBI)."""
+        zone = when.tzname() or ""
+        sep = "." if self.language == "id" else ":"
+        clock = f"{when.hour:02d}{sep}{when.minute:02d}"
+        return f"{self.date(when)}, {clock} {zone}".rstrip()
+
+
+def language_of(tag: str) -> str:
+    """The primary subtag of a BCP 47 tag: ``id-ID`` -> ``id``."""
+    return tag.split("-", 1)[0].lower()
+
+
+def load_catalogue(theme: Path, language: str) -> tuple[Catalogue, list[Finding]]:
+    """The catalogue for ``language`` (falling back to Indonesian, with a warning)."""
+    findings: list[Finding] = []
+    lang = language_of(language)
+    file = theme / "translations" / f"{lang}.yml"
+    if not file.is_file():
+        findings.append(Finding("warta.yml", None, f"site.language: the theme has no '{lang}' catalogue "
+                                f"({file.name}); pages use Indonesian", "site.language", "warning"))
+        lang = DEFAULT_LANGUAGE
+        file = theme / "translations" / f"{lang}.yml"
+    rel = f"theme/translations/{file.name}"
+    try:
+        doc = yamlio.load(file.read_text(encoding="utf-8"), rel)
+    except OSError as exc:
+        raise BuildError(f"{rel}: cannot read the message catalogue: {exc.strerror}") from None
+    except yamlio.YamlSyntaxError as exc:
+        raise BuildError(findings=[exc.finding]) from None
+    data = doc.data
+    if not isinstance(data, dict):
+        raise BuildError(f"{rel}: a catalogue is a mapping with 'months' and 'messages'")
+    months = data.get("months")
+    messages = data.get("messages")
+    if not (isinstance(months, list) and len(months) == 12 and all(isinstance(m, str) for m in months)):
+        raise BuildError(f"{rel}:{doc.line_of(('months',))}: months: list the twelve month names")
+    if not (isinstance(messages, dict) and all(isinstance(v, str) for v in messages.values())):
+        raise BuildError(f"{rel}:{doc.line_of(('messages',))}: messages: map each message id to a text")
+    return Catalogue(lang, tuple(months), {str(k): v for k, v in messages.items()}), findings

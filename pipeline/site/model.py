@@ -1,0 +1,116 @@
+"""Data handed between the build, the Pelican reader, the generators and the templates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+from pipeline.content import Item, Site
+from pipeline.errors import Finding
+from pipeline.site.i18n import Catalogue
+
+# Written in place of the path from a page to the site root inside HTML made before the page's place is
+# known (item bodies with pictures, list thumbnails). Templates replace it with the page's relative root
+# (the ``rooted`` filter); feeds replace it with the absolute site address.
+ROOT_MARK = "__warta_root__"
+
+
+@dataclass
+class PageExtra:
+    """What the approval pipeline knows about an item and shows on its page."""
+
+    draft: bool = False
+    forced: bool = False
+    archive_number: str | None = None
+    approvals: list[tuple[str, str, str]] = field(default_factory=list)  # (step label, role title, date)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BuildResult:
+    """What a build wrote: the output folder, its HTML pages, the items published and left out."""
+
+    output: Path
+    pages: list[str]  # output-relative paths of every HTML page, sorted
+    files: int  # every file in the output
+    published: list[str]  # repo-relative paths of items with a page (dicabut notices included)
+    left_out: list[str]  # items asked for but not published (failed image, draft outside preview, ...)
+    seconds: float
+    findings: list[Finding] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "output": str(self.output),
+            "pages": len(self.pages),
+            "files": self.files,
+            "published": self.published,
+            "left_out": self.left_out,
+            "seconds": round(self.seconds, 3),
+            "findings": [f.to_json() for f in self.findings],
+        }
+
+
+@dataclass(frozen=True)
+class Attachment:
+    url: str  # site-relative
+    title: str
+    size: str
+
+
+@dataclass(frozen=True)
+class Figure:
+    html: Markup  # <picture> with ROOT_MARK paths
+    caption: str | None
+
+
+@dataclass
+class Payload:
+    """One published item as the reader gives it to Pelican and the templates show it."""
+
+    item: Item
+    extra: PageExtra
+    draft: bool  # show the draft banner and keep search engines away
+    withdrawn: bool  # status dicabut: a notice page, out of lists, feeds and the sitemap
+    body: Markup  # sanitised HTML, ROOT_MARK paths
+    hero: Figure | None
+    gallery: list[Figure]
+    thumb: Markup | None
+    attachments: list[Attachment]
+    tag_links: list[tuple[str, str]]  # (name, site-relative url)
+
+    @property
+    def url(self) -> str:
+        return self.item.url_path
+
+    @property
+    def date(self) -> dt.datetime | None:
+        return self.item.published
+
+    @property
+    def updated(self) -> dt.date | None:
+        notes = self.item.meta.catatan_perubahan
+        return max((n.tanggal for n in notes), default=None)
+
+
+@dataclass
+class SharedState:
+    """Everything the reader and generators need, carried in the Pelican settings under ``WARTA``.
+
+    Pelican never deep-copies the override dict today; ``__deepcopy__`` keeps it that way if it did.
+    """
+
+    site: Site
+    catalogue: Catalogue
+    payloads: dict[str, Payload]  # absolute source path -> payload
+    menu: list[tuple[str, str]]  # (title, site-relative url) of halaman with menu: true
+    kinds_present: list[str]
+    per_page: int
+    feed_items: int
+    findings: list[Finding] = field(default_factory=list)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> SharedState:
+        return self

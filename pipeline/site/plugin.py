@@ -1,0 +1,36 @@
+"""The one Pelican plugin of a warta build (``PLUGINS = [pipeline.site.plugin]``).
+
+It adds :class:`WartaGenerator` and makes the paths inside feed entries absolute. Receivers act only in
+a build whose settings carry warta's shared state, so other Pelican runs in the same process are left alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pelican import signals
+
+from pipeline.site.model import ROOT_MARK
+
+
+def _generators(pelican: Any) -> Any:
+    if "WARTA" not in pelican.settings:
+        return None
+    from pipeline.site.generators import WartaGenerator
+
+    return WartaGenerator
+
+
+def _absolute_feed_paths(context: Any, feed: Any) -> None:
+    if "WARTA" not in context:
+        return
+    site_url = context["SITEURL"]
+    for entry in feed.items:
+        for key in ("content", "description"):
+            if entry.get(key):
+                entry[key] = entry[key].replace(ROOT_MARK, site_url)
+
+
+def register() -> None:
+    signals.get_generators.connect(_generators)
+    signals.feed_generated.connect(_absolute_feed_paths)

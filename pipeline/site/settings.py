@@ -1,0 +1,129 @@
+"""The Pelican settings dict for a warta site: everything explicit, nothing read from a pelicanconf.py.
+
+Pelican reads the content folders through :class:`pipeline.site.reader.WartaReader` only (its own
+Markdown, reStructuredText and HTML readers are switched off), writes item pages and the site-wide
+Atom feed, and copies the theme's static files. Lists, tag and year pages, the Daftar Informasi Publik,
+per-kind feeds and the sitemap come from :class:`pipeline.site.generators.WartaGenerator`, registered
+by the one plugin in ``PLUGINS``. Pelican's own taxonomy pages (category, tag, author, period archives)
+are off: warta's lists are paginated and ordered its own way.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from jinja2 import StrictUndefined
+from pelican.settings import read_settings as pelican_read_settings
+
+from pipeline.config import KINDS
+
+# Site paths a page (halaman) slug may not take, because warta's own pages live there.
+RESERVED_PATHS = frozenset({*KINDS, "tag", "arsip", "hal", "feeds", "theme", "media", "daftar-informasi-publik",
+                            "404.html", "sitemap.xml", "robots.txt", "index.html"})
+FEED_ALL = "feeds/semua.atom.xml"
+FEED_KIND = "feeds/{kind}.atom.xml"
+
+
+def _order_key(content: Any) -> tuple[float, str]:
+    """Newest first; ties broken by source path so two builds order equal dates the same way."""
+    return (-content.date.timestamp(), str(content.source_path))
+
+
+def base_settings(root: Path, output: Path, theme: Path, *, site_url: str, site_name: str, language: str,
+                  timezone: str, feed_items: int, with_feed: bool) -> dict[str, Any]:
+    """The override dict handed to Pelican's ``read_settings``."""
+    from pipeline.site import plugin
+    from pipeline.site.reader import WartaReader
+
+    return {
+        "PATH": os.path.abspath(root),
+        "OUTPUT_PATH": os.path.abspath(output),
+        "THEME": os.path.abspath(theme),
+        "THEME_STATIC_DIR": "theme",
+        "THEME_STATIC_PATHS": ["static"],
+        "THEME_TEMPLATES_OVERRIDES": [],
+        "SITENAME": site_name,
+        "SITEURL": site_url,
+        "FEED_DOMAIN": site_url,
+        "RELATIVE_URLS": True,  # the built folder works anywhere: warta serve, a sub-path, a USB stick
+        "DEFAULT_LANG": language,
+        "TIMEZONE": timezone,
+        "PLUGINS": [plugin],
+        "PLUGIN_PATHS": [],
+        "READERS": {"md": WartaReader, "markdown": None, "mkd": None, "mdown": None,
+                    "rst": None, "html": None, "htm": None},
+        "ARTICLE_PATHS": [f"content/{kind}" for kind in KINDS if kind != "halaman"],
+        "ARTICLE_EXCLUDES": [],
+        "PAGE_PATHS": ["content/halaman"],
+        "PAGE_EXCLUDES": [],
+        "STATIC_PATHS": [],  # photos are never copied: the media pipeline publishes derivatives only
+        "STATIC_EXCLUDES": [],
+        "IGNORE_FILES": [".*"],
+        "FILENAME_METADATA": "",
+        "PATH_METADATA": "",
+        "DEFAULT_DATE": None,
+        "DEFAULT_METADATA": {},
+        "WITH_FUTURE_DATES": True,  # embargo (publish_at) is decided before Pelican runs
+        "ARTICLE_ORDER_BY": _order_key,
+        "ARTICLE_TRANSLATION_ID": None,  # slugs are unique per kind only: never group items as translations
+        "PAGE_TRANSLATION_ID": None,
+        "PAGE_ORDER_BY": "basename",
+        "NEWEST_FIRST_ARCHIVES": True,
+        "DIRECT_TEMPLATES": [],
+        "PAGINATED_TEMPLATES": {},
+        "TEMPLATE_PAGES": {},
+        "CATEGORY_SAVE_AS": "",
+        "CATEGORIES_SAVE_AS": "",
+        "TAG_SAVE_AS": "",
+        "TAGS_SAVE_AS": "",
+        "AUTHOR_SAVE_AS": "",
+        "AUTHORS_SAVE_AS": "",
+        "ARCHIVES_SAVE_AS": "",
+        "YEAR_ARCHIVE_SAVE_AS": "",
+        "MONTH_ARCHIVE_SAVE_AS": "",
+        "DAY_ARCHIVE_SAVE_AS": "",
+        "DRAFT_SAVE_AS": "",
+        "DRAFT_PAGE_SAVE_AS": "",
+        "ARTICLE_LANG_SAVE_AS": "",
+        "PAGE_LANG_SAVE_AS": "",
+        "FEED_ATOM": FEED_ALL if with_feed else None,
+        "FEED_ATOM_URL": FEED_ALL if with_feed else None,
+        "FEED_RSS": None,
+        "FEED_ALL_ATOM": None,
+        "FEED_ALL_RSS": None,
+        "CATEGORY_FEED_ATOM": None,
+        "CATEGORY_FEED_RSS": None,
+        "AUTHOR_FEED_ATOM": None,
+        "AUTHOR_FEED_RSS": None,
+        "TAG_FEED_ATOM": None,
+        "TAG_FEED_RSS": None,
+        "TRANSLATION_FEED_ATOM": None,
+        "TRANSLATION_FEED_RSS": None,
+        "FEED_MAX_ITEMS": feed_items,
+        "FEED_APPEND_REF": False,
+        "OUTPUT_SOURCES": False,
+        "DELETE_OUTPUT_DIRECTORY": False,
+        "CACHE_CONTENT": False,  # warta's own render cache is content-addressed (pipeline.site.render)
+        "LOAD_CONTENT_CACHE": False,
+        "TYPOGRIFY": False,
+        "SUMMARY_MAX_LENGTH": None,
+        "JINJA_ENVIRONMENT": {
+            "trim_blocks": True,
+            "lstrip_blocks": True,
+            "extensions": [],
+            "autoescape": True,
+            "undefined": StrictUndefined,
+        },
+        "JINJA_FILTERS": {},
+        "JINJA_GLOBALS": {},
+        "LOG_FILTER": [],
+    }
+
+
+def read_settings(override: Mapping[str, Any]) -> dict[str, Any]:
+    """Pelican's ``read_settings`` on our dict (never a settings file); returns the checked settings."""
+    settings: dict[str, Any] = pelican_read_settings(path=None, override=dict(override))
+    return settings
