@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Publish press releases and public information in SOP order.",
     )
     parser.add_argument("--version", action="version", version=f"warta {__version__}")
-    parser.add_argument("-C", dest="directory", default=None, metavar="DIR",
+    parser.add_argument("-C", dest="chdir", default=None, metavar="DIR",
                         help="run as if warta was started in DIR (the site repository)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
@@ -47,13 +47,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2
-    if args.directory:
+    if args.chdir:
         import os
 
         try:
-            os.chdir(args.directory)
+            os.chdir(args.chdir)
         except OSError as exc:
-            print(f"warta: error: cannot enter {args.directory}: {exc.strerror}", file=sys.stderr)
+            print(f"warta: error: cannot enter {args.chdir}: {exc.strerror}", file=sys.stderr)
             return 2
     try:
         code: int = args.func(args)

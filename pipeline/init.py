@@ -9,7 +9,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from pipeline import git, resources
+from pipeline import resources
+from pipeline.git import Git
 from pipeline.errors import UsageError
 
 GITIGNORE = """\
@@ -28,8 +29,36 @@ Check content with `warta check`, see approvals with `warta status`, preview wit
 """
 
 
-def init_site(target: Path, *, example: bool, author: tuple[str, str] | None = None) -> list[str]:
-    """Create the site repository at ``target``; returns the files of the first commit."""
+def first_commit(target: Path, *, example: bool, author: tuple[str, str] | None = None) -> str:
+    """``git init -b main`` and the root commit holding everything in ``target``."""
+    repo = Git(target)
+    repo.run("init", "-q", "-b", "main")
+    config = {"user.name": author[0], "user.email": author[1]} if author else {}
+    name, email = (author or (None, None))
+    if not author:
+        name, email = repo.identity()
+    if not name or not email:
+        raise UsageError("git has no identity for the first commit: run "
+                         "git config --global user.name 'Nama Anda' and "
+                         "git config --global user.email 'anda@example.go.id'")
+    repo.run("add", "-A")
+    message = "Mulai situs warta (trusted bootstrap: SOP, people.yaml, warta.yml" + (
+        ", imported example content)" if example else ")"
+    )
+    repo.run("commit", "-q", "--no-gpg-sign", "-m", message, config=config)
+    head = repo.head()
+    assert head is not None
+    return head
+
+
+def init_site(
+    target: Path, *, example: bool, author: tuple[str, str] | None = None, commit: bool = True
+) -> list[str]:
+    """Create the site repository at ``target``; returns the files of the first commit.
+
+    With ``commit=False`` the files are written but git is not initialised, so a caller (the demo)
+    can adjust them before :func:`first_commit`.
+    """
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise UsageError(f"{target} is not empty: choose a new or empty folder")
     target.mkdir(parents=True, exist_ok=True)
@@ -45,10 +74,10 @@ def init_site(target: Path, *, example: bool, author: tuple[str, str] | None = N
 
     name = load_config(target).site.name
     (target / "README.md").write_text(SITE_README.format(name=name), encoding="utf-8")
-    git.init_repository(target, branch="main")
-    message = "Mulai situs warta (trusted bootstrap: SOP, people.yaml, warta.yml" + (
-        ", imported example content)" if example else ")"
-    )
-    git.commit_everything(target, message, author=author)
+    workflow = resources.site_workflow()
+    (target / ".github" / "workflows").mkdir(parents=True)
+    shutil.copy2(workflow, target / ".github" / "workflows" / workflow.name)
+    if commit:
+        first_commit(target, example=example, author=author)
     return sorted(p.relative_to(target).as_posix() for p in target.rglob("*")
                   if p.is_file() and ".git" not in p.relative_to(target).parts)

@@ -7,7 +7,6 @@ could not be made is left out of the site, with the reason, rather than shown wi
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,30 +19,11 @@ from pipeline.content import Item
 from pipeline.errors import Finding
 from pipeline.site.model import ROOT_MARK, Figure
 
-MEDIA_DIR = "media"
 MEDIA_CACHE = ".warta-cache/media"
 HERO_SIZES = "(min-width: 52rem) 48rem, 100vw"
 GALLERY_SIZES = "(min-width: 52rem) 24rem, (min-width: 32rem) 50vw, 100vw"
 THUMB_SIZES = "(min-width: 40rem) 12rem, 100vw"
 INLINE_SIZES = "(min-width: 52rem) 48rem, 100vw"
-_URL_ATTR = re.compile(r'((?:src|srcset)=")([^"]*)(")')
-
-
-def _rebase(html: str) -> Markup:
-    """Paths written relative to the output root become ``ROOT_MARK/...`` (fixed per page later)."""
-
-    def fix_list(value: str) -> str:
-        parts = []
-        for candidate in value.split(","):
-            candidate = candidate.strip()
-            if candidate and not re.match(r"^[a-z][a-z0-9+.-]*:|^/", candidate):
-                candidate = f"{ROOT_MARK}/{candidate}"
-            parts.append(candidate)
-        return ", ".join(parts)
-
-    return Markup(_URL_ATTR.sub(lambda m: m.group(1) + fix_list(m.group(2)) + m.group(3), html))
-
-
 @dataclass
 class Pictures:
     """The derivatives of a build, by repo-relative source path."""
@@ -58,7 +38,8 @@ class Pictures:
             return None
         from pipeline.media import picture_html
 
-        return _rebase(picture_html(image_set, alt, sizes=sizes, lazy=lazy, caption=caption))
+        # paths start at ROOT_MARK: the page's relative root replaces it when the page is written
+        return Markup(picture_html(image_set, alt, sizes=sizes, lazy=lazy, caption=caption, base_url=ROOT_MARK + "/"))
 
     def inline(self, path: str, alt: str) -> Markup | None:
         return self._picture(path, alt, INLINE_SIZES, True)
@@ -112,7 +93,7 @@ def make_pictures(root: Path, items: Sequence[Item], output: Path, config: SiteC
                  focus=focus.get(path, (0.5, 0.5)), channels=False)
         for path, who in sorted(users.items())
     ]
-    media = build_media(jobs, output / MEDIA_DIR, root / MEDIA_CACHE, config.media, progress=progress)
+    media = build_media(jobs, output, root / MEDIA_CACHE, config.media, progress=progress)
     result.findings.extend(media.findings)
     failed = set(media.failed)
     for path, who in users.items():

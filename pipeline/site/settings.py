@@ -75,6 +75,7 @@ def base_settings(root: Path, output: Path, theme: Path, *, site_url: str, site_
         "DIRECT_TEMPLATES": [],
         "PAGINATED_TEMPLATES": {},
         "TEMPLATE_PAGES": {},
+        "TEMPLATE_EXTENSIONS": [".html", ".xml", ".txt"],
         "CATEGORY_SAVE_AS": "",
         "CATEGORIES_SAVE_AS": "",
         "TAG_SAVE_AS": "",
