@@ -60,6 +60,19 @@ _PINNED = (
 
 
 @dataclass(frozen=True)
+class Change:
+    """One file a commit changed (``--raw``): its new mode and blob id (``mode`` 000000 = deleted)."""
+
+    path: str
+    mode: str
+    oid: str
+
+    @property
+    def deleted(self) -> bool:
+        return self.mode == "000000"
+
+
+@dataclass(frozen=True)
 class Commit:
     """One commit as :meth:`Git.log` reads it.
 
@@ -79,6 +92,7 @@ class Commit:
     committer_time: int
     message: str
     paths: tuple[str, ...] = ()
+    changes: tuple[Change, ...] = ()
 
     @property
     def is_merge(self) -> bool:
@@ -268,10 +282,14 @@ class Git:
         paths: Sequence[str] = (),
         first_parent: bool = False,
         name_only: bool = True,
+        raw: bool = False,
         reverse: bool = True,
     ) -> list[Commit]:
         """Every commit reachable from ``revs`` (``^rev`` excludes), in topological order, oldest
         first when ``reverse``, read by one ``git log`` process.
+
+        ``name_only`` fills :attr:`Commit.paths`; ``raw`` (only with ``first_parent``) fills
+        :attr:`Commit.changes` with each changed file's new blob id, against the first parent.
 
         Fields are separated by a random token chosen for this call, so no commit message or file name
         can forge a commit boundary or another commit's fields.
@@ -285,7 +303,11 @@ class Git:
             args.append("--reverse")
         if first_parent:
             args.append("--first-parent")
-        if name_only:
+        if raw and not first_parent:
+            raise ValueError("raw changes are read along the first-parent chain only")
+        if raw:
+            args += ["--raw", "--no-abbrev", "--no-renames", "--root", "--diff-merges=first-parent"]
+        elif name_only:
             args += ["--name-only", "--no-renames", "--root"]
             args.append("--diff-merges=first-parent" if first_parent else "--diff-merges=dense-combined")
         args += ["--end-of-options", *revs, "--", *paths]
@@ -298,18 +320,27 @@ class Git:
                 raise GitError("git log printed something warta cannot read; is this git 2.34 or newer?")
             sha, parents, tree, an, ae, at, cn, ce, ct, message = fields
             found: tuple[str, ...] = ()
-            if name_only:
-                if tail.startswith(b"\0"):
-                    tail = tail[1:]
-                if tail.startswith(b"\n"):
-                    tail = tail[1:]
+            changes: list[Change] = []
+            if tail.startswith(b"\0"):
+                tail = tail[1:]
+            if tail.startswith(b"\n"):
+                tail = tail[1:]
+            if raw:
+                tokens = tail.split(b"\0")
+                for meta, path in zip(tokens[0::2], tokens[1::2], strict=False):
+                    if not meta.startswith(b":"):
+                        break
+                    _, new_mode, _, new_oid, _ = meta[1:].decode().split(" ")
+                    changes.append(Change(path.decode("utf-8", "surrogateescape"), new_mode, new_oid))
+                found = tuple(c.path for c in changes)
+            elif name_only:
                 found = tuple(p.decode("utf-8", "surrogateescape") for p in tail.split(b"\0") if p)
             commits.append(Commit(
                 sha=sha.decode(), parents=tuple(parents.decode().split()), tree=tree.decode(),
                 author_name=an.decode("utf-8", "replace"), author_email=ae.decode("utf-8", "replace"),
                 author_time=int(at or 0), committer_name=cn.decode("utf-8", "replace"),
                 committer_email=ce.decode("utf-8", "replace"), committer_time=int(ct or 0),
-                message=message.decode("utf-8", "replace"), paths=found,
+                message=message.decode("utf-8", "replace"), paths=found, changes=tuple(changes),
             ))
         return commits
 

@@ -554,6 +554,8 @@ def _check_steps(
         if s.jenis == "keputusan":
             if s.tidak is None:
                 check.add(at + ("jenis",), "a keputusan needs 'tidak': the step a 'Tidak' goes back to")
+            elif s.tidak == s.no:
+                check.add(at + ("tidak",), "a 'Tidak' goes back to an earlier step, not to the step itself")
             if s.lanjut is not None:
                 check.add(at + ("lanjut",), "a keputusan goes on with 'ya', not 'lanjut'")
         else:

@@ -99,7 +99,7 @@ def routing(sop: Sop, step: Step) -> list[str]:
             out.append(f"Tidak → {_ref(sop, step.tidak)}")
         return out
     if step.next_no is None:
-        return ["selesai" if step.jenis == "selesai" else "akhir"]
+        return [] if step.jenis == "selesai" else ["akhir"]
     return [f"→ {_ref(sop, step.next_no)}"]
 
 
@@ -148,8 +148,13 @@ def show(sop: Sop, people: People, console: Console) -> None:
     console.print()
 
     table = Table(show_lines=True, expand=False)
-    for name in ("No", "Kegiatan", "Pelaksana", "Kelengkapan", "Waktu", "Output", "Alur"):
-        table.add_column(name, no_wrap=name in ("No", "Waktu"))
+    table.add_column("No", no_wrap=True)
+    table.add_column("Kegiatan", ratio=3, min_width=24)
+    table.add_column("Pelaksana", ratio=2)
+    table.add_column("Kelengkapan", ratio=2)
+    table.add_column("Waktu", max_width=16)
+    table.add_column("Output", ratio=2)
+    table.add_column("Alur", min_width=12)
     titles = {b.kode: b.nama for b in sop.bagian}
     current: str | None = None
     for step in sop.langkah:
@@ -173,7 +178,8 @@ def show(sop: Sop, people: People, console: Console) -> None:
                       Text(step.waktu.text), Text(step.output or "–"), alur)
     total = sop.total_minutes()
     if total:
-        table.add_row(Text("TOTAL", style="bold"), Text(""), Text(""), Text(""), Text(f"{total} menit", style="bold"))
+        empty = Text("")
+        table.add_row(Text("TOTAL", style="bold"), empty, empty, empty, Text(f"{total} menit", style="bold"))
     console.print(table)
     approvals = sop.approval_steps()
     pipeline = sop.pipeline_steps()
@@ -200,7 +206,8 @@ ol { margin: 0; padding-left: 1.4em; }
 table.alur thead th { text-align: center; vertical-align: middle; }
 table.alur td.no { text-align: center; width: 2.5em; }
 table.alur tr.bagian td { font-weight: bold; background: #f4f4f4; }
-table.alur td.lajur { position: relative; min-width: 6.5em; height: 5em; padding: 0; text-align: center;
+table.alur th.pelaksana { width: 7.5em; }
+table.alur td.lajur { position: relative; min-width: 7.5em; height: 5em; padding: 0; text-align: center;
   vertical-align: middle; }
 table.alur td.lajur svg { position: relative; z-index: 1; display: block; margin: 0 auto; }
 table.alur .garis { position: absolute; background: #000; }
@@ -272,7 +279,7 @@ def _lane_cells(sop: Sop, people: People, rows: list[Step], r: int, columns: tup
             parts.append(_symbol(step, incoming))
             routes = [text for text in routing(sop, step)
                       if not (outgoing and (text.startswith("Ya") or text.startswith("→")))
-                      and text not in ("selesai", "akhir")]
+                      and text != "akhir"]
             if routes:
                 parts.append(f'<span class="label rute">{escape(" · ".join(routes))}</span>')
             title = f' title="{escape(people.title(step.pelaksana))}"'
@@ -313,9 +320,12 @@ def render_html(sop: Sop, people: People) -> str:
             out.append(f"<tr><th>{escape(label)}</th><td>{escape(value)}</td></tr>")
     out.append("</table>")
     out.append('<table class="identitas-isi">')
-    for left, right in ((("Dasar Hukum", ident.dasar_hukum), ("Kualifikasi Pelaksana", ident.kualifikasi_pelaksana)),
-                        (("Keterkaitan", ident.keterkaitan), ("Peralatan/Perlengkapan", ident.peralatan)),
-                        (("Peringatan", ident.peringatan), ("Pencatatan dan Pendataan", ident.pencatatan))):
+    pairs = (
+        (("Dasar Hukum", ident.dasar_hukum), ("Kualifikasi Pelaksana", ident.kualifikasi_pelaksana)),
+        (("Keterkaitan", ident.keterkaitan), ("Peralatan/Perlengkapan", ident.peralatan)),
+        (("Peringatan", ident.peringatan), ("Pencatatan dan Pendataan", ident.pencatatan)),
+    )
+    for left, right in pairs:
         out.append(f"<tr><th>{left[0]}</th><th>{right[0]}</th></tr>")
         out.append(f"<tr><td>{_list_html(left[1])}</td><td>{_list_html(right[1])}</td></tr>")
     out.append("</table>")
@@ -352,7 +362,8 @@ def render_html(sop: Sop, people: People) -> str:
             doing = ", ".join(f"{a} ({AKSI[a]})" for a in step.aksi)
             keterangan += ("<br />" if keterangan else "") + f"<small>CI: {escape(doing)}</small>"
         out.append(
-            f'<tr class="langkah" id="langkah-{step.no}" data-no="{step.no}" data-jenis="{escape(step.jenis)}">'
+            f'<tr class="langkah" id="langkah-{step.no}" data-no="{step.no}" '
+            f'data-jenis="{escape(step.jenis)}">'
             f'<td class="no">{escape(step.label)}</td><td class="kegiatan">{escape(step.kegiatan)}</td>'
             + "".join(_lane_cells(sop, people, rows, r, columns))
             + f"<td>{kelengkapan}</td><td>{escape(step.waktu.text)}</td>"

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -85,7 +86,7 @@ class ImageSet:
         return next((d for d in self.derivatives if d.preset == preset), None)
 
     def fallback(self, max_width: int = 960) -> Derivative:
-        """The JPEG for ``<img src>``: the widest site JPEG not wider than ``max_width`` (else the narrowest)."""
+        """The JPEG for ``<img src>``: the widest site JPEG up to ``max_width`` wide (else the narrowest)."""
         jpegs = self.site("jpeg")
         fitting = [d for d in jpegs if d.width <= max_width]
         return fitting[-1] if fitting else jpegs[0]
@@ -184,9 +185,9 @@ def build_media(
         if small:
             result.findings.append(Finding(
                 job.display_path, None,
-                f"photo is {info.width}x{info.height}, smaller than the channel pictures "
-                f"{', '.join(small)}: they are enlarged to their exact sizes and may look soft; "
-                f"a photo at least 1600 pixels wide avoids this{used_by_suffix(job.used_by)}",
+                f"photo is {info.width}x{info.height}, too small for the channel pictures "
+                f"{', '.join(f'{s.preset} ({s.width}x{s.height})' for s in small)}: they are enlarged to "
+                f"their exact sizes and may look soft{used_by_suffix(job.used_by)}",
                 severity="warning",
             ))
 
@@ -194,11 +195,11 @@ def build_media(
         result.encoded += outcome.encoded
         entry = planned[outcome.display_path]
         for note in outcome.notes:
-            result.findings.append(Finding(outcome.display_path, None, note + used_by_suffix(entry.job.used_by),
-                                           severity="warning"))
+            message = note + used_by_suffix(entry.job.used_by)
+            result.findings.append(Finding(outcome.display_path, None, message, severity="warning"))
         if outcome.error:
-            result.findings.append(Finding(outcome.display_path, None,
-                                           outcome.error + used_by_suffix(entry.job.used_by)))
+            message = outcome.error + used_by_suffix(entry.job.used_by)
+            result.findings.append(Finding(outcome.display_path, None, message))
             result.failed.add(outcome.display_path)
             del planned[outcome.display_path]
 
@@ -334,17 +335,16 @@ def render_task(task: _Task) -> _Outcome:
         if hashlib.sha256(data).hexdigest() != task.sha256:
             return _Outcome(task.display_path, 0, "changed while the site was being built; build again")
         image = open_image(data, task.format, task.max_pixels)
-        working, notes = deriv.prepare(image, task.specs, task.max_pixels)
-        kept_icc = working.info.get("icc_profile")
+        working = deriv.prepare(image, task.specs, task.max_pixels)
         targets = dict(zip(task.specs, task.targets, strict=True))
         for spec, pixels in deriv.render_all(working, task.oriented, task.specs):
-            write_atomic(targets[spec], deriv.encode(pixels, spec, kept_icc))
+            write_atomic(targets[spec], deriv.encode(pixels, spec, working.kept_icc))
             encoded += 1
     except ImageRefused as exc:
         return _Outcome(task.display_path, encoded, str(exc))
     except Exception as exc:  # noqa: BLE001 - one bad photo must not stop the others; reported, not hidden
         return _Outcome(task.display_path, encoded, f"could not be processed ({type(exc).__name__}: {exc})")
-    return _Outcome(task.display_path, encoded, None, tuple(notes))
+    return _Outcome(task.display_path, encoded, None, tuple(working.notes))
 
 
 def _slug(text: str) -> str:
@@ -364,8 +364,6 @@ def _remove_stale(media_root: Path, placed: set[Path]) -> int:
             if path.is_file() and path not in placed:
                 path.unlink()
                 removed += 1
-        try:
+        with contextlib.suppress(OSError):  # not empty: it still holds files of this build
             folder.rmdir()
-        except OSError:
-            pass
     return removed

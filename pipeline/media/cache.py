@@ -12,6 +12,7 @@ so a build that dies leaves no half-written entry.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -127,8 +128,7 @@ class MediaCache:
 
 
 def remove_empty_dirs(folder: Path) -> None:
-    for sub in sorted((p for p in folder.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
-        try:
+    folders = sorted((p for p in folder.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True)
+    for sub in folders:
+        with contextlib.suppress(OSError):  # not empty
             sub.rmdir()
-        except OSError:
-            pass

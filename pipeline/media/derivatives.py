@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from PIL import Image, ImageCms, ImageOps
@@ -121,9 +121,9 @@ def plan(
     return specs
 
 
-def enlarged(specs: Sequence[Spec]) -> list[str]:
-    """Presets whose picture is larger than the part of the source it is cut from."""
-    return [s.preset for s in specs if s.crop and (s.crop[2] - s.crop[0]) < s.width]
+def enlarged(specs: Sequence[Spec]) -> list[Spec]:
+    """Channel pictures larger than the part of the source they are cut from."""
+    return [s for s in specs if s.crop and (s.crop[2] - s.crop[0]) < s.width]
 
 
 # --- rendering -----------------------------------------------------------------------------------
@@ -140,11 +140,33 @@ def draft_size(stored: tuple[int, int], oriented: tuple[int, int], specs: Sequen
     return (max(1, math.ceil(stored[0] * scale)), max(1, math.ceil(stored[1] * scale)))
 
 
-def prepare(image: Image.Image, specs: Sequence[Spec], max_pixels: int) -> tuple[Image.Image, list[str]]:
-    """Decode (reduced where JPEG allows), orient and colour-convert a source from ``inputs.open_image``.
+@dataclass
+class Working:
+    """A decoded, upright source and how its pixels become sRGB.
 
-    Returns the working image (mode RGB, RGBA or L, sRGB unless a profile had to be kept) and notes about
-    colour handling for warnings. Damage raises :class:`~pipeline.media.inputs.ImageRefused`.
+    Colour conversion happens after resizing (as libvips does), on far fewer pixels: ``finish`` applies it
+    to each rendered derivative. ``kept_icc`` is a profile that could not be converted: it is embedded in
+    the outputs rather than dropped. ``notes`` explain that for a warning.
+    """
+
+    image: Image.Image
+    transform: ImageCms.ImageCmsTransform | None = None
+    kept_icc: bytes | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def finish(self, pixels: Image.Image) -> Image.Image:
+        if self.transform is not None:
+            pixels = ImageCms.applyTransform(pixels, self.transform) or pixels
+        elif pixels.mode not in ("RGB", "RGBA", "L"):
+            pixels = pixels.convert("RGB")
+        pixels.info = {}
+        return pixels
+
+
+def prepare(image: Image.Image, specs: Sequence[Spec], max_pixels: int) -> Working:
+    """Decode (reduced where JPEG allows), orient, and plan the colour conversion of an opened source.
+
+    Damage raises :class:`~pipeline.media.inputs.ImageRefused`.
     """
     stored = image.size
     orientation = read_orientation(image)
@@ -157,52 +179,41 @@ def prepare(image: Image.Image, specs: Sequence[Spec], max_pixels: int) -> tuple
             ImageOps.exif_transpose(image, in_place=True)
         except Exception as exc:  # noqa: BLE001 - untrusted EXIF
             raise ImageRefused(f"its EXIF orientation cannot be applied ({exc})") from None
-    return to_srgb(image)
+    return colour_plan(image)
 
 
-_SRGB = ImageCms.createProfile("sRGB")
+_SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 
-def to_srgb(image: Image.Image) -> tuple[Image.Image, list[str]]:
-    """Convert to an sRGB working image; the original profile is never dropped without conversion.
-
-    A profile that cannot be used is kept (``image.info["icc_profile"]``) and embedded in the outputs,
-    with a note for a warning.
-    """
-    notes: list[str] = []
+def colour_plan(image: Image.Image) -> Working:
+    """The working image and its conversion to sRGB; an embedded profile is never dropped unconverted."""
     icc = image.info.get("icc_profile")
-    image = _normalise_mode(image)
     if not icc:
-        image.info = {}
-        return image, notes
+        return Working(_normalise_mode(image))
     try:
         profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-        description = ImageCms.getProfileDescription(profile) or ""
+        description = (ImageCms.getProfileDescription(profile) or "").strip()
     except (ImageCms.PyCMSError, OSError, ValueError, TypeError) as exc:
-        image.info = {"icc_profile": icc}
-        notes.append(f"its colour profile cannot be read ({exc}); it is kept unchanged in the published files")
-        return image, notes
+        note = f"its colour profile cannot be read ({exc}); it is kept as is in the published copies"
+        return Working(_normalise_mode(image), kept_icc=icc, notes=[note])
     if "srgb" in description.lower().replace(" ", ""):
-        image.info = {}
-        return image, notes
+        return Working(_normalise_mode(image))
+    if image.mode not in ("RGB", "RGBA", "L", "CMYK"):
+        image = _normalise_mode(image)
     try:
-        converted = ImageCms.profileToProfile(
-            image,
-            profile,
-            _SRGB,
+        transform = ImageCms.buildTransform(
+            profile, _SRGB, image.mode, "RGBA" if image.mode == "RGBA" else "RGB",
             renderingIntent=ImageCms.Intent.PERCEPTUAL,
-            outputMode="RGBA" if image.mode == "RGBA" else "RGB",
         )
     except (ImageCms.PyCMSError, OSError, ValueError) as exc:
-        image.info = {"icc_profile": icc}
-        notes.append(
-            f"its colour profile '{description.strip()}' cannot be converted to sRGB ({exc}); "
-            "it is kept unchanged in the published files"
-        )
-        return image, notes
-    assert converted is not None  # profileToProfile returns None only with inPlace=True
-    converted.info = {}
-    return converted, notes
+        if image.mode == "CMYK":  # CMYK pixels cannot carry an RGB output's profile: convert plainly
+            note = (f"its colour profile '{description}' cannot be used ({exc}); colours were converted "
+                    "without it and may look different")
+            return Working(image.convert("RGB"), notes=[note])
+        note = (f"its colour profile '{description}' cannot be converted to sRGB ({exc}); it is kept as is "
+                "in the published copies")
+        return Working(_normalise_mode(image), kept_icc=icc, notes=[note])
+    return Working(image, transform)
 
 
 def _normalise_mode(image: Image.Image) -> Image.Image:
@@ -222,34 +233,39 @@ def _normalise_mode(image: Image.Image) -> Image.Image:
     return image.convert("RGB")  # CMYK, YCbCr, LAB, HSV without a usable profile
 
 
+# Integer box reduction first, then Lanczos over the remaining factor of at most two (as libvips does).
+REDUCING_GAP = 2.0
+
+
 def render(working: Image.Image, oriented: tuple[int, int], spec: Spec) -> Image.Image:
     """One derivative's pixels from the working image (which may be a reduced decode of the source)."""
     sx = working.width / oriented[0]
     sy = working.height / oriented[1]
     box = spec.crop or (0, 0, oriented[0], oriented[1])
     scaled_box = (box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy)
-    out = working.resize((spec.width, spec.height), Image.Resampling.LANCZOS, box=scaled_box, reducing_gap=3.0)
-    out.info = {}
-    return out
+    size = (spec.width, spec.height)
+    return working.resize(size, Image.Resampling.LANCZOS, box=scaled_box, reducing_gap=REDUCING_GAP)
 
 
 def render_all(
-    working: Image.Image, oriented: tuple[int, int], specs: Sequence[Spec]
+    working: Working, oriented: tuple[int, int], specs: Sequence[Spec]
 ) -> Iterator[tuple[Spec, Image.Image]]:
-    """Pixels for every spec, resizing once per distinct size and box (WebP and JPEG share one resize).
+    """Finished (sRGB) pixels for every spec, resizing once per distinct size and box.
 
-    Site widths are made widest first, each narrower one from the one before it: a Lanczos reduction
-    of an already reduced image is as sharp and several times cheaper than one from the full source.
+    WebP and JPEG of one size share one resize. Site widths are made widest first, each narrower one from
+    the one before it: a Lanczos reduction of an already reduced image is as sharp and several times
+    cheaper than one from the full source.
     """
     groups: dict[tuple[int, int, tuple[int, int, int, int] | None], list[Spec]] = {}
     for spec in specs:
         groups.setdefault((spec.width, spec.height, spec.crop), []).append(spec)
     previous_site: Image.Image | None = None
-    for (width, height, crop), members in sorted(groups.items(), key=lambda g: (g[0][2] is not None, -g[0][0])):
+    site_first_widest = sorted(groups.items(), key=lambda g: (g[0][2] is not None, -g[0][0]))
+    for (width, height, crop), members in site_first_widest:
         if crop is None and previous_site is not None and previous_site.width >= width:
-            pixels = previous_site.resize((width, height), Image.Resampling.LANCZOS)
+            pixels = previous_site.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
         else:
-            pixels = render(working, oriented, members[0])
+            pixels = working.finish(render(working.image, oriented, members[0]))
         if crop is None:
             previous_site = pixels
         for spec in members:

@@ -152,12 +152,14 @@ def open_image(data: bytes, fmt: str, max_pixels: int) -> Image.Image:
         try:
             image = Image.open(io.BytesIO(data), formats=[fmt])
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise ImageRefused(_bomb_from_exception(exc, max_pixels)) from None
+            message = _bomb_from_header(data, fmt, max_pixels) or _bomb_from_exception(exc, max_pixels)
+            raise ImageRefused(message) from None
         except Exception as exc:  # noqa: BLE001 - untrusted input: every decoder failure is a message
             raise ImageRefused(f"is not a readable {_FORMAT_NAMES[fmt]} image ({_reason(exc)})") from None
     width, height = image.size
     if width <= 0 or height <= 0:
-        raise ImageRefused(f"is not a readable {_FORMAT_NAMES[fmt]} image (it claims {width}x{height} pixels)")
+        name = _FORMAT_NAMES[fmt]
+        raise ImageRefused(f"is not a readable {name} image (it claims {width}x{height} pixels)")
     if width * height > max_pixels:
         raise ImageRefused(_bomb_message(width, height, max_pixels))
     return image
@@ -175,6 +177,20 @@ def decode(image: Image.Image, max_pixels: int) -> None:
         except Exception as exc:  # noqa: BLE001 - untrusted input: every decoder failure is a message
             fmt = _FORMAT_NAMES.get(image.format or "", image.format or "image")
             raise ImageRefused(f"is damaged: its {fmt} data cannot be decoded ({_reason(exc)})") from None
+
+
+def _bomb_from_header(data: bytes, fmt: str, max_pixels: int) -> str | None:
+    """The bomb message with the claimed size, read from the header alone (opening decodes nothing)."""
+    previous = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = None
+    try:
+        with Image.open(io.BytesIO(data), formats=[fmt]) as image:
+            width, height = image.size
+    except Exception:  # noqa: BLE001 - untrusted input
+        return None
+    finally:
+        Image.MAX_IMAGE_PIXELS = previous
+    return _bomb_message(width, height, max_pixels)
 
 
 def _bomb_from_exception(exc: Exception, max_pixels: int) -> str:

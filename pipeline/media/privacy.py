@@ -13,7 +13,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, IptcImagePlugin
+from PIL import Image, ImageFile, IptcImagePlugin
 
 from pipeline.errors import Finding
 from pipeline.media import jpeg
@@ -41,7 +41,7 @@ def location_summary(image: Image.Image) -> str | None:
         xmp = xmp.encode("utf-8", "replace")
     if isinstance(xmp, bytes) and any(key in xmp for key in _XMP_LOCATION):
         found.append("a location in XMP")
-    if image.format == "JPEG":
+    if isinstance(image, ImageFile.ImageFile) and image.format == "JPEG":
         try:
             iptc = IptcImagePlugin.getiptcinfo(image) or {}
         except Exception:  # noqa: BLE001 - damaged IPTC block

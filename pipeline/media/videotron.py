@@ -16,6 +16,7 @@ then the file name) and ``playlist.json`` (board, size, and per slide file, seco
 from __future__ import annotations
 
 import datetime
+import hashlib
 import io
 import json
 import re
@@ -36,8 +37,10 @@ from pipeline.media.inputs import ImageRefused, MediaError, inspect_source, open
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONT_REGULAR = FONT_DIR / "LiberationSans-Regular.ttf"
 FONT_BOLD = FONT_DIR / "LiberationSans-Bold.ttf"
-# Bump when the drawing changes, so cached slides are drawn again.
-LAYOUT_VERSION = 1
+# Cached slides are keyed by this module's own text and the fonts, so any change to the drawing redraws them.
+LAYOUT_VERSION = hashlib.sha256(
+    Path(__file__).read_bytes() + FONT_REGULAR.read_bytes() + FONT_BOLD.read_bytes()
+).hexdigest()
 SLIDE_QUALITY = 92
 
 PANEL = (11, 37, 69)  # deep navy: white text on it has a contrast ratio above 14:1
@@ -143,7 +146,9 @@ def fit_text(
     return FittedText(size, tuple(lines), line_height, bold)
 
 
-def _draw_text(draw: ImageDraw.ImageDraw, fitted: FittedText, x: int, y: int, fill: tuple[int, int, int]) -> None:
+def _draw_text(
+    draw: ImageDraw.ImageDraw, fitted: FittedText, x: int, y: int, fill: tuple[int, int, int]
+) -> None:
     font = fitted.font
     ascent = font.getmetrics()[0]
     for i, line in enumerate(fitted.lines):
@@ -185,7 +190,8 @@ def render_slide(
     if photo is not None and boxes.photo is not None:
         pw, ph = boxes.photo[2] - boxes.photo[0], boxes.photo[3] - boxes.photo[1]
         crop = deriv.focus_crop(photo.width, photo.height, pw, ph, focus)
-        cut = photo.convert("RGB").resize((pw, ph), Image.Resampling.LANCZOS, box=crop, reducing_gap=3.0)
+        cut = photo.convert("RGB").resize((pw, ph), Image.Resampling.LANCZOS, box=crop,
+                                               reducing_gap=deriv.REDUCING_GAP)
         slide.paste(cut, boxes.photo[:2])
 
     left, top, right, bottom = boxes.panel
@@ -223,8 +229,7 @@ def render_slide(
 
     # Footer: the date.
     footer_h = max(8, round(min(height, panel_h) * 0.075))
-    date_fit = fit_text(date_text, inner_w, footer_h, bold=True, max_size=round(footer_h / 1.18),
-                        min_size=max(6, round(footer_h * 0.4)), max_lines=1)
+    date_fit = _fit_date(date_text, inner_w, footer_h)
     footer_y = bottom - pad - footer_h
     _draw_text(draw, date_fit, x, footer_y, ACCENT)
 
@@ -235,6 +240,20 @@ def render_slide(
                          min_size=max(7, round(height * 0.032)))
     _draw_text(draw, title_fit, x, y + (title_h - title_fit.height) // 2, TITLE)
     return slide
+
+
+def _fit_date(date_text: str, width: int, height: int) -> FittedText:
+    """The date on one line; on a narrow panel without the day name, then as digits, never cut short."""
+    forms = [date_text]
+    if ", " in date_text:
+        day, month, year = date_text.split(", ", 1)[1].split(" ")
+        forms += [f"{day} {month} {year}", f"{int(day):02d}-{BULAN.index(month) + 1:02d}-{year}"]
+    for form in forms:
+        fitted = fit_text(form, width, height, bold=True, max_size=round(height / 1.18),
+                          min_size=max(6, round(height * 0.4)), max_lines=1)
+        if not fitted.lines[-1].endswith(ELLIPSIS):
+            return fitted
+    return fitted
 
 
 def encode_slide(slide: Image.Image) -> bytes:
@@ -295,6 +314,7 @@ def build_videotron(
     ordered = sorted(range(len(items)), key=lambda i: (items[i].date, items[i].release), reverse=True)
     written: list[Path] = []
     photos: dict[int, Image.Image] = {}
+    largest = max((max(b.width, b.height) for b in boards), default=1)
     try:
         for board in boards:
             folder = output_dir / board.name
@@ -313,7 +333,7 @@ def build_videotron(
                 if not cached.is_file():
                     if photo_shas[index] and index not in photos:
                         assert item.image is not None
-                        photos[index] = _load_photo(item, settings, max(max(b.width, b.height) for b in boards))
+                        photos[index] = _load_photo(item, settings, largest)
                     slide = render_slide(board.width, board.height, title=item.title,
                                          date_text=format_date_id(item.date), office=office,
                                          photo=photos.get(index), focus=item.focus, logo=logo_image)
@@ -345,21 +365,25 @@ def _load_photo(item: SlideInput, settings: MediaSection, largest: int) -> Image
         image = open_image(item.image.read_bytes(), _format_of(item.image), settings.max_pixels)
         if image.format == "JPEG":  # decode at twice the largest board side at most (shrink-on-load)
             image.draft("RGB" if image.mode == "RGB" else None, (2 * largest, 2 * largest))
-        working, _ = deriv.prepare(image, [], settings.max_pixels)
+        working = deriv.prepare(image, [], settings.max_pixels)
     except (ImageRefused, OSError) as exc:
-        raise MediaError(findings=[Finding(display, None, f"{exc}{used_by_suffix([item.release])}")]) from None
-    working.thumbnail((2 * largest, 2 * largest), Image.Resampling.LANCZOS, reducing_gap=3.0)
-    return working
+        finding = Finding(display, None, f"{exc}{used_by_suffix([item.release])}")
+        raise MediaError(findings=[finding]) from None
+    photo = working.image
+    photo.thumbnail((2 * largest, 2 * largest), Image.Resampling.LANCZOS, reducing_gap=deriv.REDUCING_GAP)
+    return working.finish(photo)
 
 
 def _load_logo(logo: Path, display: str, settings: MediaSection) -> Image.Image:
     try:
         image = open_image(logo.read_bytes(), _format_of(logo), settings.max_pixels)
-        working, _ = deriv.prepare(image, [], settings.max_pixels)
+        working = deriv.prepare(image, [], settings.max_pixels)
     except (ImageRefused, OSError) as exc:
         raise MediaError(findings=[Finding(display, None, str(exc))]) from None
-    working.thumbnail((1024, 1024), Image.Resampling.LANCZOS)
-    return working if working.mode == "RGBA" else working.convert("RGB")
+    mark = working.image
+    mark.thumbnail((1024, 1024), Image.Resampling.LANCZOS)
+    mark = working.finish(mark)
+    return mark if mark.mode == "RGBA" else mark.convert("RGB")
 
 
 def _format_of(path: Path) -> str:
@@ -375,7 +399,7 @@ def _format_of(path: Path) -> str:
 def _write_playlists(folder: Path, board: Board, entries: list[dict[str, object]]) -> list[Path]:
     m3u = ["#EXTM3U"]
     for entry in entries:
-        title = " ".join(str(entry["title"]).split()).replace(",", " ")
+        title = " ".join(str(entry["title"]).split())  # EXTINF: the title is all text after the first comma
         m3u += [f"#EXTINF:{entry['seconds']},{title}", str(entry["file"])]
     playlist = {"board": board.name, "width": board.width, "height": board.height,
                 "seconds": board.seconds, "slides": entries}

@@ -29,14 +29,26 @@ from pipeline.errors import BuildError, Finding
 from pipeline.resources import theme_dir
 from pipeline.site import i18n, media
 from pipeline.site.generators import tag_slug
-from pipeline.site.model import ROOT_MARK, Attachment, BuildResult, Figure, PageExtra, Payload, SharedState
+from pipeline.site.model import ROOT_MARK, Attachment, BuildResult, PageExtra, Payload, SharedState
 from pipeline.site.render import Rendered, render_all
 from pipeline.site.settings import RESERVED_PATHS, base_settings, read_settings
 
 MARKER = ".warta-site"
 MARKER_TEXT = "This folder is written by `warta build` and replaced whole on every build.\n"
 RENDER_CACHE = ".warta-cache/site/render.sqlite"
-_IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".heic", ".heif", ".tif", ".tiff", ".avif", ".bmp"}
+_IMAGE_SUFFIXES = {
+    ".jpg",
+    ".jpeg",
+    ".png",
+    ".webp",
+    ".gif",
+    ".heic",
+    ".heif",
+    ".tif",
+    ".tiff",
+    ".avif",
+    ".bmp",
+}
 
 
 def _say(progress: bool, message: str) -> None:
@@ -45,6 +57,7 @@ def _say(progress: bool, message: str) -> None:
 
 
 # --- the output folder -------------------------------------------------------------------------------
+
 
 def _pid_alive(pid: int) -> bool:
     try:
@@ -84,8 +97,9 @@ def check_output(root: Path, output: Path) -> None:
     out = output.resolve()
     repo = root.resolve()
     if out == repo or out in repo.parents:
-        raise BuildError(f"output {output} would replace the site repository; choose a folder inside it, "
-                         "such as _site")
+        raise BuildError(
+            f"output {output} would replace the site repository; choose a folder inside it, such as _site"
+        )
     for protected in ("content", "sop", "theme", ".git", ".warta-cache"):
         folder = repo / protected
         if out == folder or folder in out.parents:
@@ -94,8 +108,10 @@ def check_output(root: Path, output: Path) -> None:
         if not out.is_dir():
             raise BuildError(f"output {output} exists and is not a folder")
         if any(out.iterdir()) and not (out / MARKER).is_file():
-            raise BuildError(f"output {output} is a folder warta did not write (no {MARKER} in it); "
-                             "refusing to replace it: empty it or choose another --output")
+            raise BuildError(
+                f"output {output} is a folder warta did not write (no {MARKER} in it); "
+                "refusing to replace it: empty it or choose another --output"
+            )
 
 
 def _swap(temp: Path, output: Path) -> None:
@@ -114,6 +130,7 @@ def _swap(temp: Path, output: Path) -> None:
 
 
 # --- Pelican ---------------------------------------------------------------------------------------
+
 
 class _Collect(logging.Handler):
     def __init__(self) -> None:
@@ -169,32 +186,53 @@ def _run_pelican(settings: dict[str, Any]) -> list[Finding]:
 
 # --- items ---------------------------------------------------------------------------------------------
 
-def _choose(site: Site, items: Sequence[Item] | None, extras: Mapping[str, PageExtra], drafts: bool,
-            now: dt.datetime) -> tuple[list[Item], list[str], list[Finding]]:
+
+def _choose(
+    site: Site, items: Sequence[Item] | None, extras: Mapping[str, PageExtra], drafts: bool, now: dt.datetime
+) -> tuple[list[Item], list[str], list[Finding]]:
     chosen: list[Item] = []
     left_out: list[str] = []
     findings: list[Finding] = []
-    for item in (site.items if items is None else items):
+    for item in site.items if items is None else items:
         meta = item.meta
         if isinstance(meta, InformasiPublikMeta) and meta.kategori_informasi == "dikecualikan":
             continue  # exempt information (UU 14/2008 Pasal 17) is never published, nor reported as left out
         extra = extras.get(item.path)
         if extra is not None and extra.draft and not drafts:
             left_out.append(item.path)
-            findings.append(Finding(item.path, None, "not approved yet: left out of the site "
-                                    "(warta build --drafts shows it as a draft)", None, "warning"))
+            findings.append(
+                Finding(
+                    item.path,
+                    None,
+                    "not approved yet: left out of the site (warta build --drafts shows it as a draft)",
+                    None,
+                    "warning",
+                )
+            )
             continue
         if item.publish_at is not None and item.publish_at > now:
             left_out.append(item.path)
-            findings.append(Finding(item.path, item.line_of("publish_at"),
-                                    f"embargoed until {item.publish_at.isoformat()}: left out", "publish_at",
-                                    "warning"))
+            findings.append(
+                Finding(
+                    item.path,
+                    item.line_of("publish_at"),
+                    f"embargoed until {item.publish_at.isoformat()}: left out",
+                    "publish_at",
+                    "warning",
+                )
+            )
             continue
         if item.kind == "halaman" and item.slug in RESERVED_PATHS:
             left_out.append(item.path)
-            findings.append(Finding(item.path, item.line_of("slug") if item.meta.slug else 1,
-                                    f"page slug '{item.slug}' is a path the site uses itself "
-                                    f"({', '.join(sorted(RESERVED_PATHS))}); choose another", "slug"))
+            findings.append(
+                Finding(
+                    item.path,
+                    item.line_of("slug") if item.meta.slug else 1,
+                    f"page slug '{item.slug}' is a path the site uses itself "
+                    f"({', '.join(sorted(RESERVED_PATHS))}); choose another",
+                    "slug",
+                )
+            )
             continue
         chosen.append(item)
     return chosen, left_out, findings
@@ -260,59 +298,97 @@ def build_site(
             for item in chosen:
                 if item.path in pictures.failed:
                     left_out.append(item.path)
-                    findings.append(Finding(item.path, None, "left out of the site: " + pictures.failed[item.path]))
+                    findings.append(
+                        Finding(item.path, None, "left out of the site: " + pictures.failed[item.path])
+                    )
                 else:
                     kept.append(item)
             chosen = kept
 
         live = [i for i in chosen if i.meta.status != "dicabut"]
         _say(progress, f"rendering {len(live)} bodies")
-        rendered = dict(zip((i.path for i in live), render_all([i.body for i in live], root / RENDER_CACHE),
-                            strict=True))
+        rendered = dict(
+            zip((i.path for i in live), render_all([i.body for i in live], root / RENDER_CACHE), strict=True)
+        )
 
         payloads: dict[str, Payload] = {}
         attachments_to_copy: list[tuple[Path, str]] = []
         for item in chosen:
             extra = extras.get(item.path, PageExtra())
             withdrawn = item.meta.status == "dicabut"
-            body = Markup("") if withdrawn else Markup(_fill_images(rendered[item.path], item, root, pictures))
+            body = (
+                Markup("") if withdrawn else Markup(_fill_images(rendered[item.path], item, root, pictures))
+            )
             attachments: list[Attachment] = []
             if isinstance(item.meta, InformasiPublikMeta) and not withdrawn:
                 for lamp, rel in zip(item.meta.lampiran, item.attachments, strict=False):
                     source = root / rel
                     if source.suffix.lower() in _IMAGE_SUFFIXES:
-                        raise BuildError(f"{item.path}: lampiran '{lamp.file}' is a photo; photos go in image/media "
-                                         "so their location data is removed")
+                        raise BuildError(
+                            f"{item.path}: lampiran '{lamp.file}' is a photo; photos go in image/media "
+                            "so their location data is removed"
+                        )
                     url = item.url_path + source.name
-                    attachments.append(Attachment(url, lamp.judul, _size(source.stat().st_size, catalogue.language)))
+                    attachments.append(
+                        Attachment(url, lamp.judul, _size(source.stat().st_size, catalogue.language))
+                    )
                     attachments_to_copy.append((source, url))
             hero = pictures.hero(item) if not withdrawn else None
             payloads[os.path.join(str(root), item.path)] = Payload(
-                item=item, extra=extra, draft=drafts and extra.draft, withdrawn=withdrawn, body=body,
-                hero=hero, gallery=[] if withdrawn else pictures.gallery(item),
-                thumb=None if withdrawn else pictures.thumb(item), attachments=attachments,
+                item=item,
+                extra=extra,
+                draft=drafts and extra.draft,
+                withdrawn=withdrawn,
+                body=body,
+                hero=hero,
+                gallery=[] if withdrawn else pictures.gallery(item),
+                thumb=None if withdrawn else pictures.thumb(item),
+                attachments=attachments,
                 tag_links=[(t, f"tag/{tag_slug(t)}/") for t in item.meta.tags],
             )
 
-        menu = sorted((i for i in chosen if i.kind == "halaman" and getattr(i.meta, "menu", False)
-                       and i.meta.status != "dicabut"),
-                      key=lambda i: (getattr(i.meta, "urutan", 0), i.meta.title.lower(), i.path))
+        menu = sorted(
+            (
+                i
+                for i in chosen
+                if i.kind == "halaman" and getattr(i.meta, "menu", False) and i.meta.status != "dicabut"
+            ),
+            key=lambda i: (getattr(i.meta, "urutan", 0), i.meta.title.lower(), i.path),
+        )
         state = SharedState(
-            site=site, catalogue=catalogue, payloads=payloads,
+            site=site,
+            catalogue=catalogue,
+            payloads=payloads,
             menu=[(i.meta.title, i.url_path) for i in menu],
             kinds_present=sorted({i.kind for i in chosen}),
-            per_page=config.build.per_page, feed_items=config.build.feed_items,
+            per_page=config.build.per_page,
+            feed_items=config.build.feed_items,
         )
         listed = [i for i in chosen if i.kind != "halaman" and i.meta.status != "dicabut"]
-        override = base_settings(root, temp, theme, site_url=config.site.url, site_name=config.site.name,
-                                 language=config.site.language, timezone=config.site.timezone,
-                                 feed_items=config.build.feed_items, with_feed=bool(listed))
+        override = base_settings(
+            root,
+            temp,
+            theme,
+            site_url=config.site.url,
+            site_name=config.site.name,
+            language=config.site.language,
+            timezone=config.site.timezone,
+            feed_items=config.build.feed_items,
+            with_feed=bool(listed),
+        )
         override["WARTA"] = state
         override["SITE"] = config.site
-        override["JINJA_GLOBALS"] = {"_": catalogue.text, "LANG": catalogue.language,
-                                     "MENU": state.menu, "ROOT_MARK": ROOT_MARK}
-        override["JINJA_FILTERS"] = {"tanggal": catalogue.date, "tanggal_jam": catalogue.datetime,
-                                     "rooted": _rooted}
+        override["JINJA_GLOBALS"] = {
+            "_": catalogue.text,
+            "LANG": catalogue.language,
+            "MENU": state.menu,
+            "ROOT_MARK": ROOT_MARK,
+        }
+        override["JINJA_FILTERS"] = {
+            "tanggal": catalogue.date,
+            "tanggal_jam": catalogue.datetime,
+            "rooted": _rooted,
+        }
         _say(progress, f"writing pages into {temp.name}")
         findings.extend(_run_pelican(read_settings(override)))
 
@@ -334,8 +410,13 @@ def build_site(
         shutil.rmtree(temp, ignore_errors=True)
         raise
     return BuildResult(
-        output=output, pages=sorted(pages), files=files, published=sorted(p.item.path for p in payloads.values()),
-        left_out=sorted(left_out), seconds=time.perf_counter() - started, findings=findings,
+        output=output,
+        pages=sorted(pages),
+        files=files,
+        published=sorted(p.item.path for p in payloads.values()),
+        left_out=sorted(left_out),
+        seconds=time.perf_counter() - started,
+        findings=findings,
     )
 
 

@@ -24,7 +24,11 @@ from pipeline.site.model import Payload, SharedState
 from pipeline.site.settings import FEED_KIND
 
 LIST_KINDS = tuple(k for k in KINDS if k != "halaman")
-DIP_KATEGORI = ("berkala", "serta-merta", "setiap-saat")  # dikecualikan is never published (UU 14/2008 ps. 17)
+DIP_KATEGORI = (
+    "berkala",
+    "serta-merta",
+    "setiap-saat",
+)  # dikecualikan is never published (UU 14/2008 ps. 17)
 
 
 def tag_slug(name: str) -> str:
@@ -82,7 +86,7 @@ class Pager:
 
 def paginate(base: str, entries: Sequence[Entry], per_page: int) -> list[Pager]:
     total = max(1, -(-len(entries) // per_page))
-    return [Pager(base, n + 1, total, entries[n * per_page:(n + 1) * per_page]) for n in range(total)]
+    return [Pager(base, n + 1, total, entries[n * per_page : (n + 1) * per_page]) for n in range(total)]
 
 
 def _dip_sort_key(entry: Entry) -> tuple[int, str, float, str]:
@@ -127,34 +131,76 @@ class WartaGenerator(Generator):  # type: ignore[misc]  # Pelican is untyped
         per_page = state.per_page
 
         def write(save_as: str, template: str, **values: Any) -> None:
-            writer.write_file(save_as, self.get_template(template), self.context, relative_urls=True,
-                              template_name=template, **values)
+            writer.write_file(
+                save_as,
+                self.get_template(template),
+                self.context,
+                relative_urls=True,
+                template_name=template,
+                **values,
+            )
 
-        def write_list(pagers: list[Pager], heading: str, intro: str | None, feed: str | None,
-                       crumbs: list[tuple[str, str]]) -> None:
+        def write_list(
+            pagers: list[Pager],
+            heading: str,
+            intro: str | None,
+            feed: str | None,
+            crumbs: list[tuple[str, str]],
+        ) -> None:
             for pager in pagers:
-                write(pager.page_url + "index.html", "list", pager=pager, heading=heading, intro=intro,
-                      feed=feed, crumbs=crumbs, page_url=pager.page_url, noindex=False)
+                write(
+                    pager.page_url + "index.html",
+                    "list",
+                    pager=pager,
+                    heading=heading,
+                    intro=intro,
+                    feed=feed,
+                    crumbs=crumbs,
+                    page_url=pager.page_url,
+                    noindex=False,
+                )
 
-        write("index.html", "index", latest=self.entries[:per_page], page_url="", noindex=False,
-              by_kind={k: len(v) for k, v in self.by_kind.items()})
+        write(
+            "index.html",
+            "index",
+            latest=self.entries[:per_page],
+            page_url="",
+            noindex=False,
+            by_kind={k: len(v) for k, v in self.by_kind.items()},
+        )
         for kind in LIST_KINDS:
             entries = self.by_kind[kind]
             feed = FEED_KIND.format(kind=kind) if entries else None
             write_list(paginate(f"{kind}/", entries, per_page), text(f"kind.{kind}"), None, feed, [])
             if entries:
-                writer.write_feed([e.article for e in entries], self.context, feed, feed,
-                                  feed_title=text(f"kind.{kind}"))
+                writer.write_feed(
+                    [e.article for e in entries], self.context, feed, feed, feed_title=text(f"kind.{kind}")
+                )
         for slug, name, entries in self.tags:
-            write_list(paginate(f"tag/{slug}/", entries, per_page), text("tag_title", tag=name), None, None,
-                       [(text("all_tags"), "tag/")])
+            write_list(
+                paginate(f"tag/{slug}/", entries, per_page),
+                text("tag_title", tag=name),
+                None,
+                None,
+                [(text("all_tags"), "tag/")],
+            )
         write("tag/index.html", "tags", page_url="tag/", noindex=False)
         for year, entries in self.by_year.items():
-            write_list(paginate(f"arsip/{year}/", entries, per_page), text("year_title", year=year), None, None,
-                       [(text("archive"), "arsip/")])
+            write_list(
+                paginate(f"arsip/{year}/", entries, per_page),
+                text("year_title", year=year),
+                None,
+                None,
+                [(text("archive"), "arsip/")],
+            )
         write("arsip/index.html", "archives", page_url="arsip/", noindex=False)
-        write("daftar-informasi-publik/index.html", "dip", page_url="daftar-informasi-publik/", noindex=False,
-              groups=self._dip_groups())
+        write(
+            "daftar-informasi-publik/index.html",
+            "dip",
+            page_url="daftar-informasi-publik/",
+            noindex=False,
+            groups=self._dip_groups(),
+        )
         write("404.html", "404", page_url="404.html", noindex=True)
         write("sitemap.xml", "sitemap", urls=self._sitemap())
         write("robots.txt", "robots")
@@ -170,8 +216,12 @@ class WartaGenerator(Generator):  # type: ignore[misc]  # Pelican is untyped
     def _sitemap(self) -> list[tuple[str, str | None]]:
         """``(site-relative url, lastmod)`` of every page a search engine should know, in a stable order."""
         iso: Callable[[dt.date | None], str | None] = lambda d: d.isoformat() if d else None  # noqa: E731
-        urls: list[tuple[str, str | None]] = [("", None), ("daftar-informasi-publik/", None), ("arsip/", None),
-                                              ("tag/", None)]
+        urls: list[tuple[str, str | None]] = [
+            ("", None),
+            ("daftar-informasi-publik/", None),
+            ("arsip/", None),
+            ("tag/", None),
+        ]
         urls += [(f"{k}/", None) for k in LIST_KINDS if self.by_kind[k]]
         for entry in self.entries:
             if entry.payload.draft:
@@ -182,7 +232,9 @@ class WartaGenerator(Generator):  # type: ignore[misc]  # Pelican is untyped
         for page in self.context["pages"]:
             payload: Payload = page.warta
             if not payload.draft:
-                urls.append((payload.url, iso(payload.updated or (payload.date.date() if payload.date else None))))
+                urls.append(
+                    (payload.url, iso(payload.updated or (payload.date.date() if payload.date else None)))
+                )
         urls += [(f"tag/{slug}/", None) for slug, _, _ in self.tags]
         urls += [(f"arsip/{year}/", None) for year in sorted(self.by_year, reverse=True)]
         return urls

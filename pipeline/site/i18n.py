@@ -31,7 +31,9 @@ class Catalogue:
         try:
             template = self.messages[key]
         except KeyError:
-            raise BuildError(f"theme: message '{key}' is missing from the '{self.language}' catalogue") from None
+            raise BuildError(
+                f"theme: message '{key}' is missing from the '{self.language}' catalogue"
+            ) from None
         return template.format(**values) if values else template
 
     def date(self, when: dt.date | dt.datetime) -> str:
@@ -57,8 +59,15 @@ def load_catalogue(theme: Path, language: str) -> tuple[Catalogue, list[Finding]
     lang = language_of(language)
     file = theme / "translations" / f"{lang}.yml"
     if not file.is_file():
-        findings.append(Finding("warta.yml", None, f"site.language: the theme has no '{lang}' catalogue "
-                                f"({file.name}); pages use Indonesian", "site.language", "warning"))
+        findings.append(
+            Finding(
+                "warta.yml",
+                None,
+                f"site.language: the theme has no '{lang}' catalogue ({file.name}); pages use Indonesian",
+                "site.language",
+                "warning",
+            )
+        )
         lang = DEFAULT_LANGUAGE
         file = theme / "translations" / f"{lang}.yml"
     rel = f"theme/translations/{file.name}"

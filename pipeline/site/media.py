@@ -24,6 +24,8 @@ HERO_SIZES = "(min-width: 52rem) 48rem, 100vw"
 GALLERY_SIZES = "(min-width: 52rem) 24rem, (min-width: 32rem) 50vw, 100vw"
 THUMB_SIZES = "(min-width: 40rem) 12rem, 100vw"
 INLINE_SIZES = "(min-width: 52rem) 48rem, 100vw"
+
+
 @dataclass
 class Pictures:
     """The derivatives of a build, by repo-relative source path."""
@@ -32,14 +34,18 @@ class Pictures:
     failed: dict[str, str] = field(default_factory=dict)  # item path -> reason
     findings: list[Finding] = field(default_factory=list)
 
-    def _picture(self, path: str, alt: str, sizes: str, lazy: bool, caption: str | None = None) -> Markup | None:
+    def _picture(
+        self, path: str, alt: str, sizes: str, lazy: bool, caption: str | None = None
+    ) -> Markup | None:
         image_set = self.sets.get(path)
         if image_set is None:
             return None
         from pipeline.media import picture_html
 
         # paths start at ROOT_MARK: the page's relative root replaces it when the page is written
-        return Markup(picture_html(image_set, alt, sizes=sizes, lazy=lazy, caption=caption, base_url=ROOT_MARK + "/"))
+        return Markup(
+            picture_html(image_set, alt, sizes=sizes, lazy=lazy, caption=caption, base_url=ROOT_MARK + "/")
+        )
 
     def inline(self, path: str, alt: str) -> Markup | None:
         return self._picture(path, alt, INLINE_SIZES, True)
@@ -65,8 +71,9 @@ class Pictures:
         return self._picture(ref.path, ref.alt, THUMB_SIZES, True) if ref else None
 
 
-def make_pictures(root: Path, items: Sequence[Item], output: Path, config: SiteConfig, *,
-                  progress: bool = False) -> Pictures:
+def make_pictures(
+    root: Path, items: Sequence[Item], output: Path, config: SiteConfig, *, progress: bool = False
+) -> Pictures:
     """Run the media pipeline for every image of ``items`` (withdrawn items show none)."""
     result = Pictures()
     users: dict[str, list[Item]] = {}
@@ -86,11 +93,18 @@ def make_pictures(root: Path, items: Sequence[Item], output: Path, config: SiteC
     except ImportError as exc:  # fail closed: never publish a page whose photo cannot be processed safely
         for path, who in users.items():
             for item in who:
-                result.failed.setdefault(item.path, f"image {path}: the media pipeline is not available ({exc})")
+                result.failed.setdefault(
+                    item.path, f"image {path}: the media pipeline is not available ({exc})"
+                )
         return result
     jobs = [
-        MediaJob(source=root / path, display_path=path, used_by=tuple(sorted({i.path for i in who})),
-                 focus=focus.get(path, (0.5, 0.5)), channels=False)
+        MediaJob(
+            source=root / path,
+            display_path=path,
+            used_by=tuple(sorted({i.path for i in who})),
+            focus=focus.get(path, (0.5, 0.5)),
+            channels=False,
+        )
         for path, who in sorted(users.items())
     ]
     media = build_media(jobs, output, root / MEDIA_CACHE, config.media, progress=progress)

@@ -27,7 +27,8 @@ import nh3
 
 # Bump when the HTML produced for the same body changes, so cached renderings are not reused.
 RENDER_VERSION = "warta-render-1"
-_FINGERPRINT = f"{RENDER_VERSION}|markdown {markdown.__version__}|nh3 {nh3.__version__ if hasattr(nh3, '__version__') else ''}"
+_NH3_VERSION = getattr(nh3, "__version__", "")
+_FINGERPRINT = f"{RENDER_VERSION}|markdown {markdown.__version__}|nh3 {_NH3_VERSION}"
 EXTENSIONS = ["tables", "sane_lists", "fenced_code"]
 # Structural and embedding tags never come from a body: landmarks belong to the theme (one <nav>,
 # one <main>), images come from the media pipeline, image maps need images.
@@ -50,7 +51,7 @@ class Rendered:
         return f"<span>wartaimg{self.nonce}n{index}</span>"
 
 
-class _ImageTokens(markdown.treeprocessors.Treeprocessor):
+class _ImageTokens(markdown.treeprocessors.Treeprocessor):  # type: ignore[misc]
     def __init__(self, md: markdown.Markdown, nonce: str, sink: list[tuple[str, str]]) -> None:
         super().__init__(md)
         self.nonce = nonce
@@ -65,7 +66,7 @@ class _ImageTokens(markdown.treeprocessors.Treeprocessor):
             img.text = f"wartaimg{self.nonce}n{index}"
 
 
-class _ImageTokenExtension(markdown.extensions.Extension):
+class _ImageTokenExtension(markdown.extensions.Extension):  # type: ignore[misc]
     def __init__(self, nonce: str, sink: list[tuple[str, str]]) -> None:
         super().__init__()
         self.nonce = nonce
@@ -119,11 +120,15 @@ class RenderCache:
             return found
         try:
             for start in range(0, len(keys), 500):
-                chunk = keys[start:start + 500]
+                chunk = keys[start : start + 500]
                 marks = ",".join("?" * len(chunk))
-                for key, value in self.db.execute(f"SELECT key, value FROM render WHERE key IN ({marks})", chunk):
+                for key, value in self.db.execute(
+                    f"SELECT key, value FROM render WHERE key IN ({marks})", chunk
+                ):
                     data = json.loads(value)
-                    found[key] = Rendered(data["html"], tuple((s, a) for s, a in data["images"]), data["nonce"])
+                    found[key] = Rendered(
+                        data["html"], tuple((s, a) for s, a in data["images"]), data["nonce"]
+                    )
         except (sqlite3.Error, ValueError, KeyError, TypeError):
             return {}
         return found
@@ -131,10 +136,11 @@ class RenderCache:
     def put_many(self, values: dict[str, Rendered]) -> None:
         if self.db is None or not values:
             return
-        rows = [(k, json.dumps({"html": r.html, "images": r.images, "nonce": r.nonce})) for k, r in values.items()]
-        with contextlib.suppress(sqlite3.Error):
-            with self.db:
-                self.db.executemany("INSERT OR REPLACE INTO render (key, value) VALUES (?, ?)", rows)
+        rows = [
+            (k, json.dumps({"html": r.html, "images": r.images, "nonce": r.nonce})) for k, r in values.items()
+        ]
+        with contextlib.suppress(sqlite3.Error), self.db:
+            self.db.executemany("INSERT OR REPLACE INTO render (key, value) VALUES (?, ?)", rows)
 
     def close(self) -> None:
         if self.db is not None:
@@ -143,10 +149,12 @@ class RenderCache:
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
-def render_all(bodies: Sequence[str], cache_file: Path | None, *, workers: int | None = None) -> list[Rendered]:
+def render_all(
+    bodies: Sequence[str], cache_file: Path | None, *, workers: int | None = None
+) -> list[Rendered]:
     """Render every body, reusing cached renderings; new ones in parallel when there are many."""
     keys = [body_key(b) for b in bodies]
     cache = RenderCache(cache_file)

@@ -21,8 +21,22 @@ from pelican.settings import read_settings as pelican_read_settings
 from pipeline.config import KINDS
 
 # Site paths a page (halaman) slug may not take, because warta's own pages live there.
-RESERVED_PATHS = frozenset({*KINDS, "tag", "arsip", "hal", "feeds", "theme", "media", "daftar-informasi-publik",
-                            "404.html", "sitemap.xml", "robots.txt", "index.html"})
+RESERVED_PATHS = frozenset(
+    {
+        *KINDS,
+        "tag",
+        "arsip",
+        "hal",
+        "feeds",
+        "theme",
+        "media",
+        "daftar-informasi-publik",
+        "404.html",
+        "sitemap.xml",
+        "robots.txt",
+        "index.html",
+    }
+)
 FEED_ALL = "feeds/semua.atom.xml"
 FEED_KIND = "feeds/{kind}.atom.xml"
 
@@ -32,8 +46,18 @@ def _order_key(content: Any) -> tuple[float, str]:
     return (-content.date.timestamp(), str(content.source_path))
 
 
-def base_settings(root: Path, output: Path, theme: Path, *, site_url: str, site_name: str, language: str,
-                  timezone: str, feed_items: int, with_feed: bool) -> dict[str, Any]:
+def base_settings(
+    root: Path,
+    output: Path,
+    theme: Path,
+    *,
+    site_url: str,
+    site_name: str,
+    language: str,
+    timezone: str,
+    feed_items: int,
+    with_feed: bool,
+) -> dict[str, Any]:
     """The override dict handed to Pelican's ``read_settings``."""
     from pipeline.site import plugin
     from pipeline.site.reader import WartaReader
@@ -53,8 +77,15 @@ def base_settings(root: Path, output: Path, theme: Path, *, site_url: str, site_
         "TIMEZONE": timezone,
         "PLUGINS": [plugin],
         "PLUGIN_PATHS": [],
-        "READERS": {"md": WartaReader, "markdown": None, "mkd": None, "mdown": None,
-                    "rst": None, "html": None, "htm": None},
+        "READERS": {
+            "md": WartaReader,
+            "markdown": None,
+            "mkd": None,
+            "mdown": None,
+            "rst": None,
+            "html": None,
+            "htm": None,
+        },
         "ARTICLE_PATHS": [f"content/{kind}" for kind in KINDS if kind != "halaman"],
         "ARTICLE_EXCLUDES": [],
         "PAGE_PATHS": ["content/halaman"],

@@ -1,0 +1,479 @@
+"""Chain evaluation: one item's approval records judged against its SOP. Pure: data in, data out.
+
+Input: the chain the item needs (:class:`ChainSpec`, from its SOP's paraf steps), the facts about the item
+(:class:`ItemFacts`: its current digest, who wrote it, whether it is serta-merta), the approval policy,
+the records that name the item in history order, and the people (``people.yaml``) that govern each record.
+Output (:class:`ChainResult`): the state, the next step and role, who approved each step and when, and
+for every record that did not count, every reason why.
+
+The rules (DESIGN section 4) as this module applies them:
+
+1. People and SOPs come from the target branch: the caller passes them; nothing here reads a branch.
+2. A record counts only for the digest it names (stale records are listed with the reason).
+3. Steps count in SOP order: a record for step k counts only when every earlier step already counted
+   (earlier in history order). A governance chain (rule 8) is unordered.
+4. The author of the content cannot approve it (every author and committer of a commit that changed the
+   item or a file it references); one person fills one step, except several steps the SOP gives to the
+   same role.
+5. The approver must hold the step's role; with ``require_signatures`` the record must carry a good SSH
+   signature (git's verdict G) by one of the approver's own keys in ``people.yaml``.
+6. A record that changes files, or is a merge, counts for nothing.
+7. A valid ``return`` blocks the item until its content (digest) changes; later records for the same
+   digest are refused with that reason. A new digest starts the chain again (the old records are stale).
+8. Governance chains are evaluated with the same function (``ChainSpec.ordered=False``,
+   ``authors_may_approve=True``): see :mod:`pipeline.approvals.governance`.
+10. ``Warta-Decision: force`` by a holder of a role in ``force_publish_roles`` makes a serta-merta item
+    publishable (state ``approved``, ``forced``); the skipped steps stay listed (status ``skipped``) until
+    they approve retrospectively, in order. Force on anything else counts for nothing, with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from pipeline.approvals.signing import person_keys
+from pipeline.git import Signature
+from pipeline.people import People, Person
+from pipeline.sop import Sop
+
+State = Literal["draft", "in_review", "returned", "approved", "published"]
+StepState = Literal["approved", "pending", "waiting", "skipped", "returned", "imported"]
+DECISIONS = ("approve", "return", "force")
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """One step an item needs: the SOP step number, its role, and what the status view shows."""
+
+    no: int
+    role: str
+    kegiatan: str = ""
+    waktu: str = ""
+    minutes: int | None = None
+
+
+@dataclass(frozen=True)
+class ChainSpec:
+    """The chain an item needs. ``id``: the SOP id (or ``governance``)."""
+
+    id: str
+    steps: tuple[StepSpec, ...]
+    ordered: bool = True
+    authors_may_approve: bool = False
+    distinct_people: bool = True
+    title: str = ""
+
+    def step(self, no: int) -> StepSpec | None:
+        return next((s for s in self.steps if s.no == no), None)
+
+
+def spec_from_sop(sop: Sop) -> ChainSpec:
+    """The paraf steps of ``sop`` in SOP order."""
+    steps = tuple(
+        StepSpec(s.no, s.pelaksana, s.kegiatan, s.waktu.text, s.waktu.minutes) for s in sop.approval_steps()
+    )
+    return ChainSpec(sop.id, steps, ordered=True, title=sop.nama)
+
+
+@dataclass(frozen=True)
+class Policy:
+    require_signatures: bool = True
+    force_roles: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Record:
+    """One approval record (an empty commit with ``Warta-*`` trailers), as read from history.
+
+    ``problems``: what is wrong with the trailers themselves (missing, repeated, unreadable).
+    ``note``: the message body without subject and trailers (a return's reason, an approver's comment).
+    """
+
+    sha: str
+    item: str
+    digest: str
+    step: int | None
+    role: str
+    decision: str
+    author_name: str
+    author_email: str
+    at: int
+    committer_email: str = ""
+    changes_files: bool = False
+    is_merge: bool = False
+    signature: Signature | None = None
+    note: str = ""
+    problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ItemFacts:
+    """What the chain needs to know about the item (gathered by the caller from the revision).
+
+    ``authors``: casefolded emails of everyone who authored or committed a change to the item or a file
+    it references. ``changed_at``: when its content last changed (start of the first step's clock).
+    ``problems``: reasons the item cannot be approved at all (unknown SOP, unreadable front matter).
+    """
+
+    path: str
+    digest: str
+    spec: ChainSpec | None
+    authors: frozenset[str] = frozenset()
+    serta_merta: bool = False
+    imported: bool = False
+    published: bool = False
+    changed_at: int | None = None
+    problems: tuple[str, ...] = ()
+    hint: str | None = None
+
+
+class Authority:
+    """The ``people.yaml`` a record is judged by, with each person's key fingerprints."""
+
+    def __init__(self, people: People) -> None:
+        self.people = people
+        self.keys = person_keys(people)
+
+    def person(self, email: str) -> Person | None:
+        return self.people.by_email(email)
+
+    def title(self, role: str) -> str:
+        return self.people.title(role)
+
+
+@dataclass(frozen=True)
+class Approval:
+    """A record that counted."""
+
+    sha: str
+    step: int
+    role: str
+    decision: str
+    name: str
+    email: str
+    at: int
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A record that did not count, with every reason (``codes`` for machines, ``reasons`` for people)."""
+
+    sha: str
+    step: int | None
+    role: str
+    decision: str
+    name: str
+    email: str
+    at: int
+    codes: tuple[str, ...]
+    reasons: tuple[str, ...]
+
+    def format(self) -> str:
+        who = f"{self.name} <{self.email}>" if self.name else f"<{self.email}>"
+        step = f"step {self.step}" if self.step is not None else "no step"
+        why = "; ".join(self.reasons)
+        return f"{self.decision} of {step} by {who} in {self.sha[:12]} does not count: {why}"
+
+
+@dataclass(frozen=True)
+class StepStatus:
+    no: int
+    role: str
+    role_title: str
+    kegiatan: str
+    waktu: str
+    minutes: int | None
+    status: StepState
+    by: str | None = None
+    email: str | None = None
+    at: int | None = None
+    sha: str | None = None
+    started_at: int | None = None  # when the step could start: the previous step's paraf or the change
+
+
+@dataclass(frozen=True)
+class ChainResult:
+    path: str
+    sop: str | None
+    digest: str
+    state: State
+    next: StepSpec | None
+    steps: tuple[StepStatus, ...]
+    rejections: tuple[Rejection, ...] = ()
+    problems: tuple[str, ...] = ()
+    forced: bool = False
+    forced_by: Approval | None = None
+    returned: Approval | None = None
+    imported: bool = False
+    hint: str | None = None
+    kind: Literal["content", "governance"] = "content"
+    sop_title: str = ""
+
+    @property
+    def complete(self) -> bool:
+        """May be published: a full valid chain (or a valid force, or imported), and no problem."""
+        return self.state in ("approved", "published") and not self.problems
+
+    @property
+    def reasons(self) -> list[str]:
+        """Everything a person needs to read to see why the item is not (fully) approved."""
+        out = list(self.problems)
+        if self.state == "returned" and self.returned is not None:
+            r = self.returned
+            out.append(f"returned at step {r.step} by {r.name}: {r.note or '(no reason given)'}; "
+                       "change the content to start the chain again")
+        elif self.next is not None and not self.complete:
+            out.append(f"step {self.next.no} ({self.next.role}) is not approved yet")
+        elif self.forced and self.next is not None:
+            out.append(f"force-published; step {self.next.no} ({self.next.role}) must still approve "
+                       "retrospectively")
+        out.extend(r.format() for r in self.rejections)
+        if self.hint:
+            out.append(self.hint)
+        return out
+
+
+# --------------------------------------------------------------------------------------------------
+
+
+def _signature_problems(
+    record: Record, person: Person | None, authority: Authority, policy: Policy
+) -> list[tuple[str, str]]:
+    if not policy.require_signatures:
+        return []
+    sig = record.signature
+    if sig is None or sig.status == "N":
+        return [("unsigned", "not signed (approvals must be signed with the approver's SSH key)")]
+    if sig.status not in ("G", "U"):
+        what = {"B": "a bad signature (the commit was changed after signing, or the signature is forged)",
+                "X": "an expired signature", "Y": "a signature by an expired key", "R": "a revoked key"}
+        unknown = f"a signature git cannot check (status {sig.status})"
+        return [("bad_signature", what.get(sig.status, unknown))]
+    if person is None:
+        return []  # reported as an unknown person
+    if sig.key in authority.keys.get(person.email.casefold(), frozenset()) and sig.status == "G":
+        return []
+    owner = next((p.name for p in authority.people.people
+                  if sig.key in authority.keys.get(p.email.casefold(), frozenset())), None)
+    if owner is not None and owner != person.name:
+        return [("wrong_key", f"signed with {owner}'s key, not with one of {person.name}'s keys")]
+    return [("wrong_key", f"signed with key {sig.key or '?'}, which sop/people.yaml does not list "
+                          f"for {person.name}")]
+
+
+def _common_problems(
+    record: Record, facts: ItemFacts, authority: Authority, policy: Policy
+) -> tuple[Person | None, list[tuple[str, str]]]:
+    """Reasons that do not depend on the other records."""
+    out: list[tuple[str, str]] = [("malformed", p) for p in record.problems]
+    if record.is_merge:
+        out.append(("merge_commit", "a merge commit is not an approval record"))
+    elif record.changes_files:
+        out.append(("changes_files", "the approval commit also changes files (records must change none)"))
+    if record.digest != facts.digest:
+        out.append(("stale_digest", "stale: it names an earlier version of the content (digest "
+                                    f"{record.digest[:19]}…, now {facts.digest[:19]}…)"))
+    person = authority.person(record.author_email)
+    if person is None:
+        out.append(("unknown_person", f"<{record.author_email}> is not in sop/people.yaml"))
+    out.extend(_signature_problems(record, person, authority, policy))
+    return person, out
+
+
+def evaluate(
+    facts: ItemFacts,
+    records: Sequence[Record],
+    policy: Policy,
+    authority: Authority,
+    record_authority: Mapping[str, Authority] | None = None,
+) -> ChainResult:
+    """Judge ``records`` (history order, oldest first) for the item ``facts`` describes.
+
+    ``authority``: the people who govern the item (at its base); ``record_authority``: a different
+    ``people.yaml`` for individual records (by commit id), when they were made under another one.
+    """
+    spec = facts.spec
+    if spec is None or not spec.steps:
+        item_problems = list(facts.problems)
+        if spec is not None:
+            item_problems.append(f"SOP {spec.id} has no paraf step: nothing can approve this item")
+        state: State = "published" if facts.imported and not item_problems else "draft"
+        return ChainResult(facts.path, spec.id if spec else None, facts.digest, state, None, (),
+                           problems=tuple(item_problems), imported=facts.imported, hint=facts.hint,
+                           sop_title=spec.title if spec else "")
+
+    if facts.imported:
+        steps = tuple(StepStatus(s.no, s.role, authority.title(s.role), s.kegiatan, s.waktu, s.minutes,
+                                 "imported") for s in spec.steps)
+        return ChainResult(facts.path, spec.id, facts.digest, "published", None, steps,
+                           problems=facts.problems, imported=True, sop_title=spec.title)
+
+    approved: dict[int, Approval] = {}
+    filled_by: dict[str, set[str]] = {}  # person email -> roles of the steps they filled
+    returned: Approval | None = None
+    forced: Approval | None = None
+    rejections: list[Rejection] = []
+    order = [s.no for s in spec.steps]
+
+    for record in records:
+        who = (record_authority or {}).get(record.sha, authority)
+        person, problems = _common_problems(record, facts, who, policy)
+        decision = record.decision
+        step = spec.step(record.step) if record.step is not None else None
+        name = person.name if person else record.author_name
+
+        if decision in ("approve", "return"):
+            if step is None and record.step is not None and not record.problems:
+                problems.append(("unknown_step", f"step {record.step} is not a paraf step of SOP {spec.id} "
+                                                  f"(paraf steps: {', '.join(map(str, order))})"))
+            elif step is not None and record.role != step.role:
+                problems.append(("wrong_role", f"step {step.no} is for {who.title(step.role)} ({step.role}), "
+                                               f"the record says {record.role}"))
+        elif decision == "force":
+            if record.role not in policy.force_roles:
+                allowed = ", ".join(sorted(policy.force_roles)) or "none"
+                problems.append(("force_not_allowed", f"role {record.role} may not force-publish "
+                                                      f"(approvals.force_publish_roles: {allowed})"))
+            if not facts.serta_merta:
+                problems.append(("force_not_serta_merta", "force counts only for serta-merta information "
+                                                          "(kategori_informasi: serta-merta)"))
+        if person is not None and record.role and not person.holds(record.role):
+            problems.append(("role_not_held", f"{person.name} does not hold the role {record.role} "
+                                              "in sop/people.yaml"))
+        if (person is not None and not spec.authors_may_approve
+                and (person.email.casefold() in facts.authors)):
+            problems.append(("author", f"{person.name} wrote or changed this content; the author cannot "
+                                       f"{'approve' if decision != 'return' else 'return'} it"))
+
+        if not problems:
+            problems.extend(_sequence_problems(record, step, person, spec, approved, filled_by, returned,
+                                               forced, who))
+
+        if problems:
+            rejections.append(Rejection(record.sha, record.step, record.role, decision, name,
+                                        record.author_email, record.at,
+                                        tuple(dict.fromkeys(c for c, _ in problems)),
+                                        tuple(dict.fromkeys(r for _, r in problems))))
+            continue
+        assert person is not None
+        counted = Approval(record.sha, record.step or 0, record.role, decision, person.name, person.email,
+                           record.at, record.note)
+        if decision == "approve":
+            assert step is not None
+            approved[step.no] = counted
+            filled_by.setdefault(person.email.casefold(), set()).add(step.role)
+        elif decision == "return":
+            returned = counted
+        else:
+            forced = counted
+
+    pending = [s for s in spec.steps if s.no not in approved]
+    next_step = pending[0] if pending else None
+    if not pending:
+        state = "published" if facts.published else "approved"
+    elif returned is not None:
+        state = "returned"
+    elif forced is not None:
+        state = "published" if facts.published else "approved"
+    elif approved:
+        state = "in_review"
+    else:
+        state = "draft"
+    if facts.problems and state in ("approved", "published"):
+        state = "in_review" if approved else "draft"
+
+    statuses: list[StepStatus] = []
+    previous_at = facts.changed_at
+    for s in spec.steps:
+        got = approved.get(s.no)
+        title = authority.title(s.role)
+        if got is not None:
+            statuses.append(StepStatus(s.no, s.role, title, s.kegiatan, s.waktu, s.minutes, "approved",
+                                       got.name, got.email, got.at, got.sha, previous_at))
+            previous_at = got.at
+            continue
+        if returned is not None and returned.step == s.no:
+            status: StepState = "returned"
+            statuses.append(StepStatus(s.no, s.role, title, s.kegiatan, s.waktu, s.minutes, status,
+                                       returned.name, returned.email, returned.at, returned.sha, previous_at))
+            previous_at = None
+            continue
+        if forced is not None and returned is None:
+            status = "skipped"
+        elif s is next_step and returned is None:
+            status = "pending"
+        else:
+            status = "waiting"
+        statuses.append(StepStatus(s.no, s.role, title, s.kegiatan, s.waktu, s.minutes, status,
+                                   started_at=previous_at if status in ("pending", "skipped") else None))
+        previous_at = None
+
+    show_next = next_step if state not in ("returned",) and next_step is not None else None
+    return ChainResult(
+        facts.path, spec.id, facts.digest, state, show_next, tuple(statuses), tuple(rejections),
+        facts.problems, forced=forced is not None and bool(pending) and returned is None,
+        forced_by=forced, returned=returned if state == "returned" else None, hint=facts.hint,
+        sop_title=spec.title,
+    )
+
+
+def _sequence_problems(
+    record: Record,
+    step: StepSpec | None,
+    person: Person | None,
+    spec: ChainSpec,
+    approved: Mapping[int, Approval],
+    filled_by: Mapping[str, set[str]],
+    returned: Approval | None,
+    forced: Approval | None,
+    who: Authority,
+) -> list[tuple[str, str]]:
+    """Reasons that depend on what counted before this record (rules 3, 4b, 7)."""
+    out: list[tuple[str, str]] = []
+    if returned is not None:
+        out.append(("returned", f"the item was returned by {returned.name} (step {returned.step}) and has "
+                                "not changed since; change it to start the chain again"))
+        return out
+    if record.decision == "force":
+        if forced is not None:
+            out.append(("already_forced", f"already force-published by {forced.name}"))
+        return out
+    assert step is not None and person is not None
+    if step.no in approved:
+        got = approved[step.no]
+        verb = "already approved" if record.decision == "approve" else "already approved, cannot return it"
+        out.append(("already_approved", f"step {step.no} was {verb} by {got.name}"))
+        return out
+    if spec.ordered:
+        for earlier in spec.steps:
+            if earlier.no == step.no:
+                break
+            if earlier.no not in approved:
+                holders = ", ".join(p.name for p in who.people.holders(earlier.role)) or "nobody"
+                title = who.title(earlier.role)
+                out.append(("out_of_order", f"not this step yet: step {earlier.no} ({title}, held by "
+                                            f"{holders}) has not approved"))
+                return out
+    roles = filled_by.get(person.email.casefold(), set())
+    other = roles - {step.role}
+    if record.decision == "approve" and other and spec.distinct_people:
+        out.append(("same_person", f"{person.name} already filled a step as {', '.join(sorted(other))}; "
+                                   "one person fills one step"))
+    return out
+
+
+def trial(
+    facts: ItemFacts,
+    records: Sequence[Record],
+    policy: Policy,
+    authority: Authority,
+    record_authority: Mapping[str, Authority] | None,
+    draft: Record,
+) -> tuple[ChainResult, Rejection | None]:
+    """Judge a decision before writing it, exactly as it would be judged once written: the result with
+    ``draft`` appended, and its rejection (``None`` when it would count)."""
+    result = evaluate(facts, [*records, draft], policy, authority, record_authority)
+    return result, next((r for r in result.rejections if r.sha == draft.sha), None)

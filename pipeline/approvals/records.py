@@ -1,0 +1,161 @@
+"""Approval records in git history (DESIGN section 3).
+
+A record is one commit per decision that changes no file, authored by the approver, whose message ends
+in a trailer block::
+
+    Approve step 3 (Sekretaris Dinas): content/siaran-pers/2025/bantuan-bibit.md
+
+    Optional comment, or for a return the reason.
+
+    Warta-Item: content/siaran-pers/2025/bantuan-bibit.md
+    Warta-Digest: sha256:<hex>
+    Warta-Step: 3
+    Warta-Role: sekdin
+    Warta-Decision: approve
+
+The trailer block is the last paragraph of the message (not the subject) and every line of it is a
+``Key: value`` trailer (continuation lines start with white space); keys are compared without regard to
+case, as git does. A commit whose trailer block names ``Warta-Item`` is a record; what is wrong with its
+trailers (a missing or repeated key, a step that is not a number) is kept in ``Record.problems`` so the
+chain can say why it does not count.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+from pipeline.approvals.chain import DECISIONS, Record
+from pipeline.git import EMPTY_TREE, Commit
+
+KEYS = ("Warta-Item", "Warta-Digest", "Warta-Step", "Warta-Role", "Warta-Decision")
+_TRAILER = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]?(.*)$")
+_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+_ROLE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def parse_trailers(message: str) -> tuple[list[tuple[str, str]], str]:
+    """``([(key, value), ...], note)``: the trailers of the last paragraph and the body before them.
+
+    ``note`` is the text between the subject and the trailer block. Without a valid trailer block the
+    trailer list is empty and the note is the whole body.
+    """
+    lines = message.replace("\r\n", "\n").rstrip().split("\n")
+    paragraphs: list[list[str]] = [[]]
+    for line in lines:
+        if line.strip():
+            paragraphs[-1].append(line)
+        elif paragraphs[-1]:
+            paragraphs.append([])
+    paragraphs = [p for p in paragraphs if p]
+    if len(paragraphs) < 2:
+        return [], ""
+    block = paragraphs[-1]
+    trailers: list[tuple[str, str]] = []
+    for line in block:
+        if line[:1] in (" ", "\t") and trailers:
+            key, value = trailers[-1]
+            trailers[-1] = (key, f"{value} {line.strip()}")
+            continue
+        match = _TRAILER.match(line)
+        if match is None:
+            return [], _note(paragraphs[1:])
+        trailers.append((match[1], match[2].strip()))
+    return trailers, _note(paragraphs[1:-1])
+
+
+def _note(paragraphs: list[list[str]]) -> str:
+    return "\n\n".join("\n".join(p) for p in paragraphs).strip()
+
+
+def record_from_commit(commit: Commit, parent_trees: Mapping[str, str]) -> Record | None:
+    """The record ``commit`` holds, or ``None`` when it names no ``Warta-Item``.
+
+    ``parent_trees``: tree id of each known commit, to tell whether the commit changed files (a commit
+    whose first parent is unknown is taken to change files: fail closed).
+    """
+    if "warta-" not in commit.message.casefold():
+        return None
+    trailers, note = parse_trailers(commit.message)
+    found: dict[str, list[str]] = {}
+    canonical = {k.casefold(): k for k in KEYS}
+    for key, value in trailers:
+        name = canonical.get(key.casefold())
+        if name is not None:
+            found.setdefault(name, []).append(value)
+    items = found.get("Warta-Item")
+    if not items:
+        return None
+    problems: list[str] = []
+    for key in KEYS:
+        values = found.get(key, [])
+        if not values:
+            problems.append(f"{key} is missing")
+        elif len(values) > 1:
+            problems.append(f"{key} appears {len(values)} times (one record, one decision)")
+
+    def first(key: str) -> str:
+        return found.get(key, [""])[0]
+
+    digest = first("Warta-Digest")
+    if digest and not _DIGEST.match(digest):
+        problems.append(f"Warta-Digest '{digest[:40]}' is not sha256:<64 hex digits>")
+    step: int | None = None
+    raw_step = first("Warta-Step")
+    if raw_step:
+        if re.fullmatch(r"[1-9][0-9]{0,5}", raw_step):
+            step = int(raw_step)
+        else:
+            problems.append(f"Warta-Step '{raw_step[:20]}' is not a step number")
+    role = first("Warta-Role")
+    if role and not _ROLE.match(role):
+        problems.append(f"Warta-Role '{role[:40]}' is not a role id")
+    decision = first("Warta-Decision").casefold()
+    if decision and decision not in DECISIONS:
+        problems.append(f"Warta-Decision '{decision[:20]}' is not one of {', '.join(DECISIONS)}")
+
+    if commit.parents:
+        parent_tree = parent_trees.get(commit.parents[0])
+        changes = parent_tree is None or parent_tree != commit.tree
+    else:
+        changes = commit.tree != EMPTY_TREE
+    return Record(
+        sha=commit.sha, item=items[0], digest=digest, step=step, role=role, decision=decision or "approve",
+        author_name=commit.author_name, author_email=commit.author_email, at=commit.author_time,
+        committer_email=commit.committer_email, changes_files=changes, is_merge=commit.is_merge,
+        note=note, problems=tuple(problems),
+    )
+
+
+def read_records(commits: Iterable[Commit], trees: Mapping[str, str] | None = None) -> list[Record]:
+    """Every record among ``commits`` (kept in their order). ``trees``: tree id of every commit, taken
+    from ``commits`` when not given."""
+    commits = list(commits)
+    known = trees if trees is not None else {c.sha: c.tree for c in commits}
+    out: list[Record] = []
+    for commit in commits:
+        record = record_from_commit(commit, known)
+        if record is not None:
+            out.append(record)
+    return out
+
+
+def format_record(
+    *, item: str, digest: str, step: int, role: str, decision: str, subject: str, note: str = ""
+) -> str:
+    """The commit message of a record. Values that would break the trailer block are refused."""
+    for name, value in (("item", item), ("digest", digest), ("role", role), ("subject", subject)):
+        if "\n" in value or "\r" in value or not value.strip():
+            raise ValueError(f"{name} must be one non-empty line")
+    if decision not in DECISIONS:
+        raise ValueError(f"decision must be one of {', '.join(DECISIONS)}")
+    parts = [subject.strip()]
+    body = note.replace("\r\n", "\n").strip()
+    if body:
+        # A note whose last paragraph looked like trailers would merge into the trailer block.
+        parts.append(body)
+    parts.append("\n".join([
+        f"Warta-Item: {item}", f"Warta-Digest: {digest}", f"Warta-Step: {step}",
+        f"Warta-Role: {role}", f"Warta-Decision: {decision}",
+    ]))
+    return "\n\n".join(parts) + "\n"

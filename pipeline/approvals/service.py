@@ -1,0 +1,897 @@
+"""Approvals of a repository: read history, SOPs, people and content from git, judge every chain.
+
+Entry points (used by ``warta status``, ``verify``, ``approve``, ``return``, ``publish`` and ``demo``):
+
+- :func:`evaluate_repository` ``(root, *, base=None, all_items=False, paths=None, head="HEAD",
+  published=None, cache=True) -> Report``. Without ``all_items``/``paths`` it judges the items changed
+  between the base (default: the merge base of HEAD with the main branch) and HEAD, plus changed
+  governance files; ``all_items`` judges every item at HEAD (and the governance history of main);
+  ``paths`` the named items. :attr:`Report.items` holds one :class:`~pipeline.approvals.chain.ChainResult`
+  per item (path, state, digest, steps, reasons, forced, imported); :attr:`Report.ok` is the verdict of
+  ``warta verify``; ``published`` (path -> digest of what is live) turns ``approved`` into
+  ``published``.
+- :func:`decide` writes approval records (``approve``, ``return``, ``force``) for the acting git
+  identity, after judging each one exactly as :func:`evaluate_repository` will judge it once written.
+- :func:`write_record` writes one record without judging it (for tools that already did).
+- :func:`item_digest_at` is the digest of an item at a revision, as approvals name it.
+
+Where things come from (rule 1): the main branch is ``approvals.main_branch``; the governance files
+(``warta.yml``, ``sop/``) are read along main's first-parent history (:mod:`.governance`). An item is
+judged by the trusted governance at the point its current content forked from main (for a release
+branch: the merge base; for an item on main: the merge base of the branch that brought it, or the
+commit before a direct commit), and each record by the ``people.yaml`` trusted where *it* was made. A
+release branch therefore never judges itself by its own ``people.yaml`` or SOPs, and an approval made
+under last year's people stays valid after somebody leaves the office.
+
+History is read by one ``git log`` over main and HEAD (trailers, trees, changed files), one
+``git log --first-parent --raw`` over the governance files, one ``git ls-tree`` of HEAD and one
+``git cat-file --batch`` for the files not in the cache; signatures by one ``git log --no-walk --stdin``
+for the records not in the signature cache. Caches live in ``.warta-cache/`` (content-addressed: keyed
+by blob and commit ids) and are ignored when that folder is tracked by git, so a branch cannot ship
+forged verdicts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import posixpath
+import re
+import tempfile
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
+from typing import Any, Literal
+
+from pipeline import yamlio
+from pipeline.approvals import signing
+from pipeline.approvals.chain import (
+    Authority,
+    ChainResult,
+    ItemFacts,
+    Policy,
+    Record,
+    Rejection,
+    StepSpec,
+    evaluate,
+    spec_from_sop,
+    trial,
+)
+from pipeline.approvals.governance import (
+    GOVERNANCE_PATHS,
+    GovState,
+    build_timeline,
+    evaluate_change,
+    governance_spec,
+    is_governance,
+    parse_state,
+)
+from pipeline.approvals.records import format_record, read_records
+from pipeline.config import CONFIG_FILE, KINDS, SiteConfig
+from pipeline.content import CONTENT_DIR, MEDIA_DIR, compute_digest, markdown_images, split_front_matter
+from pipeline.errors import ApprovalError, ConfigError
+from pipeline.git import Commit, Git, Signature, TreeEntry
+from pipeline.people import People, Person
+
+Mode = Literal["branch", "all", "paths"]
+NULL_SHA = "0" * 40
+LOST_RECORDS_HINT = (
+    "hint: this change reached main without its approval commits (committed straight to main, or merged "
+    "with squash or rebase, which drop them); merge release branches with 'git merge --no-ff' (on the "
+    "forge: 'Create a merge commit'), or approve the item again on main"
+)
+
+
+# --------------------------------------------------------------------------------------------------
+# report
+
+
+@dataclass
+class ItemContext:
+    """Everything the chain of one item was judged with (so a new decision can be judged the same way)."""
+
+    facts: ItemFacts
+    records: list[Record]
+    policy: Policy
+    authority: Authority
+    record_authority: dict[str, Authority]
+    state: GovState
+
+
+@dataclass(frozen=True)
+class Report:
+    root: Path
+    main: str
+    main_sha: str
+    head: str
+    base: str | None
+    mode: Mode
+    items: tuple[ChainResult, ...]
+    governance: tuple[ChainResult, ...]
+    problems: tuple[str, ...]
+    warnings: tuple[str, ...]
+    state: GovState  # trusted governance at the base: the people and SOPs the acting person is judged by
+    contexts: Mapping[str, ItemContext] = field(repr=False, default_factory=dict)
+    removed: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """Every judged item and governance change has a complete valid chain, and nothing else is wrong."""
+        return not self.problems and all(r.complete for r in (*self.items, *self.governance))
+
+    @property
+    def config(self) -> SiteConfig:
+        assert self.state.config is not None
+        return self.state.config
+
+    @property
+    def people(self) -> People:
+        assert self.state.people is not None
+        return self.state.people
+
+    def result(self, path: str) -> ChainResult | None:
+        return next((r for r in (*self.items, *self.governance) if r.path == path), None)
+
+    def to_json(self) -> dict[str, Any]:
+        tz = self.config.tz
+        return {
+            "items": [result_json(r, tz) for r in self.items],
+            "governance": [result_json(r, tz) for r in self.governance],
+            "problems": list(self.problems),
+            "warnings": list(self.warnings),
+            "ok": self.ok,
+            "main": self.main,
+            "head": self.head,
+            "base": self.base,
+        }
+
+
+def iso(epoch: int | None, tz: dt.tzinfo) -> str | None:
+    return None if epoch is None else dt.datetime.fromtimestamp(epoch, tz).isoformat()
+
+
+def result_json(r: ChainResult, tz: dt.tzinfo) -> dict[str, Any]:
+    """One item as ``status --json`` prints it (DESIGN section 6, plus extra keys)."""
+    return {
+        "path": r.path,
+        "sop": r.sop,
+        "digest": r.digest,
+        "state": r.state,
+        "next": {"step": r.next.no, "role": r.next.role} if r.next is not None else None,
+        "steps": [
+            {"step": s.no, "role": s.role, "status": s.status, "by": s.by, "at": iso(s.at, tz),
+             "email": s.email, "role_title": s.role_title, "kegiatan": s.kegiatan, "waktu": s.waktu,
+             "minutes": s.minutes, "started_at": iso(s.started_at, tz), "commit": s.sha}
+            for s in r.steps
+        ],
+        "kind": r.kind,
+        "complete": r.complete,
+        "forced": r.forced,
+        "imported": r.imported,
+        "reasons": r.reasons,
+        "rejections": [
+            {"commit": x.sha, "step": x.step, "role": x.role, "decision": x.decision, "by": x.name,
+             "email": x.email, "at": iso(x.at, tz), "codes": list(x.codes), "reasons": list(x.reasons)}
+            for x in r.rejections
+        ],
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# the commit graph
+
+
+@dataclass
+class _Graph:
+    commits: list[Commit]
+    by_sha: dict[str, Commit]
+    chain: list[str]  # main's first-parent chain, root first
+    index_of: dict[str, int]
+    intro: dict[str, int]  # commit -> first-parent index at which it entered (BRANCH: only on HEAD)
+    base_of: list[int]  # first-parent index -> index of the fork point of what it introduced
+    head_reach: set[str]
+    main_reach: set[str]
+
+    @property
+    def branch(self) -> int:
+        return len(self.chain)
+
+    def base_index(self, sha: str) -> int:
+        return self.base_of[self.intro[sha]]
+
+
+def _build_graph(commits: list[Commit], main_sha: str, head_sha: str) -> _Graph:
+    by_sha = {c.sha: c for c in commits}
+    chain: list[str] = []
+    current: str | None = main_sha
+    while current is not None:
+        chain.append(current)
+        parents = by_sha[current].parents
+        current = parents[0] if parents and parents[0] in by_sha else None
+    chain.reverse()
+    intro: dict[str, int] = {}
+    base_of: list[int] = []
+
+    def introduce(tip: str, index: int, skip_first_parent: bool) -> int:
+        boundary = -1
+        stack = [tip]
+        while stack:
+            sha = stack.pop()
+            if sha in intro:
+                continue
+            intro[sha] = index
+            commit = by_sha.get(sha)
+            if commit is None:
+                continue
+            for k, parent in enumerate(commit.parents):
+                if skip_first_parent and sha == tip and k == 0:
+                    continue
+                seen = intro.get(parent)
+                if seen is None:
+                    stack.append(parent)
+                elif seen < index:
+                    boundary = max(boundary, seen)
+        return boundary
+
+    for i, sha in enumerate(chain):
+        boundary = introduce(sha, i, skip_first_parent=True)
+        base_of.append(boundary if boundary >= 0 else max(i - 1, 0))
+    if head_sha not in intro:
+        boundary = introduce(head_sha, len(chain), skip_first_parent=False)
+        if boundary < 0:
+            raise ApprovalError("HEAD shares no history with the main branch")
+        base_of.append(boundary)
+    else:
+        base_of.append(len(chain) - 1)
+    return _Graph(commits, by_sha, chain, {s: i for i, s in enumerate(chain)}, intro, base_of,
+                  _ancestors(by_sha, head_sha), _ancestors(by_sha, main_sha))
+
+
+def _ancestors(by_sha: Mapping[str, Commit], tip: str) -> set[str]:
+    seen: set[str] = set()
+    stack = [tip]
+    while stack:
+        sha = stack.pop()
+        if sha in seen:
+            continue
+        seen.add(sha)
+        commit = by_sha.get(sha)
+        if commit is not None:
+            stack.extend(commit.parents)
+    return seen
+
+
+# --------------------------------------------------------------------------------------------------
+# items at a revision
+
+
+@dataclass(frozen=True)
+class ItemInfo:
+    """What approvals need from an item's file: its kind, explicit ``sop:``, serta-merta, references."""
+
+    path: str
+    kind: str | None
+    sop: str | None
+    serta_merta: bool
+    refs: tuple[str, ...]
+    problem: str | None = None
+
+    def to_json(self) -> list[Any]:
+        return [self.kind, self.sop, self.serta_merta, list(self.refs), self.problem]
+
+    @classmethod
+    def from_json(cls, path: str, raw: Any) -> ItemInfo | None:
+        if not (isinstance(raw, list) and len(raw) == 5 and isinstance(raw[3], list)):
+            return None
+        kind, sop, serta, refs, problem = raw
+        return cls(path, kind, sop, bool(serta), tuple(str(r) for r in refs), problem)
+
+
+_EXTERNAL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+def _resolve(item_path: str, ref: str) -> str | None:
+    """The repo-relative path ``ref`` names from ``item_path`` (the rules of content.resolve_reference,
+    on paths only); ``None`` for external, absolute or escaping references."""
+    if not ref.strip() or _EXTERNAL.match(ref) or ref.startswith(("//", "/", "\\")):
+        return None
+    if re.match(r"^[A-Za-z]:[\\/]", ref):
+        return None
+    joined = posixpath.normpath(posixpath.join(posixpath.dirname(item_path), ref.replace("\\", "/")))
+    if joined == ".." or joined.startswith("../") or joined == ".":
+        return None
+    return joined
+
+
+def read_item(path: str, raw: bytes) -> ItemInfo:
+    """Read the fields approvals need from a content file's bytes (no schema validation: ``warta check``
+    does that; this must only never miss a file the item uses)."""
+    parts = PurePosixPath(path).parts
+    kind = parts[1] if len(parts) >= 3 and parts[0] == CONTENT_DIR and parts[1] in KINDS else None
+    if kind is None:
+        return ItemInfo(path, None, None, False, (), f"{path} is not in content/<kind>/")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return ItemInfo(path, kind, None, False, (), "not UTF-8 text")
+    text = text.removeprefix("\ufeff")
+    split = split_front_matter(text)
+    if split is None:
+        return ItemInfo(path, kind, None, False, (), "no front matter (run warta check)")
+    front, body, _ = split
+    try:
+        data = yamlio.load(front, path, line_offset=1).data
+    except yamlio.YamlSyntaxError as exc:
+        return ItemInfo(path, kind, None, False, (), exc.finding.format())
+    if not isinstance(data, dict):
+        return ItemInfo(path, kind, None, False, (), "the front matter is not a mapping (run warta check)")
+    sop = data.get("sop") if isinstance(data.get("sop"), str) else None
+    serta = kind == "informasi-publik" and data.get("kategori_informasi") == "serta-merta"
+    raw_refs: list[str] = []
+    if isinstance(data.get("image"), str):
+        raw_refs.append(data["image"])
+    for key in ("media", "lampiran") if kind == "informasi-publik" else ("media",):
+        entries = data.get(key)
+        if isinstance(entries, list):
+            raw_refs.extend(e["file"] for e in entries
+                            if isinstance(e, dict) and isinstance(e.get("file"), str))
+    if "![" in body:
+        raw_refs.extend(src for src, _ in markdown_images(body))
+    refs = sorted({r for r in (_resolve(path, ref.strip()) for ref in raw_refs) if r and r != path})
+    return ItemInfo(path, kind, sop.strip() if sop else None, serta, tuple(refs))
+
+
+def _is_item(path: str) -> bool:
+    parts = PurePosixPath(path).parts
+    return (len(parts) >= 3 and parts[0] == CONTENT_DIR and path.endswith(".md")
+            and not path.startswith(MEDIA_DIR + "/") and not any(p.startswith(".") for p in parts))
+
+
+class _ItemCache:
+    """``.warta-cache/approvals/items.json``: parsed items by (path, blob id), digests by file ids."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self.info: dict[str, Any] = {}
+        self.digests: dict[str, str] = {}
+        self.dirty = False
+        if folder is not None:
+            try:
+                raw = json.loads((folder / "items.json").read_text(encoding="utf-8"))
+                if isinstance(raw, dict) and raw.get("version") == 1:
+                    self.info = dict(raw.get("info", {}))
+                    self.digests = dict(raw.get("digests", {}))
+            except (OSError, ValueError):
+                pass
+
+    def save(self) -> None:
+        if self.folder is None or not self.dirty:
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".items.")
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                json.dump({"version": 1, "info": self.info, "digests": self.digests}, out,
+                          separators=(",", ":"))
+            os.replace(tmp, self.folder / "items.json")
+        except OSError:
+            pass
+
+
+class _Files:
+    """The files of one revision, read through one cat-file process, with the caches."""
+
+    def __init__(self, git: Git, tree: Mapping[str, TreeEntry], cache: _ItemCache) -> None:
+        self.git = git
+        self.tree = tree
+        self.cache = cache
+
+    def info(self, paths: Sequence[str]) -> dict[str, ItemInfo]:
+        out: dict[str, ItemInfo] = {}
+        missing: list[str] = []
+        for path in paths:
+            entry = self.tree[path]
+            hit = ItemInfo.from_json(path, self.cache.info.get(f"{path}\0{entry.oid}"))
+            if hit is None:
+                missing.append(path)
+            else:
+                out[path] = hit
+        blobs = self.git.read_blobs(self.tree[p].oid for p in missing)
+        for path in missing:
+            oid = self.tree[path].oid
+            info = read_item(path, blobs.get(oid, b""))
+            out[path] = info
+            self.cache.info[f"{path}\0{oid}"] = info.to_json()
+            self.cache.dirty = True
+        return out
+
+    def existing(self, paths: Iterable[str]) -> dict[str, str]:
+        """path -> blob id of the files that exist (symbolic links inside the repository followed)."""
+        out: dict[str, str] = {}
+        links: dict[str, str] = {}
+        for path in paths:
+            entry = self.tree.get(path)
+            if entry is None or entry.type != "blob":
+                continue
+            if entry.mode == "120000":
+                links[path] = entry.oid
+            else:
+                out[path] = entry.oid
+        if links:
+            texts = self.git.read_blobs(links.values())
+            for path, oid in links.items():
+                target = self._follow(path, texts.get(oid, b"").decode("utf-8", "replace"))
+                if target is not None:
+                    out[path] = target
+        return out
+
+    def _follow(self, path: str, target: str, depth: int = 0) -> str | None:
+        if depth > 8:
+            return None
+        resolved = _resolve(path, target)
+        entry = self.tree.get(resolved) if resolved else None
+        if entry is None or entry.type != "blob":
+            return None
+        if entry.mode != "120000":
+            return entry.oid
+        text = self.git.read_blobs([entry.oid]).get(entry.oid, b"").decode("utf-8", "replace")
+        return self._follow(resolved or "", text, depth + 1)
+
+    def digests(self, files: Mapping[str, Mapping[str, str]]) -> dict[str, str]:
+        """Item path -> digest of ``{path: blob id}`` (the item and what it references)."""
+        out: dict[str, str] = {}
+        todo: dict[str, tuple[str, Mapping[str, str]]] = {}
+        for item, ids in files.items():
+            key = hashlib.sha256("\0".join(f"{p}\0{o}" for p, o in sorted(ids.items())).encode(
+                "utf-8", "surrogateescape")).hexdigest()
+            hit = self.cache.digests.get(key)
+            if hit is not None:
+                out[item] = hit
+            else:
+                todo[item] = (key, ids)
+        if todo:
+            blobs = self.git.read_blobs({o for _, ids in todo.values() for o in ids.values()})
+            for item, (key, ids) in todo.items():
+                digest = compute_digest({p: blobs.get(o, b"") for p, o in ids.items()})
+                out[item] = digest
+                self.cache.digests[key] = digest
+                self.cache.dirty = True
+        return out
+
+
+def item_digest_at(root: Path, path: str, rev: str = "HEAD") -> str:
+    """The digest an approval of ``path`` at ``rev`` names: the item and every file it references."""
+    git = Git(root)
+    tree = {e.path: e for e in git.ls_tree(rev)}
+    if path not in tree:
+        raise ApprovalError(f"{path} is not in {rev}")
+    files = _Files(git, tree, _ItemCache(None))
+    info = files.info([path])[path]
+    return files.digests({path: files.existing([path, *info.refs])})[path]
+
+
+# --------------------------------------------------------------------------------------------------
+# evaluate
+
+
+def _cache_root(root: Path, tree: Mapping[str, TreeEntry], enabled: bool) -> tuple[Path | None, list[str]]:
+    if not enabled:
+        return None, []
+    if any(p.startswith(signing.CACHE_DIR + "/") for p in tree):
+        return None, [f"{signing.CACHE_DIR}/ is tracked by git in HEAD: its caches are ignored (remove it "
+                      "from the repository; it must never be committed)"]
+    return root / signing.CACHE_DIR, []
+
+
+def _main_branch(git: Git) -> tuple[str, str]:
+    name = "main"
+    raw = git.read_blobs([f"HEAD:{CONFIG_FILE}"]).get(f"HEAD:{CONFIG_FILE}")
+    if raw is not None:
+        try:
+            data = yamlio.load(raw.decode("utf-8"), CONFIG_FILE).data
+            approvals = data.get("approvals") if isinstance(data, dict) else None
+            if isinstance(approvals, dict) and isinstance(approvals.get("main_branch"), str):
+                name = approvals["main_branch"]
+        except (UnicodeDecodeError, yamlio.YamlSyntaxError):
+            pass
+    for ref in (f"refs/heads/{name}", f"refs/remotes/origin/{name}"):
+        sha = git.rev_parse(ref)
+        if sha is not None:
+            return name, sha
+    raise ApprovalError(f"the main branch '{name}' is not in this repository (approvals are judged against "
+                        f"it): create it, or fetch it with 'git fetch origin {name}'")
+
+
+def _governance_states(git: Git, graph: _Graph) -> tuple[list[GovState], dict[str, bytes]]:
+    transitions = git.log([graph.chain[-1]], first_parent=True, raw=True, paths=list(GOVERNANCE_PATHS))
+    blobs: dict[str, str] = {}
+    snapshots: list[tuple[int, str, dict[str, str]]] = []
+    for commit in transitions:
+        if commit.sha not in graph.index_of:
+            continue
+        for change in commit.changes:
+            if change.deleted:
+                blobs.pop(change.path, None)
+            elif change.mode.startswith("100") or change.mode == "120000":
+                blobs[change.path] = change.oid
+        snapshots.append((graph.index_of[commit.sha], commit.sha, dict(blobs)))
+    contents = git.read_blobs({o for _, _, b in snapshots for o in b.values()})
+    parsed: dict[tuple[tuple[str, str], ...], GovState] = {}
+    states: list[GovState] = []
+    for index, sha, snapshot in snapshots:
+        key = tuple(sorted(snapshot.items()))
+        known = parsed.get(key)
+        state = (replace(known, index=index, sha=sha) if known is not None
+                 else parse_state(index, sha, snapshot, contents))
+        parsed.setdefault(key, state)
+        states.append(state)
+    return states, contents
+
+
+def evaluate_repository(
+    root: Path,
+    *,
+    base: str | None = None,
+    all_items: bool = False,
+    paths: Sequence[str] | None = None,
+    head: str = "HEAD",
+    published: Mapping[str, str] | None = None,
+    cache: bool = True,
+    now: int | None = None,
+) -> Report:
+    """Judge the approval chains of a repository's items (see the module docstring)."""
+    git = Git(root)
+    if git.is_shallow():
+        raise ApprovalError("this is a shallow clone: approvals live in the full history; fetch it "
+                            "(git fetch --unshallow, or actions/checkout with fetch-depth: 0)")
+    head_sha = git.rev_parse(head)
+    if head_sha is None:
+        raise ApprovalError(f"'{head}' names no commit (is the repository empty?)")
+    main, main_sha = _main_branch(git)
+
+    commits = git.log([main_sha, head_sha])
+    graph = _build_graph(commits, main_sha, head_sha)
+    states, contents = _governance_states(git, graph)
+    boot = next((s for s in states if s.valid), None)
+    if boot is None:
+        raise ConfigError(f"no commit on {main} holds a valid {CONFIG_FILE}, sop/people.yaml and "
+                          "sop/<id>.yaml: there is no trusted governance to judge approvals by"
+                          + (f" ({states[-1].summary()})" if states and states[-1].summary() else ""))
+
+    tree = {e.path: e for e in git.ls_tree(head_sha)}
+    cache_root, warnings = _cache_root(root, tree, cache)
+    files = _Files(git, tree, _ItemCache(cache_root / "approvals" if cache_root else None))
+
+    # which items
+    mode: Mode = "paths" if paths else "all" if all_items else "branch"
+    base_sha: str | None = None
+    changed: list[str] = []
+    if mode != "all" or base is not None:
+        if base is not None:
+            base_sha = git.rev_parse(base)
+            if base_sha is None:
+                raise ApprovalError(f"--base {base} names no commit")
+        else:
+            base_sha = git.merge_base(main_sha, head_sha)
+            if base_sha is None:
+                raise ApprovalError(f"HEAD shares no history with {main}")
+        changed = git.changed_paths(base_sha, head_sha)
+    all_content = [p for p in tree if _is_item(p)]
+    if mode == "paths":
+        wanted = [posixpath.normpath(p) for p in paths or ()]
+        unknown = [p for p in wanted if p not in tree or not (_is_item(p) or is_governance(p))]
+        if unknown:
+            raise ApprovalError(f"{unknown[0]}: not a content item (content/<kind>/...md) or governance file "
+                                f"in {head}; commit it first")
+        selected = [p for p in wanted if _is_item(p)]
+        gov_selected = [p for p in wanted if is_governance(p)]
+    elif mode == "all":
+        selected = all_content
+        gov_selected = [p for p in changed if is_governance(p)]
+    else:
+        changed_set = set(changed)
+        infos_needed = all_content if any(not _is_item(p) for p in changed if not is_governance(p)) else []
+        if infos_needed:
+            infos = files.info(infos_needed)
+            selected = [p for p in all_content if p in changed_set or changed_set & set(infos[p].refs)]
+        else:
+            selected = [p for p in all_content if p in changed_set]
+        gov_selected = [p for p in changed if is_governance(p)]
+    removed = tuple(p for p in changed if _is_item(p) and p not in tree)
+
+    infos = files.info(selected)
+    ids = {p: files.existing([p, *infos[p].refs]) for p in selected}
+    digests = files.digests(ids)
+
+    # records
+    records = read_records(commits)
+    by_item: dict[str, list[Record]] = {}
+    for record in records:
+        by_item.setdefault(record.item, []).append(record)
+    gov_records = {p: [r for r in rs if r.sha in graph.main_reach or r.sha in graph.head_reach]
+                   for p, rs in by_item.items() if is_governance(p)}
+    item_records = {p: [r for r in by_item.get(p, []) if r.sha in graph.head_reach] for p in selected}
+    for p in gov_selected:
+        item_records[p] = [r for r in by_item.get(p, []) if r.sha in graph.head_reach]
+
+    # signatures (one git process for every record not in the cache)
+    valid_states = [s for s in states if s.valid]
+    if any(s.policy().require_signatures for s in valid_states):
+        shas = {r.sha for rs in gov_records.values() for r in rs} | {
+            r.sha for rs in item_records.values() for r in rs}
+        verdicts = signing.verify_signatures(git, sorted(shas), [s.people for s in valid_states
+                                                                   if s.people is not None], cache_root)
+
+        def signed(rs: list[Record]) -> list[Record]:
+            return [replace(r, signature=verdicts.get(r.sha, Signature("N", "", ""))) for r in rs]
+
+        gov_records = {p: signed(rs) for p, rs in gov_records.items()}
+        item_records = {p: signed(rs) for p, rs in item_records.items()}
+
+    timeline = build_timeline(states, {p: [r for r in rs if r.sha in graph.main_reach]
+                                       for p, rs in gov_records.items()}, graph.intro, contents)
+    trusted_main = timeline.at(len(graph.chain) - 1).config
+    if trusted_main is not None and trusted_main.approvals.main_branch != main:
+        raise ApprovalError(f"{CONFIG_FILE} in HEAD names '{main}' as the main branch, but the approved "
+                            f"configuration names '{trusted_main.approvals.main_branch}'")
+    base_state = timeline.at(graph.base_of[graph.branch])
+
+    problems: list[str] = []
+    if mode == "all":
+        problems.extend(timeline.problems())
+
+    # authors and history of each item's files
+    interest: dict[str, list[str]] = {}
+    for p in selected:
+        for f in (p, *infos[p].refs):
+            interest.setdefault(f, []).append(p)
+    touching: dict[str, list[Commit]] = {p: [] for p in selected}
+    for commit in commits:
+        if commit.sha not in graph.head_reach or graph.intro.get(commit.sha, -1) <= boot.index:
+            continue
+        hit = {item for f in commit.paths for item in interest.get(f, ())}
+        for item in hit:
+            touching[item].append(commit)
+
+    authorities: dict[int, Authority] = {}
+
+    def authority_at(index: int) -> tuple[GovState, Authority]:
+        state = timeline.at(index)
+        if id(state) not in authorities:
+            authorities[id(state)] = state.authority
+        return state, authorities[id(state)]
+
+    contexts: dict[str, ItemContext] = {}
+    results: list[ChainResult] = []
+    published = published or {}
+    for p in selected:
+        info = infos[p]
+        history = touching[p]
+        imported = not history
+        if imported:
+            state = boot
+        else:
+            last = max(history, key=lambda c: graph.intro[c.sha])
+            state = timeline.at(graph.base_of[graph.intro[last.sha]])
+        assert state.config is not None
+        item_problems: list[str] = []
+        if info.problem:
+            item_problems.append(f"front matter cannot be read: {info.problem}")
+        sop_id = info.sop or (state.config.sop_for_kind(info.kind) if info.kind else None)
+        sop = state.sops.get(sop_id) if sop_id else None
+        if sop_id and sop is None and not info.problem:
+            item_problems.append(f"SOP '{sop_id}' is not in sop/ on {main} (approved version)")
+        authors = frozenset(e.casefold() for c in history for e in (c.author_email, c.committer_email))
+        own = item_records.get(p, [])
+        facts = ItemFacts(
+            path=p, digest=digests[p], spec=spec_from_sop(sop) if sop else None, authors=authors,
+            serta_merta=info.serta_merta, imported=imported, published=published.get(p) == digests[p],
+            changed_at=history[-1].committer_time if history else None, problems=tuple(item_problems),
+        )
+        authority = authority_at(graph.base_of[graph.intro[history[-1].sha]] if history else boot.index)[1]
+        record_authority: dict[str, Authority] = {}
+        for r in own:
+            _, a = authority_at(graph.base_index(r.sha))
+            if a is not authority:
+                record_authority[r.sha] = a
+        record_authority[NULL_SHA] = authority_at(graph.base_of[graph.branch])[1]
+        policy = state.policy()
+        result = evaluate(facts, own, policy, authority, record_authority)
+        newest = history[-1] if history else None
+        if (newest is not None and newest.sha in graph.index_of and not newest.is_merge
+                and not any(s.status == "approved" for s in result.steps) and not result.forced_by):
+            # the change sits on main's first-parent line itself and nothing approved it
+            result = replace(result, hint=LOST_RECORDS_HINT)
+        results.append(result)
+        contexts[p] = ItemContext(facts, own, policy, authority, record_authority, state)
+
+    # governance files changed on this branch (or named)
+    gov_results: list[ChainResult] = []
+    if gov_selected:
+        head_blobs = {p: e.oid for p, e in tree.items() if is_governance(p)}
+        extra = head_blobs.values() - contents.keys()
+        texts = {**contents, **git.read_blobs(extra)} if extra else contents
+        head_state = parse_state(graph.branch, head_sha, head_blobs, texts)
+        for p in gov_selected:
+            own = item_records.get(p, [])
+            result = evaluate_change(p, base_state, head_state, own, texts)
+            gov_results.append(result)
+            facts = ItemFacts(p, result.digest, governance_spec(p, base_state, head_state),
+                              problems=result.problems)
+            contexts[p] = ItemContext(facts, own, base_state.policy(), base_state.authority, {}, base_state)
+    if mode == "all":
+        seen = {r.path for r in gov_results}
+        gov_results.extend(r for r in timeline.pending if r.path not in seen)
+
+    files.cache.save()
+    for gone in removed:
+        warnings.append(f"{gone}: deleted since {base_sha[:12] if base_sha else 'the base'}; to withdraw a "
+                        "published item, set status: dicabut with alasan_pencabutan instead")
+    return Report(root, main, main_sha, head_sha, base_sha, mode, tuple(results), tuple(gov_results),
+                  tuple(problems), tuple(warnings), base_state, contexts, removed)
+
+
+# --------------------------------------------------------------------------------------------------
+# deciding
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What :func:`decide` did for one item: ``sha`` of the record written, or ``refusal``."""
+
+    path: str
+    message: str
+    sha: str | None = None
+    step: StepSpec | None = None
+    role: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.sha is not None
+
+
+def write_record(
+    git: Git,
+    *,
+    item: str,
+    digest: str,
+    step: int,
+    role: str,
+    decision: str,
+    subject: str,
+    note: str = "",
+    sign: bool,
+    date: str | None = None,
+) -> str:
+    """Write one approval record on HEAD (an empty commit, signed when ``sign``); its commit id."""
+    message = format_record(item=item, digest=digest, step=step, role=role, decision=decision,
+                            subject=subject, note=note)
+    return git.commit_empty(message, sign=sign, date=date)
+
+
+_VERB = {"approve": "Approve", "return": "Return", "force": "Force-publish"}
+
+
+def _refusal(rejection: Rejection, step: StepSpec, people: People, person: Person) -> str:
+    title = people.title(step.role)
+    code = rejection.codes[0]
+    holders = [p.name for p in people.holders(step.role) if p.email.casefold() != person.email.casefold()]
+    others = f"; {', '.join(holders)} can" if holders else ""
+    if code == "author":
+        return f"you wrote or changed this content, and the author cannot approve it ({title}{others})"
+    if code == "role_not_held":
+        held = ", ".join(p.name for p in people.holders(step.role)) or "nobody"
+        return (f"you do not hold the role {step.role} ({title}) that step {step.no} needs "
+                f"(held by {held}, in sop/people.yaml on the main branch)")
+    if code == "out_of_order":
+        return rejection.reasons[0].replace("not this step yet", "it is not your step yet")
+    if code == "same_person":
+        return f"{rejection.reasons[0]}; another holder of {title} must approve step {step.no}"
+    if code == "wrong_key":
+        return (f"your signing key is not listed for you in sop/people.yaml on the main branch "
+                f"({rejection.reasons[0]}); {signing.CONFIGURE_KEY}")
+    return "; ".join(rejection.reasons)
+
+
+def decide(
+    root: Path,
+    *,
+    decision: Literal["approve", "return", "force"],
+    paths: Sequence[str] = (),
+    role: str | None = None,
+    note: str = "",
+    date: str | None = None,
+    report: Report | None = None,
+) -> list[Outcome]:
+    """Approve, return or force each item (changed on the branch, or ``paths``) at its next step as the
+    acting git identity. Every decision is judged first exactly as it will be judged once written;
+    refusals are returned as one line each and nothing is written for them.
+
+    Raises :class:`ApprovalError` when nothing can be decided at all (unknown person, no signing key,
+    nothing to approve).
+    """
+    git = Git(root)
+    report = report or evaluate_repository(root, paths=list(paths) or None)
+    name, email = git.identity()
+    if not email:
+        raise ApprovalError("git has no user.email: run git config user.email you@example.go.id (the email "
+                            "sop/people.yaml lists for you)")
+    people = report.people
+    person = people.by_email(email)
+    if person is None:
+        raise ApprovalError(f"you ({email}) are not in sop/people.yaml on the main branch, so you cannot "
+                            "approve: ask the administrator to add you (with your roles and SSH key)")
+    targets = [*report.items, *report.governance]
+    if not targets:
+        where = f"since {report.base[:12]}" if report.base else ""
+        raise ApprovalError(f"nothing to approve: no item changed on this branch {where}; name the item's "
+                            "path (warta approve content/...md)".replace("  ", " "))
+    if decision == "return" and not note.strip():
+        raise ApprovalError("a return needs a reason: warta return --reason 'what must change'")
+
+    dirty = set(git.dirty_paths([t.path for t in targets]))
+    need_signature = any(report.contexts[t.path].policy.require_signatures for t in targets)
+    setup = signing.signing_setup(git)
+    if need_signature and setup.problem:
+        raise ApprovalError(f"approvals must be signed (approvals.require_signatures) but {setup.problem}")
+
+    now = int(time.time())
+    outcomes: list[Outcome] = []
+    for result in targets:
+        ctx = report.contexts[result.path]
+        if result.path in dirty:
+            outcomes.append(Outcome(result.path, "has uncommitted changes: commit them first (an approval "
+                                                 "names the committed content)"))
+            continue
+        if result.problems and decision != "return":
+            outcomes.append(Outcome(result.path, f"cannot be approved: {'; '.join(result.problems)}"))
+            continue
+        steps = list(ctx.facts.spec.steps) if ctx.facts.spec is not None else []
+        done = {x.no for x in result.steps if x.status == "approved"}
+        open_steps = [s for s in steps if s.no not in done]
+        if result.state == "returned" and result.returned is not None:
+            outcomes.append(Outcome(result.path, f"returned by {result.returned.name} "
+                                                 f"({result.returned.note or 'no reason given'}): change "
+                                                 "the content first; then the chain starts again"))
+            continue
+        if not open_steps or (result.complete and not result.forced and decision != "force"):
+            outcomes.append(Outcome(result.path, "nothing to approve: every step is already approved"))
+            continue
+        if decision == "force":
+            force_roles = [r for r in ctx.policy.force_roles if person.holds(r)]
+            allowed = sorted(ctx.policy.force_roles)
+            chosen_role = role or (force_roles[0] if force_roles else allowed[0] if allowed else "none")
+            step = open_steps[0]
+        else:
+            if role is not None:
+                step = next((s for s in open_steps if s.role == role), None) or open_steps[0]
+                chosen_role = role
+            else:
+                first = open_steps[0]
+                if person.holds(first.role) or not result.steps:
+                    step = first
+                else:
+                    step = next((s for s in open_steps if person.holds(s.role)), first)
+                chosen_role = step.role
+        signature = None
+        if ctx.policy.require_signatures:
+            own = ctx.authority.keys.get(person.email.casefold(), frozenset())
+            fp = setup.fingerprint or next(iter(sorted(own)), "")
+            signature = Signature("G" if fp in own else "U", fp, person.email if fp in own else "")
+        draft = Record(NULL_SHA, result.path, result.digest, step.no, chosen_role, decision, person.name,
+                       person.email, now, person.email, signature=signature, note=note.strip())
+        _, verdict = trial(ctx.facts, ctx.records, ctx.policy, ctx.authority, ctx.record_authority, draft)
+        if verdict is not None:
+            outcomes.append(Outcome(result.path, _refusal(verdict, step, people, person), step=step,
+                                    role=chosen_role))
+            continue
+        title = people.title(step.role if decision != "force" else chosen_role)
+        subject = f"{_VERB[decision]} step {step.no} ({title}): {result.path}"
+        sha = write_record(git, item=result.path, digest=result.digest, step=step.no, role=chosen_role,
+                           decision=decision, subject=subject, note=note,
+                           sign=ctx.policy.require_signatures or setup.problem is None, date=date)
+        outcomes.append(Outcome(result.path, subject, sha, step, chosen_role))
+    return outcomes

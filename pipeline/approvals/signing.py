@@ -1,0 +1,201 @@
+"""SSH signing of approval records: key fingerprints, the allowed-signers file, the signer's setup, and
+a content-addressed cache of git's signature verdicts.
+
+Verification is git's own (``%G?`` with ``gpg.ssh.allowedSignersFile``); warta writes the allowed-signers
+file from ``sop/people.yaml`` (principal = the person's email) and then checks that the key git reports
+is one of the *author's* keys in the ``people.yaml`` that governs the record (rule 5), so a valid
+signature by somebody else's key never counts.
+
+Git runs ``ssh-keygen`` for every signed commit it verifies, which costs milliseconds each; verdicts
+are cached in ``.warta-cache/signatures/`` keyed by commit id and the sha256 of the allowed-signers file.
+A good verdict stays valid under a newer allowed-signers file as long as that file still lists the key
+(whether the signature matches the key is a property of the immutable commit), so adding a person does
+not make the whole history cold again.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.git import Git, Signature
+from pipeline.people import People
+
+CACHE_DIR = ".warta-cache"
+CONFIGURE_KEY = (
+    "configure an SSH signing key: ssh-keygen -t ed25519 (if you have no key), then "
+    "git config user.signingkey ~/.ssh/id_ed25519.pub and git config gpg.format ssh, "
+    "and add the public key to your entry's ssh_keys in sop/people.yaml"
+)
+
+
+def fingerprint(key_line: str) -> str | None:
+    """``SHA256:<base64>`` of an OpenSSH public key line, as ``ssh-keygen -l`` and git print it."""
+    parts = key_line.split()
+    if len(parts) < 2:
+        return None
+    try:
+        blob = base64.b64decode(parts[1], validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+
+
+def person_keys(people: People) -> dict[str, frozenset[str]]:
+    """Email (casefolded) -> fingerprints of that person's listed keys."""
+    out: dict[str, frozenset[str]] = {}
+    for person in people.people:
+        fps = {fp for fp in (fingerprint(k) for k in person.ssh_keys) if fp}
+        out[person.email.casefold()] = frozenset(fps)
+    return out
+
+
+def allowed_signers(peoples: Iterable[People]) -> str:
+    """The allowed-signers file for git: one line per (email, key) of every given people.yaml."""
+    lines: set[str] = set()
+    for people in peoples:
+        for person in people.people:
+            for key in person.ssh_keys:
+                parts = key.split()
+                if len(parts) >= 2 and "\n" not in person.email and " " not in person.email:
+                    lines.add(f'{person.email} namespaces="git" {parts[0]} {parts[1]}')
+    return "".join(f"{line}\n" for line in sorted(lines))
+
+
+# --------------------------------------------------------------------------------------------------
+# the signer's own setup
+
+
+@dataclass(frozen=True)
+class SigningSetup:
+    """How ``git commit -S`` would sign here: ``problem`` says what is missing, else ``None``."""
+
+    format: str | None
+    key: str | None
+    public_key: str | None
+    fingerprint: str | None
+    problem: str | None
+
+
+def signing_setup(git: Git) -> SigningSetup:
+    """Read ``gpg.format`` and ``user.signingkey`` and find the public key they name."""
+    fmt = git.config_get("gpg.format")
+    key = git.config_get("user.signingkey")
+    if fmt != "ssh" or not key:
+        missing = []
+        if not key:
+            missing.append("user.signingkey is not set")
+        if fmt != "ssh":
+            missing.append(f"gpg.format is {fmt or 'not set'} (must be ssh)")
+        return SigningSetup(fmt, key, None, None, f"{' and '.join(missing)}: {CONFIGURE_KEY}")
+    public = _public_key(key, git.root)
+    if public is None:
+        return SigningSetup(fmt, key, None, None, None)  # ssh-agent or a private key: git will know
+    return SigningSetup(fmt, key, public, fingerprint(public), None)
+
+
+def _public_key(key: str, root: Path) -> str | None:
+    if key.startswith("key::"):
+        return key[5:].strip()
+    if key.startswith(("ssh-", "ecdsa-", "sk-")):
+        return key.strip()
+    path = Path(os.path.expanduser(key))
+    if not path.is_absolute():
+        path = root / path
+    for candidate in (path, path.with_name(path.name + ".pub")):
+        try:
+            text = candidate.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError):
+            continue
+        if text.startswith(("ssh-", "ecdsa-", "sk-")):
+            return text.splitlines()[0]
+    return None
+
+
+# --------------------------------------------------------------------------------------------------
+# the verdict cache
+
+
+class SignatureCache:
+    """``.warta-cache/signatures/verdicts.json``: commit id -> git's verdict and the allowed-signers
+    digest it was given under (see the module docstring for when a verdict is reused)."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self._data: dict[str, list[str]] = {}
+        self._dirty = False
+        if folder is not None:
+            try:
+                raw = json.loads((folder / "verdicts.json").read_text(encoding="utf-8"))
+                if isinstance(raw, dict):
+                    self._data = {k: v for k, v in raw.items() if isinstance(v, list) and len(v) == 4
+                                  and all(isinstance(x, str) for x in v)}
+            except (OSError, ValueError):
+                self._data = {}
+
+    def get(self, sha: str, signers_digest: str, listed: frozenset[str]) -> Signature | None:
+        entry = self._data.get(sha)
+        if entry is None:
+            return None
+        status, key, signer, digest = entry
+        if digest == signers_digest or status == "N":
+            return Signature(status, key, signer)
+        if status == "G" and key in listed:
+            return Signature(status, key, signer)
+        return None
+
+    def put(self, verdicts: Mapping[str, Signature], signers_digest: str) -> None:
+        for sha, sig in verdicts.items():
+            self._data[sha] = [sig.status, sig.key, sig.signer, signers_digest]
+            self._dirty = True
+
+    def save(self) -> None:
+        if self.folder is None or not self._dirty:
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".verdicts.")
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                json.dump(self._data, out, separators=(",", ":"))
+            os.replace(tmp, self.folder / "verdicts.json")
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+
+
+def verify_signatures(
+    git: Git, shas: Iterable[str], peoples: Iterable[People], cache_root: Path | None
+) -> dict[str, Signature]:
+    """Git's verdict on each commit's signature, from the cache where possible.
+
+    The allowed-signers file is content-addressed under the cache folder (or a temporary folder).
+    """
+    peoples = list(peoples)
+    text = allowed_signers(peoples)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    listed = frozenset(fp for people in peoples for fps in person_keys(people).values() for fp in fps)
+    cache = SignatureCache(cache_root / "signatures" if cache_root else None)
+    wanted = list(dict.fromkeys(shas))
+    result: dict[str, Signature] = {}
+    missing: list[str] = []
+    for sha in wanted:
+        hit = cache.get(sha, digest, listed)
+        if hit is None:
+            missing.append(sha)
+        else:
+            result[sha] = hit
+    if missing:
+        with tempfile.TemporaryDirectory(prefix="warta-signers-") as tmp:
+            file = Path(tmp) / f"allowed_signers.{digest[:16]}"
+            file.write_text(text, encoding="utf-8")
+            fresh = git.signatures(missing, file)
+        cache.put(fresh, digest)
+        result.update(fresh)
+        cache.save()
+    return result

@@ -1,0 +1,177 @@
+"""``warta archive list|show|export``: find releases in the archive register (``arsip/``) and hand it over.
+
+- ``list [--year Y] [--klasifikasi K] [--search TEXT] [--json]``
+- ``show NUMBER|PATH [--json]``: the record, every version with its approvals, and the item's git history
+- ``export --bagit DIR [--year Y] [--klasifikasi K]``: a BagIt bag (RFC 8493) of records, items and media
+
+Exit codes: 0 done, 1 findings (damaged records, nothing found), 2 usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from pipeline.archive.browse import filter_records, find_record, list_entry
+from pipeline.archive.classification import load_table
+from pipeline.archive.export import export_bagit
+from pipeline.archive.records import StoredRecord, load_records
+from pipeline.config import SiteConfig, find_root, load_config
+from pipeline.errors import Finding, GitError, UsageError
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "archive", help="find archived releases, show their records, export them",
+        description="The archive register: one record per numbered release under arsip/.")
+    sub = parser.add_subparsers(dest="archive_command", metavar="SUBCOMMAND")
+
+    ls = sub.add_parser("list", help="list archive records",
+                        description="List archive records, oldest number first.")
+    ls.add_argument("--year", type=int, metavar="Y", help="only numbers of year Y")
+    ls.add_argument("--klasifikasi", metavar="K", help="only code K and the codes below it (e.g. 400.14)")
+    ls.add_argument("--search", metavar="TEXT", help="only records whose number, title or path contains TEXT")
+    ls.add_argument("--json", action="store_true", help="print one JSON document")
+    ls.set_defaults(func=run_list)
+
+    show = sub.add_parser("show", help="show one archive record",
+                          description="Show the record of a number or an item: classification, every "
+                                      "version with its change note and approvals, and its git history.")
+    show.add_argument("key", metavar="NUMBER|PATH", help="archive number, content path or record file")
+    show.add_argument("--json", action="store_true", help="print one JSON document")
+    show.set_defaults(func=run_show)
+
+    export = sub.add_parser("export", help="export the archive for hand-over (BagIt)",
+                            description="Write a BagIt bag (RFC 8493) with the records, the items and "
+                                        "every file they reference.")
+    export.add_argument("--bagit", required=True, metavar="DIR", help="new or empty folder for the bag")
+    export.add_argument("--year", type=int, metavar="Y", help="only numbers of year Y")
+    export.add_argument("--klasifikasi", metavar="K", help="only code K and the codes below it")
+    export.set_defaults(func=run_export)
+
+    parser.set_defaults(func=lambda args: _missing(parser))
+
+
+def _missing(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def _load(root: Path) -> tuple[SiteConfig, list[StoredRecord], list[Finding]]:
+    config = load_config(root)
+    stored, findings = load_records(root)
+    for finding in sorted(findings):
+        print(finding.format(), file=sys.stderr)
+    return config, stored, [f for f in findings if f.severity == "error"]
+
+
+def run_list(args: argparse.Namespace) -> int:
+    root = find_root()
+    config, stored, errors = _load(root)
+    table = load_table(config.archive.scheme, root)
+    chosen = filter_records(stored, year=args.year, klasifikasi=args.klasifikasi, search=args.search,
+                            table=table)
+    if args.json:
+        print(json.dumps([list_entry(e) for e in chosen], ensure_ascii=False, indent=2))
+    else:
+        for entry in chosen:
+            r = entry.record
+            when = r.published_at.astimezone(config.tz).date().isoformat() if r.published_at else "-"
+            mark = " [dicabut]" if r.status == "dicabut" else ""
+            print(f"{r.number}\t{when}\t{r.title}{mark}\t{r.path}")
+        print(f"{len(chosen)} of {len(stored)} records", file=sys.stderr)
+    return 1 if errors else 0
+
+
+def _history(root: Path, path: str) -> list[dict[str, str]] | None:
+    """``git log --follow`` of the item (through pipeline.git), or None outside a repository."""
+    from pipeline.git import Git
+
+    try:
+        git = Git.discover(root)
+        out = git.text("log", "--follow", "--no-color", "-z", "--format=%H%x1f%aI%x1f%an%x1f%ae%x1f%s",
+                       "--end-of-options", "HEAD", "--", str(root / path), check=True)
+    except GitError:
+        return None
+    history: list[dict[str, str]] = []
+    for chunk in out.split("\0"):
+        fields = chunk.strip("\n").split("\x1f")
+        if len(fields) == 5:
+            sha, at, name, email, subject = fields
+            history.append({"commit": sha, "at": at, "name": name, "email": email, "subject": subject})
+    return history
+
+
+def _when(value: Any, config: SiteConfig) -> str:
+    return value.astimezone(config.tz).strftime("%Y-%m-%d %H:%M %Z") if value is not None else "-"
+
+
+def run_show(args: argparse.Namespace) -> int:
+    root = find_root()
+    config, stored, errors = _load(root)
+    entry = find_record(stored, args.key)
+    if entry is None:
+        hint = " (a damaged record may hold it: see the errors above)" if errors else ""
+        print(f"warta: error: no archive record for '{args.key}'{hint}; 'warta archive list' shows them",
+              file=sys.stderr)
+        return 1
+    record = entry.record
+    history = _history(root, record.path)
+    if args.json:
+        doc = {"file": entry.file, "record": record.to_json(), "history": history}
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
+        return 0
+    k = record.klasifikasi
+    status: str = record.status
+    if record.status == "dicabut":
+        status += f" since {_when(record.dicabut_at, config)}: {record.alasan_pencabutan}"
+    channels = ", ".join(c.channel + (f" {c.url}" if c.url else "") for c in record.channels) or "-"
+    lines = [
+        f"number       {record.number}",
+        f"title        {record.title}",
+        f"item         {record.path} ({record.kind})",
+        f"klasifikasi  {k.code} {k.title} ({k.scheme})",
+        f"retensi      {record.retensi or '-'}",
+        f"status       {status}",
+        f"published    {_when(record.published_at, config)}",
+        f"channels     {channels}",
+        f"record file  {entry.file}",
+    ]
+    if record.imported:
+        lines.append("imported     published before warta (root commit): no SOP approval chain")
+    for i, version in enumerate(record.versions, start=1):
+        lines.append("")
+        note = f" — {version.catatan_perubahan}" if version.catatan_perubahan else ""
+        current = " (current)" if version.digest == record.digest else ""
+        lines.append(f"version {i}{current}: approved {_when(version.approved_at, config)}, "
+                     f"{'major' if version.jenis == 'besar' else 'minor'} ({version.jenis}){note}")
+        lines.append(f"  digest {version.digest}")
+        for a in record.approvals_for(version.digest):
+            source = (f"commit {a.source.commit[:12]}" if a.source.type == "git"
+                      else f"{a.source.forge} review {a.source.review} of {a.source.commit[:12]}")
+            signed = f", signed {a.signature_fingerprint}" if a.signature_fingerprint else ""
+            lines.append(f"  step {a.step}: {a.kegiatan}")
+            lines.append(f"    {a.name} <{a.email}>, {a.role_title} ({a.role}), {_when(a.at, config)}; "
+                         f"{source}{signed}")
+    lines.append("")
+    if history is None:
+        lines.append("git history: not available (not a git repository, or no commit yet)")
+    else:
+        lines.append(f"git history of {record.path} (git log --follow):")
+        lines.extend(f"  {h['commit'][:12]} {h['at']} {h['name']}: {h['subject']}" for h in history)
+    print("\n".join(lines))
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    root = find_root()
+    dest = Path(args.bagit)
+    if not args.bagit.strip():
+        raise UsageError("--bagit needs a folder name")
+    config = load_config(root)
+    result = export_bagit(root, config, dest, year=args.year, klasifikasi=args.klasifikasi)
+    print(f"bag written: {result.bag} ({result.records} records, {result.files} files, {result.bytes} bytes)")
+    return 0

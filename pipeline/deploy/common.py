@@ -1,0 +1,113 @@
+"""What every deploy target shares: the result type, the site's file list, hashing and upload order."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from pipeline.errors import ChannelError
+
+Progress = Callable[[str, str], None]
+"""Called as ``progress(action, path)`` with action ``upload`` or ``delete`` after each file."""
+
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class DeployResult:
+    """What a deploy did (or, with ``dry_run``, would do), as repo-style relative paths.
+
+    ``uploaded``: new or changed files copied to the target; ``deleted``: files the target had that the
+    site no longer has; ``unchanged``: files left as they were.
+    """
+
+    target: str
+    location: str
+    uploaded: tuple[str, ...] = ()
+    deleted: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    dry_run: bool = False
+    version: str | None = field(default=None, compare=False)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.uploaded or self.deleted)
+
+    def summary(self) -> str:
+        verb = "would upload" if self.dry_run else "uploaded"
+        gone = "would delete" if self.dry_run else "deleted"
+        return (f"{self.target} {self.location}: {verb} {len(self.uploaded)}, {gone} {len(self.deleted)}, "
+                f"unchanged {len(self.unchanged)}")
+
+
+def site_files(site_dir: Path) -> dict[str, Path]:
+    """Every file of the built site by relative POSIX path, sorted.
+
+    Refuses a folder that is missing, has no ``index.html`` (deploying the wrong folder would delete
+    the live site), or holds a link leading outside it.
+    """
+    if not site_dir.is_dir():
+        raise ChannelError(f"deploy: {site_dir} is not a folder; build the site first")
+    if not (site_dir / "index.html").is_file():
+        raise ChannelError(f"deploy: {site_dir} has no index.html; is it the built site? Refusing to deploy "
+                           "a folder that would replace the live site with something else")
+    base = site_dir.resolve()
+    found: dict[str, Path] = {}
+    for dirpath, dirnames, filenames in os.walk(site_dir, followlinks=False):
+        dirnames.sort()
+        for name in sorted(filenames):
+            path = Path(dirpath) / name
+            if path.is_symlink():
+                real = path.resolve()
+                if not real.is_relative_to(base) or not real.is_file():
+                    raise ChannelError(f"deploy: {path} is a link to something outside the site; refusing")
+            rel = path.relative_to(site_dir).as_posix()
+            found[rel] = path
+        for name in list(dirnames):
+            sub = Path(dirpath) / name
+            if sub.is_symlink():
+                raise ChannelError(f"deploy: {sub} is a linked folder; the built site must be plain files")
+    return dict(sorted(found.items()))
+
+
+def file_digest(path: Path, algorithm: str = "sha256") -> str:
+    h = hashlib.new(algorithm)
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """Same bytes (size first, then sha256)."""
+    try:
+        if a.stat().st_size != b.stat().st_size:
+            return False
+    except OSError:
+        return False
+    return file_digest(a) == file_digest(b)
+
+
+def upload_order(paths: Iterable[str]) -> list[str]:
+    """Assets first, then pages deepest first, then feeds, sitemaps and the home page last.
+
+    A target that is updated file by file (a bucket) never shows a page that links to something not
+    uploaded yet, and the lists and feeds that announce new pages change after the pages exist.
+    """
+
+    def rank(path: str) -> tuple[int, int, str]:
+        pure = PurePosixPath(path)
+        suffix = pure.suffix.lower()
+        depth = len(pure.parts)
+        if suffix in (".xml", ".rss", ".atom", ".json", ".txt") and depth <= 2:
+            return (3, 0, path)
+        if path == "index.html":
+            return (4, 0, path)
+        if suffix in (".html", ".htm"):
+            return (2, -depth, path)
+        return (1, 0, path)
+
+    return sorted(paths, key=rank)

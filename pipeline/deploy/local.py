@@ -1,0 +1,142 @@
+"""Target ``local``: the site in a folder (``deploy.path``, ``_site``), swapped in atomically.
+
+Layout (``_site`` as the example)::
+
+    _site -> _site.versions/20250218T023000123456Z     a symlink: the live site
+    _site.versions/20250218T023000123456Z/             the live version
+    _site.versions/20250211T010000000000Z/             the previous version (kept for a quick rollback)
+    _site.versions/<id>.partial/                       a version being written (removed if a run died)
+
+A deploy writes the new version into ``<id>.partial`` (unchanged files are hard links to the live
+version, so only changed files are copied), renames it to ``<id>`` once complete, then points ``_site``
+at it by renaming a new symlink over the old one: a single ``rename(2)``, so a reader (``warta serve``, a
+web server) sees the old site or the new one, never a mix, and a run killed at any point leaves the old
+site live. If ``_site`` is still a plain folder (written by ``warta build``), it is moved into
+``_site.versions/`` first: only that first switch has a moment without ``_site``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+from pipeline.deploy.common import DeployResult, Progress, same_file, site_files
+from pipeline.errors import ChannelError
+
+KEEP = 2  # the live version and the one before it
+
+
+def versions_dir(live: Path) -> Path:
+    return live.parent / f"{live.name}.versions"
+
+
+def new_version_id(now: dt.datetime | None = None) -> str:
+    moment = now or dt.datetime.now(dt.UTC)
+    return moment.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def live_version(live: Path) -> Path | None:
+    """The folder the live site is served from (the symlink's target, or a plain folder), or None."""
+    if live.is_symlink():
+        target = live.resolve()
+        return target if target.is_dir() else None
+    if live.is_dir():
+        return live
+    return None
+
+
+@contextlib.contextmanager
+def _lock(folder: Path) -> Iterator[None]:
+    import fcntl  # POSIX: deploy targets are Linux or macOS machines
+
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / ".lock").open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ChannelError(f"deploy: another deploy to {folder.parent} is running; "
+                               "try again when it ends") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _place(source: Path, target: Path, link_from: Path | None) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if link_from is not None:
+        try:
+            os.link(link_from, target)
+            return
+        except OSError:
+            pass  # another file system, or links not allowed: copy instead
+    shutil.copy2(source, target)
+
+
+def deploy_local(site_dir: Path, live: Path, *, dry_run: bool = False,
+                 progress: Progress | None = None) -> DeployResult:
+    """Make ``site_dir`` the site at ``live`` (see the module docstring for how)."""
+    files = site_files(site_dir)
+    versions = versions_dir(live)
+    site_real = site_dir.resolve()
+    for protected in (live.resolve() if live.exists() else None, versions.resolve()):
+        if protected is not None and (site_real == protected or protected in site_real.parents):
+            raise ChannelError(f"deploy: the built site {site_dir} is inside the live folder {live}; "
+                               "build into another folder (the publish run uses .warta-cache/)")
+    current = live_version(live)
+    uploaded: list[str] = []
+    unchanged: list[str] = []
+    for rel, path in files.items():
+        old = current / rel if current is not None else None
+        if old is not None and old.is_file() and not old.is_symlink() and same_file(path, old):
+            unchanged.append(rel)
+        else:
+            uploaded.append(rel)
+    deleted: list[str] = []
+    if current is not None:
+        for dirpath, _dirs, names in os.walk(current):
+            for name in names:
+                rel = (Path(dirpath) / name).relative_to(current).as_posix()
+                if rel not in files:
+                    deleted.append(rel)
+    location = str(live)
+    plan = (tuple(uploaded), tuple(sorted(deleted)), tuple(unchanged))
+    if dry_run:
+        return DeployResult("local", location, *plan, True)
+    if current is not None and live.is_symlink() and not uploaded and not deleted:
+        return DeployResult("local", location, (), (), tuple(unchanged), False, current.name)
+
+    with _lock(versions):
+        for leftover in versions.glob("*.partial"):
+            shutil.rmtree(leftover, ignore_errors=True)
+        version = new_version_id()
+        partial = versions / f"{version}.partial"
+        partial.mkdir()
+        same = set(unchanged)
+        for rel, path in files.items():
+            link_from = current / rel if current is not None and rel in same else None
+            _place(path, partial / rel, link_from)
+            if progress is not None and rel not in same:
+                progress("upload", rel)
+        final = versions / version
+        partial.rename(final)
+
+        swap = live.parent / f".{live.name}.swap-{os.getpid()}"
+        swap.unlink(missing_ok=True)
+        swap.symlink_to(Path(versions.name) / version, target_is_directory=True)
+        previous = current.name if current is not None and live.is_symlink() else None
+        if live.exists() and not live.is_symlink():
+            if not live.is_dir():
+                swap.unlink()
+                raise ChannelError(f"deploy: {live} exists and is not a folder; move it away first")
+            previous = f"{version}-before"
+            live.rename(versions / previous)  # the one moment without a live folder: first switch only
+        os.replace(swap, live)
+        for old in versions.iterdir():
+            if old.is_dir() and old.name not in (version, previous) and not old.name.startswith("."):
+                shutil.rmtree(old, ignore_errors=True)
+    return DeployResult("local", location, *plan, False, version)
