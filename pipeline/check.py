@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pipeline import kelengkapan
 from pipeline.config import SiteConfig, load_config
-from pipeline.content import Item, InformasiPublikMeta, load_items
+from pipeline.content import InformasiPublikMeta, Item, load_items
 from pipeline.errors import ConfigError, Finding, Findings, UsageError
 from pipeline.people import People, load_people
 from pipeline.sop import Sop, load_sops

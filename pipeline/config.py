@@ -125,12 +125,15 @@ class MediaSection(Strict):
         return sorted(set(value))
 
 
+_ANNOUNCED_KINDS: tuple[Kind, ...] = ("siaran-pers", "berita", "pengumuman")
+
+
 class ChannelSection(Strict):
     """One announcement channel. Secrets come from environment variables named here, never from the file."""
 
     type: Literal["outbox", "webhook", "telegram", "mastodon", "facebook", "instagram", "x", "videotron"]
     enabled: bool = True
-    kinds: list[Kind] = Field(default_factory=lambda: ["siaran-pers", "berita", "pengumuman"])
+    kinds: list[Kind] = Field(default_factory=lambda: list(_ANNOUNCED_KINDS))
     url: str | None = None
     token_env: str | None = Field(None, pattern=r"^[A-Z][A-Z0-9_]*$")
     folder: str | None = None
@@ -166,12 +169,12 @@ class SiteConfig(Strict):
     site: SiteSection
     kinds: dict[Kind, KindSection]
     activities: dict[str, ActivitySection] = Field(default_factory=dict)
-    approvals: ApprovalSection = Field(default_factory=ApprovalSection)  # type: ignore[arg-type]
-    archive: ArchiveSection = Field(default_factory=ArchiveSection)  # type: ignore[arg-type]
-    media: MediaSection = Field(default_factory=MediaSection)  # type: ignore[arg-type]
+    approvals: ApprovalSection = Field(default_factory=ApprovalSection)
+    archive: ArchiveSection = Field(default_factory=ArchiveSection)
+    media: MediaSection = Field(default_factory=MediaSection)
     channels: dict[str, ChannelSection] = Field(default_factory=dict)
-    deploy: DeploySection = Field(default_factory=DeploySection)  # type: ignore[arg-type]
-    build: BuildSection = Field(default_factory=BuildSection)  # type: ignore[arg-type]
+    deploy: DeploySection = Field(default_factory=DeploySection)
+    build: BuildSection = Field(default_factory=BuildSection)
 
     @model_validator(mode="after")
     def _all_kinds(self) -> SiteConfig:

@@ -275,7 +275,7 @@ def item_digest(root: Path, item: Item) -> str:
     return compute_digest({p: (root / p).read_bytes() for p in paths})
 
 
-class _ImageCollector(markdown.treeprocessors.Treeprocessor):
+class _ImageCollector(markdown.treeprocessors.Treeprocessor):  # type: ignore[misc]
     def __init__(self, md: markdown.Markdown, sink: list[tuple[str, str]]) -> None:
         super().__init__(md)
         self.sink = sink
@@ -285,7 +285,7 @@ class _ImageCollector(markdown.treeprocessors.Treeprocessor):
             self.sink.append((img.get("src", ""), img.get("alt", "")))
 
 
-class _ImageExtension(markdown.extensions.Extension):
+class _ImageExtension(markdown.extensions.Extension):  # type: ignore[misc]
     def __init__(self, sink: list[tuple[str, str]]) -> None:
         super().__init__()
         self.sink = sink

@@ -65,9 +65,7 @@ def _clean_loc(loc: Sequence[Any]) -> tuple[str | int, ...]:
     # keep only keys that exist in the document.
     out: list[str | int] = []
     for part in loc:
-        if isinstance(part, int):
-            out.append(part)
-        elif isinstance(part, str) and not any(c in part for c in "[]()") and part not in {
+        if isinstance(part, int) or isinstance(part, str) and not any(c in part for c in "[]()") and part not in {
             "date", "datetime", "str", "int", "list", "dict", "bool", "float", "literal",
         }:
             out.append(part)

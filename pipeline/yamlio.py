@@ -24,7 +24,7 @@ import yaml
 from pipeline.errors import Finding
 
 try:  # the C loader when libyaml is there: several times faster on 10,000 files
-    _BaseLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment,misc]
+    _BaseLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _BaseLoader = yaml.SafeLoader
 

@@ -83,7 +83,7 @@ def test_yaml_11_words_stay_text(site: Path, release: Callable[[str], Path]) -> 
     items, out = load(site)
     assert out == []
     assert items[0].meta.title == "no"
-    assert getattr(items[0].meta, "lokasi") == "09:30"
+    assert items[0].meta.lokasi == "09:30"
 
 
 @pytest.mark.parametrize("value", ["2025-02-30", "12-06-2025", "besok"])

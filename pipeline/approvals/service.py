@@ -462,6 +462,27 @@ class _Files:
         return out
 
 
+def repo_paths(root: Path, args: Sequence[str]) -> list[str]:
+    """Command-line paths (relative to the current folder) as repository paths."""
+    out: list[str] = []
+    here = Path.cwd()
+    for arg in args:
+        full = (here / arg).resolve() if not Path(arg).is_absolute() else Path(arg).resolve()
+        try:
+            out.append(full.relative_to(root.resolve()).as_posix())
+        except ValueError:
+            raise ApprovalError(f"{arg} is outside the site repository {root}") from None
+    return out
+
+
+def open_site(root: Path) -> Git:
+    """The site's repository; the site must be the top folder of its git repository."""
+    git = Git.discover(root)
+    if git.root.resolve() != root.resolve():
+        raise ApprovalError(f"the site {root} must be the top folder of its git repository ({git.root})")
+    return git
+
+
 def item_digest_at(root: Path, path: str, rev: str = "HEAD") -> str:
     """The digest an approval of ``path`` at ``rev`` names: the item and every file it references."""
     git = Git(root)
@@ -747,6 +768,7 @@ class Outcome:
     sha: str | None = None
     step: StepSpec | None = None
     role: str | None = None
+    warning: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -890,8 +912,18 @@ def decide(
             continue
         title = people.title(step.role if decision != "force" else chosen_role)
         subject = f"{_VERB[decision]} step {step.no} ({title}): {result.path}"
+        sign = ctx.policy.require_signatures or setup.problem is None
         sha = write_record(git, item=result.path, digest=result.digest, step=step.no, role=chosen_role,
-                           decision=decision, subject=subject, note=note,
-                           sign=ctx.policy.require_signatures or setup.problem is None, date=date)
-        outcomes.append(Outcome(result.path, subject, sha, step, chosen_role))
+                           decision=decision, subject=subject, note=note, sign=sign, date=date)
+        warning = None
+        if ctx.policy.require_signatures:
+            # judge the signature exactly as verify will (git's verdict, then the key must be yours)
+            got = signing.verify_signatures(git, [sha], [people], None).get(sha)
+            own = ctx.authority.keys.get(person.email.casefold(), frozenset())
+            if got is None or got.status != "G" or got.key not in own:
+                status = got.status if got else "?"
+                warning = (f"git does not accept the signature of {sha[:12]} as yours (status {status}, key "
+                           f"{got.key if got and got.key else '?'}); check user.signingkey and your ssh_keys "
+                           "in sop/people.yaml")
+        outcomes.append(Outcome(result.path, subject, sha, step, chosen_role, warning))
     return outcomes

@@ -163,6 +163,7 @@ def build_media(
 
     planned: dict[str, _Planned] = {}
     tasks: list[_Task] = []
+    scheduled: set[Path] = set()
     for job, info in _inspect_all(merged, settings, cache, n_workers):
         if not info.ok:
             result.findings.extend(info.findings)
@@ -173,8 +174,10 @@ def build_media(
             cache.derivative(key_of({"source": info.sha256, **s.key_material()}), deriv.EXTENSIONS[s.format])
             for s in specs
         ]
-        missing = [(s, p) for s, p in zip(specs, paths, strict=True) if not p.is_file()]
-        result.reused += len(specs) - len(missing)
+        # A derivative missing from the cache is made once, even if two jobs share the source's bytes.
+        missing = [(s, p) for s, p in zip(specs, paths, strict=True) if not p.is_file() and p not in scheduled]
+        result.reused += sum(1 for p in paths if p.is_file())
+        scheduled.update(p for _, p in missing)
         if missing:
             tasks.append(
                 _Task(job.display_path, job.source, info.sha256, info.format or "", (info.width, info.height),
@@ -191,6 +194,7 @@ def build_media(
                 severity="warning",
             ))
 
+    failed_sources: dict[str, str] = {}
     for outcome in _run(tasks, n_workers, progress):
         result.encoded += outcome.encoded
         entry = planned[outcome.display_path]
@@ -198,10 +202,13 @@ def build_media(
             message = note + used_by_suffix(entry.job.used_by)
             result.findings.append(Finding(outcome.display_path, None, message, severity="warning"))
         if outcome.error:
-            message = outcome.error + used_by_suffix(entry.job.used_by)
-            result.findings.append(Finding(outcome.display_path, None, message))
-            result.failed.add(outcome.display_path)
-            del planned[outcome.display_path]
+            failed_sources[entry.info.sha256] = outcome.error
+    for display_path, entry in list(planned.items()):
+        error = failed_sources.get(entry.info.sha256)
+        if error is not None:  # also for another name of the same bytes, whose task was this one
+            result.findings.append(Finding(display_path, None, error + used_by_suffix(entry.job.used_by)))
+            result.failed.add(display_path)
+            del planned[display_path]
 
     media_root = output_dir / MEDIA_DIRNAME
     placed: set[Path] = set()

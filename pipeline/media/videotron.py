@@ -347,6 +347,7 @@ def build_videotron(
             _remove_old_slides(folder, set(names))
     except ImageRefused as exc:
         raise MediaError(str(exc)) from None
+    cache.prune(["slides"])
     return written
 
 

@@ -147,6 +147,7 @@ def base_settings(
             "lstrip_blocks": True,
             "extensions": [],
             "autoescape": True,
+            "auto_reload": False,  # templates do not change during a build: no stat() per page
             "undefined": StrictUndefined,
         },
         "JINJA_FILTERS": {},

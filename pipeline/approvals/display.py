@@ -1,0 +1,111 @@
+"""Text views of approval chains for people: ``warta status`` (the SOP as a checklist) and ``warta
+verify`` (what does not count and why). The JSON views are :meth:`Report.to_json`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pipeline.approvals.chain import ChainResult, StepStatus
+from pipeline.approvals.service import Report
+
+MARK = {"approved": "[x]", "pending": "[>]", "waiting": "[ ]", "returned": "[!]", "skipped": "[~]",
+        "imported": "[=]"}
+STATE = {"draft": "draft (belum diparaf)", "in_review": "in review (sedang diperiksa)",
+         "returned": "returned (dikembalikan)", "approved": "approved (disetujui)",
+         "published": "published (terbit)"}
+
+
+def duration(seconds: int) -> str:
+    """``42 menit``, ``3 jam 5 menit``, ``2 hari 4 jam`` (the SOPs' own units)."""
+    minutes = max(seconds, 0) // 60
+    if minutes < 60:
+        return f"{minutes} menit"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} jam {minutes} menit" if minutes else f"{hours} jam"
+    days, hours = divmod(hours, 24)
+    return f"{days} hari {hours} jam" if hours else f"{days} hari"
+
+
+def elapsed(step: StepStatus, now: int) -> str:
+    """``42 menit / 15 menit — terlambat``: time the step took (or has been waiting) against its Waktu."""
+    if step.started_at is None or step.status not in ("approved", "pending", "skipped", "returned"):
+        return f"Waktu {step.waktu}" if step.waktu else ""
+    end = step.at if step.at is not None and step.status in ("approved", "returned") else now
+    took = end - step.started_at
+    if step.minutes is None:
+        return f"{duration(took)} (Waktu: {step.waktu})" if step.waktu else duration(took)
+    verdict = "terlambat" if took > step.minutes * 60 else "tepat waktu"
+    if step.status in ("pending", "skipped") and took <= step.minutes * 60:
+        verdict = "masih dalam waktu"
+    return f"{duration(took)} / {duration(step.minutes * 60)} — {verdict}"
+
+
+def _when(epoch: int | None, tz: dt.tzinfo) -> str:
+    return dt.datetime.fromtimestamp(epoch, tz).strftime("%Y-%m-%d %H:%M") if epoch is not None else ""
+
+
+def render_item(result: ChainResult, report: Report, now: int, *, verbose: bool = True) -> list[str]:
+    tz = report.config.tz
+    people = report.people
+    head = f"{result.path} — {STATE[result.state]}"
+    if result.kind == "governance":
+        head += " — governance change (rule 8)"
+    elif result.sop:
+        head += f" — SOP {result.sop}" + (f" ({result.sop_title})" if result.sop_title else "")
+    if result.forced:
+        head += " — FORCE-PUBLISHED, awaiting retrospective approval"
+    if result.imported:
+        head += " — imported with the trusted root commit (no chain)"
+    lines = [head]
+    for step in result.steps:
+        parts = [f"  {MARK[step.status]} {step.no}. {step.kegiatan or step.role}", step.role_title]
+        if step.by:
+            parts.append(f"{step.by}, {_when(step.at, tz)}")
+        elif step.status == "pending":
+            holders = ", ".join(p.name for p in people.holders(step.role)) or "nobody holds this role"
+            parts.append(f"waiting for {holders}")
+        timing = elapsed(step, now)
+        if timing:
+            parts.append(timing)
+        lines.append(" — ".join(parts))
+    if result.next is not None and result.state != "returned":
+        lines.append(f"  next: step {result.next.no}, {people.title(result.next.role)}")
+    if result.returned is not None:
+        lines.append(f"  returned by {result.returned.name}: {result.returned.note or '(no reason given)'}")
+        lines.append("  change the content and commit it: the chain then starts again")
+    for problem in result.problems:
+        lines.append(f"  ! {problem}")
+    if verbose:
+        for rejection in result.rejections:
+            lines.append(f"  ! {rejection.format()}")
+    if result.hint and not result.complete:
+        lines.append(f"  {result.hint}")
+    return lines
+
+
+def render_status(report: Report, now: int, results: list[ChainResult]) -> list[str]:
+    lines: list[str] = []
+    for result in results:
+        lines.extend(render_item(result, report, now))
+        lines.append("")
+    for problem in report.problems:
+        lines.append(f"! {problem}")
+    for warning in report.warnings:
+        lines.append(f"warning: {warning}")
+    return lines
+
+
+def render_verify(report: Report) -> list[str]:
+    lines: list[str] = []
+    for result in (*report.items, *report.governance):
+        if result.complete and not result.forced:
+            continue
+        label = "FORCED" if result.complete else "FAIL"
+        lines.append(f"{label} {result.path}: {result.state}")
+        lines.extend(f"  - {reason}" for reason in result.reasons)
+    for problem in report.problems:
+        lines.append(f"FAIL {problem}")
+    for warning in report.warnings:
+        lines.append(f"warning: {warning}")
+    return lines

@@ -1,0 +1,70 @@
+"""``warta approve [--as ROLE] [-m TEXT] [--force] [PATH…]`` and ``warta return --reason TEXT [PATH…]``.
+
+Each writes one approval record (an empty, signed commit with ``Warta-*`` trailers) for the next pending
+step of every item changed on the branch, or of each PATH, as the person ``git config user.email`` names
+in ``sop/people.yaml`` on the main branch. Every refusal is one line; exit 1 when anything was refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any, Literal
+
+from pipeline.approvals.service import Outcome, decide, open_site, repo_paths
+from pipeline.config import find_root
+
+
+def register(subparsers: Any) -> None:
+    approve = subparsers.add_parser(
+        "approve", help="approve (paraf) the next step of items",
+        description="Record your approval (paraf) of the next pending step of each item changed on this "
+                    "branch, or of each PATH. With approvals.require_signatures the record is signed with "
+                    "your SSH key (git config user.signingkey, gpg.format ssh).")
+    approve.add_argument("paths", nargs="*", metavar="PATH", help="items (default: every item changed on "
+                                                                  "this branch)")
+    approve.add_argument("--as", dest="role", metavar="ROLE", help="the role you approve as, when you hold "
+                                                                   "several")
+    approve.add_argument("-m", "--message", default="", metavar="TEXT", help="a comment kept in the record")
+    approve.add_argument("--force", action="store_true",
+                         help="force-publish serta-merta information now (roles in "
+                              "approvals.force_publish_roles; the skipped steps approve afterwards)")
+    approve.set_defaults(func=run_approve)
+
+    ret = subparsers.add_parser(
+        "return", help="return items for revision (kembalikan)",
+        description="Return each item changed on this branch, or each PATH, at its next pending step, with "
+                    "the reason. The item is blocked until its content changes; then the chain starts again.")
+    ret.add_argument("paths", nargs="*", metavar="PATH", help="items (default: every item changed on this "
+                                                              "branch)")
+    ret.add_argument("--reason", required=True, metavar="TEXT", help="what must change (kept in the record)")
+    ret.add_argument("--as", dest="role", metavar="ROLE", help="the role you act as, when you hold several")
+    ret.set_defaults(func=run_return)
+
+
+def _act(args: argparse.Namespace, decision: Literal["approve", "return", "force"], note: str) -> int:
+    root = find_root()
+    open_site(root)
+    outcomes = decide(root, decision=decision, paths=repo_paths(root, args.paths), role=args.role, note=note)
+    return report(outcomes, decision)
+
+
+def report(outcomes: list[Outcome], decision: str) -> int:
+    done = {"approve": "approved", "return": "returned", "force": "force-published"}[decision]
+    for outcome in outcomes:
+        if outcome.ok:
+            assert outcome.sha is not None and outcome.step is not None
+            print(f"{outcome.path}: {done} step {outcome.step.no} as {outcome.role} — commit {outcome.sha[:12]}")
+            if outcome.warning:
+                print(f"{outcome.path}: warning: {outcome.warning}", file=sys.stderr)
+        else:
+            print(f"{outcome.path}: refused: {outcome.message}", file=sys.stderr)
+    return 0 if all(o.ok for o in outcomes) else 1
+
+
+def run_approve(args: argparse.Namespace) -> int:
+    return _act(args, "force" if args.force else "approve", args.message)
+
+
+def run_return(args: argparse.Namespace) -> int:
+    return _act(args, "return", args.reason)
