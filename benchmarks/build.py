@@ -33,20 +33,122 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[1]
 WORK = PROJECT / ".benchmarks-work" / "site-build"
 
-WORDS = (
-    "pemerintah kabupaten bantul dinas pemberdayaan masyarakat kalurahan kapanewon padukuhan warga kegiatan "
-    "pelatihan pendampingan bantuan program anggaran pembangunan pelayanan informasi publik kelompok wanita "
-    "tani bibit cabai posyandu kader lembaga kemasyarakatan musyawarah perencanaan rencana kerja tahun "
-    "laporan realisasi dana desa keuangan transparan akuntabel partisipasi peserta narasumber materi sesi "
-    "diskusi praktik evaluasi pemantauan kunjungan lapangan penilaian lomba prestasi inovasi ekonomi usaha "
-    "badan milik bumkal produk unggulan pasar pemasaran digital sosialisasi peraturan bupati kepala bidang "
-    "sekretaris koordinasi sinergi gotong royong kesejahteraan keluarga perempuan anak pemuda lansia"
-).split()
-TAGS = (
-    "pertanian pemberdayaan posyandu kesehatan apbkal keuangan bumkal ekonomi pelatihan lomba musrenbang "
-    "perencanaan koordinasi pendamping kader pkk pemuda umkm digital transparansi dana-desa sosial "
-    "infrastruktur lingkungan bencana pendidikan budaya pariwisata pangan air-bersih"
-).split()
+WORDS = [
+    "pemerintah",
+    "kabupaten",
+    "bantul",
+    "dinas",
+    "pemberdayaan",
+    "masyarakat",
+    "kalurahan",
+    "kapanewon",
+    "padukuhan",
+    "warga",
+    "kegiatan",
+    "pelatihan",
+    "pendampingan",
+    "bantuan",
+    "program",
+    "anggaran",
+    "pembangunan",
+    "pelayanan",
+    "informasi",
+    "publik",
+    "kelompok",
+    "wanita",
+    "tani",
+    "bibit",
+    "cabai",
+    "posyandu",
+    "kader",
+    "lembaga",
+    "kemasyarakatan",
+    "musyawarah",
+    "perencanaan",
+    "rencana",
+    "kerja",
+    "tahun",
+    "laporan",
+    "realisasi",
+    "dana",
+    "desa",
+    "keuangan",
+    "transparan",
+    "akuntabel",
+    "partisipasi",
+    "peserta",
+    "narasumber",
+    "materi",
+    "sesi",
+    "diskusi",
+    "praktik",
+    "evaluasi",
+    "pemantauan",
+    "kunjungan",
+    "lapangan",
+    "penilaian",
+    "lomba",
+    "prestasi",
+    "inovasi",
+    "ekonomi",
+    "usaha",
+    "badan",
+    "milik",
+    "bumkal",
+    "produk",
+    "unggulan",
+    "pasar",
+    "pemasaran",
+    "digital",
+    "sosialisasi",
+    "peraturan",
+    "bupati",
+    "kepala",
+    "bidang",
+    "sekretaris",
+    "koordinasi",
+    "sinergi",
+    "gotong",
+    "royong",
+    "kesejahteraan",
+    "keluarga",
+    "perempuan",
+    "anak",
+    "pemuda",
+    "lansia",
+]
+TAGS = [
+    "pertanian",
+    "pemberdayaan",
+    "posyandu",
+    "kesehatan",
+    "apbkal",
+    "keuangan",
+    "bumkal",
+    "ekonomi",
+    "pelatihan",
+    "lomba",
+    "musrenbang",
+    "perencanaan",
+    "koordinasi",
+    "pendamping",
+    "kader",
+    "pkk",
+    "pemuda",
+    "umkm",
+    "digital",
+    "transparansi",
+    "dana-desa",
+    "sosial",
+    "infrastruktur",
+    "lingkungan",
+    "bencana",
+    "pendidikan",
+    "budaya",
+    "pariwisata",
+    "pangan",
+    "air-bersih",
+]
 PLACES = ["Sedayu", "Pajangan", "Imogiri", "Sewon", "Kasihan", "Pandak", "Bantul", "Dlingo", "Piyungan"]
 
 
@@ -129,7 +231,7 @@ def generate(n: int, base: Path) -> dict[str, Path]:
 def _hugo_project(hugo: Path) -> None:
     (hugo / "hugo.toml").write_text(
         'baseURL = "https://example.org/"\nlanguageCode = "id"\ntitle = "Bench"\n'
-        "paginate = 10\n[taxonomies]\ntag = \"tags\"\n",
+        'paginate = 10\n[taxonomies]\ntag = "tags"\n',
         encoding="utf-8",
     )
     layouts = hugo / "layouts" / "_default"
@@ -150,7 +252,7 @@ def _hugo_project(hugo: Path) -> None:
     (layouts / "list.html").write_text(
         '{{ define "main" }}<h1>{{ .Title }}</h1><ul>{{ range .Paginator.Pages }}<li><a href="{{ .RelPermalink }}">'
         '{{ .Title }}</a> <time>{{ .Date.Format "2 January 2006" }}</time><p>{{ .Summary }}</p></li>{{ end }}</ul>'
-        "{{ with .Paginator }}{{ if .HasNext }}<a href=\"{{ .Next.URL }}\">next</a>{{ end }}{{ end }}{{ end }}\n",
+        '{{ with .Paginator }}{{ if .HasNext }}<a href="{{ .Next.URL }}">next</a>{{ end }}{{ end }}{{ end }}\n',
         encoding="utf-8",
     )
 
@@ -166,15 +268,29 @@ class Run:
 def measure(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
     """Wall time and peak resident memory of one child process (with the descendants it waited for)."""
     started = time.perf_counter()
-    with open(os.devnull, "wb") as sink, subprocess.Popen(
-        cmd, cwd=cwd, stdout=sink, stderr=subprocess.PIPE, env={**os.environ, **(env or {})}
-    ) as proc:
+    with (
+        open(os.devnull, "wb") as sink,
+        subprocess.Popen(cmd, cwd=cwd, stdout=sink, stderr=subprocess.PIPE, env={**os.environ, **(env or {})}) as proc,
+    ):
         assert proc.stderr is not None
         err = proc.stderr.read()
         _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
-    return Run(time.perf_counter() - started, usage.ru_maxrss / 1024, proc.returncode == 0,
-               "" if proc.returncode == 0 else err.decode(errors="replace")[-600:])
+    return Run(
+        time.perf_counter() - started,
+        usage.ru_maxrss / 1024,
+        proc.returncode == 0,
+        "" if proc.returncode == 0 else err.decode(errors="replace")[-600:],
+    )
+
+
+class _Results(dict[str, Run]):
+    """Prints each figure as soon as it is measured (a 10,000-release run takes many minutes)."""
+
+    def __setitem__(self, name: str, run: Run) -> None:
+        super().__setitem__(name, run)
+        flag = "" if run.ok else f"  FAILED: {run.note}"
+        print(f"  {name:36s} {run.seconds:7.2f} s  peak {run.peak_mb:7.0f} MB{flag}", flush=True)
 
 
 def _touch_one(path: Path) -> None:
@@ -182,11 +298,11 @@ def _touch_one(path: Path) -> None:
     path.write_text(text + "\nKalimat tambahan setelah koreksi redaksi.\n", encoding="utf-8")
 
 
-def bench(n: int, keep: bool) -> dict[str, Run]:
+def bench(n: int, keep: bool, tools: set[str]) -> dict[str, Run]:
     base = WORK / str(n)
     print(f"\n== {n} releases: generating in {base}", flush=True)
     projects = generate(n, base)
-    results: dict[str, Run] = {}
+    results = _Results()
     warta = projects["warta"]
     cmd = [sys.executable, "-m", "pipeline", "-C", str(warta), "build", "--json"]
     results["warta cold"] = measure(cmd, PROJECT)
@@ -195,21 +311,13 @@ def bench(n: int, keep: bool) -> dict[str, Run]:
     results["warta after one change"] = measure(cmd, PROJECT)
 
     pelican = projects["pelican"]
-    pel = [sys.executable, "-m", "pelican", "content", "-o", "output", "-s", "pelicanconf.py", "-q"]
-    results["pelican cold (no cache)"] = measure(pel, pelican)
-    shutil.rmtree(pelican / "output", ignore_errors=True)
-    measure(pel, pelican, {"BENCH_CACHE": "1"})  # fills Pelican's cache
-    _touch_one(sorted((pelican / "content").glob("*.md"))[n // 2])
-    results["pelican after one change (cache)"] = measure(pel, pelican, {"BENCH_CACHE": "1"})
-
+    if "pelican" in tools:
+        _bench_pelican(results, pelican, n)
     hugo = projects["hugo"]
-    if shutil.which("hugo"):
+    if "hugo" in tools and shutil.which("hugo"):
         results["hugo full build"] = measure(["hugo", "--quiet", "-d", "public"], hugo)
         shutil.rmtree(hugo / "public", ignore_errors=True)
         results["hugo full build (2nd)"] = measure(["hugo", "--quiet", "-d", "public"], hugo)
-    for name, run in results.items():
-        flag = "" if run.ok else f"  FAILED: {run.note}"
-        print(f"  {name:36s} {run.seconds:7.2f} s  peak {run.peak_mb:7.0f} MB{flag}", flush=True)
     pages = sum(1 for _ in (warta / "_site").rglob("*.html")) if (warta / "_site").is_dir() else 0
     print(f"  warta wrote {pages} HTML pages", flush=True)
     if not keep:
@@ -217,27 +325,47 @@ def bench(n: int, keep: bool) -> dict[str, Run]:
     return results
 
 
+def _bench_pelican(results: dict[str, Run], pelican: Path, n: int) -> None:
+    pel = [sys.executable, "-m", "pelican", "content", "-o", "output", "-s", "pelicanconf.py", "-q"]
+    results["pelican cold (no cache)"] = measure(pel, pelican)
+    shutil.rmtree(pelican / "output", ignore_errors=True)
+    measure(pel, pelican, {"BENCH_CACHE": "1"})  # fills Pelican's cache
+    _touch_one(sorted((pelican / "content").glob("*.md"))[n // 2])
+    results["pelican after one change (cache)"] = measure(pel, pelican, {"BENCH_CACHE": "1"})
+
+
+def _secs(run: Run | None) -> str:
+    return f"{run.seconds:.1f}" if run else "-"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, nargs="+", default=[1000, 10000], help="numbers of releases")
     parser.add_argument("--keep", action="store_true", help="keep the generated projects")
+    parser.add_argument("--tools", default="pelican,hugo", help="comparisons to run (default: pelican,hugo)")
     args = parser.parse_args()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, hugo: {shutil.which('hugo') or 'missing'}")
     table = []
     for n in args.n:
-        results = bench(n, args.keep)
+        results = bench(n, args.keep, set(args.tools.split(",")))
         hugo = results.get("hugo full build (2nd)") or results.get("hugo full build")
         cold, warm = results["warta cold"], results["warta after one change"]
-        row = [str(n), f"{cold.seconds:.1f}", f"{warm.seconds:.1f}",
-               f"{results['pelican cold (no cache)'].seconds:.1f}",
-               f"{results['pelican after one change (cache)'].seconds:.1f}",
-               f"{hugo.seconds:.1f}" if hugo else "-",
-               f"{cold.seconds / hugo.seconds:.1f}x" if hugo else "-",
-               f"{warm.seconds / hugo.seconds:.2f}x" if hugo else "-",
-               f"{max(cold.peak_mb, warm.peak_mb):.0f}"]
+        row = [
+            str(n),
+            f"{cold.seconds:.1f}",
+            f"{warm.seconds:.1f}",
+            _secs(results.get("pelican cold (no cache)")),
+            _secs(results.get("pelican after one change (cache)")),
+            f"{hugo.seconds:.1f}" if hugo else "-",
+            f"{cold.seconds / hugo.seconds:.1f}x" if hugo else "-",
+            f"{warm.seconds / hugo.seconds:.2f}x" if hugo else "-",
+            f"{max(cold.peak_mb, warm.peak_mb):.0f}",
+        ]
         table.append(row)
-    print("\n| releases | warta cold s | warta 1 change s | Pelican cold s | Pelican 1 change (cache) s | Hugo s "
-          "| cold / Hugo (budget 1.5x) | 1 change / Hugo (budget 0.25x) | warta peak MB (budget 300) |")
+    print(
+        "\n| releases | warta cold s | warta 1 change s | Pelican cold s | Pelican 1 change (cache) s | Hugo s "
+        "| cold / Hugo (budget 1.5x) | 1 change / Hugo (budget 0.25x) | warta peak MB (budget 300) |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for row in table:
         print("| " + " | ".join(row) + " |")

@@ -141,8 +141,10 @@ def machine() -> str:
     import PIL
     import pillow_heif
 
+    load = os.getloadavg()[0]
     return (f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, Pillow {PIL.__version__}, "
-            f"pillow-heif {pillow_heif.__version__}, {vips}")
+            f"pillow-heif {pillow_heif.__version__}, {vips}; load average {load:.1f} when it finished "
+            "(the machine is shared, so figures vary by about a third between runs)")
 
 
 def table(rows: list[Row], baselines: dict[str, Row]) -> str:

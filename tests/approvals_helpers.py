@@ -235,6 +235,31 @@ class Site:
                               env={**self.env(person, sign=sign), "PYTHONPATH": str(PROJECT)},
                               capture_output=True, text=True, timeout=300)
 
+    def cli(self, *args: str, person: Person | None = None, sign: bool = True
+            ) -> subprocess.CompletedProcess[str]:
+        """The same command line, run in this process (faster than :meth:`warta`; same parser and code)."""
+        import contextlib
+        import io
+
+        from pipeline.cli import main
+
+        out, err = io.StringIO(), io.StringIO()
+        saved_env, saved_cwd = dict(os.environ), os.getcwd()
+        os.environ.clear()
+        os.environ.update(self.env(person, sign=sign))
+        try:
+            os.chdir(self.root)
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                try:
+                    code = main(list(args))
+                except SystemExit as exc:  # argparse
+                    code = int(exc.code or 0)
+        finally:
+            os.chdir(saved_cwd)
+            os.environ.clear()
+            os.environ.update(saved_env)
+        return subprocess.CompletedProcess(["warta", *args], code, out.getvalue(), err.getvalue())
+
     def verify_json(self, *args: str) -> dict[str, object]:
         proc = self.warta("verify", "--json", *args)
         assert proc.returncode in (0, 1), proc.stderr
@@ -268,8 +293,11 @@ class Site:
     def merge(self, branch: str, person: Person, *, how: str = "--no-ff") -> str:
         self.switch("main")
         if how == "--squash":
+            # like a forge's squash merge: one commit whose message strings the branch's messages together
+            messages = self.git("log", "--reverse", "--format=%B%x00", f"main..{branch}").split("\0")
             self.git("merge", "-q", "--squash", branch, person=person)
-            self.git("commit", "-q", "--no-gpg-sign", "-m", f"Squash {branch}", person=person)
+            body = "\n\n".join(m.strip() for m in messages if m.strip())
+            self.git("commit", "-q", "--no-gpg-sign", "-m", f"Squash {branch}\n\n{body}", person=person)
         else:
             self.git("merge", "-q", how, "--no-gpg-sign", "-m", f"Merge {branch}", branch, person=person)
         return self.head()

@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import pytest
 from conftest import run_warta
 
 from pipeline.archive.records import ArchiveRecord, write_record
+from pipeline.cli import main
 from pipeline.config import load_config
 from pipeline.content import load_items
 
@@ -74,6 +76,33 @@ def make_record(root: Path, path: str, digest: str) -> ArchiveRecord:
     return rec
 
 
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+Cli = Callable[..., Result]
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
+    """The command line in this process (argument parsing, dispatch, exit codes), run inside ``cwd``.
+
+    A few tests below run the installed entry point in a subprocess (``run_warta``) instead.
+    """
+
+    def _run(*args: str, cwd: Path) -> Result:
+        monkeypatch.chdir(cwd)
+        capsys.readouterr()
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return Result(code, out, err)
+
+    return _run
+
+
 @pytest.fixture
 def archive(site: Path, write: Write, photos: Path) -> Path:
     for path, (title, date, photo, *_rest) in ITEMS.items():
@@ -110,8 +139,8 @@ def test_list_prints_every_record_in_number_order(archive: Path) -> None:
     assert "3 of 3 records" in proc.stderr
 
 
-def test_list_json_has_the_documented_fields(archive: Path) -> None:
-    proc = run_warta("archive", "list", "--json", "--year", "2025", cwd=archive)
+def test_list_json_has_the_documented_fields(cli: Cli, archive: Path) -> None:
+    proc = cli("archive", "list", "--json", "--year", "2025", cwd=archive)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == [
         {"number": "400.14.5.6/1/DPMK/2025", "path": "content/siaran-pers/2025/pelatihan-bumkal.md",
@@ -131,16 +160,16 @@ def test_list_json_has_the_documented_fields(archive: Path) -> None:
     (["--search", "/1/DPMK/"], ["400.14.5.6/1/DPMK/2025", "400.14.4.3/1/DPMK/2026"]),
     (["--search", "berita/2026"], ["400.14.4.3/1/DPMK/2026"]),
 ])
-def test_list_filters(archive: Path, args: list[str], numbers: list[str]) -> None:
-    proc = run_warta("archive", "list", "--json", *args, cwd=archive)
+def test_list_filters(cli: Cli, archive: Path, args: list[str], numbers: list[str]) -> None:
+    proc = cli("archive", "list", "--json", *args, cwd=archive)
     assert proc.returncode == 0, proc.stderr
     assert [row["number"] for row in json.loads(proc.stdout)] == numbers
 
 
-def test_list_reports_a_damaged_record_and_lists_the_others(archive: Path) -> None:
+def test_list_reports_a_damaged_record_and_lists_the_others(cli: Cli, archive: Path) -> None:
     bad = archive / "arsip/2025/400.14.5.6/0002-lomba-kalurahan.yaml"
     bad.write_text(bad.read_text(encoding="utf-8").replace("urut: 2\n", "urut: dua\n"), encoding="utf-8")
-    proc = run_warta("archive", "list", cwd=archive)
+    proc = cli("archive", "list", cwd=archive)
     assert proc.returncode == 1
     assert "arsip/2025/400.14.5.6/0002-lomba-kalurahan.yaml:4: error: urut: expected a whole number (got 'dua')" \
         in proc.stderr
@@ -179,8 +208,8 @@ def test_show_by_number_prints_record_versions_approvals_and_git_history(archive
     assert all("Rina Lestari" in line for line in history)
 
 
-def test_show_by_path_as_json(archive: Path) -> None:
-    proc = run_warta("archive", "show", "--json", "./content/berita/2026/rakor-pendamping.md", cwd=archive)
+def test_show_by_path_as_json(cli: Cli, archive: Path) -> None:
+    proc = cli("archive", "show", "--json", "./content/berita/2026/rakor-pendamping.md", cwd=archive)
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert doc["file"] == "arsip/2026/400.14.4.3/0001-rakor-pendamping.yaml"
@@ -191,22 +220,22 @@ def test_show_by_path_as_json(archive: Path) -> None:
     assert len(doc["history"]) == 1 and doc["history"][0]["email"] == "rina@example.go.id"
 
 
-def test_show_without_git_says_so(archive: Path) -> None:
+def test_show_without_git_says_so(cli: Cli, archive: Path) -> None:
     shutil.rmtree(archive / ".git")
-    proc = run_warta("archive", "show", "arsip/2025/400.14.5.6/0002-lomba-kalurahan.yaml", cwd=archive)
+    proc = cli("archive", "show", "arsip/2025/400.14.5.6/0002-lomba-kalurahan.yaml", cwd=archive)
     assert proc.returncode == 0, proc.stderr
     assert "number       400.14.5.6/2/DPMK/2025" in proc.stdout
     assert "git history: not available" in proc.stdout
 
 
-def test_show_unknown_number_is_refused(archive: Path) -> None:
-    proc = run_warta("archive", "show", "400.14.9/99/DPMK/2025", cwd=archive)
+def test_show_unknown_number_is_refused(cli: Cli, archive: Path) -> None:
+    proc = cli("archive", "show", "400.14.9/99/DPMK/2025", cwd=archive)
     assert proc.returncode == 1
     assert "no archive record for '400.14.9/99/DPMK/2025'" in proc.stderr
 
 
-def test_archive_without_subcommand_is_a_usage_error(archive: Path) -> None:
-    proc = run_warta("archive", cwd=archive)
+def test_archive_without_subcommand_is_a_usage_error(cli: Cli, archive: Path) -> None:
+    proc = cli("archive", cwd=archive)
     assert proc.returncode == 2
     assert "list" in proc.stderr and "export" in proc.stderr
 
@@ -220,7 +249,7 @@ def test_export_writes_a_valid_bag_with_records_items_media_and_register(archive
     assert proc.returncode == 0, proc.stderr
     bag = bagit.Bag(str(dest))
     bag.validate()  # every checksum, the Payload-Oxum and the tag manifests
-    assert bag.version == "1.0"
+    assert bag.version_info == (1, 0)
     assert set(bag.algorithms) == {"sha256", "sha512"}
     assert bag.info["Source-Organization"] == "Dinas Pemberdayaan Masyarakat dan Kalurahan Kabupaten Bantul"
     assert bag.info["External-Identifier"] == "DPMK/arsip/semua"
@@ -246,19 +275,19 @@ def test_export_writes_a_valid_bag_with_records_items_media_and_register(archive
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".serah-terima")]
 
 
-def test_a_tampered_bag_fails_validation(archive: Path, tmp_path: Path) -> None:
+def test_a_tampered_bag_fails_validation(cli: Cli, archive: Path, tmp_path: Path) -> None:
     dest = tmp_path / "bag"
-    assert run_warta("archive", "export", "--bagit", str(dest), cwd=archive).returncode == 0
+    assert cli("archive", "export", "--bagit", str(dest), cwd=archive).returncode == 0
     photo = dest / "data/content/media/2025/lomba.jpg"
     photo.write_bytes(photo.read_bytes()[:-1] + b"\x00")
     with pytest.raises(bagit.BagValidationError):
         bagit.Bag(str(dest)).validate()
 
 
-def test_export_of_one_year(archive: Path, tmp_path: Path) -> None:
+def test_export_of_one_year(cli: Cli, archive: Path, tmp_path: Path) -> None:
     dest = tmp_path / "bag-2026"
     dest.mkdir()  # an empty folder is fine
-    proc = run_warta("archive", "export", "--bagit", str(dest), "--year", "2026", cwd=archive)
+    proc = cli("archive", "export", "--bagit", str(dest), "--year", "2026", cwd=archive)
     assert proc.returncode == 0, proc.stderr
     bag = bagit.Bag(str(dest))
     bag.validate()
@@ -277,11 +306,11 @@ def test_export_refuses_a_folder_that_is_not_empty(archive: Path, tmp_path: Path
     assert [p.name for p in dest.iterdir()] == ["catatan.txt"]
 
 
-def test_export_refuses_content_that_differs_from_the_approved_version(archive: Path, tmp_path: Path) -> None:
+def test_export_refuses_content_that_differs_from_the_approved_version(cli: Cli, archive: Path, tmp_path: Path) -> None:
     photo = archive / "content/media/2025/lomba.jpg"
     photo.write_bytes(photo.read_bytes() + b"changed")
     dest = tmp_path / "bag"
-    proc = run_warta("archive", "export", "--bagit", str(dest), cwd=archive)
+    proc = cli("archive", "export", "--bagit", str(dest), cwd=archive)
     assert proc.returncode == 1
     assert ("arsip/2025/400.14.5.6/0002-lomba-kalurahan.yaml: error: 400.14.5.6/2/DPMK/2025: "
             "content/siaran-pers/2025/lomba-kalurahan.md or a file it references differs from the approved "
@@ -289,15 +318,15 @@ def test_export_refuses_content_that_differs_from_the_approved_version(archive: 
     assert not dest.exists()
 
 
-def test_export_refuses_a_record_whose_item_is_gone(archive: Path, tmp_path: Path) -> None:
+def test_export_refuses_a_record_whose_item_is_gone(cli: Cli, archive: Path, tmp_path: Path) -> None:
     (archive / "content/berita/2026/rakor-pendamping.md").unlink()
-    proc = run_warta("archive", "export", "--bagit", str(tmp_path / "bag"), cwd=archive)
+    proc = cli("archive", "export", "--bagit", str(tmp_path / "bag"), cwd=archive)
     assert proc.returncode == 1
     assert ("arsip/2026/400.14.4.3/0001-rakor-pendamping.yaml: error: 400.14.4.3/1/DPMK/2026: the item "
             "content/berita/2026/rakor-pendamping.md is not in the working tree") in proc.stderr
 
 
-def test_export_with_no_records_is_refused(site: Path, tmp_path: Path) -> None:
-    proc = run_warta("archive", "export", "--bagit", str(tmp_path / "bag"), cwd=site)
+def test_export_with_no_records_is_refused(cli: Cli, site: Path, tmp_path: Path) -> None:
+    proc = cli("archive", "export", "--bagit", str(tmp_path / "bag"), cwd=site)
     assert proc.returncode == 1
     assert "no archive records under arsip/" in proc.stderr

@@ -219,3 +219,30 @@ def test_forge_sources_name_the_review() -> None:
 
 def test_no_archive_folder_means_no_records(tmp_path: Path) -> None:
     assert read_records(tmp_path) == []
+
+
+def test_a_new_record_from_an_allocation(tmp_path: Path) -> None:
+    from pipeline.archive.numbering import Allocation
+    from pipeline.archive.records import Klasifikasi, new_record
+
+    allocation = Allocation("content/berita/2026/rakor.md", "400.14.4.3/7/DPMK/2026", "400.14.4.3", 7, 2026)
+    rec = new_record(allocation, title="Rakor", kind="berita", digest=D2,
+                     klasifikasi=Klasifikasi(code="400.14.4.3", title="Pemberitaan", scheme="permendagri-83-2022"),
+                     approvals=[approval(3, D2)], approved_at=dt.datetime(2026, 1, 15, tzinfo=WIB))
+    assert write_record(tmp_path, rec) == tmp_path / "arsip/2026/400.14.4.3/0007-rakor.yaml"
+    (back,) = read_records(tmp_path)
+    assert back.published_at is None and back.channels == [] and back.versions[0].digest == D2
+    with pytest.raises(ValidationError, match="the current version has no approvals"):
+        new_record(allocation, title="Rakor", kind="berita", digest=D2, klasifikasi=rec.klasifikasi,
+                   approvals=[], approved_at=dt.datetime(2026, 1, 15, tzinfo=WIB))
+
+
+def test_writing_never_overwrites_another_number_or_a_damaged_file(tmp_path: Path) -> None:
+    path = write_record(tmp_path, record())
+    other = record(number="400.14.5.6/1/DPMK-LAMA/2025", path="content/siaran-pers/2025/lain.md")
+    with pytest.raises(ContentError, match="holds number 400.14.5.6/1/DPMK/2025; refusing"):
+        write_record(tmp_path, other)
+    path.write_text(path.read_text(encoding="utf-8").replace("urut: 1", "urut: satu"), encoding="utf-8")
+    with pytest.raises(ContentError, match="is damaged"):
+        write_record(tmp_path, record())
+    assert "urut: satu" in path.read_text(encoding="utf-8")

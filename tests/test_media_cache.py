@@ -15,9 +15,9 @@ SETTINGS = MediaSection(widths=[96, 200], jpeg_quality=60, webp_quality=50,
                         videotron=[Board(name="papan", width=192, height=96)])
 
 
-def _jobs(focus: tuple[float, float] = (0.5, 0.5)) -> list[MediaJob]:
+def _jobs(focus: tuple[float, float] = (0.5, 0.5), channels: bool = False) -> list[MediaJob]:
     return [
-        MediaJob(PHOTOS / "gps_DSCN0010.jpg", "content/media/a.jpg", ("content/berita/a.md",), focus, True),
+        MediaJob(PHOTOS / "gps_DSCN0010.jpg", "content/media/a.jpg", ("content/berita/a.md",), focus, channels),
         MediaJob(PHOTOS / "orientation_landscape_6.jpg", "content/media/b.jpg", ("content/berita/b.md",)),
         MediaJob(PHOTOS / "Canon_40D.jpg", "content/media/c.jpg", ("content/berita/c.md",)),
     ]
@@ -35,10 +35,10 @@ def _identity(folder: Path) -> dict[str, tuple[int, int, int]]:
 
 def test_second_run_with_nothing_changed_encodes_nothing(tmp_path: Path) -> None:
     site, cache = tmp_path / "site", tmp_path / "cache"
-    first = build_media(_jobs(), site, cache, SETTINGS, workers=1)
+    first = build_media(_jobs(channels=True), site, cache, SETTINGS, workers=1)
     before_site, before_cache = _identity(site), _identity(cache)
 
-    second = build_media(_jobs(), site, cache, SETTINGS, workers=1)
+    second = build_media(_jobs(channels=True), site, cache, SETTINGS, workers=1)
 
     assert first.encoded == sum(len(s.derivatives) for s in first.images.values()) > 0
     assert (second.encoded, second.reused, second.removed) == (0, first.encoded, 0)
@@ -76,9 +76,9 @@ def test_a_changed_setting_re_encodes_only_what_it_affects(tmp_path: Path) -> No
 
 def test_a_moved_focal_point_redoes_only_the_crops(tmp_path: Path) -> None:
     site, cache = tmp_path / "site", tmp_path / "cache"
-    first = build_media(_jobs(), site, cache, SETTINGS, workers=1)
+    first = build_media(_jobs(channels=True), site, cache, SETTINGS, workers=1)
 
-    moved = build_media(_jobs(focus=(0.1, 0.2)), site, cache, SETTINGS, workers=1)
+    moved = build_media(_jobs(focus=(0.1, 0.2), channels=True), site, cache, SETTINGS, workers=1)
 
     crops = [d for d in first.images["content/media/a.jpg"].derivatives if not d.preset.startswith("w")]
     assert moved.encoded == len(crops) == 6
@@ -109,9 +109,9 @@ def test_unused_derivatives_are_removed_and_foreign_files_kept(tmp_path: Path) -
 
 
 def test_the_same_photo_under_two_names_and_releases(tmp_path: Path) -> None:
-    jobs = [MediaJob(PHOTOS / "gps_DSCN0012.jpg", "content/media/x.jpg", ("a.md",)),
-            MediaJob(PHOTOS / "gps_DSCN0012.jpg", "content/media/x.jpg", ("b.md",), (0.2, 0.2), True),
-            MediaJob(PHOTOS / "gps_DSCN0012.jpg", "content/media/salinan.jpg", ("c.md",))]
+    jobs = [MediaJob(PHOTOS / "Canon_40D.jpg", "content/media/x.jpg", ("a.md",)),
+            MediaJob(PHOTOS / "Canon_40D.jpg", "content/media/x.jpg", ("b.md",), (0.2, 0.2), True),
+            MediaJob(PHOTOS / "Canon_40D.jpg", "content/media/salinan.jpg", ("c.md",))]
 
     result = build_media(jobs, tmp_path / "site", tmp_path / "cache", SETTINGS, workers=1)
 

@@ -85,7 +85,7 @@ def test_sniff_needs_the_magic_not_the_suffix() -> None:
 def test_heic_from_a_phone_decodes(tmp_path: Path) -> None:
     source = PHOTOS / "mobile_iphone_13_pro_max.HEIC"
 
-    info = inspect_source(source, SMALL, "foto.heic", decode_pixels=True)
+    info = inspect_source(source, SMALL, "foto.heic")  # the build below decodes it
     result = build_media([MediaJob(source, "foto.heic")], tmp_path / "site", tmp_path / "cache", SMALL,
                          workers=1)
 
@@ -229,3 +229,20 @@ def test_structure_walk_finds_damage_that_pillow_decodes_silently() -> None:
         Image.open(io.BytesIO(damaged)).load()  # Pillow raises nothing
         assert jpeg_damage(damaged) is not None
     assert jpeg_damage(good) is None
+
+
+def test_damaged_and_truncated_png_are_errors(tmp_path: Path) -> None:
+    buffer = io.BytesIO()
+    Image.effect_noise((64, 48), 60).save(buffer, "PNG")
+    data = buffer.getvalue()
+    idat = data.index(b"IDAT")
+    flipped = data[: idat + 20] + bytes([data[idat + 20] ^ 0xFF]) + data[idat + 21:]
+    (tmp_path / "flip.png").write_bytes(flipped)
+    (tmp_path / "cut.png").write_bytes(data[: len(data) // 2])
+
+    for name in ("flip.png", "cut.png"):
+        info = inspect_source(tmp_path / name, SMALL, name)
+        assert not info.ok, name
+        assert info.findings[0].message.startswith("is damaged"), info.findings[0].message
+    (tmp_path / "ok.png").write_bytes(data)
+    assert inspect_source(tmp_path / "ok.png", SMALL, "ok.png").ok

@@ -32,8 +32,7 @@ ARGS = [
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
-    reason="Debian's chromium is not installed at "
-    "/usr/bin/chromium (apt-get install chromium); CI installs it",
+    reason="Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium); CI installs it",
 )
 
 
@@ -95,9 +94,7 @@ def test_page_renders_fits_phone_and_stays_local(browser: Any, server: str, path
         assert page.locator("main#isi").count() == 1 and page.locator("header").count() >= 1
         assert page.locator("footer").count() >= 1 and page.locator("nav").count() >= 1
         # the layout fits a 360 px phone: the page never scrolls sideways
-        overflow = page.evaluate(
-            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{path}: {overflow}px wider than the screen"
         for request in requests:
             assert urlsplit(request).hostname == "127.0.0.1", f"{path} fetched {request}"

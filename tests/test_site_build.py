@@ -41,11 +41,7 @@ SECRET = "Rekap Gaji Pegawai Rahasia"  # the title of the dikecualikan entry: mu
 
 
 def _release(title: str, date: str, tags: str, body: str, extra: str = "") -> str:
-    return (
-        f"---\ntitle: {title}\ndate: {date}\nsummary: Ringkasan {title.lower()}.\n"
-        f"tags: [{tags}]\n{extra}---\n"
-        f"{body}\n"
-    )
+    return f"---\ntitle: {title}\ndate: {date}\nsummary: Ringkasan {title.lower()}.\ntags: [{tags}]\n{extra}---\n{body}\n"
 
 
 def _dip(title: str, date: str, kategori: str, nomor: str) -> str:
@@ -102,16 +98,10 @@ FILES: dict[str, str] = {
         "Layanan **tutup** pada 31 Maret.\n\n| Hari | Jam |\n|---|---|\n| Senin | 08.00 |",
         "berlaku_sampai: 2025-04-08\n",
     ),
-    "content/informasi-publik/2025/renstra.md": _dip(
-        "Rencana Strategis 2025-2029", "2025-01-15", "berkala", "B-01"
-    ),
+    "content/informasi-publik/2025/renstra.md": _dip("Rencana Strategis 2025-2029", "2025-01-15", "berkala", "B-01"),
     "content/informasi-publik/2025/lkjip.md": _dip("Laporan Kinerja 2024", "2025-02-20", "berkala", "B-02"),
-    "content/informasi-publik/2025/cuaca.md": _dip(
-        "Peringatan Cuaca Ekstrem", "2025-11-20", "serta-merta", "SM-01"
-    ),
-    "content/informasi-publik/2025/daftar-sop.md": _dip(
-        "Daftar SOP Dinas", "2025-01-05", "setiap-saat", "SS-01"
-    ),
+    "content/informasi-publik/2025/cuaca.md": _dip("Peringatan Cuaca Ekstrem", "2025-11-20", "serta-merta", "SM-01"),
+    "content/informasi-publik/2025/daftar-sop.md": _dip("Daftar SOP Dinas", "2025-01-05", "setiap-saat", "SS-01"),
     "content/informasi-publik/2025/gaji.md": _dip(SECRET, "2025-01-10", "dikecualikan", "X-01"),
     "content/halaman/kontak.md": "---\ntitle: Kontak\nmenu: true\nurutan: 2\n---\nTelepon kantor.\n",
     "content/halaman/profil.md": "---\ntitle: Profil Dinas\nmenu: true\nurutan: 1\n---\nProfil singkat.\n",
@@ -122,9 +112,7 @@ def make_site(root: Path, per_page: int = 2) -> Path:
     root.mkdir(parents=True)
     config = yaml.safe_load((PROJECT / "warta.yml").read_text(encoding="utf-8"))
     config["build"] = {"per_page": per_page, "feed_items": 20}
-    (root / "warta.yml").write_text(
-        yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8"
-    )
+    (root / "warta.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
     shutil.copytree(PROJECT / "sop", root / "sop")
     for rel, text in FILES.items():
         path = root / rel
@@ -305,9 +293,7 @@ def test_home_page_and_menu_order(built: tuple[Path, Path, BuildResult]) -> None
     menu = html.split('aria-label="Menu utama"')[1].split("</nav>")[0]
     assert menu.index("Profil Dinas") < menu.index("Kontak")  # urutan 1 before 2
     # the newest item of all kinds comes first
-    assert text_of(html).index("Peringatan Cuaca Ekstrem") < text_of(html).index(
-        "Rapat Koordinasi Pendamping"
-    )
+    assert text_of(html).index("Peringatan Cuaca Ekstrem") < text_of(html).index("Rapat Koordinasi Pendamping")
     assert (out / "kontak/index.html").is_file() and (out / "profil/index.html").is_file()
 
 
@@ -328,9 +314,7 @@ def test_feeds_are_atom_with_absolute_links(built: tuple[Path, Path, BuildResult
     content = bibit.findtext(f"{ATOM}content") or ""
     assert f'src="{url}/media/' in content and "__warta_root__" not in content
     kind = ET.parse(out / "feeds/berita.atom.xml").getroot()
-    assert [e.findtext(f"{ATOM}title") for e in kind.findall(f"{ATOM}entry")] == [
-        "Musrenbang Kapanewon Sedayu"
-    ]
+    assert [e.findtext(f"{ATOM}title") for e in kind.findall(f"{ATOM}entry")] == ["Musrenbang Kapanewon Sedayu"]
 
 
 def test_sitemap_lists_pages_not_withdrawn_or_exempt(built: tuple[Path, Path, BuildResult]) -> None:
@@ -343,9 +327,7 @@ def test_sitemap_lists_pages_not_withdrawn_or_exempt(built: tuple[Path, Path, Bu
     assert f"{url}/siaran-pers/2025/ditarik/" not in locs
     assert not any("gaji" in (loc or "") for loc in locs)
     assert len(locs) == len(set(locs))
-    lastmod = {
-        u.findtext(f"{SITEMAP}loc"): u.findtext(f"{SITEMAP}lastmod") for u in tree.findall(f"{SITEMAP}url")
-    }
+    lastmod = {u.findtext(f"{SITEMAP}loc"): u.findtext(f"{SITEMAP}lastmod") for u in tree.findall(f"{SITEMAP}url")}
     assert lastmod[f"{url}/siaran-pers/2025/bantuan-bibit/"] == "2025-03-04"
 
 
@@ -353,8 +335,7 @@ def test_dip_table_grouped_by_kategori(built: tuple[Path, Path, BuildResult]) ->
     _, out, _ = built
     html = page(out, "daftar-informasi-publik")
     sections = {
-        m.group(1): m.group(0)
-        for m in re.finditer(r'<section class="dip-group" id="([a-z-]+)".*?</section>', html, re.S)
+        m.group(1): m.group(0) for m in re.finditer(r'<section class="dip-group" id="([a-z-]+)".*?</section>', html, re.S)
     }
     assert list(sections) == ["berkala", "serta-merta", "setiap-saat"]
     rows = re.findall(r"<tr>\s*<td[^>]*>([^<]*)</td>\s*<th[^>]*><a [^>]*>([^<]*)</a>", sections["berkala"])
@@ -411,9 +392,7 @@ def test_second_build_is_byte_identical(built: tuple[Path, Path, BuildResult], t
     assert tree_hash(again.output) == tree_hash(out)
 
 
-def test_failed_build_leaves_previous_output_whole(
-    built: tuple[Path, Path, BuildResult], tmp_path: Path
-) -> None:
+def test_failed_build_leaves_previous_output_whole(built: tuple[Path, Path, BuildResult], tmp_path: Path) -> None:
     root, _, _ = built
     out = tmp_path / "live"
     build_site(load(root), out)
@@ -460,9 +439,7 @@ def test_killed_build_leftovers_are_cleaned(built: tuple[Path, Path, BuildResult
     assert (out / "index.html").is_file()
 
 
-def test_refuses_to_replace_a_folder_it_did_not_write(
-    built: tuple[Path, Path, BuildResult], tmp_path: Path
-) -> None:
+def test_refuses_to_replace_a_folder_it_did_not_write(built: tuple[Path, Path, BuildResult], tmp_path: Path) -> None:
     root, _, _ = built
     documents = tmp_path / "documents"
     documents.mkdir()
@@ -539,9 +516,7 @@ def test_catalogues_have_the_same_messages() -> None:
     used = set()
     for template in (PROJECT / "theme/templates").rglob("*"):
         if template.is_file():
-            used |= set(
-                re.findall(r"""_\(\s*["']([a-z_.-]+)["']\s*[,)]""", template.read_text(encoding="utf-8"))
-            )
+            used |= set(re.findall(r"""_\(\s*["']([a-z_.-]+)["']\s*[,)]""", template.read_text(encoding="utf-8")))
     missing = {key for key in used if key not in catalogues["id"]["messages"]}
     assert not missing
 
@@ -592,9 +567,7 @@ def test_cli_build_json_and_refusal(tmp_path: Path) -> None:
     doc: dict[str, Any] = json.loads(as_json.stdout)
     assert doc["ok"] is True and doc["pages"] > 20 and doc["output"] == str(tmp_path / "elsewhere")
     before = tree_hash(root / "_site")
-    (root / "content/berita/2025/rusak.md").write_text(
-        "---\ntitle: Rusak\ndate: 2025-02-30\n---\nx\n", encoding="utf-8"
-    )
+    (root / "content/berita/2025/rusak.md").write_text("---\ntitle: Rusak\ndate: 2025-02-30\n---\nx\n", encoding="utf-8")
     refused = _warta("-C", root, "build")
     assert refused.returncode == 1
     assert re.search(r"content/berita/2025/rusak\.md:\d+: error: .*2025-02-30", refused.stderr)
@@ -602,3 +575,28 @@ def test_cli_build_json_and_refusal(tmp_path: Path) -> None:
     assert tree_hash(root / "_site") == before
     refused_json = _warta("-C", root, "build", "--json")
     assert refused_json.returncode == 1 and json.loads(refused_json.stdout)["ok"] is False
+
+
+def test_cli_serve_builds_then_serves_on_localhost(tmp_path: Path) -> None:
+    import urllib.request
+
+    root = make_site(tmp_path / "site")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "-C", str(root), "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=PROJECT,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        match = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+        assert match, line
+        with urllib.request.urlopen(f"http://127.0.0.1:{match.group(1)}/siaran-pers/", timeout=30) as response:
+            assert response.status == 200
+            assert "Rapat Koordinasi Pendamping" in response.read().decode("utf-8")
+        assert (root / "_site/index.html").is_file()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

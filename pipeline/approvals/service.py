@@ -883,21 +883,33 @@ def decide(
             outcomes.append(Outcome(result.path, "nothing to approve: every step is already approved"))
             continue
         if decision == "force":
-            force_roles = [r for r in ctx.policy.force_roles if person.holds(r)]
-            allowed = sorted(ctx.policy.force_roles)
-            chosen_role = role or (force_roles[0] if force_roles else allowed[0] if allowed else "none")
+            force_roles = sorted(r for r in ctx.policy.force_roles if person.holds(r))
+            if not force_roles and role is None:
+                allowed = sorted(ctx.policy.force_roles)
+                forcers = sorted({p.name for r in allowed for p in people.holders(r)})
+                outcomes.append(Outcome(result.path, "you may not force-publish: approvals.force_publish_roles "
+                                                     f"is {', '.join(allowed) or 'empty'}"
+                                                     + (f" (held by {', '.join(forcers)})" if forcers else "")))
+                continue
+            chosen_role = role or force_roles[0]
             step = open_steps[0]
         else:
             if role is not None:
                 step = next((s for s in open_steps if s.role == role), None) or open_steps[0]
-                chosen_role = role
             else:
                 first = open_steps[0]
-                if person.holds(first.role) or not result.steps:
-                    step = first
-                else:
-                    step = next((s for s in open_steps if person.holds(s.role)), first)
-                chosen_role = step.role
+                step = first if person.holds(first.role) else next(
+                    (s for s in open_steps if person.holds(s.role)), first)
+                mine = [x for x in result.steps if x.status == "approved" and person.holds(x.role)]
+                if not person.holds(step.role) and mine:
+                    done_step = mine[-1]
+                    next_holders = ", ".join(p.name for p in people.holders(first.role)) or "nobody"
+                    outcomes.append(Outcome(
+                        result.path, f"nothing for you to approve: step {done_step.no} ({done_step.role_title}) "
+                                     f"was already approved by {done_step.by}; next is step {first.no} "
+                                     f"({people.title(first.role)}, held by {next_holders})"))
+                    continue
+            chosen_role = role or step.role
         signature = None
         if ctx.policy.require_signatures:
             own = ctx.authority.keys.get(person.email.casefold(), frozenset())

@@ -21,6 +21,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, Field, field_validator, model_validator
 
 from pipeline import yamlio
+from pipeline.archive.numbering import Allocation
 from pipeline.config import Kind
 from pipeline.errors import ContentError, Finding
 from pipeline.schema import Strict, validate
@@ -218,7 +219,15 @@ def write_record(root: Path, record: ArchiveRecord) -> Path:
     An existing file for the same number keeps its name, so renaming an item does not rename or
     duplicate its record. A crash leaves either the old file or the new one, never a half file.
     """
-    target = find_record_file(root, record) or root / record_relpath(record)
+    existing = find_record_file(root, record)
+    if existing is not None:
+        rel = existing.relative_to(root).as_posix()
+        held, findings = parse_record(existing.read_text(encoding="utf-8"), rel)
+        if held is None:
+            raise ContentError(f"{rel} is damaged; fix it before warta rewrites it", findings)
+        if held.number != record.number:
+            raise ContentError(f"{rel} holds number {held.number}; refusing to overwrite it with {record.number}")
+    target = existing or root / record_relpath(record)
     target.parent.mkdir(parents=True, exist_ok=True)
     text = render_record(record)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".yaml", dir=target.parent)
@@ -333,6 +342,27 @@ def read_records(root: Path) -> list[ArchiveRecord]:
 
 def _revalidated(data: dict[str, Any]) -> ArchiveRecord:
     return ArchiveRecord.model_validate(data)
+
+
+def new_record(
+    allocation: Allocation,
+    *,
+    title: str,
+    kind: str,
+    digest: str,
+    klasifikasi: Klasifikasi,
+    approvals: Iterable[Approval],
+    approved_at: dt.datetime,
+    retensi: str | None = None,
+    imported: bool = False,
+) -> ArchiveRecord:
+    """The first record of a newly numbered item (one version, not yet published)."""
+    return _revalidated(_as_models({
+        "number": allocation.number, "urut": allocation.urut, "tahun": allocation.tahun,
+        "path": allocation.path, "title": title, "kind": kind, "digest": digest, "klasifikasi": klasifikasi,
+        "retensi": retensi, "imported": imported, "approvals": list(approvals),
+        "versions": [Version(digest=digest, approved_at=approved_at)],
+    }))
 
 
 def add_version(record: ArchiveRecord, digest: str, approved_at: dt.datetime, approvals: Iterable[Approval],

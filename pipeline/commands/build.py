@@ -44,9 +44,7 @@ def preview_extras(site: Site) -> dict[str, PageExtra]:
     return {item.path: PageExtra(draft=True) for item in site.items}
 
 
-def build(
-    root: Path, option: str | None, *, drafts: bool, progress: bool | None = None
-) -> tuple[Site, BuildResult]:
+def build(root: Path, option: str | None, *, drafts: bool, progress: bool | None = None) -> tuple[Site, BuildResult]:
     """Load, refuse on content errors, build. Raises ContentError, ConfigError or BuildError."""
     from pipeline.errors import ContentError
 

@@ -27,9 +27,7 @@ def register(subparsers: Any) -> None:
         "(only this computer can see it). Builds it first if missing.",
     )
     parser.add_argument("--port", "-p", type=int, default=8000, help="port (default 8000)")
-    parser.add_argument(
-        "--output", "-o", metavar="DIR", help="the built folder (default: deploy.path, _site)"
-    )
+    parser.add_argument("--output", "-o", metavar="DIR", help="the built folder (default: deploy.path, _site)")
     parser.set_defaults(func=run)
 
 
@@ -43,7 +41,7 @@ def make_server(folder: Path, port: int) -> http.server.ThreadingHTTPServer:
 
 def run(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
-        raise UsageError(f"--port {args.port}: use a number between 1024 and 65535")
+        raise UsageError(f"--port {args.port}: use a number between 0 (any free port) and 65535")
     root = find_root()
     folder = output_folder(root, args.output, load_config(root).deploy.path)
     if not (folder / "index.html").is_file():

@@ -48,8 +48,11 @@ def normalise_prefix(prefix: str) -> str:
 
 
 def make_client(endpoint: str | None, env: Mapping[str, str]) -> S3Client:
-    import boto3
-    from botocore.config import Config
+    try:
+        import boto3
+        from botocore.config import Config
+    except ImportError:
+        raise ChannelError("deploy: target s3 needs boto3; install it with 'pip install boto3'") from None
 
     session = boto3.session.Session(
         aws_access_key_id=env.get("AWS_ACCESS_KEY_ID") or None,
@@ -86,13 +89,13 @@ def deploy_s3(site_dir: Path, bucket: str, *, prefix: str = "", endpoint: str | 
               env: Mapping[str, str] | None = None, dry_run: bool = False,
               progress: Progress | None = None) -> DeployResult:
     """Bring the bucket in line with ``site_dir`` (see the module docstring)."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
     environ = dict(os.environ if env is None else env)
     files = site_files(site_dir)
     prefix = normalise_prefix(prefix)
     location = f"s3://{bucket}/{prefix}" + (f" at {endpoint}" if endpoint else "")
     client = make_client(endpoint, environ)
+    from botocore.exceptions import BotoCoreError, ClientError
+
     try:
         remote = _listing(client, bucket, prefix)
     except (BotoCoreError, ClientError) as exc:

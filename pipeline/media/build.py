@@ -310,9 +310,16 @@ def _run(tasks: list[_Task], workers: int, progress: bool) -> list[_Outcome]:
         return _with_progress(progress, len(tasks), lambda advance: [advance(render_task(t)) for t in tasks])
     # Workers are forked before the progress bar starts its refresh thread.
     with ProcessPoolExecutor(max_workers=min(workers, len(tasks))) as pool:
-        futures: list[Future[_Outcome]] = [pool.submit(render_task, t) for t in tasks]
+        futures: dict[Future[_Outcome], _Task] = {pool.submit(render_task, t): t for t in tasks}
         return _with_progress(progress, len(tasks),
-                              lambda advance: [advance(f.result()) for f in as_completed(futures)])
+                              lambda advance: [advance(_outcome(f, futures[f])) for f in as_completed(futures)])
+
+
+def _outcome(future: Future[_Outcome], task: _Task) -> _Outcome:
+    try:
+        return future.result()
+    except Exception as exc:  # noqa: BLE001 - a worker that died (out of memory, killed) fails its photo only
+        return _Outcome(task.display_path, 0, f"could not be processed (the worker stopped: {exc!r})")
 
 
 def _with_progress(

@@ -3,7 +3,7 @@
 Site derivatives keep the photo's shape and are never larger than the source: a requested width above the
 source's width gives one derivative at the source's own width instead. Channel pictures have the exact size
 each platform asks for (DOMAIN.md "Image sizes"), cut around the focal point (``image_focus``); a source
-too small for one is enlarged to the promised size and the build says so in a warning.
+too small for one is enlarged to the promised size, with a warning when that is by more than a quarter.
 
 Rendering decodes a source once, at the smallest JPEG DCT scale that still leaves a factor of two for the
 final Lanczos resize (the same rule as libvips' shrink-on-load), applies the EXIF orientation, converts its
@@ -52,10 +52,6 @@ class Spec:
     height: int
     quality: int
     crop: tuple[int, int, int, int] | None = None  # (left, top, right, bottom) in oriented source pixels
-
-    @property
-    def is_site(self) -> bool:
-        return self.crop is None
 
     def key_material(self) -> dict[str, object]:
         return {
@@ -121,9 +117,13 @@ def plan(
     return specs
 
 
+# Enlarging a crop by up to a quarter is not visible on a phone screen; beyond that the build warns.
+ENLARGE_WARNING = 1.25
+
+
 def enlarged(specs: Sequence[Spec]) -> list[Spec]:
-    """Channel pictures larger than the part of the source they are cut from."""
-    return [s for s in specs if s.crop and (s.crop[2] - s.crop[0]) < s.width]
+    """Channel pictures noticeably larger than the part of the source they are cut from."""
+    return [s for s in specs if s.crop and s.width > (s.crop[2] - s.crop[0]) * ENLARGE_WARNING]
 
 
 # --- rendering -----------------------------------------------------------------------------------

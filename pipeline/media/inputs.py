@@ -64,8 +64,12 @@ class SourceInfo:
     findings: tuple[Finding, ...] = field(default=())
 
     @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
     def ok(self) -> bool:
-        return not any(f.severity == "error" for f in self.findings)
+        return not self.errors
 
     @property
     def megapixels(self) -> float:
@@ -122,16 +126,18 @@ def pixel_limit(max_pixels: int) -> Iterator[None]:
 
     Pillow warns above ``Image.MAX_IMAGE_PIXELS`` and raises above twice that; inside this block the
     limit is ours and the warning is an error too, so nothing above the limit gets as far as decoding.
-    Not thread-safe (it sets a module global): media code opens images in one thread per process.
+    Truncated files are refused too (``ImageFile.LOAD_TRUNCATED_IMAGES``, whatever another module set).
+    Not thread-safe (it sets module globals): media code opens images in one thread per process.
     """
-    previous = Image.MAX_IMAGE_PIXELS
+    previous = Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES
     Image.MAX_IMAGE_PIXELS = max_pixels
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             yield
     finally:
-        Image.MAX_IMAGE_PIXELS = previous
+        Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES = previous
 
 
 def _bomb_message(width: int, height: int, max_pixels: int) -> str:
@@ -167,8 +173,6 @@ def open_image(data: bytes, fmt: str, max_pixels: int) -> Image.Image:
 
 def decode(image: Image.Image, max_pixels: int) -> None:
     """Decode the pixels of an image from :func:`open_image`; damage becomes :class:`ImageRefused`."""
-    # Pillow's default already refuses truncated files; say so explicitly since the check depends on it.
-    ImageFile.LOAD_TRUNCATED_IMAGES = False
     with pixel_limit(max_pixels):
         try:
             image.load()
@@ -277,7 +281,7 @@ def inspect_bytes(
         )
     try:
         image = open_image(data, fmt, settings.max_pixels)
-        damage = structure_damage(data, fmt)
+        damage = structure_damage(data, fmt, settings.max_pixels)
         if damage:
             raise ImageRefused(f"is damaged: {damage}")
         if decode_pixels:
@@ -300,19 +304,19 @@ def read_orientation(image: Image.Image) -> int:
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
 
 
-def structure_damage(data: bytes, fmt: str) -> str | None:
+def structure_damage(data: bytes, fmt: str, max_pixels: int) -> str | None:
     """A description of structural damage found without decoding pixels, or None."""
     if fmt == "JPEG":
         return jpeg_damage(data)
     if fmt == "PNG":
-        return png_damage(data)
+        return png_damage(data, max_pixels)
     return None
 
 
-def png_damage(data: bytes) -> str | None:
+def png_damage(data: bytes, max_pixels: int) -> str | None:
     """Verify every chunk's length and CRC up to IEND (Pillow's ``verify``, which decodes no pixels)."""
     try:
-        with Image.open(io.BytesIO(data), formats=["PNG"]) as image:
+        with pixel_limit(max_pixels), Image.open(io.BytesIO(data), formats=["PNG"]) as image:
             image.verify()
     except Exception as exc:  # noqa: BLE001 - untrusted input
         return f"its PNG chunks do not check out ({_reason(exc)})"

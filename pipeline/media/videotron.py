@@ -234,7 +234,7 @@ def render_slide(
     _draw_text(draw, date_fit, x, footer_y, ACCENT)
 
     # Title: the rest of the panel.
-    title_h = footer_y - max(3, pad // 2) - y
+    title_h = max(1, footer_y - max(3, pad // 2) - y)
     title_fit = fit_text(title, inner_w, title_h, bold=True,
                          max_size=max(8, round(min(height, panel_h * 1.6) * 0.1)),
                          min_size=max(7, round(height * 0.032)))

@@ -97,9 +97,7 @@ def check_output(root: Path, output: Path) -> None:
     out = output.resolve()
     repo = root.resolve()
     if out == repo or out in repo.parents:
-        raise BuildError(
-            f"output {output} would replace the site repository; choose a folder inside it, such as _site"
-        )
+        raise BuildError(f"output {output} would replace the site repository; choose a folder inside it, such as _site")
     for protected in ("content", "sop", "theme", ".git", ".warta-cache"):
         folder = repo / protected
         if out == folder or folder in out.parents:
@@ -298,27 +296,21 @@ def build_site(
             for item in chosen:
                 if item.path in pictures.failed:
                     left_out.append(item.path)
-                    findings.append(
-                        Finding(item.path, None, "left out of the site: " + pictures.failed[item.path])
-                    )
+                    findings.append(Finding(item.path, None, "left out of the site: " + pictures.failed[item.path]))
                 else:
                     kept.append(item)
             chosen = kept
 
         live = [i for i in chosen if i.meta.status != "dicabut"]
         _say(progress, f"rendering {len(live)} bodies")
-        rendered = dict(
-            zip((i.path for i in live), render_all([i.body for i in live], root / RENDER_CACHE), strict=True)
-        )
+        rendered = dict(zip((i.path for i in live), render_all([i.body for i in live], root / RENDER_CACHE), strict=True))
 
         payloads: dict[str, Payload] = {}
         attachments_to_copy: list[tuple[Path, str]] = []
         for item in chosen:
             extra = extras.get(item.path, PageExtra())
             withdrawn = item.meta.status == "dicabut"
-            body = (
-                Markup("") if withdrawn else Markup(_fill_images(rendered[item.path], item, root, pictures))
-            )
+            body = Markup("") if withdrawn else Markup(_fill_images(rendered[item.path], item, root, pictures))
             attachments: list[Attachment] = []
             if isinstance(item.meta, InformasiPublikMeta) and not withdrawn:
                 for lamp, rel in zip(item.meta.lampiran, item.attachments, strict=False):
@@ -329,9 +321,7 @@ def build_site(
                             "so their location data is removed"
                         )
                     url = item.url_path + source.name
-                    attachments.append(
-                        Attachment(url, lamp.judul, _size(source.stat().st_size, catalogue.language))
-                    )
+                    attachments.append(Attachment(url, lamp.judul, _size(source.stat().st_size, catalogue.language)))
                     attachments_to_copy.append((source, url))
             hero = pictures.hero(item) if not withdrawn else None
             payloads[os.path.join(str(root), item.path)] = Payload(
@@ -348,11 +338,7 @@ def build_site(
             )
 
         menu = sorted(
-            (
-                i
-                for i in chosen
-                if i.kind == "halaman" and getattr(i.meta, "menu", False) and i.meta.status != "dicabut"
-            ),
+            (i for i in chosen if i.kind == "halaman" and getattr(i.meta, "menu", False) and i.meta.status != "dicabut"),
             key=lambda i: (getattr(i.meta, "urutan", 0), i.meta.title.lower(), i.path),
         )
         state = SharedState(

@@ -173,9 +173,7 @@ class WartaGenerator(Generator):  # type: ignore[misc]  # Pelican is untyped
             feed = FEED_KIND.format(kind=kind) if entries else None
             write_list(paginate(f"{kind}/", entries, per_page), text(f"kind.{kind}"), None, feed, [])
             if entries:
-                writer.write_feed(
-                    [e.article for e in entries], self.context, feed, feed, feed_title=text(f"kind.{kind}")
-                )
+                writer.write_feed([e.article for e in entries], self.context, feed, feed, feed_title=text(f"kind.{kind}"))
         for slug, name, entries in self.tags:
             write_list(
                 paginate(f"tag/{slug}/", entries, per_page),
@@ -232,9 +230,7 @@ class WartaGenerator(Generator):  # type: ignore[misc]  # Pelican is untyped
         for page in self.context["pages"]:
             payload: Payload = page.warta
             if not payload.draft:
-                urls.append(
-                    (payload.url, iso(payload.updated or (payload.date.date() if payload.date else None)))
-                )
+                urls.append((payload.url, iso(payload.updated or (payload.date.date() if payload.date else None))))
         urls += [(f"tag/{slug}/", None) for slug, _, _ in self.tags]
         urls += [(f"arsip/{year}/", None) for year in sorted(self.by_year, reverse=True)]
         return urls

@@ -31,9 +31,7 @@ class Catalogue:
         try:
             template = self.messages[key]
         except KeyError:
-            raise BuildError(
-                f"theme: message '{key}' is missing from the '{self.language}' catalogue"
-            ) from None
+            raise BuildError(f"theme: message '{key}' is missing from the '{self.language}' catalogue") from None
         return template.format(**values) if values else template
 
     def date(self, when: dt.date | dt.datetime) -> str:

@@ -34,18 +34,14 @@ class Pictures:
     failed: dict[str, str] = field(default_factory=dict)  # item path -> reason
     findings: list[Finding] = field(default_factory=list)
 
-    def _picture(
-        self, path: str, alt: str, sizes: str, lazy: bool, caption: str | None = None
-    ) -> Markup | None:
+    def _picture(self, path: str, alt: str, sizes: str, lazy: bool, caption: str | None = None) -> Markup | None:
         image_set = self.sets.get(path)
         if image_set is None:
             return None
         from pipeline.media import picture_html
 
         # paths start at ROOT_MARK: the page's relative root replaces it when the page is written
-        return Markup(
-            picture_html(image_set, alt, sizes=sizes, lazy=lazy, caption=caption, base_url=ROOT_MARK + "/")
-        )
+        return Markup(picture_html(image_set, alt, sizes=sizes, lazy=lazy, caption=caption, base_url=ROOT_MARK + "/"))
 
     def inline(self, path: str, alt: str) -> Markup | None:
         return self._picture(path, alt, INLINE_SIZES, True)
@@ -93,9 +89,7 @@ def make_pictures(
     except ImportError as exc:  # fail closed: never publish a page whose photo cannot be processed safely
         for path, who in users.items():
             for item in who:
-                result.failed.setdefault(
-                    item.path, f"image {path}: the media pipeline is not available ({exc})"
-                )
+                result.failed.setdefault(item.path, f"image {path}: the media pipeline is not available ({exc})")
         return result
     jobs = [
         MediaJob(

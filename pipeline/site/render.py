@@ -122,13 +122,9 @@ class RenderCache:
             for start in range(0, len(keys), 500):
                 chunk = keys[start : start + 500]
                 marks = ",".join("?" * len(chunk))
-                for key, value in self.db.execute(
-                    f"SELECT key, value FROM render WHERE key IN ({marks})", chunk
-                ):
+                for key, value in self.db.execute(f"SELECT key, value FROM render WHERE key IN ({marks})", chunk):
                     data = json.loads(value)
-                    found[key] = Rendered(
-                        data["html"], tuple((s, a) for s, a in data["images"]), data["nonce"]
-                    )
+                    found[key] = Rendered(data["html"], tuple((s, a) for s, a in data["images"]), data["nonce"])
         except (sqlite3.Error, ValueError, KeyError, TypeError):
             return {}
         return found
@@ -136,9 +132,7 @@ class RenderCache:
     def put_many(self, values: dict[str, Rendered]) -> None:
         if self.db is None or not values:
             return
-        rows = [
-            (k, json.dumps({"html": r.html, "images": r.images, "nonce": r.nonce})) for k, r in values.items()
-        ]
+        rows = [(k, json.dumps({"html": r.html, "images": r.images, "nonce": r.nonce})) for k, r in values.items()]
         with contextlib.suppress(sqlite3.Error), self.db:
             self.db.executemany("INSERT OR REPLACE INTO render (key, value) VALUES (?, ?)", rows)
 
@@ -152,9 +146,7 @@ def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
         yield items[start : start + size]
 
 
-def render_all(
-    bodies: Sequence[str], cache_file: Path | None, *, workers: int | None = None
-) -> list[Rendered]:
+def render_all(bodies: Sequence[str], cache_file: Path | None, *, workers: int | None = None) -> list[Rendered]:
     """Render every body, reusing cached renderings; new ones in parallel when there are many."""
     keys = [body_key(b) for b in bodies]
     cache = RenderCache(cache_file)
