@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pipeline.approvals.service import Outcome, decide, open_site, repo_paths
 from pipeline.config import find_root
+
+if TYPE_CHECKING:
+    from pipeline.approvals.service import Outcome
 
 
 def register(subparsers: Any) -> None:
@@ -43,6 +45,8 @@ def register(subparsers: Any) -> None:
 
 
 def _act(args: argparse.Namespace, decision: Literal["approve", "return", "force"], note: str) -> int:
+    from pipeline.approvals.service import decide, open_site, repo_paths
+
     root = find_root()
     open_site(root)
     outcomes = decide(root, decision=decision, paths=repo_paths(root, args.paths), role=args.role, note=note)

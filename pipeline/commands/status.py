@@ -7,8 +7,6 @@ import json
 import time
 from typing import Any
 
-from pipeline.approvals.display import render_status
-from pipeline.approvals.service import evaluate_repository, open_site, repo_paths, result_json
 from pipeline.config import find_root
 
 
@@ -25,6 +23,9 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # imported here so that `warta --help` and other commands do not pay for them
+    from pipeline.approvals.display import render_status
+    from pipeline.approvals.service import evaluate_repository, open_site, repo_paths, result_json
     root = find_root()
     open_site(root)
     paths = repo_paths(root, args.paths)

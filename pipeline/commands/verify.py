@@ -8,8 +8,6 @@ import json
 import sys
 from typing import Any
 
-from pipeline.approvals.display import render_verify
-from pipeline.approvals.service import evaluate_repository, open_site
 from pipeline.config import find_root
 
 
@@ -27,6 +25,9 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # imported here so that `warta --help` and other commands do not pay for them
+    from pipeline.approvals.display import render_verify
+    from pipeline.approvals.service import evaluate_repository, open_site
     root = find_root()
     open_site(root)
     report = evaluate_repository(root, base=args.base, all_items=args.all, cache=not args.no_cache)
