@@ -30,4 +30,4 @@ test: $(STAMP)
 	$(BIN)/pytest
 
 clean:
-	rm -rf $(VENV) demo-site _site _outbox .warta-cache .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) demo-site demo-site.keys _site _site.versions _site.staging _preview _outbox .warta-cache .pytest_cache .mypy_cache .ruff_cache

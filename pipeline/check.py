@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import kelengkapan
+from pipeline.archive import classification
 from pipeline.config import SiteConfig, load_config
 from pipeline.content import InformasiPublikMeta, Item, load_items
 from pipeline.errors import ConfigError, Finding, Findings, UsageError
@@ -61,6 +62,7 @@ def load_governance(root: Path) -> Governance:
             if activity.sop not in sops:
                 findings.append(Finding("warta.yml", None, f"activities.{name}.sop: no SOP '{activity.sop}' in sop/",
                                         "sop"))
+        findings.extend(classification.config_findings(root, config))
         for role in config.approvals.force_publish_roles:
             if role not in people.roles:
                 findings.append(Finding("warta.yml", None, f"approvals.force_publish_roles: unknown role '{role}'",
@@ -107,9 +109,10 @@ def check_site(root: Path, paths: Sequence[str] = ()) -> CheckResult:
         from pipeline.content import discover
 
         result.checked = discover(root)
-    for item in items:
-        if wanted is not None and item.path not in wanted:
-            continue
+    table = classification.load_table(gov.config.archive.scheme, root)
+    checked = [item for item in items if wanted is None or item.path in wanted]
+    findings.extend(classification.item_findings(checked, table))
+    for item in checked:
         result.items.append(item)
         sop = gov.sops.get(item.sop_id)
         if sop is None:
@@ -117,7 +120,9 @@ def check_site(root: Path, paths: Sequence[str] = ()) -> CheckResult:
             findings.add(item.path, line, f"sop: no SOP '{item.sop_id}' in sop/ (known: {', '.join(sorted(gov.sops))})",
                          "sop")
             continue
-        findings.extend(kelengkapan.check_item(item, sop_requirements(sop)))
+        # the classification code is checked against the table above, for every kind
+        requirements = [(s, src) for s, src in sop_requirements(sop) if s != "klasifikasi"]
+        findings.extend(kelengkapan.check_item(item, requirements))
         if isinstance(item.meta, InformasiPublikMeta) and item.meta.kategori_informasi == "dikecualikan":
             findings.add(item.path, item.line_of("kategori_informasi"),
                          "kategori_informasi: dikecualikan information is listed in the register but never "

@@ -444,7 +444,8 @@ def parse_item(
             if got:
                 attachments.append(got)
     body_lines = body.splitlines()
-    for src, alt in markdown_images(body):
+    has_images = "![" in body or "<img" in body.lower()
+    for src, alt in markdown_images(body) if has_images else []:
         offset = next((n for n, line in enumerate(body_lines) if src and src in line), 0)
         line = body_line + offset
         if not alt.strip():

@@ -175,8 +175,8 @@ def _approved_at(result: ChainResult, item: Item, tz: dt.tzinfo) -> dt.datetime:
         times.append(result.forced_by.at)
     if times:
         return _aware(max(times), tz)
-    assert item.published is not None or item.kind == "halaman"
-    return item.published or dt.datetime(1970, 1, 1, tzinfo=tz)
+    # Imported legacy content: its own date, or (pages have none) the moment it enters the register.
+    return item.published or dt.datetime.now(tz)
 
 
 def _klasifikasi(item: Item, config: SiteConfig, root: Path) -> Klasifikasi | str:
@@ -435,8 +435,9 @@ def _announce(root: Path, plan: Plan, config: SiteConfig, now: dt.datetime) -> d
         folder = root / (channel.folder or f"_outbox/{name}")
         for planned in plan.publish:
             record = planned.record
-            if record is None or planned.change == "unchanged" or planned.item.kind not in channel.kinds:
-                continue
+            if (record is None or planned.change == "unchanged" or planned.result.imported
+                    or planned.item.kind not in channel.kinds):
+                continue  # imported legacy content was announced before warta existed
             key = f"{record.number}-{record.digest[7:19]}".replace("/", "_")
             target = folder / f"{key}.json"
             if not target.exists():
@@ -500,7 +501,7 @@ def publish(root: Path, *, dry_run: bool = False, say: Say = _quiet, now: dt.dat
             break
 
         stamp = (now or dt.datetime.now(config.tz)).astimezone(config.tz)
-        staging = root / CACHE / "publish" / "site"
+        staging = root / "_site.staging"
         say(f"build: {len(plan.publish)} item(s)")
         from pipeline.site import build_site
 

@@ -61,15 +61,22 @@ def suggest(word: str, choices: Sequence[str]) -> str:
 
 
 def _clean_loc(loc: Sequence[Any]) -> tuple[str | int, ...]:
-    # pydantic puts union member / validator names into loc (e.g. 'function-after[...]', 'date');
-    # keep only keys that exist in the document.
+    # pydantic puts union members and validator names into loc after the field ('function-after[...]',
+    # or 'date' / 'datetime' for a `date | datetime` field); keep only keys that exist in the document.
     out: list[str | int] = []
     for part in loc:
-        if isinstance(part, int) or isinstance(part, str) and not any(c in part for c in "[]()") and part not in {
-            "date", "datetime", "str", "int", "list", "dict", "bool", "float", "literal",
-        }:
+        if isinstance(part, int):
+            out.append(part)
+        elif any(c in part for c in "[]()"):
+            continue
+        elif out and isinstance(out[-1], str) and part in _TYPE_TAGS:
+            continue
+        else:
             out.append(part)
     return tuple(out)
+
+
+_TYPE_TAGS = {"date", "datetime", "str", "int", "list", "dict", "bool", "float", "literal", "none"}
 
 
 _FRIENDLY = {
@@ -116,6 +123,8 @@ def errors_to_findings(
             value = err.get("input")
             shown = f" (got {value!r})" if not isinstance(value, dict | list) and value is not None else ""
             text = text[0].lower() + text[1:] if text else text
+            if isinstance(value, str) and repr(value) in text or f"'{value}'" in text:
+                shown = ""
             msg = f"{name}: {text}{shown}" if full else f"{text}{shown}"
         line = doc.line_of(full)
         dedupe = (line, msg)

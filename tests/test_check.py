@@ -130,3 +130,14 @@ def test_outside_a_site_is_a_usage_error(tmp_path: Path) -> None:
     result = run_warta("-C", str(tmp_path), "check")
     assert result.returncode == 2
     assert "warta.yml not found" in result.stderr
+
+
+def test_unknown_classification_code_suggests_the_nearest(example: Path) -> None:
+    rel = "content/berita/2025/musrenbang-kapanewon-sedayu.md"
+    edit(example, rel, 'klasifikasi: "400.14.1.1"', 'klasifikasi: "400.14.5.66"')
+    result = run_warta("-C", str(example), "check", rel)
+    assert result.returncode == 1
+    line = line_of(example, rel, "400.14.5.66")
+    assert f"{rel}:{line}: error: klasifikasi: '400.14.5.66' is not in the Permendagri Nomor 83 Tahun 2022 table" \
+        in result.stdout
+    assert "nearest: 400.14.5.6 (Hubungan dengan media massa)" in result.stdout

@@ -241,3 +241,9 @@ def test_digest_binds_text_and_referenced_files() -> None:
     assert compute_digest({"content/a.md": b"teks"}) != digest
     # the path is bound too: the same bytes under another name are another item
     assert compute_digest({"content/b.md": b"teks", "content/foto.jpg": b"\xff\xd8"}) != digest
+
+
+def test_invalid_top_level_date_names_the_field(site: Path, release: Callable[[str], Path]) -> None:
+    release(RELEASE.replace("date: 2025-06-12 09:30", "date: 2025-02-30"))
+    assert load(site)[1] == [f"{PATH}:3: error: date: '2025-02-30' is not a valid date; "
+                             "write YYYY-MM-DD or YYYY-MM-DD HH:MM"]
