@@ -96,6 +96,27 @@ def resolve_paths(root: Path, paths: Sequence[str]) -> list[str] | None:
     return sorted(set(chosen))
 
 
+def _photo_findings(root: Path, gov: Governance, items: Sequence[Item]) -> list[Finding]:
+    """Broken or oversized photos are errors; a GPS position in a source photo is a warning.
+
+    Published files never carry the position (the media pipeline strips it), but the operator should
+    know the source photo tells where it was taken, e.g. before sharing it elsewhere.
+    """
+    from pipeline.media import gps_warnings, inspect_source
+
+    users: dict[str, list[str]] = {}
+    for item in items:
+        for ref in item.images:
+            users.setdefault(ref.path, []).append(item.path)
+    out: list[Finding] = []
+    for path, used_by in sorted(users.items()):
+        info = inspect_source(root / path, gov.config.media, path, used_by=used_by)
+        out.extend(info.findings)
+        if info.ok:
+            out.extend(gps_warnings(root / path, path, used_by))
+    return out
+
+
 def sop_requirements(sop: Sop) -> list[tuple[str, str]]:
     return [(syarat, f"SOP {sop.id} langkah {step.no}") for step in sop.langkah for syarat in step.syarat]
 
@@ -109,6 +130,7 @@ def check_site(root: Path, paths: Sequence[str] = ()) -> CheckResult:
         from pipeline.content import discover
 
         result.checked = discover(root)
+    findings.extend(_photo_findings(root, gov, [i for i in items if wanted is None or i.path in wanted]))
     table = classification.load_table(gov.config.archive.scheme, root)
     checked = [item for item in items if wanted is None or item.path in wanted]
     findings.extend(classification.item_findings(checked, table))

@@ -141,3 +141,25 @@ def test_unknown_classification_code_suggests_the_nearest(example: Path) -> None
     assert f"{rel}:{line}: error: klasifikasi: '400.14.5.66' is not in the Permendagri Nomor 83 Tahun 2022 table" \
         in result.stdout
     assert "nearest: 400.14.5.6 (Hubungan dengan media massa)" in result.stdout
+
+
+def test_gps_in_a_source_photo_is_a_warning_not_an_error(example: Path, photos: Path) -> None:
+    rel = "content/media/2025/pendampingan-apbkal.jpg"
+    shutil.copy(photos / "gps_DSCN0010.jpg", example / rel)
+    result = run_warta("-C", str(example), "check", "--json")
+    assert result.returncode == 0, result.stdout
+    doc = json.loads(result.stdout)
+    warnings = [f for f in doc["findings"] if f["path"] == rel]
+    assert len(warnings) == 1 and warnings[0]["severity"] == "warning"
+    assert "GPS position" in warnings[0]["message"]
+    assert "content/berita/2025/pendampingan-penyusunan-apbkal-2026.md" in warnings[0]["message"]
+
+
+def test_corrupt_photo_names_the_file_and_the_release(example: Path, photos: Path) -> None:
+    rel = "content/media/2025/pendampingan-apbkal.jpg"
+    shutil.copy(photos / "corrupted.jpg", example / rel)
+    result = run_warta("-C", str(example), "check")
+    assert result.returncode == 1
+    (line,) = [x for x in result.stdout.splitlines() if x.startswith(f"{rel}: error:")]
+    assert "used by content/berita/2025/pendampingan-penyusunan-apbkal-2026.md" in line
+    assert "Traceback" not in result.stderr

@@ -335,6 +335,7 @@ def build_site(
                 thumb=None if withdrawn else pictures.thumb(item),
                 attachments=attachments,
                 tag_links=[(t, f"tag/{tag_slug(t)}/") for t in item.meta.tags],
+                og_image=None if withdrawn else pictures.channel_url(item, "og"),
             )
 
         menu = sorted(

@@ -62,6 +62,13 @@ class Pictures:
                     out.append(Figure(html, ref.caption))
         return out
 
+    def channel_url(self, item: Item, preset: str) -> str | None:
+        """Site-relative address of the main photo cropped for a channel (``og``, ``x``, ...)."""
+        ref = next((i for i in item.images if i.role == "image"), None)
+        image_set = self.sets.get(ref.path) if ref else None
+        derivative = image_set.channel(preset) if image_set is not None else None
+        return str(derivative.url_path) if derivative is not None else None
+
     def thumb(self, item: Item) -> Markup | None:
         ref = next((i for i in item.images if i.role == "image"), None)
         return self._picture(ref.path, ref.alt, THUMB_SIZES, True) if ref else None
@@ -84,20 +91,16 @@ def make_pictures(
                 focus.setdefault(ref.path, (fx, fy))
     if not users:
         return result
-    try:
-        from pipeline.media import MediaJob, build_media
-    except ImportError as exc:  # fail closed: never publish a page whose photo cannot be processed safely
-        for path, who in users.items():
-            for item in who:
-                result.failed.setdefault(item.path, f"image {path}: the media pipeline is not available ({exc})")
-        return result
+    from pipeline.media import MediaJob, build_media
+
+    main_images = {ref.path for item in items for ref in item.images if ref.role == "image"}
     jobs = [
         MediaJob(
             source=root / path,
             display_path=path,
             used_by=tuple(sorted({i.path for i in who})),
             focus=focus.get(path, (0.5, 0.5)),
-            channels=False,
+            channels=path in main_images,  # Open Graph, Instagram, X, YouTube and videotron crops
         )
         for path, who in sorted(users.items())
     ]

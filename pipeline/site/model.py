@@ -81,6 +81,7 @@ class Payload:
     thumb: Markup | None
     attachments: list[Attachment]
     tag_links: list[tuple[str, str]]  # (name, site-relative url)
+    og_image: str | None = None  # site-relative address of the 1200x630 Open Graph picture
 
     @property
     def url(self) -> str:
