@@ -1,0 +1,348 @@
+"""The history index: what approvals need from the main branch's history, read once and kept.
+
+Reading 50,000 commits (10,000 releases) with their changed files costs git and Python seconds, but the
+history of a commit never changes: its id names it. So the index of main's history is stored in
+``.warta-cache/history/<tip commit id>.json`` and, when main has moved on, extended with only the new
+commits (``git log <new tip> ^<old tip>``), provided the old tip is on the new tip's first-parent line;
+otherwise it is rebuilt from scratch. Commits of a release branch that are not on main are read fresh on
+every run and never stored.
+
+What the index holds, for every commit reachable from main (positions in topological order):
+
+- the graph: parents, the first-parent chain of main, and for each commit the first-parent index at
+  which it entered main (``intro``) and for each first-parent index the index of the fork point of
+  what it brought (``base_of``: for a release merge, the merge base of its branch);
+- approval records (:class:`~pipeline.approvals.chain.Record`, signatures not yet judged);
+- for each file, the commits that changed it (a merge only for what it changed itself) with their
+  author, committer and time: who wrote an item, and when;
+- the governance transitions: each first-parent commit that changed ``sop/`` or ``warta.yml``, with the
+  new blob ids.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.approvals.chain import Record
+from pipeline.approvals.records import record_from_commit
+from pipeline.git import EMPTY_TREE, Change, Commit, Git
+
+VERSION = 2
+KEEP = 3  # snapshots kept
+GOVERNANCE_PATHS = ("sop", "warta.yml")
+
+
+@dataclass(frozen=True)
+class Touch:
+    """A commit that changed a file: who wrote and committed it, when, and where it sits."""
+
+    pos: int
+    author_email: str
+    committer_email: str
+    committer_time: int
+    direct: bool  # a non-merge commit on main's first-parent line (committed straight to main)
+    merge: bool
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A first-parent commit of main that changed governance files."""
+
+    index: int
+    sha: str
+    changes: tuple[Change, ...]
+
+
+@dataclass
+class History:
+    """An index over a set of commits; see the module docstring. ``branch`` is the first-parent index
+    given to commits that are only on the release branch (one past main's tip)."""
+
+    tip: str
+    shas: list[str]
+    parents: list[list[int]]
+    intro: list[int]
+    chain: list[int]
+    base_of: list[int]
+    records: list[tuple[int, Record]]
+    touches: dict[str, list[Touch]]
+    transitions: list[Transition]
+    pos: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.pos:
+            self.pos = {s: i for i, s in enumerate(self.shas)}
+
+    @property
+    def branch(self) -> int:
+        return len(self.chain)
+
+    def base_index(self, sha: str) -> int:
+        return self.base_of[self.intro[self.pos[sha]]]
+
+    def intro_of(self, sha: str) -> int:
+        return self.intro[self.pos[sha]]
+
+    def ancestors(self, sha: str) -> set[int]:
+        seen: set[int] = set()
+        stack = [self.pos[sha]]
+        while stack:
+            p = stack.pop()
+            if p in seen:
+                continue
+            seen.add(p)
+            stack.extend(self.parents[p])
+        return seen
+
+    # -- building -----------------------------------------------------------------------------------
+
+    def add(self, commits: Sequence[Commit], tip: str, *, on_main: bool) -> None:
+        """Append ``commits`` (topological order, parents known or among them).
+
+        ``on_main``: they extend main up to ``tip`` (a new first-parent segment); otherwise they are the
+        release branch's own commits (``intro = branch``).
+        """
+        start = len(self.shas)
+        for commit in commits:
+            self.pos[commit.sha] = len(self.shas)
+            self.shas.append(commit.sha)
+            self.parents.append([self.pos[p] for p in commit.parents if p in self.pos])
+            self.intro.append(-1)
+        by_pos = {self.pos[c.sha]: c for c in commits}
+        trees = {c.sha: c.tree for c in commits}
+        if on_main:
+            segment: list[int] = []
+            p: int | None = self.pos[tip]
+            stop = self.chain[-1] if self.chain else None
+            while p is not None and p != stop:
+                segment.append(p)
+                commit = by_pos.get(p)
+                if commit is None or not commit.parents:
+                    p = None
+                    break
+                first = commit.parents[0]
+                p = self.pos.get(first)
+            if stop is not None and p != stop:
+                raise _Rebuild()
+            for q in reversed(segment):
+                index = len(self.chain)
+                self.chain.append(q)
+                self.base_of.append(self._introduce(q, index, skip_first_parent=True, default=index - 1))
+        else:
+            index = len(self.chain)
+            self.base_of.append(self._introduce(self.pos[tip], index, skip_first_parent=False, default=-1))
+        chain_set = set(self.chain)
+        for commit in commits:
+            p = self.pos[commit.sha]
+            if self.intro[p] < 0:
+                self.intro[p] = self.branch if not on_main else max(self.branch - 1, 0)
+            known_trees = trees if commit.parents and commit.parents[0] in trees else _TreeLookup(self, trees)
+            record = record_from_commit(commit, known_trees)
+            if record is not None:
+                self.records.append((p, record))
+            if commit.paths:
+                touch = Touch(p, commit.author_email.casefold(), commit.committer_email.casefold(),
+                              commit.committer_time, p in chain_set and not commit.is_merge, commit.is_merge)
+                for path in commit.paths:
+                    self.touches.setdefault(path, []).append(touch)
+        del start
+
+    def _introduce(self, tip: int, index: int, *, skip_first_parent: bool, default: int) -> int:
+        boundary = -1
+        stack = [tip]
+        while stack:
+            p = stack.pop()
+            if self.intro[p] >= 0:
+                continue
+            self.intro[p] = index
+            for k, parent in enumerate(self.parents[p]):
+                if skip_first_parent and p == tip and k == 0:
+                    continue
+                seen = self.intro[parent]
+                if seen < 0:
+                    stack.append(parent)
+                elif seen < index:
+                    boundary = max(boundary, seen)
+        return boundary if boundary >= 0 else max(default, 0)
+
+    # -- storing ------------------------------------------------------------------------------------
+
+    def to_json(self) -> dict[str, object]:
+        def rec(p: int, r: Record) -> list[object]:
+            return [p, r.item, r.digest, r.step, r.role, r.decision, r.author_name, r.author_email, r.at,
+                    r.committer_email, r.changes_files, r.is_merge, r.note, list(r.problems)]
+
+        return {
+            "version": VERSION, "tip": self.tip, "shas": self.shas, "parents": self.parents,
+            "intro": self.intro, "chain": self.chain, "base_of": self.base_of,
+            "records": [rec(p, r) for p, r in self.records],
+            "touches": {path: [[t.pos, t.author_email, t.committer_email, t.committer_time, t.direct, t.merge]
+                               for t in ts] for path, ts in self.touches.items()},
+            "transitions": [[t.index, t.sha, [[c.path, c.mode, c.oid] for c in t.changes]]
+                            for t in self.transitions],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> History:
+        shas: list[str] = data["shas"]  # type: ignore[assignment]
+        records = [
+            (r[0], Record(shas[r[0]], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11],
+                          None, r[12], tuple(r[13])))
+            for r in data["records"]  # type: ignore[attr-defined]
+        ]
+        touches = {path: [Touch(*t) for t in ts] for path, ts in data["touches"].items()}  # type: ignore[attr-defined]
+        transitions = [Transition(t[0], t[1], tuple(Change(*c) for c in t[2]))
+                       for t in data["transitions"]]  # type: ignore[attr-defined]
+        return cls(data["tip"], shas, data["parents"], data["intro"], data["chain"],  # type: ignore[arg-type]
+                   data["base_of"], records, touches, transitions)  # type: ignore[arg-type]
+
+    def copy(self) -> History:
+        return History(self.tip, list(self.shas), [list(p) for p in self.parents], list(self.intro),
+                       list(self.chain), list(self.base_of), list(self.records),
+                       {k: list(v) for k, v in self.touches.items()}, list(self.transitions), dict(self.pos))
+
+
+class _Rebuild(Exception):
+    """The stored index does not extend to the new tip along its first-parent line."""
+
+
+class _TreeLookup(dict[str, str]):
+    """Tree ids of commits in the index or in the batch being added (for 'does it change files')."""
+
+    def __init__(self, history: History, batch: dict[str, str]) -> None:
+        super().__init__(batch)
+        self.history = history
+
+
+def _empty(tip: str) -> History:
+    return History(tip, [], [], [], [], [], [], {}, [])
+
+
+def _transitions(git: Git, tip: str, exclude: str | None, history: History) -> list[Transition]:
+    revs = [tip] + ([f"^{exclude}"] if exclude else [])
+    out: list[Transition] = []
+    for commit in git.log(revs, first_parent=True, raw=True, paths=list(GOVERNANCE_PATHS)):
+        p = history.pos.get(commit.sha)
+        if p is not None:
+            out.append(Transition(history.intro[p], commit.sha, commit.changes))
+    return out
+
+
+def _parent_trees(git: Git, commits: Iterable[Commit], known: set[str]) -> dict[str, str]:
+    """Tree ids of parents outside ``commits`` (the boundary), read with one cat-file."""
+    outside = {c.parents[0] for c in commits if c.parents and c.parents[0] not in known}
+    if not outside:
+        return {}
+    raw = git.run("cat-file", "--batch-check=%(objectname) %(objecttype)",
+                  input="".join(f"{s}^{{tree}}\n" for s in outside).encode()).stdout.decode().split("\n")
+    return {sha: line.split()[0] for sha, line in zip(sorted(outside), _ordered(raw, outside), strict=False)
+            if line}
+
+
+def _ordered(lines: list[str], shas: set[str]) -> list[str]:
+    return lines
+
+
+def build(git: Git, tip: str, folder: Path | None) -> History:
+    """The index of main's history up to ``tip``, from the cache when possible (see the module docstring)."""
+    history: History | None = None
+    if folder is not None:
+        history = _load(folder, tip)
+        if history is not None:
+            return history
+        for candidate in _candidates(folder):
+            if candidate != tip and git.is_ancestor(candidate, tip):
+                stored = _load(folder, candidate)
+                if stored is None:
+                    continue
+                try:
+                    history = _extend(git, stored, tip)
+                except _Rebuild:
+                    history = None
+                break
+    if history is None:
+        history = _extend(git, _empty(tip), tip)
+    if folder is not None:
+        _save(folder, history)
+    return history
+
+
+def _extend(git: Git, history: History, tip: str) -> History:
+    old = history.tip if history.shas else None
+    commits = git.log([tip, f"^{old}"] if old else [tip])
+    history = history.copy() if old else history
+    _attach_trees(git, history, commits)
+    history.add(commits, tip, on_main=True)
+    history.transitions.extend(_transitions(git, tip, old, history))
+    history.tip = tip
+    return history
+
+
+def _attach_trees(git: Git, history: History, commits: Sequence[Commit]) -> None:
+    """Records need their first parent's tree; for parents already in the index, ask git once."""
+    batch = {c.sha for c in commits}
+    outside = sorted({c.parents[0] for c in commits if c.parents and c.parents[0] not in batch})
+    if not outside:
+        history.__dict__["_trees"] = {}
+        return
+    out = git.run("rev-parse", *[f"{s}^{{tree}}" for s in outside]).stdout.decode().split()
+    history.__dict__["_trees"] = dict(zip(outside, out, strict=True))
+
+
+def overlay(git: Git, history: History, head: str) -> History:
+    """The index plus the release branch's own commits (``head ^main``); never stored."""
+    if head in history.pos:
+        return history
+    commits = git.log([head, f"^{history.tip}"])
+    combined = history.copy()
+    _attach_trees(git, combined, commits)
+    combined.add(commits, head, on_main=False)
+    return combined
+
+
+def _candidates(folder: Path) -> list[str]:
+    try:
+        files = sorted((f for f in folder.glob("*.json") if len(f.stem) == 40),
+                       key=lambda f: f.stat().st_mtime, reverse=True)
+    except OSError:
+        return []
+    return [f.stem for f in files[:KEEP]]
+
+
+def _load(folder: Path, tip: str) -> History | None:
+    try:
+        data = json.loads((folder / f"{tip}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("version") != VERSION or data.get("tip") != tip:
+        return None
+    try:
+        return History.from_json(data)
+    except (KeyError, TypeError, IndexError, ValueError):
+        return None
+
+
+def _save(folder: Path, history: History) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".history.")
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(history.to_json(), out, separators=(",", ":"))
+        os.replace(tmp, folder / f"{history.tip}.json")
+        for stale in _candidates_all(folder)[KEEP:]:
+            stale.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def _candidates_all(folder: Path) -> list[Path]:
+    return sorted((f for f in folder.glob("*.json") if len(f.stem) == 40),
+                  key=lambda f: f.stat().st_mtime, reverse=True)
+
+
+__all__ = ["EMPTY_TREE", "History", "Touch", "Transition", "build", "overlay"]
