@@ -581,8 +581,6 @@ def print_result(result: PublishResult, out: Any = sys.stdout) -> None:
     if plan.problems:
         print("publish: nothing was published (fail closed)", file=out)
         return
-    for a in plan.allocations:
-        print(f"number {a.number}  {a.path}", file=out)
     for p in plan.publish:
         if p.change != "unchanged":
             print(f"{p.change:9} {p.record.number if p.record else '-':28} {p.item.path}", file=out)

@@ -24,13 +24,13 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.approvals.chain import Record
 from pipeline.approvals.records import record_from_commit
-from pipeline.git import EMPTY_TREE, Change, Commit, Git
+from pipeline.git import Change, Commit, Git
 
 VERSION = 2
 KEEP = 3  # snapshots kept
@@ -101,32 +101,30 @@ class History:
 
     # -- building -----------------------------------------------------------------------------------
 
-    def add(self, commits: Sequence[Commit], tip: str, *, on_main: bool) -> None:
+    def add(self, commits: Sequence[Commit], tip: str, trees: Mapping[str, str], *, on_main: bool) -> None:
         """Append ``commits`` (topological order, parents known or among them).
 
         ``on_main``: they extend main up to ``tip`` (a new first-parent segment); otherwise they are the
-        release branch's own commits (``intro = branch``).
+        release branch's own commits (``intro = branch``). ``trees``: tree ids of the commits and of the
+        first parents of records outside them (a record must not change files).
         """
-        start = len(self.shas)
         for commit in commits:
             self.pos[commit.sha] = len(self.shas)
             self.shas.append(commit.sha)
             self.parents.append([self.pos[p] for p in commit.parents if p in self.pos])
             self.intro.append(-1)
         by_pos = {self.pos[c.sha]: c for c in commits}
-        trees = {c.sha: c.tree for c in commits}
         if on_main:
             segment: list[int] = []
             p: int | None = self.pos[tip]
             stop = self.chain[-1] if self.chain else None
             while p is not None and p != stop:
                 segment.append(p)
-                commit = by_pos.get(p)
-                if commit is None or not commit.parents:
+                walked = by_pos.get(p)
+                if walked is None or not walked.parents:
                     p = None
                     break
-                first = commit.parents[0]
-                p = self.pos.get(first)
+                p = self.pos.get(walked.parents[0])
             if stop is not None and p != stop:
                 raise _Rebuild()
             for q in reversed(segment):
@@ -141,8 +139,7 @@ class History:
             p = self.pos[commit.sha]
             if self.intro[p] < 0:
                 self.intro[p] = self.branch if not on_main else max(self.branch - 1, 0)
-            known_trees = trees if commit.parents and commit.parents[0] in trees else _TreeLookup(self, trees)
-            record = record_from_commit(commit, known_trees)
+            record = record_from_commit(commit, trees)
             if record is not None:
                 self.records.append((p, record))
             if commit.paths:
@@ -150,7 +147,6 @@ class History:
                               commit.committer_time, p in chain_set and not commit.is_merge, commit.is_merge)
                 for path in commit.paths:
                     self.touches.setdefault(path, []).append(touch)
-        del start
 
     def _introduce(self, tip: int, index: int, *, skip_first_parent: bool, default: int) -> int:
         boundary = -1
@@ -211,14 +207,6 @@ class _Rebuild(Exception):
     """The stored index does not extend to the new tip along its first-parent line."""
 
 
-class _TreeLookup(dict[str, str]):
-    """Tree ids of commits in the index or in the batch being added (for 'does it change files')."""
-
-    def __init__(self, history: History, batch: dict[str, str]) -> None:
-        super().__init__(batch)
-        self.history = history
-
-
 def _empty(tip: str) -> History:
     return History(tip, [], [], [], [], [], [], {}, [])
 
@@ -233,19 +221,15 @@ def _transitions(git: Git, tip: str, exclude: str | None, history: History) -> l
     return out
 
 
-def _parent_trees(git: Git, commits: Iterable[Commit], known: set[str]) -> dict[str, str]:
-    """Tree ids of parents outside ``commits`` (the boundary), read with one cat-file."""
-    outside = {c.parents[0] for c in commits if c.parents and c.parents[0] not in known}
-    if not outside:
-        return {}
-    raw = git.run("cat-file", "--batch-check=%(objectname) %(objecttype)",
-                  input="".join(f"{s}^{{tree}}\n" for s in outside).encode()).stdout.decode().split("\n")
-    return {sha: line.split()[0] for sha, line in zip(sorted(outside), _ordered(raw, outside), strict=False)
-            if line}
-
-
-def _ordered(lines: list[str], shas: set[str]) -> list[str]:
-    return lines
+def _trees(git: Git, commits: Sequence[Commit]) -> dict[str, str]:
+    """Tree ids of ``commits`` and of the first parents (outside them) of the records among them."""
+    trees = {c.sha: c.tree for c in commits}
+    outside = sorted({c.parents[0] for c in commits if c.parents and c.parents[0] not in trees
+                      and "warta-" in c.message.casefold()})
+    if outside:
+        out = git.run("rev-parse", *[f"{s}^{{tree}}" for s in outside]).stdout.decode().split()
+        trees.update(zip(outside, out, strict=True))
+    return trees
 
 
 def build(git: Git, tip: str, folder: Path | None) -> History:
@@ -276,22 +260,10 @@ def _extend(git: Git, history: History, tip: str) -> History:
     old = history.tip if history.shas else None
     commits = git.log([tip, f"^{old}"] if old else [tip])
     history = history.copy() if old else history
-    _attach_trees(git, history, commits)
-    history.add(commits, tip, on_main=True)
+    history.add(commits, tip, _trees(git, commits), on_main=True)
     history.transitions.extend(_transitions(git, tip, old, history))
     history.tip = tip
     return history
-
-
-def _attach_trees(git: Git, history: History, commits: Sequence[Commit]) -> None:
-    """Records need their first parent's tree; for parents already in the index, ask git once."""
-    batch = {c.sha for c in commits}
-    outside = sorted({c.parents[0] for c in commits if c.parents and c.parents[0] not in batch})
-    if not outside:
-        history.__dict__["_trees"] = {}
-        return
-    out = git.run("rev-parse", *[f"{s}^{{tree}}" for s in outside]).stdout.decode().split()
-    history.__dict__["_trees"] = dict(zip(outside, out, strict=True))
 
 
 def overlay(git: Git, history: History, head: str) -> History:
@@ -300,8 +272,7 @@ def overlay(git: Git, history: History, head: str) -> History:
         return history
     commits = git.log([head, f"^{history.tip}"])
     combined = history.copy()
-    _attach_trees(git, combined, commits)
-    combined.add(commits, head, on_main=False)
+    combined.add(commits, head, _trees(git, commits), on_main=False)
     return combined
 
 
@@ -345,4 +316,3 @@ def _candidates_all(folder: Path) -> list[Path]:
                   key=lambda f: f.stat().st_mtime, reverse=True)
 
 
-__all__ = ["EMPTY_TREE", "History", "Touch", "Transition", "build", "overlay"]

@@ -47,7 +47,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from pipeline import yamlio
-from pipeline.approvals import signing
+from pipeline.approvals import history, signing
 from pipeline.approvals.chain import (
     Authority,
     ChainResult,
@@ -61,7 +61,6 @@ from pipeline.approvals.chain import (
     trial,
 )
 from pipeline.approvals.governance import (
-    GOVERNANCE_PATHS,
     GovState,
     build_timeline,
     evaluate_change,
@@ -69,11 +68,12 @@ from pipeline.approvals.governance import (
     is_governance,
     parse_state,
 )
-from pipeline.approvals.records import format_record, read_records
+from pipeline.approvals.history import History
+from pipeline.approvals.records import format_record
 from pipeline.config import CONFIG_FILE, KINDS, SiteConfig
 from pipeline.content import CONTENT_DIR, MEDIA_DIR, compute_digest, markdown_images, split_front_matter
 from pipeline.errors import ApprovalError, ConfigError
-from pipeline.git import Commit, Git, Signature, TreeEntry
+from pipeline.git import Git, Signature, TreeEntry
 from pipeline.people import People, Person
 
 Mode = Literal["branch", "all", "paths"]
@@ -181,90 +181,6 @@ def result_json(r: ChainResult, tz: dt.tzinfo) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------------------------------
-# the commit graph
-
-
-@dataclass
-class _Graph:
-    commits: list[Commit]
-    by_sha: dict[str, Commit]
-    chain: list[str]  # main's first-parent chain, root first
-    index_of: dict[str, int]
-    intro: dict[str, int]  # commit -> first-parent index at which it entered (BRANCH: only on HEAD)
-    base_of: list[int]  # first-parent index -> index of the fork point of what it introduced
-    head_reach: set[str]
-    main_reach: set[str]
-
-    @property
-    def branch(self) -> int:
-        return len(self.chain)
-
-    def base_index(self, sha: str) -> int:
-        return self.base_of[self.intro[sha]]
-
-
-def _build_graph(commits: list[Commit], main_sha: str, head_sha: str) -> _Graph:
-    by_sha = {c.sha: c for c in commits}
-    chain: list[str] = []
-    current: str | None = main_sha
-    while current is not None:
-        chain.append(current)
-        parents = by_sha[current].parents
-        current = parents[0] if parents and parents[0] in by_sha else None
-    chain.reverse()
-    intro: dict[str, int] = {}
-    base_of: list[int] = []
-
-    def introduce(tip: str, index: int, skip_first_parent: bool) -> int:
-        boundary = -1
-        stack = [tip]
-        while stack:
-            sha = stack.pop()
-            if sha in intro:
-                continue
-            intro[sha] = index
-            commit = by_sha.get(sha)
-            if commit is None:
-                continue
-            for k, parent in enumerate(commit.parents):
-                if skip_first_parent and sha == tip and k == 0:
-                    continue
-                seen = intro.get(parent)
-                if seen is None:
-                    stack.append(parent)
-                elif seen < index:
-                    boundary = max(boundary, seen)
-        return boundary
-
-    for i, sha in enumerate(chain):
-        boundary = introduce(sha, i, skip_first_parent=True)
-        base_of.append(boundary if boundary >= 0 else max(i - 1, 0))
-    if head_sha not in intro:
-        boundary = introduce(head_sha, len(chain), skip_first_parent=False)
-        if boundary < 0:
-            raise ApprovalError("HEAD shares no history with the main branch")
-        base_of.append(boundary)
-    else:
-        base_of.append(len(chain) - 1)
-    return _Graph(commits, by_sha, chain, {s: i for i, s in enumerate(chain)}, intro, base_of,
-                  _ancestors(by_sha, head_sha), _ancestors(by_sha, main_sha))
-
-
-def _ancestors(by_sha: Mapping[str, Commit], tip: str) -> set[str]:
-    seen: set[str] = set()
-    stack = [tip]
-    while stack:
-        sha = stack.pop()
-        if sha in seen:
-            continue
-        seen.add(sha)
-        commit = by_sha.get(sha)
-        if commit is not None:
-            stack.extend(commit.parents)
-    return seen
-
-
-# --------------------------------------------------------------------------------------------------
 # items at a revision
 
 
@@ -345,9 +261,11 @@ def read_item(path: str, raw: bytes) -> ItemInfo:
 
 
 def _is_item(path: str) -> bool:
-    parts = PurePosixPath(path).parts
-    return (len(parts) >= 3 and parts[0] == CONTENT_DIR and path.endswith(".md")
-            and not path.startswith(MEDIA_DIR + "/") and not any(p.startswith(".") for p in parts))
+    """A content file: ``content/<kind>/...md``, not under ``content/media/``, no hidden part."""
+    if not (path.startswith(CONTENT_DIR + "/") and path.endswith(".md")) or path.startswith(MEDIA_DIR + "/"):
+        return False
+    parts = path.split("/")
+    return len(parts) >= 3 and not any(p.startswith(".") for p in parts)
 
 
 class _ItemCache:
@@ -526,19 +444,16 @@ def _main_branch(git: Git) -> tuple[str, str]:
                         f"it): create it, or fetch it with 'git fetch origin {name}'")
 
 
-def _governance_states(git: Git, graph: _Graph) -> tuple[list[GovState], dict[str, bytes]]:
-    transitions = git.log([graph.chain[-1]], first_parent=True, raw=True, paths=list(GOVERNANCE_PATHS))
+def _governance_states(git: Git, history: History) -> tuple[list[GovState], dict[str, bytes]]:
     blobs: dict[str, str] = {}
     snapshots: list[tuple[int, str, dict[str, str]]] = []
-    for commit in transitions:
-        if commit.sha not in graph.index_of:
-            continue
-        for change in commit.changes:
+    for transition in history.transitions:
+        for change in transition.changes:
             if change.deleted:
                 blobs.pop(change.path, None)
             elif change.mode.startswith("100") or change.mode == "120000":
                 blobs[change.path] = change.oid
-        snapshots.append((graph.index_of[commit.sha], commit.sha, dict(blobs)))
+        snapshots.append((transition.index, transition.sha, dict(blobs)))
     contents = git.read_blobs({o for _, _, b in snapshots for o in b.values()})
     parsed: dict[tuple[tuple[str, str], ...], GovState] = {}
     states: list[GovState] = []
@@ -561,7 +476,6 @@ def evaluate_repository(
     head: str = "HEAD",
     published: Mapping[str, str] | None = None,
     cache: bool = True,
-    now: int | None = None,
 ) -> Report:
     """Judge the approval chains of a repository's items (see the module docstring)."""
     git = Git(root)
@@ -572,18 +486,21 @@ def evaluate_repository(
     if head_sha is None:
         raise ApprovalError(f"'{head}' names no commit (is the repository empty?)")
     main, main_sha = _main_branch(git)
+    tree = {e.path: e for e in git.ls_tree(head_sha)}
+    cache_root, warnings = _cache_root(root, tree, cache)
 
-    commits = git.log([main_sha, head_sha])
-    graph = _build_graph(commits, main_sha, head_sha)
-    states, contents = _governance_states(git, graph)
+    index = history.overlay(git, history.build(git, main_sha, cache_root / "history" if cache_root else None),
+                            head_sha)
+    branch = index.branch
+    reach = None if head_sha == main_sha else index.ancestors(head_sha)
+    head_base = index.base_of[branch] if len(index.base_of) > branch else index.intro_of(head_sha)
+
+    states, contents = _governance_states(git, index)
     boot = next((s for s in states if s.valid), None)
     if boot is None:
         raise ConfigError(f"no commit on {main} holds a valid {CONFIG_FILE}, sop/people.yaml and "
                           "sop/<id>.yaml: there is no trusted governance to judge approvals by"
                           + (f" ({states[-1].summary()})" if states and states[-1].summary() else ""))
-
-    tree = {e.path: e for e in git.ls_tree(head_sha)}
-    cache_root, warnings = _cache_root(root, tree, cache)
     files = _Files(git, tree, _ItemCache(cache_root / "approvals" if cache_root else None))
 
     # which items
@@ -614,9 +531,8 @@ def evaluate_repository(
         gov_selected = [p for p in changed if is_governance(p)]
     else:
         changed_set = set(changed)
-        infos_needed = all_content if any(not _is_item(p) for p in changed if not is_governance(p)) else []
-        if infos_needed:
-            infos = files.info(infos_needed)
+        if any(not _is_item(p) and not is_governance(p) for p in changed):
+            infos = files.info(all_content)  # a changed photo: which items use it?
             selected = [p for p in all_content if p in changed_set or changed_set & set(infos[p].refs)]
         else:
             selected = [p for p in all_content if p in changed_set]
@@ -624,79 +540,61 @@ def evaluate_repository(
     removed = tuple(p for p in changed if _is_item(p) and p not in tree)
 
     infos = files.info(selected)
-    ids = {p: files.existing([p, *infos[p].refs]) for p in selected}
-    digests = files.digests(ids)
+    digests = files.digests({p: files.existing([p, *infos[p].refs]) for p in selected})
 
-    # records
-    records = read_records(commits)
-    by_item: dict[str, list[Record]] = {}
-    for record in records:
-        by_item.setdefault(record.item, []).append(record)
-    gov_records = {p: [r for r in rs if r.sha in graph.main_reach or r.sha in graph.head_reach]
-                   for p, rs in by_item.items() if is_governance(p)}
-    item_records = {p: [r for r in by_item.get(p, []) if r.sha in graph.head_reach] for p in selected}
-    for p in gov_selected:
-        item_records[p] = [r for r in by_item.get(p, []) if r.sha in graph.head_reach]
+    # records (in history order) of the judged items and of governance files
+    wanted_items = set(selected) | set(gov_selected)
+    item_records: dict[str, list[tuple[int, Record]]] = {p: [] for p in wanted_items}
+    gov_records: dict[str, list[tuple[int, Record]]] = {}
+    for q, record in index.records:
+        if record.item in wanted_items and (reach is None or q in reach):
+            item_records[record.item].append((q, record))
+        if index.intro[q] < branch and is_governance(record.item):
+            gov_records.setdefault(record.item, []).append((q, record))
 
-    # signatures (one git process for every record not in the cache)
     valid_states = [s for s in states if s.valid]
+    verdicts: dict[str, Signature] = {}
     if any(s.policy().require_signatures for s in valid_states):
-        shas = {r.sha for rs in gov_records.values() for r in rs} | {
-            r.sha for rs in item_records.values() for r in rs}
-        verdicts = signing.verify_signatures(git, sorted(shas), [s.people for s in valid_states
-                                                                   if s.people is not None], cache_root)
+        shas = {r.sha for rs in (*item_records.values(), *gov_records.values()) for _, r in rs}
+        verdicts = signing.verify_signatures(
+            git, sorted(shas), [s.people for s in valid_states if s.people is not None], cache_root)
+    unsigned = Signature("N", "", "")
 
-        def signed(rs: list[Record]) -> list[Record]:
-            return [replace(r, signature=verdicts.get(r.sha, Signature("N", "", ""))) for r in rs]
+    def signed(rs: list[tuple[int, Record]]) -> list[Record]:
+        if not verdicts:
+            return [r for _, r in rs]
+        return [replace(r, signature=verdicts.get(r.sha, unsigned)) for _, r in rs]
 
-        gov_records = {p: signed(rs) for p, rs in gov_records.items()}
-        item_records = {p: signed(rs) for p, rs in item_records.items()}
-
-    timeline = build_timeline(states, {p: [r for r in rs if r.sha in graph.main_reach]
-                                       for p, rs in gov_records.items()}, graph.intro, contents)
-    trusted_main = timeline.at(len(graph.chain) - 1).config
+    intro = {r.sha: index.intro[q] for rs in gov_records.values() for q, r in rs}
+    timeline = build_timeline(states, {path: signed(rs) for path, rs in gov_records.items()}, intro, contents)
+    trusted_main = timeline.at(len(index.chain) - 1).config
     if trusted_main is not None and trusted_main.approvals.main_branch != main:
         raise ApprovalError(f"{CONFIG_FILE} in HEAD names '{main}' as the main branch, but the approved "
                             f"configuration names '{trusted_main.approvals.main_branch}'")
-    base_state = timeline.at(graph.base_of[graph.branch])
-
-    problems: list[str] = []
-    if mode == "all":
-        problems.extend(timeline.problems())
-
-    # authors and history of each item's files
-    interest: dict[str, list[str]] = {}
-    for p in selected:
-        for f in (p, *infos[p].refs):
-            interest.setdefault(f, []).append(p)
-    touching: dict[str, list[Commit]] = {p: [] for p in selected}
-    for commit in commits:
-        if commit.sha not in graph.head_reach or graph.intro.get(commit.sha, -1) <= boot.index:
-            continue
-        hit = {item for f in commit.paths for item in interest.get(f, ())}
-        for item in hit:
-            touching[item].append(commit)
+    base_state = timeline.at(head_base)
 
     authorities: dict[int, Authority] = {}
+    specs: dict[tuple[int, str], Any] = {}
 
-    def authority_at(index: int) -> tuple[GovState, Authority]:
-        state = timeline.at(index)
-        if id(state) not in authorities:
-            authorities[id(state)] = state.authority
-        return state, authorities[id(state)]
+    def authority_at(at: int) -> Authority:
+        state = timeline.at(at)
+        found = authorities.get(id(state))
+        if found is None:
+            found = authorities[id(state)] = state.authority
+        return found
 
+    head_authority = authority_at(head_base)
     contexts: dict[str, ItemContext] = {}
     results: list[ChainResult] = []
     published = published or {}
     for p in selected:
         info = infos[p]
-        history = touching[p]
-        imported = not history
-        if imported:
-            state = boot
-        else:
-            last = max(history, key=lambda c: graph.intro[c.sha])
-            state = timeline.at(graph.base_of[graph.intro[last.sha]])
+        history_of = [t for f in (p, *info.refs) for t in index.touches.get(f, ())
+                      if (reach is None or t.pos in reach) and index.intro[t.pos] > boot.index]
+        history_of.sort(key=lambda t: t.pos)
+        newest = history_of[-1] if history_of else None
+        at = index.base_of[index.intro[newest.pos]] if newest is not None else boot.index
+        state = timeline.at(at) if newest is not None else boot
         assert state.config is not None
         item_problems: list[str] = []
         if info.problem:
@@ -705,29 +603,33 @@ def evaluate_repository(
         sop = state.sops.get(sop_id) if sop_id else None
         if sop_id and sop is None and not info.problem:
             item_problems.append(f"SOP '{sop_id}' is not in sop/ on {main} (approved version)")
-        authors = frozenset(e.casefold() for c in history for e in (c.author_email, c.committer_email))
-        own = item_records.get(p, [])
+        spec = None
+        if sop is not None:
+            spec = specs.get((id(state), sop.id))
+            if spec is None:
+                spec = specs[(id(state), sop.id)] = spec_from_sop(sop)
         facts = ItemFacts(
-            path=p, digest=digests[p], spec=spec_from_sop(sop) if sop else None, authors=authors,
-            serta_merta=info.serta_merta, imported=imported, published=published.get(p) == digests[p],
-            changed_at=history[-1].committer_time if history else None, problems=tuple(item_problems),
+            path=p, digest=digests[p], spec=spec,
+            authors=frozenset(e for t in history_of for e in (t.author_email, t.committer_email)),
+            serta_merta=info.serta_merta, imported=newest is None, published=published.get(p) == digests[p],
+            changed_at=newest.committer_time if newest is not None else None, problems=tuple(item_problems),
         )
-        authority = authority_at(graph.base_of[graph.intro[history[-1].sha]] if history else boot.index)[1]
-        record_authority: dict[str, Authority] = {}
-        for r in own:
-            _, a = authority_at(graph.base_index(r.sha))
-            if a is not authority:
-                record_authority[r.sha] = a
-        record_authority[NULL_SHA] = authority_at(graph.base_of[graph.branch])[1]
+        authority = authority_at(at)
+        own = item_records[p]
+        record_authority: dict[str, Authority] = {NULL_SHA: head_authority}
+        for q, r in own:
+            other = authority_at(index.base_of[index.intro[q]])
+            if other is not authority:
+                record_authority[r.sha] = other
+        records = signed(own)
         policy = state.policy()
-        result = evaluate(facts, own, policy, authority, record_authority)
-        newest = history[-1] if history else None
-        if (newest is not None and newest.sha in graph.index_of and not newest.is_merge
-                and not any(s.status == "approved" for s in result.steps) and not result.forced_by):
+        result = evaluate(facts, records, policy, authority, record_authority)
+        if (newest is not None and newest.direct and result.forced_by is None
+                and not any(s.status == "approved" for s in result.steps)):
             # the change sits on main's first-parent line itself and nothing approved it
             result = replace(result, hint=LOST_RECORDS_HINT)
         results.append(result)
-        contexts[p] = ItemContext(facts, own, policy, authority, record_authority, state)
+        contexts[p] = ItemContext(facts, records, policy, authority, record_authority, state)
 
     # governance files changed on this branch (or named)
     gov_results: list[ChainResult] = []
@@ -735,15 +637,18 @@ def evaluate_repository(
         head_blobs = {p: e.oid for p, e in tree.items() if is_governance(p)}
         extra = head_blobs.values() - contents.keys()
         texts = {**contents, **git.read_blobs(extra)} if extra else contents
-        head_state = parse_state(graph.branch, head_sha, head_blobs, texts)
+        head_state = parse_state(branch, head_sha, head_blobs, texts)
         for p in gov_selected:
-            own = item_records.get(p, [])
-            result = evaluate_change(p, base_state, head_state, own, texts)
+            own_records = signed(item_records[p])
+            result = evaluate_change(p, base_state, head_state, own_records, texts)
             gov_results.append(result)
             facts = ItemFacts(p, result.digest, governance_spec(p, base_state, head_state),
                               problems=result.problems)
-            contexts[p] = ItemContext(facts, own, base_state.policy(), base_state.authority, {}, base_state)
+            contexts[p] = ItemContext(facts, own_records, base_state.policy(), base_state.authority, {},
+                                      base_state)
+    problems: list[str] = []
     if mode == "all":
+        problems.extend(timeline.problems())
         seen = {r.path for r in gov_results}
         gov_results.extend(r for r in timeline.pending if r.path not in seen)
 

@@ -1,0 +1,221 @@
+"""``warta demo [DIR]``: the whole main job on the embedded defaults, end to end.
+
+1. A site repository with the example content of a Bantul office (its root commit is the trusted
+   bootstrap: the example items count as imported legacy), and example people whose SSH keys are
+   generated *outside* the repository (``DIR.keys/``); only their public keys go into ``people.yaml``.
+2. One press release walked through its SOP chain (Pemutakhiran Website): the operator writes it on a
+   branch, the Kasubbag approves (signed), the Sekdin returns it with a reason, the operator fixes it,
+   the chain starts again, both approve (signed), and the branch is merged with a merge commit.
+3. ``warta publish`` on main: every chain re-checked, archive numbers allocated and tagged, photos made
+   safe, the site built and deployed to ``DIR/_site``, payloads written to ``DIR/_outbox``, records
+   committed.
+4. The approval checklist of the release, and where to look.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from pipeline.cli import main as warta_main
+from pipeline.errors import UsageError, WartaError
+from pipeline.git import Git
+from pipeline.init import first_commit, init_site
+
+MARKER = ".warta-demo"
+RELEASE_TITLE = "Dinas PMK Latih 40 Kader Digital Kalurahan untuk Pengelolaan Website Kalurahan"
+
+# Who acts in the demo (all invented, from the example sop/people.yaml).
+OPERATOR = ("Rina Lestari", "rina.lestari@example.go.id")
+KASUBBAG = ("Dwi Astuti", "dwi.astuti@example.go.id")
+SEKDIN = ("Hendro Wibowo", "hendro.wibowo@example.go.id")
+ADMIN = ("Admin Situs DPMK", "admin.situs@example.go.id")
+
+Say = Callable[[str], None]
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+def _prepare(target: Path) -> Path:
+    keys = target.with_name(target.name + ".keys")
+    if target.exists():
+        if not (target / MARKER).exists() and any(target.iterdir()):
+            raise UsageError(f"{target} exists and is not a warta demo: choose another folder")
+        shutil.rmtree(target)
+    if keys.exists():
+        shutil.rmtree(keys)
+    keys.mkdir(parents=True)
+    return keys
+
+
+def _keygen(keys: Path, email: str) -> Path:
+    private = keys / email.split("@")[0]
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", email, "-f", str(private)],
+                   check=True, capture_output=True)
+    return private
+
+
+def _add_keys(people_file: Path, public: dict[str, str]) -> None:
+    """Put each person's public key into the ``ssh_keys: []`` line of their entry (comments kept)."""
+    lines = people_file.read_text(encoding="utf-8").splitlines(keepends=True)
+    current: str | None = None
+    out = []
+    for line in lines:
+        stripped = line.strip()
+        if stripped.startswith("email:"):
+            current = stripped.split(":", 1)[1].strip()
+        if stripped == "ssh_keys: []" and current in public:
+            indent = line[: len(line) - len(line.lstrip())]
+            line = f'{indent}ssh_keys: ["{public[current]}"]\n'
+        out.append(line)
+    people_file.write_text("".join(out), encoding="utf-8")
+
+
+def _act_as(git: Git, person: tuple[str, str], key: Path | None) -> None:
+    """What each person's own computer would have configured: identity and signing key."""
+    git.run("config", "user.name", person[0])
+    git.run("config", "user.email", person[1])
+    git.run("config", "gpg.format", "ssh")
+    if key is not None:
+        git.run("config", "user.signingkey", str(key))
+    else:
+        git.run("config", "--unset", "user.signingkey", check=False)
+
+
+def _warta(site: Path, *args: str) -> int:
+    here = Path.cwd()
+    try:
+        return warta_main(["-C", str(site), *args])
+    finally:
+        os.chdir(here)
+
+
+def _must(site: Path, *args: str) -> None:
+    code = _warta(site, *args)
+    if code != 0:
+        raise WartaError(f"demo step 'warta {' '.join(args)}' exited {code}")
+
+
+RELEASE_BODY = """\
+**Bantul** — Dinas Pemberdayaan Masyarakat dan Kalurahan (DPMK) Kabupaten Bantul melatih 40 kader digital
+dari 20 kalurahan untuk mengelola website kalurahan. Pelatihan berlangsung dua hari di aula dinas dan
+ditutup dengan praktik mengunggah informasi publik secara langsung.
+
+Kepala Dinas PMK dalam sambutannya menyampaikan bahwa website kalurahan adalah etalase pelayanan
+informasi publik. "Informasi yang cepat dan benar membantu warga mengawasi pembangunan di kalurahannya,"
+ujarnya.
+
+Materi pelatihan meliputi penulisan berita yang memenuhi kaidah jurnalistik, pengelolaan foto tanpa data
+lokasi, serta perlindungan data pribadi warga sesuai Undang-Undang Nomor 27 Tahun 2022. Setiap peserta
+juga menyusun daftar informasi publik kalurahannya.
+
+Pelatihan akan dilanjutkan dengan pendampingan di masing-masing kalurahan hingga akhir triwulan.
+"""
+
+
+def _write_release(site: Path, rel: str, *, with_location: bool) -> None:
+    path = site / rel
+    text = path.read_text(encoding="utf-8")
+    head = text.split("---\n")[1]
+    date_line = next(line for line in head.splitlines() if line.startswith("date:"))
+    extra = "lokasi: Aula Dinas PMK Kabupaten Bantul\n" if with_location else ""
+    path.write_text(
+        "---\n"
+        f'title: "{RELEASE_TITLE}"\n'
+        f"{date_line}\n"
+        "kind: siaran-pers\n"
+        "sop: pemutakhiran-website\n"
+        "summary: Empat puluh kader digital dari 20 kalurahan dilatih mengelola website kalurahan.\n"
+        "tags: [pelatihan, website kalurahan, keterbukaan informasi]\n"
+        "image: ../../media/2026/kader-posyandu-praktik.jpg\n"
+        "image_alt: Peserta pelatihan praktik di depan laptop didampingi fasilitator\n"
+        "disposisi:\n"
+        '  nomor: "045/318/DPMK"\n'
+        f"  tanggal: {date_line.split()[1]}\n"
+        "  jenis_berita: kegiatan\n"
+        f"{extra}"
+        "---\n" + RELEASE_BODY,
+        encoding="utf-8",
+    )
+
+
+def run_demo(target: Path, say: Say = _say) -> int:
+    """Build the demo in ``target``; returns the exit code of the final publish."""
+    target = target.resolve()
+    keys = _prepare(target)
+    say(f"== 1. Situs contoh di {target} (kunci SSH para pejabat di {keys}, di luar repositori)")
+    init_site(target, example=True, commit=False)
+    (target / MARKER).write_text("Made by warta demo; 'warta demo' may delete and rebuild this folder.\n")
+    with (target / ".gitignore").open("a", encoding="utf-8") as handle:
+        handle.write(f"{MARKER}\n")
+    public: dict[str, str] = {}
+    private: dict[str, Path] = {}
+    for _, email in (OPERATOR, KASUBBAG, SEKDIN):
+        private[email] = _keygen(keys, email)
+        public[email] = Path(f"{private[email]}.pub").read_text(encoding="utf-8").strip()
+    _add_keys(target / "sop" / "people.yaml", public)
+    first_commit(target, example=True, author=ADMIN)
+    git = Git(target)
+
+    say("\n== 2. Operator menulis siaran pers di cabang rilis/…")
+    _act_as(git, OPERATOR, private[OPERATOR[1]])
+    here = Path.cwd()
+    try:
+        os.chdir(target)
+        proc = subprocess.run([sys.executable, "-m", "pipeline", "new", "siaran-pers", RELEASE_TITLE],
+                              capture_output=True, text=True, check=False)
+    finally:
+        os.chdir(here)
+    if proc.returncode != 0:
+        raise WartaError(f"warta new failed: {proc.stderr.strip()}")
+    rel = proc.stdout.strip().splitlines()[-1]
+    branch = git.current_branch() or ""
+    say(f"   {rel} on {branch}")
+    _write_release(target, rel, with_location=False)
+    _must(target, "check", rel)
+    git.run("add", rel)
+    git.run("commit", "-q", "--no-gpg-sign", "-m", f"Siaran pers: {RELEASE_TITLE}")
+    _must(target, "status", rel)
+
+    say("\n== 3. Kasubbag memeriksa dan memberi paraf (langkah 2, ditandatangani SSH)")
+    _act_as(git, KASUBBAG, private[KASUBBAG[1]])
+    _must(target, "approve", "-m", "Sudah sesuai tata naskah dinas", rel)
+
+    say("\n== 4. Sekdin mengembalikan dengan alasan (langkah 3)")
+    _act_as(git, SEKDIN, private[SEKDIN[1]])
+    _must(target, "return", "--reason", "Lengkapi lokasi kegiatan pada siaran pers", rel)
+    _warta(target, "status", rel)
+
+    say("\n== 5. Operator memperbaiki; rantai persetujuan dimulai lagi")
+    _act_as(git, OPERATOR, private[OPERATOR[1]])
+    _write_release(target, rel, with_location=True)
+    git.run("commit", "-q", "--no-gpg-sign", "-am", "Lengkapi lokasi kegiatan")
+    _act_as(git, KASUBBAG, private[KASUBBAG[1]])
+    _must(target, "approve", "-m", "Sudah sesuai", rel)
+    _act_as(git, SEKDIN, private[SEKDIN[1]])
+    _must(target, "approve", "-m", "Disetujui untuk diinput ke website", rel)
+    _must(target, "verify")
+
+    say(f"\n== 6. Merge ke main dengan merge commit (git merge --no-ff {branch})")
+    _act_as(git, ADMIN, None)
+    git.run("switch", "-q", "main")
+    git.run("merge", "-q", "--no-ff", "--no-gpg-sign", "-m", f"Merge {branch}", branch)
+
+    say("\n== 7. warta publish di main")
+    code = _warta(target, "publish")
+
+    say("\n== 8. Status rilis")
+    _warta(target, "status", rel)
+    site_index = target / "_site" / "index.html"
+    say("\nSelesai. Lihat:")
+    say(f"  situs        {site_index}   (atau: warta -C {target} serve, lalu buka http://127.0.0.1:8000/)")
+    say(f"  arsip        {target / 'arsip'}   (warta -C {target} archive list)")
+    say(f"  outbox       {target / '_outbox'}   (payload media sosial dan slide videotron)")
+    say(f"  riwayat git  git -C {target} log --show-signature --format=fuller")
+    return code
