@@ -67,9 +67,7 @@ def _clean_loc(loc: Sequence[Any]) -> tuple[str | int, ...]:
     for part in loc:
         if isinstance(part, int):
             out.append(part)
-        elif any(c in part for c in "[]()"):
-            continue
-        elif out and isinstance(out[-1], str) and part in _TYPE_TAGS:
+        elif any(c in part for c in "[]()") or out and isinstance(out[-1], str) and part in _TYPE_TAGS:
             continue
         else:
             out.append(part)

@@ -157,7 +157,7 @@ def test_signatures() -> None:
     not_git_signed = rec("dwi", 2, "kasubbag", sig="N")
     bad = rec("dwi", 2, "kasubbag", sig="B")
     foreign = rec("dwi", 2, "kasubbag", key="ani")  # a valid signature by Ani's key, authored as Dwi
-    unlisted = replace(rec("dwi", 2, "kasubbag"), signature=Signature("U", "SHA256:nobody", ""))
+    unlisted = rec("dwi", 2, "kasubbag")._replace(signature=Signature("U", "SHA256:nobody", ""))
     result = evaluate(FACTS, [unsigned, not_git_signed, bad, foreign, unlisted], POLICY, AUTH)
     assert result.state == "draft"
     by_sha = {r.sha: r.codes for r in result.rejections}
@@ -176,7 +176,7 @@ def test_commit_that_changes_files_or_merges_counts_for_nothing() -> None:
 
 
 def test_unknown_person_and_malformed_records() -> None:
-    stranger = replace(rec("dwi", 2, "kasubbag"), author_email="mallory@evil.example", author_name="M")
+    stranger = rec("dwi", 2, "kasubbag")._replace(author_email="mallory@evil.example", author_name="M")
     broken = rec("dwi", 2, "kasubbag", problems=("Warta-Role is missing",))
     result = evaluate(FACTS, [stranger, broken], POLICY, AUTH)
     assert result.state == "draft" and {"unknown_person", "malformed"} <= codes(result)
@@ -287,7 +287,7 @@ def defective(defect: str, who: str, step: int, role: str) -> Record:
     if defect == "merge":
         return rec(who, step, role, is_merge=True)
     if defect == "stranger":
-        return replace(rec(who, step, role), author_email="x@evil.example")
+        return rec(who, step, role)._replace(author_email="x@evil.example")
     if defect == "wrong_role":
         return rec(who, step, "sekdin" if role == "kasubbag" else "kasubbag")
     if defect == "malformed":

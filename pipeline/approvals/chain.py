@@ -31,7 +31,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from functools import cached_property
+from typing import Literal, NamedTuple
 
 from pipeline.approvals.signing import person_keys
 from pipeline.git import Signature
@@ -65,8 +66,12 @@ class ChainSpec:
     distinct_people: bool = True
     title: str = ""
 
+    @cached_property
+    def _by_no(self) -> dict[int, StepSpec]:
+        return {s.no: s for s in self.steps}
+
     def step(self, no: int) -> StepSpec | None:
-        return next((s for s in self.steps if s.no == no), None)
+        return self._by_no.get(no)
 
 
 def spec_from_sop(sop: Sop) -> ChainSpec:
@@ -83,12 +88,12 @@ class Policy:
     force_roles: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
-class Record:
+class Record(NamedTuple):
     """One approval record (an empty commit with ``Warta-*`` trailers), as read from history.
 
     ``problems``: what is wrong with the trailers themselves (missing, repeated, unreadable).
     ``note``: the message body without subject and trailers (a return's reason, an approver's comment).
+    A named tuple: there are tens of thousands of them and they are built on every run.
     """
 
     sha: str
@@ -108,7 +113,7 @@ class Record:
     problems: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ItemFacts:
     """What the chain needs to know about the item (gathered by the caller from the revision).
 
@@ -135,15 +140,16 @@ class Authority:
     def __init__(self, people: People) -> None:
         self.people = people
         self.keys = person_keys(people)
+        self._by_email = {p.email.strip().casefold(): p for p in people.people}
 
     def person(self, email: str) -> Person | None:
-        return self.people.by_email(email)
+        return self._by_email.get(email.strip().casefold())
 
     def title(self, role: str) -> str:
-        return self.people.title(role)
+        return self.people.roles.get(role, role)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Approval:
     """A record that counted."""
 
@@ -157,7 +163,7 @@ class Approval:
     note: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Rejection:
     """A record that did not count, with every reason (``codes`` for machines, ``reasons`` for people)."""
 
@@ -178,7 +184,7 @@ class Rejection:
         return f"{self.decision} of {step} by {who} in {self.sha[:12]} does not count: {why}"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class StepStatus:
     no: int
     role: str
@@ -194,7 +200,7 @@ class StepStatus:
     started_at: int | None = None  # when the step could start: the previous step's paraf or the change
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ChainResult:
     path: str
     sop: str | None
@@ -317,9 +323,10 @@ def evaluate(
     forced: Approval | None = None
     rejections: list[Rejection] = []
     order = [s.no for s in spec.steps]
+    others = record_authority or {}
 
     for record in records:
-        who = (record_authority or {}).get(record.sha, authority)
+        who = others.get(record.sha, authority)
         person, problems = _common_problems(record, facts, who, policy)
         decision = record.decision
         step = spec.step(record.step) if record.step is not None else None

@@ -90,10 +90,14 @@ class GovState:
     def sop_paths(self) -> dict[str, Sop]:
         return {f"{SOP_DIR}/{s.id}.yaml": s for s in self.sops.values()}
 
-    def policy(self) -> Policy:
+    @cached_property
+    def _policy(self) -> Policy:
         assert self.config is not None
         return Policy(self.config.approvals.require_signatures,
                       frozenset(self.config.approvals.force_publish_roles))
+
+    def policy(self) -> Policy:
+        return self._policy
 
     def signatories(self) -> list[str]:
         """Every distinct ``disahkan_oleh``, in SOP id order."""
@@ -203,9 +207,12 @@ class Timeline:
 
     def at(self, index: int) -> GovState:
         """The trusted state at first-parent index ``index`` (the bootstrap before it)."""
-        keys = [s.index for s in self.trusted]
-        pos = bisect.bisect_right(keys, index) - 1
+        pos = bisect.bisect_right(self._keys, index) - 1
         return self.trusted[max(pos, 0)]
+
+    @cached_property
+    def _keys(self) -> list[int]:
+        return [s.index for s in self.trusted]
 
     @property
     def ok(self) -> bool:

@@ -27,18 +27,18 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from pipeline.approvals.chain import Record
 from pipeline.approvals.records import record_from_commit
 from pipeline.git import Change, Commit, Git
 
-VERSION = 2
+VERSION = 3
 KEEP = 3  # snapshots kept
 GOVERNANCE_PATHS = ("sop", "warta.yml")
 
 
-@dataclass(frozen=True)
-class Touch:
+class Touch(NamedTuple):
     """A commit that changed a file: who wrote and committed it, when, and where it sits."""
 
     pos: int
@@ -169,33 +169,46 @@ class History:
     # -- storing ------------------------------------------------------------------------------------
 
     def to_json(self) -> dict[str, object]:
-        def rec(p: int, r: Record) -> list[object]:
-            return [p, r.item, r.digest, r.step, r.role, r.decision, r.author_name, r.author_email, r.at,
-                    r.committer_email, r.changes_files, r.is_merge, r.note, list(r.problems)]
+        """A compact form: every text once in a string table, everything else numbers (fast to read)."""
+        table: dict[str, int] = {}
 
+        def t(text: str) -> int:
+            found = table.get(text)
+            if found is None:
+                found = table[text] = len(table)
+            return found
+
+        records = [[p, t(r.item), t(r.digest), r.step if r.step is not None else -1, t(r.role), t(r.decision),
+                    t(r.author_name), t(r.author_email), r.at, t(r.committer_email),
+                    int(r.changes_files) | int(r.is_merge) << 1, t(r.note), t("\n".join(r.problems))]
+                   for p, r in self.records]
+        touches = [[t(path), x.pos, t(x.author_email), t(x.committer_email), x.committer_time,
+                    int(x.direct) | int(x.merge) << 1] for path, ts in self.touches.items() for x in ts]
+        transitions = [[x.index, x.sha, [[c.path, c.mode, c.oid] for c in x.changes]] for x in self.transitions]
         return {
             "version": VERSION, "tip": self.tip, "shas": self.shas, "parents": self.parents,
-            "intro": self.intro, "chain": self.chain, "base_of": self.base_of,
-            "records": [rec(p, r) for p, r in self.records],
-            "touches": {path: [[t.pos, t.author_email, t.committer_email, t.committer_time, t.direct, t.merge]
-                               for t in ts] for path, ts in self.touches.items()},
-            "transitions": [[t.index, t.sha, [[c.path, c.mode, c.oid] for c in t.changes]]
-                            for t in self.transitions],
+            "intro": self.intro, "chain": self.chain, "base_of": self.base_of, "strings": list(table),
+            "records": records, "touches": touches, "transitions": transitions,
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, object]) -> History:
-        shas: list[str] = data["shas"]  # type: ignore[assignment]
+    def from_json(cls, data: dict[str, Any]) -> History:
+        shas: list[str] = data["shas"]
+        text: list[str] = data["strings"]
         records = [
-            (r[0], Record(shas[r[0]], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11],
-                          None, r[12], tuple(r[13])))
-            for r in data["records"]  # type: ignore[attr-defined]
+            (r[0], Record(shas[r[0]], text[r[1]], text[r[2]], r[3] if r[3] >= 0 else None, text[r[4]],
+                          text[r[5]], text[r[6]], text[r[7]], r[8], text[r[9]], bool(r[10] & 1),
+                          bool(r[10] & 2), None, text[r[11]],
+                          tuple(text[r[12]].split("\n")) if text[r[12]] else ()))
+            for r in data["records"]
         ]
-        touches = {path: [Touch(*t) for t in ts] for path, ts in data["touches"].items()}  # type: ignore[attr-defined]
-        transitions = [Transition(t[0], t[1], tuple(Change(*c) for c in t[2]))
-                       for t in data["transitions"]]  # type: ignore[attr-defined]
-        return cls(data["tip"], shas, data["parents"], data["intro"], data["chain"],  # type: ignore[arg-type]
-                   data["base_of"], records, touches, transitions)  # type: ignore[arg-type]
+        touches: dict[str, list[Touch]] = {}
+        for x in data["touches"]:
+            touches.setdefault(text[x[0]], []).append(
+                Touch(x[1], text[x[2]], text[x[3]], x[4], bool(x[5] & 1), bool(x[5] & 2)))
+        transitions = [Transition(x[0], x[1], tuple(Change(*c) for c in x[2])) for x in data["transitions"]]
+        return cls(data["tip"], shas, data["parents"], data["intro"], data["chain"], data["base_of"], records,
+                   touches, transitions)
 
     def copy(self) -> History:
         return History(self.tip, list(self.shas), [list(p) for p in self.parents], list(self.intro),
@@ -294,7 +307,7 @@ def _load(folder: Path, tip: str) -> History | None:
         return None
     try:
         return History.from_json(data)
-    except (KeyError, TypeError, IndexError, ValueError):
+    except (KeyError, TypeError, IndexError, ValueError, AttributeError):
         return None
 
 

@@ -9,6 +9,7 @@ fails or is killed leaves the previous output as it was; the next build removes 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import logging
 import os
@@ -24,12 +25,14 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from pipeline.archive.records import ArchiveRecord
 from pipeline.content import InformasiPublikMeta, Item, Site, resolve_reference
 from pipeline.errors import BuildError, Finding
 from pipeline.resources import theme_dir
 from pipeline.site import i18n, media
 from pipeline.site.generators import tag_slug
 from pipeline.site.model import ROOT_MARK, Attachment, BuildResult, PageExtra, Payload, SharedState
+from pipeline.site.register import Register, klasifikasi_url, make_register
 from pipeline.site.render import Rendered, render_all
 from pipeline.site.settings import RESERVED_PATHS, base_settings, read_settings
 
@@ -97,11 +100,11 @@ def check_output(root: Path, output: Path) -> None:
     out = output.resolve()
     repo = root.resolve()
     if out == repo or out in repo.parents:
-        raise BuildError(f"output {output} would replace the site repository; choose a folder inside it, such as _site")
+        raise BuildError(f"output {output} would replace the site repository; choose a folder inside it, such as _preview")
     for protected in ("content", "sop", "theme", ".git", ".warta-cache"):
         folder = repo / protected
         if out == folder or folder in out.parents:
-            raise BuildError(f"output {output} is inside {protected}/; choose another folder, such as _site")
+            raise BuildError(f"output {output} is inside {protected}/; choose another folder, such as _preview")
     if out.exists():
         if not out.is_dir():
             raise BuildError(f"output {output} exists and is not a folder")
@@ -192,8 +195,7 @@ def _choose(
     left_out: list[str] = []
     findings: list[Finding] = []
     for item in site.items if items is None else items:
-        meta = item.meta
-        if isinstance(meta, InformasiPublikMeta) and meta.kategori_informasi == "dikecualikan":
+        if _exempt(item):
             continue  # exempt information (UU 14/2008 Pasal 17) is never published, nor reported as left out
         extra = extras.get(item.path)
         if extra is not None and extra.draft and not drafts:
@@ -236,6 +238,29 @@ def _choose(
     return chosen, left_out, findings
 
 
+def _exempt(item: Item) -> bool:
+    meta = item.meta
+    return isinstance(meta, InformasiPublikMeta) and meta.kategori_informasi == "dikecualikan"
+
+
+def _with_record(
+    extra: PageExtra, record: ArchiveRecord | None, catalogue: i18n.Catalogue, tz: dt.tzinfo
+) -> PageExtra:
+    """``extra`` with what its archive record says filled in where ``extra`` says nothing."""
+    if record is None:
+        return extra
+    approvals = extra.approvals or [
+        (f"{a.step}. {a.kegiatan}", a.role_title, catalogue.date(a.at.astimezone(tz)))
+        for a in record.approvals_for(record.digest)
+    ]
+    return dataclasses.replace(
+        extra,
+        archive_number=extra.archive_number or record.number,
+        klasifikasi=extra.klasifikasi or (record.klasifikasi.code, record.klasifikasi.title),
+        approvals=approvals,
+    )
+
+
 def _size(n: int, language: str) -> str:
     if n < 1024 * 1024:
         return f"{max(1, round(n / 1024))} KB"
@@ -263,6 +288,7 @@ def build_site(
     drafts: bool = False,
     progress: bool = False,
     theme: Path | None = None,
+    records: Sequence[ArchiveRecord] | None = None,
 ) -> BuildResult:
     """Build the website of ``site`` into ``output`` (replaced whole, only once the build succeeded).
 
@@ -270,6 +296,11 @@ def build_site(
     (``dikecualikan``) is never published; withdrawn items (status ``dicabut``) get a notice page and are
     left out of lists and feeds. With ``drafts`` (the preview) items whose extras say ``draft`` carry a
     visible banner and ``noindex``; without it they are left out. ``theme`` replaces warta's theme.
+
+    ``records``: the archive register (every record under ``arsip/``, as it is once this build is live).
+    With it the site has the register pages (``/daftar-arsip/``) and each item with a record shows its
+    number, classification and approval chain (``extras`` may override each); without it (None) there
+    are no register pages.
     """
     started = time.perf_counter()
     root = site.root.resolve()
@@ -301,6 +332,14 @@ def build_site(
                     kept.append(item)
             chosen = kept
 
+        tz = config.tz
+        by_path = {r.path: r for r in records or ()}
+        register: Register | None = None
+        if records is not None:
+            pages = {i.path: i.url_path for i in chosen}
+            exempt = {i.path for i in site.items if _exempt(i)}
+            register = make_register(records, pages.get, hidden=exempt.__contains__, tz=tz)
+
         live = [i for i in chosen if i.meta.status != "dicabut"]
         _say(progress, f"rendering {len(live)} bodies")
         rendered = dict(zip((i.path for i in live), render_all([i.body for i in live], root / RENDER_CACHE), strict=True))
@@ -308,7 +347,8 @@ def build_site(
         payloads: dict[str, Payload] = {}
         attachments_to_copy: list[tuple[Path, str]] = []
         for item in chosen:
-            extra = extras.get(item.path, PageExtra())
+            record = by_path.get(item.path)
+            extra = _with_record(extras.get(item.path, PageExtra()), record, catalogue, tz)
             withdrawn = item.meta.status == "dicabut"
             body = Markup("") if withdrawn else Markup(_fill_images(rendered[item.path], item, root, pictures))
             attachments: list[Attachment] = []
@@ -336,6 +376,10 @@ def build_site(
                 attachments=attachments,
                 tag_links=[(t, f"tag/{tag_slug(t)}/") for t in item.meta.tags],
                 og_image=None if withdrawn else pictures.channel_url(item, "og"),
+                archive_url=register.row_url.get(record.number) if register and record else None,
+                klasifikasi_url=klasifikasi_url(record.kode) if register and record else None,
+                withdrawn_at=record.dicabut_at.astimezone(tz) if record and record.dicabut_at else None,
+                imported=record.imported if record else False,
             )
 
         menu = sorted(
@@ -350,6 +394,7 @@ def build_site(
             kinds_present=sorted({i.kind for i in chosen}),
             per_page=config.build.per_page,
             feed_items=config.build.feed_items,
+            register=register,
         )
         listed = [i for i in chosen if i.kind != "halaman" and i.meta.status != "dicabut"]
         override = base_settings(
@@ -404,6 +449,8 @@ def build_site(
         left_out=sorted(left_out),
         seconds=time.perf_counter() - started,
         findings=findings,
+        drafts=sorted(p.item.path for p in payloads.values() if p.draft),
+        register_pages=len(register.urls) if register else 0,
     )
 
 

@@ -1,8 +1,9 @@
 """warta's own Pelican generator: the pages made from many items at once.
 
 The home page; a paginated list per kind, per tag and per year, with an index of tags and of years; the
-Daftar Informasi Publik (DIP) grouped by kategori_informasi; an Atom feed per kind; ``sitemap.xml``,
-``robots.txt`` and ``404.html``. Withdrawn items (status dicabut) and drafts are in none of the feeds
+Daftar Informasi Publik (DIP) grouped by kategori_informasi; the archive register (``daftar-arsip/``,
+when the build has the archive records: :mod:`pipeline.site.register`); an Atom feed per kind;
+``sitemap.xml``, ``robots.txt`` and ``404.html``. Withdrawn items (status dicabut) and drafts are in none of the feeds
 and not in the sitemap; withdrawn items are in no list either.
 """
 
@@ -199,6 +200,19 @@ class WartaGenerator(Generator):  # type: ignore[misc]  # Pelican is untyped
             noindex=False,
             groups=self._dip_groups(),
         )
+        register = state.register
+        if register is not None:
+            crumbs = [(text("register"), "daftar-arsip/")]
+            write("daftar-arsip/index.html", "register_index", page_url="daftar-arsip/", noindex=False,
+                  register=register)
+            for rpage in register.pages:
+                if rpage.heading_year is not None:
+                    heading = text("register_year_title", year=rpage.heading_year)
+                else:
+                    assert rpage.heading_code is not None
+                    heading = text("register_code_title", code=rpage.heading_code[0], title=rpage.heading_code[1])
+                write(rpage.page_url + "index.html", "register", page_url=rpage.page_url, noindex=False,
+                      pager=rpage, heading=heading, crumbs=crumbs)
         write("404.html", "404", page_url="404.html", noindex=True)
         write("sitemap.xml", "sitemap", urls=self._sitemap())
         write("robots.txt", "robots")
@@ -233,4 +247,6 @@ class WartaGenerator(Generator):  # type: ignore[misc]  # Pelican is untyped
                 urls.append((payload.url, iso(payload.updated or (payload.date.date() if payload.date else None))))
         urls += [(f"tag/{slug}/", None) for slug, _, _ in self.tags]
         urls += [(f"arsip/{year}/", None) for year in sorted(self.by_year, reverse=True)]
+        if self.state.register is not None:
+            urls += [(url, None) for url in self.state.register.urls]
         return urls

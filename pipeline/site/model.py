@@ -12,6 +12,7 @@ from markupsafe import Markup
 from pipeline.content import Item, Site
 from pipeline.errors import Finding
 from pipeline.site.i18n import Catalogue
+from pipeline.site.register import Register
 
 # Written in place of the path from a page to the site root inside HTML made before the page's place is
 # known (item bodies with pictures, list thumbnails). Templates replace it with the page's relative root
@@ -21,13 +22,18 @@ ROOT_MARK = "__warta_root__"
 
 @dataclass
 class PageExtra:
-    """What the approval pipeline knows about an item and shows on its page."""
+    """What the approval pipeline knows about an item and shows on its page.
+
+    When ``build_site`` is given the archive records, an item's record fills ``archive_number``,
+    ``klasifikasi`` and ``approvals`` that are left empty here (values set here win).
+    """
 
     draft: bool = False
-    forced: bool = False
+    forced: bool = False  # serta-merta force publication (approval rule 10): marked "diterbitkan mendesak"
     archive_number: str | None = None
     approvals: list[tuple[str, str, str]] = field(default_factory=list)  # (step label, role title, date)
     notes: list[str] = field(default_factory=list)
+    klasifikasi: tuple[str, str] | None = None  # (code, title), e.g. ("400.14.5.6", "Hubungan dengan media massa")
 
 
 @dataclass
@@ -41,6 +47,8 @@ class BuildResult:
     left_out: list[str]  # items asked for but not published (failed image, draft outside preview, ...)
     seconds: float
     findings: list[Finding] = field(default_factory=list)
+    drafts: list[str] = field(default_factory=list)  # published items shown with the draft banner
+    register_pages: int = 0  # pages of the archive register (/daftar-arsip/), 0 without records
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -49,6 +57,7 @@ class BuildResult:
             "files": self.files,
             "published": self.published,
             "left_out": self.left_out,
+            "drafts": self.drafts,
             "seconds": round(self.seconds, 3),
             "findings": [f.to_json() for f in self.findings],
         }
@@ -82,6 +91,10 @@ class Payload:
     attachments: list[Attachment]
     tag_links: list[tuple[str, str]]  # (name, site-relative url)
     og_image: str | None = None  # site-relative address of the 1200x630 Open Graph picture
+    archive_url: str | None = None  # site-relative address of the item's row in the archive register
+    klasifikasi_url: str | None = None  # site-relative address of its classification's register page
+    withdrawn_at: dt.datetime | None = None  # when it was withdrawn (from its archive record)
+    imported: bool = False  # its record says: published before warta, without an SOP chain
 
     @property
     def url(self) -> str:
@@ -112,6 +125,7 @@ class SharedState:
     per_page: int
     feed_items: int
     findings: list[Finding] = field(default_factory=list)
+    register: Register | None = None  # the archive register, when the build was given the records
 
     def __deepcopy__(self, memo: dict[int, Any]) -> SharedState:
         return self

@@ -26,6 +26,7 @@ RESERVED_PATHS = frozenset(
         *KINDS,
         "tag",
         "arsip",
+        "daftar-arsip",
         "hal",
         "feeds",
         "theme",
