@@ -275,6 +275,19 @@ class Git:
                 pos += size + 1
         return result
 
+    def object_sizes(self, oids: Iterable[str]) -> dict[str, int]:
+        """The size in bytes of many objects through one ``git cat-file --batch-check``."""
+        wanted = list(dict.fromkeys(oids))
+        if not wanted:
+            return {}
+        out = self.run("cat-file", "--batch-check", input="".join(f"{o}\n" for o in wanted).encode()).stdout
+        sizes: dict[str, int] = {}
+        for name, line in zip(wanted, out.decode().splitlines(), strict=True):
+            parts = line.split()
+            if len(parts) == 3 and parts[2].isdigit():
+                sizes[name] = int(parts[2])
+        return sizes
+
     def log(
         self,
         revs: Sequence[str],

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,8 +17,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from pipeline.site import build_site
+from pipeline.site import PageExtra, build_site
 from tests.test_site_build import load, make_site
+from tests.test_site_register import records_of
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -44,7 +46,8 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = make_site(tmp_path_factory.mktemp("browser") / "site")
-    out = build_site(load(root), root / "_site").output
+    extras = {"content/informasi-publik/2025/cuaca.md": PageExtra(forced=True)}
+    out = build_site(load(root), root / "_site", records=records_of(root), extras=extras).output
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(out)))
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -83,6 +86,10 @@ PAGES = [
     "pengumuman/2025/jadwal-layanan/",
     "arsip/",
     "tag/",
+    "daftar-arsip/",
+    "daftar-arsip/2025/",
+    "daftar-arsip/klasifikasi/400.14.5.6/",
+    "siaran-pers/2025/ditarik/",
 ]
 
 
@@ -134,13 +141,32 @@ def test_photo_loads_from_the_site(browser: Any, server: str) -> None:
         page.close()
 
 
+def test_register_row_is_reached_from_the_release_page(browser: Any, server: str) -> None:
+    page, _ = _open(browser, f"{server}/siaran-pers/2025/bantuan-bibit/", 360)
+    try:
+        page.locator(".item-record a.archive-number").click()
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("location.pathname") == "/daftar-arsip/2025/"
+        row = page.locator("tr:target")
+        assert row.count() == 1 and "400.14.5.6/1/DPMK/2025" in row.inner_text()
+        # the row is on screen, highlighted
+        box = row.bounding_box()
+        assert box is not None and 0 <= box["y"] < 800
+        assert row.evaluate("tr => getComputedStyle(tr).backgroundColor") != "rgba(0, 0, 0, 0)"
+    finally:
+        page.close()
+
+
 def test_screenshots_for_people(browser: Any, server: str, tmp_path: Path) -> None:
-    """Full-page screenshots at phone and desktop width (kept in tmp_path for a person to look at)."""
+    """Full-page screenshots at phone and desktop width (kept in tmp_path for a person to look at;
+    WARTA_SCREENSHOTS=DIR keeps them in DIR)."""
+    folder = Path(os.environ.get("WARTA_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
     for width in (360, 1280):
-        for path in ("", "siaran-pers/2025/bantuan-bibit/"):
+        for path in ("", "siaran-pers/2025/bantuan-bibit/", "daftar-arsip/", "daftar-arsip/2025/"):
             page, _ = _open(browser, f"{server}/{path}", width)
             try:
-                shot = tmp_path / f"{width}-{path.strip('/').replace('/', '_') or 'home'}.png"
+                shot = folder / f"{width}-{path.strip('/').replace('/', '_') or 'home'}.png"
                 page.screenshot(path=str(shot), full_page=True)
                 assert shot.stat().st_size > 5000
             finally:

@@ -473,7 +473,7 @@ def test_drafts_preview_and_extras(built: tuple[Path, Path, BuildResult], tmp_pa
     assert "DRAF" not in normal and "noindex" not in normal
     assert "400.14.5.6/7/DPMK/2025" in normal and "Sekretaris Dinas" in normal
     assert "Diterbitkan ulang setelah koreksi." in normal
-    assert "Diterbitkan segera (serta-merta)" in page(preview.output, "informasi-publik/2025/cuaca")
+    assert "Diterbitkan mendesak (serta-merta)" in page(preview.output, "informasi-publik/2025/cuaca")
     sitemap = (preview.output / "sitemap.xml").read_text(encoding="utf-8")
     assert "rapat-koordinasi" not in sitemap
 
@@ -560,29 +560,48 @@ def test_cli_build_json_and_refusal(tmp_path: Path) -> None:
     root = make_site(tmp_path / "site")
     done = _warta("-C", root, "build")
     assert done.returncode == 0, done.stderr
-    assert "site: _site/" in done.stdout
-    assert (root / "_site/index.html").is_file()
+    assert "site: _preview/" in done.stdout
+    # not a git repository: nothing can be claimed approved, so every page is a draft, and it says so once
+    notes = [line for line in done.stderr.splitlines() if "not a git repository" in line]
+    assert len(notes) == 1, done.stderr
+    assert "DRAF — belum disetujui" in page(root / "_preview", "siaran-pers/2025/rapat-koordinasi")
+    assert not (root / "_site").exists()
     as_json = _warta("-C", root, "build", "--json", "--output", tmp_path / "elsewhere")
     assert as_json.returncode == 0, as_json.stderr
     doc: dict[str, Any] = json.loads(as_json.stdout)
     assert doc["ok"] is True and doc["pages"] > 20 and doc["output"] == str(tmp_path / "elsewhere")
-    before = tree_hash(root / "_site")
+    assert doc["approvals_checked"] is False and "content/berita/2025/musrenbang.md" in doc["drafts"]
+    before = tree_hash(root / "_preview")
     (root / "content/berita/2025/rusak.md").write_text("---\ntitle: Rusak\ndate: 2025-02-30\n---\nx\n", encoding="utf-8")
     refused = _warta("-C", root, "build")
     assert refused.returncode == 1
     assert re.search(r"content/berita/2025/rusak\.md:\d+: error: .*2025-02-30", refused.stderr)
     assert "Traceback" not in refused.stderr
-    assert tree_hash(root / "_site") == before
+    assert tree_hash(root / "_preview") == before
     refused_json = _warta("-C", root, "build", "--json")
     assert refused_json.returncode == 1 and json.loads(refused_json.stdout)["ok"] is False
 
 
-def test_cli_serve_builds_then_serves_on_localhost(tmp_path: Path) -> None:
+def test_cli_build_refuses_the_live_site_folder(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site")
+    refused = _warta("-C", root, "build", "--drafts", "--output", root / "_site")
+    assert refused.returncode == 2
+    assert "_site is the live site" in refused.stderr and "_preview" in refused.stderr
+    assert not (root / "_site").exists()
+
+
+def test_cli_serve_needs_a_built_site_then_serves_on_localhost(tmp_path: Path) -> None:
     import urllib.request
 
     root = make_site(tmp_path / "site")
+    # nothing published yet: serve says what to run instead of building behind the user's back
+    missing = _warta("-C", root, "serve", "--port", "0")
+    assert missing.returncode == 1
+    assert "warta publish" in missing.stderr and "warta serve --output _preview" in missing.stderr
+    assert not (root / "_site").exists() and not (root / "_preview").exists()
+    assert _warta("-C", root, "build").returncode == 0
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pipeline", "-C", str(root), "serve", "--port", "0"],
+        [sys.executable, "-m", "pipeline", "-C", str(root), "serve", "--port", "0", "--output", str(root / "_preview")],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -596,7 +615,6 @@ def test_cli_serve_builds_then_serves_on_localhost(tmp_path: Path) -> None:
         with urllib.request.urlopen(f"http://127.0.0.1:{match.group(1)}/siaran-pers/", timeout=30) as response:
             assert response.status == 200
             assert "Rapat Koordinasi Pendamping" in response.read().decode("utf-8")
-        assert (root / "_site/index.html").is_file()
     finally:
         proc.terminate()
         proc.wait(timeout=30)

@@ -274,7 +274,7 @@ def _common_problems(
     record: Record, facts: ItemFacts, authority: Authority, policy: Policy
 ) -> tuple[Person | None, list[tuple[str, str]]]:
     """Reasons that do not depend on the other records."""
-    out: list[tuple[str, str]] = [("malformed", p) for p in record.problems]
+    out: list[tuple[str, str]] = [("malformed", p) for p in record.problems] if record.problems else []
     if record.is_merge:
         out.append(("merge_commit", "a merge commit is not an approval record"))
     elif record.changes_files:
@@ -285,7 +285,8 @@ def _common_problems(
     person = authority.person(record.author_email)
     if person is None:
         out.append(("unknown_person", f"<{record.author_email}> is not in sop/people.yaml"))
-    out.extend(_signature_problems(record, person, authority, policy))
+    if policy.require_signatures:
+        out.extend(_signature_problems(record, person, authority, policy))
     return person, out
 
 
@@ -464,8 +465,8 @@ def _sequence_problems(
                 out.append(("out_of_order", f"not this step yet: step {earlier.no} ({title}, held by "
                                             f"{holders}) has not approved"))
                 return out
-    roles = filled_by.get(person.email.casefold(), set())
-    other = roles - {step.role}
+    roles = filled_by.get(person.email.casefold())
+    other = {r for r in roles if r != step.role} if roles else None
     if record.decision == "approve" and other and spec.distinct_people:
         out.append(("same_person", f"{person.name} already filled a step as {', '.join(sorted(other))}; "
                                    "one person fills one step"))

@@ -33,7 +33,7 @@ from pipeline.approvals.chain import Record
 from pipeline.approvals.records import record_from_commit
 from pipeline.git import Change, Commit, Git
 
-VERSION = 3
+VERSION = 4
 KEEP = 3  # snapshots kept
 GOVERNANCE_PATHS = ("sop", "warta.yml")
 
@@ -169,7 +169,8 @@ class History:
     # -- storing ------------------------------------------------------------------------------------
 
     def to_json(self) -> dict[str, object]:
-        """A compact form: every text once in a string table, everything else numbers (fast to read)."""
+        """A compact, column-wise form: every text once in a string table, columns of numbers (a list of
+        30,000 records reads in milliseconds this way)."""
         table: dict[str, int] = {}
 
         def t(text: str) -> int:
@@ -178,12 +179,24 @@ class History:
                 found = table[text] = len(table)
             return found
 
-        records = [[p, t(r.item), t(r.digest), r.step if r.step is not None else -1, t(r.role), t(r.decision),
-                    t(r.author_name), t(r.author_email), r.at, t(r.committer_email),
-                    int(r.changes_files) | int(r.is_merge) << 1, t(r.note), t("\n".join(r.problems))]
-                   for p, r in self.records]
-        touches = [[t(path), x.pos, t(x.author_email), t(x.committer_email), x.committer_time,
-                    int(x.direct) | int(x.merge) << 1] for path, ts in self.touches.items() for x in ts]
+        rs = [r for _, r in self.records]
+        records = {
+            "pos": [p for p, _ in self.records],
+            "item": [t(r.item) for r in rs], "digest": [t(r.digest) for r in rs],
+            "step": [r.step if r.step is not None else -1 for r in rs], "role": [t(r.role) for r in rs],
+            "decision": [t(r.decision) for r in rs], "name": [t(r.author_name) for r in rs],
+            "email": [t(r.author_email) for r in rs], "at": [r.at for r in rs],
+            "committer": [t(r.committer_email) for r in rs],
+            "flags": [int(r.changes_files) | int(r.is_merge) << 1 for r in rs],
+            "note": [t(r.note) for r in rs], "problems": [t("\n".join(r.problems)) for r in rs],
+        }
+        flat = [(path, x) for path, ts in self.touches.items() for x in ts]
+        touches = {
+            "path": [t(path) for path, _ in flat], "pos": [x.pos for _, x in flat],
+            "author": [t(x.author_email) for _, x in flat], "committer": [t(x.committer_email) for _, x in flat],
+            "time": [x.committer_time for _, x in flat],
+            "flags": [int(x.direct) | int(x.merge) << 1 for _, x in flat],
+        }
         transitions = [[x.index, x.sha, [[c.path, c.mode, c.oid] for c in x.changes]] for x in self.transitions]
         return {
             "version": VERSION, "tip": self.tip, "shas": self.shas, "parents": self.parents,
@@ -195,18 +208,26 @@ class History:
     def from_json(cls, data: dict[str, Any]) -> History:
         shas: list[str] = data["shas"]
         text: list[str] = data["strings"]
-        records = [
-            (r[0], Record(shas[r[0]], text[r[1]], text[r[2]], r[3] if r[3] >= 0 else None, text[r[4]],
-                          text[r[5]], text[r[6]], text[r[7]], r[8], text[r[9]], bool(r[10] & 1),
-                          bool(r[10] & 2), None, text[r[11]],
-                          tuple(text[r[12]].split("\n")) if text[r[12]] else ()))
-            for r in data["records"]
-        ]
+
+        def strings(column: list[int]) -> list[str]:
+            return [text[i] for i in column]
+
+        r = data["records"]
+        pos: list[int] = r["pos"]
+        records = list(zip(pos, map(
+            Record, [shas[p] for p in pos], strings(r["item"]), strings(r["digest"]),
+            [s if s >= 0 else None for s in r["step"]], strings(r["role"]), strings(r["decision"]),
+            strings(r["name"]), strings(r["email"]), r["at"], strings(r["committer"]),
+            [bool(f & 1) for f in r["flags"]], [bool(f & 2) for f in r["flags"]], [None] * len(pos),
+            strings(r["note"]), [tuple(x.split("\n")) if x else () for x in strings(r["problems"])],
+        ), strict=True))
+        x = data["touches"]
         touches: dict[str, list[Touch]] = {}
-        for x in data["touches"]:
-            touches.setdefault(text[x[0]], []).append(
-                Touch(x[1], text[x[2]], text[x[3]], x[4], bool(x[5] & 1), bool(x[5] & 2)))
-        transitions = [Transition(x[0], x[1], tuple(Change(*c) for c in x[2])) for x in data["transitions"]]
+        for path, touch in zip(strings(x["path"]), map(
+                Touch, x["pos"], strings(x["author"]), strings(x["committer"]), x["time"],
+                [bool(f & 1) for f in x["flags"]], [bool(f & 2) for f in x["flags"]]), strict=True):
+            touches.setdefault(path, []).append(touch)
+        transitions = [Transition(t[0], t[1], tuple(Change(*c) for c in t[2])) for t in data["transitions"]]
         return cls(data["tip"], shas, data["parents"], data["intro"], data["chain"], data["base_of"], records,
                    touches, transitions)
 
@@ -316,7 +337,7 @@ def _save(folder: Path, history: History) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".history.")
         with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(history.to_json(), out, separators=(",", ":"))
+            out.write(json.dumps(history.to_json(), separators=(",", ":")))
         os.replace(tmp, folder / f"{history.tip}.json")
         for stale in _candidates_all(folder)[KEEP:]:
             stale.unlink(missing_ok=True)

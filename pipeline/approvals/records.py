@@ -32,25 +32,22 @@ KEYS = ("Warta-Item", "Warta-Digest", "Warta-Step", "Warta-Role", "Warta-Decisio
 _TRAILER = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]?(.*)$")
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 _ROLE = re.compile(r"^[a-z][a-z0-9_]*$")
+_NOTE_GAP = re.compile(r"\n(?:[ \t]*\n)+")
 
 
 def parse_trailers(message: str) -> tuple[list[tuple[str, str]], str]:
     """``([(key, value), ...], note)``: the trailers of the last paragraph and the body before them.
 
-    ``note`` is the text between the subject and the trailer block. Without a valid trailer block the
-    trailer list is empty and the note is the whole body.
+    ``note`` is the text between the first paragraph (the subject) and the trailer block. Without a valid
+    trailer block the trailer list is empty and the note is the whole body after the subject.
     """
     lines = message.replace("\r\n", "\n").rstrip().split("\n")
-    paragraphs: list[list[str]] = [[]]
-    for line in lines:
-        if line.strip():
-            paragraphs[-1].append(line)
-        elif paragraphs[-1]:
-            paragraphs.append([])
-    paragraphs = [p for p in paragraphs if p]
-    if len(paragraphs) < 2:
+    blank = [i for i, line in enumerate(lines) if not line.strip()]
+    if not blank:
         return [], ""
-    block = paragraphs[-1]
+    first_end, last_start = blank[0], blank[-1] + 1
+    block = lines[last_start:]
+    middle = _NOTE_GAP.sub("\n\n", "\n".join(lines[first_end + 1:blank[-1]])).strip()
     trailers: list[tuple[str, str]] = []
     for line in block:
         if line[:1] in (" ", "\t") and trailers:
@@ -59,13 +56,10 @@ def parse_trailers(message: str) -> tuple[list[tuple[str, str]], str]:
             continue
         match = _TRAILER.match(line)
         if match is None:
-            return [], _note(paragraphs[1:])
+            whole = "\n".join(lines[first_end + 1:])
+            return [], _NOTE_GAP.sub("\n\n", whole).strip()
         trailers.append((match[1], match[2].strip()))
-    return trailers, _note(paragraphs[1:-1])
-
-
-def _note(paragraphs: list[list[str]]) -> str:
-    return "\n\n".join("\n".join(p) for p in paragraphs).strip()
+    return trailers, middle
 
 
 def record_from_commit(commit: Commit, parent_trees: Mapping[str, str]) -> Record | None:

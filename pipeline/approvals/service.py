@@ -23,19 +23,19 @@ commit before a direct commit), and each record by the ``people.yaml`` trusted w
 release branch therefore never judges itself by its own ``people.yaml`` or SOPs, and an approval made
 under last year's people stays valid after somebody leaves the office.
 
-History is read by one ``git log`` over main and HEAD (trailers, trees, changed files), one
-``git log --first-parent --raw`` over the governance files, one ``git ls-tree`` of HEAD and one
-``git cat-file --batch`` for the files not in the cache; signatures by one ``git log --no-walk --stdin``
-for the records not in the signature cache. Caches live in ``.warta-cache/`` (content-addressed: keyed
-by blob and commit ids) and are ignored when that folder is tracked by git, so a branch cannot ship
-forged verdicts.
+History comes from :mod:`.history`: an index of main's history kept in ``.warta-cache/history/`` and
+extended with only the commits that are new since (one ``git log`` for them, one ``git log
+--first-parent --raw`` for governance changes); the release branch's own commits are read by one
+``git log HEAD ^main`` on every run. Then one ``git ls-tree`` of HEAD, one ``git cat-file --batch`` for
+the files not in the item cache, and one ``git log --no-walk --stdin`` (per processor) for signatures not
+in the signature cache. No process per commit. Caches live in ``.warta-cache/`` (keyed by commit and blob
+ids) and are ignored when that folder is tracked by git, so a branch cannot ship forged verdicts.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import gc
-import hashlib
 import json
 import os
 import posixpath
@@ -46,6 +46,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
+
+import yaml
 
 from pipeline import yamlio
 from pipeline.approvals import history, signing
@@ -69,7 +71,7 @@ from pipeline.approvals.governance import (
     is_governance,
     parse_state,
 )
-from pipeline.approvals.history import History
+from pipeline.approvals.history import History, Touch
 from pipeline.approvals.records import format_record
 from pipeline.config import CONFIG_FILE, KINDS, SiteConfig
 from pipeline.content import CONTENT_DIR, MEDIA_DIR, compute_digest, markdown_images, split_front_matter
@@ -79,6 +81,7 @@ from pipeline.people import People, Person
 
 Mode = Literal["branch", "all", "paths"]
 NULL_SHA = "0" * 40
+READ_BATCH_BYTES = 64 * 1024 * 1024
 LOST_RECORDS_HINT = (
     "hint: this change reached main without its approval commits (committed straight to main, or merged "
     "with squash or rebase, which drop them); merge release branches with 'git merge --no-ff' (on the "
@@ -208,6 +211,8 @@ class ItemInfo:
 
 
 _EXTERNAL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+_CONTENT = CONTENT_DIR + "/"
+_MEDIA = MEDIA_DIR + "/"
 
 
 def _resolve(item_path: str, ref: str) -> str | None:
@@ -240,9 +245,14 @@ def read_item(path: str, raw: bytes) -> ItemInfo:
         return ItemInfo(path, kind, None, False, (), "no front matter (run warta check)")
     front, body, _ = split
     try:
-        data = yamlio.load(front, path, line_offset=1).data
-    except yamlio.YamlSyntaxError as exc:
-        return ItemInfo(path, kind, None, False, (), exc.finding.format())
+        # the strict loader's values without the line index (warta check reports lines)
+        data = yaml.load(front, Loader=yamlio.StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except (yaml.YAMLError, ValueError, TypeError):
+        try:
+            yamlio.load(front, path, line_offset=1)
+        except yamlio.YamlSyntaxError as exc:
+            return ItemInfo(path, kind, None, False, (), exc.finding.format())
+        return ItemInfo(path, kind, None, False, (), "invalid YAML front matter (run warta check)")
     if not isinstance(data, dict):
         return ItemInfo(path, kind, None, False, (), "the front matter is not a mapping (run warta check)")
     sop = data.get("sop") if isinstance(data.get("sop"), str) else None
@@ -261,12 +271,14 @@ def read_item(path: str, raw: bytes) -> ItemInfo:
     return ItemInfo(path, kind, sop.strip() if sop else None, serta, tuple(refs))
 
 
+def _position(touch: Touch) -> int:
+    return touch.pos
+
+
 def _is_item(path: str) -> bool:
     """A content file: ``content/<kind>/...md``, not under ``content/media/``, no hidden part."""
-    if not (path.startswith(CONTENT_DIR + "/") and path.endswith(".md")) or path.startswith(MEDIA_DIR + "/"):
-        return False
-    parts = path.split("/")
-    return len(parts) >= 3 and not any(p.startswith(".") for p in parts)
+    return (path.startswith(_CONTENT) and path.endswith(".md") and not path.startswith(_MEDIA)
+            and "/." not in path and path.count("/") >= 2)
 
 
 class _ItemCache:
@@ -276,25 +288,30 @@ class _ItemCache:
         self.folder = folder
         self.info: dict[str, Any] = {}
         self.digests: dict[str, str] = {}
+        self.used: set[str] = set()
         self.dirty = False
         if folder is not None:
             try:
                 raw = json.loads((folder / "items.json").read_text(encoding="utf-8"))
-                if isinstance(raw, dict) and raw.get("version") == 1:
+                if isinstance(raw, dict) and raw.get("version") == 2:
                     self.info = dict(raw.get("info", {}))
                     self.digests = dict(raw.get("digests", {}))
             except (OSError, ValueError):
                 pass
 
-    def save(self) -> None:
+    def save(self, *, prune: bool = False) -> None:
         if self.folder is None or not self.dirty:
             return
+        if prune and len(self.info) + len(self.digests) > 2 * len(self.used) + 1_000:
+            # a run over every item: forget the versions it did not ask for
+            self.info = {k: v for k, v in self.info.items() if k in self.used}
+            self.digests = {k: v for k, v in self.digests.items() if k in self.used}
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".items.")
             with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump({"version": 1, "info": self.info, "digests": self.digests}, out,
-                          separators=(",", ":"))
+                out.write(json.dumps({"version": 2, "info": self.info, "digests": self.digests},
+                                     separators=(",", ":")))
             os.replace(tmp, self.folder / "items.json")
         except OSError:
             pass
@@ -312,8 +329,9 @@ class _Files:
         out: dict[str, ItemInfo] = {}
         missing: list[str] = []
         for path in paths:
-            entry = self.tree[path]
-            hit = ItemInfo.from_json(path, self.cache.info.get(f"{path}\0{entry.oid}"))
+            key = f"{path}\0{self.tree[path].oid}"
+            self.cache.used.add(key)
+            hit = ItemInfo.from_json(path, self.cache.info.get(key))
             if hit is None:
                 missing.append(path)
             else:
@@ -364,20 +382,33 @@ class _Files:
         out: dict[str, str] = {}
         todo: dict[str, tuple[str, Mapping[str, str]]] = {}
         for item, ids in files.items():
-            key = hashlib.sha256("\0".join(f"{p}\0{o}" for p, o in sorted(ids.items())).encode(
-                "utf-8", "surrogateescape")).hexdigest()
+            # blob ids are content hashes: the paths and ids name the bytes the digest is made of
+            key = "\0".join(f"{p}\0{o}" for p, o in sorted(ids.items()))
+            self.cache.used.add(key)
             hit = self.cache.digests.get(key)
             if hit is not None:
                 out[item] = hit
             else:
                 todo[item] = (key, ids)
         if todo:
-            blobs = self.git.read_blobs({o for _, ids in todo.values() for o in ids.values()})
-            for item, (key, ids) in todo.items():
-                digest = compute_digest({p: blobs.get(o, b"") for p, o in ids.items()})
-                out[item] = digest
-                self.cache.digests[key] = digest
-                self.cache.dirty = True
+            # photos can be large: read them in batches of bounded size, not all at once
+            sizes = self.git.object_sizes({o for _, ids in todo.values() for o in ids.values()})
+            batch: list[str] = []
+            weight = 0
+            items = list(todo)
+            for n, item in enumerate(items):
+                batch.append(item)
+                weight += sum(sizes.get(o, 0) for o in todo[item][1].values())
+                if weight < READ_BATCH_BYTES and n + 1 < len(items):
+                    continue
+                blobs = self.git.read_blobs({o for i in batch for o in todo[i][1].values()})
+                for done in batch:
+                    key, ids = todo[done]
+                    digest = compute_digest({p: blobs.get(o, b"") for p, o in ids.items()})
+                    out[done] = digest
+                    self.cache.digests[key] = digest
+                    self.cache.dirty = True
+                batch, weight = [], 0
         return out
 
 
@@ -570,10 +601,11 @@ def _evaluate(
     item_records: dict[str, list[tuple[int, Record]]] = {p: [] for p in wanted_items}
     gov_records: dict[str, list[tuple[int, Record]]] = {}
     for q, record in index.records:
-        if record.item in wanted_items and (reach is None or q in reach):
-            item_records[record.item].append((q, record))
-        if index.intro[q] < branch and is_governance(record.item):
-            gov_records.setdefault(record.item, []).append((q, record))
+        item = record.item
+        if item in wanted_items and (reach is None or q in reach):
+            item_records[item].append((q, record))
+        if (item.startswith("sop/") or item == CONFIG_FILE) and index.intro[q] < branch:
+            gov_records.setdefault(item, []).append((q, record))
 
     valid_states = [s for s in states if s.valid]
     verdicts: dict[str, Signature] = {}
@@ -588,8 +620,9 @@ def _evaluate(
             return [r for _, r in rs]
         return [r._replace(signature=verdicts.get(r.sha, unsigned)) for _, r in rs]
 
-    intro = {r.sha: index.intro[q] for rs in gov_records.values() for q, r in rs}
-    timeline = build_timeline(states, {path: signed(rs) for path, rs in gov_records.items()}, intro, contents)
+    record_intro = {r.sha: index.intro[q] for rs in gov_records.values() for q, r in rs}
+    timeline = build_timeline(states, {path: signed(rs) for path, rs in gov_records.items()}, record_intro,
+                              contents)
     trusted_main = timeline.at(len(index.chain) - 1).config
     if trusted_main is not None and trusted_main.approvals.main_branch != main:
         raise ApprovalError(f"{CONFIG_FILE} in HEAD names '{main}' as the main branch, but the approved "
@@ -607,41 +640,55 @@ def _evaluate(
         return found
 
     head_authority = authority_at(head_base)
+    intro, base_of, touches = index.intro, index.base_of, index.touches
+    boot_index = boot.index
     contexts: dict[str, ItemContext] = {}
     results: list[ChainResult] = []
     published = published or {}
+    judged_by: dict[tuple[int, str | None, str | None], tuple[GovState, Any, list[str]]] = {}
+
+    def governance_for(at: int, kind: str | None, explicit: str | None) -> tuple[GovState, Any, list[str]]:
+        """The trusted state at ``at``, the chain spec for the item's SOP, and problems finding it."""
+        key = (at, kind, explicit)
+        found = judged_by.get(key)
+        if found is None:
+            state = timeline.at(at) if at != boot_index else boot
+            assert state.config is not None
+            sop_id = explicit or (state.config.sop_for_kind(kind) if kind else None)
+            sop = state.sops.get(sop_id) if sop_id else None
+            spec = None
+            problems: list[str] = []
+            if sop is not None:
+                spec = specs.get((id(state), sop.id))
+                if spec is None:
+                    spec = specs[(id(state), sop.id)] = spec_from_sop(sop)
+            elif sop_id:
+                problems.append(f"SOP '{sop_id}' is not in sop/ on {main} (approved version)")
+            found = judged_by[key] = (state, spec, problems)
+        return found
+
     for p in selected:
         info = infos[p]
-        history_of = [t for f in (p, *info.refs) for t in index.touches.get(f, ())
-                      if (reach is None or t.pos in reach) and index.intro[t.pos] > boot.index]
-        history_of.sort(key=lambda t: t.pos)
+        touched = touches.get(p, ())
+        if info.refs:
+            touched = sorted((t for f in (p, *info.refs) for t in touches.get(f, ())), key=_position)
+        history_of = [t for t in touched if intro[t.pos] > boot_index and (reach is None or t.pos in reach)]
         newest = history_of[-1] if history_of else None
-        at = index.base_of[index.intro[newest.pos]] if newest is not None else boot.index
-        state = timeline.at(at) if newest is not None else boot
-        assert state.config is not None
-        item_problems: list[str] = []
-        if info.problem:
-            item_problems.append(f"front matter cannot be read: {info.problem}")
-        sop_id = info.sop or (state.config.sop_for_kind(info.kind) if info.kind else None)
-        sop = state.sops.get(sop_id) if sop_id else None
-        if sop_id and sop is None and not info.problem:
-            item_problems.append(f"SOP '{sop_id}' is not in sop/ on {main} (approved version)")
-        spec = None
-        if sop is not None:
-            spec = specs.get((id(state), sop.id))
-            if spec is None:
-                spec = specs[(id(state), sop.id)] = spec_from_sop(sop)
+        at = base_of[intro[newest.pos]] if newest is not None else boot_index
+        state, spec, sop_problems = governance_for(at, info.kind, info.sop)
+        item_problems = [f"front matter cannot be read: {info.problem}"] if info.problem else sop_problems
+        digest = digests[p]
         facts = ItemFacts(
-            path=p, digest=digests[p], spec=spec,
-            authors=frozenset(e for t in history_of for e in (t.author_email, t.committer_email)),
-            serta_merta=info.serta_merta, imported=newest is None, published=published.get(p) == digests[p],
+            path=p, digest=digest, spec=spec,
+            authors=frozenset([t.author_email for t in history_of] + [t.committer_email for t in history_of]),
+            serta_merta=info.serta_merta, imported=newest is None, published=published.get(p) == digest,
             changed_at=newest.committer_time if newest is not None else None, problems=tuple(item_problems),
         )
         authority = authority_at(at)
         own = item_records[p]
         record_authority: dict[str, Authority] = {NULL_SHA: head_authority}
         for q, r in own:
-            made_at = index.base_of[index.intro[q]]
+            made_at = base_of[intro[q]]
             if made_at != at:
                 other = authority_at(made_at)
                 if other is not authority:
@@ -652,7 +699,7 @@ def _evaluate(
         if (newest is not None and newest.direct and result.forced_by is None
                 and not any(s.status == "approved" for s in result.steps)):
             # the change sits on main's first-parent line itself and nothing approved it
-            result = replace(result, hint=LOST_RECORDS_HINT)
+            result.hint = LOST_RECORDS_HINT
         results.append(result)
         contexts[p] = ItemContext(facts, records, policy, authority, record_authority, state)
 
@@ -677,7 +724,7 @@ def _evaluate(
         seen = {r.path for r in gov_results}
         gov_results.extend(r for r in timeline.pending if r.path not in seen)
 
-    files.cache.save()
+    files.cache.save(prune=mode == "all")
     for gone in removed:
         warnings.append(f"{gone}: deleted since {base_sha[:12] if base_sha else 'the base'}; to withdraw a "
                         "published item, set status: dicabut with alasan_pencabutan instead")

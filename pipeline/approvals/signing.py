@@ -22,6 +22,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -163,7 +164,7 @@ class SignatureCache:
             self.folder.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".verdicts.")
             with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(self._data, out, separators=(",", ":"))
+                out.write(json.dumps(self._data, separators=(",", ":")))
             os.replace(tmp, self.folder / "verdicts.json")
         except OSError:
             pass  # a cache that cannot be written only costs time
@@ -194,7 +195,16 @@ def verify_signatures(
         with tempfile.TemporaryDirectory(prefix="warta-signers-") as tmp:
             file = Path(tmp) / f"allowed_signers.{digest[:16]}"
             file.write_text(text, encoding="utf-8")
-            fresh = git.signatures(missing, file)
+            # git runs ssh-keygen for each commit: spread large batches over the processors
+            workers = min(os.cpu_count() or 1, max(1, len(missing) // 200), 8)
+            chunks = [missing[i::workers] for i in range(workers)]
+            fresh: dict[str, Signature] = {}
+            if workers == 1:
+                fresh = git.signatures(missing, file)
+            else:
+                with ThreadPoolExecutor(workers) as pool:
+                    for part in pool.map(lambda chunk: git.signatures(chunk, file), chunks):
+                        fresh.update(part)
         cache.put(fresh, digest)
         result.update(fresh)
         cache.save()

@@ -1,4 +1,9 @@
-"""``warta build [--output DIR] [--drafts] [--json]``: the website into a folder (default ``_site``)."""
+"""``warta build [--output DIR] [--drafts] [--json]``: a preview of the website (default ``_preview``).
+
+Only items whose approval chain is complete are built as published pages; ``--drafts`` adds every other
+item with a DRAF banner and ``noindex`` (:mod:`pipeline.site.preview`). The live site (``_site``) is
+written by ``warta publish`` only.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +14,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import find_root, load_config
+from pipeline.config import SiteConfig, find_root, load_config
 from pipeline.content import Site, load_site
-from pipeline.site import BuildResult, PageExtra, build_site
+from pipeline.errors import Finding, UsageError
+from pipeline.site import BuildResult, build_site
+from pipeline.site.preview import Preview, plan_preview
 
+PREVIEW = "_preview"
 # Above this many items the build reports its stages on standard error even when it is not a terminal.
 PROGRESS_ITEMS = 500
 
@@ -20,35 +28,53 @@ PROGRESS_ITEMS = 500
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "build",
-        help="build the website",
-        description="Build the website from content/ into a folder (default: deploy.path in warta.yml). "
-        "The folder is replaced only when the build succeeded.",
+        help="build a preview of the website",
+        description="Build the website from content/ into a folder (default: _preview). Only items whose "
+        "approval chain is complete are published; --drafts adds the others, marked as drafts. The folder "
+        "is replaced only when the build succeeded. The live site (_site) is written by 'warta publish'.",
     )
-    parser.add_argument("--output", "-o", metavar="DIR", help="output folder (default: deploy.path, _site)")
+    parser.add_argument("--output", "-o", metavar="DIR", help=f"output folder (default: {PREVIEW})")
     parser.add_argument(
         "--drafts",
         action="store_true",
-        help="preview: every page carries a 'DRAF — belum disetujui' banner and noindex",
+        help="also show items not approved yet, each with a 'DRAF — belum disetujui' banner and noindex",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.set_defaults(func=run)
 
 
-def output_folder(root: Path, option: str | None, configured: str) -> Path:
-    """``--output`` is relative to where warta runs; ``deploy.path`` to the repository root."""
-    return Path(option).resolve() if option else (root / configured).resolve()
+def output_folder(root: Path, option: str | None) -> Path:
+    """``--output`` is relative to where warta runs; the default ``_preview`` to the repository root."""
+    return Path(option).absolute() if option else root / PREVIEW
 
 
-def preview_extras(site: Site) -> dict[str, PageExtra]:
-    """``--drafts``: nothing here is claimed approved, so every item is shown as a draft."""
-    return {item.path: PageExtra(draft=True) for item in site.items}
+def live_folder(root: Path, config: SiteConfig) -> Path:
+    """The folder ``warta publish`` deploys to (``deploy.path``), as a path (a symlink is not followed)."""
+    return root / config.deploy.path
 
 
-def build(root: Path, option: str | None, *, drafts: bool, progress: bool | None = None) -> tuple[Site, BuildResult]:
-    """Load, refuse on content errors, build. Raises ContentError, ConfigError or BuildError."""
+def _refuse_live(root: Path, config: SiteConfig, output: Path) -> None:
+    if config.deploy.target != "local":
+        return
+    live = live_folder(root, config)
+    versions = live.parent / f"{live.name}.versions"
+    out = output.resolve()
+    if output == live or out == live.resolve() or out == versions.resolve() or versions.resolve() in out.parents:
+        raise UsageError(
+            f"{config.deploy.path} is the live site that 'warta publish' deploys; build the preview into "
+            f"{PREVIEW} (the default) or another folder"
+        )
+
+
+def build(
+    root: Path, option: str | None, *, drafts: bool, progress: bool | None = None
+) -> tuple[Site, Preview, BuildResult]:
+    """Load, refuse on content errors, judge approvals, build. Raises ContentError, ConfigError or BuildError."""
     from pipeline.errors import ContentError
 
     config = load_config(root)
+    output = output_folder(root, option)
+    _refuse_live(root, config, output)
     site = load_site(root, config)
     errors = site.findings.errors
     if errors:
@@ -56,11 +82,26 @@ def build(root: Path, option: str | None, *, drafts: bool, progress: bool | None
             f"content has {len(errors)} error(s); nothing was built",
             findings=sorted(errors, key=lambda f: (f.path, f.line or 0, f.message)),
         )
-    output = output_folder(root, option, config.deploy.path)
+    preview = plan_preview(site)
     if progress is None:
         progress = sys.stderr.isatty() or len(site.items) >= PROGRESS_ITEMS
-    extras = preview_extras(site) if drafts else None
-    return site, build_site(site, output, extras=extras, drafts=drafts, progress=progress)
+    result = build_site(
+        site,
+        output,
+        extras=preview.extras,
+        # without approvals to check every item is a draft, and a preview of nothing helps nobody
+        drafts=drafts or not preview.approvals_checked,
+        progress=progress,
+        records=preview.records,
+    )
+    findings = []
+    for finding in [*preview.findings, *result.findings]:
+        reason = preview.reasons.get(finding.path)
+        if reason and finding.message.startswith("not approved yet"):
+            finding = Finding(finding.path, finding.line, f"{finding.message}: {reason}", finding.field, finding.severity)
+        findings.append(finding)
+    result.findings = findings
+    return site, preview, result
 
 
 def run(args: argparse.Namespace) -> int:
@@ -68,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
 
     root = find_root()
     try:
-        site, result = build(root, args.output, drafts=args.drafts)
+        _, preview, result = build(root, args.output, drafts=args.drafts)
     except WartaError as exc:
         if not args.json:
             raise
@@ -80,17 +121,21 @@ def run(args: argparse.Namespace) -> int:
             )
         )
         return exc.exit_code
+    if preview.note:
+        print(f"build: {preview.note}", file=sys.stderr)
     if args.json:
-        print(json.dumps({"ok": True, **result.to_json()}, ensure_ascii=False, indent=2))
+        doc = {"ok": True, **result.to_json(), "approvals_checked": preview.approvals_checked}
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
         return 0
     for finding in result.findings:
         print(finding.format(), file=sys.stderr)
     where = result.output
     with contextlib.suppress(ValueError):
         where = result.output.relative_to(Path.cwd())
+    drafts = f", {len(result.drafts)} of them drafts" if result.drafts else ""
     print(
-        f"built {len(result.pages)} pages ({len(result.published)} items published, "
+        f"built {len(result.pages)} pages ({len(result.published)} items published{drafts}, "
         f"{len(result.left_out)} left out) in {result.seconds:.1f} s"
     )
-    print(f"site: {where}{'/' if not str(where).endswith('/') else ''}  (see it with: warta serve)")
+    print(f"site: {where}/  (see it with: warta serve --output {where})")
     return 0

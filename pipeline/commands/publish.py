@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from pipeline.config import find_root
+from pipeline.errors import WartaError
 from pipeline.publish import print_result, publish
 
 
@@ -15,19 +16,29 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "publish", help="verify, number, build, deploy and record everything approved on main",
         description="Re-check every approval chain on main and publish only fully approved items: "
-                    "archive numbers, site build, deploy, announcements, archive records. Exit 1 when "
-                    "an item was held back (each is named with its reasons).")
-    parser.add_argument("--dry-run", action="store_true", help="print the plan and change nothing")
+                    "archive numbers, site build, deploy, announcements, archive records. Exit 0 when "
+                    "everything approved is published (embargoed items wait for a later run), 1 when an "
+                    "item was held back (each is named with its reasons), 2 on a usage or configuration "
+                    "error.")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="print the plan (numbers, pages, files to deploy, announcements) and change nothing")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    root = find_root()
-    say = (lambda m: None) if args.json else (lambda m: print(f"· {m}", file=sys.stderr))
-    result = publish(root, dry_run=args.dry_run, say=say)
-    if args.json:
-        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
-    else:
+    if not args.json:
+        root = find_root()
+        result = publish(root, dry_run=args.dry_run, say=lambda m: print(f"· {m}", file=sys.stderr, flush=True))
         print_result(result)
+        return 0 if result.ok else 1
+    try:
+        root = find_root()
+        result = publish(root, dry_run=args.dry_run)
+    except WartaError as exc:
+        # one JSON document even when the run cannot start
+        print(json.dumps({"ok": False, "error": str(exc), "exit_code": exc.exit_code,
+                          "findings": [f.to_json() for f in exc.findings]}, ensure_ascii=False, indent=2))
+        return exc.exit_code
+    print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     return 0 if result.ok else 1

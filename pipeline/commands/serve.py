@@ -1,15 +1,16 @@
-"""``warta serve [--port 8000] [--output DIR]``: the built site on http://127.0.0.1 (built if missing)."""
+"""``warta serve [--port 8000] [--output DIR]``: a built site on http://127.0.0.1 (default: the live ``_site``)."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import http.server
 import sys
 from pathlib import Path
 from typing import Any
 
-from pipeline.commands.build import build, output_folder
+from pipeline.commands.build import PREVIEW, live_folder
 from pipeline.config import find_root, load_config
 from pipeline.errors import UsageError, WartaError
 
@@ -22,16 +23,21 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "serve",
-        help="show the built website on this computer",
-        description="Serve the built website on http://127.0.0.1:PORT/ "
-        "(only this computer can see it). Builds it first if missing.",
+        help="show a built website on this computer",
+        description="Serve a built website on http://127.0.0.1:PORT/ (only this computer can see it): by "
+        f"default the live site that 'warta publish' deployed (deploy.path, _site); --output {PREVIEW} "
+        "serves the preview of 'warta build'.",
     )
     parser.add_argument("--port", "-p", type=int, default=8000, help="port (default 8000)")
-    parser.add_argument("--output", "-o", metavar="DIR", help="the built folder (default: deploy.path, _site)")
+    parser.add_argument(
+        "--output", "-o", metavar="DIR", help=f"the folder to serve (default: deploy.path, _site; the preview: {PREVIEW})"
+    )
     parser.set_defaults(func=run)
 
 
 def make_server(folder: Path, port: int) -> http.server.ThreadingHTTPServer:
+    # ``folder`` is not resolved: when it is the _site symlink, each request follows it, so a publish
+    # that swaps the site while this runs is served at once
     handler = functools.partial(_Handler, directory=str(folder))
     try:
         return http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
@@ -39,15 +45,34 @@ def make_server(folder: Path, port: int) -> http.server.ThreadingHTTPServer:
         raise WartaError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}; try another --port") from None
 
 
+def _missing(folder: Path, option: str | None) -> WartaError:
+    shown = str(folder)
+    with contextlib.suppress(ValueError):
+        shown = str(folder.relative_to(Path.cwd()))
+    if option is None:
+        return WartaError(
+            f"{shown}/ has no site yet: 'warta publish' puts the approved items there; to see a preview, "
+            f"run 'warta build' (add --drafts for items not approved yet), then 'warta serve --output {PREVIEW}'"
+        )
+    return WartaError(f"{shown}/ has no site: build one there with 'warta build --output {option}', then serve it")
+
+
 def run(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port}: use a number between 0 (any free port) and 65535")
     root = find_root()
-    folder = output_folder(root, args.output, load_config(root).deploy.path)
+    if args.output:
+        folder = Path(args.output).absolute()
+    else:
+        config = load_config(root)
+        if config.deploy.target != "local":
+            raise UsageError(
+                f"deploy.target is {config.deploy.target}: the live site is not on this computer; serve the "
+                f"preview with 'warta build' and 'warta serve --output {PREVIEW}'"
+            )
+        folder = live_folder(root, config)
     if not (folder / "index.html").is_file():
-        print(f"serve: {folder} has no site yet; building it", file=sys.stderr)
-        _, result = build(root, args.output, drafts=False)
-        folder = result.output
+        raise _missing(folder, args.output)
     server = make_server(folder, args.port)
     host, port = server.server_address[:2]
     print(f"serving {folder} on http://{host!s}:{port}/  (Ctrl+C stops)", flush=True)

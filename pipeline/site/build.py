@@ -336,9 +336,9 @@ def build_site(
         by_path = {r.path: r for r in records or ()}
         register: Register | None = None
         if records is not None:
-            pages = {i.path: i.url_path for i in chosen}
+            item_pages = {i.path: i.url_path for i in chosen}
             exempt = {i.path for i in site.items if _exempt(i)}
-            register = make_register(records, pages.get, hidden=exempt.__contains__, tz=tz)
+            register = make_register(records, item_pages.get, hidden=exempt.__contains__, tz=tz)
 
         live = [i for i in chosen if i.meta.status != "dicabut"]
         _say(progress, f"rendering {len(live)} bodies")

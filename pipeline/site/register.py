@@ -145,15 +145,15 @@ def make_register(
     for record in records:
         if hidden(record.path):
             continue
-        page = page_of(record.path)
+        address = page_of(record.path)
         withdrawn = record.status == "dicabut"
-        status: Status = "dicabut" if withdrawn else "terbit" if record.published_at or page else "belum"
+        status: Status = "dicabut" if withdrawn else "terbit" if record.published_at or address else "belum"
         rows.append(
             Row(
                 number=record.number,
                 anchor=f"r-{record.tahun}-{record.kode}-{record.urut}",
                 title=record.title,
-                url=None if withdrawn else page,
+                url=None if withdrawn else address,
                 code=record.kode,
                 code_title=record.klasifikasi.title,
                 tahun=record.tahun,

@@ -1,0 +1,90 @@
+"""What ``warta build`` shows: approved items as they will be published, every other item as a draft.
+
+In a git repository the approval engine judges every item at HEAD
+(:func:`pipeline.approvals.service.evaluate_repository` with ``all_items``): an item whose chain is
+complete (approved, force-published serta-merta, or imported with the root commit) is built as it will
+be published; an item that is not (or whose file differs from HEAD: uncommitted changes are approved by
+nobody) is a draft, shown only by ``warta build --drafts``. Outside a git repository, or when the
+approvals cannot be judged, nothing is claimed approved: every item is a draft and the note says why.
+The archive records under ``arsip/`` are read so the preview has the register pages and the numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.archive.records import ArchiveRecord, load_records
+from pipeline.content import Item, Site, item_digest
+from pipeline.errors import ApprovalError, ConfigError, Finding, GitError
+from pipeline.git import Git
+from pipeline.site.model import PageExtra
+
+
+@dataclass
+class Preview:
+    """The extras ``build_site`` gets for a preview, and why items are drafts."""
+
+    extras: dict[str, PageExtra]
+    records: list[ArchiveRecord] | None
+    note: str | None = None  # set when no approvals could be checked: every item is a draft
+    approvals_checked: bool = True
+    reasons: dict[str, str] = field(default_factory=dict)  # draft item -> why (one line)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def _working_digest(root: Path, item: Item) -> str | None:
+    try:
+        return item_digest(root, item)
+    except OSError:
+        return None
+
+
+def _all_drafts(site: Site, note: str) -> Preview:
+    return Preview({i.path: PageExtra(draft=True) for i in site.items}, None, note, approvals_checked=False)
+
+
+def plan_preview(site: Site) -> Preview:
+    """Judge every item of ``site`` (see the module docstring). Never raises for a missing repository."""
+    root = site.root
+    try:
+        git = Git.discover(root)
+    except GitError:
+        return _all_drafts(site, "not a git repository: there are no approvals to check, so every item is a draft")
+    if git.root.resolve() != root.resolve():
+        return _all_drafts(
+            site,
+            f"the site is not the top folder of its git repository ({git.root}): "
+            "no approvals to check, so every item is a draft",
+        )
+    from pipeline.approvals.service import evaluate_repository
+
+    try:
+        report = evaluate_repository(root, all_items=True)
+    except (ApprovalError, ConfigError, GitError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return _all_drafts(site, f"approvals cannot be checked ({first}), so every item is a draft")
+    untrusted = [*report.problems, *(f"{g.path}: governance change without a valid approval" for g in report.governance
+                                     if not g.complete)]
+    if untrusted:
+        # warta publish fails closed here (nothing is judged reliably); the preview marks everything draft
+        return _all_drafts(site, f"{untrusted[0]}; so every item is a draft")
+
+    results = {r.path: r for r in report.items}
+    extras: dict[str, PageExtra] = {}
+    reasons: dict[str, str] = {}
+    for item in site.items:
+        result = results.get(item.path)
+        if result is None:
+            reasons[item.path] = "not committed yet"
+        elif not result.complete:
+            reasons[item.path] = (result.reasons or [f"state {result.state}"])[0]
+        elif _working_digest(root, item) != result.digest:
+            reasons[item.path] = "changed since the last commit (uncommitted changes are approved by nobody)"
+        else:
+            extras[item.path] = PageExtra(forced=result.forced)
+            continue
+        extras[item.path] = PageExtra(draft=True)
+
+    stored, findings = load_records(root)
+    return Preview(extras, [s.record for s in stored], reasons=reasons, findings=findings)

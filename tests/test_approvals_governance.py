@@ -1,0 +1,152 @@
+"""Rule 8 in real repositories: changes to warta.yml and sop/ after the trusted root need the signatories."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from approvals_helpers import (
+    SOP_INFO,
+    SOP_RILIS,
+    WARTA_YML,
+    Person,
+    Site,
+    approve_fully,
+    cast,  # noqa: F401  (session fixture)
+    item_text,
+    make_site,
+    people_yaml,
+    release,
+)
+
+from pipeline.approvals.chain import ChainResult
+from pipeline.approvals.service import Report, evaluate_repository
+from pipeline.errors import ApprovalError, ConfigError
+
+
+@pytest.fixture
+def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:  # noqa: F811
+    made = make_site(tmp_path, cast)
+    (tmp_path / "home" / "isolated").write_text("")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "home" / "isolated"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    return made
+
+
+def one(report: Report, path: str) -> ChainResult:
+    found = report.result(path)
+    assert found is not None
+    return found
+
+
+def sign_off(site: Site, path: str) -> None:
+    """Both signatories approve the file as it is in HEAD (steps in SOP id order: info-uji, rilis-uji)."""
+    site.record(site.cast["yuli"], path, 1, "ketua_ppid")
+    site.record(site.cast["wahyu"], path, 2, "kepala_dinas")
+
+
+def test_config_change_needs_every_signatory_and_then_governs(site: Site) -> None:
+    site.switch("rilis/tanpa-tanda-tangan", create=True)
+    site.write("warta.yml", WARTA_YML % {"signatures": "false"})
+    site.commit("approvals without signatures", site.cast["rina"])
+    gov = one(evaluate_repository(site.root), "warta.yml")
+    assert [s.role for s in gov.steps] == ["ketua_ppid", "kepala_dinas"] and not gov.complete
+    site.record(site.cast["wahyu"], "warta.yml", 2, "kepala_dinas", sign=False)  # judged by the old policy
+    gov = one(evaluate_repository(site.root), "warta.yml")
+    assert [x.codes for x in gov.rejections] == [("unsigned",)]
+    sign_off(site, "warta.yml")
+    assert evaluate_repository(site.root).ok
+    site.merge("rilis/tanpa-tanda-tangan", site.cast["wahyu"])
+    # now unsigned approvals count for releases that start after the change
+    path = release(site, "tanpa-tanda")
+    site.record(site.cast["dwi"], path, 2, "kasubbag", sign=False)
+    site.record(site.cast["hendro"], path, 3, "sekdin", sign=False)
+    assert evaluate_repository(site.root).ok
+    site.merge("rilis/tanpa-tanda", site.cast["hendro"])
+    assert evaluate_repository(site.root, all_items=True).ok
+
+
+def test_the_authors_own_people_yaml_never_judges_its_own_approval(site: Site) -> None:
+    # Eve lists herself as Kepala Dinas and Ketua PPID, with her key, and signs the change off herself
+    site.switch("rilis/kudeta", create=True)
+    site.write("sop/people.yaml", people_yaml(site.cast, overrides={"eve": ("operator", "kepala_dinas",
+                                                                            "ketua_ppid")}))
+    site.commit("perbarui peran", site.cast["eve"])
+    site.record(site.cast["eve"], "sop/people.yaml", 1, "ketua_ppid")
+    site.record(site.cast["eve"], "sop/people.yaml", 2, "kepala_dinas")
+    gov = one(evaluate_repository(site.root), "sop/people.yaml")
+    assert not gov.complete
+    assert [x.codes for x in gov.rejections] == [("role_not_held",), ("role_not_held",)]
+
+
+def test_a_revert_to_the_trusted_version_needs_no_approval(site: Site) -> None:
+    original = (site.root / "sop/rilis-uji.yaml").read_text()
+    site.write("sop/rilis-uji.yaml", original.replace("Memeriksa rilis", "Memeriksa rilis (sementara)"))
+    site.commit("ubah SOP tanpa persetujuan", site.cast["eve"])
+    assert evaluate_repository(site.root, all_items=True).problems
+    site.write("sop/rilis-uji.yaml", original)
+    site.commit("kembalikan SOP", site.cast["eve"])
+    assert not evaluate_repository(site.root, all_items=True).problems
+
+
+def test_an_old_approval_is_not_reused_for_a_version_that_comes_back(site: Site) -> None:
+    first = people_yaml(site.cast, overrides={"ani": ("kasubbag", "operator")})
+    second = people_yaml(site.cast, overrides={"ani": ("operator",)})
+    for text, slug in ((first, "satu"), (second, "dua")):
+        site.switch(f"rilis/{slug}", create=True)
+        site.write("sop/people.yaml", text)
+        site.commit(f"people {slug}", site.cast["rina"])
+        sign_off(site, "sop/people.yaml")
+        site.merge(f"rilis/{slug}", site.cast["wahyu"])
+    assert not evaluate_repository(site.root, all_items=True).problems
+    # the first version comes back straight on main: its old approvals were for another time
+    site.write("sop/people.yaml", first)
+    site.commit("kembali ke versi satu", site.cast["eve"])
+    report = evaluate_repository(site.root, all_items=True)
+    assert any(p.startswith("sop/people.yaml") for p in report.problems)
+
+
+def test_invalid_sop_on_main_fails_closed_and_names_the_finding(site: Site) -> None:
+    site.write("sop/rilis-uji.yaml", SOP_RILIS.replace("pelaksana: sekdin", "pelaksana: sekretaris"))
+    site.commit("salah ketik", site.cast["eve"])
+    report = evaluate_repository(site.root, all_items=True)
+    assert not report.ok
+    assert any("sop/rilis-uji.yaml" in p and "sekretaris" in p for p in report.problems)
+
+
+def test_a_branch_cannot_name_itself_the_main_branch(site: Site) -> None:
+    site.switch("rilis/cabang-utama", create=True)
+    site.write("warta.yml", (WARTA_YML % {"signatures": "true"}).replace("main_branch: main",
+                                                                          "main_branch: rilis/cabang-utama"))
+    path = "content/siaran-pers/2025/pintas.md"
+    site.write(path, item_text())
+    site.commit("cabang ini utama", site.cast["eve"])
+    with pytest.raises(ApprovalError, match="approved configuration names 'main'"):
+        evaluate_repository(site.root)
+
+
+def test_bootstrap_is_the_first_commit_with_valid_governance(tmp_path: Path, cast: dict[str, Person],  # noqa: F811
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "isolated").write_text("")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "home" / "isolated"))
+    site = Site(tmp_path / "site", cast, tmp_path / "home")
+    site.root.mkdir()
+    site.git("init", "-q", "-b", "main")
+    site.write("content/halaman/lama.md", "---\ntitle: Halaman Lama\n---\nSebelum warta.\n")
+    site.commit("situs lama", cast["rina"])
+    with pytest.raises(ConfigError, match="no commit on main holds a valid warta.yml"):
+        evaluate_repository(site.root, all_items=True)
+    site.write("warta.yml", WARTA_YML % {"signatures": "true"})
+    site.write("sop/rilis-uji.yaml", SOP_RILIS)
+    site.write("sop/info-uji.yaml", SOP_INFO)
+    site.write("sop/people.yaml", people_yaml(cast))
+    site.write("content/siaran-pers/2025/lama.md", item_text(title="Rilis lama"))
+    site.commit("mulai memakai warta", cast["wahyu"])
+    report = evaluate_repository(site.root, all_items=True)
+    assert report.ok and all(r.imported for r in report.items)
+    path = release(site, "baru")
+    approve_fully(site, path)
+    site.merge("rilis/baru", cast["hendro"])
+    report = evaluate_repository(site.root, all_items=True)
+    assert report.ok and not one(report, path).imported
