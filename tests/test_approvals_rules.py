@@ -384,3 +384,32 @@ def test_signature_cache_gives_the_same_verdicts(site: Site) -> None:
     assert (site.root / ".warta-cache" / "signatures" / "verdicts.json").is_file()
     warm = one(judge(site), path)
     assert cold == warm and warm.state == "approved" and codes(warm) == ["wrong_key"]
+
+
+def test_merging_main_into_an_approved_branch_keeps_its_approvals(site: Site) -> None:
+    path = release(site)
+    approve_fully(site, path)
+    other = release(site, "lain")
+    approve_fully(site, other)
+    site.merge("rilis/lain", site.cast["hendro"])
+    site.switch("rilis/bantuan-bibit")
+    site.git("merge", "-q", "--no-ff", "--no-gpg-sign", "-m", "perbarui dari main", "main",
+             person=site.cast["rina"])
+    report = judge(site)
+    assert [r.path for r in report.items] == [path] and report.ok
+    site.merge("rilis/bantuan-bibit", site.cast["hendro"])
+    assert judge(site, all_items=True).ok
+
+
+def test_a_forge_style_detached_merge_checkout_is_judged_like_the_branch(site: Site) -> None:
+    # CI on a pull request checks out a merge of the branch into main, with HEAD detached
+    path = release(site)
+    approve_fully(site, path)
+    site.switch("main")
+    site.write("content/halaman/kontak.md", "---\ntitle: Kontak\n---\nTelepon kantor.\n")
+    site.commit("main moves on", site.cast["rina"])
+    site.git("switch", "-q", "--detach", "main")
+    site.git("merge", "-q", "--no-ff", "--no-gpg-sign", "-m", "Merge pull request", "rilis/bantuan-bibit",
+             person=site.cast["rina"])
+    report = judge(site)
+    assert [r.path for r in report.items] == [path] and report.ok

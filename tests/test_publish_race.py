@@ -106,7 +106,9 @@ def test_two_runs_on_different_new_items_number_each_once(origin: Site, tmp_path
     (code_1, doc_1), (code_2, doc_2) = _finish(first), _finish(second)
 
     assert (code_1, code_2) == (0, 0), json.dumps([doc_1, doc_2], indent=1)
-    assert sorted([doc_1["attempts"], doc_2["attempts"]]) == [1, 2]  # one push was rejected and retried
+    # one push was rejected and retried (more than once when the winner's second commit, the publication
+    # record, got in between)
+    assert min(doc_1["attempts"], doc_2["attempts"]) == 1 < max(doc_1["attempts"], doc_2["attempts"])  # type: ignore[operator]
     register = _check_remote(bare, {x, y, "content/halaman/tentang.md"})
     year = this_year()
     assert {str(register[x]["number"]), str(register[y]["number"])} == {
@@ -136,7 +138,7 @@ def test_two_runs_on_the_same_new_items_do_not_number_twice(origin: Site, tmp_pa
     (code_1, doc_1), (code_2, doc_2) = _finish(first), _finish(second)
 
     assert (code_1, code_2) == (0, 0), json.dumps([doc_1, doc_2], indent=1)
-    assert sorted([doc_1["attempts"], doc_2["attempts"]]) == [1, 2]
-    loser = doc_1 if doc_1["attempts"] == 2 else doc_2
+    assert min(doc_1["attempts"], doc_2["attempts"]) == 1 < max(doc_1["attempts"], doc_2["attempts"])  # type: ignore[operator]
+    loser = doc_1 if doc_1["attempts"] != 1 else doc_2
     assert loser["numbers"] == []  # on the new main everything already had its number
     _check_remote(bare, {a, b, "content/halaman/tentang.md"})

@@ -457,6 +457,18 @@ def _cache_root(root: Path, tree: Mapping[str, TreeEntry], enabled: bool) -> tup
     return root / signing.CACHE_DIR, []
 
 
+def main_branch(root: Path) -> tuple[str, str]:
+    """``(name, commit)`` of the main branch (``approvals.main_branch``, locally or as ``origin/<name>``)."""
+    return _main_branch(Git(root))
+
+
+def on_main(root: Path) -> bool:
+    """Whether HEAD is the main branch's tip or behind it (nothing of its own to approve)."""
+    git = Git(root)
+    head = git.head()
+    return head is not None and git.is_ancestor(head, _main_branch(git)[1])
+
+
 def _main_branch(git: Git) -> tuple[str, str]:
     name = "main"
     raw = git.read_blobs([f"HEAD:{CONFIG_FILE}"]).get(f"HEAD:{CONFIG_FILE}")

@@ -25,19 +25,19 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     # imported here so that `warta --help` and other commands do not pay for them
     from pipeline.approvals.display import render_status
-    from pipeline.approvals.service import evaluate_repository, open_site, repo_paths, result_json
+    from pipeline.approvals.service import evaluate_repository, on_main, open_site, repo_paths, result_json
     root = find_root()
     open_site(root)
     paths = repo_paths(root, args.paths)
-    report = evaluate_repository(root, paths=paths or None)
-    results = [*report.items, *report.governance]
-    if not paths and (args.all or report.base == report.head):
-        # on main (nothing changed since the base) show what still needs attention
-        full = evaluate_repository(root, all_items=True)
-        report = full
-        results = [*full.items, *full.governance]
+    if not paths and (args.all or on_main(root)):
+        # on main nothing is "changed on the branch": show what still needs attention (or everything)
+        report = evaluate_repository(root, all_items=True)
+        results = [*report.items, *report.governance]
         if not args.all:
             results = [r for r in results if not r.complete or r.forced]
+    else:
+        report = evaluate_repository(root, paths=paths or None)
+        results = [*report.items, *report.governance]
     if args.json:
         tz = report.config.tz
         print(json.dumps({"items": [result_json(r, tz) for r in results if r.kind == "content"],
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     lines = render_status(report, int(time.time()), results)
     if not results:
-        lines.insert(0, "nothing to show: no item changed on this branch"
-                     if report.base != report.head else "every item is approved")
+        lines.insert(0, "every item is approved" if report.mode == "all"
+                     else "nothing to show: no item changed on this branch")
     print("\n".join(lines).rstrip())
     return 0

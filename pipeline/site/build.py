@@ -34,6 +34,7 @@ from pipeline.site.generators import tag_slug
 from pipeline.site.model import ROOT_MARK, Attachment, BuildResult, PageExtra, Payload, SharedState
 from pipeline.site.register import Register, klasifikasi_url, make_register
 from pipeline.site.render import Rendered, render_all
+from pipeline.site.reuse import PageCache, build_fingerprint
 from pipeline.site.settings import RESERVED_PATHS, base_settings, read_settings
 
 MARKER = ".warta-site"
@@ -289,6 +290,7 @@ def build_site(
     progress: bool = False,
     theme: Path | None = None,
     records: Sequence[ArchiveRecord] | None = None,
+    reuse_pages: bool = True,
 ) -> BuildResult:
     """Build the website of ``site`` into ``output`` (replaced whole, only once the build succeeded).
 
@@ -301,12 +303,18 @@ def build_site(
     With it the site has the register pages (``/daftar-arsip/``) and each item with a record shows its
     number, classification and approval chain (``extras`` may override each); without it (None) there
     are no register pages.
+
+    ``reuse_pages``: pages whose inputs did not change since the last build into ``output`` are taken
+    from it instead of being rendered again (:mod:`pipeline.site.reuse`; warta's own theme only).
     """
     started = time.perf_counter()
     root = site.root.resolve()
     output = output if output.is_absolute() else (Path.cwd() / output)
     config = site.config
     extras = dict(extras or {})
+    # unchanged pages are reused only with warta's own theme, whose templates keep the contract of
+    # pipeline.site.reuse (a reusable page reads only what is passed to it)
+    reuse = theme is None and reuse_pages
     theme = (theme or theme_dir()).resolve()
     check_output(root, output)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -421,8 +429,14 @@ def build_site(
             "tanggal_jam": catalogue.datetime,
             "rooted": _rooted,
         }
+        settings = read_settings(override)
+        if reuse:
+            base = build_fingerprint(theme, catalogue, settings, state)
+            state.pages = PageCache(root, output, temp, base)
         _say(progress, f"writing pages into {temp.name}")
-        findings.extend(_run_pelican(read_settings(override)))
+        findings.extend(_run_pelican(settings))
+        if state.pages is not None:
+            _say(progress, f"{state.pages.rendered} pages rendered, {state.pages.reused} unchanged and reused")
 
         for source, url in attachments_to_copy:
             target = temp / url
@@ -438,6 +452,8 @@ def build_site(
                 if name.endswith(".html"):
                     pages.append(Path(dirpath, name).relative_to(temp).as_posix())
         _swap(temp, output)
+        if state.pages is not None:
+            state.pages.save()
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
         raise
@@ -451,6 +467,7 @@ def build_site(
         findings=findings,
         drafts=sorted(p.item.path for p in payloads.values() if p.draft),
         register_pages=len(register.urls) if register else 0,
+        reused=state.pages.reused if state.pages is not None else 0,
     )
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
+import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +17,7 @@ from pipeline.content import Item, Site
 from pipeline.errors import Finding
 from pipeline.site.i18n import Catalogue
 from pipeline.site.register import Register
+from pipeline.site.reuse import PageCache
 
 # Written in place of the path from a page to the site root inside HTML made before the page's place is
 # known (item bodies with pictures, list thumbnails). Templates replace it with the page's relative root
@@ -49,6 +54,7 @@ class BuildResult:
     findings: list[Finding] = field(default_factory=list)
     drafts: list[str] = field(default_factory=list)  # published items shown with the draft banner
     register_pages: int = 0  # pages of the archive register (/daftar-arsip/), 0 without records
+    reused: int = 0  # pages taken unchanged from the previous output instead of rendered
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -58,6 +64,7 @@ class BuildResult:
             "published": self.published,
             "left_out": self.left_out,
             "drafts": self.drafts,
+            "reused": self.reused,
             "seconds": round(self.seconds, 3),
             "findings": [f.to_json() for f in self.findings],
         }
@@ -100,6 +107,23 @@ class Payload:
     def url(self) -> str:
         return self.item.url_path
 
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """sha256 of everything the item's page and its cards show (:mod:`pipeline.site.reuse`)."""
+        item = self.item
+        parts = [
+            item.path, item.kind, item.slug, item.url_path, item.klasifikasi, str(item.tz),
+            repr(item.meta),
+            [self.draft, self.withdrawn, str(self.body), str(self.thumb), self.og_image, self.archive_url,
+             self.klasifikasi_url, self.withdrawn_at.isoformat() if self.withdrawn_at else None, self.imported],
+            [str(self.hero.html), self.hero.caption] if self.hero else None,
+            [[str(f.html), f.caption] for f in self.gallery],
+            [[a.url, a.title, a.size] for a in self.attachments],
+            self.tag_links,
+            dataclasses.asdict(self.extra),
+        ]
+        return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()
+
     @property
     def date(self) -> dt.datetime | None:
         return self.item.published
@@ -126,6 +150,7 @@ class SharedState:
     feed_items: int
     findings: list[Finding] = field(default_factory=list)
     register: Register | None = None  # the archive register, when the build was given the records
+    pages: PageCache | None = None  # reuse of unchanged pages from the previous output
 
     def __deepcopy__(self, memo: dict[int, Any]) -> SharedState:
         return self

@@ -1,6 +1,7 @@
 """The one Pelican plugin of a warta build (``PLUGINS = [pipeline.site.plugin]``).
 
-It adds :class:`WartaGenerator` and makes the paths inside feed entries absolute. Receivers act only in
+It adds :class:`WartaGenerator`, gives Pelican the writer that reuses unchanged pages
+(:class:`pipeline.site.reuse.ReusingWriter`) and makes the paths inside feed entries absolute. Receivers act only in
 a build whose settings carry warta's shared state, so other Pelican runs in the same process are left alone.
 """
 
@@ -21,6 +22,14 @@ def _generators(pelican: Any) -> Any:
     return WartaGenerator
 
 
+def _writer(pelican: Any) -> Any:
+    if "WARTA" not in pelican.settings:
+        return None
+    from pipeline.site.reuse import ReusingWriter
+
+    return ReusingWriter
+
+
 def _absolute_feed_paths(context: Any, feed: Any) -> None:
     if "WARTA" not in context:
         return
@@ -33,4 +42,5 @@ def _absolute_feed_paths(context: Any, feed: Any) -> None:
 
 def register() -> None:
     signals.get_generators.connect(_generators)
+    signals.get_writer.connect(_writer)
     signals.feed_generated.connect(_absolute_feed_paths)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pipeline.archive.records import ArchiveRecord, load_records
 from pipeline.content import Item, Site, item_digest
-from pipeline.errors import ApprovalError, ConfigError, Finding, GitError
+from pipeline.errors import Finding, GitError, WartaError
 from pipeline.git import Git
 from pipeline.site.model import PageExtra
 
@@ -61,7 +61,7 @@ def plan_preview(site: Site) -> Preview:
 
     try:
         report = evaluate_repository(root, all_items=True)
-    except (ApprovalError, ConfigError, GitError) as exc:
+    except WartaError as exc:  # ApprovalError, ConfigError, GitError: a preview shows drafts instead
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return _all_drafts(site, f"approvals cannot be checked ({first}), so every item is a draft")
     untrusted = [*report.problems, *(f"{g.path}: governance change without a valid approval" for g in report.governance
