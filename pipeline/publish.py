@@ -267,21 +267,47 @@ def _aware(epoch: int, tz: dt.tzinfo) -> dt.datetime:
 
 
 def _approvals(result: ChainResult, report: Report, tz: dt.tzinfo) -> list[Approval]:
+    """The chain of the item's current version as the record keeps it: every step that counted, and a
+    force publication (approval rule 10) as the step it was recorded at, marked in ``kegiatan``."""
     context = report.contexts.get(result.path)
     signatures = {r.sha: r.signature for r in context.records} if context else {}
+
+    def fingerprint(sha: str) -> str | None:
+        sig = signatures.get(sha)
+        return (sig.key or None) if sig is not None else None
+
     out: list[Approval] = []
     for step in result.steps:
         if step.status != "approved" or step.sha is None or step.at is None:
             continue
-        sig = signatures.get(step.sha)
         out.append(Approval(
             step=step.no, kegiatan=step.kegiatan or f"Langkah {step.no}", role=step.role,
             role_title=step.role_title or step.role, name=step.by or step.email or "?", email=step.email or "?",
-            at=_aware(step.at, tz), digest=result.digest,
-            signature_fingerprint=(sig.key or None) if sig is not None else None,
+            at=_aware(step.at, tz), digest=result.digest, signature_fingerprint=fingerprint(step.sha),
             source=ApprovalSource(type="git", commit=step.sha),
         ))
+    forced = result.forced_by
+    if forced is not None and not any(a.source.commit == forced.sha for a in out):
+        title = report.people.title(forced.role) if report.state.people is not None else forced.role
+        out.append(Approval(
+            step=forced.step, kegiatan="Diterbitkan mendesak (serta-merta)",
+            role=forced.role, role_title=title or forced.role, name=forced.name or forced.email or "?",
+            email=forced.email or "?", at=_aware(forced.at, tz), digest=result.digest,
+            signature_fingerprint=fingerprint(forced.sha), source=ApprovalSource(type="git", commit=forced.sha),
+        ))
     return out
+
+
+def _with_approvals(record: ArchiveRecord, approvals: Sequence[Approval]) -> ArchiveRecord | None:
+    """``record`` with approvals of its current version it does not hold yet (steps a force publication
+    skipped, approved retrospectively), or None when it holds them all."""
+    held = {(a.digest, a.source.commit) for a in record.approvals}
+    new = [a for a in approvals if (a.digest, a.source.commit) not in held]
+    if not new:
+        return None
+    data = record.to_data()
+    data["approvals"] = [*record.approvals, *new]
+    return ArchiveRecord.model_validate(data)
 
 
 def _approved_at(result: ChainResult, item: Item, now: dt.datetime) -> dt.datetime:
@@ -450,13 +476,15 @@ def make_plan(root: Path, now: dt.datetime | None = None) -> Plan:
             requests.append(NumberRequest(path, klas.code, _approved_at(result, item, moment)))
         pending.append((item, result, klas))
 
-    # A published item whose file is gone from main: deleting is not withdrawing (that is status: dicabut,
-    # approved like any change), so its page stays.
+    # A numbered item whose file is gone from main: deleting is not withdrawing (that is status: dicabut,
+    # approved like any change). The site is built from the files in the repository, so its page cannot
+    # stay up without the file: it is held back, and the run says how to put it right.
     for path, entry in sorted(by_path.items()):
         if path not in judged:
-            keep_live(path, [f"{path} was deleted from {report.main}, but its record {entry.record.number} says "
-                             "it is published; to withdraw it, restore the file and set status: dicabut with "
-                             "alasan_pencabutan, and approve that change"])
+            plan.held.append(Held(path, [
+                f"{path} was deleted from {report.main}, but it is filed as {entry.record.number}; its page is "
+                "off the site until the file is restored (git checkout <commit> -- <path>); to withdraw it, "
+                "restore it, set status: dicabut with alasan_pencabutan, and have that change approved"]))
 
     plan.allocations = allocate([s.record for s in stored], requests, config)
     numbers = {a.path: a for a in plan.allocations}
@@ -475,6 +503,10 @@ def make_plan(root: Path, now: dt.datetime | None = None) -> Plan:
             continue
         record = existing_entry.record
         if record.digest == result.digest:
+            completed = _with_approvals(record, approvals)
+            if completed is not None:
+                plan.records_to_write.append(completed)
+                record = completed
             plan.publish.append(Planned(item, record, "unchanged", forced=result.forced))
             continue
         notes = item.meta.catatan_perubahan
@@ -503,6 +535,29 @@ def make_plan(root: Path, now: dt.datetime | None = None) -> Plan:
     plan.publish.sort(key=lambda p: p.item.path)
     plan.held.sort(key=lambda h: h.path)
     return plan
+
+
+def publication_states(root: Path, results: Sequence[ChainResult], config: SiteConfig,
+                       now: dt.datetime | None = None) -> dict[str, Literal["published", "scheduled"]]:
+    """For ``warta status``: ``published`` for each fully approved item whose current version the archive
+    register says is live, ``scheduled`` for one whose ``publish_at`` is still ahead (so the next
+    scheduled publish run takes it). Items not in the result are neither."""
+    live = {s.record.path: s.record.digest for s in load_records(root)[0] if s.record.published_at is not None}
+    moment, _ = clock(now, config.tz)
+    out: dict[str, Literal["published", "scheduled"]] = {}
+    waiting = []
+    for result in results:
+        if not result.complete:
+            continue
+        if live.get(result.path) == result.digest:
+            out[result.path] = "published"
+        else:
+            waiting.append(result.path)
+    if waiting:
+        for item in load_site(root, config, paths=waiting).items:
+            if item.path in waiting and item.publish_at is not None and item.publish_at > moment:
+                out[item.path] = "scheduled"
+    return out
 
 
 # --------------------------------------------------------------------------------------------------
@@ -643,7 +698,9 @@ def _repair_tags(git: Git, records: Sequence[ArchiveRecord]) -> list[str]:
 
 
 def _numbering_message(plan: Plan) -> str:
-    new = [r for r in plan.records_to_write if len(r.versions) == 1]
+    fresh = {a.number for a in plan.allocations}
+    new = [r for r in plan.records_to_write if r.number in fresh]
+    completed = [r for r in plan.records_to_write if r.number not in fresh and len(r.versions) == 1]
     withdrawn = [r for r in plan.records_to_write if len(r.versions) > 1 and r.status == "dicabut"]
     changed = [r for r in plan.records_to_write if len(r.versions) > 1 and r.status != "dicabut"]
     parts = []
@@ -653,6 +710,8 @@ def _numbering_message(plan: Plan) -> str:
         parts.append("versi baru " + ", ".join(r.number for r in changed))
     if withdrawn:
         parts.append("dicabut " + ", ".join(r.number for r in withdrawn))
+    if completed:
+        parts.append("paraf menyusul " + ", ".join(r.number for r in completed))
     body = "\n".join(f"{r.number}  {r.path}" for r in plan.records_to_write)
     return f"Arsip: {'; '.join(parts)}\n\n{body}\n"
 
@@ -954,7 +1013,10 @@ def _published_records(plan: Plan, live: Sequence[Planned], stamp: dt.datetime) 
         record = planned.record
         if planned.fallback or not announcement_due(record):
             continue
-        website = Channel(channel="website", at=_copy(stamp), url=f"{config.site.url}/{planned.item.url_path}")
+        # never before the version's approval: an approver's clock may run ahead of the runner's, and a
+        # version recorded as published before its approval would count as not recorded, run after run
+        at = max(stamp, record.versions[-1].approved_at)
+        website = Channel(channel="website", at=_copy(at), url=f"{config.site.url}/{planned.item.url_path}")
         out[record.path] = with_publication(record, record.published_at or stamp, [website])
     return out
 
@@ -987,6 +1049,9 @@ def publish(root: Path, *, dry_run: bool = False, say: Say = _quiet, now: dt.dat
             if plan.problems:
                 return result
             if dry_run:
+                if git.dirty_paths([ARCHIVE_DIR]):
+                    plan.warnings.append(f"{ARCHIVE_DIR}/ has uncommitted files (left by an interrupted run?); "
+                                         "this plan counts them, a real run discards them first")
                 return _dry_run(root, plan, result, clock_set)
             base = git.head()
             assert base is not None
@@ -1000,7 +1065,8 @@ def publish(root: Path, *, dry_run: bool = False, say: Say = _quiet, now: dt.dat
                 if sha:
                     result.commits.append(sha)
                     _fault("numbering-commit")
-                    tags = _make_tags(git, [r for r in plan.records_to_write if len(r.versions) == 1], sha)
+                    fresh = {a.number for a in plan.allocations}
+                    tags = _make_tags(git, [r for r in plan.records_to_write if r.number in fresh], sha)
                     _fault("numbering-tags")
             tags += _repair_tags(git, plan.records)
             if remote:
@@ -1165,5 +1231,5 @@ def print_result(result: PublishResult, out: Any = None) -> None:
 
 __all__ = [
     "FAULT_POINTS", "Held", "Plan", "Planned", "PublishResult", "announcement_due", "clock", "make_plan",
-    "print_result", "publish", "published_version", "tag_name",
+    "print_result", "publication_states", "publish", "published_version", "tag_name",
 ]

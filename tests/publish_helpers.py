@@ -8,13 +8,16 @@ DESIGN sections 3 and 5), never from the code under test.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import yaml
 from approvals_helpers import PROJECT, Person, Site, approve_fully, item_text, make_site
@@ -103,17 +106,40 @@ def change_release(site: Site, path: str, text: str, *, branch: str, approve: bo
 
 
 def publish(site: Site, *args: str, env: dict[str, str] | None = None, identity: bool = True,
-            cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """``warta publish`` in its own process (faults kill the process; clocks come from the environment),
-    as the CI account (Wahyu's identity, no signing) or with no git identity at all."""
+            cwd: Path | None = None, process: bool = False) -> subprocess.CompletedProcess[str]:
+    """``warta publish`` as the CI account (Wahyu's identity, no signing) or with no git identity at all.
+
+    In this process by default (same parser and code, without a new interpreter per run); ``process``
+    runs the real command line in its own process (needed to be killed by a fault).
+    """
     person = site.cast["wahyu"] if identity else None
     full = {**site.env(person, sign=False), "PYTHONPATH": str(PROJECT), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "pipeline", "publish", *args], cwd=cwd or site.root, env=full,
-                          capture_output=True, text=True, timeout=300)
+    if process:
+        return subprocess.run([sys.executable, "-m", "pipeline", "publish", *args], cwd=cwd or site.root,
+                              env=full, capture_output=True, text=True, timeout=300)
+    from pipeline.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    os.environ.clear()
+    os.environ.update(full)
+    try:
+        os.chdir(cwd or site.root)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(["publish", *args])
+            except SystemExit as exc:  # argparse
+                code = int(exc.code or 0)
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+    return subprocess.CompletedProcess(["warta", "publish", *args], code, out.getvalue(), err.getvalue())
 
 
-def publish_json(site: Site, *args: str, env: dict[str, str] | None = None) -> tuple[int, dict[str, object]]:
-    proc = publish(site, "--json", *args, env=env)
+def publish_json(site: Site, *args: str, env: dict[str, str] | None = None,
+                 process: bool = False) -> tuple[int, dict[str, Any]]:
+    proc = publish(site, "--json", *args, env=env, process=process)
     try:
         doc = json.loads(proc.stdout)
     except ValueError:
@@ -122,9 +148,9 @@ def publish_json(site: Site, *args: str, env: dict[str, str] | None = None) -> t
     return proc.returncode, doc
 
 
-def records(root: Path) -> dict[str, dict[str, object]]:
+def records(root: Path) -> dict[str, dict[str, Any]]:
     """Every record file under arsip/, read with plain YAML, by item path."""
-    out: dict[str, dict[str, object]] = {}
+    out: dict[str, dict[str, Any]] = {}
     for file in sorted((root / "arsip").rglob("*.yaml")):
         data = yaml.safe_load(file.read_text(encoding="utf-8"))
         data["_file"] = file.relative_to(root).as_posix()

@@ -16,6 +16,7 @@ from approvals_helpers import (
     Site,
     approve_fully,
     cast,  # noqa: F401  (session fixture)
+    info_text,
 )
 from publish_helpers import (
     approved_release,
@@ -34,6 +35,7 @@ from publish_helpers import (
 )
 
 from pipeline.approvals.service import evaluate_repository
+from pipeline.publish import publication_states
 
 
 @pytest.fixture
@@ -74,7 +76,7 @@ def test_each_item_numbered_once_in_order_per_classification_and_year(site: Site
     after = records(site.root)
     assert after[e]["number"] == f"400.14.5.6/4/UJI/{year}"
     assert {p: (r["_file"], r["number"], r["digest"]) for p, r in after.items() if p != e} == before
-    assert contiguous([(str(r["klasifikasi"]["code"]), int(r["tahun"]), int(r["urut"]))  # type: ignore[index]
+    assert contiguous([(str(r["klasifikasi"]["code"]), int(r["tahun"]), int(r["urut"]))
                        for r in after.values()])
     third = publish(site)
     assert third.returncode == 0 and records(site.root).keys() == after.keys()
@@ -121,8 +123,8 @@ def test_record_holds_the_whole_signed_chain_as_the_approvals_engine_sees_it(sit
         assert int(approval["at"].timestamp()) == int(site.git("log", "-1", "--format=%ct", sha))
         assert approval["digest"] == record["digest"] == engine.digest == site.digest(path)
     assert record["published_at"] is not None
-    assert [c["channel"] for c in record["channels"]][0] == "website"  # type: ignore[index]
-    assert record["status"] == "terbit" and len(record["versions"]) == 1  # type: ignore[arg-type]
+    assert [c["channel"] for c in record["channels"]][0] == "website"
+    assert record["status"] == "terbit" and len(record["versions"]) == 1
 
 
 def test_embargo_waits_for_a_later_run(site: Site) -> None:
@@ -137,6 +139,9 @@ def test_embargo_waits_for_a_later_run(site: Site) -> None:
     assert "Pengumuman Lelang Kios Pasar" not in (site.root / "_site/index.html").read_text()
     human = publish(site)
     assert human.returncode == 0 and f"scheduled 2099-01-01T08:00:00+07:00  {path}" in human.stdout
+    report = evaluate_repository(site.root, all_items=True)
+    states = publication_states(site.root, report.items, report.config)
+    assert states == {path: "scheduled", "content/halaman/tentang.md": "published"}
 
     still = publish_json(site, env={"WARTA_NOW": "2099-01-01T07:59:00+07:00"})
     assert still[0] == 0 and still[1]["scheduled"] != []
@@ -167,8 +172,8 @@ def test_changes_need_a_new_chain_and_a_note_and_the_old_version_stays_live(site
     assert isinstance(versions, list) and len(versions) == 2
     assert versions[1]["jenis"] == "kecil" and versions[1]["catatan_perubahan"] == "Nama kalurahan penerima diperbaiki"
     assert record["digest"] == versions[1]["digest"] == site.digest(path)
-    assert len(record["approvals"]) == 4  # type: ignore[arg-type]
-    assert {a["digest"] for a in record["approvals"]} == {v["digest"] for v in versions}  # type: ignore[union-attr,index]
+    assert len(record["approvals"]) == 4
+    assert {a["digest"] for a in record["approvals"]} == {v["digest"] for v in versions}
     html = page(site.root, "siaran-pers/2025/bantuan-bibit")
     assert "Isi versi dua." in html and "Isi versi satu." not in html
     assert "Nama kalurahan penerima diperbaiki" in html and 'datetime="2025-03-10"' in html
@@ -182,7 +187,7 @@ def test_changes_need_a_new_chain_and_a_note_and_the_old_version_stays_live(site
     assert "catatan_perubahan" in reasons and str(record["number"]) in reasons
     assert "Isi versi dua." in page(site.root, "siaran-pers/2025/bantuan-bibit")
     assert "Isi versi tiga." not in page(site.root, "siaran-pers/2025/bantuan-bibit")
-    assert len(records(site.root)[path]["versions"]) == 2  # type: ignore[arg-type]
+    assert len(records(site.root)[path]["versions"]) == 2
 
     # with a note but committed straight to main (no approvals): still version two
     site.write(path, release_text("Bantuan Bibit", body="Isi versi empat.", catatan_perubahan=NOTE_1 + NOTE_2))
@@ -198,7 +203,7 @@ def test_changes_need_a_new_chain_and_a_note_and_the_old_version_stays_live(site
     site.merge("ubah-3", site.cast["wahyu"])
     assert publish(site).returncode == 0
     final = records(site.root)[path]
-    assert [v["jenis"] for v in final["versions"]] == ["besar", "kecil", "besar"]  # type: ignore[union-attr,index]
+    assert [v["jenis"] for v in final["versions"]] == ["besar", "kecil", "besar"]
     assert "Isi versi empat." in page(site.root, "siaran-pers/2025/bantuan-bibit")
 
 
@@ -212,7 +217,7 @@ def test_changed_photo_without_approval_is_never_shown(site: Site) -> None:
     site.commit("Ganti foto", site.cast["rina"])
     code, doc = publish_json(site)
     assert code == 1
-    reasons = {h["path"]: " ".join(h["reasons"]) for h in doc["held"]}  # type: ignore[union-attr,index]
+    reasons = {h["path"]: " ".join(h["reasons"]) for h in doc["held"]}
     assert "content/media/panen-raya.jpg" in reasons[path]
     assert not (site.root / "_site/siaran-pers/2025/panen-raya").exists()
 
@@ -235,7 +240,7 @@ def test_withdrawal_turns_the_page_into_a_notice_and_keeps_everything_in_git(sit
     assert record["status"] == "dicabut" and record["alasan_pencabutan"] == reason
     withdrawn_at = record["dicabut_at"]
     assert isinstance(withdrawn_at, dt.datetime) and record["number"] == number
-    assert len(record["versions"]) == 2  # type: ignore[arg-type]
+    assert len(record["versions"]) == 2
     html = page(site.root, "siaran-pers/2025/bantuan-bibit")
     assert reason in html and "Isi rilis bantuan." not in html
     assert f'datetime="{withdrawn_at.date().isoformat()}' in html
@@ -249,7 +254,64 @@ def test_withdrawal_turns_the_page_into_a_notice_and_keeps_everything_in_git(sit
     assert "Isi rilis bantuan." in site.git("show", f"arsip/{number}~0:{path}") or \
         "Isi rilis bantuan." in site.git("log", "-p", "--", path)
     assert len(site.git("log", "--format=%H", "--", str(record["_file"])).split()) >= 3
-    withdrawal = [p for p in doc["publish"] if p["path"] == path]  # type: ignore[union-attr,index]
+    withdrawal = [p for p in doc["publish"] if p["path"] == path]
     assert withdrawal and withdrawal[0]["change"] == "withdrawn"
     assert publish(site).returncode == 0
     assert records(site.root)[path]["dicabut_at"] == withdrawn_at
+
+
+def test_deleting_a_published_file_is_not_a_withdrawal(site: Site) -> None:
+    path = approved_release(site, "bantuan-bibit", text=release_text("Bantuan Bibit Cabai", body="Isi rilis."))
+    assert publish(site).returncode == 0
+    site.git("rm", "-q", path)
+    site.commit("Hapus", site.cast["rina"])
+    code, doc = publish_json(site)
+    assert code == 1
+    held = next(h for h in doc["held"] if h["path"] == path)
+    reasons = " ".join(held["reasons"])
+    assert "deleted" in reasons and "dicabut" in reasons and str(records(site.root)[path]["number"]) in reasons
+    assert records(site.root)[path]["status"] == "terbit"  # the record is untouched
+    # restoring the file puts the same version (same number, no new version) back
+    site.git("checkout", "HEAD~1", "--", path)
+    site.commit("Kembalikan", site.cast["wahyu"])
+    code, doc = publish_json(site)
+    assert code == 0 and doc["numbers"] == []
+    assert "Isi rilis." in page(site.root, "siaran-pers/2025/bantuan-bibit")
+    assert len(records(site.root)[path]["versions"]) == 1
+
+
+def test_force_published_serta_merta_is_filed_and_completed_retrospectively(site: Site) -> None:
+    path = "content/informasi-publik/2025/banjir.md"
+    site.switch("rilis/banjir", create=True)
+    site.write(path, info_text("serta-merta"))
+    site.commit("Peringatan banjir", site.cast["rina"])
+    force = site.record(site.cast["wahyu"], path, 2, "kepala_dinas", decision="force")
+    site.merge("rilis/banjir", site.cast["wahyu"])
+    assert publish(site).returncode == 0
+
+    record = records(site.root)[path]
+    assert [(a["role"], a["source"]["commit"]) for a in record["approvals"]] == [("kepala_dinas", force)]
+    assert record["approvals"][0]["signature_fingerprint"] == site.cast["wahyu"].fingerprint
+    assert "banner-forced" in page(site.root, "informasi-publik/2025/banjir")  # marked as urgent
+    number, head = record["number"], site.head()
+
+    # the skipped steps approve afterwards, on main: the record gets their paraf, nothing else changes
+    dwi = site.record(site.cast["dwi"], path, 2, "kasubbag")
+    hendro = site.record(site.cast["hendro"], path, 3, "sekdin")
+    code, doc = publish_json(site)
+    assert code == 0 and doc["numbers"] == []
+    after = records(site.root)[path]
+    assert [a["source"]["commit"] for a in after["approvals"]] == [force, dwi, hendro]
+    assert after["number"] == number and len(after["versions"]) == 1
+    assert "paraf menyusul" in site.git("log", "--format=%s", f"{head}..main")
+    assert "banner-forced" not in page(site.root, "informasi-publik/2025/banjir")
+    assert publish(site).returncode == 0 and len(records(site.root)[path]["approvals"]) == 3
+
+
+def test_a_clock_behind_the_approvals_does_not_record_again_and_again(site: Site) -> None:
+    approved_release(site, "bantuan-bibit")
+    past = {"WARTA_NOW": "2020-01-01T08:00:00+07:00"}  # the runner's clock far behind the approvers'
+    assert publish(site, env=past).returncode == 0
+    head = site.head()
+    assert publish(site, env=past).returncode == 0
+    assert site.head() == head

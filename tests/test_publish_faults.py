@@ -8,6 +8,7 @@ twice, every tag matches its record, the records are complete, and no payload wa
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -30,13 +31,27 @@ from publish_helpers import (
 
 from pipeline.publish import FAULT_POINTS
 
+B_TITLE = "Penyaluran Bantuan Keuangan Khusus Tahap Dua"
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory, cast: dict[str, Person]) -> tuple[Path, str, str]:  # noqa: F811
+    """A site with release A published and release B approved and merged (copied for each test)."""
+    base = tmp_path_factory.mktemp("template")
+    made = office(base, cast)
+    a = approved_release(made, "bantuan-bibit", photo="orientation_landscape_1.jpg")
+    assert publish(made).returncode == 0
+    b = approved_release(made, "penyaluran-bkk", title=B_TITLE, photo="gps_DSCN0010.jpg")
+    return base, a, b
+
 
 @pytest.fixture
-def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:  # noqa: F811
-    made = office(tmp_path, cast)
+def site(template: tuple[Path, str, str], tmp_path: Path, cast: dict[str, Person],  # noqa: F811
+         monkeypatch: pytest.MonkeyPatch) -> Site:
+    shutil.copytree(template[0], tmp_path, symlinks=True, dirs_exist_ok=True)
     for key, value in isolated_env(tmp_path).items():
         monkeypatch.setenv(key, value)
-    return made
+    return Site(tmp_path / "site", cast, tmp_path / "home")
 
 
 _LINK = re.compile(r'(?:href|src)="([^"#?]+)')
@@ -81,7 +96,7 @@ def _state_after_kill(site: Site, point: str, b_title: str) -> None:
 def _check_consistent(site: Site, items: set[str], b: str) -> None:
     register = records(site.root)
     assert set(register) == items
-    assert contiguous([(str(r["klasifikasi"]["code"]), int(r["tahun"]), int(r["urut"]))  # type: ignore[index]
+    assert contiguous([(str(r["klasifikasi"]["code"]), int(r["tahun"]), int(r["urut"]))
                        for r in register.values()])
     found = tags(site)
     assert set(found) == {f"arsip/{r['number']}" for r in register.values()}
@@ -92,7 +107,7 @@ def _check_consistent(site: Site, items: set[str], b: str) -> None:
         assert record["published_at"] is not None
     numbering = [m for m in site.git("log", "--format=%B", "main").split("Arsip: ") if m.startswith("nomor")]
     assert sum(str(register[b]["number"]) in m.splitlines()[0] for m in numbering) == 1
-    assert {c["channel"] for c in register[b]["channels"]} == {  # type: ignore[union-attr,index]
+    assert {c["channel"] for c in register[b]["channels"]} == {
         "website", "facebook", "instagram", "videotron"}
     assert site.git("status", "--porcelain", "--", "arsip") == ""
     payloads = outbox(site.root)
@@ -106,13 +121,11 @@ def _check_consistent(site: Site, items: set[str], b: str) -> None:
 
 
 @pytest.mark.parametrize("point", FAULT_POINTS)
-def test_killed_run_is_finished_by_the_next_one(site: Site, point: str) -> None:
-    a = approved_release(site, "bantuan-bibit", photo="orientation_landscape_1.jpg")
-    assert publish(site).returncode == 0
-    b_title = "Penyaluran Bantuan Keuangan Khusus Tahap Dua"
-    b = approved_release(site, "penyaluran-bkk", title=b_title, photo="gps_DSCN0010.jpg")
+def test_killed_run_is_finished_by_the_next_one(site: Site, template: tuple[Path, str, str], point: str) -> None:
+    _, a, b = template
+    b_title = B_TITLE
 
-    killed = publish(site, env={"WARTA_FAULT_AT": point})
+    killed = publish(site, env={"WARTA_FAULT_AT": point}, process=True)
     assert killed.returncode == -9, killed.stdout + killed.stderr
     _state_after_kill(site, point, b_title)
 
@@ -128,16 +141,16 @@ def test_killed_run_is_finished_by_the_next_one(site: Site, point: str) -> None:
 
 
 @pytest.mark.parametrize("point", ["numbering-tags", "record-commit"])
-def test_killed_run_with_a_remote_pushes_what_it_left(site: Site, tmp_path: Path, point: str) -> None:
+def test_killed_run_with_a_remote_pushes_what_it_left(site: Site, template: tuple[Path, str, str], tmp_path: Path,
+                                                      point: str) -> None:
     bare = tmp_path / "remote.git"
     subprocess.run(["git", "clone", "-q", "--bare", str(site.root), str(bare)], check=True, capture_output=True)
     site.git("remote", "add", "origin", str(bare))
     site.git("fetch", "-q", "origin")
     site.git("branch", "-q", "--set-upstream-to=origin/main", "main")
-    a = approved_release(site, "bantuan-bibit")
-    site.git("push", "-q", "origin", "main")
+    b = template[2]
 
-    killed = publish(site, env={"WARTA_FAULT_AT": point})
+    killed = publish(site, env={"WARTA_FAULT_AT": point}, process=True)
     assert killed.returncode == -9
     again = publish(site)
     assert again.returncode == 0, again.stdout + again.stderr
@@ -147,5 +160,5 @@ def test_killed_run_with_a_remote_pushes_what_it_left(site: Site, tmp_path: Path
     assert remote_main == site.head()
     remote_tags = subprocess.run(["git", f"--git-dir={bare}", "tag", "-l", "arsip/*"], capture_output=True,
                                  text=True, check=True).stdout.split()
-    assert sorted(remote_tags) == sorted(tags(site)) and len(remote_tags) == 2
-    assert records(site.root)[a]["published_at"] is not None
+    assert sorted(remote_tags) == sorted(tags(site)) and len(remote_tags) == 3
+    assert records(site.root)[b]["published_at"] is not None

@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -50,9 +51,9 @@ def _bare_git(bare: Path, *args: str) -> str:
                           text=True).stdout
 
 
-def _remote_register(bare: Path) -> dict[str, dict[str, object]]:
+def _remote_register(bare: Path) -> dict[str, dict[str, Any]]:
     files = [f for f in _bare_git(bare, "ls-tree", "-r", "--name-only", "main", "arsip/").split() if f]
-    out: dict[str, dict[str, object]] = {}
+    out: dict[str, dict[str, Any]] = {}
     for file in files:
         data = yaml.safe_load(_bare_git(bare, "show", f"main:{file}"))
         assert data["path"] not in out, f"{data['path']} has two records"
@@ -61,12 +62,12 @@ def _remote_register(bare: Path) -> dict[str, dict[str, object]]:
     return out
 
 
-def _check_remote(bare: Path, expected_items: set[str]) -> dict[str, dict[str, object]]:
+def _check_remote(bare: Path, expected_items: set[str]) -> dict[str, dict[str, Any]]:
     register = _remote_register(bare)
     assert set(register) == expected_items
     numbers = [str(r["number"]) for r in register.values()]
     assert len(set(numbers)) == len(numbers)
-    assert contiguous([(str(r["klasifikasi"]["code"]), int(r["tahun"]), int(r["urut"]))  # type: ignore[index]
+    assert contiguous([(str(r["klasifikasi"]["code"]), int(r["tahun"]), int(r["urut"]))
                        for r in register.values()])
     tag_lines = _bare_git(bare, "for-each-ref", "--format=%(refname:strip=2)", "refs/tags/arsip").split()
     assert sorted(tag_lines) == sorted(f"arsip/{n}" for n in numbers)
@@ -80,7 +81,7 @@ def _check_remote(bare: Path, expected_items: set[str]) -> dict[str, dict[str, o
     return register
 
 
-def _finish(proc: subprocess.Popen[str]) -> tuple[int, dict[str, object]]:
+def _finish(proc: subprocess.Popen[str]) -> tuple[int, dict[str, Any]]:
     out, err = proc.communicate(timeout=300)
     assert "Traceback" not in err, err
     try:
@@ -108,13 +109,13 @@ def test_two_runs_on_different_new_items_number_each_once(origin: Site, tmp_path
     assert (code_1, code_2) == (0, 0), json.dumps([doc_1, doc_2], indent=1)
     # one push was rejected and retried (more than once when the winner's second commit, the publication
     # record, got in between)
-    assert min(doc_1["attempts"], doc_2["attempts"]) == 1 < max(doc_1["attempts"], doc_2["attempts"])  # type: ignore[operator]
+    assert min(doc_1["attempts"], doc_2["attempts"]) == 1 < max(doc_1["attempts"], doc_2["attempts"])
     register = _check_remote(bare, {x, y, "content/halaman/tentang.md"})
     year = this_year()
     assert {str(register[x]["number"]), str(register[y]["number"])} == {
         f"400.14.5.6/1/UJI/{year}", f"400.14.5.6/2/UJI/{year}"}
     # the loser's merge was put on top of the winner's work, its approvals untouched (still signed)
-    assert {a["source"]["commit"] for a in register[y]["approvals"]} == y_approvals  # type: ignore[index,union-attr]
+    assert {a["source"]["commit"] for a in register[y]["approvals"]} == y_approvals
     for record in register.values():
         assert record["published_at"] is not None  # both runs finished their publication records
     # every run sees the same register afterwards and numbers nothing more
@@ -138,7 +139,7 @@ def test_two_runs_on_the_same_new_items_do_not_number_twice(origin: Site, tmp_pa
     (code_1, doc_1), (code_2, doc_2) = _finish(first), _finish(second)
 
     assert (code_1, code_2) == (0, 0), json.dumps([doc_1, doc_2], indent=1)
-    assert min(doc_1["attempts"], doc_2["attempts"]) == 1 < max(doc_1["attempts"], doc_2["attempts"])  # type: ignore[operator]
+    assert min(doc_1["attempts"], doc_2["attempts"]) == 1 < max(doc_1["attempts"], doc_2["attempts"])
     loser = doc_1 if doc_1["attempts"] != 1 else doc_2
     assert loser["numbers"] == []  # on the new main everything already had its number
     _check_remote(bare, {a, b, "content/halaman/tentang.md"})

@@ -358,7 +358,7 @@ def build_site(
             record = by_path.get(item.path)
             extra = _with_record(extras.get(item.path, PageExtra()), record, catalogue, tz)
             withdrawn = item.meta.status == "dicabut"
-            body = Markup("") if withdrawn else Markup(_fill_images(rendered[item.path], item, root, pictures))
+            body = "" if withdrawn else _fill_images(rendered[item.path], item, root, pictures)
             attachments: list[Attachment] = []
             if isinstance(item.meta, InformasiPublikMeta) and not withdrawn:
                 for lamp, rel in zip(item.meta.lampiran, item.attachments, strict=False):
@@ -390,6 +390,7 @@ def build_site(
                 imported=record.imported if record else False,
             )
 
+        del rendered  # each body lives on in its payload only (memory: 10,000 bodies are tens of MB)
         menu = sorted(
             (i for i in chosen if i.kind == "halaman" and getattr(i.meta, "menu", False) and i.meta.status != "dicabut"),
             key=lambda i: (getattr(i.meta, "urutan", 0), i.meta.title.lower(), i.path),

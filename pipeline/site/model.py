@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
@@ -17,7 +16,9 @@ from pipeline.content import Item, Site
 from pipeline.errors import Finding
 from pipeline.site.i18n import Catalogue
 from pipeline.site.register import Register
-from pipeline.site.reuse import PageCache
+
+if TYPE_CHECKING:
+    from pipeline.site.reuse import PageCache
 
 # Written in place of the path from a page to the site root inside HTML made before the page's place is
 # known (item bodies with pictures, list thumbnails). Templates replace it with the page's relative root
@@ -91,7 +92,7 @@ class Payload:
     extra: PageExtra
     draft: bool  # show the draft banner and keep search engines away
     withdrawn: bool  # status dicabut: a notice page, out of lists, feeds and the sitemap
-    body: Markup  # sanitised HTML, ROOT_MARK paths
+    body: str  # sanitised HTML, ROOT_MARK paths (a plain str: Pelican's article shares it, no copy)
     hero: Figure | None
     gallery: list[Figure]
     thumb: Markup | None
@@ -114,13 +115,14 @@ class Payload:
         parts = [
             item.path, item.kind, item.slug, item.url_path, item.klasifikasi, str(item.tz),
             repr(item.meta),
-            [self.draft, self.withdrawn, str(self.body), str(self.thumb), self.og_image, self.archive_url,
+            [self.draft, self.withdrawn, self.body, str(self.thumb), self.og_image, self.archive_url,
              self.klasifikasi_url, self.withdrawn_at.isoformat() if self.withdrawn_at else None, self.imported],
             [str(self.hero.html), self.hero.caption] if self.hero else None,
             [[str(f.html), f.caption] for f in self.gallery],
             [[a.url, a.title, a.size] for a in self.attachments],
             self.tag_links,
-            dataclasses.asdict(self.extra),
+            [self.extra.draft, self.extra.forced, self.extra.archive_number, self.extra.approvals, self.extra.notes,
+             self.extra.klasifikasi],
         ]
         return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()
 

@@ -24,21 +24,24 @@ import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
+import importlib.metadata
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import jinja2
-import markupsafe
-import pelican
 from markupsafe import Markup
+from pelican.contents import Content
 from pelican.urlwrappers import URLWrapper
 from pelican.utils import sanitised_join
 from pelican.writers import Writer
+
+from pipeline.site.generators import Entry
+from pipeline.site.model import Payload
 
 REUSE_VERSION = "warta-reuse-1"
 REUSABLE = frozenset({"item.html", "dicabut.html", "list.html", "register.html"})
@@ -47,6 +50,13 @@ CACHE_DIR = ".warta-cache/site/pages"
 
 class _Uncacheable(Exception):
     """A value whose content cannot be fingerprinted: the page is rendered."""
+
+
+def _version(distribution: str) -> str:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return ""
 
 
 def _tree_digest(folder: Path) -> str:
@@ -64,18 +74,21 @@ def _plain(value: Any) -> Any:
         return value
     if isinstance(value, str):  # Markup too: its text is what the page shows
         return ["m" if isinstance(value, Markup) else "s", str(value)]
+    if isinstance(value, Entry):  # a card in a list: everything it shows is in its payload
+        return ["e", value.payload.fingerprint]
+    if isinstance(value, Payload):
+        return ["p", value.fingerprint]
+    if isinstance(value, Content):  # an item's Pelican Article or Page: what it shows is its payload
+        payload = getattr(value, "warta", None)
+        if not isinstance(payload, Payload):
+            raise _Uncacheable(type(value).__name__)
+        return ["c", payload.fingerprint, str(value.save_as)]
     if isinstance(value, (dt.datetime, dt.date)):
         return ["d", value.isoformat(), str(getattr(value, "tzinfo", None))]
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
-    fingerprint = getattr(value, "fingerprint", None)
-    if isinstance(fingerprint, str):  # Payload
-        return ["p", fingerprint]
-    warta = getattr(value, "warta", None)
-    if warta is not None and isinstance(getattr(warta, "fingerprint", None), str):  # a Pelican Article or Page
-        return ["c", warta.fingerprint, str(getattr(value, "save_as", ""))]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
         return [type(value).__name__, _plain(fields)]
@@ -90,7 +103,7 @@ def fingerprint(*values: Any) -> str | None:
     """The sha256 of ``values`` (None when one of them cannot be fingerprinted)."""
     try:
         data = json.dumps([_plain(v) for v in values], ensure_ascii=False, separators=(",", ":"))
-    except _Uncacheable as exc:
+    except _Uncacheable:
         return None
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
@@ -99,9 +112,7 @@ def build_fingerprint(theme: Path, catalogue: Any, settings: Mapping[str, Any], 
     """What every reusable page depends on besides its own values."""
     parts = {
         "reuse": REUSE_VERSION,
-        "pelican": pelican.__version__,
-        "jinja2": jinja2.__version__,
-        "markupsafe": getattr(markupsafe, "__version__", ""),
+        "versions": [_version(name) for name in ("pelican", "jinja2", "markupsafe")],
         "theme": _tree_digest(theme),
         "catalogue": [catalogue.language, list(catalogue.months), sorted(catalogue.messages.items())],
         "settings": {k: str(settings.get(k)) for k in ("SITENAME", "SITEURL", "FEED_DOMAIN", "FEED_ATOM", "DEFAULT_LANG",
@@ -137,7 +148,6 @@ class PageCache:
             pass
 
     def key(self, name: str, template: str, values: Mapping[str, Any]) -> str | None:
-        import sys; print("TEMPLATE", template, name, file=sys.stderr)
         if template not in REUSABLE:
             return None
         return fingerprint(self.base, name, template, dict(values))
@@ -177,6 +187,20 @@ class PageCache:
             with os.fdopen(fd, "w", encoding="utf-8") as out:
                 json.dump(data, out, separators=(",", ":"))
             os.replace(tmp, self.file)
+        self._prune()
+
+    def _prune(self) -> None:
+        """Forget the keys of output folders that no longer exist (a dry run's, a test's)."""
+        pattern = re.compile(r'"output":"((?:[^"\\]|\\.)*)"')
+        for other in self.file.parent.glob("*.json"):
+            if other == self.file:
+                continue
+            with contextlib.suppress(OSError, ValueError):
+                with other.open(encoding="utf-8") as handle:
+                    head = handle.read(4096)
+                found = pattern.search(head)
+                if found is None or not Path(json.loads(f'"{found.group(1)}"')).is_dir():
+                    other.unlink()
 
 
 class ReusingWriter(Writer):  # type: ignore[misc]  # Pelican is untyped
@@ -196,14 +220,18 @@ class ReusingWriter(Writer):  # type: ignore[misc]  # Pelican is untyped
     ) -> Any:
         state = self.settings.get("WARTA")
         cache: PageCache | None = getattr(state, "pages", None)
-        if cache is None or not name or paginated or override_output:
+        if cache is None or not name or paginated:
             return super().write_file(name, template, context, relative_urls, paginated, template_name,
                                       override_output, url, **kwargs)
         values = {"relative_urls": relative_urls, "url": url, **kwargs}
         key = cache.key(str(name), str(getattr(template, "name", "")), values)
         target = sanitised_join(self.output_path, name)
-        if key is not None and target not in self._written_files and cache.reuse(str(name), key, target):
-            self._written_files.add(target)
+        # a path written before goes through Pelican, which refuses or skips it as it always does
+        fresh = target not in self._written_files and target not in self._overridden_files
+        if key is not None and fresh and cache.reuse(str(name), key, target):
+            self._written_files.add(target)  # the bookkeeping of Writer._open_w
+            if override_output:
+                self._overridden_files.add(target)
             return None
         result = super().write_file(name, template, context, relative_urls, paginated, template_name,
                                     override_output, url, **kwargs)

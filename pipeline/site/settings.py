@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from jinja2 import StrictUndefined
+from jinja2 import FileSystemBytecodeCache, StrictUndefined
 from pelican.settings import read_settings as pelican_read_settings
 
 from pipeline.config import KINDS
@@ -38,8 +38,20 @@ RESERVED_PATHS = frozenset(
         "index.html",
     }
 )
+JINJA_CACHE = ".warta-cache/site/jinja"
 FEED_ALL = "feeds/semua.atom.xml"
 FEED_KIND = "feeds/{kind}.atom.xml"
+
+
+def _bytecode_cache(root: Path) -> dict[str, Any]:
+    """Compiled templates in ``.warta-cache/site/jinja`` (Jinja keys them by the sha1 of the template's
+    source: content-addressed); Pelican compiles every template once per generator otherwise."""
+    folder = root / JINJA_CACHE
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return {}
+    return {"bytecode_cache": FileSystemBytecodeCache(str(folder))}
 
 
 def _order_key(content: Any) -> tuple[float, str]:
@@ -150,6 +162,7 @@ def base_settings(
             "autoescape": True,
             "auto_reload": False,  # templates do not change during a build: no stat() per page
             "undefined": StrictUndefined,
+            **_bytecode_cache(root),
         },
         "JINJA_FILTERS": {},
         "JINJA_GLOBALS": {},
