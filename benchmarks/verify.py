@@ -237,6 +237,14 @@ def sign_records(repo: Path, signers: dict[str, Signer]) -> None:
     git(repo, "update-ref", "refs/heads/main", new_id[listing[-1].encode()].decode())
 
 
+def reuse(repo: Path, releases: int) -> int:
+    """The number of records of a history generated earlier (checked against ``releases``)."""
+    commits = int(git(repo, "rev-list", "--count", "main"))
+    if commits != 1 + 5 * releases:
+        raise SystemExit(f"{repo} does not hold {releases} releases; run without --reuse")
+    return 3 * releases
+
+
 # --------------------------------------------------------------------------------------------------
 # measuring
 
@@ -292,6 +300,7 @@ def main() -> int:
                         help="also verify the full signed history cold (git runs ssh-keygen 60,000 times)")
     parser.add_argument("--rounds", type=int, default=3, help="warm runs (best is reported)")
     parser.add_argument("--workdir", type=Path, default=PROJECT / ".benchmarks-work" / "verify")
+    parser.add_argument("--reuse", action="store_true", help="measure the histories left by an earlier run")
     args = parser.parse_args()
 
     print("| history | items | approval records | commits | in process, cold | in process, warm | "
@@ -299,7 +308,7 @@ def main() -> int:
     print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
     repo = args.workdir / "unsigned"
     start = time.perf_counter()
-    records = generate(repo, args.releases, None)
+    records = reuse(repo, args.releases) if args.reuse else generate(repo, args.releases, None)
     generated = time.perf_counter() - start
     commits = int(git(repo, "rev-list", "--count", "main"))
     measure(f"{args.releases:,} releases, unsigned", repo, records, args.rounds, commits)
@@ -318,7 +327,7 @@ def main() -> int:
             break
         repo = args.workdir / f"signed-{n}"
         start = time.perf_counter()
-        records = generate(repo, n, signers)
+        records = reuse(repo, n) if args.reuse else generate(repo, n, signers)
         generated = time.perf_counter() - start
         commits = int(git(repo, "rev-list", "--count", "main"))
         # a cold signed run costs minutes; the command's cold run would only repeat it

@@ -365,13 +365,17 @@ def test_tracked_cache_folder_is_ignored(site: Site) -> None:
     site.record(site.cast["dwi"], path, 2, "kasubbag", sign=False)
     site.record(site.cast["hendro"], path, 3, "sekdin", sign=False)
     unsigned = [site.git("rev-parse", "HEAD~1"), site.head()]
-    forged = {sha: ["G", site.cast["dwi"].fingerprint, "x", "0"] for sha in unsigned}
     import json
 
+    # verdicts claiming the two unsigned records carry good signatures by listed keys
+    forged = {"version": 2, "table": [["G", site.cast["dwi"].fingerprint, "dwi@dinas.example.go.id", "0"],
+                                      ["G", site.cast["hendro"].fingerprint, "hendro@dinas.example.go.id", "0"]],
+              "verdicts": {unsigned[0]: 0, unsigned[1]: 1}}
     site.write(".warta-cache/signatures/verdicts.json", json.dumps(forged))
+    assert judge(site).ok  # the local cache is trusted (it is the machine's own)...
     site.git("add", "-f", ".warta-cache")
     site.git("commit", "-q", "--no-gpg-sign", "-m", "cache", person=site.cast["eve"])
-    report = judge(site)
+    report = judge(site)  # ...but never when a branch ships it
     assert not report.ok
     assert any(".warta-cache/ is tracked" in w for w in report.warnings)
 

@@ -130,31 +130,43 @@ class SignatureCache:
 
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
-        self._data: dict[str, list[str]] = {}
+        self._verdicts: list[tuple[str, str, str, str]] = []  # (status, key, signer, signers digest)
+        self._index: dict[tuple[str, str, str, str], int] = {}
+        self._data: dict[str, int] = {}  # commit -> verdict number (few distinct verdicts: one per key)
+        self._signatures: list[Signature] = []
         self._dirty = False
         if folder is not None:
             try:
                 raw = json.loads((folder / "verdicts.json").read_text(encoding="utf-8"))
-                if isinstance(raw, dict):
-                    self._data = {k: v for k, v in raw.items() if isinstance(v, list) and len(v) == 4
-                                  and all(isinstance(x, str) for x in v)}
-            except (OSError, ValueError):
-                self._data = {}
+                if isinstance(raw, dict) and raw.get("version") == 2:
+                    for entry in raw["table"]:
+                        self._remember(tuple(str(x) for x in entry))  # type: ignore[arg-type]
+                    data = raw["verdicts"]
+                    if isinstance(data, dict):
+                        self._data = data
+            except (OSError, ValueError, KeyError, TypeError):
+                self._verdicts, self._index, self._data, self._signatures = [], {}, {}, []
+
+    def _remember(self, verdict: tuple[str, str, str, str]) -> int:
+        number = self._index.get(verdict)
+        if number is None:
+            number = self._index[verdict] = len(self._verdicts)
+            self._verdicts.append(verdict)
+            self._signatures.append(Signature(*verdict[:3]))
+        return number
 
     def get(self, sha: str, signers_digest: str, listed: frozenset[str]) -> Signature | None:
-        entry = self._data.get(sha)
-        if entry is None:
+        number = self._data.get(sha)
+        if not isinstance(number, int) or not 0 <= number < len(self._verdicts):
             return None
-        status, key, signer, digest = entry
-        if digest == signers_digest or status == "N":
-            return Signature(status, key, signer)
-        if status == "G" and key in listed:
-            return Signature(status, key, signer)
+        status, key, _, digest = self._verdicts[number]
+        if digest == signers_digest or status == "N" or (status == "G" and key in listed):
+            return self._signatures[number]
         return None
 
     def put(self, verdicts: Mapping[str, Signature], signers_digest: str) -> None:
         for sha, sig in verdicts.items():
-            self._data[sha] = [sig.status, sig.key, sig.signer, signers_digest]
+            self._data[sha] = self._remember((sig.status, sig.key, sig.signer, signers_digest))
             self._dirty = True
 
     def save(self) -> None:
@@ -164,7 +176,8 @@ class SignatureCache:
             self.folder.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".verdicts.")
             with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(json.dumps(self._data, separators=(",", ":")))
+                out.write(json.dumps({"version": 2, "table": self._verdicts, "verdicts": self._data},
+                                     separators=(",", ":")))
             os.replace(tmp, self.folder / "verdicts.json")
         except OSError:
             pass  # a cache that cannot be written only costs time
