@@ -193,6 +193,14 @@ def duplicate_key_findings(doc: YamlDocument) -> list[Finding]:
     ]
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """Never writes anchors and aliases (``&id001``/``*id001``): records are read by people too."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def dump(data: Any) -> str:
-    """YAML for files warta writes: block style, keys in the given order, Unicode kept."""
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
+    """YAML for files warta writes: block style, keys in the given order, Unicode kept, no aliases."""
+    return yaml.dump(data, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True, default_flow_style=False,
+                     width=100)

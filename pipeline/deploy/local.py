@@ -86,7 +86,7 @@ def deploy_local(site_dir: Path, live: Path, *, dry_run: bool = False,
     for protected in (live.resolve() if live.exists() else None, versions.resolve()):
         if protected is not None and (site_real == protected or protected in site_real.parents):
             raise ChannelError(f"deploy: the built site {site_dir} is inside the live folder {live}; "
-                               "build into another folder (the publish run uses .warta-cache/)")
+                               "build into another folder (the publish run stages in _site.staging/)")
     current = live_version(live)
     uploaded: list[str] = []
     unchanged: list[str] = []
