@@ -18,6 +18,7 @@ GITIGNORE = """\
 _site
 _site.*/
 _outbox/
+_preview/
 .warta-cache/
 """
 

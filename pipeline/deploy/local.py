@@ -11,7 +11,7 @@ A deploy writes the new version into ``<id>.partial`` (unchanged files are hard 
 version, so only changed files are copied), renames it to ``<id>`` once complete, then points ``_site``
 at it by renaming a new symlink over the old one: a single ``rename(2)``, so a reader (``warta serve``, a
 web server) sees the old site or the new one, never a mix, and a run killed at any point leaves the old
-site live. If ``_site`` is still a plain folder (written by ``warta build``), it is moved into
+site live. If ``_site`` is still a plain folder (written by an older warta or by hand), it is moved into
 ``_site.versions/`` first: only that first switch has a moment without ``_site``.
 """
 
