@@ -457,6 +457,7 @@ def parse_item(
         elif resolved:
             images.append(ImageRef(resolved, alt, None, line, "inline"))
 
+    doc.data = None  # the typed `meta` holds the values; keep only the line map (memory at 10,000 items)
     sop_id = meta.sop or config.sop_for_kind(kind)
     kind_cfg = config.kinds[kind]  # type: ignore[index]
     item = Item(
