@@ -59,6 +59,11 @@ class KindSection(Strict):
     sop: str = Field(description="Id of the SOP in sop/<id>.yaml that governs this kind.")
     klasifikasi: str | None = Field(None, description="Default archive classification code for this kind.")
     retensi: str | None = Field(None, description="Default retention (Jadwal Retensi Arsip), free text.")
+    other_sops: list[str] = Field(
+        default_factory=list,
+        description="Other SOPs an item of this kind may name with `sop:` (the choice of SOP is governance: "
+                    "an item cannot pick a weaker one that is not listed here).",
+    )
 
 
 class ActivitySection(Strict):

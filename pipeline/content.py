@@ -294,10 +294,15 @@ class _ImageExtension(markdown.extensions.Extension):  # type: ignore[misc]
         md.treeprocessors.register(_ImageCollector(md, self.sink), "warta_images", 0)
 
 
+# The Markdown dialect of warta, shared by the site renderer and by image discovery here: the digest and
+# `warta check` must see exactly the images the page will show.
+MARKDOWN_EXTENSIONS = ("tables", "sane_lists", "fenced_code")
+
+
 def markdown_images(body: str) -> list[tuple[str, str]]:
     """``(src, alt)`` of every image in a Markdown body, found by the Markdown parser itself."""
     sink: list[tuple[str, str]] = []
-    md = markdown.Markdown(extensions=["tables", _ImageExtension(sink)])
+    md = markdown.Markdown(extensions=[*MARKDOWN_EXTENSIONS, _ImageExtension(sink)])
     md.convert(body)
     return sink
 
@@ -324,13 +329,23 @@ def resolve_reference(
     if joined.parts and joined.parts[0] == "..":
         return None, f"'{ref}' points outside the repository"
     target = root / joined
+    # No symbolic links at all: approvals bind the bytes git stores for the path, and a link's target
+    # can change without the link (or the item) changing, outside what the approvers saw.
+    step = root
+    for part in joined.parts:
+        step = step / part
+        if step.is_symlink():
+            rel_link = step.relative_to(root).as_posix()
+            where = "" if rel_link == str(joined) else f" ({rel_link} is one)"
+            return None, (f"'{ref}' goes through a symbolic link{where}; put the file itself in the "
+                          "repository")
     try:
         real = target.resolve(strict=True)
     except (FileNotFoundError, OSError):
         return None, f"'{ref}' does not exist (looked for {joined})"
     root_real = root.resolve()
     if real != root_real and root_real not in real.parents:
-        return None, f"'{ref}' is a link that leads outside the repository"
+        return None, f"'{ref}' points outside the repository"
     if not real.is_file():
         return None, f"'{ref}' is not a file"
     return str(joined), None
@@ -460,6 +475,13 @@ def parse_item(
     doc.data = None  # the typed `meta` holds the values; keep only the line map (memory at 10,000 items)
     sop_id = meta.sop or config.sop_for_kind(kind)
     kind_cfg = config.kinds[kind]  # type: ignore[index]
+    if meta.sop is not None and meta.sop != kind_cfg.sop and meta.sop not in kind_cfg.other_sops:
+        # Which SOP governs a kind is decided in warta.yml (approved by the SOP's signatory), never by the
+        # item: otherwise a release could choose an SOP with fewer approval steps.
+        allowed = ", ".join([kind_cfg.sop, *kind_cfg.other_sops])
+        findings.append(Finding(rel, doc.line_of(("sop",)),
+                                f"sop: '{meta.sop}' is not an SOP for {kind} in warta.yml (allowed: {allowed}; "
+                                f"add it to kinds.{kind}.other_sops to allow it)", "sop"))
     item = Item(
         path=rel, kind=kind, slug=slug, meta=meta, body=body, body_line=body_line, sop_id=sop_id,
         klasifikasi=meta.klasifikasi or kind_cfg.klasifikasi, images=tuple(images),
@@ -476,6 +498,9 @@ def load_items(
     items: list[Item] = []
     wanted = set(paths) if paths is not None else None
     for rel in discover(root):
+        if (root / rel).is_symlink():
+            findings.add(rel, None, "is a symbolic link; content files must be real files in the repository")
+            continue
         try:
             raw = (root / rel).read_bytes()
         except OSError as exc:

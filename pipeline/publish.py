@@ -71,6 +71,7 @@ from pipeline.archive.records import (
     withdraw,
     write_record,
 )
+from pipeline.cachedir import ensure_local_cache
 from pipeline.check import check_site
 from pipeline.config import ChannelSection, SiteConfig, load_config
 from pipeline.content import InformasiPublikMeta, Item, Site, load_site, parse_item
@@ -1026,6 +1027,7 @@ def publish(root: Path, *, dry_run: bool = False, say: Say = _quiet, now: dt.dat
     git = Git.discover(root)
     if git.root.resolve() != root.resolve():
         raise UsageError(f"the site {root} must be the top folder of its git repository ({git.root})")
+    ensure_local_cache(root)  # before anything reads a cache or takes the lock inside it
     with _lock(root):
         config = load_config(root)
         main = config.approvals.main_branch

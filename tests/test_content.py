@@ -186,7 +186,25 @@ def test_symlink_leading_out_is_refused(site: Path, release: Callable[[str], Pat
     outside.write_bytes(b"secret")
     os.symlink(outside, site / "content/siaran-pers/2025/tautan.jpg")
     release(RELEASE.replace("image: foto.jpg", "image: tautan.jpg"))
-    assert load(site)[1] == [f"{PATH}:6: error: image: 'tautan.jpg' is a link that leads outside the repository"]
+    assert load(site)[1] == [f"{PATH}:6: error: image: 'tautan.jpg' goes through a symbolic link; "
+                             "put the file itself in the repository"]
+
+
+def test_symlink_inside_the_repository_is_refused_too(site: Path, release: Callable[[str], Path]) -> None:
+    # a link's target can change without the link changing: approvals would not see it
+    (site / "content/galeri").mkdir()
+    (site / "content/galeri/foto.jpg").write_bytes(b"\xff\xd8")
+    os.symlink("../../galeri", site / "content/siaran-pers/2025/folder")
+    release(RELEASE.replace("image: foto.jpg", "image: folder/foto.jpg"))
+    assert load(site)[1] == [f"{PATH}:6: error: image: 'folder/foto.jpg' goes through a symbolic link "
+                             "(content/siaran-pers/2025/folder is one); put the file itself in the repository"]
+
+
+def test_symlinked_content_file_is_refused(site: Path, release: Callable[[str], Path]) -> None:
+    release()
+    os.symlink("pelatihan-bumkal.md", site / "content/siaran-pers/2025/salinan.md")
+    assert load(site)[1] == ["content/siaran-pers/2025/salinan.md: error: is a symbolic link; "
+                             "content files must be real files in the repository"]
 
 
 def test_image_without_alt_text(site: Path, release: Callable[[str], Path]) -> None:
@@ -247,3 +265,13 @@ def test_invalid_top_level_date_names_the_field(site: Path, release: Callable[[s
     release(RELEASE.replace("date: 2025-06-12 09:30", "date: 2025-02-30"))
     assert load(site)[1] == [f"{PATH}:3: error: date: '2025-02-30' is not a valid date; "
                              "write YYYY-MM-DD or YYYY-MM-DD HH:MM"]
+
+
+def test_item_cannot_choose_an_sop_that_warta_yml_does_not_allow(site: Path, release: Callable[[str], Path]) -> None:
+    # pengelolaan-web-ppid needs one paraf; a press release must not escape the Kasubbag and Sekdin steps
+    release(RELEASE.replace("tags:", "sop: pengelolaan-web-ppid\ntags:"))
+    assert load(site)[1] == [f"{PATH}:5: error: sop: 'pengelolaan-web-ppid' is not an SOP for siaran-pers in "
+                             "warta.yml (allowed: pemutakhiran-website; add it to kinds.siaran-pers.other_sops "
+                             "to allow it)"]
+    release(RELEASE.replace("tags:", "sop: pemutakhiran-website\ntags:"))
+    assert load(site)[1] == []

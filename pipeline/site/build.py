@@ -26,6 +26,7 @@ import jinja2
 from markupsafe import Markup
 
 from pipeline.archive.records import ArchiveRecord
+from pipeline.cachedir import ensure_local_cache
 from pipeline.content import InformasiPublikMeta, Item, Site, resolve_reference
 from pipeline.errors import BuildError, Finding
 from pipeline.resources import theme_dir
@@ -317,6 +318,7 @@ def build_site(
     reuse = theme is None and reuse_pages
     theme = (theme or theme_dir()).resolve()
     check_output(root, output)
+    ensure_local_cache(root)  # rendered HTML, templates and images are cached there: never trust a committed one
     output.parent.mkdir(parents=True, exist_ok=True)
     _recover(output)
 

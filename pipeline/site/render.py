@@ -25,11 +25,13 @@ from pathlib import Path
 import markdown
 import nh3
 
+from pipeline.content import MARKDOWN_EXTENSIONS
+
 # Bump when the HTML produced for the same body changes, so cached renderings are not reused.
 RENDER_VERSION = "warta-render-1"
 _NH3_VERSION = getattr(nh3, "__version__", "")
 _FINGERPRINT = f"{RENDER_VERSION}|markdown {markdown.__version__}|nh3 {_NH3_VERSION}"
-EXTENSIONS = ["tables", "sane_lists", "fenced_code"]
+EXTENSIONS = list(MARKDOWN_EXTENSIONS)  # one dialect: see pipeline/content.py
 # Structural and embedding tags never come from a body: landmarks belong to the theme (one <nav>,
 # one <main>), images come from the media pipeline, image maps need images.
 _DROPPED_TAGS = {"img", "area", "map", "nav", "aside", "header", "footer", "article", "hgroup"}

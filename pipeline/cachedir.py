@@ -1,0 +1,36 @@
+"""The one rule every cache obeys: ``.warta-cache/`` is local scratch, never something the repository supplies.
+
+Caches hold verdicts (signatures), rendered HTML, compiled templates (which Jinja unpickles) and image
+derivatives. A cache committed to the repository, or a ``.warta-cache`` symlink pointing at committed
+files, would let content decide what warta believes or even run code in the publish job. Every command
+that reads a cache calls :func:`ensure_local_cache` first and fails closed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.errors import ConfigError
+
+CACHE_DIRNAME = ".warta-cache"
+
+
+def ensure_local_cache(root: Path) -> Path:
+    """``root/.warta-cache`` if it is safe to use; :class:`ConfigError` when the repository could supply it."""
+    folder = root / CACHE_DIRNAME
+    if folder.is_symlink():
+        raise ConfigError(f"{CACHE_DIRNAME} is a symbolic link ({folder} -> {folder.readlink()}): caches must be "
+                          f"local scratch; remove the link (git rm {CACHE_DIRNAME}) and run again")
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(f"{CACHE_DIRNAME} is not a folder: remove it and run again")
+    if (root / ".git").exists():
+        from pipeline.git import Git
+
+        proc = Git(root).run("ls-files", "-z", "--", CACHE_DIRNAME, check=False)
+        tracked = [p for p in proc.stdout.decode("utf-8", "replace").split("\0") if p]
+        if tracked:
+            raise ConfigError(f"{CACHE_DIRNAME}/ is committed to the repository ({tracked[0]}"
+                              + (f" and {len(tracked) - 1} more" if len(tracked) > 1 else "")
+                              + f"): caches must never come from the repository; remove them with "
+                              f"'git rm -r --cached {CACHE_DIRNAME}', commit, and run again")
+    return folder
