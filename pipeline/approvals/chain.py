@@ -259,11 +259,10 @@ class ChainResult:
 
 
 def _signature_problems(
-    record: Record, person: Person | None, authority: Authority, policy: Policy
+    sig: Signature | None, person: Person | None, authority: Authority, policy: Policy
 ) -> list[tuple[str, str]]:
     if not policy.require_signatures:
         return []
-    sig = record.signature
     if sig is None or sig.status == "N":
         return [("unsigned", "not signed (approvals must be signed with the approver's SSH key)")]
     if sig.status not in ("G", "U"):
@@ -284,7 +283,7 @@ def _signature_problems(
 
 
 def _common_problems(
-    record: Record, facts: ItemFacts, authority: Authority, policy: Policy
+    record: Record, facts: ItemFacts, authority: Authority, policy: Policy, sig: Signature | None
 ) -> tuple[Person | None, list[tuple[str, str]]]:
     """Reasons that do not depend on the other records."""
     out: list[tuple[str, str]] = [("malformed", p) for p in record.problems] if record.problems else []
@@ -299,7 +298,7 @@ def _common_problems(
     if person is None:
         out.append(("unknown_person", f"<{record.author_email}> is not in sop/people.yaml"))
     if policy.require_signatures:
-        out.extend(_signature_problems(record, person, authority, policy))
+        out.extend(_signature_problems(sig, person, authority, policy))
     return person, out
 
 
@@ -309,11 +308,14 @@ def evaluate(
     policy: Policy,
     authority: Authority,
     record_authority: Mapping[str, Authority] | None = None,
+    signatures: Mapping[str, Signature] | None = None,
 ) -> ChainResult:
     """Judge ``records`` (history order, oldest first) for the item ``facts`` describes.
 
     ``authority``: the people who govern the item (at its base); ``record_authority``: a different
     ``people.yaml`` for individual records (by commit id), when they were made under another one.
+    ``signatures``: git's verdicts by commit id; when given they stand for ``Record.signature`` (a record
+    missing from it is unsigned).
     """
     spec = facts.spec
     if spec is None or not spec.steps:
@@ -341,7 +343,8 @@ def evaluate(
 
     for record in records:
         who = others.get(record.sha, authority)
-        person, problems = _common_problems(record, facts, who, policy)
+        sig = record.signature if signatures is None else signatures.get(record.sha, record.signature)
+        person, problems = _common_problems(record, facts, who, policy, sig)
         decision = record.decision
         step = spec.step(record.step) if record.step is not None else None
         name = person.name if person else record.author_name
@@ -493,8 +496,9 @@ def trial(
     authority: Authority,
     record_authority: Mapping[str, Authority] | None,
     draft: Record,
+    signatures: Mapping[str, Signature] | None = None,
 ) -> tuple[ChainResult, Rejection | None]:
     """Judge a decision before writing it, exactly as it would be judged once written: the result with
     ``draft`` appended, and its rejection (``None`` when it would count)."""
-    result = evaluate(facts, [*records, draft], policy, authority, record_authority)
+    result = evaluate(facts, [*records, draft], policy, authority, record_authority, signatures)
     return result, next((r for r in result.rejections if r.sha == draft.sha), None)

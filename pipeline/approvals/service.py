@@ -95,14 +95,26 @@ LOST_RECORDS_HINT = (
 
 @dataclass(slots=True)
 class ItemContext:
-    """Everything the chain of one item was judged with (so a new decision can be judged the same way)."""
+    """Everything the chain of one item was judged with (so a new decision can be judged the same way).
+
+    ``records`` are the item's records with git's signature verdicts attached (``Record.signature``);
+    ``raw`` the same without them, and ``signatures`` the verdicts by commit id (``None``: not checked).
+    """
 
     facts: ItemFacts
-    records: list[Record]
+    raw: list[Record]
     policy: Policy
     authority: Authority
     record_authority: dict[str, Authority]
     state: GovState
+    signatures: Mapping[str, Signature] | None = None
+
+    @property
+    def records(self) -> list[Record]:
+        if self.signatures is None:
+            return list(self.raw)
+        unsigned = Signature("N", "", "")
+        return [r._replace(signature=self.signatures.get(r.sha, r.signature or unsigned)) for r in self.raw]
 
 
 @dataclass(frozen=True)
@@ -622,15 +634,18 @@ def _evaluate(
     valid_states = [s for s in states if s.valid]
     verdicts: dict[str, Signature] = {}
     if any(s.policy().require_signatures for s in valid_states):
-        shas = {r.sha for rs in (*item_records.values(), *gov_records.values()) for _, r in rs}
+        shas = [r.sha for rs in (*item_records.values(), *gov_records.values()) for _, r in rs]
         verdicts = signing.verify_signatures(
-            git, sorted(shas), [s.people for s in valid_states if s.people is not None], cache_root)
+            git, shas, [s.people for s in valid_states if s.people is not None], cache_root)
     unsigned = Signature("N", "", "")
 
     def signed(rs: list[tuple[int, Record]]) -> list[Record]:
         if not verdicts:
             return [r for _, r in rs]
         return [r._replace(signature=verdicts.get(r.sha, unsigned)) for _, r in rs]
+
+    # item records are judged with the verdicts passed along (copying 30,000 records costs time)
+    signatures: Mapping[str, Signature] | None = verdicts or None
 
     record_intro = {r.sha: index.intro[q] for rs in gov_records.values() for q, r in rs}
     timeline = build_timeline(states, {path: signed(rs) for path, rs in gov_records.items()}, record_intro,
@@ -661,10 +676,10 @@ def _evaluate(
 
     def governance_for(at: int, kind: str | None, explicit: str | None) -> tuple[GovState, Any, list[str]]:
         """The trusted state at ``at``, the chain spec for the item's SOP, and problems finding it."""
-        key = (at, kind, explicit)
+        state = timeline.at(at) if at != boot_index else boot
+        key = (id(state), kind, explicit)
         found = judged_by.get(key)
         if found is None:
-            state = timeline.at(at) if at != boot_index else boot
             assert state.config is not None
             sop_id = explicit or (state.config.sop_for_kind(kind) if kind else None)
             sop = state.sops.get(sop_id) if sop_id else None
@@ -705,15 +720,15 @@ def _evaluate(
                 other = authority_at(made_at)
                 if other is not authority:
                     record_authority[r.sha] = other
-        records = signed(own)
+        records = [r for _, r in own]
         policy = state.policy()
-        result = evaluate(facts, records, policy, authority, record_authority)
+        result = evaluate(facts, records, policy, authority, record_authority, signatures)
         if (newest is not None and newest.direct and result.forced_by is None
                 and not any(s.status == "approved" for s in result.steps)):
             # the change sits on main's first-parent line itself and nothing approved it
             result.hint = LOST_RECORDS_HINT
         results.append(result)
-        contexts[p] = ItemContext(facts, records, policy, authority, record_authority, state)
+        contexts[p] = ItemContext(facts, records, policy, authority, record_authority, state, signatures)
 
     # governance files changed on this branch (or named)
     gov_results: list[ChainResult] = []
@@ -906,7 +921,8 @@ def decide(
             signature = Signature("G" if fp in own else "U", fp, person.email if fp in own else "")
         draft = Record(NULL_SHA, result.path, result.digest, step.no, chosen_role, decision, person.name,
                        person.email, now, person.email, signature=signature, note=note.strip())
-        _, verdict = trial(ctx.facts, ctx.records, ctx.policy, ctx.authority, ctx.record_authority, draft)
+        _, verdict = trial(ctx.facts, ctx.raw, ctx.policy, ctx.authority, ctx.record_authority, draft,
+                           ctx.signatures)
         if verdict is not None:
             outcomes.append(Outcome(result.path, _refusal(verdict, step, people, person), step=step,
                                     role=chosen_role))

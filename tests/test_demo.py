@@ -1,0 +1,112 @@
+"""`warta demo` (what `make demo` runs): the whole main job on the embedded defaults, checked as a user would."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_warta
+
+RELEASE = "content/siaran-pers/2026/dinas-pmk-latih-40-kader-digital-kalurahan-untuk-pengelolaan-website-kalurahan.md"
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True).stdout
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    base = tmp_path_factory.mktemp("demo")
+    result = run_warta("demo", str(base / "demo-site"), cwd=base)
+    return base / "demo-site", result
+
+
+def test_demo_succeeds_and_says_where_to_look(demo: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    site, result = demo
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert str(site / "_site" / "index.html") in result.stdout
+    assert (site / "_site" / "index.html").is_file()
+    assert "Traceback" not in result.stderr
+
+
+def test_keys_live_outside_the_repository(demo: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    site, _ = demo
+    keys = site.with_name(site.name + ".keys")
+    assert sorted(p.name for p in keys.iterdir() if not p.name.endswith(".pub"))  # private keys exist
+    tracked = git(site, "ls-files").split()
+    assert not [p for p in tracked if "keys" in p or p.endswith((".pub", "id_ed25519"))]
+    for private in keys.iterdir():
+        if not private.name.endswith(".pub"):
+            assert private.read_text().split("\n")[0] not in (site / "sop" / "people.yaml").read_text()
+
+
+def test_the_release_went_through_its_chain_with_good_signatures(
+    demo: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    site, _ = demo
+    allowed = site / ".warta-cache" / "demo-allowed-signers"
+    people = (site / "sop" / "people.yaml").read_text(encoding="utf-8")
+    lines = []
+    for block in people.split("- name:")[1:]:
+        email = block.split("email:")[1].split()[0]
+        if 'ssh_keys: ["' in block:
+            key = block.split('ssh_keys: ["')[1].split('"]')[0]
+            lines.append(f"{email} {key}")
+    allowed.write_text("\n".join(lines) + "\n")
+    log = git(site, "-c", f"gpg.ssh.allowedSignersFile={allowed}", "log", "--format=%G?|%ae|%(trailers:key=Warta-Decision,valueonly,separator=)|%(trailers:key=Warta-Step,valueonly,separator=)", "main")
+    decisions = [line.split("|") for line in log.splitlines() if line.split("|")[2]]
+    # newest first: sekdin approve 3, kasubbag approve 2 (after the fix), sekdin return 3, kasubbag approve 2
+    assert [(d[1], d[2], d[3]) for d in decisions] == [
+        ("hendro.wibowo@example.go.id", "approve", "3"),
+        ("dwi.astuti@example.go.id", "approve", "2"),
+        ("hendro.wibowo@example.go.id", "return", "3"),
+        ("dwi.astuti@example.go.id", "approve", "2"),
+    ]
+    assert all(d[0] == "G" for d in decisions), decisions
+    merges = git(site, "log", "--merges", "--format=%s", "main").splitlines()
+    assert any(m.startswith("Merge rilis/") for m in merges)
+
+
+def test_published_release_has_number_record_tag_page_and_payloads(
+    demo: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    site, _ = demo
+    listing = run_warta("-C", str(site), "archive", "list", "--json")
+    assert listing.returncode == 0, listing.stderr
+    entries = {e["path"]: e for e in json.loads(listing.stdout)}
+    number = entries[RELEASE]["number"]
+    assert number.startswith("400.14.5.6/") and number.endswith("/DPMK/2026")
+    assert len({e["number"] for e in entries.values()}) == len(entries)  # no number twice
+    assert f"arsip/{number}" in git(site, "tag").split()
+    page = (site / "_site" / "siaran-pers" / "2026" / Path(RELEASE).stem / "index.html").read_text(encoding="utf-8")
+    assert number in page
+    assert "Kepala Sub Bagian Program dan Keuangan" in page and "Sekretaris Dinas" in page
+    payloads = list((site / "_outbox").rglob("*.json"))
+    assert any(json.loads(p.read_text())["number"] == number for p in payloads if p.parent.name == "facebook")
+
+
+def test_status_says_published(demo: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    site, _ = demo
+    status = run_warta("-C", str(site), "status", "--json", RELEASE)
+    assert status.returncode == 0, status.stderr
+    (item,) = json.loads(status.stdout)["items"]
+    assert item["state"] == "published"
+    assert item["next"] is None
+    assert [(s["step"], s["role"], s["status"]) for s in item["steps"]] == [
+        (2, "kasubbag", "approved"), (3, "sekdin", "approved")]
+    assert item["scheduled"] is False
+
+
+def test_a_second_publish_changes_nothing(demo: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    site, _ = demo
+    head = git(site, "rev-parse", "HEAD")
+    tags = git(site, "tag")
+    payloads = sorted(p.name for p in (site / "_outbox").rglob("*.json"))
+    again = run_warta("-C", str(site), "publish")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert git(site, "rev-parse", "HEAD") == head
+    assert git(site, "tag") == tags
+    assert sorted(p.name for p in (site / "_outbox").rglob("*.json")) == payloads
