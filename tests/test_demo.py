@@ -56,7 +56,9 @@ def test_the_release_went_through_its_chain_with_good_signatures(
             key = block.split('ssh_keys: ["')[1].split('"]')[0]
             lines.append(f"{email} {key}")
     allowed.write_text("\n".join(lines) + "\n")
-    log = git(site, "-c", f"gpg.ssh.allowedSignersFile={allowed}", "log", "--format=%G?|%ae|%(trailers:key=Warta-Decision,valueonly,separator=)|%(trailers:key=Warta-Step,valueonly,separator=)", "main")
+    fmt = ("--format=%G?|%ae|%(trailers:key=Warta-Decision,valueonly,separator=)"
+           "|%(trailers:key=Warta-Step,valueonly,separator=)")
+    log = git(site, "-c", f"gpg.ssh.allowedSignersFile={allowed}", "log", fmt, "main")
     decisions = [line.split("|") for line in log.splitlines() if line.split("|")[2]]
     # newest first: sekdin approve 3, kasubbag approve 2 (after the fix), sekdin return 3, kasubbag approve 2
     assert [(d[1], d[2], d[3]) for d in decisions] == [
