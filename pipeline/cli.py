@@ -24,7 +24,29 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Commands registered by a module of another name (approve.py registers both approve and return).
+_ALIASES = {"return": "approve"}
+
+
+def _command_word(argv: Sequence[str]) -> str | None:
+    """The command named on the command line, without importing anything (skips ``-C DIR``)."""
+    skip = False
+    for word in argv:
+        if skip:
+            skip = False
+            continue
+        if word == "-C":
+            skip = True
+            continue
+        if word.startswith("-"):
+            continue
+        return word
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``argv`` naming a known command only that command's module is imported, so a
+    command does not pay for the imports of every other one (Pelican, Pillow, ...)."""
     parser = _Parser(
         prog="warta",
         description="Publish press releases and public information in SOP order.",
@@ -33,8 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-C", dest="chdir", default=None, metavar="DIR",
                         help="run as if warta was started in DIR (the site repository)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{commands.__name__}.{info.name}")
+    names = sorted(info.name for info in pkgutil.iter_modules(commands.__path__))
+    word = _command_word(argv) if argv is not None else None
+    module_name = _ALIASES.get(word or "", word)
+    if module_name in names and "-h" not in (argv or ()) and "--help" not in (argv or ()):
+        names = [module_name]
+    for name in names:
+        module = importlib.import_module(f"{commands.__name__}.{name}")
         register = getattr(module, "register", None)
         if register is not None:
             register(subparsers)
@@ -42,7 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)

@@ -24,6 +24,7 @@ from approvals_helpers import (
 
 from pipeline.approvals.chain import ChainResult
 from pipeline.approvals.service import Report, evaluate_repository, item_digest_at
+from pipeline.errors import ConfigError
 
 
 @pytest.fixture
@@ -59,6 +60,12 @@ def test_a_full_signed_chain_passes_on_the_branch_and_after_the_merge(site: Site
     assert [s.by for s in one(report, path).steps] == ["Dwi Astuti", "Hendro Wibowo"]
     # the digest is the documented one: sha256 over path, length and bytes of the item
     assert one(report, path).digest == site.digest(path) == item_digest_at(site.root, path)
+    # publish keeps each approval's signing key: the context's records carry git's verdicts
+    signed = report.contexts[path].records
+    assert [(r.author_email, r.signature.status if r.signature else None, r.signature.key if r.signature
+             else None) for r in signed] == [
+        (site.cast["dwi"].email, "G", site.cast["dwi"].fingerprint),
+        (site.cast["hendro"].email, "G", site.cast["hendro"].fingerprint)]
     site.merge("rilis/bantuan-bibit", site.cast["hendro"])
     on_main = judge(site, all_items=True)
     assert on_main.ok, [r.reasons for r in on_main.items]
@@ -360,7 +367,7 @@ def test_new_sop_named_by_an_item_is_not_trusted_on_its_branch(site: Site) -> No
     assert not gov.complete and [s.role for s in gov.steps] == ["ketua_ppid", "kepala_dinas"]
 
 
-def test_tracked_cache_folder_is_ignored(site: Site) -> None:
+def test_a_cache_shipped_by_the_repository_is_refused(site: Site) -> None:
     path = release(site)
     site.record(site.cast["dwi"], path, 2, "kasubbag", sign=False)
     site.record(site.cast["hendro"], path, 3, "sekdin", sign=False)
@@ -372,12 +379,21 @@ def test_tracked_cache_folder_is_ignored(site: Site) -> None:
                                       ["G", site.cast["hendro"].fingerprint, "hendro@dinas.example.go.id", "0"]],
               "verdicts": {unsigned[0]: 0, unsigned[1]: 1}}
     site.write(".warta-cache/signatures/verdicts.json", json.dumps(forged))
-    assert judge(site).ok  # the local cache is trusted (it is the machine's own)...
+    assert judge(site).ok  # the machine's own cache is trusted (that is what makes it a cache)...
     site.git("add", "-f", ".warta-cache")
     site.git("commit", "-q", "--no-gpg-sign", "-m", "cache", person=site.cast["eve"])
-    report = judge(site)  # ...but never when a branch ships it
-    assert not report.ok
-    assert any(".warta-cache/ is tracked" in w for w in report.warnings)
+    with pytest.raises(ConfigError, match="committed"):  # ...a committed one never
+        judge(site)
+    assert not judge(site, cache=False).ok
+    # nor one reached through a committed symbolic link
+    site.git("rm", "-q", "-r", "--cached", ".warta-cache")
+    (site.root / ".warta-cache").rename(site.root / "bukti")
+    site.git("add", "-f", "bukti")
+    (site.root / ".warta-cache").symlink_to("bukti")
+    site.git("add", "-f", ".warta-cache")
+    site.git("commit", "-q", "--no-gpg-sign", "-m", "cache via link", person=site.cast["eve"])
+    with pytest.raises(ConfigError):
+        judge(site)
 
 
 def test_signature_cache_gives_the_same_verdicts(site: Site) -> None:
@@ -417,3 +433,28 @@ def test_a_forge_style_detached_merge_checkout_is_judged_like_the_branch(site: S
              person=site.cast["rina"])
     report = judge(site)
     assert [r.path for r in report.items] == [path] and report.ok
+
+
+def test_an_item_cannot_choose_an_sop_warta_yml_does_not_allow_for_its_kind(site: Site) -> None:
+    # info-uji needs the same steps here, but it is not an SOP for siaran-pers: the choice is governance
+    path = release(site, text=item_text(sop="info-uji"))
+    approve_fully(site, path)
+    result = one(judge(site), path)
+    assert not result.complete
+    assert "sop: 'info-uji' is not an SOP for siaran-pers in warta.yml on main (allowed: rilis-uji)" in \
+        result.reasons
+
+
+def test_a_photo_behind_a_symbolic_link_blocks_approval(site: Site) -> None:
+    photo = "content/siaran-pers/2025/bibit.jpg"
+    path = "content/siaran-pers/2025/bantuan-bibit.md"
+    site.switch("rilis/bantuan-bibit", create=True)
+    site.write("content/media/asli.jpg", b"\xff\xd8 photo")
+    (site.root / photo).parent.mkdir(parents=True, exist_ok=True)
+    (site.root / photo).symlink_to("../../media/asli.jpg")
+    site.write(path, item_text(image="bibit.jpg", image_alt="Bibit cabai"))
+    site.commit("rilis dengan tautan", site.cast["rina"])
+    approve_fully(site, path)
+    result = one(judge(site), path)
+    assert not result.complete
+    assert any("symbolic link" in p for p in result.problems)

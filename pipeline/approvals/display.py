@@ -77,8 +77,12 @@ def render_item(result: ChainResult, report: Report, now: int, *, verbose: bool 
     for problem in result.problems:
         lines.append(f"  ! {problem}")
     if verbose:
+        stale = [r for r in result.rejections if r.codes == ("stale_digest",)]
         for rejection in result.rejections:
-            lines.append(f"  ! {rejection.format()}")
+            if rejection.codes != ("stale_digest",) or not result.complete:
+                lines.append(f"  ! {rejection.format()}")
+        if stale and result.complete:
+            lines.append(f"  ({len(stale)} earlier record(s) name an earlier version of the content)")
     if result.hint and not result.complete:
         lines.append(f"  {result.hint}")
     return lines

@@ -29,7 +29,8 @@ extended with only the commits that are new since (one ``git log`` for them, one
 ``git log HEAD ^main`` on every run. Then one ``git ls-tree`` of HEAD, one ``git cat-file --batch`` for
 the files not in the item cache, and one ``git log --no-walk --stdin`` (per processor) for signatures not
 in the signature cache. No process per commit. Caches live in ``.warta-cache/`` (keyed by commit and blob
-ids) and are ignored when that folder is tracked by git, so a branch cannot ship forged verdicts.
+ids); a committed or linked ``.warta-cache`` is refused (:mod:`pipeline.cachedir`), so a branch cannot
+ship forged verdicts.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ from pipeline.approvals.governance import (
 )
 from pipeline.approvals.history import History, Touch
 from pipeline.approvals.records import format_record
+from pipeline.cachedir import CACHE_DIRNAME, ensure_local_cache
 from pipeline.config import CONFIG_FILE, KINDS, SiteConfig
 from pipeline.content import CONTENT_DIR, MEDIA_DIR, compute_digest, markdown_images, split_front_matter
 from pipeline.errors import ApprovalError, ConfigError
@@ -358,36 +360,25 @@ class _Files:
         return out
 
     def existing(self, paths: Iterable[str]) -> dict[str, str]:
-        """path -> blob id of the files that exist (symbolic links inside the repository followed)."""
+        """path -> blob id of the files that exist as plain files (not symbolic links)."""
         out: dict[str, str] = {}
-        links: dict[str, str] = {}
         for path in paths:
             entry = self.tree.get(path)
-            if entry is None or entry.type != "blob":
-                continue
-            if entry.mode == "120000":
-                links[path] = entry.oid
-            else:
+            if entry is not None and entry.type == "blob" and entry.mode != "120000":
                 out[path] = entry.oid
-        if links:
-            texts = self.git.read_blobs(links.values())
-            for path, oid in links.items():
-                target = self._follow(path, texts.get(oid, b"").decode("utf-8", "replace"))
-                if target is not None:
-                    out[path] = target
         return out
 
-    def _follow(self, path: str, target: str, depth: int = 0) -> str | None:
-        if depth > 8:
-            return None
-        resolved = _resolve(path, target)
-        entry = self.tree.get(resolved) if resolved else None
-        if entry is None or entry.type != "blob":
-            return None
-        if entry.mode != "120000":
-            return entry.oid
-        text = self.git.read_blobs([entry.oid]).get(entry.oid, b"").decode("utf-8", "replace")
-        return self._follow(resolved or "", text, depth + 1)
+    def links(self, paths: Iterable[str]) -> list[str]:
+        """Those of ``paths`` that are, or go through, a symbolic link in the revision."""
+        found: list[str] = []
+        for path in paths:
+            parts = path.split("/")
+            for n in range(1, len(parts) + 1):
+                entry = self.tree.get("/".join(parts[:n]))
+                if entry is not None and entry.mode == "120000":
+                    found.append(path)
+                    break
+        return found
 
     def digests(self, files: Mapping[str, Mapping[str, str]]) -> dict[str, str]:
         """Item path -> digest of ``{path: blob id}`` (the item and what it references)."""
@@ -461,12 +452,17 @@ def item_digest_at(root: Path, path: str, rev: str = "HEAD") -> str:
 
 
 def _cache_root(root: Path, tree: Mapping[str, TreeEntry], enabled: bool) -> tuple[Path | None, list[str]]:
+    """``.warta-cache/`` when it is the machine's own: never one the repository supplies (a committed
+    folder or a symbolic link would let a branch ship forged signature verdicts). Fails closed."""
     if not enabled:
         return None, []
-    if any(p.startswith(signing.CACHE_DIR + "/") for p in tree):
-        return None, [f"{signing.CACHE_DIR}/ is tracked by git in HEAD: its caches are ignored (remove it "
-                      "from the repository; it must never be committed)"]
-    return root / signing.CACHE_DIR, []
+    folder = ensure_local_cache(root)
+    shipped = next((p for p in tree if p == CACHE_DIRNAME or p.startswith(CACHE_DIRNAME + "/")), None)
+    if shipped is not None:
+        raise ConfigError(f"{CACHE_DIRNAME}/ is committed in the revision being judged ({shipped}): caches "
+                          "must never come from the repository; remove it with "
+                          f"'git rm -r --cached {CACHE_DIRNAME}' and commit")
+    return folder, []
 
 
 def main_branch(root: Path) -> tuple[str, str]:
@@ -685,11 +681,18 @@ def _evaluate(
             sop = state.sops.get(sop_id) if sop_id else None
             spec = None
             problems: list[str] = []
+            section = state.config.kinds.get(kind) if kind else None  # type: ignore[call-overload]
+            if explicit and section is not None and explicit not in (section.sop, *section.other_sops):
+                # which SOP governs a kind is governance (warta.yml), never the item's choice
+                allowed = ", ".join([section.sop, *section.other_sops])
+                problems.append(f"sop: '{explicit}' is not an SOP for {kind} in warta.yml on {main} "
+                                f"(allowed: {allowed})")
+                sop = None
             if sop is not None:
                 spec = specs.get((id(state), sop.id))
                 if spec is None:
                     spec = specs[(id(state), sop.id)] = spec_from_sop(sop)
-            elif sop_id:
+            elif sop_id and not problems:
                 problems.append(f"SOP '{sop_id}' is not in sop/ on {main} (approved version)")
             found = judged_by[key] = (state, spec, problems)
         return found
@@ -703,7 +706,11 @@ def _evaluate(
         newest = history_of[-1] if history_of else None
         at = base_of[intro[newest.pos]] if newest is not None else boot_index
         state, spec, sop_problems = governance_for(at, info.kind, info.sop)
-        item_problems = [f"front matter cannot be read: {info.problem}"] if info.problem else sop_problems
+        item_problems = [f"front matter cannot be read: {info.problem}"] if info.problem else list(sop_problems)
+        for link in files.links((p, *info.refs)):
+            # approvals bind the bytes git stores for a path; a link's target can change without it
+            item_problems.append(f"{link} is or goes through a symbolic link; put the file itself in the "
+                                 "repository")
         digest = digests[p]
         facts = ItemFacts(
             path=p, digest=digest, spec=spec,
