@@ -134,7 +134,7 @@ def _write_release(site: Path, rel: str, *, with_location: bool) -> None:
         "summary: Empat puluh kader digital dari 20 kalurahan dilatih mengelola website kalurahan.\n"
         "tags: [pelatihan, website kalurahan, keterbukaan informasi]\n"
         "image: ../../media/2026/kader-posyandu-praktik.jpg\n"
-        "image_alt: Peserta pelatihan praktik di depan laptop didampingi fasilitator\n"
+        "image_alt: Peserta pelatihan duduk mengelilingi meja bundar menghadap dua layar presentasi\n"
         "disposisi:\n"
         '  nomor: "045/318/DPMK"\n'
         f"  tanggal: {date_line.split()[1]}\n"
