@@ -15,13 +15,25 @@ Entry points (used by ``warta status``, ``verify``, ``approve``, ``return``, ``p
 - :func:`write_record` writes one record without judging it (for tools that already did).
 - :func:`item_digest_at` is the digest of an item at a revision, as approvals name it.
 
-Where things come from (rule 1): the main branch is ``approvals.main_branch``; the governance files
-(``warta.yml``, ``sop/``) are read along main's first-parent history (:mod:`.governance`). An item is
-judged by the trusted governance at the point its current content forked from main (for a release
-branch: the merge base; for an item on main: the merge base of the branch that brought it, or the
-commit before a direct commit), and each record by the ``people.yaml`` trusted where *it* was made. A
-release branch therefore never judges itself by its own ``people.yaml`` or SOPs, and an approval made
-under last year's people stays valid after somebody leaves the office.
+Where things come from (rule 1): the main branch is ``approvals.main_branch`` as the ``warta.yml`` of
+the real main names it (``refs/heads/main``, else ``origin/main``, else the remote's default branch),
+never as HEAD's own ``warta.yml`` does; a history with a root commit that is not main's, and a
+``--base`` that is not on main, are refused. The governance files (``warta.yml``, ``sop/``) are read
+along main's first-parent history (:mod:`.governance`), and the governance that applies is chosen by
+where things *joined main*, never by where a branch forked (the fork point is the branch author's
+choice, so judging by it would let a branch forked before a demotion, a key change or a stronger SOP
+escape them):
+
+- an item is judged by the SOP in force where its current content joined main (the first-parent commit
+  that merged it, or the direct commit itself); content not yet on main by the SOP at main's tip, what
+  the branch would merge into;
+- each record is judged by the ``people.yaml`` in force where *it* joined main; a record not yet on main
+  (and a decision about to be written) by the one at main's tip. A release branch therefore never judges
+  itself by its own ``people.yaml`` or SOPs, and an approval merged under last year's people stays valid
+  after somebody leaves the office, while one merged after the change does not;
+- a record counts only when it descends from the newest commit that changed the item or a file it
+  references (an approval is for the change it was given for: bytes restored on main later do not bring
+  old approvals back).
 
 History comes from :mod:`.history`: an index of main's history kept in ``.warta-cache/history/`` and
 extended with only the commits that are new since (one ``git log`` for them, one ``git log
@@ -289,6 +301,19 @@ def _position(touch: Touch) -> int:
     return touch.pos
 
 
+def _descendants(parents: Sequence[Sequence[int]], origin: int, candidates: Sequence[int]) -> set[int]:
+    """The ``candidates`` that descend from (or are) position ``origin``. Positions are topological
+    (parents first), so one forward walk from ``origin`` to the last candidate decides them all."""
+    wanted = [q for q in candidates if q >= origin]
+    if not wanted:
+        return set()
+    reached = {origin}
+    for p in range(origin + 1, max(wanted) + 1):
+        if any(x in reached for x in parents[p]):
+            reached.add(p)
+    return {q for q in wanted if q in reached}
+
+
 def _is_item(path: str) -> bool:
     """A content file: ``content/<kind>/...md``, not under ``content/media/``, no hidden part."""
     return (path.startswith(_CONTENT) and path.endswith(".md") and not path.startswith(_MEDIA)
@@ -360,22 +385,47 @@ class _Files:
         return out
 
     def existing(self, paths: Iterable[str]) -> dict[str, str]:
-        """path -> blob id of the files that exist as plain files (not symbolic links)."""
+        """path -> blob id of the files that exist; a file that is a symbolic link to a file inside the
+        repository counts with the bytes it points to, so retargeting the link makes approvals stale."""
         out: dict[str, str] = {}
+        links: dict[str, str] = {}
         for path in paths:
             entry = self.tree.get(path)
-            if entry is not None and entry.type == "blob" and entry.mode != "120000":
+            if entry is None or entry.type != "blob":
+                continue
+            if entry.mode == "120000":
+                links[path] = entry.oid
+            else:
                 out[path] = entry.oid
+        if links:
+            texts = self.git.read_blobs(links.values())
+            for path, oid in links.items():
+                target = self._follow(path, texts.get(oid, b"").decode("utf-8", "replace"))
+                if target is not None:
+                    out[path] = target
         return out
 
-    def links(self, paths: Iterable[str]) -> list[str]:
-        """Those of ``paths`` that are, or go through, a symbolic link in the revision."""
-        found: list[str] = []
-        for path in paths:
+    def _follow(self, path: str, target: str, depth: int = 0) -> str | None:
+        if depth > 8:
+            return None
+        resolved = _resolve(path, target)
+        entry = self.tree.get(resolved) if resolved else None
+        if entry is None or entry.type != "blob":
+            return None
+        if entry.mode != "120000":
+            return entry.oid
+        text = self.git.read_blobs([entry.oid]).get(entry.oid, b"").decode("utf-8", "replace")
+        return self._follow(resolved or "", text, depth + 1)
+
+    def links(self, item: str, refs: Iterable[str]) -> list[str]:
+        """What approvals cannot bind: the item itself as a symbolic link, or a reference reached through
+        a linked folder (git stores only the link, so the file behind it can change unseen)."""
+        found = [item] if (entry := self.tree.get(item)) is not None and entry.mode == "120000" else []
+        for path in (item, *refs):
             parts = path.split("/")
-            for n in range(1, len(parts) + 1):
-                entry = self.tree.get("/".join(parts[:n]))
-                if entry is not None and entry.mode == "120000":
+            for n in range(1, len(parts)):
+                folder = self.tree.get("/".join(parts[:n]))
+                if folder is not None and folder.mode == "120000":
                     found.append(path)
                     break
         return found
@@ -451,18 +501,27 @@ def item_digest_at(root: Path, path: str, rev: str = "HEAD") -> str:
 # evaluate
 
 
-def _cache_root(root: Path, tree: Mapping[str, TreeEntry], enabled: bool) -> tuple[Path | None, list[str]]:
-    """``.warta-cache/`` when it is the machine's own: never one the repository supplies (a committed
-    folder or a symbolic link would let a branch ship forged signature verdicts). Fails closed."""
+def _cache_root(root: Path, tree: Mapping[str, TreeEntry], enabled: bool) -> Path | None:
+    """``.warta-cache/`` when it is the machine's own (``None`` when caches are off): never one the
+    repository supplies (a committed folder or a symbolic link would let a branch ship forged signature
+    verdicts). Fails closed."""
     if not enabled:
-        return None, []
+        return None
     folder = ensure_local_cache(root)
     shipped = next((p for p in tree if p == CACHE_DIRNAME or p.startswith(CACHE_DIRNAME + "/")), None)
     if shipped is not None:
         raise ConfigError(f"{CACHE_DIRNAME}/ is committed in the revision being judged ({shipped}): caches "
                           "must never come from the repository; remove it with "
                           f"'git rm -r --cached {CACHE_DIRNAME}' and commit")
-    return folder, []
+    try:
+        # the folder ignores itself, so that 'git add -A' in a site without a .gitignore never commits it
+        folder.mkdir(exist_ok=True)
+        ignore = folder / ".gitignore"
+        if not ignore.is_file():
+            ignore.write_text("# local caches of warta: never commit them\n*\n", encoding="utf-8")
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+    return folder
 
 
 def main_branch(root: Path) -> tuple[str, str]:
@@ -477,17 +536,30 @@ def on_main(root: Path) -> bool:
     return head is not None and git.is_ancestor(head, _main_branch(git)[1])
 
 
+def _configured_main(git: Git, rev: str) -> str | None:
+    """``approvals.main_branch`` in ``warta.yml`` at ``rev`` (``None``: not set or unreadable)."""
+    raw = git.read_blobs([f"{rev}:{CONFIG_FILE}"]).get(f"{rev}:{CONFIG_FILE}")
+    if raw is None:
+        return None
+    try:
+        data = yamlio.load(raw.decode("utf-8"), CONFIG_FILE).data
+    except (UnicodeDecodeError, yamlio.YamlSyntaxError):
+        return None
+    approvals = data.get("approvals") if isinstance(data, dict) else None
+    if isinstance(approvals, dict) and isinstance(approvals.get("main_branch"), str):
+        return str(approvals["main_branch"])
+    return None
+
+
 def _main_branch(git: Git) -> tuple[str, str]:
+    """The main branch, named by the ``warta.yml`` of the real main (``main`` or ``origin/main``, else the
+    remote's default branch), never by HEAD's own: a release branch cannot choose what judges it."""
     name = "main"
-    raw = git.read_blobs([f"HEAD:{CONFIG_FILE}"]).get(f"HEAD:{CONFIG_FILE}")
-    if raw is not None:
-        try:
-            data = yamlio.load(raw.decode("utf-8"), CONFIG_FILE).data
-            approvals = data.get("approvals") if isinstance(data, dict) else None
-            if isinstance(approvals, dict) and isinstance(approvals.get("main_branch"), str):
-                name = approvals["main_branch"]
-        except (UnicodeDecodeError, yamlio.YamlSyntaxError):
-            pass
+    for ref in ("refs/heads/main", "refs/remotes/origin/main", "refs/remotes/origin/HEAD"):
+        sha = git.rev_parse(ref)
+        if sha is not None:
+            name = _configured_main(git, sha) or "main"
+            break
     for ref in (f"refs/heads/{name}", f"refs/remotes/origin/{name}"):
         sha = git.rev_parse(ref)
         if sha is not None:
@@ -530,6 +602,8 @@ def evaluate_repository(
     cache: bool = True,
 ) -> Report:
     """Judge the approval chains of a repository's items (see the module docstring)."""
+    if cache:
+        ensure_local_cache(root)  # fail closed: a linked or committed cache could forge verdicts
     # Tens of thousands of small objects and no reference cycles: the cyclic collector would only
     # rescan them again and again (a third of the run time on 10,000 releases).
     enabled = gc.isenabled()
@@ -561,13 +635,17 @@ def _evaluate(
         raise ApprovalError(f"'{head}' names no commit (is the repository empty?)")
     main, main_sha = _main_branch(git)
     tree = {e.path: e for e in git.ls_tree(head_sha)}
-    cache_root, warnings = _cache_root(root, tree, cache)
+    cache_root = _cache_root(root, tree, cache)
+    warnings: list[str] = []
 
-    index = history.overlay(git, history.build(git, main_sha, cache_root / "history" if cache_root else None),
-                            head_sha)
+    main_index = history.build(git, main_sha, cache_root / "history" if cache_root else None)
+    index = history.overlay(git, main_index, head_sha)
+    if any(not index.parents[p] for p in range(len(main_index.shas), len(index.shas))):
+        raise ApprovalError(f"{head} has a root commit that is not {main}'s: a history that did not grow from "
+                            f"{main} cannot be judged against it (was an unrelated branch merged in?)")
     branch = index.branch
+    tip_index = branch - 1  # main's tip: what an unmerged branch would merge into
     reach = None if head_sha == main_sha else index.ancestors(head_sha)
-    head_base = index.base_of[branch] if len(index.base_of) > branch else index.intro_of(head_sha)
 
     states, contents = _governance_states(git, index)
     boot = next((s for s in states if s.valid), None)
@@ -586,6 +664,9 @@ def _evaluate(
             base_sha = git.rev_parse(base)
             if base_sha is None:
                 raise ApprovalError(f"--base {base} names no commit")
+            if not git.is_ancestor(base_sha, main_sha):
+                raise ApprovalError(f"--base {base} is not on {main} (an ancestor of {main_sha[:12]}): items "
+                                    f"are judged against the main branch '{main}' only")
         else:
             base_sha = git.merge_base(main_sha, head_sha)
             if base_sha is None:
@@ -650,7 +731,8 @@ def _evaluate(
     if trusted_main is not None and trusted_main.approvals.main_branch != main:
         raise ApprovalError(f"{CONFIG_FILE} in HEAD names '{main}' as the main branch, but the approved "
                             f"configuration names '{trusted_main.approvals.main_branch}'")
-    base_state = timeline.at(head_base)
+    # the people and SOPs the branch would merge into (never the fork point, which the branch chooses)
+    base_state = timeline.at(tip_index)
 
     authorities: dict[int, Authority] = {}
     specs: dict[tuple[int, str], Any] = {}
@@ -662,8 +744,8 @@ def _evaluate(
             found = authorities[at] = authorities.setdefault(-1 - id(state), state.authority)
         return found
 
-    head_authority = authority_at(head_base)
-    intro, base_of, touches = index.intro, index.base_of, index.touches
+    head_authority = authority_at(tip_index)  # a record written now joins main after its tip
+    intro, parents, touches = index.intro, index.parents, index.touches
     boot_index = boot.index
     contexts: dict[str, ItemContext] = {}
     results: list[ChainResult] = []
@@ -704,10 +786,11 @@ def _evaluate(
             touched = sorted((t for f in (p, *info.refs) for t in touches.get(f, ())), key=_position)
         history_of = [t for t in touched if intro[t.pos] > boot_index and (reach is None or t.pos in reach)]
         newest = history_of[-1] if history_of else None
-        at = base_of[intro[newest.pos]] if newest is not None else boot_index
+        # judged where the current content entered main (unmerged: main's tip), never at the fork point
+        at = intro[newest.pos] if newest is not None else boot_index
         state, spec, sop_problems = governance_for(at, info.kind, info.sop)
         item_problems = [f"front matter cannot be read: {info.problem}"] if info.problem else list(sop_problems)
-        for link in files.links((p, *info.refs)):
+        for link in files.links(p, info.refs):
             # approvals bind the bytes git stores for a path; a link's target can change without it
             item_problems.append(f"{link} is or goes through a symbolic link; put the file itself in the "
                                  "repository")
@@ -720,9 +803,16 @@ def _evaluate(
         )
         authority = authority_at(at)
         own = item_records[p]
+        early = 0
+        if newest is not None:
+            # a record counts only for the change it was given for: it must descend from the newest
+            # commit that made the content what it is (a revert to approved bytes needs approval again)
+            after = _descendants(parents, newest.pos, [q for q, _ in own])
+            early = sum(1 for q, r in own if q not in after and r.digest == digest)  # a revert's old records
+            own = [(q, r) for q, r in own if q in after or r.digest != digest]  # stale ones show as such
         record_authority: dict[str, Authority] = {NULL_SHA: head_authority}
         for q, r in own:
-            made_at = base_of[intro[q]]
+            made_at = intro[q]  # the people in force where the record joined main (unmerged: main's tip)
             if made_at != at:
                 other = authority_at(made_at)
                 if other is not authority:
@@ -730,7 +820,12 @@ def _evaluate(
         records = [r for _, r in own]
         policy = state.policy()
         result = evaluate(facts, records, policy, authority, record_authority, signatures)
-        if (newest is not None and newest.direct and result.forced_by is None
+        if early and not result.complete and newest is not None:
+            result.hint = (f"{early} approval record(s) of this item were made before "
+                           f"{index.shas[newest.pos][:12]}, the newest change of its content, and do not count "
+                           "(an approval counts for the change it was given for, even when older content "
+                           "comes back): approve it again")
+        elif (newest is not None and newest.direct and result.forced_by is None
                 and not any(s.status == "approved" for s in result.steps)):
             # the change sits on main's first-parent line itself and nothing approved it
             result.hint = LOST_RECORDS_HINT
