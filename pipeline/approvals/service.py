@@ -363,6 +363,7 @@ class _Files:
         self.git = git
         self.tree = tree
         self.cache = cache
+        self.symlinks = {path for path, entry in tree.items() if entry.mode == "120000"}
 
     def info(self, paths: Sequence[str]) -> dict[str, ItemInfo]:
         out: dict[str, ItemInfo] = {}
@@ -420,14 +421,13 @@ class _Files:
     def links(self, item: str, refs: Iterable[str]) -> list[str]:
         """What approvals cannot bind: the item itself as a symbolic link, or a reference reached through
         a linked folder (git stores only the link, so the file behind it can change unseen)."""
-        found = [item] if (entry := self.tree.get(item)) is not None and entry.mode == "120000" else []
+        if not self.symlinks:
+            return []
+        found = [item] if item in self.symlinks else []
         for path in (item, *refs):
             parts = path.split("/")
-            for n in range(1, len(parts)):
-                folder = self.tree.get("/".join(parts[:n]))
-                if folder is not None and folder.mode == "120000":
-                    found.append(path)
-                    break
+            if any("/".join(parts[:n]) in self.symlinks for n in range(1, len(parts))):
+                found.append(path)
         return found
 
     def digests(self, files: Mapping[str, Mapping[str, str]]) -> dict[str, str]:

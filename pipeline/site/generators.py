@@ -22,6 +22,7 @@ from pelican.generators import Generator
 from pipeline.config import KINDS
 from pipeline.content import InformasiPublikMeta
 from pipeline.site.model import Payload, SharedState
+from pipeline.site.register import Paged
 from pipeline.site.settings import FEED_KIND
 
 LIST_KINDS = tuple(k for k in KINDS if k != "halaman")
@@ -61,28 +62,13 @@ class Entry:
 
 
 @dataclass(frozen=True)
-class Pager:
+class Pager(Paged):
     """One page of a paginated list."""
 
     base: str  # site-relative url of page 1, ending in '/'
     number: int
     total: int
     entries: Sequence[Entry]
-
-    def url(self, number: int) -> str:
-        return self.base if number == 1 else f"{self.base}hal/{number}/"
-
-    @property
-    def page_url(self) -> str:
-        return self.url(self.number)
-
-    @property
-    def prev_url(self) -> str | None:
-        return self.url(self.number - 1) if self.number > 1 else None
-
-    @property
-    def next_url(self) -> str | None:
-        return self.url(self.number + 1) if self.number < self.total else None
 
 
 def paginate(base: str, entries: Sequence[Entry], per_page: int) -> list[Pager]:

@@ -70,16 +70,12 @@ class Row:
         return (self.tahun, _code_key(self.code), self.urut, self.number)
 
 
-@dataclass(frozen=True)
-class RegisterPage:
-    """One page of a register list (a year or a classification)."""
+class Paged:
+    """Addresses of a numbered page among ``total`` (page 1 is ``base``, then ``base/hal/N/``)."""
 
-    base: str  # address of page 1
+    base: str
     number: int
     total: int
-    rows: tuple[Row, ...]
-    heading_year: int | None = None
-    heading_code: tuple[str, str] | None = None
 
     def url(self, number: int) -> str:
         return page_url(self.base, number)
@@ -95,6 +91,18 @@ class RegisterPage:
     @property
     def next_url(self) -> str | None:
         return self.url(self.number + 1) if self.number < self.total else None
+
+
+@dataclass(frozen=True)
+class RegisterPage(Paged):
+    """One page of a register list (a year or a classification)."""
+
+    base: str  # address of page 1
+    number: int
+    total: int
+    rows: tuple[Row, ...]
+    heading_year: int | None = None
+    heading_code: tuple[str, str] | None = None
 
 
 @dataclass
