@@ -213,9 +213,11 @@ def run_demo(target: Path, say: Say = _say) -> int:
     say("\n== 8. Status rilis")
     _warta(target, "status", rel)
     site_index = target / "_site" / "index.html"
+    exe = Path(sys.executable).parent / "warta"
+    warta = str(exe) if exe.is_file() else "warta"
     say("\nSelesai. Lihat:")
-    say(f"  situs        {site_index}   (atau: warta -C {target} serve, lalu buka http://127.0.0.1:8000/)")
-    say(f"  arsip        {target / 'arsip'}   (warta -C {target} archive list)")
+    say(f"  situs        {site_index}   (atau: {warta} -C {target} serve, lalu buka http://127.0.0.1:8000/)")
+    say(f"  arsip        {target / 'arsip'}   ({warta} -C {target} archive list)")
     say(f"  outbox       {target / '_outbox'}   (payload media sosial dan slide videotron)")
     say(f"  riwayat git  git -C {target} log --show-signature --format=fuller")
     return code
