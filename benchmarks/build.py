@@ -207,8 +207,8 @@ def generate(n: int, base: Path) -> dict[str, Path]:
     rng = random.Random(20250304)
     for i in range(n):
         body, meta = _release_text(rng, i)
-        when: dt.datetime = meta["date"]  # type: ignore[assignment]
-        tags: list[str] = meta["tags"]  # type: ignore[assignment]
+        when, tags = meta["date"], meta["tags"]
+        assert isinstance(when, dt.datetime) and isinstance(tags, list)
         stamp = when.strftime("%Y-%m-%d %H:%M")
         title = str(meta["title"])
         folder = warta / "content" / "siaran-pers" / str(when.year)

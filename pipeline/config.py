@@ -188,8 +188,15 @@ class SiteConfig(Strict):
             raise ValueError(f"kinds: every kind needs an SOP; missing {', '.join(missing)}")
         return self
 
+    def kind_section(self, kind: str) -> KindSection | None:
+        """The section of ``kind`` (a plain string, e.g. read from a path), or None for an unknown kind."""
+        return next((section for name, section in self.kinds.items() if name == kind), None)
+
     def sop_for_kind(self, kind: str) -> str:
-        return self.kinds[kind].sop  # type: ignore[index]
+        section = self.kind_section(kind)
+        if section is None:
+            raise KeyError(kind)
+        return section.sop
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:

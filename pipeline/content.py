@@ -474,7 +474,8 @@ def parse_item(
 
     doc.data = None  # the typed `meta` holds the values; keep only the line map (memory at 10,000 items)
     sop_id = meta.sop or config.sop_for_kind(kind)
-    kind_cfg = config.kinds[kind]  # type: ignore[index]
+    kind_cfg = config.kind_section(kind)
+    assert kind_cfg is not None  # kind comes from KINDS and the schema requires every kind
     if meta.sop is not None and meta.sop != kind_cfg.sop and meta.sop not in kind_cfg.other_sops:
         # Which SOP governs a kind is decided in warta.yml (approved by the SOP's signatory), never by the
         # item: otherwise a release could choose an SOP with fewer approval steps.

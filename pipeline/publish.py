@@ -493,7 +493,7 @@ def make_plan(root: Path, now: dt.datetime | None = None) -> Plan:
         existing_entry = by_path.get(item.path)
         approvals = _approvals(result, report, tz)
         approved_at = _approved_at(result, item, moment)
-        retensi = getattr(item.meta, "retensi", None) or config.kinds[item.kind].retensi  # type: ignore[index]
+        retensi = getattr(item.meta, "retensi", None) or getattr(config.kind_section(item.kind), "retensi", None)
         if existing_entry is None:
             assert klas is not None
             record = new_record(numbers[item.path], title=item.title, kind=item.kind, digest=result.digest,

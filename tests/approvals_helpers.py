@@ -328,6 +328,15 @@ class Site:
         return self.head()
 
 
+def isolated_site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:
+    """:func:`make_site`, with git's global and system configuration shut out for the test."""
+    made = make_site(tmp_path, cast)
+    (tmp_path / "home" / "isolated").write_text("")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "home" / "isolated"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    return made
+
+
 def make_site(tmp_path: Path, cast: dict[str, Person], *, signatures: bool = True,
               extra: dict[str, str] | None = None) -> Site:
     """A repository whose root commit (the trusted bootstrap) holds warta.yml, the SOPs and people."""

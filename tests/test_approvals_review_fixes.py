@@ -23,8 +23,8 @@ from approvals_helpers import (
     Site,
     approve_fully,
     cast,  # noqa: F401  (session fixture)
+    isolated_site,
     item_text,
-    make_site,
     people_yaml,
     release,
 )
@@ -35,11 +35,7 @@ from pipeline.errors import ConfigError
 
 @pytest.fixture
 def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:  # noqa: F811
-    made = make_site(tmp_path, cast)
-    (tmp_path / "home" / "isolated").write_text("")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "home" / "isolated"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    return made
+    return isolated_site(tmp_path, cast, monkeypatch)
 
 
 def verdict(site: Site, *args: str) -> tuple[int, dict[str, Any]]:

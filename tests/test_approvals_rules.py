@@ -16,8 +16,8 @@ from approvals_helpers import (
     approve_fully,
     cast,  # noqa: F401  (session fixture)
     info_text,
+    isolated_site,
     item_text,
-    make_site,
     people_yaml,
     release,
 )
@@ -29,11 +29,7 @@ from pipeline.errors import ConfigError
 
 @pytest.fixture
 def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:  # noqa: F811
-    made = make_site(tmp_path, cast)
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "home" / "isolated-gitconfig"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    (tmp_path / "home" / "isolated-gitconfig").write_text("")
-    return made
+    return isolated_site(tmp_path, cast, monkeypatch)
 
 
 def judge(site: Site, **kwargs: object) -> Report:

@@ -763,7 +763,7 @@ def _evaluate(
             sop = state.sops.get(sop_id) if sop_id else None
             spec = None
             problems: list[str] = []
-            section = state.config.kinds.get(kind) if kind else None  # type: ignore[call-overload]
+            section = state.config.kind_section(kind) if kind else None
             if explicit and section is not None and explicit not in (section.sop, *section.other_sops):
                 # which SOP governs a kind is governance (warta.yml), never the item's choice
                 allowed = ", ".join([section.sop, *section.other_sops])

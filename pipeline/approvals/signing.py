@@ -140,7 +140,8 @@ class SignatureCache:
                 raw = json.loads((folder / "verdicts.json").read_text(encoding="utf-8"))
                 if isinstance(raw, dict) and raw.get("version") == 2:
                     for entry in raw["table"]:
-                        self._remember(tuple(str(x) for x in entry))  # type: ignore[arg-type]
+                        status, key, signer, extra = (str(x) for x in entry)  # ValueError if malformed
+                        self._remember((status, key, signer, extra))
                     data = raw["verdicts"]
                     if isinstance(data, dict):
                         self._data = data
