@@ -405,3 +405,4 @@ def _as_models(data: dict[str, Any]) -> dict[str, Any]:
         return value
 
     return {k: plain(v) for k, v in data.items()}
+
