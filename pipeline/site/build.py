@@ -28,8 +28,8 @@ from markupsafe import Markup
 from pipeline.archive.records import ArchiveRecord
 from pipeline.cachedir import ensure_local_cache
 from pipeline.content import InformasiPublikMeta, Item, Site
-from pipeline.references import resolve_path
 from pipeline.errors import BuildError, Finding
+from pipeline.references import resolve_path
 from pipeline.resources import theme_dir
 from pipeline.site import i18n, media
 from pipeline.site.generators import tag_slug
