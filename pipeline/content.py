@@ -522,22 +522,31 @@ def load_items(
     return items, findings
 
 
-def _duplicate_slugs(items: Iterable[Item], wanted: set[str] | None) -> list[Finding]:
+def slug_groups(items: Iterable[Item]) -> list[list[Item]]:
+    """Items that claim the same slug within a kind (each group has two or more)."""
     by_url: dict[str, list[Item]] = {}
     for item in items:
         # slugs are unique within a kind, whatever the year: the slug names the release branch
         # (rilis/<slug>) and its archive record
         by_url.setdefault(f"{item.kind}:{item.slug}", []).append(item)
+    return [group for group in by_url.values() if len(group) > 1]
+
+
+def slug_finding(item: Item, others: Iterable[Item]) -> Finding:
+    line = item.line_of("slug") if item.meta.slug else 1
+    names = ", ".join(o.path for o in others)
+    return Finding(item.path, line, f"slug '{item.slug}' is also used by {names}", "slug")
+
+
+def _duplicate_slugs(items: Iterable[Item], wanted: set[str] | None) -> list[Finding]:
     out: list[Finding] = []
-    for group in by_url.values():
+    for group in slug_groups(items):
         if len(group) < 2:
             continue
         for item in group:
             if wanted is not None and item.path not in wanted:
                 continue
-            others = ", ".join(o.path for o in group if o is not item)
-            line = item.line_of("slug") if item.meta.slug else 1
-            out.append(Finding(item.path, line, f"slug '{item.slug}' is also used by {others}", "slug"))
+            out.append(slug_finding(item, [o for o in group if o is not item]))
     return out
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pipeline.approvals.service import evaluate_repository
 from pipeline.archive.records import ArchiveRecord
 from pipeline.check import check_site
-from pipeline.content import Item, parse_item
+from pipeline.content import Item, parse_item, slug_finding, slug_groups
 from pipeline.errors import ApprovalError, ConfigError, Findings
 from pipeline.publish.snapshot import PUBLISH_CACHE, Snapshot, materialize
 from pipeline.tree import GitTree
@@ -34,6 +34,7 @@ class Items:
     errors: dict[str, list[str]]
     findings: Findings
     files: dict[str, dict[str, str]] = field(default_factory=dict)  # item -> {path: blob id} it publishes
+    slug_groups: list[list[str]] = field(default_factory=list)  # items claiming one slug of a kind
 
 
 def read_items(snapshot: Snapshot) -> Items:
@@ -46,13 +47,18 @@ def read_items(snapshot: Snapshot) -> Items:
         checked = check_site(folder)
     except ConfigError as exc:
         raise ConfigError("the trusted governance files do not load: " + str(exc), exc.findings) from None
+    by_path = {i.path: i for i in checked.items}
+    groups = slug_groups(by_path.values())
+    # who keeps a contested slug is decided with the approvals (plan.py), not here: an unapproved file
+    # must never take the slug of an approved item
+    contested = {slug_finding(i, [o for o in g if o is not i]) for g in groups for i in g}
     errors: dict[str, list[str]] = {}
     for finding in checked.findings.errors:
-        errors.setdefault(finding.path, []).append(finding.format())
-    by_path = {i.path: i for i in checked.items}
+        if finding not in contested:
+            errors.setdefault(finding.path, []).append(finding.format())
     files = {path: {p: content[p] for p in (path, *item.references) if p in content}
              for path, item in by_path.items()}
-    return Items(by_path, errors, checked.findings, files)
+    return Items(by_path, errors, checked.findings, files, [[i.path for i in g] for g in groups])
 
 
 def published_version(snapshot: Snapshot, record: ArchiveRecord) -> tuple[Item, dict[str, str]] | str:

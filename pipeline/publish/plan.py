@@ -30,7 +30,7 @@ from pipeline.archive.records import (
     withdraw,
 )
 from pipeline.config import SiteConfig
-from pipeline.content import Item, Site
+from pipeline.content import Item, Site, slug_finding
 from pipeline.publish.items import Items, published_version
 from pipeline.publish.snapshot import Snapshot
 
@@ -322,6 +322,21 @@ def _refuse_collisions(plan: Plan) -> None:
             f"{owner[clash][0]} now publishes changed: its page is left out until its own change is approved"]))
 
 
+def _settle_slugs(items: Items, results: dict[str, ChainResult]) -> None:
+    """Items claiming one slug: those with a complete approval chain keep it when exactly one has one;
+    every other claimant is held with the finding (rule 13: an unapproved file never takes an approved
+    item's slug, nor holds it back)."""
+    for group in items.slug_groups:
+        approved = [p for p in group if (r := results.get(p)) is not None and r.complete]
+        for path in group:
+            if len(approved) == 1 and path == approved[0]:
+                continue
+            others = [p for p in group if p != path]
+            item = items.by_path[path]
+            items.errors.setdefault(path, []).append(
+                slug_finding(item, [items.by_path[o] for o in others]).format())
+
+
 def make_plan(snapshot: Snapshot, items: Items, site: Site, now: dt.datetime) -> Plan:
     """Everything the run will do, decided before anything changes (see the module docstring)."""
     planner = _Planner(snapshot, items, site, now)
@@ -334,6 +349,7 @@ def make_plan(snapshot: Snapshot, items: Items, site: Site, now: dt.datetime) ->
     if planner.plan.problems:
         # Fail closed: with untrusted governance nothing is judged reliably, so nothing is published.
         return planner.plan
+    _settle_slugs(items, {r.path: r for r in report.items})
     for result in report.items:
         planner.judge(result)
     planner.deleted({r.path for r in report.items})
