@@ -82,7 +82,7 @@ def publish(root: Path, *, dry_run: bool = False, say: Say = _quiet, now: dt.dat
     with gitops.lock(root):
         config = load_config(root)  # only to find main and the clock's zone; the run judges by the snapshot
         main = config.approvals.main_branch
-        gitops.preflight(git, config)
+        early = gitops.preflight(git, config)
         moment, clock_set = clock(now, config.tz)
         if clock_set:
             say(f"clock set to {moment.isoformat()} (test hook {NOW_ENV} or now=): not for production")
@@ -93,6 +93,7 @@ def publish(root: Path, *, dry_run: bool = False, say: Say = _quiet, now: dt.dat
                 say(f"plan: fetching {remote}/{main}")
                 gitops.integrate(git, remote, main)
         plan, result = _plan_and_number(root, git, remote, main, moment, clock_set, dry_run, say)
+        plan.warnings[:0] = early
         if plan.problems or dry_run:
             return result
         _build_deploy_announce(root, git, remote, main, plan, result, say)

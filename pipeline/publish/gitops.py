@@ -67,7 +67,9 @@ def _generated_roots(config: SiteConfig) -> tuple[set[str], tuple[str, ...]]:
     return names, tuple(prefixes)
 
 
-def preflight(git: Git, config: SiteConfig) -> None:
+def preflight(git: Git, config: SiteConfig) -> list[str]:
+    """Refuse to run off main or in the middle of a merge; the warnings (uncommitted changes, which are
+    never published: the run reads commits only, and a dirty checkout must not hold approved releases)."""
     main = config.approvals.main_branch
     if git.head() is None:
         raise UsageError("the repository has no commit yet: run warta init, or commit the site first")
@@ -79,14 +81,15 @@ def preflight(git: Git, config: SiteConfig) -> None:
     dirty = [p for p in git.dirty_paths()
              if not p.startswith(ARCHIVE_DIR + "/") and p.split("/")[0] not in names
              and not p.startswith(prefixes)]
+    warnings = []
     if dirty:
-        raise UsageError("the working tree has uncommitted changes: " + ", ".join(dirty[:5])
-                         + (" …" if len(dirty) > 5 else "") + "; publish only what is committed "
-                         "(commit or remove them first)")
+        warnings.append("the working tree has uncommitted changes, which are not published (warta publish "
+                        "reads commits only): " + ", ".join(dirty[:5]) + (" …" if len(dirty) > 5 else ""))
     for state in ("rebase-merge", "rebase-apply", "MERGE_HEAD"):
         if (git.root / git.text("rev-parse", "--git-path", state).strip()).exists():
             raise UsageError(f"a git {'merge' if state == 'MERGE_HEAD' else 'rebase'} is in progress in this "
                              "repository; finish or abort it first")
+    return warnings
 
 
 def reset_archive(git: Git) -> None:
