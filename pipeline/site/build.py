@@ -388,6 +388,7 @@ def build_site(
             per_page=config.build.per_page,
             feed_items=config.build.feed_items,
             register=register,
+            working_tree=drafts,
         )
         listed = [i for i in chosen if i.kind != "halaman" and i.meta.status != "dicabut"]
         override = base_settings(

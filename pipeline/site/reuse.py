@@ -121,6 +121,7 @@ def build_fingerprint(theme: Path, catalogue: Any, settings: Mapping[str, Any], 
         "menu": state.menu,
         "kinds": state.kinds_present,
         "register": state.register is not None,
+        "working_tree": state.working_tree,
     }
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
 
