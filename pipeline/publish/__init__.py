@@ -31,7 +31,7 @@ from typing import Literal
 from pipeline import gate
 from pipeline.approvals.chain import ChainResult
 from pipeline.archive.records import load_records
-from pipeline.cachedir import CACHE_DIRNAME, ensure_local_cache
+from pipeline.cachedir import DEPLOY_CACHE, ensure_local_cache
 from pipeline.config import SiteConfig, load_config
 from pipeline.content import Site, parse_item
 from pipeline.deploy import deploy
@@ -172,7 +172,7 @@ def _build_deploy_announce(root: Path, git: Git, remote: str | None, main: str, 
         if uploads == 2:
             fault("deploy")
 
-    deployed = deploy(staging, config.deploy, root / CACHE_DIRNAME / "deploy", root=root, progress=progress)
+    deployed = deploy(staging, config.deploy, root / DEPLOY_CACHE, root=root, progress=progress)
     fault("deploy")  # a deploy with nothing to copy still dies here
     result.deploy_summary = deployed.summary()
 
