@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal
 import markdown
 from pydantic import ConfigDict, Field, PlainValidator, field_validator
 
-from pipeline import yamlio
+from pipeline import limits, markup, yamlio
 from pipeline.config import KINDS, SiteConfig
 from pipeline.errors import Finding, Findings
 from pipeline.schema import Strict, validate
@@ -93,6 +93,13 @@ class CatatanPerubahan(_Meta):
     jenis: Literal["besar", "kecil"] = "kecil"
 
 
+class DataPribadi(_Meta):
+    """A recorded waiver of the personal-data check (docs/content.md): approved with the text it waives."""
+
+    dikecualikan: list[Text] = Field(min_length=1, description="Each number allowed in this item, as written.")
+    alasan: Text = Field(description="Why publishing it is lawful (e.g. the person's written consent).")
+
+
 class CommonMeta(_Meta):
     """Fields every kind shares (docs/content.md)."""
 
@@ -114,6 +121,7 @@ class CommonMeta(_Meta):
     status: Literal["terbit", "dicabut"] = "terbit"
     alasan_pencabutan: str | None = None
     catatan_perubahan: list[CatatanPerubahan] = Field(default_factory=list)
+    data_pribadi: DataPribadi | None = None
 
     @field_validator("slug")
     @classmethod
@@ -398,6 +406,9 @@ def parse_item(
         return None, [Finding(rel, 1, "no front matter: the file must start with a '---' line, "
                                       "the YAML fields, and a closing '---' line")]
     fm_text, body, body_line = split
+    too_large = limits.size_findings(rel, len(raw), fm_text, body, body_line, config.limits)
+    if too_large:
+        return None, too_large
     try:
         doc = yamlio.load(fm_text, rel, line_offset=1)
     except yamlio.YamlSyntaxError as exc:
@@ -460,7 +471,10 @@ def parse_item(
                 attachments.append(got)
     body_lines = body.splitlines()
     has_images = "![" in body or "<img" in body.lower()
-    for src, alt in markdown_images(body) if has_images else []:
+    rendered = markup.render_bounded(body, rel, body_line, config.limits.render_seconds) if has_images else None
+    if isinstance(rendered, Finding):
+        return None, [*findings, rendered]
+    for src, alt in rendered.images if rendered else ():
         offset = next((n for n, line in enumerate(body_lines) if src and src in line), 0)
         line = body_line + offset
         if not alt.strip():

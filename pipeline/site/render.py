@@ -1,10 +1,8 @@
-"""Markdown bodies to safe HTML, once per distinct body (content-addressed cache, parallel when cold).
+"""Markdown bodies to safe HTML, once per distinct body (content-addressed cache, worker processes).
 
-The body is converted by Python-Markdown, then sanitised with ``nh3`` (ammonia) so raw HTML written in
-Markdown cannot inject scripts, event handlers, styles, frames or remote images. Images written in the
-body (``![alt](foto.jpg)``) are not emitted as ``<img>``: each becomes a token that the build replaces
-with the ``<picture>`` the media pipeline made from the photo, so no source photo (and its GPS position)
-is ever linked or copied. Headings move one level down, because the page title is the only ``<h1>``.
+What a body becomes is :mod:`pipeline.markup` (the dialect, the sanitiser, image tokens); this module
+adds the cache and renders every body that is not cached in worker processes with a deadline per body
+(``limits.render_seconds``): a body past it comes back with ``Rendered.error`` set and must be left out.
 """
 
 from __future__ import annotations
@@ -12,94 +10,33 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import multiprocessing
 import os
-import re
 import sqlite3
-import xml.etree.ElementTree as ET
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
-import markdown
-import nh3
+from pipeline.markup import (
+    ALLOWED_TAGS,
+    EXTENSIONS,
+    FINGERPRINT,
+    RENDER_VERSION,
+    Rendered,
+    render_many_bounded,
+    render_markdown,
+)
 
-from pipeline.content import MARKDOWN_EXTENSIONS
+__all__ = ["ALLOWED_TAGS", "EXTENSIONS", "RENDER_VERSION", "RenderCache", "Rendered", "body_key", "render_all",
+           "render_markdown"]
 
-# Bump when the HTML produced for the same body changes, so cached renderings are not reused.
-RENDER_VERSION = "warta-render-1"
-_NH3_VERSION = getattr(nh3, "__version__", "")
-_FINGERPRINT = f"{RENDER_VERSION}|markdown {markdown.__version__}|nh3 {_NH3_VERSION}"
-EXTENSIONS = list(MARKDOWN_EXTENSIONS)  # one dialect: see pipeline/content.py
-# Structural and embedding tags never come from a body: landmarks belong to the theme (one <nav>,
-# one <main>), images come from the media pipeline, image maps need images.
-_DROPPED_TAGS = {"img", "area", "map", "nav", "aside", "header", "footer", "article", "hgroup"}
-ALLOWED_TAGS = set(nh3.ALLOWED_TAGS) - _DROPPED_TAGS
-_HEADING = re.compile(r"<(/?)h([1-6])\b")
-# Parallel rendering pays off only when many bodies are new (process start-up costs ~0.2 s).
+# More than one worker pays off only when many bodies are new (a worker start costs ~0.2 s).
 PARALLEL_MIN = 400
-
-
-@dataclass(frozen=True)
-class Rendered:
-    """Sanitised HTML of one body; ``images[i]`` is the ``(src, alt)`` behind ``token(i)``."""
-
-    html: str
-    images: tuple[tuple[str, str], ...]
-    nonce: str
-
-    def token(self, index: int) -> str:
-        return f"<span>wartaimg{self.nonce}n{index}</span>"
-
-
-class _ImageTokens(markdown.treeprocessors.Treeprocessor):  # type: ignore[misc]
-    def __init__(self, md: markdown.Markdown, nonce: str, sink: list[tuple[str, str]]) -> None:
-        super().__init__(md)
-        self.nonce = nonce
-        self.sink = sink
-
-    def run(self, root: ET.Element) -> None:
-        for img in root.iter("img"):
-            index = len(self.sink)
-            self.sink.append((img.get("src", ""), img.get("alt", "")))
-            img.tag = "span"
-            img.attrib.clear()
-            img.text = f"wartaimg{self.nonce}n{index}"
-
-
-class _ImageTokenExtension(markdown.extensions.Extension):  # type: ignore[misc]
-    def __init__(self, nonce: str, sink: list[tuple[str, str]]) -> None:
-        super().__init__()
-        self.nonce = nonce
-        self.sink = sink
-
-    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown's API name
-        md.treeprocessors.register(_ImageTokens(md, self.nonce, self.sink), "warta_image_tokens", 0)
+# Bodies travel to the workers in groups of this many (a group past its deadline is redone body by body).
+CHUNK = 16
+DEFAULT_SECONDS = 10.0
 
 
 def body_key(body: str) -> str:
-    return hashlib.sha256(f"{_FINGERPRINT}\0{body}".encode()).hexdigest()
-
-
-def render_markdown(body: str) -> Rendered:
-    """One body to sanitised HTML with image tokens. Pure: the same body gives the same result."""
-    # The nonce is derived from the body, so a body cannot contain its own token.
-    nonce = hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
-    sink: list[tuple[str, str]] = []
-    md = markdown.Markdown(extensions=[*EXTENSIONS, _ImageTokenExtension(nonce, sink)], output_format="html")
-    raw = md.convert(body)
-    clean = nh3.clean(raw, tags=ALLOWED_TAGS, strip_comments=True, link_rel="noopener noreferrer")
-    clean = _HEADING.sub(lambda m: f"<{m[1]}h{min(int(m[2]) + 1, 6)}", clean)
-    return Rendered(clean, tuple(sink), nonce)
-
-
-def _render_chunk(bodies: Sequence[str]) -> list[tuple[str, list[tuple[str, str]], str]]:
-    out = []
-    for body in bodies:
-        r = render_markdown(body)
-        out.append((r.html, list(r.images), r.nonce))
-    return out
+    return hashlib.sha256(f"{FINGERPRINT}\0{body}".encode()).hexdigest()
 
 
 class RenderCache:
@@ -143,13 +80,13 @@ class RenderCache:
             self.db.close()
 
 
-def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def render_all(bodies: Sequence[str], cache_file: Path | None, *, workers: int | None = None,
+               seconds: float = DEFAULT_SECONDS) -> list[Rendered]:
+    """Render every body, reusing cached renderings; new ones in worker processes, each within ``seconds``.
 
-
-def render_all(bodies: Sequence[str], cache_file: Path | None, *, workers: int | None = None) -> list[Rendered]:
-    """Render every body, reusing cached renderings; new ones in parallel when there are many."""
+    A body that cannot be rendered in time (or crashes the renderer) comes back with ``error`` set and
+    empty HTML; it is not cached, and the caller leaves its item out with that message as a finding.
+    """
     keys = [body_key(b) for b in bodies]
     cache = RenderCache(cache_file)
     try:
@@ -158,22 +95,13 @@ def render_all(bodies: Sequence[str], cache_file: Path | None, *, workers: int |
         for key, body in zip(keys, bodies, strict=True):
             if key not in known:
                 missing.setdefault(key, body)
-        fresh: dict[str, Rendered] = {}
         todo = list(missing.items())
         n_workers = workers if workers is not None else (os.cpu_count() or 1)
-        if len(todo) >= PARALLEL_MIN and n_workers > 1:
-            texts = [body for _, body in todo]
-            size = max(16, len(texts) // (n_workers * 8))
-            # forkserver: never fork a process that may hold threads (a test's http server, a pool)
-            ctx = multiprocessing.get_context("forkserver")
-            with ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx) as pool:
-                results = [r for chunk in pool.map(_render_chunk, list(_chunks(texts, size))) for r in chunk]
-            for (key, _), (html, images, nonce) in zip(todo, results, strict=True):
-                fresh[key] = Rendered(html, tuple((s, a) for s, a in images), nonce)
-        else:
-            for key, body in todo:
-                fresh[key] = render_markdown(body)
-        cache.put_many(fresh)
+        n_workers = n_workers if len(todo) >= PARALLEL_MIN else 1
+        results = render_many_bounded([body for _, body in todo], seconds, workers=n_workers,
+                                      chunk=CHUNK if len(todo) > CHUNK else 1)
+        fresh = {key: r for (key, _), r in zip(todo, results, strict=True)}
+        cache.put_many({k: r for k, r in fresh.items() if r.error is None})
         known.update(fresh)
         return [known[k] for k in keys]
     finally:
