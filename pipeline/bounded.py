@@ -174,7 +174,7 @@ _OWNER = 0  # the pid that started the pool: a forked child must not use its par
 
 def _pool() -> Pool:
     global _POOL, _OWNER
-    if _POOL is None or _OWNER != os.getpid():
+    if _POOL is None or os.getpid() != _OWNER:
         _POOL, _OWNER = Pool(), os.getpid()
         atexit.register(_POOL.close)
     return _POOL
@@ -199,7 +199,7 @@ def call_bounded(func: Callable[[A], R], arg: A, seconds: float) -> R | Overrun:
 def shutdown() -> None:
     """Stop the workers now (they also stop when this process exits)."""
     global _POOL
-    if _POOL is not None and _OWNER == os.getpid():
+    if _POOL is not None and os.getpid() == _OWNER:
         _POOL.close()
     _POOL = None
 

@@ -1,18 +1,23 @@
-"""``warta check``: the schemas, the SOP Kelengkapan a file can show, privacy, and photo warnings."""
+"""``warta check``: the schemas, the SOP Kelengkapan a file can show, privacy, rendering, and photo warnings."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from pipeline import kelengkapan
+from pipeline import kelengkapan, privacy
 from pipeline.archive import classification
+from pipeline.cachedir import CACHE_DIRNAME, ensure_local_cache
 from pipeline.config import SiteConfig, load_config
 from pipeline.content import InformasiPublikMeta, Item, load_items
 from pipeline.errors import ConfigError, Finding, Findings, UsageError
 from pipeline.people import People, load_people
+from pipeline.site.build import RENDER_CACHE
+from pipeline.site.render import render_all
 from pipeline.sop import Sop, load_sops
+
+RENDER_CACHE_NAME = PurePosixPath(RENDER_CACHE).relative_to(CACHE_DIRNAME).as_posix()
 
 
 @dataclass
@@ -117,6 +122,21 @@ def _photo_findings(root: Path, gov: Governance, items: Sequence[Item]) -> list[
     return out
 
 
+def render_findings(root: Path, config: SiteConfig, items: Sequence[Item]) -> list[Finding]:
+    """Each body whose Markdown cannot be rendered within ``limits.render_seconds`` is an error.
+
+    The renderings go to the build's content-addressed cache (when it is local scratch), so a build after
+    the check renders nothing twice.
+    """
+    try:
+        cache: Path | None = ensure_local_cache(root) / RENDER_CACHE_NAME
+    except ConfigError:
+        cache = None  # a cache the repository could supply is never used; the build refuses it
+    live = [i for i in items if i.meta.status != "dicabut"]
+    rendered = render_all([i.body for i in live], cache, seconds=config.limits.render_seconds)
+    return [Finding(i.path, i.body_line, r.error, "body") for i, r in zip(live, rendered, strict=True) if r.error]
+
+
 def sop_requirements(sop: Sop) -> list[tuple[str, str]]:
     return [(syarat, f"SOP {sop.id} langkah {step.no}") for step in sop.langkah for syarat in step.syarat]
 
@@ -134,8 +154,11 @@ def check_site(root: Path, paths: Sequence[str] = ()) -> CheckResult:
     table = classification.load_table(gov.config.archive.scheme, root)
     checked = [item for item in items if wanted is None or item.path in wanted]
     findings.extend(classification.item_findings(checked, table))
+    findings.extend(render_findings(root, gov.config, checked))
+    allowed = privacy.allowed_numbers(gov.config, gov.people)
     for item in checked:
         result.items.append(item)
+        findings.extend(privacy.item_findings(item, allowed))
         sop = gov.sops.get(item.sop_id)
         if sop is None:
             line = item.line_of("sop") if item.meta.sop else None

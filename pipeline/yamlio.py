@@ -247,10 +247,11 @@ def _anchor_or_alias(text: str) -> tuple[int, KeyPath, str] | None:
         if isinstance(event, yaml.AliasEvent | yaml.ScalarEvent | yaml.CollectionStartEvent):
             is_key = bool(frames) and frames[-1][0] and frames[-1][1]
             where = path()
+            at = event.start_mark.line + 1 if event.start_mark is not None else 1
             if isinstance(event, yaml.AliasEvent):
-                return event.start_mark.line + 1, where, f"alias *{event.anchor}"
+                return at, where, f"alias *{event.anchor}"
             if event.anchor is not None:
-                return event.start_mark.line + 1, where, f"anchor &{event.anchor}"
+                return at, where, f"anchor &{event.anchor}"
             if isinstance(event, yaml.CollectionStartEvent):
                 frames.append([isinstance(event, yaml.MappingStartEvent), True, None if isinstance(
                     event, yaml.MappingStartEvent) else 0])
@@ -274,8 +275,7 @@ def load(text: str, path: str, line_offset: int = 0, *, max_bytes: int = MAX_BYT
         if "&" in text or "*" in text:
             found = _anchor_or_alias(text)
             if found is not None:
-                line, keys, what = found
-                raise _refused(doc, line, keys, f"{what}: {_ALIAS_MESSAGE}")
+                raise _refused(doc, found[0], found[1], f"{found[2]}: {_ALIAS_MESSAGE}")
         loader = StrictLoader(text)
         try:
             node = loader.get_single_node()
