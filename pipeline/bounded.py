@@ -141,6 +141,7 @@ class Pool:
                 try:
                     status, value = conn.recv()
                 except (EOFError, OSError):
+                    worker.process.join(timeout=5)
                     code = worker.process.exitcode
                     results[index] = Overrun(f"the worker process stopped (exit code {code})")
                     idle.append(self._replace(worker))
