@@ -49,7 +49,14 @@ def _context() -> Any:
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
+# A worker renders untrusted text: it keeps no secret the parent's environment may hold (deploy or
+# signing keys), only what the operating system needs.
+_KEEP_ENV = frozenset({"PATH", "SYSTEMROOT", "TMP", "TEMP", "TMPDIR", "HOME", "LANG", "LC_ALL", "LC_CTYPE"})
+
+
 def _serve(conn: multiprocessing.connection.Connection) -> None:  # pragma: no cover - runs in the worker
+    for key in [k for k in os.environ if k.upper() not in _KEEP_ENV]:
+        del os.environ[key]
     conn.send(("ready", None))
     while True:
         try:

@@ -27,3 +27,7 @@ def die_on_three(n: int) -> int:
 
 def worker_pid(_: int) -> int:
     return os.getpid()
+
+
+def environment(_: int) -> dict[str, str]:
+    return dict(os.environ)

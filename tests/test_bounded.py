@@ -3,12 +3,19 @@ takes another input's result, and never stops the run."""
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 from bounded_tasks import die_on_three, fail_on_seven, square_or_sleep, worker_pid
 
 from pipeline import bounded
+
+TESTS = Path(__file__).resolve().parent
+PROJECT = TESTS.parent
 
 
 def test_an_input_past_its_deadline_is_an_overrun_and_the_others_get_their_results() -> None:
@@ -57,3 +64,18 @@ def test_no_input_starts_no_worker() -> None:
     bounded.shutdown()
     assert bounded.map_bounded(square_or_sleep, [], 1) == []
     assert bounded._pool().workers == []
+
+
+def test_workers_hold_no_secret_from_the_environment(tmp_path: Path) -> None:
+    # A fresh process whose environment holds secrets from the start, as a CI job's does.
+    script = ("import json, sys; from pipeline import bounded; from bounded_tasks import environment; "
+              "print(json.dumps(bounded.call_bounded(environment, 0, 30)))")
+    env = {**os.environ, "WARTA_SIGNING_KEY": "-----BEGIN OPENSSH PRIVATE KEY----- rahasia",
+           "AWS_SECRET_ACCESS_KEY": "rahasia", "PYTHONPATH": os.pathsep.join([str(PROJECT), str(TESTS)])}
+    proc = subprocess.run([sys.executable, "-c", script], env=env, cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    seen = json.loads(proc.stdout)
+    assert "PATH" in seen  # what the operating system needs stays
+    assert "WARTA_SIGNING_KEY" not in seen and "AWS_SECRET_ACCESS_KEY" not in seen
+    assert not any("rahasia" in value for value in seen.values())
