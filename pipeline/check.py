@@ -14,7 +14,7 @@ from pipeline.content import InformasiPublikMeta, Item, load_items
 from pipeline.errors import ConfigError, Finding, Findings, UsageError
 from pipeline.people import People, load_people
 from pipeline.site.build import RENDER_CACHE
-from pipeline.site.render import render_all
+from pipeline.site.render import render_errors
 from pipeline.sop import Sop, load_sops
 
 RENDER_CACHE_NAME = PurePosixPath(RENDER_CACHE).relative_to(CACHE_DIRNAME).as_posix()
@@ -133,8 +133,8 @@ def render_findings(root: Path, config: SiteConfig, items: Sequence[Item]) -> li
     except ConfigError:
         cache = None  # a cache the repository could supply is never used; the build refuses it
     live = [i for i in items if i.meta.status != "dicabut"]
-    rendered = render_all([i.body for i in live], cache, seconds=config.limits.render_seconds)
-    return [Finding(i.path, i.body_line, r.error, "body") for i, r in zip(live, rendered, strict=True) if r.error]
+    errors = render_errors([i.body for i in live], cache, seconds=config.limits.render_seconds)
+    return [Finding(i.path, i.body_line, e, "body") for i, e in zip(live, errors, strict=True) if e]
 
 
 def sop_requirements(sop: Sop) -> list[tuple[str, str]]:

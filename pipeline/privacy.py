@@ -37,9 +37,11 @@ _PROVINCE = re.compile(r"^(1[1-9]|[2-8]\d|9[1-6])")
 
 _MOBILE_TYPES = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
 # A run of digits and the separators numbers are written with. The phone-number matcher (slow: about 2 ms
-# for a 3 KB body) runs only on lines holding a run of at least 9 digits, the shortest mobile number.
+# for a 3 KB body) runs only around runs of at least 9 digits, the shortest mobile number.
 _DIGIT_RUN = re.compile(r"\d[\d \t().\-/]*")
 _MIN_PHONE_DIGITS = 9
+# Rupiah amounts written with thousands dots (1.250.000.000) are never telephone numbers.
+_AMOUNT = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+")
 # Nine digits with at most three separator characters between each two: every NIK/KK number and every
 # mobile number has them; most texts (dates, rupiah amounts under a billion) do not, and are done at once.
 _GATE = re.compile(r"\d(?:[ \t().\-/]{0,3}\d){8}")
@@ -70,18 +72,29 @@ def find_leaks(text: str) -> list[Leak]:
     """Every NIK/KK-like number and personal mobile number in ``text``, in order."""
     if not _GATE.search(text):
         return []
+    runs: list[tuple[int, int, str, int]] = []  # (start, end, run, digits in it)
+    for m in _DIGIT_RUN.finditer(text):
+        if m.end() - m.start() >= _MIN_PHONE_DIGITS:
+            run = m.group(0).rstrip(" \t().-/")
+            count = sum(map(str.isdigit, run))
+            if count >= _MIN_PHONE_DIGITS:
+                runs.append((m.start(), m.end(), run, count))
     leaks: list[Leak] = []
     taken: list[tuple[int, int]] = []
-    for m in _SIXTEEN.finditer(text):
-        digits = re.sub(r"\D", "", m.group(0))
-        if _PROVINCE.match(digits) and (_NIK.fullmatch(digits) or len(digits) == 16):
-            line, col = _line_col(text, m.start())
-            leaks.append(Leak("nik", m.group(0), line, col))
-            taken.append((m.start(), m.end()))
-    for start, end in _phone_lines(text):
+    for a, b, _, n in runs:
+        if n < 16:
+            continue
+        # within the run, seeing the characters just before and after it
+        for m in _SIXTEEN.finditer(text, a, min(len(text), b + 2)):
+            digits = re.sub(r"\D", "", m.group(0))
+            if _PROVINCE.match(digits) and (_NIK.fullmatch(digits) or len(digits) == 16):
+                line, col = _line_col(text, m.start())
+                leaks.append(Leak("nik", m.group(0), line, col))
+                taken.append((m.start(), m.end()))
+    for start, end in _windows(text, [(a, b) for a, b, run, _ in runs if not _AMOUNT.fullmatch(run)]):
         for match in phonenumbers.PhoneNumberMatcher(text[start:end], "ID", leniency=phonenumbers.Leniency.VALID):
             at = start + match.start
-            if any(a <= at < b for a, b in taken):
+            if any(x <= at < y for x, y in taken):
                 continue
             if phonenumbers.number_type(match.number) in _MOBILE_TYPES:
                 line, col = _line_col(text, at)
@@ -89,17 +102,25 @@ def find_leaks(text: str) -> list[Leak]:
     return sorted(leaks, key=lambda leak: (leak.line, leak.column))
 
 
-def _phone_lines(text: str) -> list[tuple[int, int]]:
-    """``(start, end)`` of each line that holds a run of digits long enough to be a mobile number."""
+def _windows(text: str, runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``(start, end)`` windows around runs of digits long enough to be a mobile number, merged.
+
+    Each window reaches 24 characters either side of the run, widened to whole words, so the matcher
+    sees the same neighbourhood it would see in the whole text (it looks at the characters next to a
+    number) while never reading a whole long paragraph.
+    """
     spans: list[tuple[int, int]] = []
-    for m in _DIGIT_RUN.finditer(text):
-        if sum(c.isdigit() for c in m.group(0)) < _MIN_PHONE_DIGITS:
-            continue
-        if spans and m.start() < spans[-1][1]:
-            continue  # same line as the previous run
-        start = text.rfind("\n", 0, m.start()) + 1
-        end = text.find("\n", m.end())
-        spans.append((start, len(text) if end < 0 else end))
+    for start, end in runs:
+        lo = max(0, start - 24)
+        while lo > 0 and not text[lo - 1].isspace():
+            lo -= 1
+        hi = min(len(text), end + 24)
+        while hi < len(text) and not text[hi].isspace():
+            hi += 1
+        if spans and lo <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(hi, spans[-1][1]))
+        else:
+            spans.append((lo, hi))
     return spans
 
 

@@ -26,7 +26,7 @@ from pipeline.markup import (
 )
 
 __all__ = ["ALLOWED_TAGS", "EXTENSIONS", "RENDER_VERSION", "RenderCache", "Rendered", "body_key", "render_all",
-           "render_markdown"]
+           "render_errors", "render_markdown"]
 
 # More than one worker pays off only when many bodies are new (a worker start costs ~0.2 s).
 PARALLEL_MIN = 400
@@ -68,6 +68,20 @@ class RenderCache:
             return {}
         return found
 
+    def known(self, keys: Sequence[str]) -> set[str]:
+        """Which of ``keys`` are cached, without reading their values."""
+        found: set[str] = set()
+        if self.db is None:
+            return found
+        try:
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                found.update(k for (k,) in self.db.execute(f"SELECT key FROM render WHERE key IN ({marks})", chunk))
+        except sqlite3.Error:
+            return set()
+        return found
+
     def put_many(self, values: dict[str, Rendered]) -> None:
         if self.db is None or not values:
             return
@@ -78,6 +92,24 @@ class RenderCache:
     def close(self) -> None:
         if self.db is not None:
             self.db.close()
+
+
+def render_errors(bodies: Sequence[str], cache_file: Path | None, *, seconds: float = DEFAULT_SECONDS) -> list[str | None]:
+    """For each body, why it cannot be rendered in time, or None; renderings are cached for the build.
+
+    What ``warta check`` needs: a cached body rendered in time before (rendering is pure), so only the
+    bodies not in the cache are rendered, and no cached HTML is read.
+    """
+    keys = [body_key(b) for b in bodies]
+    cache = RenderCache(cache_file)
+    try:
+        cached = cache.known(sorted(set(keys)))
+    finally:
+        cache.close()
+    todo = [b for k, b in dict(zip(keys, bodies, strict=True)).items() if k not in cached]
+    failed = {body_key(b): r.error for b, r in zip(todo, render_all(todo, cache_file, seconds=seconds), strict=True)
+              if r.error}
+    return [failed.get(k) for k in keys]
 
 
 def render_all(bodies: Sequence[str], cache_file: Path | None, *, workers: int | None = None,
