@@ -345,3 +345,27 @@ def test_whatever_approves_satisfies_every_rule(picks: list[tuple[str, int, str]
         assert record.digest == facts.digest  # rule 2
     if result.state == "approved":
         assert len(approved) == len(result.steps)
+
+
+def test_each_counted_step_carries_the_fingerprint_of_the_key_that_signed_it() -> None:
+    result = evaluate(FACTS, [rec("dwi", 2, "kasubbag"), rec("hendro", 3, "sekdin")], POLICY, AUTH)
+    assert [(s.no, s.key) for s in result.steps] == [(2, fp("dwi")), (3, fp("hendro"))]
+    half = evaluate(FACTS, [rec("dwi", 2, "kasubbag")], POLICY, AUTH)
+    assert [s.key for s in half.steps] == [fp("dwi"), None]  # the pending step has no signer yet
+
+
+def test_a_return_and_a_force_carry_their_signing_key() -> None:
+    returned = evaluate(FACTS, [rec("dwi", 2, "kasubbag"), rec("hendro", 3, "sekdin", decision="return")],
+                        POLICY, AUTH)
+    assert returned.returned is not None and returned.returned.key == fp("hendro")
+    assert returned.steps[1].status == "returned" and returned.steps[1].key == fp("hendro")
+    facts = replace(FACTS, serta_merta=True)
+    forced = evaluate(facts, [rec("wahyu", 2, "kepala_dinas", decision="force")], POLICY, AUTH)
+    assert forced.forced_by is not None and forced.forced_by.key == fp("wahyu")
+
+
+def test_without_signature_verdicts_no_key_is_claimed() -> None:
+    policy = Policy(require_signatures=False)
+    result = evaluate(FACTS, [rec("dwi", 2, "kasubbag", sig=None), rec("hendro", 3, "sekdin", sig=None)],
+                      policy, AUTH)
+    assert result.complete and [s.key for s in result.steps] == [None, None]

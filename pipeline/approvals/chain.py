@@ -161,6 +161,7 @@ class Approval:
     email: str
     at: int
     note: str = ""
+    key: str | None = None  # fingerprint of the SSH key that signed the record (``None``: unsigned)
 
 
 @dataclass(slots=True)
@@ -188,7 +189,8 @@ class Rejection:
 class StepStatus:
     """One paraf step of an item: ``status`` is approved, pending (the next one), waiting (an earlier step
     first), returned, skipped (by a force-publish, still to approve) or imported; ``by``/``email``/``at``/
-    ``sha`` name the record that counted (or the return). Results are plain slotted classes for speed
+    ``sha`` name the record that counted (or the return), ``key`` the fingerprint of the SSH key that signed
+it (``None`` when unsigned or not checked). Results are plain slotted classes for speed
     (10,000 items per run): treat them as read-only."""
 
     no: int
@@ -203,6 +205,7 @@ class StepStatus:
     at: int | None = None
     sha: str | None = None
     started_at: int | None = None  # when the step could start: the previous step's paraf or the change
+    key: str | None = None
 
 
 @dataclass(slots=True)
@@ -384,7 +387,7 @@ def evaluate(
             continue
         assert person is not None
         counted = Approval(record.sha, record.step or 0, record.role, decision, person.name, person.email,
-                           record.at, record.note)
+                           record.at, record.note, (sig.key or None) if sig is not None else None)
         if decision == "approve":
             assert step is not None
             approved[step.no] = counted
@@ -416,13 +419,14 @@ def evaluate(
         title = authority.title(s.role)
         if got is not None:
             statuses.append(StepStatus(s.no, s.role, title, s.kegiatan, s.waktu, s.minutes, "approved",
-                                       got.name, got.email, got.at, got.sha, previous_at))
+                                       got.name, got.email, got.at, got.sha, previous_at, got.key))
             previous_at = got.at
             continue
         if returned is not None and returned.step == s.no:
             status: StepState = "returned"
             statuses.append(StepStatus(s.no, s.role, title, s.kegiatan, s.waktu, s.minutes, status,
-                                       returned.name, returned.email, returned.at, returned.sha, previous_at))
+                                       returned.name, returned.email, returned.at, returned.sha, previous_at,
+                                       returned.key))
             previous_at = None
             continue
         if forced is not None and returned is None:
