@@ -11,7 +11,10 @@ The rules (DESIGN section 4) as this module applies them:
 1. People and SOPs come from the target branch: the caller passes them; nothing here reads a branch.
 2. A record counts only for the digest it names (stale records are listed with the reason).
 3. Steps count in SOP order: a record for step k counts only when every earlier step already counted
-   (earlier in history order). A governance chain (rule 8) is unordered.
+   (earlier in history order) and, when the caller gives the commit graph (``precedes``), when the
+   approval that counted for the step before is an ancestor of the record: two approvals signed on side
+   branches without seeing each other never make a chain, whatever order they are merged in. A
+   governance chain (rule 8) is unordered.
 4. The author of the content cannot approve it (every author and committer of a commit that changed the
    item or a file it references); one person fills one step, except several steps the SOP gives to the
    same role.
@@ -20,6 +23,8 @@ The rules (DESIGN section 4) as this module applies them:
 6. A record that changes files, or is a merge, counts for nothing.
 7. A valid ``return`` blocks the item until its content (digest) changes; later records for the same
    digest are refused with that reason. A new digest starts the chain again (the old records are stale).
+   ``blocking`` is a return the caller found valid in its own history (a rewritten branch no longer
+   holds it, or approvals were given beside it): it blocks even when this history would not count it.
 8. Governance chains are evaluated with the same function (``ChainSpec.ordered=False``,
    ``authors_may_approve=True``): see :mod:`pipeline.approvals.governance`.
 10. ``Warta-Decision: force`` by a holder of a role in ``force_publish_roles`` makes a serta-merta item
@@ -29,7 +34,7 @@ The rules (DESIGN section 4) as this module applies them:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal, NamedTuple
@@ -141,12 +146,20 @@ class Authority:
         self.people = people
         self.keys = person_keys(people)
         self._by_email = {p.email.strip().casefold(): p for p in people.people}
+        self._owners: dict[str, Person] | None = None
 
     def person(self, email: str) -> Person | None:
         return self._by_email.get(email.strip().casefold())
 
     def title(self, role: str) -> str:
         return self.people.roles.get(role, role)
+
+    def owner(self, key: str) -> Person | None:
+        """The person one of whose listed keys has fingerprint ``key``."""
+        if self._owners is None:
+            self._owners = {fp: self._by_email[email] for email, fps in self.keys.items()
+                            for fp in fps if email in self._by_email}
+        return self._owners.get(key)
 
 
 @dataclass(slots=True)
@@ -312,13 +325,16 @@ def evaluate(
     authority: Authority,
     record_authority: Mapping[str, Authority] | None = None,
     signatures: Mapping[str, Signature] | None = None,
+    precedes: Callable[[str, str], bool] | None = None,
+    blocking: Approval | None = None,
 ) -> ChainResult:
     """Judge ``records`` (history order, oldest first) for the item ``facts`` describes.
 
     ``authority``: the people who govern the item (at its base); ``record_authority``: a different
     ``people.yaml`` for individual records (by commit id), when they were made under another one.
     ``signatures``: git's verdicts by commit id; when given they stand for ``Record.signature`` (a record
-    missing from it is unsigned).
+    missing from it is unsigned). ``precedes(a, b)``: commit ``a`` is an ancestor of commit ``b`` (the
+    commit graph's order; ``None``: history order alone). ``blocking``: see rule 7 above.
     """
     spec = facts.spec
     if spec is None or not spec.steps:
@@ -377,7 +393,7 @@ def evaluate(
 
         if not problems:
             problems.extend(_sequence_problems(record, step, person, spec, approved, filled_by, returned,
-                                               forced, who))
+                                               forced, who, precedes))
 
         if problems:
             rejections.append(Rejection(record.sha, record.step, record.role, decision, name,
@@ -397,13 +413,14 @@ def evaluate(
         else:
             forced = counted
 
+    if returned is None and blocking is not None:
+        returned = blocking
+        rejections = [x for x in rejections if x.sha != blocking.sha]
     pending = [s for s in spec.steps if s.no not in approved]
     next_step = pending[0] if pending else None
-    if not pending:
-        state = "published" if facts.published else "approved"
-    elif returned is not None:
+    if returned is not None:
         state = "returned"
-    elif forced is not None:
+    elif not pending or forced is not None:
         state = "published" if facts.published else "approved"
     elif approved:
         state = "in_review"
@@ -417,7 +434,7 @@ def evaluate(
     for s in spec.steps:
         got = approved.get(s.no)
         title = authority.title(s.role)
-        if got is not None:
+        if got is not None and not (returned is not None and returned.step == s.no):
             statuses.append(StepStatus(s.no, s.role, title, s.kegiatan, s.waktu, s.minutes, "approved",
                                        got.name, got.email, got.at, got.sha, previous_at, got.key))
             previous_at = got.at
@@ -458,6 +475,7 @@ def _sequence_problems(
     returned: Approval | None,
     forced: Approval | None,
     who: Authority,
+    precedes: Callable[[str, str], bool] | None = None,
 ) -> list[tuple[str, str]]:
     """Reasons that depend on what counted before this record (rules 3, 4b, 7)."""
     out: list[tuple[str, str]] = []
@@ -475,6 +493,7 @@ def _sequence_problems(
         verb = "already approved" if record.decision == "approve" else "already approved, cannot return it"
         out.append(("already_approved", f"step {step.no} was {verb} by {got.name}"))
         return out
+    previous: Approval | None = None
     if spec.ordered:
         for earlier in spec.steps:
             if earlier.no == step.no:
@@ -485,6 +504,14 @@ def _sequence_problems(
                 out.append(("out_of_order", f"not this step yet: step {earlier.no} ({title}, held by "
                                             f"{holders}) has not approved"))
                 return out
+            previous = approved[earlier.no]
+        if (precedes is not None and previous is not None and record.decision == "approve"
+                and not precedes(previous.sha, record.sha)):
+            out.append(("not_after_previous", f"the approval of step {previous.step} by {previous.name} "
+                                              f"({previous.sha[:12]}) is not an ancestor of this record: it "
+                                              "was given without seeing it (approvals follow each other in "
+                                              "the commit graph)"))
+            return out
     roles = filled_by.get(person.email.casefold())
     other = {r for r in roles if r != step.role} if roles else None
     if record.decision == "approve" and other and spec.distinct_people:
@@ -501,8 +528,11 @@ def trial(
     record_authority: Mapping[str, Authority] | None,
     draft: Record,
     signatures: Mapping[str, Signature] | None = None,
+    precedes: Callable[[str, str], bool] | None = None,
+    blocking: Approval | None = None,
 ) -> tuple[ChainResult, Rejection | None]:
     """Judge a decision before writing it, exactly as it would be judged once written: the result with
     ``draft`` appended, and its rejection (``None`` when it would count)."""
-    result = evaluate(facts, [*records, draft], policy, authority, record_authority, signatures)
+    result = evaluate(facts, [*records, draft], policy, authority, record_authority, signatures, precedes,
+                      blocking)
     return result, next((r for r in result.rejections if r.sha == draft.sha), None)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pipeline.approvals import signing
+from pipeline.approvals import decisions, signing
 from pipeline.approvals.chain import ChainResult, Policy, Record, Rejection, StepSpec, trial
 from pipeline.approvals.judge import evaluate_repository
 from pipeline.approvals.records import format_record
@@ -198,6 +198,13 @@ def decide(
             outcomes.append(Outcome(result.path, f"cannot be approved: {'; '.join(result.problems)}"))
         else:
             outcomes.append(_decide_one(git, report, result, decision, person, setup, role, note, date))
+    if any(o.ok for o in outcomes):
+        warning = decisions.push(git)
+        if warning is not None:
+            last = max(i for i, o in enumerate(outcomes) if o.ok)
+            done = outcomes[last]
+            outcomes[last] = Outcome(done.path, done.message, done.sha, done.step, done.role,
+                                     "; ".join(w for w in (done.warning, warning) if w))
     return outcomes
 
 
@@ -218,6 +225,7 @@ def _decide_one(git: Git, report: Report, result: ChainResult, decision: Decisio
     sign = ctx.policy.require_signatures or setup.problem is None
     sha = write_record(git, item=result.path, digest=result.digest, step=step.no, role=chosen_role,
                        decision=decision, subject=subject, note=note, sign=sign, date=date)
+    decisions.keep(git, sha, result.path, decision)
     warning = None
     if ctx.policy.require_signatures:
         # judge the signature exactly as verify will (git's verdict, then the key must be yours)
@@ -242,5 +250,5 @@ def _trial(ctx: ItemContext, result: ChainResult, step: StepSpec, role: str, dec
     draft = Record(NULL_SHA, result.path, result.digest, step.no, role, decision, person.name,
                    person.email, int(time.time()), person.email, signature=signature, note=note.strip())
     _, verdict = trial(ctx.facts, ctx.raw, ctx.policy, ctx.authority, ctx.record_authority, draft,
-                       ctx.signatures)
+                       ctx.signatures, ctx.precedes, ctx.blocking)
     return verdict

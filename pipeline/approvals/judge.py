@@ -26,23 +26,21 @@ commit.
 from __future__ import annotations
 
 import gc
-import posixpath
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
 
-from pipeline.approvals import history, signing
+from pipeline.approvals import decisions, history, signing
+from pipeline.approvals.authorship import content_signers
 from pipeline.approvals.chain import (
+    Approval,
     Authority,
     ChainResult,
-    ChainSpec,
     ItemFacts,
+    Policy,
     Record,
     evaluate,
-    spec_from_sop,
 )
 from pipeline.approvals.governance import (
-    GovState,
     Timeline,
     build_timeline,
     evaluate_change,
@@ -53,7 +51,8 @@ from pipeline.approvals.governance import (
 from pipeline.approvals.history import History, Touch
 from pipeline.approvals.mainbranch import find_main
 from pipeline.approvals.report import NULL_SHA, ItemContext, Mode, Report
-from pipeline.approvals.revisions import Files, ItemCache, ItemInfo, cache_root, is_item
+from pipeline.approvals.revisions import Files, ItemCache, ItemInfo, cache_root, choose_paths
+from pipeline.approvals.trusted import Trusted, descendants, governance_states
 from pipeline.cachedir import ensure_local_cache
 from pipeline.config import CONFIG_FILE
 from pipeline.errors import ApprovalError, ConfigError
@@ -65,7 +64,6 @@ LOST_RECORDS_HINT = (
     "forge: 'Create a merge commit'), or approve the item again on main"
 )
 _UNSIGNED = Signature("N", "", "")
-Governance = tuple[GovState, ChainSpec | None, list[str]]
 
 
 def evaluate_repository(
@@ -103,43 +101,6 @@ def evaluate_repository(
             gc.enable()
 
 
-def descendants(parents: Sequence[Sequence[int]], origin: int, candidates: Sequence[int]) -> set[int]:
-    """The ``candidates`` that descend from (or are) position ``origin``. Positions are topological
-    (parents first), so one forward walk from ``origin`` to the last candidate decides them all."""
-    wanted = [q for q in candidates if q >= origin]
-    if not wanted:
-        return set()
-    reached = {origin}
-    for p in range(origin + 1, max(wanted) + 1):
-        if any(x in reached for x in parents[p]):
-            reached.add(p)
-    return {q for q in wanted if q in reached}
-
-
-def governance_states(git: Git, index: History) -> tuple[list[GovState], dict[str, bytes]]:
-    """Every governance state along main's first-parent line (parsed once per distinct content)."""
-    blobs: dict[str, str] = {}
-    snapshots: list[tuple[int, str, dict[str, str]]] = []
-    for transition in index.transitions:
-        for change in transition.changes:
-            if change.deleted:
-                blobs.pop(change.path, None)
-            elif change.mode.startswith("100") or change.mode == "120000":
-                blobs[change.path] = change.oid
-        snapshots.append((transition.index, transition.sha, dict(blobs)))
-    contents = git.read_blobs({o for _, _, b in snapshots for o in b.values()})
-    parsed: dict[tuple[tuple[str, str], ...], GovState] = {}
-    states: list[GovState] = []
-    for number, sha, snapshot in snapshots:
-        key = tuple(sorted(snapshot.items()))
-        known = parsed.get(key)
-        state = (replace(known, index=number, sha=sha) if known is not None
-                 else parse_state(number, sha, snapshot, contents))
-        parsed.setdefault(key, state)
-        states.append(state)
-    return states, contents
-
-
 class Judge:
     """One evaluation of one repository at one HEAD, in the order :func:`evaluate_repository` calls it:
     :meth:`select` the items, :meth:`load_records`, :meth:`check_signatures`, :meth:`load_governance`,
@@ -160,7 +121,12 @@ class Judge:
         self.cache_root = cache_root(root, self.tree, cache)
         self.warnings: list[str] = []
         self.index = self._history()
+        self.head_end = len(self.index.shas)  # positions past it: commits only refs/warta/decisions holds
         self.reach = None if head_sha == self.main_sha else self.index.ancestors(head_sha)
+        self.kept = decisions.read(git, self.cache_root / "decisions" if self.cache_root else None)
+        self.warnings.extend(self.kept.warnings)
+        decisions.attach(git, self.index, self.kept, [self.main_sha, head_sha])
+        self.outside = self._kept_outside()
         self.states, self.contents = governance_states(git, self.index)
         boot = next((s for s in self.states if s.valid), None)
         if boot is None:
@@ -170,9 +136,6 @@ class Judge:
                               + (f" ({last})" if last else ""))
         self.boot = boot
         self.files = Files(git, self.tree, ItemCache(self.cache_root / "approvals" if self.cache_root else None))
-        self._authorities: dict[int, Authority] = {}
-        self._specs: dict[tuple[int, str], ChainSpec] = {}
-        self._governance: dict[tuple[int, str | None, str | None], Governance] = {}
 
     def _history(self) -> History:
         folder = self.cache_root / "history" if self.cache_root else None
@@ -184,6 +147,33 @@ class Judge:
                                 "branch merged in?)")
         return index
 
+    def in_head(self, p: int) -> bool:
+        return p < self.head_end and (self.reach is None or p in self.reach)
+
+    def _kept_outside(self) -> set[int]:
+        """Positions reachable from the decisions ref that HEAD does not hold (their records count)."""
+        pos, parents = self.index.pos, self.index.parents
+        stack = [pos[r] for r in self.kept.records if r in pos]
+        seen: set[int] = set()
+        while stack:
+            p = stack.pop()
+            if p in seen or self.in_head(p):
+                continue
+            seen.add(p)
+            stack.extend(parents[p])
+        return seen
+
+    def precedes(self, a: str, b: str) -> bool:
+        """Commit ``a`` is an ancestor of (or is) commit ``b``; a decision not yet written
+        (:data:`NULL_SHA`) will sit on HEAD."""
+        pa = self.index.pos.get(a)
+        if pa is None:
+            return False
+        if b == NULL_SHA:
+            return self.in_head(pa)
+        pb = self.index.pos.get(b)
+        return pb is not None and self.index.is_ancestor(pa, pb)
+
     # -- which items ---------------------------------------------------------------------------------
 
     def select(self, *, base: str | None, all_items: bool, paths: Sequence[str] | None) -> None:
@@ -194,30 +184,12 @@ class Judge:
         if self.mode != "all" or base is not None:
             self.base_sha = self._base(base)
             changed = self.git.changed_paths(self.base_sha, self.head_sha)
-        all_content = [p for p in self.tree if is_item(p)]
-        if self.mode == "paths":
-            wanted = [posixpath.normpath(p) for p in paths or ()]
-            unknown = [p for p in wanted if p not in self.tree or not (is_item(p) or is_governance(p))]
-            if unknown:
-                raise ApprovalError(f"{unknown[0]}: not a content item (content/<kind>/...md) or governance "
-                                    f"file in {self.head}; commit it first")
-            self.selected = [p for p in wanted if is_item(p)]
-            self.gov_selected = [p for p in wanted if is_governance(p)]
-        elif self.mode == "all":
-            self.selected = all_content
-            self.gov_selected = [p for p in changed if is_governance(p)]
-        else:
-            changed_set = set(changed)
-            if any(not is_item(p) and not is_governance(p) for p in changed):
-                infos = self.files.info(all_content)  # a changed photo: which items use it?
-                self.selected = [p for p in all_content if p in changed_set or changed_set & set(infos[p].refs)]
-            else:
-                self.selected = [p for p in all_content if p in changed_set]
-            self.gov_selected = [p for p in changed if is_governance(p)]
-        self.removed = tuple(p for p in changed if is_item(p) and p not in self.tree)
+        self.selected, self.gov_selected, self.removed = choose_paths(
+            self.mode, self.tree, self.files, changed, paths or (), self.head)
         self.infos: dict[str, ItemInfo] = self.files.info(self.selected)
         self.digests = self.files.digests({p: self.files.existing([p, *self.infos[p].refs])
                                            for p in self.selected})
+        self.changes = {p: self.history_of(p, self.infos[p]) for p in self.selected}
 
     def _base(self, base: str | None) -> str:
         if base is None:
@@ -236,26 +208,32 @@ class Judge:
     # -- records and signatures ----------------------------------------------------------------------
 
     def load_records(self) -> None:
-        """The records (in history order) of the judged items, and of every governance file on main."""
+        """The records (in history order) of the judged items, in HEAD's history or kept by the decisions
+        ref, and of every governance file on main."""
         wanted = set(self.selected) | set(self.gov_selected)
         self.item_records: dict[str, list[tuple[int, Record]]] = {p: [] for p in wanted}
         self.gov_records: dict[str, list[tuple[int, Record]]] = {}
-        reach, intro, branch = self.reach, self.index.intro, self.index.branch
+        intro, branch, outside = self.index.intro, self.index.branch, self.outside
         for q, record in self.index.records:
             item = record.item
-            if item in wanted and (reach is None or q in reach):
+            if item in wanted and (self.in_head(q) or q in outside):
                 self.item_records[item].append((q, record))
             if (item.startswith("sop/") or item == CONFIG_FILE) and intro[q] < branch:
                 self.gov_records.setdefault(item, []).append((q, record))
 
     def check_signatures(self) -> None:
-        """Git's verdicts on the records' signatures (only when some trusted state requires them)."""
+        """Git's verdicts on the signatures of every commit that changed a judged item (rule 4: always),
+        and of the records (only when some trusted state requires signed approvals)."""
         valid = [s for s in self.states if s.valid]
-        self.verdicts: dict[str, Signature] = {}
+        records: list[str] = []
         if any(s.policy().require_signatures for s in valid):
-            shas = [r.sha for rs in (*self.item_records.values(), *self.gov_records.values()) for _, r in rs]
-            self.verdicts = signing.verify_signatures(
-                self.git, shas, [s.people for s in valid if s.people is not None], self.cache_root)
+            records = [r.sha for rs in (*self.item_records.values(), *self.gov_records.values()) for _, r in rs]
+        shas = self.index.shas
+        content = [shas[t.pos] for changes in self.changes.values() for t in changes]
+        found = signing.verify_signatures(self.git, [*records, *content],
+                                          [s.people for s in valid if s.people is not None], self.cache_root)
+        self.content_verdicts: Mapping[str, Signature] = found
+        self.verdicts: dict[str, Signature] = {sha: found[sha] for sha in records if sha in found}
         # item records are judged with the verdicts passed along (copying 30,000 records costs time)
         self.signatures: Mapping[str, Signature] | None = self.verdicts or None
 
@@ -278,48 +256,12 @@ class Judge:
         if trusted_main is not None and trusted_main.approvals.main_branch != self.main:
             raise ApprovalError(f"{CONFIG_FILE} in HEAD names '{self.main}' as the main branch, but the "
                                 f"approved configuration names '{trusted_main.approvals.main_branch}'")
+        self.trusted = Trusted(self.timeline, self.boot, self.main)
+        self.authority_at = self.trusted.authority_at
         self.tip_index = self.index.branch - 1  # main's tip: what an unmerged branch would merge into
         # the people and SOPs the branch would merge into (never the fork point, which the branch chooses)
         self.base_state = self.timeline.at(self.tip_index)
         self.head_authority = self.authority_at(self.tip_index)  # a record written now joins after the tip
-
-    def authority_at(self, at: int) -> Authority:
-        """The people in force at first-parent index ``at`` (one object per distinct state)."""
-        found = self._authorities.get(at)
-        if found is None:
-            state = self.timeline.at(at)
-            found = self._authorities[at] = self._authorities.setdefault(-1 - id(state), state.authority)
-        return found
-
-    def governance_for(self, at: int, kind: str | None, explicit: str | None) -> Governance:
-        """The trusted state at ``at``, the chain spec for the item's SOP, and problems finding it."""
-        state = self.timeline.at(at) if at != self.boot.index else self.boot
-        key = (id(state), kind, explicit)
-        found = self._governance.get(key)
-        if found is None:
-            found = self._governance[key] = self._find_sop(state, kind, explicit)
-        return found
-
-    def _find_sop(self, state: GovState, kind: str | None, explicit: str | None) -> Governance:
-        assert state.config is not None
-        sop_id = explicit or (state.config.sop_for_kind(kind) if kind else None)
-        sop = state.sops.get(sop_id) if sop_id else None
-        problems: list[str] = []
-        section = state.config.kind_section(kind) if kind else None
-        if explicit and section is not None and explicit not in (section.sop, *section.other_sops):
-            # which SOP governs a kind is governance (warta.yml), never the item's choice
-            allowed = ", ".join([section.sop, *section.other_sops])
-            problems.append(f"sop: '{explicit}' is not an SOP for {kind} in warta.yml on {self.main} "
-                            f"(allowed: {allowed})")
-            sop = None
-        if sop is None:
-            if sop_id and not problems:
-                problems.append(f"SOP '{sop_id}' is not in sop/ on {self.main} (approved version)")
-            return state, None, problems
-        spec = self._specs.get((id(state), sop.id))
-        if spec is None:
-            spec = self._specs[(id(state), sop.id)] = spec_from_sop(sop)
-        return state, spec, problems
 
     # -- judging -------------------------------------------------------------------------------------
 
@@ -336,19 +278,21 @@ class Judge:
     def judge_item(self, path: str, published: Mapping[str, str]) -> tuple[ChainResult, ItemContext]:
         """The chain of one item, and what it was judged with."""
         info = self.infos[path]
-        changes = self.history_of(path, info)
+        changes = self.changes[path]
         newest = changes[-1] if changes else None
         # judged where the current content entered main (unmerged: main's tip), never at the fork point
         at = self.index.intro[newest.pos] if newest is not None else self.boot.index
-        state, spec, sop_problems = self.governance_for(at, info.kind, info.sop)
+        state, spec, sop_problems = self.trusted.governance_for(at, info.kind, info.sop)
         problems = [f"front matter cannot be read: {info.problem}"] if info.problem else list(sop_problems)
         for link in self.files.links(path, info.refs):
             # approvals bind the bytes git stores for a path; a link's target can change without it
             problems.append(f"{link} is or goes through a symbolic link; put the file itself in the repository")
         digest = self.digests[path]
+        # the author is whoever signed a change (rule 4), never the name typed into a commit
+        authors, unsigned = content_signers(changes, self.index.shas, self.content_verdicts, self._signer_authority)
+        problems.extend(unsigned)
         facts = ItemFacts(
-            path=path, digest=digest, spec=spec,
-            authors=frozenset([t.author_email for t in changes] + [t.committer_email for t in changes]),
+            path=path, digest=digest, spec=spec, authors=authors,
             serta_merta=info.serta_merta, imported=newest is None, published=published.get(path) == digest,
             changed_at=newest.committer_time if newest is not None else None, problems=tuple(problems),
         )
@@ -357,9 +301,43 @@ class Judge:
         record_authority = self._record_authority(own, at, authority)
         records = [r for _, r in own]
         policy = state.policy()
-        result = evaluate(facts, records, policy, authority, record_authority, self.signatures)
+        result = evaluate(facts, records, policy, authority, record_authority, self.signatures, self.precedes)
+        blocking = None
+        if result.state != "returned":
+            blocking = self._blocking_return(path, facts, changes, policy, authority, record_authority)
+            if blocking is not None:
+                result = evaluate(facts, records, policy, authority, record_authority, self.signatures,
+                                  self.precedes, blocking)
         self._hint(result, newest, early)
-        return result, ItemContext(facts, records, policy, authority, record_authority, state, self.signatures)
+        return result, ItemContext(facts, records, policy, authority, record_authority, state, self.signatures,
+                                   self.precedes, blocking)
+
+    def _signer_authority(self, touch: Touch) -> Authority:
+        return self.authority_at(self.index.intro[touch.pos])
+
+    def _blocking_return(self, path: str, facts: ItemFacts, changes: Sequence[Touch], policy: Policy,
+                         authority: Authority, record_authority: dict[str, Authority]) -> Approval | None:
+        """A return of the current content that no later change of it has seen and that counted in its
+        own history (rule 7): it blocks even when HEAD no longer holds it (a reset or rewritten branch)
+        or when approvals were given beside it."""
+        own = self.item_records[path]
+        is_ancestor = self.index.is_ancestor
+        for q, record in own:
+            if record.decision != "return" or record.digest != facts.digest:
+                continue
+            if any(is_ancestor(q, t.pos) for t in changes):
+                continue  # the content changed after the return (and the change saw it)
+            before = [r for p, r in own if p != q and r.digest == facts.digest and is_ancestor(p, q)]
+            trial_result = evaluate(facts, [*before, record], policy, authority,
+                                    {**record_authority, **self._authorities_of(own)}, self.signatures,
+                                    self.precedes)
+            if trial_result.returned is not None and trial_result.returned.sha == record.sha:
+                return trial_result.returned
+        return None
+
+    def _authorities_of(self, own: list[tuple[int, Record]]) -> dict[str, Authority]:
+        intro = self.index.intro
+        return {r.sha: self.authority_at(intro[q]) for q, r in own}
 
     def _current_records(self, path: str, newest: Touch | None, digest: str) -> tuple[list[tuple[int, Record]], int]:
         """The item's records that may count (with the stale ones, which show as such), and how many

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pipeline.approvals.chain import Authority, ChainResult, ItemFacts, Policy, Record
+from pipeline.approvals.chain import Approval, Authority, ChainResult, ItemFacts, Policy, Record
 from pipeline.approvals.governance import GovState
 from pipeline.config import SiteConfig
 from pipeline.git import Signature
@@ -38,6 +38,7 @@ class ItemContext:
     state: GovState
     signatures: Mapping[str, Signature] | None = None
     precedes: Callable[[str, str], bool] | None = None
+    blocking: Approval | None = None  # a return that blocks from outside this history (rule 7)
 
     @property
     def records(self) -> list[Record]:

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from pipeline import yamlio
+from pipeline.approvals.governance import is_governance
 from pipeline.cachedir import CACHE_DIRNAME, ensure_local_cache
 from pipeline.config import KINDS
 from pipeline.content import CONTENT_DIR, MEDIA_DIR, compute_digest, markdown_images, split_front_matter
@@ -261,6 +262,37 @@ class Files:
                     self.cache.dirty = True
                 batch, weight = [], 0
         return out
+
+
+def choose_paths(
+    mode: str, tree: Mapping[str, TreeEntry], files: Files, changed: Sequence[str], paths: Sequence[str],
+    head: str,
+) -> tuple[list[str], list[str], tuple[str, ...]]:
+    """``(items, governance files, removed items)`` to judge: the named ``paths`` (mode ``paths``), every
+    item (``all``), or what ``changed`` since the base (``branch``: with the items that use a changed
+    photo)."""
+    all_content = [p for p in tree if is_item(p)]
+    if mode == "paths":
+        wanted = [posixpath.normpath(p) for p in paths]
+        unknown = [p for p in wanted if p not in tree or not (is_item(p) or is_governance(p))]
+        if unknown:
+            raise ApprovalError(f"{unknown[0]}: not a content item (content/<kind>/...md) or governance "
+                                f"file in {head}; commit it first")
+        selected = [p for p in wanted if is_item(p)]
+        governance = [p for p in wanted if is_governance(p)]
+    elif mode == "all":
+        selected = all_content
+        governance = [p for p in changed if is_governance(p)]
+    else:
+        changed_set = set(changed)
+        if any(not is_item(p) and not is_governance(p) for p in changed):
+            infos = files.info(all_content)  # a changed photo: which items use it?
+            selected = [p for p in all_content if p in changed_set or changed_set & set(infos[p].refs)]
+        else:
+            selected = [p for p in all_content if p in changed_set]
+        governance = [p for p in changed if is_governance(p)]
+    removed = tuple(p for p in changed if is_item(p) and p not in tree)
+    return selected, governance, removed
 
 
 def repo_paths(root: Path, args: Sequence[str]) -> list[str]:
