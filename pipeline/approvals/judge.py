@@ -75,13 +75,15 @@ def evaluate_repository(
     head: str = "HEAD",
     published: Mapping[str, str] | None = None,
     cache: bool = True,
+    fetch_decisions: bool = False,
 ) -> Report:
     """Judge the approval chains of a repository's items.
 
     Without ``all_items``/``paths`` it judges the items changed between the base (default: the merge
     base of HEAD with the main branch) and HEAD, plus changed governance files; ``all_items`` judges every
     item at HEAD (and the governance history of main); ``paths`` the named items. ``published`` (path ->
-    digest of what is live) turns ``approved`` into ``published``.
+    digest of what is live) turns ``approved`` into ``published``. ``fetch_decisions`` first brings
+    ``refs/warta/decisions`` from the remote (``warta verify`` and ``publish``; a failure is a warning).
     """
     if cache:
         ensure_local_cache(root)  # fail closed: a linked or committed cache could forge verdicts
@@ -90,7 +92,7 @@ def evaluate_repository(
     enabled = gc.isenabled()
     gc.disable()
     try:
-        judge = Judge(root, head=head, cache=cache)
+        judge = Judge(root, head=head, cache=cache, fetch_decisions=fetch_decisions)
         judge.select(base=base, all_items=all_items, paths=paths)
         judge.load_records()
         judge.check_signatures()
@@ -106,7 +108,7 @@ class Judge:
     :meth:`select` the items, :meth:`load_records`, :meth:`check_signatures`, :meth:`load_governance`,
     then :meth:`report` (which judges each item with :meth:`judge_item` and each governance change)."""
 
-    def __init__(self, root: Path, *, head: str, cache: bool) -> None:
+    def __init__(self, root: Path, *, head: str, cache: bool, fetch_decisions: bool = False) -> None:
         self.root = root
         self.git = git = Git(root)
         if git.is_shallow():
@@ -119,7 +121,8 @@ class Judge:
         self.main, self.main_sha = find_main(git)
         self.tree = {e.path: e for e in git.ls_tree(head_sha)}
         self.cache_root = cache_root(root, self.tree, cache)
-        self.warnings: list[str] = []
+        self.fetched = fetch_decisions
+        self.warnings: list[str] = decisions.fetch(git) if fetch_decisions else []
         self.index = self._history()
         self.head_end = len(self.index.shas)  # positions past it: commits only refs/warta/decisions holds
         self.reach = None if head_sha == self.main_sha else self.index.ancestors(head_sha)
@@ -220,6 +223,10 @@ class Judge:
                 self.item_records[item].append((q, record))
             if (item.startswith("sop/") or item == CONFIG_FILE) and intro[q] < branch:
                 self.gov_records.setdefault(item, []).append((q, record))
+        if self.fetched and self.kept.tip is None and any(self.item_records.values()):
+            self.warnings.append(f"{decisions.REF} is missing (here and on the remote) although the history holds "
+                                 "decision records: a rewrite of a branch could drop a return unseen; 'warta "
+                                 f"approve' and 'warta return' create and push it (git push origin {decisions.REF})")
 
     def check_signatures(self) -> None:
         """Git's verdicts on the signatures of every commit that changed a judged item (rule 4: always),
