@@ -15,9 +15,9 @@ The rules (DESIGN section 4) as this module applies them:
    approval that counted for the step before is an ancestor of the record: two approvals signed on side
    branches without seeing each other never make a chain, whatever order they are merged in. A
    governance chain (rule 8) is unordered.
-4. The author of the content cannot approve it (every author and committer of a commit that changed the
-   item or a file it references); one person fills one step, except several steps the SOP gives to the
-   same role.
+4. The author of the content cannot approve it (every person whose key signed a commit that changed the
+   item or a file it references: the caller finds them, :mod:`pipeline.approvals.authorship`); one person
+   fills one step, except several steps the SOP gives to the same role.
 5. The approver must hold the step's role; with ``require_signatures`` the record must carry a good SSH
    signature (git's verdict G) by one of the approver's own keys in ``people.yaml``.
 6. A record that changes files, or is a merge, counts for nothing.
@@ -122,8 +122,8 @@ class Record(NamedTuple):
 class ItemFacts:
     """What the chain needs to know about the item (gathered by the caller from the revision).
 
-    ``authors``: casefolded emails of everyone who authored or committed a change to the item or a file
-    it references. ``changed_at``: when its content last changed (start of the first step's clock).
+    ``authors``: casefolded emails of everyone whose key signed a change to the item or a file it
+    references. ``changed_at``: when its content last changed (start of the first step's clock).
     ``problems``: reasons the item cannot be approved at all (unknown SOP, unreadable front matter).
     """
 

@@ -15,12 +15,19 @@ a key change or a stronger SOP escape them):
   (and a decision about to be written) by the one at main's tip;
 - a record counts only when it descends from the newest commit that changed the item or a file it
   references (an approval is for the change it was given for: bytes restored on main later do not bring
-  old approvals back).
+  old approvals back);
+- steps follow each other in the commit graph (the previous step's approval is an ancestor of the
+  next), which :meth:`Judge.precedes` answers from the history index's positions;
+- records kept on ``refs/warta/decisions`` (:mod:`.decisions`) count like records in HEAD's history,
+  under every rule, and a return that counted in its own history blocks its digest even when HEAD no
+  longer holds it (:meth:`Judge._blocking_return`);
+- the authors of an item are the people whose keys signed its changes (:mod:`.authorship`); an
+  unsigned change is a problem of the item.
 
 History comes from :mod:`.history` (main's index from the cache, the branch's own commits fresh); then
 one ``git ls-tree`` of HEAD, one ``git cat-file --batch`` for the files not in the item cache, and one
-``git log --no-walk --stdin`` (per processor) for signatures not in the signature cache. No process per
-commit.
+``git log --no-walk --stdin`` (per processor) for the signatures of records and content commits not in
+the signature cache. No process per commit.
 """
 
 from __future__ import annotations
