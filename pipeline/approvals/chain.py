@@ -357,7 +357,6 @@ def evaluate(
     returned: Approval | None = None
     forced: Approval | None = None
     rejections: list[Rejection] = []
-    order = [s.no for s in spec.steps]
     others = record_authority or {}
 
     for record in records:
@@ -368,29 +367,7 @@ def evaluate(
         step = spec.step(record.step) if record.step is not None else None
         name = person.name if person else record.author_name
 
-        if decision in ("approve", "return"):
-            if step is None and record.step is not None and not record.problems:
-                problems.append(("unknown_step", f"step {record.step} is not a paraf step of SOP {spec.id} "
-                                                  f"(paraf steps: {', '.join(map(str, order))})"))
-            elif step is not None and record.role != step.role:
-                problems.append(("wrong_role", f"step {step.no} is for {who.title(step.role)} ({step.role}), "
-                                               f"the record says {record.role}"))
-        elif decision == "force":
-            if record.role not in policy.force_roles:
-                allowed = ", ".join(sorted(policy.force_roles)) or "none"
-                problems.append(("force_not_allowed", f"role {record.role} may not force-publish "
-                                                      f"(approvals.force_publish_roles: {allowed})"))
-            if not facts.serta_merta:
-                problems.append(("force_not_serta_merta", "force counts only for serta-merta information "
-                                                          "(kategori_informasi: serta-merta)"))
-        if person is not None and record.role and not person.holds(record.role):
-            problems.append(("role_not_held", f"{person.name} does not hold the role {record.role} "
-                                              "in sop/people.yaml"))
-        if (person is not None and not spec.authors_may_approve
-                and (person.email.casefold() in facts.authors)):
-            problems.append(("author", f"{person.name} wrote or changed this content; the author cannot "
-                                       f"{'approve' if decision != 'return' else 'return'} it"))
-
+        problems.extend(_record_problems(record, step, person, spec, facts, policy, who))
         if not problems:
             problems.extend(_sequence_problems(record, step, person, spec, approved, filled_by, returned,
                                                forced, who, precedes))
@@ -418,17 +395,68 @@ def evaluate(
         rejections = [x for x in rejections if x.sha != blocking.sha]
     pending = [s for s in spec.steps if s.no not in approved]
     next_step = pending[0] if pending else None
-    if returned is not None:
-        state = "returned"
-    elif not pending or forced is not None:
+    state = _state(facts, bool(approved), bool(pending), returned is not None, forced is not None)
+
+    statuses = _statuses(spec, facts, authority, approved, returned, forced, next_step)
+    show_next = next_step if state not in ("returned",) and next_step is not None else None
+    return ChainResult(
+        facts.path, spec.id, facts.digest, state, show_next, statuses, tuple(rejections),
+        facts.problems, forced=forced is not None and bool(pending) and returned is None,
+        forced_by=forced, returned=returned if state == "returned" else None, hint=facts.hint,
+        sop_title=spec.title,
+    )
+
+
+def _state(facts: ItemFacts, approved: bool, pending: bool, returned: bool, forced: bool) -> State:
+    if returned:
+        return "returned"
+    state: State
+    if not pending or forced:
         state = "published" if facts.published else "approved"
-    elif approved:
-        state = "in_review"
     else:
-        state = "draft"
+        state = "in_review" if approved else "draft"
     if facts.problems and state in ("approved", "published"):
         state = "in_review" if approved else "draft"
+    return state
 
+
+def _record_problems(
+    record: Record, step: StepSpec | None, person: Person | None, spec: ChainSpec, facts: ItemFacts,
+    policy: Policy, who: Authority,
+) -> list[tuple[str, str]]:
+    """Reasons that depend on the record and the SOP, not on the other records (rules 4, 5, 10)."""
+    problems: list[tuple[str, str]] = []
+    decision = record.decision
+    if decision in ("approve", "return"):
+        if step is None and record.step is not None and not record.problems:
+            problems.append(("unknown_step", f"step {record.step} is not a paraf step of SOP {spec.id} "
+                                              f"(paraf steps: {', '.join(str(s.no) for s in spec.steps)})"))
+        elif step is not None and record.role != step.role:
+            problems.append(("wrong_role", f"step {step.no} is for {who.title(step.role)} ({step.role}), "
+                                           f"the record says {record.role}"))
+    elif decision == "force":
+        if record.role not in policy.force_roles:
+            allowed = ", ".join(sorted(policy.force_roles)) or "none"
+            problems.append(("force_not_allowed", f"role {record.role} may not force-publish "
+                                                  f"(approvals.force_publish_roles: {allowed})"))
+        if not facts.serta_merta:
+            problems.append(("force_not_serta_merta", "force counts only for serta-merta information "
+                                                      "(kategori_informasi: serta-merta)"))
+    if person is not None and record.role and not person.holds(record.role):
+        problems.append(("role_not_held", f"{person.name} does not hold the role {record.role} "
+                                          "in sop/people.yaml"))
+    if (person is not None and not spec.authors_may_approve
+            and (person.email.casefold() in facts.authors)):
+        problems.append(("author", f"{person.name} wrote or changed this content; the author cannot "
+                                   f"{'approve' if decision != 'return' else 'return'} it"))
+
+    return problems
+
+
+def _statuses(spec: ChainSpec, facts: ItemFacts, authority: Authority, approved: Mapping[int, Approval],
+              returned: Approval | None, forced: Approval | None, next_step: StepSpec | None
+              ) -> tuple[StepStatus, ...]:
+    """Each paraf step as the checklist shows it, with when it could start."""
     statuses: list[StepStatus] = []
     previous_at = facts.changed_at
     for s in spec.steps:
@@ -456,13 +484,7 @@ def evaluate(
                                    started_at=previous_at if status in ("pending", "skipped") else None))
         previous_at = None
 
-    show_next = next_step if state not in ("returned",) and next_step is not None else None
-    return ChainResult(
-        facts.path, spec.id, facts.digest, state, show_next, tuple(statuses), tuple(rejections),
-        facts.problems, forced=forced is not None and bool(pending) and returned is None,
-        forced_by=forced, returned=returned if state == "returned" else None, hint=facts.hint,
-        sop_title=spec.title,
-    )
+    return tuple(statuses)
 
 
 def _sequence_problems(
