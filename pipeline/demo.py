@@ -180,7 +180,7 @@ def run_demo(target: Path, say: Say = _say) -> int:
     _write_release(target, rel, with_location=False)
     _must(target, "check", rel)
     git.run("add", rel)
-    git.run("commit", "-q", "--no-gpg-sign", "-m", f"Siaran pers: {RELEASE_TITLE}")
+    git.run("commit", "-q", "-S", "-m", f"Siaran pers: {RELEASE_TITLE}")  # content is signed (rule 4)
     _must(target, "status", rel)
 
     say("\n== 3. Kasubbag memeriksa dan memberi paraf (langkah 2, ditandatangani SSH)")
@@ -195,7 +195,7 @@ def run_demo(target: Path, say: Say = _say) -> int:
     say("\n== 5. Operator memperbaiki; rantai persetujuan dimulai lagi")
     _act_as(git, OPERATOR, private[OPERATOR[1]])
     _write_release(target, rel, with_location=True)
-    git.run("commit", "-q", "--no-gpg-sign", "-am", "Lengkapi lokasi kegiatan")
+    git.run("commit", "-q", "-S", "-am", "Lengkapi lokasi kegiatan")
     _act_as(git, KASUBBAG, private[KASUBBAG[1]])
     _must(target, "approve", "-m", "Sudah sesuai", rel)
     _act_as(git, SEKDIN, private[SEKDIN[1]])

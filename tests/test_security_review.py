@@ -598,7 +598,7 @@ def test_the_authors_email_in_another_case_is_still_the_author(site: Site) -> No
     site.switch("rilis/huruf", create=True)
     site.write(path, item_text())
     site.git("add", path)
-    site.git("-c", "user.email=DWI@Dinas.Example.GO.ID", "commit", "-q", "--no-gpg-sign", "-m", "rilis",
+    site.git("-c", "user.email=DWI@Dinas.Example.GO.ID", "commit", "-q", "-S", "-m", "rilis",
              person=c["dwi"])
     proc = site.cli("approve", person=c["dwi"])
     assert proc.returncode == 1

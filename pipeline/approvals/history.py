@@ -99,6 +99,36 @@ class History:
             stack.extend(self.parents[p])
         return seen
 
+    def is_ancestor(self, a: int, b: int) -> bool:
+        """Whether position ``a`` is ``b`` or one of its ancestors. Positions are topological (parents
+        first), so the walk back from ``b`` never goes below ``a``."""
+        if a >= b:
+            return a == b
+        parents = self.parents
+        seen: set[int] = set()
+        stack = [b]
+        while stack:
+            for x in parents[stack.pop()]:
+                if x == a:
+                    return True
+                if x > a and x not in seen:
+                    seen.add(x)
+                    stack.append(x)
+        return False
+
+    def add_outside(self, commits: Sequence[Commit], trees: Mapping[str, str]) -> None:
+        """Append commits that neither main nor HEAD holds (kept by ``refs/warta/decisions``): their
+        place in the graph and their records, but no file changes (what HEAD's content is and who wrote
+        it comes from HEAD's own history only)."""
+        for commit in commits:
+            p = self.pos[commit.sha] = len(self.shas)
+            self.shas.append(commit.sha)
+            self.parents.append([self.pos[x] for x in commit.parents if x in self.pos])
+            self.intro.append(self.branch)
+            record = record_from_commit(commit, trees)
+            if record is not None:
+                self.records.append((p, record))
+
     # -- building -----------------------------------------------------------------------------------
 
     def add(self, commits: Sequence[Commit], tip: str, trees: Mapping[str, str], *, on_main: bool) -> None:
@@ -255,7 +285,7 @@ def _transitions(git: Git, tip: str, exclude: str | None, history: History) -> l
     return out
 
 
-def _trees(git: Git, commits: Sequence[Commit]) -> dict[str, str]:
+def trees(git: Git, commits: Sequence[Commit]) -> dict[str, str]:
     """Tree ids of ``commits`` and of the first parents (outside them) of the records among them."""
     trees = {c.sha: c.tree for c in commits}
     outside = sorted({c.parents[0] for c in commits if c.parents and c.parents[0] not in trees
@@ -294,7 +324,7 @@ def _extend(git: Git, history: History, tip: str) -> History:
     old = history.tip if history.shas else None
     commits = git.log([tip, f"^{old}"] if old else [tip])
     history = history.copy() if old else history
-    history.add(commits, tip, _trees(git, commits), on_main=True)
+    history.add(commits, tip, trees(git, commits), on_main=True)
     history.transitions.extend(_transitions(git, tip, old, history))
     history.tip = tip
     return history
@@ -306,7 +336,7 @@ def overlay(git: Git, history: History, head: str) -> History:
         return history
     commits = git.log([head, f"^{history.tip}"])
     combined = history.copy()
-    combined.add(commits, head, _trees(git, commits), on_main=False)
+    combined.add(commits, head, trees(git, commits), on_main=False)
     return combined
 
 

@@ -30,7 +30,9 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.approvals.service import evaluate_repository, open_site
     root = find_root()
     open_site(root)
-    report = evaluate_repository(root, base=args.base, all_items=args.all, cache=not args.no_cache)
+    # decisions kept on the remote's refs/warta/decisions count too (a reset branch cannot hide a return)
+    report = evaluate_repository(root, base=args.base, all_items=args.all, cache=not args.no_cache,
+                                 fetch_decisions=True)
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
         return 0 if report.ok else 1

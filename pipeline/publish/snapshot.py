@@ -71,7 +71,7 @@ def take_snapshot(root: Path, git: Git) -> Snapshot:
         raise ContentError("the archive register under arsip/ is damaged; fix it first",
                            [f for f in findings if f.severity == "error"])
     published = {s.record.path: s.record.digest for s in stored if s.record.published_at is not None}
-    report = evaluate_repository(root, all_items=True, published=published)
+    report = evaluate_repository(root, all_items=True, published=published, fetch_decisions=True)
     governed = dict(report.state.blobs)
     return Snapshot(root, git, report.main, report.main_sha, tree, report, governed, stored, findings)
 
