@@ -52,8 +52,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from pipeline import identity
 from pipeline.approvals.chain import ChainResult
 from pipeline.approvals.service import Report, evaluate_repository, item_digest_at, read_item
+from pipeline.archive import trust
 from pipeline.archive.classification import load_table
 from pipeline.archive.numbering import Allocation, NumberRequest, allocate
 from pipeline.archive.records import (
@@ -387,7 +389,7 @@ def published_version(git: Git, record: ArchiveRecord, config: SiteConfig) -> It
 def make_plan(root: Path, now: dt.datetime | None = None) -> Plan:
     """Everything the run will do, decided before anything changes."""
     git = Git(root)
-    stored, record_findings = load_records(root)
+    stored, record_findings = trust.register_for_plan(git, root)  # the signed register only (rule 12)
     if any(f.severity == "error" for f in record_findings):
         raise ContentError("the archive register under arsip/ is damaged; fix it first",
                            [f for f in record_findings if f.severity == "error"])
@@ -406,7 +408,8 @@ def make_plan(root: Path, now: dt.datetime | None = None) -> Plan:
     for finding in checked.findings.errors:
         errors.setdefault(finding.path, []).append(finding.format())
 
-    plan = Plan(report=report, site=site, now=moment, warnings=list(report.warnings))
+    plan = Plan(report=report, site=site, now=moment, warnings=[
+        *report.warnings, *(f.format() for f in record_findings if f.severity == "warning")])
     plan.problems.extend(report.problems)
     for gov in report.governance:
         if not gov.complete:
@@ -632,7 +635,11 @@ def _reset_archive(git: Git) -> None:
 
 
 def _git_config(git: Git) -> dict[str, str]:
-    """Our commits never sign, never run hooks, and have an author even where git has no identity."""
+    """Our commits run no hooks and are signed by the publishing identity (DESIGN rule 12); without a
+    ``pipeline:`` entry they are unsigned and have an author even where git has no identity."""
+    run = trust.publish_run(git.root)
+    if run is not None and run.identity is not None:
+        return run.identity.config()
     name, email = git.identity()
     return {**_QUIET_GIT, **({} if name and email else _IDENTITY)}
 
@@ -655,11 +662,14 @@ def _tag_message(record: ArchiveRecord) -> str:
 
 
 def _commit_written(git: Git, message: str) -> str | None:
+    run = trust.publish_run(git.root)
+    signer = run.signer() if run is not None else None  # refuses (exit 2): pipeline: entry, no key
     git.run("add", "-A", "--", ARCHIVE_DIR)
     if not git.text("diff", "--cached", "--name-only", "--", ARCHIVE_DIR).strip():
         return None
-    git.run("commit", "-q", "--no-verify", "-m", message, "--", ARCHIVE_DIR, config=_git_config(git))
-    return git.head()
+    if signer is not None:
+        return signer.commit(git, message, [ARCHIVE_DIR])
+    return identity.commit_unsigned(git, message, [ARCHIVE_DIR], _git_config(git))
 
 
 def _existing_tags(git: Git) -> dict[str, str]:
@@ -674,17 +684,27 @@ def _existing_tags(git: Git) -> dict[str, str]:
 
 
 def _make_tags(git: Git, records: Sequence[ArchiveRecord], sha: str) -> list[str]:
+    """Signed by the publishing identity; a tag of the same name it did not sign is replaced. Titles and
+    paths (untrusted) are written on one line each."""
+    run = trust.publish_run(git.root)
+    signer = run.signer() if run is not None else None
     made = []
     for record in records:
         name = tag_name(record.number)
-        git.run("tag", "-a", name, "-m", _tag_message(record), sha, config=_git_config(git))
+        safe = record.model_copy(update={"title": identity.one_line(record.title),
+                                         "path": identity.one_line(record.path)})
+        if signer is not None:
+            signer.tag(git, name, _tag_message(safe), sha, force=run is not None and name not in run.tags)
+        else:
+            identity.tag_unsigned(git, name, _tag_message(safe), sha, _git_config(git))
         made.append(name)
     return made
 
 
 def _repair_tags(git: Git, records: Sequence[ArchiveRecord]) -> list[str]:
     """Tags a killed run did not make: one per number, on the commit that added the record's file."""
-    have = _existing_tags(git)
+    have = _existing_tags(git)  # a tag the identity did not sign is ignored (a finding), never fatal
+    run = trust.publish_run(git.root)
     made: list[str] = []
     for record in records:
         name = tag_name(record.number)
@@ -693,7 +713,9 @@ def _repair_tags(git: Git, records: Sequence[ArchiveRecord]) -> list[str]:
         found = next((s for s in (git.root / ARCHIVE_DIR).rglob(f"{record.urut:04d}-*.yaml")
                       if f"/{record.tahun}/{record.kode}/" in s.as_posix()), None)
         rel = found.relative_to(git.root).as_posix() if found else record_relpath(record)
-        added = git.text("log", "--diff-filter=A", "--format=%H", "-1", "--", rel).strip() or git.head() or ""
+        added = run.added_by(rel) if run is not None and run.register.protected else None
+        if added is None:
+            added = git.text("log", "--diff-filter=A", "--format=%H", "-1", "--", rel).strip() or git.head() or ""
         made += _make_tags(git, [record], added)
     return made
 

@@ -13,7 +13,7 @@ import datetime as dt
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
@@ -292,16 +292,27 @@ def load_records(root: Path) -> tuple[list[StoredRecord], list[Finding]]:
     Besides each file's own schema, the register as a whole is checked: a number or an item that
     appears in two records is an error in both files.
     """
-    stored: list[StoredRecord] = []
+    texts: dict[str, bytes] = {}
     findings: list[Finding] = []
     for rel in _record_files(root):
         try:
-            text = (root / rel).read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            findings.append(Finding(rel, None, f"not UTF-8 text ({exc.reason})"))
-            continue
+            texts[rel] = (root / rel).read_bytes()
         except OSError as exc:
             findings.append(Finding(rel, None, f"cannot read: {exc.strerror}"))
+    stored, found = records_from_texts(texts)
+    return stored, [*findings, *found]
+
+
+def records_from_texts(texts: Mapping[str, bytes]) -> tuple[list[StoredRecord], list[Finding]]:
+    """:func:`load_records` over file contents (repo-relative path -> bytes, in file order), e.g. read
+    from git objects."""
+    stored: list[StoredRecord] = []
+    findings: list[Finding] = []
+    for rel in texts:
+        try:
+            text = texts[rel].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            findings.append(Finding(rel, None, f"not UTF-8 text ({exc.reason})"))
             continue
         record, errors = parse_record(text, rel)
         findings.extend(errors)
