@@ -44,6 +44,7 @@ from pipeline.errors import Finding, GitError
 from pipeline.git import Commit, Git, Signature
 from pipeline.identity import (
     REGISTER_KINDS,
+    SIGNING_KEY_ENV,
     REGISTER_TRAILER,
     PublishingIdentity,
     load_identity,
@@ -163,7 +164,7 @@ def read_register(git: Git, main_sha: str, people: People, *, cache_root: Path |
         note = Finding(PEOPLE_PATH, None, f"no pipeline: entry (the publishing identity): the register under "
                        f"{ARCHIVE_DIR}/ is read as it stands on main, and anyone who can push to main can change "
                        "it; see docs/archive.md", "pipeline", "warning")
-        return Register(records, [note, *found] if files else found, files)
+        return Register(records, [note, *found], files)
     base, chain, findings = _base(git, main_sha, entry)
     files = {e.path: e.oid for e in git.ls_tree(base, [ARCHIVE_DIR])
              if e.type == "blob" and e.mode.startswith("100")}
@@ -417,6 +418,10 @@ def begin_publish(git: Git, people: People, *, cache_root: Path | None = None) -
         raise GitError("the repository has no commit yet")
     register = read_register(git, head, people, cache_root=cache_root)
     tags, tag_findings = trusted_tags(git, register, people, cache_root=cache_root)
+    if people.pipeline is not None and identity is None:
+        tag_findings.append(Finding(PEOPLE_PATH, None, f"{SIGNING_KEY_ENV} is not set: a run that writes the "
+                                    f"register refuses (it signs as {people.pipeline.email})", "pipeline",
+                                    "warning"))
     register = with_findings(register, tag_findings)
     if register.protected:
         restore_worktree(git, register)
