@@ -71,7 +71,7 @@ def test_the_key_file_is_deleted_when_the_process_exits(ci: Key, tmp_path: Path)
 
 def test_child_processes_never_see_the_key(ci: Key, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(SIGNING_KEY_ENV, ci.text)
-    monkeypatch.delenv("WARTA_SIGNING_SESSION", raising=False)  # restored (absent) after the test
+    monkeypatch.setenv("WARTA_SIGNING_SESSION", "")  # recorded, so the run's token is removed afterwards
     take_signing_key()
     assert SIGNING_KEY_ENV not in os.environ
     child = subprocess.run([sys.executable, "-c", "import os; print(repr(dict(os.environ)))"],
@@ -145,3 +145,21 @@ def test_the_encoded_block_is_base64_of_the_text() -> None:
     message = register_message("Arsip: terbit 1", "satu\ndua", "record")
     block = message.split("-----\n", 1)[1].split("\n-----", 1)[0]
     assert base64.b64decode(block.replace("\n", "")).decode() == "satu\ndua"
+
+
+def test_init_makes_the_key_outside_and_writes_the_entry(tmp_path: Path) -> None:
+    from pipeline.init import add_pipeline_entry, make_signing_key
+
+    people_file = tmp_path / "site" / "people.yaml"
+    people_file.parent.mkdir()
+    people_file.write_text(PEOPLE)
+    private, public = make_signing_key(tmp_path / "site.keys")
+    assert private.parent == tmp_path / "site.keys" and "PRIVATE KEY" in private.read_text()
+    add_pipeline_entry(people_file, email="ci@example.go.id", public_key=public)
+    people = parse_people(people_file.read_text())
+    assert people.pipeline is not None and people.pipeline.ssh_keys == (public,)
+    assert [p.name for p in people.people] == ["Wahyu Hidayat"]
+    found = load_identity(people, {SIGNING_KEY_ENV: private.read_text()})
+    assert found is not None and found.email == "ci@example.go.id"
+    with pytest.raises(UsageError):
+        add_pipeline_entry(people_file, email="ci@example.go.id", public_key=public)

@@ -307,3 +307,32 @@ def test_without_a_pipeline_entry_the_register_is_read_as_before_with_a_warning(
     assert code == 0 and any("no pipeline: entry" in w for w in doc["warnings"])
     assert path in records(plain.root)
     assert plain.git("log", "-1", "--format=%G?") == "N"
+
+
+def test_an_office_adopts_the_identity_on_its_existing_register(
+        tmp_path: Path, cast: dict[str, Person], ci: Key, monkeypatch: pytest.MonkeyPatch) -> None:
+    from publish_helpers import office
+
+    old = office(tmp_path, cast)
+    for key, value in isolated_env(tmp_path).items():
+        monkeypatch.setenv(key, value)
+    first = approved_release(old, "sebelum-identitas")
+    assert publish(old).returncode == 0  # unsigned, as before the identity
+    number = number_of(old, first)
+    base = old.head()
+    old.switch("tata-kelola/identitas", create=True)
+    old.write("sop/people.yaml", people_yaml(old.cast) + pipeline_block(ci.public, register_base=base))
+    old.commit("Identitas penerbit", old.cast["rina"])
+    old.record(old.cast["yuli"], "sop/people.yaml", 1, "ketua_ppid")
+    old.record(old.cast["wahyu"], "sop/people.yaml", 2, "kepala_dinas")
+    old.merge("tata-kelola/identitas", old.cast["wahyu"])
+    genuine = records(old.root)[first]
+    forge_record_commit(old, old.cast["eve"], str(genuine["_file"]), record_text(dict(genuine, title="Palsu")))
+    second = approved_release(old, "sesudah-identitas")
+    code, doc = publish_json(old, env={SIGNING_KEY_ENV: ci.text})
+    assert code == 0, doc
+    assert doc["numbers"] == [{"number": number.replace("/1/", "/2/", 1), "path": second}]
+    warned = "\n".join(doc["warnings"])
+    assert "is not signed: ignored" in warned and f"refs/tags/arsip/{number}" not in warned  # the old tag stands
+    assert records(old.root)[first]["title"] == genuine["title"]
+    assert git_verifies(old, "commit", register_commits(old)[0], ci_signers(old, ci))

@@ -44,8 +44,8 @@ from pipeline.errors import Finding, GitError
 from pipeline.git import Commit, Git, Signature
 from pipeline.identity import (
     REGISTER_KINDS,
-    SIGNING_KEY_ENV,
     REGISTER_TRAILER,
+    SIGNING_KEY_ENV,
     PublishingIdentity,
     load_identity,
     take_signing_key,
