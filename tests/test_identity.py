@@ -24,6 +24,7 @@ from pipeline.identity import (
     sealed,
     take_signing_key,
 )
+from pipeline.init import add_pipeline_entry, make_signing_key
 from pipeline.people import parse_people
 
 PEOPLE = """\
@@ -148,8 +149,6 @@ def test_the_encoded_block_is_base64_of_the_text() -> None:
 
 
 def test_init_makes_the_key_outside_and_writes_the_entry(tmp_path: Path) -> None:
-    from pipeline.init import add_pipeline_entry, make_signing_key
-
     people_file = tmp_path / "site" / "people.yaml"
     people_file.parent.mkdir()
     people_file.write_text(PEOPLE)

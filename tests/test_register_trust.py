@@ -25,8 +25,18 @@ from identity_helpers import (
     signed_office,
     signers_file,
 )
-from publish_helpers import approved_release, isolated_env, publish, publish_json, records, release_text, tags
+from publish_helpers import (
+    approved_release,
+    isolated_env,
+    office,
+    publish,
+    publish_json,
+    records,
+    release_text,
+    tags,
+)
 
+import pipeline.publish.site as site_stage
 from pipeline.approvals.records import parse_trailers
 from pipeline.approvals.service import evaluate_repository
 from pipeline.archive.trust import read_register, trusted_register, trusted_tags
@@ -109,9 +119,7 @@ def test_the_key_is_gone_before_anything_renders_or_runs(site: Site, ci: Key,
         seen.append(dict(env) if env is not None else dict(os.environ))
         original(self, *args, **kwargs)
 
-    import pipeline.site as site_package
-
-    build = site_package.build_site
+    build = site_stage.build_site
     during_build: list[bool] = []
 
     def watched_build(*args: Any, **kwargs: Any) -> Any:
@@ -119,7 +127,7 @@ def test_the_key_is_gone_before_anything_renders_or_runs(site: Site, ci: Key,
         return build(*args, **kwargs)
 
     monkeypatch.setattr(subprocess.Popen, "__init__", spy)
-    monkeypatch.setattr(site_package, "build_site", watched_build)
+    monkeypatch.setattr(site_stage, "build_site", watched_build)
     proc = signed_publish(site, ci)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert during_build == [False]
@@ -297,8 +305,6 @@ def test_verify_refuses_a_register_tag_pointing_into_a_pull_request(site: Site) 
 
 def test_without_a_pipeline_entry_the_register_is_read_as_before_with_a_warning(
         tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> None:
-    from publish_helpers import office
-
     plain = office(tmp_path, cast)
     for key, value in isolated_env(tmp_path).items():
         monkeypatch.setenv(key, value)
@@ -311,8 +317,6 @@ def test_without_a_pipeline_entry_the_register_is_read_as_before_with_a_warning(
 
 def test_an_office_adopts_the_identity_on_its_existing_register(
         tmp_path: Path, cast: dict[str, Person], ci: Key, monkeypatch: pytest.MonkeyPatch) -> None:
-    from publish_helpers import office
-
     old = office(tmp_path, cast)
     for key, value in isolated_env(tmp_path).items():
         monkeypatch.setenv(key, value)

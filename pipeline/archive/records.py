@@ -25,6 +25,7 @@ from pipeline.archive.numbering import Allocation
 from pipeline.config import Kind
 from pipeline.errors import ContentError, Finding
 from pipeline.schema import Strict, validate
+from pipeline.tree import FileTree, WorkTree
 
 ARCHIVE_DIR = "arsip"
 RECORD_FORMAT = 1
@@ -96,6 +97,7 @@ class Channel(Strict):
     channel: str = Field(min_length=1)
     at: AwareDatetime | None = None
     url: str | None = None
+    digest: str | None = Field(None, pattern=_DIGEST, description="The version announced (the posting ledger).")
 
 
 class ArchiveRecord(Strict):
@@ -273,44 +275,41 @@ def parse_record(text: str, rel: str) -> tuple[ArchiveRecord | None, list[Findin
     return (record if not findings else None), findings
 
 
-def _record_files(root: Path) -> list[str]:
-    base = root / ARCHIVE_DIR
-    if not base.is_dir():
-        return []
-    found: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(base):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        rel_dir = Path(dirpath).relative_to(root).as_posix()
-        names = (n for n in sorted(filenames) if n.endswith(".yaml") and not n.startswith("."))
-        found.extend(f"{rel_dir}/{n}" for n in names)
-    return found
+def _record_files(tree: FileTree) -> list[str]:
+    return [p for p in tree.paths(ARCHIVE_DIR + "/")
+            if p.endswith(".yaml") and not any(part.startswith(".") for part in p.split("/"))]
 
 
-def load_records(root: Path) -> tuple[list[StoredRecord], list[Finding]]:
-    """Read every record under ``arsip/``; damaged files become findings and are left out.
+def load_records(root: Path | FileTree) -> tuple[list[StoredRecord], list[Finding]]:
+    """Read every record under ``arsip/`` (of a folder, or of a file tree over git objects); damaged files
+    become findings and are left out.
 
     Besides each file's own schema, the register as a whole is checked: a number or an item that
     appears in two records is an error in both files.
     """
-    texts: dict[str, bytes] = {}
+    tree = WorkTree(root) if isinstance(root, Path) else root
     findings: list[Finding] = []
-    for rel in _record_files(root):
-        try:
-            texts[rel] = (root / rel).read_bytes()
-        except OSError as exc:
-            findings.append(Finding(rel, None, f"cannot read: {exc.strerror}"))
+    files = _record_files(tree)
+    blobs = tree.read_many(files)
+    texts: dict[str, bytes] = {}
+    for rel in files:
+        raw = blobs.get(rel)
+        if raw is None:
+            findings.append(Finding(rel, None, "cannot read (a symbolic link, or not a file)"))
+            continue
+        texts[rel] = raw
     stored, found = records_from_texts(texts)
     return stored, [*findings, *found]
 
 
 def records_from_texts(texts: Mapping[str, bytes]) -> tuple[list[StoredRecord], list[Finding]]:
-    """:func:`load_records` over file contents (repo-relative path -> bytes, in file order), e.g. read
-    from git objects."""
+    """:func:`load_records` over file contents (repo-relative path -> bytes, in file order), e.g. the
+    files of the trusted register replayed from signed commits (:mod:`pipeline.archive.trust`)."""
     stored: list[StoredRecord] = []
     findings: list[Finding] = []
-    for rel in texts:
+    for rel, raw in texts.items():
         try:
-            text = texts[rel].decode("utf-8")
+            text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             findings.append(Finding(rel, None, f"not UTF-8 text ({exc.reason})"))
             continue
@@ -416,3 +415,4 @@ def _as_models(data: dict[str, Any]) -> dict[str, Any]:
         return value
 
     return {k: plain(v) for k, v in data.items()}
+

@@ -38,7 +38,7 @@ from pathlib import Path
 from pipeline.approvals.records import parse_trailers
 from pipeline.approvals.service import Report, evaluate_repository
 from pipeline.approvals.signing import SignatureCache, allowed_signers, fingerprint, verify_signatures
-from pipeline.archive.records import StoredRecord, records_from_texts
+from pipeline.archive.records import StoredRecord, load_records, records_from_texts
 from pipeline.cachedir import CACHE_DIRNAME
 from pipeline.errors import Finding, GitError
 from pipeline.git import Commit, Git, Signature
@@ -51,6 +51,7 @@ from pipeline.identity import (
     take_signing_key,
 )
 from pipeline.people import PEOPLE_PATH, People, Person, PipelineEntry
+from pipeline.tree import GitTree
 
 ARCHIVE_DIR = "arsip"
 TAG_PREFIX = "arsip/"
@@ -81,12 +82,12 @@ def identity_people(entry: PipelineEntry) -> People:
 
 
 def _is_record_file(path: str) -> bool:
-    name = path.rsplit("/", 1)[-1]
-    return path.startswith(ARCHIVE_DIR + "/") and name.endswith(".yaml") and not name.startswith(".")
+    return (path.startswith(ARCHIVE_DIR + "/") and path.endswith(".yaml")
+            and not any(part.startswith(".") for part in path.split("/")))
 
 
 def _records(git: Git, files: dict[str, str]) -> tuple[list[StoredRecord], list[Finding]]:
-    wanted = sorted((p for p in files if _is_record_file(p)), key=lambda p: tuple(p.split("/")))
+    wanted = sorted(p for p in files if _is_record_file(p))
     blobs = git.read_blobs(files[p] for p in wanted)
     return records_from_texts({p: blobs.get(files[p], b"") for p in wanted})
 
@@ -433,6 +434,16 @@ def begin_publish(git: Git, people: People, *, cache_root: Path | None = None) -
 def publish_run(root: Path) -> PublishRun | None:
     """The run :func:`begin_publish` started in ``root`` (``None``: none in this process)."""
     return _runs.get(str(root.resolve()))
+
+
+def records_at(git: Git, sha: str) -> list[StoredRecord]:
+    """The register as of ``sha`` for the run in ``git.root`` (judged by its people), or, outside a run,
+    ``arsip/`` as it stands at ``sha``."""
+    run = publish_run(git.root)
+    if run is None:
+        return load_records(GitTree(git, sha))[0]
+    folder = git.root / CACHE_DIRNAME
+    return read_register(git, sha, run.people, cache_root=folder if folder.is_dir() else None).records
 
 
 def register_for_plan(git: Git, root: Path) -> tuple[list[StoredRecord], list[Finding]]:

@@ -88,6 +88,7 @@ def build(
     result = build_site(
         site,
         output,
+        items=preview.items,
         extras=preview.extras,
         # without approvals to check every item is a draft, and a preview of nothing helps nobody
         drafts=drafts or not preview.approvals_checked,

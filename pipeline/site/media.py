@@ -75,9 +75,11 @@ class Pictures:
 
 
 def make_pictures(
-    root: Path, items: Sequence[Item], output: Path, config: SiteConfig, *, progress: bool = False
+    root: Path, items: Sequence[Item], output: Path, config: SiteConfig, *, progress: bool = False,
+    cache_root: Path | None = None,
 ) -> Pictures:
-    """Run the media pipeline for every image of ``items`` (withdrawn items show none)."""
+    """Run the media pipeline for every image of ``items`` (withdrawn items show none). Sources are read
+    under ``root``; derivatives are cached under ``cache_root`` (default ``root``)."""
     result = Pictures()
     users: dict[str, list[Item]] = {}
     focus: dict[str, tuple[float, float]] = {}
@@ -104,7 +106,7 @@ def make_pictures(
         )
         for path, who in sorted(users.items())
     ]
-    media = build_media(jobs, output, root / MEDIA_CACHE, config.media, progress=progress)
+    media = build_media(jobs, output, (cache_root or root) / MEDIA_CACHE, config.media, progress=progress)
     result.findings.extend(media.findings)
     failed = set(media.failed)
     for path, who in users.items():

@@ -19,25 +19,10 @@ from jinja2 import FileSystemBytecodeCache, StrictUndefined
 from pelican.settings import read_settings as pelican_read_settings
 
 from pipeline.config import KINDS
+from pipeline.content import RESERVED_PAGE_SLUGS
 
 # Site paths a page (halaman) slug may not take, because warta's own pages live there.
-RESERVED_PATHS = frozenset(
-    {
-        *KINDS,
-        "tag",
-        "arsip",
-        "daftar-arsip",
-        "hal",
-        "feeds",
-        "theme",
-        "media",
-        "daftar-informasi-publik",
-        "404.html",
-        "sitemap.xml",
-        "robots.txt",
-        "index.html",
-    }
-)
+RESERVED_PATHS = RESERVED_PAGE_SLUGS  # the paths the site writes itself
 JINJA_CACHE = ".warta-cache/site/jinja"
 FEED_ALL = "feeds/semua.atom.xml"
 FEED_KIND = "feeds/{kind}.atom.xml"
@@ -104,6 +89,9 @@ def base_settings(
         "PAGE_PATHS": ["content/halaman"],
         "PAGE_EXCLUDES": [],
         "STATIC_PATHS": [],  # photos are never copied: the media pipeline publishes derivatives only
+        # Pelican's intrasite link syntax ({static}, {attach}, {filename}, |filename|) is off: a pattern
+        # that matches nothing. Local links are resolved by warta against the item's digest (pipeline.markup).
+        "INTRASITE_LINK_REGEX": "(?P<what>(?!))",
         "STATIC_EXCLUDES": [],
         "IGNORE_FILES": [".*"],
         "FILENAME_METADATA": "",
