@@ -13,6 +13,15 @@ from pathlib import Path
 from pipeline.errors import ConfigError
 
 CACHE_DIRNAME = ".warta-cache"
+# Every cache of warta, by what it holds (paths relative to the repository root). Name caches here only.
+MEDIA_CACHE = f"{CACHE_DIRNAME}/media"  # image derivatives and source inspections
+RENDER_CACHE = f"{CACHE_DIRNAME}/site/render.sqlite"  # rendered Markdown bodies
+JINJA_CACHE = f"{CACHE_DIRNAME}/site/jinja"  # compiled theme templates
+PAGES_CACHE = f"{CACHE_DIRNAME}/site/pages"  # keys of the pages of each output folder (page reuse)
+PUBLISH_CACHE = f"{CACHE_DIRNAME}/publish"  # the closed-world trees of warta publish
+DEPLOY_CACHE = f"{CACHE_DIRNAME}/deploy"  # what each deploy target holds
+APPROVALS_CACHE = f"{CACHE_DIRNAME}/approvals"  # parsed items and digests by blob id
+HISTORY_CACHE = f"{CACHE_DIRNAME}/history"  # the index of main's history
 
 
 def ensure_local_cache(root: Path) -> Path:

@@ -10,9 +10,7 @@ the record is first written (a later rewrite keeps it), so Git history follows o
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -24,6 +22,7 @@ from pipeline import yamlio
 from pipeline.archive.numbering import Allocation
 from pipeline.config import Kind
 from pipeline.errors import ContentError, Finding
+from pipeline.files import write_atomic
 from pipeline.schema import Strict, validate
 from pipeline.tree import FileTree, WorkTree
 
@@ -232,16 +231,7 @@ def write_record(root: Path, record: ArchiveRecord) -> Path:
     target = existing or root / record_relpath(record)
     target.parent.mkdir(parents=True, exist_ok=True)
     text = render_record(record)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".yaml", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(target, text, durable=True)
     return target
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from pipeline.config import SiteConfig, find_root, load_config
 from pipeline.content import Site, load_site
+from pipeline.deploy.local import versions_dir
 from pipeline.errors import Finding, UsageError
 from pipeline.site import BuildResult, build_site
 from pipeline.site.preview import Preview, plan_preview
@@ -57,7 +58,7 @@ def _refuse_live(root: Path, config: SiteConfig, output: Path) -> None:
     if config.deploy.target != "local":
         return
     live = live_folder(root, config)
-    versions = live.parent / f"{live.name}.versions"
+    versions = versions_dir(live)
     out = output.resolve()
     if output == live or out == live.resolve() or out == versions.resolve() or versions.resolve() in out.parents:
         raise UsageError(

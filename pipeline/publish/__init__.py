@@ -31,11 +31,11 @@ from typing import Literal
 from pipeline import gate
 from pipeline.approvals.chain import ChainResult
 from pipeline.archive.records import load_records
-from pipeline.cachedir import CACHE_DIRNAME, ensure_local_cache
-from pipeline.config import SiteConfig, load_config
+from pipeline.cachedir import DEPLOY_CACHE, ensure_local_cache
+from pipeline.config import SiteConfig
 from pipeline.content import Site, parse_item
 from pipeline.deploy import deploy
-from pipeline.errors import Findings, GitError, UsageError
+from pipeline.errors import Findings, GitError
 from pipeline.git import Git
 from pipeline.publish import gitops
 from pipeline.publish.announce import announce, announcement_due, is_videotron
@@ -49,6 +49,7 @@ from pipeline.publish.result import PublishResult, print_result
 from pipeline.publish.site import build, published_records, published_tree
 from pipeline.publish.snapshot import take_snapshot
 from pipeline.tree import GitTree
+from pipeline.workspace import Workspace
 
 Say = Callable[[str], None]
 STAGING = gitops.STAGING
@@ -75,12 +76,13 @@ def make_plan(root: Path, now: dt.datetime | None = None) -> Plan:
 
 def publish(root: Path, *, dry_run: bool = False, say: Say = _quiet, now: dt.datetime | None = None) -> PublishResult:
     """Run the main job on ``root`` (a clone with main checked out). See the module docstring."""
-    git = Git.discover(root)
-    if git.root.resolve() != root.resolve():
-        raise UsageError(f"the site {root} must be the top folder of its git repository ({git.root})")
+    git = Workspace.open_git(root)
     ensure_local_cache(root)  # before anything reads a cache or takes the lock inside it
     with gitops.lock(root):
-        config = load_config(root)  # only to find main and the clock's zone; the run judges by the snapshot
+        # warta.yml of the commit checked out, from git objects: only to find main, the clock's zone and the
+        # deploy layout; the run judges by the trusted governance of its snapshot
+        workspace = Workspace.from_commit(root)
+        git, config = workspace.git, workspace.config
         main = config.approvals.main_branch
         early = gitops.preflight(git, config)
         moment, clock_set = clock(now, config.tz)
@@ -172,7 +174,7 @@ def _build_deploy_announce(root: Path, git: Git, remote: str | None, main: str, 
         if uploads == 2:
             fault("deploy")
 
-    deployed = deploy(staging, config.deploy, root / CACHE_DIRNAME / "deploy", root=root, progress=progress)
+    deployed = deploy(staging, config.deploy, root / DEPLOY_CACHE, root=root, progress=progress)
     fault("deploy")  # a deploy with nothing to copy still dies here
     result.deploy_summary = deployed.summary()
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import tempfile
 from collections.abc import Sequence
@@ -20,13 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.archive.records import ArchiveRecord, Channel
+from pipeline.cachedir import MEDIA_CACHE
 from pipeline.config import ChannelSection, SiteConfig
 from pipeline.content import Item
+from pipeline.files import write_atomic
 from pipeline.media import MediaError, MediaJob, SlideInput, build_media, build_videotron
 from pipeline.publish.gitops import OUTBOX
 from pipeline.publish.hooks import fault
 from pipeline.publish.plan import Planned
-from pipeline.site.media import MEDIA_CACHE
 
 VIDEOTRON_SLIDES = 10  # the newest releases shown on each board
 
@@ -141,10 +141,7 @@ def announce(root: Path, tree: Path, due: Sequence[Planned], live: Sequence[Plan
                 }
                 if change == "withdrawn":
                     payload["alasan_pencabutan"] = record.alasan_pencabutan
-                folder.mkdir(parents=True, exist_ok=True)
-                tmp = target.with_name(f".{target.name}.tmp")
-                tmp.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-                os.replace(tmp, target)
+                write_atomic(target, json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
                 if first:
                     first = False
                     fault("announce")

@@ -9,11 +9,10 @@ merged onto it, never rebased), re-plans and tries again.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from pipeline import identity
@@ -21,7 +20,9 @@ from pipeline.archive import trust
 from pipeline.archive.records import ArchiveRecord, record_relpath
 from pipeline.cachedir import CACHE_DIRNAME
 from pipeline.config import SiteConfig
+from pipeline.deploy.local import layout_names
 from pipeline.errors import GitError, UsageError
+from pipeline.files import exclusive_lock
 from pipeline.git import Git
 
 ARCHIVE_DIR = "arsip"
@@ -32,19 +33,10 @@ _IDENTITY = {"user.name": "warta publish", "user.email": "warta-publish@localhos
 _QUIET_GIT = {"commit.gpgSign": "false", "tag.gpgSign": "false", "core.hooksPath": os.devnull}
 
 
-@contextmanager
-def lock(root: Path) -> Iterator[None]:
-    folder = root / CACHE_DIRNAME
-    folder.mkdir(exist_ok=True)
-    with open(folder / "publish.lock", "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise UsageError("another warta publish is running in this repository; wait for it to finish") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def lock(root: Path) -> AbstractContextManager[None]:
+    """One publish at a time in a repository."""
+    return exclusive_lock(root / CACHE_DIRNAME / "publish.lock", lambda: UsageError(
+        "another warta publish is running in this repository; wait for it to finish"))
 
 
 def remote_of(git: Git, main: str) -> str | None:
@@ -63,9 +55,9 @@ def _generated_roots(config: SiteConfig) -> tuple[set[str], tuple[str, ...]]:
         folder = (channel.folder or f"{OUTBOX}/{name}").strip("/")
         names.add(folder.split("/")[0])
     if config.deploy.target == "local" and not Path(config.deploy.path).is_absolute():
-        live = Path(config.deploy.path).as_posix().strip("/").split("/")[0]
-        names.update({live, f"{live}.versions"})
-        prefixes.append(f".{live}.swap-")
+        written, prefix = layout_names(config.deploy.path)
+        names.update(written)
+        prefixes.append(prefix)
     return names, tuple(prefixes)
 
 

@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 
 from pipeline.approvals.service import evaluate_repository
 from pipeline.archive.records import ArchiveRecord
+from pipeline.cachedir import PUBLISH_CACHE
 from pipeline.check import check_site
 from pipeline.content import Item, parse_item, slug_finding, slug_groups
 from pipeline.errors import ApprovalError, ConfigError, Findings
-from pipeline.publish.snapshot import PUBLISH_CACHE, Snapshot, materialize
+from pipeline.publish.snapshot import Snapshot, materialize
 from pipeline.tree import GitTree
 
 CANDIDATES = f"{PUBLISH_CACHE}/candidates"

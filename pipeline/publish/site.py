@@ -13,11 +13,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pipeline.archive.records import ArchiveRecord, Channel, with_publication
+from pipeline.cachedir import PUBLISH_CACHE
 from pipeline.content import Site
 from pipeline.errors import Findings
 from pipeline.publish.announce import announcement_due, copy_time
 from pipeline.publish.plan import Plan, Planned
-from pipeline.publish.snapshot import PUBLISH_CACHE, materialize
+from pipeline.publish.snapshot import materialize
 from pipeline.site import BuildResult, PageExtra, build_site
 
 TREE = f"{PUBLISH_CACHE}/tree"

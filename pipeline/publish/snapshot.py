@@ -29,14 +29,13 @@ from pathlib import Path
 from pipeline.approvals.service import Report, evaluate_repository
 from pipeline.archive import trust
 from pipeline.archive.records import StoredRecord
-from pipeline.cachedir import CACHE_DIRNAME
 from pipeline.config import SiteConfig
 from pipeline.content import is_item_path
 from pipeline.errors import ContentError, Finding
+from pipeline.files import write_atomic
 from pipeline.git import Git
 from pipeline.tree import GitTree
 
-PUBLISH_CACHE = f"{CACHE_DIRNAME}/publish"
 MANIFEST = ".warta-manifest.json"
 READ_BATCH_BYTES = 64 * 1024 * 1024
 
@@ -130,9 +129,7 @@ def materialize(git: Git, files: Mapping[str, str], folder: Path) -> Path:
             known[done] = todo[done]
         batch, weight = [], 0
     _prune_empty(folder)
-    tmp = folder / f".{MANIFEST}.tmp"
-    tmp.write_text(json.dumps(known, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, manifest_file)
+    write_atomic(manifest_file, json.dumps(known, sort_keys=True))
     return folder
 
 
@@ -148,10 +145,7 @@ def _write(folder: Path, path: str, data: bytes) -> None:
     parent.mkdir(parents=True, exist_ok=True)
     if target.is_symlink() or target.is_dir():
         shutil.rmtree(target) if target.is_dir() and not target.is_symlink() else target.unlink()
-    tmp = parent / f".{target.name}.tmp"
-    tmp.write_bytes(data)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, target)
+    write_atomic(target, data)
 
 
 def _prune_empty(folder: Path) -> None:

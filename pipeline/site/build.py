@@ -26,7 +26,7 @@ import jinja2
 from markupsafe import Markup
 
 from pipeline.archive.records import ArchiveRecord
-from pipeline.cachedir import ensure_local_cache
+from pipeline.cachedir import CACHE_DIRNAME, RENDER_CACHE, ensure_local_cache
 from pipeline.content import InformasiPublikMeta, Item, Site
 from pipeline.errors import BuildError, Finding
 from pipeline.references import resolve_path
@@ -41,7 +41,6 @@ from pipeline.site.settings import base_settings, read_settings
 
 MARKER = ".warta-site"
 MARKER_TEXT = "This folder is written by `warta build` and replaced whole on every build.\n"
-RENDER_CACHE = ".warta-cache/site/render.sqlite"
 
 
 def _say(progress: bool, message: str) -> None:
@@ -91,7 +90,7 @@ def check_output(root: Path, output: Path) -> None:
     repo = root.resolve()
     if out == repo or out in repo.parents:
         raise BuildError(f"output {output} would replace the site repository; choose a folder inside it, such as _preview")
-    for protected in ("content", "sop", "theme", ".git", ".warta-cache"):
+    for protected in ("content", "sop", "theme", ".git", CACHE_DIRNAME):
         folder = repo / protected
         if out == folder or folder in out.parents:
             raise BuildError(f"output {output} is inside {protected}/; choose another folder, such as _preview")
@@ -388,6 +387,7 @@ def build_site(
             per_page=config.build.per_page,
             feed_items=config.build.feed_items,
             register=register,
+            working_tree=drafts,
         )
         listed = [i for i in chosen if i.kind != "halaman" and i.meta.status != "dicabut"]
         override = base_settings(

@@ -14,12 +14,12 @@ from typing import Any
 
 from markupsafe import Markup
 
+from pipeline.cachedir import MEDIA_CACHE
 from pipeline.config import SiteConfig
 from pipeline.content import Item
 from pipeline.errors import Finding
 from pipeline.site.model import ROOT_MARK, Figure
 
-MEDIA_CACHE = ".warta-cache/media"
 HERO_SIZES = "(min-width: 52rem) 48rem, 100vw"
 GALLERY_SIZES = "(min-width: 52rem) 24rem, (min-width: 32rem) 50vw, 100vw"
 THUMB_SIZES = "(min-width: 40rem) 12rem, 100vw"
