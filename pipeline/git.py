@@ -41,6 +41,7 @@ def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment every git process runs with (see the module docstring)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") or k in _KEEP}
     env.pop("LANGUAGE", None)
+    env.pop("WARTA_SIGNING_KEY", None)  # the publishing identity's key reaches no child (pipeline/identity.py)
     env["LC_ALL"] = "C"
     env["GIT_NO_REPLACE_OBJECTS"] = "1"
     # .git/info/grafts rewrites parents like refs/replace does; a graft could make an approval commit

@@ -172,7 +172,8 @@ class _Planner:
         self.config = snapshot.config
         self.by_path: dict[str, StoredRecord] = {s.record.path: s for s in snapshot.register}
         self.plan = Plan(report=snapshot.report, site=site, now=now, snapshot=snapshot,
-                         warnings=list(snapshot.report.warnings))
+                         warnings=[*snapshot.report.warnings, *(f.format() for f in snapshot.register_findings
+                                                                 if f.severity == "warning")])
         self.requests: list[NumberRequest] = []
         self.pending: list[tuple[Item, ChainResult, Klasifikasi | None, bool]] = []
 
