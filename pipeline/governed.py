@@ -121,7 +121,7 @@ GOVERNED_INPUTS: tuple[GovernedInput, ...] = (
     *(GovernedInput((f"<{setting}>",), f"the file warta.yml names in {setting}", EVERY_SIGNATORY)
       for setting in CONFIG_PATH_SETTINGS),
     GovernedInput((f"{CLASSIFICATION_DIR}/**",), "classification tables that replace the shipped ones "
-                  f"({CLASSIFICATION_DIR}/<scheme>.yaml)", EVERY_SIGNATORY),
+                  "(one file per scheme, named after it)", EVERY_SIGNATORY),
     GovernedInput(("theme/translations/**",), "translations: the theme's message catalogues and month "
                   "names", EVERY_SIGNATORY),
     GovernedInput(("theme/**",), "theme overrides: templates, styles, scripts, images", EVERY_SIGNATORY),
@@ -169,13 +169,16 @@ class NotGoverned:
 
 
 NOT_GOVERNED: tuple[NotGoverned, ...] = (
-    NotGoverned(("content/<kind>/**/*.md",), "items", "published at the digest their SOP chain approved"),
-    NotGoverned(("content/media/**", "content/**"), "item references (photos, attachments)",
-                "part of the digest of every item that references them; photos only as derivatives"),
+    NotGoverned(("content/<kind>/**/*.md",), "items (press releases, news, announcements, public "
+                "information, pages)", "published at the digest their SOP chain approved"),
+    NotGoverned(("content/**",), "item references: the photos and attachments items name (content/media/)",
+                "part of the digest of every item that names them; photos only as derivatives"),
     NotGoverned(("arsip/**",), "the register, output of the publishing identity",
                 "written by publish; never evidence of approval (rule 12)"),
-    NotGoverned(("README.md", "docs/**", "LICENSE", ".gitignore", "anything else"),
-                "neither item, item reference nor governed", "never read by publish, never published"),
+    NotGoverned((".warta-cache/**",), "local caches", "refused when committed (pipeline/cachedir.py)"),
+    NotGoverned(("README.md", "docs/**", "LICENSE", ".gitignore"),
+                "these and every other file that is neither an item, an item reference nor governed",
+                "never read by publish, never published"),
 )
 
 _ANY = re.compile("|".join(f"(?:{row.regex.pattern})" for row in GOVERNED_INPUTS), re.IGNORECASE)
