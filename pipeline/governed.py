@@ -134,7 +134,7 @@ GOVERNED_INPUTS: tuple[GovernedInput, ...] = (
                    "azure-pipelines.yml", "bitbucket-pipelines.yml"), "other CI services' pipelines", EVERY_SIGNATORY),
     GovernedInput(("**/requirements*.txt", "**/requirements/**", "**/constraints*.txt"),
                   "pip requirements and constraints", EVERY_SIGNATORY),
-    GovernedInput(("**/*.lock", "**/*.lockb", "**/package-lock.json", "**/npm-shrinkwrap.json",
+    GovernedInput(("**/[!.]*.lock", "**/[!.]*.lockb", "**/package-lock.json", "**/npm-shrinkwrap.json",
                    "**/pnpm-lock.yaml", "**/go.sum"),
                   "lock files (poetry.lock, uv.lock, Pipfile.lock, pdm.lock, yarn.lock, ...)", EVERY_SIGNATORY),
     GovernedInput(("**/pyproject.toml", "**/setup.cfg", "**/Pipfile", "**/uv.toml", "**/pip.conf",

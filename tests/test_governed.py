@@ -21,7 +21,15 @@ from pipeline.approvals.governance import parse_state
 from pipeline.approvals.service import evaluate_repository
 from pipeline.archive.classification import table_file
 from pipeline.config import parse_config
-from pipeline.governed import CONFIG_PATH_SETTINGS, governed_input, governed_paths, is_governed
+from pipeline.git import Git
+from pipeline.governed import (
+    CONFIG_PATH_SETTINGS,
+    HISTORY_PATHSPEC,
+    governed_input,
+    governed_paths,
+    is_governed,
+    may_be_governed,
+)
 from pipeline.resources import site_workflow
 
 LOGO = "gambar/logo.svg"
@@ -47,7 +55,7 @@ GOVERNED = [
 NOT_GOVERNED = [
     "content/siaran-pers/2025/bibit.md", "content/halaman/tentang.md", "content/media/2025/bibit.jpg",
     "content/media/2025/lampiran.pdf", "content/media/skrip.py", "arsip/2025/siaran-pers/bibit.yaml",
-    "arsip/Makefile", "README.md", "docs/panduan.md", ".gitignore", "LICENSE", "catatan.txt",
+    "arsip/Makefile", "_site.versions/.lock", "README.md", "docs/panduan.md", ".gitignore", "LICENSE", "catatan.txt",
 ]
 
 
@@ -224,3 +232,22 @@ def test_a_signed_off_change_of_a_governed_file_takes_effect_on_main(office: Sit
     report = evaluate_repository(office.root, all_items=True)
     assert report.state.blobs[path] == blob(office, path)
     assert not report.problems
+
+
+def test_the_history_index_follows_every_governed_file(tmp_path: Path) -> None:
+    """What git's pathspec selects (the history index's view) is what may_be_governed says, and every
+    governed file is in it: a governed file the index did not follow could change unseen."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    for rel in GOVERNED + NOT_GOVERNED + [LOGO]:
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text("data\n")
+    git = Git(repo)
+    git.run("init", "-q", "-b", "main")
+    git.run("add", "-A")
+    git.run("-c", "user.name=x", "-c", "user.email=x@example.org", "commit", "-q", "--no-gpg-sign", "-m", "x")
+    [commit] = git.log(["HEAD"], first_parent=True, raw=True, paths=list(HISTORY_PATHSPEC))
+    followed = {c.path for c in commit.changes}
+    assert followed == {p for p in GOVERNED + NOT_GOVERNED + [LOGO] if may_be_governed(p)}
+    assert set(GOVERNED) | {LOGO} <= followed
+    assert not followed & {"content/siaran-pers/2025/bibit.md", "content/media/2025/bibit.jpg", "arsip/Makefile"}
