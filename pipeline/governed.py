@@ -15,9 +15,9 @@ A site repository holds three kinds of file:
 
 Patterns are matched against repository paths (``/``-separated, from the root), without regard to
 case (a runner on a case-insensitive file system reads ``Makefile`` for ``makefile``): ``*`` and ``?``
-stay inside one path segment, ``**/`` at the start means "at any depth", ``/**`` at the end means
-"everything below". Under ``content/`` and ``arsip/`` only ``.gitattributes`` is governed: everything
-else there is an item, an item reference or the register.
+stay inside one path segment, ``[!.]`` is any character but a dot, ``**/`` at the start means "at any
+depth", ``/**`` at the end means "everything below". Under ``content/`` and ``arsip/`` only
+``.gitattributes`` is governed: everything else there is an item, an item reference or the register.
 
 ``docs/security.md`` reproduces :data:`GOVERNED_INPUTS` (``tests/test_security_doc.py`` compares them).
 """
