@@ -16,8 +16,9 @@ A site repository holds three kinds of file:
 Patterns are matched against repository paths (``/``-separated, from the root), without regard to
 case (a runner on a case-insensitive file system reads ``Makefile`` for ``makefile``): ``*`` and ``?``
 stay inside one path segment, ``[!.]`` is any character but a dot, ``**/`` at the start means "at any
-depth", ``/**`` at the end means "everything below". Under ``content/`` and ``arsip/`` only
-``.gitattributes`` is governed: everything else there is an item, an item reference or the register.
+depth", ``/**`` at the end means "everything below". Nothing under ``content/`` and ``arsip/`` is
+governed: everything there is an item, an item reference or the register (a ``.gitattributes`` there
+applies to those files only, which publish reads from git objects).
 
 ``docs/security.md`` reproduces :data:`GOVERNED_INPUTS` (``tests/test_security_doc.py`` compares them).
 """
@@ -41,13 +42,13 @@ EVERY_SIGNATORY = "every signatory of the trusted SOPs"
 SOP_SIGNATORY = ("its signatory in the trusted version (and the new one if the change names another); "
                  "a new SOP: every signatory of the trusted SOPs and its own")
 
-# Folders whose files are items, item references or the register, never governed (except ATTRIBUTES).
+# Folders whose files are items, item references or the register, never governed.
 ITEM_AREAS = ("content", "arsip")
-ATTRIBUTES = "**/.gitattributes"
 
-# What the history index reads along main's first-parent chain (git pathspecs): everything except the
-# files of ITEM_AREAS, whose names never start with a dot (so a .gitattributes there is still read).
-HISTORY_PATHSPEC = (".", *(f":(exclude,glob){area}/**/[!.]*" for area in ITEM_AREAS))
+# What the history index reads along main's first-parent chain (git pathspecs): everything outside
+# ITEM_AREAS. A prefix exclusion lets git skip those trees without opening them (a cold index of 10,000
+# releases: 0.06 s of git instead of 1.4 s for a pattern that looks inside them).
+HISTORY_PATHSPEC = (".", *(f":(exclude){area}" for area in ITEM_AREAS))
 
 # The words by which a setting of warta.yml says that it holds a path of a file in the repository.
 PATH_SETTING_MARK = "relative to the repository root"
@@ -154,8 +155,8 @@ GOVERNED_INPUTS: tuple[GovernedInput, ...] = (
                    "**/*.mjs", "**/*.cjs", "**/*.ts", "**/*.rb", "**/*.pl"),
                   "scripts and program code (python -m puts the working folder first on sys.path)", EVERY_SIGNATORY),
     GovernedInput(("scripts/**", "bin/**", "tools/**", "ci/**", ".ci/**"), "folders of scripts", EVERY_SIGNATORY),
-    GovernedInput((ATTRIBUTES, ".gitmodules"), "what a checkout holds: line-end conversion, filters, "
-                  "submodules (.gitattributes also under content/ and arsip/)", EVERY_SIGNATORY),
+    GovernedInput(("**/.gitattributes", ".gitmodules"), "what a checkout holds: line-end and encoding "
+                  "conversion, filters, submodules", EVERY_SIGNATORY),
 )
 
 
@@ -182,7 +183,6 @@ NOT_GOVERNED: tuple[NotGoverned, ...] = (
 )
 
 _ANY = re.compile("|".join(f"(?:{row.regex.pattern})" for row in GOVERNED_INPUTS), re.IGNORECASE)
-_ATTRIBUTES = re.compile(glob_regex(ATTRIBUTES), re.IGNORECASE)
 
 
 def in_item_area(path: str) -> bool:
@@ -226,14 +226,14 @@ def named_path_problems(config: SiteConfig | None) -> list[str]:
 def may_be_governed(path: str) -> bool:
     """Whether some ``warta.yml`` could make ``path`` governed: every file the history index follows
     (:data:`HISTORY_PATHSPEC`). Approval records of such files are governance records."""
-    return not in_item_area(path) or path.rsplit("/", 1)[-1].startswith(".")
+    return not in_item_area(path)
 
 
 def is_governed(path: str, config: SiteConfig | None = None) -> bool:
     """Whether a change to ``path`` needs the signatories' approval (rule 8). ``config``: the warta.yml
     whose named files (``site.logo``, ...) are governed too; without it, the patterns alone."""
     if in_item_area(path):
-        return _ATTRIBUTES.fullmatch(path) is not None
+        return False
     if config is not None and path in named_paths(config).values():
         return True
     return _ANY.fullmatch(path) is not None
