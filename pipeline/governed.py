@@ -17,8 +17,7 @@ Patterns are matched against repository paths (``/``-separated, from the root), 
 case (a runner on a case-insensitive file system reads ``Makefile`` for ``makefile``): ``*`` and ``?``
 stay inside one path segment, ``[!.]`` is any character but a dot, ``**/`` at the start means "at any
 depth", ``/**`` at the end means "everything below". Nothing under ``content/`` and ``arsip/`` is
-governed: everything there is an item, an item reference or the register (a ``.gitattributes`` there
-applies to those files only, which publish reads from git objects).
+governed: everything there is an item, an item reference or the register.
 
 ``docs/security.md`` reproduces :data:`GOVERNED_INPUTS` (``tests/test_security_doc.py`` compares them).
 """
@@ -155,8 +154,6 @@ GOVERNED_INPUTS: tuple[GovernedInput, ...] = (
                    "**/*.mjs", "**/*.cjs", "**/*.ts", "**/*.rb", "**/*.pl"),
                   "scripts and program code (python -m puts the working folder first on sys.path)", EVERY_SIGNATORY),
     GovernedInput(("scripts/**", "bin/**", "tools/**", "ci/**", ".ci/**"), "folders of scripts", EVERY_SIGNATORY),
-    GovernedInput(("**/.gitattributes", ".gitmodules"), "what a checkout holds: line-end and encoding "
-                  "conversion, filters, submodules", EVERY_SIGNATORY),
 )
 
 
@@ -177,6 +174,8 @@ NOT_GOVERNED: tuple[NotGoverned, ...] = (
     NotGoverned(("arsip/**",), "the register, output of the publishing identity",
                 "written by publish; never evidence of approval (rule 12)"),
     NotGoverned((".warta-cache/**",), "local caches", "refused when committed (pipeline/cachedir.py)"),
+    NotGoverned(("**/.gitattributes", ".gitmodules"), "checkout settings: conversions, filters, submodule "
+                "addresses", "ignored: publish reads git objects, never a checkout"),
     NotGoverned(("README.md", "docs/**", "LICENSE", ".gitignore"),
                 "these and every other file that is neither an item, an item reference nor governed",
                 "never read by publish, never published"),

@@ -50,13 +50,12 @@ GOVERNED = [
     "pyproject.toml", "Pipfile", "package.json", ".npmrc", ".python-version",
     "Makefile", "GNUmakefile", "justfile", "Dockerfile", ".pre-commit-config.yaml",
     "pipeline.py", "sitecustomize.py", "scripts/deploy", "tools/cek.sh", ".env",
-    ".gitattributes", "theme/.gitattributes", ".gitmodules",
 ]
 NOT_GOVERNED = [
     "content/siaran-pers/2025/bibit.md", "content/halaman/tentang.md", "content/media/2025/bibit.jpg",
     "content/media/2025/lampiran.pdf", "content/media/skrip.py", "arsip/2025/siaran-pers/bibit.yaml",
     "arsip/Makefile", "content/.gitattributes", "content/media/2025/.gitattributes", "_site.versions/.lock",
-    "README.md", "docs/panduan.md", ".gitignore", "LICENSE", "catatan.txt",
+    "README.md", "docs/panduan.md", ".gitignore", "LICENSE", "catatan.txt", ".gitattributes", ".gitmodules",
 ]
 
 
