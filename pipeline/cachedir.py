@@ -11,8 +11,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.errors import ConfigError
+from pipeline.git import Git
 
 CACHE_DIRNAME = ".warta-cache"
+# Every cache of warta, by what it holds (paths relative to the repository root). Name caches here only.
+MEDIA_CACHE = f"{CACHE_DIRNAME}/media"  # image derivatives and source inspections
+RENDER_CACHE = f"{CACHE_DIRNAME}/site/render.sqlite"  # rendered Markdown bodies
+JINJA_CACHE = f"{CACHE_DIRNAME}/site/jinja"  # compiled theme templates
+PAGES_CACHE = f"{CACHE_DIRNAME}/site/pages"  # keys of the pages of each output folder (page reuse)
+PUBLISH_CACHE = f"{CACHE_DIRNAME}/publish"  # the closed-world trees of warta publish
+DEPLOY_CACHE = f"{CACHE_DIRNAME}/deploy"  # what each deploy target holds
+APPROVALS_CACHE = f"{CACHE_DIRNAME}/approvals"  # parsed items and digests by blob id
+HISTORY_CACHE = f"{CACHE_DIRNAME}/history"  # the index of main's history
 
 
 def ensure_local_cache(root: Path) -> Path:
@@ -24,8 +34,6 @@ def ensure_local_cache(root: Path) -> Path:
     if folder.exists() and not folder.is_dir():
         raise ConfigError(f"{CACHE_DIRNAME} is not a folder: remove it and run again")
     if (root / ".git").exists():
-        from pipeline.git import Git
-
         proc = Git(root).run("ls-files", "-z", "--", CACHE_DIRNAME, check=False)
         tracked = [p for p in proc.stdout.decode("utf-8", "replace").split("\0") if p]
         if tracked:

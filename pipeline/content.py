@@ -10,27 +10,34 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Any, Literal
 
-import markdown
 from pydantic import ConfigDict, Field, PlainValidator, field_validator
 
 from pipeline import yamlio
 from pipeline.config import KINDS, SiteConfig
 from pipeline.errors import Finding, Findings
-from pipeline.schema import Strict, validate
+from pipeline.markup import MARKDOWN_EXTENSIONS, Rendered, markdown_images, render_markdown
+from pipeline.references import declared_references, is_image, is_item_link, resolve_in, resolve_path
+from pipeline.schema import Strict, suggest, validate
+from pipeline.tree import FileTree, WorkTree
 
 CONTENT_DIR = "content"
 MEDIA_DIR = "content/media"
 DATED_KINDS = ("siaran-pers", "berita", "pengumuman", "informasi-publik")
 KATEGORI_INFORMASI = ("berkala", "serta-merta", "setiap-saat", "dikecualikan")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Top-level paths the site writes itself: a page (content/halaman/<slug>.md) cannot take them.
+RESERVED_PAGE_SLUGS = frozenset({
+    *KINDS, "tag", "arsip", "daftar-arsip", "hal", "feeds", "theme", "media", "daftar-informasi-publik",
+    "404.html", "sitemap.xml", "robots.txt", "index.html",
+})
+# The dialect lives in pipeline.markup; re-exported for the modules that import it from here.
+__all__ = ["MARKDOWN_EXTENSIONS", "markdown_images"]
 
 
 def _when(value: Any) -> dt.date | dt.datetime:
@@ -186,8 +193,17 @@ class ImageRef:
 
 
 @dataclass(frozen=True)
+class LinkRef:
+    """A local link in the body: ``index`` of its token in the rendered body, what was written, the path."""
+
+    index: int
+    href: str
+    path: str
+
+
+@dataclass(frozen=True)
 class Item:
-    """One validated content file."""
+    """One validated content file, parsed once per command."""
 
     path: str  # repo-relative POSIX path
     kind: str
@@ -201,6 +217,9 @@ class Item:
     attachments: tuple[str, ...]  # lampiran, repo-relative
     doc: yamlio.YamlDocument = field(repr=False, compare=False)
     tz: dt.tzinfo = field(repr=False, compare=False, default=dt.UTC)
+    downloads: tuple[LinkRef, ...] = ()  # local files linked from the body (published as downloads)
+    item_links: tuple[LinkRef, ...] = ()  # links to other items' .md (become their URLs)
+    rendered: Rendered | None = field(repr=False, compare=False, default=None)  # the body, when rendered
 
     @property
     def title(self) -> str:
@@ -209,7 +228,7 @@ class Item:
     @property
     def references(self) -> tuple[str, ...]:
         """Every file the item uses; they are part of its digest (approval rule 2)."""
-        return tuple(sorted({i.path for i in self.images} | set(self.attachments)))
+        return tuple(sorted({i.path for i in self.images} | set(self.attachments) | {d.path for d in self.downloads}))
 
     def aware(self, value: dt.date | dt.datetime) -> dt.datetime:
         if isinstance(value, dt.datetime):
@@ -271,84 +290,13 @@ def compute_digest(files: Mapping[str, bytes]) -> str:
 
 def item_digest(root: Path, item: Item) -> str:
     """The digest of an item as it is in the working tree."""
+    return tree_digest(WorkTree(root), item)
+
+
+def tree_digest(tree: FileTree, item: Item) -> str:
+    """The digest of an item over the bytes ``tree`` holds for it and every file it references."""
     paths = (item.path, *item.references)
-    return compute_digest({p: (root / p).read_bytes() for p in paths})
-
-
-class _ImageCollector(markdown.treeprocessors.Treeprocessor):  # type: ignore[misc]
-    def __init__(self, md: markdown.Markdown, sink: list[tuple[str, str]]) -> None:
-        super().__init__(md)
-        self.sink = sink
-
-    def run(self, root: ET.Element) -> None:
-        for img in root.iter("img"):
-            self.sink.append((img.get("src", ""), img.get("alt", "")))
-
-
-class _ImageExtension(markdown.extensions.Extension):  # type: ignore[misc]
-    def __init__(self, sink: list[tuple[str, str]]) -> None:
-        super().__init__()
-        self.sink = sink
-
-    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown's API name
-        md.treeprocessors.register(_ImageCollector(md, self.sink), "warta_images", 0)
-
-
-# The Markdown dialect of warta, shared by the site renderer and by image discovery here: the digest and
-# `warta check` must see exactly the images the page will show.
-MARKDOWN_EXTENSIONS = ("tables", "sane_lists", "fenced_code")
-
-
-def markdown_images(body: str) -> list[tuple[str, str]]:
-    """``(src, alt)`` of every image in a Markdown body, found by the Markdown parser itself."""
-    sink: list[tuple[str, str]] = []
-    md = markdown.Markdown(extensions=[*MARKDOWN_EXTENSIONS, _ImageExtension(sink)])
-    md.convert(body)
-    return sink
-
-
-_EXTERNAL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
-
-
-def resolve_reference(
-    root: Path, item_path: str, ref: str
-) -> tuple[str | None, str | None]:
-    """Resolve a reference written in ``item_path`` to a repo-relative path.
-
-    Returns ``(path, None)`` or ``(None, reason)``. Refused: absolute paths, URLs, paths that
-    leave the repository (``..`` past the root, symlinks leading out), missing files.
-    """
-    if not ref.strip():
-        return None, "empty path"
-    if _EXTERNAL.match(ref) or ref.startswith("//"):
-        return None, f"'{ref}' is an external address; put the file in the repository"
-    if ref.startswith("/") or ref.startswith("\\") or re.match(r"^[A-Za-z]:[\\/]", ref):
-        return None, f"'{ref}' is an absolute path; write it relative to the Markdown file"
-    base = PurePosixPath(item_path).parent
-    joined = PurePosixPath(os.path.normpath(str(base / ref.replace("\\", "/"))).replace(os.sep, "/"))
-    if joined.parts and joined.parts[0] == "..":
-        return None, f"'{ref}' points outside the repository"
-    target = root / joined
-    # No symbolic links at all: approvals bind the bytes git stores for the path, and a link's target
-    # can change without the link (or the item) changing, outside what the approvers saw.
-    step = root
-    for part in joined.parts:
-        step = step / part
-        if step.is_symlink():
-            rel_link = step.relative_to(root).as_posix()
-            where = "" if rel_link == str(joined) else f" ({rel_link} is one)"
-            return None, (f"'{ref}' goes through a symbolic link{where}; put the file itself in the "
-                          "repository")
-    try:
-        real = target.resolve(strict=True)
-    except (FileNotFoundError, OSError):
-        return None, f"'{ref}' does not exist (looked for {joined})"
-    root_real = root.resolve()
-    if real != root_real and root_real not in real.parents:
-        return None, f"'{ref}' points outside the repository"
-    if not real.is_file():
-        return None, f"'{ref}' is not a file"
-    return str(joined), None
+    return compute_digest(tree.read_many(paths))
 
 
 def _kind_of(rel: PurePosixPath) -> str | None:
@@ -358,32 +306,106 @@ def _kind_of(rel: PurePosixPath) -> str | None:
     return None
 
 
-def discover(root: Path) -> list[str]:
+def is_item_path(path: str) -> bool:
+    """A content file: ``content/<kind>/...md``, not under ``content/media/``, no hidden part."""
+    if not (path.startswith(CONTENT_DIR + "/") and path.endswith(".md")) or path.startswith(MEDIA_DIR + "/"):
+        return False
+    parts = path.split("/")
+    return len(parts) >= 3 and not any(part.startswith(".") for part in parts)
+
+
+def discover(tree: FileTree | Path) -> list[str]:
     """Repo-relative paths of every Markdown file under ``content/`` (media excluded), sorted."""
-    base = root / CONTENT_DIR
-    found: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(base):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        rel_dir = Path(dirpath).relative_to(root).as_posix()
-        if rel_dir == MEDIA_DIR or rel_dir.startswith(MEDIA_DIR + "/"):
-            continue
-        for name in sorted(filenames):
-            if name.endswith(".md") and not name.startswith("."):
-                found.append(f"{rel_dir}/{name}")
-    return found
+    files = WorkTree(tree) if isinstance(tree, Path) else tree
+    return [p for p in files.paths(CONTENT_DIR + "/") if is_item_path(p)]
+
+
+def _line_in_body(body_lines: Sequence[str], body_line: int, needle: str) -> int:
+    offset = next((n for n, line in enumerate(body_lines) if needle and needle in line), 0)
+    return body_line + offset
+
+
+@dataclass
+class _Refs:
+    """What :func:`_references` found: pictures, downloads, links to items, and findings."""
+
+    images: list[ImageRef] = field(default_factory=list)
+    attachments: list[str] = field(default_factory=list)
+    downloads: list[LinkRef] = field(default_factory=list)
+    item_links: list[LinkRef] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def _references(tree: FileTree, rel: str, kind: str, data: Mapping[str, Any], body: str, body_line: int,
+                doc: yamlio.YamlDocument, rendered: Rendered | None) -> _Refs:
+    """Resolve every file the item uses (:mod:`pipeline.references`) in ``tree``; report what cannot be."""
+    out = _Refs()
+    for ref in declared_references(kind, data):
+        got, reason = resolve_in(tree, rel, ref.value)
+        line = doc.line_of(ref.keys)
+        if reason or got is None:
+            out.findings.append(Finding(rel, line, f"{ref.field}: {reason}", str(ref.keys[-1])))
+        elif ref.role == "lampiran":
+            if is_image(got):
+                out.findings.append(Finding(rel, line, f"{ref.field}: '{ref.value}' is a photo; photos go in "
+                                                       "image or media so their location data is removed",
+                                            "file"))
+            else:
+                out.attachments.append(got)
+        else:
+            role: Literal["image", "media"] = "image" if ref.role == "image" else "media"
+            out.images.append(ImageRef(got, ref.alt, ref.caption, doc.line_of(ref.keys[:2] if role == "media"
+                                                                              else ref.keys), role))
+    if rendered is None:
+        return out
+    lines = body.splitlines()
+    for tag, attribute, value in rendered.dropped:
+        # removed by the sanitiser: nothing of it is published. A local file there is an error (the author
+        # meant to show it); another site's address a warning (it is simply not shown).
+        line = _line_in_body(lines, body_line, value or f"<{tag}")
+        what = f"<{tag} {attribute}=\"{value}\">" if attribute else f"<{tag}>"
+        local = bool(value) and resolve_path(rel, value)[0] is not None
+        out.findings.append(Finding(rel, line, f"raw HTML {what} is not published (nothing is embedded from a "
+                                               "body or from another site); show a photo with ![what it shows]"
+                                               "(file.jpg) and link other sites with [text](https://…)", "body",
+                                    "error" if local else "warning"))
+    for src, alt in rendered.images:
+        line = _line_in_body(lines, body_line, src)
+        if not alt.strip():
+            out.findings.append(Finding(rel, line, f"image '{src}' has no alt text: write ![what it shows]({src})",
+                                        "body"))
+        got, reason = resolve_in(tree, rel, src)
+        if reason or got is None:
+            out.findings.append(Finding(rel, line, f"image {reason}", "body"))
+        else:
+            out.images.append(ImageRef(got, alt, None, line, "inline"))
+    for index, href in enumerate(rendered.links):
+        line = _line_in_body(lines, body_line, href)
+        got, reason = resolve_in(tree, rel, href)
+        if reason or got is None:
+            out.findings.append(Finding(rel, line, f"link {reason}", "body"))
+        elif is_item_link(got):
+            out.item_links.append(LinkRef(index, href, got))
+        elif is_image(got):
+            out.findings.append(Finding(rel, line, f"link to the photo '{href}': source photos are never published "
+                                                   f"(they carry location data); show it with ![what it shows]({href})",
+                                        "body"))
+        else:
+            out.downloads.append(LinkRef(index, href, got))
+    return out
 
 
 def parse_item(
-    root: Path, rel: str, raw: bytes, config: SiteConfig
+    tree: FileTree | Path, rel: str, raw: bytes, config: SiteConfig, *, render: bool = True
 ) -> tuple[Item | None, list[Finding]]:
-    """Validate one content file given its bytes. Pure apart from reference resolution on disk."""
+    """Validate one content file given its bytes; references are resolved in ``tree`` (git objects or a
+    folder). ``render``: find body references in the rendered HTML (a body without ``[`` or ``<`` has none)."""
+    files = WorkTree(tree) if isinstance(tree, Path) else tree
     findings: list[Finding] = []
     pure = PurePosixPath(rel)
     kind = _kind_of(pure)
     if kind is None:
         folder = pure.parts[1] if len(pure.parts) > 2 else ""
-        from pipeline.schema import suggest
-
         return None, [Finding(rel, None, f"unknown kind folder '{folder}'{suggest(folder, KINDS)}; "
                                           f"content lives in content/<kind>/ with kind one of {', '.join(KINDS)}")]
     try:
@@ -411,7 +433,36 @@ def parse_item(
     findings.extend(errors)
     if meta is None:
         return None, findings
+    findings.extend(_field_findings(rel, kind, pure, meta, doc))
+    slug = meta.slug or pure.stem
+    rendered = render_markdown(body) if render and ("[" in body or "<" in body) else None
+    refs = _references(files, rel, kind, doc.data, body, body_line, doc, rendered)
+    findings.extend(refs.findings)
 
+    doc.data = None  # the typed `meta` holds the values; keep only the line map (memory at 10,000 items)
+    sop_id = meta.sop or config.sop_for_kind(kind)
+    kind_cfg = config.kind_section(kind)
+    assert kind_cfg is not None  # kind comes from KINDS and the schema requires every kind
+    if meta.sop is not None and meta.sop != kind_cfg.sop and meta.sop not in kind_cfg.other_sops:
+        # Which SOP governs a kind is decided in warta.yml (approved by the SOP's signatory), never by the
+        # item: otherwise a release could choose an SOP with fewer approval steps.
+        allowed = ", ".join([kind_cfg.sop, *kind_cfg.other_sops])
+        findings.append(Finding(rel, doc.line_of(("sop",)),
+                                f"sop: '{meta.sop}' is not an SOP for {kind} in warta.yml (allowed: {allowed}; "
+                                f"add it to kinds.{kind}.other_sops to allow it)", "sop"))
+    item = Item(
+        path=rel, kind=kind, slug=slug, meta=meta, body=body, body_line=body_line, sop_id=sop_id,
+        klasifikasi=meta.klasifikasi or kind_cfg.klasifikasi, images=tuple(refs.images),
+        attachments=tuple(refs.attachments), doc=doc, tz=config.tz, downloads=tuple(refs.downloads),
+        item_links=tuple(refs.item_links), rendered=rendered,
+    )
+    return item, findings
+
+
+def _field_findings(rel: str, kind: str, pure: PurePosixPath, meta: CommonMeta,
+                    doc: yamlio.YamlDocument) -> list[Finding]:
+    """Rules between fields, and between fields and the file's place."""
+    findings: list[Finding] = []
     if meta.image and not (meta.image_alt or "").strip():
         findings.append(Finding(rel, doc.line_of(("image",)),
                                 "image_alt: required when image is set (describe what the photo shows)", "image_alt"))
@@ -435,79 +486,34 @@ def parse_item(
                                     "date"))
     elif len(pure.parts) != 3:
         findings.append(Finding(rel, None, "put pages in content/halaman/<slug>.md"))
-
-    images: list[ImageRef] = []
-    attachments: list[str] = []
-
-    def ref(value: str, keys: tuple[str | int, ...], name: str) -> str | None:
-        resolved, reason = resolve_reference(root, rel, value)
-        if reason:
-            findings.append(Finding(rel, doc.line_of(keys), f"{name}: {reason}", str(keys[-1])))
-        return resolved
-
-    if meta.image:
-        got = ref(meta.image, ("image",), "image")
-        if got:
-            images.append(ImageRef(got, meta.image_alt or "", meta.image_caption, doc.line_of(("image",)), "image"))
-    for i, m in enumerate(meta.media):
-        got = ref(m.file, ("media", i, "file"), f"media.{i}.file")
-        if got:
-            images.append(ImageRef(got, m.alt, m.caption, doc.line_of(("media", i)), "media"))
-    if isinstance(meta, InformasiPublikMeta):
-        for i, lamp in enumerate(meta.lampiran):
-            got = ref(lamp.file, ("lampiran", i, "file"), f"lampiran.{i}.file")
-            if got:
-                attachments.append(got)
-    body_lines = body.splitlines()
-    has_images = "![" in body or "<img" in body.lower()
-    for src, alt in markdown_images(body) if has_images else []:
-        offset = next((n for n, line in enumerate(body_lines) if src and src in line), 0)
-        line = body_line + offset
-        if not alt.strip():
-            findings.append(Finding(rel, line, f"image '{src}' has no alt text: write ![what it shows]({src})",
-                                    "body"))
-        resolved, reason = resolve_reference(root, rel, src)
-        if reason:
-            findings.append(Finding(rel, line, f"image {reason}", "body"))
-        elif resolved:
-            images.append(ImageRef(resolved, alt, None, line, "inline"))
-
-    doc.data = None  # the typed `meta` holds the values; keep only the line map (memory at 10,000 items)
-    sop_id = meta.sop or config.sop_for_kind(kind)
-    kind_cfg = config.kind_section(kind)
-    assert kind_cfg is not None  # kind comes from KINDS and the schema requires every kind
-    if meta.sop is not None and meta.sop != kind_cfg.sop and meta.sop not in kind_cfg.other_sops:
-        # Which SOP governs a kind is decided in warta.yml (approved by the SOP's signatory), never by the
-        # item: otherwise a release could choose an SOP with fewer approval steps.
-        allowed = ", ".join([kind_cfg.sop, *kind_cfg.other_sops])
-        findings.append(Finding(rel, doc.line_of(("sop",)),
-                                f"sop: '{meta.sop}' is not an SOP for {kind} in warta.yml (allowed: {allowed}; "
-                                f"add it to kinds.{kind}.other_sops to allow it)", "sop"))
-    item = Item(
-        path=rel, kind=kind, slug=slug, meta=meta, body=body, body_line=body_line, sop_id=sop_id,
-        klasifikasi=meta.klasifikasi or kind_cfg.klasifikasi, images=tuple(images),
-        attachments=tuple(attachments), doc=doc, tz=config.tz,
-    )
-    return item, findings
+    if kind == "halaman" and slug in RESERVED_PAGE_SLUGS:
+        findings.append(Finding(rel, doc.line_of(("slug",)) if meta.slug else 1,
+                                f"page slug '{slug}' is a path the site uses itself "
+                                f"({', '.join(sorted(RESERVED_PAGE_SLUGS))}); choose another", "slug"))
+    return findings
 
 
 def load_items(
-    root: Path, config: SiteConfig, paths: Sequence[str] | None = None
+    root: Path | FileTree, config: SiteConfig, paths: Sequence[str] | None = None
 ) -> tuple[list[Item], Findings]:
-    """Load and validate content. ``paths`` limits which files are reported (all are read for slugs)."""
+    """Load and validate content from a folder or a file tree. ``paths`` limits which files are reported
+    (all are read for slugs)."""
+    tree = WorkTree(root) if isinstance(root, Path) else root
     findings = Findings()
     items: list[Item] = []
     wanted = set(paths) if paths is not None else None
-    for rel in discover(root):
-        if (root / rel).is_symlink():
+    found = discover(tree)
+    blobs = tree.read_many(found)
+    for rel in found:
+        entry = tree.entry(rel)
+        if entry is not None and entry.kind == "link":
             findings.add(rel, None, "is a symbolic link; content files must be real files in the repository")
             continue
-        try:
-            raw = (root / rel).read_bytes()
-        except OSError as exc:
-            findings.add(rel, None, f"cannot read: {exc.strerror}")
+        raw = blobs.get(rel)
+        if raw is None:
+            findings.add(rel, None, "cannot be read")
             continue
-        item, errors = parse_item(root, rel, raw, config)
+        item, errors = parse_item(tree, rel, raw, config)
         if wanted is None or rel in wanted:
             findings.extend(errors)
         if item is not None and not any(f.severity == "error" for f in errors):
@@ -516,25 +522,36 @@ def load_items(
     return items, findings
 
 
-def _duplicate_slugs(items: Iterable[Item], wanted: set[str] | None) -> list[Finding]:
+def slug_groups(items: Iterable[Item]) -> list[list[Item]]:
+    """Items that claim the same slug within a kind (each group has two or more)."""
     by_url: dict[str, list[Item]] = {}
     for item in items:
         # slugs are unique within a kind, whatever the year: the slug names the release branch
         # (rilis/<slug>) and its archive record
         by_url.setdefault(f"{item.kind}:{item.slug}", []).append(item)
+    return [group for group in by_url.values() if len(group) > 1]
+
+
+def slug_finding(item: Item, others: Iterable[Item]) -> Finding:
+    line = item.line_of("slug") if item.meta.slug else 1
+    names = ", ".join(o.path for o in others)
+    return Finding(item.path, line, f"slug '{item.slug}' is also used by {names}", "slug")
+
+
+def _duplicate_slugs(items: Iterable[Item], wanted: set[str] | None) -> list[Finding]:
     out: list[Finding] = []
-    for group in by_url.values():
+    for group in slug_groups(items):
         if len(group) < 2:
             continue
         for item in group:
             if wanted is not None and item.path not in wanted:
                 continue
-            others = ", ".join(o.path for o in group if o is not item)
-            line = item.line_of("slug") if item.meta.slug else 1
-            out.append(Finding(item.path, line, f"slug '{item.slug}' is also used by {others}", "slug"))
+            out.append(slug_finding(item, [o for o in group if o is not item]))
     return out
 
 
-def load_site(root: Path, config: SiteConfig, paths: Sequence[str] | None = None) -> Site:
-    items, findings = load_items(root, config, paths)
+def load_site(root: Path, config: SiteConfig, paths: Sequence[str] | None = None,
+              tree: FileTree | None = None) -> Site:
+    """The site's items from ``tree`` (default: the working tree at ``root``)."""
+    items, findings = load_items(tree or WorkTree(root), config, paths)
     return Site(root=root, config=config, items=items, findings=findings)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from accounting import assert_accounted
 from approvals_helpers import PROJECT, Person, Site, approve_fully, item_text, make_site
 
 PHOTOS = PROJECT.parent / "shared" / "testdata" / "photos"
@@ -115,8 +116,10 @@ def publish(site: Site, *args: str, env: dict[str, str] | None = None, identity:
     person = site.cast["wahyu"] if identity else None
     full = {**site.env(person, sign=False), "PYTHONPATH": str(PROJECT), **(env or {})}
     if process:
-        return subprocess.run([sys.executable, "-m", "pipeline", "publish", *args], cwd=cwd or site.root,
+        proc = subprocess.run([sys.executable, "-m", "pipeline", "publish", *args], cwd=cwd or site.root,
                               env=full, capture_output=True, text=True, timeout=300)
+        assert_accounted(site.root)  # rule 11, after every publish of every test
+        return proc
     from pipeline.cli import main
 
     out, err = io.StringIO(), io.StringIO()
@@ -134,6 +137,7 @@ def publish(site: Site, *args: str, env: dict[str, str] | None = None, identity:
         os.chdir(saved_cwd)
         os.environ.clear()
         os.environ.update(saved_env)
+    assert_accounted(site.root)  # rule 11, after every publish of every test
     return subprocess.CompletedProcess(["warta", "publish", *args], code, out.getvalue(), err.getvalue())
 
 

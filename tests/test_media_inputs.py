@@ -13,7 +13,8 @@ from PIL import Image, ImageStat
 
 from pipeline.config import MediaSection
 from pipeline.media import MediaJob, build_media, inspect_source
-from pipeline.media.inputs import jpeg_damage, sniff_format
+from pipeline.media.formats import sniff_format
+from pipeline.media.inputs import jpeg_damage
 
 PHOTOS = Path(__file__).parents[1].parent / "shared/testdata/photos"
 SMALL = MediaSection(widths=[64], jpeg_quality=50, webp_quality=40)

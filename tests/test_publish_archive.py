@@ -207,19 +207,28 @@ def test_changes_need_a_new_chain_and_a_note_and_the_old_version_stays_live(site
     assert "Isi versi empat." in page(site.root, "siaran-pers/2025/bantuan-bibit")
 
 
-def test_changed_photo_without_approval_is_never_shown(site: Site) -> None:
+def _site_files(root: Path) -> dict[str, bytes]:
+    live = root / "_site"
+    return {p.relative_to(live).as_posix(): p.read_bytes() for p in live.rglob("*") if p.is_file()}
+
+
+def test_changed_photo_without_approval_keeps_the_approved_photo(site: Site) -> None:
     path = approved_release(site, "panen-raya", photo="orientation_landscape_1.jpg")
     assert publish(site).returncode == 0
-    assert (site.root / "_site/siaran-pers/2025/panen-raya/index.html").exists()
-    # the photo replaced straight on main: the published text cannot be shown with the new photo
+    before = _site_files(site.root)
+    assert "siaran-pers/2025/panen-raya/index.html" in before
+    # the photo replaced straight on main: nobody approved it, so the site keeps the approved one
     (site.root / "content/media/panen-raya.jpg").write_bytes(
         (Path(__file__).parents[1].parent / "shared/testdata/photos/gps_DSCN0010.jpg").read_bytes())
     site.commit("Ganti foto", site.cast["rina"])
     code, doc = publish_json(site)
     assert code == 1
     reasons = {h["path"]: " ".join(h["reasons"]) for h in doc["held"]}
-    assert "content/media/panen-raya.jpg" in reasons[path]
-    assert not (site.root / "_site/siaran-pers/2025/panen-raya").exists()
+    assert "stays on the site" in reasons[path]
+    after = _site_files(site.root)
+    photos = {p for p in before if p.endswith((".webp", ".jpg"))}
+    assert photos and {p: after.get(p) for p in photos} == {p: before[p] for p in photos}
+    assert after["siaran-pers/2025/panen-raya/index.html"] == before["siaran-pers/2025/panen-raya/index.html"]
 
 
 def test_withdrawal_turns_the_page_into_a_notice_and_keeps_everything_in_git(site: Site) -> None:
@@ -266,11 +275,11 @@ def test_deleting_a_published_file_is_not_a_withdrawal(site: Site) -> None:
     site.git("rm", "-q", path)
     site.commit("Hapus", site.cast["rina"])
     code, doc = publish_json(site)
-    assert code == 1
-    held = next(h for h in doc["held"] if h["path"] == path)
-    reasons = " ".join(held["reasons"])
-    assert "deleted" in reasons and "dicabut" in reasons and str(records(site.root)[path]["number"]) in reasons
+    assert code == 0, doc  # the approved version is still published: nothing is held back
+    warning = next(w for w in doc["warnings"] if w.startswith(path))
+    assert "deleted" in warning and "dicabut" in warning and str(records(site.root)[path]["number"]) in warning
     assert records(site.root)[path]["status"] == "terbit"  # the record is untouched
+    assert "Isi rilis." in page(site.root, "siaran-pers/2025/bantuan-bibit")  # rebuilt from history
     # restoring the file puts the same version (same number, no new version) back
     site.git("checkout", "HEAD~1", "--", path)
     site.commit("Kembalikan", site.cast["wahyu"])

@@ -470,7 +470,9 @@ def test_drafts_preview_and_extras(built: tuple[Path, Path, BuildResult], tmp_pa
     draft = page(preview.output, "siaran-pers/2025/rapat-koordinasi")
     assert "DRAF — belum disetujui" in draft and '<meta name="robots" content="noindex">' in draft
     normal = page(preview.output, "siaran-pers/2025/bantuan-bibit")
-    assert "DRAF" not in normal and "noindex" not in normal
+    assert "DRAF — belum disetujui" not in normal
+    # a preview with drafts reads the working tree: every page says so, and none is indexed
+    assert "Pratinjau dari salinan kerja." in normal and "<meta name=\"robots\" content=\"noindex\">" in normal
     assert "400.14.5.6/7/DPMK/2025" in normal and "Sekretaris Dinas" in normal
     assert "Diterbitkan ulang setelah koreksi." in normal
     assert "Diterbitkan mendesak (serta-merta)" in page(preview.output, "informasi-publik/2025/cuaca")

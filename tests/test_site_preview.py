@@ -106,7 +106,14 @@ def test_drafts_adds_the_rest_with_banner_and_noindex(repo: Site) -> None:
     draft = html(repo, "_preview", "siaran-pers/2025/rapat-koordinasi")
     assert "DRAF — belum disetujui" in draft and '<meta name="robots" content="noindex">' in draft
     approved = html(repo, "_preview", "siaran-pers/2025/bantuan-bibit")
-    assert "DRAF" not in approved and "noindex" not in approved
+    assert "DRAF — belum disetujui" not in approved
+    # read from the working tree, as every page of a --drafts preview says
+    assert "Pratinjau dari salinan kerja." in approved and "Pratinjau dari salinan kerja." in draft
+    index = (repo.root / "_preview/index.html").read_text(encoding="utf-8")
+    assert "Pratinjau dari salinan kerja." in index and '<meta name="robots" content="noindex">' in index
+    plain = repo.cli("build", "--output", "tanpa-draf")
+    assert plain.returncode == 0, plain.stderr
+    assert "salinan kerja" not in html(repo, "tanpa-draf", "siaran-pers/2025/bantuan-bibit")
     sitemap = (repo.root / "_preview/sitemap.xml").read_text(encoding="utf-8")
     assert "rapat-koordinasi" not in sitemap and "bantuan-bibit" in sitemap
 

@@ -88,10 +88,12 @@ from pipeline.approvals.history import History, Touch
 from pipeline.approvals.records import format_record
 from pipeline.cachedir import CACHE_DIRNAME, ensure_local_cache
 from pipeline.config import CONFIG_FILE, KINDS, SiteConfig
-from pipeline.content import CONTENT_DIR, MEDIA_DIR, compute_digest, markdown_images, split_front_matter
+from pipeline.content import CONTENT_DIR, MEDIA_DIR, compute_digest, split_front_matter
 from pipeline.errors import ApprovalError, ConfigError
 from pipeline.git import Git, Signature, TreeEntry
+from pipeline.markup import render_markdown
 from pipeline.people import People, Person
+from pipeline.references import declared_references, is_item_link, resolve_path
 
 Mode = Literal["branch", "all", "paths"]
 NULL_SHA = "0" * 40
@@ -283,17 +285,14 @@ def read_item(path: str, raw: bytes) -> ItemInfo:
         return ItemInfo(path, kind, None, False, (), "the front matter is not a mapping (run warta check)")
     sop = data.get("sop") if isinstance(data.get("sop"), str) else None
     serta = kind == "informasi-publik" and data.get("kategori_informasi") == "serta-merta"
-    raw_refs: list[str] = []
-    if isinstance(data.get("image"), str):
-        raw_refs.append(data["image"])
-    for key in ("media", "lampiran") if kind == "informasi-publik" else ("media",):
-        entries = data.get(key)
-        if isinstance(entries, list):
-            raw_refs.extend(e["file"] for e in entries
-                            if isinstance(e, dict) and isinstance(e.get("file"), str))
-    if "![" in body:
-        raw_refs.extend(src for src, _ in markdown_images(body))
-    refs = sorted({r for r in (_resolve(path, ref.strip()) for ref in raw_refs) if r and r != path})
+    # the one answer to "which files does this item use" (pipeline.references), as content parsing has it
+    raw_refs = [ref.value for ref in declared_references(kind, data)]
+    if "[" in body or "<" in body:
+        rendered = render_markdown(body)
+        raw_refs.extend(src for src, _ in rendered.images)
+        raw_refs.extend(rendered.links)
+    resolved = (resolve_path(path, ref)[0] for ref in raw_refs)
+    refs = sorted({r for r in resolved if r and r != path and not is_item_link(r)})
     return ItemInfo(path, kind, sop.strip() if sop else None, serta, tuple(refs))
 
 
@@ -332,7 +331,7 @@ class _ItemCache:
         if folder is not None:
             try:
                 raw = json.loads((folder / "items.json").read_text(encoding="utf-8"))
-                if isinstance(raw, dict) and raw.get("version") == 2:
+                if isinstance(raw, dict) and raw.get("version") == 3:
                     self.info = dict(raw.get("info", {}))
                     self.digests = dict(raw.get("digests", {}))
             except (OSError, ValueError):
@@ -349,7 +348,7 @@ class _ItemCache:
             self.folder.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".items.")
             with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(json.dumps({"version": 2, "info": self.info, "digests": self.digests},
+                out.write(json.dumps({"version": 3, "info": self.info, "digests": self.digests},
                                      separators=(",", ":")))
             os.replace(tmp, self.folder / "items.json")
         except OSError:

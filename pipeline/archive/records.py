@@ -10,9 +10,7 @@ the record is first written (a later rewrite keeps it), so Git history follows o
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -24,7 +22,9 @@ from pipeline import yamlio
 from pipeline.archive.numbering import Allocation
 from pipeline.config import Kind
 from pipeline.errors import ContentError, Finding
+from pipeline.files import write_atomic
 from pipeline.schema import Strict, validate
+from pipeline.tree import FileTree, WorkTree
 
 ARCHIVE_DIR = "arsip"
 RECORD_FORMAT = 1
@@ -96,6 +96,7 @@ class Channel(Strict):
     channel: str = Field(min_length=1)
     at: AwareDatetime | None = None
     url: str | None = None
+    digest: str | None = Field(None, pattern=_DIGEST, description="The version announced (the posting ledger).")
 
 
 class ArchiveRecord(Strict):
@@ -230,16 +231,7 @@ def write_record(root: Path, record: ArchiveRecord) -> Path:
     target = existing or root / record_relpath(record)
     target.parent.mkdir(parents=True, exist_ok=True)
     text = render_record(record)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".yaml", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(target, text, durable=True)
     return target
 
 
@@ -273,35 +265,32 @@ def parse_record(text: str, rel: str) -> tuple[ArchiveRecord | None, list[Findin
     return (record if not findings else None), findings
 
 
-def _record_files(root: Path) -> list[str]:
-    base = root / ARCHIVE_DIR
-    if not base.is_dir():
-        return []
-    found: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(base):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        rel_dir = Path(dirpath).relative_to(root).as_posix()
-        names = (n for n in sorted(filenames) if n.endswith(".yaml") and not n.startswith("."))
-        found.extend(f"{rel_dir}/{n}" for n in names)
-    return found
+def _record_files(tree: FileTree) -> list[str]:
+    return [p for p in tree.paths(ARCHIVE_DIR + "/")
+            if p.endswith(".yaml") and not any(part.startswith(".") for part in p.split("/"))]
 
 
-def load_records(root: Path) -> tuple[list[StoredRecord], list[Finding]]:
-    """Read every record under ``arsip/``; damaged files become findings and are left out.
+def load_records(root: Path | FileTree) -> tuple[list[StoredRecord], list[Finding]]:
+    """Read every record under ``arsip/`` (of a folder, or of a file tree over git objects); damaged files
+    become findings and are left out.
 
     Besides each file's own schema, the register as a whole is checked: a number or an item that
     appears in two records is an error in both files.
     """
+    tree = WorkTree(root) if isinstance(root, Path) else root
     stored: list[StoredRecord] = []
     findings: list[Finding] = []
-    for rel in _record_files(root):
+    files = _record_files(tree)
+    blobs = tree.read_many(files)
+    for rel in files:
+        raw = blobs.get(rel)
+        if raw is None:
+            findings.append(Finding(rel, None, "cannot read (a symbolic link, or not a file)"))
+            continue
         try:
-            text = (root / rel).read_text(encoding="utf-8")
+            text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             findings.append(Finding(rel, None, f"not UTF-8 text ({exc.reason})"))
-            continue
-        except OSError as exc:
-            findings.append(Finding(rel, None, f"cannot read: {exc.strerror}"))
             continue
         record, errors = parse_record(text, rel)
         findings.extend(errors)
@@ -405,3 +394,4 @@ def _as_models(data: dict[str, Any]) -> dict[str, Any]:
         return value
 
     return {k: plain(v) for k, v in data.items()}
+

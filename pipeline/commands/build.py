@@ -16,7 +16,8 @@ from typing import Any
 
 from pipeline.config import SiteConfig, find_root, load_config
 from pipeline.content import Site, load_site
-from pipeline.errors import Finding, UsageError
+from pipeline.deploy.local import versions_dir
+from pipeline.errors import ContentError, Finding, UsageError, WartaError
 from pipeline.site import BuildResult, build_site
 from pipeline.site.preview import Preview, plan_preview
 
@@ -57,7 +58,7 @@ def _refuse_live(root: Path, config: SiteConfig, output: Path) -> None:
     if config.deploy.target != "local":
         return
     live = live_folder(root, config)
-    versions = live.parent / f"{live.name}.versions"
+    versions = versions_dir(live)
     out = output.resolve()
     if output == live or out == live.resolve() or out == versions.resolve() or versions.resolve() in out.parents:
         raise UsageError(
@@ -70,8 +71,6 @@ def build(
     root: Path, option: str | None, *, drafts: bool, progress: bool | None = None
 ) -> tuple[Site, Preview, BuildResult]:
     """Load, refuse on content errors, judge approvals, build. Raises ContentError, ConfigError or BuildError."""
-    from pipeline.errors import ContentError
-
     config = load_config(root)
     output = output_folder(root, option)
     _refuse_live(root, config, output)
@@ -88,6 +87,7 @@ def build(
     result = build_site(
         site,
         output,
+        items=preview.items,
         extras=preview.extras,
         # without approvals to check every item is a draft, and a preview of nothing helps nobody
         drafts=drafts or not preview.approvals_checked,
@@ -105,8 +105,6 @@ def build(
 
 
 def run(args: argparse.Namespace) -> int:
-    from pipeline.errors import WartaError
-
     root = find_root()
     try:
         _, preview, result = build(root, args.output, drafts=args.drafts)

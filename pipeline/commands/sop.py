@@ -9,7 +9,6 @@ Exit codes: 0 done, 2 unknown ID or invalid SOP/people files.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import sys
 from html import escape
@@ -25,9 +24,7 @@ from pipeline.errors import UsageError
 from pipeline.people import People, load_people
 from pipeline.schema import suggest
 from pipeline.sop import AKSI, SYARAT, Sop, Step, load_sops
-
-_BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
-          "Oktober", "November", "Desember")
+from pipeline.tanggal import tanggal
 
 
 def register(subparsers: Any) -> None:
@@ -79,11 +76,6 @@ def run(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------------------------------
 # Terminal
-
-
-def tanggal(value: dt.date | None) -> str:
-    """A date as Indonesian documents write it: "2 Januari 2025"."""
-    return "–" if value is None else f"{value.day} {_BULAN[value.month - 1]} {value.year}"
 
 
 def _ref(sop: Sop, no: int) -> str:

@@ -21,17 +21,29 @@ import contextlib
 import datetime as dt
 import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 from pipeline.deploy.common import DeployResult, Progress, same_file, site_files
 from pipeline.errors import ChannelError
+from pipeline.files import exclusive_lock
 
 KEEP = 2  # the live version and the one before it
 
 
 def versions_dir(live: Path) -> Path:
     return live.parent / f"{live.name}.versions"
+
+
+def swap_prefix(live: Path) -> str:
+    """The name every temporary link of a swap starts with (beside the live folder)."""
+    return f".{live.name}.swap-"
+
+
+def layout_names(path: str) -> tuple[set[str], str]:
+    """The top-level names the local target writes for ``deploy.path`` (relative), and its swap prefix:
+    the one description of the layout that publish and build use to keep out of it."""
+    live = Path(path).as_posix().strip("/").split("/")[0]
+    return {live, versions_dir(Path(live)).name}, swap_prefix(Path(live))
 
 
 def new_version_id(now: dt.datetime | None = None) -> str:
@@ -49,21 +61,9 @@ def live_version(live: Path) -> Path | None:
     return None
 
 
-@contextlib.contextmanager
-def _lock(folder: Path) -> Iterator[None]:
-    import fcntl  # POSIX: deploy targets are Linux or macOS machines
-
-    folder.mkdir(parents=True, exist_ok=True)
-    with (folder / ".lock").open("w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ChannelError(f"deploy: another deploy to {folder.parent} is running; "
-                               "try again when it ends") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def _lock(folder: Path) -> contextlib.AbstractContextManager[None]:
+    return exclusive_lock(folder / ".lock", lambda: ChannelError(
+        f"deploy: another deploy to {folder.parent} is running; try again when it ends"))
 
 
 def _place(source: Path, target: Path, link_from: Path | None) -> None:
@@ -125,7 +125,7 @@ def deploy_local(site_dir: Path, live: Path, *, dry_run: bool = False,
         final = versions / version
         partial.rename(final)
 
-        swap = live.parent / f".{live.name}.swap-{os.getpid()}"
+        swap = live.parent / f"{swap_prefix(live)}{os.getpid()}"
         swap.unlink(missing_ok=True)
         swap.symlink_to(Path(versions.name) / version, target_is_directory=True)
         previous = current.name if current is not None and live.is_symlink() else None

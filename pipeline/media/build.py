@@ -23,8 +23,9 @@ from pathlib import Path, PurePosixPath
 
 from pipeline.config import MediaSection
 from pipeline.errors import Finding
+from pipeline.files import write_atomic
 from pipeline.media import derivatives as deriv
-from pipeline.media.cache import MediaCache, key_of, place, sha256_file, write_atomic
+from pipeline.media.cache import MediaCache, key_of, place, sha256_file
 from pipeline.media.inputs import (
     ImageRefused,
     MediaError,

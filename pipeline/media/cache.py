@@ -17,14 +17,16 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from pipeline.cachedir import MEDIA_CACHE
+from pipeline.files import write_atomic
+
 # Bump when rendering changes in a way that must invalidate every cached derivative.
 CACHE_VERSION = 1
-CACHE_DIRNAME = ".warta-cache/media"
+CACHE_DIRNAME = MEDIA_CACHE  # the name this module had for it
 
 
 def default_cache_dir(root: Path) -> Path:
@@ -44,18 +46,6 @@ def sha256_file(path: Path) -> str:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def place(cached: Path, dest: Path) -> bool:

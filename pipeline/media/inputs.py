@@ -28,6 +28,7 @@ from PIL import Image, ImageFile
 from pipeline.config import MediaSection
 from pipeline.errors import BuildError, Finding
 from pipeline.media import jpeg, privacy
+from pipeline.media.formats import describe_unknown, sniff_format
 
 pillow_heif.register_heif_opener()
 
@@ -35,10 +36,6 @@ pillow_heif.register_heif_opener()
 SUPPORTED_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
 _FORMAT_NAMES = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP", "HEIF": "HEIC/HEIF"}
 
-# ISO-BMFF brands of HEIF still images with HEVC content (what phones write). AVIF shares the
-# container ('mif1' compatible brand) but is not an accepted input.
-_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"heif"}
-_HEIF_GENERIC = {b"mif1", b"msf1"}
 
 # Orientation values 5-8 swap width and height (EXIF 2.32, tag 0x0112).
 _SWAPS_AXES = {5, 6, 7, 8}
@@ -74,40 +71,6 @@ class SourceInfo:
     @property
     def megapixels(self) -> float:
         return self.width * self.height / 1_000_000
-
-
-def sniff_format(head: bytes) -> str | None:
-    """The Pillow format name of an image from its first bytes (at least 32), or None."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "JPEG"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "PNG"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "WEBP"
-    if head[4:8] == b"ftyp":
-        box_size = int.from_bytes(head[0:4], "big")
-        major = head[8:12]
-        compatible = {head[i : i + 4] for i in range(16, min(box_size, len(head)) - 3, 4)}
-        if major in _HEIF_BRANDS:
-            return "HEIF"
-        if major in _HEIF_GENERIC and compatible & _HEIF_BRANDS:
-            return "HEIF"
-    return None
-
-
-def describe_unknown(head: bytes) -> str:
-    if head[4:8] == b"ftyp":
-        brand = head[8:12].decode("ascii", "replace")
-        return f"an ISO media file of brand '{brand}' (AVIF, video or other), not a HEIC photo"
-    if head.startswith((b"GIF87a", b"GIF89a")):
-        return "a GIF image"
-    if head.startswith(b"%PDF"):
-        return "a PDF document"
-    if head.lstrip().startswith(b"<"):
-        return "text or markup (SVG or HTML?)"
-    if not head:
-        return "an empty file"
-    return "of unknown content"
 
 
 def _error(display_path: str, message: str, used_by: Sequence[str]) -> Finding:

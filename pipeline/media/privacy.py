@@ -17,6 +17,7 @@ from PIL import Image, ImageFile, IptcImagePlugin
 
 from pipeline.errors import Finding
 from pipeline.media import jpeg
+from pipeline.media.formats import sniff_format
 
 _GPS_IFD = 0x8825
 _GPS_VERSION = 0x0000
@@ -73,7 +74,6 @@ def gps_warnings(path: Path, display_path: str, used_by: str | Sequence[str] = (
     the operator knows the original in the repository still does. A file that cannot be opened gives no
     warning here: :func:`pipeline.media.inputs.inspect_source` reports it as an error.
     """
-    from pipeline.media.inputs import sniff_format  # inputs imports this module
 
     try:
         with path.open("rb") as handle:

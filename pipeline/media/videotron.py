@@ -29,10 +29,13 @@ from PIL import Image, ImageDraw, ImageFont
 
 from pipeline.config import Board, MediaSection, SiteSection
 from pipeline.errors import Finding
+from pipeline.files import write_atomic
 from pipeline.media import derivatives as deriv
 from pipeline.media import privacy
-from pipeline.media.cache import MediaCache, key_of, place, write_atomic
+from pipeline.media.cache import MediaCache, key_of, place
+from pipeline.media.formats import sniff_format
 from pipeline.media.inputs import ImageRefused, MediaError, inspect_source, open_image, used_by_suffix
+from pipeline.tanggal import BULAN, hari_tanggal
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONT_REGULAR = FONT_DIR / "LiberationSans-Regular.ttf"
@@ -48,9 +51,6 @@ TITLE = (255, 255, 255)
 OFFICE = (214, 228, 240)
 ACCENT = (244, 185, 66)  # amber: date and rule
 
-HARI = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
-         "Oktober", "November", "Desember")
 ELLIPSIS = "\u2026"
 _SLIDE_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}-[a-z0-9-]+\.jpg$")
 
@@ -70,7 +70,7 @@ class SlideInput:
 
 def format_date_id(day: datetime.date) -> str:
     """``Selasa, 14 Januari 2025``: day name, day, month name and year in Indonesian."""
-    return f"{HARI[day.weekday()]}, {day.day} {BULAN[day.month - 1]} {day.year}"
+    return hari_tanggal(day)
 
 
 @lru_cache(maxsize=256)
@@ -388,7 +388,6 @@ def _load_logo(logo: Path, display: str, settings: MediaSection) -> Image.Image:
 
 
 def _format_of(path: Path) -> str:
-    from pipeline.media.inputs import sniff_format
 
     with path.open("rb") as handle:
         fmt = sniff_format(handle.read(64))

@@ -19,16 +19,17 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
 from pipeline.archive.records import ArchiveRecord
-from pipeline.cachedir import ensure_local_cache
-from pipeline.content import InformasiPublikMeta, Item, Site, resolve_reference
+from pipeline.cachedir import CACHE_DIRNAME, RENDER_CACHE, ensure_local_cache
+from pipeline.content import InformasiPublikMeta, Item, Site
 from pipeline.errors import BuildError, Finding
+from pipeline.references import resolve_path
 from pipeline.resources import theme_dir
 from pipeline.site import i18n, media
 from pipeline.site.generators import tag_slug
@@ -36,24 +37,10 @@ from pipeline.site.model import ROOT_MARK, Attachment, BuildResult, PageExtra, P
 from pipeline.site.register import Register, klasifikasi_url, make_register
 from pipeline.site.render import Rendered, render_all
 from pipeline.site.reuse import PageCache, build_fingerprint
-from pipeline.site.settings import RESERVED_PATHS, base_settings, read_settings
+from pipeline.site.settings import base_settings, read_settings
 
 MARKER = ".warta-site"
 MARKER_TEXT = "This folder is written by `warta build` and replaced whole on every build.\n"
-RENDER_CACHE = ".warta-cache/site/render.sqlite"
-_IMAGE_SUFFIXES = {
-    ".jpg",
-    ".jpeg",
-    ".png",
-    ".webp",
-    ".gif",
-    ".heic",
-    ".heif",
-    ".tif",
-    ".tiff",
-    ".avif",
-    ".bmp",
-}
 
 
 def _say(progress: bool, message: str) -> None:
@@ -103,7 +90,7 @@ def check_output(root: Path, output: Path) -> None:
     repo = root.resolve()
     if out == repo or out in repo.parents:
         raise BuildError(f"output {output} would replace the site repository; choose a folder inside it, such as _preview")
-    for protected in ("content", "sop", "theme", ".git", ".warta-cache"):
+    for protected in ("content", "sop", "theme", ".git", CACHE_DIRNAME):
         folder = repo / protected
         if out == folder or folder in out.parents:
             raise BuildError(f"output {output} is inside {protected}/; choose another folder, such as _preview")
@@ -191,53 +178,16 @@ def _run_pelican(settings: dict[str, Any]) -> list[Finding]:
 
 
 def _choose(
-    site: Site, items: Sequence[Item] | None, extras: Mapping[str, PageExtra], drafts: bool, now: dt.datetime
-) -> tuple[list[Item], list[str], list[Finding]]:
-    chosen: list[Item] = []
-    left_out: list[str] = []
-    findings: list[Finding] = []
-    for item in site.items if items is None else items:
-        if _exempt(item):
-            continue  # exempt information (UU 14/2008 Pasal 17) is never published, nor reported as left out
-        extra = extras.get(item.path)
-        if extra is not None and extra.draft and not drafts:
-            left_out.append(item.path)
-            findings.append(
-                Finding(
-                    item.path,
-                    None,
-                    "not approved yet: left out of the site (warta build --drafts shows it as a draft)",
-                    None,
-                    "warning",
-                )
-            )
-            continue
-        if item.publish_at is not None and item.publish_at > now:
-            left_out.append(item.path)
-            findings.append(
-                Finding(
-                    item.path,
-                    item.line_of("publish_at"),
-                    f"embargoed until {item.publish_at.isoformat()}: left out",
-                    "publish_at",
-                    "warning",
-                )
-            )
-            continue
-        if item.kind == "halaman" and item.slug in RESERVED_PATHS:
-            left_out.append(item.path)
-            findings.append(
-                Finding(
-                    item.path,
-                    item.line_of("slug") if item.meta.slug else 1,
-                    f"page slug '{item.slug}' is a path the site uses itself "
-                    f"({', '.join(sorted(RESERVED_PATHS))}); choose another",
-                    "slug",
-                )
-            )
-            continue
-        chosen.append(item)
-    return chosen, left_out, findings
+    items: Sequence[Item], extras: Mapping[str, PageExtra], drafts: bool
+) -> tuple[list[Item], list[str]]:
+    """The items the caller chose (the gate decided: :mod:`pipeline.gate`), less drafts unless ``drafts``.
+    Exempt information (UU 14/2008 Pasal 17) never reaches a page whatever a caller passes: a last line
+    of defence that the gate makes redundant, not a second decision."""
+    items = [i for i in items if not _exempt(i)]
+    if drafts:
+        return list(items), []
+    left = [i.path for i in items if (extras.get(i.path) or PageExtra()).draft]
+    return [i for i in items if i.path not in left], left
 
 
 def _exempt(item: Item) -> bool:
@@ -270,14 +220,36 @@ def _size(n: int, language: str) -> str:
     return (value.replace(".", ",") if language == "id" else value) + " MB"
 
 
-def _fill_images(rendered: Rendered, item: Item, root: Path, pictures: media.Pictures) -> str:
+def _fill_images(rendered: Rendered, item: Item, pictures: media.Pictures) -> str:
     html = rendered.html
     for index, (src, alt) in enumerate(rendered.images):
-        path, _ = resolve_reference(root, item.path, src)
+        path, _ = resolve_path(item.path, src)
         picture = pictures.inline(path, alt) if path else None
         if picture is None:  # content.py refuses such a body; never leave a token behind
             raise BuildError(f"{item.path}: image '{src}' has no derivative")
         html = html.replace(rendered.token(index), str(picture))
+    return html
+
+
+def _fill_links(html: str, rendered: Rendered, item: Item, pages: Mapping[str, str],
+                downloads: Mapping[str, str], findings: list[Finding]) -> str:
+    """Local links of the body: another item's ``.md`` becomes its page, a digested file its download.
+    A link to an item that is not on the site loses its address (the text stays)."""
+    targets: dict[int, str | None] = {}
+    for link in item.item_links:
+        url = pages.get(link.path)
+        if url is None:
+            findings.append(Finding(item.path, item.body_line, f"link to {link.path}: that item is not on the "
+                                                                "site; the link text is shown without a link",
+                                    "body", "warning"))
+        targets[link.index] = url
+    for link in item.downloads:
+        targets[link.index] = downloads.get(link.path)
+    for index in range(len(rendered.links)):
+        token = rendered.link_token(index)
+        url = targets.get(index)
+        # a link without a target keeps its text and loses its address
+        html = html.replace(f' href="{token}"', "") if url is None else html.replace(f'"{token}"', f'"{ROOT_MARK}/{url}"')
     return html
 
 
@@ -286,6 +258,8 @@ def build_site(
     output: Path,
     *,
     items: Sequence[Item] | None = None,
+    now: dt.datetime | None = None,
+    cache_root: Path | None = None,
     extras: Mapping[str, PageExtra] | None = None,
     drafts: bool = False,
     progress: bool = False,
@@ -295,10 +269,12 @@ def build_site(
 ) -> BuildResult:
     """Build the website of ``site`` into ``output`` (replaced whole, only once the build succeeded).
 
-    ``items``: only these are published (default: every item of the site). Exempt information
-    (``dikecualikan``) is never published; withdrawn items (status ``dicabut``) get a notice page and are
-    left out of lists and feeds. With ``drafts`` (the preview) items whose extras say ``draft`` carry a
-    visible banner and ``noindex``; without it they are left out. ``theme`` replaces warta's theme.
+    ``items``: the items the gate chose (:mod:`pipeline.gate`; default: every item of the site); the
+    build never judges them again. ``now``: the run's clock (shown as the build time). ``cache_root``:
+    the repository whose ``.warta-cache/`` holds caches, when ``site.root`` is a staging tree of git
+    objects (``warta publish``). Withdrawn items (status ``dicabut``) get a notice page and are left out
+    of lists and feeds. With ``drafts`` (the preview) items whose extras say ``draft`` carry a visible
+    banner and ``noindex``; without it they are left out. ``theme`` replaces warta's theme.
 
     ``records``: the archive register (every record under ``arsip/``, as it is once this build is live).
     With it the site has the register pages (``/daftar-arsip/``) and each item with a record shows its
@@ -310,6 +286,7 @@ def build_site(
     """
     started = time.perf_counter()
     root = site.root.resolve()
+    caches = (cache_root or site.root).resolve()
     output = output if output.is_absolute() else (Path.cwd() / output)
     config = site.config
     extras = dict(extras or {})
@@ -317,20 +294,22 @@ def build_site(
     # pipeline.site.reuse (a reusable page reads only what is passed to it)
     reuse = theme is None and reuse_pages
     theme = (theme or theme_dir()).resolve()
-    check_output(root, output)
-    ensure_local_cache(root)  # rendered HTML, templates and images are cached there: never trust a committed one
+    check_output(caches, output)
+    ensure_local_cache(caches)  # rendered HTML, templates and images are cached there: never trust a committed one
     output.parent.mkdir(parents=True, exist_ok=True)
     _recover(output)
 
     catalogue, findings = i18n.load_catalogue(theme, config.site.language)
-    now = dt.datetime.now(dt.UTC)
-    chosen, left_out, more = _choose(site, items, extras, drafts, now)
-    findings.extend(more)
+    now = now or dt.datetime.now(dt.UTC)
+    # without a choice, every item that may ever be public (a convenience for tests and tools)
+    chosen, left_out = _choose(site.items if items is None else items, extras, drafts)
+    findings.extend(Finding(path, None, "not approved yet: left out of the site (warta build --drafts shows it as "
+                                        "a draft)", None, "warning") for path in left_out)
 
     temp = Path(tempfile.mkdtemp(prefix=f".{output.name}.building-{os.getpid()}-", dir=output.parent))
     try:
         _say(progress, f"{len(chosen)} items to publish")
-        pictures = media.make_pictures(root, chosen, temp, config, progress=progress)
+        pictures = media.make_pictures(root, chosen, temp, config, progress=progress, cache_root=caches)
         findings.extend(pictures.findings)
         if pictures.failed:
             kept = []
@@ -352,7 +331,8 @@ def build_site(
 
         live = [i for i in chosen if i.meta.status != "dicabut"]
         _say(progress, f"rendering {len(live)} bodies")
-        rendered = dict(zip((i.path for i in live), render_all([i.body for i in live], root / RENDER_CACHE), strict=True))
+        rendered = _render(live, caches / RENDER_CACHE)
+        item_urls = {i.path: i.url_path for i in chosen if i.meta.status != "dicabut"}
 
         payloads: dict[str, Payload] = {}
         attachments_to_copy: list[tuple[Path, str]] = []
@@ -360,16 +340,17 @@ def build_site(
             record = by_path.get(item.path)
             extra = _with_record(extras.get(item.path, PageExtra()), record, catalogue, tz)
             withdrawn = item.meta.status == "dicabut"
-            body = "" if withdrawn else _fill_images(rendered[item.path], item, root, pictures)
+            downloads: dict[str, str] = {}
+            for link in () if withdrawn else item.downloads:
+                url = item.url_path + PurePosixPath(link.path).name
+                downloads[link.path] = url
+                attachments_to_copy.append((root / link.path, url))
+            body = "" if withdrawn else _fill_links(_fill_images(rendered[item.path], item, pictures),
+                                                    rendered[item.path], item, item_urls, downloads, findings)
             attachments: list[Attachment] = []
             if isinstance(item.meta, InformasiPublikMeta) and not withdrawn:
                 for lamp, rel in zip(item.meta.lampiran, item.attachments, strict=False):
                     source = root / rel
-                    if source.suffix.lower() in _IMAGE_SUFFIXES:
-                        raise BuildError(
-                            f"{item.path}: lampiran '{lamp.file}' is a photo; photos go in image/media "
-                            "so their location data is removed"
-                        )
                     url = item.url_path + source.name
                     attachments.append(Attachment(url, lamp.judul, _size(source.stat().st_size, catalogue.language)))
                     attachments_to_copy.append((source, url))
@@ -406,6 +387,7 @@ def build_site(
             per_page=config.build.per_page,
             feed_items=config.build.feed_items,
             register=register,
+            working_tree=drafts,
         )
         listed = [i for i in chosen if i.kind != "halaman" and i.meta.status != "dicabut"]
         override = base_settings(
@@ -435,7 +417,7 @@ def build_site(
         settings = read_settings(override)
         if reuse:
             base = build_fingerprint(theme, catalogue, settings, state)
-            state.pages = PageCache(root, output, temp, base)
+            state.pages = PageCache(caches, output, temp, base)
         _say(progress, f"writing pages into {temp.name}")
         findings.extend(_run_pelican(settings))
         if state.pages is not None:
@@ -472,6 +454,15 @@ def build_site(
         register_pages=len(register.urls) if register else 0,
         reused=state.pages.reused if state.pages is not None else 0,
     )
+
+
+def _render(items: Sequence[Item], cache_file: Path) -> dict[str, Rendered]:
+    """Each body as :mod:`pipeline.markup` renders it: taken from the parsed item when parsing rendered
+    it already, else from the render cache or rendered now."""
+    out = {i.path: i.rendered for i in items if i.rendered is not None}
+    todo = [i for i in items if i.rendered is None]
+    out.update(zip((i.path for i in todo), render_all([i.body for i in todo], cache_file), strict=True))
+    return out
 
 
 def _rooted(html: Any, root: str) -> Markup:

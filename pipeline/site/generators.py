@@ -23,7 +23,7 @@ from pipeline.config import KINDS
 from pipeline.content import InformasiPublikMeta
 from pipeline.site.model import Payload, SharedState
 from pipeline.site.register import Paged
-from pipeline.site.settings import FEED_KIND
+from pipeline.site.urls import FEED_KIND
 
 LIST_KINDS = tuple(k for k in KINDS if k != "halaman")
 DIP_KATEGORI = (

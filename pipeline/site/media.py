@@ -14,12 +14,12 @@ from typing import Any
 
 from markupsafe import Markup
 
+from pipeline.cachedir import MEDIA_CACHE
 from pipeline.config import SiteConfig
 from pipeline.content import Item
 from pipeline.errors import Finding
 from pipeline.site.model import ROOT_MARK, Figure
 
-MEDIA_CACHE = ".warta-cache/media"
 HERO_SIZES = "(min-width: 52rem) 48rem, 100vw"
 GALLERY_SIZES = "(min-width: 52rem) 24rem, (min-width: 32rem) 50vw, 100vw"
 THUMB_SIZES = "(min-width: 40rem) 12rem, 100vw"
@@ -38,7 +38,7 @@ class Pictures:
         image_set = self.sets.get(path)
         if image_set is None:
             return None
-        from pipeline.media import picture_html
+        from pipeline.media import picture_html  # Pillow: imported only when a build has photos
 
         # paths start at ROOT_MARK: the page's relative root replaces it when the page is written
         return Markup(picture_html(image_set, alt, sizes=sizes, lazy=lazy, caption=caption, base_url=ROOT_MARK + "/"))
@@ -75,9 +75,11 @@ class Pictures:
 
 
 def make_pictures(
-    root: Path, items: Sequence[Item], output: Path, config: SiteConfig, *, progress: bool = False
+    root: Path, items: Sequence[Item], output: Path, config: SiteConfig, *, progress: bool = False,
+    cache_root: Path | None = None,
 ) -> Pictures:
-    """Run the media pipeline for every image of ``items`` (withdrawn items show none)."""
+    """Run the media pipeline for every image of ``items`` (withdrawn items show none). Sources are read
+    under ``root``; derivatives are cached under ``cache_root`` (default ``root``)."""
     result = Pictures()
     users: dict[str, list[Item]] = {}
     focus: dict[str, tuple[float, float]] = {}
@@ -91,7 +93,7 @@ def make_pictures(
                 focus.setdefault(ref.path, (fx, fy))
     if not users:
         return result
-    from pipeline.media import MediaJob, build_media
+    from pipeline.media import MediaJob, build_media  # Pillow: imported only when a build has photos
 
     main_images = {ref.path for item in items for ref in item.images if ref.role == "image"}
     jobs = [
@@ -104,7 +106,7 @@ def make_pictures(
         )
         for path, who in sorted(users.items())
     ]
-    media = build_media(jobs, output, root / MEDIA_CACHE, config.media, progress=progress)
+    media = build_media(jobs, output, (cache_root or root) / MEDIA_CACHE, config.media, progress=progress)
     result.findings.extend(media.findings)
     failed = set(media.failed)
     for path, who in users.items():

@@ -153,6 +153,7 @@ class SharedState:
     findings: list[Finding] = field(default_factory=list)
     register: Register | None = None  # the archive register, when the build was given the records
     pages: PageCache | None = None  # reuse of unchanged pages from the previous output
+    working_tree: bool = False  # a preview with drafts, read from the working tree: said on every page
 
     def __deepcopy__(self, memo: dict[int, Any]) -> SharedState:
         return self

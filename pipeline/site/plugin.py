@@ -11,22 +11,20 @@ from typing import Any
 
 from pelican import signals
 
+from pipeline.site.generators import WartaGenerator
 from pipeline.site.model import ROOT_MARK
+from pipeline.site.reuse import ReusingWriter
 
 
 def _generators(pelican: Any) -> Any:
     if "WARTA" not in pelican.settings:
         return None
-    from pipeline.site.generators import WartaGenerator
-
     return WartaGenerator
 
 
 def _writer(pelican: Any) -> Any:
     if "WARTA" not in pelican.settings:
         return None
-    from pipeline.site.reuse import ReusingWriter
-
     return ReusingWriter
 
 

@@ -11,9 +11,12 @@ The archive records under ``arsip/`` are read so the preview has the register pa
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline import gate
+from pipeline.approvals.service import evaluate_repository
 from pipeline.archive.records import ArchiveRecord, load_records
 from pipeline.content import Item, Site, item_digest
 from pipeline.errors import Finding, GitError, WartaError
@@ -31,6 +34,7 @@ class Preview:
     approvals_checked: bool = True
     reasons: dict[str, str] = field(default_factory=dict)  # draft item -> why (one line)
     findings: list[Finding] = field(default_factory=list)
+    items: list[Item] | None = None  # what the gate lets out (approved) plus the drafts; None: every item
 
 
 def _working_digest(root: Path, item: Item) -> str | None:
@@ -44,7 +48,7 @@ def _all_drafts(site: Site, note: str) -> Preview:
     return Preview({i.path: PageExtra(draft=True) for i in site.items}, None, note, approvals_checked=False)
 
 
-def plan_preview(site: Site) -> Preview:
+def plan_preview(site: Site, now: dt.datetime | None = None) -> Preview:
     """Judge every item of ``site`` (see the module docstring). Never raises for a missing repository."""
     root = site.root
     try:
@@ -57,8 +61,6 @@ def plan_preview(site: Site) -> Preview:
             f"the site is not the top folder of its git repository ({git.root}): "
             "no approvals to check, so every item is a draft",
         )
-    from pipeline.approvals.service import evaluate_repository
-
     try:
         report = evaluate_repository(root, all_items=True)
     except WartaError as exc:  # ApprovalError, ConfigError, GitError: a preview shows drafts instead
@@ -70,21 +72,28 @@ def plan_preview(site: Site) -> Preview:
         # warta publish fails closed here (nothing is judged reliably); the preview marks everything draft
         return _all_drafts(site, f"{untrusted[0]}; so every item is a draft")
 
+    stored, findings = load_records(root)
+    live = {s.record.path: gate.live_of(s.record) for s in stored if s.record.published_at is not None}
     results = {r.path: r for r in report.items}
+    moment = now or dt.datetime.now(site.config.tz)
     extras: dict[str, PageExtra] = {}
     reasons: dict[str, str] = {}
+    chosen: list[Item] = []
     for item in site.items:
         result = results.get(item.path)
         if result is None:
             reasons[item.path] = "not committed yet"
-        elif not result.complete:
-            reasons[item.path] = (result.reasons or [f"state {result.state}"])[0]
-        elif _working_digest(root, item) != result.digest:
+        elif result.complete and _working_digest(root, item) != result.digest:
             reasons[item.path] = "changed since the last commit (uncommitted changes are approved by nobody)"
         else:
-            extras[item.path] = PageExtra(forced=result.forced)
-            continue
+            decision = gate.decide(gate.Facts(item.path, item, result, live=live.get(item.path)), moment)
+            if decision.goes_out:
+                extras[item.path] = PageExtra(forced=result.forced)
+                chosen.append(item)
+                continue
+            if decision.outcome == "exempt" or (decision.outcome == "withdrawn" and item.path not in live):
+                continue
+            reasons[item.path] = decision.reasons[0] if decision.reasons else f"state {result.state}"
         extras[item.path] = PageExtra(draft=True)
-
-    stored, findings = load_records(root)
-    return Preview(extras, [s.record for s in stored], reasons=reasons, findings=findings)
+        chosen.append(item)
+    return Preview(extras, [s.record for s in stored], reasons=reasons, findings=findings, items=chosen)

@@ -10,96 +10,23 @@ is ever linked or copied. Headings move one level down, because the page title i
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import multiprocessing
 import os
-import re
 import sqlite3
-import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
-import markdown
-import nh3
+from pipeline.markup import Rendered, body_key, render_markdown
 
-from pipeline.content import MARKDOWN_EXTENSIONS
-
-# Bump when the HTML produced for the same body changes, so cached renderings are not reused.
-RENDER_VERSION = "warta-render-1"
-_NH3_VERSION = getattr(nh3, "__version__", "")
-_FINGERPRINT = f"{RENDER_VERSION}|markdown {markdown.__version__}|nh3 {_NH3_VERSION}"
-EXTENSIONS = list(MARKDOWN_EXTENSIONS)  # one dialect: see pipeline/content.py
-# Structural and embedding tags never come from a body: landmarks belong to the theme (one <nav>,
-# one <main>), images come from the media pipeline, image maps need images.
-_DROPPED_TAGS = {"img", "area", "map", "nav", "aside", "header", "footer", "article", "hgroup"}
-ALLOWED_TAGS = set(nh3.ALLOWED_TAGS) - _DROPPED_TAGS
-_HEADING = re.compile(r"<(/?)h([1-6])\b")
 # Parallel rendering pays off only when many bodies are new (process start-up costs ~0.2 s).
 PARALLEL_MIN = 400
+__all__ = ["PARALLEL_MIN", "RenderCache", "Rendered", "body_key", "render_all", "render_markdown"]
 
 
-@dataclass(frozen=True)
-class Rendered:
-    """Sanitised HTML of one body; ``images[i]`` is the ``(src, alt)`` behind ``token(i)``."""
-
-    html: str
-    images: tuple[tuple[str, str], ...]
-    nonce: str
-
-    def token(self, index: int) -> str:
-        return f"<span>wartaimg{self.nonce}n{index}</span>"
-
-
-class _ImageTokens(markdown.treeprocessors.Treeprocessor):  # type: ignore[misc]
-    def __init__(self, md: markdown.Markdown, nonce: str, sink: list[tuple[str, str]]) -> None:
-        super().__init__(md)
-        self.nonce = nonce
-        self.sink = sink
-
-    def run(self, root: ET.Element) -> None:
-        for img in root.iter("img"):
-            index = len(self.sink)
-            self.sink.append((img.get("src", ""), img.get("alt", "")))
-            img.tag = "span"
-            img.attrib.clear()
-            img.text = f"wartaimg{self.nonce}n{index}"
-
-
-class _ImageTokenExtension(markdown.extensions.Extension):  # type: ignore[misc]
-    def __init__(self, nonce: str, sink: list[tuple[str, str]]) -> None:
-        super().__init__()
-        self.nonce = nonce
-        self.sink = sink
-
-    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown's API name
-        md.treeprocessors.register(_ImageTokens(md, self.nonce, self.sink), "warta_image_tokens", 0)
-
-
-def body_key(body: str) -> str:
-    return hashlib.sha256(f"{_FINGERPRINT}\0{body}".encode()).hexdigest()
-
-
-def render_markdown(body: str) -> Rendered:
-    """One body to sanitised HTML with image tokens. Pure: the same body gives the same result."""
-    # The nonce is derived from the body, so a body cannot contain its own token.
-    nonce = hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
-    sink: list[tuple[str, str]] = []
-    md = markdown.Markdown(extensions=[*EXTENSIONS, _ImageTokenExtension(nonce, sink)], output_format="html")
-    raw = md.convert(body)
-    clean = nh3.clean(raw, tags=ALLOWED_TAGS, strip_comments=True, link_rel="noopener noreferrer")
-    clean = _HEADING.sub(lambda m: f"<{m[1]}h{min(int(m[2]) + 1, 6)}", clean)
-    return Rendered(clean, tuple(sink), nonce)
-
-
-def _render_chunk(bodies: Sequence[str]) -> list[tuple[str, list[tuple[str, str]], str]]:
-    out = []
-    for body in bodies:
-        r = render_markdown(body)
-        out.append((r.html, list(r.images), r.nonce))
-    return out
+def _render_chunk(bodies: Sequence[str]) -> list[Rendered]:
+    return [render_markdown(body) for body in bodies]
 
 
 class RenderCache:
@@ -126,7 +53,8 @@ class RenderCache:
                 marks = ",".join("?" * len(chunk))
                 for key, value in self.db.execute(f"SELECT key, value FROM render WHERE key IN ({marks})", chunk):
                     data = json.loads(value)
-                    found[key] = Rendered(data["html"], tuple((s, a) for s, a in data["images"]), data["nonce"])
+                    found[key] = Rendered(data["html"], tuple((s, a) for s, a in data["images"]), data["nonce"],
+                                          tuple(data["links"]), tuple((t, n, v) for t, n, v in data["dropped"]))
         except (sqlite3.Error, ValueError, KeyError, TypeError):
             return {}
         return found
@@ -134,7 +62,8 @@ class RenderCache:
     def put_many(self, values: dict[str, Rendered]) -> None:
         if self.db is None or not values:
             return
-        rows = [(k, json.dumps({"html": r.html, "images": r.images, "nonce": r.nonce})) for k, r in values.items()]
+        rows = [(k, json.dumps({"html": r.html, "images": r.images, "nonce": r.nonce, "links": r.links,
+                                "dropped": r.dropped})) for k, r in values.items()]
         with contextlib.suppress(sqlite3.Error), self.db:
             self.db.executemany("INSERT OR REPLACE INTO render (key, value) VALUES (?, ?)", rows)
 
@@ -168,8 +97,8 @@ def render_all(bodies: Sequence[str], cache_file: Path | None, *, workers: int |
             ctx = multiprocessing.get_context("forkserver")
             with ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx) as pool:
                 results = [r for chunk in pool.map(_render_chunk, list(_chunks(texts, size))) for r in chunk]
-            for (key, _), (html, images, nonce) in zip(todo, results, strict=True):
-                fresh[key] = Rendered(html, tuple((s, a) for s, a in images), nonce)
+            for (key, _), rendered in zip(todo, results, strict=True):
+                fresh[key] = rendered
         else:
             for key, body in todo:
                 fresh[key] = render_markdown(body)

@@ -29,7 +29,6 @@ import json
 import os
 import re
 import shutil
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -40,12 +39,14 @@ from pelican.urlwrappers import URLWrapper
 from pelican.utils import sanitised_join
 from pelican.writers import Writer
 
+from pipeline.cachedir import PAGES_CACHE
+from pipeline.files import write_atomic
 from pipeline.site.generators import Entry
 from pipeline.site.model import Payload
 
 REUSE_VERSION = "warta-reuse-1"
 REUSABLE = frozenset({"item.html", "dicabut.html", "list.html", "register.html"})
-CACHE_DIR = ".warta-cache/site/pages"
+CACHE_DIR = PAGES_CACHE
 
 
 class _Uncacheable(Exception):
@@ -121,6 +122,7 @@ def build_fingerprint(theme: Path, catalogue: Any, settings: Mapping[str, Any], 
         "menu": state.menu,
         "kinds": state.kinds_present,
         "register": state.register is not None,
+        "working_tree": state.working_tree,
     }
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
 
@@ -182,11 +184,7 @@ class PageCache:
         """Keep this build's keys (called once the new output is in place)."""
         data = {"version": REUSE_VERSION, "output": str(self.output), "pages": self.current}
         with contextlib.suppress(OSError):
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.file.parent, prefix=".pages.")
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(data, out, separators=(",", ":"))
-            os.replace(tmp, self.file)
+            write_atomic(self.file, json.dumps(data, separators=(",", ":")))
         self._prune()
 
     def _prune(self) -> None:

@@ -18,29 +18,15 @@ from typing import Any
 from jinja2 import FileSystemBytecodeCache, StrictUndefined
 from pelican.settings import read_settings as pelican_read_settings
 
+from pipeline.cachedir import JINJA_CACHE
 from pipeline.config import KINDS
+from pipeline.content import RESERVED_PAGE_SLUGS
+from pipeline.site import plugin
+from pipeline.site.reader import WartaReader
+from pipeline.site.urls import FEED_ALL
 
 # Site paths a page (halaman) slug may not take, because warta's own pages live there.
-RESERVED_PATHS = frozenset(
-    {
-        *KINDS,
-        "tag",
-        "arsip",
-        "daftar-arsip",
-        "hal",
-        "feeds",
-        "theme",
-        "media",
-        "daftar-informasi-publik",
-        "404.html",
-        "sitemap.xml",
-        "robots.txt",
-        "index.html",
-    }
-)
-JINJA_CACHE = ".warta-cache/site/jinja"
-FEED_ALL = "feeds/semua.atom.xml"
-FEED_KIND = "feeds/{kind}.atom.xml"
+RESERVED_PATHS = RESERVED_PAGE_SLUGS  # the paths the site writes itself
 
 
 def _bytecode_cache(root: Path) -> dict[str, Any]:
@@ -72,9 +58,6 @@ def base_settings(
     with_feed: bool,
 ) -> dict[str, Any]:
     """The override dict handed to Pelican's ``read_settings``."""
-    from pipeline.site import plugin
-    from pipeline.site.reader import WartaReader
-
     return {
         "PATH": os.path.abspath(root),
         "OUTPUT_PATH": os.path.abspath(output),
@@ -104,6 +87,9 @@ def base_settings(
         "PAGE_PATHS": ["content/halaman"],
         "PAGE_EXCLUDES": [],
         "STATIC_PATHS": [],  # photos are never copied: the media pipeline publishes derivatives only
+        # Pelican's intrasite link syntax ({static}, {attach}, {filename}, |filename|) is off: a pattern
+        # that matches nothing. Local links are resolved by warta against the item's digest (pipeline.markup).
+        "INTRASITE_LINK_REGEX": "(?P<what>(?!))",
         "STATIC_EXCLUDES": [],
         "IGNORE_FILES": [".*"],
         "FILENAME_METADATA": "",

@@ -1,0 +1,53 @@
+"""Small file helpers every module shares: one atomic write, one exclusive lock.
+
+- :func:`write_atomic` writes a temporary file beside the target and renames it over the target, so a
+  reader sees the old bytes or the new ones, never half a file (a killed run leaves the old file);
+- :func:`exclusive_lock` takes a lock file with the maintained ``filelock`` library (works on Linux,
+  macOS and Windows) and fails at once, with the message given, when another process holds it.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from pipeline.errors import WartaError
+
+
+def write_atomic(path: Path, data: bytes | str, *, durable: bool = False) -> None:
+    """Replace ``path`` with ``data`` (text is written as UTF-8) in one rename; ``durable``: on disk
+    before the rename (records a commit will hold)."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(raw)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600: published and committed files are readable by all
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def exclusive_lock(path: Path, busy: Callable[[], WartaError]) -> Iterator[None]:
+    """Hold the lock file ``path`` for the block; raise ``busy()`` when another process holds it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(path), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise busy() from None
+    try:
+        yield
+    finally:
+        lock.release()

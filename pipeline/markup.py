@@ -1,0 +1,178 @@
+"""The Markdown dialect of warta: one body to the sanitised HTML that is published, and every local
+reference in it.
+
+One function, :func:`render_markdown`, is used by content parsing, by the approval digests and by the
+site build, so the files an approval binds and the files a page shows agree by construction:
+
+- the body is converted by Python-Markdown (:data:`MARKDOWN_EXTENSIONS`), then sanitised by ``nh3``
+  (ammonia): no scripts, event handlers, styles, frames, forms or embedded media from a body;
+- images written in Markdown (``![alt](foto.jpg)``) become tokens that the build replaces with the
+  ``<picture>`` of the media pipeline's derivatives (a source photo is never linked or copied);
+- the only attribute that may carry an address after sanitising is ``<a href>``. Off-site links
+  (``http``, ``https``, ``mailto``, ``tel``) and in-page anchors (``#…``) stay as they are; every other
+  ``href`` is a *local link*, replaced by a token the build resolves (another item's ``.md`` becomes its
+  URL; a file becomes a download that is part of the item's digest); every other address-carrying
+  attribute is dropped;
+- raw HTML that would embed something (``<img src>``, ``<video poster>``, ``<iframe>``, ``srcset``,
+  CSS ``url()``, …) is not published: it is reported in :attr:`Rendered.dropped` so ``warta check`` and
+  approvals name it at ``path:line``.
+
+Pelican's intrasite link syntax (``{static}``, ``{attach}``, ``{filename}``, ``|filename|``) is off
+(:mod:`pipeline.site.settings`); written in a body it is just an unresolvable local link.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+import markdown
+import nh3
+
+MARKDOWN_EXTENSIONS = ("tables", "sane_lists", "fenced_code")
+# Bump when the HTML produced for the same body changes, so cached renderings are not reused.
+RENDER_VERSION = "warta-render-2"
+_NH3_VERSION = getattr(nh3, "__version__", "")
+FINGERPRINT = f"{RENDER_VERSION}|markdown {markdown.__version__}|nh3 {_NH3_VERSION}"
+
+# Structural and embedding tags never come from a body: landmarks belong to the theme (one <nav>,
+# one <main>), images come from the media pipeline, image maps need images.
+_DROPPED_TAGS = {"img", "area", "map", "nav", "aside", "header", "footer", "article", "hgroup"}
+ALLOWED_TAGS = set(nh3.ALLOWED_TAGS) - _DROPPED_TAGS
+# Only these attributes survive; the only address among them is <a href>.
+ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
+    "a": {"href", "title", "hreflang"},
+    "abbr": {"title"},
+    "acronym": {"title"},
+    "bdo": {"dir"},
+    "col": {"span"},
+    "colgroup": {"span"},
+    "ol": {"start", "reversed"},
+    "li": {"value"},
+    "td": {"colspan", "rowspan", "align"},
+    "th": {"colspan", "rowspan", "align", "scope"},
+    "span": set(),
+}
+OFF_SITE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+_HEADING = re.compile(r"<(/?)h([1-6])\b")
+_URL_ATTRIBUTES = frozenset({"src", "srcset", "poster", "data", "background", "href", "action", "formaction",
+                             "cite", "longdesc", "usemap", "xlink:href", "manifest", "icon", "codebase"})
+_CSS_URL = re.compile(r"url\s*\(", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """Sanitised HTML of one body.
+
+    ``images[i]`` is the ``(src, alt)`` behind :meth:`token`\\ ``(i)``; ``links[i]`` the local ``href``
+    behind :meth:`link_token`\\ ``(i)``; ``dropped`` the ``(tag, attribute, value)`` of raw HTML that
+    would have embedded or linked something and was removed.
+    """
+
+    html: str
+    images: tuple[tuple[str, str], ...]
+    nonce: str
+    links: tuple[str, ...] = ()
+    dropped: tuple[tuple[str, str, str], ...] = ()
+
+    def token(self, index: int) -> str:
+        return f"<span>wartaimg{self.nonce}n{index}</span>"
+
+    def link_token(self, index: int) -> str:
+        return f"wartalink{self.nonce}n{index}"
+
+
+class _ImageTokens(markdown.treeprocessors.Treeprocessor):  # type: ignore[misc]  # Markdown has no stubs
+    def __init__(self, md: markdown.Markdown, nonce: str, sink: list[tuple[str, str]]) -> None:
+        super().__init__(md)
+        self.nonce = nonce
+        self.sink = sink
+
+    def run(self, root: ET.Element) -> None:
+        for img in root.iter("img"):
+            index = len(self.sink)
+            self.sink.append((img.get("src", ""), img.get("alt", "")))
+            img.tag = "span"
+            img.attrib.clear()
+            img.text = f"wartaimg{self.nonce}n{index}"
+
+
+class _ImageTokenExtension(markdown.extensions.Extension):  # type: ignore[misc]  # Markdown has no stubs
+    def __init__(self, nonce: str, sink: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.nonce = nonce
+        self.sink = sink
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown's API name
+        md.treeprocessors.register(_ImageTokens(md, self.nonce, self.sink), "warta_image_tokens", 0)
+
+
+class _Embeds(HTMLParser):
+    """Address-carrying attributes of raw HTML that the sanitiser will remove (reported, never published)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[str, str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if value is None:
+                continue
+            if name == "href" and tag == "a":
+                continue  # kept, and judged as a link
+            if name in _URL_ATTRIBUTES or (name == "style" and _CSS_URL.search(value)):
+                self.found.append((tag, name, value))
+        if tag in ("iframe", "embed", "object", "frame") and not any(n in _URL_ATTRIBUTES for n, _ in attrs):
+            self.found.append((tag, "", ""))
+
+    def handle_data(self, data: str) -> None:
+        return None
+
+
+def is_off_site(href: str) -> bool:
+    """An address on another site (or an e-mail/phone link): published as it is, only in ``<a href>``."""
+    m = _SCHEME.match(href.strip())
+    return m is not None and m.group(1).lower() in OFF_SITE_SCHEMES
+
+
+def body_key(body: str) -> str:
+    return hashlib.sha256(f"{FINGERPRINT}\0{body}".encode()).hexdigest()
+
+
+def render_markdown(body: str) -> Rendered:
+    """One body to sanitised HTML with image and link tokens. Pure: the same body gives the same result."""
+    # The nonce is derived from the body, so a body cannot contain its own tokens.
+    nonce = hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
+    sink: list[tuple[str, str]] = []
+    md = markdown.Markdown(extensions=[*MARKDOWN_EXTENSIONS, _ImageTokenExtension(nonce, sink)],
+                           output_format="html")
+    raw = md.convert(body)
+    embeds = _Embeds()
+    if "<" in raw:
+        embeds.feed(raw)
+        embeds.close()
+    links: list[str] = []
+
+    def keep(tag: str, attribute: str, value: str) -> str | None:
+        if tag != "a" or attribute != "href":
+            return value if attribute not in _URL_ATTRIBUTES else None
+        text = value.strip()
+        if not text or text.startswith("#") or is_off_site(text):
+            return value
+        links.append(text)
+        return f"wartalink{nonce}n{len(links) - 1}"
+
+    clean = nh3.clean(raw, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, attribute_filter=keep,
+                      strip_comments=True, link_rel="noopener noreferrer",
+                      url_schemes=set(OFF_SITE_SCHEMES))
+    clean = _HEADING.sub(lambda m: f"<{m[1]}h{min(int(m[2]) + 1, 6)}", clean)
+    return Rendered(clean, tuple(sink), nonce, tuple(links), tuple(embeds.found))
+
+
+def markdown_images(body: str) -> list[tuple[str, str]]:
+    """``(src, alt)`` of every image in a Markdown body, found by the renderer itself."""
+    return list(render_markdown(body).images)

@@ -1,0 +1,246 @@
+"""``warta publish``: the main job of DESIGN section 5, run on main (by CI, on every push and on a schedule).
+
+A short orchestrator of named stages, each in its own module, each taking what the previous returned:
+
+1. :mod:`~pipeline.publish.snapshot` — main's tip as git objects, the approval report, the governed
+   files at the last trusted governance state, the archive register (the closed world: the working tree
+   is never read);
+2. :mod:`~pipeline.publish.items` — every item parsed and checked once;
+3. :mod:`pipeline.gate` (via :mod:`~pipeline.publish.plan`) — one decision per item: publish, hold,
+   schedule, exempt, withdrawn or expired; held and scheduled items keep their last published version,
+   re-derived from history;
+4. :mod:`~pipeline.publish.numbering` — archive numbers committed (and pushed) before anything is built;
+5. and 6. :mod:`~pipeline.publish.site` — the published tree of approved blobs, media derivatives and the
+   site;
+7. deploy (:mod:`pipeline.deploy`) — atomically;
+8. :mod:`~pipeline.publish.announce` — payloads and videotron slides for new versions;
+9. :mod:`~pipeline.publish.record` — publication times and channels, the posting ledger.
+
+Each stage is resumable: a run that dies anywhere leaves the live site as it was, and the next run
+finishes the work without duplicating a number or a post. Test hooks: :mod:`~pipeline.publish.hooks`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Literal
+
+from pipeline import gate
+from pipeline.approvals.chain import ChainResult
+from pipeline.archive.records import load_records
+from pipeline.cachedir import DEPLOY_CACHE, ensure_local_cache
+from pipeline.config import SiteConfig
+from pipeline.content import Site, parse_item
+from pipeline.deploy import deploy
+from pipeline.errors import Findings, GitError
+from pipeline.git import Git
+from pipeline.publish import gitops
+from pipeline.publish.announce import announce, announcement_due, is_videotron
+from pipeline.publish.hooks import FAULT_POINTS, NOW_ENV, barrier, clock, fault, fault_during_build
+from pipeline.publish.items import CANDIDATES, Items, read_items
+from pipeline.publish.numbering import commit_numbers
+from pipeline.publish.plan import Held, Plan, Planned
+from pipeline.publish.plan import make_plan as _make_plan
+from pipeline.publish.record import MAX_PUSH_ATTEMPTS, record_publication
+from pipeline.publish.result import PublishResult, print_result
+from pipeline.publish.site import build, published_records, published_tree
+from pipeline.publish.snapshot import take_snapshot
+from pipeline.tree import GitTree
+from pipeline.workspace import Workspace
+
+Say = Callable[[str], None]
+STAGING = gitops.STAGING
+tag_name = gitops.tag_name
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+def make_plan(root: Path, now: dt.datetime | None = None) -> Plan:
+    """Stages 1 to 3 (snapshot, items, gate and numbers), without changing anything."""
+    snapshot = take_snapshot(root, Git(root))
+    moment, _ = clock(now, snapshot.config.tz)
+    if snapshot.report.problems or any(not g.complete for g in snapshot.report.governance):
+        # fail closed before reading any item: the plan says why nothing is published
+        nothing = Site(root=root / CANDIDATES, config=snapshot.config, items=[], findings=Findings())
+        return _make_plan(snapshot, Items({}, {}, Findings()), nothing, moment)
+    items = read_items(snapshot)
+    site = Site(root=root / CANDIDATES, config=snapshot.config, items=list(items.by_path.values()),
+                findings=items.findings)
+    return _make_plan(snapshot, items, site, moment)
+
+
+def publish(root: Path, *, dry_run: bool = False, say: Say = _quiet, now: dt.datetime | None = None) -> PublishResult:
+    """Run the main job on ``root`` (a clone with main checked out). See the module docstring."""
+    git = Workspace.open_git(root)
+    ensure_local_cache(root)  # before anything reads a cache or takes the lock inside it
+    with gitops.lock(root):
+        # warta.yml of the commit checked out, from git objects: only to find main, the clock's zone and the
+        # deploy layout; the run judges by the trusted governance of its snapshot
+        workspace = Workspace.from_commit(root)
+        git, config = workspace.git, workspace.config
+        main = config.approvals.main_branch
+        early = gitops.preflight(git, config)
+        moment, clock_set = clock(now, config.tz)
+        if clock_set:
+            say(f"clock set to {moment.isoformat()} (test hook {NOW_ENV} or now=): not for production")
+        remote = gitops.remote_of(git, main)
+        if not dry_run:
+            gitops.reset_archive(git)
+            if remote:
+                say(f"plan: fetching {remote}/{main}")
+                gitops.integrate(git, remote, main)
+        plan, result = _plan_and_number(root, git, remote, main, moment, clock_set, dry_run, say)
+        plan.warnings[:0] = early
+        if plan.problems or dry_run:
+            return result
+        _build_deploy_announce(root, git, remote, main, plan, result, say)
+        return result
+
+
+def _plan_and_number(root: Path, git: Git, remote: str | None, main: str, moment: dt.datetime, clock_set: bool,
+                     dry_run: bool, say: Say) -> tuple[Plan, PublishResult]:
+    """Stages 1 to 4, again after a lost race for the push."""
+    attempts = 0
+    while True:
+        attempts += 1
+        say("plan: verifying every approval chain on main")
+        plan = make_plan(root, moment)
+        result = PublishResult(plan=plan, dry_run=dry_run, attempts=attempts, clock_set=clock_set)
+        if plan.problems:
+            return plan, result
+        if dry_run:
+            if git.dirty_paths([gitops.ARCHIVE_DIR]):
+                plan.warnings.append(f"{gitops.ARCHIVE_DIR}/ has uncommitted files (left by an interrupted run?); "
+                                     "a real run discards them first")
+            return plan, _dry_run(root, plan, result)
+        base = git.head()
+        assert base is not None
+        if plan.records_to_write:
+            say(f"numbering: {len(plan.records_to_write)} record(s) to arsip/")
+        sha, tags = commit_numbers(root, git, plan)
+        if sha:
+            result.commits.append(sha)
+        tags += gitops.repair_tags(git, plan.records)
+        if remote and not _pushed(git, remote, main, base, plan, tags, attempts):
+            if attempts >= MAX_PUSH_ATTEMPTS:
+                raise GitError(f"the push to {remote} was rejected {attempts} times (other runs kept "
+                               "publishing first); run publish again")
+            say("numbering: another run published first; re-planning on the new main")
+            continue
+        result.tags = tags
+        return plan, result
+
+
+def _pushed(git: Git, remote: str, main: str, base: str, plan: Plan, tags: list[str], attempts: int) -> bool:
+    upstream = gitops.upstream_of(git, remote, main)
+    missing = sorted(set(gitops.existing_tags(git)) - gitops.remote_tags(git, remote)) if plan.records else []
+    pushing = git.head() != upstream or bool(missing)
+    if pushing and attempts == 1:
+        barrier()
+    return not pushing or gitops.push_or_sync(git, remote, main, base, sorted(set(tags) | set(missing)))
+
+
+def _build_deploy_announce(root: Path, git: Git, remote: str | None, main: str, plan: Plan, result: PublishResult,
+                           say: Say) -> None:
+    """Stages 5 to 9."""
+    config = plan.report.config
+    stamp = plan.now
+    live = list(plan.publish)
+    published = published_records(plan, live, stamp)
+    register = [published.get(r.path, r) for r in plan.records]
+    staging = root / STAGING / "site"
+    say(f"build: {len(live)} item(s)")
+    tree = published_tree(root, plan)
+    staging.parent.mkdir(parents=True, exist_ok=True)
+    with fault_during_build(staging.parent):
+        built = build(plan, tree, staging, root, register)
+    failed = set(built.left_out)
+    for path in sorted(failed):
+        plan.held.append(Held(path, [f.format() for f in built.findings if f.path == path] or ["left out of the build"]))
+    result.output = str(staging)
+    result.pages = built.pages
+
+    say("deploy")
+    uploads = 0
+
+    def progress(action: str, path: str) -> None:
+        nonlocal uploads
+        uploads += 1
+        if uploads == 2:
+            fault("deploy")
+
+    deployed = deploy(staging, config.deploy, root / DEPLOY_CACHE, root=root, progress=progress)
+    fault("deploy")  # a deploy with nothing to copy still dies here
+    result.deploy_summary = deployed.summary()
+
+    say("announce")
+    live = [p for p in live if p.item.path not in failed]
+    due = [p for p in live if p.record.path in published]
+    announced = announce(root, tree, due, live, config, stamp)
+    result.channel_errors.extend(announced.errors)
+    result.announced = sorted(f"{path} → {c.channel}" for path, cs in announced.sent.items() for c in cs)
+
+    say("record: publication times and channels")
+    result.commits += record_publication(root, git, remote, main, live, announced.sent, published, stamp)
+
+
+def _dry_run(root: Path, plan: Plan, result: PublishResult) -> PublishResult:
+    """What a run would do: numbers, pages, files to deploy; nothing is written outside a temp folder
+    and the private caches."""
+    config = plan.report.config
+    published = published_records(plan, plan.publish, plan.now)
+    register = [published.get(r.path, r) for r in plan.records]
+    tree = published_tree(root, plan)
+    with tempfile.TemporaryDirectory(prefix="warta-dry-run-") as tmp:
+        out = Path(tmp) / "site"
+        built = build(plan, tree, out, root, register)
+        result.pages = built.pages
+        deployed = deploy(out, config.deploy, Path(tmp) / "deploy", root=root, dry_run=True)
+        result.deploy_summary = deployed.summary()
+        result.files_to_deploy = [*deployed.uploaded, *[f"(delete) {p}" for p in deployed.deleted]]
+    due = [p for p in plan.publish if p.record.path in published and not p.record.imported]
+    for name, channel in sorted(config.channels.items()):
+        if channel.enabled and not is_videotron(name, channel):
+            result.announced += [f"{p.item.path} → {name}" for p in due if p.item.kind in channel.kinds]
+    result.announced.sort()
+    return result
+
+
+__all__ = [
+    "FAULT_POINTS", "Held", "Plan", "Planned", "PublishResult", "announcement_due", "clock", "make_plan",
+    "print_result", "publication_states", "publish", "tag_name",
+]
+
+
+def publication_states(root: Path, results: Sequence[ChainResult], config: SiteConfig,
+                       now: dt.datetime | None = None) -> dict[str, Literal["published", "scheduled"]]:
+    """For ``warta status``: ``published`` for each fully approved item whose current version the archive
+    register (at HEAD, read from git objects) says is live, ``scheduled`` for one the gate schedules
+    (``publish_at`` still ahead: the next scheduled publish run takes it). Items not in the result are
+    neither."""
+    git = Git(root)
+    head = git.head()
+    if head is None:
+        return {}
+    tree = GitTree(git, head)
+    register = {s.record.path: s.record for s in load_records(tree)[0] if s.record.published_at is not None}
+    moment, _ = clock(now, config.tz)
+    out: dict[str, Literal["published", "scheduled"]] = {}
+    for result in results:
+        if not result.complete:
+            continue
+        record = register.get(result.path)
+        if record is not None and record.digest == result.digest:
+            out[result.path] = "published"
+            continue
+        raw = tree.read(result.path)
+        item = parse_item(tree, result.path, raw, config)[0] if raw is not None else None
+        live = gate.live_of(record) if record is not None else None
+        if gate.decide(gate.Facts(result.path, item, result, live=live), moment).outcome == "schedule":
+            out[result.path] = "scheduled"
+    return out

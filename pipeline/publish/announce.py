@@ -1,0 +1,198 @@
+"""Stage 8 of ``warta publish``: announce each newly published version on its channels.
+
+For every item version whose publication is not recorded yet: one payload per outbox channel in
+``_outbox/<channel>/`` (a payload that exists is never written again), and the slides and playlist of
+each videotron board (``_outbox/videotron/<board>/``). Pictures are made from the published tree (the
+closed world), never from the working tree. A withdrawal's payload never repeats the withdrawn text:
+it names the archive number and the reason only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.archive.records import ArchiveRecord, Channel
+from pipeline.cachedir import MEDIA_CACHE
+from pipeline.config import ChannelSection, SiteConfig
+from pipeline.content import Item
+from pipeline.files import write_atomic
+from pipeline.media import MediaError, MediaJob, SlideInput, build_media, build_videotron
+from pipeline.publish.gitops import OUTBOX
+from pipeline.publish.hooks import fault
+from pipeline.publish.plan import Planned
+
+VIDEOTRON_SLIDES = 10  # the newest releases shown on each board
+
+
+@dataclass
+class Announced:
+    """What the announce stage did: channels per item path, and channel errors."""
+
+    sent: dict[str, list[Channel]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+
+def copy_time(moment: dt.datetime) -> dt.datetime:
+    # a distinct object: the YAML writer would otherwise write one time used twice as an anchor and alias
+    return moment.replace(microsecond=moment.microsecond)
+
+
+_PRESET_BY_CHANNEL = {"facebook": "og", "instagram": "instagram-square", "x": "x", "twitter": "x",
+                      "youtube": "youtube"}
+
+
+def _preset(name: str, channel: ChannelSection) -> str:
+    """The channel picture a payload carries: Instagram square, X 16:9, otherwise the Open Graph card."""
+    return _PRESET_BY_CHANNEL.get(channel.type) or _PRESET_BY_CHANNEL.get(name.lower()) or "og"
+
+
+def is_videotron(name: str, channel: ChannelSection) -> bool:
+    return channel.type == "videotron" or (channel.type == "outbox" and name == "videotron")
+
+
+def announcement_due(record: ArchiveRecord) -> bool:
+    """The current version's publication (and so its announcements) is not recorded yet: the website
+    entry of the ledger names another version (older records, without a digest: an earlier time)."""
+    website = next((c for c in record.channels if c.channel == "website"), None)
+    if record.published_at is None or website is None or website.at is None:
+        return True
+    if website.digest is not None:
+        return website.digest != record.digest
+    return website.at < record.versions[-1].approved_at
+
+
+def _main_image(item: Item) -> str | None:
+    return next((i.path for i in item.images if i.role == "image"), None)
+
+
+def _channel_pictures(root: Path, tree: Path, items: Sequence[Item], config: SiteConfig) -> dict[str, Any]:
+    """The ImageSet of each item's main photo (the same derivatives the site build placed)."""
+    jobs: dict[str, MediaJob] = {}
+    for item in items:
+        path = _main_image(item)
+        if path is None or path in jobs:
+            continue
+        focus = item.meta.image_focus or [0.5, 0.5]
+        jobs[path] = MediaJob(source=tree / path, display_path=path, used_by=(item.path,),
+                              focus=(focus[0], focus[1]), channels=True)
+    if not jobs:
+        return {}
+    with tempfile.TemporaryDirectory(prefix="warta-channel-") as tmp:
+        media = build_media(list(jobs.values()), Path(tmp), root / MEDIA_CACHE, config.media, prune=False)
+    return dict(media.images)
+
+
+def _payload_key(record: ArchiveRecord) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", f"{record.number}-{record.digest[7:19]}")
+
+
+def announce(root: Path, tree: Path, due: Sequence[Planned], live: Sequence[Planned], config: SiteConfig,
+             stamp: dt.datetime) -> Announced:
+    """Payloads for the due item versions (never written twice) and the videotron boards' playlists.
+    ``root``: the repository (the outbox is written there); ``tree``: the published tree (sources)."""
+    result = Announced()
+    sent = result.sent
+    first = True
+    social = [(n, c) for n, c in sorted(config.channels.items()) if c.enabled and not is_videotron(n, c)]
+    wanted = [p for p in due if not p.record.imported]
+    pictures = _channel_pictures(root, tree, [p.item for p in wanted if p.change != "withdrawn"
+                                        and any(p.item.kind in c.kinds for _, c in social)], config)
+    for name, channel in social:
+        if channel.type != "outbox":
+            result.errors.append(f"channel {name} (type {channel.type}): this version of warta has no "
+                                         "adapter for it, nothing was sent; use type: outbox")
+            continue
+        folder = root / (channel.folder or f"{OUTBOX}/{name}")
+        for planned in wanted:
+            record, item = planned.record, planned.item
+            if item.kind not in channel.kinds:
+                continue
+            target = folder / f"{_payload_key(record)}.json"
+            if not target.exists():
+                url = f"{config.site.url}/{item.url_path}"
+                change = ("withdrawn" if record.status == "dicabut" else
+                          "new" if len(record.versions) == 1 else "changed")
+                image_path = _main_image(item) if change != "withdrawn" else None
+                image_set = pictures.get(image_path) if image_path else None
+                picture = image_set.channel(_preset(name, channel)) if image_set is not None else None
+                # a withdrawal never repeats the withdrawn text: its number and reason only
+                title = item.title if change != "withdrawn" else f"Informasi {record.number} dicabut"
+                summary = (item.meta.summary or "") if change != "withdrawn" else (record.alasan_pencabutan or "")
+                payload: dict[str, Any] = {
+                    "channel": name,
+                    "number": record.number,
+                    "change": change,
+                    "title": title,
+                    "summary": summary,
+                    "url": url,
+                    "text": "\n\n".join(t for t in (title, summary, url) if t),
+                    "image": f"{config.site.url}/{picture.url_path}" if picture is not None else None,
+                    "image_alt": next((i.alt for i in item.images if i.role == "image"), None) if picture else None,
+                    "image_size": [picture.width, picture.height] if picture is not None else None,
+                    "published_at": stamp.isoformat(),
+                    "digest": record.digest,
+                }
+                if change == "withdrawn":
+                    payload["alasan_pencabutan"] = record.alasan_pencabutan
+                write_atomic(target, json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+                if first:
+                    first = False
+                    fault("announce")
+            sent.setdefault(item.path, []).append(
+                Channel(channel=name, at=copy_time(stamp), url=target.relative_to(root).as_posix()))
+
+    for name, channel in sorted(config.channels.items()):
+        if channel.enabled and is_videotron(name, channel):
+            _videotron(root, tree, name, channel, live, config, stamp, result)
+    return result
+
+
+def _videotron(root: Path, tree: Path, name: str, channel: ChannelSection, live: Sequence[Planned],
+               config: SiteConfig, stamp: dt.datetime, result: Announced) -> None:
+    """Slides and playlist of the newest releases on every board of ``media.videotron``."""
+    boards = config.media.videotron
+    if not boards:
+        result.errors.append(f"channel {name}: no boards in media.videotron (name, width, height); "
+                                     "no slides were made")
+        return
+    shown = [p for p in live if p.item.kind in channel.kinds and p.record.status != "dicabut"
+             and p.item.published is not None]
+    shown.sort(key=lambda p: (p.item.published or stamp, p.item.path), reverse=True)
+    shown = shown[:VIDEOTRON_SLIDES]
+    slides = []
+    for planned in shown:
+        item = planned.item
+        image = _main_image(item)
+        focus = item.meta.image_focus or [0.5, 0.5]
+        assert item.published is not None
+        slides.append(SlideInput(release=item.path, title=item.title, date=item.published.date(),
+                                 image=tree / image if image else None, image_display_path=image,
+                                 focus=(focus[0], focus[1]), slug=item.slug))
+    folder = root / (channel.folder or f"{OUTBOX}/{name}")
+    logo = tree / config.site.logo if config.site.logo and (tree / config.site.logo).is_file() else None
+    try:
+        build_videotron(slides, folder, config.site, boards, root / MEDIA_CACHE, logo, settings=config.media)
+    except MediaError as exc:
+        detail = "; ".join(f.format() for f in exc.findings) or str(exc)
+        result.errors.append(f"channel {name}: the videotron slides could not be made: {detail}")
+        return
+    board = boards[0].name
+    try:
+        playlist = json.loads((folder / board / "playlist.json").read_text(encoding="utf-8"))
+        files = {e["release"]: e["file"] for e in playlist.get("slides", playlist.get("items", []))}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        files = {}
+    for planned in shown:
+        if any(c.channel == name for c in planned.record.channels):
+            continue  # on the boards since an earlier run
+        slide = files.get(planned.item.path)
+        where = (folder / board / slide) if slide else (folder / board / "playlist.json")
+        result.sent.setdefault(planned.item.path, []).append(
+            Channel(channel=name, at=copy_time(stamp), url=where.relative_to(root).as_posix()))

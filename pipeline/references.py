@@ -1,0 +1,134 @@
+"""Which files an item uses: one pure answer for content parsing, digests, approvals and the build.
+
+An item references files in three ways, all found here and nowhere else:
+
+- front-matter fields: ``image``, ``media[].file`` and, for ``informasi-publik``, ``lampiran[].file``
+  (:func:`declared_references`, over the raw front-matter mapping, so it works on files that do not
+  validate too: approvals must never miss a file an item uses);
+- images in the body (``![alt](foto.jpg)``) and local links in the body (``[unduh](surat.pdf)``), found
+  in the sanitised HTML that is published (:func:`pipeline.markup.render_markdown`);
+- nothing else: a page can embed or link only files that are in its digest.
+
+:func:`resolve_path` turns what the author wrote into a repository path (pure, on paths only);
+:func:`check_target` checks that path in a :class:`~pipeline.tree.FileTree` (it exists, is a regular
+file, goes through no symbolic link).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pipeline.markup import Rendered, render_markdown
+from pipeline.tree import FileTree, linked_parent
+
+Role = Literal["image", "media", "lampiran", "inline", "link"]
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".heic", ".heif", ".tif", ".tiff",
+                            ".avif", ".bmp"})
+
+
+@dataclass(frozen=True)
+class Declared:
+    """A file named in the front matter: the written value, its key path (for line numbers), its role."""
+
+    value: str
+    keys: tuple[str | int, ...]
+    role: Role
+    alt: str = ""
+    caption: str | None = None
+
+    @property
+    def field(self) -> str:
+        return ".".join(str(k) for k in self.keys)
+
+
+def declared_references(kind: str | None, data: Mapping[str, Any]) -> list[Declared]:
+    """The files the front matter names (values that are not strings are skipped: the schema reports them)."""
+    out: list[Declared] = []
+    image = data.get("image")
+    if isinstance(image, str) and image.strip():
+        alt = data.get("image_alt")
+        caption = data.get("image_caption")
+        out.append(Declared(image.strip(), ("image",), "image", alt if isinstance(alt, str) else "",
+                            caption if isinstance(caption, str) else None))
+    groups: list[tuple[str, Role]] = [("media", "media")]
+    if kind == "informasi-publik":
+        groups.append(("lampiran", "lampiran"))
+    for key, role in groups:
+        entries = data.get(key)
+        if not isinstance(entries, list):
+            continue
+        for i, entry in enumerate(entries):
+            if isinstance(entry, Mapping) and isinstance(entry.get("file"), str) and entry["file"].strip():
+                alt = entry.get("alt") if role == "media" else entry.get("judul")
+                caption = entry.get("caption") if role == "media" else None
+                out.append(Declared(entry["file"].strip(), (key, i, "file"), role,
+                                    alt if isinstance(alt, str) else "",
+                                    caption if isinstance(caption, str) else None))
+    return out
+
+
+def body_references(body: str, rendered: Rendered | None = None) -> Rendered:
+    """The body rendered as it will be published: its images, local links and dropped embeds."""
+    return rendered if rendered is not None else render_markdown(body)
+
+
+def resolve_path(item_path: str, ref: str) -> tuple[str | None, str | None]:
+    """``(repo path, None)`` for a reference written in ``item_path``, or ``(None, reason)``.
+
+    Refused: empty, external addresses, absolute paths (``/``, ``\\``, ``C:\\``), protocol-relative
+    addresses (``//host``) and paths that leave the repository.
+    """
+    text = ref.strip()
+    if not text:
+        return None, "empty path"
+    if _SCHEME.match(text) or text.startswith("//"):
+        return None, f"'{ref}' is an external address; put the file in the repository"
+    if text.startswith(("/", "\\")) or _DRIVE.match(text):
+        return None, f"'{ref}' is an absolute path; write it relative to the Markdown file"
+    if "\0" in text:
+        return None, f"'{ref}' is not a file name"
+    clean = text.split("#", 1)[0].split("?", 1)[0]
+    if not clean:
+        return None, f"'{ref}' names no file"
+    joined = posixpath.normpath(posixpath.join(posixpath.dirname(item_path), clean.replace("\\", "/")))
+    if joined in (".", "..") or joined.startswith("../"):
+        return None, f"'{ref}' points outside the repository"
+    return joined, None
+
+
+def check_target(tree: FileTree, ref: str, joined: str) -> str | None:
+    """Why ``joined`` (resolved from ``ref``) cannot be used, or None when it is a regular file."""
+    link = linked_parent(tree, joined)
+    if link is not None:
+        where = "" if link == joined else f" ({link} is one)"
+        return f"'{ref}' goes through a symbolic link{where}; put the file itself in the repository"
+    found = tree.entry(joined)
+    if found is None:
+        return f"'{ref}' does not exist (looked for {joined})"
+    if found.kind != "file":
+        return f"'{ref}' is not a file"
+    return None
+
+
+def resolve_in(tree: FileTree, item_path: str, ref: str) -> tuple[str | None, str | None]:
+    """:func:`resolve_path`, then :func:`check_target`."""
+    joined, reason = resolve_path(item_path, ref)
+    if joined is None:
+        return None, reason
+    problem = check_target(tree, ref, joined)
+    return (None, problem) if problem else (joined, None)
+
+
+def is_item_link(path: str) -> bool:
+    """A link to another content item (its ``.md``): it becomes that item's URL, not a download."""
+    return path.startswith("content/") and path.endswith(".md")
+
+
+def is_image(path: str) -> bool:
+    return posixpath.splitext(path)[1].lower() in IMAGE_SUFFIXES

@@ -1,0 +1,186 @@
+"""A small file-tree interface: the same reading code over the working tree or over git objects.
+
+Content parsing, digests and approvals read files through a :class:`FileTree`, never through paths on
+disk directly, so that ``warta publish`` can read every byte it publishes from git objects (the closed
+world of DESIGN section 4, rule 11) while ``warta check`` and ``warta build --drafts`` read the working
+tree with the very same code.
+
+- :class:`GitTree` is the tree of one commit: paths, modes and blob ids from one ``git ls-tree``, bytes
+  through one ``git cat-file --batch`` per :meth:`~FileTree.read_many`. Symbolic links are never
+  followed: a link is an entry of mode ``120000`` whose bytes are its target text, and it reads as
+  :data:`None` like a missing file. Nothing is checked out, so ``.gitattributes`` conversions, submodules,
+  untracked and ignored files cannot change what is read.
+- :class:`WorkTree` is a folder on disk (the working tree, for drafts and ``warta check``), with the same
+  refusal of symbolic links.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Protocol
+
+from pipeline.git import Git, TreeEntry
+
+REGULAR_MODES = frozenset({"100644", "100755"})
+SYMLINK_MODE = "120000"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One path of a tree: ``kind`` is ``file``, ``link`` (a symbolic link) or ``other`` (a submodule)."""
+
+    path: str
+    kind: str
+    oid: str | None = None  # the git blob id (GitTree), None on disk
+
+
+class FileTree(Protocol):
+    """Read-only files addressed by repository-relative POSIX paths."""
+
+    def entry(self, path: str) -> Entry | None: ...
+
+    def read(self, path: str) -> bytes | None:
+        """The bytes of a regular file, or None (missing, a folder, a symbolic link, a submodule)."""
+        ...
+
+    def read_many(self, paths: Iterable[str]) -> dict[str, bytes]: ...
+
+    def paths(self, prefix: str = "") -> Iterator[str]:
+        """Every path under ``prefix`` (a folder path ending in ``/``, or empty for all), sorted."""
+        ...
+
+    def describe(self) -> str:
+        """Where the files come from, for messages (``the working tree``, ``main at 1a2b3c4d5e6f``)."""
+        ...
+
+
+def is_file(tree: FileTree, path: str) -> bool:
+    found = tree.entry(path)
+    return found is not None and found.kind == "file"
+
+
+def linked_parent(tree: FileTree, path: str) -> str | None:
+    """The first part of ``path`` (itself included) that is a symbolic link, or None."""
+    parts = PurePosixPath(path).parts
+    for n in range(1, len(parts) + 1):
+        part = "/".join(parts[:n])
+        found = tree.entry(part)
+        if found is not None and found.kind == "link":
+            return part
+    return None
+
+
+class GitTree:
+    """The files of one commit, read from git objects only."""
+
+    def __init__(self, git: Git, rev: str, entries: Iterable[TreeEntry] | None = None, label: str = "") -> None:
+        self.git = git
+        self.rev = rev
+        listed = list(entries) if entries is not None else git.ls_tree(rev)
+        self._entries: dict[str, TreeEntry] = {e.path: e for e in listed}
+        self._folders: set[str] = set()
+        for path in self._entries:
+            parts = path.split("/")
+            for n in range(1, len(parts)):
+                self._folders.add("/".join(parts[:n]))
+        self._bytes: dict[str, bytes] = {}
+        self.label = label or f"{rev[:12]}"
+
+    @property
+    def entries(self) -> Mapping[str, TreeEntry]:
+        return self._entries
+
+    def oid(self, path: str) -> str | None:
+        found = self._entries.get(path)
+        return found.oid if found is not None else None
+
+    def entry(self, path: str) -> Entry | None:
+        found = self._entries.get(path)
+        if found is None:
+            return Entry(path, "folder") if path in self._folders else None
+        if found.type == "blob" and found.mode in REGULAR_MODES:
+            return Entry(path, "file", found.oid)
+        if found.type == "blob" and found.mode == SYMLINK_MODE:
+            return Entry(path, "link", found.oid)
+        return Entry(path, "other", found.oid)
+
+    def read(self, path: str) -> bytes | None:
+        return self.read_many([path]).get(path)
+
+    def read_many(self, paths: Iterable[str]) -> dict[str, bytes]:
+        out: dict[str, bytes] = {}
+        todo: dict[str, str] = {}
+        for path in paths:
+            if path in self._bytes:
+                out[path] = self._bytes[path]
+                continue
+            found = self.entry(path)
+            if found is not None and found.kind == "file" and found.oid:
+                todo[path] = found.oid
+        if todo:
+            blobs = self.git.read_blobs(set(todo.values()))
+            for path, oid in todo.items():
+                if oid in blobs:
+                    out[path] = blobs[oid]
+        return out
+
+    def remember(self, path: str, data: bytes) -> None:
+        """Keep bytes already read (by a batch elsewhere) so they are not read again."""
+        self._bytes[path] = data
+
+    def paths(self, prefix: str = "") -> Iterator[str]:
+        for path in sorted(self._entries):
+            if path.startswith(prefix):
+                yield path
+
+    def describe(self) -> str:
+        return self.label
+
+
+class WorkTree:
+    """The files of a folder on disk (the working tree). Symbolic links read as None, like in git."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def entry(self, path: str) -> Entry | None:
+        full = self.root / path
+        if full.is_symlink():
+            return Entry(path, "link")
+        if full.is_file():
+            return Entry(path, "file")
+        if full.is_dir():
+            return Entry(path, "folder")
+        return None
+
+    def read(self, path: str) -> bytes | None:
+        if linked_parent(self, path) is not None:
+            return None
+        try:
+            return (self.root / path).read_bytes() if (self.root / path).is_file() else None
+        except OSError:
+            return None
+
+    def read_many(self, paths: Iterable[str]) -> dict[str, bytes]:
+        out: dict[str, bytes] = {}
+        for path in paths:
+            data = self.read(path)
+            if data is not None:
+                out[path] = data
+        return out
+
+    def paths(self, prefix: str = "") -> Iterator[str]:
+        base = self.root / prefix if prefix else self.root
+        found: list[str] = []
+        for dirpath, dirnames, filenames in os.walk(base):
+            dirnames[:] = [d for d in dirnames if d != ".git"]
+            rel = Path(dirpath).relative_to(self.root).as_posix()
+            for name in filenames:
+                found.append(name if rel == "." else f"{rel}/{name}")
+        yield from sorted(found)
+
+    def describe(self) -> str:
+        return "the working tree"
