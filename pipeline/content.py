@@ -18,11 +18,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, PlainValidator, field_validator
 
-from pipeline import yamlio
+from pipeline import limits, markup, yamlio
 from pipeline.config import KINDS, SiteConfig
 from pipeline.errors import Finding, Findings
-from pipeline.markup import MARKDOWN_EXTENSIONS, Rendered, markdown_images, render_markdown
+from pipeline.markup import MARKDOWN_EXTENSIONS, Rendered, markdown_images
 from pipeline.references import declared_references, is_image, is_item_link, resolve_in, resolve_path
+from pipeline.rendering import render_all
 from pipeline.schema import Strict, suggest, validate
 from pipeline.tree import FileTree, WorkTree
 
@@ -100,6 +101,13 @@ class CatatanPerubahan(_Meta):
     jenis: Literal["besar", "kecil"] = "kecil"
 
 
+class DataPribadi(_Meta):
+    """A recorded waiver of the personal-data check (docs/content.md): approved with the text it waives."""
+
+    dikecualikan: list[Text] = Field(min_length=1, description="Each number allowed in this item, as written.")
+    alasan: Text = Field(description="Why publishing it is lawful (e.g. the person's written consent).")
+
+
 class CommonMeta(_Meta):
     """Fields every kind shares (docs/content.md)."""
 
@@ -121,6 +129,7 @@ class CommonMeta(_Meta):
     status: Literal["terbit", "dicabut"] = "terbit"
     alasan_pencabutan: str | None = None
     catatan_perubahan: list[CatatanPerubahan] = Field(default_factory=list)
+    data_pribadi: DataPribadi | None = None
 
     @field_validator("slug")
     @classmethod
@@ -395,11 +404,27 @@ def _references(tree: FileTree, rel: str, kind: str, data: Mapping[str, Any], bo
     return out
 
 
+def needs_rendering(body: str) -> bool:
+    """Whether a body can hold a reference (an image, a link, raw HTML): otherwise it need not be rendered
+    to know the files the item uses."""
+    return "[" in body or "<" in body
+
+
+def body_of(raw: bytes) -> str | None:
+    """The Markdown body of a content file's bytes, or None when it has none (the parser says why)."""
+    try:
+        split = split_front_matter(raw.decode("utf-8").removeprefix("\ufeff"))
+    except UnicodeDecodeError:
+        return None
+    return split[1] if split is not None else None
+
+
 def parse_item(
-    tree: FileTree | Path, rel: str, raw: bytes, config: SiteConfig, *, render: bool = True
+    tree: FileTree | Path, rel: str, raw: bytes, config: SiteConfig, *, rendered: Rendered | None = None
 ) -> tuple[Item | None, list[Finding]]:
     """Validate one content file given its bytes; references are resolved in ``tree`` (git objects or a
-    folder). ``render``: find body references in the rendered HTML (a body without ``[`` or ``<`` has none)."""
+    folder). The body's references are found in its rendering (``rendered``, else rendered here within
+    ``limits.render_seconds``, when the body can hold any)."""
     files = WorkTree(tree) if isinstance(tree, Path) else tree
     findings: list[Finding] = []
     pure = PurePosixPath(rel)
@@ -420,6 +445,9 @@ def parse_item(
         return None, [Finding(rel, 1, "no front matter: the file must start with a '---' line, "
                                       "the YAML fields, and a closing '---' line")]
     fm_text, body, body_line = split
+    too_large = limits.size_findings(rel, len(raw), fm_text, body, body_line, config.limits)
+    if too_large:
+        return None, too_large
     try:
         doc = yamlio.load(fm_text, rel, line_offset=1)
     except yamlio.YamlSyntaxError as exc:
@@ -435,7 +463,13 @@ def parse_item(
         return None, findings
     findings.extend(_field_findings(rel, kind, pure, meta, doc))
     slug = meta.slug or pure.stem
-    rendered = render_markdown(body) if render and ("[" in body or "<" in body) else None
+    if rendered is None and needs_rendering(body):
+        got = markup.render_bounded(body, rel, body_line, config.limits.render_seconds)
+        if isinstance(got, Finding):
+            return None, [*findings, got]
+        rendered = got
+    if rendered is not None and rendered.error:
+        return None, [*findings, Finding(rel, body_line, rendered.error, "body")]
     refs = _references(files, rel, kind, doc.data, body, body_line, doc, rendered)
     findings.extend(refs.findings)
 
@@ -494,16 +528,19 @@ def _field_findings(rel: str, kind: str, pure: PurePosixPath, meta: CommonMeta,
 
 
 def load_items(
-    root: Path | FileTree, config: SiteConfig, paths: Sequence[str] | None = None
+    root: Path | FileTree, config: SiteConfig, paths: Sequence[str] | None = None,
+    render_cache: Path | None = None,
 ) -> tuple[list[Item], Findings]:
     """Load and validate content from a folder or a file tree. ``paths`` limits which files are reported
-    (all are read for slugs)."""
+    (all are read for slugs). Bodies that can hold references are rendered first, together, within the
+    deadline per body (``render_cache``: the content-addressed cache the build reads too)."""
     tree = WorkTree(root) if isinstance(root, Path) else root
     findings = Findings()
     items: list[Item] = []
     wanted = set(paths) if paths is not None else None
     found = discover(tree)
     blobs = tree.read_many(found)
+    renderings = _render_bodies(blobs, config, render_cache)
     for rel in found:
         entry = tree.entry(rel)
         if entry is not None and entry.kind == "link":
@@ -513,7 +550,7 @@ def load_items(
         if raw is None:
             findings.add(rel, None, "cannot be read")
             continue
-        item, errors = parse_item(tree, rel, raw, config)
+        item, errors = parse_item(tree, rel, raw, config, rendered=renderings.get(rel))
         if wanted is None or rel in wanted:
             findings.extend(errors)
         if item is not None and not any(f.severity == "error" for f in errors):
@@ -536,6 +573,17 @@ def slug_finding(item: Item, others: Iterable[Item]) -> Finding:
     line = item.line_of("slug") if item.meta.slug else 1
     names = ", ".join(o.path for o in others)
     return Finding(item.path, line, f"slug '{item.slug}' is also used by {names}", "slug")
+
+
+def _render_bodies(blobs: Mapping[str, bytes], config: SiteConfig, cache: Path | None) -> dict[str, Rendered]:
+    """The rendering of every body that can hold references, in one batch of worker processes."""
+    bodies = {rel: body for rel, raw in blobs.items()
+              if (body := body_of(raw)) is not None and needs_rendering(body)
+              and len(raw) <= config.limits.front_matter_bytes + config.limits.body_bytes}
+    if not bodies:
+        return {}
+    done = render_all(list(bodies.values()), cache, seconds=config.limits.render_seconds)
+    return dict(zip(bodies, done, strict=True))
 
 
 def _duplicate_slugs(items: Iterable[Item], wanted: set[str] | None) -> list[Finding]:

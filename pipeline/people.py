@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import phonenumbers
 from pydantic import Field
 
 from pipeline import yamlio
@@ -48,6 +49,7 @@ class Person:
     roles: tuple[str, ...]
     github: str | None = None
     ssh_keys: tuple[str, ...] = ()
+    phone: str | None = None  # official number, allowed in published text (pipeline/privacy.py)
 
     def holds(self, role: str) -> bool:
         return role in self.roles
@@ -80,6 +82,7 @@ class _PersonFile(Strict):
     roles: list[str] = Field(default_factory=list)
     github: str | None = None
     ssh_keys: list[str] = Field(default_factory=list)
+    phone: str | None = Field(None, min_length=1, description="Official telephone number, allowed in published text.")
 
 
 class _PeopleFile(Strict):
@@ -112,6 +115,13 @@ def ssh_key_problem(line: str) -> str | None:
     if len(data) <= 4 + length:
         return "the key data holds no key after its type"
     return None
+
+
+def _is_phone(text: str) -> bool:
+    try:
+        return phonenumbers.is_possible_number(phonenumbers.parse(text, "ID"))
+    except phonenumbers.NumberParseException:
+        return False
 
 
 def parse_people(text: str, path: str = PEOPLE_PATH) -> People:
@@ -170,8 +180,10 @@ def parse_people(text: str, path: str = PEOPLE_PATH) -> People:
             problem = ssh_key_problem(key)
             if problem:
                 add(at + ("ssh_keys", j), problem)
+        if person.phone is not None and not _is_phone(person.phone):
+            add(at + ("phone",), f"'{person.phone}' is not a telephone number; write it as +62 812 3456 7890")
         people.append(Person(person.name, person.email, tuple(person.roles), person.github,
-                             tuple(person.ssh_keys)))
+                             tuple(person.ssh_keys), person.phone))
 
     if findings or head is None:
         raise ConfigError(findings=findings)

@@ -203,3 +203,15 @@ def test_missing_file_and_syntax_error(tmp_path: Path) -> None:
 def test_roles_are_required() -> None:
     messages = refused("people: []\n")
     assert messages[0].startswith("sop/people.yaml:1: error: roles")
+
+
+def test_an_official_phone_is_kept_and_must_be_a_telephone_number() -> None:
+    text = VALID.replace("    github: rina-contoh\n", "    github: rina-contoh\n    phone: \"+62 812-2000-3000\"\n")
+    people = parse_people(text)
+    assert people.by_email("rina.lestari@example.go.id").phone == "+62 812-2000-3000"  # type: ignore[union-attr]
+    bad = text.replace('"+62 812-2000-3000"', "kantor")
+    with pytest.raises(ConfigError) as info:
+        parse_people(bad)
+    assert [f.format() for f in info.value.findings] == [
+        f"sop/people.yaml:{line_of(bad, 'phone:')}: error: people.0.phone: 'kantor' is not a telephone number; "
+        "write it as +62 812 3456 7890"]

@@ -89,9 +89,9 @@ from pipeline.approvals.records import format_record
 from pipeline.cachedir import CACHE_DIRNAME, ensure_local_cache
 from pipeline.config import CONFIG_FILE, KINDS, SiteConfig
 from pipeline.content import CONTENT_DIR, MEDIA_DIR, compute_digest, split_front_matter
-from pipeline.errors import ApprovalError, ConfigError
+from pipeline.errors import ApprovalError, ConfigError, Finding
 from pipeline.git import Git, Signature, TreeEntry
-from pipeline.markup import render_markdown
+from pipeline.markup import render_bounded
 from pipeline.people import People, Person
 from pipeline.references import declared_references, is_item_link, resolve_path
 
@@ -288,7 +288,10 @@ def read_item(path: str, raw: bytes) -> ItemInfo:
     # the one answer to "which files does this item use" (pipeline.references), as content parsing has it
     raw_refs = [ref.value for ref in declared_references(kind, data)]
     if "[" in body or "<" in body:
-        rendered = render_markdown(body)
+        # bounded like every rendering of a file's body (rule 13): a pathological body is this item's problem
+        rendered = render_bounded(body, path)
+        if isinstance(rendered, Finding):
+            return ItemInfo(path, kind, None, False, (), rendered.message)
         raw_refs.extend(src for src, _ in rendered.images)
         raw_refs.extend(rendered.links)
     resolved = (resolve_path(path, ref)[0] for ref in raw_refs)
