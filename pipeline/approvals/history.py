@@ -15,8 +15,8 @@ What the index holds, for every commit reachable from main (positions in topolog
 - approval records (:class:`~pipeline.approvals.chain.Record`, signatures not yet judged);
 - for each file, the commits that changed it (a merge only for what it changed itself) with their
   author, committer and time: who wrote an item, and when;
-- the governance transitions: each first-parent commit that changed ``sop/`` or ``warta.yml``, with the
-  new blob ids.
+- the governance transitions: each first-parent commit that changed a file outside the item areas
+  (:data:`pipeline.governed.HISTORY_PATHSPEC`), with the new blob ids.
 """
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ from typing import Any, NamedTuple
 from pipeline.approvals.chain import Record
 from pipeline.approvals.records import record_from_commit
 from pipeline.git import Change, Commit, Git
+from pipeline.governed import HISTORY_PATHSPEC as GOVERNANCE_PATHS
 
-VERSION = 4
+VERSION = 5  # 5: transitions follow every file outside the item areas (pipeline.governed)
 KEEP = 3  # snapshots kept
-GOVERNANCE_PATHS = ("sop", "warta.yml")
 
 
 class Touch(NamedTuple):
