@@ -283,7 +283,7 @@ def test_deleting_a_published_file_is_not_a_withdrawal(site: Site) -> None:
     # restoring the file puts the same version (same number, no new version) back
     site.git("checkout", "HEAD~1", "--", path)
     site.commit("Kembalikan", site.cast["wahyu"])
-    assert publish_json(site)[0] == 1  # restored straight on main: old approvals do not come back (F8)
+    assert publish_json(site)[0] == 1  # restored straight on main: old approvals do not come back (rule 2)
     approve_fully(site, path)
     code, doc = publish_json(site)
     assert code == 0 and doc["numbers"] == []
