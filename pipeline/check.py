@@ -14,7 +14,8 @@ from pipeline.content import InformasiPublikMeta, Item, discover, load_items
 from pipeline.errors import ConfigError, Finding, Findings, UsageError
 from pipeline.people import People, load_people
 from pipeline.rendering import render_errors
-from pipeline.sop import Sop, load_sops
+from pipeline.sop import Sop
+from pipeline.sop_files import load_sops
 
 
 @dataclass

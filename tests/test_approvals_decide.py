@@ -12,7 +12,7 @@ from pipeline.approvals.chain import Authority, ChainResult, ItemFacts, Policy, 
 from pipeline.approvals.decide import choose_step
 from pipeline.git import Signature
 from pipeline.people import People, Person, parse_people
-from pipeline.sop import parse_sop
+from pipeline.sop_files import parse_sop
 
 SOP = parse_sop("""\
 id: rilis

@@ -25,7 +25,7 @@ from pipeline.approvals.chain import (
 )
 from pipeline.git import Signature
 from pipeline.people import parse_people
-from pipeline.sop import parse_sop
+from pipeline.sop_files import parse_sop
 
 SOP = parse_sop("""\
 id: rilis

@@ -11,7 +11,7 @@ import pytest
 
 from pipeline.errors import ConfigError
 from pipeline.people import load_people, parse_people, ssh_key_problem
-from pipeline.sop import load_sops
+from pipeline.sop_files import load_sops
 
 PROJECT = Path(__file__).resolve().parents[1]
 

@@ -56,7 +56,8 @@ from pipeline.content import compute_digest
 from pipeline.errors import ConfigError
 from pipeline.governed import HISTORY_PATHSPEC, is_governed, named_path_problems
 from pipeline.people import PEOPLE_PATH, People, parse_people
-from pipeline.sop import SOP_DIR, Sop, load_sops_from_texts
+from pipeline.sop import SOP_DIR, Sop
+from pipeline.sop_files import load_sops_from_texts
 
 GOVERNANCE_PATHS = HISTORY_PATHSPEC  # what the history index reads as possible governance changes
 
