@@ -122,8 +122,9 @@ def _plan_and_number(root: Path, git: Git, remote: str | None, main: str, moment
         base = git.head()
         assert base is not None
         run = trust.publish_run(root)
-        if run is not None:
-            run.signer()  # refuses now (exit 2), before anything is written, when the key is missing
+        writes = bool(plan.records_to_write) or any(announcement_due(p.record) for p in plan.publish if not p.fallback)
+        if run is not None and writes:
+            run.signer()  # refuses now (exit 2), before anything is built or deployed, when the key is missing
         if plan.records_to_write:
             say(f"numbering: {len(plan.records_to_write)} record(s) to arsip/")
         sha, tags = commit_numbers(root, git, plan)
