@@ -134,14 +134,8 @@ CAST = {
 }
 
 
-@pytest.fixture(scope="session")
-def cast(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Person]:
-    """The people of the test office, each with an ed25519 key generated outside any repository."""
-    return make_cast(tmp_path_factory.mktemp("keys"))
-
-
 def make_cast(keys: Path) -> dict[str, Person]:
-    """:func:`cast` in ``keys`` (for modules that make their own session fixture)."""
+    """The people of the test office with their keys in ``keys`` (the ``cast`` fixture of conftest.py)."""
     people: dict[str, Person] = {}
     for handle, (name, email, roles) in CAST.items():
         key = keys / handle

@@ -24,7 +24,6 @@ from approvals_helpers import (
     Person,
     Site,
     approve_fully,
-    cast,  # noqa: F401  (session fixture)
     isolated_site,
     item_text,
     people_yaml,
@@ -36,7 +35,7 @@ from pipeline.errors import ConfigError
 
 
 @pytest.fixture
-def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:  # noqa: F811
+def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:
     return isolated_site(tmp_path, cast, monkeypatch)
 
 

@@ -12,7 +12,6 @@ from approvals_helpers import (
     Person,
     Site,
     approve_fully,
-    cast,  # noqa: F401  (session fixture)
     isolated_site,
     item_text,
     people_yaml,
@@ -29,7 +28,7 @@ from pipeline.git import Git
 
 
 @pytest.fixture
-def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:  # noqa: F811
+def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:
     return isolated_site(tmp_path, cast, monkeypatch)
 
 
@@ -126,7 +125,7 @@ def test_a_branch_cannot_name_itself_the_main_branch(site: Site) -> None:
     assert not report.ok and not one(report, path).complete and not one(report, "warta.yml").complete
 
 
-def test_bootstrap_is_the_first_commit_with_valid_governance(tmp_path: Path, cast: dict[str, Person],  # noqa: F811
+def test_bootstrap_is_the_first_commit_with_valid_governance(tmp_path: Path, cast: dict[str, Person],
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "home").mkdir()
     (tmp_path / "home" / "isolated").write_text("")

@@ -13,7 +13,6 @@ from approvals_helpers import (
     WARTA_YML,
     Person,
     Site,
-    cast,  # noqa: F401  (session fixture)
     make_site,
 )
 
@@ -119,7 +118,7 @@ ATTACKS = {
 
 
 @pytest.fixture
-def office(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:  # noqa: F811
+def office(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:
     """A site whose trusted root commit holds a theme override, a logo, the CI workflow and requirements."""
     made = make_site(tmp_path, cast, extra={
         "warta.yml": LOGO_YML,

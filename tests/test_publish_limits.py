@@ -15,7 +15,6 @@ import pytest
 from approvals_helpers import (
     Person,
     Site,
-    cast,  # noqa: F401  (session fixture)
     make_site,
 )
 from publish_helpers import PUBLISH_YML, approved_release, isolated_env, live_files, publish, release_text
@@ -27,7 +26,7 @@ LAUGHS = "\n".join(['lol0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol",
 
 
 @pytest.fixture
-def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:  # noqa: F811
+def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:
     made = make_site(tmp_path, cast, extra={"warta.yml": PUBLISH_YML + "limits: {render_seconds: 1}\n"})
     for key, value in isolated_env(tmp_path).items():
         monkeypatch.setenv(key, value)
