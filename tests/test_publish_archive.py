@@ -325,3 +325,19 @@ def test_a_clock_behind_the_approvals_does_not_record_again_and_again(site: Site
     head = site.head()
     assert publish(site, env=past).returncode == 0
     assert site.head() == head
+
+
+def test_an_expired_announcement_is_marked_and_off_the_home_page(site: Site) -> None:
+    current = approved_release(site, "rapat-warga", kind="pengumuman", year=2025,
+                               text=release_text("Rapat Warga Dusun", berlaku_sampai="2025-12-31"))
+    expired = approved_release(site, "kerja-bakti", kind="pengumuman", year=2025,
+                               text=release_text("Kerja Bakti Bersih Sungai", berlaku_sampai="2025-03-10"))
+    code, doc = publish_json(site, env={"WARTA_NOW": "2025-06-01T09:00:00+07:00"})
+    assert code == 0, doc
+    assert {current, expired} <= {p["path"] for p in doc["publish"]}
+    old = page(site.root, "pengumuman/2025/kerja-bakti")
+    assert "Pengumuman ini sudah tidak berlaku." in old and "10 Maret 2025" in old
+    assert "sudah tidak berlaku" not in page(site.root, "pengumuman/2025/rapat-warga")
+    home = (site.root / "_site/index.html").read_text(encoding="utf-8")
+    assert "Rapat Warga Dusun" in home and "Kerja Bakti Bersih Sungai" not in home
+    assert "Kerja Bakti Bersih Sungai" in (site.root / "_site/pengumuman/index.html").read_text(encoding="utf-8")

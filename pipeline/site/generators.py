@@ -150,7 +150,7 @@ class WartaGenerator(Generator):  # type: ignore[misc]  # Pelican is untyped
         write(
             "index.html",
             "index",
-            latest=self.entries[:per_page],
+            latest=[e for e in self.entries if not e.payload.extra.expired][:per_page],
             page_url="",
             noindex=False,
             by_kind={k: len(v) for k, v in self.by_kind.items()},

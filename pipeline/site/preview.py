@@ -88,7 +88,7 @@ def plan_preview(site: Site, now: dt.datetime | None = None) -> Preview:
         else:
             decision = gate.decide(gate.Facts(item.path, item, result, live=live.get(item.path)), moment)
             if decision.goes_out:
-                extras[item.path] = PageExtra(forced=result.forced)
+                extras[item.path] = PageExtra(forced=result.forced, expired=decision.outcome == "expired")
                 chosen.append(item)
                 continue
             if decision.outcome == "exempt" or (decision.outcome == "withdrawn" and item.path not in live):
