@@ -64,6 +64,7 @@ from pipeline.cachedir import ensure_local_cache
 from pipeline.config import CONFIG_FILE
 from pipeline.errors import ApprovalError, ConfigError
 from pipeline.git import Git, Signature
+from pipeline.governed import may_be_governed
 
 LOST_RECORDS_HINT = (
     "hint: this change reached main without its approval commits (committed straight to main, or merged "
@@ -231,7 +232,7 @@ class Judge:
             item = record.item
             if item in wanted and (self.in_head(q) or q in outside):
                 self.item_records[item].append((q, record))
-            if (item.startswith("sop/") or item == CONFIG_FILE) and intro[q] < branch:
+            if may_be_governed(item) and intro[q] < branch:  # any file a warta.yml could govern
                 self.gov_records.setdefault(item, []).append((q, record))
         if self.fetched and self.kept.tip is None and any(self.item_records.values()):
             self.warnings.append(f"{decisions.REF} is missing (here and on the remote) although the history holds "
