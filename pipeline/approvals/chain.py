@@ -318,6 +318,8 @@ def _common_problems(
     return person, out
 
 
+# Long on purpose: one pass over the records in history order, with the rules in the order DESIGN section 4
+# states them; its parts are the helpers below.
 def evaluate(
     facts: ItemFacts,
     records: Sequence[Record],
