@@ -214,9 +214,9 @@ def test_a_pull_request_changing_a_governed_file_needs_every_signatory(office: S
     assert found is not None and found.complete
 
 
-# The service reads governance records of main only for sop/ and warta.yml today
-# (pipeline/approvals/service.py, the gov_records filter); these pass once it uses is_governance.
-WIRING = "service.py collects main's governance records for sop/ and warta.yml only"
+# The judge reads governance records of main only for sop/ and warta.yml today
+# (pipeline/approvals/judge.py, the governance records filter); these pass once it uses may_be_governed.
+WIRING = "judge.py collects main's governance records for sop/ and warta.yml only"
 
 
 @pytest.mark.xfail(strict=True, reason=WIRING)
