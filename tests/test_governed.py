@@ -198,7 +198,7 @@ def test_the_trusted_state_lists_every_governed_file_of_the_root_commit(office: 
     assert all(report.state.blobs[p] == blob(office, p) for p in expected)
 
 
-@pytest.mark.parametrize("path", [TEMPLATE, WORKFLOW, REQUIREMENTS])
+@pytest.mark.parametrize("path", [TEMPLATE, WORKFLOW, REQUIREMENTS, LOGO])
 def test_a_pull_request_changing_a_governed_file_needs_every_signatory(office: Site, path: str) -> None:
     office.switch("rilis/ubah", create=True)
     office.write(path, ATTACKS[path])

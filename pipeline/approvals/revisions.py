@@ -20,12 +20,12 @@ from typing import Any
 import yaml
 
 from pipeline import yamlio
-from pipeline.approvals.governance import is_governance
 from pipeline.cachedir import CACHE_DIRNAME, ensure_local_cache
-from pipeline.config import KINDS, LimitsSection
+from pipeline.config import KINDS, LimitsSection, SiteConfig
 from pipeline.content import CONTENT_DIR, MEDIA_DIR, compute_digest, split_front_matter
 from pipeline.errors import ApprovalError, ConfigError, Finding
 from pipeline.git import Git, TreeEntry
+from pipeline.governed import is_governed
 from pipeline.markup import render_bounded
 from pipeline.references import declared_references, is_item_link, resolve_path
 
@@ -274,11 +274,15 @@ class Files:
 
 def choose_paths(
     mode: str, tree: Mapping[str, TreeEntry], files: Files, changed: Sequence[str], paths: Sequence[str],
-    head: str,
+    head: str, configs: Sequence[SiteConfig] = (),
 ) -> tuple[list[str], list[str], tuple[str, ...]]:
     """``(items, governance files, removed items)`` to judge: the named ``paths`` (mode ``paths``), every
     item (``all``), or what ``changed`` since the base (``branch``: with the items that use a changed
-    photo)."""
+    photo). ``configs``: the warta.yml files whose named files (``site.logo``) are governed too."""
+
+    def is_governance(path: str) -> bool:
+        return is_governed(path) or any(is_governed(path, c) for c in configs)
+
     all_content = [p for p in tree if is_item(p)]
     if mode == "paths":
         wanted = [posixpath.normpath(p) for p in paths]
