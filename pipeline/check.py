@@ -143,10 +143,12 @@ def sop_requirements(sop: Sop) -> list[tuple[str, str]]:
     return [(syarat, f"SOP {sop.id} langkah {step.no}") for step in sop.langkah for syarat in step.syarat]
 
 
-def check_site(root: Path, paths: Sequence[str] = (), *, cache_root: Path | None = None) -> CheckResult:
+def check_site(root: Path, paths: Sequence[str] = (), *, cache_root: Path | None = None,
+               governance: Governance | None = None) -> CheckResult:
     """Check the site in ``root`` (``paths``: only these files); caches live in ``cache_root`` (default
-    ``root``: ``warta publish`` checks a private tree of git objects and keeps the caches of the repository)."""
-    gov = load_governance(root)
+    ``root``: ``warta publish`` checks a private tree of git objects and keeps the caches of the repository).
+    ``governance``: the configuration, people and SOPs already read (publish passes the trusted state)."""
+    gov = governance or load_governance(root)
     wanted = resolve_paths(root, paths)
     cache = render_cache(cache_root or root)
     items, findings = load_items(root, gov.config, wanted, render_cache=cache)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pipeline.approvals.service import evaluate_repository
 from pipeline.archive.records import ArchiveRecord
 from pipeline.cachedir import PUBLISH_CACHE
-from pipeline.check import check_site
+from pipeline.check import Governance, check_site
 from pipeline.content import Item, parse_item, slug_finding, slug_groups
 from pipeline.errors import ApprovalError, ConfigError, Findings
 from pipeline.publish.snapshot import Snapshot, materialize
@@ -45,7 +45,10 @@ def read_items(snapshot: Snapshot) -> Items:
                if p.startswith("content/") and e.type == "blob" and e.mode in ("100644", "100755")}
     folder = materialize(snapshot.git, {**content, **snapshot.governed}, snapshot.root / CANDIDATES)
     try:
-        checked = check_site(folder, cache_root=snapshot.root)
+        state = snapshot.report.state  # the trusted governance, already parsed by the approvals engine
+        assert state.config is not None and state.people is not None
+        checked = check_site(folder, cache_root=snapshot.root,
+                             governance=Governance(state.config, state.people, dict(state.sops)))
     except ConfigError as exc:
         raise ConfigError("the trusted governance files do not load: " + str(exc), exc.findings) from None
     by_path = {i.path: i for i in checked.items}
