@@ -7,11 +7,10 @@ working tree. :func:`cache_root` is the machine's own cache folder, never one th
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
 import posixpath
 import re
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -24,6 +23,7 @@ from pipeline.cachedir import CACHE_DIRNAME, ensure_local_cache
 from pipeline.config import KINDS, LimitsSection, SiteConfig
 from pipeline.content import CONTENT_DIR, MEDIA_DIR, compute_digest, split_front_matter
 from pipeline.errors import ApprovalError, ConfigError, Finding
+from pipeline.files import write_atomic
 from pipeline.git import Git, TreeEntry
 from pipeline.governed import is_governed
 from pipeline.markup import render_bounded
@@ -150,15 +150,9 @@ class ItemCache:
             # a run over every item: forget the versions it did not ask for
             self.info = {k: v for k, v in self.info.items() if k in self.used}
             self.digests = {k: v for k, v in self.digests.items() if k in self.used}
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".items.")
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(json.dumps({"version": 3, "info": self.info, "digests": self.digests},
-                                     separators=(",", ":")))
-            os.replace(tmp, self.folder / "items.json")
-        except OSError:
-            pass
+        with contextlib.suppress(OSError):
+            write_atomic(self.folder / "items.json",
+                         json.dumps({"version": 3, "info": self.info, "digests": self.digests}, separators=(",", ":")))
 
 
 class Files:

@@ -29,6 +29,7 @@ from pipeline.archive.records import ArchiveRecord
 from pipeline.cachedir import CACHE_DIRNAME, RENDER_CACHE, ensure_local_cache
 from pipeline.content import InformasiPublikMeta, Item, Site
 from pipeline.errors import BuildError, Finding
+from pipeline.gate import is_exempt
 from pipeline.references import resolve_path
 from pipeline.rendering import Rendered, render_all
 from pipeline.resources import theme_dir
@@ -190,9 +191,7 @@ def _choose(
     return [i for i in items if i.path not in left], left
 
 
-def _exempt(item: Item) -> bool:
-    meta = item.meta
-    return isinstance(meta, InformasiPublikMeta) and meta.kategori_informasi == "dikecualikan"
+_exempt = is_exempt  # the gate's one answer (pipeline.gate), asked again here only as a last defence
 
 
 def _with_record(
