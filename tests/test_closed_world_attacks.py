@@ -16,7 +16,17 @@ from pathlib import Path
 
 import pytest
 from approvals_helpers import Person, Site, approve_fully
-from publish_helpers import approved_release, isolated_env, live_files, office, page, publish, publish_json, records, release_text
+from publish_helpers import (
+    approved_release,
+    isolated_env,
+    live_files,
+    office,
+    page,
+    publish,
+    publish_json,
+    records,
+    release_text,
+)
 
 PDF = b"%PDF-1.4\n% surat edaran resmi\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 OTHER_PDF = b"%PDF-1.4\n% lampiran lain, isi berbeda\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -165,10 +175,11 @@ def test_two_downloads_with_one_name_keep_their_own_bytes(site: Site) -> None:
 
 @pytest.mark.xfail(strict=True, reason=(
     "two lampiran of one informasi-publik item with one file name in different folders are both copied to "
-    "<item url>/<name> (pipeline/site/build.py:420, url = item.url_path + source.name): one attachment link serves the other's bytes. "
+    "<item url>/<name> (pipeline/site/build.py:420, url = item.url_path + source.name): one attachment "
+    "link serves the other's bytes. "
     "Fix: as for downloads, refuse or rename colliding published names"))
 def test_two_lampiran_with_one_name_keep_their_own_bytes(site: Site) -> None:
-    path = f"content/informasi-publik/2025/daftar-uji.md"
+    path = "content/informasi-publik/2025/daftar-uji.md"
     site.switch("rilis/daftar-uji", create=True)
     text = textwrap.dedent("""\
         ---
@@ -226,8 +237,10 @@ TRICKS = {
     "head-tags": ('<base href="https://x.example/"> <meta http-equiv="refresh" content="0;url=https://x.example/">'
                   '<link rel="stylesheet" href="../../media/rahasia.pdf"> <form action="../../media/rahasia.pdf">'
                   '<button formaction="../../media/rahasia.pdf">x</button></form>'),
-    "svg-inline": '<svg><a xlink:href="../../media/rahasia.pdf"><text>x</text></a><image href="../../media/rahasia.pdf"/></svg>',
-    "intrasite": "[a]({static}../../media/rahasia.pdf) [b]({attach}../../media/rahasia.pdf) [c](|filename|../../media/rahasia.pdf)",
+    "svg-inline": ('<svg><a xlink:href="../../media/rahasia.pdf"><text>x</text></a>'
+                   '<image href="../../media/rahasia.pdf"/></svg>'),
+    "intrasite": ("[a]({static}../../media/rahasia.pdf) [b]({attach}../../media/rahasia.pdf) "
+                  "[c](|filename|../../media/rahasia.pdf)"),
     "image-of-pdf": "![foto](../../media/rahasia.pdf)",
     "autolink": "<../../media/rahasia.pdf> dan <https://contoh.example/>",
 }
@@ -243,7 +256,7 @@ def test_no_reference_trick_reaches_a_file_outside_the_digest(site: Site) -> Non
     assert good in records(site.root)  # the honest release still goes out
     assert not any(b"RAHASIA" in data for data in _site_bytes(site))
     assert not any("rahasia" in f.lower() for f in live_files(site.root))
-    for name, path in paths.items():
+    for name in paths:
         folder = site.root / "_site/siaran-pers/2025" / f"trik-{name}"
         if not folder.exists():
             continue  # held: the attack failed
@@ -264,7 +277,7 @@ def test_no_reference_trick_reaches_a_file_outside_the_digest(site: Site) -> Non
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "nh3 keeps an <a href> whose scheme is https even without '//' (pipeline/markup.py:183, is_off_site "
+    "nh3 keeps an <a href> whose scheme is https even without '//' (pipeline/markup.py:150, is_off_site "
     "looks only at the scheme), and a browser resolves 'https:../../x' on an https site as a RELATIVE "
     "address (WHATWG URL: same special scheme as the base): the page links a local path that warta never "
     "resolved against the digest (rule: a page links only files in its digest). Fix: keep an off-site "
@@ -297,9 +310,6 @@ def test_no_active_content_is_served_from_a_download(site: Site) -> None:
                    ((p, (site.root / "_site" / p).read_bytes()) for p in live_files(site.root)))
 
 
-def _files(site: Site) -> set[str]:
-    return live_files(site.root)
-
 
 # --- a governed file as a download: the bytes approved are the bytes deployed ------------------------
 
@@ -308,7 +318,7 @@ def _files(site: Site) -> set[str]:
     "an item may link a file outside content/ that is governed (sop/, warta.yml): its digest covers the "
     "bytes at main's tip, but pipeline/publish/items.py:63 keeps only content/ paths in items.files, so "
     "the published tree serves the governed copy at the last trusted state (snapshot.governed, "
-    "pipeline/publish/site.py:31): with an unapproved governance change pending, the deployed download is "
+    "pipeline/publish/site.py:30): with an unapproved governance change pending, the deployed download is "
     "not the bytes the item's officials approved. Fix: refuse references outside content/ (finding at "
     "path:line), or put every referenced blob of main's tree in items.files"))
 def test_a_governed_file_linked_as_a_download_is_deployed_as_approved(site: Site) -> None:
@@ -326,3 +336,106 @@ def test_a_governed_file_linked_as_a_download_is_deployed_as_approved(site: Site
     if path not in records(site.root):
         return
     assert download.read_bytes() == pending  # what the item's chain approved
+
+
+# --- hostile files on main that nobody approved hold nothing back -----------------------------------
+
+
+def test_links_submodules_and_many_stray_files_hold_nothing_back(site: Site) -> None:
+    good = approved_release(site, "bantuan-bibit")
+    (site.root / "content/media").mkdir(parents=True, exist_ok=True)
+    os.symlink("/etc/passwd", site.root / "content/siaran-pers/2025/tautan.md")
+    os.symlink("../../../sop/people.yaml", site.root / "content/media/orang.pdf")
+    blob = site.git("hash-object", "-w", "--stdin", input="x")
+    site.git("update-index", "--add", "--cacheinfo", f"160000,{site.head()},content/berita/2025/modul")
+    for n in range(1500):
+        site.write(f"content/media/sampah/f{n:04}.bin", f"sampah {n} {blob}")
+    site.write("content/berita/2025/rusak.md", b"---\ntitle: \xff\xfe\n---\n")
+    site.write("content/berita/2025/alias.md", "---\ntitle: &a x\nsummary: *a\ndate: 2025-03-04\n---\nx\n")
+    site.write("content/berita/2025/kurung.md", release_text("Kurung", body="[" * 20000 + "x" + "`" * 5000))
+    site.commit("Sampah di main", site.cast["rina"])
+    code, doc = publish_json(site)
+    assert code in (0, 1)
+    assert good in records(site.root)
+    assert "siaran-pers/2025/bantuan-bibit/index.html" in live_files(site.root)
+    assert not any(b"root:x:0" in data or b"ssh-ed25519" in data for data in _site_bytes(site))
+
+
+def test_an_unapproved_governance_change_does_not_take_effect_or_hold_releases(site: Site) -> None:
+    good = approved_release(site, "bantuan-bibit")
+    yml = (site.root / "warta.yml").read_text(encoding="utf-8")
+    site.write("warta.yml", yml.replace("name: Dinas Uji Kabupaten Bantul", "name: SITUS DIRETAS"))
+    site.commit("Ganti nama situs", site.cast["wahyu"])
+    code, doc = publish_json(site)
+    assert code in (0, 1)
+    assert good in records(site.root)
+    assert any("warta.yml" in p for p in doc["pending_governance"])
+    html = page(site.root, "siaran-pers/2025/bantuan-bibit")
+    assert "SITUS DIRETAS" not in html and "Dinas Uji Kabupaten Bantul" in html
+
+
+def test_an_older_unapproved_claimant_of_a_slug_does_not_take_it(site: Site) -> None:
+    # the intruder is on main first; the approved release with the same slug arrives later
+    site.write("content/siaran-pers/2024/penyusup.md",
+               release_text("Penyusup", date="2024-01-05", body="Teks yang tidak disetujui.", slug="bantuan-bibit"))
+    site.commit("Penyusup dulu", site.cast["rina"])
+    good = approved_release(site, "bantuan-bibit", title="Bantuan Bibit Cabai")
+    code, doc = publish_json(site)
+    assert code in (0, 1)
+    assert good in records(site.root) and good not in _held(doc)
+    assert "Bantuan Bibit Cabai" in page(site.root, "siaran-pers/2025/bantuan-bibit")
+    assert not any(b"tidak disetujui" in data for data in _site_bytes(site))
+
+
+def test_a_deleted_item_keeps_its_approved_page_and_download(site: Site) -> None:
+    path = _release_with(site, "surat-edaran", "Unduh [surat](surat-edaran.pdf).\n",
+                         {"content/siaran-pers/2025/surat-edaran.pdf": PDF})
+    assert publish(site).returncode == 0
+    site.git("rm", "-q", path, "content/siaran-pers/2025/surat-edaran.pdf")
+    site.write("content/siaran-pers/2025/surat-edaran.pdf", SECRET)  # and another file in its place
+    site.commit("Hapus rilis", site.cast["rina"])
+    assert publish(site).returncode in (0, 1)
+    assert (site.root / "_site/siaran-pers/2025/surat-edaran/surat-edaran.pdf").read_bytes() == PDF
+    assert "Surat Edaran" in page(site.root, "siaran-pers/2025/surat-edaran")
+
+
+def test_a_held_change_publishes_the_last_version_with_its_own_references(site: Site) -> None:
+    path = _release_with(site, "surat-edaran", "Unduh [surat](surat-edaran.pdf).\n",
+                         {"content/siaran-pers/2025/surat-edaran.pdf": PDF})
+    assert publish(site).returncode == 0
+    # an unapproved change: the body now links another file, and the old file's bytes change
+    site.write("content/siaran-pers/2025/surat-edaran.pdf", SECRET)
+    site.write("content/siaran-pers/2025/lain.pdf", SECRET)
+    site.write(path, release_text("Surat Edaran", body="Unduh [surat](surat-edaran.pdf) dan [lain](lain.pdf).\n"))
+    site.commit("Ubah tanpa persetujuan", site.cast["rina"])
+    code, doc = publish_json(site)
+    assert code == 1 and path in _held(doc)
+    folder = site.root / "_site/siaran-pers/2025/surat-edaran"
+    assert (folder / "surat-edaran.pdf").read_bytes() == PDF
+    assert not (folder / "lain.pdf").exists()
+    assert not any(b"RAHASIA" in data for data in _site_bytes(site))
+
+
+def test_a_broken_photo_of_an_unapproved_item_sharing_the_path_holds_nothing_back(site: Site) -> None:
+    good = approved_release(site, "panen-raya", photo="orientation_landscape_1.jpg")
+    assert publish(site).returncode == 0
+    # an unapproved release on main replaces the shared photo with broken bytes and uses it
+    site.write("content/media/panen-raya.jpg", b"\xff\xd8\xff broken jpeg")
+    site.write("content/siaran-pers/2025/numpang.md",
+               release_text("Numpang", body="x", image="../../media/panen-raya.jpg", image_alt="Foto"))
+    site.commit("Foto rusak", site.cast["rina"])
+    code, doc = publish_json(site)
+    assert code == 1
+    assert good in records(site.root)
+    assert "siaran-pers/2025/panen-raya/index.html" in live_files(site.root)
+    assert any(f.startswith("media/") for f in live_files(site.root))
+
+
+def test_a_page_slug_cannot_take_a_folder_the_site_writes(site: Site) -> None:
+    assert publish(site).returncode == 0
+    approved_release(site, "bantuan-bibit", photo="orientation_landscape_1.jpg")
+    assert publish(site).returncode == 0
+    tops = {f.split("/", 1)[0] for f in live_files(site.root) if "/" in f}
+    from pipeline.content import RESERVED_PAGE_SLUGS  # the documented list of paths the site writes
+
+    assert tops - {"tentang"} <= set(RESERVED_PAGE_SLUGS), tops - set(RESERVED_PAGE_SLUGS)
