@@ -19,6 +19,7 @@ from approvals_helpers import (
 )
 from publish_helpers import (
     approved_release,
+    download,
     isolated_env,
     office,
     page,
@@ -87,16 +88,16 @@ def test_a_download_is_published_only_as_approved_and_its_change_needs_approval(
     path = _release_with(site, "surat-edaran", "Unduh [surat edaran](surat-edaran.pdf).\n",
                          {"content/siaran-pers/2025/surat-edaran.pdf": PDF})
     assert publish(site).returncode == 0
-    download = site.root / "_site/siaran-pers/2025/surat-edaran/surat-edaran.pdf"
-    assert download.read_bytes() == PDF
-    assert 'href="./surat-edaran.pdf"' in page(site.root, "siaran-pers/2025/surat-edaran") or \
-        "surat-edaran.pdf" in page(site.root, "siaran-pers/2025/surat-edaran")
+    published = download(site.root, "siaran-pers/2025/surat-edaran", "surat-edaran.pdf")
+    assert published.read_bytes() == PDF
+    href = published.relative_to(site.root / "_site").as_posix()  # links are relative to the page's root
+    assert f'href="../../../{href}"' in page(site.root, "siaran-pers/2025/surat-edaran")
     # the PDF replaced on main without approval: the approved bytes stay, the item waits for approval
     site.write("content/siaran-pers/2025/surat-edaran.pdf", PDF.replace(b"surat edaran", b"surat palsu!"))
     site.commit("Ganti PDF", site.cast["rina"])
     code, doc = publish_json(site)
     assert code == 1 and any(h["path"] == path for h in doc["held"])
-    assert download.read_bytes() == PDF
+    assert published.read_bytes() == PDF
 
 
 def test_files_outside_git_never_reach_the_site(site: Site) -> None:

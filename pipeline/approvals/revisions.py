@@ -21,7 +21,7 @@ import yaml
 from pipeline import yamlio
 from pipeline.cachedir import CACHE_DIRNAME, ensure_local_cache
 from pipeline.config import KINDS, LimitsSection, SiteConfig
-from pipeline.content import CONTENT_DIR, MEDIA_DIR, compute_digest, split_front_matter
+from pipeline.content import CONTENT_DIR, compute_digest, is_item_path, split_front_matter
 from pipeline.errors import ApprovalError, ConfigError, Finding
 from pipeline.files import write_atomic
 from pipeline.git import Git, TreeEntry
@@ -55,8 +55,6 @@ class ItemInfo:
 
 
 _EXTERNAL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
-_CONTENT = CONTENT_DIR + "/"
-_MEDIA = MEDIA_DIR + "/"
 
 
 def _resolve(item_path: str, ref: str) -> str | None:
@@ -120,9 +118,9 @@ def read_item(path: str, raw: bytes, limits: LimitsSection | None = None) -> Ite
 
 
 def is_item(path: str) -> bool:
-    """A content file: ``content/<kind>/...md``, not under ``content/media/``, no hidden part."""
-    return (path.startswith(_CONTENT) and path.endswith(".md") and not path.startswith(_MEDIA)
-            and "/." not in path and path.count("/") >= 2)
+    """A content file: ``content/<kind>/...md``, not under ``content/media/``, no hidden part, a UTF-8 name
+    (the one test, :func:`pipeline.content.is_item_path`)."""
+    return is_item_path(path)
 
 
 class ItemCache:

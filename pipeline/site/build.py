@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import hashlib
 import logging
 import os
 import re
@@ -19,7 +20,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -324,6 +325,16 @@ def build_site(
     )
 
 
+DOWNLOADS = "berkas"  # downloads and lampiran of an item: <item url>/berkas/<12 hex of sha256>/<name>
+
+
+def download_url(item: Item, source: Path) -> str:
+    """Where a download or lampiran of ``item`` is published: in a folder named by its content, so it can
+    never replace the item's page nor another file of the same name."""
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:12]
+    return f"{item.url_path}{DOWNLOADS}/{digest}/{source.name}"
+
+
 def _listing(folder: Path) -> tuple[list[str], int]:
     """The pages (``.html``) of a built folder, sorted, and how many files it holds."""
     pages: list[str] = []
@@ -407,7 +418,7 @@ class _Build:
         withdrawn = item.meta.status == "dicabut"
         downloads: dict[str, str] = {}
         for link in () if withdrawn else item.downloads:
-            url = item.url_path + PurePosixPath(link.path).name
+            url = download_url(item, self.root / link.path)
             downloads[link.path] = url
             self.copies.append((self.root / link.path, url))
         body = "" if withdrawn else _fill_links(_fill_images(self.rendered[item.path], item, pictures),
@@ -416,7 +427,7 @@ class _Build:
         if isinstance(item.meta, InformasiPublikMeta) and not withdrawn:
             for lamp, rel in zip(item.meta.lampiran, item.attachments, strict=False):
                 source = self.root / rel
-                url = item.url_path + source.name
+                url = download_url(item, source)
                 attachments.append(Attachment(url, lamp.judul, _size(source.stat().st_size, self.catalogue.language)))
                 self.copies.append((source, url))
         return Payload(
