@@ -187,7 +187,8 @@ def _build_deploy_announce(root: Path, git: Git, remote: str | None, main: str, 
     result.announced = sorted(f"{path} → {c.channel}" for path, cs in announced.sent.items() for c in cs)
 
     say("record: publication times and channels")
-    result.commits += record_publication(root, git, remote, main, live, announced.sent, published, stamp)
+    result.commits += record_publication(root, git, remote, main, live, announced.sent, published, stamp,
+                                         plan.records)
 
 
 def _dry_run(root: Path, plan: Plan, result: PublishResult) -> PublishResult:
