@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.errors import ConfigError
+from pipeline.git import Git
 
 CACHE_DIRNAME = ".warta-cache"
 # Every cache of warta, by what it holds (paths relative to the repository root). Name caches here only.
@@ -33,8 +34,6 @@ def ensure_local_cache(root: Path) -> Path:
     if folder.exists() and not folder.is_dir():
         raise ConfigError(f"{CACHE_DIRNAME} is not a folder: remove it and run again")
     if (root / ".git").exists():
-        from pipeline.git import Git
-
         proc = Git(root).run("ls-files", "-z", "--", CACHE_DIRNAME, check=False)
         tracked = [p for p in proc.stdout.decode("utf-8", "replace").split("\0") if p]
         if tracked:

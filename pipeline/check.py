@@ -9,7 +9,7 @@ from pathlib import Path
 from pipeline import kelengkapan
 from pipeline.archive import classification
 from pipeline.config import SiteConfig, load_config
-from pipeline.content import InformasiPublikMeta, Item, load_items
+from pipeline.content import InformasiPublikMeta, Item, discover, load_items
 from pipeline.errors import ConfigError, Finding, Findings, UsageError
 from pipeline.people import People, load_people
 from pipeline.sop import Sop, load_sops
@@ -76,8 +76,6 @@ def resolve_paths(root: Path, paths: Sequence[str]) -> list[str] | None:
     """Turn command-line paths (files or folders, relative to the current folder) into repo paths."""
     if not paths:
         return None
-    from pipeline.content import discover
-
     everything = discover(root)
     chosen: list[str] = []
     for raw in paths:
@@ -102,7 +100,7 @@ def _photo_findings(root: Path, gov: Governance, items: Sequence[Item]) -> list[
     Published files never carry the position (the media pipeline strips it), but the operator should
     know the source photo tells where it was taken, e.g. before sharing it elsewhere.
     """
-    from pipeline.media import gps_warnings, inspect_source
+    from pipeline.media import gps_warnings, inspect_source  # Pillow and pillow-heif: only when photos are checked
 
     users: dict[str, list[str]] = {}
     for item in items:
@@ -127,8 +125,6 @@ def check_site(root: Path, paths: Sequence[str] = ()) -> CheckResult:
     items, findings = load_items(root, gov.config, wanted)
     result = CheckResult(checked=wanted if wanted is not None else [i.path for i in items], findings=findings)
     if wanted is None:
-        from pipeline.content import discover
-
         result.checked = discover(root)
     findings.extend(_photo_findings(root, gov, [i for i in items if wanted is None or i.path in wanted]))
     table = classification.load_table(gov.config.archive.scheme, root)

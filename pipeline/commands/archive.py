@@ -21,6 +21,7 @@ from pipeline.archive.export import export_bagit
 from pipeline.archive.records import StoredRecord, load_records
 from pipeline.config import SiteConfig, find_root, load_config
 from pipeline.errors import Finding, GitError, UsageError
+from pipeline.git import Git
 
 
 def register(subparsers: Any) -> None:
@@ -88,8 +89,6 @@ def run_list(args: argparse.Namespace) -> int:
 
 def _history(root: Path, path: str) -> list[dict[str, str]] | None:
     """``git log --follow`` of the item (through pipeline.git), or None outside a repository."""
-    from pipeline.git import Git
-
     try:
         git = Git.discover(root)
         out = git.text("log", "--follow", "--no-color", "-z", "--format=%H%x1f%aI%x1f%an%x1f%ae%x1f%s",

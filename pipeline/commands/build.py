@@ -17,7 +17,7 @@ from typing import Any
 from pipeline.config import SiteConfig, find_root, load_config
 from pipeline.content import Site, load_site
 from pipeline.deploy.local import versions_dir
-from pipeline.errors import Finding, UsageError
+from pipeline.errors import ContentError, Finding, UsageError, WartaError
 from pipeline.site import BuildResult, build_site
 from pipeline.site.preview import Preview, plan_preview
 
@@ -71,8 +71,6 @@ def build(
     root: Path, option: str | None, *, drafts: bool, progress: bool | None = None
 ) -> tuple[Site, Preview, BuildResult]:
     """Load, refuse on content errors, judge approvals, build. Raises ContentError, ConfigError or BuildError."""
-    from pipeline.errors import ContentError
-
     config = load_config(root)
     output = output_folder(root, option)
     _refuse_live(root, config, output)
@@ -107,8 +105,6 @@ def build(
 
 
 def run(args: argparse.Namespace) -> int:
-    from pipeline.errors import WartaError
-
     root = find_root()
     try:
         _, preview, result = build(root, args.output, drafts=args.drafts)

@@ -40,6 +40,7 @@ def deploy(
     current folder). ``env`` supplies secrets (default: ``os.environ``). With ``dry_run`` nothing
     changes and the result says what would. Raises :class:`~pipeline.errors.ChannelError` on failure.
     """
+    # each target's module is imported only when it is the target (boto3 alone takes ~0.5 s to import)
     if target.target == "local":
         from pipeline.deploy.local import deploy_local
 

@@ -38,7 +38,7 @@ class Pictures:
         image_set = self.sets.get(path)
         if image_set is None:
             return None
-        from pipeline.media import picture_html
+        from pipeline.media import picture_html  # Pillow: imported only when a build has photos
 
         # paths start at ROOT_MARK: the page's relative root replaces it when the page is written
         return Markup(picture_html(image_set, alt, sizes=sizes, lazy=lazy, caption=caption, base_url=ROOT_MARK + "/"))
@@ -93,7 +93,7 @@ def make_pictures(
                 focus.setdefault(ref.path, (fx, fy))
     if not users:
         return result
-    from pipeline.media import MediaJob, build_media
+    from pipeline.media import MediaJob, build_media  # Pillow: imported only when a build has photos
 
     main_images = {ref.path for item in items for ref in item.images if ref.role == "image"}
     jobs = [

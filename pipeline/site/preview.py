@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import gate
+from pipeline.approvals.service import evaluate_repository
 from pipeline.archive.records import ArchiveRecord, load_records
 from pipeline.content import Item, Site, item_digest
 from pipeline.errors import Finding, GitError, WartaError
@@ -60,8 +61,6 @@ def plan_preview(site: Site, now: dt.datetime | None = None) -> Preview:
             f"the site is not the top folder of its git repository ({git.root}): "
             "no approvals to check, so every item is a draft",
         )
-    from pipeline.approvals.service import evaluate_repository
-
     try:
         report = evaluate_repository(root, all_items=True)
     except WartaError as exc:  # ApprovalError, ConfigError, GitError: a preview shows drafts instead
