@@ -217,7 +217,7 @@ def sign_records(repo: Path, signers: dict[str, Signer]) -> None:
                 line = b"parent " + new_id[line[7:]]
             lines.append(line)
         unsigned = b"\n".join(lines) + b"\n\n" + message
-        if b"Warta-Item:" in message:
+        if b"Warta-Item:" in message or message.startswith(b"Rilis "):  # records and content (rule 4)
             email = next(x for x in lines if x.startswith(b"author ")).split(b"<")[1].split(b">")[0].decode()
             armor = signers[email].armor(unsigned)
             sig = b"gpgsig " + armor.replace(b"\n", b"\n ")

@@ -1,4 +1,4 @@
-"""``warta check``: the schemas, the SOP Kelengkapan a file can show, privacy, and photo warnings."""
+"""``warta check``: the schemas, the SOP Kelengkapan a file can show, privacy, rendering, and photo warnings."""
 
 from __future__ import annotations
 
@@ -6,13 +6,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import kelengkapan
+from pipeline import kelengkapan, privacy
 from pipeline.archive import classification
+from pipeline.cachedir import RENDER_CACHE, ensure_local_cache
 from pipeline.config import SiteConfig, load_config
 from pipeline.content import InformasiPublikMeta, Item, discover, load_items
 from pipeline.errors import ConfigError, Finding, Findings, UsageError
 from pipeline.people import People, load_people
-from pipeline.sop import Sop, load_sops
+from pipeline.rendering import render_errors
+from pipeline.sop import Sop
+from pipeline.sop_files import load_sops
 
 
 @dataclass
@@ -115,14 +118,38 @@ def _photo_findings(root: Path, gov: Governance, items: Sequence[Item]) -> list[
     return out
 
 
+def render_cache(root: Path) -> Path | None:
+    """The build's content-addressed render cache, when it is local scratch (else no cache at all)."""
+    try:
+        ensure_local_cache(root)
+    except ConfigError:
+        return None  # a cache the repository could supply is never used; the build refuses it
+    return root / RENDER_CACHE
+
+
+def render_findings(root: Path, config: SiteConfig, items: Sequence[Item], cache: Path | None = None) -> list[Finding]:
+    """Each body whose Markdown cannot be rendered within ``limits.render_seconds`` is an error.
+
+    The renderings go to the build's content-addressed cache (when it is local scratch), so a build after
+    the check renders nothing twice.
+    """
+    cache = cache or render_cache(root)
+    live = [i for i in items if i.meta.status != "dicabut"]
+    errors = render_errors([i.body for i in live], cache, seconds=config.limits.render_seconds)
+    return [Finding(i.path, i.body_line, e, "body") for i, e in zip(live, errors, strict=True) if e]
+
+
 def sop_requirements(sop: Sop) -> list[tuple[str, str]]:
     return [(syarat, f"SOP {sop.id} langkah {step.no}") for step in sop.langkah for syarat in step.syarat]
 
 
-def check_site(root: Path, paths: Sequence[str] = ()) -> CheckResult:
+def check_site(root: Path, paths: Sequence[str] = (), *, cache_root: Path | None = None) -> CheckResult:
+    """Check the site in ``root`` (``paths``: only these files); caches live in ``cache_root`` (default
+    ``root``: ``warta publish`` checks a private tree of git objects and keeps the caches of the repository)."""
     gov = load_governance(root)
     wanted = resolve_paths(root, paths)
-    items, findings = load_items(root, gov.config, wanted)
+    cache = render_cache(cache_root or root)
+    items, findings = load_items(root, gov.config, wanted, render_cache=cache)
     result = CheckResult(checked=wanted if wanted is not None else [i.path for i in items], findings=findings)
     if wanted is None:
         result.checked = discover(root)
@@ -130,8 +157,11 @@ def check_site(root: Path, paths: Sequence[str] = ()) -> CheckResult:
     table = classification.load_table(gov.config.archive.scheme, root)
     checked = [item for item in items if wanted is None or item.path in wanted]
     findings.extend(classification.item_findings(checked, table))
+    findings.extend(render_findings(root, gov.config, checked, cache))
+    allowed = privacy.allowed_numbers(gov.config, gov.people)
     for item in checked:
         result.items.append(item)
+        findings.extend(privacy.item_findings(item, allowed))
         sop = gov.sops.get(item.sop_id)
         if sop is None:
             line = item.line_of("sop") if item.meta.sop else None

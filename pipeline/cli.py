@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from pipeline import __version__, commands
 from pipeline.errors import WartaError
 
+SIGNING_KEY_ENV = "WARTA_SIGNING_KEY"  # pipeline.identity.SIGNING_KEY_ENV
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
@@ -70,6 +72,12 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # the publishing identity's key leaves the environment before anything else runs (rule 12): no child
+    # process and no rendering code sees it; only warta publish's signing step reads its private copy
+    if SIGNING_KEY_ENV in os.environ:
+        from pipeline import identity  # only when a key is given: it imports the people model (start-up time)
+
+        identity.take_signing_key()
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(argv)
     args = parser.parse_args(argv)

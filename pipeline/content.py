@@ -14,171 +14,48 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import ConfigDict, Field, PlainValidator, field_validator
-
-from pipeline import yamlio
+from pipeline import limits, markup, yamlio
 from pipeline.config import KINDS, SiteConfig
 from pipeline.errors import Finding, Findings
-from pipeline.markup import MARKDOWN_EXTENSIONS, Rendered, markdown_images, render_markdown
+from pipeline.kinds import (
+    SCHEMAS,
+    SLUG_RE,
+    BeritaMeta,
+    CatatanPerubahan,
+    CommonMeta,
+    DataPribadi,
+    Disposisi,
+    HalamanMeta,
+    InformasiPublikMeta,
+    Lampiran,
+    MediaRef,
+    PengumumanMeta,
+    SiaranPersMeta,
+    SuratPermohonan,
+)
+from pipeline.markup import MARKDOWN_EXTENSIONS, Rendered, markdown_images
 from pipeline.references import declared_references, is_image, is_item_link, resolve_in, resolve_path
-from pipeline.schema import Strict, suggest, validate
+from pipeline.rendering import render_all
+from pipeline.schema import suggest, validate
 from pipeline.tree import FileTree, WorkTree
 
 CONTENT_DIR = "content"
 MEDIA_DIR = "content/media"
 DATED_KINDS = ("siaran-pers", "berita", "pengumuman", "informasi-publik")
 KATEGORI_INFORMASI = ("berkala", "serta-merta", "setiap-saat", "dikecualikan")
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Top-level paths the site writes itself: a page (content/halaman/<slug>.md) cannot take them.
 RESERVED_PAGE_SLUGS = frozenset({
     *KINDS, "tag", "arsip", "daftar-arsip", "hal", "feeds", "theme", "media", "daftar-informasi-publik",
     "404.html", "sitemap.xml", "robots.txt", "index.html",
 })
 # The dialect lives in pipeline.markup; re-exported for the modules that import it from here.
-__all__ = ["MARKDOWN_EXTENSIONS", "markdown_images"]
-
-
-def _when(value: Any) -> dt.date | dt.datetime:
-    if isinstance(value, dt.date):  # datetime is a date too
-        return value
-    if isinstance(value, str):
-        raise ValueError(f"'{value}' is not a valid date; write YYYY-MM-DD or YYYY-MM-DD HH:MM")
-    raise ValueError("expected a date written as YYYY-MM-DD or YYYY-MM-DD HH:MM")
-
-
-def _day(value: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        raise ValueError(f"'{value}' is not a valid date; write YYYY-MM-DD")
-    raise ValueError("expected a date written as YYYY-MM-DD")
-
-
-When = Annotated[dt.date | dt.datetime, PlainValidator(_when)]
-Day = Annotated[dt.date, PlainValidator(_day)]
-Text = Annotated[str, Field(min_length=1)]
-
-
-class _Meta(Strict):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, str_strip_whitespace=True)
-
-
-class MediaRef(_Meta):
-    file: Text
-    alt: Text = Field(description="Alt text: what the photo shows.")
-    caption: str | None = None
-
-
-class Disposisi(_Meta):
-    """SOP Pemutakhiran Website step 1: 'disposisi/form berisi kualifikasi nomor urut, tanggal dan jenis berita'."""
-
-    nomor: Text
-    tanggal: Day
-    jenis_berita: Text
-
-
-class SuratPermohonan(_Meta):
-    """SOP Distribusi Pelayanan Informasi Publik step 1: 'Surat Permohonan Penayangan Informasi Publik'."""
-
-    nomor: Text
-    tanggal: Day
-    pemohon: Text
-
-
-class Lampiran(_Meta):
-    file: Text
-    judul: Text
-
-
-class CatatanPerubahan(_Meta):
-    tanggal: Day
-    catatan: Text
-    jenis: Literal["besar", "kecil"] = "kecil"
-
-
-class CommonMeta(_Meta):
-    """Fields every kind shares (docs/content.md)."""
-
-    title: Text
-    date: When
-    kind: str | None = None
-    summary: str | None = None
-    tags: list[Text] = Field(default_factory=list)
-    slug: str | None = None
-    lang: str | None = Field(None, pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
-    image: str | None = None
-    image_alt: str | None = None
-    image_caption: str | None = None
-    image_focus: list[float] | None = None
-    media: list[MediaRef] = Field(default_factory=list)
-    sop: str | None = None
-    klasifikasi: str | None = None
-    publish_at: When | None = None
-    status: Literal["terbit", "dicabut"] = "terbit"
-    alasan_pencabutan: str | None = None
-    catatan_perubahan: list[CatatanPerubahan] = Field(default_factory=list)
-
-    @field_validator("slug")
-    @classmethod
-    def _slug(cls, value: str | None) -> str | None:
-        if value is not None and not SLUG_RE.match(value):
-            raise ValueError("use lower-case letters, digits and single hyphens, e.g. bantuan-bibit-cabai")
-        return value
-
-    @field_validator("image_focus")
-    @classmethod
-    def _focus(cls, value: list[float] | None) -> list[float] | None:
-        if value is not None and (len(value) != 2 or not all(0.0 <= v <= 1.0 for v in value)):
-            raise ValueError("write [x, y] with each between 0 and 1, e.g. [0.5, 0.3]")
-        return value
-
-
-
-class SiaranPersMeta(CommonMeta):
-    disposisi: Disposisi | None = None
-    lokasi: str | None = None
-    kontak: str | None = None
-
-
-class BeritaMeta(CommonMeta):
-    sumber: str | None = None
-
-
-class PengumumanMeta(CommonMeta):
-    surat_permohonan: SuratPermohonan | None = None
-    berlaku_sampai: Day | None = None
-
-
-class InformasiPublikMeta(CommonMeta):
-    """A Daftar Informasi Publik row (UU 14/2008; Perki 1/2021)."""
-
-    kategori_informasi: Literal["berkala", "serta-merta", "setiap-saat", "dikecualikan"]
-    pejabat_penguasa: Text
-    penanggung_jawab: Text
-    waktu_tempat: Text
-    bentuk_informasi: list[Text] = Field(min_length=1)
-    retensi: Text
-    nomor_dip: str | None = None
-    lampiran: list[Lampiran] = Field(default_factory=list)
-
-
-class HalamanMeta(CommonMeta):
-    date: When | None = None  # type: ignore[assignment]
-    urutan: int = 0
-    menu: bool = False
-
-
-SCHEMAS: dict[str, type[CommonMeta]] = {
-    "siaran-pers": SiaranPersMeta,
-    "berita": BeritaMeta,
-    "pengumuman": PengumumanMeta,
-    "informasi-publik": InformasiPublikMeta,
-    "halaman": HalamanMeta,
-}
+__all__ = [
+    "MARKDOWN_EXTENSIONS", "SCHEMAS", "SLUG_RE", "BeritaMeta", "CatatanPerubahan", "CommonMeta", "DataPribadi",
+    "Disposisi", "HalamanMeta", "InformasiPublikMeta", "Lampiran", "MediaRef", "PengumumanMeta", "SiaranPersMeta",
+    "SuratPermohonan", "markdown_images",
+]
 
 
 @dataclass(frozen=True)
@@ -395,11 +272,27 @@ def _references(tree: FileTree, rel: str, kind: str, data: Mapping[str, Any], bo
     return out
 
 
+def needs_rendering(body: str) -> bool:
+    """Whether a body can hold a reference (an image, a link, raw HTML): otherwise it need not be rendered
+    to know the files the item uses."""
+    return "[" in body or "<" in body
+
+
+def body_of(raw: bytes) -> str | None:
+    """The Markdown body of a content file's bytes, or None when it has none (the parser says why)."""
+    try:
+        split = split_front_matter(raw.decode("utf-8").removeprefix("\ufeff"))
+    except UnicodeDecodeError:
+        return None
+    return split[1] if split is not None else None
+
+
 def parse_item(
-    tree: FileTree | Path, rel: str, raw: bytes, config: SiteConfig, *, render: bool = True
+    tree: FileTree | Path, rel: str, raw: bytes, config: SiteConfig, *, rendered: Rendered | None = None
 ) -> tuple[Item | None, list[Finding]]:
     """Validate one content file given its bytes; references are resolved in ``tree`` (git objects or a
-    folder). ``render``: find body references in the rendered HTML (a body without ``[`` or ``<`` has none)."""
+    folder). The body's references are found in its rendering (``rendered``, else rendered here within
+    ``limits.render_seconds``, when the body can hold any)."""
     files = WorkTree(tree) if isinstance(tree, Path) else tree
     findings: list[Finding] = []
     pure = PurePosixPath(rel)
@@ -420,6 +313,9 @@ def parse_item(
         return None, [Finding(rel, 1, "no front matter: the file must start with a '---' line, "
                                       "the YAML fields, and a closing '---' line")]
     fm_text, body, body_line = split
+    too_large = limits.size_findings(rel, len(raw), fm_text, body, body_line, config.limits)
+    if too_large:
+        return None, too_large
     try:
         doc = yamlio.load(fm_text, rel, line_offset=1)
     except yamlio.YamlSyntaxError as exc:
@@ -435,7 +331,13 @@ def parse_item(
         return None, findings
     findings.extend(_field_findings(rel, kind, pure, meta, doc))
     slug = meta.slug or pure.stem
-    rendered = render_markdown(body) if render and ("[" in body or "<" in body) else None
+    if rendered is None and needs_rendering(body):
+        got = markup.render_bounded(body, rel, body_line, config.limits.render_seconds)
+        if isinstance(got, Finding):
+            return None, [*findings, got]
+        rendered = got
+    if rendered is not None and rendered.error:
+        return None, [*findings, Finding(rel, body_line, rendered.error, "body")]
     refs = _references(files, rel, kind, doc.data, body, body_line, doc, rendered)
     findings.extend(refs.findings)
 
@@ -494,16 +396,19 @@ def _field_findings(rel: str, kind: str, pure: PurePosixPath, meta: CommonMeta,
 
 
 def load_items(
-    root: Path | FileTree, config: SiteConfig, paths: Sequence[str] | None = None
+    root: Path | FileTree, config: SiteConfig, paths: Sequence[str] | None = None,
+    render_cache: Path | None = None,
 ) -> tuple[list[Item], Findings]:
     """Load and validate content from a folder or a file tree. ``paths`` limits which files are reported
-    (all are read for slugs)."""
+    (all are read for slugs). Bodies that can hold references are rendered first, together, within the
+    deadline per body (``render_cache``: the content-addressed cache the build reads too)."""
     tree = WorkTree(root) if isinstance(root, Path) else root
     findings = Findings()
     items: list[Item] = []
     wanted = set(paths) if paths is not None else None
     found = discover(tree)
     blobs = tree.read_many(found)
+    renderings = _render_bodies(blobs, config, render_cache)
     for rel in found:
         entry = tree.entry(rel)
         if entry is not None and entry.kind == "link":
@@ -513,7 +418,7 @@ def load_items(
         if raw is None:
             findings.add(rel, None, "cannot be read")
             continue
-        item, errors = parse_item(tree, rel, raw, config)
+        item, errors = parse_item(tree, rel, raw, config, rendered=renderings.get(rel))
         if wanted is None or rel in wanted:
             findings.extend(errors)
         if item is not None and not any(f.severity == "error" for f in errors):
@@ -536,6 +441,17 @@ def slug_finding(item: Item, others: Iterable[Item]) -> Finding:
     line = item.line_of("slug") if item.meta.slug else 1
     names = ", ".join(o.path for o in others)
     return Finding(item.path, line, f"slug '{item.slug}' is also used by {names}", "slug")
+
+
+def _render_bodies(blobs: Mapping[str, bytes], config: SiteConfig, cache: Path | None) -> dict[str, Rendered]:
+    """The rendering of every body that can hold references, in one batch of worker processes."""
+    bodies = {rel: body for rel, raw in blobs.items()
+              if (body := body_of(raw)) is not None and needs_rendering(body)
+              and len(raw) <= config.limits.front_matter_bytes + config.limits.body_bytes}
+    if not bodies:
+        return {}
+    done = render_all(list(bodies.values()), cache, seconds=config.limits.render_seconds)
+    return dict(zip(bodies, done, strict=True))
 
 
 def _duplicate_slugs(items: Iterable[Item], wanted: set[str] | None) -> list[Finding]:

@@ -3,6 +3,9 @@
 1. A site repository with the example content of a Bantul office (its root commit is the trusted
    bootstrap: the example items count as imported legacy), and example people whose SSH keys are
    generated *outside* the repository (``DIR.keys/``); only their public keys go into ``people.yaml``.
+   So is the key of the publishing identity (``DIR.keys/warta-publish``, the ``pipeline:`` entry): the
+   final ``warta publish`` gets it in ``WARTA_SIGNING_KEY``, as CI does from a protected secret, and
+   signs the archive register with it.
 2. One press release walked through its SOP chain (Pemutakhiran Website): the operator writes it on a
    branch, the Kasubbag approves (signed), the Sekdin returns it with a reason, the operator fixes it,
    the chain starts again, both approve (signed), and the branch is merged with a merge commit.
@@ -24,7 +27,8 @@ from pathlib import Path
 from pipeline.cli import main as warta_main
 from pipeline.errors import UsageError, WartaError
 from pipeline.git import Git
-from pipeline.init import first_commit, init_site
+from pipeline.identity import SIGNING_KEY_ENV
+from pipeline.init import add_pipeline_entry, first_commit, init_site, make_signing_key
 
 MARKER = ".warta-demo"
 RELEASE_TITLE = "Dinas PMK Latih 40 Kader Digital Kalurahan untuk Pengelolaan Website Kalurahan"
@@ -34,6 +38,7 @@ OPERATOR = ("Rina Lestari", "rina.lestari@example.go.id")
 KASUBBAG = ("Dwi Astuti", "dwi.astuti@example.go.id")
 SEKDIN = ("Hendro Wibowo", "hendro.wibowo@example.go.id")
 ADMIN = ("Admin Situs DPMK", "admin.situs@example.go.id")
+PIPELINE_EMAIL = "warta-ci@example.go.id"
 
 Say = Callable[[str], None]
 
@@ -160,6 +165,8 @@ def run_demo(target: Path, say: Say = _say) -> int:
         private[email] = _keygen(keys, email)
         public[email] = Path(f"{private[email]}.pub").read_text(encoding="utf-8").strip()
     _add_keys(target / "sop" / "people.yaml", public)
+    ci_key, ci_public = make_signing_key(keys)
+    add_pipeline_entry(target / "sop" / "people.yaml", email=PIPELINE_EMAIL, public_key=ci_public)
     first_commit(target, example=True, author=ADMIN)
     git = Git(target)
 
@@ -180,7 +187,7 @@ def run_demo(target: Path, say: Say = _say) -> int:
     _write_release(target, rel, with_location=False)
     _must(target, "check", rel)
     git.run("add", rel)
-    git.run("commit", "-q", "--no-gpg-sign", "-m", f"Siaran pers: {RELEASE_TITLE}")
+    git.run("commit", "-q", "-S", "-m", f"Siaran pers: {RELEASE_TITLE}")  # content is signed (rule 4)
     _must(target, "status", rel)
 
     say("\n== 3. Kasubbag memeriksa dan memberi paraf (langkah 2, ditandatangani SSH)")
@@ -195,7 +202,7 @@ def run_demo(target: Path, say: Say = _say) -> int:
     say("\n== 5. Operator memperbaiki; rantai persetujuan dimulai lagi")
     _act_as(git, OPERATOR, private[OPERATOR[1]])
     _write_release(target, rel, with_location=True)
-    git.run("commit", "-q", "--no-gpg-sign", "-am", "Lengkapi lokasi kegiatan")
+    git.run("commit", "-q", "-S", "-am", "Lengkapi lokasi kegiatan")
     _act_as(git, KASUBBAG, private[KASUBBAG[1]])
     _must(target, "approve", "-m", "Sudah sesuai", rel)
     _act_as(git, SEKDIN, private[SEKDIN[1]])
@@ -207,8 +214,12 @@ def run_demo(target: Path, say: Say = _say) -> int:
     git.run("switch", "-q", "main")
     git.run("merge", "-q", "--no-ff", "--no-gpg-sign", "-m", f"Merge {branch}", branch)
 
-    say("\n== 7. warta publish di main")
-    code = _warta(target, "publish")
+    say(f"\n== 7. warta publish di main (menandatangani arsip dengan kunci {ci_key}, lewat {SIGNING_KEY_ENV})")
+    os.environ[SIGNING_KEY_ENV] = ci_key.read_text(encoding="utf-8")  # as CI passes its protected secret
+    try:
+        code = _warta(target, "publish")
+    finally:
+        os.environ.pop(SIGNING_KEY_ENV, None)  # publish took it out already; never leave it behind
 
     say("\n== 8. Status rilis")
     _warta(target, "status", rel)

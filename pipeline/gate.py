@@ -95,7 +95,9 @@ def decide(facts: Facts, now: dt.datetime) -> Decision:
     if item is not None and is_exempt(item) and (live is None or chain.complete):
         return Decision(path, "exempt", ("dikecualikan (UU 14/2008 Pasal 17): never published",))
     if not chain.complete:
-        return Decision(path, "hold", tuple(chain.reasons) or (f"state {chain.state}",), keep_live=keep)
+        # every reason at once: the chain's and the content's (the operator fixes both in one go)
+        reasons = (*(chain.reasons or [f"state {chain.state}"]), *(e for e in facts.errors if e not in chain.reasons))
+        return Decision(path, "hold", tuple(reasons), keep_live=keep)
     if item is None or facts.errors:
         return Decision(path, "hold", tuple(facts.errors) or (f"{path} does not load",), keep_live=keep)
     changed = live is None or live.digest != chain.digest

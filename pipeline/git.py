@@ -41,6 +41,7 @@ def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment every git process runs with (see the module docstring)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") or k in _KEEP}
     env.pop("LANGUAGE", None)
+    env.pop("WARTA_SIGNING_KEY", None)  # the publishing identity's key reaches no child (pipeline/identity.py)
     env["LC_ALL"] = "C"
     env["GIT_NO_REPLACE_OBJECTS"] = "1"
     # .git/info/grafts rewrites parents like refs/replace does; a graft could make an approval commit
@@ -411,6 +412,25 @@ class Git:
         subject = message.splitlines()[0] if message.strip() else "approval record"
         self.run("update-ref", "-m", f"warta: {subject}", "HEAD", sha, head)
         return sha
+
+    def commit_tree(self, tree: str, parents: Sequence[str], message: str) -> str:
+        """A new unsigned commit object (no ref moves): ``tree`` with ``parents``."""
+        args = ["commit-tree", tree, "--no-gpg-sign", "-F", "-"]
+        for parent in parents:
+            args += ["-p", parent]
+        sha = self.run(*args, input=message.encode("utf-8")).stdout.decode().strip()
+        if not _SHA.match(sha.encode()):
+            raise GitError(f"git commit-tree printed '{sha}' instead of a commit id")
+        return sha
+
+    def update_ref(self, ref: str, new: str, old: str | None, reason: str) -> bool:
+        """Move ``ref`` to ``new`` only if it still points at ``old`` (``None``: does not exist yet);
+        ``False`` when somebody moved it in between."""
+        expect = old if old is not None else "0" * 40
+        return self.run("update-ref", "-m", reason, ref, new, expect, check=False).returncode == 0
+
+    def remotes(self) -> list[str]:
+        return [r for r in self.text("remote").split() if r]
 
     def create_branch(self, name: str, start: str) -> None:
         """Create branch ``name`` at ``start`` and switch to it (local changes are carried over)."""

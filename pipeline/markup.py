@@ -19,6 +19,12 @@ site build, so the files an approval binds and the files a page shows agree by c
 
 Pelican's intrasite link syntax (``{static}``, ``{attach}``, ``{filename}``, ``|filename|``) is off
 (:mod:`pipeline.site.settings`); written in a body it is just an unresolvable local link.
+
+Python-Markdown is not linear on every input (see :mod:`pipeline.bounded`), so every body that comes
+from a content file is rendered by :func:`render_bounded` / :func:`render_many_bounded`: in a worker
+process, with a deadline per body (``limits.render_seconds`` in ``warta.yml``). A body that runs past it
+is a finding for its file; every other body still renders. This module imports only the renderer, so
+the worker processes stay small.
 """
 
 from __future__ import annotations
@@ -26,13 +32,19 @@ from __future__ import annotations
 import hashlib
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
 import markdown
 import nh3
 
+from pipeline import bounded
+from pipeline.errors import Finding
+
 MARKDOWN_EXTENSIONS = ("tables", "sane_lists", "fenced_code")
+EXTENSIONS = MARKDOWN_EXTENSIONS
+DEFAULT_SECONDS = 10.0
 # Bump when the HTML produced for the same body changes, so cached renderings are not reused.
 RENDER_VERSION = "warta-render-2"
 _NH3_VERSION = getattr(nh3, "__version__", "")
@@ -70,7 +82,8 @@ class Rendered:
 
     ``images[i]`` is the ``(src, alt)`` behind :meth:`token`\\ ``(i)``; ``links[i]`` the local ``href``
     behind :meth:`link_token`\\ ``(i)``; ``dropped`` the ``(tag, attribute, value)`` of raw HTML that
-    would have embedded or linked something and was removed.
+    would have embedded or linked something and was removed. ``error`` is set (and ``html`` empty) when
+    the body could not be rendered within its deadline: such a body must not be published.
     """
 
     html: str
@@ -78,6 +91,7 @@ class Rendered:
     nonce: str
     links: tuple[str, ...] = ()
     dropped: tuple[tuple[str, str, str], ...] = ()
+    error: str | None = None
 
     def token(self, index: int) -> str:
         return f"<span>wartaimg{self.nonce}n{index}</span>"
@@ -143,10 +157,15 @@ def body_key(body: str) -> str:
     return hashlib.sha256(f"{FINGERPRINT}\0{body}".encode()).hexdigest()
 
 
+def nonce_of(body: str) -> str:
+    # Derived from the body, so a body cannot contain its own tokens.
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
+
+
 def render_markdown(body: str) -> Rendered:
-    """One body to sanitised HTML with image and link tokens. Pure: the same body gives the same result."""
-    # The nonce is derived from the body, so a body cannot contain its own tokens.
-    nonce = hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
+    """One body to sanitised HTML with image and link tokens. Pure, unbounded: use :func:`render_bounded`
+    for files."""
+    nonce = nonce_of(body)
     sink: list[tuple[str, str]] = []
     md = markdown.Markdown(extensions=[*MARKDOWN_EXTENSIONS, _ImageTokenExtension(nonce, sink)],
                            output_format="html")
@@ -174,5 +193,48 @@ def render_markdown(body: str) -> Rendered:
 
 
 def markdown_images(body: str) -> list[tuple[str, str]]:
-    """``(src, alt)`` of every image in a Markdown body, found by the renderer itself."""
+    """``(src, alt)`` of every image in a Markdown body, found by the renderer itself (unbounded)."""
     return list(render_markdown(body).images)
+
+
+def render_chunk(bodies: Sequence[str]) -> list[Rendered]:
+    return [render_markdown(body) for body in bodies]
+
+
+def overrun_message(reason: str, seconds: float) -> str:
+    return (f"body: the Markdown could not be rendered ({reason}); the limit is {seconds:g} s per file "
+            "(limits.render_seconds in warta.yml). Long runs of unmatched brackets '[' or backticks "
+            "are the usual cause: shorten or escape them")
+
+
+def _failed(body: str, reason: str, seconds: float) -> Rendered:
+    return Rendered("", (), nonce_of(body), error=overrun_message(reason, seconds))
+
+
+def render_many_bounded(bodies: Sequence[str], seconds: float = DEFAULT_SECONDS, *,
+                        workers: int = 1, chunk: int = 1) -> list[Rendered]:
+    """Render each body in worker processes, each within ``seconds``; a failed one has ``error`` set.
+
+    With ``chunk`` > 1 bodies travel in groups (fewer round trips); a group that fails is rendered
+    again body by body, so the deadline still applies to each body.
+    """
+    if chunk <= 1:
+        outcomes = bounded.map_bounded(render_markdown, list(bodies), seconds, workers=workers)
+        return [o if isinstance(o, Rendered) else _failed(b, o.reason, seconds)
+                for b, o in zip(bodies, outcomes, strict=True)]
+    groups = [list(bodies[i:i + chunk]) for i in range(0, len(bodies), chunk)]
+    results: list[Rendered] = []
+    for group, outcome in zip(groups, bounded.map_bounded(render_chunk, groups, seconds, workers=workers),
+                              strict=True):
+        results.extend(render_many_bounded(group, seconds, workers=workers) if isinstance(outcome, bounded.Overrun)
+                       else outcome)
+    return results
+
+
+def render_bounded(body: str, path: str, line: int | None = None,
+                   seconds: float = DEFAULT_SECONDS) -> Rendered | Finding:
+    """The rendering of one file's body, or a finding at ``path:line`` when it cannot be had in time."""
+    outcome = bounded.call_bounded(render_markdown, body, seconds)
+    if isinstance(outcome, Rendered):
+        return outcome
+    return Finding(path, line, overrun_message(outcome.reason, seconds), "body")

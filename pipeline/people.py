@@ -10,10 +10,12 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import phonenumbers
 from pydantic import Field
 
 from pipeline import yamlio
@@ -48,15 +50,33 @@ class Person:
     roles: tuple[str, ...]
     github: str | None = None
     ssh_keys: tuple[str, ...] = ()
+    phone: str | None = None  # official number, allowed in published text (pipeline/privacy.py)
 
     def holds(self, role: str) -> bool:
         return role in self.roles
 
 
 @dataclass(frozen=True)
+class PipelineEntry:
+    """The publishing identity (``pipeline:``): who signs the register commits and tags of ``warta
+    publish``. It holds no role, so it can never approve anything; its private key is the CI secret
+    ``WARTA_SIGNING_KEY`` (see :mod:`pipeline.identity`).
+
+    ``register_base``: the commit of main whose ``arsip/`` is adopted as the register as it stood before
+    the identity existed (default: the repository's root commit).
+    """
+
+    name: str
+    email: str
+    ssh_keys: tuple[str, ...]
+    register_base: str | None = None
+
+
+@dataclass(frozen=True)
 class People:
     roles: dict[str, str]
     people: tuple[Person, ...]
+    pipeline: PipelineEntry | None = None
 
     def by_email(self, email: str) -> Person | None:
         wanted = email.strip().casefold()
@@ -80,11 +100,20 @@ class _PersonFile(Strict):
     roles: list[str] = Field(default_factory=list)
     github: str | None = None
     ssh_keys: list[str] = Field(default_factory=list)
+    phone: str | None = Field(None, min_length=1, description="Official telephone number, allowed in published text.")
+
+
+class _PipelineFile(Strict):
+    name: str = Field(min_length=1)
+    email: str
+    ssh_keys: list[str] = Field(min_length=1)
+    register_base: str | None = Field(None, pattern=r"^[0-9a-f]{40}$")
 
 
 class _PeopleFile(Strict):
     roles: dict[str, str] = Field(min_length=1)
     people: list[Any] = Field(default_factory=list)
+    pipeline: Any = None
 
 
 def ssh_key_problem(line: str) -> str | None:
@@ -112,6 +141,13 @@ def ssh_key_problem(line: str) -> str | None:
     if len(data) <= 4 + length:
         return "the key data holds no key after its type"
     return None
+
+
+def _is_phone(text: str) -> bool:
+    try:
+        return phonenumbers.is_possible_number(phonenumbers.parse(text, "ID"))
+    except phonenumbers.NumberParseException:
+        return False
 
 
 def parse_people(text: str, path: str = PEOPLE_PATH) -> People:
@@ -170,12 +206,48 @@ def parse_people(text: str, path: str = PEOPLE_PATH) -> People:
             problem = ssh_key_problem(key)
             if problem:
                 add(at + ("ssh_keys", j), problem)
+        if person.phone is not None and not _is_phone(person.phone):
+            add(at + ("phone",), f"'{person.phone}' is not a telephone number; write it as +62 812 3456 7890")
         people.append(Person(person.name, person.email, tuple(person.roles), person.github,
-                             tuple(person.ssh_keys)))
+                             tuple(person.ssh_keys), person.phone))
 
+    entry = _pipeline_entry(doc, people, add, findings)
     if findings or head is None:
         raise ConfigError(findings=findings)
-    return People(roles=roles, people=tuple(people))
+    return People(roles=roles, people=tuple(people), pipeline=entry)
+
+
+def _pipeline_entry(doc: yamlio.YamlDocument, people: list[Person],
+                    add: Callable[[tuple[str | int, ...], str], None],
+                    findings: list[Finding]) -> PipelineEntry | None:
+    """The optional ``pipeline:`` entry: a publishing identity that holds no role and shares neither its
+    email nor a key with a person (a key both could sign with would make register commits approvals)."""
+    raw = doc.data.get("pipeline") if isinstance(doc.data, dict) else None
+    if raw is None:
+        return None
+    at: tuple[str | int, ...] = ("pipeline",)
+    if isinstance(raw, dict) and any(k in raw for k in ("roles", "github", "github_id")):
+        key = next(k for k in ("roles", "github", "github_id") if k in raw)
+        add(at + (key,), "the publishing identity holds no role and no forge account: it signs the "
+                         "register, it never approves; remove this key")
+        return None
+    entry, errors = validate(_PipelineFile, raw, doc, prefix=at)
+    findings.extend(errors)
+    if entry is None:
+        return None
+    if not EMAIL.match(entry.email):
+        add(at + ("email",), f"'{entry.email}' is not an email address")
+    elif any(p.email.casefold() == entry.email.casefold() for p in people):
+        add(at + ("email",), f"'{entry.email}' is a person's email; the publishing identity needs its own")
+    blobs = {k.split()[1] for p in people for k in p.ssh_keys if len(k.split()) >= 2}
+    for j, key in enumerate(entry.ssh_keys):
+        problem = ssh_key_problem(key)
+        if problem:
+            add(at + ("ssh_keys", j), problem)
+        elif key.split()[1] in blobs:
+            add(at + ("ssh_keys", j), "this key is also a person's key; the publishing identity needs a key "
+                                      "of its own (ssh-keygen -t ed25519 -f warta-publish)")
+    return PipelineEntry(entry.name, entry.email, tuple(entry.ssh_keys), entry.register_base)
 
 
 def load_people(root: Path) -> People:

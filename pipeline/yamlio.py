@@ -9,6 +9,11 @@ string so the schema reports it with its line instead of the parser crashing.
 
 Every value keeps the line it was written on: :meth:`YamlDocument.line_of` maps a key path such as
 ``("disposisi", "tanggal")`` to a 1-based line number, so every finding can name ``path:line``.
+
+Input is bounded (DESIGN section 4, rule 13): anchors (``&name``) and aliases (``*name``) are refused,
+because a few lines of aliases expand to gigabytes when a value is walked ("billion laughs"); nesting
+deeper than :data:`MAX_DEPTH` levels and documents over :data:`MAX_BYTES` are refused too. Each refusal
+is a finding at ``path:line`` naming the field, never a crash.
 """
 
 from __future__ import annotations
@@ -31,9 +36,28 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
 Key = str | int
 KeyPath = tuple[Key, ...]
 
+# No file of ours nests deeper than about 6 levels (an SOP step's mutu_baku); 32 leaves room and keeps
+# every recursive walk (the constructor, the schema) far from Python's recursion limit.
+MAX_DEPTH = 32
+# warta.yml, people.yaml and SOP files; front matter has its own, configurable, smaller cap.
+MAX_BYTES = 1024 * 1024
+
+
+class RefusedYaml(yaml.MarkedYAMLError):
+    """An anchor, alias or nesting that warta refuses (raised by the loader for direct users of it)."""
+
 
 class StrictLoader(_BaseLoader):  # type: ignore[misc,valid-type]
-    """SafeLoader with YAML 1.2 core-schema scalar resolution (see module docstring)."""
+    """SafeLoader with YAML 1.2 core-schema scalar resolution, refusing aliases and deep nesting."""
+
+    bounded_checked = False  # set by :func:`load`, which has already walked the node graph
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        if not self.bounded_checked:
+            problem = _graph_problem(node)
+            if problem is not None:
+                raise RefusedYaml(problem=problem[1], problem_mark=problem[0])
+        return super().construct_document(node)
 
 
 # Replace the YAML 1.1 implicit resolvers with YAML 1.2 core schema ones.
@@ -141,33 +165,124 @@ class YamlDocument:
         return self.lines.get((), 1) + self.line_offset
 
 
-def _index(node: yaml.Node, prefix: KeyPath, doc: YamlDocument) -> None:
-    doc.lines.setdefault(prefix, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        seen: set[Any] = set()
-        for key_node, value_node in node.value:
-            key: Key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.value)
-            if key in seen:
-                doc.duplicate_keys.append((prefix + (key,), key_node.start_mark.line + 1))
-            seen.add(key)
-            doc.lines[prefix + (key,)] = key_node.start_mark.line + 1
-            _index(value_node, prefix + (key,), doc)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            doc.lines[prefix + (i,)] = item.start_mark.line + 1
-            _index(item, prefix + (i,), doc)
+def _graph_problem(root: yaml.Node) -> tuple[yaml.Mark, str] | None:
+    """A node reached twice (an alias) or nested too deep, for loaders used without :func:`load`."""
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, int]] = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return node.start_mark, f"nested deeper than {MAX_DEPTH} levels"
+        if not isinstance(node, yaml.ScalarNode):
+            if id(node) in seen:
+                return node.start_mark, "aliases (*name) are not allowed"
+            seen.add(id(node))
+            children = [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else node.value
+            stack.extend((child, depth + 1) for child in children)
+    return None
 
 
-def load(text: str, path: str, line_offset: int = 0) -> YamlDocument:
+def _refused(doc: YamlDocument, line: int, keys: KeyPath, message: str) -> YamlSyntaxError:
+    name = next((str(k) for k in reversed(keys) if isinstance(k, str)), None)
+    where = ".".join(map(str, keys[:4])) + (".…" if len(keys) > 4 else "")
+    return YamlSyntaxError(Finding(doc.path, line + doc.line_offset, f"{where + ': ' if where else ''}{message}", name))
+
+
+def _index(root: yaml.Node, doc: YamlDocument) -> None:
+    """Record the line of every key and item; refuse shared nodes (aliases) and deep nesting."""
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, KeyPath]] = [(root, ())]
+    while stack:
+        node, prefix = stack.pop()
+        doc.lines.setdefault(prefix, node.start_mark.line + 1)
+        if len(prefix) > MAX_DEPTH:
+            raise _refused(doc, node.start_mark.line + 1, prefix,
+                           f"nested deeper than {MAX_DEPTH} levels; warta's files never need that many")
+        if isinstance(node, yaml.ScalarNode):
+            continue
+        if id(node) in seen:  # only an alias reaches a node twice
+            raise _refused(doc, doc.lines.get(prefix, node.start_mark.line + 1), prefix, _ALIAS_MESSAGE)
+        seen.add(id(node))
+        children: list[tuple[yaml.Node, KeyPath]] = []
+        if isinstance(node, yaml.MappingNode):
+            keys: set[Any] = set()
+            for key_node, value_node in node.value:
+                key: Key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.value)
+                if key in keys:
+                    doc.duplicate_keys.append((prefix + (key,), key_node.start_mark.line + 1))
+                keys.add(key)
+                doc.lines[prefix + (key,)] = key_node.start_mark.line + 1
+                children.append((value_node, prefix + (key,)))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                doc.lines[prefix + (i,)] = item.start_mark.line + 1
+                children.append((item, prefix + (i,)))
+        stack.extend(reversed(children))
+
+
+_ALIAS_MESSAGE = ("YAML anchors (&name) and aliases (*name) are not allowed (a few lines of them can expand "
+                  "to gigabytes); write the value out in full")
+
+
+def _anchor_or_alias(text: str) -> tuple[int, KeyPath, str] | None:
+    """The first anchor or alias in ``text``: ``(line, key path, what)``, from the event stream.
+
+    Events come from the parser's explicit state machine (no recursion, nothing expanded), so this is
+    safe on any input; it runs only when the text contains ``&`` or ``*``.
+    """
+    frames: list[list[Any]] = []  # [is_mapping, expecting_key, key or index]
+
+    def path() -> KeyPath:
+        return tuple(f[2] for f in frames if f[2] is not None)
+
+    def done() -> None:  # a value (scalar, alias or a whole collection) is complete
+        if frames:
+            top = frames[-1]
+            if top[0]:
+                top[1], top[2] = True, None
+            else:
+                top[2] += 1
+
+    for event in yaml.parse(text, Loader=StrictLoader):
+        if isinstance(event, yaml.AliasEvent | yaml.ScalarEvent | yaml.CollectionStartEvent):
+            is_key = bool(frames) and frames[-1][0] and frames[-1][1]
+            where = path()
+            at = event.start_mark.line + 1 if event.start_mark is not None else 1
+            if isinstance(event, yaml.AliasEvent):
+                return at, where, f"alias *{event.anchor}"
+            if event.anchor is not None:
+                return at, where, f"anchor &{event.anchor}"
+            if isinstance(event, yaml.CollectionStartEvent):
+                frames.append([isinstance(event, yaml.MappingStartEvent), True, None if isinstance(
+                    event, yaml.MappingStartEvent) else 0])
+            elif is_key:
+                frames[-1][1], frames[-1][2] = False, event.value
+            else:
+                done()
+        elif isinstance(event, yaml.CollectionEndEvent):
+            frames.pop()
+            done()
+    return None
+
+
+def load(text: str, path: str, line_offset: int = 0, *, max_bytes: int = MAX_BYTES) -> YamlDocument:
     """Parse one YAML document strictly. Raises :class:`YamlSyntaxError` with ``path:line``."""
     doc = YamlDocument(path=path, data=None, line_offset=line_offset)
+    if len(text) > max_bytes or (len(text) * 4 > max_bytes and len(text.encode("utf-8")) > max_bytes):
+        raise YamlSyntaxError(Finding(path, line_offset + 1, f"the YAML is {len(text.encode('utf-8')):,} bytes; "
+                                                             f"the limit is {max_bytes:,} bytes"))
     try:
+        if "&" in text or "*" in text:
+            found = _anchor_or_alias(text)
+            if found is not None:
+                raise _refused(doc, found[0], found[1], f"{found[2]}: {_ALIAS_MESSAGE}")
         loader = StrictLoader(text)
         try:
             node = loader.get_single_node()
             if node is None:
                 return doc
-            _index(node, (), doc)
+            _index(node, doc)
+            loader.bounded_checked = True
             doc.data = loader.construct_document(node)
         finally:
             loader.dispose()
@@ -180,6 +295,9 @@ def load(text: str, path: str, line_offset: int = 0) -> YamlDocument:
         raise YamlSyntaxError(Finding(path, line, f"invalid YAML: {problem}")) from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(Finding(path, line_offset + 1 or None, f"invalid YAML: {exc}")) from None
+    except RecursionError:  # the pure-Python parser (no libyaml) recurses while composing
+        raise YamlSyntaxError(Finding(path, line_offset + 1 or None,
+                                      f"nested deeper than {MAX_DEPTH} levels")) from None
     except (ValueError, TypeError) as exc:  # e.g. an unhashable mapping key
         raise YamlSyntaxError(Finding(path, line_offset + 1 or None, f"invalid YAML: {exc}")) from None
     return doc

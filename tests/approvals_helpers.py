@@ -134,10 +134,8 @@ CAST = {
 }
 
 
-@pytest.fixture(scope="session")
-def cast(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Person]:
-    """The people of the test office, each with an ed25519 key generated outside any repository."""
-    keys = tmp_path_factory.mktemp("keys")
+def make_cast(keys: Path) -> dict[str, Person]:
+    """The people of the test office with their keys in ``keys`` (the ``cast`` fixture of conftest.py)."""
     people: dict[str, Person] = {}
     for handle, (name, email, roles) in CAST.items():
         key = keys / handle
@@ -276,9 +274,11 @@ class Site:
             path.write_text(data, encoding="utf-8")
         return path
 
-    def commit(self, message: str, person: Person, *paths: str) -> str:
+    def commit(self, message: str, person: Person, *paths: str, sign: bool = True) -> str:
+        """Commit as ``person``, signed with their key (content commits must be: rule 4) unless ``sign``
+        is false."""
         self.git("add", "-A", *paths, person=person)
-        self.git("commit", "-q", "--no-gpg-sign", "-m", message, person=person)
+        self.git("commit", "-q", "-S" if sign else "--no-gpg-sign", "-m", message, person=person)
         return self.head()
 
     def head(self) -> str:
@@ -290,16 +290,18 @@ class Site:
         else:
             self.git("switch", "-q", branch)
 
-    def merge(self, branch: str, person: Person, *, how: str = "--no-ff") -> str:
+    def merge(self, branch: str, person: Person, *, how: str = "--no-ff", sign: bool = True) -> str:
         self.switch("main")
         if how == "--squash":
             # like a forge's squash merge: one commit whose message strings the branch's messages together
             messages = self.git("log", "--reverse", "--format=%B%x00", f"main..{branch}").split("\0")
             self.git("merge", "-q", "--squash", branch, person=person)
             body = "\n\n".join(m.strip() for m in messages if m.strip())
-            self.git("commit", "-q", "--no-gpg-sign", "-m", f"Squash {branch}\n\n{body}", person=person)
+            self.git("commit", "-q", "-S" if sign else "--no-gpg-sign", "-m", f"Squash {branch}\n\n{body}",
+                     person=person)
         else:
-            self.git("merge", "-q", how, "--no-gpg-sign", "-m", f"Merge {branch}", branch, person=person)
+            self.git("merge", "-q", how, "-S" if sign else "--no-gpg-sign", "-m", f"Merge {branch}", branch,
+                     person=person)
         return self.head()
 
     def file_bytes(self, rel: str, rev: str = "HEAD") -> bytes:

@@ -9,9 +9,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from approvals_helpers import Person, make_cast
 
 PROJECT = Path(__file__).resolve().parents[1]
 PHOTOS = PROJECT.parent / "shared" / "testdata" / "photos"
+
+
+@pytest.fixture(scope="session")
+def cast(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Person]:
+    """The people of the test office (tests/approvals_helpers.py), each with an ed25519 key generated
+    outside any repository; one set per test session."""
+    return make_cast(tmp_path_factory.mktemp("keys"))
 
 
 @pytest.fixture

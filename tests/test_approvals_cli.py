@@ -15,7 +15,6 @@ from approvals_helpers import (
     Person,
     Site,
     approve_fully,
-    cast,  # noqa: F401  (session fixture)
     info_text,
     item_text,
     make_site,
@@ -29,7 +28,7 @@ from pipeline.content import parse_item
 
 
 @pytest.fixture
-def site(tmp_path: Path, cast: dict[str, Person]) -> Site:  # noqa: F811
+def site(tmp_path: Path, cast: dict[str, Person]) -> Site:
     return make_site(tmp_path, cast)
 
 

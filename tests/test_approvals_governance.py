@@ -1,4 +1,4 @@
-"""Rule 8 in real repositories: changes to warta.yml and sop/ after the trusted root need the signatories."""
+"""Rule 8 in real repositories: changes to governed files after the trusted root need the signatories."""
 
 from __future__ import annotations
 
@@ -12,20 +12,23 @@ from approvals_helpers import (
     Person,
     Site,
     approve_fully,
-    cast,  # noqa: F401  (session fixture)
     isolated_site,
     item_text,
     people_yaml,
     release,
 )
 
-from pipeline.approvals.chain import ChainResult
+from pipeline.approvals import history
+from pipeline.approvals.chain import ChainResult, Record
+from pipeline.approvals.governance import Timeline, build_timeline, parse_state
 from pipeline.approvals.service import Report, evaluate_repository
+from pipeline.approvals.signing import verify_signatures
 from pipeline.errors import ConfigError
+from pipeline.git import Git
 
 
 @pytest.fixture
-def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:  # noqa: F811
+def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:
     return isolated_site(tmp_path, cast, monkeypatch)
 
 
@@ -122,7 +125,7 @@ def test_a_branch_cannot_name_itself_the_main_branch(site: Site) -> None:
     assert not report.ok and not one(report, path).complete and not one(report, "warta.yml").complete
 
 
-def test_bootstrap_is_the_first_commit_with_valid_governance(tmp_path: Path, cast: dict[str, Person],  # noqa: F811
+def test_bootstrap_is_the_first_commit_with_valid_governance(tmp_path: Path, cast: dict[str, Person],
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "home").mkdir()
     (tmp_path / "home" / "isolated").write_text("")
@@ -148,3 +151,87 @@ def test_bootstrap_is_the_first_commit_with_valid_governance(tmp_path: Path, cas
     site.merge("rilis/baru", cast["hendro"])
     report = evaluate_repository(site.root, all_items=True)
     assert report.ok and not one(report, path).imported
+
+
+# -- rule 8 for every governed file (pipeline.governed), read along main as the service reads it -----
+
+THEME = "theme/templates/base.html"
+LOGO_YML = (WARTA_YML % {"signatures": "true"}).replace("  unit_code: UJI\n", "  unit_code: UJI\n  logo: %s\n")
+
+
+def main_timeline(site: Site) -> Timeline:
+    """The tests' own reading of main's governance: the history index, every governance record (any file
+    outside content/ and arsip/), git's signature verdicts, then :func:`build_timeline`."""
+    git = Git(site.root)
+    index = history.build(git, site.head(), None)
+    blobs: dict[str, str] = {}
+    snapshots: list[tuple[int, str, dict[str, str]]] = []
+    for transition in index.transitions:
+        for change in transition.changes:
+            if change.deleted:
+                blobs.pop(change.path, None)
+            else:
+                blobs[change.path] = change.oid
+        snapshots.append((transition.index, transition.sha, dict(blobs)))
+    contents = git.read_blobs({o for _, _, b in snapshots for o in b.values()})
+    states = [parse_state(i, sha, b, contents) for i, sha, b in snapshots]
+    peoples = [s.people for s in states if s.people is not None]
+    own = [(q, r) for q, r in index.records if not r.item.startswith(("content/", "arsip/"))]
+    verdicts = verify_signatures(git, [r.sha for _, r in own], peoples, None)
+    records: dict[str, list[Record]] = {}
+    for _, r in own:
+        records.setdefault(r.item, []).append(r._replace(signature=verdicts.get(r.sha)))
+    return build_timeline(states, records, {r.sha: index.intro[q] for q, r in own}, contents)
+
+
+def change_on_branch(site: Site, files: dict[str, str], *, approvers: tuple[str, ...],
+                     branch: str = "rilis/tata-kelola") -> None:
+    site.switch(branch, create=True)
+    for path, text in files.items():
+        site.write(path, text)
+    site.commit("ubah berkas tata kelola", site.cast["rina"])
+    for path in files:
+        for handle in approvers:
+            person = site.cast[handle]
+            site.record(person, path, 1 if handle == "yuli" else 2, person.roles[0])
+    site.merge(branch, site.cast["wahyu"])
+
+
+def test_a_theme_change_signed_off_by_every_signatory_takes_effect(site: Site) -> None:
+    site.write(THEME, "<html>lama</html>\n")
+    site.commit("templat pertama", site.cast["eve"])  # after the root: not trusted yet
+    assert THEME not in main_timeline(site).at(10**6).blobs
+    change_on_branch(site, {THEME: "<html>baru</html>\n"}, approvers=("yuli", "wahyu"))
+    timeline = main_timeline(site)
+    assert timeline.ok and timeline.at(10**6).blobs[THEME] == site.git("rev-parse", f"HEAD:{THEME}")
+
+
+@pytest.mark.parametrize("approvers", [("wahyu",), ("dwi", "hendro"), ("eve", "rina")])
+def test_a_theme_change_without_every_signatory_does_not_take_effect(site: Site,
+                                                                     approvers: tuple[str, ...]) -> None:
+    change_on_branch(site, {THEME: "<html>{{ ENV }}</html>\n"}, approvers=approvers)
+    timeline = main_timeline(site)
+    assert THEME not in timeline.at(10**6).blobs
+    assert any(p.startswith(THEME) and "rule 8" in p for p in timeline.problems())
+
+
+def test_a_new_logo_path_needs_approval_of_the_file_as_well_as_of_warta_yml(site: Site) -> None:
+    change_on_branch(site, {"warta.yml": LOGO_YML % "gambar/lama.svg", "gambar/lama.svg": "<svg/>\n"},
+                     approvers=("yuli", "wahyu"))
+    timeline = main_timeline(site)
+    assert timeline.ok and "gambar/lama.svg" in timeline.at(10**6).blobs  # named, hence governed
+    site.write("gambar/baru.svg", "<svg><text>baru</text></svg>\n")
+    site.commit("logo baru", site.cast["eve"])  # named by no trusted warta.yml: not governed yet
+    assert main_timeline(site).ok
+    # warta.yml now names it: approving warta.yml alone does not bring the new logo in
+    change_on_branch(site, {"warta.yml": LOGO_YML % "gambar/baru.svg"}, approvers=("yuli", "wahyu"),
+                     branch="rilis/logo-baru")
+    timeline = main_timeline(site)
+    trusted = timeline.at(10**6)
+    assert trusted.config is not None and trusted.config.site.logo == "gambar/lama.svg"
+    assert [p.split(":")[0] for p in timeline.problems()] == ["gambar/baru.svg"]
+    site.record(site.cast["yuli"], "gambar/baru.svg", 1, "ketua_ppid")
+    site.record(site.cast["wahyu"], "gambar/baru.svg", 2, "kepala_dinas")
+    trusted = main_timeline(site).at(10**6)
+    assert trusted.config is not None and trusted.config.site.logo == "gambar/baru.svg"
+    assert "gambar/baru.svg" in trusted.blobs and "gambar/lama.svg" not in trusted.blobs

@@ -11,7 +11,6 @@ from approvals_helpers import (
     Person,
     Site,
     approve_fully,
-    cast,  # noqa: F401  (session fixture)
     isolated_site,
     item_text,
     release,
@@ -23,7 +22,7 @@ from pipeline.git import Git
 
 
 @pytest.fixture
-def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:  # noqa: F811
+def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:
     return isolated_site(tmp_path, cast, monkeypatch)
 
 

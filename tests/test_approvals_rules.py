@@ -14,7 +14,6 @@ from approvals_helpers import (
     Person,
     Site,
     approve_fully,
-    cast,  # noqa: F401  (session fixture)
     info_text,
     isolated_site,
     item_text,
@@ -28,7 +27,7 @@ from pipeline.errors import ConfigError
 
 
 @pytest.fixture
-def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:  # noqa: F811
+def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:
     return isolated_site(tmp_path, cast, monkeypatch)
 
 
@@ -138,13 +137,13 @@ def test_author_cannot_approve_own_content(site: Site) -> None:
     assert one(judge(site), path).state == "approved"
 
 
-def test_committer_of_the_content_counts_as_its_author(site: Site) -> None:
+def test_the_signer_of_the_content_counts_as_its_author_whatever_the_author_field_says(site: Site) -> None:
     path = "content/siaran-pers/2025/titipan.md"
     site.switch("rilis/titipan", create=True)
     site.write(path, item_text())
     site.git("add", path, person=site.cast["dwi"])
-    # Dwi commits Rina's text under Rina's name: she still handled the content.
-    site.git("commit", "-q", "--no-gpg-sign", "--author", "Rina Lestari <rina@dinas.example.go.id>", "-m",
+    # Dwi commits and signs Rina's text under Rina's name: her key says she handled the content.
+    site.git("commit", "-q", "-S", "--author", "Rina Lestari <rina@dinas.example.go.id>", "-m",
              "titipan", person=site.cast["dwi"])
     site.record(site.cast["dwi"], path, 2, "kasubbag")
     assert codes(one(judge(site), path)) == ["author"]

@@ -25,7 +25,7 @@ from pipeline.approvals.chain import (
 )
 from pipeline.git import Signature
 from pipeline.people import parse_people
-from pipeline.sop import parse_sop
+from pipeline.sop_files import parse_sop
 
 SOP = parse_sop("""\
 id: rilis
@@ -345,3 +345,72 @@ def test_whatever_approves_satisfies_every_rule(picks: list[tuple[str, int, str]
         assert record.digest == facts.digest  # rule 2
     if result.state == "approved":
         assert len(approved) == len(result.steps)
+
+
+def test_each_counted_step_carries_the_fingerprint_of_the_key_that_signed_it() -> None:
+    result = evaluate(FACTS, [rec("dwi", 2, "kasubbag"), rec("hendro", 3, "sekdin")], POLICY, AUTH)
+    assert [(s.no, s.key) for s in result.steps] == [(2, fp("dwi")), (3, fp("hendro"))]
+    half = evaluate(FACTS, [rec("dwi", 2, "kasubbag")], POLICY, AUTH)
+    assert [s.key for s in half.steps] == [fp("dwi"), None]  # the pending step has no signer yet
+
+
+def test_a_return_and_a_force_carry_their_signing_key() -> None:
+    returned = evaluate(FACTS, [rec("dwi", 2, "kasubbag"), rec("hendro", 3, "sekdin", decision="return")],
+                        POLICY, AUTH)
+    assert returned.returned is not None and returned.returned.key == fp("hendro")
+    assert returned.steps[1].status == "returned" and returned.steps[1].key == fp("hendro")
+    facts = replace(FACTS, serta_merta=True)
+    forced = evaluate(facts, [rec("wahyu", 2, "kepala_dinas", decision="force")], POLICY, AUTH)
+    assert forced.forced_by is not None and forced.forced_by.key == fp("wahyu")
+
+
+def test_without_signature_verdicts_no_key_is_claimed() -> None:
+    policy = Policy(require_signatures=False)
+    result = evaluate(FACTS, [rec("dwi", 2, "kasubbag", sig=None), rec("hendro", 3, "sekdin", sig=None)],
+                      policy, AUTH)
+    assert result.complete and [s.key for s in result.steps] == [None, None]
+
+
+def graph(*edges: tuple[Record, Record]) -> object:
+    """``precedes`` for a commit graph given as (ancestor, descendant) pairs (transitively closed)."""
+    below: dict[str, set[str]] = {}
+    for a, b in edges:
+        below.setdefault(b.sha, set()).add(a.sha)
+
+    def precedes(a: str, b: str) -> bool:
+        seen, todo = set(), [b]
+        while todo:
+            x = todo.pop()
+            if x == a:
+                return True
+            if x not in seen:
+                seen.add(x)
+                todo.extend(below.get(x, ()))
+        return False
+
+    return precedes
+
+
+def test_an_approval_signed_without_seeing_the_previous_step_does_not_count() -> None:
+    side_a, side_b = rec("dwi", 2, "kasubbag"), rec("hendro", 3, "sekdin")
+    unrelated = graph()  # both on side branches of the content commit: neither is the other's ancestor
+    for order in ([side_a, side_b], [side_b, side_a]):
+        result = evaluate(FACTS, order, POLICY, AUTH, precedes=unrelated)  # type: ignore[arg-type]
+        assert result.state == "in_review" and not result.complete
+        assert codes(result) <= {"not_after_previous", "out_of_order"} and codes(result)
+    seen = evaluate(FACTS, [side_a, side_b], POLICY, AUTH, precedes=graph((side_a, side_b)))  # type: ignore[arg-type]
+    assert seen.complete
+
+
+def test_a_return_found_valid_in_its_own_history_blocks_a_chain_completed_beside_it() -> None:
+    a2, a3 = rec("dwi", 2, "kasubbag"), rec("ani", 3, "sekdin")
+    people = Authority(parse_people(people_text({"ani": ["sekdin"]})))
+    back = rec("hendro", 3, "sekdin", decision="return", note="Foto buram")
+    alone = evaluate(FACTS, [a2, a3, back], POLICY, people)
+    assert alone.complete and "already_approved" in codes(alone)  # history order alone: the return is late
+    own = evaluate(FACTS, [a2, back], POLICY, people)
+    assert own.returned is not None
+    blocked = evaluate(FACTS, [a2, a3, back], POLICY, people, blocking=own.returned)
+    assert blocked.state == "returned" and not blocked.complete
+    assert blocked.returned is not None and blocked.returned.sha == back.sha
+    assert back.sha not in {x.sha for x in blocked.rejections}

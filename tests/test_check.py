@@ -163,3 +163,23 @@ def test_corrupt_photo_names_the_file_and_the_release(example: Path, photos: Pat
     (line,) = [x for x in result.stdout.splitlines() if x.startswith(f"{rel}: error:")]
     assert "used by content/berita/2025/pendampingan-penyusunan-apbkal-2026.md" in line
     assert "Traceback" not in result.stderr
+
+
+def test_personal_data_in_a_press_release_caption_is_refused(example: Path) -> None:
+    # Before rule 14 only pages were checked: every kind is now.
+    edit(example, RELEASE, "caption: Peserta menyusun", "caption: Ketua kelompok (NIK 3402015708650002) menyusun")
+    result = run_warta("-C", str(example), "check", "--json")
+    assert result.returncode == 1
+    doc = json.loads(result.stdout)
+    (finding,) = [f for f in doc["findings"] if f["severity"] == "error"]
+    assert (finding["path"], finding["line"], finding["field"]) == (
+        RELEASE, line_of(example, RELEASE, "caption: Ketua kelompok"), "caption")
+    assert "looks like a NIK or Nomor KK" in finding["message"]
+
+
+def test_a_waiver_in_the_front_matter_lets_check_pass(example: Path) -> None:
+    edit(example, RELEASE, "caption: Peserta menyusun", "caption: Ketua kelompok (NIK 3402015708650002) menyusun")
+    edit(example, RELEASE, "lokasi:", "data_pribadi:\n  dikecualikan: ['3402015708650002']\n"
+                                      "  alasan: Persetujuan tertulis yang bersangkutan\nlokasi:")
+    result = run_warta("-C", str(example), "check")
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -16,7 +16,6 @@ from approvals_helpers import (
     Person,
     Site,
     approve_fully,
-    cast,  # noqa: F401  (session fixture)
 )
 from publish_helpers import (
     approved_release,
@@ -33,7 +32,7 @@ PDF = b"%PDF-1.4\n% surat edaran\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
 @pytest.fixture
-def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:  # noqa: F811
+def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:
     made = office(tmp_path, cast)
     for key, value in isolated_env(tmp_path).items():
         monkeypatch.setenv(key, value)

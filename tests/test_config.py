@@ -92,3 +92,33 @@ def test_invalid_yaml_names_the_line() -> None:
 def test_duplicate_keys_are_refused() -> None:
     out = findings(MINIMAL + "build:\n  per_page: 5\nbuild:\n  per_page: 6\n")
     assert "warta.yml:13: error: build: key appears twice" in out
+
+
+def test_limits_and_privacy_have_documented_defaults() -> None:
+    config = parse_config(MINIMAL)
+    assert (config.limits.front_matter_bytes, config.limits.body_bytes) == (65536, 1048576)
+    assert config.limits.render_seconds == 10
+    assert config.privacy.allowed_numbers == []
+
+
+def test_limits_are_validated_and_an_integer_deadline_is_accepted() -> None:
+    config = parse_config(MINIMAL + "limits: {body_bytes: 4096, render_seconds: 2}\n")
+    assert (config.limits.body_bytes, config.limits.render_seconds) == (4096, 2.0)
+    messages = findings(MINIMAL + "limits: {front_matter_bytes: 2000000, render_seconds: 0, body: 1}\n")
+    assert any("limits.front_matter_bytes" in m for m in messages)
+    assert any("limits.render_seconds" in m for m in messages)
+    assert any("limits.body: unknown key" in m for m in messages)
+
+
+def test_allowed_numbers_must_be_telephone_numbers() -> None:
+    config = parse_config(MINIMAL + 'privacy: {allowed_numbers: ["(0274) 367509", "+62 812-2000-3000"]}\n')
+    assert config.privacy.allowed_numbers == ["(0274) 367509", "+62 812-2000-3000"]
+    (message,) = findings(MINIMAL + "privacy:\n  allowed_numbers: [kantor]\n")
+    assert "privacy.allowed_numbers" in message and "'kantor' is not a telephone number" in message
+
+
+def test_an_alias_in_warta_yml_is_refused_with_its_line() -> None:
+    text = MINIMAL.replace("kinds:", "x: &k 1\nkinds:", 1)
+    line = text.splitlines().index("x: &k 1") + 1
+    (message,) = findings(text)
+    assert message.startswith(f"warta.yml:{line}: error: x: anchor &k")

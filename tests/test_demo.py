@@ -112,3 +112,24 @@ def test_a_second_publish_changes_nothing(demo: tuple[Path, subprocess.Completed
     assert git(site, "rev-parse", "HEAD") == head
     assert git(site, "tag") == tags
     assert sorted(p.name for p in (site / "_outbox").rglob("*.json")) == payloads
+
+
+def test_the_register_is_signed_by_the_publishing_identity(
+    demo: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    site, _ = demo
+    keys = site.with_name(site.name + ".keys")
+    public = (keys / "warta-publish.pub").read_text().split()
+    people = (site / "sop" / "people.yaml").read_text(encoding="utf-8")
+    pipeline = people.split("\npipeline:\n", 1)[1].split("\n\n", 1)[0]
+    assert f"{public[0]} {public[1]}" in pipeline and "roles" not in pipeline
+    email = pipeline.split("email:")[1].split()[0]
+    allowed = site / ".warta-cache" / "demo-pipeline-signers"
+    allowed.write_text(f'{email} namespaces="git" {public[0]} {public[1]}\n')
+    commits = git(site, "log", "--first-parent", "--format=%H", "main", "--", "arsip").split()
+    assert commits
+    for sha in [*commits, *git(site, "tag", "-l", "arsip/*").split()]:
+        kind = "commit" if sha in commits else "tag"
+        check = subprocess.run(["git", "-c", f"gpg.ssh.allowedSignersFile={allowed}", f"verify-{kind}", sha],
+                               cwd=site, capture_output=True, text=True)
+        assert check.returncode == 0, check.stderr

@@ -11,7 +11,7 @@ import pytest
 
 from pipeline.errors import ConfigError
 from pipeline.people import load_people, parse_people, ssh_key_problem
-from pipeline.sop import load_sops
+from pipeline.sop_files import load_sops
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -203,3 +203,66 @@ def test_missing_file_and_syntax_error(tmp_path: Path) -> None:
 def test_roles_are_required() -> None:
     messages = refused("people: []\n")
     assert messages[0].startswith("sop/people.yaml:1: error: roles")
+
+
+def test_an_official_phone_is_kept_and_must_be_a_telephone_number() -> None:
+    text = VALID.replace("    github: rina-contoh\n", "    github: rina-contoh\n    phone: \"+62 812-2000-3000\"\n")
+    people = parse_people(text)
+    assert people.by_email("rina.lestari@example.go.id").phone == "+62 812-2000-3000"  # type: ignore[union-attr]
+    bad = text.replace('"+62 812-2000-3000"', "kantor")
+    with pytest.raises(ConfigError) as info:
+        parse_people(bad)
+    assert [f.format() for f in info.value.findings] == [
+        f"sop/people.yaml:{line_of(bad, 'phone:')}: error: people.0.phone: 'kantor' is not a telephone number; "
+        "write it as +62 812 3456 7890"]
+
+
+# --------------------------------------------------------------------------------------------------
+# The publishing identity (pipeline:)
+
+
+def last_line_of(text: str, needle: str) -> int:
+    return max(n for n, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def pipeline_entry(key: str, extra: str = "") -> str:
+    return f"pipeline:\n  name: warta CI\n  email: ci@example.go.id\n  ssh_keys: [\"{key}\"]\n{extra}"
+
+
+def test_pipeline_entry_is_read_and_is_nobody_who_can_approve(tmp_path: Path) -> None:
+    key = keygen(tmp_path, "ed25519")
+    people = parse_people(VALID + pipeline_entry(key))
+    assert people.pipeline is not None
+    assert (people.pipeline.name, people.pipeline.email, people.pipeline.ssh_keys) == \
+        ("warta CI", "ci@example.go.id", (key,))
+    assert people.by_email("ci@example.go.id") is None  # not a person: holds no role, approves nothing
+    assert all(p.email != "ci@example.go.id" for p in people.people)
+    assert parse_people(VALID).pipeline is None
+
+
+def test_pipeline_entry_cannot_hold_a_role(tmp_path: Path) -> None:
+    text = VALID + pipeline_entry(keygen(tmp_path, "ed25519"), "  roles: [kepala_dinas]\n")
+    messages = refused(text)
+    assert len(messages) == 1
+    assert messages[0].startswith(f"sop/people.yaml:{last_line_of(text, 'roles: [kepala_dinas]')}: error: "
+                                  "pipeline.roles: the publishing identity holds no role")
+
+
+def test_pipeline_entry_needs_its_own_email_and_key(tmp_path: Path) -> None:
+    key = keygen(tmp_path, "ed25519")
+    shared_key = VALID.replace("    ssh_keys: []\n", f"    ssh_keys: [\"{key}\"]\n") + pipeline_entry(key)
+    messages = refused(shared_key)
+    assert len(messages) == 1 and "pipeline.ssh_keys.0: this key is also a person's key" in messages[0]
+    shared_email = VALID + pipeline_entry(key).replace("ci@example.go.id", "wahyu@example.go.id")
+    messages = refused(shared_email)
+    assert len(messages) == 1 and "pipeline.email: 'wahyu@example.go.id' is a person's email" in messages[0]
+
+
+def test_pipeline_entry_needs_a_key_and_a_valid_register_base(tmp_path: Path) -> None:
+    text = VALID + "pipeline:\n  name: warta CI\n  email: ci@example.go.id\n  ssh_keys: []\n"
+    messages = refused(text)
+    assert len(messages) == 1
+    assert messages[0].startswith(f"sop/people.yaml:{last_line_of(text, 'ssh_keys: []')}: error: pipeline.ssh_keys")
+    text = VALID + pipeline_entry(keygen(tmp_path, "ed25519"), "  register_base: main\n")
+    messages = refused(text)
+    assert len(messages) == 1 and "pipeline.register_base" in messages[0]

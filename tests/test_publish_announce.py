@@ -11,7 +11,6 @@ import pytest
 from approvals_helpers import (
     Person,
     Site,
-    cast,  # noqa: F401  (session fixture)
 )
 from PIL import Image
 from publish_helpers import (
@@ -32,7 +31,7 @@ BOARD = "_outbox/videotron/simpang-empat"  # media.videotron of the test warta.y
 
 
 @pytest.fixture
-def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:  # noqa: F811
+def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:
     made = office(tmp_path, cast)
     for key, value in isolated_env(tmp_path).items():
         monkeypatch.setenv(key, value)

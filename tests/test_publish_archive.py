@@ -15,7 +15,6 @@ from approvals_helpers import (
     Person,
     Site,
     approve_fully,
-    cast,  # noqa: F401  (session fixture)
     info_text,
 )
 from publish_helpers import (
@@ -39,7 +38,7 @@ from pipeline.publish import publication_states
 
 
 @pytest.fixture
-def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:  # noqa: F811
+def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:
     made = office(tmp_path, cast)
     for key, value in isolated_env(tmp_path).items():
         monkeypatch.setenv(key, value)
@@ -283,7 +282,7 @@ def test_deleting_a_published_file_is_not_a_withdrawal(site: Site) -> None:
     # restoring the file puts the same version (same number, no new version) back
     site.git("checkout", "HEAD~1", "--", path)
     site.commit("Kembalikan", site.cast["wahyu"])
-    assert publish_json(site)[0] == 1  # restored straight on main: old approvals do not come back (F8)
+    assert publish_json(site)[0] == 1  # restored straight on main: old approvals do not come back (rule 2)
     approve_fully(site, path)
     code, doc = publish_json(site)
     assert code == 0 and doc["numbers"] == []

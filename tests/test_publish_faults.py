@@ -16,7 +16,6 @@ import pytest
 from approvals_helpers import (
     Person,
     Site,
-    cast,  # noqa: F401  (session fixture)
 )
 from publish_helpers import (
     approved_release,
@@ -35,7 +34,7 @@ B_TITLE = "Penyaluran Bantuan Keuangan Khusus Tahap Dua"
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory, cast: dict[str, Person]) -> tuple[Path, str, str]:  # noqa: F811
+def template(tmp_path_factory: pytest.TempPathFactory, cast: dict[str, Person]) -> tuple[Path, str, str]:
     """A site with release A published and release B approved and merged (copied for each test)."""
     base = tmp_path_factory.mktemp("template")
     made = office(base, cast)
@@ -46,7 +45,7 @@ def template(tmp_path_factory: pytest.TempPathFactory, cast: dict[str, Person]) 
 
 
 @pytest.fixture
-def site(template: tuple[Path, str, str], tmp_path: Path, cast: dict[str, Person],  # noqa: F811
+def site(template: tuple[Path, str, str], tmp_path: Path, cast: dict[str, Person],
          monkeypatch: pytest.MonkeyPatch) -> Site:
     shutil.copytree(template[0], tmp_path, symlinks=True, dirs_exist_ok=True)
     for key, value in isolated_env(tmp_path).items():

@@ -19,13 +19,12 @@ from approvals_helpers import (
     PROJECT,
     Person,
     Site,
-    cast,  # noqa: F401  (session fixture)
 )
 from publish_helpers import approved_release, contiguous, isolated_env, office, this_year
 
 
 @pytest.fixture
-def origin(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:  # noqa: F811
+def origin(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:
     made = office(tmp_path, cast)
     for key, value in isolated_env(tmp_path).items():
         monkeypatch.setenv(key, value)

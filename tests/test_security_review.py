@@ -27,7 +27,6 @@ from approvals_helpers import (
     Person,
     Site,
     approve_fully,
-    cast,  # noqa: F401  (session fixture)
     digest_of,
     info_text,
     item_text,
@@ -43,7 +42,7 @@ SOP_KILAT = SOP_RILIS.replace("id: rilis-uji", "id: kilat").replace("nama: Rilis
 
 
 @pytest.fixture
-def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:  # noqa: F811
+def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:
     made = make_site(tmp_path, cast, extra={"sop/kilat.yaml": SOP_KILAT})
     for key, value in isolated_env(tmp_path).items():
         monkeypatch.setenv(key, value)
@@ -234,7 +233,7 @@ def test_approve_as_a_role_that_is_not_the_steps(site: Site) -> None:
     assert log_count(site) == before
 
 
-def test_one_person_holding_two_roles_cannot_fill_both_steps(tmp_path: Path, cast: dict[str, Person],  # noqa: F811
+def test_one_person_holding_two_roles_cannot_fill_both_steps(tmp_path: Path, cast: dict[str, Person],
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     site = make_site(tmp_path, cast, extra={
         "sop/people.yaml": people_yaml(cast, overrides={"hendro": ("kasubbag", "sekdin")})})
@@ -598,7 +597,7 @@ def test_the_authors_email_in_another_case_is_still_the_author(site: Site) -> No
     site.switch("rilis/huruf", create=True)
     site.write(path, item_text())
     site.git("add", path)
-    site.git("-c", "user.email=DWI@Dinas.Example.GO.ID", "commit", "-q", "--no-gpg-sign", "-m", "rilis",
+    site.git("-c", "user.email=DWI@Dinas.Example.GO.ID", "commit", "-q", "-S", "-m", "rilis",
              person=c["dwi"])
     proc = site.cli("approve", person=c["dwi"])
     assert proc.returncode == 1
@@ -637,7 +636,7 @@ def test_a_shallow_clone_is_refused(site: Site, tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def office_site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:  # noqa: F811
+def office_site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:
     made = office(tmp_path, cast)
     for key, value in isolated_env(tmp_path).items():
         monkeypatch.setenv(key, value)

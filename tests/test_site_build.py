@@ -407,6 +407,18 @@ def test_failed_build_leaves_previous_output_whole(built: tuple[Path, Path, Buil
     assert siblings(out) == []
 
 
+def test_theme_templates_render_in_the_sandbox(built: tuple[Path, Path, BuildResult], tmp_path: Path) -> None:
+    root, _, _ = built
+    theme = tmp_path / "theme"
+    shutil.copytree(PROJECT / "theme", theme)
+    base = theme / "templates" / "base.html"
+    # what a hostile template would do to reach Python (and from there files, the environment, a key)
+    base.write_text(base.read_text(encoding="utf-8").replace(
+        "<body>", "<body>{{ ''.__class__.__mro__[1].__subclasses__() }}", 1), encoding="utf-8")
+    with pytest.raises(BuildError, match="SecurityError|unsafe"):
+        build_site(load(root), tmp_path / "out", theme=theme)
+
+
 def test_poisoned_item_fails_the_build_and_keeps_previous_output(
     built: tuple[Path, Path, BuildResult], tmp_path: Path
 ) -> None:

@@ -20,7 +20,6 @@ from approvals_helpers import (
     Person,
     Site,
     approve_fully,
-    cast,  # noqa: F401  (session fixture)
     info_text,
     item_text,
     make_site,
@@ -50,7 +49,7 @@ def _record(digest: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def repo(tmp_path_factory: pytest.TempPathFactory, cast: dict[str, Person]) -> Site:  # noqa: F811
+def repo(tmp_path_factory: pytest.TempPathFactory, cast: dict[str, Person]) -> Site:
     site = make_site(tmp_path_factory.mktemp("preview"), cast)
     release(site, "bantuan-bibit", text=item_text("Bantuan Bibit Cabai", "Isi rilis bibit."))
     approve_fully(site, APPROVED)
@@ -142,7 +141,7 @@ def test_refuses_to_build_into_the_live_site(repo: Site) -> None:
     assert not (repo.root / "_site").exists()
 
 
-def test_repository_without_commits_marks_everything_draft(tmp_path: Path, cast: dict[str, Person]) -> None:  # noqa: F811
+def test_repository_without_commits_marks_everything_draft(tmp_path: Path, cast: dict[str, Person]) -> None:
     site = make_site(tmp_path, cast)
     shutil.rmtree(site.root / ".git")
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=site.root, check=True, env=site.env())

@@ -17,7 +17,8 @@ from pipeline.commands.sop import render_html, show
 from pipeline.config import load_config
 from pipeline.errors import ConfigError
 from pipeline.people import People, load_people
-from pipeline.sop import Sop, load_sops, load_sops_from_texts, parse_sop, parse_waktu
+from pipeline.sop import Sop, parse_waktu
+from pipeline.sop_files import load_sops, load_sops_from_texts, parse_sop
 
 PROJECT = Path(__file__).resolve().parents[1]
 SEED_IDS = {

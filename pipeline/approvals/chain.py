@@ -11,15 +11,20 @@ The rules (DESIGN section 4) as this module applies them:
 1. People and SOPs come from the target branch: the caller passes them; nothing here reads a branch.
 2. A record counts only for the digest it names (stale records are listed with the reason).
 3. Steps count in SOP order: a record for step k counts only when every earlier step already counted
-   (earlier in history order). A governance chain (rule 8) is unordered.
-4. The author of the content cannot approve it (every author and committer of a commit that changed the
-   item or a file it references); one person fills one step, except several steps the SOP gives to the
-   same role.
+   (earlier in history order) and, when the caller gives the commit graph (``precedes``), when the
+   approval that counted for the step before is an ancestor of the record: two approvals signed on side
+   branches without seeing each other never make a chain, whatever order they are merged in. A
+   governance chain (rule 8) is unordered.
+4. The author of the content cannot approve it (every person whose key signed a commit that changed the
+   item or a file it references: the caller finds them, :mod:`pipeline.approvals.authorship`); one person
+   fills one step, except several steps the SOP gives to the same role.
 5. The approver must hold the step's role; with ``require_signatures`` the record must carry a good SSH
    signature (git's verdict G) by one of the approver's own keys in ``people.yaml``.
 6. A record that changes files, or is a merge, counts for nothing.
 7. A valid ``return`` blocks the item until its content (digest) changes; later records for the same
    digest are refused with that reason. A new digest starts the chain again (the old records are stale).
+   ``blocking`` is a return the caller found valid in its own history (a rewritten branch no longer
+   holds it, or approvals were given beside it): it blocks even when this history would not count it.
 8. Governance chains are evaluated with the same function (``ChainSpec.ordered=False``,
    ``authors_may_approve=True``): see :mod:`pipeline.approvals.governance`.
 10. ``Warta-Decision: force`` by a holder of a role in ``force_publish_roles`` makes a serta-merta item
@@ -29,7 +34,7 @@ The rules (DESIGN section 4) as this module applies them:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal, NamedTuple
@@ -117,8 +122,8 @@ class Record(NamedTuple):
 class ItemFacts:
     """What the chain needs to know about the item (gathered by the caller from the revision).
 
-    ``authors``: casefolded emails of everyone who authored or committed a change to the item or a file
-    it references. ``changed_at``: when its content last changed (start of the first step's clock).
+    ``authors``: casefolded emails of everyone whose key signed a change to the item or a file it
+    references. ``changed_at``: when its content last changed (start of the first step's clock).
     ``problems``: reasons the item cannot be approved at all (unknown SOP, unreadable front matter).
     """
 
@@ -141,12 +146,20 @@ class Authority:
         self.people = people
         self.keys = person_keys(people)
         self._by_email = {p.email.strip().casefold(): p for p in people.people}
+        self._owners: dict[str, Person] | None = None
 
     def person(self, email: str) -> Person | None:
         return self._by_email.get(email.strip().casefold())
 
     def title(self, role: str) -> str:
         return self.people.roles.get(role, role)
+
+    def owner(self, key: str) -> Person | None:
+        """The person one of whose listed keys has fingerprint ``key``."""
+        if self._owners is None:
+            self._owners = {fp: self._by_email[email] for email, fps in self.keys.items()
+                            for fp in fps if email in self._by_email}
+        return self._owners.get(key)
 
 
 @dataclass(slots=True)
@@ -161,6 +174,7 @@ class Approval:
     email: str
     at: int
     note: str = ""
+    key: str | None = None  # fingerprint of the SSH key that signed the record (``None``: unsigned)
 
 
 @dataclass(slots=True)
@@ -188,7 +202,8 @@ class Rejection:
 class StepStatus:
     """One paraf step of an item: ``status`` is approved, pending (the next one), waiting (an earlier step
     first), returned, skipped (by a force-publish, still to approve) or imported; ``by``/``email``/``at``/
-    ``sha`` name the record that counted (or the return). Results are plain slotted classes for speed
+    ``sha`` name the record that counted (or the return), ``key`` the fingerprint of the SSH key that signed
+it (``None`` when unsigned or not checked). Results are plain slotted classes for speed
     (10,000 items per run): treat them as read-only."""
 
     no: int
@@ -203,6 +218,7 @@ class StepStatus:
     at: int | None = None
     sha: str | None = None
     started_at: int | None = None  # when the step could start: the previous step's paraf or the change
+    key: str | None = None
 
 
 @dataclass(slots=True)
@@ -309,13 +325,16 @@ def evaluate(
     authority: Authority,
     record_authority: Mapping[str, Authority] | None = None,
     signatures: Mapping[str, Signature] | None = None,
+    precedes: Callable[[str, str], bool] | None = None,
+    blocking: Approval | None = None,
 ) -> ChainResult:
     """Judge ``records`` (history order, oldest first) for the item ``facts`` describes.
 
     ``authority``: the people who govern the item (at its base); ``record_authority``: a different
     ``people.yaml`` for individual records (by commit id), when they were made under another one.
     ``signatures``: git's verdicts by commit id; when given they stand for ``Record.signature`` (a record
-    missing from it is unsigned).
+    missing from it is unsigned). ``precedes(a, b)``: commit ``a`` is an ancestor of commit ``b`` (the
+    commit graph's order; ``None``: history order alone). ``blocking``: see rule 7 above.
     """
     spec = facts.spec
     if spec is None or not spec.steps:
@@ -338,7 +357,6 @@ def evaluate(
     returned: Approval | None = None
     forced: Approval | None = None
     rejections: list[Rejection] = []
-    order = [s.no for s in spec.steps]
     others = record_authority or {}
 
     for record in records:
@@ -349,32 +367,10 @@ def evaluate(
         step = spec.step(record.step) if record.step is not None else None
         name = person.name if person else record.author_name
 
-        if decision in ("approve", "return"):
-            if step is None and record.step is not None and not record.problems:
-                problems.append(("unknown_step", f"step {record.step} is not a paraf step of SOP {spec.id} "
-                                                  f"(paraf steps: {', '.join(map(str, order))})"))
-            elif step is not None and record.role != step.role:
-                problems.append(("wrong_role", f"step {step.no} is for {who.title(step.role)} ({step.role}), "
-                                               f"the record says {record.role}"))
-        elif decision == "force":
-            if record.role not in policy.force_roles:
-                allowed = ", ".join(sorted(policy.force_roles)) or "none"
-                problems.append(("force_not_allowed", f"role {record.role} may not force-publish "
-                                                      f"(approvals.force_publish_roles: {allowed})"))
-            if not facts.serta_merta:
-                problems.append(("force_not_serta_merta", "force counts only for serta-merta information "
-                                                          "(kategori_informasi: serta-merta)"))
-        if person is not None and record.role and not person.holds(record.role):
-            problems.append(("role_not_held", f"{person.name} does not hold the role {record.role} "
-                                              "in sop/people.yaml"))
-        if (person is not None and not spec.authors_may_approve
-                and (person.email.casefold() in facts.authors)):
-            problems.append(("author", f"{person.name} wrote or changed this content; the author cannot "
-                                       f"{'approve' if decision != 'return' else 'return'} it"))
-
+        problems.extend(_record_problems(record, step, person, spec, facts, policy, who))
         if not problems:
             problems.extend(_sequence_problems(record, step, person, spec, approved, filled_by, returned,
-                                               forced, who))
+                                               forced, who, precedes))
 
         if problems:
             rejections.append(Rejection(record.sha, record.step, record.role, decision, name,
@@ -384,7 +380,7 @@ def evaluate(
             continue
         assert person is not None
         counted = Approval(record.sha, record.step or 0, record.role, decision, person.name, person.email,
-                           record.at, record.note)
+                           record.at, record.note, (sig.key or None) if sig is not None else None)
         if decision == "approve":
             assert step is not None
             approved[step.no] = counted
@@ -394,35 +390,88 @@ def evaluate(
         else:
             forced = counted
 
+    if returned is None and blocking is not None:
+        returned = blocking
+        rejections = [x for x in rejections if x.sha != blocking.sha]
     pending = [s for s in spec.steps if s.no not in approved]
     next_step = pending[0] if pending else None
-    if not pending:
+    state = _state(facts, bool(approved), bool(pending), returned is not None, forced is not None)
+
+    statuses = _statuses(spec, facts, authority, approved, returned, forced, next_step)
+    show_next = next_step if state not in ("returned",) and next_step is not None else None
+    return ChainResult(
+        facts.path, spec.id, facts.digest, state, show_next, statuses, tuple(rejections),
+        facts.problems, forced=forced is not None and bool(pending) and returned is None,
+        forced_by=forced, returned=returned if state == "returned" else None, hint=facts.hint,
+        sop_title=spec.title,
+    )
+
+
+def _state(facts: ItemFacts, approved: bool, pending: bool, returned: bool, forced: bool) -> State:
+    if returned:
+        return "returned"
+    state: State
+    if not pending or forced:
         state = "published" if facts.published else "approved"
-    elif returned is not None:
-        state = "returned"
-    elif forced is not None:
-        state = "published" if facts.published else "approved"
-    elif approved:
-        state = "in_review"
     else:
-        state = "draft"
+        state = "in_review" if approved else "draft"
     if facts.problems and state in ("approved", "published"):
         state = "in_review" if approved else "draft"
+    return state
 
+
+def _record_problems(
+    record: Record, step: StepSpec | None, person: Person | None, spec: ChainSpec, facts: ItemFacts,
+    policy: Policy, who: Authority,
+) -> list[tuple[str, str]]:
+    """Reasons that depend on the record and the SOP, not on the other records (rules 4, 5, 10)."""
+    problems: list[tuple[str, str]] = []
+    decision = record.decision
+    if decision in ("approve", "return"):
+        if step is None and record.step is not None and not record.problems:
+            problems.append(("unknown_step", f"step {record.step} is not a paraf step of SOP {spec.id} "
+                                              f"(paraf steps: {', '.join(str(s.no) for s in spec.steps)})"))
+        elif step is not None and record.role != step.role:
+            problems.append(("wrong_role", f"step {step.no} is for {who.title(step.role)} ({step.role}), "
+                                           f"the record says {record.role}"))
+    elif decision == "force":
+        if record.role not in policy.force_roles:
+            allowed = ", ".join(sorted(policy.force_roles)) or "none"
+            problems.append(("force_not_allowed", f"role {record.role} may not force-publish "
+                                                  f"(approvals.force_publish_roles: {allowed})"))
+        if not facts.serta_merta:
+            problems.append(("force_not_serta_merta", "force counts only for serta-merta information "
+                                                      "(kategori_informasi: serta-merta)"))
+    if person is not None and record.role and not person.holds(record.role):
+        problems.append(("role_not_held", f"{person.name} does not hold the role {record.role} "
+                                          "in sop/people.yaml"))
+    if (person is not None and not spec.authors_may_approve
+            and (person.email.casefold() in facts.authors)):
+        problems.append(("author", f"{person.name} wrote or changed this content; the author cannot "
+                                   f"{'approve' if decision != 'return' else 'return'} it"))
+
+    return problems
+
+
+def _statuses(spec: ChainSpec, facts: ItemFacts, authority: Authority, approved: Mapping[int, Approval],
+              returned: Approval | None, forced: Approval | None, next_step: StepSpec | None
+              ) -> tuple[StepStatus, ...]:
+    """Each paraf step as the checklist shows it, with when it could start."""
     statuses: list[StepStatus] = []
     previous_at = facts.changed_at
     for s in spec.steps:
         got = approved.get(s.no)
         title = authority.title(s.role)
-        if got is not None:
+        if got is not None and not (returned is not None and returned.step == s.no):
             statuses.append(StepStatus(s.no, s.role, title, s.kegiatan, s.waktu, s.minutes, "approved",
-                                       got.name, got.email, got.at, got.sha, previous_at))
+                                       got.name, got.email, got.at, got.sha, previous_at, got.key))
             previous_at = got.at
             continue
         if returned is not None and returned.step == s.no:
             status: StepState = "returned"
             statuses.append(StepStatus(s.no, s.role, title, s.kegiatan, s.waktu, s.minutes, status,
-                                       returned.name, returned.email, returned.at, returned.sha, previous_at))
+                                       returned.name, returned.email, returned.at, returned.sha, previous_at,
+                                       returned.key))
             previous_at = None
             continue
         if forced is not None and returned is None:
@@ -435,13 +484,7 @@ def evaluate(
                                    started_at=previous_at if status in ("pending", "skipped") else None))
         previous_at = None
 
-    show_next = next_step if state not in ("returned",) and next_step is not None else None
-    return ChainResult(
-        facts.path, spec.id, facts.digest, state, show_next, tuple(statuses), tuple(rejections),
-        facts.problems, forced=forced is not None and bool(pending) and returned is None,
-        forced_by=forced, returned=returned if state == "returned" else None, hint=facts.hint,
-        sop_title=spec.title,
-    )
+    return tuple(statuses)
 
 
 def _sequence_problems(
@@ -454,6 +497,7 @@ def _sequence_problems(
     returned: Approval | None,
     forced: Approval | None,
     who: Authority,
+    precedes: Callable[[str, str], bool] | None = None,
 ) -> list[tuple[str, str]]:
     """Reasons that depend on what counted before this record (rules 3, 4b, 7)."""
     out: list[tuple[str, str]] = []
@@ -471,6 +515,7 @@ def _sequence_problems(
         verb = "already approved" if record.decision == "approve" else "already approved, cannot return it"
         out.append(("already_approved", f"step {step.no} was {verb} by {got.name}"))
         return out
+    previous: Approval | None = None
     if spec.ordered:
         for earlier in spec.steps:
             if earlier.no == step.no:
@@ -481,6 +526,14 @@ def _sequence_problems(
                 out.append(("out_of_order", f"not this step yet: step {earlier.no} ({title}, held by "
                                             f"{holders}) has not approved"))
                 return out
+            previous = approved[earlier.no]
+        if (precedes is not None and previous is not None and record.decision == "approve"
+                and not precedes(previous.sha, record.sha)):
+            out.append(("not_after_previous", f"the approval of step {previous.step} by {previous.name} "
+                                              f"({previous.sha[:12]}) is not an ancestor of this record: it "
+                                              "was given without seeing it (approvals follow each other in "
+                                              "the commit graph)"))
+            return out
     roles = filled_by.get(person.email.casefold())
     other = {r for r in roles if r != step.role} if roles else None
     if record.decision == "approve" and other and spec.distinct_people:
@@ -497,8 +550,11 @@ def trial(
     record_authority: Mapping[str, Authority] | None,
     draft: Record,
     signatures: Mapping[str, Signature] | None = None,
+    precedes: Callable[[str, str], bool] | None = None,
+    blocking: Approval | None = None,
 ) -> tuple[ChainResult, Rejection | None]:
     """Judge a decision before writing it, exactly as it would be judged once written: the result with
     ``draft`` appended, and its rejection (``None`` when it would count)."""
-    result = evaluate(facts, [*records, draft], policy, authority, record_authority, signatures)
+    result = evaluate(facts, [*records, draft], policy, authority, record_authority, signatures, precedes,
+                      blocking)
     return result, next((r for r in result.rejections if r.sha == draft.sha), None)

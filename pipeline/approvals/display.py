@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from pipeline.approvals.chain import ChainResult, StepStatus
-from pipeline.approvals.service import Report
+from pipeline.approvals.report import Report
 
 MARK = {"approved": "[x]", "pending": "[>]", "waiting": "[ ]", "returned": "[!]", "skipped": "[~]",
         "imported": "[=]"}

@@ -1,8 +1,11 @@
-"""Rule 8: changes to ``sop/`` and ``warta.yml`` need the approval of the SOPs' signatories.
+"""Rule 8: changes to governed files need the approval of the SOPs' signatories.
 
-The governance files are ``warta.yml`` and everything under ``sop/`` (the SOPs ``sop/<id>.yaml`` and
-``sop/people.yaml``). Their history is read along the first-parent chain of the main branch: each
-first-parent commit that changes them is a *transition* to a new :class:`GovState`.
+The governed files are listed once, in :mod:`pipeline.governed`: ``warta.yml`` and the files it names,
+everything under ``sop/`` (the SOPs ``sop/<id>.yaml`` and ``sop/people.yaml``), classification tables,
+translations, theme overrides and every file CI executes or that chooses what it executes. Their history
+is read along the first-parent chain of the main branch: each first-parent commit that changes a file
+outside the item areas (``content/``, ``arsip/``) is a *transition* to a new :class:`GovState`, which
+keeps the blob id of every governed file (:attr:`GovState.blobs`): what a closed-world publish reads.
 
 - The **bootstrap** is trusted without approval (trust on first use): the root commit, or, in a repository
   that adopted warta later, the first first-parent commit holding a valid ``warta.yml``,
@@ -13,8 +16,11 @@ first-parent commit that changes them is a *transition* to a new :class:`GovStat
   * ``sop/<id>.yaml`` of an existing SOP: the role that signs it (``disahkan_oleh``) in the trusted
     version, plus the new signatory if the change names another;
   * a new SOP file: every signatory of the trusted SOPs, plus the new SOP's own signatory;
-  * ``sop/people.yaml``, ``warta.yml`` and any other file under ``sop/``: every distinct signatory of
-    the trusted SOPs (one step per role, in SOP id order).
+  * ``sop/people.yaml``, ``warta.yml`` and every other governed file: every distinct signatory of the
+    trusted SOPs (one step per role, in SOP id order).
+
+  A file is governed when the trusted or the new ``warta.yml`` makes it so (a file the new version
+  names needs approval, and so does removing one the trusted version names).
 
   Approvers are judged by the *trusted* ``people.yaml`` (a change cannot approve itself), in any order;
   one person may fill several of these steps (one official often signs several SOPs), and the author
@@ -48,14 +54,18 @@ from pipeline.approvals.chain import (
 from pipeline.config import CONFIG_FILE, SiteConfig, parse_config
 from pipeline.content import compute_digest
 from pipeline.errors import ConfigError
+from pipeline.governed import HISTORY_PATHSPEC, is_governed, named_path_problems
 from pipeline.people import PEOPLE_PATH, People, parse_people
-from pipeline.sop import SOP_DIR, Sop, load_sops_from_texts
+from pipeline.sop import SOP_DIR, Sop
+from pipeline.sop_files import load_sops_from_texts
 
-GOVERNANCE_PATHS = (SOP_DIR, CONFIG_FILE)
+GOVERNANCE_PATHS = HISTORY_PATHSPEC  # what the history index reads as possible governance changes
 
 
-def is_governance(path: str) -> bool:
-    return path == CONFIG_FILE or path.startswith(SOP_DIR + "/")
+def is_governance(path: str, config: SiteConfig | None = None) -> bool:
+    """A governed file (rule 8, :func:`pipeline.governed.is_governed`); ``config`` adds the files that
+    warta.yml names."""
+    return is_governed(path, config)
 
 
 def is_sop_file(path: str) -> bool:
@@ -66,7 +76,11 @@ def is_sop_file(path: str) -> bool:
 
 @dataclass
 class GovState:
-    """The governance files as they stand after first-parent commit number ``index`` (``sha``)."""
+    """The governance files as they stand after first-parent commit number ``index`` (``sha``).
+
+    ``blobs``: path -> blob id of every governed file (under this state's own ``warta.yml``);
+    ``tracked``: every file the history index follows (governed or not), from which ``blobs`` is chosen.
+    """
 
     index: int
     sha: str
@@ -75,6 +89,7 @@ class GovState:
     people: People | None = None
     sops: dict[str, Sop] = field(default_factory=dict)
     problems: dict[str, list[str]] = field(default_factory=dict)  # path -> findings
+    tracked: dict[str, str] = field(default_factory=dict)
 
     @property
     def valid(self) -> bool:
@@ -108,8 +123,9 @@ class GovState:
 
 
 def parse_state(index: int, sha: str, blobs: Mapping[str, str], contents: Mapping[str, bytes]) -> GovState:
-    """Parse the governance files of one state (``blobs``: path -> blob id, ``contents``: id -> bytes)."""
-    state = GovState(index, sha, dict(blobs))
+    """Parse the governance files of one state (``blobs``: path -> blob id of the files followed, governed
+    or not; ``contents``: id -> bytes). The state keeps the governed ones (:attr:`GovState.blobs`)."""
+    state = GovState(index, sha, {}, tracked=dict(blobs))
 
     def text(path: str) -> str | None:
         data = contents.get(blobs[path])
@@ -146,6 +162,9 @@ def parse_state(index: int, sha: str, blobs: Mapping[str, str], contents: Mappin
         except ConfigError as exc:
             for finding in exc.findings:
                 state.problems.setdefault(finding.path, []).append(finding.format())
+    state.blobs = {p: oid for p, oid in blobs.items() if is_governed(p, state.config)}
+    if found := named_path_problems(state.config):
+        state.problems.setdefault(CONFIG_FILE, []).extend(found)
     if state.config is not None and state.sops:
         for kind, section in state.config.kinds.items():
             if section.sop not in state.sops:
@@ -194,6 +213,21 @@ def evaluate_change(
                       problems=tuple(new.problems.get(path, [])))
     result = evaluate(facts, records, trusted.policy(), trusted.authority)
     return replace(result, kind="governance")
+
+
+def changed_files(trusted: GovState, new: GovState) -> list[str]:
+    """The governed files that differ from the trusted state, sorted: a file governed under the new
+    ``warta.yml`` differs from its trusted version (none when it was not governed: a file the new version
+    names needs approval even when its bytes are old); a file governed only under the trusted one differs
+    when its bytes changed."""
+    out: list[str] = []
+    for p in sorted(set(trusted.tracked) | set(new.tracked)):
+        if p in new.blobs or (is_governed(p, new.config) and p in trusted.blobs):
+            if trusted.blobs.get(p) != new.blobs.get(p):
+                out.append(p)
+        elif p in trusted.blobs and trusted.tracked.get(p) != new.tracked.get(p):
+            out.append(p)
+    return out
 
 
 @dataclass
@@ -253,16 +287,15 @@ def build_timeline(
         )
     trusted = states[boot]
     timeline = [trusted]
-    since: dict[str, int] = dict.fromkeys(trusted.blobs, trusted.index)
+    since: dict[str, int] = dict.fromkeys(trusted.tracked, trusted.index)
     previous = trusted
     pending: list[ChainResult] = []
     for state in states[boot + 1:]:
-        for path in set(previous.blobs) | set(state.blobs):
-            if previous.blobs.get(path) != state.blobs.get(path):
+        for path in set(previous.tracked) | set(state.tracked):
+            if previous.tracked.get(path) != state.tracked.get(path):
                 since[path] = state.index
         previous = state
-        differ = sorted(p for p in set(trusted.blobs) | set(state.blobs)
-                        if trusted.blobs.get(p) != state.blobs.get(p))
+        differ = changed_files(trusted, state)
         if not differ:
             trusted = state
             timeline.append(state)

@@ -15,8 +15,8 @@ What the index holds, for every commit reachable from main (positions in topolog
 - approval records (:class:`~pipeline.approvals.chain.Record`, signatures not yet judged);
 - for each file, the commits that changed it (a merge only for what it changed itself) with their
   author, committer and time: who wrote an item, and when;
-- the governance transitions: each first-parent commit that changed ``sop/`` or ``warta.yml``, with the
-  new blob ids.
+- the governance transitions: each first-parent commit that changed a file outside the item areas
+  (:data:`pipeline.governed.HISTORY_PATHSPEC`), with the new blob ids.
 """
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ from typing import Any, NamedTuple
 from pipeline.approvals.chain import Record
 from pipeline.approvals.records import record_from_commit
 from pipeline.git import Change, Commit, Git
+from pipeline.governed import HISTORY_PATHSPEC as GOVERNANCE_PATHS
 
-VERSION = 4
+VERSION = 5  # 5: transitions follow every file outside the item areas (pipeline.governed)
 KEEP = 3  # snapshots kept
-GOVERNANCE_PATHS = ("sop", "warta.yml")
 
 
 class Touch(NamedTuple):
@@ -98,6 +98,36 @@ class History:
             seen.add(p)
             stack.extend(self.parents[p])
         return seen
+
+    def is_ancestor(self, a: int, b: int) -> bool:
+        """Whether position ``a`` is ``b`` or one of its ancestors. Positions are topological (parents
+        first), so the walk back from ``b`` never goes below ``a``."""
+        if a >= b:
+            return a == b
+        parents = self.parents
+        seen: set[int] = set()
+        stack = [b]
+        while stack:
+            for x in parents[stack.pop()]:
+                if x == a:
+                    return True
+                if x > a and x not in seen:
+                    seen.add(x)
+                    stack.append(x)
+        return False
+
+    def add_outside(self, commits: Sequence[Commit], trees: Mapping[str, str]) -> None:
+        """Append commits that neither main nor HEAD holds (kept by ``refs/warta/decisions``): their
+        place in the graph and their records, but no file changes (what HEAD's content is and who wrote
+        it comes from HEAD's own history only)."""
+        for commit in commits:
+            p = self.pos[commit.sha] = len(self.shas)
+            self.shas.append(commit.sha)
+            self.parents.append([self.pos[x] for x in commit.parents if x in self.pos])
+            self.intro.append(self.branch)
+            record = record_from_commit(commit, trees)
+            if record is not None:
+                self.records.append((p, record))
 
     # -- building -----------------------------------------------------------------------------------
 
@@ -255,7 +285,7 @@ def _transitions(git: Git, tip: str, exclude: str | None, history: History) -> l
     return out
 
 
-def _trees(git: Git, commits: Sequence[Commit]) -> dict[str, str]:
+def trees(git: Git, commits: Sequence[Commit]) -> dict[str, str]:
     """Tree ids of ``commits`` and of the first parents (outside them) of the records among them."""
     trees = {c.sha: c.tree for c in commits}
     outside = sorted({c.parents[0] for c in commits if c.parents and c.parents[0] not in trees
@@ -294,7 +324,7 @@ def _extend(git: Git, history: History, tip: str) -> History:
     old = history.tip if history.shas else None
     commits = git.log([tip, f"^{old}"] if old else [tip])
     history = history.copy() if old else history
-    history.add(commits, tip, _trees(git, commits), on_main=True)
+    history.add(commits, tip, trees(git, commits), on_main=True)
     history.transitions.extend(_transitions(git, tip, old, history))
     history.tip = tip
     return history
@@ -306,7 +336,7 @@ def overlay(git: Git, history: History, head: str) -> History:
         return history
     commits = git.log([head, f"^{history.tip}"])
     combined = history.copy()
-    combined.add(commits, head, _trees(git, commits), on_main=False)
+    combined.add(commits, head, trees(git, commits), on_main=False)
     return combined
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
@@ -278,15 +278,26 @@ def load_records(root: Path | FileTree) -> tuple[list[StoredRecord], list[Findin
     appears in two records is an error in both files.
     """
     tree = WorkTree(root) if isinstance(root, Path) else root
-    stored: list[StoredRecord] = []
     findings: list[Finding] = []
     files = _record_files(tree)
     blobs = tree.read_many(files)
+    texts: dict[str, bytes] = {}
     for rel in files:
         raw = blobs.get(rel)
         if raw is None:
             findings.append(Finding(rel, None, "cannot read (a symbolic link, or not a file)"))
             continue
+        texts[rel] = raw
+    stored, found = records_from_texts(texts)
+    return stored, [*findings, *found]
+
+
+def records_from_texts(texts: Mapping[str, bytes]) -> tuple[list[StoredRecord], list[Finding]]:
+    """:func:`load_records` over file contents (repo-relative path -> bytes, in file order), e.g. the
+    files of the trusted register replayed from signed commits (:mod:`pipeline.archive.trust`)."""
+    stored: list[StoredRecord] = []
+    findings: list[Finding] = []
+    for rel, raw in texts.items():
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:

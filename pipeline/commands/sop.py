@@ -23,7 +23,8 @@ from pipeline.config import find_root
 from pipeline.errors import UsageError
 from pipeline.people import People, load_people
 from pipeline.schema import suggest
-from pipeline.sop import AKSI, SYARAT, Sop, Step, load_sops
+from pipeline.sop import AKSI, SYARAT, Sop, Step
+from pipeline.sop_files import load_sops
 from pipeline.tanggal import tanggal
 
 

@@ -28,9 +28,13 @@ def run(args: argparse.Namespace) -> int:
     # imported here so that `warta --help` and other commands do not pay for them
     from pipeline.approvals.display import render_verify
     from pipeline.approvals.service import evaluate_repository, open_site
+    from pipeline.archive.trust import with_register_findings
     root = find_root()
     open_site(root)
-    report = evaluate_repository(root, base=args.base, all_items=args.all, cache=not args.no_cache)
+    # decisions kept on the remote's refs/warta/decisions count too (a reset branch cannot hide a return)
+    report = evaluate_repository(root, base=args.base, all_items=args.all, cache=not args.no_cache,
+                                 fetch_decisions=True)
+    report = with_register_findings(report, cache=not args.no_cache)  # arsip/ on a pull request (rule 12)
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
         return 0 if report.ok else 1

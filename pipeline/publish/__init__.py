@@ -30,6 +30,7 @@ from typing import Literal
 
 from pipeline import gate
 from pipeline.approvals.chain import ChainResult
+from pipeline.archive import trust
 from pipeline.archive.records import load_records
 from pipeline.cachedir import DEPLOY_CACHE, ensure_local_cache
 from pipeline.config import SiteConfig
@@ -120,6 +121,10 @@ def _plan_and_number(root: Path, git: Git, remote: str | None, main: str, moment
             return plan, _dry_run(root, plan, result)
         base = git.head()
         assert base is not None
+        run = trust.publish_run(root)
+        writes = bool(plan.records_to_write) or any(announcement_due(p.record) for p in plan.publish if not p.fallback)
+        if run is not None and writes:
+            run.signer()  # refuses now (exit 2), before anything is built or deployed, when the key is missing
         if plan.records_to_write:
             say(f"numbering: {len(plan.records_to_write)} record(s) to arsip/")
         sha, tags = commit_numbers(root, git, plan)

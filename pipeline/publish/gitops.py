@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 
+from pipeline import identity
+from pipeline.archive import trust
 from pipeline.archive.records import ArchiveRecord, record_relpath
 from pipeline.cachedir import CACHE_DIRNAME
 from pipeline.config import SiteConfig
@@ -92,7 +94,11 @@ def reset_archive(git: Git) -> None:
 
 
 def _git_config(git: Git) -> dict[str, str]:
-    """Our commits never sign, never run hooks, and have an author even where git has no identity."""
+    """Our commits run no hooks and are signed by the publishing identity (DESIGN rule 12); without a
+    ``pipeline:`` entry they are unsigned and have an author even where git has no identity."""
+    run = trust.publish_run(git.root)
+    if run is not None and run.identity is not None:
+        return run.identity.config()
     name, email = git.identity()
     return {**_QUIET_GIT, **({} if name and email else _IDENTITY)}
 
@@ -115,11 +121,14 @@ def _tag_message(record: ArchiveRecord) -> str:
 
 
 def commit_written(git: Git, message: str) -> str | None:
+    run = trust.publish_run(git.root)
+    signer = run.signer() if run is not None else None  # refuses (exit 2): pipeline: entry, no key
     git.run("add", "-A", "--", ARCHIVE_DIR)
     if not git.text("diff", "--cached", "--name-only", "--", ARCHIVE_DIR).strip():
         return None
-    git.run("commit", "-q", "--no-verify", "-m", message, "--", ARCHIVE_DIR, config=_git_config(git))
-    return git.head()
+    if signer is not None:
+        return signer.commit(git, message, [ARCHIVE_DIR])
+    return identity.commit_unsigned(git, message, [ARCHIVE_DIR], _git_config(git))
 
 
 def existing_tags(git: Git) -> dict[str, str]:
@@ -134,17 +143,27 @@ def existing_tags(git: Git) -> dict[str, str]:
 
 
 def make_tags(git: Git, records: Sequence[ArchiveRecord], sha: str) -> list[str]:
+    """Signed by the publishing identity; a tag of the same name it did not sign is replaced. Titles and
+    paths (untrusted) are written on one line each."""
+    run = trust.publish_run(git.root)
+    signer = run.signer() if run is not None else None
     made = []
     for record in records:
         name = tag_name(record.number)
-        git.run("tag", "-a", name, "-m", _tag_message(record), sha, config=_git_config(git))
+        safe = record.model_copy(update={"title": identity.one_line(record.title),
+                                         "path": identity.one_line(record.path)})
+        if signer is not None:
+            signer.tag(git, name, _tag_message(safe), sha, force=run is not None and name not in run.tags)
+        else:
+            identity.tag_unsigned(git, name, _tag_message(safe), sha, _git_config(git))
         made.append(name)
     return made
 
 
 def repair_tags(git: Git, records: Sequence[ArchiveRecord]) -> list[str]:
     """Tags a killed run did not make: one per number, on the commit that added the record's file."""
-    have = existing_tags(git)
+    have = existing_tags(git)  # a tag the identity did not sign is ignored (a finding), never fatal
+    run = trust.publish_run(git.root)
     made: list[str] = []
     for record in records:
         name = tag_name(record.number)
@@ -153,7 +172,9 @@ def repair_tags(git: Git, records: Sequence[ArchiveRecord]) -> list[str]:
         found = next((s for s in (git.root / ARCHIVE_DIR).rglob(f"{record.urut:04d}-*.yaml")
                       if f"/{record.tahun}/{record.kode}/" in s.as_posix()), None)
         rel = found.relative_to(git.root).as_posix() if found else record_relpath(record)
-        added = git.text("log", "--diff-filter=A", "--format=%H", "-1", "--", rel).strip() or git.head() or ""
+        added = run.added_by(rel) if run is not None and run.register.protected else None
+        if added is None:
+            added = git.text("log", "--diff-filter=A", "--format=%H", "-1", "--", rel).strip() or git.head() or ""
         made += make_tags(git, [record], added)
     return made
 

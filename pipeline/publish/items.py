@@ -45,7 +45,7 @@ def read_items(snapshot: Snapshot) -> Items:
                if p.startswith("content/") and e.type == "blob" and e.mode in ("100644", "100755")}
     folder = materialize(snapshot.git, {**content, **snapshot.governed}, snapshot.root / CANDIDATES)
     try:
-        checked = check_site(folder)
+        checked = check_site(folder, cache_root=snapshot.root)
     except ConfigError as exc:
         raise ConfigError("the trusted governance files do not load: " + str(exc), exc.findings) from None
     by_path = {i.path: i for i in checked.items}

@@ -99,13 +99,6 @@ def _aware(epoch: int, tz: dt.tzinfo) -> dt.datetime:
 def approvals_of(result: ChainResult, report: Report, tz: dt.tzinfo) -> list[Approval]:
     """The chain of the item's current version as the record keeps it: every step that counted, and a
     force publication (approval rule 10) as the step it was recorded at, marked in ``kegiatan``."""
-    context = report.contexts.get(result.path)
-    signatures = {r.sha: r.signature for r in context.records} if context else {}
-
-    def fingerprint(sha: str) -> str | None:
-        sig = signatures.get(sha)
-        return (sig.key or None) if sig is not None else None
-
     out: list[Approval] = []
     for step in result.steps:
         if step.status != "approved" or step.sha is None or step.at is None:
@@ -113,7 +106,7 @@ def approvals_of(result: ChainResult, report: Report, tz: dt.tzinfo) -> list[App
         out.append(Approval(
             step=step.no, kegiatan=step.kegiatan or f"Langkah {step.no}", role=step.role,
             role_title=step.role_title or step.role, name=step.by or step.email or "?", email=step.email or "?",
-            at=_aware(step.at, tz), digest=result.digest, signature_fingerprint=fingerprint(step.sha),
+            at=_aware(step.at, tz), digest=result.digest, signature_fingerprint=step.key,
             source=ApprovalSource(type="git", commit=step.sha),
         ))
     forced = result.forced_by
@@ -123,7 +116,7 @@ def approvals_of(result: ChainResult, report: Report, tz: dt.tzinfo) -> list[App
             step=forced.step, kegiatan="Diterbitkan mendesak (serta-merta)",
             role=forced.role, role_title=title or forced.role, name=forced.name or forced.email or "?",
             email=forced.email or "?", at=_aware(forced.at, tz), digest=result.digest,
-            signature_fingerprint=fingerprint(forced.sha), source=ApprovalSource(type="git", commit=forced.sha),
+            signature_fingerprint=forced.key, source=ApprovalSource(type="git", commit=forced.sha),
         ))
     return out
 
@@ -179,7 +172,8 @@ class _Planner:
         self.config = snapshot.config
         self.by_path: dict[str, StoredRecord] = {s.record.path: s for s in snapshot.register}
         self.plan = Plan(report=snapshot.report, site=site, now=now, snapshot=snapshot,
-                         warnings=list(snapshot.report.warnings))
+                         warnings=[*snapshot.report.warnings, *(f.format() for f in snapshot.register_findings
+                                                                 if f.severity == "warning")])
         self.requests: list[NumberRequest] = []
         self.pending: list[tuple[Item, ChainResult, Klasifikasi | None, bool]] = []
 

@@ -11,14 +11,14 @@ import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipeline.archive.records import ArchiveRecord, Channel, load_records, with_publication, write_record
+from pipeline.archive import trust
+from pipeline.archive.records import ArchiveRecord, Channel, with_publication, write_record
 from pipeline.errors import GitError
 from pipeline.git import Git
 from pipeline.publish import gitops
 from pipeline.publish.announce import announcement_due
 from pipeline.publish.hooks import fault
 from pipeline.publish.plan import Planned
-from pipeline.tree import GitTree
 
 MAX_PUSH_ATTEMPTS = 8
 
@@ -50,7 +50,7 @@ def record_publication(root: Path, git: Git, remote: str | None, main: str, live
     for _attempt in range(MAX_PUSH_ATTEMPTS):
         base = git.head()
         assert base is not None
-        current = {s.record.path: s.record for s in load_records(GitTree(git, base))[0]}
+        current = {s.record.path: s.record for s in trust.records_at(git, base)}  # the signed register
         finals = _finals(current, live, channels, published, stamp)
         if not finals:
             return commits

@@ -27,7 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.approvals.service import Report, evaluate_repository
-from pipeline.archive.records import StoredRecord, load_records
+from pipeline.archive import trust
+from pipeline.archive.records import StoredRecord
+from pipeline.cachedir import CACHE_DIRNAME
 from pipeline.config import SiteConfig
 from pipeline.content import is_item_path
 from pipeline.errors import ContentError, Finding
@@ -66,12 +68,13 @@ def take_snapshot(root: Path, git: Git) -> Snapshot:
     head = git.head()
     assert head is not None  # the preflight refused a repository without commits
     tree = GitTree(git, head, label=f"main at {head[:12]}")
-    stored, findings = load_records(tree)
+    report = evaluate_repository(root, all_items=True, fetch_decisions=True)
+    # the register: only the publishing identity's signed commits count (rule 12), judged by trusted people
+    run = trust.begin_publish(git, report.people, cache_root=root / CACHE_DIRNAME)
+    stored, findings = run.register.records, run.register.findings
     if any(f.severity == "error" for f in findings):
         raise ContentError("the archive register under arsip/ is damaged; fix it first",
                            [f for f in findings if f.severity == "error"])
-    published = {s.record.path: s.record.digest for s in stored if s.record.published_at is not None}
-    report = evaluate_repository(root, all_items=True, published=published)
     governed = dict(report.state.blobs)
     return Snapshot(root, git, report.main, report.main_sha, tree, report, governed, stored, findings)
 

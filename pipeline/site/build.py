@@ -30,12 +30,12 @@ from pipeline.cachedir import CACHE_DIRNAME, RENDER_CACHE, ensure_local_cache
 from pipeline.content import InformasiPublikMeta, Item, Site
 from pipeline.errors import BuildError, Finding
 from pipeline.references import resolve_path
+from pipeline.rendering import Rendered, render_all
 from pipeline.resources import theme_dir
 from pipeline.site import i18n, media
 from pipeline.site.generators import tag_slug
 from pipeline.site.model import ROOT_MARK, Attachment, BuildResult, PageExtra, Payload, SharedState
 from pipeline.site.register import Register, klasifikasi_url, make_register
-from pipeline.site.render import Rendered, render_all
 from pipeline.site.reuse import PageCache, build_fingerprint
 from pipeline.site.settings import base_settings, read_settings
 
@@ -321,6 +321,18 @@ def build_site(
                     kept.append(item)
             chosen = kept
 
+        live = [i for i in chosen if i.meta.status != "dicabut"]
+        _say(progress, f"rendering {len(live)} bodies")
+        rendered = _render(live, caches / RENDER_CACHE, config.limits.render_seconds)
+        overran = {path: r.error for path, r in rendered.items() if r.error}
+        if overran:  # past its deadline (rule 13): that item only is left out, every other one is built
+            for path, error in sorted(overran.items()):
+                left_out.append(path)
+                findings.append(Finding(path, None, f"left out of the site: {error}", "body"))
+            chosen = [i for i in chosen if i.path not in overran]
+            live = [i for i in live if i.path not in overran]
+        item_urls = {i.path: i.url_path for i in chosen if i.meta.status != "dicabut"}
+
         tz = config.tz
         by_path = {r.path: r for r in records or ()}
         register: Register | None = None
@@ -328,11 +340,6 @@ def build_site(
             item_pages = {i.path: i.url_path for i in chosen}
             exempt = {i.path for i in site.items if _exempt(i)}
             register = make_register(records, item_pages.get, hidden=exempt.__contains__, tz=tz)
-
-        live = [i for i in chosen if i.meta.status != "dicabut"]
-        _say(progress, f"rendering {len(live)} bodies")
-        rendered = _render(live, caches / RENDER_CACHE)
-        item_urls = {i.path: i.url_path for i in chosen if i.meta.status != "dicabut"}
 
         payloads: dict[str, Payload] = {}
         attachments_to_copy: list[tuple[Path, str]] = []
@@ -456,12 +463,13 @@ def build_site(
     )
 
 
-def _render(items: Sequence[Item], cache_file: Path) -> dict[str, Rendered]:
+def _render(items: Sequence[Item], cache_file: Path, seconds: float) -> dict[str, Rendered]:
     """Each body as :mod:`pipeline.markup` renders it: taken from the parsed item when parsing rendered
     it already, else from the render cache or rendered now."""
     out = {i.path: i.rendered for i in items if i.rendered is not None}
     todo = [i for i in items if i.rendered is None]
-    out.update(zip((i.path for i in todo), render_all([i.body for i in todo], cache_file), strict=True))
+    out.update(zip((i.path for i in todo), render_all([i.body for i in todo], cache_file, seconds=seconds),
+                   strict=True))
     return out
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from jinja2.sandbox import SandboxedEnvironment
 from pelican import signals
 
 from pipeline.site.generators import WartaGenerator
@@ -38,7 +39,22 @@ def _absolute_feed_paths(context: Any, feed: Any) -> None:
                 entry[key] = entry[key].replace(ROOT_MARK, site_url)
 
 
+def _sandbox(generator: Any) -> None:
+    """Theme templates render in Jinja's sandbox (DESIGN rule 12: rendering holds no secret, and a template
+    cannot reach Python's internals to look for one): the generator's environment is rebuilt as a
+    :class:`~jinja2.sandbox.SandboxedEnvironment` with the same loader, options, filters, globals, tests."""
+    if "WARTA" not in generator.settings:
+        return
+    old = generator.env
+    env = SandboxedEnvironment(loader=old.loader, **generator.settings["JINJA_ENVIRONMENT"])
+    env.filters.update(old.filters)
+    env.globals.update(old.globals)
+    env.tests.update(old.tests)
+    generator.env = env
+
+
 def register() -> None:
+    signals.generator_init.connect(_sandbox)
     signals.get_generators.connect(_generators)
     signals.get_writer.connect(_writer)
     signals.feed_generated.connect(_absolute_feed_paths)

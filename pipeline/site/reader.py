@@ -1,7 +1,7 @@
 """The Pelican reader for warta content.
 
 It does not parse front matter: :mod:`pipeline.content` has already read and validated every file, and
-the build has rendered each body (:mod:`pipeline.site.render`). The reader looks the file up and hands
+the build has rendered each body (:mod:`pipeline.rendering`). The reader looks the file up and hands
 Pelican the metadata and HTML. A file the build did not choose (not approved, exempt, failed image,
 embargoed) is skipped.
 """

@@ -137,7 +137,7 @@ def base_settings(
         "FEED_APPEND_REF": False,
         "OUTPUT_SOURCES": False,
         "DELETE_OUTPUT_DIRECTORY": False,
-        "CACHE_CONTENT": False,  # warta's own render cache is content-addressed (pipeline.site.render)
+        "CACHE_CONTENT": False,  # warta's own render cache is content-addressed (pipeline.rendering)
         "LOAD_CONTENT_CACHE": False,
         "TYPOGRIFY": False,
         "SUMMARY_MAX_LENGTH": None,

@@ -1,4 +1,6 @@
-"""Fixes for the security review of the approval engine (findings F2, F3, F7, F8, F10).
+"""Attacks on the approval engine through history: the fork point choosing the governance (rule 1), a
+cache the repository supplies, a fake main branch (rule 1), a revert reviving approvals (rule 2), grafts
+(rule 6).
 
 Each test replays the attack the review found to succeed, in a real repository with real SSH keys, and
 checks that it now fails; where a fix narrows a rule, a second test checks that the honest case it must
@@ -22,7 +24,6 @@ from approvals_helpers import (
     Person,
     Site,
     approve_fully,
-    cast,  # noqa: F401  (session fixture)
     isolated_site,
     item_text,
     people_yaml,
@@ -34,7 +35,7 @@ from pipeline.errors import ConfigError
 
 
 @pytest.fixture
-def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:  # noqa: F811
+def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:
     return isolated_site(tmp_path, cast, monkeypatch)
 
 
@@ -72,10 +73,10 @@ PEOPLE_SIGNATORIES = (("yuli", 1, "ketua_ppid"), ("wahyu", 2, "kepala_dinas"))  
 
 
 # --------------------------------------------------------------------------------------------------
-# F3: the fork point must not choose the governance
+# the fork point must not choose the governance (rule 1)
 
 
-def test_f3_a_demoted_approver_cannot_approve_from_a_branch_forked_before_the_demotion(site: Site) -> None:
+def test_a_demoted_approver_cannot_approve_from_a_branch_forked_before_the_demotion(site: Site) -> None:
     c = site.cast
     granted = govern(site, "naik", "sop/people.yaml",
                      people_yaml(c, overrides={"eve": ("operator", "kasubbag")}), PEOPLE_SIGNATORIES)
@@ -99,7 +100,7 @@ def test_f3_a_demoted_approver_cannot_approve_from_a_branch_forked_before_the_de
     assert codes_by(item, c["eve"].email) == ["role_not_held"]
 
 
-def test_f3_a_replaced_key_does_not_sign_from_a_branch_forked_before_the_change(site: Site) -> None:
+def test_a_replaced_key_does_not_sign_from_a_branch_forked_before_the_change(site: Site) -> None:
     c = site.cast
     before = site.head()
     # Dwi's key was stolen: people.yaml now lists a new key for her
@@ -134,7 +135,7 @@ SOP_STRONGER = SOP_RILIS.replace("""    ya: 4
     kegiatan: Menerbitkan di website""")
 
 
-def test_f3_a_strengthened_sop_applies_to_a_branch_forked_before_it(site: Site) -> None:
+def test_a_strengthened_sop_applies_to_a_branch_forked_before_it(site: Site) -> None:
     assert SOP_STRONGER != SOP_RILIS
     before = site.head()
     govern(site, "sop", "sop/rilis-uji.yaml", SOP_STRONGER, (("wahyu", 1, "kepala_dinas"),))
@@ -155,7 +156,7 @@ def test_f3_a_strengthened_sop_applies_to_a_branch_forked_before_it(site: Site) 
     assert code == 0 and judged(doc, path)["complete"]
 
 
-def test_f3_an_approval_merged_before_a_demotion_stays_valid(site: Site) -> None:
+def test_an_approval_merged_before_a_demotion_stays_valid(site: Site) -> None:
     c = site.cast
     govern(site, "naik", "sop/people.yaml",
            people_yaml(c, overrides={"eve": ("operator", "kasubbag")}), PEOPLE_SIGNATORIES)
@@ -170,10 +171,10 @@ def test_f3_an_approval_merged_before_a_demotion_stays_valid(site: Site) -> None
 
 
 # --------------------------------------------------------------------------------------------------
-# F2: a cache the repository supplies
+# a cache the repository supplies (caches are local scratch)
 
 
-def test_f2_a_committed_cache_symlink_is_refused(site: Site) -> None:
+def test_a_committed_cache_symlink_is_refused(site: Site) -> None:
     path = release(site)
     site.record(site.cast["dwi"], path, 2, "kasubbag", sign=False)
     site.record(site.cast["hendro"], path, 3, "sekdin", sign=False)
@@ -200,7 +201,7 @@ def test_f2_a_committed_cache_symlink_is_refused(site: Site) -> None:
 
 
 # --------------------------------------------------------------------------------------------------
-# F7: a fake main branch
+# a fake main branch (rule 1)
 
 
 def _fake_main(site: Site) -> None:
@@ -225,7 +226,7 @@ def _sign_off_all(site: Site, path: str) -> None:
         site.record(site.cast["eve"], gov, 2, "kepala_dinas")
 
 
-def test_f7_an_orphan_main_branch_named_by_the_release_branch_is_refused(site: Site) -> None:
+def test_an_orphan_main_branch_named_by_the_release_branch_is_refused(site: Site) -> None:
     c = site.cast
     _fake_main(site)
     site.switch("rilis/pusat", create=True, start="pusat")
@@ -240,7 +241,7 @@ def test_f7_an_orphan_main_branch_named_by_the_release_branch_is_refused(site: S
     assert proc.returncode == 1 and "root commit" in proc.stderr, proc.stdout + proc.stderr
 
 
-def test_f7_an_orphan_history_merged_into_a_release_branch_is_refused(site: Site) -> None:
+def test_an_orphan_history_merged_into_a_release_branch_is_refused(site: Site) -> None:
     c = site.cast
     _fake_main(site)
     path = release(site, "gabung")
@@ -252,17 +253,17 @@ def test_f7_an_orphan_history_merged_into_a_release_branch_is_refused(site: Site
     assert proc.returncode == 1 and "root commit" in proc.stderr, proc.stdout + proc.stderr
 
 
-def test_f7_base_must_be_on_main(site: Site) -> None:
+def test_base_must_be_on_main(site: Site) -> None:
     release(site)  # nothing approved
     proc = site.cli("verify", "--base", "HEAD")  # "nothing changed since HEAD"
     assert proc.returncode == 1 and "is not on main" in proc.stderr, proc.stdout + proc.stderr
 
 
 # --------------------------------------------------------------------------------------------------
-# F8: a revert brings old approvals back
+# a revert must not bring old approvals back (rule 2)
 
 
-def test_f8_restoring_approved_bytes_on_main_needs_approval_again(site: Site) -> None:
+def test_restoring_approved_bytes_on_main_needs_approval_again(site: Site) -> None:
     path = release(site)
     approved = (site.root / path).read_text()
     approve_fully(site, path)
@@ -279,7 +280,7 @@ def test_f8_restoring_approved_bytes_on_main_needs_approval_again(site: Site) ->
     assert any("before" in r and "do not count" in r for r in item["reasons"])
 
 
-def test_f8_a_release_branch_that_restores_old_bytes_is_approved_by_its_new_records(site: Site) -> None:
+def test_a_release_branch_that_restores_old_bytes_is_approved_by_its_new_records(site: Site) -> None:
     path = release(site)
     approved = (site.root / path).read_text()
     approve_fully(site, path)
@@ -301,10 +302,10 @@ def test_f8_a_release_branch_that_restores_old_bytes_is_approved_by_its_new_reco
 
 
 # --------------------------------------------------------------------------------------------------
-# F10: grafts
+# grafts (rule 6)
 
 
-def test_f10_a_graft_does_not_make_a_file_changing_record_count(site: Site) -> None:
+def test_a_graft_does_not_make_a_file_changing_record_count(site: Site) -> None:
     c = site.cast
     path = release(site)
     content = site.head()

@@ -1,0 +1,246 @@
+"""``refs/warta/decisions``: every decision kept where a rewrite of a branch cannot drop it (approval
+rule 7: a return cannot be erased by resetting or rewriting the release branch).
+
+The ref is a linear chain of *keeper* commits that starts at a root commit (``warta: decisions``, the
+empty tree). Each keeper has two parents, the previous keeper and one record commit, and the record's
+own tree, so it changes no file against the record and no history reader takes it for a content
+change. Every record written by ``warta approve`` / ``warta return``, and its whole ancestry, stays
+reachable as long as the ref does. Keepers are structure, not evidence: they are unsigned, carry no
+``Warta-*`` trailers, and what counts is the record commits they keep, judged by every rule.
+
+- :func:`keep` adds a keeper (compare-and-swap on the ref); :func:`push` sends the ref to the remote
+  without forcing (best effort: after a rejection it fetches, joins and tries once more; a failure is
+  a warning for the person, never an error).
+- :func:`fetch` brings the remote's ref (``refs/warta/remote-decisions`` remembers what came last) and
+  joins it with the local one, so nothing either side holds is lost; a remote ref that no longer
+  descends from what was fetched before was rewritten: a warning, and the old records are kept.
+- :func:`read` lists the kept records (cached by tip in ``.warta-cache/decisions/``). The last tip seen
+  is remembered; a ref that no longer descends from it, or has gone, is a warning for the signatories
+  (records still reachable from the old tip are read too). Never a hold on approved releases.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.approvals import history as history_mod
+from pipeline.approvals.history import History
+from pipeline.errors import GitError
+from pipeline.git import EMPTY_TREE, Git
+
+REF = "refs/warta/decisions"
+REMOTE_REF = "refs/warta/remote-decisions"
+_GENESIS = ("warta: decisions\n\nEvery approval, return and force record, kept where a rewrite of a branch "
+            "cannot drop it. Keepers only keep records reachable; they are not records themselves.\n")
+
+
+@dataclass(frozen=True)
+class Kept:
+    """What the decisions ref holds: its tip, the record commits it keeps (oldest first), warnings."""
+
+    tip: str | None
+    records: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
+
+
+def _remote(git: Git) -> str | None:
+    names = git.remotes()
+    return "origin" if "origin" in names else (names[0] if names else None)
+
+
+def _keeper(git: Git, tip: str, record: str, what: str) -> str:
+    tree = git.text("rev-parse", f"{record}^{{tree}}").strip()
+    return git.commit_tree(tree, [tip, record], f"warta: keep {what}\n\nKeeps {record}\n")
+
+
+def keep(git: Git, record: str, item: str, decision: str) -> str:
+    """Add ``record`` to the decisions ref; the new tip."""
+    for _ in range(3):
+        tip = git.rev_parse(REF)
+        base = tip or git.commit_tree(EMPTY_TREE, [], _GENESIS)
+        new = _keeper(git, base, record, f"the {decision} of {item}")
+        if git.update_ref(REF, new, tip, f"warta: keep {record[:12]}"):
+            return new
+    raise GitError(f"{REF} kept moving while warta tried to add {record[:12]}; run the command again")
+
+
+def _walk(git: Git, tip: str, since: str | None = None) -> list[str]:
+    """The records kept between ``since`` (exclusive) and ``tip``, oldest first."""
+    commits = git.log([tip, f"^{since}"] if since else [tip], first_parent=True, name_only=False)
+    return [c.parents[1] for c in commits if len(c.parents) == 2]
+
+
+def records_at(git: Git, tip: str, folder: Path | None = None) -> list[str]:
+    """The records kept by the decisions chain at ``tip`` (the cache is extended, never rebuilt, while
+    the chain only grows)."""
+    cached = _load(folder)
+    if cached is not None:
+        old, known = cached
+        if old == tip:
+            return known
+        if git.is_ancestor(old, tip):
+            found = known + _walk(git, tip, old)
+            _save(folder, {"tip": tip, "records": found})
+            return found
+    found = _walk(git, tip)
+    _save(folder, {"tip": tip, "records": found})
+    return found
+
+
+def read(git: Git, folder: Path | None) -> Kept:
+    """The records the decisions ref keeps, and what is wrong with the ref (see the module docstring)."""
+    tip = git.rev_parse(REF)
+    seen = _seen(folder)
+    warnings: list[str] = []
+    records = records_at(git, tip, folder) if tip is not None else []
+    old_alive = seen is not None and git.rev_parse(seen) is not None
+    if seen is not None and seen != tip and (tip is None or not old_alive or not git.is_ancestor(seen, tip)):
+        what = "has gone" if tip is None else "was rewritten (it no longer holds its earlier tip)"
+        warnings.append(f"{REF} {what}: it held {seen[:12]} when last read here; decisions kept there may be "
+                        "lost, so the signatories should check every return and approval since, and restore "
+                        f"the ref (git update-ref {REF} <tip that holds {seen[:12]}>; git push origin {REF})"
+                        + ("; the records still reachable from it are read" if old_alive else ""))
+        if old_alive and seen is not None:
+            have = set(records)
+            records += [r for r in _walk(git, seen) if r not in have]
+    elif tip is not None:
+        _remember(folder, tip)
+    return Kept(tip, tuple(records), tuple(warnings))
+
+
+def attach(git: Git, index: History, kept: Kept, exclude: list[str]) -> None:
+    """Add to ``index`` the kept records that it does not hold yet, with their ancestry (up to what it
+    holds: ``exclude`` are main's and HEAD's tips)."""
+    unknown = [r for r in kept.records if r not in index.pos]
+    if not unknown:
+        return
+    present = list(git.object_sizes(unknown))  # a rewritten ref may name commits gone from this clone
+    if not present:
+        return
+    commits = git.log([*present, *(f"^{x}" for x in exclude)], name_only=False)
+    index.add_outside(commits, history_mod.trees(git, commits))
+
+
+def _join(git: Git, local: str | None, other: str) -> str:
+    """A tip that descends from ``other`` and keeps every record of ``local`` too."""
+    if local is None or local == other or git.is_ancestor(local, other):
+        return other
+    if git.is_ancestor(other, local):
+        return local
+    return _add_missing(git, other, local)
+
+
+def _add_missing(git: Git, tip: str, other: str) -> str:
+    have = set(_walk(git, tip))
+    for record in _walk(git, other):
+        if record not in have:
+            tip = _keeper(git, tip, record, "a decision joined from another copy of this ref")
+            have.add(record)
+    return tip
+
+
+def fetch(git: Git) -> list[str]:
+    """Bring the remote's decisions and join them with the local ones; warnings (never raises)."""
+    remote = _remote(git)
+    if remote is None:
+        return []
+    before = git.rev_parse(REMOTE_REF)
+    proc = git.run("fetch", "--quiet", "--no-tags", remote, f"+{REF}:{REMOTE_REF}", check=False)
+    if proc.returncode != 0:
+        message = proc.stderr.decode("utf-8", "replace").strip()
+        if "couldn't find remote ref" in message:
+            if git.rev_parse(REF) is None and before is None:
+                return []  # nobody has decided anything yet
+            return [f"{remote} has no {REF}: decisions are kept only where branches keep them; push it "
+                    f"(git push {remote} {REF})"]
+        return [f"could not fetch {REF} from {remote} ({message.splitlines()[-1] if message else 'no reason'}); "
+                "decisions made elsewhere may be missing from this judgement"]
+    after = git.rev_parse(REMOTE_REF)
+    if after is None:
+        return []
+    warnings: list[str] = []
+    local = git.rev_parse(REF)
+    joined = _join(git, local, after)
+    if before is not None and before != after and not git.is_ancestor(before, after):
+        warnings.append(f"{REF} on {remote} was rewritten: it no longer holds {before[:12]}, fetched earlier; "
+                        "the decisions it dropped are kept here and go back with the next push; the "
+                        "signatories should find out who rewrote it")
+        joined = _add_missing(git, joined, before)
+    if joined != local and not git.update_ref(REF, joined, local, "warta: join fetched decisions"):
+        warnings.append(f"{REF} moved while it was being joined with {remote}'s; run again")
+    return warnings
+
+
+def push(git: Git) -> str | None:
+    """Send the decisions ref to the remote (never forced); a warning when that fails, else ``None``."""
+    remote = _remote(git)
+    tip = git.rev_parse(REF)
+    if remote is None or tip is None:
+        return None
+    message = ""
+    for attempt in range(2):
+        proc = git.run("push", "--quiet", remote, f"{REF}:{REF}", check=False)
+        if proc.returncode == 0:
+            pushed = git.rev_parse(REF)
+            if pushed is not None:
+                git.run("update-ref", REMOTE_REF, pushed, check=False)
+            return None
+        message = proc.stderr.decode("utf-8", "replace").strip()
+        if attempt == 0:
+            fetch(git)  # somebody else pushed decisions meanwhile: join them, then try again
+    last = message.splitlines()[-1] if message else "no reason given"
+    return (f"could not push {REF} to {remote} ({last}): push it yourself with 'git push {remote} {REF}'; "
+            "until then a rewrite of the branch could drop this decision")
+
+
+# -- the cache -------------------------------------------------------------------------------------
+
+
+def _load(folder: Path | None) -> tuple[str, list[str]] | None:
+    if folder is None:
+        return None
+    try:
+        data = json.loads((folder / "chain.json").read_text(encoding="utf-8"))
+        tip, records = data["tip"], data["records"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not isinstance(tip, str) or not isinstance(records, list):
+        return None
+    return tip, [str(r) for r in records]
+
+
+def _save(folder: Path | None, data: dict[str, object]) -> None:
+    if folder is None:
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".chain.")
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(json.dumps(data, separators=(",", ":")))
+        os.replace(tmp, folder / "chain.json")
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+
+
+def _seen(folder: Path | None) -> str | None:
+    if folder is None:
+        return None
+    try:
+        text = (folder / "seen").read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return text if len(text) == 40 else None
+
+
+def _remember(folder: Path | None, tip: str) -> None:
+    if folder is None:
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "seen").write_text(tip + "\n", encoding="utf-8")
+    except OSError:
+        pass
