@@ -65,7 +65,8 @@ APPROVERS = {  # people of the example sop/people.yaml who give the press-releas
     "sekdin": ("Hendro Wibowo", "hendro.wibowo@example.go.id", 3),
 }
 OPERATOR = ("Rina Lestari", "rina.lestari@example.go.id")
-PUBLISHER = ("Wahyu Hidayat", "wahyu.hidayat@example.go.id")  # the account CI publishes as
+PUBLISHER = ("Wahyu Hidayat", "wahyu.hidayat@example.go.id")  # the git account CI publishes as
+IDENTITY = ("warta CI", "warta-ci@example.go.id")  # the publishing identity (people.yaml ``pipeline:``)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -105,9 +106,12 @@ class Repo:
 
 
 def _keys(home: Path) -> dict[str, Path]:
-    """An ed25519 key per approver, outside every repository."""
+    """An ed25519 key per approver, for the operator and for the publishing identity, outside every
+    repository."""
     keys = {}
-    for role, (_, email, _) in APPROVERS.items():
+    owners = {**{role: email for role, (_, email, _) in APPROVERS.items()}, "operator": OPERATOR[1],
+              "pipeline": IDENTITY[1]}
+    for role, email in owners.items():
         key = home / f"key-{role}"
         if not key.exists():
             subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", email, "-f", str(key)],
@@ -116,15 +120,33 @@ def _keys(home: Path) -> dict[str, Path]:
     return keys
 
 
+def _public(key: Path) -> str:
+    return key.with_name(key.name + ".pub").read_text(encoding="utf-8").strip()
+
+
 def _people_yaml(text: str, keys: dict[str, Path]) -> str:
-    """The example people.yaml with each approver's public key in their ``ssh_keys``."""
+    """The example people.yaml with the approvers' and the operator's public keys in their ``ssh_keys``."""
     lines = text.splitlines()
-    for role, (_, email, _) in APPROVERS.items():
+    owners = {**{role: email for role, (_, email, _) in APPROVERS.items()}, "operator": OPERATOR[1]}
+    for role, email in owners.items():
         at = next(i for i, line in enumerate(lines) if line.strip() == f"email: {email}")
         keyline = next(i for i in range(at, len(lines)) if lines[i].strip().startswith("ssh_keys:"))
-        public = keys[role].with_name(keys[role].name + ".pub").read_text(encoding="utf-8").strip()
-        lines[keyline] = lines[keyline].split("ssh_keys:")[0] + f"ssh_keys: [{json.dumps(public)}]"
+        lines[keyline] = lines[keyline].split("ssh_keys:")[0] + f"ssh_keys: [{json.dumps(_public(keys[role]))}]"
     return "\n".join(lines) + "\n"
+
+
+def supports_identity(checkout: Path) -> bool:
+    """Whether the checkout's publish signs the register as a publishing identity (issue 13 point 4)."""
+    return any("WARTA_SIGNING_KEY" in f.read_text(encoding="utf-8") for f in (checkout / "pipeline").rglob("*.py"))
+
+
+def adopt_identity(repo: Repo, keys: dict[str, Path]) -> None:
+    """The ``pipeline:`` entry in the trusted root commit's people.yaml (no approval needed there)."""
+    people = repo.root / "sop" / "people.yaml"
+    entry = (f"pipeline: {{name: {IDENTITY[0]}, email: {IDENTITY[1]}, "
+             f"ssh_keys: [{json.dumps(_public(keys['pipeline']))}]}}\n")
+    people.write_text(people.read_text(encoding="utf-8") + entry, encoding="utf-8")
+    repo.git("commit", "-q", "--amend", "-a", "--no-edit", who=PUBLISHER)
 
 
 def generate(n: int, base: Path) -> tuple[Path, Path, Path]:
@@ -170,7 +192,9 @@ def add_release(repo: Repo, keys: dict[str, Path], k: int) -> str:
     (repo.root / path).parent.mkdir(parents=True, exist_ok=True)
     (repo.root / path).write_bytes(data)
     repo.git("add", path, who=OPERATOR)
-    repo.git("commit", "-q", "-m", f"Rilis {slug}", who=OPERATOR)
+    # content commits are signed by their author (docs/approvals.md, "Signing content commits")
+    repo.git("-c", f"user.signingkey={keys['operator']}.pub", "-c", "gpg.format=ssh",
+             "commit", "-q", "-S", "-m", f"Rilis {slug}", who=OPERATOR)
     digest = digest_of({path: data})
     for role, (name, email, step) in sorted(APPROVERS.items(), key=lambda kv: kv[1][2]):
         message = (f"approve {path}\n\nWarta-Item: {path}\nWarta-Digest: {digest}\nWarta-Step: {step}\n"
@@ -189,6 +213,7 @@ def add_release(repo: Repo, keys: dict[str, Path], k: int) -> str:
 @dataclass
 class Run:
     seconds: float
+    cpu: float  # user + system seconds of the child and the descendants it waited for
     maxrss_mb: float  # the largest single process (os.wait4)
     tree_mb: float  # the process tree's summed resident memory, sampled
     load: float  # 1-minute load average when the run ended
@@ -265,8 +290,8 @@ def measure(cmd: list[str], cwd: Path, env: dict[str, str], *, parse: bool = Fal
             doc = json.loads(stdout)
         except ValueError:
             doc = {}
-    return Run(took, usage.ru_maxrss / 1024, peak[0] / 2**20, os.getloadavg()[0], proc.returncode, doc,
-               stderr[-800:] if proc.returncode else "")
+    return Run(took, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, peak[0] / 2**20,
+               os.getloadavg()[0], proc.returncode, doc, stderr[-800:] if proc.returncode else "")
 
 
 @dataclass
@@ -274,10 +299,13 @@ class Project:
     label: str
     checkout: Path
     site: Path
+    identity: bool  # the register is signed by the publishing identity (WARTA_SIGNING_KEY)
     runs: dict[str, list[Run]] = field(default_factory=dict)
 
-    def publish(self, repo: Repo, python: str) -> Run:
+    def publish(self, repo: Repo, python: str, keys: dict[str, Path]) -> Run:
         env = {**repo.env(PUBLISHER), "PYTHONPATH": str(self.checkout)}
+        if self.identity:
+            env["WARTA_SIGNING_KEY"] = keys["pipeline"].read_text(encoding="utf-8")
         return measure([python, "-m", "pipeline", "publish", "--json"], self.site, env, parse=True)
 
 
@@ -285,7 +313,7 @@ def _report(label: str, what: str, run: Run, runs: dict[str, list[Run]]) -> None
     runs.setdefault(what, []).append(run)
     flag = "" if run.code == 0 else f"\n    FAILED: {run.err or json.dumps(run.doc)[:800]}"
     detail = f"  [{run.summary()}]" if run.doc or run.code else ""
-    print(f"  {label:10s} {what:18s} {run.seconds:7.2f} s  max process {run.maxrss_mb:5.0f} MB  "
+    print(f"  {label:10s} {what:18s} {run.seconds:7.2f} s  cpu {run.cpu:6.2f} s  max process {run.maxrss_mb:5.0f} MB  "
           f"tree {run.tree_mb:5.0f} MB  load {run.load:4.1f}{detail}{flag}", flush=True)
 
 
@@ -301,13 +329,17 @@ def bench(args: argparse.Namespace) -> list[Project]:
     pristine, hugo, home = generate(args.n, base)
     keys = _keys(home)
     print(f"  generated in {time.perf_counter() - start:.1f} s", flush=True)
-    projects = [Project(p.name if sum(q.name == p.name for q in args.project) == 1 else f"{p.name}-{i}",
-                        p, base / f"site-{i}") for i, p in enumerate(args.project)]
+    chosen = [(c, supports_identity(c)) for c in args.project] + [(c, False) for c in args.project_without_identity]
+    projects = [Project(f"{c.name}{'' if identity or not supports_identity(c) else '-noid'}", c, base / f"site-{i}",
+                        identity) for i, (c, identity) in enumerate(chosen)]
+    if len({p.label for p in projects}) < len(projects):
+        projects = [Project(f"{p.label}-{i}", p.checkout, p.site, p.identity) for i, p in enumerate(projects)]
     for p in projects:
         found = subprocess.run([args.python, "-c", "import pipeline; print(pipeline.__file__)"],
                                env={**os.environ, "PYTHONPATH": str(p.checkout)}, capture_output=True,
                                text=True, cwd=base).stdout.strip()
-        print(f"  {p.label}: pipeline imported from {found}", flush=True)
+        print(f"  {p.label}: pipeline imported from {found}; register signed by the publishing identity: "
+              f"{'yes' if p.identity else 'no'}", flush=True)
     hugo_runs: dict[str, list[Run]] = {}
     hugo_env = {**os.environ}
     for r in range(args.cold_rounds):
@@ -315,7 +347,9 @@ def bench(args: argparse.Namespace) -> list[Project]:
         for p in projects:
             shutil.rmtree(p.site, ignore_errors=True)
             shutil.copytree(pristine, p.site, symlinks=True)
-            _report(p.label, "cold", p.publish(Repo(p.site, home), args.python), p.runs)
+            if p.identity:
+                adopt_identity(Repo(p.site, home), keys)
+            _report(p.label, "cold", p.publish(Repo(p.site, home), args.python, keys), p.runs)
             print(f"  {p.label:10s} {_pages(p.site)} HTML pages live", flush=True)
         shutil.rmtree(hugo / "public", ignore_errors=True)
         _report("hugo", "full build", measure(["hugo", "--quiet", "-d", "public"], hugo, hugo_env), hugo_runs)
@@ -323,11 +357,11 @@ def bench(args: argparse.Namespace) -> list[Project]:
     for r in range(args.rounds):
         print(f"-- warm round {r + 1}", flush=True)
         for p in projects:
-            _report(p.label, "nothing new", p.publish(Repo(p.site, home), args.python), p.runs)
+            _report(p.label, "nothing new", p.publish(Repo(p.site, home), args.python, keys), p.runs)
         k += 1
         for p in projects:
             path = add_release(Repo(p.site, home), keys, k)
-            run = p.publish(Repo(p.site, home), args.python)
+            run = p.publish(Repo(p.site, home), args.python, keys)
             _report(p.label, "one new release", run, p.runs)
             news = [x for x in run.doc.get("publish", []) or [] if isinstance(x, dict) and x.get("path") == path]
             if not news or news[0].get("change") != "new":
@@ -335,29 +369,33 @@ def bench(args: argparse.Namespace) -> list[Project]:
         _report("hugo", "full build", measure(["hugo", "--quiet", "-d", "public"], hugo, hugo_env), hugo_runs)
     for p in projects:
         print(f"  {p.label:10s} {_pages(p.site)} HTML pages live after {k} new releases", flush=True)
-    _table(projects, hugo_runs.get("full build", []))
+    _table(projects, hugo_runs.get("full build", []), args.cold_rounds)
     if not args.keep:
         shutil.rmtree(base, ignore_errors=True)
     return projects
 
 
 def _fmt(runs: list[Run]) -> str:
+    """Median wall time, the fastest round, and the median CPU time."""
     if not runs:
         return "-"
     secs = [x.seconds for x in runs]
-    return f"{statistics.median(secs):.2f} s" + (f" ({min(secs):.2f}-{max(secs):.2f})" if len(secs) > 1 else "")
+    best = f", best {min(secs):.2f}" if len(secs) > 1 else ""
+    return f"{statistics.median(secs):.2f} s{best} (cpu {statistics.median(x.cpu for x in runs):.2f})"
 
 
-def _table(projects: list[Project], hugo: list[Run]) -> None:
-    h = statistics.median(x.seconds for x in hugo) if hugo else None
-    print("\nmedians (range) of the rounds; budgets: nothing new < 3 s; one new release < 0.5x Hugo")
+def _table(projects: list[Project], hugo: list[Run], cold_rounds: int) -> None:
+    """Medians over the rounds; the ratio to Hugo is the median of each round's own ratio (same load)."""
+    print("\nmedian wall time, best round, median CPU time; budgets: nothing new < 3 s; one new < 0.5x Hugo")
     print("| code | cold | nothing new | one new release | Hugo full build | one new / Hugo | "
           "max process MB | tree MB | load |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    warm_hugo = hugo[cold_rounds:]
     for p in projects:
         every = [x for runs in p.runs.values() for x in runs]
         new = p.runs.get("one new release", [])
-        ratio = f"{statistics.median(x.seconds for x in new) / h:.2f}x" if h and new else "-"
+        ratios = [a.seconds / b.seconds for a, b in zip(new, warm_hugo, strict=False)]
+        ratio = f"{statistics.median(ratios):.2f}x" if ratios else "-"
         loads = [x.load for x in every]
         print(f"| {p.label} | {_fmt(p.runs.get('cold', []))} | {_fmt(p.runs.get('nothing new', []))} | "
               f"{_fmt(new)} | {_fmt(hugo)} | {ratio} | {max(x.maxrss_mb for x in every):.0f} | "
@@ -373,13 +411,16 @@ def main() -> int:
     parser.add_argument("--project", type=Path, action="append",
                         help="a checkout whose pipeline package is measured (repeat to interleave several; "
                              "default: the repository this script lives in)")
-    parser.add_argument("--rounds", type=int, default=3, help="warm rounds (nothing new, one new release)")
+    parser.add_argument("--project-without-identity", type=Path, action="append", default=[],
+                        help="also measure this checkout with no publishing identity (an unsigned register)")
+    parser.add_argument("--rounds", type=int, default=5, help="warm rounds (nothing new, one new release)")
     parser.add_argument("--cold-rounds", type=int, default=1, help="first publishes of a fresh copy")
     parser.add_argument("--python", default=sys.executable, help="the interpreter the commands run with")
     parser.add_argument("--workdir", type=Path, default=WORK)
     parser.add_argument("--keep", action="store_true", help="keep the generated repositories")
     args = parser.parse_args()
-    args.project = [p.resolve() for p in (args.project or [PROJECT])]
+    args.project = [p.resolve() for p in (args.project or ([] if args.project_without_identity else [PROJECT]))]
+    args.project_without_identity = [p.resolve() for p in args.project_without_identity]
     args.cold_rounds = max(1, args.cold_rounds)  # the warm rounds start from the first publish
     if not shutil.which("hugo"):
         raise SystemExit("hugo is not installed (apt-get install -y hugo): it is the budget's reference")
