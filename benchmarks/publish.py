@@ -10,10 +10,14 @@ release counts as approved and is published), plus the same text as a Hugo proje
 photos (neither has Hugo's copy), so the press-release SOP's step 1 keeps only its ``disposisi``
 requirement (the example asks for ``bukti_multimedia`` too: a photo or video per release). ``sop/people.yaml`` is
 the example's with a generated ed25519 key for the two approvers of the press-release SOP (Kasubbag,
-step 2; Sekdin, step 3), so ``approvals.require_signatures: true`` stays on. A new release is written the
-way an office writes one: a commit by the operator on ``rilis/<slug>``, two approval records (empty
-commits with the Warta-* trailers and the documented digest, SSH-signed by ``git commit -S``) and a
-``--no-ff`` merge into main.
+step 2; Sekdin, step 3) and for the operator, so ``approvals.require_signatures: true`` stays on. A new
+release is written the way an office writes one: a commit by the operator on ``rilis/<slug>`` (signed:
+content commits must be), two approval records (empty commits with the Warta-* trailers and the documented
+digest, SSH-signed by ``git commit -S``) and a ``--no-ff`` merge into main. Where the measured checkout
+has the publishing identity (issue 13 point 4: it reads ``WARTA_SIGNING_KEY``), the root commit's
+people.yaml gets a ``pipeline:`` entry with a generated key and the run passes that key, so the register's
+commits and tags are signed as in production; ``--project-without-identity`` measures a checkout without
+it (an unsigned register, as a site made before the identity existed).
 
 Each ``--project`` (a checkout whose ``pipeline`` package is measured: the child runs with
 ``PYTHONPATH=<project>``, so any checkout can be measured with one virtualenv) gets its own copy of the
@@ -29,8 +33,11 @@ identity):
 
 Rounds interleave the projects (cold: project A, project B, Hugo; then each warm round: nothing new for
 A and B, one new release for A and B, Hugo), so that all see the same machine load; the load average is
-printed with every figure. Memory: ``ru_maxrss`` of the child (``os.wait4``: the largest single process
-of the tree), and the tree's summed resident memory sampled every 0.2 s from ``/proc``.
+printed with every figure, and so is the CPU time (user + system of the child and the processes it waited
+for: git, ssh-keygen, the Markdown workers), which a shared machine's load disturbs far less than the wall
+time. Memory: ``ru_maxrss`` of the child (``os.wait4``: the largest single process
+of the tree), and the tree's summed resident memory sampled every 0.2 s from ``/proc`` (pages a forked
+worker shares with its parent count in both, so this over-states the sum).
 
 Budgets (DESIGN section 9): publish with nothing new under 3 s warm; one new release under 0.5x Hugo's
 full build. Results go to docs/benchmarks.md ("Publish") by hand.
