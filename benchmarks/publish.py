@@ -370,7 +370,9 @@ def bench(args: argparse.Namespace) -> list[Project]:
             path = add_release(Repo(p.site, home), keys, k)
             run = p.publish(Repo(p.site, home), args.python, keys)
             _report(p.label, "one new release", run, p.runs)
-            news = [x for x in run.doc.get("publish", []) or [] if isinstance(x, dict) and x.get("path") == path]
+            published = run.doc.get("publish")
+            listed = published if isinstance(published, list) else []
+            news = [x for x in listed if isinstance(x, dict) and x.get("path") == path]
             if not news or news[0].get("change") != "new":
                 print(f"  {p.label}: WARNING: {path} was not published as new: {news}", flush=True)
         _report("hugo", "full build", measure(["hugo", "--quiet", "-d", "public"], hugo, hugo_env), hugo_runs)
