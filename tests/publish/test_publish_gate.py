@@ -10,18 +10,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
 from approvals_helpers import (
-    Person,
     Site,
     approve_fully,
     people_yaml,
 )
 from publish_helpers import (
     approved_release,
-    isolated_env,
     live_files,
-    office,
     outbox,
     page,
     publish,
@@ -31,14 +27,6 @@ from publish_helpers import (
     tags,
     this_year,
 )
-
-
-@pytest.fixture
-def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:
-    made = office(tmp_path, cast)
-    for key, value in isolated_env(tmp_path).items():
-        monkeypatch.setenv(key, value)
-    return made
 
 
 def _site_text(root: Path) -> str:

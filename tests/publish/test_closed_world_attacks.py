@@ -12,16 +12,12 @@ from __future__ import annotations
 import os
 import re
 import textwrap
-from pathlib import Path
 
-import pytest
-from approvals_helpers import Person, Site, approve_fully
+from approvals_helpers import Site, approve_fully
 from publish_helpers import (
     approved_release,
     download,
-    isolated_env,
     live_files,
-    office,
     page,
     publish,
     publish_json,
@@ -33,13 +29,6 @@ PDF = b"%PDF-1.4\n% surat edaran resmi\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF
 OTHER_PDF = b"%PDF-1.4\n% lampiran lain, isi berbeda\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 SECRET = b"%PDF-1.4 RAHASIA NIK 3402011234560001\n"
 
-
-@pytest.fixture
-def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:
-    made = office(tmp_path, cast)
-    for key, value in isolated_env(tmp_path).items():
-        monkeypatch.setenv(key, value)
-    return made
 
 
 def _release_with(site: Site, slug: str, body: str, files: dict[str, bytes], *, approve: bool = True,

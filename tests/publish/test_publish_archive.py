@@ -10,19 +10,16 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import pytest
 from approvals_helpers import (
-    Person,
     Site,
     approve_fully,
     info_text,
 )
 from publish_helpers import (
+    PHOTOS,
     approved_release,
     change_release,
     contiguous,
-    isolated_env,
-    office,
     outbox,
     page,
     publish,
@@ -35,14 +32,6 @@ from publish_helpers import (
 
 from pipeline.approvals.service import evaluate_repository
 from pipeline.publish import publication_states
-
-
-@pytest.fixture
-def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:
-    made = office(tmp_path, cast)
-    for key, value in isolated_env(tmp_path).items():
-        monkeypatch.setenv(key, value)
-    return made
 
 
 def _numbers(site: Site) -> dict[str, str]:
@@ -218,7 +207,7 @@ def test_changed_photo_without_approval_keeps_the_approved_photo(site: Site) -> 
     assert "siaran-pers/2025/panen-raya/index.html" in before
     # the photo replaced straight on main: nobody approved it, so the site keeps the approved one
     (site.root / "content/media/panen-raya.jpg").write_bytes(
-        (Path(__file__).parents[1].parent / "shared/testdata/photos/gps_DSCN0010.jpg").read_bytes())
+        (PHOTOS / "gps_DSCN0010.jpg").read_bytes())
     site.commit("Ganti foto", site.cast["rina"])
     code, doc = publish_json(site)
     assert code == 1

@@ -8,20 +8,17 @@ after every publish the accounting property (tests/accounting.py) walks the depl
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 from accounting import unaccounted
 from approvals_helpers import (
-    Person,
     Site,
     approve_fully,
 )
 from publish_helpers import (
+    PHOTOS,
     approved_release,
     download,
-    isolated_env,
-    office,
     page,
     publish,
     publish_json,
@@ -31,13 +28,6 @@ from publish_helpers import (
 
 PDF = b"%PDF-1.4\n% surat edaran\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
-
-@pytest.fixture
-def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:
-    made = office(tmp_path, cast)
-    for key, value in isolated_env(tmp_path).items():
-        monkeypatch.setenv(key, value)
-    return made
 
 
 def _release_with(site: Site, slug: str, body: str, files: dict[str, bytes], *, approve: bool = True) -> str:
@@ -117,7 +107,7 @@ def test_checkout_conversions_do_not_change_what_is_published(site: Site) -> Non
     path = approved_release(site, "panen-raya", photo="orientation_landscape_1.jpg")
     approved_photo = (site.root / "content/media/panen-raya.jpg").read_bytes()
     # a smudge filter (as a runner's git config could set) swaps the photo in the working tree only
-    other = Path(__file__).parents[1].parent / "shared/testdata/photos/gps_DSCN0010.jpg"
+    other = PHOTOS / "gps_DSCN0010.jpg"
     site.write(".gitattributes", "content/media/*.jpg filter=tukar\n")
     site.commit("Atribut", site.cast["wahyu"])
     site.git("config", "filter.tukar.smudge", f"cat {other}")
