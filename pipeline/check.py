@@ -10,8 +10,9 @@ from pipeline import kelengkapan, privacy
 from pipeline.archive import classification
 from pipeline.cachedir import RENDER_CACHE, ensure_local_cache
 from pipeline.config import SiteConfig, load_config
-from pipeline.content import InformasiPublikMeta, Item, discover, load_items
+from pipeline.content import Item, discover, load_items
 from pipeline.errors import ConfigError, Finding, Findings, UsageError
+from pipeline.gate import is_exempt
 from pipeline.people import People, load_people
 from pipeline.rendering import render_errors
 from pipeline.sop import Sop
@@ -143,10 +144,12 @@ def sop_requirements(sop: Sop) -> list[tuple[str, str]]:
     return [(syarat, f"SOP {sop.id} langkah {step.no}") for step in sop.langkah for syarat in step.syarat]
 
 
-def check_site(root: Path, paths: Sequence[str] = (), *, cache_root: Path | None = None) -> CheckResult:
+def check_site(root: Path, paths: Sequence[str] = (), *, cache_root: Path | None = None,
+               governance: Governance | None = None) -> CheckResult:
     """Check the site in ``root`` (``paths``: only these files); caches live in ``cache_root`` (default
-    ``root``: ``warta publish`` checks a private tree of git objects and keeps the caches of the repository)."""
-    gov = load_governance(root)
+    ``root``: ``warta publish`` checks a private tree of git objects and keeps the caches of the repository).
+    ``governance``: the configuration, people and SOPs already read (publish passes the trusted state)."""
+    gov = governance or load_governance(root)
     wanted = resolve_paths(root, paths)
     cache = render_cache(cache_root or root)
     items, findings = load_items(root, gov.config, wanted, render_cache=cache)
@@ -171,7 +174,7 @@ def check_site(root: Path, paths: Sequence[str] = (), *, cache_root: Path | None
         # the classification code is checked against the table above, for every kind
         requirements = [(s, src) for s, src in sop_requirements(sop) if s != "klasifikasi"]
         findings.extend(kelengkapan.check_item(item, requirements))
-        if isinstance(item.meta, InformasiPublikMeta) and item.meta.kategori_informasi == "dikecualikan":
+        if is_exempt(item):
             findings.add(item.path, item.line_of("kategori_informasi"),
                          "kategori_informasi: dikecualikan information is listed in the register but never "
                          "published (UU 14/2008 Pasal 17)", "kategori_informasi", "warning")

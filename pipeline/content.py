@@ -36,7 +36,7 @@ from pipeline.kinds import (
     SuratPermohonan,
 )
 from pipeline.markup import MARKDOWN_EXTENSIONS, Rendered, markdown_images
-from pipeline.references import declared_references, is_image, is_item_link, resolve_in, resolve_path
+from pipeline.references import declared_references, download_problem, is_image, is_item_link, resolve_in, resolve_path
 from pipeline.rendering import render_all
 from pipeline.schema import suggest, validate
 from pipeline.tree import FileTree, WorkTree
@@ -160,7 +160,8 @@ def compute_digest(files: Mapping[str, bytes]) -> str:
     h = hashlib.sha256()
     for path in sorted(files):
         data = files[path]
-        h.update(path.encode("utf-8") + b"\0" + str(len(data)).encode() + b"\0")
+        # surrogateescape: a git path that is not UTF-8 still digests (and never crashes a run)
+        h.update(path.encode("utf-8", "surrogateescape") + b"\0" + str(len(data)).encode() + b"\0")
         h.update(data)
     return "sha256:" + h.hexdigest()
 
@@ -188,7 +189,15 @@ def is_item_path(path: str) -> bool:
     if not (path.startswith(CONTENT_DIR + "/") and path.endswith(".md")) or path.startswith(MEDIA_DIR + "/"):
         return False
     parts = path.split("/")
-    return len(parts) >= 3 and not any(part.startswith(".") for part in parts)
+    return len(parts) >= 3 and not any(part.startswith(".") for part in parts) and _utf8(path)
+
+
+def _utf8(path: str) -> bool:
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:  # a git name that is not UTF-8: never an item (warta check names it)
+        return False
+    return True
 
 
 def discover(tree: FileTree | Path) -> list[str]:
@@ -227,6 +236,8 @@ def _references(tree: FileTree, rel: str, kind: str, data: Mapping[str, Any], bo
                 out.findings.append(Finding(rel, line, f"{ref.field}: '{ref.value}' is a photo; photos go in "
                                                        "image or media so their location data is removed",
                                             "file"))
+            elif (problem := download_problem(ref.value, got)) is not None:
+                out.findings.append(Finding(rel, line, f"{ref.field}: {problem}", "file"))
             else:
                 out.attachments.append(got)
         else:
@@ -267,6 +278,8 @@ def _references(tree: FileTree, rel: str, kind: str, data: Mapping[str, Any], bo
             out.findings.append(Finding(rel, line, f"link to the photo '{href}': source photos are never published "
                                                    f"(they carry location data); show it with ![what it shows]({href})",
                                         "body"))
+        elif (problem := download_problem(href, got)) is not None:
+            out.findings.append(Finding(rel, line, f"link {problem}", "body"))
         else:
             out.downloads.append(LinkRef(index, href, got))
     return out

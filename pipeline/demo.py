@@ -150,6 +150,7 @@ def _write_release(site: Path, rel: str, *, with_location: bool) -> None:
     )
 
 
+# Long on purpose: the demo's story, step by step as the README tells it.
 def run_demo(target: Path, say: Say = _say) -> int:
     """Build the demo in ``target``; returns the exit code of the final publish."""
     target = target.resolve()

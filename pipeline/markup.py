@@ -148,9 +148,16 @@ class _Embeds(HTMLParser):
 
 
 def is_off_site(href: str) -> bool:
-    """An address on another site (or an e-mail/phone link): published as it is, only in ``<a href>``."""
-    m = _SCHEME.match(href.strip())
-    return m is not None and m.group(1).lower() in OFF_SITE_SCHEMES
+    """An address on another site (``http(s)://host…``) or an e-mail/phone link: published as it is, only in
+    ``<a href>``. ``https:../x`` (a scheme without ``//``) is a relative address to a browser: local."""
+    text = href.strip()
+    m = _SCHEME.match(text)
+    if m is None or m.group(1).lower() not in OFF_SITE_SCHEMES:
+        return False
+    if m.group(1).lower() in ("http", "https"):
+        rest = text[m.end():]
+        return rest.startswith("//") and len(rest) > 2 and rest[2] not in "/\\"
+    return True
 
 
 def body_key(body: str) -> str:

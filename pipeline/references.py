@@ -28,6 +28,10 @@ from pipeline.tree import FileTree, linked_parent
 Role = Literal["image", "media", "lampiran", "inline", "link"]
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
+# What may be published as a download or lampiran: documents and data, never anything a browser runs
+# (HTML, SVG, XML, scripts): the site must not serve active content an editor can approve by accident.
+DOWNLOAD_SUFFIXES = frozenset({".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".odt", ".ods", ".odp",
+                               ".rtf", ".csv", ".txt", ".zip", ".7z", ".mp3", ".mp4", ".ogg", ".epub"})
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".heic", ".heif", ".tif", ".tiff",
                             ".avif", ".bmp"})
 
@@ -99,6 +103,9 @@ def resolve_path(item_path: str, ref: str) -> tuple[str | None, str | None]:
     joined = posixpath.normpath(posixpath.join(posixpath.dirname(item_path), clean.replace("\\", "/")))
     if joined in (".", "..") or joined.startswith("../"):
         return None, f"'{ref}' points outside the repository"
+    if not joined.startswith("content/"):
+        # an item publishes files of its own, never a governed file or anything outside content/
+        return None, f"'{ref}' is outside content/ ({joined}); put the file beside the text or in content/media/"
     return joined, None
 
 
@@ -132,3 +139,13 @@ def is_item_link(path: str) -> bool:
 
 def is_image(path: str) -> bool:
     return posixpath.splitext(path)[1].lower() in IMAGE_SUFFIXES
+
+
+def download_problem(ref: str, path: str) -> str | None:
+    """Why ``path`` cannot be published as a download or lampiran, or None."""
+    suffix = posixpath.splitext(path)[1].lower()
+    if suffix in DOWNLOAD_SUFFIXES:
+        return None
+    allowed = ", ".join(sorted(s.lstrip(".") for s in DOWNLOAD_SUFFIXES))
+    return (f"'{ref}' is not a document warta publishes as a download ({suffix or 'no extension'}): web pages, "
+            f"SVG and scripts would run on the office's site; use one of {allowed}")

@@ -101,6 +101,7 @@ def _unknown_role(role: str, roles: Collection[str]) -> str:
     return f"unknown role '{role}'{suggest(role, sorted(roles))}: roles are listed in {SOP_DIR}/{PEOPLE_FILE}"
 
 
+# Long on purpose: one SOP file checked field by field in the order of the document's table.
 def _parse(text: str, path: str, roles: Collection[str] | None) -> tuple[Sop | None, list[Finding]]:
     try:
         doc = yamlio.load(text, path)

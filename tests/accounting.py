@@ -6,7 +6,10 @@ under ``content/`` in the tree of an approval record (a commit whose trailers sa
 approve`` or ``force``: its tree holds exactly what the official approved) or of the root commit (the
 trusted bootstrap, imported legacy content). Then each file of the site is accounted for:
 
-- pages and feeds (``.html``, ``.xml``, ``.txt``, ``.json``) are generated: each must be of a generated kind;
+- downloads and lampiran (``<page>/berkas/<12 hex>/<name>``, any extension) must be byte-identical to an
+  approved blob;
+- pages and feeds (``.html``, ``.xml``, ``.txt``, ``.json``) elsewhere are generated: each must be of a
+  generated kind;
 - ``theme/…`` must be byte-identical to a file of warta's theme (``theme/static/…``);
 - ``media/<12 hex>/…`` is a derivative: the 12 hex digits must start the sha256 of an approved blob;
 - anything else (downloads, attachments) must be byte-identical to an approved blob.
@@ -63,6 +66,10 @@ def unaccounted(root: Path, site: Path) -> list[str]:
     bad: list[str] = []
     for path in sorted(p for p in site.rglob("*") if p.is_file()):
         rel = path.relative_to(site).as_posix()
+        if "/berkas/" in f"/{rel}":
+            if path.read_bytes() not in contents:
+                bad.append(f"{rel}: a download that is not the bytes of an approved blob")
+            continue
         if rel == ".warta-site" or rel.endswith(GENERATED):
             continue
         if rel.startswith("theme/"):

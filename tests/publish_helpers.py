@@ -177,6 +177,14 @@ def page(root: Path, url_path: str) -> str:
     return (root / "_site" / url_path / "index.html").read_text(encoding="utf-8")
 
 
+def download(root: Path, page_url: str, name: str) -> Path:
+    """The one published copy of a download or lampiran ``name`` of the page at ``page_url`` (downloads are
+    published in a folder named by their content: ``<page>/berkas/<12 hex>/<name>``, docs/content.md)."""
+    found = sorted((root / "_site" / page_url / "berkas").glob(f"*/{name}"))
+    assert len(found) == 1, f"{name} of {page_url}: {found}"
+    return found[0]
+
+
 def outbox(root: Path) -> list[str]:
     """Every payload file of every social channel (videotron boards excluded)."""
     base = root / "_outbox"
@@ -203,6 +211,7 @@ def this_year() -> int:
     return dt.datetime.now(WIB).year
 
 
-__all__ = ["PHOTOS", "PUBLISH_YML", "WIB", "approved_release", "change_release", "contiguous", "isolated_env",
+__all__ = ["PHOTOS", "PUBLISH_YML", "WIB", "approved_release", "change_release", "contiguous", "download",
+           "isolated_env",
            "live_files", "office", "os", "outbox", "page", "publish", "publish_json", "records",
            "release_text", "tags", "this_year"]

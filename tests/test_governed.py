@@ -198,7 +198,7 @@ def test_the_trusted_state_lists_every_governed_file_of_the_root_commit(office: 
     assert all(report.state.blobs[p] == blob(office, p) for p in expected)
 
 
-@pytest.mark.parametrize("path", [TEMPLATE, WORKFLOW, REQUIREMENTS])
+@pytest.mark.parametrize("path", [TEMPLATE, WORKFLOW, REQUIREMENTS, LOGO])
 def test_a_pull_request_changing_a_governed_file_needs_every_signatory(office: Site, path: str) -> None:
     office.switch("rilis/ubah", create=True)
     office.write(path, ATTACKS[path])
@@ -214,12 +214,6 @@ def test_a_pull_request_changing_a_governed_file_needs_every_signatory(office: S
     assert found is not None and found.complete
 
 
-# The service reads governance records of main only for sop/ and warta.yml today
-# (pipeline/approvals/service.py, the gov_records filter); these pass once it uses is_governance.
-WIRING = "service.py collects main's governance records for sop/ and warta.yml only"
-
-
-@pytest.mark.xfail(strict=True, reason=WIRING)
 @pytest.mark.parametrize("path", list(ATTACKS))
 def test_a_signed_off_change_of_a_governed_file_takes_effect_on_main(office: Site, path: str) -> None:
     office.switch("rilis/ubah", create=True)

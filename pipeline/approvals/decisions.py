@@ -21,15 +21,15 @@ reachable as long as the ref does. Keepers are structure, not evidence: they are
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.approvals import history as history_mod
 from pipeline.approvals.history import History
 from pipeline.errors import GitError
+from pipeline.files import write_atomic
 from pipeline.git import EMPTY_TREE, Git
 
 REF = "refs/warta/decisions"
@@ -216,14 +216,8 @@ def _load(folder: Path | None) -> tuple[str, list[str]] | None:
 def _save(folder: Path | None, data: dict[str, object]) -> None:
     if folder is None:
         return
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".chain.")
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(json.dumps(data, separators=(",", ":")))
-        os.replace(tmp, folder / "chain.json")
-    except OSError:
-        pass  # a cache that cannot be written only costs time
+    with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
+        write_atomic(folder / "chain.json", json.dumps(data, separators=(",", ":")))
 
 
 def _seen(folder: Path | None) -> str | None:

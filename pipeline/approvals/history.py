@@ -22,8 +22,6 @@ What the index holds, for every commit reachable from main (positions in topolog
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +29,7 @@ from typing import Any, NamedTuple
 
 from pipeline.approvals.chain import Record
 from pipeline.approvals.records import record_from_commit
+from pipeline.files import write_atomic
 from pipeline.git import Change, Commit, Git
 from pipeline.governed import HISTORY_PATHSPEC as GOVERNANCE_PATHS
 
@@ -364,11 +363,7 @@ def _load(folder: Path, tip: str) -> History | None:
 
 def _save(folder: Path, history: History) -> None:
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".history.")
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(json.dumps(history.to_json(), separators=(",", ":")))
-        os.replace(tmp, folder / f"{history.tip}.json")
+        write_atomic(folder / f"{history.tip}.json", json.dumps(history.to_json(), separators=(",", ":")))
         for stale in _candidates_all(folder)[KEEP:]:
             stale.unlink(missing_ok=True)
     except OSError:

@@ -32,6 +32,7 @@ the signature cache. No process per commit.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -52,7 +53,6 @@ from pipeline.approvals.governance import (
     build_timeline,
     evaluate_change,
     governance_spec,
-    is_governance,
     parse_state,
 )
 from pipeline.approvals.history import History, Touch
@@ -61,9 +61,10 @@ from pipeline.approvals.report import NULL_SHA, ItemContext, Mode, Report
 from pipeline.approvals.revisions import Files, ItemCache, ItemInfo, cache_root, choose_paths
 from pipeline.approvals.trusted import Trusted, descendants, governance_states
 from pipeline.cachedir import ensure_local_cache
-from pipeline.config import CONFIG_FILE
+from pipeline.config import CONFIG_FILE, SiteConfig, parse_config
 from pipeline.errors import ApprovalError, ConfigError
 from pipeline.git import Git, Signature
+from pipeline.governed import may_be_governed
 
 LOST_RECORDS_HINT = (
     "hint: this change reached main without its approval commits (committed straight to main, or merged "
@@ -189,6 +190,17 @@ class Judge:
 
     # -- which items ---------------------------------------------------------------------------------
 
+    def _configs(self) -> list[SiteConfig]:
+        """The warta.yml of main's newest valid state and of HEAD: a file either names (``site.logo``) is a
+        governed file of this change."""
+        found = [st.config for st in reversed(self.states) if st.valid and st.config is not None][:1]
+        entry = self.tree.get(CONFIG_FILE)
+        raw = self.git.read_blobs([entry.oid]).get(entry.oid) if entry is not None else None
+        if raw is not None:
+            with contextlib.suppress(ConfigError, UnicodeDecodeError):  # judged as the governance change it is
+                found.append(parse_config(raw.decode("utf-8")))
+        return found
+
     def select(self, *, base: str | None, all_items: bool, paths: Sequence[str] | None) -> None:
         """Choose the items and governance files to judge (see :func:`evaluate_repository`)."""
         self.mode: Mode = "paths" if paths else "all" if all_items else "branch"
@@ -198,7 +210,7 @@ class Judge:
             self.base_sha = self._base(base)
             changed = self.git.changed_paths(self.base_sha, self.head_sha)
         self.selected, self.gov_selected, self.removed = choose_paths(
-            self.mode, self.tree, self.files, changed, paths or (), self.head)
+            self.mode, self.tree, self.files, changed, paths or (), self.head, self._configs())
         self.infos: dict[str, ItemInfo] = self.files.info(self.selected)
         self.digests = self.files.digests({p: self.files.existing([p, *self.infos[p].refs])
                                            for p in self.selected})
@@ -231,7 +243,7 @@ class Judge:
             item = record.item
             if item in wanted and (self.in_head(q) or q in outside):
                 self.item_records[item].append((q, record))
-            if (item.startswith("sop/") or item == CONFIG_FILE) and intro[q] < branch:
+            if may_be_governed(item) and intro[q] < branch:  # any file a warta.yml could govern
                 self.gov_records.setdefault(item, []).append((q, record))
         if self.fetched and self.kept.tip is None and any(self.item_records.values()):
             self.warnings.append(f"{decisions.REF} is missing (here and on the remote) although the history holds "
@@ -402,7 +414,7 @@ class Judge:
         results: list[ChainResult] = []
         base_state = self.base_state
         if self.gov_selected:
-            head_blobs = {p: e.oid for p, e in self.tree.items() if is_governance(p)}
+            head_blobs = {p: e.oid for p, e in self.tree.items() if may_be_governed(p)}
             extra = head_blobs.values() - self.contents.keys()
             texts = {**self.contents, **self.git.read_blobs(extra)} if extra else self.contents
             head_state = parse_state(self.index.branch, self.head_sha, head_blobs, texts)

@@ -7,11 +7,10 @@ working tree. :func:`cache_root` is the machine's own cache folder, never one th
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
 import posixpath
 import re
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -20,12 +19,13 @@ from typing import Any
 import yaml
 
 from pipeline import yamlio
-from pipeline.approvals.governance import is_governance
 from pipeline.cachedir import CACHE_DIRNAME, ensure_local_cache
-from pipeline.config import KINDS, LimitsSection
-from pipeline.content import CONTENT_DIR, MEDIA_DIR, compute_digest, split_front_matter
+from pipeline.config import KINDS, LimitsSection, SiteConfig
+from pipeline.content import CONTENT_DIR, compute_digest, is_item_path, split_front_matter
 from pipeline.errors import ApprovalError, ConfigError, Finding
+from pipeline.files import write_atomic
 from pipeline.git import Git, TreeEntry
+from pipeline.governed import is_governed
 from pipeline.markup import render_bounded
 from pipeline.references import declared_references, is_item_link, resolve_path
 
@@ -55,8 +55,6 @@ class ItemInfo:
 
 
 _EXTERNAL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
-_CONTENT = CONTENT_DIR + "/"
-_MEDIA = MEDIA_DIR + "/"
 
 
 def _resolve(item_path: str, ref: str) -> str | None:
@@ -120,9 +118,9 @@ def read_item(path: str, raw: bytes, limits: LimitsSection | None = None) -> Ite
 
 
 def is_item(path: str) -> bool:
-    """A content file: ``content/<kind>/...md``, not under ``content/media/``, no hidden part."""
-    return (path.startswith(_CONTENT) and path.endswith(".md") and not path.startswith(_MEDIA)
-            and "/." not in path and path.count("/") >= 2)
+    """A content file: ``content/<kind>/...md``, not under ``content/media/``, no hidden part, a UTF-8 name
+    (the one test, :func:`pipeline.content.is_item_path`)."""
+    return is_item_path(path)
 
 
 class ItemCache:
@@ -150,15 +148,9 @@ class ItemCache:
             # a run over every item: forget the versions it did not ask for
             self.info = {k: v for k, v in self.info.items() if k in self.used}
             self.digests = {k: v for k, v in self.digests.items() if k in self.used}
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".items.")
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(json.dumps({"version": 3, "info": self.info, "digests": self.digests},
-                                     separators=(",", ":")))
-            os.replace(tmp, self.folder / "items.json")
-        except OSError:
-            pass
+        with contextlib.suppress(OSError):
+            write_atomic(self.folder / "items.json",
+                         json.dumps({"version": 3, "info": self.info, "digests": self.digests}, separators=(",", ":")))
 
 
 class Files:
@@ -274,11 +266,15 @@ class Files:
 
 def choose_paths(
     mode: str, tree: Mapping[str, TreeEntry], files: Files, changed: Sequence[str], paths: Sequence[str],
-    head: str,
+    head: str, configs: Sequence[SiteConfig] = (),
 ) -> tuple[list[str], list[str], tuple[str, ...]]:
     """``(items, governance files, removed items)`` to judge: the named ``paths`` (mode ``paths``), every
     item (``all``), or what ``changed`` since the base (``branch``: with the items that use a changed
-    photo)."""
+    photo). ``configs``: the warta.yml files whose named files (``site.logo``) are governed too."""
+
+    def is_governance(path: str) -> bool:
+        return is_governed(path) or any(is_governed(path, c) for c in configs)
+
     all_content = [p for p in tree if is_item(p)]
     if mode == "paths":
         wanted = [posixpath.normpath(p) for p in paths]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import json
 import os
@@ -26,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.files import write_atomic
 from pipeline.git import Git, Signature
 from pipeline.people import People
 
@@ -173,15 +175,10 @@ class SignatureCache:
     def save(self) -> None:
         if self.folder is None or not self._dirty:
             return
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".verdicts.")
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(json.dumps({"version": 2, "table": self._verdicts, "verdicts": self._data},
-                                     separators=(",", ":")))
-            os.replace(tmp, self.folder / "verdicts.json")
-        except OSError:
-            pass  # a cache that cannot be written only costs time
+        with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
+            write_atomic(self.folder / "verdicts.json",
+                         json.dumps({"version": 2, "table": self._verdicts, "verdicts": self._data},
+                                    separators=(",", ":")))
 
 
 def verify_signatures(

@@ -67,6 +67,7 @@ def _register_csv(stored: list[StoredRecord]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+# Long on purpose: the BagIt layout written top to bottom (data, metadata, manifests) in one place.
 def export_bagit(
     root: Path,
     config: SiteConfig,

@@ -288,6 +288,7 @@ def _lane_cells(sop: Sop, people: People, rows: list[Step], r: int, columns: tup
     return cells
 
 
+# Long on purpose: the SOP document's HTML written in the order the printed document reads.
 def render_html(sop: Sop, people: People) -> str:
     """The SOP as a standalone HTML document: identity table and flowchart table, like the paper SOP."""
     ident = sop.identitas

@@ -140,6 +140,7 @@ class _Planned:
     cached: list[Path]
 
 
+# Long on purpose: plan, encode in workers, place; each phase is commented and shares the plan's state.
 def build_media(
     jobs: Sequence[MediaJob],
     output_dir: Path,

@@ -36,12 +36,12 @@ from pipeline.cachedir import DEPLOY_CACHE, ensure_local_cache
 from pipeline.config import SiteConfig
 from pipeline.content import Site, parse_item
 from pipeline.deploy import deploy
-from pipeline.errors import Findings, GitError
+from pipeline.errors import GitError
 from pipeline.git import Git
 from pipeline.publish import gitops
 from pipeline.publish.announce import announce, announcement_due, is_videotron
 from pipeline.publish.hooks import FAULT_POINTS, NOW_ENV, barrier, clock, fault, fault_during_build
-from pipeline.publish.items import CANDIDATES, Items, read_items
+from pipeline.publish.items import CANDIDATES, read_items
 from pipeline.publish.numbering import commit_numbers
 from pipeline.publish.plan import Held, Plan, Planned
 from pipeline.publish.plan import make_plan as _make_plan
@@ -65,10 +65,6 @@ def make_plan(root: Path, now: dt.datetime | None = None) -> Plan:
     """Stages 1 to 3 (snapshot, items, gate and numbers), without changing anything."""
     snapshot = take_snapshot(root, Git(root))
     moment, _ = clock(now, snapshot.config.tz)
-    if snapshot.report.problems or any(not g.complete for g in snapshot.report.governance):
-        # fail closed before reading any item: the plan says why nothing is published
-        nothing = Site(root=root / CANDIDATES, config=snapshot.config, items=[], findings=Findings())
-        return _make_plan(snapshot, Items({}, {}, Findings()), nothing, moment)
     items = read_items(snapshot)
     site = Site(root=root / CANDIDATES, config=snapshot.config, items=list(items.by_path.values()),
                 findings=items.findings)
@@ -191,7 +187,8 @@ def _build_deploy_announce(root: Path, git: Git, remote: str | None, main: str, 
     result.announced = sorted(f"{path} → {c.channel}" for path, cs in announced.sent.items() for c in cs)
 
     say("record: publication times and channels")
-    result.commits += record_publication(root, git, remote, main, live, announced.sent, published, stamp)
+    result.commits += record_publication(root, git, remote, main, live, announced.sent, published, stamp,
+                                         plan.records)
 
 
 def _dry_run(root: Path, plan: Plan, result: PublishResult) -> PublishResult:

@@ -165,16 +165,17 @@ def repair_tags(git: Git, records: Sequence[ArchiveRecord]) -> list[str]:
     have = existing_tags(git)  # a tag the identity did not sign is ignored (a finding), never fatal
     run = trust.publish_run(git.root)
     made: list[str] = []
-    for record in records:
-        name = tag_name(record.number)
-        if name in have:
-            continue
-        found = next((s for s in (git.root / ARCHIVE_DIR).rglob(f"{record.urut:04d}-*.yaml")
-                      if f"/{record.tahun}/{record.kode}/" in s.as_posix()), None)
-        rel = found.relative_to(git.root).as_posix() if found else record_relpath(record)
+    missing = [r for r in records if tag_name(r.number) not in have]
+    # the register's files as committed (git objects, never the working tree)
+    files = [e.path for e in git.ls_tree("HEAD", [ARCHIVE_DIR])] if missing else []
+    for record in missing:
+        found = next((f for f in files if f.startswith(f"{ARCHIVE_DIR}/{record.tahun}/{record.kode}/")
+                      and f.rsplit("/", 1)[-1].startswith(f"{record.urut:04d}-")), None)
+        rel = found or record_relpath(record)
         added = run.added_by(rel) if run is not None and run.register.protected else None
-        if added is None:
-            added = git.text("log", "--diff-filter=A", "--format=%H", "-1", "--", rel).strip() or git.head() or ""
+        if added is None:  # the commit of main's own line that added the file (never a side branch's)
+            added = (git.text("log", "--first-parent", "--diff-filter=A", "--format=%H", "-1", "--", rel).strip()
+                     or git.head() or "")
         made += make_tags(git, [record], added)
     return made
 

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from pipeline.approvals.service import evaluate_repository
 from pipeline.archive.records import ArchiveRecord
 from pipeline.cachedir import PUBLISH_CACHE
-from pipeline.check import check_site
+from pipeline.check import Governance, check_site
 from pipeline.content import Item, parse_item, slug_finding, slug_groups
 from pipeline.errors import ApprovalError, ConfigError, Findings
-from pipeline.publish.snapshot import Snapshot, materialize
+from pipeline.publish.snapshot import Snapshot, materialize, safe_path
 from pipeline.tree import GitTree
 
 CANDIDATES = f"{PUBLISH_CACHE}/candidates"
@@ -41,11 +41,19 @@ class Items:
 def read_items(snapshot: Snapshot) -> Items:
     """Parse and check every item at main's tip (see the module docstring)."""
     tree = snapshot.tree
-    content = {p: e.oid for p, e in tree.entries.items()
-               if p.startswith("content/") and e.type == "blob" and e.mode in ("100644", "100755")}
-    folder = materialize(snapshot.git, {**content, **snapshot.governed}, snapshot.root / CANDIDATES)
+    files = {p: e.oid for p, e in tree.entries.items()
+             if p.startswith("content/") and e.type == "blob" and e.mode in ("100644", "100755")}
+    files.update(snapshot.governed)
+    # a name no folder can hold safely (a backslash, not UTF-8) is left out for itself: it holds nothing back
+    unsafe = sorted(p for p in files if not safe_path(p))
+    content = {p: o for p, o in files.items() if p not in unsafe and p.startswith("content/")}
+    folder = materialize(snapshot.git, {p: o for p, o in files.items() if p not in unsafe},
+                         snapshot.root / CANDIDATES)
     try:
-        checked = check_site(folder, cache_root=snapshot.root)
+        state = snapshot.report.state  # the trusted governance, already parsed by the approvals engine
+        assert state.config is not None and state.people is not None
+        checked = check_site(folder, cache_root=snapshot.root,
+                             governance=Governance(state.config, state.people, dict(state.sops)))
     except ConfigError as exc:
         raise ConfigError("the trusted governance files do not load: " + str(exc), exc.findings) from None
     by_path = {i.path: i for i in checked.items}
@@ -57,9 +65,13 @@ def read_items(snapshot: Snapshot) -> Items:
     for finding in checked.findings.errors:
         if finding not in contested:
             errors.setdefault(finding.path, []).append(finding.format())
-    files = {path: {p: content[p] for p in (path, *item.references) if p in content}
-             for path, item in by_path.items()}
-    return Items(by_path, errors, checked.findings, files, [[i.path for i in g] for g in groups])
+    for path in unsafe:
+        shown = path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        checked.findings.add(shown, None, "left out: the file name holds a backslash or is not UTF-8 text; "
+                                          "rename it (git mv)", None, "warning")
+    item_files = {path: {p: content[p] for p in (path, *item.references) if p in content}
+                  for path, item in by_path.items()}
+    return Items(by_path, errors, checked.findings, item_files, [[i.path for i in g] for g in groups])
 
 
 def published_version(snapshot: Snapshot, record: ArchiveRecord) -> tuple[Item, dict[str, str]] | str:

@@ -77,6 +77,9 @@ class Plan:
     records: list[ArchiveRecord] = field(default_factory=list)  # the whole register after numbering
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # governance changes not approved under rule 8: not in effect (the last trusted state governs), a
+    # finding for the signatories, never a hold on approved releases (rule 13)
+    pending_governance: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -89,6 +92,7 @@ class Plan:
             "records": [record_relpath(r) for r in self.records_to_write],
             "problems": self.problems,
             "warnings": self.warnings,
+            "pending_governance": self.pending_governance,
         }
 
 
@@ -335,14 +339,13 @@ def make_plan(snapshot: Snapshot, items: Items, site: Site, now: dt.datetime) ->
     """Everything the run will do, decided before anything changes (see the module docstring)."""
     planner = _Planner(snapshot, items, site, now)
     report = snapshot.report
-    planner.plan.problems.extend(report.problems)
+    # Everything is judged by the last trusted governance state and the run reads only its files, so an
+    # unapproved change of a governed file holds nothing back: it is reported, and stays out of effect.
+    pending = planner.plan.pending_governance
+    pending.extend(report.problems)
     for gov in report.governance:
-        if not gov.complete:
-            planner.plan.problems.append(f"{gov.path}: governance change without a valid approval: "
-                                         + "; ".join(gov.reasons))
-    if planner.plan.problems:
-        # Fail closed: with untrusted governance nothing is judged reliably, so nothing is published.
-        return planner.plan
+        if not gov.complete and not any(p.startswith(f"{gov.path}:") for p in pending):
+            pending.append(f"{gov.path}: governance change without a valid approval: " + "; ".join(gov.reasons))
     _settle_slugs(items, {r.path: r for r in report.items})
     for result in report.items:
         planner.judge(result)

@@ -44,13 +44,16 @@ def _finals(current: dict[str, ArchiveRecord], live: Sequence[Planned], channels
 
 def record_publication(root: Path, git: Git, remote: str | None, main: str, live: Sequence[Planned],
                        channels: dict[str, list[Channel]], published: dict[str, ArchiveRecord],
-                       stamp: dt.datetime) -> list[str]:
-    """Commit (and push) the publication records; the commits made."""
+                       stamp: dt.datetime, register: Sequence[ArchiveRecord]) -> list[str]:
+    """Commit (and push) the publication records; the commits made. ``register``: the register as the
+    numbering stage left it (passed on, not read again); after a lost race it is read from the new main."""
     commits: list[str] = []
-    for _attempt in range(MAX_PUSH_ATTEMPTS):
+    current = {r.path: r for r in register}
+    for attempt in range(MAX_PUSH_ATTEMPTS):
         base = git.head()
         assert base is not None
-        current = {s.record.path: s.record for s in trust.records_at(git, base)}  # the signed register
+        if attempt:  # another run published first: the signed register of the new main
+            current = {s.record.path: s.record for s in trust.records_at(git, base)}
         finals = _finals(current, live, channels, published, stamp)
         if not finals:
             return commits

@@ -27,7 +27,8 @@ class PublishResult:
     @property
     def ok(self) -> bool:
         """Everything approved is published (scheduled and exempt items are fine)."""
-        return not self.plan.held and not self.plan.problems and not self.channel_errors
+        return (not self.plan.held and not self.plan.problems and not self.channel_errors
+                and not self.plan.pending_governance)
 
     def to_json(self) -> dict[str, Any]:
         doc = self.plan.to_json()
@@ -49,6 +50,8 @@ def print_result(result: PublishResult, out: Any = None) -> None:
         return
     if would:
         print("dry run: nothing is changed; this is what a run would do", file=out)
+    for pending in plan.pending_governance:
+        print(f"error: {pending} (not in effect; the last approved version governs this run)", file=out)
     for p in plan.publish:
         if p.change != "unchanged":
             print(f"{p.change:9} {p.record.number:28} {p.item.path}", file=out)

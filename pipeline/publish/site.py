@@ -59,6 +59,6 @@ def published_records(plan: Plan, live: Sequence[Planned], stamp: dt.datetime) -
 def build(plan: Plan, tree: Path, output: Path, root: Path, register: Sequence[ArchiveRecord]) -> BuildResult:
     """The site of every planned item, from the published tree, into ``output``."""
     site = Site(root=tree, config=plan.report.config, items=[p.item for p in plan.publish], findings=Findings())
-    extras = {p.item.path: PageExtra(forced=p.forced) for p in plan.publish if p.forced}
+    extras = {p.item.path: PageExtra(forced=p.forced, expired=p.expired) for p in plan.publish if p.forced or p.expired}
     return build_site(site, output, items=site.items, now=plan.now, cache_root=root, extras=extras,
                       records=list(register))

@@ -79,9 +79,13 @@ def take_snapshot(root: Path, git: Git) -> Snapshot:
     return Snapshot(root, git, report.main, report.main_sha, tree, report, governed, stored, findings)
 
 
-def _safe(path: str) -> bool:
-    """A repository path that stays inside the folder it is written to."""
+def safe_path(path: str) -> bool:
+    """A repository path that stays inside the folder it is written to, and is UTF-8 text."""
     if not path or path.startswith("/") or "\\" in path or "\0" in path:
+        return False
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:  # git names that are not UTF-8 (read with surrogateescape)
         return False
     norm = posixpath.normpath(path)
     return norm == path and not norm.startswith("../") and norm != ".." and ".git" not in norm.split("/")
@@ -94,7 +98,7 @@ def materialize(git: Git, files: Mapping[str, str], folder: Path) -> Path:
     from the object store. A manifest records the blob id of every file, so a run with nothing new writes
     nothing but the manifest check.
     """
-    bad = [p for p in files if not _safe(p)]
+    bad = [p for p in files if not safe_path(p)]
     if bad:
         raise ContentError(f"refusing to copy {bad[0]!r} into the publish snapshot: not a plain repository path")
     folder.mkdir(parents=True, exist_ok=True)

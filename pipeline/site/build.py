@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import hashlib
 import logging
 import os
 import re
@@ -19,7 +20,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -29,6 +30,7 @@ from pipeline.archive.records import ArchiveRecord
 from pipeline.cachedir import CACHE_DIRNAME, RENDER_CACHE, ensure_local_cache
 from pipeline.content import InformasiPublikMeta, Item, Site
 from pipeline.errors import BuildError, Finding
+from pipeline.gate import is_exempt
 from pipeline.references import resolve_path
 from pipeline.rendering import Rendered, render_all
 from pipeline.resources import theme_dir
@@ -190,9 +192,7 @@ def _choose(
     return [i for i in items if i.path not in left], left
 
 
-def _exempt(item: Item) -> bool:
-    meta = item.meta
-    return isinstance(meta, InformasiPublikMeta) and meta.kategori_informasi == "dikecualikan"
+_exempt = is_exempt  # the gate's one answer (pipeline.gate), asked again here only as a last defence
 
 
 def _with_record(
@@ -285,11 +285,8 @@ def build_site(
     from it instead of being rendered again (:mod:`pipeline.site.reuse`; warta's own theme only).
     """
     started = time.perf_counter()
-    root = site.root.resolve()
     caches = (cache_root or site.root).resolve()
     output = output if output.is_absolute() else (Path.cwd() / output)
-    config = site.config
-    extras = dict(extras or {})
     # unchanged pages are reused only with warta's own theme, whose templates keep the contract of
     # pipeline.site.reuse (a reusable page reads only what is passed to it)
     reuse = theme is None and reuse_pages
@@ -298,169 +295,196 @@ def build_site(
     ensure_local_cache(caches)  # rendered HTML, templates and images are cached there: never trust a committed one
     output.parent.mkdir(parents=True, exist_ok=True)
     _recover(output)
-
-    catalogue, findings = i18n.load_catalogue(theme, config.site.language)
-    now = now or dt.datetime.now(dt.UTC)
+    job = _Build(site, caches, theme, dict(extras or {}), drafts, progress)
     # without a choice, every item that may ever be public (a convenience for tests and tools)
-    chosen, left_out = _choose(site.items if items is None else items, extras, drafts)
-    findings.extend(Finding(path, None, "not approved yet: left out of the site (warta build --drafts shows it as "
-                                        "a draft)", None, "warning") for path in left_out)
-
+    chosen = job.choose(site.items if items is None else items)
     temp = Path(tempfile.mkdtemp(prefix=f".{output.name}.building-{os.getpid()}-", dir=output.parent))
     try:
-        _say(progress, f"{len(chosen)} items to publish")
-        pictures = media.make_pictures(root, chosen, temp, config, progress=progress, cache_root=caches)
-        findings.extend(pictures.findings)
-        if pictures.failed:
-            kept = []
-            for item in chosen:
-                if item.path in pictures.failed:
-                    left_out.append(item.path)
-                    findings.append(Finding(item.path, None, "left out of the site: " + pictures.failed[item.path]))
-                else:
-                    kept.append(item)
-            chosen = kept
-
-        live = [i for i in chosen if i.meta.status != "dicabut"]
-        _say(progress, f"rendering {len(live)} bodies")
-        rendered = _render(live, caches / RENDER_CACHE, config.limits.render_seconds)
-        overran = {path: r.error for path, r in rendered.items() if r.error}
-        if overran:  # past its deadline (rule 13): that item only is left out, every other one is built
-            for path, error in sorted(overran.items()):
-                left_out.append(path)
-                findings.append(Finding(path, None, f"left out of the site: {error}", "body"))
-            chosen = [i for i in chosen if i.path not in overran]
-            live = [i for i in live if i.path not in overran]
-        item_urls = {i.path: i.url_path for i in chosen if i.meta.status != "dicabut"}
-
-        tz = config.tz
-        by_path = {r.path: r for r in records or ()}
-        register: Register | None = None
-        if records is not None:
-            item_pages = {i.path: i.url_path for i in chosen}
-            exempt = {i.path for i in site.items if _exempt(i)}
-            register = make_register(records, item_pages.get, hidden=exempt.__contains__, tz=tz)
-
-        payloads: dict[str, Payload] = {}
-        attachments_to_copy: list[tuple[Path, str]] = []
-        for item in chosen:
-            record = by_path.get(item.path)
-            extra = _with_record(extras.get(item.path, PageExtra()), record, catalogue, tz)
-            withdrawn = item.meta.status == "dicabut"
-            downloads: dict[str, str] = {}
-            for link in () if withdrawn else item.downloads:
-                url = item.url_path + PurePosixPath(link.path).name
-                downloads[link.path] = url
-                attachments_to_copy.append((root / link.path, url))
-            body = "" if withdrawn else _fill_links(_fill_images(rendered[item.path], item, pictures),
-                                                    rendered[item.path], item, item_urls, downloads, findings)
-            attachments: list[Attachment] = []
-            if isinstance(item.meta, InformasiPublikMeta) and not withdrawn:
-                for lamp, rel in zip(item.meta.lampiran, item.attachments, strict=False):
-                    source = root / rel
-                    url = item.url_path + source.name
-                    attachments.append(Attachment(url, lamp.judul, _size(source.stat().st_size, catalogue.language)))
-                    attachments_to_copy.append((source, url))
-            hero = pictures.hero(item) if not withdrawn else None
-            payloads[os.path.join(str(root), item.path)] = Payload(
-                item=item,
-                extra=extra,
-                draft=drafts and extra.draft,
-                withdrawn=withdrawn,
-                body=body,
-                hero=hero,
-                gallery=[] if withdrawn else pictures.gallery(item),
-                thumb=None if withdrawn else pictures.thumb(item),
-                attachments=attachments,
-                tag_links=[(t, f"tag/{tag_slug(t)}/") for t in item.meta.tags],
-                og_image=None if withdrawn else pictures.channel_url(item, "og"),
-                archive_url=register.row_url.get(record.number) if register and record else None,
-                klasifikasi_url=klasifikasi_url(record.kode) if register and record else None,
-                withdrawn_at=record.dicabut_at.astimezone(tz) if record and record.dicabut_at else None,
-                imported=record.imported if record else False,
-            )
-
-        del rendered  # each body lives on in its payload only (memory: 10,000 bodies are tens of MB)
-        menu = sorted(
-            (i for i in chosen if i.kind == "halaman" and getattr(i.meta, "menu", False) and i.meta.status != "dicabut"),
-            key=lambda i: (getattr(i.meta, "urutan", 0), i.meta.title.lower(), i.path),
-        )
-        state = SharedState(
-            site=site,
-            catalogue=catalogue,
-            payloads=payloads,
-            menu=[(i.meta.title, i.url_path) for i in menu],
-            kinds_present=sorted({i.kind for i in chosen}),
-            per_page=config.build.per_page,
-            feed_items=config.build.feed_items,
-            register=register,
-            working_tree=drafts,
-        )
-        listed = [i for i in chosen if i.kind != "halaman" and i.meta.status != "dicabut"]
-        override = base_settings(
-            root,
-            temp,
-            theme,
-            site_url=config.site.url,
-            site_name=config.site.name,
-            language=config.site.language,
-            timezone=config.site.timezone,
-            feed_items=config.build.feed_items,
-            with_feed=bool(listed),
-        )
-        override["WARTA"] = state
-        override["SITE"] = config.site
-        override["JINJA_GLOBALS"] = {
-            "_": catalogue.text,
-            "LANG": catalogue.language,
-            "MENU": state.menu,
-            "ROOT_MARK": ROOT_MARK,
-        }
-        override["JINJA_FILTERS"] = {
-            "tanggal": catalogue.date,
-            "tanggal_jam": catalogue.datetime,
-            "rooted": _rooted,
-        }
-        settings = read_settings(override)
-        if reuse:
-            base = build_fingerprint(theme, catalogue, settings, state)
-            state.pages = PageCache(caches, output, temp, base)
-        _say(progress, f"writing pages into {temp.name}")
-        findings.extend(_run_pelican(settings))
-        if state.pages is not None:
-            _say(progress, f"{state.pages.rendered} pages rendered, {state.pages.reused} unchanged and reused")
-
-        for source, url in attachments_to_copy:
-            target = temp / url
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
-        (temp / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
-
-        pages: list[str] = []
-        files = 0
-        for dirpath, _, filenames in os.walk(temp):
-            for name in filenames:
-                files += 1
-                if name.endswith(".html"):
-                    pages.append(Path(dirpath, name).relative_to(temp).as_posix())
+        chosen = job.render(job.pictures(chosen, temp))
+        job.payloads(chosen, records)
+        state = job.write(chosen, temp, output, reuse)
+        pages, files = _listing(temp)
         _swap(temp, output)
         if state.pages is not None:
             state.pages.save()
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
         raise
+    payloads = job.payloads_by_source
     return BuildResult(
         output=output,
-        pages=sorted(pages),
+        pages=pages,
         files=files,
         published=sorted(p.item.path for p in payloads.values()),
-        left_out=sorted(left_out),
+        left_out=sorted(job.left_out),
         seconds=time.perf_counter() - started,
-        findings=findings,
+        findings=job.findings,
         drafts=sorted(p.item.path for p in payloads.values() if p.draft),
-        register_pages=len(register.urls) if register else 0,
+        register_pages=len(job.register.urls) if job.register else 0,
         reused=state.pages.reused if state.pages is not None else 0,
     )
+
+
+DOWNLOADS = "berkas"  # downloads and lampiran of an item: <item url>/berkas/<12 hex of sha256>/<name>
+
+
+def download_url(item: Item, source: Path) -> str:
+    """Where a download or lampiran of ``item`` is published: in a folder named by its content, so it can
+    never replace the item's page nor another file of the same name."""
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:12]
+    return f"{item.url_path}{DOWNLOADS}/{digest}/{source.name}"
+
+
+def _listing(folder: Path) -> tuple[list[str], int]:
+    """The pages (``.html``) of a built folder, sorted, and how many files it holds."""
+    pages: list[str] = []
+    files = 0
+    for dirpath, _, filenames in os.walk(folder):
+        for name in filenames:
+            files += 1
+            if name.endswith(".html"):
+                pages.append(Path(dirpath, name).relative_to(folder).as_posix())
+    return sorted(pages), files
+
+
+class _Build:
+    """One build in the making: each method is one stage of :func:`build_site`, in order."""
+
+    def __init__(self, site: Site, caches: Path, theme: Path, extras: dict[str, PageExtra], drafts: bool,
+                 progress: bool) -> None:
+        self.site = site
+        self.root = site.root.resolve()
+        self.caches = caches
+        self.theme = theme
+        self.config = site.config
+        self.extras = extras
+        self.drafts = drafts
+        self.progress = progress
+        self.catalogue, self.findings = i18n.load_catalogue(theme, self.config.site.language)
+        self.left_out: list[str] = []
+        self.rendered: dict[str, Rendered] = {}
+        self.register: Register | None = None
+        self.payloads_by_source: dict[str, Payload] = {}
+        self.copies: list[tuple[Path, str]] = []  # (source in the tree, site path) of downloads and lampiran
+        self.pictures_made = media.Pictures()
+
+    def choose(self, items: Sequence[Item]) -> list[Item]:
+        chosen, left = _choose(items, self.extras, self.drafts)
+        self.left_out.extend(left)
+        self.findings.extend(Finding(path, None, "not approved yet: left out of the site (warta build --drafts shows "
+                                                 "it as a draft)", None, "warning") for path in left)
+        return chosen
+
+    def _leave_out(self, chosen: list[Item], why: Mapping[str, str], field: str | None = None) -> list[Item]:
+        for path, reason in sorted(why.items()):
+            self.left_out.append(path)
+            self.findings.append(Finding(path, None, f"left out of the site: {reason}", field))
+        return [i for i in chosen if i.path not in why]
+
+    def pictures(self, chosen: list[Item], temp: Path) -> list[Item]:
+        """Media derivatives; an item whose photo could not be made is left out, with the reason."""
+        _say(self.progress, f"{len(chosen)} items to publish")
+        made = media.make_pictures(self.root, chosen, temp, self.config, progress=self.progress,
+                                   cache_root=self.caches)
+        self.findings.extend(made.findings)
+        self.pictures_made = made
+        return self._leave_out(chosen, made.failed) if made.failed else chosen
+
+    def render(self, chosen: list[Item]) -> list[Item]:
+        """Every body once; a body past its deadline (rule 13) leaves that item out, every other is built."""
+        live = [i for i in chosen if i.meta.status != "dicabut"]
+        _say(self.progress, f"rendering {len(live)} bodies")
+        self.rendered = _render(live, self.caches / RENDER_CACHE, self.config.limits.render_seconds)
+        overran = {path: r.error for path, r in self.rendered.items() if r.error}
+        return self._leave_out(chosen, overran, "body") if overran else chosen
+
+    def payloads(self, chosen: list[Item], records: Sequence[ArchiveRecord] | None) -> None:
+        """What each page shows: body with pictures and resolved links, attachments, register links."""
+        tz = self.config.tz
+        by_path = {r.path: r for r in records or ()}
+        if records is not None:
+            item_pages = {i.path: i.url_path for i in chosen}
+            exempt = {i.path for i in self.site.items if _exempt(i)}
+            self.register = make_register(records, item_pages.get, hidden=exempt.__contains__, tz=tz)
+        item_urls = {i.path: i.url_path for i in chosen if i.meta.status != "dicabut"}
+        for item in chosen:
+            self.payloads_by_source[os.path.join(str(self.root), item.path)] = self._payload(
+                item, by_path.get(item.path), item_urls)
+        self.rendered = {}  # each body lives on in its payload only (memory: 10,000 bodies are tens of MB)
+
+    def _payload(self, item: Item, record: ArchiveRecord | None, item_urls: Mapping[str, str]) -> Payload:
+        tz, pictures, register = self.config.tz, self.pictures_made, self.register
+        extra = _with_record(self.extras.get(item.path, PageExtra()), record, self.catalogue, tz)
+        withdrawn = item.meta.status == "dicabut"
+        downloads: dict[str, str] = {}
+        for link in () if withdrawn else item.downloads:
+            url = download_url(item, self.root / link.path)
+            downloads[link.path] = url
+            self.copies.append((self.root / link.path, url))
+        body = "" if withdrawn else _fill_links(_fill_images(self.rendered[item.path], item, pictures),
+                                                self.rendered[item.path], item, item_urls, downloads, self.findings)
+        attachments: list[Attachment] = []
+        if isinstance(item.meta, InformasiPublikMeta) and not withdrawn:
+            for lamp, rel in zip(item.meta.lampiran, item.attachments, strict=False):
+                source = self.root / rel
+                url = download_url(item, source)
+                attachments.append(Attachment(url, lamp.judul, _size(source.stat().st_size, self.catalogue.language)))
+                self.copies.append((source, url))
+        return Payload(
+            item=item,
+            extra=extra,
+            draft=self.drafts and extra.draft,
+            withdrawn=withdrawn,
+            body=body,
+            hero=pictures.hero(item) if not withdrawn else None,
+            gallery=[] if withdrawn else pictures.gallery(item),
+            thumb=None if withdrawn else pictures.thumb(item),
+            attachments=attachments,
+            tag_links=[(t, f"tag/{tag_slug(t)}/") for t in item.meta.tags],
+            og_image=None if withdrawn else pictures.channel_url(item, "og"),
+            archive_url=register.row_url.get(record.number) if register and record else None,
+            klasifikasi_url=klasifikasi_url(record.kode) if register and record else None,
+            withdrawn_at=record.dicabut_at.astimezone(tz) if record and record.dicabut_at else None,
+            imported=record.imported if record else False,
+        )
+
+    def write(self, chosen: list[Item], temp: Path, output: Path, reuse: bool) -> SharedState:
+        """Pelican writes the pages into ``temp``; then the downloads and attachments are copied."""
+        config, catalogue = self.config, self.catalogue
+        menu = sorted(
+            (i for i in chosen if i.kind == "halaman" and getattr(i.meta, "menu", False) and i.meta.status != "dicabut"),
+            key=lambda i: (getattr(i.meta, "urutan", 0), i.meta.title.lower(), i.path),
+        )
+        state = SharedState(
+            site=self.site, catalogue=catalogue, payloads=self.payloads_by_source,
+            menu=[(i.meta.title, i.url_path) for i in menu], kinds_present=sorted({i.kind for i in chosen}),
+            per_page=config.build.per_page, feed_items=config.build.feed_items, register=self.register,
+            working_tree=self.drafts,
+        )
+        listed = [i for i in chosen if i.kind != "halaman" and i.meta.status != "dicabut"]
+        override = base_settings(
+            self.root, temp, self.theme, site_url=config.site.url, site_name=config.site.name,
+            language=config.site.language, timezone=config.site.timezone, feed_items=config.build.feed_items,
+            with_feed=bool(listed),
+        )
+        override["WARTA"] = state
+        override["SITE"] = config.site
+        override["JINJA_GLOBALS"] = {"_": catalogue.text, "LANG": catalogue.language, "MENU": state.menu,
+                                     "ROOT_MARK": ROOT_MARK}
+        override["JINJA_FILTERS"] = {"tanggal": catalogue.date, "tanggal_jam": catalogue.datetime, "rooted": _rooted}
+        settings = read_settings(override)
+        if reuse:
+            state.pages = PageCache(self.caches, output, temp, build_fingerprint(self.theme, catalogue, settings, state))
+        _say(self.progress, f"writing pages into {temp.name}")
+        self.findings.extend(_run_pelican(settings))
+        if state.pages is not None:
+            _say(self.progress, f"{state.pages.rendered} pages rendered, {state.pages.reused} unchanged and reused")
+        for source, url in self.copies:
+            target = temp / url
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+        (temp / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+        return state
 
 
 def _render(items: Sequence[Item], cache_file: Path, seconds: float) -> dict[str, Rendered]:

@@ -112,6 +112,7 @@ class WartaGenerator(Generator):  # type: ignore[misc]  # Pelican is untyped
             for year, entries in sorted(self.by_year.items(), reverse=True)
         ]
 
+    # Long on purpose: every list page of the site written in one place, in the order of the menu.
     def generate_output(self, writer: Any) -> None:
         state = self.state
         text = state.catalogue.text
@@ -150,7 +151,7 @@ class WartaGenerator(Generator):  # type: ignore[misc]  # Pelican is untyped
         write(
             "index.html",
             "index",
-            latest=self.entries[:per_page],
+            latest=[e for e in self.entries if not e.payload.extra.expired][:per_page],
             page_url="",
             noindex=False,
             by_kind={k: len(v) for k, v in self.by_kind.items()},

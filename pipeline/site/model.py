@@ -40,6 +40,7 @@ class PageExtra:
     approvals: list[tuple[str, str, str]] = field(default_factory=list)  # (step label, role title, date)
     notes: list[str] = field(default_factory=list)
     klasifikasi: tuple[str, str] | None = None  # (code, title), e.g. ("400.14.5.6", "Hubungan dengan media massa")
+    expired: bool = False  # an announcement past its berlaku_sampai (the gate's "expired"): marked, off the home page
 
 
 @dataclass
@@ -122,7 +123,7 @@ class Payload:
             [[a.url, a.title, a.size] for a in self.attachments],
             self.tag_links,
             [self.extra.draft, self.extra.forced, self.extra.archive_number, self.extra.approvals, self.extra.notes,
-             self.extra.klasifikasi],
+             self.extra.klasifikasi, self.extra.expired],
         ]
         return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()
 

@@ -68,9 +68,9 @@ def plan_preview(site: Site, now: dt.datetime | None = None) -> Preview:
         return _all_drafts(site, f"approvals cannot be checked ({first}), so every item is a draft")
     untrusted = [*report.problems, *(f"{g.path}: governance change without a valid approval" for g in report.governance
                                      if not g.complete)]
-    if untrusted:
-        # warta publish fails closed here (nothing is judged reliably); the preview marks everything draft
-        return _all_drafts(site, f"{untrusted[0]}; so every item is a draft")
+    # an unapproved governance change is not in effect: items are judged by the last trusted state, as
+    # warta publish judges them; the preview says so
+    note = f"{untrusted[0]} (not in effect: the last approved version governs)" if untrusted else None
 
     stored, findings = load_records(root)
     live = {s.record.path: gate.live_of(s.record) for s in stored if s.record.published_at is not None}
@@ -88,7 +88,7 @@ def plan_preview(site: Site, now: dt.datetime | None = None) -> Preview:
         else:
             decision = gate.decide(gate.Facts(item.path, item, result, live=live.get(item.path)), moment)
             if decision.goes_out:
-                extras[item.path] = PageExtra(forced=result.forced)
+                extras[item.path] = PageExtra(forced=result.forced, expired=decision.outcome == "expired")
                 chosen.append(item)
                 continue
             if decision.outcome == "exempt" or (decision.outcome == "withdrawn" and item.path not in live):
@@ -96,4 +96,4 @@ def plan_preview(site: Site, now: dt.datetime | None = None) -> Preview:
             reasons[item.path] = decision.reasons[0] if decision.reasons else f"state {result.state}"
         extras[item.path] = PageExtra(draft=True)
         chosen.append(item)
-    return Preview(extras, [s.record for s in stored], reasons=reasons, findings=findings, items=chosen)
+    return Preview(extras, [s.record for s in stored], note, reasons=reasons, findings=findings, items=chosen)

@@ -42,6 +42,6 @@ class WartaReader(BaseReader):  # type: ignore[misc]  # Pelican is untyped
         }
         if item.published is not None:
             metadata["date"] = item.published
-        if meta.summary:
+        if meta.summary and not payload.withdrawn:  # a withdrawal never repeats the withdrawn text
             metadata["summary"] = str(escape(meta.summary))
         return payload.body, metadata  # the same string object: 10,000 bodies are held once

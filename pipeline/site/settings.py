@@ -45,6 +45,7 @@ def _order_key(content: Any) -> tuple[float, str]:
     return (-content.date.timestamp(), str(content.source_path))
 
 
+# Long on purpose: one explicit dict of every Pelican setting warta relies on (nothing implicit).
 def base_settings(
     root: Path,
     output: Path,

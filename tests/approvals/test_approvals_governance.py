@@ -12,7 +12,6 @@ from approvals_helpers import (
     Person,
     Site,
     approve_fully,
-    isolated_site,
     item_text,
     people_yaml,
     release,
@@ -25,11 +24,6 @@ from pipeline.approvals.service import Report, evaluate_repository
 from pipeline.approvals.signing import verify_signatures
 from pipeline.errors import ConfigError
 from pipeline.git import Git
-
-
-@pytest.fixture
-def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:
-    return isolated_site(tmp_path, cast, monkeypatch)
 
 
 def one(report: Report, path: str) -> ChainResult:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,10 +20,8 @@ from approvals_helpers import (
     SOP_INFO,
     SOP_RILIS,
     WARTA_YML,
-    Person,
     Site,
     approve_fully,
-    isolated_site,
     item_text,
     people_yaml,
     release,
@@ -32,11 +29,6 @@ from approvals_helpers import (
 
 from pipeline.approvals.service import evaluate_repository
 from pipeline.errors import ConfigError
-
-
-@pytest.fixture
-def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:
-    return isolated_site(tmp_path, cast, monkeypatch)
 
 
 def verdict(site: Site, *args: str) -> tuple[int, dict[str, Any]]:

@@ -4,23 +4,11 @@ chain, whichever order the branches are merged in (issue 13 point 5). Real repos
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from approvals_helpers import Person, Site, isolated_site, make_cast, release
+from approvals_helpers import Site, release
 
 from pipeline.approvals.chain import ChainResult
 from pipeline.approvals.service import evaluate_repository
-
-
-@pytest.fixture(scope="module")
-def people(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Person]:
-    return make_cast(tmp_path_factory.mktemp("keys"))
-
-
-@pytest.fixture
-def site(tmp_path: Path, people: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:
-    return isolated_site(tmp_path, people, monkeypatch)
 
 
 def judged(site: Site, path: str, **kwargs: object) -> ChainResult:

@@ -8,8 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-from approvals_helpers import Person, Site, approve_fully, isolated_site, item_text, make_cast, make_site, release
+from approvals_helpers import Person, Site, approve_fully, item_text, make_site, release
 
 from pipeline.approvals.chain import ChainResult
 from pipeline.approvals.service import evaluate_repository
@@ -17,14 +16,6 @@ from pipeline.approvals.service import evaluate_repository
 HOWTO = "git config user.signingkey"
 
 
-@pytest.fixture(scope="module")
-def people(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Person]:
-    return make_cast(tmp_path_factory.mktemp("keys"))
-
-
-@pytest.fixture
-def site(tmp_path: Path, people: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:
-    return isolated_site(tmp_path, people, monkeypatch)
 
 
 def judged(site: Site, path: str, **kwargs: object) -> ChainResult:
@@ -61,8 +52,8 @@ def test_an_unsigned_content_commit_cannot_be_approved_until_signed_again(site: 
 
 
 def test_unsigned_content_is_refused_even_when_approvals_need_no_signature(
-        tmp_path: Path, people: dict[str, Person]) -> None:
-    site = make_site(tmp_path, people, signatures=False)
+        tmp_path: Path, cast: dict[str, Person]) -> None:
+    site = make_site(tmp_path, cast, signatures=False)
     path = "content/siaran-pers/2025/tanpa-tanda.md"
     site.switch("rilis/tanpa-tanda", create=True)
     site.write(path, item_text())

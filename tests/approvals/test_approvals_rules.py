@@ -7,15 +7,12 @@ could write them; warta must refuse each forged, stale or misplaced one with a r
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 
 import pytest
 from approvals_helpers import (
-    Person,
     Site,
     approve_fully,
     info_text,
-    isolated_site,
     item_text,
     people_yaml,
     release,
@@ -24,11 +21,6 @@ from approvals_helpers import (
 from pipeline.approvals.chain import ChainResult
 from pipeline.approvals.service import Report, evaluate_repository, item_digest_at
 from pipeline.errors import ConfigError
-
-
-@pytest.fixture
-def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:
-    return isolated_site(tmp_path, cast, monkeypatch)
 
 
 def judge(site: Site, **kwargs: object) -> Report:

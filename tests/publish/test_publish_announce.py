@@ -7,17 +7,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
 from approvals_helpers import (
-    Person,
     Site,
 )
 from PIL import Image
 from publish_helpers import (
     approved_release,
     change_release,
-    isolated_env,
-    office,
     outbox,
     page,
     publish,
@@ -29,13 +25,6 @@ from publish_helpers import (
 SITE_URL = "https://dinas.example.go.id"  # site.url of the test warta.yml
 BOARD = "_outbox/videotron/simpang-empat"  # media.videotron of the test warta.yml: 384x192
 
-
-@pytest.fixture
-def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:
-    made = office(tmp_path, cast)
-    for key, value in isolated_env(tmp_path).items():
-        monkeypatch.setenv(key, value)
-    return made
 
 
 def _payload(root: Path, name: str) -> dict[str, Any]:

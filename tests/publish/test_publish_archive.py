@@ -10,19 +10,16 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import pytest
 from approvals_helpers import (
-    Person,
     Site,
     approve_fully,
     info_text,
 )
 from publish_helpers import (
+    PHOTOS,
     approved_release,
     change_release,
     contiguous,
-    isolated_env,
-    office,
     outbox,
     page,
     publish,
@@ -35,14 +32,6 @@ from publish_helpers import (
 
 from pipeline.approvals.service import evaluate_repository
 from pipeline.publish import publication_states
-
-
-@pytest.fixture
-def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:
-    made = office(tmp_path, cast)
-    for key, value in isolated_env(tmp_path).items():
-        monkeypatch.setenv(key, value)
-    return made
 
 
 def _numbers(site: Site) -> dict[str, str]:
@@ -218,7 +207,7 @@ def test_changed_photo_without_approval_keeps_the_approved_photo(site: Site) -> 
     assert "siaran-pers/2025/panen-raya/index.html" in before
     # the photo replaced straight on main: nobody approved it, so the site keeps the approved one
     (site.root / "content/media/panen-raya.jpg").write_bytes(
-        (Path(__file__).parents[1].parent / "shared/testdata/photos/gps_DSCN0010.jpg").read_bytes())
+        (PHOTOS / "gps_DSCN0010.jpg").read_bytes())
     site.commit("Ganti foto", site.cast["rina"])
     code, doc = publish_json(site)
     assert code == 1
@@ -325,3 +314,19 @@ def test_a_clock_behind_the_approvals_does_not_record_again_and_again(site: Site
     head = site.head()
     assert publish(site, env=past).returncode == 0
     assert site.head() == head
+
+
+def test_an_expired_announcement_is_marked_and_off_the_home_page(site: Site) -> None:
+    current = approved_release(site, "rapat-warga", kind="pengumuman", year=2025,
+                               text=release_text("Rapat Warga Dusun", berlaku_sampai="2025-12-31"))
+    expired = approved_release(site, "kerja-bakti", kind="pengumuman", year=2025,
+                               text=release_text("Kerja Bakti Bersih Sungai", berlaku_sampai="2025-03-10"))
+    code, doc = publish_json(site, env={"WARTA_NOW": "2025-06-01T09:00:00+07:00"})
+    assert code == 0, doc
+    assert {current, expired} <= {p["path"] for p in doc["publish"]}
+    old = page(site.root, "pengumuman/2025/kerja-bakti")
+    assert "Pengumuman ini sudah tidak berlaku." in old and "10 Maret 2025" in old
+    assert "sudah tidak berlaku" not in page(site.root, "pengumuman/2025/rapat-warga")
+    home = (site.root / "_site/index.html").read_text(encoding="utf-8")
+    assert "Rapat Warga Dusun" in home and "Kerja Bakti Bersih Sungai" not in home
+    assert "Kerja Bakti Bersih Sungai" in (site.root / "_site/pengumuman/index.html").read_text(encoding="utf-8")

@@ -8,19 +8,17 @@ after every publish the accounting property (tests/accounting.py) walks the depl
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 from accounting import unaccounted
 from approvals_helpers import (
-    Person,
     Site,
     approve_fully,
 )
 from publish_helpers import (
+    PHOTOS,
     approved_release,
-    isolated_env,
-    office,
+    download,
     page,
     publish,
     publish_json,
@@ -30,13 +28,6 @@ from publish_helpers import (
 
 PDF = b"%PDF-1.4\n% surat edaran\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
-
-@pytest.fixture
-def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:
-    made = office(tmp_path, cast)
-    for key, value in isolated_env(tmp_path).items():
-        monkeypatch.setenv(key, value)
-    return made
 
 
 def _release_with(site: Site, slug: str, body: str, files: dict[str, bytes], *, approve: bool = True) -> str:
@@ -87,16 +78,16 @@ def test_a_download_is_published_only_as_approved_and_its_change_needs_approval(
     path = _release_with(site, "surat-edaran", "Unduh [surat edaran](surat-edaran.pdf).\n",
                          {"content/siaran-pers/2025/surat-edaran.pdf": PDF})
     assert publish(site).returncode == 0
-    download = site.root / "_site/siaran-pers/2025/surat-edaran/surat-edaran.pdf"
-    assert download.read_bytes() == PDF
-    assert 'href="./surat-edaran.pdf"' in page(site.root, "siaran-pers/2025/surat-edaran") or \
-        "surat-edaran.pdf" in page(site.root, "siaran-pers/2025/surat-edaran")
+    published = download(site.root, "siaran-pers/2025/surat-edaran", "surat-edaran.pdf")
+    assert published.read_bytes() == PDF
+    href = published.relative_to(site.root / "_site").as_posix()  # links are relative to the page's root
+    assert f'href="../../../{href}"' in page(site.root, "siaran-pers/2025/surat-edaran")
     # the PDF replaced on main without approval: the approved bytes stay, the item waits for approval
     site.write("content/siaran-pers/2025/surat-edaran.pdf", PDF.replace(b"surat edaran", b"surat palsu!"))
     site.commit("Ganti PDF", site.cast["rina"])
     code, doc = publish_json(site)
     assert code == 1 and any(h["path"] == path for h in doc["held"])
-    assert download.read_bytes() == PDF
+    assert published.read_bytes() == PDF
 
 
 def test_files_outside_git_never_reach_the_site(site: Site) -> None:
@@ -116,7 +107,7 @@ def test_checkout_conversions_do_not_change_what_is_published(site: Site) -> Non
     path = approved_release(site, "panen-raya", photo="orientation_landscape_1.jpg")
     approved_photo = (site.root / "content/media/panen-raya.jpg").read_bytes()
     # a smudge filter (as a runner's git config could set) swaps the photo in the working tree only
-    other = Path(__file__).parents[1].parent / "shared/testdata/photos/gps_DSCN0010.jpg"
+    other = PHOTOS / "gps_DSCN0010.jpg"
     site.write(".gitattributes", "content/media/*.jpg filter=tukar\n")
     site.commit("Atribut", site.cast["wahyu"])
     site.git("config", "filter.tukar.smudge", f"cat {other}")

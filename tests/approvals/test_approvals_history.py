@@ -6,12 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from approvals_helpers import (
-    Person,
     Site,
     approve_fully,
-    isolated_site,
     item_text,
     release,
 )
@@ -19,11 +16,6 @@ from approvals_helpers import (
 from pipeline.approvals import history
 from pipeline.approvals.service import Report, evaluate_repository
 from pipeline.git import Git
-
-
-@pytest.fixture
-def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:
-    return isolated_site(tmp_path, cast, monkeypatch)
 
 
 def merged_release(site: Site, slug: str) -> str:

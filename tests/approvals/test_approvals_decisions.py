@@ -9,8 +9,7 @@ import json
 import subprocess
 from pathlib import Path
 
-import pytest
-from approvals_helpers import Person, Site, isolated_site, item_text, make_cast, release
+from approvals_helpers import Site, item_text, release
 
 from pipeline.approvals.chain import ChainResult
 from pipeline.approvals.service import evaluate_repository
@@ -18,14 +17,6 @@ from pipeline.approvals.service import evaluate_repository
 REF = "refs/warta/decisions"
 
 
-@pytest.fixture(scope="module")
-def people(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Person]:
-    return make_cast(tmp_path_factory.mktemp("keys"))
-
-
-@pytest.fixture
-def site(tmp_path: Path, people: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:
-    return isolated_site(tmp_path, people, monkeypatch)
 
 
 def judged(site: Site, path: str, **kwargs: object) -> ChainResult:
