@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -59,11 +57,3 @@ def write(site: Path) -> Callable[[str, str | bytes], Path]:
         return path
 
     return _write
-
-
-def run_warta(*args: str, cwd: Path | None = None, input: str | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the real command line in a subprocess."""
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline", *args],
-        cwd=cwd, capture_output=True, text=True, input=input, timeout=600,
-    )

@@ -13,7 +13,7 @@ from typing import Any
 
 import bagit
 import pytest
-from conftest import run_warta
+from cli_helpers import run_warta
 
 from pipeline.archive.records import ArchiveRecord, write_record
 from pipeline.cli import main

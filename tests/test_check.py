@@ -7,8 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from tests.conftest import PROJECT, run_warta
+from cli_helpers import PROJECT, run_warta
 
 RELEASE = "content/siaran-pers/2025/pelatihan-manajemen-bumkal.md"
 

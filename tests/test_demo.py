@@ -7,8 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from tests.conftest import run_warta
+from cli_helpers import run_warta
 
 RELEASE = "content/siaran-pers/2026/dinas-pmk-latih-40-kader-digital-kalurahan-untuk-pengelolaan-website-kalurahan.md"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from tests.conftest import PROJECT, run_warta
+from cli_helpers import PROJECT, run_warta
 
 
 def git(root: Path, *args: str) -> str:
