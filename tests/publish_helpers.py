@@ -95,6 +95,30 @@ def approved_release(site: Site, slug: str, *, title: str | None = None, text: s
     return path
 
 
+def release_with(site: Site, slug: str, body: str, files: dict[str, bytes], *, approve: bool = True,
+                 merge: bool = True) -> str:
+    """A release whose body is ``body``, with ``files`` committed beside it, approved for ``files``."""
+    path = f"content/siaran-pers/2025/{slug}.md"
+    site.switch(f"rilis/{slug}", create=True)
+    for rel, data in files.items():
+        site.write(rel, data)
+    site.write(path, release_text(slug.replace("-", " ").title(), body=body))
+    site.commit(f"Rilis {slug}", site.cast["rina"])
+    if approve:
+        approve_fully(site, path, *files)
+    if merge:
+        site.merge(f"rilis/{slug}", site.cast["wahyu"])
+    else:
+        site.switch("main")
+    return path
+
+
+def site_bytes(site: Site) -> list[bytes]:
+    """The bytes of every file of the deployed site."""
+    live = site.root / "_site"
+    return [p.read_bytes() for p in live.rglob("*") if p.is_file()] if live.exists() else []
+
+
 def change_release(site: Site, path: str, text: str, *, branch: str, approve: bool = True,
                    refs: tuple[str, ...] = ()) -> None:
     """A change to a published item on its own branch, approved again (or not) and merged --no-ff."""
@@ -212,6 +236,7 @@ def this_year() -> int:
 
 
 __all__ = ["PHOTOS", "PUBLISH_YML", "WIB", "approved_release", "change_release", "contiguous", "download",
+           "release_with", "site_bytes",
            "isolated_env",
            "live_files", "office", "os", "outbox", "page", "publish", "publish_json", "records",
            "release_text", "tags", "this_year"]

@@ -13,7 +13,6 @@ import pytest
 from accounting import unaccounted
 from approvals_helpers import (
     Site,
-    approve_fully,
 )
 from publish_helpers import (
     PHOTOS,
@@ -24,29 +23,14 @@ from publish_helpers import (
     publish_json,
     records,
     release_text,
+    release_with,
+    site_bytes,
 )
 
 PDF = b"%PDF-1.4\n% surat edaran\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
 
-def _release_with(site: Site, slug: str, body: str, files: dict[str, bytes], *, approve: bool = True) -> str:
-    """A release whose body is ``body``, with ``files`` committed beside it, approved for ``files``."""
-    path = f"content/siaran-pers/2025/{slug}.md"
-    site.switch(f"rilis/{slug}", create=True)
-    for rel, data in files.items():
-        site.write(rel, data)
-    site.write(path, release_text(slug.replace("-", " ").title(), body=body))
-    site.commit(f"Rilis {slug}", site.cast["rina"])
-    if approve:
-        approve_fully(site, path, *files)
-    site.merge(f"rilis/{slug}", site.cast["wahyu"])
-    return path
-
-
-def _site_bytes(site: Site) -> list[bytes]:
-    live = site.root / "_site"
-    return [p.read_bytes() for p in live.rglob("*") if p.is_file()]
 
 
 def test_accounting_finds_a_file_nobody_approved(site: Site) -> None:
@@ -64,18 +48,18 @@ def test_intrasite_link_syntax_cannot_publish_the_environment(site: Site, monkey
     secret = "deploy-token-5f1e9b8c2d"
     body = ("Lihat [lampiran]({attach}/proc/self/environ), [berkas]({static}../../../../proc/self/environ) "
             "dan [nama](|filename|/etc/passwd).\n")
-    path = _release_with(site, "rilis-licik", body, {})
+    path = release_with(site, "rilis-licik", body, {})
     good = approved_release(site, "bantuan-bibit")
     code, doc = publish_json(site, env={"WARTA_DEPLOY_SECRET": secret})
     assert code == 1
     held = {h["path"]: " ".join(h["reasons"]) for h in doc["held"]}
     assert "link" in held[path] and "environ" in held[path]
     assert good in records(site.root)  # the approved sibling still goes out
-    assert not any(secret.encode() in data or b"root:x:0:0" in data for data in _site_bytes(site))
+    assert not any(secret.encode() in data or b"root:x:0:0" in data for data in site_bytes(site))
 
 
 def test_a_download_is_published_only_as_approved_and_its_change_needs_approval(site: Site) -> None:
-    path = _release_with(site, "surat-edaran", "Unduh [surat edaran](surat-edaran.pdf).\n",
+    path = release_with(site, "surat-edaran", "Unduh [surat edaran](surat-edaran.pdf).\n",
                          {"content/siaran-pers/2025/surat-edaran.pdf": PDF})
     assert publish(site).returncode == 0
     published = download(site.root, "siaran-pers/2025/surat-edaran", "surat-edaran.pdf")
@@ -95,12 +79,12 @@ def test_files_outside_git_never_reach_the_site(site: Site) -> None:
     site.write(".gitignore", "rahasia.pdf\n")
     site.commit("Abaikan", site.cast["wahyu"])
     site.write("content/siaran-pers/2025/rahasia.pdf", b"%PDF-1.4 data pribadi warga\n")
-    path = _release_with(site, "lampiran-hilang", "Unduh [berkas](rahasia.pdf).\n", {})
+    path = release_with(site, "lampiran-hilang", "Unduh [berkas](rahasia.pdf).\n", {})
     code, doc = publish_json(site)
     assert code == 1
     held = {h["path"]: " ".join(h["reasons"]) for h in doc["held"]}
     assert "rahasia.pdf" in held[path] and "does not exist" in held[path]
-    assert not any(b"data pribadi warga" in data for data in _site_bytes(site))
+    assert not any(b"data pribadi warga" in data for data in site_bytes(site))
 
 
 def test_checkout_conversions_do_not_change_what_is_published(site: Site) -> None:
@@ -121,7 +105,7 @@ def test_checkout_conversions_do_not_change_what_is_published(site: Site) -> Non
 
 def test_link_to_another_item_becomes_its_url(site: Site) -> None:
     target = approved_release(site, "bantuan-bibit")
-    path = _release_with(site, "tindak-lanjut", "Lanjutan dari [rilis sebelumnya](bantuan-bibit.md).\n", {})
+    path = release_with(site, "tindak-lanjut", "Lanjutan dari [rilis sebelumnya](bantuan-bibit.md).\n", {})
     assert publish(site).returncode == 0
     html = page(site.root, "siaran-pers/2025/tindak-lanjut")
     assert "../../../siaran-pers/2025/bantuan-bibit/" in html or "siaran-pers/2025/bantuan-bibit/" in html
@@ -132,7 +116,7 @@ def test_link_to_another_item_becomes_its_url(site: Site) -> None:
 def test_raw_html_embeds_are_findings_and_never_published(site: Site) -> None:
     body = ('Foto <img src="../../media/diam-diam.jpg"> dan '
             '<iframe src="https://pelacak.example.net/"></iframe> serta <video poster="sampul.jpg"></video>.\n')
-    path = _release_with(site, "sematan", body, {})
+    path = release_with(site, "sematan", body, {})
     code, doc = publish_json(site)
     assert code == 1
     held = {h["path"]: " ".join(h["reasons"]) for h in doc["held"]}
@@ -145,7 +129,7 @@ def test_a_file_no_item_references_is_never_published(site: Site) -> None:
     site.commit("Berkas lepas", site.cast["rina"])
     approved_release(site, "bantuan-bibit")
     assert publish(site).returncode == 0
-    assert not any(b"3402011234560001" in data for data in _site_bytes(site))
+    assert not any(b"3402011234560001" in data for data in site_bytes(site))
 
 
 def test_unapproved_item_cannot_take_an_approved_slug(site: Site) -> None:

