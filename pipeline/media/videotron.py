@@ -281,8 +281,11 @@ def build_videotron(
     logo: Path | None,
     *,
     settings: MediaSection | None = None,
+    slide_files: dict[str, str] | None = None,
 ) -> list[Path]:
     """Slides for every item on every board, and each board's playlists; returns every file written.
+    ``slide_files``, when given, receives each release's slide file name on the first board (so a caller
+    need not read the playlist back).
 
     Photos and the logo are checked like any source (format by content, limits, damage); if any is broken
     nothing is written and :class:`MediaError` names each file and its release. Slides already drawn with
@@ -343,6 +346,8 @@ def build_videotron(
                 written.append(dest)
                 entries.append({"file": name, "seconds": board.seconds, "title": item.title,
                                 "date": item.date.isoformat(), "release": item.release})
+                if slide_files is not None and board is boards[0]:
+                    slide_files[item.release] = name
             written.extend(_write_playlists(folder, board, entries))
             _remove_old_slides(folder, set(names))
     except ImageRefused as exc:

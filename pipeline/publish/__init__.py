@@ -182,7 +182,7 @@ def _build_deploy_announce(root: Path, git: Git, remote: str | None, main: str, 
     say("announce")
     live = [p for p in live if p.item.path not in failed]
     due = [p for p in live if p.record.path in published]
-    announced = announce(root, tree, due, live, config, stamp)
+    announced = announce(root, tree, due, live, config, stamp, built.images)
     result.channel_errors.extend(announced.errors)
     result.announced = sorted(f"{path} → {c.channel}" for path, cs in announced.sent.items() for c in cs)
 

@@ -12,8 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from pipeline.cachedir import MEDIA_CACHE
 from pipeline.config import ChannelSection, SiteConfig
 from pipeline.content import Item
 from pipeline.files import write_atomic
-from pipeline.media import MediaError, MediaJob, SlideInput, build_media, build_videotron
+from pipeline.media import MediaError, SlideInput, build_videotron
 from pipeline.publish.gitops import OUTBOX
 from pipeline.publish.hooks import fault
 from pipeline.publish.plan import Planned
@@ -72,38 +71,21 @@ def _main_image(item: Item) -> str | None:
     return next((i.path for i in item.images if i.role == "image"), None)
 
 
-def _channel_pictures(root: Path, tree: Path, items: Sequence[Item], config: SiteConfig) -> dict[str, Any]:
-    """The ImageSet of each item's main photo (the same derivatives the site build placed)."""
-    jobs: dict[str, MediaJob] = {}
-    for item in items:
-        path = _main_image(item)
-        if path is None or path in jobs:
-            continue
-        focus = item.meta.image_focus or [0.5, 0.5]
-        jobs[path] = MediaJob(source=tree / path, display_path=path, used_by=(item.path,),
-                              focus=(focus[0], focus[1]), channels=True)
-    if not jobs:
-        return {}
-    with tempfile.TemporaryDirectory(prefix="warta-channel-") as tmp:
-        media = build_media(list(jobs.values()), Path(tmp), root / MEDIA_CACHE, config.media, prune=False)
-    return dict(media.images)
-
-
 def _payload_key(record: ArchiveRecord) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", f"{record.number}-{record.digest[7:19]}")
 
 
 def announce(root: Path, tree: Path, due: Sequence[Planned], live: Sequence[Planned], config: SiteConfig,
-             stamp: dt.datetime) -> Announced:
+             stamp: dt.datetime, pictures: Mapping[str, Any]) -> Announced:
     """Payloads for the due item versions (never written twice) and the videotron boards' playlists.
-    ``root``: the repository (the outbox is written there); ``tree``: the published tree (sources)."""
+    ``root``: the repository (the outbox is written there); ``tree``: the published tree (sources);
+    ``pictures``: the ImageSets the site build made (source path -> its derivatives, channel crops
+    included), passed on rather than made again."""
     result = Announced()
     sent = result.sent
     first = True
     social = [(n, c) for n, c in sorted(config.channels.items()) if c.enabled and not is_videotron(n, c)]
     wanted = [p for p in due if not p.record.imported]
-    pictures = _channel_pictures(root, tree, [p.item for p in wanted if p.change != "withdrawn"
-                                        and any(p.item.kind in c.kinds for _, c in social)], config)
     for name, channel in social:
         if channel.type != "outbox":
             result.errors.append(f"channel {name} (type {channel.type}): this version of warta has no "
@@ -178,17 +160,14 @@ def _videotron(root: Path, tree: Path, name: str, channel: ChannelSection, live:
     folder = root / (channel.folder or f"{OUTBOX}/{name}")
     logo = tree / config.site.logo if config.site.logo and (tree / config.site.logo).is_file() else None
     try:
-        build_videotron(slides, folder, config.site, boards, root / MEDIA_CACHE, logo, settings=config.media)
+        files: dict[str, str] = {}
+        build_videotron(slides, folder, config.site, boards, root / MEDIA_CACHE, logo, settings=config.media,
+                        slide_files=files)
     except MediaError as exc:
         detail = "; ".join(f.format() for f in exc.findings) or str(exc)
         result.errors.append(f"channel {name}: the videotron slides could not be made: {detail}")
         return
     board = boards[0].name
-    try:
-        playlist = json.loads((folder / board / "playlist.json").read_text(encoding="utf-8"))
-        files = {e["release"]: e["file"] for e in playlist.get("slides", playlist.get("items", []))}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        files = {}
     for planned in shown:
         if any(c.channel == name for c in planned.record.channels):
             continue  # on the boards since an earlier run

@@ -322,6 +322,7 @@ def build_site(
         drafts=sorted(p.item.path for p in payloads.values() if p.draft),
         register_pages=len(job.register.urls) if job.register else 0,
         reused=state.pages.reused if state.pages is not None else 0,
+        images=dict(job.pictures_made.sets),
     )
 
 

@@ -57,6 +57,7 @@ class BuildResult:
     drafts: list[str] = field(default_factory=list)  # published items shown with the draft banner
     register_pages: int = 0  # pages of the archive register (/daftar-arsip/), 0 without records
     reused: int = 0  # pages taken unchanged from the previous output instead of rendered
+    images: dict[str, Any] = field(default_factory=dict)  # source path -> the ImageSet of its derivatives
 
     def to_json(self) -> dict[str, Any]:
         return {
