@@ -15,8 +15,12 @@ import sys
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from pipeline.approvals.chain import ChainResult
+from pipeline.approvals.service import evaluate_repository
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -258,10 +262,10 @@ class Site:
             os.environ.update(saved_env)
         return subprocess.CompletedProcess(["warta", *args], code, out.getvalue(), err.getvalue())
 
-    def verify_json(self, *args: str) -> dict[str, object]:
+    def verify_json(self, *args: str) -> dict[str, Any]:
         proc = self.warta("verify", "--json", *args)
         assert proc.returncode in (0, 1), proc.stderr
-        data: dict[str, object] = json.loads(proc.stdout)
+        data: dict[str, Any] = json.loads(proc.stdout)
         return data
 
     # -- files and commits ------------------------------------------------------------------------
@@ -373,3 +377,10 @@ def release(site: Site, slug: str = "bantuan-bibit", *, author: str = "rina",
 def approve_fully(site: Site, path: str, *refs: str) -> None:
     site.record(site.cast["dwi"], path, 2, "kasubbag", refs=refs)
     site.record(site.cast["hendro"], path, 3, "sekdin", refs=refs)
+
+
+def chain_of(site: Site, path: str, **kwargs: Any) -> ChainResult:
+    """The approval engine's verdict on ``path`` (``kwargs`` as :func:`evaluate_repository` takes them)."""
+    result = evaluate_repository(site.root, **kwargs).result(path)
+    assert result is not None, f"{path} was not judged"
+    return result

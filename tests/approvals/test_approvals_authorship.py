@@ -8,20 +8,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from approvals_helpers import Person, Site, approve_fully, item_text, make_site, release
-
-from pipeline.approvals.chain import ChainResult
-from pipeline.approvals.service import evaluate_repository
+from approvals_helpers import Person, Site, approve_fully, chain_of, item_text, make_site, release
 
 HOWTO = "git config user.signingkey"
 
 
 
-
-def judged(site: Site, path: str, **kwargs: object) -> ChainResult:
-    result = evaluate_repository(site.root, **kwargs).result(path)  # type: ignore[arg-type]
-    assert result is not None
-    return result
 
 
 def commit_signed_with(site: Site, message: str, author: Person, key: Person) -> str:
@@ -37,7 +29,7 @@ def test_an_unsigned_content_commit_cannot_be_approved_until_signed_again(site: 
     site.switch("rilis/tanpa-tanda", create=True)
     site.write(path, item_text())
     unsigned = site.commit("Rilis", site.cast["rina"], sign=False)
-    result = judged(site, path)
+    result = chain_of(site, path)
     assert not result.complete
     assert any(unsigned[:12] in p and "is not signed" in p and HOWTO in p and "git commit -S" in p
                for p in result.problems)
@@ -45,10 +37,10 @@ def test_an_unsigned_content_commit_cannot_be_approved_until_signed_again(site: 
     assert proc.returncode == 1 and "cannot be approved" in proc.stderr and "git commit -S" in proc.stderr
     # Rina signs it again (the same bytes): now it can be approved
     site.git("commit", "-q", "--amend", "--no-edit", "-S", person=site.cast["rina"])
-    assert judged(site, path).problems == ()
+    assert chain_of(site, path).problems == ()
     assert site.cli("approve", person=site.cast["dwi"]).returncode == 0
     assert site.cli("approve", person=site.cast["hendro"]).returncode == 0
-    assert judged(site, path).complete
+    assert chain_of(site, path).complete
 
 
 def test_unsigned_content_is_refused_even_when_approvals_need_no_signature(
@@ -60,7 +52,7 @@ def test_unsigned_content_is_refused_even_when_approvals_need_no_signature(
     site.commit("Rilis", site.cast["rina"], sign=False)
     site.record(site.cast["dwi"], path, 2, "kasubbag", sign=False)
     site.record(site.cast["hendro"], path, 3, "sekdin", sign=False)
-    result = judged(site, path)
+    result = chain_of(site, path)
     assert not result.complete and any("is not signed" in p for p in result.problems)
     assert [s.status for s in result.steps] == ["approved", "approved"]  # the records themselves count
 
@@ -71,7 +63,7 @@ def test_a_key_nobody_is_listed_with_does_not_authenticate_content(site: Site) -
     site.write(path, item_text())
     commit_signed_with(site, "Rilis", site.cast["rina"], site.cast["stranger_key"])
     approve_fully(site, path)
-    result = judged(site, path)
+    result = chain_of(site, path)
     assert not result.complete
     assert any("which sop/people.yaml lists for nobody" in p for p in result.problems)
 
@@ -83,7 +75,7 @@ def test_a_forged_author_email_signed_by_the_approvers_key_makes_the_approver_th
     # Dwi writes the release, but the commit says Rina wrote it; the signature is Dwi's
     commit_signed_with(site, "Rilis", site.cast["rina"], site.cast["dwi"])
     site.record(site.cast["dwi"], path, 2, "kasubbag")
-    result = judged(site, path)
+    result = chain_of(site, path)
     assert result.problems == () and [c for x in result.rejections for c in x.codes] == ["author"]
     proc = site.cli("approve", person=site.cast["dwi"])
     assert proc.returncode == 1 and "the author cannot approve it" in proc.stderr
@@ -95,7 +87,7 @@ def test_the_author_field_alone_does_not_make_someone_the_author(site: Site) -> 
     site.write(path, item_text())
     commit_signed_with(site, "Rilis", site.cast["dwi"], site.cast["rina"])  # says Dwi, signed by Rina
     approve_fully(site, path)
-    assert judged(site, path).complete
+    assert chain_of(site, path).complete
 
 
 def test_an_unsigned_merge_that_changes_content_is_refused(site: Site) -> None:
@@ -112,7 +104,7 @@ def test_an_unsigned_merge_that_changes_content_is_refused(site: Site) -> None:
     site.git("add", path, person=c["eve"])
     site.git("commit", "-q", "--no-gpg-sign", "-m", "Merge lain", person=c["eve"])
     merge = site.head()
-    result = judged(site, path)
+    result = chain_of(site, path)
     assert not result.complete
     assert any(merge[:12] in p and "is not signed" in p for p in result.problems)
 
@@ -129,19 +121,19 @@ def test_a_signed_merge_that_changes_content_makes_its_signer_an_author(site: Si
     site.git("add", path, person=c["dwi"])
     site.git("commit", "-q", "-S", "-m", "Merge lain", person=c["dwi"])
     site.record(c["dwi"], path, 2, "kasubbag")
-    result = judged(site, path)
+    result = chain_of(site, path)
     assert result.problems == () and [x for r in result.rejections for x in r.codes] == ["author"]
 
 
 def test_the_trusted_root_commit_needs_no_signature(site: Site) -> None:
     # the bootstrap commit holds an imported page, committed without a signature
-    result = judged(site, "content/halaman/tentang.md", paths=["content/halaman/tentang.md"])
+    result = chain_of(site, "content/halaman/tentang.md", paths=["content/halaman/tentang.md"])
     assert result.complete and result.imported and result.problems == ()
 
 
 def test_content_commit_verdicts_are_kept_in_the_signature_cache(site: Site) -> None:
     path = release(site)
     content = site.head()
-    judged(site, path)
+    chain_of(site, path)
     cache = json.loads((site.root / ".warta-cache" / "signatures" / "verdicts.json").read_text())
     assert content in cache["verdicts"]

@@ -9,20 +9,12 @@ import json
 import subprocess
 from pathlib import Path
 
-from approvals_helpers import Site, item_text, release
-
-from pipeline.approvals.chain import ChainResult
-from pipeline.approvals.service import evaluate_repository
+from approvals_helpers import Site, chain_of, item_text, release
 
 REF = "refs/warta/decisions"
 
 
 
-
-def judged(site: Site, path: str, **kwargs: object) -> ChainResult:
-    result = evaluate_repository(site.root, **kwargs).result(path)  # type: ignore[arg-type]
-    assert result is not None
-    return result
 
 
 def returned_by_hendro(site: Site) -> tuple[str, str]:
@@ -45,18 +37,18 @@ def test_approve_and_return_keep_each_record_on_the_decisions_ref(site: Site) ->
     path, _ = returned_by_hendro(site)
     records = site.git("log", "--format=%H", "-2", "HEAD").splitlines()
     assert sorted(kept(site)) == sorted(records)
-    assert judged(site, path).state == "returned"
+    assert chain_of(site, path).state == "returned"
 
 
 def test_return_survives_branch_reset(site: Site) -> None:
     path, _ = returned_by_hendro(site)
     site.git("reset", "-q", "--hard", "HEAD~1")  # the operator drops the return from the branch
-    result = judged(site, path)
+    result = chain_of(site, path)
     assert result.state == "returned" and not result.complete
     assert result.returned is not None and result.returned.name == "Hendro Wibowo"
     # nobody can approve past it: Hendro's own approval by hand is refused, warta approve refuses
     site.record(site.cast["hendro"], path, 3, "sekdin")
-    assert judged(site, path).state == "returned"
+    assert chain_of(site, path).state == "returned"
     proc = site.cli("approve", person=site.cast["hendro"])
     assert proc.returncode == 1 and "returned by Hendro Wibowo" in proc.stderr
 
@@ -70,7 +62,7 @@ def test_return_survives_rewriting_the_content_commit_to_the_same_bytes(site: Si
     assert site.head() != content
     site.record(c["dwi"], path, 2, "kasubbag")
     site.record(c["hendro"], path, 3, "sekdin")
-    result = judged(site, path)
+    result = chain_of(site, path)
     assert result.state == "returned" and not result.complete
 
 
@@ -81,7 +73,7 @@ def test_only_a_change_that_saw_the_return_lifts_it(site: Site) -> None:
     site.commit("Perbaiki", site.cast["rina"])
     site.write(path, original)  # and back to the returned bytes, after the return
     site.commit("Kembalikan isi", site.cast["rina"])
-    result = judged(site, path)
+    result = chain_of(site, path)
     assert result.state == "draft"  # the chain starts again; the old approval does not come back
     assert [s.status for s in result.steps] == ["pending", "waiting"]
 
@@ -106,7 +98,7 @@ def test_decisions_travel_through_the_remote_and_verify_fetches_them(site: Site,
     assert proc.returncode != 0  # a clone does not bring refs/warta/*: verify must fetch it
     ci_site = Site(ci, site.cast, site.home)
     doc = ci_site.verify_json()
-    item = next(i for i in doc["items"] if i["path"] == path)  # type: ignore[attr-defined]
+    item = next(i for i in doc["items"] if i["path"] == path)
     assert item["state"] == "returned" and doc["ok"] is False
 
 
@@ -116,7 +108,7 @@ def test_a_failed_push_is_a_warning_and_the_decision_stands(site: Site, tmp_path
     proc = site.cli("approve", person=site.cast["dwi"])
     assert proc.returncode == 0
     assert f"warning: could not push {REF} to origin" in proc.stderr
-    assert judged(site, path).steps[0].status == "approved"
+    assert chain_of(site, path).steps[0].status == "approved"
     assert len(kept(site)) == 1
 
 
@@ -130,12 +122,12 @@ def test_a_deleted_or_rewritten_decisions_ref_is_a_warning_never_a_hold(site: Si
     site.git("update-ref", "-d", REF)
     gone = site.verify_json("--all")
     assert gone["ok"] is True  # the approved release still publishes
-    assert any(f"{REF} has gone" in w for w in gone["warnings"])  # type: ignore[attr-defined]
+    assert any(f"{REF} has gone" in w for w in gone["warnings"])
     # a decisions ref rewritten to hold nothing of what it held
     empty = site.git("commit-tree", "4b825dc642cb6eb9a060e54bf8d69288fbee4904", "-m", "warta: decisions",
                      person=site.cast["wahyu"])
     site.git("update-ref", REF, empty)
     rewritten = site.verify_json("--all")
     assert rewritten["ok"] is True
-    assert any("was rewritten" in w for w in rewritten["warnings"])  # type: ignore[attr-defined]
+    assert any("was rewritten" in w for w in rewritten["warnings"])
     assert json.dumps(rewritten).count("returned") == 0

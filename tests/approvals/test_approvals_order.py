@@ -5,16 +5,7 @@ chain, whichever order the branches are merged in (issue 13 point 5). Real repos
 from __future__ import annotations
 
 import pytest
-from approvals_helpers import Site, release
-
-from pipeline.approvals.chain import ChainResult
-from pipeline.approvals.service import evaluate_repository
-
-
-def judged(site: Site, path: str, **kwargs: object) -> ChainResult:
-    result = evaluate_repository(site.root, **kwargs).result(path)  # type: ignore[arg-type]
-    assert result is not None
-    return result
+from approvals_helpers import Site, chain_of, release
 
 
 def side_approvals(site: Site, path: str) -> None:
@@ -34,14 +25,14 @@ def test_side_branches_signed_without_seeing_each_other_never_complete_a_chain(
     site.switch("rilis/bantuan-bibit")
     for branch in order:
         site.git("merge", "-q", "--no-ff", "-S", "-m", f"Merge {branch}", branch, person=site.cast["rina"])
-    result = judged(site, path)
+    result = chain_of(site, path)
     assert not result.complete and result.state == "in_review"
     assert [(s.no, s.status) for s in result.steps] == [(2, "approved"), (3, "pending")]
     late = next(x for x in result.rejections if x.step == 3)
     assert set(late.codes) <= {"not_after_previous", "out_of_order"}
     # once Hendro approves after seeing step 2, the chain is complete
     site.record(site.cast["hendro"], path, 3, "sekdin")
-    assert judged(site, path).complete
+    assert chain_of(site, path).complete
 
 
 def test_side_approvals_merged_into_main_one_by_one_do_not_publish(site: Site) -> None:
@@ -50,7 +41,7 @@ def test_side_approvals_merged_into_main_one_by_one_do_not_publish(site: Site) -
     # step 2 first, then step 3: history order alone would call this a full chain
     site.merge("side/kasubbag", site.cast["wahyu"])
     site.merge("side/sekdin", site.cast["wahyu"])
-    result = judged(site, path, all_items=True)
+    result = chain_of(site, path, all_items=True)
     assert not result.complete
     late = next(x for x in result.rejections if x.step == 3)
     assert late.codes == ("not_after_previous",)
@@ -63,7 +54,7 @@ def test_an_approval_in_a_line_after_the_previous_one_counts(site: Site) -> None
     site.record(site.cast["hendro"], path, 3, "sekdin")
     site.switch("rilis/bantuan-bibit")
     site.git("merge", "-q", "--no-ff", "-S", "-m", "Merge side/sekdin", "side/sekdin", person=site.cast["rina"])
-    assert judged(site, path).complete
+    assert chain_of(site, path).complete
 
 
 def test_warta_approve_refuses_a_step_whose_previous_approval_this_branch_does_not_hold(site: Site) -> None:
@@ -80,4 +71,4 @@ def test_warta_approve_refuses_a_step_whose_previous_approval_this_branch_does_n
     site.git("merge", "-q", "--no-ff", "-S", "-m", "Merge side/kasubbag", "side/kasubbag", person=site.cast["rina"])
     again = site.cli("approve", person=site.cast["hendro"])
     assert again.returncode == 0, again.stderr
-    assert judged(site, path).complete
+    assert chain_of(site, path).complete

@@ -124,31 +124,7 @@ def test_two_downloads_with_one_name_keep_their_own_bytes(site: Site) -> None:
 
 
 def test_two_lampiran_with_one_name_keep_their_own_bytes(site: Site) -> None:
-    path = "content/informasi-publik/2025/daftar-uji.md"
-    site.switch("rilis/daftar-uji", create=True)
-    text = textwrap.dedent("""\
-        ---
-        title: Daftar Informasi Uji
-        date: 2025-03-04
-        kategori_informasi: berkala
-        pejabat_penguasa: Sekretariat
-        penanggung_jawab: PPID
-        waktu_tempat: Bantul, Maret 2025
-        bentuk_informasi: [elektronik]
-        retensi: 5 tahun
-        lampiran:
-          - {judul: Laporan Semester 1, file: s1/laporan.pdf}
-          - {judul: Laporan Semester 2, file: s2/laporan.pdf}
-        ---
-        Informasi berkala.
-        """)
-    site.write("content/informasi-publik/2025/s1/laporan.pdf", PDF)
-    site.write("content/informasi-publik/2025/s2/laporan.pdf", OTHER_PDF)
-    site.write(path, text)
-    site.commit("Informasi", site.cast["rina"])
-    approve_fully(site, path, "content/informasi-publik/2025/s1/laporan.pdf",
-                  "content/informasi-publik/2025/s2/laporan.pdf")
-    site.merge("rilis/daftar-uji", site.cast["wahyu"])
+    _info_with(site, "daftar-uji", {"s1/laporan.pdf": PDF, "s2/laporan.pdf": OTHER_PDF})
     assert publish(site).returncode in (0, 1)
     folder = site.root / "_site/informasi-publik/2025/daftar-uji"
     if not folder.exists():
