@@ -11,18 +11,28 @@ import re
 from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, PlainValidator, field_validator
+from pydantic_core import PydanticCustomError
 
+from pipeline import datetext
+from pipeline.i18n import _
 from pipeline.schema import Strict
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def _date_error(value: str, *, time_allowed: bool) -> PydanticCustomError:
+    # the error type is the finding's stable code (pipeline.schema); the message says what is wrong
+    code, message = datetext.problem(value, time_allowed=time_allowed)
+    return PydanticCustomError(code, "{message}", {"message": message})
 
 
 def _when(value: Any) -> dt.date | dt.datetime:
     if isinstance(value, dt.date):  # datetime is a date too
         return value
     if isinstance(value, str):
-        raise ValueError(f"'{value}' is not a valid date; write YYYY-MM-DD or YYYY-MM-DD HH:MM")
-    raise ValueError("expected a date written as YYYY-MM-DD or YYYY-MM-DD HH:MM")
+        raise _date_error(value, time_allowed=True)
+    raise PydanticCustomError("date.type", "{message}", {
+        "message": _("expected a date written as YYYY-MM-DD or YYYY-MM-DD HH:MM")})
 
 
 def _day(value: Any) -> dt.date:
@@ -31,8 +41,8 @@ def _day(value: Any) -> dt.date:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
-        raise ValueError(f"'{value}' is not a valid date; write YYYY-MM-DD")
-    raise ValueError("expected a date written as YYYY-MM-DD")
+        raise _date_error(value, time_allowed=False)
+    raise PydanticCustomError("date.type", "{message}", {"message": _("expected a date written as YYYY-MM-DD")})
 
 
 When = Annotated[dt.date | dt.datetime, PlainValidator(_when)]
