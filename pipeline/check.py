@@ -32,7 +32,8 @@ class Governance:
 class CheckResult:
     checked: list[str]
     findings: Findings = field(default_factory=Findings)
-    items: list[Item] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)  # the valid items checked
+    examined: list[Item] = field(default_factory=list)  # every checked item with typed front matter
 
     @property
     def ok(self) -> bool:
@@ -163,6 +164,7 @@ def check_site(root: Path, paths: Sequence[str] = (), *, cache_root: Path | None
         result.checked = discover(root)
     checked = [item for item in items if wanted is None or item.path in wanted]
     examined = sorted([*checked, *invalid], key=lambda i: i.path)
+    result.examined = examined
     findings.extend(_photo_findings(root, gov, examined))
     table = classification.load_table(gov.config.archive.scheme, root)
     findings.extend(classification.item_findings(examined, table))
@@ -241,4 +243,25 @@ def _untyped_findings(root: Path, gov: Governance, rel: str, allowed: frozenset[
         evidence = kelengkapan.Evidence.of_front_matter(rel, kind, data, doc.line_of(("title",)) or 2,
                                                         section.klasifikasi if section is not None else None)
         out.extend(kelengkapan.check_evidence(evidence, _requirements(sop)))
+    return out
+
+
+def blocking_findings(root: Path, paths: Sequence[str]) -> dict[str, list[Finding]]:
+    """The errors ``warta check`` finds in each item of ``paths`` (repository paths), by item: what
+    ``warta approve`` refuses to approve and ``warta status`` shows as blocking. It is :func:`check_site`
+    itself, so the three commands agree; a finding about a file an item uses (its photo) counts for the item."""
+    if not paths:
+        return {}
+    result = check_site(root, [str(root / p) for p in paths])
+    wanted = set(paths)
+    users: dict[str, set[str]] = {}
+    for item in result.examined:
+        for used in (item.path, *item.references):
+            users.setdefault(used, set()).add(item.path)
+    out: dict[str, list[Finding]] = {}
+    for finding in result.findings.sorted():
+        if finding.severity != "error":
+            continue
+        for path in sorted(users.get(finding.path, {finding.path}) & wanted):
+            out.setdefault(path, []).append(finding)
     return out

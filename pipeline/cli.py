@@ -170,7 +170,7 @@ def _report(exc: WartaError, as_json: bool) -> int:
         print(f"{exc.prog}: error: {exc}", file=sys.stderr)
         return exc.exit_code
     for finding in exc.findings:
-        print(finding.format(), file=sys.stderr)
+        print(finding.format(code=True), file=sys.stderr)
     if not exc.findings or str(exc) != "\n".join(f.format() for f in exc.findings):
         print(f"warta: error: {exc}", file=sys.stderr)
     return exc.exit_code

@@ -33,9 +33,10 @@ class Finding:
     severity: Severity = "error"
     code: str | None = None  # stable id (docs/content.md); None: the area's general code
 
-    def format(self) -> str:
+    def format(self, *, code: bool = False) -> str:
+        """``path:line: severity: message``; with ``code``, `` [code]`` after it (what commands print)."""
         where = f"{self.path}:{self.line}" if self.line else self.path
-        suffix = f" [{self.code}]" if self.code else ""
+        suffix = f" [{self.code}]" if code and self.code else ""
         return f"{where}: {self.severity}: {self.message}{suffix}"
 
     @property

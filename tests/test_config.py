@@ -46,9 +46,9 @@ def test_defaults_fill_optional_sections() -> None:
 
 def test_unknown_key_suggests_the_nearest() -> None:
     out = findings(MINIMAL.replace("  unit_code:", "  unit_cod:"))
-    assert "warta.yml:4: error: site.unit_cod: unknown key (did you mean 'unit_code'?) [field.unknown]" in out
+    assert "warta.yml:4: error: site.unit_cod: unknown key (did you mean 'unit_code'?)" in out
     out = findings(MINIMAL + "aprovals:\n  require_signatures: false\n")
-    assert "warta.yml:11: error: aprovals: unknown key (did you mean 'approvals'?) [field.unknown]" in out
+    assert "warta.yml:11: error: aprovals: unknown key (did you mean 'approvals'?)" in out
 
 
 def test_wrong_type_and_invalid_values_each_get_a_message() -> None:
@@ -64,12 +64,12 @@ def test_wrong_type_and_invalid_values_each_get_a_message() -> None:
 def test_yaml_11_booleans_are_not_booleans() -> None:
     # "yes" would be True in YAML 1.1; in warta it is text and therefore not a boolean.
     out = findings(MINIMAL + "approvals:\n  require_signatures: yes\n")
-    assert out == ["warta.yml:12: error: approvals.require_signatures: expected true or false (got 'yes') [field.type]"]
+    assert out == ["warta.yml:12: error: approvals.require_signatures: expected true or false (got 'yes')"]
 
 
 def test_every_kind_needs_an_sop() -> None:
     out = findings(MINIMAL.replace("  halaman: {sop: a}\n", ""))
-    assert out == ["warta.yml:1: error: kinds: every kind needs an SOP; missing halaman [field.invalid]"]
+    assert out == ["warta.yml:1: error: kinds: every kind needs an SOP; missing halaman"]
 
 
 def test_number_template_placeholders() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import os
 from collections.abc import Callable
@@ -35,10 +34,9 @@ PATH = "content/siaran-pers/2025/pelatihan-bumkal.md"
 
 
 def load(site: Path, only: list[str] | None = None, *, codes: bool = False) -> tuple[list[Item], list[str]]:
-    """The items and the findings as printed; without their ``[code]`` unless ``codes`` (codes are
-    asserted where a test is about them)."""
+    """The items and the findings as lines; with their ``[code]`` (as commands print them) when ``codes``."""
     items, findings = load_items(site, load_config(site), only)
-    return items, [f.format() if codes else dataclasses.replace(f, code=None).format() for f in findings.sorted()]
+    return items, [f.format(code=codes) for f in findings.sorted()]
 
 
 @pytest.fixture

@@ -177,7 +177,7 @@ def test_a_waiver_needs_its_reason(site: Path, write: Write) -> None:
                                                  f"  dikecualikan: [\"{NIK}\"]\n---\nNIK {NIK}\n")
     _, findings = load_items(site, load_config(site))
     assert [f.format() for f in findings.errors] == [
-        "content/berita/2025/tanpa-alasan.md:4: error: data_pribadi.alasan: required field is missing [field.missing]"]
+        "content/berita/2025/tanpa-alasan.md:4: error: data_pribadi.alasan: required field is missing"]
 
 
 def test_a_withdrawal_is_judged_on_its_notice_only(site: Path, write: Write) -> None:

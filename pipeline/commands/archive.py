@@ -65,7 +65,7 @@ def _load(root: Path) -> tuple[SiteConfig, list[StoredRecord], list[Finding]]:
     config = load_config(root)
     stored, findings = load_records(root)
     for finding in sorted(findings):
-        print(finding.format(), file=sys.stderr)
+        print(finding.format(code=True), file=sys.stderr)
     return config, stored, [f for f in findings if f.severity == "error"]
 
 

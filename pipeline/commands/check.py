@@ -45,6 +45,6 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(doc, ensure_ascii=False, indent=2))
     else:
         for finding in findings:
-            print(finding.format(), file=sys.stdout)
+            print(finding.format(code=True), file=sys.stdout)
         print(summary, file=sys.stderr)
     return 1 if errors else 0

@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from pipeline.config import find_root
+from pipeline.i18n import _, ngettext
 
 
 def register(subparsers: Any) -> None:
@@ -27,6 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.approvals.display import render_status
     from pipeline.approvals.service import evaluate_repository, on_main, open_site, repo_paths, result_json
     from pipeline.archive.records import load_records
+    from pipeline.check import blocking_findings
     from pipeline.publish import publication_states
 
     root = find_root()
@@ -46,6 +48,8 @@ def run(args: argparse.Namespace) -> int:
         results = [*report.items, *report.governance]
     scheduled = {path for path, state in publication_states(root, report.items, report.config).items()
                  if state == "scheduled"}
+    # what `warta check` finds in a shown item blocks its approval (warta approve refuses it)
+    blocked = blocking_findings(root, [r.path for r in results if r.kind == "content" and (root / r.path).is_file()])
     if args.json:
         tz = report.config.tz
         items = []
@@ -53,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
             if r.kind == "content":
                 doc = result_json(r, tz)
                 doc["scheduled"] = r.path in scheduled  # approved, embargoed until its publish_at
+                doc["findings"] = [f.to_json() for f in blocked.get(r.path, [])]  # what blocks its approval
                 items.append(doc)
         print(json.dumps({"items": items,
                           "governance": [result_json(r, tz) for r in results if r.kind == "governance"],
@@ -60,6 +65,11 @@ def run(args: argparse.Namespace) -> int:
                          ensure_ascii=False, indent=2))
         return 0
     lines = render_status(report, int(time.time()), results)
+    for path, findings in sorted(blocked.items()):
+        lines.append(f"{path}: " + _("blocked: warta check finds {errors}; warta approve refuses it until they "
+                                     "are fixed:", errors=ngettext("{n} error", "{n} errors", len(findings),
+                                                                   n=len(findings))))
+        lines.extend(f"  {finding.format(code=True)}" for finding in findings)
     for path in sorted(scheduled & {r.path for r in results}):
         lines.append(f"{path}: scheduled (dijadwalkan): approved, embargoed until its publish_at; the first "
                      "publish run after that time publishes it")
