@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from pydantic import Field
 
 from pipeline import yamlio
 from pipeline.errors import ConfigError, Finding
+from pipeline.kinds import Day
 from pipeline.schema import Strict, suggest, validate
 
 PEOPLE_PATH = "sop/people.yaml"
@@ -51,9 +53,15 @@ class Person:
     github: str | None = None
     ssh_keys: tuple[str, ...] = ()
     phone: str | None = None  # official number, allowed in published text (pipeline/privacy.py)
+    # (valid_after, valid_before) of each of ssh_keys, in order; (None, None) for a plain key line
+    key_validity: tuple[tuple[dt.date | None, dt.date | None], ...] = ()
 
     def holds(self, role: str) -> bool:
         return role in self.roles
+
+    def validity(self, index: int) -> tuple[dt.date | None, dt.date | None]:
+        """``(valid_after, valid_before)`` of ``ssh_keys[index]`` (docs/approvals.md)."""
+        return self.key_validity[index] if index < len(self.key_validity) else (None, None)
 
 
 @dataclass(frozen=True)
@@ -94,12 +102,20 @@ class People:
         return self.roles.get(role, role)
 
 
+class _KeyFile(Strict):
+    """A key with the days it is valid: ``{key, valid_after, valid_before}`` (a retired or future key)."""
+
+    key: str
+    valid_after: Day | None = Field(None, description="First day the key signs for the person.")
+    valid_before: Day | None = Field(None, description="First day the key no longer signs (it is retired).")
+
+
 class _PersonFile(Strict):
     name: str = Field(min_length=1)
     email: str
     roles: list[str] = Field(default_factory=list)
     github: str | None = None
-    ssh_keys: list[str] = Field(default_factory=list)
+    ssh_keys: list[str | _KeyFile] = Field(default_factory=list)
     phone: str | None = Field(None, min_length=1, description="Official telephone number, allowed in published text.")
 
 
@@ -202,14 +218,20 @@ def parse_people(text: str, path: str = PEOPLE_PATH) -> People:
                 add(at + ("github",), f"'{person.github}' is already used at line {first}")
             else:
                 logins[person.github.casefold()] = doc.line_of(at + ("github",))
+        keys = [k if isinstance(k, str) else k.key for k in person.ssh_keys]
+        validity = [(None, None) if isinstance(k, str) else (k.valid_after, k.valid_before)
+                    for k in person.ssh_keys]
         for j, key in enumerate(person.ssh_keys):
-            problem = ssh_key_problem(key)
+            problem = ssh_key_problem(key if isinstance(key, str) else key.key)
             if problem:
-                add(at + ("ssh_keys", j), problem)
+                add(at + ("ssh_keys", j) + (() if isinstance(key, str) else ("key",)), problem)
+            after, before = validity[j]
+            if after is not None and before is not None and before <= after:
+                add(at + ("ssh_keys", j, "valid_before"), "must be after valid_after")
         if person.phone is not None and not _is_phone(person.phone):
             add(at + ("phone",), f"'{person.phone}' is not a telephone number; write it as +62 812 3456 7890")
         people.append(Person(person.name, person.email, tuple(person.roles), person.github,
-                             tuple(person.ssh_keys), person.phone))
+                             tuple(keys), person.phone, tuple(validity)))
 
     entry = _pipeline_entry(doc, people, add, findings)
     if findings or head is None:

@@ -6,7 +6,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from pipeline.i18n import _
 from pipeline.init import init_site
+from pipeline.signers import write_signers
 
 
 def register(subparsers: Any) -> None:
@@ -21,6 +23,9 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     target = Path(args.directory)
     files = init_site(target, example=args.example)
-    print(f"Created {target} with {len(files)} files on branch main.")
-    print(f"Next: cd {target} && warta check")
+    signers, _count = write_signers(target)  # git log --show-signature checks approvals from the start
+    print(_("Created {target} with {count} files on branch main.", target=target, count=len(files)))
+    print(_("git checks approval signatures with {file} (run warta signers after people.yaml changes).",
+            file=signers))
+    print(_("Next: cd {target} && warta check", target=target))
     return 0
