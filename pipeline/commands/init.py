@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from pipeline import output
 from pipeline.i18n import _
 from pipeline.init import init_site
 from pipeline.signers import write_signers
@@ -25,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     files = init_site(target, example=args.example)
     signers, _count = write_signers(target)  # git log --show-signature checks approvals from the start
     print(_("Created {target} with {count} files on branch main.", target=target, count=len(files)))
-    print(_("git checks approval signatures with {file} (run warta signers after people.yaml changes).",
-            file=signers))
-    print(_("Next: cd {target} && warta check", target=target))
+    output.info(_("git checks approval signatures with {file} (run warta signers after people.yaml changes).",
+                  file=signers))
+    output.info(_("Next: cd {target} && warta check", target=target))
     return 0
