@@ -1,0 +1,94 @@
+"""Site repositories with known timestamps for the report tests.
+
+The tests' own tooling: commits are made with ``GIT_AUTHOR_DATE``/``GIT_COMMITTER_DATE`` set to the moment
+a test names, records are written with plain git (tests/approvals_helpers.py), archive records by hand
+from the documented format (docs/archive.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from approvals_helpers import (
+    SOP_INFO,
+    SOP_RILIS,
+    WARTA_YML,
+    Person,
+    Site,
+    item_text,
+    people_yaml,
+)
+
+WIB = ZoneInfo("Asia/Jakarta")
+HOLIDAYS = '  holidays: ["2026-12-25"]\n'
+
+
+def wib(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=WIB)
+
+
+class TimedSite(Site):
+    """A :class:`Site` whose commits carry the moment set with :meth:`at` (WIB)."""
+
+    clock: str | None = None
+
+    def at(self, text: str) -> TimedSite:
+        self.clock = wib(text).isoformat()
+        return self
+
+    def env(self, person: Person | None = None, *, sign: bool = True) -> dict[str, str]:
+        env = super().env(person, sign=sign)
+        if self.clock is not None:
+            env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = self.clock
+        return env
+
+    def archive(self, path: str, title: str, number: int, published: str | None, *,
+                channels: tuple[tuple[str, str], ...] = ()) -> None:
+        """Write the archive record of ``path`` as warta publish does (docs/archive.md), on main."""
+        digest = self.digest(path)
+        slug = Path(path).stem
+        posted = "".join(f"- channel: {name}\n  at: {wib(when).isoformat()}\n  url: null\n  digest: null\n"
+                         for name, when in channels)
+        stamp = wib(published).isoformat() if published else "null"
+        text = (
+            f"record_format: 1\nnumber: 400.14.5.6/{number}/UJI/2026\nurut: {number}\ntahun: 2026\n"
+            f"path: {path}\ntitle: {title}\nkind: {path.split('/')[1]}\ndigest: {digest}\n"
+            "klasifikasi: {code: 400.14.5.6, title: Hubungan dengan media massa, scheme: permendagri-83-2022}\n"
+            f"published_at: {stamp}\n" + (f"channels:\n{posted}" if posted else "channels: []\n")
+            + "approvals:\n- {step: 3, kegiatan: Menyetujui rilis, role: sekdin, role_title: Sekretaris Dinas, "
+            f"name: Hendro Wibowo, email: hendro@dinas.example.go.id, at: {stamp}, digest: '{digest}', "
+            f"source: {{type: git, commit: {self.head()}}}}}\n"
+        )
+        text += f"versions:\n- digest: {digest}\n  approved_at: {wib(published or '2026-01-01 00:00').isoformat()}\n"
+        self.write(f"arsip/2026/400.14.5.6/{number:04d}-{slug}.yaml", text)
+
+
+def timed_site(tmp_path: Path, cast: dict[str, Person], *, start: str = "2026-10-01 08:00",
+               extra_config: str = HOLIDAYS) -> TimedSite:
+    """A repository whose root commit (the trusted bootstrap, at ``start``) holds warta.yml with the
+    default office hours and ``extra_config`` in its site section, the test SOPs and people."""
+    root, home = tmp_path / "site", tmp_path / "home"
+    root.mkdir()
+    home.mkdir()
+    site = TimedSite(root, cast, home)
+    config = WARTA_YML % {"signatures": "true"}
+    site.write("warta.yml", config.replace("  unit_code: UJI\n", "  unit_code: UJI\n" + extra_config, 1))
+    site.write("sop/rilis-uji.yaml", SOP_RILIS)
+    site.write("sop/info-uji.yaml", SOP_INFO)
+    site.write("sop/people.yaml", people_yaml(cast))
+    site.write(".gitignore", ".warta-cache/\n")
+    site.git("init", "-q", "-b", "main")
+    site.at(start).commit("Bootstrap", cast["wahyu"])
+    return site
+
+
+def submit(site: TimedSite, slug: str, when: str, *, author: str = "rina", text: str | None = None,
+           year: int = 2026) -> str:
+    """A release branch rilis/<slug> from main with one new press release, committed at ``when``."""
+    path = f"content/siaran-pers/{year}/{slug}.md"
+    site.switch(f"rilis/{slug}", create=True)
+    site.write(path, text or item_text(title=slug.replace("-", " ").title(), body=f"Isi rilis {slug}."))
+    site.at(when).commit(f"Rilis {slug}", site.cast[author])
+    return path
