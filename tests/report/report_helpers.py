@@ -92,3 +92,53 @@ def submit(site: TimedSite, slug: str, when: str, *, author: str = "rina", text:
     site.write(path, text or item_text(title=slug.replace("-", " ").title(), body=f"Isi rilis {slug}."))
     site.at(when).commit(f"Rilis {slug}", site.cast[author])
     return path
+
+
+def november_office(tmp_path: Path, cast: dict[str, Person]) -> TimedSite:
+    """The history the report tests compute by hand (every time WIB; office Monday-Friday 07:30-16:00;
+    25 December 2026 a holiday; SOP rilis-uji: step 2 kasubbag 15 menit, step 3 sekdin 15 menit, step 4
+    publish 5 menit; SOP info-uji the same steps).
+
+    A  bantuan-bibit  Mon 2 Nov: written 09:00, step 2 09:10, step 3 09:40, merged 09:45, published 10:00.
+    B  pasar-murah    Fri 6 Nov: written 15:30, step 2 15:50; Mon 9 Nov 08:00 returned at step 3 ("Foto
+                      kurang jelas"); fixed 10:00, step 2 10:05, step 3 10:15, merged 10:20, published 10:30.
+    D  banjir         Tue 10 Nov: serta-merta information written 08:00, force-published by the Kepala
+                      Dinas 08:05, merged 08:10, published 08:20; steps 2 and 3 still to approve.
+    C  natal          Thu 24 Dec: written 15:50, step 2 Mon 28 Dec 07:35 (Friday 25 is a holiday), merged
+                      08:00; step 3 still open.
+    """
+    from approvals_helpers import info_text
+
+    site = timed_site(tmp_path, cast)
+    c = cast
+    a = submit(site, "bantuan-bibit", "2026-11-02 09:00")
+    site.at("2026-11-02 09:10").record(c["dwi"], a, 2, "kasubbag")
+    site.at("2026-11-02 09:40").record(c["hendro"], a, 3, "sekdin")
+    site.at("2026-11-02 09:45").merge("rilis/bantuan-bibit", c["hendro"])
+    site.archive(a, "Bantuan Bibit", 1, "2026-11-02 10:00", channels=(("facebook", "2026-11-02 10:00"),))
+    site.at("2026-11-02 10:00").commit("arsip: bantuan-bibit", c["wahyu"])
+
+    b = submit(site, "pasar-murah", "2026-11-06 15:30")
+    site.at("2026-11-06 15:50").record(c["dwi"], b, 2, "kasubbag")
+    site.at("2026-11-09 08:00").record(c["hendro"], b, 3, "sekdin", decision="return", note="Foto kurang jelas")
+    site.write(b, item_text(title="Pasar Murah", body="Isi rilis pasar-murah, foto diganti."))
+    site.at("2026-11-09 10:00").commit("perbaiki foto", c["rina"])
+    site.at("2026-11-09 10:05").record(c["dwi"], b, 2, "kasubbag")
+    site.at("2026-11-09 10:15").record(c["hendro"], b, 3, "sekdin")
+    site.at("2026-11-09 10:20").merge("rilis/pasar-murah", c["hendro"])
+    site.archive(b, "Pasar Murah", 2, "2026-11-09 10:30")
+    site.at("2026-11-09 10:30").commit("arsip: pasar-murah", c["wahyu"])
+
+    d = "content/informasi-publik/2026/banjir.md"
+    site.switch("rilis/banjir", create=True)
+    site.write(d, info_text("serta-merta"))
+    site.at("2026-11-10 08:00").commit("peringatan banjir", c["rina"])
+    site.at("2026-11-10 08:05").record(c["wahyu"], d, 2, "kepala_dinas", decision="force")
+    site.at("2026-11-10 08:10").merge("rilis/banjir", c["wahyu"])
+    site.archive(d, "Peringatan Dini Banjir", 3, "2026-11-10 08:20")
+    site.at("2026-11-10 08:20").commit("arsip: banjir", c["wahyu"])
+
+    n = submit(site, "natal", "2026-12-24 15:50")
+    site.at("2026-12-28 07:35").record(c["dwi"], n, 2, "kasubbag")
+    site.at("2026-12-28 08:00").merge("rilis/natal", c["hendro"])
+    return site
