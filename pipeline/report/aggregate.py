@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from pipeline.archive.records import ArchiveRecord
-from pipeline.config import WEEKDAYS
+from pipeline.config import KINDS, WEEKDAYS
 from pipeline.people import People
 from pipeline.report.hours import OfficeHours
 from pipeline.report.measure import ItemTime, StepTime, median, percentile, step_json
@@ -100,7 +100,8 @@ def published_figures(records: Iterable[ArchiveRecord], period: Period, tz: dt.t
     """Items published in the period: per kind, channel, kategori_informasi and month, and the share of
     them whose whole chain kept the time standard."""
     start, end = period.start_at(tz), period.end_at(tz)
-    published = [r for r in records if r.published_at is not None and start <= r.published_at.timestamp() < end]
+    published = [r for r in records if r.published_at is not None and start <= r.published_at.timestamp() < end
+                 and r.kind in KINDS]  # internal documents are archived, never published
     kinds = Counter(r.kind for r in published)
     channels: Counter[str] = Counter()
     kategori: Counter[str] = Counter()

@@ -17,6 +17,7 @@ from pipeline.report.gather import Gathered, gather, iso_of
 from pipeline.report.hours import OfficeHours
 from pipeline.report.measure import ItemTime, measure_item
 from pipeline.report.period import Period, month, parse_period
+from pipeline.report.plan import Doc, docs_of, due_list, plan_rows
 
 
 def measure_all(facts: Gathered, hours: OfficeHours, as_of: int) -> list[ItemTime]:
@@ -49,6 +50,21 @@ def document(facts: Gathered, period: Period) -> dict[str, Any]:
     hours = OfficeHours.from_config(config)
     as_of = min(facts.revision_time, int(period.end_at(config.tz)))
     times = measure_all(facts, hours, as_of)
-    return report_document(
+    doc = report_document(
         period=period, times=times, sops=facts.sops, people=facts.people, records=facts.records, hours=hours,
         iso=iso_of(config.tz), revision=facts.revision, as_of=as_of, front=facts.front, warnings=facts.warnings)
+    docs = internal_docs(facts)
+    doc["plan"] = plan_rows(docs, period, config.tz, as_of) if config.kind_section("rencana-konten") else None
+    doc["evaluations"] = due_list(config, facts.sops, docs, as_of, facts.boot_time, config.tz)
+    doc["evaluated_by"] = [
+        {"path": d.path, "state": d.state, "report_rev": d.front.get("report_rev"),
+         "command": f"warta report --period {period.label} --at {d.front.get('report_rev')}"}
+        for d in docs if d.kind == "evaluasi" and d.front.get("periode") == period.label]
+    return doc
+
+
+def internal_docs(facts: Gathered) -> list[Doc]:
+    """Every item at the revision as the plan and the evaluations need it."""
+    published = {r.path: int(r.published_at.timestamp()) for r in facts.records if r.published_at is not None}
+    return docs_of((r.path, r.state, r.sop, facts.front.get(r.path, {}), published.get(r.path))
+                   for r in facts.results)

@@ -52,6 +52,7 @@ class Gathered:
     results: tuple[ChainResult, ...]
     warnings: tuple[str, ...]
     front: Mapping[str, dict[str, Any]]  # path -> front matter, for the plan and the evaluations
+    boot_time: int = 0  # commit time of the trusted bootstrap (nothing is due before the site existed)
 
 
 def gather(root: Path, rev: str = "HEAD", *, cache: bool = True) -> Gathered:
@@ -70,7 +71,7 @@ def gather(root: Path, rev: str = "HEAD", *, cache: bool = True) -> Gathered:
     records = {s.record.path: s.record for s in register.records}
     live = {path: r.digest for path, r in records.items() if r.published_at is not None}
     report = judge.report(live)
-    when = int(judge.git.text("show", "-s", "--format=%ct", judge.head_sha).strip())
+    when, boot = (int(t) for t in judge.git.text("show", "-s", "--format=%ct", judge.head_sha, judge.boot.sha).split())
     tree = GitTree(judge.git, judge.head_sha, judge.tree.values())
     paths = [r.path for r in report.items]
     front = _front_matter(tree.read_many(paths))
@@ -84,7 +85,7 @@ def gather(root: Path, rev: str = "HEAD", *, cache: bool = True) -> Gathered:
                                 records.get(result.path), holders))
     warnings = [*report.warnings, *(f.format() for f in register.findings)]
     return Gathered(judge.head_sha, when, state.config, state.people, dict(state.sops), tuple(items),
-                    tuple(records.values()), report.items, tuple(warnings), front)
+                    tuple(records.values()), report.items, tuple(warnings), front, boot)
 
 
 def item_facts(result: ChainResult, report: Report, changes: list[int], front: Mapping[str, Any],

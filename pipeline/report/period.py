@@ -44,18 +44,18 @@ class Period:
         day = self.start
         while day < self.end:
             out.append(month(day.year, day.month))
-            day = _add_months(day, 1)
+            day = add_months(day, 1)
         return out
 
 
-def _add_months(day: dt.date, n: int) -> dt.date:
+def add_months(day: dt.date, n: int) -> dt.date:
     index = day.year * 12 + day.month - 1 + n
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def month(year: int, number: int) -> Period:
     start = dt.date(year, number, 1)
-    return Period(start, _add_months(start, 1), f"{year}-{number:02d}")
+    return Period(start, add_months(start, 1), f"{year}-{number:02d}")
 
 
 def parse_period(text: str) -> Period:
@@ -72,10 +72,10 @@ def parse_period(text: str) -> Period:
         return month(year, int(m[2]))
     if m[3]:
         start = dt.date(year, 3 * int(m[3]) - 2, 1)
-        return Period(start, _add_months(start, 3), f"{year}-Q{m[3]}")
+        return Period(start, add_months(start, 3), f"{year}-Q{m[3]}")
     if m[4]:
         start = dt.date(year, 6 * int(m[4]) - 5, 1)
-        return Period(start, _add_months(start, 6), f"{year}-H{m[4]}")
+        return Period(start, add_months(start, 6), f"{year}-H{m[4]}")
     return Period(dt.date(year, 1, 1), dt.date(year + 1, 1, 1), str(year))
 
 
@@ -100,7 +100,7 @@ def recurrence_period(waktu: Waktu, day: dt.date) -> Period | None:
     if waktu.unit == "bulan":
         index = (day.month - 1) // every * every
         start = dt.date(day.year, index + 1, 1)
-        end = _add_months(start, every)
+        end = add_months(start, every)
         if every == 1:
             return Period(start, end, f"{start.year}-{start.month:02d}")
         if every == 3:

@@ -28,6 +28,7 @@ from markupsafe import Markup
 
 from pipeline.archive.records import ArchiveRecord
 from pipeline.cachedir import CACHE_DIRNAME, RENDER_CACHE, ensure_local_cache
+from pipeline.config import INTERNAL_KINDS
 from pipeline.content import InformasiPublikMeta, Item, Site
 from pipeline.errors import BuildError, Finding
 from pipeline.gate import is_exempt
@@ -185,7 +186,7 @@ def _choose(
     """The items the caller chose (the gate decided: :mod:`pipeline.gate`), less drafts unless ``drafts``.
     Exempt information (UU 14/2008 Pasal 17) never reaches a page whatever a caller passes: a last line
     of defence that the gate makes redundant, not a second decision."""
-    items = [i for i in items if not _exempt(i)]
+    items = [i for i in items if not _exempt(i) and i.kind not in INTERNAL_KINDS]  # internal: never on the site
     if drafts:
         return list(items), []
     left = [i.path for i in items if (extras.get(i.path) or PageExtra()).draft]
@@ -405,7 +406,7 @@ class _Build:
         by_path = {r.path: r for r in records or ()}
         if records is not None:
             item_pages = {i.path: i.url_path for i in chosen}
-            exempt = {i.path for i in self.site.items if _exempt(i)}
+            exempt = {i.path for i in self.site.items if _exempt(i) or i.kind in INTERNAL_KINDS}
             self.register = make_register(records, item_pages.get, hidden=exempt.__contains__, tz=tz)
         item_urls = {i.path: i.url_path for i in chosen if i.meta.status != "dicabut"}
         for item in chosen:
