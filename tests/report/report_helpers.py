@@ -142,3 +142,47 @@ def november_office(tmp_path: Path, cast: dict[str, Person]) -> TimedSite:
     site.at("2026-12-28 07:35").record(c["dwi"], n, 2, "kasubbag")
     site.at("2026-12-28 08:00").merge("rilis/natal", c["hendro"])
     return site
+
+
+PROJECT = Path(__file__).resolve().parents[2]
+INTERNAL_CONFIG = """\
+  rencana-konten: {sop: rencana-konten, klasifikasi: "400.14.9"}
+  evaluasi: {sop: evaluasi-kinerja-koordinator, other_sops: [evaluasi-pengelolaan-web], klasifikasi: "400.14.9"}
+"""
+INTERNAL_ROLES = "  koordinator: Koordinator (Kepala Bidang)\n  sub_koordinator: Sub Koordinator\n"
+
+
+def planning_office(tmp_path: Path, cast: dict[str, Person]) -> TimedSite:
+    """A site using the internal kinds with the project's seed 004 SOP files: Dwi is also Sub Koordinator,
+    Hendro also Koordinator (Kepala Bidang), Wahyu the Kepala Dinas. Bootstrapped 1 October 2026."""
+    root, home = tmp_path / "site", tmp_path / "home"
+    root.mkdir()
+    home.mkdir()
+    site = TimedSite(root, cast, home)
+    config = (WARTA_YML % {"signatures": "true"}).replace("  halaman: {sop: rilis-uji}\n",
+                                                         "  halaman: {sop: rilis-uji}\n" + INTERNAL_CONFIG)
+    site.write("warta.yml", config)
+    site.write("sop/rilis-uji.yaml", SOP_RILIS)
+    site.write("sop/info-uji.yaml", SOP_INFO)
+    for name in ("rencana-konten", "evaluasi-kinerja-koordinator", "evaluasi-pengelolaan-web"):
+        site.write(f"sop/{name}.yaml", (PROJECT / "sop" / f"{name}.yaml").read_text(encoding="utf-8"))
+    people = people_yaml(cast, overrides={"dwi": ("kasubbag", "sub_koordinator"),
+                                          "hendro": ("sekdin", "koordinator")})
+    site.write("sop/people.yaml", people.replace("roles:\n", "roles:\n" + INTERNAL_ROLES, 1))
+    site.write(".gitignore", ".warta-cache/\n")
+    site.git("init", "-q", "-b", "main")
+    site.at("2026-10-01 08:00").commit("Bootstrap", cast["wahyu"])
+    return site
+
+
+def plan_text(periode: str, rows: list[tuple[str, str, str]]) -> str:
+    lines = [f"  - {{judul: {judul}, kind: siaran-pers, bulan: '{bulan}', penanggung_jawab: {pj}}}"
+             for judul, bulan, pj in rows]
+    return (f"---\ntitle: Rencana Konten {periode}\ndate: 2026-10-01\nperiode: {periode}\nrencana:\n"
+            + "\n".join(lines) + "\n---\nTabel konten yang akan dipublikasikan.\n")
+
+
+def evaluation_text(periode: str, report_rev: str, sop: str | None = None) -> str:
+    extra = f"sop: {sop}\n" if sop else ""
+    return (f"---\ntitle: Evaluasi {periode}\ndate: 2026-11-03\n{extra}periode: '{periode}'\n"
+            f"report_rev: {report_rev}\n---\nHasil rapat evaluasi.\n")
