@@ -34,6 +34,7 @@ from pipeline.errors import BuildError, Finding
 from pipeline.gate import is_exempt
 from pipeline.references import resolve_path
 from pipeline.rendering import Rendered, render_all
+from pipeline.report.summary import ServiceSummary, service_summary
 from pipeline.resources import theme_dir
 from pipeline.site import i18n, media
 from pipeline.site.generators import tag_slug
@@ -303,6 +304,7 @@ def build_site(
     try:
         chosen = job.render(job.pictures(chosen, temp))
         job.payloads(chosen, records)
+        job.summary = service_summary(caches, site.config, records)  # the public service summary page (layanan/)
         state = job.write(chosen, temp, output, reuse)
         pages, files = _listing(temp)
         _swap(temp, output)
@@ -369,6 +371,7 @@ class _Build:
         self.payloads_by_source: dict[str, Payload] = {}
         self.copies: list[tuple[Path, str]] = []  # (source in the tree, site path) of downloads and lampiran
         self.pictures_made = media.Pictures()
+        self.summary: ServiceSummary | None = None
 
     def choose(self, items: Sequence[Item]) -> list[Item]:
         chosen, left = _choose(items, self.extras, self.drafts)
@@ -461,7 +464,7 @@ class _Build:
             site=self.site, catalogue=catalogue, payloads=self.payloads_by_source,
             menu=[(i.meta.title, i.url_path) for i in menu], kinds_present=sorted({i.kind for i in chosen}),
             per_page=config.build.per_page, feed_items=config.build.feed_items, register=self.register,
-            working_tree=self.drafts,
+            working_tree=self.drafts, summary=self.summary,
         )
         listed = [i for i in chosen if i.kind != "halaman" and i.meta.status != "dicabut"]
         override = base_settings(

@@ -66,7 +66,7 @@ class TimedSite(Site):
 
 
 def timed_site(tmp_path: Path, cast: dict[str, Person], *, start: str = "2026-10-01 08:00",
-               extra_config: str = HOLIDAYS) -> TimedSite:
+               extra_config: str = HOLIDAYS, top_config: str = "") -> TimedSite:
     """A repository whose root commit (the trusted bootstrap, at ``start``) holds warta.yml with the
     default office hours and ``extra_config`` in its site section, the test SOPs and people."""
     root, home = tmp_path / "site", tmp_path / "home"
@@ -74,7 +74,7 @@ def timed_site(tmp_path: Path, cast: dict[str, Person], *, start: str = "2026-10
     home.mkdir()
     site = TimedSite(root, cast, home)
     config = WARTA_YML % {"signatures": "true"}
-    site.write("warta.yml", config.replace("  unit_code: UJI\n", "  unit_code: UJI\n" + extra_config, 1))
+    site.write("warta.yml", config.replace("  unit_code: UJI\n", "  unit_code: UJI\n" + extra_config, 1) + top_config)
     site.write("sop/rilis-uji.yaml", SOP_RILIS)
     site.write("sop/info-uji.yaml", SOP_INFO)
     site.write("sop/people.yaml", people_yaml(cast))
@@ -84,17 +84,22 @@ def timed_site(tmp_path: Path, cast: dict[str, Person], *, start: str = "2026-10
     return site
 
 
+def dated(text: str) -> str:
+    """The helpers' item text dated in 2026 (the year of the folders the report tests use)."""
+    return text.replace("date: 2025-03-04", "date: 2026-11-02")
+
+
 def submit(site: TimedSite, slug: str, when: str, *, author: str = "rina", text: str | None = None,
            year: int = 2026) -> str:
     """A release branch rilis/<slug> from main with one new press release, committed at ``when``."""
     path = f"content/siaran-pers/{year}/{slug}.md"
     site.switch(f"rilis/{slug}", create=True)
-    site.write(path, text or item_text(title=slug.replace("-", " ").title(), body=f"Isi rilis {slug}."))
+    site.write(path, dated(text or item_text(title=slug.replace("-", " ").title(), body=f"Isi rilis {slug}.")))
     site.at(when).commit(f"Rilis {slug}", site.cast[author])
     return path
 
 
-def november_office(tmp_path: Path, cast: dict[str, Person]) -> TimedSite:
+def november_office(tmp_path: Path, cast: dict[str, Person], top_config: str = "") -> TimedSite:
     """The history the report tests compute by hand (every time WIB; office Monday-Friday 07:30-16:00;
     25 December 2026 a holiday; SOP rilis-uji: step 2 kasubbag 15 menit, step 3 sekdin 15 menit, step 4
     publish 5 menit; SOP info-uji the same steps).
@@ -109,7 +114,7 @@ def november_office(tmp_path: Path, cast: dict[str, Person]) -> TimedSite:
     """
     from approvals_helpers import info_text
 
-    site = timed_site(tmp_path, cast)
+    site = timed_site(tmp_path, cast, top_config=top_config)
     c = cast
     a = submit(site, "bantuan-bibit", "2026-11-02 09:00")
     site.at("2026-11-02 09:10").record(c["dwi"], a, 2, "kasubbag")
@@ -121,7 +126,7 @@ def november_office(tmp_path: Path, cast: dict[str, Person]) -> TimedSite:
     b = submit(site, "pasar-murah", "2026-11-06 15:30")
     site.at("2026-11-06 15:50").record(c["dwi"], b, 2, "kasubbag")
     site.at("2026-11-09 08:00").record(c["hendro"], b, 3, "sekdin", decision="return", note="Foto kurang jelas")
-    site.write(b, item_text(title="Pasar Murah", body="Isi rilis pasar-murah, foto diganti."))
+    site.write(b, dated(item_text(title="Pasar Murah", body="Isi rilis pasar-murah, foto diganti.")))
     site.at("2026-11-09 10:00").commit("perbaiki foto", c["rina"])
     site.at("2026-11-09 10:05").record(c["dwi"], b, 2, "kasubbag")
     site.at("2026-11-09 10:15").record(c["hendro"], b, 3, "sekdin")
@@ -131,7 +136,7 @@ def november_office(tmp_path: Path, cast: dict[str, Person]) -> TimedSite:
 
     d = "content/informasi-publik/2026/banjir.md"
     site.switch("rilis/banjir", create=True)
-    site.write(d, info_text("serta-merta"))
+    site.write(d, dated(info_text("serta-merta")))
     site.at("2026-11-10 08:00").commit("peringatan banjir", c["rina"])
     site.at("2026-11-10 08:05").record(c["wahyu"], d, 2, "kepala_dinas", decision="force")
     site.at("2026-11-10 08:10").merge("rilis/banjir", c["wahyu"])
