@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pipeline.errors import WartaError
+from pipeline.i18n import _
 
 try:
     import matplotlib
@@ -34,8 +35,8 @@ class ChartsMissing(WartaError):
 
 def available() -> None:
     if matplotlib is None:
-        raise ChartsMissing("the HTML report draws its charts with matplotlib, which is not installed: install "
-                            "the report extra (pip install 'warta[report]'), or use --format md or --json")
+        raise ChartsMissing(_("the HTML report draws its charts with matplotlib, which is not installed: install "
+                              "the report extra (pip install 'warta[report]'), or use --format md or --json"))
 
 
 def _svg(fig: Any, title: str, ident: str) -> str:

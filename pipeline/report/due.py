@@ -12,6 +12,7 @@ from pipeline.config import INTERNAL_KINDS, SiteConfig
 from pipeline.content import CONTENT_DIR
 from pipeline.errors import Finding
 from pipeline.git import Git
+from pipeline.i18n import _
 from pipeline.report.gather import _front_matter
 from pipeline.report.plan import docs_of, due_list
 from pipeline.sop_files import load_sops
@@ -43,11 +44,12 @@ def describe_due(entry: dict[str, Any]) -> str:
     """``evaluasi 2026-11 (Evaluasi Kinerja Koordinator ...): overdue since 2027-01-01`` for people."""
     what = f"{entry['kind']} {entry['periode']} ({entry['title']})"
     if entry["status"] == "overdue":
-        text = f"{what}: overdue since {entry['overdue_from']}"
+        text = _("{what}: overdue since {day}", what=what, day=entry["overdue_from"])
     else:
-        text = f"{what}: due from {entry['due']}, overdue from {entry['overdue_from']}"
+        text = _("{what}: due from {day}, overdue from {later}", what=what, day=entry["due"],
+                 later=entry["overdue_from"])
     if entry["in_review"]:
-        text += f"; in review: {', '.join(entry['in_review'])}"
+        text += "; " + _("in review: {paths}", paths=", ".join(entry["in_review"]))
     return text
 
 
@@ -57,6 +59,7 @@ def plan_findings(root: Path, now: float | None = None) -> list[Finding]:
     for entry in due_documents(root, now):
         if entry["kind"] == "rencana-konten" and entry["status"] == "overdue":
             found.append(Finding("content/rencana-konten", None,
-                                 f"no approved content plan (rencana-konten) covers {entry['periode']}: seed 004 A1 "
-                                 "asks for one at least every 3 months (docs/report.md)", "periode", "warning"))
+                                 _("no approved content plan (rencana-konten) covers {quarter}: seed 004 A1 asks "
+                                   "for one at least every 3 months (docs/report.md)", quarter=entry["periode"]),
+                                 "periode", "warning"))
     return found

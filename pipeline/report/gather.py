@@ -32,6 +32,7 @@ from pipeline.cachedir import CACHE_DIRNAME
 from pipeline.config import SiteConfig
 from pipeline.content import split_front_matter
 from pipeline.errors import ApprovalError
+from pipeline.i18n import _
 from pipeline.people import People
 from pipeline.report.measure import Decided, ItemFacts
 from pipeline.sop import Sop
@@ -64,7 +65,7 @@ def gather(root: Path, rev: str = "HEAD", *, cache: bool = True) -> Gathered:
     judge.load_governance()
     state = judge.base_state
     if state.config is None or state.people is None:
-        raise ApprovalError("no trusted warta.yml and sop/people.yaml to compute the report by")
+        raise ApprovalError(_("no trusted warta.yml and sop/people.yaml to compute the report by"))
     folder = root / CACHE_DIRNAME
     register = read_register(judge.git, judge.head_sha, state.people,
                              cache_root=folder if cache and folder.is_dir() else None)

@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from pipeline.i18n import _
 from pipeline.sop import Waktu
 
 _PERIOD = re.compile(r"^(\d{4})(?:-(?:(0[1-9]|1[0-2])|Q([1-4])|H([12])))?$")
@@ -63,11 +64,11 @@ def parse_period(text: str) -> Period:
     Raises ``ValueError`` saying what can be written."""
     m = _PERIOD.match(text.strip())
     if m is None:
-        raise ValueError(f"'{text}' is not a period: write a month (2026-11), a quarter (2026-Q4), a half "
-                         "year (2026-H2) or a year (2026)")
+        raise ValueError(_("'{text}' is not a period: write a month (2026-11), a quarter (2026-Q4), a half year "
+                           "(2026-H2) or a year (2026)", text=text))
     year = int(m[1])
     if year < 1970:
-        raise ValueError(f"'{text}': the year must be 1970 or later")
+        raise ValueError(_("'{text}': the year must be 1970 or later", text=text))
     if m[2]:
         return month(year, int(m[2]))
     if m[3]:
