@@ -247,8 +247,9 @@ class Site:
 
         out, err = io.StringIO(), io.StringIO()
         saved_env, saved_cwd = dict(os.environ), os.getcwd()
+        env = self.env(person, sign=sign)  # made from the test's environment (WARTA_LANG), before it is cleared
         os.environ.clear()
-        os.environ.update(self.env(person, sign=sign))
+        os.environ.update(env)
         try:
             os.chdir(self.root)
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):

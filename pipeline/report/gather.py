@@ -72,7 +72,9 @@ def gather(root: Path, rev: str = "HEAD", *, cache: bool = True) -> Gathered:
     records = {s.record.path: s.record for s in register.records}
     live = {path: r.digest for path, r in records.items() if r.published_at is not None}
     report = judge.report(live)
-    when, boot = (int(t) for t in judge.git.text("show", "-s", "--format=%ct", judge.head_sha, judge.boot.sha).split())
+    # one line per distinct commit (git shows HEAD once when it is the bootstrap itself)
+    times = judge.git.text("show", "-s", "--format=%ct", judge.head_sha, judge.boot.sha).split()
+    when, boot = int(times[0]), int(times[-1])
     tree = GitTree(judge.git, judge.head_sha, judge.tree.values())
     paths = [r.path for r in report.items]
     front = _front_matter(tree.read_many(paths))

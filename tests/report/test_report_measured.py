@@ -167,3 +167,13 @@ def test_bad_period_and_bad_revision_are_clear_errors(office: TimedSite, tmp_pat
     out = tmp_path / "laporan.md"
     proc = office.cli("report", "--period", "2026-11", "--output", str(out))
     assert proc.returncode == 0 and out.read_text(encoding="utf-8").startswith("# Laporan")
+
+
+def test_a_site_with_only_its_bootstrap_has_an_empty_report(tmp_path: Path, cast: dict[str, Person]) -> None:
+    from report_helpers import timed_site
+
+    site = timed_site(tmp_path, cast)
+    doc = report(site)
+    # the default period is the month of the revision: the bootstrap of 1 October 2026
+    assert doc["period"]["label"] == "2026-10" and doc["items"] == [] and doc["sops"] == []
+    assert doc["published"]["total"] == 0 and doc["returns"] == []
