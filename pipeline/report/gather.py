@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from pipeline.approvals.service import Judge, Report
 from pipeline.archive.records import ArchiveRecord
 from pipeline.archive.trust import read_register
 from pipeline.cachedir import CACHE_DIRNAME
-from pipeline.config import SiteConfig
+from pipeline.config import INTERNAL_KINDS, SiteConfig
 from pipeline.content import split_front_matter
 from pipeline.errors import ApprovalError
 from pipeline.i18n import _
@@ -56,8 +57,17 @@ class Gathered:
     boot_time: int = 0  # commit time of the trusted bootstrap (nothing is due before the site existed)
 
 
-def gather(root: Path, rev: str = "HEAD", *, cache: bool = True) -> Gathered:
-    """The facts of every item at ``rev`` (a commit on or behind the main branch, or a branch)."""
+# The kinds whose front matter the report reads whole (category, plan rows, evaluation fields); of the others
+# only the title line is read (YAML parsing of 10,000 press releases would cost seconds for one field).
+PARSED_KINDS = frozenset({"informasi-publik", *INTERNAL_KINDS})
+_TITLE = re.compile(r"^title:[ \t]*(.+?)[ \t]*$", re.M)
+
+
+def gather(root: Path, rev: str = "HEAD", *, cache: bool = True,
+           records: Sequence[ArchiveRecord] | None = None) -> Gathered:
+    """The facts of every item at ``rev`` (a commit on or behind the main branch, or a branch).
+    ``records``: the archive register when the caller has it already (the site build), else the trusted
+    register at ``rev`` is read."""
     judge = Judge(root, head=rev, cache=cache)
     judge.select(base=None, all_items=True, paths=None)
     judge.load_records()
@@ -67,10 +77,14 @@ def gather(root: Path, rev: str = "HEAD", *, cache: bool = True) -> Gathered:
     if state.config is None or state.people is None:
         raise ApprovalError(_("no trusted warta.yml and sop/people.yaml to compute the report by"))
     folder = root / CACHE_DIRNAME
-    register = read_register(judge.git, judge.head_sha, state.people,
-                             cache_root=folder if cache and folder.is_dir() else None)
-    records = {s.record.path: s.record for s in register.records}
-    live = {path: r.digest for path, r in records.items() if r.published_at is not None}
+    findings: list[str] = []
+    if records is None:
+        register = read_register(judge.git, judge.head_sha, state.people,
+                                 cache_root=folder if cache and folder.is_dir() else None)
+        records = [s.record for s in register.records]
+        findings = [f.format() for f in register.findings]
+    by_path = {r.path: r for r in records}
+    live = {path: r.digest for path, r in by_path.items() if r.published_at is not None}
     report = judge.report(live)
     # one line per distinct commit (git shows HEAD once when it is the bootstrap itself)
     times = judge.git.text("show", "-s", "--format=%ct", judge.head_sha, judge.boot.sha).split()
@@ -85,10 +99,10 @@ def gather(root: Path, rev: str = "HEAD", *, cache: bool = True) -> Gathered:
             continue
         touches = judge.changes.get(result.path, [])
         items.append(item_facts(result, report, [t.committer_time for t in touches], front.get(result.path, {}),
-                                records.get(result.path), holders))
-    warnings = [*report.warnings, *(f.format() for f in register.findings)]
+                                by_path.get(result.path), holders))
+    warnings = [*report.warnings, *findings]
     return Gathered(judge.head_sha, when, state.config, state.people, dict(state.sops), tuple(items),
-                    tuple(records.values()), report.items, tuple(warnings), front, boot)
+                    tuple(by_path.values()), report.items, tuple(warnings), front, boot)
 
 
 def item_facts(result: ChainResult, report: Report, changes: list[int], front: Mapping[str, Any],
@@ -130,14 +144,19 @@ def _note(raw: Mapping[str, Record], sha: str) -> str:
 
 
 def _front_matter(blobs: Mapping[str, bytes]) -> dict[str, dict[str, Any]]:
-    """Each item's front matter as plain data (the fields the report counts by); unreadable ones are {}."""
+    """Each item's front matter as plain data (the fields the report counts by; of kinds outside
+    :data:`PARSED_KINDS` the title only); unreadable ones are {}."""
     out: dict[str, dict[str, Any]] = {}
     for path, raw in blobs.items():
         data: Any = None
         with contextlib.suppress(UnicodeDecodeError, yaml.YAMLError, ValueError, TypeError):
             split = split_front_matter(raw.decode("utf-8").removeprefix("\ufeff"))
             if split is not None and len(split[0]) <= yamlio.MAX_BYTES:
-                data = yaml.load(split[0], Loader=yamlio.StrictLoader)  # noqa: S506 - a SafeLoader subclass
+                if path.split("/")[1:2] and path.split("/")[1] in PARSED_KINDS:
+                    data = yaml.load(split[0], Loader=yamlio.StrictLoader)  # noqa: S506 - a SafeLoader subclass
+                else:
+                    title = _TITLE.search(split[0])
+                    data = {"title": title.group(1).strip("'\"")} if title else {}
         out[path] = data if isinstance(data, dict) else {}
     return out
 

@@ -98,7 +98,7 @@ def service_summary(repo: Path, config: SiteConfig, records: Sequence[ArchiveRec
         if stored["key"] == key:
             return ServiceSummary(**stored["summary"])
     try:
-        facts = gather(repo, head)
+        facts = gather(repo, head, records=records)  # the register the build has: not read again
     except WartaError:
         return None
     published = {r.path: int(r.published_at.timestamp()) for r in counted if r.published_at is not None}
