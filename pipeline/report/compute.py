@@ -8,16 +8,21 @@ evaluation approves (``report_rev``).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
 from pipeline.errors import ApprovalError
+from pipeline.git import Git
 from pipeline.report.aggregate import report_document
 from pipeline.report.gather import Gathered, gather, iso_of
 from pipeline.report.hours import OfficeHours
 from pipeline.report.measure import ItemTime, measure_item
 from pipeline.report.period import Period, month, parse_period
 from pipeline.report.plan import Doc, docs_of, due_list, plan_rows
+
+
+_COMMIT = re.compile(r"[0-9a-f]{40}")
 
 
 def measure_all(facts: Gathered, hours: OfficeHours, as_of: int) -> list[ItemTime]:
@@ -42,7 +47,16 @@ def compute_report(root: Path, period_text: str | None, rev: str = "HEAD", *, ca
         period = parse_period(period_text) if period_text else default_period(facts)
     except ValueError as exc:
         raise ApprovalError(str(exc)) from None
-    return document(facts, period)
+    doc = document(facts, period)
+    git = Git(root)
+    for entry in doc["evaluated_by"]:
+        # the report an evaluation approves must be one warta could compute: a commit of this history
+        named = entry["report_rev"]
+        # (only a full commit id is ever handed to git: the front matter is the author's text)
+        entry["report_rev_in_history"] = bool(isinstance(named, str) and _COMMIT.fullmatch(named)
+                                              and git.rev_parse(named + "^{commit}")
+                                              and git.is_ancestor(named, facts.revision))
+    return doc
 
 
 def document(facts: Gathered, period: Period) -> dict[str, Any]:

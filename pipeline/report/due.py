@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.approvals.service import evaluate_repository
-from pipeline.config import INTERNAL_KINDS, SiteConfig
+from pipeline.config import INTERNAL_KINDS, SiteConfig, load_config
 from pipeline.content import CONTENT_DIR
-from pipeline.errors import Finding
+from pipeline.errors import ConfigError, Finding
 from pipeline.git import Git
 from pipeline.i18n import _
 from pipeline.report.gather import _front_matter
@@ -22,6 +22,11 @@ from pipeline.tree import GitTree
 def due_documents(root: Path, now: float | None = None) -> list[dict[str, Any]]:
     """The evaluations and plans due or overdue at ``now`` (default: the clock), for the site at HEAD;
     empty when the site uses neither internal kind."""
+    try:
+        if not any(load_config(root).kind_section(k) for k in INTERNAL_KINDS):
+            return []  # the working tree's warta.yml uses neither kind: nothing to judge (the trusted one decides below)
+    except ConfigError:
+        pass
     git = Git(root)
     head = git.rev_parse("HEAD")
     if head is None:

@@ -4,6 +4,7 @@ approved through their SOPs, never on the site, compared with what was published
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -111,6 +112,7 @@ def test_the_evaluation_names_the_report_it_approves(office: TimedSite) -> None:
     (evaluated,) = doc["evaluated_by"]
     assert evaluated["path"] == EVAL and evaluated["state"] == "approved"
     rev = evaluated["report_rev"]
+    assert evaluated["report_rev_in_history"] is True
     # the report at that revision is the same document every time it is computed
     first = report(office, "--period", "2026-10", "--at", rev)
     assert first["revision"] == rev and report(office, "--period", "2026-10", "--at", rev) == first
@@ -142,3 +144,16 @@ def test_status_lists_what_is_due(office: TimedSite) -> None:
     assert proc.returncode == 0, proc.stderr
     due = json.loads(proc.stdout)["due"]
     assert all(d["status"] in ("due", "overdue") and d["kind"] in ("evaluasi", "rencana-konten") for d in due)
+
+
+def test_an_evaluation_naming_a_revision_outside_the_history_is_flagged(office: TimedSite, tmp_path: Path) -> None:
+    path = "content/evaluasi/2026/palsu.md"
+    office.switch("evaluasi/palsu", create=True)
+    office.write(path, evaluation_text("2026-09", "0123456789abcdef0123456789abcdef01234567"))
+    office.at("2026-12-02 09:00").commit("Evaluasi palsu", office.cast["hendro"])
+    try:
+        doc = report(office, "--period", "2026-09")
+        (entry,) = doc["evaluated_by"]
+        assert entry["path"] == path and entry["report_rev_in_history"] is False
+    finally:
+        office.switch("main")
