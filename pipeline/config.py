@@ -23,6 +23,11 @@ from pipeline.schema import Strict, validate
 CONFIG_FILE = "warta.yml"
 KINDS = ("siaran-pers", "berita", "pengumuman", "informasi-publik", "halaman")
 Kind = Literal["siaran-pers", "berita", "pengumuman", "informasi-publik", "halaman"]
+# Internal documents (seed 004 A1 and C): approved and archived like items, never published on the site or
+# announced. A site that uses one names its SOP under `kinds:` (docs/report.md).
+INTERNAL_KINDS = ("rencana-konten", "evaluasi")
+ALL_KINDS = KINDS + INTERNAL_KINDS
+AnyKind = Literal["siaran-pers", "berita", "pengumuman", "informasi-publik", "halaman", "rencana-konten", "evaluasi"]
 
 
 # Office hours (site.office_hours): Indonesian weekday names, Monday first, as date.weekday() numbers them.
@@ -287,11 +292,30 @@ class PrivacySection(Strict):
         return value
 
 
+_PPID_KINDS: tuple[Kind, ...] = ("informasi-publik",)
+
+
+class PublicSummarySection(Strict):
+    """The public service summary page (docs/report.md): releases per month and the share published within
+    the time standard, as PPID offices publish in their service reports."""
+
+    enabled: bool = Field(True, description="Build the summary page (layanan/) on the site.")
+    kinds: list[Kind] = Field(default_factory=lambda: list(_PPID_KINDS),
+                              description="The kinds it counts (default: the PPID's informasi-publik).")
+    months: int = Field(12, ge=1, le=60, description="How many months back it shows.")
+
+
+class ReportSection(Strict):
+    """``warta report`` and what the site shows of it."""
+
+    public_summary: PublicSummarySection = Field(default_factory=PublicSummarySection)
+
+
 class SiteConfig(Strict):
     """The whole ``warta.yml``."""
 
     site: SiteSection
-    kinds: dict[Kind, KindSection]
+    kinds: dict[AnyKind, KindSection]
     activities: dict[str, ActivitySection] = Field(default_factory=dict)
     approvals: ApprovalSection = Field(default_factory=ApprovalSection)
     archive: ArchiveSection = Field(default_factory=ArchiveSection)
@@ -301,6 +325,7 @@ class SiteConfig(Strict):
     build: BuildSection = Field(default_factory=BuildSection)
     limits: LimitsSection = Field(default_factory=LimitsSection)
     privacy: PrivacySection = Field(default_factory=PrivacySection)
+    report: ReportSection = Field(default_factory=ReportSection)
 
     @model_validator(mode="after")
     def _all_kinds(self) -> SiteConfig:

@@ -20,7 +20,7 @@ from pydantic import AwareDatetime, Field, field_validator, model_validator
 
 from pipeline import yamlio
 from pipeline.archive.numbering import Allocation
-from pipeline.config import Kind
+from pipeline.config import AnyKind
 from pipeline.errors import ContentError, Finding
 from pipeline.files import write_atomic
 from pipeline.schema import Strict, validate
@@ -108,7 +108,7 @@ class ArchiveRecord(Strict):
     tahun: int = Field(ge=1900, le=9999, description="Year of the number.")
     path: str = Field(pattern=r"^content/.+\.md$")
     title: str = Field(min_length=1)
-    kind: Kind
+    kind: AnyKind
     digest: str = Field(pattern=_DIGEST, description="Digest of the current version.")
     klasifikasi: Klasifikasi
     retensi: str | None = None

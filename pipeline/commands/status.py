@@ -30,6 +30,7 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.archive.records import load_records
     from pipeline.check import blocking_findings
     from pipeline.publish import publication_states
+    from pipeline.report.due import describe_due, due_documents
 
     root = find_root()
     open_site(root)
@@ -50,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
                  if state == "scheduled"}
     # what `warta check` finds in a shown item blocks its approval (warta approve refuses it)
     blocked = blocking_findings(root, [r.path for r in results if r.kind == "content" and (root / r.path).is_file()])
+    due = due_documents(root)  # evaluations and content plans due or overdue (seed 004 A1, C; docs/report.md)
     if args.json:
         tz = report.config.tz
         items = []
@@ -61,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
                 items.append(doc)
         print(json.dumps({"items": items,
                           "governance": [result_json(r, tz) for r in results if r.kind == "governance"],
-                          "problems": list(report.problems), "warnings": list(report.warnings)},
+                          "problems": list(report.problems), "warnings": list(report.warnings), "due": due},
                          ensure_ascii=False, indent=2))
         return 0
     lines = render_status(report, int(time.time()), results)
@@ -73,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
     for path in sorted(scheduled & {r.path for r in results}):
         lines.append(f"{path}: scheduled (dijadwalkan): approved, embargoed until its publish_at; the first "
                      "publish run after that time publishes it")
+    lines.extend(f"due: {describe_due(entry)}" for entry in due)
     if not results:
         lines.insert(0, "every item is approved" if report.mode == "all"
                      else "nothing to show: no item changed on this branch")

@@ -200,6 +200,8 @@ class WartaGenerator(Generator):  # type: ignore[misc]  # Pelican is untyped
                     heading = text("register_code_title", code=rpage.heading_code[0], title=rpage.heading_code[1])
                 write(rpage.page_url + "index.html", "register", page_url=rpage.page_url, noindex=False,
                       pager=rpage, heading=heading, crumbs=crumbs)
+        if state.summary is not None:  # the public service summary (pipeline.report.summary)
+            write("layanan/index.html", "layanan", page_url="layanan/", noindex=False, summary=state.summary)
         write("404.html", "404", page_url="404.html", noindex=True)
         write("sitemap.xml", "sitemap", urls=self._sitemap())
         write("robots.txt", "robots")
@@ -236,4 +238,6 @@ class WartaGenerator(Generator):  # type: ignore[misc]  # Pelican is untyped
         urls += [(f"arsip/{year}/", None) for year in sorted(self.by_year, reverse=True)]
         if self.state.register is not None:
             urls += [(url, None) for url in self.state.register.urls]
+        if self.state.summary is not None:
+            urls.append(("layanan/", None))
         return urls

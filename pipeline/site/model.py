@@ -156,6 +156,7 @@ class SharedState:
     register: Register | None = None  # the archive register, when the build was given the records
     pages: PageCache | None = None  # reuse of unchanged pages from the previous output
     working_tree: bool = False  # a preview with drafts, read from the working tree: said on every page
+    summary: Any = None  # pipeline.report.summary.ServiceSummary: the public service summary page, when built
 
     def __deepcopy__(self, memo: dict[int, Any]) -> SharedState:
         return self
