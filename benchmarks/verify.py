@@ -287,9 +287,10 @@ def _env(project: Path) -> dict[str, str]:
 
 
 def rounds_of(repo: Path, rounds: int, projects: list[Path], *, cold: bool, status: bool) -> dict[str, list[Run]]:
-    """Interleaved rounds: per checkout ``warta verify --all`` cold (no ``.warta-cache/``), warm, ``warta
-    status`` warm; and a plain ``git log`` of every commit's message over the same history. Each checkout
-    has its own copy of the caches (they are moved aside and back), so that several can be compared."""
+    """Interleaved rounds: per checkout ``warta verify --all`` cold (an empty ``.warta-cache/``), then warm,
+    and ``warta status`` warm (with that checkout's caches, kept from round to round: each checkout has
+    its own copy, moved aside and back); and a plain ``git log`` of every commit's message over the same
+    history."""
     verify = [sys.executable, "-m", "pipeline", "verify", "--all"]
     rows: dict[str, list[Run]] = {}
     caches = {p: repo.parent / f".cache-{repo.name}-{i}" for i, p in enumerate(projects)}
@@ -301,26 +302,27 @@ def rounds_of(repo: Path, rounds: int, projects: list[Path], *, cold: bool, stat
     def named(project: Path, label: str) -> str:
         return f"{project.name}: {label}" if len(projects) > 1 else label
 
-    for path in caches.values():
-        shutil.rmtree(path, ignore_errors=True)
-    shutil.rmtree(repo / ".warta-cache", ignore_errors=True)
+    for project, cache in caches.items():  # fill each checkout's caches once
+        shutil.rmtree(cache, ignore_errors=True)
+        shutil.rmtree(repo / ".warta-cache", ignore_errors=True)
+        measure(verify, repo, _env(project))
+        if status:
+            measure([sys.executable, "-m", "pipeline", "status"], repo, _env(project))
+        (repo / ".warta-cache").rename(cache)
     for k in range(rounds):
         print(f"-- round {k + 1} of {rounds} ({load_line()})", flush=True)
-        for project in projects:
-            env, cache = _env(project), caches[project]
-            shutil.rmtree(repo / ".warta-cache", ignore_errors=True)
+        for project, cache in caches.items():
+            env = _env(project)
             if cold:
+                shutil.rmtree(repo / ".warta-cache", ignore_errors=True)
                 keep(named(project, "warta verify --all, cold"), measure(verify, repo, env))
-            elif cache.exists():
-                cache.rename(repo / ".warta-cache")
-            else:
-                measure(verify, repo, env)  # fills the caches once
+                shutil.rmtree(repo / ".warta-cache", ignore_errors=True)
+            cache.rename(repo / ".warta-cache")
             keep(named(project, "warta verify --all, warm"), measure(verify, repo, env))
             if status:
                 keep(named(project, "warta status, warm"),
                      measure([sys.executable, "-m", "pipeline", "status"], repo, env))
-            if not cold:
-                (repo / ".warta-cache").rename(cache)
+            (repo / ".warta-cache").rename(cache)
         keep("git log of every message", measure(["git", "log", "--format=%H %an <%ae>%n%B", "main"], repo,
                                                   _env(PROJECT)))
     for path in caches.values():

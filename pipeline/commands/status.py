@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.approvals.display import render_status
     from pipeline.approvals.service import evaluate_repository, on_main, open_site, repo_paths, result_json
     from pipeline.archive.records import load_records
-    from pipeline.publish import publication_states
+    from pipeline.publication import publication_states
 
     root = find_root()
     open_site(root)
