@@ -330,6 +330,42 @@ def rounds_of(repo: Path, rounds: int, projects: list[Path], *, cold: bool, stat
     return rows
 
 
+SIGNATURES = """
+import collections, sys, time
+from pathlib import Path
+from pipeline.approvals.signing import verify_signatures
+from pipeline.git import Git
+from pipeline.people import parse_people
+git = Git(Path.cwd())
+people = parse_people(git.text("show", "HEAD:sop/people.yaml"))
+shas = git.text("log", "--format=%H", "--grep=^Warta-Item:", "--grep=^Rilis ", "main").split()
+start = time.perf_counter()
+found = verify_signatures(git, shas, [people], None)
+took = time.perf_counter() - start
+print(f"{len(shas)} signed commits, verdicts {dict(collections.Counter(v.status for v in found.values()))}, "
+      f"{took:.2f} s in verify_signatures", flush=True)
+sys.exit(0 if len(found) == len(shas) and all(v.status == "G" for v in found.values()) else 1)
+"""
+
+
+def signature_rounds(repo: Path, rounds: int, projects: list[Path]) -> dict[str, list[Run]]:
+    """Interleaved rounds of the signatures alone: every approval record and content commit of the
+    history verified cold (no verdict cache) by ``signing.verify_signatures``, in a child process."""
+    rows: dict[str, list[Run]] = {}
+    for k in range(rounds):
+        print(f"-- round {k + 1} of {rounds} ({load_line()})", flush=True)
+        for project in projects:
+            run = measure([sys.executable, "-c", SIGNATURES], repo, _env(project), keep_output=True)
+            label = f"{project.name}: signatures, cold" if len(projects) > 1 else "signatures, cold"
+            rows.setdefault(label, []).append(run)
+            show(label, run)
+            print(f"    {run.stdout.strip()}", flush=True)
+        run = measure(["git", "log", "--format=%H %an <%ae>%n%B", "main"], repo, _env(PROJECT))
+        rows.setdefault("git log of every message", []).append(run)
+        show("git log of every message", run)
+    return rows
+
+
 def site_history(workdir: Path, releases: int) -> Path:
     """``benchmarks/build.py``'s corpus (the example site's warta.yml and SOPs, one root commit), made once."""
     import build  # benchmarks/build.py
@@ -373,6 +409,8 @@ def main() -> int:
                         help="a checkout whose pipeline package is measured (repeat to interleave several; "
                              "default: the repository this script lives in)")
     parser.add_argument("--warm-only", action="store_true", help="skip the cold runs")
+    parser.add_argument("--signatures-only", action="store_true",
+                        help="signed history: time only the signature verification (cold), not the commands")
     args = parser.parse_args()
     projects = [p.resolve() for p in (args.project or [PROJECT])]
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
@@ -394,8 +432,11 @@ def main() -> int:
         label = (f"{args.signed_releases:,} releases, every record and content commit SSH-signed: {records:,} "
                  f"approval records, {commits:,} commits")
         print(f"== {label}", flush=True)
-        report(label, rounds_of(repo, args.signed_rounds or args.rounds, projects, cold=not args.warm_only,
-                                status=False))
+        if args.signatures_only:
+            report(label, signature_rounds(repo, args.signed_rounds or args.rounds, projects))
+        else:
+            report(label, rounds_of(repo, args.signed_rounds or args.rounds, projects, cold=not args.warm_only,
+                                    status=False))
     return 0
 
 

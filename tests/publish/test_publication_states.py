@@ -4,9 +4,10 @@ spelling of ``publish_at`` still makes it ``scheduled``."""
 from __future__ import annotations
 
 from approvals_helpers import Site
-from publish_helpers import approved_release, release_text
+from publish_helpers import approved_release, change_release, release_text
 
 from pipeline.approvals.service import evaluate_repository
+from pipeline.cachedir import STATUS_CACHE
 from pipeline.publication import may_embargo, publication_states
 
 LATER = "2099-01-01T08:00:00+07:00"
@@ -30,3 +31,15 @@ def test_a_file_without_the_key_or_a_backslash_cannot_be_embargoed() -> None:
     assert not may_embargo(b"---\ntitle: Rilis\ndate: 2025-03-04\n---\nIsi rilis.\n")
     assert may_embargo(b"---\npublish_at: 2099-01-01\n---\n")
     assert may_embargo(b'---\n"publish\\u005fat": 2099-01-01\n---\n')
+
+
+def test_a_release_changed_to_an_embargo_is_scheduled_although_its_old_version_was_remembered_plain(
+        site: Site) -> None:
+    path = approved_release(site, "rilis-berubah")
+    report = evaluate_repository(site.root, all_items=True)
+    assert path not in publication_states(site.root, report.items, report.config)
+    remembered = (site.root / STATUS_CACHE / "plain").read_bytes()
+    assert len(remembered) % 20 == 0 and bytes.fromhex(site.git("rev-parse", f"HEAD:{path}")) in remembered
+    change_release(site, path, release_text("Rilis Berubah", publish_at=LATER), branch="rilis/berubah")
+    report = evaluate_repository(site.root, all_items=True)
+    assert publication_states(site.root, report.items, report.config).get(path) == "scheduled"
