@@ -301,6 +301,43 @@ def split_commit(raw: bytes) -> tuple[bytes, bytes | None]:
     return text, (b"\n".join(signature) + b"\n" if signature else None)
 
 
+_SIGNATURE_STARTS = (b"-----BEGIN PGP SIGNATURE-----", b"-----BEGIN PGP MESSAGE-----",
+                     b"-----BEGIN SIGNED MESSAGE-----", BEGIN)
+_TAGGER = re.compile(rb"tagger [^\n]*> (\d+) [+-]\d{4}")
+
+
+def split_tag(raw: bytes) -> tuple[bytes, bytes | None]:
+    """A tag object's signed payload and its signature: from the last line that starts a signature of
+    any format to the end (git's ``parse_signed_buffer``)."""
+    start, pos = len(raw), 0
+    while pos < len(raw):
+        if raw.startswith(_SIGNATURE_STARTS, pos):
+            start = pos
+        end = raw.find(b"\n", pos)
+        pos = len(raw) if end < 0 else end + 1
+    return raw[:start], (raw[start:] if start < len(raw) else None)
+
+
+def tag_verdict(raw: bytes, allowed: Sequence[AllowedKey]) -> Signature | None:
+    """Git's verdict (``%G?`` letters) on the signature of the annotated tag object ``raw``, checked at
+    the tagger's time; ``None``: ask git."""
+    if not raw.startswith(b"object ") or b"\ngpgsig" in raw.partition(b"\n\n")[0]:
+        return None
+    try:
+        payload, armor = split_tag(raw)
+        if armor is None:
+            return Signature("N", "", "")
+        if not armor.startswith(BEGIN):
+            raise Unsupported("not an SSH signature")
+        found = _TAGGER.search(payload.partition(b"\n\n")[0])
+        stamp = int(found.group(1)) if found else 0
+        if not 0 < stamp < 253402300799:
+            raise Unsupported("no tagger time git would pass")
+        return judge(parse_armor(armor), payload, allowed, verify_time(stamp))
+    except Unsupported:
+        return None
+
+
 def commit_verdict(raw: bytes, allowed: Sequence[AllowedKey]) -> Signature | None:
     """Git's verdict on the signature of the commit object ``raw`` under ``allowed``; ``None``: ask git."""
     if not raw.startswith(b"tree "):

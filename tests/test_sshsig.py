@@ -206,3 +206,40 @@ def test_warta_allowed_signers_file_is_read_in_process(
     parsed = sshsig.parse_allowed_signers(signing.allowed_signers([people]))
     assert parsed is not None and len(parsed) == 2
     assert all(k.principals == ("alice@dinas.example.go.id",) and k.namespaces == ("git",) for k in parsed)
+
+
+def _tag(repo: Repo, name: str, key: Key | None) -> str:
+    """An annotated tag by ``git tag -s`` (or ``-a`` unsigned); its object id."""
+    sign = ["-c", "gpg.format=ssh", "-c", f"user.signingkey={key.path}", "tag", "-s"] if key else ["tag", "-a"]
+    repo.git("-c", "user.name=warta CI", "-c", "user.email=alice@dinas.example.go.id", *sign, "-m",
+             f"Arsip {name}", name, "HEAD")
+    return repo.git("rev-parse", f"refs/tags/{name}").decode().strip()
+
+
+def test_tag_verdicts_agree_with_git_verify_tag(world: tuple[Repo, dict[str, Key], dict[str, str], Path, str]
+                                                ) -> None:
+    repo, keys, _, allowed, text = world
+    good = _tag(repo, "arsip/1", keys["alice"])
+    raw = repo.git("cat-file", "tag", good)
+    tags = {
+        "good": good,
+        "key nobody lists": _tag(repo, "arsip/2", keys["mallory"]),
+        "rsa": _tag(repo, "arsip/3", keys["bob"]),
+        "unsigned": _tag(repo, "arsip/4", None),
+        "tampered": repo.git("hash-object", "-t", "tag", "-w", "--stdin",
+                             input=raw.replace(b"Arsip arsip/1", b"Arsip arsip/9")).decode().strip(),
+    }
+    parsed = sshsig.parse_allowed_signers(text)
+    assert parsed is not None
+    full = {**{k: v for k, v in os.environ.items() if not k.startswith("GIT_")}, **GIT_ENV}
+    expected = {"good": "G", "key nobody lists": "U", "rsa": "G", "unsigned": "N", "tampered": "B"}
+    for case, oid in tags.items():
+        ours = sshsig.tag_verdict(repo.git("cat-file", "tag", oid), parsed)
+        proc = subprocess.run(["git", "-c", f"gpg.ssh.allowedSignersFile={allowed}", "verify-tag", "--raw", oid],
+                              cwd=repo.root, env=full, capture_output=True, text=True)
+        assert ours is not None and ours.status == expected[case], case
+        assert (proc.returncode == 0) == (ours.status == "G"), case
+        if ours.status in ("G", "U"):
+            assert ours.key in proc.stderr, case  # the key git's ssh-keygen names
+    found = signing.tag_verdicts(Git(repo.root), list(tags.values()), text)
+    assert {case: found[oid].status for case, oid in tags.items()} == expected

@@ -246,3 +246,21 @@ def _in_process(git: Git, shas: list[str], allowed_text: str, batch: int = 4096)
             if verdict is not None:
                 found[sha] = verdict
     return found
+
+
+def tag_verdicts(git: Git, oids: list[str], allowed_text: str) -> dict[str, Signature]:
+    """Git's verdicts (``%G?`` letters: ``git verify-tag`` succeeds exactly on ``G``) on the annotated tags
+    :mod:`pipeline.sshsig` can judge; the others are left out (ask ``git verify-tag``)."""
+    if not oids:
+        return {}
+    from pipeline import sshsig  # imported here for start-up time: cryptography is needed only cold
+
+    allowed = sshsig.parse_allowed_signers(allowed_text)
+    if allowed is None:
+        return {}
+    found: dict[str, Signature] = {}
+    for oid, raw in git.read_blobs(oids).items():
+        verdict = sshsig.tag_verdict(raw, allowed)
+        if verdict is not None:
+            found[oid] = verdict
+    return found
