@@ -27,6 +27,7 @@ import base64
 import hashlib
 import os
 import shutil
+import statistics
 import struct
 import subprocess
 import sys
@@ -393,6 +394,15 @@ def report(label: str, rows: dict[str, list[Run]]) -> None:
     for name, runs in rows.items():
         if runs is not base:
             print(f"| {name} | {ratio_text(runs, base)} |")
+    names = sorted({n.split(": ", 1)[0] for n in rows if ": " in n})
+    if len(names) == 2:  # two checkouts: each figure of the second over the first, round by round
+        print(f"\n| {names[1]} / {names[0]}, wall (each round's own, median (min)) | value | CPU, medians |\n"
+              "|---|---:|---:|")
+        for name, runs in rows.items():
+            if name.startswith(names[0] + ": "):
+                other = rows.get(names[1] + name[len(names[0]):], [])
+                cpu = statistics.median(r.cpu for r in other) / max(statistics.median(r.cpu for r in runs), 1e-9)
+                print(f"| {name[len(names[0]) + 2:]} | {ratio_text(other, runs)} | {cpu:.2f}x |")
 
 
 def main() -> int:

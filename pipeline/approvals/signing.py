@@ -25,7 +25,6 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -217,6 +216,8 @@ def verify_signatures(
             if workers == 1:
                 asked = git.signatures(missing, file)
             else:
+                from concurrent.futures import ThreadPoolExecutor  # imported here for start-up time (rarely used)
+
                 asked = {}
                 with ThreadPoolExecutor(workers) as pool:
                     for part in pool.map(lambda chunk: git.signatures(chunk, file), chunks):
