@@ -13,7 +13,6 @@ import zoneinfo
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import phonenumbers
 from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 
 from pipeline import yamlio
@@ -282,6 +281,8 @@ class PrivacySection(Strict):
     @field_validator("allowed_numbers")
     @classmethod
     def _numbers(cls, value: list[str]) -> list[str]:
+        import phonenumbers  # imported here for start-up time: only a configuration listing numbers needs it
+
         for number in value:
             try:
                 parsed = phonenumbers.parse(number, "ID")

@@ -51,7 +51,7 @@ Text = Annotated[str, Field(min_length=1)]
 
 
 class _Meta(Strict):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, str_strip_whitespace=True, defer_build=True)
 
 
 class MediaRef(_Meta):

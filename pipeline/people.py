@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import phonenumbers
 from pydantic import Field
 
 from pipeline import yamlio
@@ -160,6 +159,8 @@ def ssh_key_problem(line: str) -> str | None:
 
 
 def _is_phone(text: str) -> bool:
+    import phonenumbers  # imported here for start-up time: only a people.yaml listing phones needs it
+
     try:
         return phonenumbers.is_possible_number(phonenumbers.parse(text, "ID"))
     except phonenumbers.NumberParseException:

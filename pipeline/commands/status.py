@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.approvals.service import evaluate_repository, on_main, open_site, repo_paths, result_json
     from pipeline.archive.records import load_records
     from pipeline.check import blocking_findings
-    from pipeline.publish import publication_states
+    from pipeline.publication import publication_states
     from pipeline.report.due import describe_due, due_documents
 
     root = find_root()
