@@ -101,7 +101,7 @@ def run_pr(args: argparse.Namespace) -> int:
     report = with_register_findings(report, cache=not args.no_cache)
     if args.report:
         state, description = checks.status_of(report)
-        forge.post_status(pr.pr.head_sha, state, description, checks.run_url(os.environ))
+        forge.post_status(pr.pr.head_sha, state, description, checks.run_url(os.environ, forge.repository))
         summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary_file:
             with open(summary_file, "a", encoding="utf-8") as out:

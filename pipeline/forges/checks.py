@@ -93,10 +93,10 @@ def error_lines(report: Report) -> list[str]:
     return out
 
 
-def run_url(environ: Mapping[str, str]) -> str | None:
-    """The address of this CI run, for the status's link (GitHub/Gitea Actions, GitLab CI)."""
-    server, repo, run = (environ.get("GITHUB_SERVER_URL"), environ.get("GITHUB_REPOSITORY"),
-                         environ.get("GITHUB_RUN_ID"))
+def run_url(environ: Mapping[str, str], repository: str) -> str | None:
+    """The address of this CI run, for the status's link (GitHub/Gitea Actions, GitLab CI); the
+    repository is warta.yml's (the environment's was checked to be the same)."""
+    server, repo, run = environ.get("GITHUB_SERVER_URL"), repository, environ.get("GITHUB_RUN_ID")
     if server and repo and run:
         return f"{server.rstrip('/')}/{repo}/actions/runs/{run}"
     return environ.get("CI_JOB_URL") or None

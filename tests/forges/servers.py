@@ -59,7 +59,7 @@ class ForgeServer:
         self.faults: list[str] = []
         self.release = threading.Event()
         self.routes: list[Route] = []
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     def start(self) -> ForgeServer:
         self.thread.start()

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from approvals_helpers import Site, item_text, release
-from conftest import people_with_ids, run_cli, user
+from approvals_helpers import Person, Site, item_text, release
+from conftest import IDS, forge_site, people_with_ids, run_cli, user
 from servers import GitHubServer
 
 T0 = int(time.time()) - 3600
@@ -104,9 +104,8 @@ def test_a_reviewer_not_in_people_yaml_counts_for_nothing(site: Site, gh: GitHub
     assert "outsider (id 999)" in reasons and "unknown_forge_user" in codes(doc, path)
 
 
-def test_a_login_without_an_id_matches_nobody(tmp_path: Path, cast: Any, monkeypatch: pytest.MonkeyPatch,
+def test_a_login_without_an_id_matches_nobody(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch,
                                               gh: GitHubServer) -> None:
-    from conftest import IDS, forge_site
     people = people_with_ids(cast, ids={k: v for k, v in IDS.items() if k != "dwi"}, login_only=("dwi",))
     site = forge_site(tmp_path, cast, monkeypatch, gh.url, people=people)
     gh.collaborator(user("dwi"))
@@ -178,8 +177,7 @@ def test_a_comment_counts_for_nothing(site: Site, gh: GitHubServer) -> None:
 
 
 def test_two_roles_the_next_step_without_warta_role_and_the_named_role_with_it(
-        tmp_path: Path, cast: Any, monkeypatch: pytest.MonkeyPatch, gh: GitHubServer) -> None:
-    from conftest import IDS, forge_site
+        tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch, gh: GitHubServer) -> None:
     people = people_with_ids(cast, overrides={"ani": ("kasubbag", "sekdin")})
     site = forge_site(tmp_path, cast, monkeypatch, gh.url, people=people)
     for handle in IDS:
