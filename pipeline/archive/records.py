@@ -56,6 +56,12 @@ class ApprovalSource(Strict):
     commit: str = Field(pattern=r"^[0-9a-f]{7,64}$", description="Approval commit, or the reviewed commit.")
     forge: str | None = Field(None, description="github, gitlab or gitea, for type forge.")
     review: str | None = Field(None, description="The review's id or address, for type forge.")
+    review_id: str | None = Field(None, description="The forge's id of the review.")
+    reviewer_id: int | None = Field(None, description="The reviewer's numeric forge id (what matched people.yaml).")
+    reviewer_login: str | None = Field(None, description="The reviewer's login when the review was copied.")
+    review_state: str | None = Field(None, description="The review's state (APPROVED).")
+    record: str | None = Field(None, pattern=r"^[0-9a-f]{7,64}$",
+                               description="The approval record warta publish copied the review into.")
 
     @model_validator(mode="after")
     def _forge(self) -> ApprovalSource:
