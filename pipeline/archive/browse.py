@@ -80,6 +80,6 @@ def source_text(source: ApprovalSource) -> str:
     if source.type == "git":
         return f"commit {source.commit[:12]}"
     who = f" by {source.reviewer_login or '?'} (id {source.reviewer_id})" if source.reviewer_id is not None else ""
-    ident = f" {source.review_id}" if source.review_id else ""
+    address = f" ({source.review})" if source.review_id and source.review != source.review_id else ""
     copied = f", copied in {source.record[:12]}" if source.record else ""
-    return f"{source.forge} review{ident}{who} of {source.commit[:12]} ({source.review}){copied}"
+    return f"{source.forge} review {source.review_id or source.review}{who} of {source.commit[:12]}{address}{copied}"

@@ -245,3 +245,146 @@ class GitHubServer(ForgeServer):
                  for r in self.reviews.get(number, [])]
         return 200, {}, {"data": {"repository": {"pullRequest": {"reviews": {
             "nodes": nodes, "pageInfo": {"hasNextPage": False, "endCursor": None}}}}}}
+
+
+class GiteaServer(ForgeServer):
+    """``/api/v1/repos/{owner}/{name}/…`` of Gitea (and Forgejo): ``page``/``limit`` with ``Link`` headers."""
+
+    auth_value = f"token {TOKEN}"
+    page_param = "limit"
+
+    def __init__(self, repository: str = "dinas/situs") -> None:
+        super().__init__()
+        self.repository = repository
+        self.api = f"{self.url}/api/v1"
+        self.pulls: dict[int, dict[str, Any]] = {}
+        self.reviews: dict[int, list[dict[str, Any]]] = {}
+        self.permissions: dict[str, tuple[int, str]] = {}
+        self.statuses: list[tuple[str, dict[str, Any]]] = []
+        self.protection: dict[str, Any] | None = None
+        self._next_id = 50
+        r = f"/api/v1/repos/{repository}"
+        self.route("GET", rf"{r}/pulls/(\d+)", self._pull)
+        self.route("GET", rf"{r}/pulls/(\d+)/reviews", self._reviews)
+        self.route("GET", rf"{r}/collaborators/([^/]+)/permission", self._permission)
+        self.route("POST", rf"{r}/statuses/([0-9a-f]+)", self._status)
+        self.route("GET", rf"{r}/branch_protections/([^/]+)", self._protection)
+        self.route("GET", rf"{r}/commits/([0-9a-f]+)/pull", self._commit_pull)
+
+    def add_pull(self, number: int, head: str, author: tuple[int, str]) -> None:
+        self.pulls[number] = {"number": number, "head": {"sha": head, "ref": "rilis"}, "base": {"ref": "main"},
+                              "user": {"id": author[0], "login": author[1]}, "merged": False, "merge_commit_sha": None,
+                              "html_url": f"{self.url}/{self.repository}/pulls/{number}"}
+
+    def review(self, number: int, user: tuple[int, str], state: str, commit: str, at: int, body: str = "",
+               *, dismissed: bool = False, updated: int | None = None) -> int:
+        self._next_id += 1
+        self.reviews.setdefault(number, []).append({
+            "id": self._next_id, "user": {"id": user[0], "login": user[1]}, "state": state, "body": body,
+            "commit_id": commit, "stale": False, "official": True, "dismissed": dismissed,
+            "submitted_at": iso(at), "updated_at": iso(updated or at),
+            "html_url": f"{self.url}/{self.repository}/pulls/{number}#issuecomment-{self._next_id}"})
+        return self._next_id
+
+    def collaborator(self, user: tuple[int, str], permission: str = "write") -> None:
+        self.permissions[user[1].casefold()] = (user[0], permission)
+
+    def _pull(self, n: str, **_: Any) -> Answer:
+        pull = self.pulls.get(int(n))
+        return (200, {}, pull) if pull else (404, {}, {"message": "not found"})
+
+    def _reviews(self, n: str, query: dict[str, str], **_: Any) -> Answer:
+        return self.paged(f"/api/v1/repos/{self.repository}/pulls/{n}/reviews", self.reviews.get(int(n), []), query)
+
+    def _permission(self, login: str, **_: Any) -> Answer:
+        found = self.permissions.get(login.casefold())
+        if found is None:
+            return 404, {}, {"message": "not found"}
+        return 200, {}, {"permission": found[1], "role_name": found[1], "user": {"id": found[0], "login": login}}
+
+    def _status(self, sha: str, body: dict[str, Any], **_: Any) -> Answer:
+        self.statuses.append((sha, body))
+        return 201, {}, {"id": len(self.statuses), "status": body["state"], "context": body["context"]}
+
+    def _protection(self, branch: str, **_: Any) -> Answer:
+        return (200, {}, self.protection) if self.protection else (404, {}, {"message": "not found"})
+
+    def _commit_pull(self, sha: str, **_: Any) -> Answer:
+        found = next((p for p in self.pulls.values() if p["merge_commit_sha"] == sha), None)
+        return (200, {}, found) if found else (404, {}, {"message": "not found"})
+
+
+class GitLabServer(ForgeServer):
+    """``/api/v4/projects/:id/…`` of GitLab (``:id`` the URL-encoded path): notes, versions, approvals."""
+
+    auth_header = "PRIVATE-TOKEN"
+    auth_value = TOKEN
+
+    def __init__(self, repository: str = "dinas/situs") -> None:
+        super().__init__()
+        self.repository = repository
+        self.api = f"{self.url}/api/v4"
+        self.mrs: dict[int, dict[str, Any]] = {}
+        self.notes: dict[int, list[dict[str, Any]]] = {}
+        self.versions: dict[int, list[dict[str, Any]]] = {}
+        self.approved: dict[int, set[int]] = {}
+        self.users: dict[int, str] = {}
+        self.members: dict[int, int] = {}
+        self.statuses: list[tuple[str, dict[str, Any]]] = []
+        self._next_id = 900
+        p = "/api/v4/projects/" + repository.replace("/", "%2F")
+        self.route("GET", rf"{p}/merge_requests/(\d+)", self._mr)
+        self.route("GET", rf"{p}/merge_requests/(\d+)/notes", self._notes)
+        self.route("GET", rf"{p}/merge_requests/(\d+)/versions", self._versions)
+        self.route("GET", rf"{p}/merge_requests/(\d+)/approvals", self._approvals)
+        self.route("GET", rf"{p}/members/all/(\d+)", self._member)
+        self.route("POST", rf"{p}/statuses/([0-9a-f]+)", self._status)
+
+    def add_mr(self, iid: int, head: str, author: tuple[int, str], at: int) -> None:
+        self.users[author[0]] = author[1]
+        self.mrs[iid] = {"iid": iid, "sha": head, "target_branch": "main", "state": "opened",
+                         "author": {"id": author[0], "username": author[1]}, "merge_commit_sha": None,
+                         "web_url": f"https://gitlab.example/{self.repository}/-/merge_requests/{iid}"}
+        self.push(iid, head, at)
+
+    def push(self, iid: int, head: str, at: int) -> None:
+        """A new version (newest first, as GitLab lists them)."""
+        self.mrs[iid]["sha"] = head
+        self._next_id += 1
+        self.versions.setdefault(iid, []).insert(0, {"id": self._next_id, "head_commit_sha": head,
+                                                     "base_commit_sha": "0" * 40, "created_at": iso(at)})
+
+    def note(self, iid: int, user: tuple[int, str], body: str, at: int, *, system: bool = True) -> None:
+        self.users[user[0]] = user[1]
+        self._next_id += 1
+        self.notes.setdefault(iid, []).append({"id": self._next_id, "body": body, "system": system,
+                                               "author": {"id": user[0], "username": user[1]}, "created_at": iso(at)})
+        if system and body == "approved this merge request":
+            self.approved.setdefault(iid, set()).add(user[0])
+        elif system and body == "unapproved this merge request":
+            self.approved.setdefault(iid, set()).discard(user[0])
+
+    def _mr(self, n: str, **_: Any) -> Answer:
+        mr = self.mrs.get(int(n))
+        return (200, {}, mr) if mr else (404, {}, {"message": "404 Not found"})
+
+    def _notes(self, n: str, query: dict[str, str], **_: Any) -> Answer:
+        p = "/api/v4/projects/" + self.repository.replace("/", "%2F")
+        return self.paged(f"{p}/merge_requests/{n}/notes", self.notes.get(int(n), []), query)
+
+    def _versions(self, n: str, query: dict[str, str], **_: Any) -> Answer:
+        p = "/api/v4/projects/" + self.repository.replace("/", "%2F")
+        return self.paged(f"{p}/merge_requests/{n}/versions", self.versions.get(int(n), []), query)
+
+    def _approvals(self, n: str, **_: Any) -> Answer:
+        ids = sorted(self.approved.get(int(n), set()))
+        return 200, {}, {"approved": bool(ids), "approved_by": [
+            {"user": {"id": i, "username": self.users.get(i, "?")}} for i in ids]}
+
+    def _member(self, uid: str, **_: Any) -> Answer:
+        level = self.members.get(int(uid))
+        return (200, {}, {"id": int(uid), "access_level": level}) if level else (404, {}, {"message": "404 Not found"})
+
+    def _status(self, sha: str, body: dict[str, Any], **_: Any) -> Answer:
+        self.statuses.append((sha, body))
+        return 201, {}, {"id": len(self.statuses), "status": body["state"], "name": body["name"]}
