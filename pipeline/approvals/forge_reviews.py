@@ -249,7 +249,10 @@ def judge_pull_request(report: Report, pr: PullRequestReviews,
                                "CI file: the signatories sign approval records (warta approve)") for r in approvals)
         governance.append(dataclasses.replace(result, rejections=(*result.rejections, *extra)))
     problems = list(report.problems)
-    head_ok = bool(pr.pr.head_sha) and pr.pr.head_sha == report.head or _contains(report, pr.pr.head_sha)
+    head_ok = pr.pr.head_sha == report.head or _contains(report, pr.pr.head_sha)
+    if pr.pr.base_ref and pr.pr.base_ref != report.main:
+        problems.append(f"pull request #{pr.pr.number} would merge into {pr.pr.base_ref}, not {report.main}: its "
+                        "reviews approve nothing here")
     if not head_ok:
         problems.append(f"HEAD ({report.head[:12]}) does not contain the head of pull request #{pr.pr.number} "
                         f"({pr.pr.head_sha[:12]}): check out the pull request (its reviews are judged against "
@@ -259,7 +262,7 @@ def judge_pull_request(report: Report, pr: PullRequestReviews,
 
 
 def _contains(report: Report, sha: str) -> bool:
-    return bool(sha) and Git(report.root).is_ancestor(sha, report.head)
+    return bool(re.fullmatch(r"[0-9a-f]{40,64}", sha)) and Git(report.root).is_ancestor(sha, report.head)
 
 
 def annotate(doc: dict[str, Any], pr: PullRequestReviews) -> dict[str, Any]:

@@ -87,7 +87,7 @@ def copy_reviews(root: Path, git: Git, say: Say, forge: Forge | None = None, *, 
     for merge, results in by_merge.items():
         try:
             pr = forge.merged_pull_request(merge)
-            if pr is None:
+            if pr is None or pr.base_ref != report.main:
                 continue  # committed straight to main, or merged elsewhere: git records only
             reviews = gather(forge, pr.number, report.people)
         except (ForgeError, ForgeConfigError) as exc:

@@ -214,3 +214,20 @@ def test_a_review_never_approves_a_governed_file(site: Site, gh: GitHubServer) -
     assert code == 1
     gov = next(g for g in doc["governance"] if g["path"] == "sop/rilis-uji.yaml")
     assert not gov["complete"] and any("forge_governance" in r["codes"] for r in gov["rejections"])
+
+
+def test_reviews_of_a_pull_request_into_another_branch_approve_nothing(site: Site, gh: GitHubServer) -> None:
+    release(site)
+    head = site.head()
+    gh.add_pull(7, head, user("rina"), base="staging")
+    gh.review(7, user("dwi"), "APPROVED", head, T0)
+    gh.review(7, user("hendro"), "APPROVED", head, T0 + 60)
+    code, doc = verify(site)
+    assert code == 1 and any("would merge into staging" in p for p in doc["problems"])
+
+
+def test_a_pull_request_whose_head_is_not_checked_out_fails(site: Site, gh: GitHubServer) -> None:
+    release(site)
+    gh.add_pull(7, "f" * 40, user("rina"))
+    code, doc = verify(site)
+    assert code == 1 and any("does not contain the head" in p for p in doc["problems"])
