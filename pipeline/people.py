@@ -20,6 +20,7 @@ from pydantic import Field
 
 from pipeline import yamlio
 from pipeline.errors import ConfigError, Finding
+from pipeline.i18n import _
 from pipeline.schema import Strict, suggest, validate
 
 PEOPLE_PATH = "sop/people.yaml"
@@ -224,7 +225,8 @@ def parse_people(text: str, path: str = PEOPLE_PATH) -> People:
             if value is None:
                 continue
             if (first := forge_ids.get((field_name, value))) is not None:
-                add(at + (field_name,), f"{value} is already used at line {first}; one forge account, one person")
+                add(at + (field_name,), _("{value} is already used at line {line}; one forge account, one person",
+                                          value=value, line=first))
             else:
                 forge_ids[(field_name, value)] = doc.line_of(at + (field_name,))
         for j, key in enumerate(person.ssh_keys):

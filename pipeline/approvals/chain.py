@@ -56,6 +56,7 @@ from pipeline.approvals.chain_model import (
 )
 from pipeline.approvals.signing import fingerprint
 from pipeline.git import Signature
+from pipeline.i18n import _
 from pipeline.people import Person
 
 # --------------------------------------------------------------------------------------------------
@@ -80,8 +81,9 @@ def _signature_problems(
         entry = authority.people.pipeline
         if entry is not None and sig.key in {fingerprint(k) for k in entry.ssh_keys}:
             return []
-        return [("not_publishing_identity", f"a review copied from {source} counts only when the publishing "
-                                            "identity (pipeline: in sop/people.yaml) signed its record")]
+        return [("not_publishing_identity", _("a review copied from {forge} counts only when the publishing "
+                                              "identity (pipeline: in sop/people.yaml) signed its record",
+                                              forge=source))]
     if sig.key in authority.keys.get(person.email.casefold(), frozenset()) and sig.status == "G":
         return []
     owner = next((p.name for p in authority.people.people
@@ -224,8 +226,8 @@ def _record_problems(
     problems: list[tuple[str, str]] = []
     decision = record.decision
     if record.source != "git" and spec.id == "governance":
-        problems.append(("forge_governance", "a forge review never approves a governed or CI file: the "
-                                             "signatories sign approval records (warta approve)"))
+        problems.append(("forge_governance", _("a forge review never approves a governed or CI file: the "
+                                               "signatories sign approval records (warta approve)")))
     if decision in ("approve", "return"):
         if step is None and record.step is not None and not record.problems:
             problems.append(("unknown_step", f"step {record.step} is not a paraf step of SOP {spec.id} "

@@ -45,6 +45,7 @@ from pipeline.errors import ConfigError
 from pipeline.forges import check_environment, open_forge, pr_number_from_env
 from pipeline.forges.base import Forge, PullRequest, Review
 from pipeline.git import Git
+from pipeline.i18n import _
 from pipeline.people import People, Person
 
 _ROLE_LINE = re.compile(r"^[ \t]*Warta-Role[ \t]*:[ \t]*(\S*)[ \t]*$", re.IGNORECASE | re.MULTILINE)
@@ -123,13 +124,15 @@ def warta_role(review: Review) -> tuple[str | None, str | None]:
     if not found:
         return None, None
     if review.edited is not False:
-        why = "was edited after it was submitted" if review.edited else "may have been edited (the forge cannot tell)"
-        return None, (f"its body {why}, so its Warta-Role line is not trusted; submit a new review "
-                      "(Approve again) with the line")
+        if review.edited:
+            return None, _("its body was edited after it was submitted, so its Warta-Role line is not trusted; "
+                           "submit a new review (Approve again) with the line")
+        return None, _("its body may have been edited (the forge cannot tell), so its Warta-Role line is not "
+                       "trusted; submit a new review (Approve again) with the line")
     if len(set(found)) > 1:
-        return None, f"its body names several roles ({', '.join(found)}); name one Warta-Role"
+        return None, _("its body names several roles ({roles}); name one Warta-Role", roles=", ".join(found))
     if not _ROLE_ID.match(found[0]):
-        return None, f"Warta-Role '{found[0][:40]}' is not a role id (e.g. sekdin)"
+        return None, _("Warta-Role '{role}' is not a role id (e.g. sekdin)", role=found[0][:40])
     return found[0], None
 
 
@@ -146,15 +149,16 @@ def _who(pr: PullRequestReviews, review: Review, people: People) -> tuple[Person
     field = ID_FIELDS[pr.source]
     if person is None:
         by_login = [p.name for p in people.people if p.github and p.github.casefold() == review.user.login.casefold()]
-        hint = (f"; {by_login[0]} lists the login '{review.user.login}' but no {field}: a login alone matches "
-                "nobody (logins are renamed and re-registered)") if by_login and pr.source == "github" else ""
+        hint = _("; {name} lists the login '{login}' but no {field}: a login alone matches nobody (logins are "
+                 "renamed and re-registered)", name=by_login[0], login=review.user.login,
+                 field=field) if by_login and pr.source == "github" else ""
         return None, _refused(pr, review, decision, "unknown_forge_user",
-                              f"{pr.source} account {review.user.login} (id {review.user.id}) is no person's "
-                              f"{field} in sop/people.yaml{hint}")
+                              _("{forge} account {login} (id {id}) is no person's {field} in sop/people.yaml",
+                                forge=pr.source, login=review.user.login, id=review.user.id, field=field) + hint)
     if not pr.collaborators.get(review.user.id, False):
         return person, _refused(pr, review, decision, "not_collaborator",
-                                f"{review.user.login} may no longer write to the repository on {pr.source} "
-                                "(not a collaborator with write access)", person)
+                                _("{login} may no longer write to the repository on {forge} (not a collaborator "
+                                  "with write access)", login=review.user.login, forge=pr.source), person)
     return person, None
 
 
@@ -201,8 +205,9 @@ def judge_item(result: ChainResult, ctx: ItemContext, pr: PullRequestReviews,
     for review in pr.reviews:
         if not counts(review):
             if review.state == "APPROVED" and review.dismissed:
-                refused.append(_refused(pr, review, "approve", "dismissed", "the approval was dismissed on "
-                                        f"{pr.source}", people.by_forge_id(pr.source, review.user.id)))
+                refused.append(_refused(pr, review, "approve", "dismissed",
+                                        _("the approval was dismissed on {forge}", forge=pr.source),
+                                        people.by_forge_id(pr.source, review.user.id)))
             continue
         decision: Literal["approve", "return"] = "approve" if review.state == "APPROVED" else "return"
         person, refusal = _who(pr, review, people)
@@ -210,8 +215,9 @@ def judge_item(result: ChainResult, ctx: ItemContext, pr: PullRequestReviews,
             refused.extend([refusal] if refusal else [])
             continue
         if decision == "return" and not any(person.holds(s.role) for s in spec.steps):
-            refused.append(_refused(pr, review, decision, "no_role_in_chain", f"{person.name} holds no role in "
-                                    f"this item's chain ({spec.id}): the request for changes is a comment", person))
+            refused.append(_refused(pr, review, decision, "no_role_in_chain",
+                                    _("{name} holds no role in this item's chain ({sop}): the request for changes "
+                                      "is a comment", name=person.name, sop=spec.id), person))
             continue
         role, problem = warta_role(review)
         if problem is not None:
@@ -223,8 +229,8 @@ def judge_item(result: ChainResult, ctx: ItemContext, pr: PullRequestReviews,
             continue
         digest = digests.get((review.commit or "", result.path))
         problems = () if digest is not None else (
-            f"the reviewed commit {(review.commit or '?')[:12]} is not in this repository (fetch the pull "
-            "request's commits, actions/checkout with fetch-depth: 0)",)
+            _("the reviewed commit {commit} is not in this repository (fetch the pull request's commits, "
+              "actions/checkout with fetch-depth: 0)", commit=(review.commit or "?")[:12]),)
         sid = pr.sid(review)
         commit_of[sid] = review.commit
         forge_records.append(Record(
@@ -245,18 +251,19 @@ def judge_pull_request(report: Report, pr: PullRequestReviews,
     approvals = [r for r in pr.reviews if counts(r) and r.state == "APPROVED"]
     governance = []
     for result in report.governance:
-        extra = tuple(_refused(pr, r, "approve", "forge_governance", "a forge review never approves a governed or "
-                               "CI file: the signatories sign approval records (warta approve)") for r in approvals)
+        extra = tuple(_refused(pr, r, "approve", "forge_governance", _(
+            "a forge review never approves a governed or CI file: the signatories sign approval records "
+            "(warta approve)")) for r in approvals)
         governance.append(dataclasses.replace(result, rejections=(*result.rejections, *extra)))
     problems = list(report.problems)
     head_ok = pr.pr.head_sha == report.head or _contains(report, pr.pr.head_sha)
     if pr.pr.base_ref and pr.pr.base_ref != report.main:
-        problems.append(f"pull request #{pr.pr.number} would merge into {pr.pr.base_ref}, not {report.main}: its "
-                        "reviews approve nothing here")
+        problems.append(_("pull request #{number} would merge into {base}, not {main}: its reviews approve nothing "
+                          "here", number=pr.pr.number, base=pr.pr.base_ref, main=report.main))
     if not head_ok:
-        problems.append(f"HEAD ({report.head[:12]}) does not contain the head of pull request #{pr.pr.number} "
-                        f"({pr.pr.head_sha[:12]}): check out the pull request (its reviews are judged against "
-                        "the items HEAD holds)")
+        problems.append(_("HEAD ({head}) does not contain the head of pull request #{number} ({pr_head}): check out "
+                          "the pull request (its reviews are judged against the items HEAD holds)",
+                          head=report.head[:12], number=pr.pr.number, pr_head=pr.pr.head_sha[:12]))
     return dataclasses.replace(report, items=items, governance=tuple(governance), problems=tuple(problems),
                                warnings=(*report.warnings, *pr.notes))
 
@@ -299,8 +306,8 @@ def evaluate_pull_request(root: Path, number: int | None, *, environ: Mapping[st
     report = evaluate_repository(root, fetch_decisions=fetch_decisions, cache=cache)
     section = report.config.approvals.forge
     if section is None:
-        raise ConfigError("--pr: warta.yml names no forge (approvals.forge: {type, url, repository, token_env}); "
-                          "see docs/forges.md")
+        raise ConfigError(_("--pr: warta.yml names no forge (approvals.forge: type, url, repository, token_env); "
+                            "see docs/forges.md"))
     if forge is None:
         forge = open_forge(section, env)
     else:

@@ -86,13 +86,14 @@ def run_pr(args: argparse.Namespace) -> int:
     from pipeline.approvals.service import open_site, result_json
     from pipeline.commands.verify import json_error
     from pipeline.errors import UsageError, WartaError
+    from pipeline.i18n import _
 
     try:
         if args.paths or args.all:
-            raise UsageError("--pr shows the pull request's items: it takes no PATH or --all")
+            raise UsageError(_("--pr shows the pull request's items: it takes no PATH or --all"))
         root = find_root()
         open_site(root)
-        report, pr, _ = evaluate_pull_request(root, args.pr or None)
+        report, pr, _forge = evaluate_pull_request(root, args.pr or None)
     except WartaError as exc:
         if not args.json:
             raise
@@ -110,6 +111,6 @@ def run_pr(args: argparse.Namespace) -> int:
         return 0
     lines = render_status(report, int(time.time()), results)
     if not results:
-        lines.insert(0, f"nothing to show: pull request #{pr.pr.number} changes no item")
+        lines.insert(0, _("nothing to show: pull request #{number} changes no item", number=pr.pr.number))
     print("\n".join(lines).rstrip())
     return 0

@@ -18,6 +18,7 @@ from typing import Any
 
 from pipeline.config import find_root
 from pipeline.errors import UsageError, WartaError
+from pipeline.i18n import _
 
 
 def register(subparsers: Any) -> None:
@@ -94,7 +95,7 @@ def run_pr(args: argparse.Namespace) -> int:
     from pipeline.forges import checks
 
     if args.base or args.all:
-        raise UsageError("--pr judges the pull request's branch: it takes no --base or --all")
+        raise UsageError(_("--pr judges the pull request's branch: it takes no --base or --all"))
     root = find_root()
     open_site(root)
     report, pr, forge = evaluate_pull_request(root, args.pr or None, fetch_decisions=True, cache=not args.no_cache)

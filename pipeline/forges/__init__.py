@@ -24,6 +24,7 @@ from pipeline.errors import ConfigError, UsageError
 from pipeline.forges import gitea, github, gitlab
 from pipeline.forges.base import Forge
 from pipeline.forges.http import DEFAULT_TIMEOUT, Http
+from pipeline.i18n import _
 
 # variables a CI sets that name the server and the repository, per forge type
 _CHECKED: dict[str, tuple[tuple[str, str], ...]] = {
@@ -53,9 +54,10 @@ def check_environment(section: ForgeSection, environ: Mapping[str, str]) -> None
             continue
         expected = section.api_url if what == "url" else section.repository
         if not _same(value, expected, what):
-            raise ConfigError(f"warta.yml: approvals.forge.{what} is {expected}, but {variable} is {value}: "
-                              "reviews are read only from the forge and repository the trusted warta.yml names "
-                              "(a workflow or branch cannot choose another)")
+            raise ConfigError(_("warta.yml: approvals.forge.{what} is {expected}, but {variable} is {value}: "
+                                "reviews are read only from the forge and repository the trusted warta.yml names "
+                                "(a workflow or branch cannot choose another)",
+                                what=what, expected=expected, variable=variable, value=value))
 
 
 def open_forge(section: ForgeSection, environ: Mapping[str, str] | None = None, *,
@@ -65,8 +67,9 @@ def open_forge(section: ForgeSection, environ: Mapping[str, str] | None = None, 
     check_environment(section, env)
     token = env.get(section.token_variable, "").strip()
     if not token:
-        raise ConfigError(f"approvals.forge: the token variable {section.token_variable} is not set (warta.yml "
-                          "approvals.forge.token_env names it; in GitHub Actions pass secrets.GITHUB_TOKEN)")
+        raise ConfigError(_("approvals.forge: the token variable {variable} is not set (warta.yml "
+                            "approvals.forge.token_env names it; in GitHub Actions pass secrets.GITHUB_TOKEN)",
+                            variable=section.token_variable))
     cls, make_headers = _MAKERS[section.source]
     http = Http(section.api_url, make_headers(token), token, name=section.source, timeout=timeout,
                 max_wait=max_wait)
@@ -86,14 +89,16 @@ def pr_number_from_env(environ: Mapping[str, str] | None = None) -> int:
         try:
             data = json.loads(Path(event).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise UsageError(f"--pr: cannot read the event file GITHUB_EVENT_PATH={event}: {exc}") from None
+            raise UsageError(_("--pr: cannot read the event file GITHUB_EVENT_PATH={event}: {reason}",
+                               event=event, reason=exc)) from None
         pull = data.get("pull_request") if isinstance(data, dict) else None
         number = pull.get("number") if isinstance(pull, dict) else None
         if isinstance(number, int) and number > 0:
             return number
-        raise UsageError(f"--pr: the event in {event} is not about a pull request; give the number (--pr N)")
-    raise UsageError("--pr needs a number outside a pull-request workflow (GITHUB_EVENT_PATH and "
-                     "CI_MERGE_REQUEST_IID are not set)")
+        raise UsageError(_("--pr: the event in {event} is not about a pull request; give the number (--pr N)",
+                           event=event))
+    raise UsageError(_("--pr needs a number outside a pull-request workflow (GITHUB_EVENT_PATH and "
+                       "CI_MERGE_REQUEST_IID are not set)"))
 
 
 __all__ = ["Forge", "check_environment", "open_forge", "pr_number_from_env"]

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from pipeline.forges.http import Http
+from pipeline.i18n import _
 
 STATUS_CONTEXT = "warta/approvals"
 Source = Literal["github", "gitlab", "gitea"]
@@ -70,17 +71,17 @@ class BranchRules:
     def weaknesses(self) -> list[str]:
         """Every rule weaker than docs/forges.md requires, in words."""
         if not self.protected:
-            return [f"branch {self.branch} is not protected: anyone with push access can merge an incomplete "
-                    "chain or push to it directly"]
+            return [_("branch {branch} is not protected: anyone with push access can merge an incomplete chain or "
+                      "push to it directly", branch=self.branch)]
         out: list[str] = []
         if not self.code_owner_review:
-            out.append("code-owner review is not required (CODEOWNERS gives governed and CI files to the "
-                       "signatories)")
+            out.append(_("code-owner review is not required (CODEOWNERS gives governed and CI files to the "
+                         "signatories)"))
         if not self.dismiss_stale and not self.last_push_approval:
-            out.append("approvals are not dismissed on a new push (dismiss stale reviews / require approval of "
-                       "the latest push)")
+            out.append(_("approvals are not dismissed on a new push (dismiss stale reviews / require approval of "
+                         "the latest push)"))
         if STATUS_CONTEXT not in self.required_checks:
-            out.append(f"the check {STATUS_CONTEXT} is not required before merging")
+            out.append(_("the check {check} is not required before merging", check=STATUS_CONTEXT))
         return [*out, *self.notes]
 
 

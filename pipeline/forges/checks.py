@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from pipeline.approvals.chain import ChainResult
 from pipeline.approvals.report import Report
 from pipeline.forges.base import StatusState
+from pipeline.i18n import _
 
 MARK = {"approved": "x", "imported": "x"}
 
@@ -30,20 +31,22 @@ def status_of(report: Report) -> tuple[StatusState, str]:
     """The state and description of the ``warta/approvals`` status."""
     if report.ok:
         n = len(report.items) + len(report.governance)
-        return "success", f"complete: {n} item(s), every SOP step approved in order"
+        return "success", _("complete: {n} item(s), every SOP step approved in order", n=n)
     result = _first_open(report)
     others = sum(1 for r in (*report.items, *report.governance) if not r.complete) - 1
-    more = f" (+{others} more)" if others > 0 else ""
+    more = _(" (+{n} more)", n=others) if others > 0 else ""
     if result is None:
-        return "failure", (report.problems[0] if report.problems else "not approved")[:140]
+        return "failure", (report.problems[0] if report.problems else _("not approved"))[:140]
     name = result.path.rsplit("/", 1)[-1]
     if result.state == "returned" and result.returned is not None:
-        text = f"returned at step {result.returned.step} by {result.returned.name}: change {name}{more}"
+        text = _("returned at step {step} by {name}: change {item}", step=result.returned.step,
+                 name=result.returned.name, item=name) + more
     elif result.next is not None:
         people = report.people
-        text = f"next: step {result.next.no} {people.title(result.next.role)} ({result.next.role}) for {name}{more}"
+        text = _("next: step {step} {title} ({role}) for {item}", step=result.next.no,
+                 title=people.title(result.next.role), role=result.next.role, item=name) + more
     else:
-        text = f"{name}: {(result.reasons or ['not approved'])[0]}{more}"
+        text = f"{name}: {(result.reasons or [_('not approved')])[0]}{more}"
     return "failure", text if len(text) <= 140 else text[:139] + "…"
 
 
@@ -56,13 +59,13 @@ def summary_markdown(report: Report, title: str) -> str:
     state, description = status_of(report)
     lines = [f"## {title}", "", f"**{'✅' if state == 'success' else '❌'} {description}**", ""]
     for result in (*report.items, *report.governance):
-        label = "governance change" if result.kind == "governance" else f"SOP {result.sop or '?'}"
+        label = _("governance change") if result.kind == "governance" else f"SOP {result.sop or '?'}"
         lines.append(f"### `{result.path}` — {result.state} ({label})")
         lines.append("")
         for step in result.steps:
             mark = "x" if step.status in MARK else " "
             who = f": {step.by}, {_when(step.at, report)} ({step.source})" if step.by else f": {step.status}"
-            lines.append(f"- [{mark}] step {step.no} {step.role_title} (`{step.role}`){who}")
+            lines.append(f"- [{mark}] " + _("step {step}", step=step.no) + f" {step.role_title} (`{step.role}`){who}")
         reasons = result.reasons if not result.complete else []
         if reasons:
             lines.append("")

@@ -24,6 +24,7 @@ from pipeline.forges.base import (
     epoch,
 )
 from pipeline.forges.http import ForgeConfigError, ForgeError, Http
+from pipeline.i18n import _
 
 HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
 _STATES = ("APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED", "PENDING")
@@ -111,11 +112,11 @@ class GitHub(Forge):
     def _edited(self, number: int) -> dict[str, bool] | None:
         """Review id -> whether its body was edited (GraphQL ``lastEditedAt``); ``None`` when the query
         fails (then no ``Warta-Role:`` line is trusted)."""
-        owner, _, name = self.repository.partition("/")
+        owner, _slash, name = self.repository.partition("/")
         out: dict[str, bool] = {}
         after: str | None = None
         try:
-            for _ in range(self.http.max_pages):
+            for _page in range(self.http.max_pages):
                 answer = self.http.post(graphql_url(self.http.base), {"query": _EDITED_QUERY, "variables": {
                     "owner": owner, "name": name, "number": number, "after": after}})
                 reviews = answer["data"]["repository"]["pullRequest"]["reviews"]
@@ -125,8 +126,8 @@ class GitHub(Forge):
                     return out
                 after = reviews["pageInfo"]["endCursor"]
         except (ForgeError, ForgeConfigError, KeyError, TypeError) as exc:
-            self.notes.append(f"github: cannot tell which reviews were edited ({str(exc)[:120]}): "
-                              "Warta-Role lines are not trusted")
+            self.notes.append(_("github: cannot tell which reviews were edited ({reason}): Warta-Role lines are not "
+                                "trusted", reason=str(exc)[:120]))
             return None
         return out
 
@@ -167,8 +168,8 @@ class GitHub(Forge):
             checks.update(str(c.get("context")) for c in status.get("checks") or [] if isinstance(c, dict))
         except ForgeConfigError as exc:
             if exc.status != 404:
-                notes.append("the classic branch protection cannot be read with this token (it needs "
-                             "administration: read); only rulesets were checked")
+                notes.append(_("the classic branch protection cannot be read with this token (it needs "
+                               "administration: read); only rulesets were checked"))
         for rule in self.http.pages(self._repo(f"rules/branches/{branch}"), {"per_page": 100}):
             if not isinstance(rule, dict):
                 continue

@@ -23,6 +23,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from pipeline.errors import ConfigError, WartaError
+from pipeline.i18n import _
 
 DEFAULT_TIMEOUT = (10.0, 30.0)  # connect, read (seconds)
 _NEXT = re.compile(r'<([^>]*)>\s*;[^,]*\brel="?next"?', re.IGNORECASE)
@@ -91,24 +92,26 @@ class Http:
         """One request (retried while rate-limited); raises for every status not in ``ok``."""
         url = self.url(path)
         if _origin(url) != _origin(self.base):
-            raise ForgeError(f"{self.name}: refusing to send the token to {self.redact(url)} (not {self.base})")
+            raise ForgeError(_("{forge}: refusing to send the token to {url} (not {base})", forge=self.name,
+                               url=self.redact(url), base=self.base))
         while True:
             try:
                 response = self.session.request(method, url, params=params, json=json, timeout=self.timeout,
                                                 allow_redirects=False)
             except requests.Timeout:
-                raise ForgeError(f"{self.name}: no answer from {self.redact(url)} within "
-                                 f"{max(self.timeout):g} s") from None
+                seconds = format(max(self.timeout), "g")
+                raise ForgeError(_("{forge}: no answer from {url} within {seconds} s", forge=self.name,
+                                   url=self.redact(url), seconds=seconds)) from None
             except requests.RequestException as exc:
-                raise ForgeError(f"{self.name}: cannot reach {self.redact(url)}: "
-                                 f"{self.redact(type(exc).__name__ + ': ' + str(exc))[:300]}") from None
+                raise ForgeError(_("{forge}: cannot reach {url}: {reason}", forge=self.name, url=self.redact(url),
+                                   reason=self.redact(type(exc).__name__ + ": " + str(exc))[:300])) from None
             wait = self._rate_limited(response)
             if wait is None:
                 break
             if self.waited + wait > self.max_wait:
                 reset = time.strftime("%H:%M:%S UTC", time.gmtime(self.clock() + wait))
-                raise ForgeError(f"{self.name}: rate limit reached (HTTP {response.status_code}); it resets at "
-                                 f"{reset}; run again then")
+                raise ForgeError(_("{forge}: rate limit reached (HTTP {status}); it resets at {reset}; run again "
+                                   "then", forge=self.name, status=response.status_code, reset=reset))
             self.waited += wait
             self.sleep(wait)
         if response.status_code in ok:
@@ -151,18 +154,22 @@ class Http:
         suffix = f": {detail}" if detail else ""
         if 300 <= status < 400:
             target = self.redact(response.headers.get("location", "?"))
-            return ForgeConfigError(f"{where} answered with a redirect to {target}; warta does not follow redirects "
-                                    "with the token: set approvals.forge.url to the API's current address")
+            return ForgeConfigError(_("{where} answered with a redirect to {target}; warta does not follow "
+                                      "redirects with the token: set approvals.forge.url to the API's current "
+                                      "address", where=where, target=target))
         if status == 401:
-            return ForgeConfigError(f"{where}: the token was refused (401){suffix}")
+            return ForgeConfigError(_("{where}: the token was refused (401){detail}", where=where, detail=suffix))
         if status == 403:
-            return ForgeConfigError(f"{where}: forbidden (403): the token lacks the permission{suffix}")
+            return ForgeConfigError(_("{where}: forbidden (403): the token lacks the permission{detail}", where=where,
+                                      detail=suffix))
         if status == 404:
-            return ForgeConfigError(f"{where}: not found (404): check approvals.forge.repository and the number "
-                                    f"(a private repository the token cannot see also answers 404){suffix}")
+            return ForgeConfigError(_("{where}: not found (404): check approvals.forge.repository and the number "
+                                      "(a private repository the token cannot see also answers 404){detail}",
+                                      where=where, detail=suffix))
         if status >= 500:
-            return ForgeError(f"{where}: the server failed ({status}){suffix}; try again later")
-        return ForgeError(f"{where}: HTTP {status}{suffix}")
+            return ForgeError(_("{where}: the server failed ({status}){detail}; try again later", where=where,
+                                status=status, detail=suffix))
+        return ForgeError(_("{where}: HTTP {status}{detail}", where=where, status=status, detail=suffix))
 
     # -- helpers ------------------------------------------------------------------------------------
 
@@ -182,21 +189,23 @@ class Http:
         out: list[Any] = []
         url: str | None = self.url(path)
         query: Mapping[str, Any] | None = params
-        for _ in range(self.max_pages):
+        for _page in range(self.max_pages):
             if url is None:
                 return out
             response = self.request("GET", url, params=query)
             page = self._json(response)
             if not isinstance(page, list):
-                raise ForgeError(f"{self.name}: {self.redact(url)} did not answer a list")
+                raise ForgeError(_("{forge}: {url} did not answer a list", forge=self.name, url=self.redact(url)))
             out.extend(page)
             following = next_link(response.headers.get("link"))
             url = urljoin(url, following) if following else None
             query = None  # the next link carries the query
-        raise ForgeError(f"{self.name}: more than {self.max_pages} pages at {self.redact(self.url(path))}")
+        raise ForgeError(_("{forge}: more than {pages} pages at {url}", forge=self.name, pages=self.max_pages,
+                           url=self.redact(self.url(path))))
 
     def _json(self, response: requests.Response) -> Any:
         try:
             return response.json()
         except ValueError:
-            raise ForgeError(f"{self.name}: {self.redact(response.url)} did not answer JSON") from None
+            raise ForgeError(_("{forge}: {url} did not answer JSON", forge=self.name,
+                               url=self.redact(response.url))) from None

@@ -35,6 +35,7 @@ from pipeline.forges import check_environment, open_forge
 from pipeline.forges.base import Forge, Review
 from pipeline.forges.http import ForgeConfigError, ForgeError
 from pipeline.git import Git
+from pipeline.i18n import _
 from pipeline.identity import PublishingIdentity, load_identity, one_line
 
 Say = Callable[[str], None]
@@ -63,19 +64,21 @@ def copy_reviews(root: Path, git: Git, say: Say, forge: Forge | None = None, *, 
     try:
         forge = forge or open_forge(section)
     except ConfigError as exc:  # no token here (a local run): the forge's approvals wait for CI
-        return [f"forge: {exc}; approvals given only as {section.source} reviews are not copied in this run"]
+        return [_("forge: {reason}; approvals given only as {forge} reviews are not copied in this run",
+                  reason=exc, forge=section.source)]
     try:
-        warnings.extend(f"branch rules of {section.repository} ({report.main}): {w}"
-                        for w in forge.branch_rules(report.main).weaknesses())
+        warnings.extend(_("branch rules of {repository} ({branch}): {weakness}", repository=section.repository,
+                          branch=report.main, weakness=w) for w in forge.branch_rules(report.main).weaknesses())
     except (ForgeError, ForgeConfigError) as exc:
-        warnings.append(f"branch rules of {section.repository} could not be read: {exc}")
+        warnings.append(_("branch rules of {repository} could not be read: {reason}", repository=section.repository,
+                          reason=exc))
     pending = [r for r in report.items if not r.complete and r.state != "returned" and r.path in report.contexts]
     if not pending or not write:
         return warnings
     identity = load_identity(report.people, required=False)
     if identity is None:
-        return [*warnings, "forge reviews are not copied: no publishing identity (pipeline: in sop/people.yaml and "
-                           "WARTA_SIGNING_KEY); items approved only on the forge are held"]
+        return [*warnings, _("forge reviews are not copied: no publishing identity (pipeline: in sop/people.yaml "
+                             "and WARTA_SIGNING_KEY); items approved only on the forge are held")]
     tree = {e.path: e for e in git.ls_tree(report.head)}
     infos = Files(git, tree, ItemCache(None)).info([r.path for r in pending])
     by_merge: dict[str, list[ChainResult]] = {}
@@ -91,7 +94,8 @@ def copy_reviews(root: Path, git: Git, say: Say, forge: Forge | None = None, *, 
                 continue  # committed straight to main, or merged elsewhere: git records only
             reviews = gather(forge, pr.number, report.people)
         except (ForgeError, ForgeConfigError) as exc:
-            warnings.append(f"forge: the reviews of {merge[:12]} could not be read ({exc}); its items wait")
+            warnings.append(_("forge: the reviews of {commit} could not be read ({reason}); its items wait",
+                              commit=merge[:12], reason=exc))
             continue
         digests = digests_at(git, (r.commit for r in reviews.reviews if counts(r)), [r.path for r in results],
                              report.config.limits)
@@ -105,7 +109,7 @@ def copy_reviews(root: Path, git: Git, say: Say, forge: Forge | None = None, *, 
                 _write_copy(git, identity, result, step, reviews.source, review)
                 copied += 1
     if copied:
-        say(f"forge: {copied} review(s) copied into git as approval records")
+        say(_("forge: {n} review(s) copied into git as approval records", n=copied))
     return warnings
 
 
