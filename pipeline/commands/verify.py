@@ -93,6 +93,7 @@ def run_pr(args: argparse.Namespace) -> int:
     from pipeline.approvals.service import open_site
     from pipeline.archive.trust import with_register_findings
     from pipeline.forges import checks
+    from pipeline.forges.http import ForgeConfigError, ForgeError
 
     if args.base or args.all:
         raise UsageError(_("--pr judges the pull request's branch: it takes no --base or --all"))
@@ -102,7 +103,11 @@ def run_pr(args: argparse.Namespace) -> int:
     report = with_register_findings(report, cache=not args.no_cache)
     if args.report:
         state, description = checks.status_of(report)
-        forge.post_status(pr.pr.head_sha, state, description, checks.run_url(os.environ, forge.repository))
+        try:
+            forge.post_status(pr.pr.head_sha, state, description, checks.run_url(os.environ, forge.repository))
+        except (ForgeError, ForgeConfigError) as exc:  # e.g. a fork's token may not write statuses
+            print("warning: " + _("the status warta/approvals was not posted ({reason}); this job's own result is "
+                                  "the check", reason=exc), file=sys.stderr)
         summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary_file:
             with open(summary_file, "a", encoding="utf-8") as out:

@@ -93,3 +93,16 @@ def test_a_missing_token_is_a_configuration_error(site: Site, gh: GitHubServer, 
     monkeypatch.delenv("GITHUB_TOKEN")
     proc = run_cli(site, "verify", "--pr", "7")
     assert proc.returncode == 2 and "GITHUB_TOKEN" in proc.stderr
+
+
+def test_a_status_the_token_may_not_post_leaves_the_verdict_as_the_exit_code(site: Site, gh: GitHubServer) -> None:
+    release(site)
+    head = site.head()
+    gh.add_pull(7, head, user("rina"))
+    gh.review(7, user("dwi"), "APPROVED", head, T0)
+    gh.review(7, user("hendro"), "APPROVED", head, T0 + 60)
+    gh.route("POST", r"/repos/dinas/situs/statuses/([0-9a-f]+)",
+             lambda sha, **_: (403, {}, {"message": "Resource not accessible by integration"}))
+    gh.routes.insert(0, gh.routes.pop())  # ahead of the stand-in's own statuses route
+    proc = run_cli(site, "verify", "--pr", "7", "--report")
+    assert proc.returncode == 0 and "was not posted" in proc.stderr and gh.statuses == []
