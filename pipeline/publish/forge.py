@@ -41,10 +41,26 @@ from pipeline.identity import PublishingIdentity, load_identity, one_line
 Say = Callable[[str], None]
 
 
-def _joined_main(git: Git, main_sha: str, path: str, refs: tuple[str, ...]) -> str | None:
-    """The first-parent commit of main that last changed the item or a file it references."""
-    out = git.text("log", "--first-parent", "-1", "--format=%H", main_sha, "--", path, *refs).strip()
-    return out or None
+def _joined_main(git: Git, main_sha: str, files: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """Item -> the first-parent commit of main that last changed it or a file it references (one
+    ``git log`` over main's first-parent line, merges compared with their first parent)."""
+    wanted = {f for path, refs in files.items() for f in (path, *refs)}
+    newest: dict[str, int] = {}
+    shas: list[str] = []
+    out = git.text("log", "--first-parent", "--diff-merges=first-parent", "--name-only", "--format=%x00%H",
+                   main_sha)
+    for chunk in out.split("\0")[1:]:
+        lines = chunk.strip("\n").split("\n")
+        shas.append(lines[0])
+        for name in lines[1:]:
+            if name in wanted and name not in newest:
+                newest[name] = len(shas) - 1
+    found: dict[str, str] = {}
+    for path, refs in files.items():
+        positions = [newest[f] for f in (path, *refs) if f in newest]
+        if positions:
+            found[path] = shas[min(positions)]
+    return found
 
 
 def copy_reviews(root: Path, git: Git, say: Say, forge: Forge | None = None, *, write: bool = True) -> list[str]:
@@ -81,11 +97,11 @@ def copy_reviews(root: Path, git: Git, say: Say, forge: Forge | None = None, *, 
                              "and WARTA_SIGNING_KEY); items approved only on the forge are held")]
     tree = {e.path: e for e in git.ls_tree(report.head)}
     infos = Files(git, tree, ItemCache(None)).info([r.path for r in pending])
+    joined = _joined_main(git, report.head, {r.path: infos[r.path].refs for r in pending})
     by_merge: dict[str, list[ChainResult]] = {}
     for result in pending:
-        merge = _joined_main(git, report.head, result.path, infos[result.path].refs)
-        if merge is not None:
-            by_merge.setdefault(merge, []).append(result)
+        if result.path in joined:
+            by_merge.setdefault(joined[result.path], []).append(result)
     copied = 0
     for merge, results in by_merge.items():
         try:
@@ -124,9 +140,9 @@ def _write_copy(git: Git, identity: PublishingIdentity, result: ChainResult, cou
         item=result.path, digest=result.digest, step=step, role=role, decision="approve",
         subject=one_line(f"Approve step {step} ({title}) by {source} review {review.id}: {result.path}", 200),
         note=one_line(review.body, 500), source=source,
-        review={"id": review.id, "url": one_line(review.url, 300), "reviewer_id": str(review.user.id),
+        review={"id": one_line(review.id, 40), "url": one_line(review.url, 300), "reviewer_id": str(review.user.id),
                 "reviewer_login": one_line(review.user.login, 100), "state": review.state,
-                "commit": review.commit or "", "at": when})
+                "commit": one_line(review.commit or "", 64), "at": when})
     env = {"GIT_AUTHOR_NAME": counted.by or "?", "GIT_AUTHOR_EMAIL": counted.email or "?",
            "GIT_AUTHOR_DATE": f"@{at} +0000"}
     git.run("commit", "-q", "--allow-empty", "--no-verify", "-F", "-", input=message.encode("utf-8"),

@@ -75,6 +75,10 @@ def test_published_reviews_are_copied_into_git_and_named_by_the_archive_record(
         assert "Warta-Source: github" in message and f"Warta-Reviewer-Id: {IDS[who]}" in message
         assert office.git("log", "-1", "--format=%ce %G?", source["record"]).startswith(CI_EMAIL)
 
+    copies = office.git("log", "--format=%H", "--grep=Warta-Source: github", "main").split()
+    code, doc = publish_json(office, env={"GITHUB_TOKEN": TOKEN, "WARTA_SIGNING_KEY": ci.text})
+    assert code == 0 and office.git("log", "--format=%H", "--grep=Warta-Source: github", "main").split() == copies
+
     # the forge forgets, changes its mind, or is gone: git alone still holds the approved chain
     for rid in [r["id"] for r in gh.reviews[7]]:
         gh.dismiss(7, rid)
@@ -82,6 +86,7 @@ def test_published_reviews_are_copied_into_git_and_named_by_the_archive_record(
     proc = run_cli(office, "status", "--all", "--json")
     item = next(i for i in json.loads(proc.stdout)["items"] if i["path"] == path)
     assert item["complete"] and [s["source"] for s in item["steps"]] == ["github", "github"]
+    assert run_cli(office, "verify", "--all").returncode == 0
 
     shown = run_cli(office, "archive", "show", path)
     assert shown.returncode == 0, shown.stderr
