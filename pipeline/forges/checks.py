@@ -65,6 +65,9 @@ def summary_markdown(report: Report, title: str) -> str:
         for step in result.steps:
             mark = "x" if step.status in MARK else " "
             who = f": {step.by}, {_when(step.at, report)} ({step.source})" if step.by else f": {step.status}"
+            if step.status == "pending":
+                holders = ", ".join(p.name for p in report.people.holders(step.role)) or "-"
+                who += " — " + _("waiting for {names}", names=holders)
             lines.append(f"- [{mark}] " + _("step {step}", step=step.no) + f" {step.role_title} (`{step.role}`){who}")
         reasons = result.reasons if not result.complete else []
         if reasons:
