@@ -231,3 +231,25 @@ def test_a_pull_request_whose_head_is_not_checked_out_fails(site: Site, gh: GitH
     gh.add_pull(7, "f" * 40, user("rina"))
     code, doc = verify(site)
     assert code == 1 and any("does not contain the head" in p for p in doc["problems"])
+
+
+def test_git_records_and_reviews_make_one_chain_in_graph_order(site: Site, gh: GitHubServer) -> None:
+    path = opened(site, gh)
+    content = site.head()
+    site.record(site.cast["dwi"], path, 2, "kasubbag")  # step 2 as a signed git record on the branch
+    with_record = site.head()
+    gh.pulls[7]["head"]["sha"] = with_record
+    gh.review(7, user("hendro"), "APPROVED", content, int(time.time()) + 5)  # reviewed before the record existed
+    code, doc = verify(site)
+    assert code == 1 and steps(doc, path)[2]["source"] == "git" and "not_after_previous" in codes(doc, path)
+    gh.review(7, user("hendro"), "APPROVED", with_record, int(time.time()) + 10)  # saw Dwi's record
+    code, doc = verify(site)
+    assert code == 0 and steps(doc, path)[3]["source"] == "github"
+
+
+def test_changes_requested_by_someone_without_a_role_in_the_chain_is_only_a_comment(site: Site,
+                                                                                   gh: GitHubServer) -> None:
+    path = opened(site, gh)
+    gh.review(7, user("yuli"), "CHANGES_REQUESTED", site.head(), T0, body="Menurut saya kurang menarik.")
+    code, doc = verify(site)
+    assert item(doc, path)["state"] != "returned" and "no_role_in_chain" in codes(doc, path)
