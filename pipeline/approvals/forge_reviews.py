@@ -220,9 +220,9 @@ def judge_item(result: ChainResult, ctx: ItemContext, pr: PullRequestReviews,
                                       "is a comment", name=person.name, sop=spec.id), person))
             continue
         role, problem = warta_role(review)
-        if problem is not None:
+        if problem is not None and decision == "approve":
             refused.append(_refused(pr, review, decision, "warta_role", problem, person))
-            continue
+            continue  # a return still counts (fail closed): at the step warta chooses, as without the line
         choice = choose_step(chain(forge_records), spec.steps, ctx.policy, decision, person, people, role)
         if choice.step is None:
             refused.append(_refused(pr, review, decision, "nothing_to_decide", choice.refusal or "", person))

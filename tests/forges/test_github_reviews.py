@@ -253,3 +253,11 @@ def test_changes_requested_by_someone_without_a_role_in_the_chain_is_only_a_comm
     gh.review(7, user("yuli"), "CHANGES_REQUESTED", site.head(), T0, body="Menurut saya kurang menarik.")
     code, doc = verify(site)
     assert item(doc, path)["state"] != "returned" and "no_role_in_chain" in codes(doc, path)
+
+
+def test_an_edited_request_for_changes_still_returns(site: Site, gh: GitHubServer) -> None:
+    path = opened(site, gh)
+    rid = gh.review(7, user("dwi"), "CHANGES_REQUESTED", site.head(), T0, body="Data salah.\nWarta-Role: kasubbag")
+    gh.edited.add(rid)
+    code, doc = verify(site)
+    assert item(doc, path)["state"] == "returned"
