@@ -155,6 +155,54 @@ class ActivitySection(Strict):
     description: str = ""
 
 
+ForgeType = Literal["github", "gitlab", "gitea", "forgejo"]
+_FORGE_DEFAULTS = {"github": ("https://api.github.com", "GITHUB_TOKEN"), "gitlab": (None, "GITLAB_TOKEN"),
+                   "gitea": (None, "GITEA_TOKEN"), "forgejo": (None, "FORGEJO_TOKEN")}
+
+
+class ForgeSection(Strict):
+    """The forge whose pull-request reviews count as approvals (docs/forges.md). Read from the trusted
+    ``warta.yml`` only: no environment and no branch chooses which server's reviews are believed."""
+
+    type: ForgeType = Field(description="github, gitlab, gitea or forgejo (Forgejo speaks Gitea's API).")
+    url: str | None = Field(None, description="API base: https://api.github.com (the default for github), "
+                                              "https://git.example.go.id/api/v1, https://gitlab.example.go.id/api/v4.")
+    repository: str = Field(pattern=r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+$",
+                            description="owner/name (GitLab: the project's full path, group/subgroup/name).")
+    token_env: str | None = Field(None, pattern=r"^[A-Z][A-Z0-9_]*$",
+                                  description="Environment variable holding the API token (default GITHUB_TOKEN, "
+                                              "GITLAB_TOKEN, GITEA_TOKEN or FORGEJO_TOKEN).")
+
+    @field_validator("url")
+    @classmethod
+    def _api(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s/?#]+(/[^\s?#]*)?$", value):
+            raise ValueError("must be the forge API's absolute http(s) address, e.g. https://api.github.com")
+        return value.rstrip("/") if value else value
+
+    @model_validator(mode="after")
+    def _complete(self) -> ForgeSection:
+        if self.type != "github" and self.url is None:
+            raise ValueError(f"forge type {self.type} needs url (the API base, e.g. https://git.example.go.id/api/"
+                             f"{'v4' if self.type == 'gitlab' else 'v1'})")
+        if self.type != "gitlab" and self.repository.count("/") != 1:
+            raise ValueError("repository is owner/name")
+        return self
+
+    @property
+    def api_url(self) -> str:
+        return self.url or str(_FORGE_DEFAULTS[self.type][0])
+
+    @property
+    def token_variable(self) -> str:
+        return self.token_env or str(_FORGE_DEFAULTS[self.type][1])
+
+    @property
+    def source(self) -> Literal["github", "gitlab", "gitea"]:
+        """The name steps carry in ``status --json`` (Forgejo is a Gitea)."""
+        return "gitea" if self.type in ("gitea", "forgejo") else "gitlab" if self.type == "gitlab" else "github"
+
+
 class ApprovalSection(Strict):
     """Approval policy (DESIGN section 4)."""
 
@@ -164,6 +212,7 @@ class ApprovalSection(Strict):
         description="Roles that may force-publish serta-merta information before the chain is complete.",
     )
     main_branch: str = Field("main", description="The branch that is published.")
+    forge: ForgeSection | None = Field(None, description="Pull-request reviews on this forge count as approvals.")
 
 
 class ArchiveSection(Strict):

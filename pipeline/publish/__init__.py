@@ -36,6 +36,7 @@ from pipeline.git import Git
 from pipeline.publication import publication_states  # moved out for warta status's start-up; re-exported
 from pipeline.publish import gitops
 from pipeline.publish.announce import announce, announcement_due, is_videotron
+from pipeline.publish.forge import copy_reviews
 from pipeline.publish.hooks import FAULT_POINTS, NOW_ENV, barrier, clock, fault, fault_during_build
 from pipeline.publish.items import CANDIDATES, read_items
 from pipeline.publish.numbering import commit_numbers
@@ -100,8 +101,11 @@ def _plan_and_number(root: Path, git: Git, remote: str | None, main: str, moment
     attempts = 0
     while True:
         attempts += 1
+        start = git.head()  # a lost race drops everything after it: the copied reviews too (copied again)
+        forge_notes = copy_reviews(root, git, say, write=not dry_run)
         say("plan: verifying every approval chain on main")
         plan = make_plan(root, moment)
+        plan.warnings.extend(forge_notes)
         result = PublishResult(plan=plan, dry_run=dry_run, attempts=attempts, clock_set=clock_set)
         if plan.problems:
             return plan, result
@@ -110,7 +114,7 @@ def _plan_and_number(root: Path, git: Git, remote: str | None, main: str, moment
                 plan.warnings.append(f"{gitops.ARCHIVE_DIR}/ has uncommitted files (left by an interrupted run?); "
                                      "a real run discards them first")
             return plan, _dry_run(root, plan, result)
-        base = git.head()
+        base = start
         assert base is not None
         run = trust.publish_run(root)
         writes = bool(plan.records_to_write) or any(announcement_due(p.record) for p in plan.publish if not p.fallback)
