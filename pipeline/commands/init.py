@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
+from pipeline.errors import UsageError
 from pipeline.init import CiOptions, init_site
 from pipeline.workflows import lock as locking
 from pipeline.workflows.writer import FORGES
@@ -45,7 +47,13 @@ def run(args: argparse.Namespace) -> int:
         return 0
     ci = CiOptions(forge=args.forge, private_free=args.private_free, pages=args.pages, lock=args.lock,
                    find_links=args.find_links, index_url=args.index_url, no_index=args.no_index)
-    files = init_site(target, example=args.example, ci=ci)
+    existed = target.exists()
+    try:
+        files = init_site(target, example=args.example, ci=ci)
+    except UsageError:
+        if not existed and target.is_dir() and not (target / ".git").exists():
+            shutil.rmtree(target)  # a half-made site (pip failed in --lock) would block the next try
+        raise
     print(f"Created {target} with {len(files)} files on branch main.")
     for note in ci.notes:
         print(f"note: {note}", file=sys.stderr)
