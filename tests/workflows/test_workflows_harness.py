@@ -67,12 +67,13 @@ def office(tmp_path: Path, *, forge_url: str | None = None) -> tuple[Path, Path]
     return site, origin
 
 
-def pull_request(site: Path) -> str:
-    """A new release on a branch, pushed as refs/pull/7/head; its commit."""
+def pull_request(site: Path, *, broken: bool = False) -> str:
+    """A new release on a branch (``broken``: without its title), pushed as refs/pull/7/head; its commit."""
     git(site, "switch", "-q", "-c", "rilis-baru")
     source = next((site / "content" / "siaran-pers").rglob("*.md"))
     new = source.with_name("rilis-baru-uji.md")
-    new.write_text(source.read_text().replace("title: ", "title: Uji ", 1), encoding="utf-8")
+    text = source.read_text().replace("title: ", "judul_salah: " if broken else "title: Uji ", 1)
+    new.write_text(text, encoding="utf-8")
     git(site, "add", "-A")
     git(site, "commit", "-q", "--no-gpg-sign", "-m", "Rilis baru untuk diuji")
     head = git(site, "rev-parse", "HEAD").strip()
@@ -112,8 +113,20 @@ def test_the_pull_request_job_checks_out_fetches_the_decisions_and_checks(tmp_pa
     assert git(workspace, "rev-parse", "HEAD").strip() == head
     checked = results["Check the content"]
     assert checked.returncode == 0, checked.output
-    # the report steps run even when the check finds something (`if: !cancelled()`)
-    assert {"Approval status", "Verify the chain and report it (status warta/approvals, annotations, summary)"} <= set(results)
+    for name in ("Approval status", "Verify the chain and report it (status warta/approvals, annotations, summary)"):
+        assert results[name].output != "skipped", name  # reached (run, or left to the forge test below)
+
+
+def test_the_report_steps_run_even_when_the_check_fails(tmp_path: Path, home: Path) -> None:
+    site, origin = office(tmp_path)
+    head = pull_request(site, broken=True)
+    with serve(Forge(REPOSITORY)) as forge:
+        runner = pr_runner(tmp_path, home, origin, head, forge, skip_forge=True)
+        results = by_name(runner.run_job(load(site / ".github/workflows/warta-pr.yml"), "approvals",
+                                         tmp_path / "runner-pr"))
+    assert results["Check the content"].returncode == 1, results["Check the content"].output
+    assert "rilis-baru-uji.md" in results["Check the content"].output
+    assert results["Approval status"].output != "skipped"  # `if: !cancelled()`
 
 
 def test_the_pull_request_job_posts_warta_approvals_for_the_head_commit(tmp_path: Path, home: Path) -> None:
