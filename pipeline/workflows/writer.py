@@ -77,9 +77,9 @@ def _env() -> jinja2.Environment:
 def deploy_secrets(config: SiteConfig) -> list[str]:
     """The secrets the deploy target reads (pipeline/deploy)."""
     if config.deploy.target == "rsync":
-        return ["WARTA_DEPLOY_SSH_KEY"]
+        return ["WARTA_DEPLOY_SSH_KEY", "WARTA_DEPLOY_SSH_KNOWN_HOSTS"]
     if config.deploy.target == "s3":
-        return ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]
+        return ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"]
     return []
 
 

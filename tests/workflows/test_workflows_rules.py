@@ -83,9 +83,9 @@ def test_secrets_are_read_only_in_jobs_of_the_main_environment(tmp_path: Path) -
             assert job.get("environment") == "main", name
             assert job["if"] == "github.ref == 'refs/heads/main'", name
     assert seen == {"WARTA_DEPLOY_KEY", "WARTA_SIGNING_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-                    "WARTA_MASTODON_TOKEN"}  # a disabled channel's token is not passed
+                    "AWS_REGION", "WARTA_MASTODON_TOKEN"}  # a disabled channel's token is not passed
     publish_step = next(s for s in publish["jobs"]["publish"]["steps"] if s.get("run") == "warta publish")
-    assert set(publish_step["env"]) == {"WARTA_SIGNING_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
+    assert set(publish_step["env"]) == {"WARTA_SIGNING_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"}
     announce_step = next(s for s in publish["jobs"]["announce"]["steps"] if s.get("run") == "warta announce")
     assert set(announce_step["env"]) == {"WARTA_MASTODON_TOKEN"}
 
@@ -115,7 +115,7 @@ def test_without_pages_announce_waits_for_the_publish_job_that_deploys(tmp_path:
     assert set(publish["jobs"]) == {"publish", "announce"}
     assert publish["jobs"]["announce"]["needs"] == "publish"
     step = next(s for s in publish["jobs"]["publish"]["steps"] if s.get("run") == "warta publish")
-    assert set(step["env"]) == {"WARTA_SIGNING_KEY", "WARTA_DEPLOY_SSH_KEY"}
+    assert set(step["env"]) == {"WARTA_SIGNING_KEY", "WARTA_DEPLOY_SSH_KEY", "WARTA_DEPLOY_SSH_KNOWN_HOSTS"}
 
 
 @pytest.mark.parametrize("variant", ["github-private-free", "gitea", "forgejo"])
