@@ -15,6 +15,7 @@ from pipeline import resources
 from pipeline.config import load_config
 from pipeline.errors import UsageError
 from pipeline.git import Git, clean_env
+from pipeline.i18n import _
 from pipeline.people import load_people
 from pipeline.sop_files import load_sops
 from pipeline.workflows import lock as locking
@@ -74,8 +75,8 @@ def write_ci(target: Path, ci: CiOptions) -> list[str]:
         config_file = target / "warta.yml"
         text = config_file.read_text(encoding="utf-8")
         if "\ndeploy:\n  target: local\n" not in text:
-            raise UsageError(f"{config_file}: --pages needs the deploy section of the default warta.yml "
-                             "(deploy: target: local); set deploy.target: pages yourself")
+            raise UsageError(_("{path}: --pages needs the deploy section of the default warta.yml (deploy: "
+                               "target: local); set deploy.target: pages yourself", path=config_file))
         config_file.write_text(text.replace("\ndeploy:\n  target: local\n", "\ndeploy:\n  target: pages\n"),
                                encoding="utf-8")
     config = load_config(target)
@@ -88,8 +89,9 @@ def write_ci(target: Path, ci: CiOptions) -> list[str]:
         locking.lock(target, find_links=ci.find_links, index_url=ci.index_url, no_index=ci.no_index)
     else:
         locking.write_unlocked(target)
-        ci.notes.append(f"{locking.REQUIREMENTS} pins warta {locking.default_spec()[7:]} without hashes: the "
-                        "workflows refuse to install it until you run `warta init --lock .` and commit the result")
+        ci.notes.append(_("{path} pins warta {version} without hashes: the workflows refuse to install it until "
+                          "you run `warta init --lock .` and commit the result", path=locking.REQUIREMENTS,
+                          version=locking.default_spec().split("==")[1]))
     return [*written, locking.REQUIREMENTS]
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import UsageError
+from pipeline.i18n import _
 from pipeline.init import CiOptions, init_site
 from pipeline.workflows import lock as locking
 from pipeline.workflows.writer import FORGES
@@ -42,8 +43,8 @@ def run(args: argparse.Namespace) -> int:
     target = Path(args.directory)
     if args.lock and (target / "warta.yml").is_file():
         locked = locking.lock(target, find_links=args.find_links, index_url=args.index_url, no_index=args.no_index)
-        print(f"Wrote {target / locking.REQUIREMENTS}: {len(locked)} files with their sha256. Commit it (a "
-              "governed file: every signatory approves the change).")
+        print(_("Wrote {path}: {n} files with their sha256. Commit it (a governed file: every signatory approves "
+                "the change).", path=target / locking.REQUIREMENTS, n=len(locked)))
         return 0
     ci = CiOptions(forge=args.forge, private_free=args.private_free, pages=args.pages, lock=args.lock,
                    find_links=args.find_links, index_url=args.index_url, no_index=args.no_index)
@@ -56,6 +57,6 @@ def run(args: argparse.Namespace) -> int:
         raise
     print(f"Created {target} with {len(files)} files on branch main.")
     for note in ci.notes:
-        print(f"note: {note}", file=sys.stderr)
+        print(_("note: {note}", note=note), file=sys.stderr)
     print(f"Next: cd {target} && warta check")
     return 0

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from pipeline.deploy.common import DeployResult, Progress, same_file, site_files
 from pipeline.errors import ChannelError
+from pipeline.i18n import _
 
 NOJEKYLL = ".nojekyll"
 
@@ -34,19 +35,19 @@ def deploy_pages(site_dir: Path, folder: Path, *, dry_run: bool = False,
     """Make ``folder`` a plain copy of ``site_dir`` (with ``.nojekyll``) for the Pages artifact."""
     files = site_files(site_dir)
     if NOJEKYLL in files:
-        raise ChannelError(f"deploy: the built site already has {NOJEKYLL}; it is warta's to write")
+        raise ChannelError(_("deploy: the built site already has {name}; it is warta's to write", name=NOJEKYLL))
     site_real = site_dir.resolve()
     if folder.exists() and (site_real == folder.resolve() or folder.resolve() in site_real.parents):
-        raise ChannelError(f"deploy: the built site {site_dir} is inside the Pages folder {folder}; build "
-                           "into another folder (the publish run stages in _site.staging/)")
+        raise ChannelError(_("deploy: the built site {site} is inside the Pages folder {folder}; build into another "
+                             "folder (the publish run stages in _site.staging/)", site=site_dir, folder=folder))
     if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
-        raise ChannelError(f"deploy: {folder} is not a plain folder; move it away first (target 'pages' "
-                           "writes plain files there for upload-pages-artifact)")
+        raise ChannelError(_("deploy: {folder} is not a plain folder; move it away first (target 'pages' writes "
+                             "plain files there for upload-pages-artifact)", folder=folder))
     before = _previous_files(folder)
     uploaded = [rel for rel, path in files.items() if rel not in before or not same_file(path, folder / rel)]
     unchanged = [rel for rel in files if rel not in uploaded]
     deleted = sorted(before - set(files) - {NOJEKYLL})
-    location = f"{folder} (for upload-pages-artifact)"
+    location = str(folder)
     if dry_run:
         return DeployResult("pages", location, tuple(uploaded), tuple(deleted), tuple(unchanged), True)
     partial = folder.with_name(f".{folder.name}.partial")

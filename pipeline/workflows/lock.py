@@ -22,6 +22,7 @@ from pathlib import Path
 
 from pipeline import __version__
 from pipeline.errors import UsageError
+from pipeline.i18n import _
 from pipeline.workflows.pins import PYTHON_VERSION
 
 REQUIREMENTS = "requirements.txt"
@@ -79,8 +80,8 @@ def hashed(folder: Path) -> list[Locked]:
     for path in sorted(folder.iterdir()):
         found = _WHEEL.match(path.name)
         if found is None:
-            raise UsageError(f"warta init --lock: pip downloaded {path.name}, which is not a wheel; the runner "
-                             "would have to build it, so it cannot be locked")
+            raise UsageError(_("warta init --lock: pip downloaded {name}, which is not a wheel; the runner would "
+                               "have to build it, so it cannot be locked", name=path.name))
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         out.append(Locked(normalise(found["name"]), found["version"], digest))
     return sorted(out, key=lambda lock: lock.name)
@@ -110,17 +111,17 @@ def lock(target: Path, specs: Sequence[str] | None = None, *, find_links: Sequen
             proc = subprocess.run(args, capture_output=True, text=True, timeout=TIMEOUT,
                                   env={**os.environ, "PIP_NO_INPUT": "1"})
         except (OSError, subprocess.TimeoutExpired) as exc:
-            raise UsageError(f"warta init --lock: pip download did not finish: {exc}") from None
+            raise UsageError(_("warta init --lock: pip download did not finish: {reason}", reason=exc)) from None
         if proc.returncode != 0:
             tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-5:])
-            raise UsageError(f"warta init --lock: pip could not download {' '.join(wanted)} for CPython "
-                             f"{PYTHON_VERSION} on Linux:\n{tail}")
+            raise UsageError(_("warta init --lock: pip could not download {specs} for CPython {python} on "
+                               "Linux:\n{output}", specs=" ".join(wanted), python=PYTHON_VERSION, output=tail))
         locked = hashed(dest)
     names = {lk.name for lk in locked}
     for spec in wanted:
         name = normalise(re.split(r"[<>=!~;\[ ]", spec, maxsplit=1)[0])
         if name not in names:
-            raise UsageError(f"warta init --lock: pip downloaded no wheel of {spec}")
+            raise UsageError(_("warta init --lock: pip downloaded no wheel of {spec}", spec=spec))
     (target / REQUIREMENTS).write_text(requirements_text(locked, wanted), encoding="utf-8")
     return locked
 

@@ -28,6 +28,7 @@ import jinja2
 
 from pipeline.config import SiteConfig
 from pipeline.governed import CONFIG_PATH_SETTINGS, GOVERNED_INPUTS
+from pipeline.i18n import N_, _
 from pipeline.people import People
 from pipeline.workflows.pins import PINS, PYTHON_VERSION
 
@@ -49,13 +50,17 @@ LOGIN_FIELDS: dict[Forge, str] = {"github": "github", "gitea": "gitea", "forgejo
 DEFAULT_TOKEN_ENV: dict[Forge, str] = {"github": "GITHUB_TOKEN", "gitea": "GITEA_TOKEN",
                                        "forgejo": "GITEA_TOKEN", "gitlab": "WARTA_GITLAB_TOKEN"}
 
-NO_SECRETS_GITEA = ("{forge} Actions ignore `environment:`, so a secret cannot be limited to runs on main: any "
-                    "branch's workflow could read it. warta wrote only the pull-request check (no secret); run "
-                    "`warta publish` from a machine the office controls (docs/ci.md, \"Gitea and Forgejo\").")
-NO_SECRETS_PRIVATE = ("a private repository on GitHub's free plan has no environments, so the publishing key "
-                      "could not be kept from other branches' workflows: warta wrote only the pull-request "
-                      "check. Make the repository public, move to a paid plan (then run `warta init` again "
-                      "without --private-free), or publish from a machine the office controls (docs/ci.md).")
+NO_SECRETS_GITEA = N_("{forge} Actions ignore `environment:`, so a secret cannot be limited to runs on main: any "
+                      "branch's workflow could read it. warta wrote only the pull-request check (no secret); run "
+                      "`warta publish` from a machine the office controls (docs/ci.md, \"Gitea and Forgejo\").")
+NO_SECRETS_PRIVATE = N_("a private repository on GitHub's free plan has no environments, so the publishing key "
+                        "could not be kept from other branches' workflows: warta wrote only the pull-request "
+                        "check. Make the repository public, move to a paid plan (then run `warta init` again "
+                        "without --private-free), or publish from a machine the office controls (docs/ci.md).")
+LOCAL_TARGET = N_("deploy.target is 'local': on a runner the site would land on a disk that is thrown away. Set "
+                  "deploy.target to 'pages' (or rsync, s3) in warta.yml, or run warta init with --pages.")
+NO_OWNER = N_("{path}: no signatory has a `{field}` login in sop/people.yaml ({roles}), so governed files have no "
+              "code owner yet; add the logins and write the owners into the file (docs/ci.md, \"Code owners\").")
 
 
 @dataclass
@@ -104,7 +109,7 @@ def site_ci(config: SiteConfig, people: People, signatory_roles: Iterable[str], 
     if forge == "github":
         out.files[f"{WORKFLOW_DIRS[forge]}/warta-pr.yml"] = render("github-pr.yml", **common)
         if private_free:
-            out.notes.append(NO_SECRETS_PRIVATE)
+            out.notes.append(_(NO_SECRETS_PRIVATE))
         else:
             pages = config.deploy.target == "pages"
             out.files[f"{WORKFLOW_DIRS[forge]}/warta-publish.yml"] = render(
@@ -112,21 +117,17 @@ def site_ci(config: SiteConfig, people: People, signatory_roles: Iterable[str], 
                 channel_secrets=channel_secrets(config),
                 announce_needs="[publish, deploy]" if pages else "publish", **common)
             if config.deploy.target == "local":
-                out.notes.append("deploy.target is 'local': on a runner the site would land on a disk that is "
-                                 "thrown away. Set deploy.target to 'pages' (or rsync, s3) in warta.yml, or run "
-                                 "warta init with --pages.")
+                out.notes.append(_(LOCAL_TARGET))
     elif forge in ("gitea", "forgejo"):
         out.files[f"{WORKFLOW_DIRS[forge]}/warta-pr.yml"] = render(
             "gitea-pr.yml", token_env=DEFAULT_TOKEN_ENV[forge], **common)
-        out.notes.append(NO_SECRETS_GITEA.format(forge=forge.capitalize()))
+        out.notes.append(_(NO_SECRETS_GITEA, forge=forge.capitalize()))
     else:
         out.files[".gitlab-ci.yml"] = render("gitlab-ci.yml", token_env=DEFAULT_TOKEN_ENV[forge], **common)
     owners, missing = codeowners(people, signatory_roles, forge, config)
     out.files[CODEOWNERS_PATHS[forge]] = owners
     if missing:
-        out.notes.append(f"{CODEOWNERS_PATHS[forge]}: no signatory has a `{LOGIN_FIELDS[forge]}` login in "
-                         f"sop/people.yaml ({', '.join(missing)}), so governed files have no code owner yet; "
-                         "add the logins and write the owners into the file (docs/ci.md, \"Code owners\").")
+        out.notes.append(_(NO_OWNER, path=CODEOWNERS_PATHS[forge], field=LOGIN_FIELDS[forge], roles=", ".join(missing)))
     return out
 
 
