@@ -156,3 +156,34 @@ def event_file(folder: Path, event: dict[str, Any]) -> Path:
     path = folder / "event.json"
     path.write_text(json.dumps(event), encoding="utf-8")
     return path
+
+
+def gitlab_job(doc: dict[str, Any], name: str) -> dict[str, Any]:
+    """A job of .gitlab-ci.yml with its `extends` folded in (one level, as warta writes it)."""
+    job = dict(doc[name])
+    for parent in [job.pop("extends")] if "extends" in job else []:
+        job = {**doc[parent], **job}
+    return job
+
+
+def run_gitlab_job(runner: Runner, doc: dict[str, Any], name: str, workspace: Path, sha: str,
+                   variables: dict[str, str]) -> list[StepResult]:
+    """A GitLab job as its runner does it: clone at ``sha`` (detached), then before_script and script, each
+    line in one bash that stops at the first failure; the `apt-get` line is the image's business."""
+    job = gitlab_job(doc, name)
+    runner.jobs_run.append(name)
+    runner.checkout(workspace, sha)
+    env = {**runner.base_env(workspace), **{k: str(v) for k, v in (doc.get("variables") or {}).items()},
+           **{k: str(v) for k, v in (job.get("variables") or {}).items()}, **variables}
+    results: list[StepResult] = []
+    for line in [*job.get("before_script", []), *job["script"]]:
+        if any(r.returncode not in (0, None) for r in results):
+            results.append(StepResult(line, None, "skipped"))
+        elif line.startswith("apt-get "):
+            results.append(StepResult(line, None, "stand-in: the image has git and ssh"))
+        else:
+            results.append(runner.shell({"run": line, "name": line}, env, workspace))
+            if line.startswith("export "):  # one shell per job on GitLab: keep what it exports
+                key, _, value = line.removeprefix("export ").partition("=")
+                env[key] = value.strip('"')
+    return results
