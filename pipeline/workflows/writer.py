@@ -47,8 +47,9 @@ CODEOWNERS_PATHS: dict[Forge, str] = {"github": ".github/CODEOWNERS", "gitea": "
                                       "forgejo": ".forgejo/CODEOWNERS", "gitlab": ".gitlab/CODEOWNERS"}
 # The people.yaml field naming a person's login on each forge (Forgejo accounts are Gitea-style).
 LOGIN_FIELDS: dict[Forge, str] = {"github": "github", "gitea": "gitea", "forgejo": "gitea", "gitlab": "gitlab"}
+# The variable the forge adapters read the API token from, unless approvals.forge.token_env names another.
 DEFAULT_TOKEN_ENV: dict[Forge, str] = {"github": "GITHUB_TOKEN", "gitea": "GITEA_TOKEN",
-                                       "forgejo": "GITEA_TOKEN", "gitlab": "WARTA_GITLAB_TOKEN"}
+                                       "forgejo": "FORGEJO_TOKEN", "gitlab": "GITLAB_TOKEN"}
 
 NO_SECRETS_GITEA = N_("{forge} Actions ignore `environment:`, so a secret cannot be limited to runs on main: any "
                       "branch's workflow could read it. warta wrote only the pull-request check (no secret); run "
@@ -93,6 +94,13 @@ def channel_secrets(config: SiteConfig) -> list[str]:
     return sorted({c.token_env for c in config.channels.values() if c.enabled and c.token_env})
 
 
+def token_env(config: SiteConfig, forge: Forge) -> str:
+    """The token variable of ``approvals.forge`` in warta.yml (docs/forges.md), else the forge's default."""
+    section = getattr(config.approvals, "forge", None)  # approvals.forge: the forge adapters' setting
+    named = getattr(section, "token_env", None)
+    return named if isinstance(named, str) and named else DEFAULT_TOKEN_ENV[forge]
+
+
 def render(name: str, **values: object) -> str:
     """One template with the pins, the Python version and ``values``."""
     template = _env().get_template(name)
@@ -104,7 +112,7 @@ def site_ci(config: SiteConfig, people: People, signatory_roles: Iterable[str], 
             private_free: bool = False) -> SiteCI:
     """Every CI file of a site repository on ``forge``, rendered for ``config``."""
     main = config.approvals.main_branch
-    common = {"main": main, "main_json": json.dumps(main)}
+    common = {"main": main, "main_json": json.dumps(main), "token_env": token_env(config, forge)}
     out = SiteCI()
     if forge == "github":
         out.files[f"{WORKFLOW_DIRS[forge]}/warta-pr.yml"] = render("github-pr.yml", **common)
@@ -120,10 +128,10 @@ def site_ci(config: SiteConfig, people: People, signatory_roles: Iterable[str], 
                 out.notes.append(_(LOCAL_TARGET))
     elif forge in ("gitea", "forgejo"):
         out.files[f"{WORKFLOW_DIRS[forge]}/warta-pr.yml"] = render(
-            "gitea-pr.yml", token_env=DEFAULT_TOKEN_ENV[forge], **common)
+            "gitea-pr.yml", **common)
         out.notes.append(_(NO_SECRETS_GITEA, forge=forge.capitalize()))
     else:
-        out.files[".gitlab-ci.yml"] = render("gitlab-ci.yml", token_env=DEFAULT_TOKEN_ENV[forge], **common)
+        out.files[".gitlab-ci.yml"] = render("gitlab-ci.yml", **common)
     owners, missing = codeowners(people, signatory_roles, forge, config)
     out.files[CODEOWNERS_PATHS[forge]] = owners
     if missing:
