@@ -1,5 +1,6 @@
 """A tiny GitHub REST stand-in on 127.0.0.1 for the site workflows' pull-request job: one pull request,
-its reviews, collaborator permissions, and the commit statuses posted to it (recorded for the test).
+its reviews and issue events, collaborator permissions, and the commit statuses posted to it (recorded for
+the test). Paths as docs.github.com/rest documents them.
 The forge adapters' own tests use fuller servers (tests/forges/)."""
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ class Forge:
             return 200, self.pulls[int(m[1])]
         if method == "GET" and (m := re.fullmatch(r"/pulls/(\d+)/reviews", rest)):
             return 200, self.reviews.get(int(m[1]), [])
+        if method == "GET" and re.fullmatch(r"/issues/(\d+)/events", rest):
+            return 200, []  # no review was dismissed
         if method == "GET" and (m := re.fullmatch(r"/collaborators/([^/]+)/permission", rest)):
             return 200, {"permission": "write", "user": {"login": m[1]}}
         if method == "POST" and (m := re.fullmatch(r"/statuses/([0-9a-f]{40})", rest)):
