@@ -161,7 +161,7 @@ def test_the_publish_workflow_publishes_then_pages_then_announces(tmp_path: Path
     before = git(origin, "rev-parse", "main").strip()
     workflow = load(site / ".github/workflows/warta-publish.yml")
     runner = Runner(origin=origin, home=home, context={
-        "github.ref": "refs/heads/main", "github.run_id": "42", "github.sha": before})
+        "github.ref": "refs/heads/main", "github.run_id": "42", "github.sha": before, "github.token": "token-uji"})
     announce_missing = not has_command("announce")
     runner.skip_run = lambda c: "warta announce is not on this branch yet" if announce_missing and "announce" in c else None
     results: dict[str, list[StepResult]] = {}

@@ -53,7 +53,8 @@ def test_permissions_are_empty_at_the_top_and_least_per_job(tmp_path: Path) -> N
     assert pr["permissions"] == {} and publish["permissions"] == {}
     assert pr["jobs"]["approvals"]["permissions"] == {"contents": "read", "pull-requests": "read", "statuses": "write"}
     jobs = publish["jobs"]
-    assert jobs["publish"]["permissions"] == {"contents": "read"}  # pushes use the deploy key, not the token
+    # pushes use the deploy key, not the token; the token reads the reviews of merged pull requests
+    assert jobs["publish"]["permissions"] == {"contents": "read", "pull-requests": "read"}
     assert jobs["announce"]["permissions"] == {"contents": "read"}
     assert jobs["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
 
@@ -85,7 +86,8 @@ def test_secrets_are_read_only_in_jobs_of_the_main_environment(tmp_path: Path) -
     assert seen == {"WARTA_DEPLOY_KEY", "WARTA_SIGNING_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
                     "AWS_REGION", "WARTA_MASTODON_TOKEN"}  # a disabled channel's token is not passed
     publish_step = next(s for s in publish["jobs"]["publish"]["steps"] if s.get("run") == "warta publish")
-    assert set(publish_step["env"]) == {"WARTA_SIGNING_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"}
+    assert set(publish_step["env"]) == {"WARTA_SIGNING_KEY", "GITHUB_TOKEN", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                                        "AWS_REGION"}
     announce_step = next(s for s in publish["jobs"]["announce"]["steps"] if s.get("run") == "warta announce")
     assert set(announce_step["env"]) == {"WARTA_MASTODON_TOKEN"}
 
@@ -115,7 +117,7 @@ def test_without_pages_announce_waits_for_the_publish_job_that_deploys(tmp_path:
     assert set(publish["jobs"]) == {"publish", "announce"}
     assert publish["jobs"]["announce"]["needs"] == "publish"
     step = next(s for s in publish["jobs"]["publish"]["steps"] if s.get("run") == "warta publish")
-    assert set(step["env"]) == {"WARTA_SIGNING_KEY", "WARTA_DEPLOY_SSH_KEY", "WARTA_DEPLOY_SSH_KNOWN_HOSTS"}
+    assert set(step["env"]) == {"WARTA_SIGNING_KEY", "GITHUB_TOKEN", "WARTA_DEPLOY_SSH_KEY", "WARTA_DEPLOY_SSH_KNOWN_HOSTS"}
 
 
 @pytest.mark.parametrize("variant", ["github-private-free", "gitea", "forgejo"])
