@@ -92,7 +92,8 @@ class Runner:
         return {k: self.fill(str(v)) for k, v in (values or {}).items()}
 
     def base_env(self, workspace: Path) -> dict[str, str]:
-        keep = {k: v for k, v in os.environ.items() if k in ("LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT", "PYTHONPATH", "WARTA_LANG")}
+        kept = ("LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT", "PYTHONPATH", "WARTA_LANG")
+        keep = {k: v for k, v in os.environ.items() if k in kept}
         return {**keep, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "HOME": str(self.home),
                 "GIT_CONFIG_GLOBAL": str(self.home / ".gitconfig"), "GIT_CONFIG_NOSYSTEM": "1",
                 "GITHUB_WORKSPACE": str(workspace), "CI": "true", "GITHUB_ACTIONS": "true", **self.env}
