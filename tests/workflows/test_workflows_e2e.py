@@ -23,7 +23,7 @@ from pipeline.config import parse_config
 from pipeline.people import parse_people
 from pipeline.workflows.writer import site_ci
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "forges"))
+sys.path.append(str(Path(__file__).resolve().parents[1] / "forges"))  # the stand-in module, last on the path
 servers: Any = pytest.importorskip("servers", reason="the forge adapters' GitHub stand-in (tests/forges) is not here")
 
 REPOSITORY = "dinas/situs"
