@@ -278,8 +278,9 @@ class ChannelSection(Strict):
 class DeploySection(Strict):
     """Where the built site goes."""
 
-    target: Literal["local", "rsync", "s3"] = "local"
-    path: str = Field("_site", description="Output folder for target 'local'.")
+    target: Literal["local", "rsync", "s3", "pages"] = "local"
+    path: str = Field("_site", description="Output folder for target 'local', and the folder target 'pages' "
+                                           "leaves for the GitHub Pages artifact.")
     rsync_destination: str | None = None
     s3_bucket: str | None = None
     s3_endpoint: str | None = None
