@@ -9,6 +9,7 @@ from pathlib import Path
 from pipeline import kelengkapan, privacy
 from pipeline.archive import classification
 from pipeline.cachedir import RENDER_CACHE, ensure_local_cache
+from pipeline.channels.routing import route_findings
 from pipeline.config import SiteConfig, load_config
 from pipeline.content import Item, discover, load_items
 from pipeline.errors import ConfigError, Finding, Findings, UsageError
@@ -174,6 +175,7 @@ def check_site(root: Path, paths: Sequence[str] = (), *, cache_root: Path | None
         # the classification code is checked against the table above, for every kind
         requirements = [(s, src) for s, src in sop_requirements(sop) if s != "klasifikasi"]
         findings.extend(kelengkapan.check_item(item, requirements))
+        findings.extend(route_findings(item, sop, gov.config))  # kanal, sebutan, post lengths (docs/channels.md)
         if is_exempt(item):
             findings.add(item.path, item.line_of("kategori_informasi"),
                          "kategori_informasi: dikecualikan information is listed in the register but never "

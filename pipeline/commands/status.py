@@ -27,7 +27,9 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.approvals.display import render_status
     from pipeline.approvals.service import evaluate_repository, on_main, open_site, repo_paths, result_json
     from pipeline.archive.records import load_records
+    from pipeline.channels.routing import destinations
     from pipeline.publish import publication_states
+    from pipeline.tree import WorkTree
 
     root = find_root()
     open_site(root)
@@ -46,6 +48,8 @@ def run(args: argparse.Namespace) -> int:
         results = [*report.items, *report.governance]
     scheduled = {path for path, state in publication_states(root, report.items, report.config).items()
                  if state == "scheduled"}
+    where = destinations(WorkTree(root), [r.path for r in results if r.kind == "content"], report.config,
+                         report.state.sops)  # the channels each item goes to (docs/channels.md)
     if args.json:
         tz = report.config.tz
         items = []
@@ -53,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
             if r.kind == "content":
                 doc = result_json(r, tz)
                 doc["scheduled"] = r.path in scheduled  # approved, embargoed until its publish_at
+                doc["channels"] = where.get(r.path, [])
                 items.append(doc)
         print(json.dumps({"items": items,
                           "governance": [result_json(r, tz) for r in results if r.kind == "governance"],
@@ -63,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
     for path in sorted(scheduled & {r.path for r in results}):
         lines.append(f"{path}: scheduled (dijadwalkan): approved, embargoed until its publish_at; the first "
                      "publish run after that time publishes it")
+    lines += [f"{path}: goes to {', '.join(names) or 'no channel'} (kanal)" for path, names in sorted(where.items())]
     if not results:
         lines.insert(0, "every item is approved" if report.mode == "all"
                      else "nothing to show: no item changed on this branch")

@@ -33,6 +33,7 @@ from pipeline.approvals.chain import ChainResult
 from pipeline.archive import trust
 from pipeline.archive.records import load_records
 from pipeline.cachedir import DEPLOY_CACHE, ensure_local_cache
+from pipeline.channels.routing import routes
 from pipeline.config import SiteConfig
 from pipeline.content import Site, parse_item
 from pipeline.deploy import deploy
@@ -182,7 +183,7 @@ def _build_deploy_announce(root: Path, git: Git, remote: str | None, main: str, 
     say("announce")
     live = [p for p in live if p.item.path not in failed]
     due = [p for p in live if p.record.path in published]
-    announced = announce(root, tree, due, live, config, stamp, built.images)
+    announced = announce(root, tree, due, live, config, stamp, built.images, plan.report.state.sops)
     result.channel_errors.extend(announced.errors)
     result.announced = sorted(f"{path} → {c.channel}" for path, cs in announced.sent.items() for c in cs)
 
@@ -206,9 +207,10 @@ def _dry_run(root: Path, plan: Plan, result: PublishResult) -> PublishResult:
         result.deploy_summary = deployed.summary()
         result.files_to_deploy = [*deployed.uploaded, *[f"(delete) {p}" for p in deployed.deleted]]
     due = [p for p in plan.publish if p.record.path in published and not p.record.imported]
-    for name, channel in sorted(config.channels.items()):
-        if channel.enabled and not is_videotron(name, channel):
-            result.announced += [f"{p.item.path} → {name}" for p in due if p.item.kind in channel.kinds]
+    sops = plan.report.state.sops
+    for planned in due:
+        names = routes(planned.item, sops.get(planned.item.sop_id), config)
+        result.announced += [f"{planned.item.path} → {n}" for n in names if not is_videotron(n, config.channels[n])]
     result.announced.sort()
     return result
 

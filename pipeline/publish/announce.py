@@ -19,6 +19,7 @@ from typing import Any
 
 from pipeline.archive.records import ArchiveRecord, Channel
 from pipeline.cachedir import MEDIA_CACHE
+from pipeline.channels.routing import routes
 from pipeline.config import ChannelSection, SiteConfig
 from pipeline.content import Item
 from pipeline.files import write_atomic
@@ -26,6 +27,7 @@ from pipeline.media import MediaError, SlideInput, build_videotron
 from pipeline.publish.gitops import OUTBOX
 from pipeline.publish.hooks import fault
 from pipeline.publish.plan import Planned
+from pipeline.sop import Sop
 
 VIDEOTRON_SLIDES = 10  # the newest releases shown on each board
 
@@ -76,7 +78,7 @@ def _payload_key(record: ArchiveRecord) -> str:
 
 
 def announce(root: Path, tree: Path, due: Sequence[Planned], live: Sequence[Planned], config: SiteConfig,
-             stamp: dt.datetime, pictures: Mapping[str, Any]) -> Announced:
+             stamp: dt.datetime, pictures: Mapping[str, Any], sops: Mapping[str, Sop]) -> Announced:
     """Payloads for the due item versions (never written twice) and the videotron boards' playlists.
     ``root``: the repository (the outbox is written there); ``tree``: the published tree (sources);
     ``pictures``: the ImageSets the site build made (source path -> its derivatives, channel crops
@@ -94,7 +96,7 @@ def announce(root: Path, tree: Path, due: Sequence[Planned], live: Sequence[Plan
         folder = root / (channel.folder or f"{OUTBOX}/{name}")
         for planned in wanted:
             record, item = planned.record, planned.item
-            if item.kind not in channel.kinds:
+            if name not in routes(item, sops.get(item.sop_id), config):
                 continue
             target = folder / f"{_payload_key(record)}.json"
             if not target.exists():
@@ -132,7 +134,8 @@ def announce(root: Path, tree: Path, due: Sequence[Planned], live: Sequence[Plan
 
     for name, channel in sorted(config.channels.items()):
         if channel.enabled and is_videotron(name, channel):
-            _videotron(root, tree, name, channel, live, config, stamp, result)
+            shown = [p for p in live if name in routes(p.item, sops.get(p.item.sop_id), config)]
+            _videotron(root, tree, name, channel, shown, config, stamp, result)
     return result
 
 
@@ -144,8 +147,8 @@ def _videotron(root: Path, tree: Path, name: str, channel: ChannelSection, live:
         result.errors.append(f"channel {name}: no boards in media.videotron (name, width, height); "
                                      "no slides were made")
         return
-    shown = [p for p in live if p.item.kind in channel.kinds and p.record.status != "dicabut"
-             and p.item.published is not None]
+    # withdrawn and expired items leave the boards
+    shown = [p for p in live if p.record.status != "dicabut" and not p.expired and p.item.published is not None]
     shown.sort(key=lambda p: (p.item.published or stamp, p.item.path), reverse=True)
     shown = shown[:VIDEOTRON_SLIDES]
     slides = []
