@@ -40,7 +40,7 @@ from pipeline.deploy import deploy
 from pipeline.errors import GitError
 from pipeline.git import Git
 from pipeline.publish import gitops
-from pipeline.publish.announce import announce, announcement_due, is_videotron
+from pipeline.publish.announce import Ledger, announce, announcement_due, is_videotron
 from pipeline.publish.hooks import FAULT_POINTS, NOW_ENV, barrier, clock, fault, fault_during_build
 from pipeline.publish.items import CANDIDATES, read_items
 from pipeline.publish.numbering import commit_numbers
@@ -183,13 +183,16 @@ def _build_deploy_announce(root: Path, git: Git, remote: str | None, main: str, 
     say("announce")
     live = [p for p in live if p.item.path not in failed]
     due = [p for p in live if p.record.path in published]
-    announced = announce(root, tree, due, live, config, stamp, built.images, plan.report.state.sops)
+    announced = announce(root, tree, due, live, config, stamp, built.images, plan.report.state.sops,
+                         Ledger(git, remote, main, plan.records), staging)
     result.channel_errors.extend(announced.errors)
-    result.announced = sorted(f"{path} → {c.channel}" for path, cs in announced.sent.items() for c in cs)
+    plan.warnings.extend(announced.warnings)
+    result.announced = sorted(f"{path} → {c.channel}" + (f" ({c.state})" if c.state not in (None, "outbox") else "")
+                              for path, cs in (*announced.sent.items(), *announced.posted.items()) for c in cs)
 
     say("record: publication times and channels")
     result.commits += record_publication(root, git, remote, main, live, announced.sent, published, stamp,
-                                         plan.records)
+                                         announced.register or plan.records)
 
 
 def _dry_run(root: Path, plan: Plan, result: PublishResult) -> PublishResult:
