@@ -184,7 +184,7 @@ def _build_deploy_announce(root: Path, git: Git, remote: str | None, main: str, 
     live = [p for p in live if p.item.path not in failed]
     due = [p for p in live if p.record.path in published]
     announced = announce(root, tree, due, live, config, stamp, built.images, plan.report.state.sops,
-                         Ledger(git, remote, main, plan.records), staging)
+                         Ledger(git, remote, main, plan.records, plan.report.people), staging)
     result.channel_errors.extend(announced.errors)
     plan.warnings.extend(announced.warnings)
     result.announced = sorted(f"{path} → {c.channel}" + (f" ({c.state})" if c.state not in (None, "outbox") else "")

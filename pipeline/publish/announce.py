@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.archive.records import ArchiveRecord, Channel
-from pipeline.cachedir import MEDIA_CACHE
+from pipeline.cachedir import CACHE_DIRNAME, MEDIA_CACHE
+from pipeline.channels import resolve
 from pipeline.channels.ledger import entry_of
 from pipeline.channels.routing import routes
 from pipeline.config import ChannelSection, SiteConfig
@@ -26,6 +27,7 @@ from pipeline.content import Item
 from pipeline.files import write_atomic
 from pipeline.git import Git
 from pipeline.media import MediaError, SlideInput, build_videotron
+from pipeline.people import People
 from pipeline.publish.gitops import OUTBOX
 from pipeline.publish.hooks import fault
 from pipeline.publish.plan import Planned
@@ -55,6 +57,7 @@ class Ledger:
     remote: str | None
     main: str
     register: Sequence[ArchiveRecord]
+    people: People | None = None  # who may resolve an open post (the trusted people.yaml)
     retry: bool = False
     only: str | None = None
 
@@ -190,9 +193,11 @@ def announce(root: Path, tree: Path, due: Sequence[Planned], live: Sequence[Plan
                         digest=record.digest, state="outbox"))  # only a file: never "sent"
 
     if ledger is not None:
+        head = ledger.git.head()
+        found = resolve.read(ledger.git, head, ledger.people, root / CACHE_DIRNAME) if ledger.people and head else []
         run = announce_channels(root, ledger.git, ledger.remote, ledger.main, ledger.register,
                                 targets_of(due, live, config, sops, pictures, output), config, stamp,
-                                retry=ledger.retry, only=ledger.only)
+                                retry=ledger.retry, only=ledger.only, resolutions=found)
         result.errors += run.errors
         result.warnings += run.warnings
         result.register = run.register

@@ -17,7 +17,7 @@ from typing import Literal
 
 from pipeline.archive import trust
 from pipeline.archive.records import ArchiveRecord, Channel, with_publication, write_record
-from pipeline.channels import ledger
+from pipeline.channels import ledger, resolve
 from pipeline.channels.adapters import SOCIAL_TYPES, make_adapter
 from pipeline.channels.base import Adapter, CallFailed, Post
 from pipeline.channels.routing import content_of
@@ -146,10 +146,18 @@ def _commit(root: Path, git: Git, remote: str | None, main: str, entries: Mappin
 def announce_channels(root: Path, git: Git, remote: str | None, main: str, register: Sequence[ArchiveRecord],
                       targets: Sequence[Target], config: SiteConfig, now: dt.datetime, *, retry: bool = False,
                       only: str | None = None, dry_run: bool = False, environ: Mapping[str, str] | None = None,
-                      adapter_for: Callable[[str], Adapter] | None = None) -> ChannelRun:
-    """See the module docstring. ``register``: the records as this run read them (passed on, not re-read)."""
-    by_path = {r.path: r for r in register}
+                      adapter_for: Callable[[str], Adapter] | None = None,
+                      resolutions: Sequence[resolve.Resolution] = ()) -> ChannelRun:
+    """See the module docstring. ``register``: the records as this run read them (passed on, not re-read);
+    ``resolutions``: people's signed decisions on open posts, recorded first."""
     run = ChannelRun(register=list(register))
+    resolved = resolve.apply(register, resolutions, now)
+    if resolved and not dry_run:
+        done = _commit(root, git, remote, main, resolved, run.register, "keputusan", "announce-resolved", claim=False)
+        assert done is not None
+        run.register = done
+        run.outcomes.update(resolved)
+    by_path = {r.path: r for r in run.register}
     work: list[tuple[Target, str, ledger.Step]] = []
     for target in targets:
         record = by_path.get(target.record.path, target.record)
@@ -207,7 +215,7 @@ def announce_channels(root: Path, git: Git, remote: str | None, main: str, regis
     done = _commit(root, git, remote, main, results, run.register, "hasil", "announce-outcomes", claim=False)
     assert done is not None
     run.register = done
-    run.outcomes = results
+    run.outcomes.update(results)
     return run
 
 
