@@ -121,13 +121,18 @@ def is_videotron(name: str, channel: ChannelSection) -> bool:
 
 def announcement_due(record: ArchiveRecord) -> bool:
     """The current version's publication (and so its announcements) is not recorded yet: the website
-    entry of the ledger names another version (older records, without a digest: an earlier time)."""
+    entry of the ledger names another version.
+
+    Never decided by comparing times: a publication stamp and an approval time to the second say nothing
+    about order (clocks differ, and both fall in one second), so a withdrawal approved "before" the last
+    stamp was once never announced. An entry of an older warta without a digest is taken as the
+    announcement of a record's only version; of a record with later versions, as none of them."""
     website = next((c for c in record.channels if c.channel == "website"), None)
     if record.published_at is None or website is None or website.at is None:
         return True
     if website.digest is not None:
         return website.digest != record.digest
-    return website.at < record.versions[-1].approved_at
+    return len(record.versions) > 1
 
 
 def _main_image(item: Item) -> str | None:

@@ -9,6 +9,7 @@ import pytest
 from approvals_helpers import SOP_RILIS, Person, Site, make_site
 from channel_servers import Platforms, serve
 from publish_helpers import PUBLISH_YML, isolated_env
+from publish_helpers import office as publish_office
 
 
 @pytest.fixture
@@ -28,6 +29,15 @@ def office(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPa
     text = PUBLISH_YML[:PUBLISH_YML.index("channels:")] + channels + PUBLISH_YML[PUBLISH_YML.index("deploy:"):]
     sop = SOP_RILIS.replace("aksi: terbit_website", "aksi: [terbit_website, kirim_medsos]")
     made = make_site(tmp_path, cast, extra={"warta.yml": text, "sop/rilis-uji.yaml": sop})
+    for key, value in isolated_env(tmp_path).items():
+        monkeypatch.setenv(key, value)
+    return made
+
+
+@pytest.fixture
+def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:
+    """The publish tests' office (outbox channels, a videotron board)."""
+    made = publish_office(tmp_path, cast)
     for key, value in isolated_env(tmp_path).items():
         monkeypatch.setenv(key, value)
     return made
