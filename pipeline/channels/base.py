@@ -68,9 +68,9 @@ class Adapter(Protocol):
         """Delete a post; False when the platform allows no deletion (a correction is posted instead)."""
         ...
 
-    def settle(self, post: Post, post_id: str | None) -> Sent | None:
-        """After an uncertain attempt: the post, read from the platform's own state where its API allows
-        (None: cannot tell)."""
+    def settle(self, post: Post, age: float | None) -> Sent | None:
+        """After an uncertain attempt made ``age`` seconds ago (None: unknown): the post, read from the
+        platform's own state where its API allows (None: cannot tell)."""
         ...
 
 

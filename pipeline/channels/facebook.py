@@ -57,5 +57,5 @@ class Facebook:
             raise self._fail(answer)
         return True
 
-    def settle(self, post: Post, post_id: str | None) -> Sent | None:
+    def settle(self, post: Post, age: float | None) -> Sent | None:
         return None

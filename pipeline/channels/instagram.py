@@ -90,7 +90,7 @@ class Instagram:
     def delete(self, post_id: str) -> bool:
         return False
 
-    def settle(self, post: Post, post_id: str | None) -> Sent | None:
+    def settle(self, post: Post, age: float | None) -> Sent | None:
         """The account's recent media: one whose caption is this post's text is this post."""
         doc = self._get(f"{self.user_id}/media", "id,caption,permalink")
         for entry in doc.get("data") or []:  # type: ignore[attr-defined]

@@ -1,7 +1,7 @@
 """Mastodon: ``POST /api/v2/media`` (202 while processing, then ``GET /api/v1/media/:id``), ``POST
 /api/v1/statuses`` with an ``Idempotency-Key`` (kept by the server about an hour), ``DELETE
-/api/v1/statuses/:id``. An uncertain post is settled by sending it again with the same key within the hour:
-the server answers with the status it made, or makes it now."""
+/api/v1/statuses/:id``. An uncertain post is settled by sending it again with the same key within the
+hour (later a person decides): the server answers with the status it made, or makes it now."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from requests import Response
 
 from pipeline.channels.base import CallFailed, Http, Post, Sent, json_of
 from pipeline.channels.links import checked_id, same_host_url
+
+KEY_KEPT = 50 * 60  # seconds: Mastodon keeps an Idempotency-Key about an hour; a margin for clocks
 
 
 @dataclass
@@ -67,5 +69,9 @@ class Mastodon:
             raise self._fail(answer)
         return True
 
-    def settle(self, post: Post, post_id: str | None) -> Sent | None:
-        return self.post(post)  # the same Idempotency-Key: the status it made, never a second one
+    def settle(self, post: Post, age: float | None) -> Sent | None:
+        """Within the hour the server keeps an Idempotency-Key, the same request answers with the status it
+        made (or makes it, if it never arrived); later a resend could duplicate it: a person decides."""
+        if age is None or age > KEY_KEPT:
+            return None
+        return self.post(post)

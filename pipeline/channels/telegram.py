@@ -64,5 +64,5 @@ class Telegram:
             return False  # older than 48 hours (Bot API): a correction instead
         return True
 
-    def settle(self, post: Post, post_id: str | None) -> Sent | None:
+    def settle(self, post: Post, age: float | None) -> Sent | None:
         return None  # a bot cannot read its channel's history

@@ -49,5 +49,5 @@ class Webhook:
     def delete(self, post_id: str) -> bool:
         return False  # the receiver gets the withdrawal as its own event (a correction)
 
-    def settle(self, post: Post, post_id: str | None) -> Sent | None:
+    def settle(self, post: Post, age: float | None) -> Sent | None:
         return self.post(post)  # the same webhook-id: the receiver drops it if it got it already

@@ -53,5 +53,5 @@ class X:
             raise self._fail(answer)
         return True
 
-    def settle(self, post: Post, post_id: str | None) -> Sent | None:
+    def settle(self, post: Post, age: float | None) -> Sent | None:
         return None

@@ -84,8 +84,15 @@ def _post(target: Target, name: str, config: SiteConfig, step: ledger.Step) -> P
 def _call(adapter: Adapter, post: Post, step: ledger.Step, before: Channel, now: dt.datetime,
           channel_type: str) -> Channel:
     try:
+        if step.action == "settle" and post.change == "withdrawn":
+            # a deletion is repeated safely (a deleted post answers as gone); a correction cannot be
+            if step.post_id and adapter.delete(step.post_id):
+                return ledger.sent(before, step.post_id, None, now, state="deleted")
+            return ledger.uncertain(before, "a withdrawal without an outcome: its correction may have gone out; "
+                                            "check the channel and resolve it")
         if step.action == "settle":
-            found = adapter.settle(post, before.post_id)
+            age = (now - before.at).total_seconds() if before.at is not None else None
+            found = adapter.settle(post, age)
             if found is None:
                 return ledger.uncertain(before, "an attempt without an outcome (the run stopped, or the answer "
                                                 "was lost): check the channel and resolve it")

@@ -178,9 +178,11 @@ def test_mastodon_settles_an_uncertain_post_with_its_idempotency_key(platforms: 
     made = adapter("mastodon", platforms)
     with pytest.raises(CallFailed):
         made.post(post())
-    settled = made.settle(post(), None)
+    settled = made.settle(post(), 120.0)
     assert settled is not None and settled.url == f"{platforms.base}/@dinas/101"
     assert len(platforms.posts("mastodon")) == 1
+    # after the hour the server forgets the key: a resend could duplicate the post, so a person decides
+    assert made.settle(post(), 2 * 3600.0) is None
     keys = {r.headers.get("idempotency-key") for r in platforms.requests if r.path == "/api/v1/statuses"}
     assert keys == {"warta-1-abc-test"}
 
@@ -192,6 +194,7 @@ def test_instagram_settles_from_the_accounts_media_and_reads_its_quota(platforms
         made.post(post())
     settled = made.settle(post(), None)
     assert settled is not None and settled.post_id == "1791"
+    assert made.settle(post(text="another text"), None) is None
     assert any(r.path.endswith("/content_publishing_limit") for r in platforms.requests)
 
 

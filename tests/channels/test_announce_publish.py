@@ -10,7 +10,7 @@ import sys
 import pytest
 from approvals_helpers import PROJECT, Site
 from channel_servers import TOKEN, Platforms
-from publish_helpers import approved_release, publish, publish_json, records
+from publish_helpers import approved_release, change_release, publish, publish_json, records, release_text
 
 ENV = {"T_MASTODON": TOKEN, "T_TELEGRAM": TOKEN, "T_XK": "ck", "T_XS": "cs", "T_XT": "at", "T_XTS": "as"}
 CHANNELS = ("mastodon", "telegram", "x")
@@ -97,3 +97,53 @@ def test_a_run_killed_while_announcing_loses_and_duplicates_nothing(office: Site
                 assert len(posted) == 1
             else:
                 assert len(posted) <= 1 and entry["state"] == "uncertain"
+
+
+def test_a_withdrawal_deletes_its_posts_or_corrects_them_without_repeating_them(office: Site,
+                                                                                platforms: Platforms) -> None:
+    path = approved_release(office, "pasar-murah", title="Pasar Murah Menjelang Lebaran")
+    assert publish(office, env=ENV).returncode == 0
+    before = _entries(office, path)
+    # Telegram refuses: the message is older than 48 hours (Bot API): a correction instead
+    platforms.script("telegram", (400, {}, {"ok": False, "error_code": 400,
+                                            "description": "Bad Request: message can't be deleted"}))
+    change_release(office, path, release_text("Pasar Murah Menjelang Lebaran", status="dicabut",
+                                              alasan_pencabutan="Jadwal dibatalkan"), branch="cabut")
+    code, doc = publish_json(office, env=ENV)
+    assert code == 0, doc
+    entries = _entries(office, path)
+    assert entries["mastodon"]["state"] == "deleted" and entries["x"]["state"] == "deleted"
+    deletes = {r.path for r in platforms.requests if r.method == "DELETE"}
+    assert deletes == {f"/api/v1/statuses/{before['mastodon']['post_id']}", f"/2/tweets/{before['x']['post_id']}"}
+    assert entries["telegram"]["state"] == "corrected"
+    correction = platforms.posts("telegram")[-1]
+    assert "Jadwal dibatalkan" in correction and "Pasar Murah" not in correction
+    assert records(office.root)[path]["number"] in correction
+    # nothing more on a later run
+    count = len(platforms.requests)
+    assert publish(office, env=ENV).returncode == 0
+    assert len(platforms.requests) == count
+
+
+def test_a_person_resolves_an_uncertain_post_with_a_signed_decision(office: Site, platforms: Platforms) -> None:
+    path = approved_release(office, "bantuan-bibit", title="Bantuan Bibit Cabai")
+    platforms.script("x", "drop")
+    publish(office, env=ENV)
+    assert _entries(office, path)["x"]["state"] == "uncertain"
+    # someone not in people.yaml (an unsigned decision) changes nothing
+    office.git("commit", "--allow-empty", "-q", "-m", "Kanal x\n\nWarta-Item: " + path + "\nWarta-Channel: x\n"
+               f"Warta-Digest: {records(office.root)[path]['digest']}\nWarta-Resolve: not-sent\n", sign=False,
+               person=office.cast["rina"])
+    publish(office, env=ENV)
+    assert _entries(office, path)["x"]["state"] == "uncertain" and len(platforms.posts("x")) == 1
+    # the admin looked: it is there
+    env = {**office.env(office.cast["rina"]), "PYTHONPATH": str(PROJECT)}
+    done = subprocess.run([sys.executable, "-m", "pipeline", "announce", "--resolve", path, "x", "--sent",
+                           "https://x.com/dinasuji/status/1601"], cwd=office.root, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    publish(office, env=ENV)
+    entry = _entries(office, path)["x"]
+    assert entry["state"] == "sent" and entry["url"] == "https://x.com/dinasuji/status/1601"
+    assert entry["resolved_by"] == office.cast["rina"].email
+    assert len(platforms.posts("x")) == 1
