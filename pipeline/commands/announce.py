@@ -102,7 +102,7 @@ def announce_only(root: Path, *, dry_run: bool, retry: bool, only: str | None) -
     from pipeline.media import MediaJob, build_media
     from pipeline.publish import gitops, make_plan
     from pipeline.publish.announce import _main_image, targets_of
-    from pipeline.publish.posting import announce_channels
+    from pipeline.publish.posting import announce_channels, report_links
     from pipeline.publish.site import published_tree
     from pipeline.workspace import Workspace
 
@@ -136,9 +136,11 @@ def announce_only(root: Path, *, dry_run: bool, retry: bool, only: str | None) -
                     for p in due if (image := _main_image(p.item)) is not None]
             pictures = build_media(jobs, Path(tmp), root / MEDIA_CACHE, config.media, prune=False).images if jobs else {}
             found = resolve.read(git, git.head() or "HEAD", plan.report.people, root / CACHE_DIRNAME)
-            channel_run = announce_channels(root, git, remote, main, plan.records,
-                                            targets_of(due, live, config, sops, pictures, Path(tmp)), config, now,
+            targets = targets_of(due, live, config, sops, pictures, Path(tmp))
+            channel_run = announce_channels(root, git, remote, main, plan.records, targets, config, now,
                                             retry=retry, only=only, dry_run=dry_run, resolutions=found)
+            written = None if dry_run else report_links(root, channel_run, targets, config, sops, now)
     return {"planned": channel_run.planned, "errors": channel_run.errors, "warnings": channel_run.warnings,
+            "report": written.relative_to(root).as_posix() if written else None,
             "outcomes": {p: [e.model_dump(mode="json", exclude_none=True) for e in es]
                          for p, es in channel_run.outcomes.items()}}

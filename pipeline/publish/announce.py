@@ -31,7 +31,7 @@ from pipeline.people import People
 from pipeline.publish.gitops import OUTBOX
 from pipeline.publish.hooks import fault
 from pipeline.publish.plan import Planned
-from pipeline.publish.posting import Picture, Target, announce_channels
+from pipeline.publish.posting import Picture, Target, announce_channels, report_links
 from pipeline.sop import Sop
 
 VIDEOTRON_SLIDES = 10  # the newest releases shown on each board
@@ -47,6 +47,7 @@ class Announced:
     warnings: list[str] = field(default_factory=list)
     register: list[ArchiveRecord] | None = None  # the register after the ledger commits of this stage
     posted: dict[str, list[Channel]] = field(default_factory=dict)
+    report: Path | None = None  # the link report of this run (_outbox/laporan-tautan/)
 
 
 @dataclass(frozen=True)
@@ -200,9 +201,10 @@ def announce(root: Path, tree: Path, due: Sequence[Planned], live: Sequence[Plan
     if ledger is not None:
         head = ledger.git.head()
         found = resolve.read(ledger.git, head, ledger.people, root / CACHE_DIRNAME) if ledger.people and head else []
-        run = announce_channels(root, ledger.git, ledger.remote, ledger.main, ledger.register,
-                                targets_of(due, live, config, sops, pictures, output), config, stamp,
-                                retry=ledger.retry, only=ledger.only, resolutions=found)
+        targets = targets_of(due, live, config, sops, pictures, output)
+        run = announce_channels(root, ledger.git, ledger.remote, ledger.main, ledger.register, targets, config,
+                                stamp, retry=ledger.retry, only=ledger.only, resolutions=found)
+        result.report = report_links(root, run, targets, config, sops, stamp)
         result.errors += run.errors
         result.warnings += run.warnings
         result.register = run.register

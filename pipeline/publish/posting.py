@@ -13,18 +13,19 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pipeline.archive import trust
 from pipeline.archive.records import ArchiveRecord, Channel, with_publication, write_record
-from pipeline.channels import ledger, resolve
+from pipeline.channels import ledger, report, resolve
 from pipeline.channels.adapters import SOCIAL_TYPES, make_adapter
 from pipeline.channels.base import Adapter, CallFailed, Post
-from pipeline.channels.routing import content_of
+from pipeline.channels.routing import content_of, sop_aksi
 from pipeline.channels.text import compose, correction
 from pipeline.config import SiteConfig
 from pipeline.content import Item
 from pipeline.errors import GitError
+from pipeline.files import write_atomic
 from pipeline.git import Git
 from pipeline.publish import gitops
 from pipeline.publish.hooks import fault
@@ -234,3 +235,37 @@ def _expiry_warnings(config: SiteConfig, now: dt.datetime, run: ChannelRun) -> N
                 state = "has expired" if left < 0 else f"expires in {left} day(s)"
                 run.warnings.append(f"channel {name}: its token {state} ({channel.token_expires.isoformat()}); "
                                     "renew it and update token_expires in warta.yml")
+
+
+REPORTS = "laporan-tautan"  # under the outbox folder: uploaded with the run's artifact
+
+
+def report_links(root: Path, run: ChannelRun, targets: Sequence[Target], config: SiteConfig,
+                 sops: Mapping[str, Any], now: dt.datetime, *, environ: Mapping[str, str] | None = None,
+                 adapter_for: Callable[[str], Adapter] | None = None) -> Path | None:
+    """The run's link report (Markdown) in ``_outbox/laporan-tautan/``; for items whose SOP has a
+    ``lapor_tautan`` step, also a plain-text message to each channel serving it. Returns the file."""
+    if not run.outcomes:
+        return None
+    site = config.site.name
+    text = report.markdown(site, now, run.register, run.outcomes)
+    name = now.strftime("%Y%m%d-%H%M%S") + ".md"
+    target = root / gitops.OUTBOX / REPORTS / name
+    write_atomic(target, text)
+    by_path = {t.record.path: t for t in targets}
+    reported = {p: es for p, es in run.outcomes.items()
+                if (t := by_path.get(p)) is not None and "lapor_tautan" in sop_aksi(sops.get(t.item.sop_id))}
+    if not reported:
+        return target
+    message = report.plain(site, now, run.register, reported)
+    for name, channel in sorted(config.channels.items()):
+        if not channel.serves("lapor_tautan") or channel.type == "outbox":
+            continue
+        key = f"warta-laporan-{now.strftime('%Y%m%d%H%M%S')}-{name}"
+        post = Post(key, "", "new", message, config.site.url, title="Laporan tautan")
+        try:
+            adapter = adapter_for(name) if adapter_for else make_adapter(name, channel, environ, config.site.language)
+            adapter.post(post)
+        except CallFailed as exc:
+            run.errors.append(f"link report → {name}: {exc}")
+    return target

@@ -15,8 +15,12 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from approvals_helpers import SOP_RILIS, Person, Site, make_site
+from publish_helpers import PUBLISH_YML
 
 TOKEN = "tok-SECRET-1234567890"
 WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"k" * 24).decode()
@@ -237,3 +241,17 @@ def serve() -> Iterator[Platforms]:
         state.released.set()
         server.shutdown()
         server.server_close()
+
+
+def channel_office(tmp_path: Path, cast: dict[str, Person], platforms: Platforms, *,
+                   aksi: str = "[terbit_website, kirim_medsos]", extra: str = "") -> Site:
+    """The publish tests' office with Mastodon, Telegram and X channels on the local platforms server;
+    the test SOP's last step has ``aksi``; ``extra``: more channel entries."""
+    channels = (f"channels:\n"
+                f"  mastodon: {{type: mastodon, url: '{platforms.base}', token_env: T_MASTODON}}\n"
+                f"  telegram: {{type: telegram, url: '{platforms.base}', chat_id: '@dinasuji', token_env: T_TELEGRAM}}\n"
+                f"  x: {{type: x, url: '{platforms.base}', token_env: {{consumer_key: T_XK, consumer_secret: T_XS, "
+                f"access_token: T_XT, access_token_secret: T_XTS}}}}\n{extra}")
+    text = PUBLISH_YML[:PUBLISH_YML.index("channels:")] + channels + PUBLISH_YML[PUBLISH_YML.index("deploy:"):]
+    sop = SOP_RILIS.replace("aksi: terbit_website", f"aksi: {aksi}")
+    return make_site(tmp_path, cast, extra={"warta.yml": text, "sop/rilis-uji.yaml": sop})

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from approvals_helpers import SOP_RILIS, Person, Site, make_site
-from channel_servers import Platforms, serve
-from publish_helpers import PUBLISH_YML, isolated_env
+from approvals_helpers import Person, Site
+from channel_servers import Platforms, channel_office, serve
+from publish_helpers import isolated_env
 from publish_helpers import office as publish_office
 
 
@@ -20,15 +20,8 @@ def platforms() -> Iterator[Platforms]:
 @pytest.fixture
 def office(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch,
            platforms: Platforms) -> Site:
-    """The publish tests' office with Mastodon, Telegram and X channels on the local platforms server."""
-    channels = (f"channels:\n"
-                f"  mastodon: {{type: mastodon, url: '{platforms.base}', token_env: T_MASTODON}}\n"
-                f"  telegram: {{type: telegram, url: '{platforms.base}', chat_id: '@dinasuji', token_env: T_TELEGRAM}}\n"
-                f"  x: {{type: x, url: '{platforms.base}', token_env: {{consumer_key: T_XK, consumer_secret: T_XS, "
-                f"access_token: T_XT, access_token_secret: T_XTS}}}}\n")
-    text = PUBLISH_YML[:PUBLISH_YML.index("channels:")] + channels + PUBLISH_YML[PUBLISH_YML.index("deploy:"):]
-    sop = SOP_RILIS.replace("aksi: terbit_website", "aksi: [terbit_website, kirim_medsos]")
-    made = make_site(tmp_path, cast, extra={"warta.yml": text, "sop/rilis-uji.yaml": sop})
+    """:func:`channel_office` with git isolated from the machine's own configuration."""
+    made = channel_office(tmp_path, cast, platforms)
     for key, value in isolated_env(tmp_path).items():
         monkeypatch.setenv(key, value)
     return made

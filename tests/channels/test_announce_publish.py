@@ -6,11 +6,20 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
-from approvals_helpers import PROJECT, Site
-from channel_servers import TOKEN, Platforms
-from publish_helpers import approved_release, change_release, publish, publish_json, records, release_text
+from approvals_helpers import PROJECT, Person, Site
+from channel_servers import TOKEN, WEBHOOK_SECRET, Platforms, channel_office
+from publish_helpers import (
+    approved_release,
+    change_release,
+    isolated_env,
+    publish,
+    publish_json,
+    records,
+    release_text,
+)
 
 ENV = {"T_MASTODON": TOKEN, "T_TELEGRAM": TOKEN, "T_XK": "ck", "T_XS": "cs", "T_XT": "at", "T_XTS": "as"}
 CHANNELS = ("mastodon", "telegram", "x")
@@ -147,3 +156,27 @@ def test_a_person_resolves_an_uncertain_post_with_a_signed_decision(office: Site
     assert entry["state"] == "sent" and entry["url"] == "https://x.com/dinasuji/status/1601"
     assert entry["resolved_by"] == office.cast["rina"].email
     assert len(platforms.posts("x")) == 1
+
+
+def test_the_link_report_lists_each_post_and_goes_to_the_lapor_tautan_channel(
+        tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch, platforms: Platforms) -> None:
+    hook = f"  laporan: {{type: webhook, aksi: lapor_tautan, url: '{platforms.base}/hook', token_env: T_HOOK}}\n"
+    office = channel_office(tmp_path, cast, platforms, aksi="[terbit_website, kirim_medsos, lapor_tautan]",
+                            extra=hook)
+    for key, value in isolated_env(tmp_path).items():
+        monkeypatch.setenv(key, value)
+    path = approved_release(office, "bantuan-bibit", title="Bantuan Bibit Cabai")
+    platforms.script("x", (403, {}, {"title": "Forbidden", "detail": "You are not allowed to create a Tweet with "
+                                                                     "duplicate content."}))
+    publish(office, env={**ENV, "T_HOOK": WEBHOOK_SECRET})
+    reports = sorted((office.root / "_outbox" / "laporan-tautan").glob("*.md"))
+    assert len(reports) == 1
+    text = reports[0].read_text(encoding="utf-8")
+    number = str(records(office.root)[path]["number"])
+    entries = _entries(office, path)
+    assert f"| {number} | Bantuan Bibit Cabai | telegram | terkirim | {entries['telegram']['url']} |" in text
+    assert f"| {number} | Bantuan Bibit Cabai | mastodon | terkirim | {entries['mastodon']['url']} |" in text
+    assert f"| {number} | Bantuan Bibit Cabai | x | gagal |" in text
+    # the webhook got the report (Standard Webhooks signature checked by the server), not a post
+    [message] = platforms.posts("webhook")
+    assert message.startswith("Laporan tautan") and str(entries["telegram"]["url"]) in message
