@@ -28,7 +28,7 @@ from pipeline.errors import GitError
 from pipeline.files import write_atomic
 from pipeline.git import Git
 from pipeline.publish import gitops
-from pipeline.publish.hooks import fault
+from pipeline.publish.hooks import ANNOUNCE_BARRIER_ENV, barrier, fault
 
 MAX_PUSHES = 8
 _PRESET = {"instagram": "instagram-square", "x": "x"}
@@ -139,6 +139,8 @@ def _commit(root: Path, git: Git, remote: str | None, main: str, entries: Mappin
             numbers = ", ".join(sorted({r.number for r in changed}))
             gitops.commit_written(git, f"Arsip: terbit kanal: {subject} {numbers}\n")
         fault(point)
+        if claim:
+            barrier(ANNOUNCE_BARRIER_ENV)
         after = [by_path.get(r.path, r) for r in current]
         if not remote or not changed or gitops.push_or_sync(git, remote, main, base, []):
             return after
