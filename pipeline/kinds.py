@@ -116,6 +116,13 @@ class CommonMeta(_Meta):
     alasan_pencabutan: str | None = None
     catatan_perubahan: list[CatatanPerubahan] = Field(default_factory=list)
     data_pribadi: DataPribadi | None = None
+    # announcing (docs/channels.md): approved with the text, so covered by the digest
+    kanal: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")]] | None = Field(
+        None, description="The channels (names in warta.yml) this item goes to, among those its SOP names.")
+    tagar: list[Annotated[str, Field(pattern=r"^[^\W_][\w]*$")]] = Field(
+        default_factory=list, description="Hashtags (without #) the posts carry.")
+    sebutan: dict[str, list[Annotated[str, Field(pattern=r"^@?[A-Za-z0-9_.]{1,64}$")]]] = Field(
+        default_factory=dict, description="Accounts to mention, per channel name: {x: ['@akun']}.")
 
     @field_validator("slug")
     @classmethod

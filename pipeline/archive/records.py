@@ -115,13 +115,36 @@ class Version(Strict):
     catatan_perubahan: str | None = None
 
 
+LedgerState = Literal["attempt", "sent", "outbox", "failed", "uncertain", "not_sent", "deleted", "corrected"]
+_LEDGER_FIELDS = ("state", "post_id", "error", "retryable", "retry_at", "attempts", "resolved_by")
+
+
 class Channel(Strict):
-    """A channel the item was announced on (website, facebook, videotron, ...)."""
+    """A channel the item was announced on (website, facebook, videotron, ...): the posting ledger entry of
+    one version on one channel (docs/channels.md).
+
+    ``state``: ``attempt`` (committed before the call; found without an outcome by a later run it is
+    ``uncertain``), ``sent`` (``post_id`` and ``url`` from the platform's answer), ``outbox`` (payload
+    file only), ``failed`` (``error``, ``retryable``, ``retry_at``), ``uncertain`` (the request may have
+    reached the platform: never sent again on its own), ``not_sent`` (a person resolved it: send again),
+    ``deleted`` / ``corrected`` (a withdrawal). No state: an entry of an older warta (sent)."""
 
     channel: str = Field(min_length=1)
     at: AwareDatetime | None = None
     url: str | None = None
     digest: str | None = Field(None, pattern=_DIGEST, description="The version announced (the posting ledger).")
+    state: LedgerState | None = None
+    post_id: str | None = Field(None, max_length=200)
+    error: str | None = Field(None, max_length=2000)
+    retryable: bool | None = None
+    retry_at: AwareDatetime | None = None
+    attempts: int = Field(0, ge=0)
+    resolved_by: str | None = None
+
+    @property
+    def done(self) -> bool:
+        """The version went out (or a person said so): nothing more to send for it."""
+        return self.state in (None, "sent", "outbox", "deleted", "corrected")
 
 
 class ArchiveRecord(Strict):
@@ -198,8 +221,12 @@ class ArchiveRecord(Strict):
         return sorted((a for a in self.approvals if a.digest == digest), key=lambda a: (a.step, a.at))
 
     def to_data(self) -> dict[str, Any]:
-        """Plain data in field order (datetimes stay datetimes), as written to the YAML file."""
-        return self.model_dump(mode="python")
+        """Plain data in field order (datetimes stay datetimes), as written to the YAML file; a channel's
+        ledger fields only when set."""
+        data = self.model_dump(mode="python")
+        data["channels"] = [{k: v for k, v in c.items() if k not in _LEDGER_FIELDS or v not in (None, 0)}
+                            for c in data["channels"]]
+        return data
 
     def to_json(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pipeline.archive.browse import filter_records, find_record, list_entry, source_text
+from pipeline.archive.browse import filter_records, find_record, list_entry, post_lines, source_text
 from pipeline.archive.classification import load_table
 from pipeline.archive.export import export_bagit
 from pipeline.archive.records import StoredRecord, load_records
@@ -172,6 +172,7 @@ def run_show(args: argparse.Namespace) -> int:
         f"status       {status}",
         f"published    {_when(record.published_at, config)}",
         f"channels     {channels}",
+        *post_lines(record),
         f"record file  {entry.file}",
     ]
     if record.imported:

@@ -39,6 +39,8 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.check import blocking_findings
     from pipeline.publication import publication_states
     from pipeline.report.due import describe_due, due_documents
+    from pipeline.channels.routing import destinations
+    from pipeline.tree import WorkTree
 
     root = find_root()
     open_site(root)
@@ -60,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
     # what `warta check` finds in a shown item blocks its approval (warta approve refuses it)
     blocked = blocking_findings(root, [r.path for r in results if r.kind == "content" and (root / r.path).is_file()])
     due = due_documents(root)  # evaluations and content plans due or overdue (seed 004 A1, C; docs/report.md)
+    where = destinations(WorkTree(root), [r.path for r in results if r.kind == "content"], report.config,
+                         report.state.sops)  # the channels each item goes to (docs/channels.md)
     if args.json:
         tz = report.config.tz
         items = []
@@ -68,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
                 doc = result_json(r, tz)
                 doc["scheduled"] = r.path in scheduled  # approved, embargoed until its publish_at
                 doc["findings"] = [f.to_json() for f in blocked.get(r.path, [])]  # what blocks its approval
+                doc["channels"] = where.get(r.path, [])
                 items.append(doc)
         print(json.dumps({"items": items,
                           "governance": [result_json(r, tz) for r in results if r.kind == "governance"],
@@ -84,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
         lines.append(f"{path}: scheduled (dijadwalkan): approved, embargoed until its publish_at; the first "
                      "publish run after that time publishes it")
     lines.extend(f"due: {describe_due(entry)}" for entry in due)
+    lines += [f"{path}: goes to {', '.join(names) or 'no channel'} (kanal)" for path, names in sorted(where.items())]
     if not results:
         lines.insert(0, "every item is approved" if report.mode == "all"
                      else "nothing to show: no item changed on this branch")

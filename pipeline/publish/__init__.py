@@ -29,13 +29,15 @@ from pathlib import Path
 
 from pipeline.archive import trust
 from pipeline.cachedir import DEPLOY_CACHE, ensure_local_cache
-from pipeline.content import Site
+from pipeline.channels.routing import routes
+from pipeline.config import SiteConfig
+from pipeline.content import Site, parse_item
 from pipeline.deploy import deploy
 from pipeline.errors import GitError
 from pipeline.git import Git
 from pipeline.publication import publication_states  # moved out for warta status's start-up; re-exported
 from pipeline.publish import gitops
-from pipeline.publish.announce import announce, announcement_due, is_videotron
+from pipeline.publish.announce import Ledger, announce, announcement_due, is_videotron
 from pipeline.publish.forge import copy_reviews
 from pipeline.publish.hooks import FAULT_POINTS, NOW_ENV, barrier, clock, fault, fault_during_build
 from pipeline.publish.items import CANDIDATES, read_items
@@ -181,13 +183,16 @@ def _build_deploy_announce(root: Path, git: Git, remote: str | None, main: str, 
     say("announce")
     live = [p for p in live if p.item.path not in failed]
     due = [p for p in live if p.record.path in published]
-    announced = announce(root, tree, due, live, config, stamp, built.images)
+    announced = announce(root, tree, due, live, config, stamp, built.images, plan.report.state.sops,
+                         Ledger(git, remote, main, plan.records, plan.report.people), staging)
     result.channel_errors.extend(announced.errors)
-    result.announced = sorted(f"{path} → {c.channel}" for path, cs in announced.sent.items() for c in cs)
+    plan.warnings.extend(announced.warnings)
+    result.announced = sorted(f"{path} → {c.channel}" + (f" ({c.state})" if c.state not in (None, "outbox") else "")
+                              for path, cs in (*announced.sent.items(), *announced.posted.items()) for c in cs)
 
     say("record: publication times and channels")
     result.commits += record_publication(root, git, remote, main, live, announced.sent, published, stamp,
-                                         plan.records)
+                                         announced.register or plan.records)
 
 
 def _dry_run(root: Path, plan: Plan, result: PublishResult) -> PublishResult:
@@ -205,9 +210,10 @@ def _dry_run(root: Path, plan: Plan, result: PublishResult) -> PublishResult:
         result.deploy_summary = deployed.summary()
         result.files_to_deploy = [*deployed.uploaded, *[f"(delete) {p}" for p in deployed.deleted]]
     due = [p for p in plan.publish if p.record.path in published and not p.record.imported]
-    for name, channel in sorted(config.channels.items()):
-        if channel.enabled and not is_videotron(name, channel):
-            result.announced += [f"{p.item.path} → {name}" for p in due if p.item.kind in channel.kinds]
+    sops = plan.report.state.sops
+    for planned in due:
+        names = routes(planned.item, sops.get(planned.item.sop_id), config)
+        result.announced += [f"{planned.item.path} → {n}" for n in names if not is_videotron(n, config.channels[n])]
     result.announced.sort()
     return result
 
