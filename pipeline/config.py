@@ -24,6 +24,15 @@ KINDS = ("siaran-pers", "berita", "pengumuman", "informasi-publik", "halaman")
 Kind = Literal["siaran-pers", "berita", "pengumuman", "informasi-publik", "halaman"]
 
 
+class PpidContact(Strict):
+    """The PPID (Pejabat Pengelola Informasi dan Dokumentasi) that answers requests for information."""
+
+    name: str = Field(min_length=1, description="e.g. 'PPID Pelaksana Dinas ... Kabupaten Bantul'.")
+    email: str = Field("", description="Address for requests for information and objections.")
+    phone: str = Field("", description="Telephone or WhatsApp line of the information desk.")
+    address: str = Field("", description="Where the information desk is, when not the office's address.")
+
+
 class SiteSection(Strict):
     """Who publishes: shown on every page, in feeds and on videotron slides."""
 
@@ -34,6 +43,11 @@ class SiteSection(Strict):
     timezone: str = Field("Asia/Jakarta", description="IANA time zone for dates without an offset.")
     unit_code: str = Field(min_length=1, description="Kode unit used in archive numbers, e.g. 'DPMK'.")
     description: str = Field("", description="One sentence about the office, for the home page and feed.")
+    phone: str = Field("", description="The office's telephone number, shown in the footer.")
+    email: str = Field("", description="The office's public e-mail address, shown in the footer.")
+    ppid: PpidContact | None = Field(None, description="The PPID's contact, shown in the footer and service pages.")
+    coat_of_arms: str | None = Field(None, description="Path of the regency's coat of arms (optional, shown beside "
+                                                       "the logo), relative to the repository root.")
     address: str = Field("", description="Postal address shown in the footer.")
     logo: str | None = Field(None, description="Path of the office logo, relative to the repository root.")
 

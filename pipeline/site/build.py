@@ -34,12 +34,13 @@ from pipeline.gate import is_exempt
 from pipeline.references import resolve_path
 from pipeline.rendering import Rendered, render_all
 from pipeline.resources import theme_dir
-from pipeline.site import i18n, media
+from pipeline.site import i18n, identity, media, search
 from pipeline.site.generators import tag_slug
 from pipeline.site.model import ROOT_MARK, Attachment, BuildResult, PageExtra, Payload, SharedState
 from pipeline.site.register import Register, klasifikasi_url, make_register
 from pipeline.site.reuse import PageCache, build_fingerprint
 from pipeline.site.settings import base_settings, read_settings
+from pipeline.site.urls import SEARCH_PAGE
 
 MARKER = ".warta-site"
 MARKER_TEXT = "This folder is written by `warta build` and replaced whole on every build.\n"
@@ -296,6 +297,7 @@ def build_site(
     output.parent.mkdir(parents=True, exist_ok=True)
     _recover(output)
     job = _Build(site, caches, theme, dict(extras or {}), drafts, progress)
+    job.today = (now or dt.datetime.now(site.config.tz)).astimezone(site.config.tz).date()
     # without a choice, every item that may ever be public (a convenience for tests and tools)
     chosen = job.choose(site.items if items is None else items)
     temp = Path(tempfile.mkdtemp(prefix=f".{output.name}.building-{os.getpid()}-", dir=output.parent))
@@ -303,6 +305,7 @@ def build_site(
         chosen = job.render(job.pictures(chosen, temp))
         job.payloads(chosen, records)
         state = job.write(chosen, temp, output, reuse)
+        job.findings.extend(search.index(temp, caches, progress=progress))
         pages, files = _listing(temp)
         _swap(temp, output)
         if state.pages is not None:
@@ -368,6 +371,7 @@ class _Build:
         self.payloads_by_source: dict[str, Payload] = {}
         self.copies: list[tuple[Path, str]] = []  # (source in the tree, site path) of downloads and lampiran
         self.pictures_made = media.Pictures()
+        self.today = dt.date.today()  # build_site sets the run's day (in the site's time zone)
 
     def choose(self, items: Sequence[Item]) -> list[Item]:
         chosen, left = _choose(items, self.extras, self.drafts)
@@ -406,7 +410,9 @@ class _Build:
         if records is not None:
             item_pages = {i.path: i.url_path for i in chosen}
             exempt = {i.path for i in self.site.items if _exempt(i)}
-            self.register = make_register(records, item_pages.get, hidden=exempt.__contains__, tz=tz)
+            item_dates = {i.path: i.published for i in chosen}
+            self.register = make_register(records, item_pages.get, hidden=exempt.__contains__, tz=tz,
+                                          date_of=item_dates.get)
         item_urls = {i.path: i.url_path for i in chosen if i.meta.status != "dicabut"}
         for item in chosen:
             self.payloads_by_source[os.path.join(str(self.root), item.path)] = self._payload(
@@ -416,6 +422,9 @@ class _Build:
     def _payload(self, item: Item, record: ArchiveRecord | None, item_urls: Mapping[str, str]) -> Payload:
         tz, pictures, register = self.config.tz, self.pictures_made, self.register
         extra = _with_record(self.extras.get(item.path, PageExtra()), record, self.catalogue, tz)
+        until = getattr(item.meta, "berlaku_sampai", None)
+        if until is not None and until < self.today and not extra.expired:
+            extra = dataclasses.replace(extra, expired=True)  # past its berlaku_sampai today, as the gate says
         withdrawn = item.meta.status == "dicabut"
         downloads: dict[str, str] = {}
         for link in () if withdrawn else item.downloads:
@@ -447,6 +456,7 @@ class _Build:
             klasifikasi_url=klasifikasi_url(record.kode) if register and record else None,
             withdrawn_at=record.dicabut_at.astimezone(tz) if record and record.dicabut_at else None,
             imported=record.imported if record else False,
+            went_public=record.published_at.astimezone(tz) if record and record.published_at else None,
         )
 
     def write(self, chosen: list[Item], temp: Path, output: Path, reuse: bool) -> SharedState:
@@ -456,11 +466,13 @@ class _Build:
             (i for i in chosen if i.kind == "halaman" and getattr(i.meta, "menu", False) and i.meta.status != "dicabut"),
             key=lambda i: (getattr(i.meta, "urutan", 0), i.meta.title.lower(), i.path),
         )
+        marks = identity.make_identity(self.root, config.site, temp, config.media.max_pixels)
+        self.findings.extend(marks.findings)
         state = SharedState(
             site=self.site, catalogue=catalogue, payloads=self.payloads_by_source,
             menu=[(i.meta.title, i.url_path) for i in menu], kinds_present=sorted({i.kind for i in chosen}),
             per_page=config.build.per_page, feed_items=config.build.feed_items, register=self.register,
-            working_tree=self.drafts,
+            working_tree=self.drafts, identity=marks, footer=identity.footer(config.site, catalogue),
         )
         listed = [i for i in chosen if i.kind != "halaman" and i.meta.status != "dicabut"]
         override = base_settings(
@@ -470,9 +482,12 @@ class _Build:
         )
         override["WARTA"] = state
         override["SITE"] = config.site
+        override["AUTHOR"] = config.site.name  # feeds: the office is the author of every entry
         override["JINJA_GLOBALS"] = {"_": catalogue.text, "LANG": catalogue.language, "MENU": state.menu,
-                                     "ROOT_MARK": ROOT_MARK}
-        override["JINJA_FILTERS"] = {"tanggal": catalogue.date, "tanggal_jam": catalogue.datetime, "rooted": _rooted}
+                                     "ROOT_MARK": ROOT_MARK, "IDENTITY": marks, "FOOTER": state.footer,
+                                     "SEARCH": SEARCH_PAGE}
+        override["JINJA_FILTERS"] = {"tanggal": catalogue.date, "tanggal_jam": catalogue.datetime, "rooted": _rooted,
+                                     "iso": i18n.iso}
         settings = read_settings(override)
         if reuse:
             state.pages = PageCache(self.caches, output, temp, build_fingerprint(self.theme, catalogue, settings, state))
@@ -501,3 +516,4 @@ def _render(items: Sequence[Item], cache_file: Path, seconds: float) -> dict[str
 def _rooted(html: Any, root: str) -> Markup:
     """HTML made before its page was known, with paths made relative to the page (``SITEURL``)."""
     return Markup(str(html).replace(ROOT_MARK, root))
+
