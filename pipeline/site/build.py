@@ -14,7 +14,6 @@ import datetime as dt
 import hashlib
 import logging
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -27,7 +26,7 @@ import jinja2
 from markupsafe import Markup
 
 from pipeline.archive.records import ArchiveRecord
-from pipeline.cachedir import CACHE_DIRNAME, RENDER_CACHE, ensure_local_cache
+from pipeline.cachedir import RENDER_CACHE, ensure_local_cache
 from pipeline.content import InformasiPublikMeta, Item, Site
 from pipeline.errors import BuildError, Finding
 from pipeline.gate import is_exempt
@@ -37,89 +36,17 @@ from pipeline.resources import theme_dir
 from pipeline.site import i18n, identity, media, search
 from pipeline.site.generators import tag_slug
 from pipeline.site.model import ROOT_MARK, Attachment, BuildResult, PageExtra, Payload, SharedState
+from pipeline.site.outline import outline, wrap_tables
+from pipeline.site.output import MARKER, MARKER_TEXT, check_output, recover, swap
 from pipeline.site.register import Register, klasifikasi_url, make_register
 from pipeline.site.reuse import PageCache, build_fingerprint
 from pipeline.site.settings import base_settings, read_settings
 from pipeline.site.urls import SEARCH_PAGE
 
-MARKER = ".warta-site"
-MARKER_TEXT = "This folder is written by `warta build` and replaced whole on every build.\n"
-
 
 def _say(progress: bool, message: str) -> None:
     if progress:
         print(f"build: {message}", file=sys.stderr, flush=True)
-
-
-# --- the output folder -------------------------------------------------------------------------------
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _leftovers(output: Path, what: str) -> Iterator[tuple[Path, int]]:
-    pattern = re.compile(rf"^\.{re.escape(output.name)}\.{what}-(\d+)-")
-    if not output.parent.is_dir():
-        return
-    for entry in sorted(output.parent.iterdir()):
-        m = pattern.match(entry.name)
-        if m and entry.is_dir():
-            yield entry, int(m.group(1))
-
-
-def _recover(output: Path) -> None:
-    """Undo what a killed build left: its temporary folder, or a previous site set aside mid-swap."""
-    for folder, pid in _leftovers(output, "previous"):
-        if not _pid_alive(pid):
-            if not output.exists():
-                folder.rename(output)
-            else:
-                shutil.rmtree(folder, ignore_errors=True)
-    for folder, pid in _leftovers(output, "building"):
-        if not _pid_alive(pid):
-            shutil.rmtree(folder, ignore_errors=True)
-
-
-def check_output(root: Path, output: Path) -> None:
-    """Refuse an output folder that would replace the repository or a folder warta did not write."""
-    out = output.resolve()
-    repo = root.resolve()
-    if out == repo or out in repo.parents:
-        raise BuildError(f"output {output} would replace the site repository; choose a folder inside it, such as _preview")
-    for protected in ("content", "sop", "theme", ".git", CACHE_DIRNAME):
-        folder = repo / protected
-        if out == folder or folder in out.parents:
-            raise BuildError(f"output {output} is inside {protected}/; choose another folder, such as _preview")
-    if out.exists():
-        if not out.is_dir():
-            raise BuildError(f"output {output} exists and is not a folder")
-        if any(out.iterdir()) and not (out / MARKER).is_file():
-            raise BuildError(
-                f"output {output} is a folder warta did not write (no {MARKER} in it); "
-                "refusing to replace it: empty it or choose another --output"
-            )
-
-
-def _swap(temp: Path, output: Path) -> None:
-    if not output.exists():
-        temp.rename(output)
-        return
-    previous = Path(tempfile.mkdtemp(prefix=f".{output.name}.previous-{os.getpid()}-", dir=output.parent))
-    previous.rmdir()
-    output.rename(previous)
-    try:
-        temp.rename(output)
-    except OSError:
-        previous.rename(output)
-        raise
-    shutil.rmtree(previous, ignore_errors=True)
 
 
 # --- Pelican ---------------------------------------------------------------------------------------
@@ -295,7 +222,7 @@ def build_site(
     check_output(caches, output)
     ensure_local_cache(caches)  # rendered HTML, templates and images are cached there: never trust a committed one
     output.parent.mkdir(parents=True, exist_ok=True)
-    _recover(output)
+    recover(output)
     job = _Build(site, caches, theme, dict(extras or {}), drafts, progress)
     job.today = (now or dt.datetime.now(site.config.tz)).astimezone(site.config.tz).date()
     # without a choice, every item that may ever be public (a convenience for tests and tools)
@@ -307,7 +234,7 @@ def build_site(
         state = job.write(chosen, temp, output, reuse)
         job.findings.extend(search.index(temp, caches, progress=progress))
         pages, files = _listing(temp)
-        _swap(temp, output)
+        swap(temp, output)
         if state.pages is not None:
             state.pages.save()
     except BaseException:
@@ -431,8 +358,9 @@ class _Build:
             url = download_url(item, self.root / link.path)
             downloads[link.path] = url
             self.copies.append((self.root / link.path, url))
-        body = "" if withdrawn else _fill_links(_fill_images(self.rendered[item.path], item, pictures),
-                                                self.rendered[item.path], item, item_urls, downloads, self.findings)
+        body = "" if withdrawn else self._fit(_fill_links(_fill_images(self.rendered[item.path], item, pictures),
+                                                        self.rendered[item.path], item, item_urls, downloads,
+                                                        self.findings))
         attachments: list[Attachment] = []
         if isinstance(item.meta, InformasiPublikMeta) and not withdrawn:
             for lamp, rel in zip(item.meta.lampiran, item.attachments, strict=False):
@@ -450,7 +378,8 @@ class _Build:
             gallery=[] if withdrawn else pictures.gallery(item),
             thumb=None if withdrawn else pictures.thumb(item),
             attachments=attachments,
-            tag_links=[(t, f"tag/{tag_slug(t)}/") for t in item.meta.tags],
+            # pages (halaman) are in no list, so in no tag page either: their tags are not links to nowhere
+            tag_links=[] if item.kind == "halaman" else [(t, f"tag/{tag_slug(t)}/") for t in item.meta.tags],
             og_image=None if withdrawn else pictures.channel_url(item, "og"),
             archive_url=register.row_url.get(record.number) if register and record else None,
             klasifikasi_url=klasifikasi_url(record.kode) if register and record else None,
@@ -458,6 +387,10 @@ class _Build:
             imported=record.imported if record else False,
             went_public=record.published_at.astimezone(tz) if record and record.published_at else None,
         )
+
+    def _fit(self, html: str) -> str:
+        """The body's headings under the page's h1, its tables in regions that scroll (:mod:`outline`)."""
+        return wrap_tables(outline(html), self.catalogue.text("table_n"))
 
     def write(self, chosen: list[Item], temp: Path, output: Path, reuse: bool) -> SharedState:
         """Pelican writes the pages into ``temp``; then the downloads and attachments are copied."""

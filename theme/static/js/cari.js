@@ -22,6 +22,8 @@
       resetStyles: false,
       autofocus: false
     });
+    var input = box.querySelector("input[type=text], input[type=search]");
+    if (input) { input.setAttribute("aria-label", box.getAttribute("data-input-label")); }
     var q = new URLSearchParams(window.location.search).get("q");
     if (q) { ui.triggerSearch(q); }
     var nojs = document.querySelector(".search-nojs");
