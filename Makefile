@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install lint typecheck clean
+.PHONY: demo test install lint typecheck clean messages
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 2; }
@@ -17,6 +17,11 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/warta demo demo-site
+
+# Extract every _()/N_()/ngettext() message, update pipeline/locale/id/LC_MESSAGES/warta.po (fill the new
+# msgstr "" entries, then run it again) and compile warta.mo. See the docstring of pipeline/i18n.py.
+messages: $(STAMP)
+	$(BIN)/python tools/messages.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check pipeline tests benchmarks

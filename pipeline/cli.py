@@ -13,9 +13,11 @@ import os
 import pkgutil
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from pipeline import __version__, commands
+from pipeline import __version__, commands, i18n
 from pipeline.errors import WartaError
+from pipeline.i18n import _
 
 SIGNING_KEY_ENV = "WARTA_SIGNING_KEY"  # pipeline.identity.SIGNING_KEY_ENV
 
@@ -31,6 +33,26 @@ class _Parser(argparse.ArgumentParser):
 _ALIASES = {"return": "approve"}
 
 
+def _option_value(argv: Sequence[str], option: str) -> str | None:
+    """The value of ``option`` (``--lang en`` or ``--lang=en``) before parsing: the language must be known
+    before the parser's help texts are made. The last one wins, as argparse does."""
+    value = None
+    for i, word in enumerate(argv):
+        if word == "--":
+            break
+        if word == option and i + 1 < len(argv):
+            value = argv[i + 1]
+        elif word.startswith(option + "="):
+            value = word.split("=", 1)[1]
+    return value
+
+
+def choose_language(argv: Sequence[str]) -> None:
+    """``--lang`` > ``WARTA_LANG`` > the site's language (the site in ``-C DIR`` or the current folder) > id."""
+    chdir = _option_value(argv, "-C")
+    i18n.set_language(i18n.choose_language(_option_value(argv, "--lang"), Path(chdir) if chdir else None))
+
+
 def _command_word(argv: Sequence[str]) -> str | None:
     """The command named on the command line, without importing anything (skips ``-C DIR``)."""
     skip = False
@@ -38,7 +60,7 @@ def _command_word(argv: Sequence[str]) -> str | None:
         if skip:
             skip = False
             continue
-        if word == "-C":
+        if word in ("-C", "--lang"):
             skip = True
             continue
         if word.startswith("-"):
@@ -52,11 +74,14 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     command does not pay for the imports of every other one (Pelican, Pillow, ...)."""
     parser = _Parser(
         prog="warta",
-        description="Publish press releases and public information in SOP order.",
+        description=_("Publish press releases and public information in SOP order."),
     )
     parser.add_argument("--version", action="version", version=f"warta {__version__}")
     parser.add_argument("-C", dest="chdir", default=None, metavar="DIR",
-                        help="run as if warta was started in DIR (the site repository)")
+                        help=_("run as if warta was started in DIR (the site repository)"))
+    parser.add_argument("--lang", choices=i18n.LANGUAGES, default=None,
+                        help=_("language of messages: id (default) or en; also WARTA_LANG, then the site's "
+                               "language in warta.yml"))
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     names = sorted(info.name for info in pkgutil.iter_modules(commands.__path__))
     word = _command_word(argv) if argv is not None else None
@@ -79,6 +104,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         identity.take_signing_key()
     argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        choose_language(argv)
+    except ValueError as exc:
+        print(f"warta: error: {exc}", file=sys.stderr)
+        return 2
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -88,7 +118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             os.chdir(args.chdir)
         except OSError as exc:
-            print(f"warta: error: cannot enter {args.chdir}: {exc.strerror}", file=sys.stderr)
+            print("warta: error: " + _("cannot enter {folder}: {reason}", folder=args.chdir, reason=exc.strerror),
+                  file=sys.stderr)
             return 2
     try:
         code: int = args.func(args)
@@ -100,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"warta: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("warta: interrupted", file=sys.stderr)
+        print("warta: " + _("interrupted"), file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 1

@@ -7,13 +7,14 @@ one ``warta.yml:line: error: ...`` message.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import zoneinfo
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 import phonenumbers
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 
 from pipeline import yamlio
 from pipeline.errors import ConfigError, Finding
@@ -33,6 +34,52 @@ class PpidContact(Strict):
     address: str = Field("", description="Where the information desk is, when not the office's address.")
 
 
+# Office hours (site.office_hours): Indonesian weekday names, Monday first, as date.weekday() numbers them.
+WEEKDAYS = ("senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu")
+DEFAULT_OFFICE_HOURS: dict[str, tuple[dt.time, dt.time]] = {
+    day: (dt.time(7, 30), dt.time(16, 0)) for day in WEEKDAYS[:5]
+}
+_SPAN = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def _weekday(value: str) -> str:
+    if value not in WEEKDAYS:
+        close = [day for day in WEEKDAYS if day[:3] == value[:3].lower()]
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise ValueError(f"unknown day '{value}'{hint}; use one of {', '.join(WEEKDAYS)}")
+    return value
+
+
+def _span(value: Any) -> tuple[dt.time, dt.time]:
+    """``"07:30-16:00"`` -> (07:30, 16:00); the closing time is after the opening time, 23:59 at the latest."""
+    if isinstance(value, tuple):
+        return value
+    match = _SPAN.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError("expected opening hours written as \"HH:MM-HH:MM\", e.g. \"07:30-16:00\"")
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    start, end = dt.time(h1, m1), dt.time(h2, m2)
+    if end <= start:
+        raise ValueError("the closing time must be after the opening time")
+    return start, end
+
+
+def _holiday(value: Any) -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError("expected a date written as YYYY-MM-DD")
+
+
+Weekday = Annotated[str, AfterValidator(_weekday)]
+Span = Annotated[tuple[dt.time, dt.time], BeforeValidator(_span)]
+Holiday = Annotated[dt.date, BeforeValidator(_holiday)]
+
+
 class SiteSection(Strict):
     """Who publishes: shown on every page, in feeds and on videotron slides."""
 
@@ -50,6 +97,36 @@ class SiteSection(Strict):
                                                        "the logo), relative to the repository root.")
     address: str = Field("", description="Postal address shown in the footer.")
     logo: str | None = Field(None, description="Path of the office logo, relative to the repository root.")
+    office_hours: dict[Weekday, Span] = Field(
+        default_factory=lambda: dict(DEFAULT_OFFICE_HOURS),
+        description="Opening hours per Indonesian weekday (senin ... minggu) as \"HH:MM-HH:MM\" in the site's "
+                    "time zone; a day not listed is closed. Default Monday-Friday 07:30-16:00. The footer shows "
+                    "them and `warta report` counts working minutes in them.",
+    )
+    holidays: tuple[Holiday, ...] = Field(
+        (), description="Days with no office hours (ISO dates, e.g. \"2026-12-25\").",
+    )
+
+    @field_validator("office_hours")
+    @classmethod
+    def _open_some_day(cls, value: dict[str, tuple[dt.time, dt.time]]) -> dict[str, tuple[dt.time, dt.time]]:
+        if not value:
+            raise ValueError("at least one day needs opening hours (leave the key out for Monday-Friday 07:30-16:00)")
+        return {day: value[day] for day in WEEKDAYS if day in value}
+
+    @field_validator("holidays", mode="before")
+    @classmethod
+    def _listed_days(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return tuple(value)
+        if not isinstance(value, tuple):
+            raise ValueError('expected a list of dates, e.g. ["2026-12-25"]')
+        return value
+
+    @field_validator("holidays")
+    @classmethod
+    def _sorted_days(cls, value: tuple[dt.date, ...]) -> tuple[dt.date, ...]:
+        return tuple(sorted(set(value)))
 
     @field_validator("url")
     @classmethod
@@ -259,6 +336,16 @@ class SiteConfig(Strict):
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.site.timezone)
+
+    @property
+    def office_hours(self) -> dict[str, tuple[dt.time, dt.time]]:
+        """``site.office_hours``: weekday name (senin ... minggu) -> (opening, closing); absent days are closed."""
+        return self.site.office_hours
+
+    @property
+    def holidays(self) -> tuple[dt.date, ...]:
+        """``site.holidays``, sorted: days with no office hours."""
+        return self.site.holidays
 
 
 def parse_config(text: str, path: str = CONFIG_FILE) -> SiteConfig:

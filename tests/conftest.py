@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -10,6 +11,10 @@ import pytest
 from approvals_helpers import Person, make_cast
 
 PROJECT = Path(__file__).resolve().parents[1]
+
+# The suite's expected messages are the English source texts (msgids); Indonesian, the default, is tested in
+# tests/test_i18n.py and where a test says so. Subprocesses inherit this.
+os.environ["WARTA_LANG"] = "en"
 PHOTOS = PROJECT.parent / "shared" / "testdata" / "photos"
 
 
