@@ -29,7 +29,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from pipeline.config import SiteSection
+from pipeline.config import WEEKDAYS, SiteSection
 from pipeline.errors import Finding
 from pipeline.media.formats import sniff_format
 from pipeline.media.inputs import ImageRefused, open_image
@@ -39,9 +39,6 @@ FOLDER = "identitas"
 HEADER_HEIGHT = 48  # CSS pixels of the logo in the header
 ICON_SIZES = {"apple-touch-icon.png": 180, "icon-192.png": 192, "icon-512.png": 512}
 FAVICON_SIZES = [(16, 16), (32, 32), (48, 48)]
-WEEKDAYS = ("senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu")
-# site.office_hours when warta.yml leaves it out (pipeline.config: Monday to Friday, 07:30-16:00)
-DEFAULT_HOURS = {day: (dt.time(7, 30), dt.time(16, 0)) for day in WEEKDAYS[:5]}
 
 
 @dataclass(frozen=True)
@@ -174,7 +171,7 @@ def _clock(t: dt.time, language: str) -> str:
 
 def footer(site: SiteSection, catalogue: Catalogue) -> Footer:
     """Office hours grouped by consecutive days with the same hours (``site.office_hours``)."""
-    hours: dict[str, tuple[dt.time, dt.time]] = getattr(site, "office_hours", None) or DEFAULT_HOURS
+    hours = site.office_hours
     zone = dt.datetime(2026, 1, 1, tzinfo=zoneinfo.ZoneInfo(site.timezone)).tzname() or ""
     groups: list[tuple[list[str], tuple[dt.time, dt.time] | None]] = []
     for day in WEEKDAYS:
@@ -196,4 +193,4 @@ def footer(site: SiteSection, catalogue: Catalogue) -> Footer:
             lines.append((name, f"{_clock(span[0], lang)} – {_clock(span[1], lang)} {zone}".rstrip()))
     if closed:
         lines.append((", ".join(closed), catalogue.text("closed")))
-    return Footer(lines, list(getattr(site, "holidays", ())))
+    return Footer(lines, list(site.holidays))
