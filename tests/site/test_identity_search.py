@@ -111,7 +111,8 @@ def test_search_index_is_reused_when_no_page_changed_and_made_again_when_one_did
     # nothing changed: the kept bundle is taken (the same files), Pagefind does not run
     build_site(load(root), out)
     assert sorted(p.name for p in cache.iterdir() if p.is_dir()) == kept
-    assert os.stat(out / "pagefind" / "pagefind-entry.json").st_ino == os.stat(cache / kept[0] / "pagefind-entry.json").st_ino
+    kept_entry = cache / kept[0] / "pagefind-entry.json"
+    assert os.stat(out / "pagefind" / "pagefind-entry.json").st_ino == os.stat(kept_entry).st_ino
     # one body changed: a new index, kept beside the old one
     body = root / "content/siaran-pers/2025/rapat-koordinasi.md"
     body.write_text(body.read_text(encoding="utf-8").replace("Rapat koordinasi triwulan.", "Rapat kuartal kedua."),
