@@ -235,6 +235,10 @@ def test_imported_record_says_so(built: tuple[Path, BuildResult]) -> None:
     # said once, discreetly, among the archive facts: not a warning to citizens
     assert "Dimuat dari arsip situs sebelumnya" in html and "<caption>Persetujuan</caption>" not in html
     assert "tanpa rantai persetujuan" not in html and "banner" not in html.split("<main", 1)[1].split("item-record")[0]
+    # it went public before warta: the day it came onto this site is shown nowhere as that day
+    assert "Tayang di situs sejak" not in html
+    row = next(r for r in rows(page(out, "daftar-arsip/2024")) if "400.14.5.6/1/DPMK/2024" in r)
+    assert row.strip().endswith("Terbit") and "tayang" not in row
 
 
 def test_withdrawn_notice_with_reason_date_and_number(built: tuple[Path, BuildResult]) -> None:

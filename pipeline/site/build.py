@@ -385,7 +385,9 @@ class _Build:
             klasifikasi_url=klasifikasi_url(record.kode) if register and record else None,
             withdrawn_at=record.dicabut_at.astimezone(tz) if record and record.dicabut_at else None,
             imported=record.imported if record else False,
-            went_public=record.published_at.astimezone(tz) if record and record.published_at else None,
+            # an imported item went public before warta: the day it came onto this site is not that day
+            went_public=record.published_at.astimezone(tz) if record and record.published_at and not record.imported
+            else None,
         )
 
     def _fit(self, html: str) -> str:

@@ -66,6 +66,7 @@ class Row:
     status: Status
     withdrawn_at: dt.datetime | None = None
     date: dt.datetime | None = None  # the item's own date (front matter `date`), as its page shows it
+    imported: bool = False  # published before warta: the day it came onto this site is not when it went public
 
     @property
     def sort_key(self) -> tuple[int, tuple[tuple[int, int | str], ...], int, str]:
@@ -174,6 +175,7 @@ item's own date, shown as its page shows it (None for an item not in this build)
                 status=status,
                 withdrawn_at=record.dicabut_at.astimezone(tz) if record.dicabut_at else None,
                 date=date_of(record.path),
+                imported=record.imported,
             )
         )
     rows.sort(key=lambda r: r.sort_key)

@@ -285,3 +285,36 @@ def test_without_javascript_the_search_page_is_a_plain_list(browser: Any, at_roo
         assert "Siaran Pers" in links and "Semua tag" in links and any(t.startswith("Arsip tahun") for t in links)
     finally:
         context.close()
+
+
+# --- screenshots ---------------------------------------------------------------------------------------
+
+SHOTS = {"beranda": "", "siaran-pers": "siaran-pers/2025/pelatihan-manajemen-bumkal/",
+         "dip": "daftar-informasi-publik/", "daftar-arsip-2025": "daftar-arsip/2025/"}
+SHOTS_DIR = Path(__file__).resolve().parents[2] / "docs" / "site"
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_first_screens_fit_the_width_and_are_kept_for_docs(browser: Any, at_root: Served, width: int,
+                                                           tmp_path: Path) -> None:
+    """The first screen of the home page, a release, the DIP and the register: nothing wider than the screen,
+    every picture with its size given. ``WARTA_SCREENSHOTS=1`` keeps them in docs/site/ (docs/site.md)."""
+    import os
+
+    keep = os.environ.get("WARTA_SCREENSHOTS") == "1"
+    folder = SHOTS_DIR if keep else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": width, "height": 844 if width < 600 else 900})
+    try:
+        page = context.new_page()
+        for name, rel in SHOTS.items():
+            page.goto(at_root.base + rel, wait_until="networkidle")
+            assert page.evaluate("document.documentElement.scrollWidth") <= width, name
+            unsized = page.evaluate("[...document.images].filter(i => !i.getAttribute('width') || "
+                                    "!i.getAttribute('height')).map(i => i.src)")
+            assert not unsized, (name, unsized)
+            shot = folder / f"{name}-{width}.png"
+            page.screenshot(path=str(shot))
+            assert shot.stat().st_size > 5_000
+    finally:
+        context.close()
