@@ -29,6 +29,15 @@ ALL_KINDS = KINDS + INTERNAL_KINDS
 AnyKind = Literal["siaran-pers", "berita", "pengumuman", "informasi-publik", "halaman", "rencana-konten", "evaluasi"]
 
 
+class PpidContact(Strict):
+    """The PPID (Pejabat Pengelola Informasi dan Dokumentasi) that answers requests for information."""
+
+    name: str = Field(min_length=1, description="e.g. 'PPID Pelaksana Dinas ... Kabupaten Bantul'.")
+    email: str = Field("", description="Address for requests for information and objections.")
+    phone: str = Field("", description="Telephone or WhatsApp line of the information desk.")
+    address: str = Field("", description="Where the information desk is, when not the office's address.")
+
+
 # Office hours (site.office_hours): Indonesian weekday names, Monday first, as date.weekday() numbers them.
 WEEKDAYS = ("senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu")
 DEFAULT_OFFICE_HOURS: dict[str, tuple[dt.time, dt.time]] = {
@@ -85,6 +94,11 @@ class SiteSection(Strict):
     timezone: str = Field("Asia/Jakarta", description="IANA time zone for dates without an offset.")
     unit_code: str = Field(min_length=1, description="Kode unit used in archive numbers, e.g. 'DPMK'.")
     description: str = Field("", description="One sentence about the office, for the home page and feed.")
+    phone: str = Field("", description="The office's telephone number, shown in the footer.")
+    email: str = Field("", description="The office's public e-mail address, shown in the footer.")
+    ppid: PpidContact | None = Field(None, description="The PPID's contact, shown in the footer and service pages.")
+    coat_of_arms: str | None = Field(None, description="Path of the regency's coat of arms (optional, shown beside "
+                                                       "the logo), relative to the repository root.")
     address: str = Field("", description="Postal address shown in the footer.")
     logo: str | None = Field(None, description="Path of the office logo, relative to the repository root.")
     office_hours: dict[Weekday, Span] = Field(

@@ -48,7 +48,7 @@ KATEGORI_INFORMASI = ("berkala", "serta-merta", "setiap-saat", "dikecualikan")
 # Top-level paths the site writes itself: a page (content/halaman/<slug>.md) cannot take them.
 RESERVED_PAGE_SLUGS = frozenset({
     *KINDS, "tag", "arsip", "daftar-arsip", "hal", "feeds", "theme", "media", "daftar-informasi-publik",
-    "404.html", "sitemap.xml", "robots.txt", "index.html",
+    "404.html", "sitemap.xml", "robots.txt", "index.html", "cari", "pagefind", "identitas", "favicon.ico",
 })
 # The dialect lives in pipeline.markup; re-exported for the modules that import it from here.
 __all__ = [
