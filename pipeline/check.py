@@ -9,6 +9,7 @@ from pathlib import Path
 from pipeline import kelengkapan, privacy, yamlio
 from pipeline.archive import classification
 from pipeline.cachedir import RENDER_CACHE, ensure_local_cache
+from pipeline.channels.routing import route_findings
 from pipeline.config import KINDS, SiteConfig, load_config
 from pipeline.content import Item, discover, load_items, split_front_matter
 from pipeline.errors import ConfigError, Finding, Findings, UsageError
@@ -181,6 +182,7 @@ def check_site(root: Path, paths: Sequence[str] = (), *, cache_root: Path | None
                          "sop", code="sop.unknown")
             continue
         _add_new(findings, kelengkapan.check_item(item, _requirements(sop)))
+        findings.extend(route_findings(item, sop, gov.config))  # kanal, sebutan, post lengths (docs/channels.md)
         if is_exempt(item):
             findings.add(item.path, item.line_of("kategori_informasi"),
                          "kategori_informasi: dikecualikan information is listed in the register but never "

@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from pipeline import limits, markup, yamlio
-from pipeline.config import KINDS, SiteConfig
+from pipeline.config import ALL_KINDS, INTERNAL_KINDS, KINDS, SiteConfig
 from pipeline.errors import Finding, Findings
 from pipeline.kinds import (
     SCHEMAS,
@@ -43,12 +43,12 @@ from pipeline.tree import FileTree, WorkTree
 
 CONTENT_DIR = "content"
 MEDIA_DIR = "content/media"
-DATED_KINDS = ("siaran-pers", "berita", "pengumuman", "informasi-publik")
+DATED_KINDS = ("siaran-pers", "berita", "pengumuman", "informasi-publik", *INTERNAL_KINDS)
 KATEGORI_INFORMASI = ("berkala", "serta-merta", "setiap-saat", "dikecualikan")
 # Top-level paths the site writes itself: a page (content/halaman/<slug>.md) cannot take them.
 RESERVED_PAGE_SLUGS = frozenset({
     *KINDS, "tag", "arsip", "daftar-arsip", "hal", "feeds", "theme", "media", "daftar-informasi-publik",
-    "404.html", "sitemap.xml", "robots.txt", "index.html",
+    "404.html", "sitemap.xml", "robots.txt", "index.html", "cari", "pagefind", "identitas", "favicon.ico",
 })
 # The dialect lives in pipeline.markup; re-exported for the modules that import it from here.
 __all__ = [
@@ -179,7 +179,7 @@ def tree_digest(tree: FileTree, item: Item) -> str:
 
 def _kind_of(rel: PurePosixPath) -> str | None:
     parts = rel.parts
-    if len(parts) >= 2 and parts[0] == CONTENT_DIR and parts[1] in KINDS:
+    if len(parts) >= 2 and parts[0] == CONTENT_DIR and parts[1] in ALL_KINDS:
         return parts[1]
     return None
 
@@ -312,9 +312,12 @@ def parse_item(
     kind = _kind_of(pure)
     if kind is None:
         folder = pure.parts[1] if len(pure.parts) > 2 else ""
-        return None, [Finding(rel, None, f"unknown kind folder '{folder}'{suggest(folder, KINDS)}; "
-                                          f"content lives in content/<kind>/ with kind one of {', '.join(KINDS)}",
+        return None, [Finding(rel, None, f"unknown kind folder '{folder}'{suggest(folder, ALL_KINDS)}; "
+                                          f"content lives in content/<kind>/ with kind one of {', '.join(ALL_KINDS)}",
                               code="content.place")]
+    if config.kind_section(kind) is None:  # an internal kind (rencana-konten, evaluasi) the site does not use
+        return None, [Finding(rel, None, f"warta.yml names no SOP for {kind}: add kinds.{kind}.sop to use it "
+                                         "(docs/report.md)", "kind", code="content.place")]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

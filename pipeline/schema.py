@@ -22,7 +22,7 @@ M = TypeVar("M", bound=BaseModel)
 class Strict(BaseModel):
     """Base for every file schema: no unknown keys, no silent type coercion of text."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, str_strip_whitespace=True, defer_build=True)
 
 
 def _field_names(model: type[BaseModel], loc: Sequence[Any]) -> list[str]:

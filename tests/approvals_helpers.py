@@ -247,7 +247,7 @@ class Site:
 
         out, err = io.StringIO(), io.StringIO()
         saved_env, saved_cwd = dict(os.environ), os.getcwd()
-        env = self.env(person, sign=sign)  # made before the clear: it starts from the test's environment
+        env = self.env(person, sign=sign)  # made from the test's environment (WARTA_LANG), before it is cleared
         os.environ.clear()
         os.environ.update(env)
         try:

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pipeline.archive.browse import filter_records, find_record, list_entry
+from pipeline.archive.browse import filter_records, find_record, list_entry, post_lines, source_text
 from pipeline.archive.classification import load_table
 from pipeline.archive.export import export_bagit
 from pipeline.archive.records import StoredRecord, load_records
@@ -172,6 +172,7 @@ def run_show(args: argparse.Namespace) -> int:
         f"status       {status}",
         f"published    {_when(record.published_at, config)}",
         f"channels     {channels}",
+        *post_lines(record),
         f"record file  {entry.file}",
     ]
     if record.imported:
@@ -184,8 +185,7 @@ def run_show(args: argparse.Namespace) -> int:
                      f"{'major' if version.jenis == 'besar' else 'minor'} ({version.jenis}){note}")
         lines.append(f"  digest {version.digest}")
         for a in record.approvals_for(version.digest):
-            source = (f"commit {a.source.commit[:12]}" if a.source.type == "git"
-                      else f"{a.source.forge} review {a.source.review} of {a.source.commit[:12]}")
+            source = source_text(a.source)
             signed = f", signed {a.signature_fingerprint}" if a.signature_fingerprint else ""
             lines.append(f"  step {a.step}: {a.kegiatan}")
             lines.append(f"    {a.name} <{a.email}>, {a.role_title} ({a.role}), {_when(a.at, config)}; "

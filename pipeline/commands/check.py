@@ -15,7 +15,7 @@ from typing import Any
 from pipeline import output
 from pipeline.check import check_site
 from pipeline.config import find_root
-from pipeline.errors import json_document
+from pipeline.errors import Finding, WartaError, json_document
 from pipeline.i18n import _, ngettext
 
 
@@ -31,6 +31,8 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     root = find_root()
     result = check_site(root, args.paths)
+    if not args.paths:
+        result.findings.extend(_plan_warnings(root))
     findings = result.findings.sorted()
     errors = [f for f in findings if f.severity == "error"]
     warnings = [f for f in findings if f.severity == "warning"]
@@ -49,3 +51,13 @@ def run(args: argparse.Namespace) -> int:
             print(finding.format(code=True), file=sys.stdout)
         output.info(summary)
     return 1 if errors else 0
+
+
+def _plan_warnings(root: Any) -> list[Finding]:
+    """A warning when no approved content plan covers the current quarter (seed 004 A1; docs/report.md)."""
+    from pipeline.report.due import plan_findings  # the approvals engine: only for a whole-site check
+
+    try:
+        return plan_findings(root)
+    except WartaError:  # not a git repository yet, or no trusted history: nothing to say about plans
+        return []
