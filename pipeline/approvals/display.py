@@ -7,6 +7,7 @@ import datetime as dt
 
 from pipeline.approvals.chain import ChainResult, StepStatus
 from pipeline.approvals.report import Report
+from pipeline.i18n import _
 
 MARK = {"approved": "[x]", "pending": "[>]", "waiting": "[ ]", "returned": "[!]", "skipped": "[~]",
         "imported": "[=]"}
@@ -72,8 +73,9 @@ def render_item(result: ChainResult, report: Report, now: int, *, verbose: bool 
     if result.next is not None and result.state != "returned":
         lines.append(f"  next: step {result.next.no}, {people.title(result.next.role)}")
     if result.returned is not None:
-        lines.append(f"  returned by {result.returned.name}: {result.returned.note or '(no reason given)'}")
-        lines.append("  change the content and commit it: the chain then starts again")
+        lines.append(_("  returned by {name}: {value}",
+                       name=result.returned.name, value=result.returned.note or '(no reason given)'))
+        lines.append(_("  change the content and commit it: the chain then starts again"))
     for problem in result.problems:
         lines.append(f"  ! {problem}")
     if verbose:
@@ -82,7 +84,7 @@ def render_item(result: ChainResult, report: Report, now: int, *, verbose: bool 
             if rejection.codes != ("stale_digest",) or not result.complete:
                 lines.append(f"  ! {rejection.format()}")
         if stale and result.complete:
-            lines.append(f"  ({len(stale)} earlier record(s) name an earlier version of the content)")
+            lines.append(_("  ({n} earlier record(s) name an earlier version of the content)", n=len(stale)))
     if result.hint and not result.complete:
         lines.append(f"  {result.hint}")
     return lines

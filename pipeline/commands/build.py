@@ -98,7 +98,7 @@ def build(
     findings = []
     for finding in [*preview.findings, *result.findings]:
         reason = preview.reasons.get(finding.path)
-        if reason and finding.message.startswith("not approved yet"):
+        if reason and finding.code == "content.not-approved":
             finding = Finding(finding.path, finding.line, f"{finding.message}: {reason}", finding.field, finding.severity)
         findings.append(finding)
     result.findings = findings
