@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from pipeline import __version__, commands, i18n, output
+from pipeline import __version__, argparse_i18n, commands, i18n, output
 from pipeline.errors import UsageError, WartaError, json_document
 from pipeline.i18n import _
 
@@ -64,6 +64,7 @@ def choose_language(argv: Sequence[str]) -> None:
     """``--lang`` > ``WARTA_LANG`` > the site's language (the site in ``-C DIR`` or the current folder) > id."""
     chdir = _option_value(argv, "-C")
     i18n.set_language(i18n.choose_language(_option_value(argv, "--lang"), Path(chdir) if chdir else None))
+    argparse_i18n.install()
 
 
 def _command_word(argv: Sequence[str]) -> str | None:
