@@ -155,6 +155,11 @@ def test_markdown_report_shows_the_step_table(office: TimedSite) -> None:
     assert text.startswith("# Laporan Monitoring dan Evaluasi — November 2026")
     assert "| 3 | Sekretaris Dinas | 15 menit | 3 | 30 m | 38 m | 2 | 1 | 0 | Hendro Wibowo (3, 2 terlambat) |" in text
     assert "Foto kurang jelas" in text
+    # the detail table lists the exceptions: of the 9 steps of November (A 3, B 5, D 1) the 3 on time are
+    # only counted (A's step 2, B's steps 2 and 3 of round 2)
+    assert "3 langkah lain tepat waktu" in text
+    details = text.split("## Rincian per item")[1]
+    assert details.count("| Bantuan Bibit |") == 2 and details.count("| Pasar Murah |") == 3
 
 
 def test_bad_period_and_bad_revision_are_clear_errors(office: TimedSite, tmp_path: Path) -> None:
