@@ -20,7 +20,8 @@ def test_init_example_creates_a_checked_repository(tmp_path: Path) -> None:
     assert git(target, "rev-list", "--count", "HEAD").strip() == "1"
     tracked = set(git(target, "ls-files").split())
     assert {"warta.yml", "sop/people.yaml", "sop/pemutakhiran-website.yaml", ".gitignore",
-            ".github/workflows/warta.yml"} <= tracked
+            ".github/workflows/warta-pr.yml", ".github/workflows/warta-publish.yml", ".github/CODEOWNERS",
+            "requirements.txt"} <= tracked
     example_files = {p.relative_to(PROJECT).as_posix() for p in (PROJECT / "content").rglob("*") if p.is_file()}
     assert example_files <= tracked
     assert git(target, "status", "--porcelain") == ""
