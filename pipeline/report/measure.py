@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pipeline.report.hours import OfficeHours, calendar_minutes
-from pipeline.sop import Sop
+from pipeline.sop import Sop, Step
 
 Decision = Literal["approve", "return", "force"]
 
@@ -184,23 +184,7 @@ def measure_item(facts: ItemFacts, sop: Sop, hours: OfficeHours, as_of: int) -> 
                                        pending.waktu.minutes, hours, "", False, as_of))
             continue
         ready = forced_at if forced_at is not None else previous  # what publishing waited for
-        end = ready
-        if is_last and pipeline:
-            decided = facts.published_at if facts.published_at is not None and facts.published_at >= ready - 60 \
-                else None
-            for s in pipeline:
-                when = decided
-                if when is not None and {"kirim_medsos", "tayang_videotron"} & set(s.aksi) and facts.announced_at:
-                    when = max(when, facts.announced_at)
-                if when is not None and when > as_of:
-                    when = None
-                steps.append(_step(s.no, s.label, s.pelaksana, "aksi", number, ready, when,
-                                   "published" if when is not None else None, ("warta publish",), s.waktu.text,
-                                   s.waktu.minutes, hours, "", False, as_of))
-                ready = when if when is not None else ready
-                end = when
-                if when is None:
-                    break
+        end = _publication(facts, pipeline, number, ready, hours, as_of, steps) if is_last and pipeline else ready
         if not is_last:
             chain_start = None  # a complete chain: a later change starts a new one
     chain = None
@@ -212,6 +196,29 @@ def measure_item(facts: ItemFacts, sop: Sop, hours: OfficeHours, as_of: int) -> 
                           calendar_minutes(chain_start, stop), standard, sop.total_minutes(), chain_rounds)
     returns = tuple(s for s in steps if s.decision == "return")
     return ItemTime(facts, tuple(steps), chain, returns)
+
+
+def _publication(facts: ItemFacts, pipeline: Sequence[Step], number: int, ready: int, hours: OfficeHours,
+                 as_of: int, steps: list[StepTime]) -> int | None:
+    """The pipeline steps of the last round, appended to ``steps``: due when the chain was complete, decided
+    at the publication (the latest post for posting and videotron steps). Returns when the last one was
+    decided (None: still open)."""
+    decided = facts.published_at if facts.published_at is not None and facts.published_at >= ready - 60 else None
+    end: int | None = ready
+    for s in pipeline:
+        when = decided
+        if when is not None and {"kirim_medsos", "tayang_videotron"} & set(s.aksi) and facts.announced_at:
+            when = max(when, facts.announced_at)
+        if when is not None and when > as_of:
+            when = None
+        steps.append(_step(s.no, s.label, s.pelaksana, "aksi", number, ready, when,
+                           "published" if when is not None else None, ("warta publish",), s.waktu.text,
+                           s.waktu.minutes, hours, "", False, as_of))
+        ready = when if when is not None else ready
+        end = when
+        if when is None:
+            break
+    return end
 
 
 def _step(no: int, label: str, role: str, kind: Literal["paraf", "aksi"], number: int, due: int,
