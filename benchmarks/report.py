@@ -67,7 +67,7 @@ def add_register(repo: Path, releases: int) -> None:
             f"published_at: {published}\nchannels: []\n"
             "approvals:\n- {step: 4, kegiatan: Memilah, role: sekdin, role_title: Sekdin, name: Hendro Wibowo, "
             f"email: hendro@dinas.example.go.id, at: {approved}, digest: '{digest}', "
-            "source: {type: git, commit: 0000000}}\n"
+            "source: {type: git, commit: '0000000'}}\n"
             f"versions:\n- digest: {digest}\n  approved_at: {approved}\n"
         ).encode()
         rel = f"arsip/{year}/400.14.5.6/{i + 1:05d}-rilis-{i:05d}.yaml"
