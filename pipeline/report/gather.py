@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
 from pipeline import yamlio
 from pipeline.approvals.chain import ChainResult, Record
@@ -33,6 +36,7 @@ from pipeline.cachedir import CACHE_DIRNAME
 from pipeline.config import INTERNAL_KINDS, SiteConfig
 from pipeline.content import split_front_matter
 from pipeline.errors import ApprovalError
+from pipeline.files import write_atomic
 from pipeline.i18n import _
 from pipeline.people import People
 from pipeline.report.measure import Decided, ItemFacts
@@ -59,15 +63,17 @@ class Gathered:
 
 # The kinds whose front matter the report reads whole (category, plan rows, evaluation fields); of the others
 # only the title line is read (YAML parsing of 10,000 press releases would cost seconds for one field).
+REGISTER_CACHE_VERSION = 1
 PARSED_KINDS = frozenset({"informasi-publik", *INTERNAL_KINDS})
 _TITLE = re.compile(r"^title:[ \t]*(.+?)[ \t]*$", re.M)
 
 
 def gather(root: Path, rev: str = "HEAD", *, cache: bool = True,
-           records: Sequence[ArchiveRecord] | None = None) -> Gathered:
+           records: Sequence[ArchiveRecord] | None = None, read_front: bool = True) -> Gathered:
     """The facts of every item at ``rev`` (a commit on or behind the main branch, or a branch).
     ``records``: the archive register when the caller has it already (the site build), else the trusted
-    register at ``rev`` is read."""
+    register at ``rev`` is read. ``read_front``: read each item's front matter (titles, categories, the
+    plan's and the evaluations' fields); the site's summary needs none of them."""
     judge = Judge(root, head=rev, cache=cache)
     judge.select(base=None, all_items=True, paths=None)
     judge.load_records()
@@ -79,10 +85,7 @@ def gather(root: Path, rev: str = "HEAD", *, cache: bool = True,
     folder = root / CACHE_DIRNAME
     findings: list[str] = []
     if records is None:
-        register = read_register(judge.git, judge.head_sha, state.people,
-                                 cache_root=folder if cache and folder.is_dir() else None)
-        records = [s.record for s in register.records]
-        findings = [f.format() for f in register.findings]
+        records, findings = _register(judge, state.people, folder if cache and folder.is_dir() else None)
     by_path = {r.path: r for r in records}
     live = {path: r.digest for path, r in by_path.items() if r.published_at is not None}
     report = judge.report(live)
@@ -91,7 +94,7 @@ def gather(root: Path, rev: str = "HEAD", *, cache: bool = True,
     when, boot = int(times[0]), int(times[-1])
     tree = GitTree(judge.git, judge.head_sha, judge.tree.values())
     paths = [r.path for r in report.items]
-    front = _front_matter(tree.read_many(paths))
+    front = _front_matter(tree.read_many(paths)) if read_front else {}
     holders = {role: tuple(p.name for p in state.people.holders(role)) for role in state.people.roles}
     items = []
     for result in report.items:
@@ -103,6 +106,26 @@ def gather(root: Path, rev: str = "HEAD", *, cache: bool = True,
     warnings = [*report.warnings, *findings]
     return Gathered(judge.head_sha, when, state.config, state.people, dict(state.sops), tuple(items),
                     tuple(by_path.values()), report.items, tuple(warnings), front, boot)
+
+
+def _register(judge: Judge, people: People, folder: Path | None) -> tuple[list[ArchiveRecord], list[str]]:
+    """The trusted register at the judged revision, with its findings; kept in ``.warta-cache/report/`` by
+    revision and publishing identity (the register of a commit never changes: its YAML is parsed once)."""
+    key = hashlib.sha256(f"{REGISTER_CACHE_VERSION}\0{judge.head_sha}\0{people.pipeline!r}".encode()).hexdigest()
+    file = folder / "report" / "register.json" if folder is not None else None
+    if file is not None:
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError, ValidationError):
+            stored = json.loads(file.read_text(encoding="utf-8"))
+            if stored["key"] == key:
+                return [ArchiveRecord.model_validate_json(r) for r in stored["records"]], list(stored["findings"])
+    register = read_register(judge.git, judge.head_sha, people, cache_root=folder)
+    records = [s.record for s in register.records]
+    findings = [f.format() for f in register.findings]
+    if file is not None:
+        with contextlib.suppress(OSError):
+            write_atomic(file, json.dumps({"key": key, "records": [r.model_dump_json() for r in records],
+                                           "findings": findings}, ensure_ascii=False))
+    return records, findings
 
 
 def item_facts(result: ChainResult, report: Report, changes: list[int], front: Mapping[str, Any],
