@@ -30,6 +30,7 @@ from pipeline.git import Git
 from pipeline.i18n import _
 from pipeline.identity import SIGNING_KEY_ENV
 from pipeline.init import add_pipeline_entry, first_commit, init_site, make_signing_key
+from pipeline.report.demo import write_demo_report
 from pipeline.signers import write_signers
 
 MARKER = ".warta-demo"
@@ -266,6 +267,7 @@ def run_demo(target: Path, say: Say = _say) -> int:
     say("\n== 8. Status rilis")
     _warta(target, "status", rel)
     _record_refs(target)
+    report = write_demo_report(target)  # warta report of the release's month (docs/report.md)
     site_index = target / "_site" / "index.html"
     exe = Path(sys.executable).parent / "warta"
     warta = str(exe) if exe.is_file() else "warta"
@@ -274,4 +276,6 @@ def run_demo(target: Path, say: Say = _say) -> int:
     say(f"  arsip        {target / 'arsip'}   ({warta} -C {target} archive list)")
     say(f"  outbox       {target / '_outbox'}   (payload media sosial dan slide videotron)")
     say(f"  riwayat git  git -C {target} log --show-signature --format=fuller   (penanda tangan: {signers})")
+    if report is not None:
+        say(f"  laporan      {report}   ({warta} -C {target} report --format html)")
     return code

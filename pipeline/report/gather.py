@@ -15,6 +15,7 @@ Nothing here reads the working tree: ``--at REV`` gives the same facts on every 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -100,9 +101,10 @@ def gather(root: Path, rev: str = "HEAD", *, cache: bool = True,
     for result in report.items:
         if result.sop is None:
             continue
-        touches = judge.changes.get(result.path, [])
-        items.append(item_facts(result, report, [t.committer_time for t in touches], front.get(result.path, {}),
-                                by_path.get(result.path), holders))
+        touches = sorted(judge.changes.get(result.path, []), key=lambda t: t.pos)
+        facts = item_facts(result, report, [t.committer_time for t in touches], front.get(result.path, {}),
+                           by_path.get(result.path), holders, judge.index.pos)
+        items.append(dataclasses.replace(facts, change_pos=tuple(t.pos for t in touches)))
     warnings = [*report.warnings, *findings]
     return Gathered(judge.head_sha, when, state.config, state.people, dict(state.sops), tuple(items),
                     tuple(by_path.values()), report.items, tuple(warnings), front, boot)
@@ -129,22 +131,26 @@ def _register(judge: Judge, people: People, folder: Path | None) -> tuple[list[A
 
 
 def item_facts(result: ChainResult, report: Report, changes: list[int], front: Mapping[str, Any],
-               record: ArchiveRecord | None, holders: Mapping[str, tuple[str, ...]]) -> ItemFacts:
+               record: ArchiveRecord | None, holders: Mapping[str, tuple[str, ...]],
+               positions: Mapping[str, int] | None = None) -> ItemFacts:
     """The facts of one judged item (see the module docstring)."""
     context = report.contexts.get(result.path)
     raw: dict[str, Record] = {r.sha: r for r in context.raw} if context is not None else {}
+    where = positions or {}
     decided: dict[str, Decided] = {}
     for s in result.steps:
         if s.status in ("approved", "returned") and s.sha and s.at is not None:
             decision = "return" if s.status == "returned" else "approve"
-            decided[s.sha] = Decided(s.no, s.role, decision, s.by or "", s.email or "", s.at, _note(raw, s.sha))
+            decided[s.sha] = Decided(s.no, s.role, decision, s.by or "", s.email or "", s.at, _note(raw, s.sha),
+                                     where.get(s.sha, -1))
     if result.forced_by is not None:
         f = result.forced_by
-        decided[f.sha] = Decided(f.step, f.role, "force", f.name, f.email, f.at, f.note)
+        decided[f.sha] = Decided(f.step, f.role, "force", f.name, f.email, f.at, f.note, where.get(f.sha, -1))
     for x in result.rejections:
         # valid for the version it was given for: only the content changed since
         if set(x.codes) == {"stale_digest"} and x.step is not None and x.decision in ("approve", "return"):
-            decided.setdefault(x.sha, Decided(x.step, x.role, x.decision, x.name, x.email, x.at, _note(raw, x.sha)))
+            decided.setdefault(x.sha, Decided(x.step, x.role, x.decision, x.name, x.email, x.at, _note(raw, x.sha),
+                                              where.get(x.sha, -1)))
     published = int(record.published_at.timestamp()) if record and record.published_at else None
     posted = [int(c.at.timestamp()) for c in record.channels if c.at is not None] if record else []
     channels = tuple(sorted({c.channel for c in record.channels})) if record else ()
@@ -155,7 +161,8 @@ def item_facts(result: ChainResult, report: Report, changes: list[int], front: M
     return ItemFacts(
         path=result.path, title=title if isinstance(title, str) else result.path, kind=result.path.split("/")[1],
         sop=result.sop or "", changes=tuple(sorted(changes)),
-        decisions=tuple(sorted(decided.values(), key=lambda d: d.at)), state=result.state, forced=result.forced,
+        decisions=tuple(sorted(decided.values(), key=lambda d: (d.pos, d.at))), state=result.state,
+        forced=result.forced,
         kategori=kategori if isinstance(kategori, str) else None, channels=channels, published_at=published,
         announced_at=max(posted) if posted else None, imported=result.imported, holders=dict(holders),
     )
