@@ -80,7 +80,9 @@ def gather(root: Path, rev: str = "HEAD", *, cache: bool = True,
     judge.load_records()
     judge.check_signatures()
     judge.load_governance()
-    state = judge.base_state
+    # the governance trusted at the revision itself (its office hours, people and SOPs), so a report --at REV
+    # stays what it was when later changes of warta.yml are approved
+    state = judge.timeline.at(min(judge.index.intro_of(judge.head_sha), judge.tip_index))
     if state.config is None or state.people is None:
         raise ApprovalError(_("no trusted warta.yml and sop/people.yaml to compute the report by"))
     folder = root / CACHE_DIRNAME
