@@ -31,6 +31,7 @@ from pathlib import Path
 from pipeline.files import write_atomic
 from pipeline.git import Git, Signature
 from pipeline.people import People
+from pipeline.signers import signer_lines
 
 CACHE_DIR = ".warta-cache"
 CONFIGURE_KEY = (
@@ -62,15 +63,9 @@ def person_keys(people: People) -> dict[str, frozenset[str]]:
 
 
 def allowed_signers(peoples: Iterable[People]) -> str:
-    """The allowed-signers file for git: one line per (email, key) of every given people.yaml."""
-    lines: set[str] = set()
-    for people in peoples:
-        for person in people.people:
-            for key in person.ssh_keys:
-                parts = key.split()
-                if len(parts) >= 2 and "\n" not in person.email and " " not in person.email:
-                    lines.add(f'{person.email} namespaces="git" {parts[0]} {parts[1]}')
-    return "".join(f"{line}\n" for line in sorted(lines))
+    """The allowed-signers file for git: one line per (email, key) of every given people.yaml (oldest
+    first: a key's valid_after/valid_before are the newest version's, pipeline.signers)."""
+    return "".join(f"{line}\n" for line in signer_lines(peoples, identity=False))
 
 
 # --------------------------------------------------------------------------------------------------

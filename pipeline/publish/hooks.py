@@ -3,7 +3,8 @@
 ``WARTA_FAULT_AT=<point>`` makes the process kill itself with SIGKILL at that point (:data:`FAULT_POINTS`);
 ``WARTA_NOW=<ISO 8601 time>`` sets the clock the run judges embargoes and stamps publications with (the
 run says so on its output); ``WARTA_TEST_BARRIER=<folder>:<n>`` holds each run before its first push
-until ``n`` runs got there.
+until ``n`` runs got there (``WARTA_TEST_BARRIER_ANNOUNCE``: the same before the push of the posting
+attempts).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pipeline.clock import clock as clock
 
 FAULT_ENV = "WARTA_FAULT_AT"
 BARRIER_ENV = "WARTA_TEST_BARRIER"
+ANNOUNCE_BARRIER_ENV = "WARTA_TEST_BARRIER_ANNOUNCE"  # the same, before the push of a run's posting attempts
 FAULT_POINTS = (
     "numbering",  # record files written under arsip/, not committed
     "numbering-commit",  # numbering commit made, no tags, not pushed
@@ -39,10 +41,10 @@ def fault(point: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def barrier() -> None:
+def barrier(env: str = BARRIER_ENV) -> None:
     """For ``WARTA_TEST_BARRIER=<folder>:<n>``: before its first push, wait (at most a minute) until ``n``
     runs have reached this point, so that concurrent runs really race for the push."""
-    raw = os.environ.get(BARRIER_ENV, "")
+    raw = os.environ.get(env, "")
     if not raw or ":" not in raw:
         return
     folder, count = raw.rsplit(":", 1)
