@@ -126,6 +126,11 @@ def test_publish_reports_branch_rules_weaker_than_required(office: Site, gh: Git
                 {"type": "required_status_checks",
                  "parameters": {"required_status_checks": [{"context": "warta/approvals"}]}}]
     code, doc = publish_json(office, "--dry-run", env={"GITHUB_TOKEN": TOKEN})
+    assert [w for w in doc["warnings"] if "branch rules" in w] == [
+        "branch rules of dinas/situs (main): squash or rebase merging is allowed: it drops the approval records and "
+        "the reviewed commits; allow merge commits only"]
+    gh.settings.update(allow_squash_merge=False, allow_rebase_merge=False)
+    code, doc = publish_json(office, "--dry-run", env={"GITHUB_TOKEN": TOKEN})
     assert not any("branch rules" in w for w in doc["warnings"]), doc["warnings"]
 
 
