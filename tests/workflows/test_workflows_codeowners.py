@@ -40,7 +40,7 @@ def test_each_forge_reads_its_own_login_field_and_says_who_has_none(tmp_path: Pa
     root, ci = make_site(tmp_path / "situs", "gitlab", people=LOGINS)
     assert owners((root / ".gitlab" / "CODEOWNERS").read_text()) == {}
     note = next(n for n in ci.notes if "CODEOWNERS" in n)
-    assert "kepala_dinas" in note and "kepala_bagian" in note and "`gitlab` login" in note
+    assert "kepala_dinas" in note and "kepala_bagian" in note and "no Gitlab logins" in note
 
 
 def test_without_any_login_the_owner_lines_are_left_commented_and_the_office_is_told(tmp_path: Path) -> None:
