@@ -131,6 +131,7 @@ def init_site(
     target.mkdir(parents=True, exist_ok=True)
     shutil.copy2(resources.default_config_file(), target / "warta.yml")
     shutil.copytree(resources.example_sop_dir(), target / "sop")
+    shutil.copytree(resources.data_root() / "identitas", target / "identitas")  # the logo warta.yml names
     (target / "content").mkdir()
     if example:
         shutil.copytree(resources.example_content_dir(), target / "content", dirs_exist_ok=True)

@@ -34,7 +34,8 @@ def test_init_without_example_has_no_content(tmp_path: Path) -> None:
     assert run_warta("init", str(target)).returncode == 0
     tracked = git(target, "ls-files").split()
     assert not [p for p in tracked if p.startswith("content/") and p.endswith(".md")]
-    assert len([p for p in tracked if p.startswith("sop/") and p.endswith(".yaml")]) == 6
+    # five seed SOPs, three for the internal documents (seed 004 A1, C1, C2) and people.yaml
+    assert len([p for p in tracked if p.startswith("sop/") and p.endswith(".yaml")]) == 9
     check = run_warta("-C", str(target), "check")
     assert check.returncode == 0 and "0 files checked" in check.stderr
 

@@ -11,6 +11,7 @@ from typing import Any
 from pipeline.errors import UsageError
 from pipeline.i18n import _
 from pipeline.init import CiOptions, init_site
+from pipeline.signers import write_signers
 from pipeline.workflows import lock as locking
 from pipeline.workflows.writer import FORGES
 
@@ -55,8 +56,11 @@ def run(args: argparse.Namespace) -> int:
         if not existed and target.is_dir() and not (target / ".git").exists():
             shutil.rmtree(target)  # a half-made site (pip failed in --lock) would block the next try
         raise
-    print(f"Created {target} with {len(files)} files on branch main.")
+    signers, _count = write_signers(target)  # git log --show-signature checks approvals from the start
+    print(_("Created {target} with {count} files on branch main.", target=target, count=len(files)))
+    print(_("git checks approval signatures with {file} (run warta signers after people.yaml changes).",
+            file=signers))
     for note in ci.notes:
         print(_("note: {note}", note=note), file=sys.stderr)
-    print(f"Next: cd {target} && warta check")
+    print(_("Next: cd {target} && warta check", target=target))
     return 0
