@@ -43,8 +43,9 @@ WIB = dt.timezone(dt.timedelta(hours=7))
 
 def add_register(repo: Path, releases: int) -> None:
     """One commit with an archive record per release, published ten minutes after its merge."""
-    from pipeline.content import compute_digest
     from verify import release_text
+
+    from pipeline.content import compute_digest
 
     lines: list[bytes] = []
     for i in range(releases):
@@ -95,7 +96,8 @@ def row(label: str, figures: list[tuple[float, float, int, int]]) -> str:
     best = min(figures)
     load = os.getloadavg()[0]
     ok = "ok" if all(f[2] == 0 for f in figures) else "FAILED"
-    return f"| {label} | {best[0]:.2f} s | {max(f[1] for f in figures):.0f} MiB | {best[3] / 1024:,.0f} KiB | {load:.2f} | {ok} |"
+    peak = max(f[1] for f in figures)
+    return f"| {label} | {best[0]:.2f} s | {peak:.0f} MiB | {best[3] / 1024:,.0f} KiB | {load:.2f} | {ok} |"
 
 
 def main() -> int:

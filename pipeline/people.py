@@ -20,8 +20,8 @@ from pydantic import Field
 
 from pipeline import yamlio
 from pipeline.errors import ConfigError, Finding
-from pipeline.kinds import Day
 from pipeline.i18n import _
+from pipeline.kinds import Day
 from pipeline.schema import Strict, suggest, validate
 
 PEOPLE_PATH = "sop/people.yaml"

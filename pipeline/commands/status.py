@@ -36,10 +36,10 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.approvals.display import render_status
     from pipeline.approvals.service import evaluate_repository, on_main, open_site, repo_paths, result_json
     from pipeline.archive.records import load_records
+    from pipeline.channels.routing import destinations
     from pipeline.check import blocking_findings
     from pipeline.publication import publication_states
     from pipeline.report.due import describe_due, due_documents
-    from pipeline.channels.routing import destinations
     from pipeline.tree import WorkTree
 
     root = find_root()

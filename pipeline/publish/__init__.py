@@ -30,8 +30,7 @@ from pathlib import Path
 from pipeline.archive import trust
 from pipeline.cachedir import DEPLOY_CACHE, ensure_local_cache
 from pipeline.channels.routing import routes
-from pipeline.config import SiteConfig
-from pipeline.content import Site, parse_item
+from pipeline.content import Site
 from pipeline.deploy import deploy
 from pipeline.errors import GitError
 from pipeline.git import Git

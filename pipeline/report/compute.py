@@ -21,7 +21,6 @@ from pipeline.report.measure import ItemTime, measure_item
 from pipeline.report.period import Period, month, parse_period
 from pipeline.report.plan import Doc, docs_of, due_list, plan_rows
 
-
 _COMMIT = re.compile(r"[0-9a-f]{40}")
 
 

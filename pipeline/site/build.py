@@ -26,7 +26,7 @@ import jinja2
 from markupsafe import Markup
 
 from pipeline.archive.records import ArchiveRecord
-from pipeline.cachedir import CACHE_DIRNAME, RENDER_CACHE, ensure_local_cache
+from pipeline.cachedir import RENDER_CACHE, ensure_local_cache
 from pipeline.config import INTERNAL_KINDS
 from pipeline.content import InformasiPublikMeta, Item, Site
 from pipeline.errors import BuildError, Finding
@@ -411,8 +411,8 @@ class _Build:
             site=self.site, catalogue=catalogue, payloads=self.payloads_by_source,
             menu=[(i.meta.title, i.url_path) for i in menu], kinds_present=sorted({i.kind for i in chosen}),
             per_page=config.build.per_page, feed_items=config.build.feed_items, register=self.register,
-            working_tree=self.drafts, summary=self.summary,
-            working_tree=self.drafts, identity=marks, footer=identity.footer(config.site, catalogue),
+            working_tree=self.drafts, summary=self.summary, identity=marks,
+            footer=identity.footer(config.site, catalogue),
         )
         listed = [i for i in chosen if i.kind != "halaman" and i.meta.status != "dicabut"]
         override = base_settings(

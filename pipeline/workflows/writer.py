@@ -95,7 +95,16 @@ def deploy_secrets(config: SiteConfig) -> list[str]:
 
 def channel_secrets(config: SiteConfig) -> list[str]:
     """The token variables the enabled channels name (``channels.<name>.token_env``)."""
-    return sorted({c.token_env for c in config.channels.values() if c.enabled and c.token_env})
+    names: set[str] = set()
+    for channel in config.channels.values():
+        if not channel.enabled or channel.token_env is None:
+            continue
+        if isinstance(channel.token_env, str):
+            names.add(channel.token_env)
+        else:  # x: the four OAuth 1.0a variables
+            env = channel.token_env
+            names.update((env.consumer_key, env.consumer_secret, env.access_token, env.access_token_secret))
+    return sorted(names)
 
 
 def token_env(config: SiteConfig, forge: Forge) -> str:
