@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import UsageError
+from pipeline.errors import WartaError
 from pipeline.i18n import _
 from pipeline.init import CiOptions, init_site
 from pipeline.signers import write_signers
@@ -30,6 +30,10 @@ def register(subparsers: Any) -> None:
                         help="a private GitHub repository on the free plan (no environments): write no "
                              "workflow that uses a secret")
     parser.add_argument("--pages", action="store_true", help="deploy to GitHub Pages (deploy.target: pages)")
+    parser.add_argument("--repository", metavar="OWNER/NAME",
+                        help="the repository on the forge: writes approvals.forge, so its reviews count")
+    parser.add_argument("--forge-url", metavar="URL",
+                        help="with --repository: the forge's API base (needed for gitea, forgejo, gitlab)")
     parser.add_argument("--lock", action="store_true",
                         help="write requirements.txt with the sha256 of every file the workflows install "
                              "(pip download for the runner)")
@@ -48,13 +52,14 @@ def run(args: argparse.Namespace) -> int:
                 "the change).", path=target / locking.REQUIREMENTS, n=len(locked)))
         return 0
     ci = CiOptions(forge=args.forge, private_free=args.private_free, pages=args.pages, lock=args.lock,
-                   find_links=args.find_links, index_url=args.index_url, no_index=args.no_index)
+                   find_links=args.find_links, index_url=args.index_url, no_index=args.no_index,
+                   repository=args.repository, forge_url=args.forge_url)
     existed = target.exists()
     try:
         files = init_site(target, example=args.example, ci=ci)
-    except UsageError:
+    except WartaError:
         if not existed and target.is_dir() and not (target / ".git").exists():
-            shutil.rmtree(target)  # a half-made site (pip failed in --lock) would block the next try
+            shutil.rmtree(target)  # a half-made site (a failed --lock, a bad --repository) blocks the next try
         raise
     signers, _count = write_signers(target)  # git log --show-signature checks approvals from the start
     print(_("Created {target} with {count} files on branch main.", target=target, count=len(files)))
