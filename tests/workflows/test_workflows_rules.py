@@ -152,3 +152,40 @@ def test_gitlab_publishes_only_from_protected_main_and_never_cancels(tmp_path: P
     assert check["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}]
     assert not any("WARTA_SIGNING_KEY" in line or "WARTA_DEPLOY_KEY" in line for line in check["script"])
     assert 'warta verify --pr "$CI_MERGE_REQUEST_IID" --report' in check["script"]
+
+
+PROJECT_WORKFLOWS = Path(__file__).resolve().parents[2] / ".github" / "workflows"
+
+
+def test_the_release_gets_an_id_token_only_in_its_publish_job_in_the_pypi_environment() -> None:
+    release = load(PROJECT_WORKFLOWS / "release.yml")
+    assert set(triggers(release)) == {"release"} and release["permissions"] == {}
+    jobs = release["jobs"]
+    assert jobs["build"]["permissions"] == {"contents": "read"} and "environment" not in jobs["build"]
+    assert jobs["publish"]["permissions"] == {"id-token": "write"}
+    assert jobs["publish"]["environment"]["name"] == "pypi" and jobs["publish"]["needs"] == "build"
+    assert SECRET.findall((PROJECT_WORKFLOWS / "release.yml").read_text()) == []  # trusted publishing: no token
+    installs = [s["run"] for s in jobs["build"]["steps"] if "pip install" in s.get("run", "")]
+    assert installs == ["python -m pip install --require-hashes --no-deps -r .github/requirements/build.txt"]
+    for uses in uses_lines((PROJECT_WORKFLOWS / "release.yml").read_text()):
+        assert SHA_PIN.match(uses), uses
+
+
+def test_the_build_tools_of_the_release_are_pinned_with_hashes() -> None:
+    text = (PROJECT_WORKFLOWS.parent / "requirements" / "build.txt").read_text()
+    entries = re.findall(r"^([a-z0-9-]+)==([^ ]+) \\\n    --hash=sha256:([0-9a-f]{64})$", text, re.MULTILINE)
+    names = {name for name, _, _ in entries}
+    assert {"build", "hatchling", "packaging", "pyproject-hooks"} <= names
+    requirement_lines = [line for line in text.splitlines() if line and not line.startswith(("#", " "))]
+    assert len(requirement_lines) == len(entries)  # every requirement has its hash
+
+
+def test_the_projects_ci_runs_make_test_and_the_portability_test_on_macos_and_windows() -> None:
+    test = load(PROJECT_WORKFLOWS / "test.yml")
+    assert set(triggers(test)) == {"pull_request", "push"} and test["permissions"] == {}
+    linux = test["jobs"]["linux"]
+    assert [s.get("run") for s in linux["steps"]][-1] == "bash .ci/run"
+    assert linux["strategy"]["matrix"]["python"] == ["3.11", "3.13"]
+    portability = test["jobs"]["portability"]
+    assert portability["strategy"]["matrix"]["os"] == ["macos-latest", "windows-latest"]
+    assert portability["steps"][-1]["run"] == "python -m pytest tests/test_portability.py -q -p no:cacheprovider"
