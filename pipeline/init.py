@@ -83,6 +83,9 @@ def write_ci(target: Path, ci: CiOptions) -> list[str]:
             text = settings.with_forge(text, str(config_file), ci.forge, ci.repository, ci.forge_url)
         config_file.write_text(text, encoding="utf-8")
     config = load_config(target)
+    if config.deploy.target == "pages":
+        ci.notes.append(_("the site is served by GitHub Pages: set site.url in warta.yml to its address ({url}, or the "
+                          "office's own domain) before the first publish", url=settings.pages_url(ci.repository)))
     people = load_people(target)
     signatories = [s.disahkan_oleh for _, s in sorted(load_sops(target, people.roles).items())]
     made = site_ci(config, people, signatories, forge=ci.forge, private_free=ci.private_free)

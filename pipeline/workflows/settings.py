@@ -33,3 +33,13 @@ def with_forge(text: str, path: str, forge: Forge, repository: str, url: str | N
     lines = [f"    type: {forge}", f"    repository: {repository}"] + ([f"    url: {url}"] if url else [])
     block = "  # the forge whose pull-request reviews count as approvals (docs/forges.md)\n  forge:\n"
     return text.replace(MAIN_BRANCH, MAIN_BRANCH + block + "\n".join(lines) + "\n", 1)
+
+
+def pages_url(repository: str | None) -> str:
+    """The GitHub Pages address of ``owner/name`` (a project site, under a sub-path; ``owner.github.io``
+    itself is served at the root)."""
+    if not repository or "/" not in repository:
+        return "https://<owner>.github.io/<repository>/"
+    owner, name = repository.split("/", 1)
+    root = f"https://{owner.lower()}.github.io/"
+    return root if name.lower() == f"{owner.lower()}.github.io" else f"{root}{name}/"

@@ -20,6 +20,7 @@ def test_repository_names_the_forge_whose_reviews_count_and_the_site_checks(tmp_
     assert config.deploy.target == "pages"
     assert "# the forge whose pull-request reviews count" in (site / "warta.yml").read_text()
     assert "deploy.target is 'local'" not in made.stderr
+    assert "https://dpmk-bantul.github.io/situs/" in made.stderr  # where to point site.url
     assert run_warta("-C", str(site), "check").returncode == 0
     tracked = subprocess.run(["git", "ls-files"], cwd=site, capture_output=True, text=True).stdout.split()
     assert "warta.yml" in tracked and ".github/workflows/warta-publish.yml" in tracked
