@@ -136,7 +136,8 @@ def site_ci(config: SiteConfig, people: People, signatory_roles: Iterable[str], 
             out.files[f"{WORKFLOW_DIRS[forge]}/warta-publish.yml"] = render(
                 "github-publish.yml", pages=pages, deploy_secrets=deploy_secrets(config),
                 channel_secrets=channel_secrets(config),
-                announce_needs="[publish, deploy]" if pages else "publish", **common)
+                announce_needs="[publish, deploy]" if pages else "publish",
+                report_needs="[publish, deploy, announce]" if pages else "[publish, announce]", **common)
             if config.deploy.target == "local":
                 out.notes.append(_(LOCAL_TARGET))
     elif forge in ("gitea", "forgejo"):

@@ -54,9 +54,12 @@ class Runner:
             return "true"
         if expression == "steps.deployment.outputs.page_url":
             return "http://127.0.0.1/pages/"
-        equal = re.fullmatch(r"([\w.]+) == '([^']*)'", expression)
-        if equal:
-            return "true" if self.value(equal[1]) == equal[2] else "false"
+        if " && " in expression:
+            return "true" if all(self.value(part) == "true" for part in expression.split(" && ")) else "false"
+        compared = re.fullmatch(r"([\w.]+) (==|!=) '([^']*)'", expression)
+        if compared:
+            same = self.value(compared[1]) == compared[3]
+            return "true" if same == (compared[2] == "==") else "false"
         assert expression in self.context, f"the harness does not know the expression {expression!r}"
         return self.context[expression]
 
@@ -71,9 +74,10 @@ class Runner:
 
     def run_job(self, workflow: dict[str, Any], name: str, workspace: Path) -> list[StepResult]:
         job = workflow["jobs"][name]
-        self.jobs_run.append(name)
         if not self.condition(job.get("if")):
             return []
+        self.jobs_run.append(name)
+        workspace.mkdir(parents=True, exist_ok=True)
         env = {**self.base_env(workspace), **self._filled(workflow.get("env")), **self._filled(job.get("env"))}
         results: list[StepResult] = []
         for step in job["steps"]:
@@ -85,7 +89,9 @@ class Runner:
             if "uses" in step:
                 results.append(self.action(step, workspace))
             else:
-                results.append(self.shell(step, {**env, **self._filled(step.get("env"))}, workspace))
+                results.append(self.shell(step, {**env, **self._filled(step.get("env"))}, workspace, step.get("id")))
+        for key, value in (job.get("outputs") or {}).items():
+            self.context[f"needs.{name}.outputs.{key}"] = self.fill(str(value))
         return results
 
     def _filled(self, values: dict[str, Any] | None) -> dict[str, str]:
@@ -98,7 +104,8 @@ class Runner:
                 "GIT_CONFIG_GLOBAL": str(self.home / ".gitconfig"), "GIT_CONFIG_NOSYSTEM": "1",
                 "GITHUB_WORKSPACE": str(workspace), "CI": "true", "GITHUB_ACTIONS": "true", **self.env}
 
-    def shell(self, step: dict[str, Any], env: dict[str, str], workspace: Path) -> StepResult:
+    def shell(self, step: dict[str, Any], env: dict[str, str], workspace: Path, step_id: str | None = None
+              ) -> StepResult:
         command = self.fill(step["run"])
         name = step.get("name", command)
         if command.strip() == INSTALL:
@@ -108,8 +115,14 @@ class Runner:
         reason = self.skip_run(command)
         if reason:
             return StepResult(name, None, reason)
+        outputs = workspace.parent / f"github-output-{step_id or 'step'}"
+        outputs.write_text("", encoding="utf-8")
         proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", command], cwd=workspace,
-                              env=env, capture_output=True, text=True, timeout=600)
+                              env={**env, "GITHUB_OUTPUT": str(outputs)}, capture_output=True, text=True, timeout=600)
+        for line in outputs.read_text(encoding="utf-8").splitlines():
+            key, _, value = line.partition("=")
+            if step_id:
+                self.context[f"steps.{step_id}.outputs.{key}"] = value
         return StepResult(name, proc.returncode, proc.stdout + proc.stderr)
 
     def action(self, step: dict[str, Any], workspace: Path) -> StepResult:

@@ -144,11 +144,11 @@ def test_the_publish_workflow_publishes_then_pages_then_announces(tmp_path: Path
     runner = Runner(origin=origin, home=home, context={
         "github.ref": "refs/heads/main", "github.run_id": "42", "github.sha": before, "github.token": "token-uji"})
     results: dict[str, list[StepResult]] = {}
-    for job in ("publish", "deploy", "announce"):  # in the order of their `needs`
+    for job in ("publish", "deploy", "announce", "report"):  # in the order of their `needs`
         results[job] = runner.run_job(workflow, job, tmp_path / f"runner-{job}")
         failed = [r for r in results[job] if r.returncode not in (0, None)]
         assert not failed, f"{job}: {failed[0].name}\n{failed[0].output}"
-    assert runner.jobs_run == ["publish", "deploy", "announce"]
+    assert runner.jobs_run == ["publish", "deploy", "announce"]  # nothing held back: no report
     assert workflow["jobs"]["announce"]["needs"] == ["publish", "deploy"]
     # records went to the origin with the push the workflow's deploy key allows
     after = git(origin, "rev-parse", "main").strip()
@@ -186,3 +186,25 @@ def test_gitlab_ci_checks_merge_requests_and_publishes_main(tmp_path: Path, home
     assert {r.name: r for r in published}["warta publish"].returncode == 0
     after = git(origin, "rev-parse", "main").strip()
     assert after != before and "arsip/" in git(origin, "log", "--name-only", "--format=", f"{before}..{after}")
+
+
+def test_a_release_held_back_never_holds_back_the_site_and_the_run_says_so(tmp_path: Path, home: Path) -> None:
+    site, origin = office(tmp_path)
+    pull_request(site)  # a release merged into main without any approval (rule 9: held, rule 13: alone)
+    git(site, "switch", "-q", "main")
+    git(site, "merge", "-q", "--no-ff", "--no-gpg-sign", "-m", "Merge rilis-baru", "rilis-baru")
+    git(site, "push", "-q", "origin", "main")
+    workflow = load(site / ".github/workflows/warta-publish.yml")
+    runner = Runner(origin=origin, home=home, context={"github.ref": "refs/heads/main", "github.run_id": "43",
+                                                       "github.sha": git(site, "rev-parse", "main").strip(),
+                                                       "github.token": "token-uji"})
+    results = {job: runner.run_job(workflow, job, tmp_path / f"runner-{job}")
+               for job in ("publish", "deploy", "announce", "report")}
+    published = next(r for r in results["publish"] if r.name.startswith("Publish"))
+    assert published.returncode == 0 and "held back" in published.output, published.output
+    assert runner.context["needs.publish.outputs.status"] == "1"
+    assert runner.jobs_run == ["publish", "deploy", "announce", "report"]
+    assert runner.live is not None and (runner.live / "index.html").is_file()  # the rest went live
+    assert not any("rilis-baru-uji" in p.as_posix() for p in runner.live.rglob("*"))
+    report = results["report"][0]
+    assert report.returncode == 1 and "::error::warta publish exited 1" in report.output

@@ -85,7 +85,8 @@ def test_secrets_are_read_only_in_jobs_of_the_main_environment(tmp_path: Path) -
             assert job["if"] == "github.ref == 'refs/heads/main'", name
     assert seen == {"WARTA_DEPLOY_KEY", "WARTA_SIGNING_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
                     "AWS_REGION", "WARTA_MASTODON_TOKEN"}  # a disabled channel's token is not passed
-    publish_step = next(s for s in publish["jobs"]["publish"]["steps"] if s.get("run") == "warta publish")
+    publish_step = next(s for s in publish["jobs"]["publish"]["steps"] if s.get("id") == "publish")
+    assert "warta publish || status=$?" in publish_step["run"]
     assert set(publish_step["env"]) == {"WARTA_SIGNING_KEY", "GITHUB_TOKEN", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
                                         "AWS_REGION"}
     announce_step = next(s for s in publish["jobs"]["announce"]["steps"] if s.get("run") == "warta announce")
@@ -103,20 +104,23 @@ def test_a_publish_is_never_cancelled_and_runs_on_push_schedule_and_by_hand(tmp_
 def test_with_pages_nothing_is_announced_before_the_site_is_live(tmp_path: Path) -> None:
     _, publish, _, _ = github(tmp_path, "github-pages")
     jobs = publish["jobs"]
-    steps = [s.get("uses", s.get("run", "")).split("@")[0] for s in jobs["publish"]["steps"]]
-    assert steps.index("warta publish") < steps.index("actions/upload-pages-artifact")
+    steps = [s.get("id") or s.get("uses", s.get("run", "")).split("@")[0] for s in jobs["publish"]["steps"]]
+    assert steps.index("publish") < steps.index("actions/upload-pages-artifact")
     assert [s["uses"].split("@")[0] for s in jobs["deploy"]["steps"]] == ["actions/deploy-pages"]
     assert jobs["deploy"]["needs"] == "publish"
+    assert jobs["deploy"]["if"] == "needs.publish.outputs.built == 'true'"  # only a site this run built
     assert jobs["announce"]["needs"] == ["publish", "deploy"]
+    assert jobs["report"]["needs"] == ["publish", "deploy", "announce"]  # a held item is reported last
+    assert jobs["report"]["permissions"] == {} and "environment" not in jobs["report"]
     outbox = next(s for s in jobs["announce"]["steps"] if s.get("uses", "").startswith("actions/upload-artifact"))
     assert outbox["with"]["path"] == "_outbox/"
 
 
 def test_without_pages_announce_waits_for_the_publish_job_that_deploys(tmp_path: Path) -> None:
     _, publish, _, _ = github(tmp_path, "github-rsync")
-    assert set(publish["jobs"]) == {"publish", "announce"}
+    assert set(publish["jobs"]) == {"publish", "announce", "report"}
     assert publish["jobs"]["announce"]["needs"] == "publish"
-    step = next(s for s in publish["jobs"]["publish"]["steps"] if s.get("run") == "warta publish")
+    step = next(s for s in publish["jobs"]["publish"]["steps"] if s.get("id") == "publish")
     assert set(step["env"]) == {"WARTA_SIGNING_KEY", "GITHUB_TOKEN", "WARTA_DEPLOY_SSH_KEY", "WARTA_DEPLOY_SSH_KNOWN_HOSTS"}
 
 
