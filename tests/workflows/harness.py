@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import tarfile
@@ -181,23 +182,23 @@ def gitlab_job(doc: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def run_gitlab_job(runner: Runner, doc: dict[str, Any], name: str, workspace: Path, sha: str,
-                   variables: dict[str, str]) -> list[StepResult]:
-    """A GitLab job as its runner does it: clone at ``sha`` (detached), then before_script and script, each
-    line in one bash that stops at the first failure; the `apt-get` line is the image's business."""
+                   variables: dict[str, str]) -> StepResult:
+    """A GitLab job as its runner does it: clone at ``sha`` (detached), then before_script and script as one
+    bash script that stops at the first failing line (``set -eo pipefail``). Lines the harness stands in
+    for (the image's `apt-get`, the install, ``runner.skip_run``) are echoed instead of run."""
     job = gitlab_job(doc, name)
     runner.jobs_run.append(name)
     runner.checkout(workspace, sha)
     env = {**runner.base_env(workspace), **{k: str(v) for k, v in (doc.get("variables") or {}).items()},
            **{k: str(v) for k, v in (job.get("variables") or {}).items()}, **variables}
-    results: list[StepResult] = []
+    lines: list[str] = []
     for line in [*job.get("before_script", []), *job["script"]]:
-        if any(r.returncode not in (0, None) for r in results):
-            results.append(StepResult(line, None, "skipped"))
-        elif line.startswith("apt-get "):
-            results.append(StepResult(line, None, "stand-in: the image has git and ssh"))
-        else:
-            results.append(runner.shell({"run": line, "name": line}, env, workspace))
-            if line.startswith("export "):  # one shell per job on GitLab: keep what it exports
-                key, _, value = line.removeprefix("export ").partition("=")
-                env[key] = value.strip('"')
-    return results
+        reason = ("the image has git and ssh" if line.startswith("apt-get ") else
+                  "warta of this test run" if line == INSTALL else runner.skip_run(line))
+        if line == INSTALL:
+            assert (workspace / "requirements.txt").is_file(), "the job installs from requirements.txt"
+        lines.append(f"echo {shlex.quote(f'stand-in: {reason}: {line}')}" if reason else line)
+    script = "\n".join(lines)
+    proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script], cwd=workspace,
+                          env=env, capture_output=True, text=True, timeout=900)
+    return StepResult(name, proc.returncode, proc.stdout + proc.stderr)
