@@ -175,8 +175,12 @@ def owner_patterns(config: SiteConfig) -> list[str]:
                     out.append("/" + value.lstrip("/"))
                 continue
             pattern = pattern.replace("[!.]", "")
-            if pattern.startswith("**/"):
-                out.append(pattern[3:])
+            if pattern.startswith("**/") and "/" not in pattern[3:].removesuffix("/**"):
+                # a name without a slash matches at any depth already; one with a slash keeps its **/
+                tail = pattern[3:]
+                out.append(tail[:-2] if tail.endswith("/**") else tail)
+            elif pattern.startswith("**/"):
+                out.append(pattern)
             elif pattern.endswith("/**"):
                 out.append("/" + pattern[:-2])
             else:

@@ -28,7 +28,7 @@ def test_the_signatories_own_the_governed_and_ci_paths(tmp_path: Path) -> None:
     root, ci = make_site(tmp_path / "situs", "github-pages", people=LOGINS)
     table = owners((root / ".github" / "CODEOWNERS").read_text())
     for path in ("/warta.yml", "/sop/", "/theme/", "/.github/", "/.gitea/", "/.gitlab-ci.yml", "requirements*.txt",
-                 "Makefile", "*.py", "pyproject.toml", "/klasifikasi/"):
+                 "requirements/", "Makefile", "*.py", "pyproject.toml", "/klasifikasi/", "/scripts/"):
         assert table.get(path) == ["@wahyu-kadin", "@nur-kabag"], path
     assert all("@rina-operator" not in names for names in table.values())
     assert not [p for p in table if p.startswith(("/content", "/arsip"))]  # items are approved per item
