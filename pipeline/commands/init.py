@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import WartaError
+from pipeline.errors import UsageError, WartaError
 from pipeline.i18n import _
 from pipeline.init import CiOptions, init_site
 from pipeline.signers import write_signers
@@ -51,6 +51,11 @@ def run(args: argparse.Namespace) -> int:
         print(_("Wrote {path}: {n} files with their sha256. Commit it (a governed file: every signatory approves "
                 "the change).", path=target / locking.REQUIREMENTS, n=len(locked)))
         return 0
+    if args.pages and (args.forge != "github" or args.private_free):
+        raise UsageError(_("--pages is GitHub Pages, deployed by the publish workflow: it needs --forge github and "
+                           "a repository with environments (not --private-free)"))
+    if args.private_free and args.forge != "github":
+        raise UsageError(_("--private-free is about GitHub's free plan: use it with --forge github"))
     ci = CiOptions(forge=args.forge, private_free=args.private_free, pages=args.pages, lock=args.lock,
                    find_links=args.find_links, index_url=args.index_url, no_index=args.no_index,
                    repository=args.repository, forge_url=args.forge_url)

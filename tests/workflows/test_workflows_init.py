@@ -44,3 +44,10 @@ def test_a_forge_without_its_api_base_or_a_bad_repository_is_refused_and_leaves_
     bad = run_warta("init", str(site), "--repository", "bukan nama repo")
     assert bad.returncode == 2 and "warta.yml" in bad.stderr and "repository" in bad.stderr
     assert "Traceback" not in bad.stderr and not site.exists()
+
+
+def test_pages_and_private_free_only_where_they_mean_something(tmp_path: Path) -> None:
+    for args in (["--forge", "gitea", "--pages"], ["--pages", "--private-free"], ["--forge", "gitlab", "--private-free"]):
+        refused = run_warta("init", str(tmp_path / "situs"), *args)
+        assert refused.returncode == 2, (args, refused.stderr)
+        assert not (tmp_path / "situs").exists()
