@@ -72,6 +72,10 @@ def unaccounted(root: Path, site: Path) -> list[str]:
             continue
         if rel == ".warta-site" or rel.endswith(GENERATED):
             continue
+        if rel == ".nojekyll":  # the empty marker target 'pages' writes for GitHub Pages
+            if path.read_bytes():
+                bad.append(f"{rel}: the Pages marker is not empty")
+            continue
         if rel.startswith("theme/"):
             if path.read_bytes() not in theme:
                 bad.append(f"{rel}: not a file of warta's theme")
