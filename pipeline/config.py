@@ -263,7 +263,10 @@ class ChannelSection(Strict):
     ig_user_id: str | None = Field(None, pattern=r"^[0-9]+$", description="instagram: the professional "
                                                                           "account's user id.")
     visibility: Literal["public", "unlisted", "private"] = "public"
-    rsync_destination: str | None = Field(None, description="videotron: user@host:/path of the player's folder.")
+    rsync_destination: str | None = Field(None, description="videotron: user@host:/path (or ssh://user@host:port/path) "
+                                                            "of the player's folder; the SSH key is in token_env.")
+    known_hosts: str | None = Field(None, description="videotron over rsync: the player's host key line "
+                                                      "(ssh-keyscan); public, so it is governed here.")
     token_expires: dt.date | None = Field(None, description="When the token expires (Instagram's long-lived "
                                                             "tokens: 60 days); warned about 14 days before.")
 
@@ -302,6 +305,8 @@ class ChannelSection(Strict):
                              "access_token, access_token_secret} (OAuth 1.0a user context)")
         if self.type != "x" and isinstance(self.token_env, OAuth1Env):
             raise ValueError(f"a {self.type} channel's token_env is one variable name")
+        if self.rsync_destination is not None and self.type != "videotron":
+            raise ValueError("rsync_destination belongs to a videotron channel")
         if self.aksi == "lapor_tautan" and self.type not in ("telegram", "webhook", "outbox"):
             raise ValueError("the link report (aksi lapor_tautan) goes to a telegram, webhook or outbox channel")
         return self
