@@ -13,7 +13,6 @@ import zoneinfo
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import phonenumbers
 from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 
 from pipeline import yamlio
@@ -23,6 +22,20 @@ from pipeline.schema import Strict, validate
 CONFIG_FILE = "warta.yml"
 KINDS = ("siaran-pers", "berita", "pengumuman", "informasi-publik", "halaman")
 Kind = Literal["siaran-pers", "berita", "pengumuman", "informasi-publik", "halaman"]
+# Internal documents (seed 004 A1 and C): approved and archived like items, never published on the site or
+# announced. A site that uses one names its SOP under `kinds:` (docs/report.md).
+INTERNAL_KINDS = ("rencana-konten", "evaluasi")
+ALL_KINDS = KINDS + INTERNAL_KINDS
+AnyKind = Literal["siaran-pers", "berita", "pengumuman", "informasi-publik", "halaman", "rencana-konten", "evaluasi"]
+
+
+class PpidContact(Strict):
+    """The PPID (Pejabat Pengelola Informasi dan Dokumentasi) that answers requests for information."""
+
+    name: str = Field(min_length=1, description="e.g. 'PPID Pelaksana Dinas ... Kabupaten Bantul'.")
+    email: str = Field("", description="Address for requests for information and objections.")
+    phone: str = Field("", description="Telephone or WhatsApp line of the information desk.")
+    address: str = Field("", description="Where the information desk is, when not the office's address.")
 
 
 # Office hours (site.office_hours): Indonesian weekday names, Monday first, as date.weekday() numbers them.
@@ -81,6 +94,11 @@ class SiteSection(Strict):
     timezone: str = Field("Asia/Jakarta", description="IANA time zone for dates without an offset.")
     unit_code: str = Field(min_length=1, description="Kode unit used in archive numbers, e.g. 'DPMK'.")
     description: str = Field("", description="One sentence about the office, for the home page and feed.")
+    phone: str = Field("", description="The office's telephone number, shown in the footer.")
+    email: str = Field("", description="The office's public e-mail address, shown in the footer.")
+    ppid: PpidContact | None = Field(None, description="The PPID's contact, shown in the footer and service pages.")
+    coat_of_arms: str | None = Field(None, description="Path of the regency's coat of arms (optional, shown beside "
+                                                       "the logo), relative to the repository root.")
     address: str = Field("", description="Postal address shown in the footer.")
     logo: str | None = Field(None, description="Path of the office logo, relative to the repository root.")
     office_hours: dict[Weekday, Span] = Field(
@@ -151,6 +169,54 @@ class ActivitySection(Strict):
     description: str = ""
 
 
+ForgeType = Literal["github", "gitlab", "gitea", "forgejo"]
+_FORGE_DEFAULTS = {"github": ("https://api.github.com", "GITHUB_TOKEN"), "gitlab": (None, "GITLAB_TOKEN"),
+                   "gitea": (None, "GITEA_TOKEN"), "forgejo": (None, "FORGEJO_TOKEN")}
+
+
+class ForgeSection(Strict):
+    """The forge whose pull-request reviews count as approvals (docs/forges.md). Read from the trusted
+    ``warta.yml`` only: no environment and no branch chooses which server's reviews are believed."""
+
+    type: ForgeType = Field(description="github, gitlab, gitea or forgejo (Forgejo speaks Gitea's API).")
+    url: str | None = Field(None, description="API base: https://api.github.com (the default for github), "
+                                              "https://git.example.go.id/api/v1, https://gitlab.example.go.id/api/v4.")
+    repository: str = Field(pattern=r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+$",
+                            description="owner/name (GitLab: the project's full path, group/subgroup/name).")
+    token_env: str | None = Field(None, pattern=r"^[A-Z][A-Z0-9_]*$",
+                                  description="Environment variable holding the API token (default GITHUB_TOKEN, "
+                                              "GITLAB_TOKEN, GITEA_TOKEN or FORGEJO_TOKEN).")
+
+    @field_validator("url")
+    @classmethod
+    def _api(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s/?#]+(/[^\s?#]*)?$", value):
+            raise ValueError("must be the forge API's absolute http(s) address, e.g. https://api.github.com")
+        return value.rstrip("/") if value else value
+
+    @model_validator(mode="after")
+    def _complete(self) -> ForgeSection:
+        if self.type != "github" and self.url is None:
+            raise ValueError(f"forge type {self.type} needs url (the API base, e.g. https://git.example.go.id/api/"
+                             f"{'v4' if self.type == 'gitlab' else 'v1'})")
+        if self.type != "gitlab" and self.repository.count("/") != 1:
+            raise ValueError("repository is owner/name")
+        return self
+
+    @property
+    def api_url(self) -> str:
+        return self.url or str(_FORGE_DEFAULTS[self.type][0])
+
+    @property
+    def token_variable(self) -> str:
+        return self.token_env or str(_FORGE_DEFAULTS[self.type][1])
+
+    @property
+    def source(self) -> Literal["github", "gitlab", "gitea"]:
+        """The name steps carry in ``status --json`` (Forgejo is a Gitea)."""
+        return "gitea" if self.type in ("gitea", "forgejo") else "gitlab" if self.type == "gitlab" else "github"
+
+
 class ApprovalSection(Strict):
     """Approval policy (DESIGN section 4)."""
 
@@ -160,6 +226,7 @@ class ApprovalSection(Strict):
         description="Roles that may force-publish serta-merta information before the chain is complete.",
     )
     main_branch: str = Field("main", description="The branch that is published.")
+    forge: ForgeSection | None = Field(None, description="Pull-request reviews on this forge count as approvals.")
 
 
 class ArchiveSection(Strict):
@@ -329,8 +396,9 @@ class ChannelSection(Strict):
 class DeploySection(Strict):
     """Where the built site goes."""
 
-    target: Literal["local", "rsync", "s3"] = "local"
-    path: str = Field("_site", description="Output folder for target 'local'.")
+    target: Literal["local", "rsync", "s3", "pages"] = "local"
+    path: str = Field("_site", description="Output folder for target 'local', and the folder target 'pages' "
+                                           "leaves for the GitHub Pages artifact.")
     rsync_destination: str | None = None
     s3_bucket: str | None = None
     s3_endpoint: str | None = None
@@ -381,6 +449,8 @@ class PrivacySection(Strict):
     @field_validator("allowed_numbers")
     @classmethod
     def _numbers(cls, value: list[str]) -> list[str]:
+        import phonenumbers  # imported here for start-up time: only a configuration listing numbers needs it
+
         for number in value:
             try:
                 parsed = phonenumbers.parse(number, "ID")
@@ -391,11 +461,30 @@ class PrivacySection(Strict):
         return value
 
 
+_PPID_KINDS: tuple[Kind, ...] = ("informasi-publik",)
+
+
+class PublicSummarySection(Strict):
+    """The public service summary page (docs/report.md): releases per month and the share published within
+    the time standard, as PPID offices publish in their service reports."""
+
+    enabled: bool = Field(True, description="Build the summary page (layanan/) on the site.")
+    kinds: list[Kind] = Field(default_factory=lambda: list(_PPID_KINDS),
+                              description="The kinds it counts (default: the PPID's informasi-publik).")
+    months: int = Field(12, ge=1, le=60, description="How many months back it shows.")
+
+
+class ReportSection(Strict):
+    """``warta report`` and what the site shows of it."""
+
+    public_summary: PublicSummarySection = Field(default_factory=PublicSummarySection)
+
+
 class SiteConfig(Strict):
     """The whole ``warta.yml``."""
 
     site: SiteSection
-    kinds: dict[Kind, KindSection]
+    kinds: dict[AnyKind, KindSection]
     activities: dict[str, ActivitySection] = Field(default_factory=dict)
     approvals: ApprovalSection = Field(default_factory=ApprovalSection)
     archive: ArchiveSection = Field(default_factory=ArchiveSection)
@@ -405,6 +494,7 @@ class SiteConfig(Strict):
     build: BuildSection = Field(default_factory=BuildSection)
     limits: LimitsSection = Field(default_factory=LimitsSection)
     privacy: PrivacySection = Field(default_factory=PrivacySection)
+    report: ReportSection = Field(default_factory=ReportSection)
 
     @model_validator(mode="after")
     def _all_kinds(self) -> SiteConfig:

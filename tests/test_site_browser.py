@@ -151,7 +151,7 @@ def test_register_row_is_reached_from_the_release_page(browser: Any, server: str
         assert row.count() == 1 and "400.14.5.6/1/DPMK/2025" in row.inner_text()
         # the row is on screen, highlighted
         box = row.bounding_box()
-        assert box is not None and 0 <= box["y"] < 800
+        assert box is not None and -1 <= box["y"] < 800  # scrolled to its top (sub-pixel rounding aside)
         assert row.evaluate("tr => getComputedStyle(tr).backgroundColor") != "rgba(0, 0, 0, 0)"
     finally:
         page.close()

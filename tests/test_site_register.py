@@ -177,7 +177,8 @@ def test_year_page_rows_in_number_order(built: tuple[Path, BuildResult]) -> None
     ]
     bibit = got[1]
     assert "Dinas Salurkan Bantuan Bibit Cabai" in bibit and "400.14.5.6 Hubungan dengan media massa" in bibit
-    assert "4 Maret 2025" in bibit and bibit.strip().endswith("Terbit")
+    # the item's own date, as its page shows it, then the status with the day it went public on the site
+    assert "4 Maret 2025 Terbit" in bibit and bibit.strip().endswith("(tayang di situs sejak 4 Maret 2025 )")
     assert '<a href="../../siaran-pers/2025/bantuan-bibit/">Dinas Salurkan Bantuan Bibit Cabai</a>' in html
     # withdrawn: still listed (the number stays taken), with the date it was withdrawn, and no link
     ditarik = got[2]
@@ -210,7 +211,7 @@ def test_classification_page_newest_year_first(built: tuple[Path, BuildResult]) 
 def test_release_page_shows_number_classification_and_approval_chain(built: tuple[Path, BuildResult]) -> None:
     out, _ = built
     html = page(out, "siaran-pers/2025/bantuan-bibit")
-    record = text_of(html.split('<footer class="item-record">', 1)[1].split("</footer>", 1)[0])
+    record = text_of(html.split('<footer class="item-record"', 1)[1].split(">", 1)[1].split("</footer>", 1)[0])
     assert "Nomor arsip 400.14.5.6/1/DPMK/2025" in record
     assert "Klasifikasi arsip 400.14.5.6 Hubungan dengan media massa" in record
     # each step with the role's title and the date in the office's time zone (17.15 UTC is 00.15 WIB, 4 March)
@@ -231,7 +232,13 @@ def test_imported_record_says_so(built: tuple[Path, BuildResult]) -> None:
     out, _ = built
     html = page(out, "siaran-pers/2024/lomba-kalurahan")
     assert "400.14.5.6/1/DPMK/2024" in html
-    assert "Diimpor dari arsip sebelum warta" in html and "<caption>Persetujuan</caption>" not in html
+    # said once, discreetly, among the archive facts: not a warning to citizens
+    assert "Dimuat dari arsip situs sebelumnya" in html and "<caption>Persetujuan</caption>" not in html
+    assert "tanpa rantai persetujuan" not in html and "banner" not in html.split("<main", 1)[1].split("item-record")[0]
+    # it went public before warta: the day it came onto this site is shown nowhere as that day
+    assert "Tayang di situs sejak" not in html
+    row = next(r for r in rows(page(out, "daftar-arsip/2024")) if "400.14.5.6/1/DPMK/2024" in r)
+    assert row.strip().endswith("Terbit") and "tayang" not in row
 
 
 def test_withdrawn_notice_with_reason_date_and_number(built: tuple[Path, BuildResult]) -> None:

@@ -7,7 +7,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from pipeline.archive.classification import ClassificationTable, parent_code
-from pipeline.archive.records import ArchiveRecord, StoredRecord
+from pipeline.archive.records import ApprovalSource, ArchiveRecord, StoredRecord
 
 
 def within(code: str, branch: str, table: ClassificationTable | None) -> bool:
@@ -73,6 +73,17 @@ def list_entry(entry: StoredRecord) -> dict[str, Any]:
         "published_at": record.published_at.isoformat() if record.published_at else None,
         "posts": post_links(record),
     }
+
+
+def source_text(source: ApprovalSource) -> str:
+    """Where a step's approval is recorded, for ``warta archive show``: the git commit, or the forge review
+    behind it (reviewer, reviewed commit, and the record warta publish copied it into)."""
+    if source.type == "git":
+        return f"commit {source.commit[:12]}"
+    who = f" by {source.reviewer_login or '?'} (id {source.reviewer_id})" if source.reviewer_id is not None else ""
+    address = f" ({source.review})" if source.review_id and source.review != source.review_id else ""
+    copied = f", copied in {source.record[:12]}" if source.record else ""
+    return f"{source.forge} review {source.review_id or source.review}{who} of {source.commit[:12]}{address}{copied}"
 
 
 def post_links(record: ArchiveRecord) -> list[str]:

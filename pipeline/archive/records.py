@@ -16,11 +16,18 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, Field, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from pipeline import yamlio
 from pipeline.archive.numbering import Allocation
-from pipeline.config import Kind
+from pipeline.config import AnyKind
 from pipeline.errors import ContentError, Finding
 from pipeline.files import write_atomic
 from pipeline.schema import Strict, validate
@@ -49,6 +56,9 @@ class Klasifikasi(Strict):
         return value
 
 
+_REVIEW_DETAILS = ("review_id", "reviewer_id", "reviewer_login", "review_state", "record")
+
+
 class ApprovalSource(Strict):
     """Where an approval was recorded: a git commit (trailers) or a forge review of a commit."""
 
@@ -56,6 +66,21 @@ class ApprovalSource(Strict):
     commit: str = Field(pattern=r"^[0-9a-f]{7,64}$", description="Approval commit, or the reviewed commit.")
     forge: str | None = Field(None, description="github, gitlab or gitea, for type forge.")
     review: str | None = Field(None, description="The review's id or address, for type forge.")
+    review_id: str | None = Field(None, description="The forge's id of the review.")
+    reviewer_id: int | None = Field(None, description="The reviewer's numeric forge id (what matched people.yaml).")
+    reviewer_login: str | None = Field(None, description="The reviewer's login when the review was copied.")
+    review_state: str | None = Field(None, description="The review's state (APPROVED).")
+    record: str | None = Field(None, pattern=r"^[0-9a-f]{7,64}$",
+                               description="The approval record warta publish copied the review into.")
+
+    @model_serializer(mode="wrap")
+    def _compact(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """The review's details only when known (records written before them stay byte for byte)."""
+        data: dict[str, Any] = handler(self)
+        for key in _REVIEW_DETAILS:
+            if data.get(key) is None:
+                data.pop(key, None)
+        return data
 
     @model_validator(mode="after")
     def _forge(self) -> ApprovalSource:
@@ -131,7 +156,7 @@ class ArchiveRecord(Strict):
     tahun: int = Field(ge=1900, le=9999, description="Year of the number.")
     path: str = Field(pattern=r"^content/.+\.md$")
     title: str = Field(min_length=1)
-    kind: Kind
+    kind: AnyKind
     digest: str = Field(pattern=_DIGEST, description="Digest of the current version.")
     klasifikasi: Klasifikasi
     retensi: str | None = None

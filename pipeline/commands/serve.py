@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import functools
 import http.server
 import sys
 from pathlib import Path
@@ -13,11 +12,8 @@ from typing import Any
 from pipeline.commands.build import PREVIEW, live_folder
 from pipeline.config import find_root, load_config
 from pipeline.errors import UsageError, WartaError
-
-
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
-        sys.stderr.write(f"serve: {self.address_string()} {format % args}\n")
+from pipeline.site import serving
+from pipeline.site.urls import site_path
 
 
 def register(subparsers: Any) -> None:
@@ -35,12 +31,12 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
-def make_server(folder: Path, port: int) -> http.server.ThreadingHTTPServer:
+def make_server(folder: Path, port: int, site_url: str = "") -> http.server.ThreadingHTTPServer:
+    """``folder`` at the path of ``site_url`` on 127.0.0.1, with its 404 page (:mod:`pipeline.site.serving`)."""
     # ``folder`` is not resolved: when it is the _site symlink, each request follows it, so a publish
     # that swaps the site while this runs is served at once
-    handler = functools.partial(_Handler, directory=str(folder))
     try:
-        return http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+        return serving.make_server(folder, port, site_url)
     except OSError as exc:
         raise WartaError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}; try another --port") from None
 
@@ -61,10 +57,10 @@ def run(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port}: use a number between 0 (any free port) and 65535")
     root = find_root()
+    config = load_config(root)
     if args.output:
         folder = Path(args.output).absolute()
     else:
-        config = load_config(root)
         if config.deploy.target != "local":
             raise UsageError(
                 f"deploy.target is {config.deploy.target}: the live site is not on this computer; serve the "
@@ -73,9 +69,10 @@ def run(args: argparse.Namespace) -> int:
         folder = live_folder(root, config)
     if not (folder / "index.html").is_file():
         raise _missing(folder, args.output)
-    server = make_server(folder, args.port)
+    server = make_server(folder, args.port, config.site.url)
     host, port = server.server_address[:2]
-    print(f"serving {folder} on http://{host!s}:{port}/  (Ctrl+C stops)", flush=True)
+    # at the path of site.url, as its web server will (a project site's /name/), with the 404 page
+    print(f"serving {folder} on http://{host!s}:{port}{site_path(config.site.url)}/  (Ctrl+C stops)", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

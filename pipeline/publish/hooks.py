@@ -9,7 +9,6 @@ attempts).
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import signal
 import sys
@@ -18,10 +17,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from pipeline.errors import UsageError
+from pipeline.clock import NOW_ENV as NOW_ENV  # the run's clock, re-exported here
+from pipeline.clock import clock as clock
 
 FAULT_ENV = "WARTA_FAULT_AT"
-NOW_ENV = "WARTA_NOW"
 BARRIER_ENV = "WARTA_TEST_BARRIER"
 ANNOUNCE_BARRIER_ENV = "WARTA_TEST_BARRIER_ANNOUNCE"  # the same, before the push of a run's posting attempts
 FAULT_POINTS = (
@@ -79,18 +78,3 @@ def fault_during_build(staging: Path) -> Iterator[None]:
     finally:
         done.set()
     fault("build")
-
-
-def clock(now: dt.datetime | None, tz: dt.tzinfo) -> tuple[dt.datetime, bool]:
-    """The run's clock: ``now``, else ``WARTA_NOW`` (test hook), else the real time; and whether it was
-    set by hand."""
-    if now is not None:
-        return (now if now.tzinfo else now.replace(tzinfo=tz)), True
-    raw = os.environ.get(NOW_ENV, "").strip()
-    if raw:
-        try:
-            moment = dt.datetime.fromisoformat(raw)
-        except ValueError:
-            raise UsageError(f"{NOW_ENV}={raw!r} is not an ISO 8601 time such as 2026-01-31T08:00:00+07:00") from None
-        return (moment if moment.tzinfo else moment.replace(tzinfo=tz)), True
-    return dt.datetime.now(tz), False

@@ -14,7 +14,6 @@ import datetime as dt
 import hashlib
 import logging
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -27,98 +26,29 @@ import jinja2
 from markupsafe import Markup
 
 from pipeline.archive.records import ArchiveRecord
-from pipeline.cachedir import CACHE_DIRNAME, RENDER_CACHE, ensure_local_cache
+from pipeline.cachedir import RENDER_CACHE, ensure_local_cache
+from pipeline.config import INTERNAL_KINDS
 from pipeline.content import InformasiPublikMeta, Item, Site
 from pipeline.errors import BuildError, Finding
 from pipeline.gate import is_exempt
 from pipeline.references import resolve_path
 from pipeline.rendering import Rendered, render_all
+from pipeline.report.summary import ServiceSummary, service_summary
 from pipeline.resources import theme_dir
-from pipeline.site import i18n, media
+from pipeline.site import i18n, identity, media, search
 from pipeline.site.generators import tag_slug
 from pipeline.site.model import ROOT_MARK, Attachment, BuildResult, PageExtra, Payload, SharedState
+from pipeline.site.outline import outline, wrap_tables
+from pipeline.site.output import MARKER, MARKER_TEXT, check_output, recover, swap
 from pipeline.site.register import Register, klasifikasi_url, make_register
 from pipeline.site.reuse import PageCache, build_fingerprint
 from pipeline.site.settings import base_settings, read_settings
-
-MARKER = ".warta-site"
-MARKER_TEXT = "This folder is written by `warta build` and replaced whole on every build.\n"
+from pipeline.site.urls import SEARCH_PAGE
 
 
 def _say(progress: bool, message: str) -> None:
     if progress:
         print(f"build: {message}", file=sys.stderr, flush=True)
-
-
-# --- the output folder -------------------------------------------------------------------------------
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _leftovers(output: Path, what: str) -> Iterator[tuple[Path, int]]:
-    pattern = re.compile(rf"^\.{re.escape(output.name)}\.{what}-(\d+)-")
-    if not output.parent.is_dir():
-        return
-    for entry in sorted(output.parent.iterdir()):
-        m = pattern.match(entry.name)
-        if m and entry.is_dir():
-            yield entry, int(m.group(1))
-
-
-def _recover(output: Path) -> None:
-    """Undo what a killed build left: its temporary folder, or a previous site set aside mid-swap."""
-    for folder, pid in _leftovers(output, "previous"):
-        if not _pid_alive(pid):
-            if not output.exists():
-                folder.rename(output)
-            else:
-                shutil.rmtree(folder, ignore_errors=True)
-    for folder, pid in _leftovers(output, "building"):
-        if not _pid_alive(pid):
-            shutil.rmtree(folder, ignore_errors=True)
-
-
-def check_output(root: Path, output: Path) -> None:
-    """Refuse an output folder that would replace the repository or a folder warta did not write."""
-    out = output.resolve()
-    repo = root.resolve()
-    if out == repo or out in repo.parents:
-        raise BuildError(f"output {output} would replace the site repository; choose a folder inside it, such as _preview")
-    for protected in ("content", "sop", "theme", ".git", CACHE_DIRNAME):
-        folder = repo / protected
-        if out == folder or folder in out.parents:
-            raise BuildError(f"output {output} is inside {protected}/; choose another folder, such as _preview")
-    if out.exists():
-        if not out.is_dir():
-            raise BuildError(f"output {output} exists and is not a folder")
-        if any(out.iterdir()) and not (out / MARKER).is_file():
-            raise BuildError(
-                f"output {output} is a folder warta did not write (no {MARKER} in it); "
-                "refusing to replace it: empty it or choose another --output"
-            )
-
-
-def _swap(temp: Path, output: Path) -> None:
-    if not output.exists():
-        temp.rename(output)
-        return
-    previous = Path(tempfile.mkdtemp(prefix=f".{output.name}.previous-{os.getpid()}-", dir=output.parent))
-    previous.rmdir()
-    output.rename(previous)
-    try:
-        temp.rename(output)
-    except OSError:
-        previous.rename(output)
-        raise
-    shutil.rmtree(previous, ignore_errors=True)
 
 
 # --- Pelican ---------------------------------------------------------------------------------------
@@ -185,7 +115,7 @@ def _choose(
     """The items the caller chose (the gate decided: :mod:`pipeline.gate`), less drafts unless ``drafts``.
     Exempt information (UU 14/2008 Pasal 17) never reaches a page whatever a caller passes: a last line
     of defence that the gate makes redundant, not a second decision."""
-    items = [i for i in items if not _exempt(i)]
+    items = [i for i in items if not _exempt(i) and i.kind not in INTERNAL_KINDS]  # internal: never on the site
     if drafts:
         return list(items), []
     left = [i.path for i in items if (extras.get(i.path) or PageExtra()).draft]
@@ -294,17 +224,20 @@ def build_site(
     check_output(caches, output)
     ensure_local_cache(caches)  # rendered HTML, templates and images are cached there: never trust a committed one
     output.parent.mkdir(parents=True, exist_ok=True)
-    _recover(output)
+    recover(output)
     job = _Build(site, caches, theme, dict(extras or {}), drafts, progress)
+    job.today = (now or dt.datetime.now(site.config.tz)).astimezone(site.config.tz).date()
     # without a choice, every item that may ever be public (a convenience for tests and tools)
     chosen = job.choose(site.items if items is None else items)
     temp = Path(tempfile.mkdtemp(prefix=f".{output.name}.building-{os.getpid()}-", dir=output.parent))
     try:
         chosen = job.render(job.pictures(chosen, temp))
         job.payloads(chosen, records)
+        job.summary = service_summary(caches, site.config, records)  # the public service summary page (layanan/)
         state = job.write(chosen, temp, output, reuse)
+        job.findings.extend(search.index(temp, caches, progress=progress))
         pages, files = _listing(temp)
-        _swap(temp, output)
+        swap(temp, output)
         if state.pages is not None:
             state.pages.save()
     except BaseException:
@@ -368,6 +301,8 @@ class _Build:
         self.payloads_by_source: dict[str, Payload] = {}
         self.copies: list[tuple[Path, str]] = []  # (source in the tree, site path) of downloads and lampiran
         self.pictures_made = media.Pictures()
+        self.summary: ServiceSummary | None = None
+        self.today = dt.date.today()  # build_site sets the run's day (in the site's time zone)
 
     def choose(self, items: Sequence[Item]) -> list[Item]:
         chosen, left = _choose(items, self.extras, self.drafts)
@@ -405,8 +340,10 @@ class _Build:
         by_path = {r.path: r for r in records or ()}
         if records is not None:
             item_pages = {i.path: i.url_path for i in chosen}
-            exempt = {i.path for i in self.site.items if _exempt(i)}
-            self.register = make_register(records, item_pages.get, hidden=exempt.__contains__, tz=tz)
+            exempt = {i.path for i in self.site.items if _exempt(i) or i.kind in INTERNAL_KINDS}
+            item_dates = {i.path: i.published for i in chosen}
+            self.register = make_register(records, item_pages.get, hidden=exempt.__contains__, tz=tz,
+                                          date_of=item_dates.get)
         item_urls = {i.path: i.url_path for i in chosen if i.meta.status != "dicabut"}
         for item in chosen:
             self.payloads_by_source[os.path.join(str(self.root), item.path)] = self._payload(
@@ -416,14 +353,18 @@ class _Build:
     def _payload(self, item: Item, record: ArchiveRecord | None, item_urls: Mapping[str, str]) -> Payload:
         tz, pictures, register = self.config.tz, self.pictures_made, self.register
         extra = _with_record(self.extras.get(item.path, PageExtra()), record, self.catalogue, tz)
+        until = getattr(item.meta, "berlaku_sampai", None)
+        if until is not None and until < self.today and not extra.expired:
+            extra = dataclasses.replace(extra, expired=True)  # past its berlaku_sampai today, as the gate says
         withdrawn = item.meta.status == "dicabut"
         downloads: dict[str, str] = {}
         for link in () if withdrawn else item.downloads:
             url = download_url(item, self.root / link.path)
             downloads[link.path] = url
             self.copies.append((self.root / link.path, url))
-        body = "" if withdrawn else _fill_links(_fill_images(self.rendered[item.path], item, pictures),
-                                                self.rendered[item.path], item, item_urls, downloads, self.findings)
+        body = "" if withdrawn else self._fit(_fill_links(_fill_images(self.rendered[item.path], item, pictures),
+                                                        self.rendered[item.path], item, item_urls, downloads,
+                                                        self.findings))
         attachments: list[Attachment] = []
         if isinstance(item.meta, InformasiPublikMeta) and not withdrawn:
             for lamp, rel in zip(item.meta.lampiran, item.attachments, strict=False):
@@ -441,13 +382,21 @@ class _Build:
             gallery=[] if withdrawn else pictures.gallery(item),
             thumb=None if withdrawn else pictures.thumb(item),
             attachments=attachments,
-            tag_links=[(t, f"tag/{tag_slug(t)}/") for t in item.meta.tags],
+            # pages (halaman) are in no list, so in no tag page either: their tags are not links to nowhere
+            tag_links=[] if item.kind == "halaman" else [(t, f"tag/{tag_slug(t)}/") for t in item.meta.tags],
             og_image=None if withdrawn else pictures.channel_url(item, "og"),
             archive_url=register.row_url.get(record.number) if register and record else None,
             klasifikasi_url=klasifikasi_url(record.kode) if register and record else None,
             withdrawn_at=record.dicabut_at.astimezone(tz) if record and record.dicabut_at else None,
             imported=record.imported if record else False,
+            # an imported item went public before warta: the day it came onto this site is not that day
+            went_public=record.published_at.astimezone(tz) if record and record.published_at and not record.imported
+            else None,
         )
+
+    def _fit(self, html: str) -> str:
+        """The body's headings under the page's h1, its tables in regions that scroll (:mod:`outline`)."""
+        return wrap_tables(outline(html), self.catalogue.text("table_n"))
 
     def write(self, chosen: list[Item], temp: Path, output: Path, reuse: bool) -> SharedState:
         """Pelican writes the pages into ``temp``; then the downloads and attachments are copied."""
@@ -456,11 +405,14 @@ class _Build:
             (i for i in chosen if i.kind == "halaman" and getattr(i.meta, "menu", False) and i.meta.status != "dicabut"),
             key=lambda i: (getattr(i.meta, "urutan", 0), i.meta.title.lower(), i.path),
         )
+        marks = identity.make_identity(self.root, config.site, temp, config.media.max_pixels)
+        self.findings.extend(marks.findings)
         state = SharedState(
             site=self.site, catalogue=catalogue, payloads=self.payloads_by_source,
             menu=[(i.meta.title, i.url_path) for i in menu], kinds_present=sorted({i.kind for i in chosen}),
             per_page=config.build.per_page, feed_items=config.build.feed_items, register=self.register,
-            working_tree=self.drafts,
+            working_tree=self.drafts, summary=self.summary, identity=marks,
+            footer=identity.footer(config.site, catalogue),
         )
         listed = [i for i in chosen if i.kind != "halaman" and i.meta.status != "dicabut"]
         override = base_settings(
@@ -470,9 +422,12 @@ class _Build:
         )
         override["WARTA"] = state
         override["SITE"] = config.site
+        override["AUTHOR"] = config.site.name  # feeds: the office is the author of every entry
         override["JINJA_GLOBALS"] = {"_": catalogue.text, "LANG": catalogue.language, "MENU": state.menu,
-                                     "ROOT_MARK": ROOT_MARK}
-        override["JINJA_FILTERS"] = {"tanggal": catalogue.date, "tanggal_jam": catalogue.datetime, "rooted": _rooted}
+                                     "ROOT_MARK": ROOT_MARK, "IDENTITY": marks, "FOOTER": state.footer,
+                                     "SEARCH": SEARCH_PAGE}
+        override["JINJA_FILTERS"] = {"tanggal": catalogue.date, "tanggal_jam": catalogue.datetime, "rooted": _rooted,
+                                     "iso": i18n.iso}
         settings = read_settings(override)
         if reuse:
             state.pages = PageCache(self.caches, output, temp, build_fingerprint(self.theme, catalogue, settings, state))
@@ -501,3 +456,4 @@ def _render(items: Sequence[Item], cache_file: Path, seconds: float) -> dict[str
 def _rooted(html: Any, root: str) -> Markup:
     """HTML made before its page was known, with paths made relative to the page (``SITEURL``)."""
     return Markup(str(html).replace(ROOT_MARK, root))
+

@@ -23,7 +23,7 @@ from pipeline.config import KINDS
 from pipeline.content import InformasiPublikMeta
 from pipeline.site.model import Payload, SharedState
 from pipeline.site.register import Paged
-from pipeline.site.urls import FEED_KIND
+from pipeline.site.urls import FEED_KIND, SEARCH_PAGE, site_path
 
 LIST_KINDS = tuple(k for k in KINDS if k != "halaman")
 DIP_KATEGORI = (
@@ -200,7 +200,14 @@ class WartaGenerator(Generator):  # type: ignore[misc]  # Pelican is untyped
                     heading = text("register_code_title", code=rpage.heading_code[0], title=rpage.heading_code[1])
                 write(rpage.page_url + "index.html", "register", page_url=rpage.page_url, noindex=False,
                       pager=rpage, heading=heading, crumbs=crumbs)
-        write("404.html", "404", page_url="404.html", noindex=True)
+        if state.summary is not None:  # the public service summary (pipeline.report.summary)
+            write("layanan/index.html", "layanan", page_url="layanan/", noindex=False, summary=state.summary)
+        write(SEARCH_PAGE + "index.html", "search", page_url=SEARCH_PAGE, noindex=False)
+        # the 404 page is served at any missing address, however deep: its links start at the site's path
+        # on its host (site.url's path, "" at a domain root), never relative to where it was asked for
+        context_404 = dict(self.context, SITEURL=site_path(self.settings["SITE"].url))
+        writer.write_file("404.html", self.get_template("404"), context_404, relative_urls=False,
+                          template_name="404", page_url="404.html", noindex=True)
         write("sitemap.xml", "sitemap", urls=self._sitemap())
         write("robots.txt", "robots")
 
@@ -236,4 +243,6 @@ class WartaGenerator(Generator):  # type: ignore[misc]  # Pelican is untyped
         urls += [(f"arsip/{year}/", None) for year in sorted(self.by_year, reverse=True)]
         if self.state.register is not None:
             urls += [(url, None) for url in self.state.register.urls]
+        if self.state.summary is not None:
+            urls.append(("layanan/", None))
         return urls

@@ -46,6 +46,14 @@ class Catalogue:
         return f"{self.date(when)}, {clock} {zone}".rstrip()
 
 
+def iso(when: dt.date | dt.datetime) -> str:
+    """A ``datetime`` attribute the HTML standard accepts: ``2025-02-18`` or ``2025-02-18T09:30+07:00``
+    (minutes only: seconds and fractions add nothing a reader sees)."""
+    if isinstance(when, dt.datetime):
+        return when.replace(second=0, microsecond=0).isoformat(timespec="minutes")
+    return when.isoformat()
+
+
 def language_of(tag: str) -> str:
     """The primary subtag of a BCP 47 tag: ``id-ID`` -> ``id``."""
     return tag.split("-", 1)[0].lower()

@@ -105,6 +105,7 @@ class Payload:
     klasifikasi_url: str | None = None  # site-relative address of its classification's register page
     withdrawn_at: dt.datetime | None = None  # when it was withdrawn (from its archive record)
     imported: bool = False  # its record says: published before warta, without an SOP chain
+    went_public: dt.datetime | None = None  # when this site first published it (its archive record)
 
     @property
     def url(self) -> str:
@@ -118,7 +119,8 @@ class Payload:
             item.path, item.kind, item.slug, item.url_path, item.klasifikasi, str(item.tz),
             repr(item.meta),
             [self.draft, self.withdrawn, self.body, str(self.thumb), self.og_image, self.archive_url,
-             self.klasifikasi_url, self.withdrawn_at.isoformat() if self.withdrawn_at else None, self.imported],
+             self.klasifikasi_url, self.withdrawn_at.isoformat() if self.withdrawn_at else None, self.imported,
+             self.went_public.isoformat() if self.went_public else None],
             [str(self.hero.html), self.hero.caption] if self.hero else None,
             [[str(f.html), f.caption] for f in self.gallery],
             [[a.url, a.title, a.size] for a in self.attachments],
@@ -156,6 +158,9 @@ class SharedState:
     register: Register | None = None  # the archive register, when the build was given the records
     pages: PageCache | None = None  # reuse of unchanged pages from the previous output
     working_tree: bool = False  # a preview with drafts, read from the working tree: said on every page
+    summary: Any = None  # pipeline.report.summary.ServiceSummary: the public service summary page, when built
+    identity: Any = None  # pipeline.site.identity.Identity: logo, coat of arms, icons
+    footer: Any = None  # pipeline.site.identity.Footer: contacts and office hours
 
     def __deepcopy__(self, memo: dict[int, Any]) -> SharedState:
         return self

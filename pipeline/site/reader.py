@@ -41,7 +41,9 @@ class WartaReader(BaseReader):  # type: ignore[misc]  # Pelican is untyped
             "warta": payload,
         }
         if item.published is not None:
-            metadata["date"] = item.published
+            metadata["date"] = item.published  # the item's own date: its page, its cards and feeds show it
+        if payload.updated is not None:
+            metadata["modified"] = item.aware(payload.updated)  # the date of its last change (feeds: updated)
         if meta.summary and not payload.withdrawn:  # a withdrawal never repeats the withdrawn text
             metadata["summary"] = str(escape(meta.summary))
         return payload.body, metadata  # the same string object: 10,000 bodies are held once

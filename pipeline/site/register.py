@@ -12,7 +12,8 @@ Addresses (``docs/site.md``)::
     daftar-arsip/klasifikasi/<kode>/[hal/<n>/]    every record under that classification code, newest year first
 
 A row shows the number, the title (a link when the item's page is on the site and not withdrawn), the
-classification code and title, the publication date and the status. Withdrawn records stay listed (a
+classification code and title, the item's date (as its page shows it) and the status with the day the item
+went public on this site. Withdrawn records stay listed (a
 number is never reused or removed) without a link.
 """
 
@@ -64,6 +65,8 @@ class Row:
     published_at: dt.datetime | None
     status: Status
     withdrawn_at: dt.datetime | None = None
+    date: dt.datetime | None = None  # the item's own date (front matter `date`), as its page shows it
+    imported: bool = False  # published before warta: the day it came onto this site is not when it went public
 
     @property
     def sort_key(self) -> tuple[int, tuple[tuple[int, int | str], ...], int, str]:
@@ -142,12 +145,14 @@ def make_register(
     hidden: Callable[[str], bool] = lambda _: False,
     per_page: int = ROWS_PER_PAGE,
     tz: dt.tzinfo = dt.UTC,
+    date_of: Callable[[str], dt.datetime | None] = lambda _: None,
 ) -> Register:
     """The register of ``records``.
 
     ``page_of(path)``: the site-relative address of the item's page in this build, or None when it has
     none. ``hidden(path)``: records never shown (an item now marked dikecualikan: its title must appear
-    nowhere, UU 14/2008 Pasal 17). Times are shown in ``tz`` (the site's time zone).
+    nowhere, UU 14/2008 Pasal 17). Times are shown in ``tz`` (the site's time zone). ``date_of(path)``: the
+item's own date, shown as its page shows it (None for an item not in this build).
     """
     rows: list[Row] = []
     for record in records:
@@ -169,6 +174,8 @@ def make_register(
                 published_at=record.published_at.astimezone(tz) if record.published_at else None,
                 status=status,
                 withdrawn_at=record.dicabut_at.astimezone(tz) if record.dicabut_at else None,
+                date=date_of(record.path),
+                imported=record.imported,
             )
         )
     rows.sort(key=lambda r: r.sort_key)

@@ -44,7 +44,7 @@ from pipeline.files import write_atomic
 from pipeline.site.generators import Entry
 from pipeline.site.model import Payload
 
-REUSE_VERSION = "warta-reuse-1"
+REUSE_VERSION = "warta-reuse-2"
 REUSABLE = frozenset({"item.html", "dicabut.html", "list.html", "register.html"})
 CACHE_DIR = PAGES_CACHE
 
@@ -123,6 +123,7 @@ def build_fingerprint(theme: Path, catalogue: Any, settings: Mapping[str, Any], 
         "kinds": state.kinds_present,
         "register": state.register is not None,
         "working_tree": state.working_tree,
+        "identity": getattr(state.identity, "digest", ""),
     }
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
 

@@ -1,0 +1,84 @@
+"""The output folder of a build: refused when warta did not write it, replaced whole, recovered after a kill."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from pipeline.cachedir import CACHE_DIRNAME
+from pipeline.errors import BuildError
+
+MARKER = ".warta-site"
+MARKER_TEXT = "This folder is written by `warta build` and replaced whole on every build.\n"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _leftovers(output: Path, what: str) -> Iterator[tuple[Path, int]]:
+    pattern = re.compile(rf"^\.{re.escape(output.name)}\.{what}-(\d+)-")
+    if not output.parent.is_dir():
+        return
+    for entry in sorted(output.parent.iterdir()):
+        m = pattern.match(entry.name)
+        if m and entry.is_dir():
+            yield entry, int(m.group(1))
+
+
+def recover(output: Path) -> None:
+    """Undo what a killed build left: its temporary folder, or a previous site set aside mid-swap."""
+    for folder, pid in _leftovers(output, "previous"):
+        if not _pid_alive(pid):
+            if not output.exists():
+                folder.rename(output)
+            else:
+                shutil.rmtree(folder, ignore_errors=True)
+    for folder, pid in _leftovers(output, "building"):
+        if not _pid_alive(pid):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def check_output(root: Path, output: Path) -> None:
+    """Refuse an output folder that would replace the repository or a folder warta did not write."""
+    out = output.resolve()
+    repo = root.resolve()
+    if out == repo or out in repo.parents:
+        raise BuildError(f"output {output} would replace the site repository; choose a folder inside it, such as _preview")
+    for protected in ("content", "sop", "theme", ".git", CACHE_DIRNAME):
+        folder = repo / protected
+        if out == folder or folder in out.parents:
+            raise BuildError(f"output {output} is inside {protected}/; choose another folder, such as _preview")
+    if out.exists():
+        if not out.is_dir():
+            raise BuildError(f"output {output} exists and is not a folder")
+        if any(out.iterdir()) and not (out / MARKER).is_file():
+            raise BuildError(
+                f"output {output} is a folder warta did not write (no {MARKER} in it); "
+                "refusing to replace it: empty it or choose another --output"
+            )
+
+
+def swap(temp: Path, output: Path) -> None:
+    if not output.exists():
+        temp.rename(output)
+        return
+    previous = Path(tempfile.mkdtemp(prefix=f".{output.name}.previous-{os.getpid()}-", dir=output.parent))
+    previous.rmdir()
+    output.rename(previous)
+    try:
+        temp.rename(output)
+    except OSError:
+        previous.rename(output)
+        raise
+    shutil.rmtree(previous, ignore_errors=True)
