@@ -286,8 +286,9 @@ the link report (seed 003 steps 10-11)."""
 # receive the publishing identity's key or a deploy credential).
 RESERVED_ENV = frozenset({
     "WARTA_SIGNING_KEY", "WARTA_DEPLOY_SSH_KEY", "WARTA_DEPLOY_SSH_KNOWN_HOSTS", "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "GITHUB_TOKEN", "GITEA_TOKEN", "GITLAB_TOKEN", "CI_JOB_TOKEN",
-    "ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "WARTA_FAULT_AT", "WARTA_NOW",
+    "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "GITHUB_TOKEN", "GITEA_TOKEN", "GITLAB_TOKEN", "FORGEJO_TOKEN",
+    "CI_JOB_TOKEN", "WARTA_DEPLOY_KEY", "ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "WARTA_FAULT_AT",
+    "WARTA_NOW",
 })
 _ENV_NAME = r"^[A-Z][A-Z0-9_]*$"
 _PUBLIC_API = {
@@ -505,6 +506,10 @@ class SiteConfig(Strict):
             # the embedded default names its videotron outbox "videotron": it shows slides
             if name == "videotron" and channel.type == "outbox" and "aksi" not in channel.model_fields_set:
                 object.__setattr__(channel, "aksi", "tayang_videotron")
+            forge = self.approvals.forge
+            if forge is not None and forge.token_env in channel.secret_names:
+                raise ValueError(f"channels.{name}.token_env names {forge.token_env}, the forge token of "
+                                 "approvals.forge: give the channel its own variable")
         return self
 
     def kind_section(self, kind: str) -> KindSection | None:

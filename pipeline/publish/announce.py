@@ -207,7 +207,7 @@ def announce(root: Path, tree: Path, due: Sequence[Planned], live: Sequence[Plan
         found = resolve.read(ledger.git, head, ledger.people, root / CACHE_DIRNAME) if ledger.people and head else []
         targets = targets_of(due, live, config, sops, pictures, output)
         run = announce_channels(root, ledger.git, ledger.remote, ledger.main, ledger.register, targets, config,
-                                stamp, retry=ledger.retry, only=ledger.only, resolutions=found)
+                                stamp, retry=ledger.retry, only=ledger.only, resolutions=found, missing="skip")
         result.report = report_links(root, run, targets, config, sops, stamp)
         result.errors += run.errors
         result.warnings += run.warnings
