@@ -22,7 +22,7 @@ from pipeline.channels import ledger, report, resolve
 from pipeline.channels.adapters import SOCIAL_TYPES, make_adapter
 from pipeline.channels.base import Adapter, CallFailed, Post
 from pipeline.channels.routing import content_of, sop_aksi
-from pipeline.channels.text import compose, correction
+from pipeline.channels.text import compose, correction, too_long
 from pipeline.config import SiteConfig
 from pipeline.content import Item
 from pipeline.errors import GitError
@@ -189,8 +189,9 @@ def announce_channels(root: Path, git: Git, remote: str | None, main: str, regis
             elif step.reason.startswith(("uncertain", "failed")):
                 run.errors.append(f"{record.path} → {name}: {step.reason}")
     _expiry_warnings(config, now, run)
-    if adapter_for is None:
-        work = _with_tokens(work, config, os.environ if environ is None else environ, run, now, missing)
+    # a test passing adapter_for has no token variables
+    work = _callable(work, config, None if adapter_for else os.environ if environ is None else environ, run, now,
+                     missing)
     if dry_run:
         return run
     if not work:
@@ -246,13 +247,25 @@ def announce_channels(root: Path, git: Git, remote: str | None, main: str, regis
     return run
 
 
-def _with_tokens(work: list[tuple[Target, str, ledger.Step]], config: SiteConfig, environ: Mapping[str, str],
+def _callable(work: list[tuple[Target, str, ledger.Step]], config: SiteConfig, environ: Mapping[str, str] | None,
                  run: ChannelRun, now: dt.datetime, missing: str) -> list[tuple[Target, str, ledger.Step]]:
-    """``work`` less the channels whose token variables are not set (no attempt is made for them)."""
+    """``work`` less what no call is made for: a text over the platform's limit (recorded failed), a channel
+    whose token variables are not set (see :func:`announce_channels`, ``missing``)."""
     kept = []
     failed: dict[str, list[Channel]] = {}
     for target, name, step in work:
-        absent = [n for n in config.channels[name].secret_names if not environ.get(n)]
+        channel = config.channels[name]
+        absent = [n for n in channel.secret_names if environ is not None and not environ.get(n)]
+        post = _post(target, name, config, step)
+        long = None if post.change == "withdrawn" else too_long(
+            channel, post.text, content_of(target.item, post.link, name), photo=bool(post.image_url))
+        if long:  # never cut at send time (warta check warned about it): no call is made
+            before = ledger.entry_of(target.record, name) or ledger.attempt(target.record, name, step, now)
+            failed.setdefault(target.record.path, []).append(ledger.failed(
+                before.model_copy(update={"attempts": max(before.attempts, 1)}),
+                f"{name}: not sent: {long}; approve a shorter version", retryable=False, wait=None, now=now))
+            run.errors.append(f"{target.record.path} → {name}: {long}")
+            continue
         if not absent:
             kept.append((target, name, step))
             continue
