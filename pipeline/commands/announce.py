@@ -96,7 +96,6 @@ def _resolve(root: Path, args: argparse.Namespace) -> dict[str, Any]:
 
 def announce_only(root: Path, *, dry_run: bool, retry: bool, only: str | None) -> dict[str, Any]:
     # the publish engine and Pillow: imported here for start-up time
-    from pipeline.archive import trust
     from pipeline.cachedir import CACHE_DIRNAME, MEDIA_CACHE, ensure_local_cache
     from pipeline.channels import resolve
     from pipeline.channels.ledger import entry_of
@@ -124,8 +123,7 @@ def announce_only(root: Path, *, dry_run: bool, retry: bool, only: str | None) -
         if only is not None and only not in config.channels:
             raise UsageError(_("--channel {only}: no such channel in warta.yml ({items})",
                                only=only, items=', '.join(sorted(config.channels))))
-        if not dry_run and (publish_run := trust.publish_run(root)) is not None:
-            publish_run.signer()  # refuses (exit 2) without the publishing identity's key
+        # the first ledger commit (before any call) refuses (exit 2) without the publishing identity's key
 
         def website(p: Any) -> Any:
             return entry_of(p.record, "website")
