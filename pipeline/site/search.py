@@ -28,6 +28,7 @@ from pathlib import Path
 
 from pipeline.cachedir import CACHE_DIRNAME
 from pipeline.errors import BuildError, Finding
+from pipeline.i18n import _
 
 BUNDLE = "pagefind"  # the folder of the index in the site
 CACHE = f"{CACHE_DIRNAME}/site/pagefind"
@@ -85,10 +86,10 @@ def _run(site: Path, exe: Path) -> None:
         done = subprocess.run([str(exe), "--site", str(site), *OPTIONS], capture_output=True, text=True,
                               timeout=TIMEOUT, check=False)
     except subprocess.TimeoutExpired:
-        raise BuildError(f"search index: pagefind did not finish within {TIMEOUT} s") from None
+        raise BuildError(_("search index: pagefind did not finish within {seconds} s", seconds=TIMEOUT)) from None
     if done.returncode != 0:
         tail = (done.stderr or done.stdout).strip().splitlines()[-5:]
-        raise BuildError("search index: pagefind failed:\n  " + "\n  ".join(tail))
+        raise BuildError(_("search index: pagefind failed:") + "\n  " + "\n  ".join(tail))
 
 
 def _prune(cache: Path, keep: str) -> None:
@@ -102,8 +103,8 @@ def index(site: Path, caches: Path, *, progress: bool = False) -> list[Finding]:
     """Write ``site/pagefind/`` (the search index of the pages in ``site``), reusing a kept bundle."""
     exe = _executable()
     if exe is None:
-        return [Finding("(search)", None, "pagefind is not installed (pip install 'pagefind[bin]'): the site is "
-                                          "built without its search index", None, "warning")]
+        return [Finding("(search)", None, _("pagefind is not installed (pip install 'pagefind[bin]'): the site is "
+                                            "built without its search index"), None, "warning")]
     key = pages_key(site)
     cache = caches / CACHE
     kept = cache / key
