@@ -1,24 +1,31 @@
-"""Site build benchmark: warta against stock Pelican and Hugo on the same generated press releases.
+"""Site build benchmark: warta against Hugo and stock Pelican on the same generated press releases.
 
-    .venv/bin/python benchmarks/build.py                 # 1,000 and 10,000 releases
-    .venv/bin/python benchmarks/build.py --n 500 --keep  # a quick run, keep the generated projects
+    .venv/bin/python benchmarks/build.py                          # 1,000 releases, 5 interleaved rounds
+    .venv/bin/python benchmarks/build.py --n 10000 --rounds 5     # the issue's size (many minutes)
+    .venv/bin/python benchmarks/build.py --n 500 --rounds 2 --keep
 
 For each N it writes N releases in warta's own format (front matter per docs/content.md, ~400 words of
 Indonesian filler, no images) and the same text as a stock Pelican project (default theme, Pelican's own
-Markdown reader) and a Hugo project (small list/single/taxonomy layouts, so Hugo renders every page).
-The warta corpus is a git repository whose root commit holds everything (DESIGN section 4 rule 8: content
-in the root commit is imported legacy, so every release counts as approved and is built; the build runs
-the approval engine over all of them, as it does on a real site). It then times, each as a child process
-measured with ``os.wait4`` (wall time, peak resident memory):
+Markdown reader, pagination 10, Atom feed) and as a Hugo project doing the same work: the same tags
+(a taxonomy), the same year lists (a ``tahun`` taxonomy), pagination by 10, feeds (Hugo's RSS for home,
+section and every taxonomy term) and a sitemap. The warta corpus is a git repository whose root commit
+holds everything (DESIGN section 4 rule 8: content in the root commit is imported legacy, so every release
+counts as approved and is built; the build runs the approval engine over all of them, as on a real site).
+
+One round runs each tool once, in turn, each as a child process (``measure.py``: wall and CPU time, the
+summed RSS of the process tree):
 
 - warta cold: ``warta build --drafts`` with no ``_preview`` and no ``.warta-cache``;
 - warta after one change: one release's body edited (not committed, so it is built as a draft: that
-  is why ``--drafts``), ``warta build --drafts`` again;
-- Pelican cold (no cache) and Pelican after one change (content cache on, ``CHECK_MODIFIED_METHOD=mtime``);
-- Hugo full build (Hugo has no incremental mode for ``hugo`` builds: its full build is the reference).
+  is why ``--drafts``), ``warta build --drafts`` again into the same ``_preview`` with the caches;
+- stock Pelican cold (no cache);
+- Hugo full build (Hugo has no incremental mode for ``hugo`` builds: its full build is the reference;
+  one untimed run first fills its caches).
 
-Budgets (DESIGN section 9): warta cold within 1.5x Hugo; warta after one change within 0.25x Hugo's full
-build; peak memory under 300 MB. Results go to docs/benchmarks.md ("Site build") by hand.
+Then per tool the median and minimum over the rounds, and the ratios of each round (same load).
+Budgets (issue 11): warta cold within 1.5x Hugo and under 300 MB; after one change within 0.25x Hugo's full
+build. warta's build writes no search index at 872656f (nor do the Hugo and Pelican projects); a search
+index added to the build is to be timed apart from it. Results go to docs/benchmarks.md by hand.
 """
 
 from __future__ import annotations
@@ -30,9 +37,11 @@ import random
 import shutil
 import subprocess
 import sys
-import time
-from dataclasses import dataclass
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from measure import Run, load_line, measure, ratio_text, show, table  # noqa: E402
 
 PROJECT = Path(__file__).resolve().parents[1]
 WORK = PROJECT / ".benchmarks-work" / "site-build"
@@ -227,7 +236,7 @@ def generate(n: int, base: Path) -> dict[str, Path]:
         )
         (hugo / "content" / "siaran-pers" / f"{meta['slug']}.md").write_text(
             f'---\ntitle: "{title}"\ndate: {when.isoformat()}+07:00\nsummary: "{meta["summary"]}"\n'
-            f"tags: [{', '.join(tags)}]\n---\n{body}",
+            f"tags: [{', '.join(tags)}]\ntahun: [\"{when.year}\"]\n---\n{body}",
             encoding="utf-8",
         )
     (pelican / "pelicanconf.py").write_text(
@@ -245,7 +254,7 @@ def generate(n: int, base: Path) -> dict[str, Path]:
 def _hugo_project(hugo: Path) -> None:
     (hugo / "hugo.toml").write_text(
         'baseURL = "https://example.org/"\nlanguageCode = "id"\ntitle = "Bench"\n'
-        'paginate = 10\n[taxonomies]\ntag = "tags"\n',
+        'paginate = 10\n[taxonomies]\ntag = "tags"\ntahun = "tahun"\n',
         encoding="utf-8",
     )
     layouts = hugo / "layouts" / "_default"
@@ -271,120 +280,92 @@ def _hugo_project(hugo: Path) -> None:
     )
 
 
-@dataclass
-class Run:
-    seconds: float
-    peak_mb: float
-    ok: bool
-    note: str = ""
-
-
-def measure(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
-    """Wall time and peak resident memory of one child process (with the descendants it waited for)."""
-    started = time.perf_counter()
-    with (
-        open(os.devnull, "wb") as sink,
-        subprocess.Popen(cmd, cwd=cwd, stdout=sink, stderr=subprocess.PIPE, env={**os.environ, **(env or {})}) as proc,
-    ):
-        assert proc.stderr is not None
-        err = proc.stderr.read()
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-    return Run(
-        time.perf_counter() - started,
-        usage.ru_maxrss / 1024,
-        proc.returncode == 0,
-        "" if proc.returncode == 0 else err.decode(errors="replace")[-600:],
-    )
-
-
-class _Results(dict[str, Run]):
-    """Prints each figure as soon as it is measured (a 10,000-release run takes many minutes)."""
-
-    def __setitem__(self, name: str, run: Run) -> None:
-        super().__setitem__(name, run)
-        flag = "" if run.ok else f"  FAILED: {run.note}"
-        print(f"  {name:36s} {run.seconds:7.2f} s  peak {run.peak_mb:7.0f} MB{flag}", flush=True)
-
-
 def _touch_one(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     path.write_text(text + "\nKalimat tambahan setelah koreksi redaksi.\n", encoding="utf-8")
 
 
-def bench(n: int, keep: bool, tools: set[str]) -> dict[str, Run]:
+TOOLS = ("warta", "pelican", "hugo")
+
+
+def _round(projects: dict[str, Path], tools: set[str], n: int, k: int, rows: dict[str, list[Run]]) -> None:
+    """One round: each tool once, in turn (the same load for all of them)."""
+    warta = projects["warta"]
+    if "warta" in tools:
+        cmd = [sys.executable, "-m", "pipeline", "-C", str(warta), "build", "--drafts", "--json"]
+        shutil.rmtree(warta / "_preview", ignore_errors=True)
+        shutil.rmtree(warta / ".warta-cache", ignore_errors=True)
+        _keep(rows, "warta cold", measure(cmd, PROJECT, ENV))
+        if k == 0:
+            built = sum(1 for _ in (warta / "_preview" / "siaran-pers").glob("[0-9]*/*/index.html"))
+            pages = sum(1 for _ in (warta / "_preview").rglob("*.html")) if (warta / "_preview").is_dir() else 0
+            print(f"  warta built {built} of {n} release pages, {pages} HTML pages in all", flush=True)
+        _touch_one(sorted((warta / "content" / "siaran-pers").rglob("*.md"))[(n // 2 + k) % n])
+        _keep(rows, "warta after one change", measure(cmd, PROJECT, ENV))
+    if "pelican" in tools:
+        pelican = projects["pelican"]
+        pel = [sys.executable, "-m", "pelican", "content", "-o", "output", "-s", "pelicanconf.py", "-q"]
+        shutil.rmtree(pelican / "output", ignore_errors=True)
+        _keep(rows, "pelican cold (no cache)", measure(pel, pelican, ENV))
+    if "hugo" in tools:
+        hugo = projects["hugo"]
+        shutil.rmtree(hugo / "public", ignore_errors=True)
+        _keep(rows, "hugo full build", measure(["hugo", "--quiet", "-d", "public"], hugo, ENV))
+
+
+ENV = {**os.environ, "PYTHONPATH": str(PROJECT)}
+
+
+def _keep(rows: dict[str, list[Run]], label: str, run: Run) -> None:
+    rows.setdefault(label, []).append(run)
+    show(label, run)
+
+
+def bench(n: int, rounds: int, keep: bool, tools: set[str]) -> dict[str, list[Run]]:
     base = WORK / str(n)
     print(f"\n== {n} releases: generating in {base}", flush=True)
     projects = generate(n, base)
-    results = _Results()
-    warta = projects["warta"]
-    cmd = [sys.executable, "-m", "pipeline", "-C", str(warta), "build", "--drafts", "--json"]
-    results["warta cold"] = measure(cmd, PROJECT)
-    built = sum(1 for _ in (warta / "_preview" / "siaran-pers").glob("[0-9]*/*/index.html"))
-    print(f"  warta built {built} of {n} release pages (every one is imported legacy, so approved)", flush=True)
-    first = sorted((warta / "content" / "siaran-pers").rglob("*.md"))[n // 2]
-    _touch_one(first)
-    results["warta after one change"] = measure(cmd, PROJECT)
-
-    pelican = projects["pelican"]
-    if "pelican" in tools:
-        _bench_pelican(results, pelican, n)
-    hugo = projects["hugo"]
-    if "hugo" in tools and shutil.which("hugo"):
-        results["hugo full build"] = measure(["hugo", "--quiet", "-d", "public"], hugo)
-        shutil.rmtree(hugo / "public", ignore_errors=True)
-        results["hugo full build (2nd)"] = measure(["hugo", "--quiet", "-d", "public"], hugo)
-    pages = sum(1 for _ in (warta / "_preview").rglob("*.html")) if (warta / "_preview").is_dir() else 0
-    print(f"  warta wrote {pages} HTML pages", flush=True)
+    if "hugo" in tools:
+        measure(["hugo", "--quiet", "-d", "public"], projects["hugo"], ENV)  # Hugo's first run fills its caches
+    rows: dict[str, list[Run]] = {}
+    for k in range(rounds):
+        print(f"-- round {k + 1} of {rounds} ({load_line()})", flush=True)
+        _round(projects, tools, n, k, rows)
     if not keep:
         shutil.rmtree(base, ignore_errors=True)
-    return results
+    return rows
 
 
-def _bench_pelican(results: dict[str, Run], pelican: Path, n: int) -> None:
-    pel = [sys.executable, "-m", "pelican", "content", "-o", "output", "-s", "pelicanconf.py", "-q"]
-    results["pelican cold (no cache)"] = measure(pel, pelican)
-    shutil.rmtree(pelican / "output", ignore_errors=True)
-    measure(pel, pelican, {"BENCH_CACHE": "1"})  # fills Pelican's cache
-    _touch_one(sorted((pelican / "content").glob("*.md"))[n // 2])
-    results["pelican after one change (cache)"] = measure(pel, pelican, {"BENCH_CACHE": "1"})
-
-
-def _secs(run: Run | None) -> str:
-    return f"{run.seconds:.1f}" if run else "-"
+def report(n: int, rows: dict[str, list[Run]]) -> None:
+    print(f"\n{n:,} releases, {len(next(iter(rows.values())))} interleaved rounds ({load_line()})")
+    print("\n".join(table(rows)))
+    hugo = rows.get("hugo full build", [])
+    cold, change = rows.get("warta cold", []), rows.get("warta after one change", [])
+    pelican = rows.get("pelican cold (no cache)", [])
+    print("\n| ratio (each round's own, median (min)) | value | budget |\n|---|---:|---:|")
+    print(f"| warta cold / Hugo full build | {ratio_text(cold, hugo)} | 1.5x |")
+    print(f"| warta after one change / Hugo full build | {ratio_text(change, hugo)} | 0.25x |")
+    print(f"| stock Pelican cold / Hugo full build | {ratio_text(pelican, hugo)} | |")
+    print(f"| warta cold / stock Pelican cold | {ratio_text(cold, pelican)} | |")
+    if cold:
+        print(f"| warta peak tree RSS, cold | {max(r.tree_mb for r in cold):.0f} MB | 300 MB |")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--n", type=int, nargs="+", default=[1000, 10000], help="numbers of releases")
+    parser.add_argument("--n", type=int, nargs="+", default=[1000], help="numbers of releases (default 1,000)")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
     parser.add_argument("--keep", action="store_true", help="keep the generated projects")
-    parser.add_argument("--tools", default="pelican,hugo", help="comparisons to run (default: pelican,hugo)")
+    parser.add_argument("--tools", default=",".join(TOOLS), help="tools to run (default: warta,pelican,hugo)")
     args = parser.parse_args()
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, hugo: {shutil.which('hugo') or 'missing'}")
-    table = []
+    tools = set(args.tools.split(","))
+    if "hugo" in tools and not shutil.which("hugo"):
+        raise SystemExit("hugo is not installed (apt-get install -y hugo): it is the budget's reference")
+    hugo = subprocess.run(["hugo", "version"], capture_output=True, text=True).stdout.split()[1] \
+        if shutil.which("hugo") else "-"
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, hugo {hugo}; {load_line()}", flush=True)
     for n in args.n:
-        results = bench(n, args.keep, set(args.tools.split(",")))
-        hugo = results.get("hugo full build (2nd)") or results.get("hugo full build")
-        cold, warm = results["warta cold"], results["warta after one change"]
-        row = [
-            str(n),
-            f"{cold.seconds:.1f}",
-            f"{warm.seconds:.1f}",
-            _secs(results.get("pelican cold (no cache)")),
-            _secs(results.get("pelican after one change (cache)")),
-            f"{hugo.seconds:.1f}" if hugo else "-",
-            f"{cold.seconds / hugo.seconds:.1f}x" if hugo else "-",
-            f"{warm.seconds / hugo.seconds:.2f}x" if hugo else "-",
-            f"{max(cold.peak_mb, warm.peak_mb):.0f}",
-        ]
-        table.append(row)
-    print(
-        "\n| releases | warta cold s | warta 1 change s | Pelican cold s | Pelican 1 change (cache) s | Hugo s "
-        "| cold / Hugo (budget 1.5x) | 1 change / Hugo (budget 0.25x) | warta peak MB (budget 300) |"
-    )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for row in table:
-        print("| " + " | ".join(row) + " |")
+        report(n, bench(n, args.rounds, args.keep, tools))
     return 0
 
 

@@ -27,6 +27,7 @@ import base64
 import hashlib
 import os
 import shutil
+import statistics
 import struct
 import subprocess
 import sys
@@ -36,6 +37,9 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from measure import Run, load_line, measure, ratio_text, show, table  # noqa: E402
 
 from pipeline.content import compute_digest  # noqa: E402
 
@@ -237,103 +241,212 @@ def sign_records(repo: Path, signers: dict[str, Signer]) -> None:
     git(repo, "update-ref", "refs/heads/main", new_id[listing[-1].encode()].decode())
 
 
-def reuse(repo: Path, releases: int) -> int:
-    """The number of records of a history generated earlier (checked against ``releases``)."""
-    commits = int(git(repo, "rev-list", "--count", "main"))
-    if commits != 1 + 5 * releases:
-        raise SystemExit(f"{repo} does not hold {releases} releases; run without --reuse")
-    return 3 * releases
+GENERATOR = hashlib.sha256(Path(__file__).read_bytes().split(b"# measuring")[0]).hexdigest()[:16]
+
+
+def history(workdir: Path, releases: int, signed: bool) -> tuple[Path, int]:
+    """The generated history for ``releases`` (made once, kept under ``workdir`` while this script's
+    generator is unchanged) and its number of approval records."""
+    repo = workdir / f"{'signed' if signed else 'unsigned'}-{releases}"
+    stamp = repo / ".git" / "warta-bench-generator"
+    if stamp.is_file() and stamp.read_text(encoding="utf-8") == GENERATOR:
+        print(f"(reusing {repo})", flush=True)
+        return repo, 3 * releases
+    start = time.perf_counter()
+    signers = {email: Signer() for _, email, _ in PEOPLE} if signed else None
+    records = generate(repo, releases, signers)
+    if signers:
+        cross_check(repo, signers)
+    stamp.write_text(GENERATOR, encoding="utf-8")
+    print(f"(generated {repo} in {time.perf_counter() - start:.1f} s)", flush=True)
+    return repo, records
+
+
+def cross_check(repo: Path, signers: dict[str, Signer], sample: int = 12) -> None:
+    """git's own ``verify-commit`` accepts a sample of the generated signatures (the generator writes
+    exactly what ``git commit -S`` would)."""
+    allowed = repo / ".git" / "bench-allowed-signers"
+    allowed.write_text("".join(f'{email} namespaces="git" {s.public}\n' for email, s in signers.items()),
+                       encoding="utf-8")
+    shas = git(repo, "log", "--format=%H", "--grep=^Warta-Item:", "main").decode().split()
+    content = git(repo, "log", "--format=%H", "--grep=^Rilis ", "main").decode().split()
+    step = max(1, len(shas) // sample)
+    for sha in [*shas[::step][:sample], *content[:2]]:
+        git(repo, "-c", f"gpg.ssh.allowedSignersFile={allowed}", "verify-commit", sha)
+    print(f"(git verify-commit accepts {min(sample, len(shas)) + min(2, len(content))} sampled signatures)",
+          flush=True)
 
 
 # --------------------------------------------------------------------------------------------------
 # measuring
 
 
-def in_process(repo: Path, *, cold: bool) -> tuple[float, int, bool]:
-    from pipeline.approvals.service import evaluate_repository
+def _env(project: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "WARTA_"))}
+    env.update({"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "PYTHONPATH": str(project)})
+    return env
 
-    if cold:
+
+def rounds_of(repo: Path, rounds: int, projects: list[Path], *, cold: bool, status: bool) -> dict[str, list[Run]]:
+    """Interleaved rounds: per checkout ``warta verify --all`` cold (an empty ``.warta-cache/``), then warm,
+    and ``warta status`` warm (with that checkout's caches, kept from round to round: each checkout has
+    its own copy, moved aside and back); and a plain ``git log`` of every commit's message over the same
+    history."""
+    verify = [sys.executable, "-m", "pipeline", "verify", "--all"]
+    rows: dict[str, list[Run]] = {}
+    caches = {p: repo.parent / f".cache-{repo.name}-{i}" for i, p in enumerate(projects)}
+
+    def keep(label: str, run: Run) -> None:
+        rows.setdefault(label, []).append(run)
+        show(label, run)
+
+    def named(project: Path, label: str) -> str:
+        return f"{project.name}: {label}" if len(projects) > 1 else label
+
+    for project, cache in caches.items():  # fill each checkout's caches once
+        shutil.rmtree(cache, ignore_errors=True)
         shutil.rmtree(repo / ".warta-cache", ignore_errors=True)
-    cwd = os.getcwd()
-    os.chdir(repo)
-    try:
-        start = time.perf_counter()
-        report = evaluate_repository(repo, all_items=True)
-        took = time.perf_counter() - start
-    finally:
-        os.chdir(cwd)
-    return took, len(report.items), report.ok
-
-
-def command(repo: Path, *, cold: bool) -> tuple[float, int]:
-    if cold:
-        shutil.rmtree(repo / ".warta-cache", ignore_errors=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env.update({"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull})
-    start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "verify", "--all"], cwd=repo, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, _ = os.wait4(proc.pid, 0)
-    return time.perf_counter() - start, os.waitstatus_to_exitcode(status)
-
-
-def measure(label: str, repo: Path, records: int, rounds: int, commits: int, *, cli_cold: bool = True
-            ) -> list[str]:
-    rows = []
-    cold, items, ok = in_process(repo, cold=True)
-    warm = min(in_process(repo, cold=False)[0] for _ in range(rounds))
-    command_cold, code = command(repo, cold=True) if cli_cold else (float("nan"), 0)
-    cli_warm = min(command(repo, cold=False)[0] for _ in range(rounds))
-    verdict = "ok" if ok and code == 0 else f"FAILED (ok={ok}, exit {code})"
-    rows.append(f"| {label} | {items:,} | {records:,} | {commits:,} | {cold:.2f} s | {warm:.2f} s | "
-                f"{command_cold:.2f} s | {cli_warm:.2f} s | {verdict} |".replace("nan s", "not run"))
-    print(rows[-1], flush=True)
+        measure(verify, repo, _env(project))
+        if status:
+            measure([sys.executable, "-m", "pipeline", "status"], repo, _env(project))
+        (repo / ".warta-cache").rename(cache)
+    for k in range(rounds):
+        print(f"-- round {k + 1} of {rounds} ({load_line()})", flush=True)
+        for project, cache in caches.items():
+            env = _env(project)
+            if cold:
+                shutil.rmtree(repo / ".warta-cache", ignore_errors=True)
+                keep(named(project, "warta verify --all, cold"), measure(verify, repo, env))
+                shutil.rmtree(repo / ".warta-cache", ignore_errors=True)
+            cache.rename(repo / ".warta-cache")
+            keep(named(project, "warta verify --all, warm"), measure(verify, repo, env))
+            if status:
+                keep(named(project, "warta status, warm"),
+                     measure([sys.executable, "-m", "pipeline", "status"], repo, env))
+            (repo / ".warta-cache").rename(cache)
+        keep("git log of every message", measure(["git", "log", "--format=%H %an <%ae>%n%B", "main"], repo,
+                                                  _env(PROJECT)))
+    for path in caches.values():
+        shutil.rmtree(path, ignore_errors=True)
     return rows
+
+
+SIGNATURES = """
+import collections, sys, time
+from pathlib import Path
+from pipeline.approvals.signing import verify_signatures
+from pipeline.git import Git
+from pipeline.people import parse_people
+git = Git(Path.cwd())
+people = parse_people(git.text("show", "HEAD:sop/people.yaml"))
+shas = git.text("log", "--format=%H", "--grep=^Warta-Item:", "--grep=^Rilis ", "main").split()
+start = time.perf_counter()
+found = verify_signatures(git, shas, [people], None)
+took = time.perf_counter() - start
+print(f"{len(shas)} signed commits, verdicts {dict(collections.Counter(v.status for v in found.values()))}, "
+      f"{took:.2f} s in verify_signatures", flush=True)
+sys.exit(0 if len(found) == len(shas) and all(v.status == "G" for v in found.values()) else 1)
+"""
+
+
+def signature_rounds(repo: Path, rounds: int, projects: list[Path]) -> dict[str, list[Run]]:
+    """Interleaved rounds of the signatures alone: every approval record and content commit of the
+    history verified cold (no verdict cache) by ``signing.verify_signatures``, in a child process."""
+    rows: dict[str, list[Run]] = {}
+    for k in range(rounds):
+        print(f"-- round {k + 1} of {rounds} ({load_line()})", flush=True)
+        for project in projects:
+            run = measure([sys.executable, "-c", SIGNATURES], repo, _env(project), keep_output=True)
+            label = f"{project.name}: signatures, cold" if len(projects) > 1 else "signatures, cold"
+            rows.setdefault(label, []).append(run)
+            show(label, run)
+            print(f"    {run.stdout.strip()}", flush=True)
+        run = measure(["git", "log", "--format=%H %an <%ae>%n%B", "main"], repo, _env(PROJECT))
+        rows.setdefault("git log of every message", []).append(run)
+        show("git log of every message", run)
+    return rows
+
+
+def site_history(workdir: Path, releases: int) -> Path:
+    """``benchmarks/build.py``'s corpus (the example site's warta.yml and SOPs, one root commit), made once."""
+    import build  # benchmarks/build.py
+
+    base = workdir / f"site-{releases}"
+    stamp = base / "warta" / ".git" / "warta-bench-generator"
+    mark = hashlib.sha256(Path(build.__file__).read_bytes()).hexdigest()[:16]
+    if stamp.is_file() and stamp.read_text(encoding="utf-8") == mark:
+        print(f"(reusing {base})", flush=True)
+        return base / "warta"
+    start = time.perf_counter()
+    projects = build.generate(releases, base)
+    shutil.rmtree(projects["pelican"])
+    shutil.rmtree(projects["hugo"])
+    stamp.write_text(mark, encoding="utf-8")
+    print(f"(generated {base} in {time.perf_counter() - start:.1f} s)", flush=True)
+    return projects["warta"]
+
+
+def report(label: str, rows: dict[str, list[Run]]) -> None:
+    print(f"\n{label} ({load_line()})")
+    print("\n".join(table(rows)))
+    base = rows["git log of every message"]
+    print("\n| ratio to the git log (each round's own, median (min)) | value |\n|---|---:|")
+    for name, runs in rows.items():
+        if runs is not base:
+            print(f"| {name} | {ratio_text(runs, base)} |")
+    names = sorted({n.split(": ", 1)[0] for n in rows if ": " in n})
+    if len(names) == 2:  # two checkouts: each figure of the second over the first, round by round
+        print(f"\n| {names[1]} / {names[0]}, wall (each round's own, median (min)) | value | CPU, medians |\n"
+              "|---|---:|---:|")
+        for name, runs in rows.items():
+            if name.startswith(names[0] + ": "):
+                other = rows.get(names[1] + name[len(names[0]):], [])
+                cpu = statistics.median(r.cpu for r in other) / max(statistics.median(r.cpu for r in runs), 1e-9)
+                print(f"| {name[len(names[0]) + 2:]} | {ratio_text(other, runs)} | {cpu:.2f}x |")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--releases", type=int, default=10_000)
+    parser.add_argument("--releases", type=int, default=10_000, help="releases of the unsigned history")
     parser.add_argument("--signed-releases", type=int, default=1_000,
                         help="releases in the signed history (0: skip the signed variant)")
-    parser.add_argument("--signed-full", action="store_true",
-                        help="also verify the full signed history cold (git runs ssh-keygen 60,000 times)")
-    parser.add_argument("--rounds", type=int, default=3, help="warm runs (best is reported)")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
+    parser.add_argument("--signed-rounds", type=int, default=None, help="rounds of the signed variant")
+    parser.add_argument("--site-releases", type=int, default=10_000,
+                        help="releases of benchmarks/build.py's corpus (the example site; 0: skip)")
     parser.add_argument("--workdir", type=Path, default=PROJECT / ".benchmarks-work" / "verify")
-    parser.add_argument("--reuse", action="store_true", help="measure the histories left by an earlier run")
+    parser.add_argument("--project", type=Path, action="append",
+                        help="a checkout whose pipeline package is measured (repeat to interleave several; "
+                             "default: the repository this script lives in)")
+    parser.add_argument("--warm-only", action="store_true", help="skip the cold runs")
+    parser.add_argument("--signatures-only", action="store_true",
+                        help="signed history: time only the signature verification (cold), not the commands")
     args = parser.parse_args()
-
-    print("| history | items | approval records | commits | in process, cold | in process, warm | "
-          "`warta verify --all`, cold | `warta verify --all`, warm | result |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
-    repo = args.workdir / "unsigned"
-    start = time.perf_counter()
-    records = reuse(repo, args.releases) if args.reuse else generate(repo, args.releases, None)
-    generated = time.perf_counter() - start
-    commits = int(git(repo, "rev-list", "--count", "main"))
-    measure(f"{args.releases:,} releases, unsigned", repo, records, args.rounds, commits)
-    print(f"(generated in {generated:.1f} s)", flush=True)
-
-    sizes = []
-    if args.signed_releases:
-        sizes.append(args.signed_releases)
-    if args.signed_full and args.releases not in sizes:
-        sizes.append(args.releases)
-    for n in sizes:
-        try:
-            signers = {email: Signer() for _, email, _ in PEOPLE}
-        except ImportError:
-            print("(signed variant skipped: the cryptography package is not installed)")
-            break
-        repo = args.workdir / f"signed-{n}"
-        start = time.perf_counter()
-        records = reuse(repo, n) if args.reuse else generate(repo, n, signers)
-        generated = time.perf_counter() - start
+    projects = [p.resolve() for p in (args.project or [PROJECT])]
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
+          f"{git(PROJECT, 'version').decode().strip()}; {load_line()}", flush=True)
+    if args.releases:
+        repo, records = history(args.workdir, args.releases, signed=False)
         commits = int(git(repo, "rev-list", "--count", "main"))
-        # a cold signed run costs minutes; the command's cold run would only repeat it
-        measure(f"{n:,} releases, every record SSH-signed", repo, records, args.rounds, commits,
-                cli_cold=n <= 2_000)
-        print(f"(generated in {generated:.1f} s)", flush=True)
+        label = f"{args.releases:,} releases, unsigned: {records:,} approval records, {commits:,} commits"
+        print(f"== {label}", flush=True)
+        report(label, rounds_of(repo, args.rounds, projects, cold=not args.warm_only, status=True))
+    if args.site_releases:
+        repo = site_history(args.workdir, args.site_releases)
+        label = f"{args.site_releases:,} releases of the example site (build.py's corpus), imported in one root commit"
+        print(f"== {label}", flush=True)
+        report(label, rounds_of(repo, args.rounds, projects, cold=not args.warm_only, status=True))
+    if args.signed_releases:
+        repo, records = history(args.workdir, args.signed_releases, signed=True)
+        commits = int(git(repo, "rev-list", "--count", "main"))
+        label = (f"{args.signed_releases:,} releases, every record and content commit SSH-signed: {records:,} "
+                 f"approval records, {commits:,} commits")
+        print(f"== {label}", flush=True)
+        if args.signatures_only:
+            report(label, signature_rounds(repo, args.signed_rounds or args.rounds, projects))
+        else:
+            report(label, rounds_of(repo, args.signed_rounds or args.rounds, projects, cold=not args.warm_only,
+                                    status=False))
     return 0
 
 

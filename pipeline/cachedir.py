@@ -23,6 +23,8 @@ PUBLISH_CACHE = f"{CACHE_DIRNAME}/publish"  # the closed-world trees of warta pu
 DEPLOY_CACHE = f"{CACHE_DIRNAME}/deploy"  # what each deploy target holds
 APPROVALS_CACHE = f"{CACHE_DIRNAME}/approvals"  # parsed items and digests by blob id
 HISTORY_CACHE = f"{CACHE_DIRNAME}/history"  # the index of main's history
+SIGNATURES_CACHE = f"{CACHE_DIRNAME}/signatures"  # git's signature verdicts by commit id (approvals/signing.py)
+STATUS_CACHE = f"{CACHE_DIRNAME}/status"  # blob ids of items that cannot be embargoed (warta status)
 
 
 def ensure_local_cache(root: Path) -> Path:

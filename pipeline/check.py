@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import kelengkapan, privacy
+from pipeline import kelengkapan, privacy, yamlio
 from pipeline.archive import classification
 from pipeline.cachedir import RENDER_CACHE, ensure_local_cache
-from pipeline.config import SiteConfig, load_config
-from pipeline.content import Item, discover, load_items
+from pipeline.channels.routing import route_findings
+from pipeline.config import KINDS, SiteConfig, load_config
+from pipeline.content import Item, discover, load_items, split_front_matter
 from pipeline.errors import ConfigError, Finding, Findings, UsageError
 from pipeline.gate import is_exempt
 from pipeline.people import People, load_people
@@ -32,7 +33,8 @@ class Governance:
 class CheckResult:
     checked: list[str]
     findings: Findings = field(default_factory=Findings)
-    items: list[Item] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)  # the valid items checked
+    examined: list[Item] = field(default_factory=list)  # every checked item with typed front matter
 
     @property
     def ok(self) -> bool:
@@ -148,34 +150,120 @@ def check_site(root: Path, paths: Sequence[str] = (), *, cache_root: Path | None
                governance: Governance | None = None) -> CheckResult:
     """Check the site in ``root`` (``paths``: only these files); caches live in ``cache_root`` (default
     ``root``: ``warta publish`` checks a private tree of git objects and keeps the caches of the repository).
-    ``governance``: the configuration, people and SOPs already read (publish passes the trusted state)."""
+    ``governance``: the configuration, people and SOPs already read (publish passes the trusted state).
+
+    One pass reports everything: an item with schema errors is still examined for its SOP's Kelengkapan,
+    personal data, photos, references and placeholder text (from its typed fields, or from its front matter
+    as written when the schema refused it), so fixing one finding never reveals another that was there."""
     gov = governance or load_governance(root)
     wanted = resolve_paths(root, paths)
     cache = render_cache(cache_root or root)
-    items, findings = load_items(root, gov.config, wanted, render_cache=cache)
+    invalid: list[Item] = []
+    items, findings = load_items(root, gov.config, wanted, render_cache=cache, invalid=invalid)
     result = CheckResult(checked=wanted if wanted is not None else [i.path for i in items], findings=findings)
     if wanted is None:
         result.checked = discover(root)
-    findings.extend(_photo_findings(root, gov, [i for i in items if wanted is None or i.path in wanted]))
-    table = classification.load_table(gov.config.archive.scheme, root)
     checked = [item for item in items if wanted is None or item.path in wanted]
-    findings.extend(classification.item_findings(checked, table))
-    findings.extend(render_findings(root, gov.config, checked, cache))
+    examined = sorted([*checked, *invalid], key=lambda i: i.path)
+    result.examined = examined
+    findings.extend(_photo_findings(root, gov, examined))
+    table = classification.load_table(gov.config.archive.scheme, root)
+    findings.extend(classification.item_findings(examined, table))
+    findings.extend(render_findings(root, gov.config, examined, cache))
     allowed = privacy.allowed_numbers(gov.config, gov.people)
-    for item in checked:
-        result.items.append(item)
+    result.items.extend(checked)
+    for item in examined:
         findings.extend(privacy.item_findings(item, allowed))
+        findings.extend(_item_text_findings(item))
         sop = gov.sops.get(item.sop_id)
         if sop is None:
             line = item.line_of("sop") if item.meta.sop else None
             findings.add(item.path, line, f"sop: no SOP '{item.sop_id}' in sop/ (known: {', '.join(sorted(gov.sops))})",
-                         "sop")
+                         "sop", code="sop.unknown")
             continue
-        # the classification code is checked against the table above, for every kind
-        requirements = [(s, src) for s, src in sop_requirements(sop) if s != "klasifikasi"]
-        findings.extend(kelengkapan.check_item(item, requirements))
+        _add_new(findings, kelengkapan.check_item(item, _requirements(sop)))
+        findings.extend(route_findings(item, sop, gov.config))  # kanal, sebutan, post lengths (docs/channels.md)
         if is_exempt(item):
             findings.add(item.path, item.line_of("kategori_informasi"),
                          "kategori_informasi: dikecualikan information is listed in the register but never "
-                         "published (UU 14/2008 Pasal 17)", "kategori_informasi", "warning")
+                         "published (UU 14/2008 Pasal 17)", "kategori_informasi", "warning", "dip.dikecualikan")
+    typed = {item.path for item in examined}
+    for rel in result.checked:
+        if rel not in typed:
+            _add_new(findings, _untyped_findings(root, gov, rel, allowed))
     return result
+
+
+def _requirements(sop: Sop) -> list[tuple[str, str]]:
+    # the classification code is checked against the table (classification.item_findings), for every kind
+    return [(s, src) for s, src in sop_requirements(sop) if s != "klasifikasi"]
+
+
+def _add_new(findings: Findings, new: Sequence[Finding]) -> None:
+    """Add ``new``, except a requirement (``sop.*``) or empty-text (``text.*``) finding where an error already
+    names the same file and field: one problem, one finding (the schema's is the more precise)."""
+    taken = {(f.path, f.field) for f in findings.items if f.severity == "error" and f.field}
+    findings.extend(f for f in new
+                    if (f.path, f.field) not in taken or not (f.code or "").startswith(("sop.", "text.")))
+
+
+def _item_text_findings(item: Item) -> list[Finding]:
+    texts = {name: getattr(item.meta, name, None) for name in kelengkapan.OPTIONAL_TEXTS}
+    return kelengkapan.text_findings(item.path, item.body, item.body_line, texts, lambda name: item.line_of(name),
+                                     withdrawn=item.meta.status == "dicabut")
+
+
+def _untyped_findings(root: Path, gov: Governance, rel: str, allowed: frozenset[str]) -> list[Finding]:
+    """SOP Kelengkapan, personal data and placeholder text of a file whose front matter the schema refused,
+    read from the front matter as written (nothing when it cannot even be parsed: that is already reported)."""
+    parts = rel.split("/")
+    kind = parts[1] if len(parts) > 2 and parts[1] in KINDS else None
+    if kind is None:
+        return []
+    try:
+        split = split_front_matter((root / rel).read_bytes().decode("utf-8").removeprefix("\ufeff"))
+        if split is None:
+            return []
+        doc = yamlio.load(split[0], rel, line_offset=1)
+    except (OSError, UnicodeDecodeError, yamlio.YamlSyntaxError):
+        return []
+    data = doc.data
+    if not isinstance(data, dict):
+        return []
+    body, body_line = split[1], split[2]
+    withdrawn = data.get("status") == "dicabut"
+    out = kelengkapan.text_findings(rel, body, body_line, data, lambda name: doc.line_of((name,)),
+                                    withdrawn=withdrawn)
+    waiver = data.get("data_pribadi")
+    waived = waiver.get("dikecualikan") if isinstance(waiver, dict) else None
+    out.extend(privacy.data_findings(
+        rel, data, body, body_line, lambda *keys: doc.line_of(keys), [],
+        [t for t in waived if isinstance(t, str)] if isinstance(waived, list) else [], withdrawn, allowed))
+    section = gov.config.kind_section(kind)
+    sop = gov.sops.get(section.sop if section is not None else "")
+    if sop is not None:
+        evidence = kelengkapan.Evidence.of_front_matter(rel, kind, data, doc.line_of(("title",)) or 2,
+                                                        section.klasifikasi if section is not None else None)
+        out.extend(kelengkapan.check_evidence(evidence, _requirements(sop)))
+    return out
+
+
+def blocking_findings(root: Path, paths: Sequence[str]) -> dict[str, list[Finding]]:
+    """The errors ``warta check`` finds in each item of ``paths`` (repository paths), by item: what
+    ``warta approve`` refuses to approve and ``warta status`` shows as blocking. It is :func:`check_site`
+    itself, so the three commands agree; a finding about a file an item uses (its photo) counts for the item."""
+    if not paths:
+        return {}
+    result = check_site(root, [str(root / p) for p in paths])
+    wanted = set(paths)
+    users: dict[str, set[str]] = {}
+    for item in result.examined:
+        for used in (item.path, *item.references):
+            users.setdefault(used, set()).add(item.path)
+    out: dict[str, list[Finding]] = {}
+    for finding in result.findings.sorted():
+        if finding.severity != "error":
+            continue
+        for path in sorted(users.get(finding.path, {finding.path}) & wanted):
+            out.setdefault(path, []).append(finding)
+    return out

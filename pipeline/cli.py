@@ -9,24 +9,37 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import os
 import pkgutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, NoReturn
 
 from pipeline import __version__, commands, i18n
-from pipeline.errors import WartaError
+from pipeline.errors import UsageError, WartaError, json_document
 from pipeline.i18n import _
 
 SIGNING_KEY_ENV = "WARTA_SIGNING_KEY"  # pipeline.identity.SIGNING_KEY_ENV
 
 
+class ArgumentsError(UsageError):
+    """The command line does not parse: printed after the usage line, or as the JSON error document."""
+
+    def __init__(self, message: str, prog: str, usage: str) -> None:
+        super().__init__(message)
+        self.prog = prog
+        self.usage = usage
+
+
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        print(f"{self.prog}: error: {message}", file=sys.stderr)
-        raise SystemExit(2)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)  # `--js` is not `--json`: no option is guessed
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        raise ArgumentsError(message, self.prog, self.format_usage())
 
 
 # Commands registered by a module of another name (approve.py registers both approve and return).
@@ -104,11 +117,35 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         identity.take_signing_key()
     argv = list(sys.argv[1:] if argv is None else argv)
+    as_json = _wants_json(argv)
+    try:
+        return _run(argv)
+    except WartaError as exc:
+        return _report(exc, as_json)
+    except KeyboardInterrupt:
+        if as_json:
+            print(json.dumps(json_document(code="interrupted", message=_("interrupted"), exit_code=130)))
+        print("warta: " + _("interrupted"), file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 1
+
+
+def _wants_json(argv: Sequence[str]) -> bool:
+    """``--json`` anywhere on the command line (before ``--``): even a failure to start prints JSON."""
+    for word in argv:
+        if word == "--":
+            return False
+        if word == "--json":
+            return True
+    return False
+
+
+def _run(argv: list[str]) -> int:
     try:
         choose_language(argv)
     except ValueError as exc:
-        print(f"warta: error: {exc}", file=sys.stderr)
-        return 2
+        raise UsageError(str(exc)) from None
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -118,20 +155,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             os.chdir(args.chdir)
         except OSError as exc:
-            print("warta: error: " + _("cannot enter {folder}: {reason}", folder=args.chdir, reason=exc.strerror),
-                  file=sys.stderr)
-            return 2
-    try:
-        code: int = args.func(args)
-        return code
-    except WartaError as exc:
-        for finding in exc.findings:
-            print(finding.format(), file=sys.stderr)
-        if not exc.findings or str(exc) != "\n".join(f.format() for f in exc.findings):
-            print(f"warta: error: {exc}", file=sys.stderr)
+            raise UsageError(_("cannot enter {folder}: {reason}", folder=args.chdir, reason=exc.strerror)) from None
+    code: int = args.func(args)
+    return code
+
+
+def _report(exc: WartaError, as_json: bool) -> int:
+    """Print a failure: its findings and message on stderr, or the JSON error document on stdout."""
+    if as_json:
+        print(json.dumps(json_document(error=exc), ensure_ascii=False, indent=2))
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("warta: " + _("interrupted"), file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        return 1
+    if isinstance(exc, ArgumentsError):
+        print(exc.usage, end="", file=sys.stderr)
+        print(f"{exc.prog}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    for finding in exc.findings:
+        print(finding.format(code=True), file=sys.stderr)
+    if not exc.findings or str(exc) != "\n".join(f.format() for f in exc.findings):
+        print(f"warta: error: {exc}", file=sys.stderr)
+    return exc.exit_code

@@ -13,7 +13,6 @@ import zoneinfo
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import phonenumbers
 from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 
 from pipeline import yamlio
@@ -23,6 +22,11 @@ from pipeline.schema import Strict, validate
 CONFIG_FILE = "warta.yml"
 KINDS = ("siaran-pers", "berita", "pengumuman", "informasi-publik", "halaman")
 Kind = Literal["siaran-pers", "berita", "pengumuman", "informasi-publik", "halaman"]
+# Internal documents (seed 004 A1 and C): approved and archived like items, never published on the site or
+# announced. A site that uses one names its SOP under `kinds:` (docs/report.md).
+INTERNAL_KINDS = ("rencana-konten", "evaluasi")
+ALL_KINDS = KINDS + INTERNAL_KINDS
+AnyKind = Literal["siaran-pers", "berita", "pengumuman", "informasi-publik", "halaman", "rencana-konten", "evaluasi"]
 
 
 class PpidContact(Strict):
@@ -165,6 +169,54 @@ class ActivitySection(Strict):
     description: str = ""
 
 
+ForgeType = Literal["github", "gitlab", "gitea", "forgejo"]
+_FORGE_DEFAULTS = {"github": ("https://api.github.com", "GITHUB_TOKEN"), "gitlab": (None, "GITLAB_TOKEN"),
+                   "gitea": (None, "GITEA_TOKEN"), "forgejo": (None, "FORGEJO_TOKEN")}
+
+
+class ForgeSection(Strict):
+    """The forge whose pull-request reviews count as approvals (docs/forges.md). Read from the trusted
+    ``warta.yml`` only: no environment and no branch chooses which server's reviews are believed."""
+
+    type: ForgeType = Field(description="github, gitlab, gitea or forgejo (Forgejo speaks Gitea's API).")
+    url: str | None = Field(None, description="API base: https://api.github.com (the default for github), "
+                                              "https://git.example.go.id/api/v1, https://gitlab.example.go.id/api/v4.")
+    repository: str = Field(pattern=r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+$",
+                            description="owner/name (GitLab: the project's full path, group/subgroup/name).")
+    token_env: str | None = Field(None, pattern=r"^[A-Z][A-Z0-9_]*$",
+                                  description="Environment variable holding the API token (default GITHUB_TOKEN, "
+                                              "GITLAB_TOKEN, GITEA_TOKEN or FORGEJO_TOKEN).")
+
+    @field_validator("url")
+    @classmethod
+    def _api(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s/?#]+(/[^\s?#]*)?$", value):
+            raise ValueError("must be the forge API's absolute http(s) address, e.g. https://api.github.com")
+        return value.rstrip("/") if value else value
+
+    @model_validator(mode="after")
+    def _complete(self) -> ForgeSection:
+        if self.type != "github" and self.url is None:
+            raise ValueError(f"forge type {self.type} needs url (the API base, e.g. https://git.example.go.id/api/"
+                             f"{'v4' if self.type == 'gitlab' else 'v1'})")
+        if self.type != "gitlab" and self.repository.count("/") != 1:
+            raise ValueError("repository is owner/name")
+        return self
+
+    @property
+    def api_url(self) -> str:
+        return self.url or str(_FORGE_DEFAULTS[self.type][0])
+
+    @property
+    def token_variable(self) -> str:
+        return self.token_env or str(_FORGE_DEFAULTS[self.type][1])
+
+    @property
+    def source(self) -> Literal["github", "gitlab", "gitea"]:
+        """The name steps carry in ``status --json`` (Forgejo is a Gitea)."""
+        return "gitea" if self.type in ("gitea", "forgejo") else "gitlab" if self.type == "gitlab" else "github"
+
+
 class ApprovalSection(Strict):
     """Approval policy (DESIGN section 4)."""
 
@@ -174,6 +226,7 @@ class ApprovalSection(Strict):
         description="Roles that may force-publish serta-merta information before the chain is complete.",
     )
     main_branch: str = Field("main", description="The branch that is published.")
+    forge: ForgeSection | None = Field(None, description="Pull-request reviews on this forge count as approvals.")
 
 
 class ArchiveSection(Strict):
@@ -224,23 +277,123 @@ class MediaSection(Strict):
 
 _ANNOUNCED_KINDS: tuple[Kind, ...] = ("siaran-pers", "berita", "pengumuman")
 
+ChannelType = Literal["outbox", "webhook", "telegram", "mastodon", "facebook", "instagram", "x", "videotron"]
+CHANNEL_AKSI = ("kirim_medsos", "tayang_videotron", "lapor_tautan")
+"""The SOP pipeline steps (``aksi`` of sop/*.yaml) a channel can serve; ``lapor_tautan`` channels receive
+the link report (seed 003 steps 10-11)."""
+
+# Variables warta itself holds: a channel's token_env may never name one of them (the channel's host would
+# receive the publishing identity's key or a deploy credential).
+RESERVED_ENV = frozenset({
+    "WARTA_SIGNING_KEY", "WARTA_DEPLOY_SSH_KEY", "WARTA_DEPLOY_SSH_KNOWN_HOSTS", "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "GITHUB_TOKEN", "GITEA_TOKEN", "GITLAB_TOKEN", "CI_JOB_TOKEN",
+    "ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "WARTA_FAULT_AT", "WARTA_NOW",
+})
+_ENV_NAME = r"^[A-Z][A-Z0-9_]*$"
+_PUBLIC_API = {
+    "facebook": "https://graph.facebook.com/v21.0", "instagram": "https://graph.facebook.com/v21.0",
+    "x": "https://api.x.com", "telegram": "https://api.telegram.org",
+}
+_LOOPBACK = re.compile(r"^http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(/\S*)?$")
+
+
+class OAuth1Env(Strict):
+    """X's OAuth 1.0a user-context keys: four environment variable names (its OAuth 2.0 refresh tokens
+    rotate on every use, which a stateless CI run cannot keep)."""
+
+    consumer_key: str = Field(pattern=_ENV_NAME)
+    consumer_secret: str = Field(pattern=_ENV_NAME)
+    access_token: str = Field(pattern=_ENV_NAME)
+    access_token_secret: str = Field(pattern=_ENV_NAME)
+
+    def names(self) -> tuple[str, ...]:
+        return (self.consumer_key, self.consumer_secret, self.access_token, self.access_token_secret)
+
 
 class ChannelSection(Strict):
-    """One announcement channel. Secrets come from environment variables named here, never from the file."""
+    """One announcement channel (docs/channels.md). Secrets come from environment variables named here,
+    never from the file."""
 
-    type: Literal["outbox", "webhook", "telegram", "mastodon", "facebook", "instagram", "x", "videotron"]
+    type: ChannelType
     enabled: bool = True
+    aksi: Literal["kirim_medsos", "tayang_videotron", "lapor_tautan"] | None = Field(
+        None, description="The SOP pipeline step this channel serves; default tayang_videotron for videotron "
+                          "(and an outbox named videotron), kirim_medsos for every other type.")
     kinds: list[Kind] = Field(default_factory=lambda: list(_ANNOUNCED_KINDS))
-    url: str | None = None
-    token_env: str | None = Field(None, pattern=r"^[A-Z][A-Z0-9_]*$")
+    url: str | None = Field(None, description="API base (default the platform's public one); the webhook's "
+                                              "address. https, or http on 127.0.0.1 for tests.")
+    token_env: str | OAuth1Env | None = Field(None, description="Variable holding the token (the webhook's "
+                                                                "whsec_ secret); for x, the four OAuth 1.0a names.")
     folder: str | None = None
+    chat_id: str | int | None = Field(None, description="telegram: @channelusername or the numeric chat id.")
+    page_id: str | None = Field(None, pattern=r"^[0-9]+$", description="facebook: the Page id.")
+    ig_user_id: str | None = Field(None, pattern=r"^[0-9]+$", description="instagram: the professional "
+                                                                          "account's user id.")
+    visibility: Literal["public", "unlisted", "private"] = "public"
+    rsync_destination: str | None = Field(None, description="videotron: user@host:/path of the player's folder.")
+    token_expires: dt.date | None = Field(None, description="When the token expires (Instagram's long-lived "
+                                                            "tokens: 60 days); warned about 14 days before.")
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not (re.match(r"^https://[^\s/?#@]+(/[^\s?#]*)?$", value) or _LOOPBACK.match(value)):
+            raise ValueError("must be an https:// address without query or user name (http only on 127.0.0.1)")
+        return value.rstrip("/") if value else value
+
+    @field_validator("token_env")
+    @classmethod
+    def _token_env(cls, value: str | OAuth1Env | None) -> str | OAuth1Env | None:
+        names = value.names() if isinstance(value, OAuth1Env) else (value,) if value else ()
+        for name in names:
+            if not re.match(_ENV_NAME, name):
+                raise ValueError(f"{name!r} is not an environment variable name (A-Z, 0-9, _)")
+            if name in RESERVED_ENV:
+                raise ValueError(f"names {name}, a variable warta itself holds (signing key, deploy or "
+                                 "forge credentials); give the channel its own variable")
+        return value
+
+    @model_validator(mode="after")
+    def _fields(self) -> ChannelSection:
+        if self.aksi is None:
+            videotron = self.type == "videotron"
+            object.__setattr__(self, "aksi", "tayang_videotron" if videotron else "kirim_medsos")
+        needs = {"telegram": ("chat_id", "token_env"), "facebook": ("page_id", "token_env"),
+                 "instagram": ("ig_user_id", "token_env"), "mastodon": ("url", "token_env"),
+                 "webhook": ("url", "token_env"), "x": ("token_env",)}.get(self.type, ())
+        missing = [n for n in needs if getattr(self, n) is None]
+        if self.enabled and missing:
+            raise ValueError(f"a {self.type} channel needs {' and '.join(missing)}")
+        if self.type == "x" and self.token_env is not None and not isinstance(self.token_env, OAuth1Env):
+            raise ValueError("an x channel's token_env names four variables: {consumer_key, consumer_secret, "
+                             "access_token, access_token_secret} (OAuth 1.0a user context)")
+        if self.type != "x" and isinstance(self.token_env, OAuth1Env):
+            raise ValueError(f"a {self.type} channel's token_env is one variable name")
+        if self.aksi == "lapor_tautan" and self.type not in ("telegram", "webhook", "outbox"):
+            raise ValueError("the link report (aksi lapor_tautan) goes to a telegram, webhook or outbox channel")
+        return self
+
+    @property
+    def api(self) -> str:
+        """The API base: ``url``, else the platform's public one."""
+        return self.url or _PUBLIC_API.get(self.type, "")
+
+    @property
+    def secret_names(self) -> tuple[str, ...]:
+        if isinstance(self.token_env, OAuth1Env):
+            return self.token_env.names()
+        return (self.token_env,) if self.token_env else ()
+
+    def serves(self, aksi: str) -> bool:
+        return self.enabled and self.aksi == aksi
 
 
 class DeploySection(Strict):
     """Where the built site goes."""
 
-    target: Literal["local", "rsync", "s3"] = "local"
-    path: str = Field("_site", description="Output folder for target 'local'.")
+    target: Literal["local", "rsync", "s3", "pages"] = "local"
+    path: str = Field("_site", description="Output folder for target 'local', and the folder target 'pages' "
+                                           "leaves for the GitHub Pages artifact.")
     rsync_destination: str | None = None
     s3_bucket: str | None = None
     s3_endpoint: str | None = None
@@ -291,6 +444,8 @@ class PrivacySection(Strict):
     @field_validator("allowed_numbers")
     @classmethod
     def _numbers(cls, value: list[str]) -> list[str]:
+        import phonenumbers  # imported here for start-up time: only a configuration listing numbers needs it
+
         for number in value:
             try:
                 parsed = phonenumbers.parse(number, "ID")
@@ -301,11 +456,30 @@ class PrivacySection(Strict):
         return value
 
 
+_PPID_KINDS: tuple[Kind, ...] = ("informasi-publik",)
+
+
+class PublicSummarySection(Strict):
+    """The public service summary page (docs/report.md): releases per month and the share published within
+    the time standard, as PPID offices publish in their service reports."""
+
+    enabled: bool = Field(True, description="Build the summary page (layanan/) on the site.")
+    kinds: list[Kind] = Field(default_factory=lambda: list(_PPID_KINDS),
+                              description="The kinds it counts (default: the PPID's informasi-publik).")
+    months: int = Field(12, ge=1, le=60, description="How many months back it shows.")
+
+
+class ReportSection(Strict):
+    """``warta report`` and what the site shows of it."""
+
+    public_summary: PublicSummarySection = Field(default_factory=PublicSummarySection)
+
+
 class SiteConfig(Strict):
     """The whole ``warta.yml``."""
 
     site: SiteSection
-    kinds: dict[Kind, KindSection]
+    kinds: dict[AnyKind, KindSection]
     activities: dict[str, ActivitySection] = Field(default_factory=dict)
     approvals: ApprovalSection = Field(default_factory=ApprovalSection)
     archive: ArchiveSection = Field(default_factory=ArchiveSection)
@@ -315,12 +489,17 @@ class SiteConfig(Strict):
     build: BuildSection = Field(default_factory=BuildSection)
     limits: LimitsSection = Field(default_factory=LimitsSection)
     privacy: PrivacySection = Field(default_factory=PrivacySection)
+    report: ReportSection = Field(default_factory=ReportSection)
 
     @model_validator(mode="after")
     def _all_kinds(self) -> SiteConfig:
         missing = [k for k in KINDS if k not in self.kinds]
         if missing:
             raise ValueError(f"kinds: every kind needs an SOP; missing {', '.join(missing)}")
+        for name, channel in self.channels.items():
+            # the embedded default names its videotron outbox "videotron": it shows slides
+            if name == "videotron" and channel.type == "outbox" and "aksi" not in channel.model_fields_set:
+                object.__setattr__(channel, "aksi", "tayang_videotron")
         return self
 
     def kind_section(self, kind: str) -> KindSection | None:

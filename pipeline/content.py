@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from pipeline import limits, markup, yamlio
-from pipeline.config import KINDS, SiteConfig
+from pipeline.config import ALL_KINDS, INTERNAL_KINDS, KINDS, SiteConfig
 from pipeline.errors import Finding, Findings
 from pipeline.kinds import (
     SCHEMAS,
@@ -43,7 +43,7 @@ from pipeline.tree import FileTree, WorkTree
 
 CONTENT_DIR = "content"
 MEDIA_DIR = "content/media"
-DATED_KINDS = ("siaran-pers", "berita", "pengumuman", "informasi-publik")
+DATED_KINDS = ("siaran-pers", "berita", "pengumuman", "informasi-publik", *INTERNAL_KINDS)
 KATEGORI_INFORMASI = ("berkala", "serta-merta", "setiap-saat", "dikecualikan")
 # Top-level paths the site writes itself: a page (content/halaman/<slug>.md) cannot take them.
 RESERVED_PAGE_SLUGS = frozenset({
@@ -179,7 +179,7 @@ def tree_digest(tree: FileTree, item: Item) -> str:
 
 def _kind_of(rel: PurePosixPath) -> str | None:
     parts = rel.parts
-    if len(parts) >= 2 and parts[0] == CONTENT_DIR and parts[1] in KINDS:
+    if len(parts) >= 2 and parts[0] == CONTENT_DIR and parts[1] in ALL_KINDS:
         return parts[1]
     return None
 
@@ -230,14 +230,14 @@ def _references(tree: FileTree, rel: str, kind: str, data: Mapping[str, Any], bo
         got, reason = resolve_in(tree, rel, ref.value)
         line = doc.line_of(ref.keys)
         if reason or got is None:
-            out.findings.append(Finding(rel, line, f"{ref.field}: {reason}", str(ref.keys[-1])))
+            out.findings.append(Finding(rel, line, f"{ref.field}: {reason}", str(ref.keys[-1]), code="ref.invalid"))
         elif ref.role == "lampiran":
             if is_image(got):
                 out.findings.append(Finding(rel, line, f"{ref.field}: '{ref.value}' is a photo; photos go in "
                                                        "image or media so their location data is removed",
-                                            "file"))
+                                            "file", code="ref.photo-as-file"))
             elif (problem := download_problem(ref.value, got)) is not None:
-                out.findings.append(Finding(rel, line, f"{ref.field}: {problem}", "file"))
+                out.findings.append(Finding(rel, line, f"{ref.field}: {problem}", "file", code="ref.download"))
             else:
                 out.attachments.append(got)
         else:
@@ -256,30 +256,30 @@ def _references(tree: FileTree, rel: str, kind: str, data: Mapping[str, Any], bo
         out.findings.append(Finding(rel, line, f"raw HTML {what} is not published (nothing is embedded from a "
                                                "body or from another site); show a photo with ![what it shows]"
                                                "(file.jpg) and link other sites with [text](https://…)", "body",
-                                    "error" if local else "warning"))
+                                    "error" if local else "warning", code="body.raw-html"))
     for src, alt in rendered.images:
         line = _line_in_body(lines, body_line, src)
         if not alt.strip():
             out.findings.append(Finding(rel, line, f"image '{src}' has no alt text: write ![what it shows]({src})",
-                                        "body"))
+                                        "body", code="image.no-alt"))
         got, reason = resolve_in(tree, rel, src)
         if reason or got is None:
-            out.findings.append(Finding(rel, line, f"image {reason}", "body"))
+            out.findings.append(Finding(rel, line, f"image {reason}", "body", code="ref.invalid"))
         else:
             out.images.append(ImageRef(got, alt, None, line, "inline"))
     for index, href in enumerate(rendered.links):
         line = _line_in_body(lines, body_line, href)
         got, reason = resolve_in(tree, rel, href)
         if reason or got is None:
-            out.findings.append(Finding(rel, line, f"link {reason}", "body"))
+            out.findings.append(Finding(rel, line, f"link {reason}", "body", code="ref.invalid"))
         elif is_item_link(got):
             out.item_links.append(LinkRef(index, href, got))
         elif is_image(got):
             out.findings.append(Finding(rel, line, f"link to the photo '{href}': source photos are never published "
                                                    f"(they carry location data); show it with ![what it shows]({href})",
-                                        "body"))
+                                        "body", code="ref.photo-link"))
         elif (problem := download_problem(href, got)) is not None:
-            out.findings.append(Finding(rel, line, f"link {problem}", "body"))
+            out.findings.append(Finding(rel, line, f"link {problem}", "body", code="ref.download"))
         else:
             out.downloads.append(LinkRef(index, href, got))
     return out
@@ -312,19 +312,24 @@ def parse_item(
     kind = _kind_of(pure)
     if kind is None:
         folder = pure.parts[1] if len(pure.parts) > 2 else ""
-        return None, [Finding(rel, None, f"unknown kind folder '{folder}'{suggest(folder, KINDS)}; "
-                                          f"content lives in content/<kind>/ with kind one of {', '.join(KINDS)}")]
+        return None, [Finding(rel, None, f"unknown kind folder '{folder}'{suggest(folder, ALL_KINDS)}; "
+                                          f"content lives in content/<kind>/ with kind one of {', '.join(ALL_KINDS)}",
+                              code="content.place")]
+    if config.kind_section(kind) is None:  # an internal kind (rencana-konten, evaluasi) the site does not use
+        return None, [Finding(rel, None, f"warta.yml names no SOP for {kind}: add kinds.{kind}.sop to use it "
+                                         "(docs/report.md)", "kind", code="content.place")]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        return None, [Finding(rel, line, f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8")]
+        return None, [Finding(rel, line, f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
+                              code="content.encoding")]
     if text.startswith("\ufeff"):
         text = text[1:]
     split = split_front_matter(text)
     if split is None:
         return None, [Finding(rel, 1, "no front matter: the file must start with a '---' line, "
-                                      "the YAML fields, and a closing '---' line")]
+                                      "the YAML fields, and a closing '---' line", code="content.front-matter")]
     fm_text, body, body_line = split
     too_large = limits.size_findings(rel, len(raw), fm_text, body, body_line, config.limits)
     if too_large:
@@ -336,14 +341,14 @@ def parse_item(
     findings.extend(yamlio.duplicate_key_findings(doc))
     if not isinstance(doc.data, dict):
         what = "empty" if doc.data is None else f"a {type(doc.data).__name__}"
-        return None, [Finding(rel, 2, f"front matter must be a mapping of fields, got {what}")]
+        return None, [Finding(rel, 2, f"front matter must be a mapping of fields, got {what}",
+                              code="content.front-matter")]
     schema = SCHEMAS[kind]
     meta, errors = validate(schema, doc.data, doc)
     findings.extend(errors)
-    if meta is None:
-        return None, findings
-    findings.extend(_field_findings(rel, kind, pure, meta, doc))
-    slug = meta.slug or pure.stem
+    if meta is not None:
+        findings.extend(_field_findings(rel, kind, pure, meta, doc))
+    # references are resolved even when the schema refused the front matter: one run reports everything
     if rendered is None and needs_rendering(body):
         got = markup.render_bounded(body, rel, body_line, config.limits.render_seconds)
         if isinstance(got, Finding):
@@ -353,6 +358,9 @@ def parse_item(
         return None, [*findings, Finding(rel, body_line, rendered.error, "body")]
     refs = _references(files, rel, kind, doc.data, body, body_line, doc, rendered)
     findings.extend(refs.findings)
+    if meta is None:
+        return None, findings
+    slug = meta.slug or pure.stem
 
     doc.data = None  # the typed `meta` holds the values; keep only the line map (memory at 10,000 items)
     sop_id = meta.sop or config.sop_for_kind(kind)
@@ -364,7 +372,7 @@ def parse_item(
         allowed = ", ".join([kind_cfg.sop, *kind_cfg.other_sops])
         findings.append(Finding(rel, doc.line_of(("sop",)),
                                 f"sop: '{meta.sop}' is not an SOP for {kind} in warta.yml (allowed: {allowed}; "
-                                f"add it to kinds.{kind}.other_sops to allow it)", "sop"))
+                                f"add it to kinds.{kind}.other_sops to allow it)", "sop", code="sop.not-allowed"))
     item = Item(
         path=rel, kind=kind, slug=slug, meta=meta, body=body, body_line=body_line, sop_id=sop_id,
         klasifikasi=meta.klasifikasi or kind_cfg.klasifikasi, images=tuple(refs.images),
@@ -380,41 +388,48 @@ def _field_findings(rel: str, kind: str, pure: PurePosixPath, meta: CommonMeta,
     findings: list[Finding] = []
     if meta.image and not (meta.image_alt or "").strip():
         findings.append(Finding(rel, doc.line_of(("image",)),
-                                "image_alt: required when image is set (describe what the photo shows)", "image_alt"))
+                                "image_alt: required when image is set (describe what the photo shows)", "image_alt",
+                                code="image.no-alt"))
     if meta.status == "dicabut" and not (meta.alasan_pencabutan or "").strip():
         findings.append(Finding(rel, doc.line_of(("status",)),
                                 "alasan_pencabutan: required when status is dicabut (why it is withdrawn)",
-                                "alasan_pencabutan"))
+                                "alasan_pencabutan", code="field.missing"))
     if meta.kind is not None and meta.kind != kind:
         findings.append(Finding(rel, doc.line_of(("kind",)),
-                                f"kind: '{meta.kind}' does not match the folder content/{kind}/", "kind"))
+                                f"kind: '{meta.kind}' does not match the folder content/{kind}/", "kind",
+                                code="content.place"))
     slug = meta.slug or pure.stem
     if meta.slug is None and not SLUG_RE.match(slug):
         findings.append(Finding(rel, None, f"file name '{pure.name}' is not a valid slug; use lower-case "
-                                           "letters, digits and hyphens, or set slug:", "slug"))
+                                           "letters, digits and hyphens, or set slug:", "slug",
+                                code="content.slug"))
     if kind in DATED_KINDS:
         if len(pure.parts) != 4 or not re.match(r"^\d{4}$", pure.parts[2]):
-            findings.append(Finding(rel, None, f"put {kind} items in content/{kind}/<year>/<slug>.md"))
+            findings.append(Finding(rel, None, f"put {kind} items in content/{kind}/<year>/<slug>.md",
+                                    code="content.place"))
         elif meta.date is not None and int(pure.parts[2]) != meta.date.year:
             findings.append(Finding(rel, doc.line_of(("date",)),
                                     f"date: year {meta.date.year} does not match the folder {pure.parts[2]}/",
-                                    "date"))
+                                    "date", code="date.year-folder"))
     elif len(pure.parts) != 3:
-        findings.append(Finding(rel, None, "put pages in content/halaman/<slug>.md"))
+        findings.append(Finding(rel, None, "put pages in content/halaman/<slug>.md", code="content.place"))
     if kind == "halaman" and slug in RESERVED_PAGE_SLUGS:
         findings.append(Finding(rel, doc.line_of(("slug",)) if meta.slug else 1,
                                 f"page slug '{slug}' is a path the site uses itself "
-                                f"({', '.join(sorted(RESERVED_PAGE_SLUGS))}); choose another", "slug"))
+                                f"({', '.join(sorted(RESERVED_PAGE_SLUGS))}); choose another", "slug",
+                                code="content.slug"))
     return findings
 
 
 def load_items(
     root: Path | FileTree, config: SiteConfig, paths: Sequence[str] | None = None,
-    render_cache: Path | None = None,
+    render_cache: Path | None = None, invalid: list[Item] | None = None,
 ) -> tuple[list[Item], Findings]:
     """Load and validate content from a folder or a file tree. ``paths`` limits which files are reported
     (all are read for slugs). Bodies that can hold references are rendered first, together, within the
-    deadline per body (``render_cache``: the content-addressed cache the build reads too)."""
+    deadline per body (``render_cache``: the content-addressed cache the build reads too). ``invalid``
+    receives the reported items whose front matter is typed but that have errors (warta check examines
+    them further, so one run reports everything)."""
     tree = WorkTree(root) if isinstance(root, Path) else root
     findings = Findings()
     items: list[Item] = []
@@ -425,17 +440,20 @@ def load_items(
     for rel in found:
         entry = tree.entry(rel)
         if entry is not None and entry.kind == "link":
-            findings.add(rel, None, "is a symbolic link; content files must be real files in the repository")
+            findings.add(rel, None, "is a symbolic link; content files must be real files in the repository",
+                         code="content.symlink")
             continue
         raw = blobs.get(rel)
         if raw is None:
-            findings.add(rel, None, "cannot be read")
+            findings.add(rel, None, "cannot be read", code="content.unreadable")
             continue
         item, errors = parse_item(tree, rel, raw, config, rendered=renderings.get(rel))
         if wanted is None or rel in wanted:
             findings.extend(errors)
         if item is not None and not any(f.severity == "error" for f in errors):
             items.append(item)
+        elif item is not None and invalid is not None and (wanted is None or rel in wanted):
+            invalid.append(item)
     findings.extend(_duplicate_slugs(items, wanted))
     return items, findings
 
@@ -453,7 +471,7 @@ def slug_groups(items: Iterable[Item]) -> list[list[Item]]:
 def slug_finding(item: Item, others: Iterable[Item]) -> Finding:
     line = item.line_of("slug") if item.meta.slug else 1
     names = ", ".join(o.path for o in others)
-    return Finding(item.path, line, f"slug '{item.slug}' is also used by {names}", "slug")
+    return Finding(item.path, line, f"slug '{item.slug}' is also used by {names}", "slug", code="content.slug-duplicate")
 
 
 def _render_bodies(blobs: Mapping[str, bytes], config: SiteConfig, cache: Path | None) -> dict[str, Rendered]:

@@ -27,10 +27,13 @@ from pathlib import Path
 from pipeline.cli import main as warta_main
 from pipeline.errors import UsageError, WartaError
 from pipeline.git import Git
+from pipeline.i18n import _
 from pipeline.identity import SIGNING_KEY_ENV
 from pipeline.init import add_pipeline_entry, first_commit, init_site, make_signing_key
+from pipeline.signers import write_signers
 
 MARKER = ".warta-demo"
+DEMO_REFS = "warta-demo-refs"  # in .git: the refs the demo left, so a re-run knows what is the user's
 RELEASE_TITLE = "Dinas PMK Latih 40 Kader Digital Kalurahan untuk Pengelolaan Website Kalurahan"
 
 # Who acts in the demo (all invented, from the example sop/people.yaml).
@@ -48,15 +51,52 @@ def _say(message: str) -> None:
 
 
 def _prepare(target: Path) -> Path:
+    """Make room for the demo: only a previous demo exactly as the demo left it is deleted; anything else
+    (another folder, a branch or commit the user made in the demo, a changed file) is refused."""
     keys = target.with_name(target.name + ".keys")
     if target.exists():
         if not (target / MARKER).exists() and any(target.iterdir()):
-            raise UsageError(f"{target} exists and is not a warta demo: choose another folder")
+            raise UsageError(_("{target} exists and is not a warta demo: choose another folder", target=target))
+        if (target / MARKER).exists():
+            extra = _work_not_made_by_demo(target)
+            if extra:
+                raise UsageError(_("{target} holds work the demo did not make ({what}); nothing was deleted: "
+                                   "move that work away, or run the demo in another folder (warta demo DIR)",
+                                   target=target, what="; ".join(extra)))
         shutil.rmtree(target)
     if keys.exists():
+        if not (keys / MARKER).exists():
+            raise UsageError(_("{keys} exists and was not made by warta demo: choose another demo folder",
+                               keys=keys))
         shutil.rmtree(keys)
     keys.mkdir(parents=True)
+    (keys / MARKER).write_text("Private keys of the demo's invented officials; made by warta demo.\n")
     return keys
+
+
+def _refs(git: Git) -> str:
+    return git.text("for-each-ref", "--format=%(objectname) %(refname)", check=False)
+
+
+def _work_not_made_by_demo(target: Path) -> list[str]:
+    """What is in the demo folder that the last demo run did not leave there: refs (branches, tags,
+    commits) other than it recorded, and changed or new files. Empty: the demo may rebuild it."""
+    git = Git(target)
+    recorded = target / ".git" / DEMO_REFS
+    if not recorded.is_file():
+        return [_("no record of what the demo made")]
+    before = dict(line.split(" ", 1)[::-1] for line in recorded.read_text(encoding="utf-8").splitlines() if line)
+    now = dict(line.split(" ", 1)[::-1] for line in _refs(git).splitlines() if line)
+    changed = sorted(ref for ref in set(before) ^ set(now) | {r for r in now if before.get(r, now[r]) != now[r]})
+    # refs the demo's own publish moves or adds (the decisions ref, archive tags) come from the demo run
+    out = [_("ref {ref}", ref=ref.removeprefix("refs/heads/")) for ref in changed]
+    dirty = git.text("status", "--porcelain", "--untracked-files=all", check=False).splitlines()
+    out.extend(_("changed file {path}", path=line[3:]) for line in dirty if line.strip())
+    return out
+
+
+def _record_refs(target: Path) -> None:
+    (target / ".git" / DEMO_REFS).write_text(_refs(Git(target)), encoding="utf-8")
 
 
 def _keygen(keys: Path, email: str) -> Path:
@@ -162,13 +202,14 @@ def run_demo(target: Path, say: Say = _say) -> int:
         handle.write(f"{MARKER}\n")
     public: dict[str, str] = {}
     private: dict[str, Path] = {}
-    for _, email in (OPERATOR, KASUBBAG, SEKDIN):
+    for _name, email in (OPERATOR, KASUBBAG, SEKDIN):
         private[email] = _keygen(keys, email)
         public[email] = Path(f"{private[email]}.pub").read_text(encoding="utf-8").strip()
     _add_keys(target / "sop" / "people.yaml", public)
     ci_key, ci_public = make_signing_key(keys)
     add_pipeline_entry(target / "sop" / "people.yaml", email=PIPELINE_EMAIL, public_key=ci_public)
     first_commit(target, example=True, author=ADMIN)
+    signers, _count = write_signers(target)  # plain git shows who signed each approval (docs/archive.md)
     git = Git(target)
 
     say("\n== 2. Operator menulis siaran pers di cabang rilis/…")
@@ -224,6 +265,7 @@ def run_demo(target: Path, say: Say = _say) -> int:
 
     say("\n== 8. Status rilis")
     _warta(target, "status", rel)
+    _record_refs(target)
     site_index = target / "_site" / "index.html"
     exe = Path(sys.executable).parent / "warta"
     warta = str(exe) if exe.is_file() else "warta"
@@ -231,5 +273,5 @@ def run_demo(target: Path, say: Say = _say) -> int:
     say(f"  situs        {site_index}   (atau: {warta} -C {target} serve, lalu buka http://127.0.0.1:8000/)")
     say(f"  arsip        {target / 'arsip'}   ({warta} -C {target} archive list)")
     say(f"  outbox       {target / '_outbox'}   (payload media sosial dan slide videotron)")
-    say(f"  riwayat git  git -C {target} log --show-signature --format=fuller")
+    say(f"  riwayat git  git -C {target} log --show-signature --format=fuller   (penanda tangan: {signers})")
     return code

@@ -14,8 +14,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
 from pipeline.errors import WartaError
 
 
@@ -42,6 +40,8 @@ def write_atomic(path: Path, data: bytes | str, *, durable: bool = False) -> Non
 def exclusive_lock(path: Path, busy: Callable[[], WartaError]) -> Iterator[None]:
     """Hold the lock file ``path`` for the block; raise ``busy()`` when another process holds it."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    from filelock import FileLock, Timeout  # imported here for start-up time: 0.1 s, and most commands take no lock
+
     lock = FileLock(str(path), timeout=0)
     try:
         lock.acquire()

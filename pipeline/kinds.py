@@ -11,18 +11,28 @@ import re
 from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, PlainValidator, field_validator
+from pydantic_core import PydanticCustomError
 
+from pipeline import datetext
+from pipeline.i18n import _
 from pipeline.schema import Strict
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def _date_error(value: str, *, time_allowed: bool) -> PydanticCustomError:
+    # the error type is the finding's stable code (pipeline.schema); the message says what is wrong
+    code, message = datetext.problem(value, time_allowed=time_allowed)
+    return PydanticCustomError(code, "{message}", {"message": message})
 
 
 def _when(value: Any) -> dt.date | dt.datetime:
     if isinstance(value, dt.date):  # datetime is a date too
         return value
     if isinstance(value, str):
-        raise ValueError(f"'{value}' is not a valid date; write YYYY-MM-DD or YYYY-MM-DD HH:MM")
-    raise ValueError("expected a date written as YYYY-MM-DD or YYYY-MM-DD HH:MM")
+        raise _date_error(value, time_allowed=True)
+    raise PydanticCustomError("date.type", "{message}", {
+        "message": _("expected a date written as YYYY-MM-DD or YYYY-MM-DD HH:MM")})
 
 
 def _day(value: Any) -> dt.date:
@@ -31,8 +41,8 @@ def _day(value: Any) -> dt.date:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
-        raise ValueError(f"'{value}' is not a valid date; write YYYY-MM-DD")
-    raise ValueError("expected a date written as YYYY-MM-DD")
+        raise _date_error(value, time_allowed=False)
+    raise PydanticCustomError("date.type", "{message}", {"message": _("expected a date written as YYYY-MM-DD")})
 
 
 When = Annotated[dt.date | dt.datetime, PlainValidator(_when)]
@@ -41,7 +51,7 @@ Text = Annotated[str, Field(min_length=1)]
 
 
 class _Meta(Strict):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, str_strip_whitespace=True, defer_build=True)
 
 
 class MediaRef(_Meta):
@@ -106,6 +116,13 @@ class CommonMeta(_Meta):
     alasan_pencabutan: str | None = None
     catatan_perubahan: list[CatatanPerubahan] = Field(default_factory=list)
     data_pribadi: DataPribadi | None = None
+    # announcing (docs/channels.md): approved with the text, so covered by the digest
+    kanal: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")]] | None = Field(
+        None, description="The channels (names in warta.yml) this item goes to, among those its SOP names.")
+    tagar: list[Annotated[str, Field(pattern=r"^[^\W_][\w]*$")]] = Field(
+        default_factory=list, description="Hashtags (without #) the posts carry.")
+    sebutan: dict[str, list[Annotated[str, Field(pattern=r"^@?[A-Za-z0-9_.]{1,64}$")]]] = Field(
+        default_factory=dict, description="Accounts to mention, per channel name: {x: ['@akun']}.")
 
     @field_validator("slug")
     @classmethod
@@ -157,7 +174,56 @@ class HalamanMeta(CommonMeta):
     menu: bool = False
 
 
+PublicKind = Literal["siaran-pers", "berita", "pengumuman", "informasi-publik", "halaman"]
+_MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+class RencanaKonten(_Meta):
+    """One row of the content plan's table (seed 004 A1: the content to publish, its kind, target month and
+    the person responsible). ``item`` names the content file that realises it, once it exists."""
+
+    judul: Text
+    kind: PublicKind
+    bulan: str = Field(pattern=_MONTH, description="Target month, YYYY-MM.")
+    penanggung_jawab: Text
+    item: str | None = Field(None, pattern=r"^content/.+\.md$")
+
+
+class RencanaKontenMeta(CommonMeta):
+    """The quarterly content plan (``content/rencana-konten/<year>/<slug>.md``): internal, approved through
+    its SOP and archived, never published on the site (docs/report.md)."""
+
+    periode: str = Field(pattern=r"^\d{4}-Q[1-4]$", description="The quarter it plans, e.g. 2026-Q4.")
+    rencana: list[RencanaKonten] = Field(min_length=1)
+
+    @field_validator("rencana")
+    @classmethod
+    def _months_in_quarter(cls, value: list[RencanaKonten], info: Any) -> list[RencanaKonten]:
+        periode = info.data.get("periode")
+        if isinstance(periode, str) and re.match(r"^\d{4}-Q[1-4]$", periode):
+            year, quarter = int(periode[:4]), int(periode[-1])
+            months = {f"{year}-{m:02d}" for m in range(3 * quarter - 2, 3 * quarter + 1)}
+            for row in value:
+                if row.bulan not in months:
+                    raise ValueError(f"'{row.judul}': bulan {row.bulan} is not in {periode} "
+                                     f"({', '.join(sorted(months))})")
+        return value
+
+
+class EvaluasiMeta(CommonMeta):
+    """An evaluation (seed 004 C1 six-monthly by the Koordinator, C2 monthly by the Kepala Dinas):
+    internal, approved through its SOP and archived. ``report_rev`` is the commit at which warta computed
+    the report it approves (``warta report --period <periode> --at <report_rev>``)."""
+
+    periode: str = Field(pattern=r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]|H[12]))?$",
+                         description="The period evaluated: 2026-11 (monthly), 2026-H2 (six-monthly).")
+    report_rev: str = Field(pattern=r"^[0-9a-f]{40}$",
+                            description="The full commit id the report was computed at (warta report --at).")
+
+
 SCHEMAS: dict[str, type[CommonMeta]] = {
+    "rencana-konten": RencanaKontenMeta,
+    "evaluasi": EvaluasiMeta,
     "siaran-pers": SiaranPersMeta,
     "berita": BeritaMeta,
     "pengumuman": PengumumanMeta,

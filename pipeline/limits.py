@@ -26,7 +26,7 @@ def file_finding(path: str, size: int, limits: LimitsSection) -> Finding | None:
         return None
     return Finding(path, None, f"the file is {size:,} bytes; a content file may have at most "
                                f"{limits.front_matter_bytes:,} bytes of front matter and {limits.body_bytes:,} "
-                               "bytes of body (limits in warta.yml); the item is not loaded")
+                               "bytes of body (limits in warta.yml); the item is not loaded", code="limit.size")
 
 
 def size_findings(path: str, size: int, front_matter: str, body: str, body_line: int,
@@ -37,12 +37,12 @@ def size_findings(path: str, size: int, front_matter: str, body: str, body_line:
     if fm_size > limits.front_matter_bytes:
         out.append(Finding(path, 2, f"the front matter is {fm_size:,} bytes; the limit is "
                                     f"{limits.front_matter_bytes:,} (limits.front_matter_bytes in warta.yml); "
-                                    "the item is not loaded"))
+                                    "the item is not loaded", code="limit.size"))
     body_size = _size(body, limits.body_bytes)
     if body_size > limits.body_bytes:
         out.append(Finding(path, body_line, f"body: the body is {body_size:,} bytes; the limit is "
                                             f"{limits.body_bytes:,} (limits.body_bytes in warta.yml); "
-                                            "the item is not loaded", "body"))
+                                            "the item is not loaded", "body", code="limit.size"))
     if not out:
         whole = file_finding(path, size, limits)
         if whole is not None:

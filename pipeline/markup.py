@@ -244,4 +244,4 @@ def render_bounded(body: str, path: str, line: int | None = None,
     outcome = bounded.call_bounded(render_markdown, body, seconds)
     if isinstance(outcome, Rendered):
         return outcome
-    return Finding(path, line, overrun_message(outcome.reason, seconds), "body")
+    return Finding(path, line, overrun_message(outcome.reason, seconds), "body", code="body.render")

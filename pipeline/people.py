@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import phonenumbers
 from pydantic import Field
 
 from pipeline import yamlio
 from pipeline.errors import ConfigError, Finding
+from pipeline.i18n import _
+from pipeline.kinds import Day
 from pipeline.schema import Strict, suggest, validate
 
 PEOPLE_PATH = "sop/people.yaml"
@@ -51,9 +53,23 @@ class Person:
     github: str | None = None
     ssh_keys: tuple[str, ...] = ()
     phone: str | None = None  # official number, allowed in published text (pipeline/privacy.py)
+    # (valid_after, valid_before) of each of ssh_keys, in order; (None, None) for a plain key line
+    key_validity: tuple[tuple[dt.date | None, dt.date | None], ...] = ()
+    # the forges' numeric user ids: what matches a review to a person (a login alone matches nobody)
+    github_id: int | None = None
+    gitlab_id: int | None = None
+    gitea_id: int | None = None
+
+    def forge_id(self, forge: str) -> int | None:
+        """This person's numeric id on ``forge`` (github, gitlab or gitea)."""
+        return {"github": self.github_id, "gitlab": self.gitlab_id, "gitea": self.gitea_id}.get(forge)
 
     def holds(self, role: str) -> bool:
         return role in self.roles
+
+    def validity(self, index: int) -> tuple[dt.date | None, dt.date | None]:
+        """``(valid_after, valid_before)`` of ``ssh_keys[index]`` (docs/approvals.md)."""
+        return self.key_validity[index] if index < len(self.key_validity) else (None, None)
 
 
 @dataclass(frozen=True)
@@ -86,6 +102,11 @@ class People:
         wanted = login.strip().casefold()
         return next((p for p in self.people if p.github is not None and p.github.casefold() == wanted), None)
 
+    def by_forge_id(self, forge: str, user_id: int) -> Person | None:
+        """The person whose ``<forge>_id`` is ``user_id`` (never matched by login: logins are renamed and
+        re-registered)."""
+        return next((p for p in self.people if p.forge_id(forge) == user_id), None)
+
     def holders(self, role: str) -> list[Person]:
         return [p for p in self.people if role in p.roles]
 
@@ -94,13 +115,24 @@ class People:
         return self.roles.get(role, role)
 
 
+class _KeyFile(Strict):
+    """A key with the days it is valid: ``{key, valid_after, valid_before}`` (a retired or future key)."""
+
+    key: str
+    valid_after: Day | None = Field(None, description="First day the key signs for the person.")
+    valid_before: Day | None = Field(None, description="First day the key no longer signs (it is retired).")
+
+
 class _PersonFile(Strict):
     name: str = Field(min_length=1)
     email: str
     roles: list[str] = Field(default_factory=list)
     github: str | None = None
-    ssh_keys: list[str] = Field(default_factory=list)
+    ssh_keys: list[str | _KeyFile] = Field(default_factory=list)
     phone: str | None = Field(None, min_length=1, description="Official telephone number, allowed in published text.")
+    github_id: int | None = Field(None, gt=0, description="GitHub's numeric user id (what matches reviews).")
+    gitlab_id: int | None = Field(None, gt=0, description="GitLab's numeric user id.")
+    gitea_id: int | None = Field(None, gt=0, description="Gitea's or Forgejo's numeric user id.")
 
 
 class _PipelineFile(Strict):
@@ -144,6 +176,8 @@ def ssh_key_problem(line: str) -> str | None:
 
 
 def _is_phone(text: str) -> bool:
+    import phonenumbers  # imported here for start-up time: only a people.yaml listing phones needs it
+
     try:
         return phonenumbers.is_possible_number(phonenumbers.parse(text, "ID"))
     except phonenumbers.NumberParseException:
@@ -176,6 +210,7 @@ def parse_people(text: str, path: str = PEOPLE_PATH) -> People:
     raw_people = doc.data.get("people") if isinstance(doc.data, dict) else None
     emails: dict[str, int] = {}
     logins: dict[str, int] = {}
+    forge_ids: dict[tuple[str, int], int] = {}
     for i, raw in enumerate(raw_people if isinstance(raw_people, list) else []):
         at: tuple[str | int, ...] = ("people", i)
         person, errors = validate(_PersonFile, raw, doc, prefix=at)
@@ -202,14 +237,30 @@ def parse_people(text: str, path: str = PEOPLE_PATH) -> People:
                 add(at + ("github",), f"'{person.github}' is already used at line {first}")
             else:
                 logins[person.github.casefold()] = doc.line_of(at + ("github",))
+        keys = [k if isinstance(k, str) else k.key for k in person.ssh_keys]
+        validity = [(None, None) if isinstance(k, str) else (k.valid_after, k.valid_before)
+                    for k in person.ssh_keys]
+        for field_name in ("github_id", "gitlab_id", "gitea_id"):
+            value = getattr(person, field_name)
+            if value is None:
+                continue
+            if (first := forge_ids.get((field_name, value))) is not None:
+                add(at + (field_name,), _("{value} is already used at line {line}; one forge account, one person",
+                                          value=value, line=first))
+            else:
+                forge_ids[(field_name, value)] = doc.line_of(at + (field_name,))
         for j, key in enumerate(person.ssh_keys):
-            problem = ssh_key_problem(key)
+            problem = ssh_key_problem(key if isinstance(key, str) else key.key)
             if problem:
-                add(at + ("ssh_keys", j), problem)
+                add(at + ("ssh_keys", j) + (() if isinstance(key, str) else ("key",)), problem)
+            after, before = validity[j]
+            if after is not None and before is not None and before <= after:
+                add(at + ("ssh_keys", j, "valid_before"), "must be after valid_after")
         if person.phone is not None and not _is_phone(person.phone):
             add(at + ("phone",), f"'{person.phone}' is not a telephone number; write it as +62 812 3456 7890")
         people.append(Person(person.name, person.email, tuple(person.roles), person.github,
-                             tuple(person.ssh_keys), person.phone))
+                             tuple(keys), person.phone, tuple(validity), person.github_id, person.gitlab_id,
+                             person.gitea_id))
 
     entry = _pipeline_entry(doc, people, add, findings)
     if findings or head is None:
@@ -226,8 +277,9 @@ def _pipeline_entry(doc: yamlio.YamlDocument, people: list[Person],
     if raw is None:
         return None
     at: tuple[str | int, ...] = ("pipeline",)
-    if isinstance(raw, dict) and any(k in raw for k in ("roles", "github", "github_id")):
-        key = next(k for k in ("roles", "github", "github_id") if k in raw)
+    forge_keys = ("roles", "github", "github_id", "gitlab_id", "gitea_id")
+    if isinstance(raw, dict) and any(k in raw for k in forge_keys):
+        key = next(k for k in forge_keys if k in raw)
         add(at + (key,), "the publishing identity holds no role and no forge account: it signs the "
                          "register, it never approves; remove this key")
         return None

@@ -15,7 +15,7 @@ approves with the text because it is inside the item's digest.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
@@ -180,9 +180,19 @@ def item_findings(item: Item, allowed: Iterable[str] = frozenset()) -> list[Find
     ``allowed`` holds :func:`number_key` keys, usually :func:`allowed_numbers` of the site. An entry of
     the item's waiver that matches nothing is a warning (the waiver should say exactly what it allows).
     """
-    office = frozenset(allowed)
     waiver = item.meta.data_pribadi
-    waived = {number_key(text): i for i, text in enumerate(waiver.dikecualikan)} if waiver else {}
+    inline = [(ref.path, ref.line) for ref in item.images if ref.role == "inline"]  # others: front matter fields
+    return data_findings(item.path, item.meta.model_dump(), item.body, item.body_line, item.line_of, inline,
+                         list(waiver.dikecualikan) if waiver else [], item.meta.status == "dicabut", allowed)
+
+
+def data_findings(path: str, fields: dict[str, Any], body: str, body_line: int,
+                  line_of: Callable[..., int], inline_images: Iterable[tuple[str, int]], waived_texts: list[str],
+                  withdrawn: bool, allowed: Iterable[str] = frozenset()) -> list[Finding]:
+    """:func:`item_findings` of front matter ``fields`` (typed, or as written when the schema refused them:
+    ``warta check`` reports personal data together with the schema's errors) and a body."""
+    office = frozenset(allowed)
+    waived = {number_key(text): i for i, text in enumerate(waived_texts)}
     used: set[str] = set()
     out: list[Finding] = []
     seen: set[tuple[Keys, str]] = set()
@@ -196,26 +206,23 @@ def item_findings(item: Item, allowed: Iterable[str] = frozenset()) -> list[Find
             used.add(key)
             return
         where, name = _where(keys)
-        out.append(Finding(item.path, line, f"{where}: {leak.describe()}{_HINT}", name))
+        out.append(Finding(path, line, f"{where}: {leak.describe()}{_HINT}", name, code=f"privacy.{leak.kind}"))
 
-    withdrawn = item.meta.status == "dicabut"
-    fields = item.meta.model_dump()
     if withdrawn:
         fields = {k: v for k, v in fields.items() if k in _NOTICE_FIELDS}
     else:
-        for leak in find_leaks(item.body):
-            judge(("body",), item.body_line + leak.line - 1, leak)
+        for leak in find_leaks(body):
+            judge(("body",), body_line + leak.line - 1, leak)
     for keys, text in _texts(fields, ()):
         for leak in find_leaks(text):
-            judge(keys, item.line_of(*keys), leak)
-    for ref in () if withdrawn else item.images:
-        if ref.role == "inline":  # the others are front matter fields, checked above
-            for leak in find_leaks(re.sub(r"[_.]", " ", PurePosixPath(ref.path).name)):
-                judge(("body",), ref.line, leak)
+            judge(keys, line_of(*keys), leak)
+    for image_path, image_line in () if withdrawn else inline_images:
+        for leak in find_leaks(re.sub(r"[_.]", " ", PurePosixPath(image_path).name)):
+            judge(("body",), image_line, leak)
     for key, i in waived.items():
         if key not in used:
-            out.append(Finding(item.path, item.line_of("data_pribadi", "dikecualikan", i),
-                               f"data_pribadi.dikecualikan.{i}: '{waiver.dikecualikan[i] if waiver else ''}' does "
+            out.append(Finding(path, line_of("data_pribadi", "dikecualikan", i),
+                               f"data_pribadi.dikecualikan.{i}: '{waived_texts[i]}' does "
                                "not occur in what this item publishes; remove it (a waiver names exactly what it "
-                               "allows)", "dikecualikan", "warning"))
+                               "allows)", "dikecualikan", "warning", "privacy.unused-waiver"))
     return out

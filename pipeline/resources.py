@@ -33,10 +33,3 @@ def example_content_dir() -> Path:
 def default_config_file() -> Path:
     return data_root() / "warta.yml"
 
-
-def site_workflow() -> Path:
-    """The CI workflow a new site repository gets (``.github/workflows/warta.yml``)."""
-    packaged = _PACKAGE / "_data" / "workflows" / "warta.yml"
-    if packaged.is_file():
-        return packaged
-    return _PACKAGE.parent / ".github" / "workflows" / "warta.yml"

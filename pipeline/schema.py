@@ -22,7 +22,7 @@ M = TypeVar("M", bound=BaseModel)
 class Strict(BaseModel):
     """Base for every file schema: no unknown keys, no silent type coercion of text."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, str_strip_whitespace=True, defer_build=True)
 
 
 def _field_names(model: type[BaseModel], loc: Sequence[Any]) -> list[str]:
@@ -95,6 +95,26 @@ _FRIENDLY = {
 }
 
 
+_CODES = {
+    "extra_forbidden": "field.unknown",
+    "missing": "field.missing",
+    "string_too_short": "text.empty",
+    "too_short": "field.empty",
+    "literal_error": "field.choice",
+    "enum": "field.choice",
+}
+
+
+def error_code(kind: str) -> str:
+    """The stable finding code of a pydantic error type (docs/content.md): a validator's own
+    ``PydanticCustomError`` type (``date.no-such-day``) is its code."""
+    if "." in kind:
+        return kind
+    if kind in _CODES:
+        return _CODES[kind]
+    return "field.type" if kind in _FRIENDLY else "field.invalid"
+
+
 def errors_to_findings(
     exc: ValidationError, doc: YamlDocument, model: type[BaseModel], prefix: Sequence[str | int] = ()
 ) -> list[Finding]:
@@ -112,14 +132,14 @@ def errors_to_findings(
             msg = f"{name}: required field is missing"
         elif kind in _FRIENDLY:
             value = err.get("input")
-            shown = f" (got {value!r})" if not isinstance(value, dict | list) and value is not None else ""
+            shown = f" (got {value!r})" if not isinstance(value, dict | list) and value not in (None, "") else ""
             msg = f"{name}: {_FRIENDLY[kind]}{shown}"
         else:
             text = err["msg"]
             if text.startswith("Value error, "):
                 text = text[len("Value error, "):]
             value = err.get("input")
-            shown = f" (got {value!r})" if not isinstance(value, dict | list) and value is not None else ""
+            shown = f" (got {value!r})" if not isinstance(value, dict | list) and value not in (None, "") else ""
             text = text[0].lower() + text[1:] if text else text
             if isinstance(value, str) and repr(value) in text or f"'{value}'" in text:
                 shown = ""
@@ -129,7 +149,7 @@ def errors_to_findings(
         if dedupe in seen:
             continue
         seen.add(dedupe)
-        findings.append(Finding(doc.path, line, msg, str(full[-1]) if full else None))
+        findings.append(Finding(doc.path, line, msg, str(full[-1]) if full else None, code=error_code(kind)))
     return findings
 
 

@@ -185,7 +185,8 @@ def _graph_problem(root: yaml.Node) -> tuple[yaml.Mark, str] | None:
 def _refused(doc: YamlDocument, line: int, keys: KeyPath, message: str) -> YamlSyntaxError:
     name = next((str(k) for k in reversed(keys) if isinstance(k, str)), None)
     where = ".".join(map(str, keys[:4])) + (".…" if len(keys) > 4 else "")
-    return YamlSyntaxError(Finding(doc.path, line + doc.line_offset, f"{where + ': ' if where else ''}{message}", name))
+    return YamlSyntaxError(Finding(doc.path, line + doc.line_offset, f"{where + ': ' if where else ''}{message}", name,
+                                   code="yaml.refused"))
 
 
 def _index(root: yaml.Node, doc: YamlDocument) -> None:
@@ -270,7 +271,7 @@ def load(text: str, path: str, line_offset: int = 0, *, max_bytes: int = MAX_BYT
     doc = YamlDocument(path=path, data=None, line_offset=line_offset)
     if len(text) > max_bytes or (len(text) * 4 > max_bytes and len(text.encode("utf-8")) > max_bytes):
         raise YamlSyntaxError(Finding(path, line_offset + 1, f"the YAML is {len(text.encode('utf-8')):,} bytes; "
-                                                             f"the limit is {max_bytes:,} bytes"))
+                                                             f"the limit is {max_bytes:,} bytes", code="limit.size"))
     try:
         if "&" in text or "*" in text:
             found = _anchor_or_alias(text)
@@ -292,21 +293,22 @@ def load(text: str, path: str, line_offset: int = 0, *, max_bytes: int = MAX_BYT
         problem = exc.problem or "invalid YAML"
         if exc.context:
             problem = f"{exc.context}: {problem}"
-        raise YamlSyntaxError(Finding(path, line, f"invalid YAML: {problem}")) from None
+        raise YamlSyntaxError(Finding(path, line, f"invalid YAML: {problem}", code="yaml.syntax")) from None
     except yaml.YAMLError as exc:
-        raise YamlSyntaxError(Finding(path, line_offset + 1 or None, f"invalid YAML: {exc}")) from None
+        raise YamlSyntaxError(Finding(path, line_offset + 1 or None, f"invalid YAML: {exc}", code="yaml.syntax")) from None
     except RecursionError:  # the pure-Python parser (no libyaml) recurses while composing
         raise YamlSyntaxError(Finding(path, line_offset + 1 or None,
-                                      f"nested deeper than {MAX_DEPTH} levels")) from None
+                                      f"nested deeper than {MAX_DEPTH} levels", code="yaml.refused")) from None
     except (ValueError, TypeError) as exc:  # e.g. an unhashable mapping key
-        raise YamlSyntaxError(Finding(path, line_offset + 1 or None, f"invalid YAML: {exc}")) from None
+        raise YamlSyntaxError(Finding(path, line_offset + 1 or None, f"invalid YAML: {exc}", code="yaml.syntax")) from None
     return doc
 
 
 def duplicate_key_findings(doc: YamlDocument) -> list[Finding]:
     """Duplicate keys are legal in PyYAML (last one wins) but always a mistake in our files."""
     return [
-        Finding(doc.path, line + doc.line_offset, f"{'.'.join(map(str, key))}: key appears twice", str(key[-1]))
+        Finding(doc.path, line + doc.line_offset, f"{'.'.join(map(str, key))}: key appears twice", str(key[-1]),
+                code="yaml.duplicate-key")
         for key, line in doc.duplicate_keys
     ]
 

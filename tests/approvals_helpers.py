@@ -89,11 +89,11 @@ site:
   url: https://dinas.example.go.id
   unit_code: UJI
 kinds:
-  siaran-pers: {sop: rilis-uji}
-  berita: {sop: rilis-uji}
-  pengumuman: {sop: rilis-uji}
-  informasi-publik: {sop: info-uji}
-  halaman: {sop: rilis-uji}
+  siaran-pers: {sop: rilis-uji, klasifikasi: "400.14.5.6"}
+  berita: {sop: rilis-uji, klasifikasi: "400.14.4.3"}
+  pengumuman: {sop: rilis-uji, klasifikasi: "400.14.4.2"}
+  informasi-publik: {sop: info-uji, klasifikasi: "400.14.9"}
+  halaman: {sop: rilis-uji, klasifikasi: "400.14.9"}
 approvals:
   require_signatures: %(signatures)s
   force_publish_roles: [kepala_dinas]
@@ -247,8 +247,9 @@ class Site:
 
         out, err = io.StringIO(), io.StringIO()
         saved_env, saved_cwd = dict(os.environ), os.getcwd()
+        env = self.env(person, sign=sign)  # made from the test's environment (WARTA_LANG), before it is cleared
         os.environ.clear()
-        os.environ.update(self.env(person, sign=sign))
+        os.environ.update(env)
         try:
             os.chdir(self.root)
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):

@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 from accounting import assert_accounted
-from approvals_helpers import PROJECT, Person, Site, approve_fully, item_text, make_site
+from approvals_helpers import PROJECT, SOP_RILIS, Person, Site, approve_fully, item_text, make_site
 
 PHOTOS = PROJECT.parent / "shared" / "testdata" / "photos"
 WIB = dt.timezone(dt.timedelta(hours=7))
@@ -61,7 +61,9 @@ deploy:
 
 def office(tmp_path: Path, cast: dict[str, Person]) -> Site:
     """A site whose root commit holds the publishing configuration and one imported page."""
-    return make_site(tmp_path, cast, extra={"warta.yml": PUBLISH_YML})
+    # the test SOP's last step also posts and shows on the videotron (as seed 000 does)
+    sop = SOP_RILIS.replace("aksi: terbit_website", "aksi: [terbit_website, kirim_medsos, tayang_videotron]")
+    return make_site(tmp_path, cast, extra={"warta.yml": PUBLISH_YML, "sop/rilis-uji.yaml": sop})
 
 
 def release_text(title: str, *, date: str = "2025-03-04", body: str = "Isi rilis.", **fields: str) -> str:

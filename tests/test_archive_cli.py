@@ -145,10 +145,10 @@ def test_list_json_has_the_documented_fields(cli: Cli, archive: Path) -> None:
     assert json.loads(proc.stdout) == [
         {"number": "400.14.5.6/1/DPMK/2025", "path": "content/siaran-pers/2025/pelatihan-bumkal.md",
          "title": "Pelatihan Manajemen BUMKal", "klasifikasi": "400.14.5.6", "year": 2025,
-         "published_at": "2025-02-18T09:30:00+07:00"},
+         "published_at": "2025-02-18T09:30:00+07:00", "posts": ["https://facebook.example/posts/9"]},
         {"number": "400.14.5.6/2/DPMK/2025", "path": "content/siaran-pers/2025/lomba-kalurahan.md",
          "title": "Penilaian Lomba Kalurahan", "klasifikasi": "400.14.5.6", "year": 2025,
-         "published_at": "2025-08-27T10:00:00+07:00"},
+         "published_at": "2025-08-27T10:00:00+07:00", "posts": ["https://facebook.example/posts/9"]},
     ]
 
 

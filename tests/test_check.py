@@ -89,7 +89,7 @@ def test_paths_limit_what_is_reported(example: Path) -> None:
     edit(example, "content/halaman/kontak.md", "title: Kontak", "title: Kontak\ntitel: x")
     only_release = run_warta("-C", str(example), "check", RELEASE)
     assert only_release.returncode == 0
-    assert "1 files checked" in only_release.stderr
+    assert "1 file checked" in only_release.stderr
     folder = run_warta("-C", str(example), "check", "content/halaman")
     assert folder.returncode == 1
     assert "content/halaman/kontak.md:3: error: titel: unknown key (did you mean 'title'?)" in folder.stdout

@@ -132,3 +132,62 @@ def test_the_register_is_signed_by_the_publishing_identity(
         check = subprocess.run(["git", "-c", f"gpg.ssh.allowedSignersFile={allowed}", f"verify-{kind}", sha],
                                cwd=site, capture_output=True, text=True)
         assert check.returncode == 0, check.stderr
+
+
+def test_plain_git_shows_good_signatures_without_any_extra_configuration(
+    demo: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    site, _ = demo
+    configured = git(site, "config", "--local", "gpg.ssh.allowedSignersFile").strip()
+    assert Path(configured).is_file() and ".git" in Path(configured).parts  # generated, never committed
+    records = git(site, "log", "--format=%H %(trailers:key=Warta-Decision,valueonly,separator=)", "main")
+    approvals = [line.split()[0] for line in records.splitlines() if line.endswith(" approve")]
+    assert len(approvals) == 3
+    shown = subprocess.run(["git", "log", "--show-signature", "-1", approvals[0]], cwd=site, capture_output=True,
+                           text=True, check=True).stdout
+    assert 'Good "git" signature for ' in shown and "error" not in shown.lower()
+    for sha in approvals:
+        verified = subprocess.run(["git", "verify-commit", sha], cwd=site, capture_output=True, text=True)
+        assert verified.returncode == 0, verified.stderr
+        assert 'Good "git" signature for' in verified.stderr
+
+
+def test_the_demo_keys_folder_is_git_ignored_in_the_project(project_root: Path) -> None:
+    ignored = subprocess.run(["git", "check-ignore", "-q", "demo-site.keys/kasubbag"], cwd=project_root)
+    assert ignored.returncode == 0
+
+
+def test_a_rerun_refuses_and_keeps_a_branch_the_user_made(
+    demo: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    from pipeline.demo import _work_not_made_by_demo
+
+    site, _ = demo
+    assert _work_not_made_by_demo(site) == []  # as the demo left it: a rerun may rebuild it
+    git(site, "branch", "karya-saya")
+    try:
+        result = run_warta("demo", str(site))
+        assert result.returncode == 2
+        assert "ref karya-saya" in result.stderr and "nothing was deleted" in result.stderr
+        assert git(site, "rev-parse", "--verify", "karya-saya").strip()
+        assert (site / "_site" / "index.html").is_file()
+    finally:
+        git(site, "branch", "-D", "karya-saya")
+    (site / "catatan.txt").write_text("pekerjaan saya\n")
+    try:
+        result = run_warta("demo", str(site))
+        assert result.returncode == 2 and "changed file catatan.txt" in result.stderr
+        assert (site / "catatan.txt").is_file()
+    finally:
+        (site / "catatan.txt").unlink()
+
+
+def test_archive_show_lists_the_return_with_its_reason(demo: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    site, _ = demo
+    doc = json.loads(run_warta("-C", str(site), "archive", "show", RELEASE, "--json").stdout)
+    (returned,) = doc["returns"]
+    assert returned["reason"] == "Lengkapi lokasi kegiatan pada siaran pers"
+    assert returned["step"] == 3 and returned["email"] == "hendro.wibowo@example.go.id"
+    text = run_warta("-C", str(site), "--lang", "en", "archive", "show", RELEASE).stdout
+    assert "returned for revision (dikembalikan):" in text
+    assert "reason: Lengkapi lokasi kegiatan pada siaran pers" in text

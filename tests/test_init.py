@@ -20,7 +20,8 @@ def test_init_example_creates_a_checked_repository(tmp_path: Path) -> None:
     assert git(target, "rev-list", "--count", "HEAD").strip() == "1"
     tracked = set(git(target, "ls-files").split())
     assert {"warta.yml", "sop/people.yaml", "sop/pemutakhiran-website.yaml", ".gitignore",
-            ".github/workflows/warta.yml"} <= tracked
+            ".github/workflows/warta-pr.yml", ".github/workflows/warta-publish.yml", ".github/CODEOWNERS",
+            "requirements.txt"} <= tracked
     example_files = {p.relative_to(PROJECT).as_posix() for p in (PROJECT / "content").rglob("*") if p.is_file()}
     assert example_files <= tracked
     assert git(target, "status", "--porcelain") == ""
@@ -33,7 +34,8 @@ def test_init_without_example_has_no_content(tmp_path: Path) -> None:
     assert run_warta("init", str(target)).returncode == 0
     tracked = git(target, "ls-files").split()
     assert not [p for p in tracked if p.startswith("content/") and p.endswith(".md")]
-    assert len([p for p in tracked if p.startswith("sop/") and p.endswith(".yaml")]) == 6
+    # five seed SOPs, three for the internal documents (seed 004 A1, C1, C2) and people.yaml
+    assert len([p for p in tracked if p.startswith("sop/") and p.endswith(".yaml")]) == 9
     check = run_warta("-C", str(target), "check")
     assert check.returncode == 0 and "0 files checked" in check.stderr
 

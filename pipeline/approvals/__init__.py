@@ -14,5 +14,7 @@
   :class:`~pipeline.approvals.judge.Judge` per run.
 - :mod:`pipeline.approvals.report`: the :class:`~pipeline.approvals.report.Report` commands act on.
 - :mod:`pipeline.approvals.decide`: ``warta approve`` / ``return``.
+- :mod:`pipeline.approvals.forge_reviews`: pull-request reviews as records of the same chain
+  (``status --pr``, ``verify --pr``, and the copy ``warta publish`` makes; docs/forges.md).
 - :mod:`pipeline.approvals.service`: the names commands import, re-exported from the modules above.
 """

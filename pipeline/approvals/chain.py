@@ -54,14 +54,16 @@ from pipeline.approvals.chain_model import (
     StepStatus,
     spec_from_sop,
 )
+from pipeline.approvals.signing import fingerprint
 from pipeline.git import Signature
+from pipeline.i18n import _
 from pipeline.people import Person
 
 # --------------------------------------------------------------------------------------------------
 
 
 def _signature_problems(
-    sig: Signature | None, person: Person | None, authority: Authority, policy: Policy
+    sig: Signature | None, person: Person | None, authority: Authority, policy: Policy, source: str = "git"
 ) -> list[tuple[str, str]]:
     if not policy.require_signatures:
         return []
@@ -74,6 +76,14 @@ def _signature_problems(
         return [("bad_signature", what.get(sig.status, unknown))]
     if person is None:
         return []  # reported as an unknown person
+    if source != "git":
+        # a forge review copied into git by warta publish: signed by the publishing identity (rule 5)
+        entry = authority.people.pipeline
+        if entry is not None and sig.key in {fingerprint(k) for k in entry.ssh_keys}:
+            return []
+        return [("not_publishing_identity", _("a review copied from {forge} counts only when the publishing "
+                                              "identity (pipeline: in sop/people.yaml) signed its record",
+                                              forge=source))]
     if sig.key in authority.keys.get(person.email.casefold(), frozenset()) and sig.status == "G":
         return []
     owner = next((p.name for p in authority.people.people
@@ -99,8 +109,8 @@ def _common_problems(
     person = authority.person(record.author_email)
     if person is None:
         out.append(("unknown_person", f"<{record.author_email}> is not in sop/people.yaml"))
-    if policy.require_signatures:
-        out.extend(_signature_problems(sig, person, authority, policy))
+    if policy.require_signatures and not record.from_forge:  # a live review: the forge says who (forge_reviews)
+        out.extend(_signature_problems(sig, person, authority, policy, record.source))
     return person, out
 
 
@@ -168,7 +178,7 @@ def evaluate(
             continue
         assert person is not None
         counted = Approval(record.sha, record.step or 0, record.role, decision, person.name, person.email,
-                           record.at, record.note, (sig.key or None) if sig is not None else None)
+                           record.at, record.note, (sig.key or None) if sig is not None else None, record.source)
         if decision == "approve":
             assert step is not None
             approved[step.no] = counted
@@ -215,6 +225,9 @@ def _record_problems(
     """Reasons that depend on the record and the SOP, not on the other records (rules 4, 5, 10)."""
     problems: list[tuple[str, str]] = []
     decision = record.decision
+    if record.source != "git" and spec.id == "governance":
+        problems.append(("forge_governance", _("a forge review never approves a governed or CI file: the "
+                                               "signatories sign approval records (warta approve)")))
     if decision in ("approve", "return"):
         if step is None and record.step is not None and not record.problems:
             problems.append(("unknown_step", f"step {record.step} is not a paraf step of SOP {spec.id} "
@@ -252,14 +265,14 @@ def _statuses(spec: ChainSpec, facts: ItemFacts, authority: Authority, approved:
         title = authority.title(s.role)
         if got is not None and not (returned is not None and returned.step == s.no):
             statuses.append(StepStatus(s.no, s.role, title, s.kegiatan, s.waktu, s.minutes, "approved",
-                                       got.name, got.email, got.at, got.sha, previous_at, got.key))
+                                       got.name, got.email, got.at, got.sha, previous_at, got.key, got.source))
             previous_at = got.at
             continue
         if returned is not None and returned.step == s.no:
             status: StepState = "returned"
             statuses.append(StepStatus(s.no, s.role, title, s.kegiatan, s.waktu, s.minutes, status,
                                        returned.name, returned.email, returned.at, returned.sha, previous_at,
-                                       returned.key))
+                                       returned.key, returned.source))
             previous_at = None
             continue
         if forced is not None and returned is None:

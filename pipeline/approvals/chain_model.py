@@ -68,6 +68,10 @@ class Record(NamedTuple):
 
     ``problems``: what is wrong with the trailers themselves (missing, repeated, unreadable).
     ``note``: the message body without subject and trailers (a return's reason, an approver's comment).
+    ``source``: where the decision was given: ``git``, or the forge a review came from (github, gitlab,
+    gitea), for a review judged live (``from_forge``: built from the forge's API in this run, never from
+    git) or copied into git by ``warta publish`` (``Warta-Source``, signed by the publishing identity);
+    ``review``: the copied review's trailers (``id``, ``url``, ``reviewer_id``, …) as pairs.
     A named tuple: there are tens of thousands of them and they are built on every run.
     """
 
@@ -86,6 +90,9 @@ class Record(NamedTuple):
     signature: Signature | None = None
     note: str = ""
     problems: tuple[str, ...] = ()
+    source: str = "git"
+    from_forge: bool = False
+    review: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(slots=True)
@@ -145,6 +152,7 @@ class Approval:
     at: int
     note: str = ""
     key: str | None = None  # fingerprint of the SSH key that signed the record (``None``: unsigned)
+    source: str = "git"  # git, or the forge of a review (Record.source)
 
 
 @dataclass(slots=True)
@@ -165,7 +173,8 @@ class Rejection:
         who = f"{self.name} <{self.email}>" if self.name else f"<{self.email}>"
         step = f"step {self.step}" if self.step is not None else "no step"
         why = "; ".join(self.reasons)
-        return f"{self.decision} of {step} by {who} in {self.sha[:12]} does not count: {why}"
+        where = self.sha if "-review-" in self.sha else self.sha[:12]  # a forge review keeps its whole name
+        return f"{self.decision} of {step} by {who} in {where} does not count: {why}"
 
 
 @dataclass(slots=True)
@@ -189,6 +198,7 @@ it (``None`` when unsigned or not checked). Results are plain slotted classes fo
     sha: str | None = None
     started_at: int | None = None  # when the step could start: the previous step's paraf or the change
     key: str | None = None
+    source: str = "git"  # git, github, gitlab or gitea: where the decision that counted was given
 
 
 @dataclass(slots=True)

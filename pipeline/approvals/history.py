@@ -33,7 +33,7 @@ from pipeline.files import write_atomic
 from pipeline.git import Change, Commit, Git
 from pipeline.governed import HISTORY_PATHSPEC as GOVERNANCE_PATHS
 
-VERSION = 5  # 5: transitions follow every file outside the item areas (pipeline.governed)
+VERSION = 6  # 5: transitions follow every file outside the item areas (pipeline.governed); 6: forge sources
 KEEP = 3  # snapshots kept
 
 
@@ -218,6 +218,7 @@ class History:
             "committer": [t(r.committer_email) for r in rs],
             "flags": [int(r.changes_files) | int(r.is_merge) << 1 for r in rs],
             "note": [t(r.note) for r in rs], "problems": [t("\n".join(r.problems)) for r in rs],
+            "source": [t(r.source) for r in rs], "review": [t("\n".join(f"{k}={v}" for k, v in r.review)) for r in rs],
         }
         flat = [(path, x) for path, ts in self.touches.items() for x in ts]
         touches = {
@@ -249,6 +250,8 @@ class History:
             strings(r["name"]), strings(r["email"]), r["at"], strings(r["committer"]),
             [bool(f & 1) for f in r["flags"]], [bool(f & 2) for f in r["flags"]], [None] * len(pos),
             strings(r["note"]), [tuple(x.split("\n")) if x else () for x in strings(r["problems"])],
+            strings(r["source"]), [False] * len(pos),
+            [tuple(tuple(kv.split("=", 1)) for kv in x.split("\n")) if x else () for x in strings(r["review"])],
         ), strict=True))
         x = data["touches"]
         touches: dict[str, list[Touch]] = {}

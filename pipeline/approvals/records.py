@@ -29,6 +29,11 @@ from pipeline.approvals.chain import DECISIONS, Record
 from pipeline.git import EMPTY_TREE, Commit
 
 KEYS = ("Warta-Item", "Warta-Digest", "Warta-Step", "Warta-Role", "Warta-Decision")
+SOURCES = ("git", "github", "gitlab", "gitea")
+# the review a record copied from a forge names (DESIGN section 3), trailer -> Record.review key
+REVIEW_KEYS = {"Warta-Review-Id": "id", "Warta-Review-URL": "url", "Warta-Reviewer-Id": "reviewer_id",
+               "Warta-Reviewer-Login": "reviewer_login", "Warta-Review-State": "state",
+               "Warta-Review-Commit": "commit", "Warta-Review-At": "at"}
 _TRAILER = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]?(.*)$")
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 _ROLE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -72,7 +77,7 @@ def record_from_commit(commit: Commit, parent_trees: Mapping[str, str]) -> Recor
         return None
     trailers, note = parse_trailers(commit.message)
     found: dict[str, list[str]] = {}
-    canonical = {k.casefold(): k for k in KEYS}
+    canonical = {k.casefold(): k for k in (*KEYS, "Warta-Source", *REVIEW_KEYS)}
     for key, value in trailers:
         name = canonical.get(key.casefold())
         if name is not None:
@@ -108,6 +113,13 @@ def record_from_commit(commit: Commit, parent_trees: Mapping[str, str]) -> Recor
     if decision and decision not in DECISIONS:
         problems.append(f"Warta-Decision '{decision[:20]}' is not one of {', '.join(DECISIONS)}")
 
+    source = first("Warta-Source").casefold() or "git"
+    if source not in SOURCES:
+        problems.append(f"Warta-Source '{source[:20]}' is not one of {', '.join(SOURCES)}")
+    review = tuple((REVIEW_KEYS[k], found[k][0]) for k in REVIEW_KEYS if found.get(k))
+    if source != "git" and not review:
+        problems.append("a record copied from a forge names its review (Warta-Review-Id, Warta-Review-URL, …)")
+
     if commit.parents:
         parent_tree = parent_trees.get(commit.parents[0])
         changes = parent_tree is None or parent_tree != commit.tree
@@ -117,7 +129,7 @@ def record_from_commit(commit: Commit, parent_trees: Mapping[str, str]) -> Recor
         sha=commit.sha, item=items[0], digest=digest, step=step, role=role, decision=decision or "approve",
         author_name=commit.author_name, author_email=commit.author_email, at=commit.author_time,
         committer_email=commit.committer_email, changes_files=changes, is_merge=commit.is_merge,
-        note=note, problems=tuple(problems),
+        note=note, problems=tuple(problems), source=source, review=review,
     )
 
 
@@ -135,10 +147,15 @@ def read_records(commits: Iterable[Commit], trees: Mapping[str, str] | None = No
 
 
 def format_record(
-    *, item: str, digest: str, step: int, role: str, decision: str, subject: str, note: str = ""
+    *, item: str, digest: str, step: int, role: str, decision: str, subject: str, note: str = "",
+    source: str = "git", review: Mapping[str, str] | None = None,
 ) -> str:
     """The commit message of a record. Values that would break the trailer block are refused."""
-    for name, value in (("item", item), ("digest", digest), ("role", role), ("subject", subject)):
+    fields = [("item", item), ("digest", digest), ("role", role), ("subject", subject),
+              *((f"review {k}", v) for k, v in (review or {}).items())]
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {', '.join(SOURCES)}")
+    for name, value in fields:
         if "\n" in value or "\r" in value or not value.strip():
             raise ValueError(f"{name} must be one non-empty line")
     if decision not in DECISIONS:
@@ -151,5 +168,7 @@ def format_record(
     parts.append("\n".join([
         f"Warta-Item: {item}", f"Warta-Digest: {digest}", f"Warta-Step: {step}",
         f"Warta-Role: {role}", f"Warta-Decision: {decision}",
+        *([f"Warta-Source: {source}"] if source != "git" else []),
+        *(f"{key}: {(review or {})[name]}" for key, name in REVIEW_KEYS.items() if (review or {}).get(name)),
     ]))
     return "\n\n".join(parts) + "\n"

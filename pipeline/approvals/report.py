@@ -111,7 +111,8 @@ def result_json(r: ChainResult, tz: dt.tzinfo) -> dict[str, Any]:
         "steps": [
             {"step": s.no, "role": s.role, "status": s.status, "by": s.by, "at": iso(s.at, tz),
              "email": s.email, "role_title": s.role_title, "kegiatan": s.kegiatan, "waktu": s.waktu,
-             "minutes": s.minutes, "started_at": iso(s.started_at, tz), "commit": s.sha, "key": s.key}
+             "minutes": s.minutes, "started_at": iso(s.started_at, tz), "commit": s.sha, "key": s.key,
+             "source": s.source}
             for s in r.steps
         ],
         "kind": r.kind,

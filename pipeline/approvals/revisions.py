@@ -20,7 +20,7 @@ import yaml
 
 from pipeline import yamlio
 from pipeline.cachedir import CACHE_DIRNAME, ensure_local_cache
-from pipeline.config import KINDS, LimitsSection, SiteConfig
+from pipeline.config import ALL_KINDS, LimitsSection, SiteConfig
 from pipeline.content import CONTENT_DIR, compute_digest, is_item_path, split_front_matter
 from pipeline.errors import ApprovalError, ConfigError, Finding
 from pipeline.files import write_atomic
@@ -76,7 +76,7 @@ def read_item(path: str, raw: bytes, limits: LimitsSection | None = None) -> Ite
     (rule 13): sizes capped, the body rendered within ``limits.render_seconds``."""
     limits = limits or LimitsSection()
     parts = PurePosixPath(path).parts
-    kind = parts[1] if len(parts) >= 3 and parts[0] == CONTENT_DIR and parts[1] in KINDS else None
+    kind = parts[1] if len(parts) >= 3 and parts[0] == CONTENT_DIR and parts[1] in ALL_KINDS else None
     if kind is None:
         return ItemInfo(path, None, None, False, (), f"{path} is not in content/<kind>/")
     try:

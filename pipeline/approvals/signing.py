@@ -1,16 +1,18 @@
 """SSH signing of approval records: key fingerprints, the allowed-signers file, the signer's setup, and
 a content-addressed cache of git's signature verdicts.
 
-Verification is git's own (``%G?`` with ``gpg.ssh.allowedSignersFile``); warta writes the allowed-signers
-file from ``sop/people.yaml`` (principal = the person's email) and then checks that the key git reports
-is one of the *author's* keys in the ``people.yaml`` that governs the record (rule 5), so a valid
-signature by somebody else's key never counts.
+The verdict is git's own (``%G?``, ``%GK``, ``%GS`` with ``gpg.ssh.allowedSignersFile``); warta writes the
+allowed-signers file from ``sop/people.yaml`` (principal = the person's email) and then checks that the key
+git reports is one of the *author's* keys in the ``people.yaml`` that governs the record (rule 5), so a
+valid signature by somebody else's key never counts.
 
-Git runs ``ssh-keygen`` for every signed commit it verifies, which costs milliseconds each; verdicts
-are cached in ``.warta-cache/signatures/`` keyed by commit id and the sha256 of the allowed-signers file.
-A good verdict stays valid under a newer allowed-signers file as long as that file still lists the key
-(whether the signature matches the key is a property of the immutable commit), so adding a person does
-not make the whole history cold again.
+Git runs ``ssh-keygen`` twice for every signed commit it verifies (milliseconds each: minutes for a long
+history), so :mod:`pipeline.sshsig` gives git's verdict in process for ed25519 and RSA signatures, and
+git is asked only for the rest (other key types, unusual signatures; tests/test_sshsig.py checks the
+two agree). Verdicts are cached in ``.warta-cache/signatures/`` keyed by commit id and the sha256 of
+the allowed-signers file. A good verdict stays valid under a newer allowed-signers file as long as that
+file still lists the key (whether the signature matches the key is a property of the immutable commit),
+so adding a person does not make the whole history cold again.
 """
 
 from __future__ import annotations
@@ -23,13 +25,13 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.files import write_atomic
 from pipeline.git import Git, Signature
 from pipeline.people import People
+from pipeline.signers import signer_lines
 
 CACHE_DIR = ".warta-cache"
 CONFIGURE_KEY = (
@@ -61,15 +63,9 @@ def person_keys(people: People) -> dict[str, frozenset[str]]:
 
 
 def allowed_signers(peoples: Iterable[People]) -> str:
-    """The allowed-signers file for git: one line per (email, key) of every given people.yaml."""
-    lines: set[str] = set()
-    for people in peoples:
-        for person in people.people:
-            for key in person.ssh_keys:
-                parts = key.split()
-                if len(parts) >= 2 and "\n" not in person.email and " " not in person.email:
-                    lines.add(f'{person.email} namespaces="git" {parts[0]} {parts[1]}')
-    return "".join(f"{line}\n" for line in sorted(lines))
+    """The allowed-signers file for git: one line per (email, key) of every given people.yaml (oldest
+    first: a key's valid_after/valid_before are the newest version's, pipeline.signers)."""
+    return "".join(f"{line}\n" for line in signer_lines(peoples, identity=False))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -202,6 +198,9 @@ def verify_signatures(
             missing.append(sha)
         else:
             result[sha] = hit
+    fresh = _in_process(git, missing, text)
+    result.update(fresh)
+    missing = [sha for sha in missing if sha not in fresh]
     if missing:
         with tempfile.TemporaryDirectory(prefix="warta-signers-") as tmp:
             file = Path(tmp) / f"allowed_signers.{digest[:16]}"
@@ -209,14 +208,55 @@ def verify_signatures(
             # git runs ssh-keygen for each commit: spread large batches over the processors
             workers = min(os.cpu_count() or 1, max(1, len(missing) // 200), 8)
             chunks = [missing[i::workers] for i in range(workers)]
-            fresh: dict[str, Signature] = {}
             if workers == 1:
-                fresh = git.signatures(missing, file)
+                asked = git.signatures(missing, file)
             else:
+                from concurrent.futures import ThreadPoolExecutor  # imported here for start-up time (rarely used)
+
+                asked = {}
                 with ThreadPoolExecutor(workers) as pool:
                     for part in pool.map(lambda chunk: git.signatures(chunk, file), chunks):
-                        fresh.update(part)
+                        asked.update(part)
+        fresh.update(asked)
+        result.update(asked)
+    if fresh:
         cache.put(fresh, digest)
-        result.update(fresh)
         cache.save()
     return result
+
+
+def _in_process(git: Git, shas: list[str], allowed_text: str, batch: int = 4096) -> dict[str, Signature]:
+    """git's verdicts that :mod:`pipeline.sshsig` can give without git (the commits it cannot judge are
+    left out), reading the commit objects in batches through one ``git cat-file --batch`` each."""
+    if not shas:
+        return {}
+    from pipeline import sshsig  # imported here for start-up time: cryptography is needed only cold
+
+    allowed = sshsig.parse_allowed_signers(allowed_text)
+    if allowed is None:
+        return {}
+    found: dict[str, Signature] = {}
+    for start in range(0, len(shas), batch):
+        for sha, raw in git.read_blobs(shas[start:start + batch]).items():
+            verdict = sshsig.commit_verdict(raw, allowed)
+            if verdict is not None:
+                found[sha] = verdict
+    return found
+
+
+def tag_verdicts(git: Git, oids: list[str], allowed_text: str) -> dict[str, Signature]:
+    """Git's verdicts (``%G?`` letters: ``git verify-tag`` succeeds exactly on ``G``) on the annotated tags
+    :mod:`pipeline.sshsig` can judge; the others are left out (ask ``git verify-tag``)."""
+    if not oids:
+        return {}
+    from pipeline import sshsig  # imported here for start-up time: cryptography is needed only cold
+
+    allowed = sshsig.parse_allowed_signers(allowed_text)
+    if allowed is None:
+        return {}
+    found: dict[str, Signature] = {}
+    for oid, raw in git.read_blobs(oids).items():
+        verdict = sshsig.tag_verdict(raw, allowed)
+        if verdict is not None:
+            found[oid] = verdict
+    return found

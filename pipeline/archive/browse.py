@@ -7,7 +7,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from pipeline.archive.classification import ClassificationTable, parent_code
-from pipeline.archive.records import StoredRecord
+from pipeline.archive.records import ApprovalSource, ArchiveRecord, StoredRecord
 
 
 def within(code: str, branch: str, table: ClassificationTable | None) -> bool:
@@ -71,4 +71,36 @@ def list_entry(entry: StoredRecord) -> dict[str, Any]:
         "klasifikasi": record.kode,
         "year": record.tahun,
         "published_at": record.published_at.isoformat() if record.published_at else None,
+        "posts": post_links(record),
     }
+
+
+def source_text(source: ApprovalSource) -> str:
+    """Where a step's approval is recorded, for ``warta archive show``: the git commit, or the forge review
+    behind it (reviewer, reviewed commit, and the record warta publish copied it into)."""
+    if source.type == "git":
+        return f"commit {source.commit[:12]}"
+    who = f" by {source.reviewer_login or '?'} (id {source.reviewer_id})" if source.reviewer_id is not None else ""
+    address = f" ({source.review})" if source.review_id and source.review != source.review_id else ""
+    copied = f", copied in {source.record[:12]}" if source.record else ""
+    return f"{source.forge} review {source.review_id or source.review}{who} of {source.commit[:12]}{address}{copied}"
+
+
+def post_links(record: ArchiveRecord) -> list[str]:
+    """The links of the posts of the current version (seed 003 steps 9-10: reported back up); an entry of an
+    older warta, without state or digest, counts as a post."""
+    return [c.url for c in record.channels if c.url and c.channel != "website" and c.state in (None, "sent", "corrected")
+            and c.digest in (None, record.digest)]
+
+
+def post_lines(record: ArchiveRecord) -> list[str]:
+    """``warta archive show``: each channel's ledger entry (docs/channels.md)."""
+    out = []
+    for c in record.channels:
+        if c.state is None or c.channel == "website":
+            continue
+        version = "" if c.digest == record.digest else " (an earlier version)"
+        detail = c.url or c.error or ""
+        who = f", resolved by {c.resolved_by}" if c.resolved_by else ""
+        out.append(f"  {c.channel:<11}{c.state}{version}{who} {detail}".rstrip())
+    return out

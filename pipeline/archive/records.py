@@ -16,11 +16,18 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, Field, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from pipeline import yamlio
 from pipeline.archive.numbering import Allocation
-from pipeline.config import Kind
+from pipeline.config import AnyKind
 from pipeline.errors import ContentError, Finding
 from pipeline.files import write_atomic
 from pipeline.schema import Strict, validate
@@ -49,6 +56,9 @@ class Klasifikasi(Strict):
         return value
 
 
+_REVIEW_DETAILS = ("review_id", "reviewer_id", "reviewer_login", "review_state", "record")
+
+
 class ApprovalSource(Strict):
     """Where an approval was recorded: a git commit (trailers) or a forge review of a commit."""
 
@@ -56,6 +66,21 @@ class ApprovalSource(Strict):
     commit: str = Field(pattern=r"^[0-9a-f]{7,64}$", description="Approval commit, or the reviewed commit.")
     forge: str | None = Field(None, description="github, gitlab or gitea, for type forge.")
     review: str | None = Field(None, description="The review's id or address, for type forge.")
+    review_id: str | None = Field(None, description="The forge's id of the review.")
+    reviewer_id: int | None = Field(None, description="The reviewer's numeric forge id (what matched people.yaml).")
+    reviewer_login: str | None = Field(None, description="The reviewer's login when the review was copied.")
+    review_state: str | None = Field(None, description="The review's state (APPROVED).")
+    record: str | None = Field(None, pattern=r"^[0-9a-f]{7,64}$",
+                               description="The approval record warta publish copied the review into.")
+
+    @model_serializer(mode="wrap")
+    def _compact(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """The review's details only when known (records written before them stay byte for byte)."""
+        data: dict[str, Any] = handler(self)
+        for key in _REVIEW_DETAILS:
+            if data.get(key) is None:
+                data.pop(key, None)
+        return data
 
     @model_validator(mode="after")
     def _forge(self) -> ApprovalSource:
@@ -90,13 +115,36 @@ class Version(Strict):
     catatan_perubahan: str | None = None
 
 
+LedgerState = Literal["attempt", "sent", "outbox", "failed", "uncertain", "not_sent", "deleted", "corrected"]
+_LEDGER_FIELDS = ("state", "post_id", "error", "retryable", "retry_at", "attempts", "resolved_by")
+
+
 class Channel(Strict):
-    """A channel the item was announced on (website, facebook, videotron, ...)."""
+    """A channel the item was announced on (website, facebook, videotron, ...): the posting ledger entry of
+    one version on one channel (docs/channels.md).
+
+    ``state``: ``attempt`` (committed before the call; found without an outcome by a later run it is
+    ``uncertain``), ``sent`` (``post_id`` and ``url`` from the platform's answer), ``outbox`` (payload
+    file only), ``failed`` (``error``, ``retryable``, ``retry_at``), ``uncertain`` (the request may have
+    reached the platform: never sent again on its own), ``not_sent`` (a person resolved it: send again),
+    ``deleted`` / ``corrected`` (a withdrawal). No state: an entry of an older warta (sent)."""
 
     channel: str = Field(min_length=1)
     at: AwareDatetime | None = None
     url: str | None = None
     digest: str | None = Field(None, pattern=_DIGEST, description="The version announced (the posting ledger).")
+    state: LedgerState | None = None
+    post_id: str | None = Field(None, max_length=200)
+    error: str | None = Field(None, max_length=2000)
+    retryable: bool | None = None
+    retry_at: AwareDatetime | None = None
+    attempts: int = Field(0, ge=0)
+    resolved_by: str | None = None
+
+    @property
+    def done(self) -> bool:
+        """The version went out (or a person said so): nothing more to send for it."""
+        return self.state in (None, "sent", "outbox", "deleted", "corrected")
 
 
 class ArchiveRecord(Strict):
@@ -108,7 +156,7 @@ class ArchiveRecord(Strict):
     tahun: int = Field(ge=1900, le=9999, description="Year of the number.")
     path: str = Field(pattern=r"^content/.+\.md$")
     title: str = Field(min_length=1)
-    kind: Kind
+    kind: AnyKind
     digest: str = Field(pattern=_DIGEST, description="Digest of the current version.")
     klasifikasi: Klasifikasi
     retensi: str | None = None
@@ -173,8 +221,12 @@ class ArchiveRecord(Strict):
         return sorted((a for a in self.approvals if a.digest == digest), key=lambda a: (a.step, a.at))
 
     def to_data(self) -> dict[str, Any]:
-        """Plain data in field order (datetimes stay datetimes), as written to the YAML file."""
-        return self.model_dump(mode="python")
+        """Plain data in field order (datetimes stay datetimes), as written to the YAML file; a channel's
+        ledger fields only when set."""
+        data = self.model_dump(mode="python")
+        data["channels"] = [{k: v for k, v in c.items() if k not in _LEDGER_FIELDS or v not in (None, 0)}
+                            for c in data["channels"]]
+        return data
 
     def to_json(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

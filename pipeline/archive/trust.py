@@ -37,7 +37,7 @@ from pathlib import Path
 
 from pipeline.approvals.records import parse_trailers
 from pipeline.approvals.service import Report, evaluate_repository
-from pipeline.approvals.signing import SignatureCache, allowed_signers, fingerprint, verify_signatures
+from pipeline.approvals.signing import SignatureCache, allowed_signers, fingerprint, tag_verdicts, verify_signatures
 from pipeline.archive.records import StoredRecord, load_records, records_from_texts
 from pipeline.cachedir import CACHE_DIRNAME
 from pipeline.errors import Finding, GitError
@@ -245,7 +245,8 @@ def _tag_verdicts(git: Git, tags: Sequence[_Tag], entry: PipelineEntry, cache_ro
         else:
             result[tag.oid] = hit
     if missing:
-        fresh: dict[str, Signature] = {}
+        fresh = tag_verdicts(git, [t.oid for t in missing], text)  # in process (pipeline/sshsig.py)
+        missing = [t for t in missing if t.oid not in fresh]
         with tempfile.TemporaryDirectory(prefix="warta-signers-") as tmp:
             file = Path(tmp) / "allowed_signers"
             file.write_text(text, encoding="utf-8")

@@ -8,10 +8,12 @@ in ``sop/people.yaml`` on the main branch. Every refusal is one line; exit 1 whe
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from typing import TYPE_CHECKING, Any, Literal
 
 from pipeline.config import find_root
+from pipeline.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from pipeline.approvals.service import Outcome
@@ -45,15 +47,35 @@ def register(subparsers: Any) -> None:
 
 
 def _act(args: argparse.Namespace, decision: Literal["approve", "return", "force"], note: str) -> int:
-    from pipeline.approvals.service import decide, open_site, repo_paths
+    # imported here so that `warta --help` and other commands do not pay for them
+    from pipeline.approvals.service import decide, evaluate_repository, open_site, repo_paths
+    from pipeline.check import blocking_findings
 
     root = find_root()
     open_site(root)
-    outcomes = decide(root, decision=decision, paths=repo_paths(root, args.paths), role=args.role, note=note)
-    return report(outcomes, decision)
+    paths = repo_paths(root, args.paths)
+    report = evaluate_repository(root, paths=list(paths) or None)
+    refused = 0
+    if decision != "return":
+        # what `warta check` rejects cannot be approved: the same check, the same findings (a return needs
+        # no clean item: it is how an approver sends a broken one back)
+        blocked = blocking_findings(root, [r.path for r in report.items])
+        for path, findings in sorted(blocked.items()):
+            for finding in findings:
+                print(finding.format(code=True), file=sys.stderr)
+            print(f"{path}: " + _("refused: warta check finds {errors}: fix them and commit, then approve",
+                                  errors=ngettext("{n} error", "{n} errors", len(findings), n=len(findings))),
+                  file=sys.stderr)
+            refused += 1
+        if blocked:
+            report = dataclasses.replace(report, items=tuple(r for r in report.items if r.path not in blocked))
+            if not report.items and not report.governance:
+                return 1
+    outcomes = decide(root, decision=decision, paths=paths, role=args.role, note=note, report=report)
+    return max(report_outcomes(outcomes, decision), 1 if refused else 0)
 
 
-def report(outcomes: list[Outcome], decision: str) -> int:
+def report_outcomes(outcomes: list[Outcome], decision: str) -> int:
     done = {"approve": "approved", "return": "returned", "force": "force-published"}[decision]
     for outcome in outcomes:
         if outcome.ok:

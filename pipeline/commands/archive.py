@@ -15,13 +15,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pipeline.archive.browse import filter_records, find_record, list_entry
+from pipeline.archive.browse import filter_records, find_record, list_entry, post_lines, source_text
 from pipeline.archive.classification import load_table
 from pipeline.archive.export import export_bagit
 from pipeline.archive.records import StoredRecord, load_records
 from pipeline.config import SiteConfig, find_root, load_config
 from pipeline.errors import Finding, GitError, UsageError
 from pipeline.git import Git
+from pipeline.i18n import _
 
 
 def register(subparsers: Any) -> None:
@@ -65,7 +66,7 @@ def _load(root: Path) -> tuple[SiteConfig, list[StoredRecord], list[Finding]]:
     config = load_config(root)
     stored, findings = load_records(root)
     for finding in sorted(findings):
-        print(finding.format(), file=sys.stderr)
+        print(finding.format(code=True), file=sys.stderr)
     return config, stored, [f for f in findings if f.severity == "error"]
 
 
@@ -104,6 +105,39 @@ def _history(root: Path, path: str) -> list[dict[str, str]] | None:
     return history
 
 
+def _returns(root: Path, path: str) -> list[dict[str, Any]]:
+    """Every return (kembalikan) of the item, oldest first: the decision records with ``Warta-Decision:
+    return`` in HEAD's history and on refs/warta/decisions, with the reason the approver wrote."""
+    from pipeline.approvals.decisions import REF  # imported here: only `archive show` needs the approvals
+    from pipeline.approvals.records import parse_trailers
+
+    try:
+        git = Git.discover(root)
+        refs = ["HEAD", *([REF] if git.rev_parse(REF) is not None else [])]
+        out = git.text("log", "--no-color", "-z", "--reverse", "--fixed-strings", "--all-match",
+                       "--grep=Warta-Decision: return", f"--grep=Warta-Item: {path}",
+                       "--format=%H%x1f%aI%x1f%an%x1f%ae%x1f%B", "--end-of-options", *refs, check=True)
+    except GitError:
+        return []
+    found: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for chunk in out.split("\0"):
+        fields = chunk.lstrip("\n").split("\x1f", 4)
+        if len(fields) != 5 or fields[0] in seen:
+            continue
+        sha, at, name, email, message = fields
+        trailers, note = parse_trailers(message)
+        values = dict(trailers)
+        if values.get("Warta-Item") != path or values.get("Warta-Decision") != "return":
+            continue
+        seen.add(sha)
+        step = values.get("Warta-Step", "")
+        found.append({"commit": sha, "at": at, "name": name, "email": email, "step": int(step) if step.isdigit()
+                      else None, "role": values.get("Warta-Role"), "digest": values.get("Warta-Digest"),
+                      "reason": note.strip()})
+    return found
+
+
 def _when(value: Any, config: SiteConfig) -> str:
     return value.astimezone(config.tz).strftime("%Y-%m-%d %H:%M %Z") if value is not None else "-"
 
@@ -119,8 +153,9 @@ def run_show(args: argparse.Namespace) -> int:
         return 1
     record = entry.record
     history = _history(root, record.path)
+    returns = _returns(root, record.path)
     if args.json:
-        doc = {"file": entry.file, "record": record.to_json(), "history": history}
+        doc = {"file": entry.file, "record": record.to_json(), "history": history, "returns": returns}
         print(json.dumps(doc, ensure_ascii=False, indent=2))
         return 0
     k = record.klasifikasi
@@ -137,6 +172,7 @@ def run_show(args: argparse.Namespace) -> int:
         f"status       {status}",
         f"published    {_when(record.published_at, config)}",
         f"channels     {channels}",
+        *post_lines(record),
         f"record file  {entry.file}",
     ]
     if record.imported:
@@ -149,12 +185,19 @@ def run_show(args: argparse.Namespace) -> int:
                      f"{'major' if version.jenis == 'besar' else 'minor'} ({version.jenis}){note}")
         lines.append(f"  digest {version.digest}")
         for a in record.approvals_for(version.digest):
-            source = (f"commit {a.source.commit[:12]}" if a.source.type == "git"
-                      else f"{a.source.forge} review {a.source.review} of {a.source.commit[:12]}")
+            source = source_text(a.source)
             signed = f", signed {a.signature_fingerprint}" if a.signature_fingerprint else ""
             lines.append(f"  step {a.step}: {a.kegiatan}")
             lines.append(f"    {a.name} <{a.email}>, {a.role_title} ({a.role}), {_when(a.at, config)}; "
                          f"{source}{signed}")
+    if returns:
+        lines.append("")
+        lines.append(_("returned for revision (dikembalikan):"))
+        for r in returns:
+            lines.append("  " + _("step {step} ({role}) by {name} <{email}>, {at}; commit {commit}", step=r["step"],
+                                  role=r["role"], name=r["name"], email=r["email"], at=r["at"],
+                                  commit=r["commit"][:12]))
+            lines.append("    " + _("reason: {reason}", reason=r["reason"] or "-"))
     lines.append("")
     if history is None:
         lines.append("git history: not available (not a git repository, or no commit yet)")

@@ -126,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(doc, ensure_ascii=False, indent=2))
         return 0
     for finding in result.findings:
-        print(finding.format(), file=sys.stderr)
+        print(finding.format(code=True), file=sys.stderr)
     where = result.output
     with contextlib.suppress(ValueError):
         where = result.output.relative_to(Path.cwd())

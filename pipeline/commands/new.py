@@ -11,50 +11,67 @@ import sys
 import unicodedata
 from typing import Any
 
+from pipeline.check import sop_requirements
 from pipeline.config import KINDS, SiteConfig, find_root, load_config
 from pipeline.content import DATED_KINDS, SLUG_RE
-from pipeline.errors import UsageError, WartaError
+from pipeline.errors import ConfigError, UsageError, WartaError
 from pipeline.git import Git
+from pipeline.kelengkapan import BODY_PLACEHOLDER
 from pipeline.schema import suggest
+from pipeline.sop import Sop
+from pipeline.sop_files import load_sops
 
 SLUG_MAX = 80
 REQUIRED = "# WAJIB: isi sebelum diajukan (warta check menandai yang masih kosong)"
 
-# Required fields per kind, written empty so that `warta check` flags them until they are filled.
+# Fields of each kind that its schema requires or that belong to it, written empty so that `warta check`
+# flags them until they are filled. What the kind's SOP requires (photo, disposisi, surat permohonan,
+# ringkasan) is added from the SOP itself (SOP_FIELDS), so the template follows the office's own SOP.
 KIND_FIELDS: dict[str, str] = {
-    "siaran-pers": f"""\
-{REQUIRED}
-# disposisi/form berisi nomor urut, tanggal dan jenis berita (SOP Pemutakhiran Website langkah 1)
-disposisi:
-  nomor: ""
-  tanggal: ""
-  jenis_berita: ""
-""",
+    "siaran-pers": "",
     "berita": """\
-sumber: ""
+sumber: ""  # sumber berita, misalnya nama bidang atau kalurahan (boleh dihapus bila dari dinas sendiri)
 """,
-    "pengumuman": f"""\
-{REQUIRED}
-# Surat Permohonan Penayangan Informasi Publik (SOP Distribusi Pelayanan Informasi Publik langkah 1)
-surat_permohonan:
-  nomor: ""
-  tanggal: ""
-  pemohon: ""
-""",
+    "pengumuman": "",
     "informasi-publik": f"""\
 {REQUIRED} (Daftar Informasi Publik, UU 14/2008)
 kategori_informasi: ""  # berkala | serta-merta | setiap-saat | dikecualikan
-pejabat_penguasa: ""
-penanggung_jawab: ""
-waktu_tempat: ""
+pejabat_penguasa: ""  # pejabat yang menguasai informasi
+penanggung_jawab: ""  # penanggung jawab pembuatan/penerbitan informasi
+waktu_tempat: ""  # waktu dan tempat pembuatan informasi
 bentuk_informasi: []  # misalnya [cetak, elektronik]
-retensi: ""  # misalnya 5 tahun
+retensi: ""  # jangka waktu penyimpanan, misalnya 5 tahun
 """,
     "halaman": """\
-urutan: 0
-menu: false
+urutan: 0  # urutan di menu (kecil di depan)
+menu: false  # true: tampil di menu situs
 """,
 }
+
+# What each SOP requirement (mutu_baku.syarat) asks the author to write; {source} names the SOP step.
+SOP_FIELDS: dict[str, str] = {
+    "bukti_multimedia": """\
+# WAJIB ({source}: bukti otentik berbentuk multimedia): foto di samping berkas ini atau di content/media/
+image: ""  # berkas foto, misalnya ../../media/{year}/nama-foto.jpg
+image_alt: ""  # apa yang tampak di foto, untuk pembaca yang tidak dapat melihatnya
+""",
+    "disposisi": """\
+# WAJIB ({source}): disposisi/form berisi nomor urut, tanggal dan jenis berita
+disposisi:
+  nomor: ""
+  tanggal: ""  # YYYY-MM-DD
+  jenis_berita: ""  # misalnya kegiatan, pengumuman, layanan
+""",
+    "surat_permohonan": """\
+# WAJIB ({source}): Surat Permohonan Penayangan Informasi Publik
+surat_permohonan:
+  nomor: ""
+  tanggal: ""  # YYYY-MM-DD
+  pemohon: ""  # OPD atau pihak yang mengajukan
+""",
+}
+SUMMARY = 'summary: ""  # ringkasan 1-2 kalimat untuk daftar, feed dan media sosial'
+SUMMARY_REQUIRED = "# WAJIB ({source}): ringkasan"
 
 
 def slugify(title: str) -> str:
@@ -70,14 +87,22 @@ def slugify(title: str) -> str:
     return text.strip("-")
 
 
-def skeleton(kind: str, title: str, now: dt.datetime, sop: str) -> str:
+def skeleton(kind: str, title: str, now: dt.datetime, sop: Sop | None, sop_id: str) -> str:
+    """The new item's text: every field its kind and its SOP require, empty, commented in Indonesian."""
+    requirements: dict[str, str] = {}
+    for syarat, source in sop_requirements(sop) if sop is not None else ():
+        requirements.setdefault(syarat, source)  # the first step that asks for it
     lines = ["---", f"title: {json.dumps(title, ensure_ascii=False)}"]
     if kind in DATED_KINDS:
-        lines.append(f"date: {now.strftime('%Y-%m-%d %H:%M')}")
-    lines += [f"kind: {kind}", f"sop: {sop}",
-              'summary: ""  # ringkasan 1-2 kalimat untuk daftar, feed dan media sosial', "tags: []"]
-    text = "\n".join(lines) + "\n" + KIND_FIELDS[kind] + "---\n"
-    return text + "Tulis isi di sini.\n"
+        lines.append(f"date: {now.strftime('%Y-%m-%d %H:%M')}  # tanggal terbit (YYYY-MM-DD HH:MM)")
+    lines += [f"kind: {kind}", f"sop: {sop_id}"]
+    if "ringkasan" in requirements:
+        lines.append(SUMMARY_REQUIRED.format(source=requirements["ringkasan"]))
+    lines += [SUMMARY, "tags: []  # kata kunci, misalnya [bumkal, pelatihan]"]
+    text = "\n".join(lines) + "\n" + KIND_FIELDS[kind]
+    for syarat, source in requirements.items():
+        text += SOP_FIELDS.get(syarat, "").format(source=source, year=now.year)
+    return text + "---\n" + BODY_PLACEHOLDER + "\n"
 
 
 def item_path(kind: str, slug: str, now: dt.datetime) -> str:
@@ -131,7 +156,12 @@ def run(args: argparse.Namespace) -> int:
         git.create_branch(branch, start)
         print(f"on new branch {branch} (from {main})", file=sys.stderr)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(skeleton(args.kind, title, now, config.sop_for_kind(args.kind)), encoding="utf-8")
+    sop_id = config.sop_for_kind(args.kind)
+    try:
+        sop = load_sops(root).get(sop_id)
+    except ConfigError:
+        sop = None  # warta check reports the SOP files; the template still has the kind's own fields
+    target.write_text(skeleton(args.kind, title, now, sop, sop_id), encoding="utf-8")
     print(rel)
     print("fill in the fields marked WAJIB, run warta check, then git add and git commit", file=sys.stderr)
     return 0

@@ -1,4 +1,7 @@
-"""``warta status [--json] [--all] [PATH…]``: each item's SOP as a checklist (who, when, how long)."""
+"""``warta status [--json] [--all] [--pr [N]] [PATH…]``: each item's SOP as a checklist (who, when, how long).
+
+``--pr N``: the items of the branch with the reviews of pull request N on the forge (docs/forges.md); N
+defaults to the pull request of the CI's event (``GITHUB_EVENT_PATH``, ``CI_MERGE_REQUEST_IID``)."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import time
 from typing import Any
 
 from pipeline.config import find_root
+from pipeline.i18n import _, ngettext
 
 
 def register(subparsers: Any) -> None:
@@ -19,15 +23,24 @@ def register(subparsers: Any) -> None:
     parser.add_argument("paths", nargs="*", metavar="PATH", help="items to show")
     parser.add_argument("--all", action="store_true", help="every item")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.add_argument("--pr", nargs="?", type=int, const=0, metavar="N",
+                        help="with the reviews of pull request N on the forge of approvals.forge (default: the "
+                             "pull request of the CI event)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.pr is not None:
+        return run_pr(args)
     # imported here so that `warta --help` and other commands do not pay for them
     from pipeline.approvals.display import render_status
     from pipeline.approvals.service import evaluate_repository, on_main, open_site, repo_paths, result_json
     from pipeline.archive.records import load_records
-    from pipeline.publish import publication_states
+    from pipeline.channels.routing import destinations
+    from pipeline.check import blocking_findings
+    from pipeline.publication import publication_states
+    from pipeline.report.due import describe_due, due_documents
+    from pipeline.tree import WorkTree
 
     root = find_root()
     open_site(root)
@@ -46,6 +59,11 @@ def run(args: argparse.Namespace) -> int:
         results = [*report.items, *report.governance]
     scheduled = {path for path, state in publication_states(root, report.items, report.config).items()
                  if state == "scheduled"}
+    # what `warta check` finds in a shown item blocks its approval (warta approve refuses it)
+    blocked = blocking_findings(root, [r.path for r in results if r.kind == "content" and (root / r.path).is_file()])
+    due = due_documents(root)  # evaluations and content plans due or overdue (seed 004 A1, C; docs/report.md)
+    where = destinations(WorkTree(root), [r.path for r in results if r.kind == "content"], report.config,
+                         report.state.sops)  # the channels each item goes to (docs/channels.md)
     if args.json:
         tz = report.config.tz
         items = []
@@ -53,18 +71,65 @@ def run(args: argparse.Namespace) -> int:
             if r.kind == "content":
                 doc = result_json(r, tz)
                 doc["scheduled"] = r.path in scheduled  # approved, embargoed until its publish_at
+                doc["findings"] = [f.to_json() for f in blocked.get(r.path, [])]  # what blocks its approval
+                doc["channels"] = where.get(r.path, [])
                 items.append(doc)
         print(json.dumps({"items": items,
                           "governance": [result_json(r, tz) for r in results if r.kind == "governance"],
-                          "problems": list(report.problems), "warnings": list(report.warnings)},
+                          "problems": list(report.problems), "warnings": list(report.warnings), "due": due},
                          ensure_ascii=False, indent=2))
         return 0
     lines = render_status(report, int(time.time()), results)
+    for path, findings in sorted(blocked.items()):
+        lines.append(f"{path}: " + _("blocked: warta check finds {errors}; warta approve refuses it until they "
+                                     "are fixed:", errors=ngettext("{n} error", "{n} errors", len(findings),
+                                                                   n=len(findings))))
+        lines.extend(f"  {finding.format(code=True)}" for finding in findings)
     for path in sorted(scheduled & {r.path for r in results}):
         lines.append(f"{path}: scheduled (dijadwalkan): approved, embargoed until its publish_at; the first "
                      "publish run after that time publishes it")
+    lines.extend(f"due: {describe_due(entry)}" for entry in due)
+    lines += [f"{path}: goes to {', '.join(names) or 'no channel'} (kanal)" for path, names in sorted(where.items())]
     if not results:
         lines.insert(0, "every item is approved" if report.mode == "all"
                      else "nothing to show: no item changed on this branch")
+    print("\n".join(lines).rstrip())
+    return 0
+
+
+def run_pr(args: argparse.Namespace) -> int:
+    """``status --pr``: the branch's items with the pull request's reviews (exit 0: it only shows)."""
+    # imported here so that `warta --help` and other commands do not pay for them
+    from pipeline.approvals.display import render_status
+    from pipeline.approvals.forge_reviews import annotate, evaluate_pull_request
+    from pipeline.approvals.service import open_site, result_json
+    from pipeline.commands.verify import json_error
+    from pipeline.errors import UsageError, WartaError
+    from pipeline.i18n import _
+
+    try:
+        if args.paths or args.all:
+            raise UsageError(_("--pr shows the pull request's items: it takes no PATH or --all"))
+        root = find_root()
+        open_site(root)
+        report, pr, _forge = evaluate_pull_request(root, args.pr or None)
+    except WartaError as exc:
+        if not args.json:
+            raise
+        print(json_error(exc))
+        return exc.exit_code
+    results = [*report.items, *report.governance]
+    if args.json:
+        tz = report.config.tz
+        print(json.dumps({"items": [annotate(result_json(r, tz), pr) for r in report.items],
+                          "governance": [result_json(r, tz) for r in report.governance],
+                          "problems": list(report.problems), "warnings": list(report.warnings),
+                          "pull_request": {"number": pr.pr.number, "head": pr.pr.head_sha, "url": pr.pr.url,
+                                           "source": pr.source}},
+                         ensure_ascii=False, indent=2))
+        return 0
+    lines = render_status(report, int(time.time()), results)
+    if not results:
+        lines.insert(0, _("nothing to show: pull request #{number} changes no item", number=pr.pr.number))
     print("\n".join(lines).rstrip())
     return 0

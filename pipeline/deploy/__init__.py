@@ -1,11 +1,12 @@
 """Deploy targets: put the built site where readers get it, atomically, uploading only what changed.
 
-One entry point, :func:`deploy`, for the three targets of ``warta.yml`` ``deploy.target``:
+One entry point, :func:`deploy`, for the four targets of ``warta.yml`` ``deploy.target``:
 
 - ``local`` (default): a folder (``deploy.path``, ``_site``) swapped in by one symlink rename
   (:mod:`pipeline.deploy.local`); ``warta serve`` serves it.
 - ``rsync``: a web server over SSH, same swap on the server (:mod:`pipeline.deploy.rsync`).
 - ``s3``: an S3-compatible bucket, changed objects only, deletions last (:mod:`pipeline.deploy.s3`).
+- ``pages``: plain files in ``deploy.path`` for the workflow's GitHub Pages steps (:mod:`pipeline.deploy.pages`).
 
 Every target leaves the live site whole when a run fails or is killed, and the next run finishes the
 work. ``docs/archive.md`` ("Deploy targets") is the reader's version.
@@ -48,6 +49,13 @@ def deploy(
         if not live.is_absolute():
             live = (root or Path.cwd()) / live
         return deploy_local(site_dir, live, dry_run=dry_run, progress=progress)
+    if target.target == "pages":
+        from pipeline.deploy.pages import deploy_pages
+
+        folder = Path(target.path)
+        if not folder.is_absolute():
+            folder = (root or Path.cwd()) / folder
+        return deploy_pages(site_dir, folder, dry_run=dry_run, progress=progress)
     if target.target == "rsync":
         from pipeline.deploy.rsync import deploy_rsync
 

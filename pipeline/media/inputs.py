@@ -74,7 +74,7 @@ class SourceInfo:
 
 
 def _error(display_path: str, message: str, used_by: Sequence[str]) -> Finding:
-    return Finding(display_path, None, message + used_by_suffix(used_by))
+    return Finding(display_path, None, message + used_by_suffix(used_by), code="photo.invalid")
 
 
 def used_by_suffix(used_by: Sequence[str]) -> str:

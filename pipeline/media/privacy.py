@@ -96,6 +96,7 @@ def gps_warnings(path: Path, display_path: str, used_by: str | Sequence[str] = (
             f"photo carries its location ({where}); warta removes it from every published copy, but the "
             f"original in the repository keeps it: anyone with the repository can read it{suffix}",
             severity="warning",
+            code="photo.location",
         )
     ]
 

@@ -24,22 +24,20 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
 
-from pipeline import gate
-from pipeline.approvals.chain import ChainResult
 from pipeline.archive import trust
-from pipeline.archive.records import load_records
 from pipeline.cachedir import DEPLOY_CACHE, ensure_local_cache
-from pipeline.config import SiteConfig
-from pipeline.content import Site, parse_item
+from pipeline.channels.routing import routes
+from pipeline.content import Site
 from pipeline.deploy import deploy
 from pipeline.errors import GitError
 from pipeline.git import Git
+from pipeline.publication import publication_states  # moved out for warta status's start-up; re-exported
 from pipeline.publish import gitops
-from pipeline.publish.announce import announce, announcement_due, is_videotron
+from pipeline.publish.announce import Ledger, announce, announcement_due, is_videotron
+from pipeline.publish.forge import copy_reviews
 from pipeline.publish.hooks import FAULT_POINTS, NOW_ENV, barrier, clock, fault, fault_during_build
 from pipeline.publish.items import CANDIDATES, read_items
 from pipeline.publish.numbering import commit_numbers
@@ -49,7 +47,6 @@ from pipeline.publish.record import MAX_PUSH_ATTEMPTS, record_publication
 from pipeline.publish.result import PublishResult, print_result
 from pipeline.publish.site import build, published_records, published_tree
 from pipeline.publish.snapshot import take_snapshot
-from pipeline.tree import GitTree
 from pipeline.workspace import Workspace
 
 Say = Callable[[str], None]
@@ -105,8 +102,11 @@ def _plan_and_number(root: Path, git: Git, remote: str | None, main: str, moment
     attempts = 0
     while True:
         attempts += 1
+        start = git.head()  # a lost race drops everything after it: the copied reviews too (copied again)
+        forge_notes = copy_reviews(root, git, say, write=not dry_run)
         say("plan: verifying every approval chain on main")
         plan = make_plan(root, moment)
+        plan.warnings.extend(forge_notes)
         result = PublishResult(plan=plan, dry_run=dry_run, attempts=attempts, clock_set=clock_set)
         if plan.problems:
             return plan, result
@@ -115,7 +115,7 @@ def _plan_and_number(root: Path, git: Git, remote: str | None, main: str, moment
                 plan.warnings.append(f"{gitops.ARCHIVE_DIR}/ has uncommitted files (left by an interrupted run?); "
                                      "a real run discards them first")
             return plan, _dry_run(root, plan, result)
-        base = git.head()
+        base = start
         assert base is not None
         run = trust.publish_run(root)
         writes = bool(plan.records_to_write) or any(announcement_due(p.record) for p in plan.publish if not p.fallback)
@@ -182,13 +182,16 @@ def _build_deploy_announce(root: Path, git: Git, remote: str | None, main: str, 
     say("announce")
     live = [p for p in live if p.item.path not in failed]
     due = [p for p in live if p.record.path in published]
-    announced = announce(root, tree, due, live, config, stamp, built.images)
+    announced = announce(root, tree, due, live, config, stamp, built.images, plan.report.state.sops,
+                         Ledger(git, remote, main, plan.records, plan.report.people), staging)
     result.channel_errors.extend(announced.errors)
-    result.announced = sorted(f"{path} → {c.channel}" for path, cs in announced.sent.items() for c in cs)
+    plan.warnings.extend(announced.warnings)
+    result.announced = sorted(f"{path} → {c.channel}" + (f" ({c.state})" if c.state not in (None, "outbox") else "")
+                              for path, cs in (*announced.sent.items(), *announced.posted.items()) for c in cs)
 
     say("record: publication times and channels")
     result.commits += record_publication(root, git, remote, main, live, announced.sent, published, stamp,
-                                         plan.records)
+                                         announced.register or plan.records)
 
 
 def _dry_run(root: Path, plan: Plan, result: PublishResult) -> PublishResult:
@@ -206,9 +209,10 @@ def _dry_run(root: Path, plan: Plan, result: PublishResult) -> PublishResult:
         result.deploy_summary = deployed.summary()
         result.files_to_deploy = [*deployed.uploaded, *[f"(delete) {p}" for p in deployed.deleted]]
     due = [p for p in plan.publish if p.record.path in published and not p.record.imported]
-    for name, channel in sorted(config.channels.items()):
-        if channel.enabled and not is_videotron(name, channel):
-            result.announced += [f"{p.item.path} → {name}" for p in due if p.item.kind in channel.kinds]
+    sops = plan.report.state.sops
+    for planned in due:
+        names = routes(planned.item, sops.get(planned.item.sop_id), config)
+        result.announced += [f"{planned.item.path} → {n}" for n in names if not is_videotron(n, config.channels[n])]
     result.announced.sort()
     return result
 
@@ -217,32 +221,3 @@ __all__ = [
     "FAULT_POINTS", "Held", "Plan", "Planned", "PublishResult", "announcement_due", "clock", "make_plan",
     "print_result", "publication_states", "publish", "tag_name",
 ]
-
-
-def publication_states(root: Path, results: Sequence[ChainResult], config: SiteConfig,
-                       now: dt.datetime | None = None) -> dict[str, Literal["published", "scheduled"]]:
-    """For ``warta status``: ``published`` for each fully approved item whose current version the archive
-    register (at HEAD, read from git objects) says is live, ``scheduled`` for one the gate schedules
-    (``publish_at`` still ahead: the next scheduled publish run takes it). Items not in the result are
-    neither."""
-    git = Git(root)
-    head = git.head()
-    if head is None:
-        return {}
-    tree = GitTree(git, head)
-    register = {s.record.path: s.record for s in load_records(tree)[0] if s.record.published_at is not None}
-    moment, _ = clock(now, config.tz)
-    out: dict[str, Literal["published", "scheduled"]] = {}
-    for result in results:
-        if not result.complete:
-            continue
-        record = register.get(result.path)
-        if record is not None and record.digest == result.digest:
-            out[result.path] = "published"
-            continue
-        raw = tree.read(result.path)
-        item = parse_item(tree, result.path, raw, config)[0] if raw is not None else None
-        live = gate.live_of(record) if record is not None else None
-        if gate.decide(gate.Facts(result.path, item, result, live=live), moment).outcome == "schedule":
-            out[result.path] = "scheduled"
-    return out

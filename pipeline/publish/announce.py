@@ -18,24 +18,88 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.archive.records import ArchiveRecord, Channel
-from pipeline.cachedir import MEDIA_CACHE
+from pipeline.cachedir import CACHE_DIRNAME, MEDIA_CACHE
+from pipeline.channels import resolve
+from pipeline.channels.ledger import entry_of
+from pipeline.channels.routing import routes
 from pipeline.config import ChannelSection, SiteConfig
 from pipeline.content import Item
 from pipeline.files import write_atomic
+from pipeline.git import Git
 from pipeline.media import MediaError, SlideInput, build_videotron
+from pipeline.people import People
 from pipeline.publish.gitops import OUTBOX
 from pipeline.publish.hooks import fault
 from pipeline.publish.plan import Planned
+from pipeline.publish.posting import Picture, Target, announce_channels, report_links
+from pipeline.sop import Sop
 
 VIDEOTRON_SLIDES = 10  # the newest releases shown on each board
 
 
 @dataclass
 class Announced:
-    """What the announce stage did: channels per item path, and channel errors."""
+    """What the announce stage did: outbox and videotron entries per item path (recorded by the record
+    stage), the platform channels' run (its ledger already committed), and channel errors."""
 
     sent: dict[str, list[Channel]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    register: list[ArchiveRecord] | None = None  # the register after the ledger commits of this stage
+    posted: dict[str, list[Channel]] = field(default_factory=dict)
+    report: Path | None = None  # the link report of this run (_outbox/laporan-tautan/)
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """Where the posting ledger is committed and pushed."""
+
+    git: Git
+    remote: str | None
+    main: str
+    register: Sequence[ArchiveRecord]
+    people: People | None = None  # who may resolve an open post (the trusted people.yaml)
+    retry: bool = False
+    only: str | None = None
+
+
+def pictures_of(item: Item, pictures: Mapping[str, Any], site_url: str, output: Path | None) -> dict[str, Picture]:
+    """The channel crops of the item's main photo: their public address on the site, and the file in the
+    built site (for the platforms that take an upload)."""
+    image_path = _main_image(item)
+    image_set = pictures.get(image_path) if image_path else None
+    if image_set is None:
+        return {}
+    alt = next((i.alt for i in item.images if i.role == "image"), None)
+    out: dict[str, Picture] = {}
+    for preset in ("og", "instagram-square", "x"):
+        made = image_set.channel(preset)
+        if made is not None:
+            out[preset] = Picture(f"{site_url}/{made.url_path}", output / made.url_path if output else None, alt)
+    return out
+
+
+def targets_of(due: Sequence[Planned], live: Sequence[Planned], config: SiteConfig, sops: Mapping[str, Sop],
+               pictures: Mapping[str, Any], output: Path | None) -> list[Target]:
+    """Due versions go to every channel their SOP and kanal name (a withdrawal: every platform channel, where
+    an earlier post is taken back); other live versions only where the ledger holds unfinished work for them
+    (a retry, an attempt to settle), so a channel added later never posts the back catalogue."""
+    due_paths = {p.item.path for p in due}
+    out: list[Target] = []
+    for planned in live:
+        record, item = planned.record, planned.item
+        if record.imported or planned.fallback:
+            continue
+        if record.status == "dicabut":
+            names = [n for n, c in sorted(config.channels.items()) if c.enabled and c.type != "outbox"]
+        else:
+            names = routes(item, sops.get(item.sop_id), config, ("kirim_medsos",))
+        if item.path not in due_paths:
+            names = [n for n in names if (e := entry_of(record, n)) is not None and e.digest == record.digest
+                     and not e.done and e.state != "uncertain"]
+        if names:
+            out.append(Target(item, record, tuple(names), pictures_of(item, pictures, config.site.url, output)))
+    return out
 
 
 def copy_time(moment: dt.datetime) -> dt.datetime:
@@ -58,13 +122,18 @@ def is_videotron(name: str, channel: ChannelSection) -> bool:
 
 def announcement_due(record: ArchiveRecord) -> bool:
     """The current version's publication (and so its announcements) is not recorded yet: the website
-    entry of the ledger names another version (older records, without a digest: an earlier time)."""
+    entry of the ledger names another version.
+
+    Never decided by comparing times: a publication stamp and an approval time to the second say nothing
+    about order (clocks differ, and both fall in one second), so a withdrawal approved "before" the last
+    stamp was once never announced. An entry of an older warta without a digest is taken as the
+    announcement of a record's only version; of a record with later versions, as none of them."""
     website = next((c for c in record.channels if c.channel == "website"), None)
     if record.published_at is None or website is None or website.at is None:
         return True
     if website.digest is not None:
         return website.digest != record.digest
-    return website.at < record.versions[-1].approved_at
+    return len(record.versions) > 1
 
 
 def _main_image(item: Item) -> str | None:
@@ -76,7 +145,8 @@ def _payload_key(record: ArchiveRecord) -> str:
 
 
 def announce(root: Path, tree: Path, due: Sequence[Planned], live: Sequence[Planned], config: SiteConfig,
-             stamp: dt.datetime, pictures: Mapping[str, Any]) -> Announced:
+             stamp: dt.datetime, pictures: Mapping[str, Any], sops: Mapping[str, Sop], ledger: Ledger | None = None,
+             output: Path | None = None) -> Announced:
     """Payloads for the due item versions (never written twice) and the videotron boards' playlists.
     ``root``: the repository (the outbox is written there); ``tree``: the published tree (sources);
     ``pictures``: the ImageSets the site build made (source path -> its derivatives, channel crops
@@ -84,17 +154,14 @@ def announce(root: Path, tree: Path, due: Sequence[Planned], live: Sequence[Plan
     result = Announced()
     sent = result.sent
     first = True
-    social = [(n, c) for n, c in sorted(config.channels.items()) if c.enabled and not is_videotron(n, c)]
+    social = [(n, c) for n, c in sorted(config.channels.items())
+              if c.enabled and c.type == "outbox" and not is_videotron(n, c)]
     wanted = [p for p in due if not p.record.imported]
     for name, channel in social:
-        if channel.type != "outbox":
-            result.errors.append(f"channel {name} (type {channel.type}): this version of warta has no "
-                                         "adapter for it, nothing was sent; use type: outbox")
-            continue
         folder = root / (channel.folder or f"{OUTBOX}/{name}")
         for planned in wanted:
             record, item = planned.record, planned.item
-            if item.kind not in channel.kinds:
+            if name not in routes(item, sops.get(item.sop_id), config):
                 continue
             target = folder / f"{_payload_key(record)}.json"
             if not target.exists():
@@ -128,11 +195,24 @@ def announce(root: Path, tree: Path, due: Sequence[Planned], live: Sequence[Plan
                     first = False
                     fault("announce")
             sent.setdefault(item.path, []).append(
-                Channel(channel=name, at=copy_time(stamp), url=target.relative_to(root).as_posix()))
+                Channel(channel=name, at=copy_time(stamp), url=target.relative_to(root).as_posix(),
+                        digest=record.digest, state="outbox"))  # only a file: never "sent"
 
+    if ledger is not None:
+        head = ledger.git.head()
+        found = resolve.read(ledger.git, head, ledger.people, root / CACHE_DIRNAME) if ledger.people and head else []
+        targets = targets_of(due, live, config, sops, pictures, output)
+        run = announce_channels(root, ledger.git, ledger.remote, ledger.main, ledger.register, targets, config,
+                                stamp, retry=ledger.retry, only=ledger.only, resolutions=found)
+        result.report = report_links(root, run, targets, config, sops, stamp)
+        result.errors += run.errors
+        result.warnings += run.warnings
+        result.register = run.register
+        result.posted = run.outcomes
     for name, channel in sorted(config.channels.items()):
         if channel.enabled and is_videotron(name, channel):
-            _videotron(root, tree, name, channel, live, config, stamp, result)
+            shown = [p for p in live if name in routes(p.item, sops.get(p.item.sop_id), config)]
+            _videotron(root, tree, name, channel, shown, config, stamp, result)
     return result
 
 
@@ -144,8 +224,8 @@ def _videotron(root: Path, tree: Path, name: str, channel: ChannelSection, live:
         result.errors.append(f"channel {name}: no boards in media.videotron (name, width, height); "
                                      "no slides were made")
         return
-    shown = [p for p in live if p.item.kind in channel.kinds and p.record.status != "dicabut"
-             and p.item.published is not None]
+    # withdrawn and expired items leave the boards
+    shown = [p for p in live if p.record.status != "dicabut" and not p.expired and p.item.published is not None]
     shown.sort(key=lambda p: (p.item.published or stamp, p.item.path), reverse=True)
     shown = shown[:VIDEOTRON_SLIDES]
     slides = []

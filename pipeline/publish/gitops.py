@@ -54,7 +54,7 @@ def _generated_roots(config: SiteConfig) -> tuple[set[str], tuple[str, ...]]:
     for name, channel in config.channels.items():
         folder = (channel.folder or f"{OUTBOX}/{name}").strip("/")
         names.add(folder.split("/")[0])
-    if config.deploy.target == "local" and not Path(config.deploy.path).is_absolute():
+    if config.deploy.target in ("local", "pages") and not Path(config.deploy.path).is_absolute():
         written, prefix = layout_names(config.deploy.path)
         names.update(written)
         prefixes.append(prefix)

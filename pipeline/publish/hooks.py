@@ -3,12 +3,12 @@
 ``WARTA_FAULT_AT=<point>`` makes the process kill itself with SIGKILL at that point (:data:`FAULT_POINTS`);
 ``WARTA_NOW=<ISO 8601 time>`` sets the clock the run judges embargoes and stamps publications with (the
 run says so on its output); ``WARTA_TEST_BARRIER=<folder>:<n>`` holds each run before its first push
-until ``n`` runs got there.
+until ``n`` runs got there (``WARTA_TEST_BARRIER_ANNOUNCE``: the same before the push of the posting
+attempts).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import signal
 import sys
@@ -17,11 +17,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from pipeline.errors import UsageError
+from pipeline.clock import NOW_ENV as NOW_ENV  # the run's clock, re-exported here
+from pipeline.clock import clock as clock
 
 FAULT_ENV = "WARTA_FAULT_AT"
-NOW_ENV = "WARTA_NOW"
 BARRIER_ENV = "WARTA_TEST_BARRIER"
+ANNOUNCE_BARRIER_ENV = "WARTA_TEST_BARRIER_ANNOUNCE"  # the same, before the push of a run's posting attempts
 FAULT_POINTS = (
     "numbering",  # record files written under arsip/, not committed
     "numbering-commit",  # numbering commit made, no tags, not pushed
@@ -40,10 +41,10 @@ def fault(point: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def barrier() -> None:
+def barrier(env: str = BARRIER_ENV) -> None:
     """For ``WARTA_TEST_BARRIER=<folder>:<n>``: before its first push, wait (at most a minute) until ``n``
     runs have reached this point, so that concurrent runs really race for the push."""
-    raw = os.environ.get(BARRIER_ENV, "")
+    raw = os.environ.get(env, "")
     if not raw or ":" not in raw:
         return
     folder, count = raw.rsplit(":", 1)
@@ -77,18 +78,3 @@ def fault_during_build(staging: Path) -> Iterator[None]:
     finally:
         done.set()
     fault("build")
-
-
-def clock(now: dt.datetime | None, tz: dt.tzinfo) -> tuple[dt.datetime, bool]:
-    """The run's clock: ``now``, else ``WARTA_NOW`` (test hook), else the real time; and whether it was
-    set by hand."""
-    if now is not None:
-        return (now if now.tzinfo else now.replace(tzinfo=tz)), True
-    raw = os.environ.get(NOW_ENV, "").strip()
-    if raw:
-        try:
-            moment = dt.datetime.fromisoformat(raw)
-        except ValueError:
-            raise UsageError(f"{NOW_ENV}={raw!r} is not an ISO 8601 time such as 2026-01-31T08:00:00+07:00") from None
-        return (moment if moment.tzinfo else moment.replace(tzinfo=tz)), True
-    return dt.datetime.now(tz), False

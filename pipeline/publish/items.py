@@ -78,7 +78,8 @@ def published_version(snapshot: Snapshot, record: ArchiveRecord) -> tuple[Item, 
     """The item as its live version ``record.digest`` was approved, and the blobs it publishes; or why it
     cannot be rebuilt. The chain is judged again at the commit holding that version."""
     git = snapshot.git
-    candidates = [a.source.commit for a in record.approvals_for(record.digest)]
+    # the commit of each record (for a forge review: the record it was copied into)
+    candidates = [a.source.record or a.source.commit for a in record.approvals_for(record.digest)]
     if record.imported or not candidates:
         candidates += git.text("rev-list", "--max-parents=0", snapshot.main_sha).split()
     seen: set[str] = set()

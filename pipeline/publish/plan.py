@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pipeline import gate
-from pipeline.approvals.chain import ChainResult
+from pipeline.approvals.chain import ChainResult, Record
 from pipeline.approvals.service import Report
 from pipeline.archive.classification import load_table
 from pipeline.archive.numbering import Allocation, NumberRequest, allocate
@@ -104,6 +104,8 @@ def approvals_of(result: ChainResult, report: Report, tz: dt.tzinfo) -> list[App
     """The chain of the item's current version as the record keeps it: every step that counted, and a
     force publication (approval rule 10) as the step it was recorded at, marked in ``kegiatan``."""
     out: list[Approval] = []
+    context = report.contexts.get(result.path)
+    records = {r.sha: r for r in context.raw} if context is not None else {}
     for step in result.steps:
         if step.status != "approved" or step.sha is None or step.at is None:
             continue
@@ -111,7 +113,7 @@ def approvals_of(result: ChainResult, report: Report, tz: dt.tzinfo) -> list[App
             step=step.no, kegiatan=step.kegiatan or f"Langkah {step.no}", role=step.role,
             role_title=step.role_title or step.role, name=step.by or step.email or "?", email=step.email or "?",
             at=_aware(step.at, tz), digest=result.digest, signature_fingerprint=step.key,
-            source=ApprovalSource(type="git", commit=step.sha),
+            source=_source(step.sha, records.get(step.sha)),
         ))
     forced = result.forced_by
     if forced is not None and not any(a.source.commit == forced.sha for a in out):
@@ -125,11 +127,23 @@ def approvals_of(result: ChainResult, report: Report, tz: dt.tzinfo) -> list[App
     return out
 
 
+def _source(sha: str, record: Record | None) -> ApprovalSource:
+    """Where a step's approval is recorded: its git commit, or the forge review a copied record names."""
+    if record is None or record.source == "git":
+        return ApprovalSource(type="git", commit=sha)
+    review = dict(record.review)
+    reviewer = review.get("reviewer_id", "")
+    return ApprovalSource(type="forge", commit=review.get("commit") or sha, forge=record.source,
+                          review=review.get("url") or review.get("id") or sha, review_id=review.get("id"),
+                          reviewer_id=int(reviewer) if reviewer.isdigit() else None,
+                          reviewer_login=review.get("reviewer_login"), review_state=review.get("state"), record=sha)
+
+
 def _with_approvals(record: ArchiveRecord, approvals: list[Approval]) -> ArchiveRecord | None:
     """``record`` with approvals of its current version it does not hold yet (steps a force publication
     skipped, approved retrospectively), or None when it holds them all."""
-    held = {(a.digest, a.source.commit) for a in record.approvals}
-    new = [a for a in approvals if (a.digest, a.source.commit) not in held]
+    held = {(a.digest, a.source.record or a.source.commit) for a in record.approvals}
+    new = [a for a in approvals if (a.digest, a.source.record or a.source.commit) not in held]
     if not new:
         return None
     data = record.to_data()

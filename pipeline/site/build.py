@@ -27,11 +27,13 @@ from markupsafe import Markup
 
 from pipeline.archive.records import ArchiveRecord
 from pipeline.cachedir import RENDER_CACHE, ensure_local_cache
+from pipeline.config import INTERNAL_KINDS
 from pipeline.content import InformasiPublikMeta, Item, Site
 from pipeline.errors import BuildError, Finding
 from pipeline.gate import is_exempt
 from pipeline.references import resolve_path
 from pipeline.rendering import Rendered, render_all
+from pipeline.report.summary import ServiceSummary, service_summary
 from pipeline.resources import theme_dir
 from pipeline.site import i18n, identity, media, search
 from pipeline.site.generators import tag_slug
@@ -113,7 +115,7 @@ def _choose(
     """The items the caller chose (the gate decided: :mod:`pipeline.gate`), less drafts unless ``drafts``.
     Exempt information (UU 14/2008 Pasal 17) never reaches a page whatever a caller passes: a last line
     of defence that the gate makes redundant, not a second decision."""
-    items = [i for i in items if not _exempt(i)]
+    items = [i for i in items if not _exempt(i) and i.kind not in INTERNAL_KINDS]  # internal: never on the site
     if drafts:
         return list(items), []
     left = [i.path for i in items if (extras.get(i.path) or PageExtra()).draft]
@@ -231,6 +233,7 @@ def build_site(
     try:
         chosen = job.render(job.pictures(chosen, temp))
         job.payloads(chosen, records)
+        job.summary = service_summary(caches, site.config, records)  # the public service summary page (layanan/)
         state = job.write(chosen, temp, output, reuse)
         job.findings.extend(search.index(temp, caches, progress=progress))
         pages, files = _listing(temp)
@@ -298,6 +301,7 @@ class _Build:
         self.payloads_by_source: dict[str, Payload] = {}
         self.copies: list[tuple[Path, str]] = []  # (source in the tree, site path) of downloads and lampiran
         self.pictures_made = media.Pictures()
+        self.summary: ServiceSummary | None = None
         self.today = dt.date.today()  # build_site sets the run's day (in the site's time zone)
 
     def choose(self, items: Sequence[Item]) -> list[Item]:
@@ -336,7 +340,7 @@ class _Build:
         by_path = {r.path: r for r in records or ()}
         if records is not None:
             item_pages = {i.path: i.url_path for i in chosen}
-            exempt = {i.path for i in self.site.items if _exempt(i)}
+            exempt = {i.path for i in self.site.items if _exempt(i) or i.kind in INTERNAL_KINDS}
             item_dates = {i.path: i.published for i in chosen}
             self.register = make_register(records, item_pages.get, hidden=exempt.__contains__, tz=tz,
                                           date_of=item_dates.get)
@@ -407,7 +411,8 @@ class _Build:
             site=self.site, catalogue=catalogue, payloads=self.payloads_by_source,
             menu=[(i.meta.title, i.url_path) for i in menu], kinds_present=sorted({i.kind for i in chosen}),
             per_page=config.build.per_page, feed_items=config.build.feed_items, register=self.register,
-            working_tree=self.drafts, identity=marks, footer=identity.footer(config.site, catalogue),
+            working_tree=self.drafts, summary=self.summary, identity=marks,
+            footer=identity.footer(config.site, catalogue),
         )
         listed = [i for i in chosen if i.kind != "halaman" and i.meta.status != "dicabut"]
         override = base_settings(

@@ -200,6 +200,8 @@ class WartaGenerator(Generator):  # type: ignore[misc]  # Pelican is untyped
                     heading = text("register_code_title", code=rpage.heading_code[0], title=rpage.heading_code[1])
                 write(rpage.page_url + "index.html", "register", page_url=rpage.page_url, noindex=False,
                       pager=rpage, heading=heading, crumbs=crumbs)
+        if state.summary is not None:  # the public service summary (pipeline.report.summary)
+            write("layanan/index.html", "layanan", page_url="layanan/", noindex=False, summary=state.summary)
         write(SEARCH_PAGE + "index.html", "search", page_url=SEARCH_PAGE, noindex=False)
         # the 404 page is served at any missing address, however deep: its links start at the site's path
         # on its host (site.url's path, "" at a domain root), never relative to where it was asked for
@@ -241,4 +243,6 @@ class WartaGenerator(Generator):  # type: ignore[misc]  # Pelican is untyped
         urls += [(f"arsip/{year}/", None) for year in sorted(self.by_year, reverse=True)]
         if self.state.register is not None:
             urls += [(url, None) for url in self.state.register.urls]
+        if self.state.summary is not None:
+            urls.append(("layanan/", None))
         return urls

@@ -158,6 +158,7 @@ class SharedState:
     register: Register | None = None  # the archive register, when the build was given the records
     pages: PageCache | None = None  # reuse of unchanged pages from the previous output
     working_tree: bool = False  # a preview with drafts, read from the working tree: said on every page
+    summary: Any = None  # pipeline.report.summary.ServiceSummary: the public service summary page, when built
     identity: Any = None  # pipeline.site.identity.Identity: logo, coat of arms, icons
     footer: Any = None  # pipeline.site.identity.Footer: contacts and office hours
 

@@ -1,0 +1,101 @@
+"""Instagram (a professional account, via the Graph API): ``POST /{ig-user-id}/media`` (``image_url`` at a
+public address: the site's derivative, ``caption``, ``alt_text``) makes a container; ``GET
+/{container}?fields=status_code`` until FINISHED; ``POST /{ig-user-id}/media_publish`` (``creation_id``);
+``GET /{media}?fields=permalink``. The day's quota is read from ``content_publishing_limit`` first. Posts
+cannot be deleted through the API. An uncertain publish is settled from the account's recent media."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from requests import Response
+
+from pipeline.channels.base import MAX_WAIT, CallFailed, Http, Post, Sent, json_of
+from pipeline.channels.facebook import THROTTLED
+from pipeline.channels.links import checked_id
+
+_PERMALINK = re.compile(r"^https://www\.instagram\.com/(p|reel)/[A-Za-z0-9_-]{1,64}/?$")
+
+
+@dataclass
+class Instagram:
+    http: Http
+    token: str
+    user_id: str
+
+    def _fail(self, answer: Response) -> CallFailed:
+        error = json_of(answer).get("error")
+        error = error if isinstance(error, dict) else {}
+        code = error.get("code")
+        detail = f"code {code}: {error.get('message', '')}"
+        if code in THROTTLED:
+            return CallFailed(f"instagram: throttled ({self.http.redact(detail)})", retryable=True, wait=MAX_WAIT * 5)
+        return self.http.fail(answer, detail, expired=code == 190 or answer.status_code == 401)
+
+    def _get(self, path: str, fields: str) -> dict[str, object]:
+        answer = self.http.call("GET", f"{self.http.base}/{path}", params={"fields": fields,
+                                                                           "access_token": self.token})
+        if answer.status_code != 200:
+            raise self._fail(answer)
+        return json_of(answer)
+
+    def quota_left(self) -> int | None:
+        doc = self._get(f"{self.user_id}/content_publishing_limit", "quota_usage,config")
+        data = doc.get("data")
+        entry = data[0] if isinstance(data, list) and data and isinstance(data[0], dict) else {}
+        usage, config = entry.get("quota_usage"), entry.get("config")
+        total = config.get("quota_total") if isinstance(config, dict) else None
+        if isinstance(usage, int) and isinstance(total, int):
+            return total - usage
+        return None
+
+    def post(self, post: Post) -> Sent:
+        if not post.image_url:
+            raise CallFailed("instagram: a post needs a photo (image in the front matter)", retryable=False)
+        left = self.quota_left()
+        if left is not None and left <= 0:
+            raise CallFailed("instagram: the account's publishing limit for 24 hours is used up", retryable=True,
+                             wait=24 * 3600.0)
+        answer = self.http.call("POST", f"{self.http.base}/{self.user_id}/media", data={
+            "image_url": post.image_url, "caption": post.text, "alt_text": post.image_alt or "",
+            "access_token": self.token})
+        if answer.status_code != 200:
+            raise self._fail(answer)
+        container = checked_id(json_of(answer).get("id"), "instagram container")
+        for _ in range(30):
+            status = self._get(container, "status_code").get("status_code")
+            if status == "FINISHED":
+                break
+            if status in ("ERROR", "EXPIRED"):
+                raise CallFailed(f"instagram: the container ended {status} (the photo could not be fetched "
+                                 "from the site?)", retryable=True)
+            self.http.sleep(2.0)
+        else:
+            raise CallFailed("instagram: the container was not ready within a minute", retryable=True)
+        answer = self.http.call("POST", f"{self.http.base}/{self.user_id}/media_publish", data={
+            "creation_id": container, "access_token": self.token})
+        if answer.status_code != 200:
+            raise self._fail(answer)
+        media_id = checked_id(json_of(answer).get("id"), "instagram media")
+        return Sent(media_id, self._permalink(media_id))
+
+    def _permalink(self, media_id: str) -> str | None:
+        try:
+            link = self._get(media_id, "permalink").get("permalink")
+        except CallFailed:
+            return None
+        return link if isinstance(link, str) and _PERMALINK.match(link) else None
+
+    def delete(self, post_id: str) -> bool:
+        return False
+
+    def settle(self, post: Post, age: float | None) -> Sent | None:
+        """The account's recent media: one whose caption is this post's text is this post."""
+        doc = self._get(f"{self.user_id}/media", "id,caption,permalink")
+        for entry in doc.get("data") or []:  # type: ignore[attr-defined]
+            if isinstance(entry, dict) and entry.get("caption") == post.text:
+                media_id = checked_id(entry.get("id"), "instagram media")
+                link = entry.get("permalink")
+                return Sent(media_id, link if isinstance(link, str) and _PERMALINK.match(link) else None)
+        return None

@@ -1,0 +1,84 @@
+"""Where an item goes: the enabled channels whose ``aksi`` is one of its SOP's pipeline steps, narrowed by
+the item's own ``kanal: [names]`` (seed 003 step 9: the admin picks the platforms; the chain approves the
+choice with the text, since front matter is part of the digest)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from pipeline.channels.text import Content, compose, too_long
+from pipeline.config import SiteConfig
+from pipeline.content import Item, parse_item
+from pipeline.errors import Finding
+from pipeline.sop import Sop
+from pipeline.tree import FileTree
+
+POSTING_AKSI = ("kirim_medsos", "tayang_videotron")
+
+
+def sop_aksi(sop: Sop | None) -> set[str]:
+    """Every pipeline step (``aksi``) the SOP names."""
+    return {a for step in sop.langkah for a in step.aksi} if sop is not None else set()
+
+
+def routes(item: Item, sop: Sop | None, config: SiteConfig, aksi: Iterable[str] = POSTING_AKSI) -> list[str]:
+    """The channel names ``item`` goes to (sorted): enabled, serving one of ``aksi`` that its SOP names,
+    taking its kind, and named in its ``kanal`` when it has one."""
+    wanted = sop_aksi(sop) & set(aksi)
+    chosen = item.meta.kanal
+    return [name for name, channel in sorted(config.channels.items())
+            if channel.enabled and channel.aksi in wanted and item.kind in channel.kinds
+            and (chosen is None or name in chosen)]
+
+
+def content_of(item: Item, link: str, channel_name: str) -> Content:
+    return Content(title=item.title, summary=item.meta.summary or "", link=link,
+                   tagar=tuple(item.meta.tagar), sebutan=tuple(item.meta.sebutan.get(channel_name, ())))
+
+
+def has_photo(item: Item) -> bool:
+    return any(i.role == "image" for i in item.images)
+
+
+def route_findings(item: Item, sop: Sop | None, config: SiteConfig) -> list[Finding]:
+    """For ``warta check``: unknown channel names in ``kanal`` and ``sebutan``, channels the SOP does not
+    serve, and texts over a platform's limit on the channels the item goes to."""
+    out: list[Finding] = []
+    served = sop_aksi(sop)
+    for name in item.meta.kanal or ():
+        channel = config.channels.get(name)
+        if channel is None:
+            known = ", ".join(sorted(config.channels)) or "none"
+            out.append(Finding(item.path, item.line_of("kanal"), f"kanal: no channel '{name}' in warta.yml "
+                               f"(channels: {known})", "kanal"))
+        elif channel.aksi not in served:
+            sop_id = sop.id if sop is not None else "?"
+            out.append(Finding(item.path, item.line_of("kanal"), f"kanal: channel '{name}' serves {channel.aksi}, "
+                               f"a step the SOP {sop_id} does not have: the item will not go there", "kanal",
+                               "warning"))
+    for name in item.meta.sebutan:
+        if name not in config.channels:
+            out.append(Finding(item.path, item.line_of("sebutan"), f"sebutan: no channel '{name}' in warta.yml",
+                               "sebutan"))
+    link = f"{config.site.url}/{item.url_path}"
+    for name in routes(item, sop, config, ("kirim_medsos",)):
+        channel = config.channels[name]
+        content = content_of(item, link, name)
+        photo = has_photo(item)
+        why = too_long(channel, compose(channel.type, content, photo=photo), content, photo=photo)
+        if why:
+            out.append(Finding(item.path, item.line_of("title"), f"channel {name}: {why}", "title"))
+    return out
+
+
+def destinations(tree: FileTree, paths: Iterable[str], config: SiteConfig, sops: Mapping[str, Sop]
+                 ) -> dict[str, list[str]]:
+    """For ``warta status``: the channels each item at ``paths`` would go to once published (items that
+    do not load go nowhere)."""
+    out: dict[str, list[str]] = {}
+    for path in paths:
+        raw = tree.read(path)
+        item = parse_item(tree, path, raw, config)[0] if raw is not None else None
+        if item is not None:
+            out[path] = routes(item, sops.get(item.sop_id), config)
+    return out

@@ -1,0 +1,152 @@
+"""The forge stage of ``warta publish`` (before the plan): forge approvals enter git, and the main branch's
+protection is reported.
+
+For every item on main whose chain is not complete with git records alone, the pull request that
+merged its current content (the forge's answer for the first-parent commit that brought it) is judged
+with its reviews (:mod:`pipeline.approvals.forge_reviews`, the same rules as ``verify --pr``). Each
+review that counted is copied into history as an approval record: an empty commit on main with the
+``Warta-*`` trailers of the step and ``Warta-Source``, ``Warta-Review-Id``, ``Warta-Review-URL``,
+``Warta-Reviewer-Id``, ``Warta-Reviewer-Login``, ``Warta-Review-State``, ``Warta-Review-Commit``,
+``Warta-Review-At``; authored as the reviewer at the review's time, committed and signed by the
+publishing identity (approval rule 5). From then on the plan, and every later verification, judge those
+records from git alone: a review edited or dismissed later on the forge changes nothing published.
+
+The copies are written in step order, each on the one before, so the chain's graph order holds. They
+are pushed with the numbering commit; a run that loses the race drops them with it and copies again on
+the new main.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from pipeline.approvals.chain import ChainResult, StepStatus
+from pipeline.approvals.forge_reviews import counts, digests_at, gather, judge_item
+from pipeline.approvals.judge import evaluate_repository
+from pipeline.approvals.records import format_record
+from pipeline.approvals.revisions import Files, ItemCache
+from pipeline.config import CONFIG_FILE, parse_config
+from pipeline.errors import ConfigError, GitError
+from pipeline.forges import check_environment, open_forge
+from pipeline.forges.base import Forge, Review
+from pipeline.forges.http import ForgeConfigError, ForgeError
+from pipeline.git import Git
+from pipeline.i18n import _
+from pipeline.identity import PublishingIdentity, load_identity, one_line
+
+Say = Callable[[str], None]
+
+
+def _joined_main(git: Git, main_sha: str, files: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """Item -> the first-parent commit of main that last changed it or a file it references (one
+    ``git log`` over main's first-parent line, merges compared with their first parent)."""
+    wanted = {f for path, refs in files.items() for f in (path, *refs)}
+    newest: dict[str, int] = {}
+    shas: list[str] = []
+    out = git.text("log", "--first-parent", "--diff-merges=first-parent", "--name-only", "--format=%x00%H",
+                   main_sha)
+    for chunk in out.split("\0")[1:]:
+        lines = chunk.strip("\n").split("\n")
+        shas.append(lines[0])
+        for name in lines[1:]:
+            if name in wanted and name not in newest:
+                newest[name] = len(shas) - 1
+    found: dict[str, str] = {}
+    for path, refs in files.items():
+        positions = [newest[f] for f in (path, *refs) if f in newest]
+        if positions:
+            found[path] = shas[min(positions)]
+    return found
+
+
+def copy_reviews(root: Path, git: Git, say: Say, forge: Forge | None = None, *, write: bool = True) -> list[str]:
+    """Run the stage on main's checked-out tip; the warnings to show (weak branch rules, a forge that could
+    not be asked). ``write=False`` (a dry run): only the branch rules. Raises :class:`ConfigError` when
+    the environment names another forge or repository."""
+    head = git.head()
+    with contextlib.suppress(ConfigError, GitError):  # the plan reports a broken warta.yml
+        if head is None or parse_config(git.text("show", f"{head}:{CONFIG_FILE}")).approvals.forge is None:
+            return []  # no forge named at the tip: skip the extra judging (the trusted one is read below)
+    report = evaluate_repository(root, all_items=True)
+    section = report.config.approvals.forge
+    if section is None:
+        return []
+    check_environment(section, os.environ)
+    warnings: list[str] = []
+    try:
+        forge = forge or open_forge(section)
+    except ConfigError as exc:  # no token here (a local run): the forge's approvals wait for CI
+        return [_("forge: {reason}; approvals given only as {forge} reviews are not copied in this run",
+                  reason=exc, forge=section.source)]
+    try:
+        warnings.extend(_("branch rules of {repository} ({branch}): {weakness}", repository=section.repository,
+                          branch=report.main, weakness=w) for w in forge.branch_rules(report.main).weaknesses())
+    except (ForgeError, ForgeConfigError) as exc:
+        warnings.append(_("branch rules of {repository} could not be read: {reason}", repository=section.repository,
+                          reason=exc))
+    pending = [r for r in report.items if not r.complete and r.state != "returned" and r.path in report.contexts]
+    if not pending or not write:
+        return warnings
+    identity = load_identity(report.people, required=False)
+    if identity is None:
+        return [*warnings, _("forge reviews are not copied: no publishing identity (pipeline: in sop/people.yaml "
+                             "and WARTA_SIGNING_KEY); items approved only on the forge are held")]
+    tree = {e.path: e for e in git.ls_tree(report.head)}
+    infos = Files(git, tree, ItemCache(None)).info([r.path for r in pending])
+    joined = _joined_main(git, report.head, {r.path: infos[r.path].refs for r in pending})
+    by_merge: dict[str, list[ChainResult]] = {}
+    for result in pending:
+        if result.path in joined:
+            by_merge.setdefault(joined[result.path], []).append(result)
+    copied = 0
+    for merge, results in by_merge.items():
+        try:
+            pr = forge.merged_pull_request(merge)
+            if pr is None or pr.base_ref != report.main:
+                continue  # committed straight to main, or merged elsewhere: git records only
+            reviews = gather(forge, pr.number, report.people)
+        except (ForgeError, ForgeConfigError) as exc:
+            warnings.append(_("forge: the reviews of {commit} could not be read ({reason}); its items wait",
+                              commit=merge[:12], reason=exc))
+            continue
+        digests = digests_at(git, (r.commit for r in reviews.reviews if counts(r)), [r.path for r in results],
+                             report.config.limits)
+        by_sid = reviews.by_sid()
+        for result in results:
+            judged = judge_item(result, report.contexts[result.path], reviews, digests)
+            for step in judged.steps:
+                review = by_sid.get(step.sha or "")
+                if step.status != "approved" or review is None:
+                    continue
+                _write_copy(git, identity, result, step, reviews.source, review)
+                copied += 1
+    if copied:
+        say(_("forge: {n} review(s) copied into git as approval records", n=copied))
+    return warnings
+
+
+def _write_copy(git: Git, identity: PublishingIdentity, result: ChainResult, counted: StepStatus, source: str,
+                review: Review) -> str:
+    """One approval record naming ``review`` (the step it counted for), authored as the reviewer at its
+    time, signed by the publishing identity; its commit."""
+    step, role, title = counted.no, counted.role, counted.role_title
+    at = review.at or 0
+    when = dt.datetime.fromtimestamp(at, dt.UTC).isoformat()
+    message = format_record(
+        item=result.path, digest=result.digest, step=step, role=role, decision="approve",
+        subject=one_line(f"Approve step {step} ({title}) by {source} review {review.id}: {result.path}", 200),
+        note=one_line(review.body, 500), source=source,
+        review={"id": one_line(review.id, 40), "url": one_line(review.url, 300), "reviewer_id": str(review.user.id),
+                "reviewer_login": one_line(review.user.login, 100), "state": review.state,
+                "commit": one_line(review.commit or "", 64), "at": when})
+    env = {"GIT_AUTHOR_NAME": counted.by or "?", "GIT_AUTHOR_EMAIL": counted.email or "?",
+           "GIT_AUTHOR_DATE": f"@{at} +0000"}
+    git.run("commit", "-q", "--allow-empty", "--no-verify", "-F", "-", input=message.encode("utf-8"),
+            config=identity.config(), env=env)
+    sha = git.head()
+    assert sha is not None
+    return sha

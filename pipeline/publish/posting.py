@@ -1,0 +1,273 @@
+"""Stage 8 of ``warta publish`` (and ``warta announce``) on the platform channels: attempts committed
+(and pushed) before any call, the
+calls, then the outcomes committed, all signed by the publishing identity (docs/channels.md).
+
+An attempt is claimed only by a fast-forward push of the tip this run read: a rejected push means another
+run holds the claim, and this run sends nothing. Without a remote the local commit is the claim (one
+publish at a time holds the repository's lock).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pipeline.archive import trust
+from pipeline.archive.records import ArchiveRecord, Channel, with_publication, write_record
+from pipeline.channels import ledger, report, resolve
+from pipeline.channels.adapters import SOCIAL_TYPES, make_adapter
+from pipeline.channels.base import Adapter, CallFailed, Post
+from pipeline.channels.routing import content_of, sop_aksi
+from pipeline.channels.text import compose, correction
+from pipeline.config import SiteConfig
+from pipeline.content import Item
+from pipeline.errors import GitError
+from pipeline.files import write_atomic
+from pipeline.git import Git
+from pipeline.publish import gitops
+from pipeline.publish.hooks import ANNOUNCE_BARRIER_ENV, barrier, fault
+
+MAX_PUSHES = 8
+_PRESET = {"instagram": "instagram-square", "x": "x"}
+
+
+@dataclass(frozen=True)
+class Picture:
+    url: str
+    file: Path | None
+    alt: str | None
+
+
+@dataclass(frozen=True)
+class Target:
+    """An item version to announce and the platform channels it goes to."""
+
+    item: Item
+    record: ArchiveRecord
+    channels: tuple[str, ...]
+    pictures: Mapping[str, Picture] = field(default_factory=dict)  # preset -> picture
+
+
+@dataclass
+class ChannelRun:
+    register: list[ArchiveRecord]
+    planned: list[str] = field(default_factory=list)  # "path → channel (action)"
+    outcomes: dict[str, list[Channel]] = field(default_factory=dict)  # item path -> entries written
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    claimed: bool = True
+
+
+def platform_channels(config: SiteConfig, names: Sequence[str]) -> list[str]:
+    return [n for n in names if config.channels[n].type in SOCIAL_TYPES]
+
+
+def _post(target: Target, name: str, config: SiteConfig, step: ledger.Step) -> Post:
+    channel = config.channels[name]
+    item, record = target.item, target.record
+    link = f"{config.site.url}/{item.url_path}"
+    key = ledger.key_of(record, name)
+    if record.status == "dicabut":
+        text = correction(channel.type, record.number, record.alasan_pencabutan or "", link)
+        return Post(key, record.number, "withdrawn", text, link, title=f"Informasi {record.number} dicabut",
+                    summary=record.alasan_pencabutan or "")
+    picture = target.pictures.get(_PRESET.get(channel.type, "og"))
+    content = content_of(item, link, name)
+    change: Literal["new", "changed"] = "new" if len(record.versions) == 1 else "changed"
+    return Post(key, record.number, change, compose(channel.type, content, photo=picture is not None), link,
+                title=content.title, summary=content.summary, image_url=picture.url if picture else None,
+                image_file=picture.file if picture else None, image_alt=picture.alt if picture else None)
+
+
+def _call(adapter: Adapter, post: Post, step: ledger.Step, before: Channel, now: dt.datetime,
+          channel_type: str) -> Channel:
+    try:
+        if step.action == "settle" and post.change == "withdrawn":
+            # a deletion is repeated safely (a deleted post answers as gone); a correction cannot be
+            if step.post_id and adapter.delete(step.post_id):
+                return ledger.sent(before, step.post_id, None, now, state="deleted")
+            return ledger.uncertain(before, "a withdrawal without an outcome: its correction may have gone out; "
+                                            "check the channel and resolve it")
+        if step.action == "settle":
+            age = (now - before.at).total_seconds() if before.at is not None else None
+            found = adapter.settle(post, age)
+            if found is None:
+                return ledger.uncertain(before, "an attempt without an outcome (the run stopped, or the answer "
+                                                "was lost): check the channel and resolve it")
+            return ledger.sent(before, found.post_id, found.url, now)
+        if step.action == "withdraw":
+            if step.post_id and adapter.delete(step.post_id):
+                return ledger.sent(before, step.post_id, None, now, state="deleted")
+            if channel_type == "instagram":
+                raise CallFailed("instagram: posts cannot be deleted or corrected through the API; delete it "
+                                 "in the app, then warta announce --resolve ... --sent URL", retryable=False)
+            done = adapter.post(post)
+            return ledger.sent(before, done.post_id, done.url, now, state="corrected")
+        done = adapter.post(post)
+        return ledger.sent(before, done.post_id, done.url, now)
+    except CallFailed as exc:
+        if exc.uncertain:
+            return ledger.uncertain(before, str(exc))
+        return ledger.failed(before, str(exc), retryable=exc.retryable, wait=exc.wait, now=now)
+
+
+def _commit(root: Path, git: Git, remote: str | None, main: str, entries: Mapping[str, list[Channel]],
+            register: list[ArchiveRecord], subject: str, point: str, *, claim: bool) -> list[ArchiveRecord] | None:
+    """Write ``entries`` (item path -> channel entries) into their records, commit and push. ``claim``: a
+    rejected push gives up (None); otherwise the entries are put on the new main's register and pushed
+    again."""
+    current = register
+    for _ in range(MAX_PUSHES):
+        base = git.head()
+        assert base is not None
+        by_path = {r.path: r for r in current}
+        changed = []
+        for path, channels in entries.items():
+            record = by_path.get(path)
+            if record is None:
+                continue
+            updated = with_publication(record, record.published_at, channels)
+            if updated != record:
+                by_path[path] = updated
+                changed.append(updated)
+        for record in changed:
+            write_record(root, record)
+        if changed:
+            numbers = ", ".join(sorted({r.number for r in changed}))
+            gitops.commit_written(git, f"Arsip: terbit kanal: {subject} {numbers}\n")
+        fault(point)
+        if claim:
+            barrier(ANNOUNCE_BARRIER_ENV)
+        after = [by_path.get(r.path, r) for r in current]
+        if not remote or not changed or gitops.push_or_sync(git, remote, main, base, []):
+            return after
+        if claim:
+            return None
+        head = git.head()
+        assert head is not None
+        current = [s.record for s in trust.records_at(git, head)]
+    raise GitError(f"the push of the posting ledger to {remote} was rejected {MAX_PUSHES} times; run announce "
+                   "again (uncertain posts wait for a person)")
+
+
+def announce_channels(root: Path, git: Git, remote: str | None, main: str, register: Sequence[ArchiveRecord],
+                      targets: Sequence[Target], config: SiteConfig, now: dt.datetime, *, retry: bool = False,
+                      only: str | None = None, dry_run: bool = False, environ: Mapping[str, str] | None = None,
+                      adapter_for: Callable[[str], Adapter] | None = None,
+                      resolutions: Sequence[resolve.Resolution] = ()) -> ChannelRun:
+    """See the module docstring. ``register``: the records as this run read them (passed on, not re-read);
+    ``resolutions``: people's signed decisions on open posts, recorded first."""
+    run = ChannelRun(register=list(register))
+    resolved = resolve.apply(register, resolutions, now)
+    if resolved and not dry_run:
+        done = _commit(root, git, remote, main, resolved, run.register, "keputusan", "announce-resolved", claim=False)
+        assert done is not None
+        run.register = done
+        run.outcomes.update(resolved)
+    by_path = {r.path: r for r in run.register}
+    work: list[tuple[Target, str, ledger.Step]] = []
+    for target in targets:
+        record = by_path.get(target.record.path, target.record)
+        target = Target(target.item, record, target.channels, target.pictures)
+        for name in platform_channels(config, target.channels):
+            if only is not None and name != only:
+                continue
+            step = ledger.decide(record, name, now, retry=retry)
+            if step.action in ("post", "withdraw", "settle"):
+                work.append((target, name, step))
+                run.planned.append(f"{record.path} → {name} ({step.action})")
+            elif step.action == "wait":
+                run.warnings.append(f"{record.path} → {name}: {step.reason}")
+            elif step.reason.startswith(("uncertain", "failed")):
+                run.errors.append(f"{record.path} → {name}: {step.reason}")
+    _expiry_warnings(config, now, run)
+    if dry_run or not work:
+        return run
+    attempts = {(t.record.path, n): ledger.attempt(t.record, n, s, now) for t, n, s in work if s.action != "settle"}
+    grouped: dict[str, list[Channel]] = {}
+    for (path, _), entry in attempts.items():
+        grouped.setdefault(path, []).append(entry)
+    claimed = _commit(root, git, remote, main, grouped, run.register, "percobaan", "announce-attempts", claim=True)
+    if claimed is None:
+        run.claimed = False
+        run.errors.append("another run claimed these posts first (the push of the attempts was rejected): this "
+                          "run sent nothing; the next run reads what it did")
+        head = git.head()
+        run.register = [s.record for s in trust.records_at(git, head)] if head else run.register
+        return run
+    run.register = claimed
+    fault("announce-claimed")
+    adapters: dict[str, Adapter | CallFailed] = {}
+    results: dict[str, list[Channel]] = {}
+    for index, (target, name, step) in enumerate(work):
+        channel = config.channels[name]
+        before = attempts.get((target.record.path, name)) or ledger.entry_of(target.record, name)
+        assert before is not None
+        if name not in adapters:
+            try:
+                adapters[name] = adapter_for(name) if adapter_for else make_adapter(
+                    name, channel, environ, config.site.language)
+            except CallFailed as exc:
+                adapters[name] = exc
+        adapter = adapters[name]
+        if isinstance(adapter, CallFailed):
+            outcome = ledger.failed(before, str(adapter), retryable=False, wait=None, now=now)
+        else:
+            outcome = _call(adapter, _post(target, name, config, step), step, before, now, channel.type)
+        results.setdefault(target.record.path, []).append(outcome)
+        if outcome.state in ("failed", "uncertain"):
+            run.errors.append(f"{target.record.path} → {name}: {outcome.state}: {outcome.error}")
+        if index == 0:
+            fault("announce-call")
+    done = _commit(root, git, remote, main, results, run.register, "hasil", "announce-outcomes", claim=False)
+    assert done is not None
+    run.register = done
+    run.outcomes.update(results)
+    return run
+
+
+def _expiry_warnings(config: SiteConfig, now: dt.datetime, run: ChannelRun) -> None:
+    for name, channel in sorted(config.channels.items()):
+        if channel.enabled and channel.token_expires is not None:
+            left = (channel.token_expires - now.date()).days
+            if left <= 14:
+                state = "has expired" if left < 0 else f"expires in {left} day(s)"
+                run.warnings.append(f"channel {name}: its token {state} ({channel.token_expires.isoformat()}); "
+                                    "renew it and update token_expires in warta.yml")
+
+
+REPORTS = "laporan-tautan"  # under the outbox folder: uploaded with the run's artifact
+
+
+def report_links(root: Path, run: ChannelRun, targets: Sequence[Target], config: SiteConfig,
+                 sops: Mapping[str, Any], now: dt.datetime, *, environ: Mapping[str, str] | None = None,
+                 adapter_for: Callable[[str], Adapter] | None = None) -> Path | None:
+    """The run's link report (Markdown) in ``_outbox/laporan-tautan/``; for items whose SOP has a
+    ``lapor_tautan`` step, also a plain-text message to each channel serving it. Returns the file."""
+    if not run.outcomes:
+        return None
+    site = config.site.name
+    text = report.markdown(site, now, run.register, run.outcomes)
+    name = now.strftime("%Y%m%d-%H%M%S") + ".md"
+    target = root / gitops.OUTBOX / REPORTS / name
+    write_atomic(target, text)
+    by_path = {t.record.path: t for t in targets}
+    reported = {p: es for p, es in run.outcomes.items()
+                if (t := by_path.get(p)) is not None and "lapor_tautan" in sop_aksi(sops.get(t.item.sop_id))}
+    if not reported:
+        return target
+    message = report.plain(site, now, run.register, reported)
+    for name, channel in sorted(config.channels.items()):
+        if not channel.serves("lapor_tautan") or channel.type == "outbox":
+            continue
+        key = f"warta-laporan-{now.strftime('%Y%m%d%H%M%S')}-{name}"
+        post = Post(key, "", "new", message, config.site.url, title="Laporan tautan")
+        try:
+            adapter = adapter_for(name) if adapter_for else make_adapter(name, channel, environ, config.site.language)
+            adapter.post(post)
+        except CallFailed as exc:
+            run.errors.append(f"link report → {name}: {exc}")
+    return target

@@ -1,0 +1,105 @@
+"""The allowed-signers file that lets plain git check approvals: ``git log --show-signature``,
+``git verify-commit``, ``git log --format=%G?`` (docs/archive.md).
+
+Git checks SSH signatures against ``gpg.ssh.allowedSignersFile``: one line per (email, public key). warta
+generates that file from ``sop/people.yaml`` as the main branch has had it over its whole history (every
+key a person ever had, so old approvals stay verifiable), plus the publishing identity (``pipeline:``, the
+signer of the archive register). A key written ``{key, valid_after, valid_before}`` gets git's
+``valid-after``/``valid-before``: a signature made outside those days is not good. Days are UTC midnights
+(``valid_before: 2026-07-01`` means the key signs nothing from 2026-07-01T00:00Z on). For a key listed in
+several versions, the newest version's dates count (retiring a key means adding ``valid_before``).
+
+The file lives in the repository's git folder (``.git/warta/allowed_signers``: never committed, one per
+clone) and ``git config --local gpg.ssh.allowedSignersFile`` names it; ``warta init``, ``warta demo`` and
+``warta signers`` write it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from pathlib import Path
+
+from pipeline.errors import ConfigError, GitError
+from pipeline.git import Git
+from pipeline.i18n import _
+from pipeline.people import PEOPLE_PATH, People, parse_people
+
+SIGNERS_FILE = "warta/allowed_signers"  # inside the git folder
+CONFIG_KEY = "gpg.ssh.allowedSignersFile"
+
+Validity = tuple[dt.date | None, dt.date | None]
+
+
+def _stamp(day: dt.date) -> str:
+    return day.strftime("%Y%m%d") + "Z"
+
+
+def signer_lines(peoples: Iterable[People], *, identity: bool = True) -> list[str]:
+    """The allowed-signers lines for every (email, key) of ``peoples`` (oldest first: a later version's
+    validity replaces an earlier one's), with the publishing identity's keys when ``identity``, sorted."""
+    latest: dict[tuple[str, str, str], Validity] = {}
+    for people in peoples:
+        entries: list[tuple[str, str, Validity]] = []
+        for person in people.people:
+            entries.extend((person.email, key, person.validity(i)) for i, key in enumerate(person.ssh_keys))
+        if identity and people.pipeline is not None:
+            entries.extend((people.pipeline.email, key, (None, None)) for key in people.pipeline.ssh_keys)
+        for email, key, validity in entries:
+            parts = key.split()
+            if len(parts) < 2 or any(c.isspace() or c in '",' for c in email):
+                continue  # people.yaml refuses these; never write a line git would misread
+            latest[(email, parts[0], parts[1])] = validity
+    lines = []
+    for (email, kind, blob), (after, before) in latest.items():
+        options = ['namespaces="git"']
+        if after is not None:
+            options.append(f'valid-after="{_stamp(after)}"')
+        if before is not None:
+            options.append(f'valid-before="{_stamp(before)}"')
+        lines.append(f"{email} {','.join(options)} {kind} {blob}")
+    return sorted(lines)
+
+
+def people_history(git: Git, rev: str) -> list[People]:
+    """Every readable version of ``sop/people.yaml`` in the history of ``rev``, oldest first (a version
+    that does not parse is skipped: it never governed anything)."""
+    out = git.text("log", "--reverse", "--format=%H", rev, "--", PEOPLE_PATH, check=False)
+    shas = [line.strip() for line in out.splitlines() if line.strip()]
+    blobs = git.read_blobs(f"{sha}:{PEOPLE_PATH}" for sha in shas)
+    versions: list[People] = []
+    for sha in shas:
+        raw = blobs.get(f"{sha}:{PEOPLE_PATH}")
+        if raw is None:
+            continue  # deleted in that commit
+        try:
+            versions.append(parse_people(raw.decode("utf-8"), PEOPLE_PATH))
+        except (ConfigError, UnicodeDecodeError):
+            continue
+    return versions
+
+
+def signers_path(git: Git) -> Path:
+    common = git.text("rev-parse", "--git-common-dir").strip()
+    folder = Path(common)
+    if not folder.is_absolute():
+        folder = git.root / folder
+    return (folder / SIGNERS_FILE).resolve()
+
+
+def write_signers(root: Path, main: str = "main") -> tuple[Path, int]:
+    """Write the allowed-signers file of the repository at ``root`` from ``people.yaml`` in the history of
+    the ``main`` branch (else HEAD) and point ``gpg.ssh.allowedSignersFile`` at it. Returns the file and
+    the number of lines."""
+    git = Git(root)
+    start = next((r for r in (f"refs/heads/{main}", "HEAD") if git.rev_parse(r) is not None), None)
+    if start is None or git.rev_parse(start) is None:
+        raise GitError(_("the repository has no commit yet: commit sop/people.yaml first"))
+    lines = signer_lines(people_history(git, start))
+    path = signers_path(git)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header = ("# Generated by warta signers from sop/people.yaml (all its versions on the main branch); do not "
+              "edit: run warta signers again.\n")
+    path.write_text(header + "".join(f"{line}\n" for line in lines), encoding="utf-8")
+    git.run("config", "--local", CONFIG_KEY, str(path))
+    return path, len(lines)

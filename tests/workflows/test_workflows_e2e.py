@@ -1,0 +1,125 @@
+"""Issue 14's "done when", through the workflows `warta init` writes: a release approved only by GitHub
+reviews, in SOP order, is judged on its pull request (status warta/approvals), merged, and published by the
+publish workflow (Pages, then announce), with the reviews named in its archive record.
+
+The GitHub stand-in is the forge adapters' own (tests/forges/servers.py); without it (a branch before the
+forge adapters) the test is skipped and says why."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from approvals_helpers import Person, Site, make_site, people_yaml, release
+from harness import Runner, StepResult, event_file
+from identity_helpers import keygen, pipeline_block
+from publish_helpers import PUBLISH_YML, records
+from workflow_helpers import git, load
+
+from pipeline.config import parse_config
+from pipeline.people import parse_people
+from pipeline.workflows.writer import site_ci
+
+sys.path.append(str(Path(__file__).resolve().parents[1] / "forges"))  # the stand-in module, last on the path
+servers: Any = pytest.importorskip("servers", reason="the forge adapters' GitHub stand-in (tests/forges) is not here")
+
+REPOSITORY = "dinas/situs"
+IDS = {"rina": 101, "dwi": 201, "hendro": 301, "wahyu": 401}
+PR = 7
+VERIFY = "Verify the chain and report it (status warta/approvals, annotations, summary)"
+
+
+def user(handle: str) -> tuple[int, str]:
+    return IDS[handle], f"{handle}-gh"
+
+
+def site_files(url: str, cast: dict[str, Person], ci_public: str) -> dict[str, str]:
+    """warta.yml (forge named, GitHub Pages), people.yaml with forge ids and the publishing identity, and
+    the CI files warta's writer makes for them: all in the trusted root commit, as `warta init` does."""
+    warta = PUBLISH_YML.replace("  main_branch: main\n", f"  main_branch: main\n  forge:\n    type: github\n"
+                                f"    url: {url}\n    repository: {REPOSITORY}\n")
+    warta = warta.replace("deploy:\n  target: local\n", "deploy:\n  target: pages\n")
+    people = people_yaml(cast)
+    for handle, number in IDS.items():
+        line = f"    email: {cast[handle].email}\n"
+        people = people.replace(line, f"{line}    github_id: {number}\n")
+    people += pipeline_block(ci_public)
+    made = site_ci(parse_config(warta), parse_people(people), ["kepala_dinas"])
+    return {"warta.yml": warta, "sop/people.yaml": people, "requirements.txt": "warta\n", **made.files}
+
+
+def failures(results: list[StepResult]) -> list[str]:
+    return [f"{r.name}: {r.output}" for r in results if r.returncode not in (0, None)]
+
+
+def test_forge_reviews_approve_and_the_written_workflows_publish_with_the_reviews_on_record(
+        tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> None:
+    ci_key = keygen(tmp_path / "ci-key", "ci")
+    gh = servers.GitHubServer(REPOSITORY)
+    gh.start()
+    try:
+        site: Site = make_site(tmp_path, cast, extra=site_files(gh.url, cast, ci_key.public))
+        (tmp_path / "home" / "isolated").write_text("[user]\n\tname = Runner\n\temail = runner@example.go.id\n")
+        monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "home" / "isolated"))
+        monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+        for handle in IDS:
+            gh.collaborator(user(handle))
+        origin = tmp_path / "origin.git"
+        git(tmp_path, "clone", "-q", "--bare", str(site.root), str(origin))
+        site.git("remote", "add", "origin", str(origin))
+
+        path = release(site)
+        head = site.head()
+        site.git("push", "-q", "origin", f"HEAD:refs/pull/{PR}/head")
+        gh.add_pull(PR, head, user("rina"))
+        event = event_file(tmp_path, {"pull_request": {"number": PR, "head": {"sha": head}}})
+        runner = Runner(origin=origin, home=tmp_path / "home", context={
+            "github.token": servers.TOKEN, "github.event.pull_request.number": str(PR), "github.sha": head,
+            "github.ref": f"refs/pull/{PR}/merge"})
+        runner.env = {"GITHUB_API_URL": gh.url, "GITHUB_SERVER_URL": gh.url, "GITHUB_REPOSITORY": REPOSITORY,
+                      "GITHUB_EVENT_PATH": str(event), "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md")}
+        pr_workflow = load(site.root / ".github/workflows/warta-pr.yml")
+
+        # opened: nobody has reviewed, the check says what is next
+        results = {r.name: r for r in runner.run_job(pr_workflow, "approvals", tmp_path / "pr-1")}
+        assert results[VERIFY].returncode == 1, results[VERIFY].output
+        assert gh.statuses[-1][0] == head and gh.statuses[-1][1]["state"] != "success"
+
+        # the Kasubbag, then the Sekdin press Approve (pull_request_review runs the same job)
+        now = int(time.time())
+        gh.review(PR, user("dwi"), "APPROVED", head, now - 120, body="Sudah diperiksa.")
+        gh.review(PR, user("hendro"), "APPROVED", head, now - 60)
+        results = {r.name: r for r in runner.run_job(pr_workflow, "approvals", tmp_path / "pr-2")}
+        assert results[VERIFY].returncode == 0, results[VERIFY].output
+        assert gh.statuses[-1] == (head, gh.statuses[-1][1]) and gh.statuses[-1][1]["state"] == "success"
+        assert gh.statuses[-1][1]["context"] == "warta/approvals"
+
+        # merged on the forge (a merge commit), pushed to main
+        merge = site.merge("rilis/bantuan-bibit", cast["wahyu"])
+        site.git("push", "-q", "origin", "main")
+        gh.merge_pull(PR, merge)
+
+        main = Runner(origin=origin, home=tmp_path / "home", secrets={"WARTA_SIGNING_KEY": ci_key.text}, context={
+            "github.token": servers.TOKEN, "github.ref": "refs/heads/main", "github.run_id": "8",
+            "github.sha": merge})
+        main.env = {"GITHUB_API_URL": gh.url, "GITHUB_SERVER_URL": gh.url, "GITHUB_REPOSITORY": REPOSITORY}
+        announce_known = main.shell({"run": "warta announce --help"}, main.base_env(tmp_path), tmp_path).returncode == 0
+        main.skip_run = lambda c: None if announce_known or c != "warta announce" else "no warta announce yet"
+        publish_workflow = load(site.root / ".github/workflows/warta-publish.yml")
+        for job in ("publish", "deploy", "announce"):
+            problems = failures(main.run_job(publish_workflow, job, tmp_path / f"main-{job}"))
+            assert not problems, problems[0]
+    finally:
+        gh.stop()
+
+    published = tmp_path / "published"
+    git(tmp_path, "clone", "-q", str(origin), str(published))
+    approvals = records(published)[path]["approvals"]
+    assert [(a["step"], a["source"]["type"], a["source"]["reviewer_id"]) for a in approvals] == [
+        (2, "forge", IDS["dwi"]), (3, "forge", IDS["hendro"])]
+    assert all(a["source"]["commit"] == head for a in approvals)
+    assert main.live is not None
+    assert any("bantuan" in p.as_posix() for p in main.live.rglob("index.html"))
