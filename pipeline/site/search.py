@@ -71,7 +71,7 @@ def pages_key(site: Path) -> str:
 
 
 def _link_tree(source: Path, target: Path) -> None:
-    for dirpath, _, filenames in os.walk(source):
+    for dirpath, _dirs, filenames in os.walk(source):
         folder = target / Path(dirpath).relative_to(source)
         folder.mkdir(parents=True, exist_ok=True)
         for name in filenames:
