@@ -271,6 +271,9 @@ def test_pagefind_finds_a_release_by_a_word_of_its_body(browser: Any, at_root: S
         filters = page.locator(".pagefind-ui__filter-name").all_inner_texts()
         assert {"Jenis", "Tahun", "Kategori informasi"} <= {f.strip() for f in filters}, filters
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        # the results, as Pagefind's interface draws them, pass axe-core too
+        if AXE.is_file():
+            assert not _axe(page), _axe(page)
     finally:
         page.close()
 
