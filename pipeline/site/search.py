@@ -27,13 +27,18 @@ import tempfile
 from pathlib import Path
 
 from pipeline.cachedir import CACHE_DIRNAME
+from pipeline.config import KINDS
 from pipeline.errors import BuildError, Finding
 from pipeline.i18n import _
 
 BUNDLE = "pagefind"  # the folder of the index in the site
 CACHE = f"{CACHE_DIRNAME}/site/pagefind"
 KEEP = 3  # bundles kept in the cache (the live site's, a preview's, one more)
-OPTIONS = ("--output-subdir", BUNDLE, "--glob", "**/*.html", "--silent")
+ITEM_KINDS = tuple(k for k in KINDS if k != "halaman")
+# The pages Pagefind reads: items (<kind>/<year>/<slug>/) and pages (<slug>/), never the lists, tag and
+# register pages (thousands on a large site, none indexed: only items carry data-pagefind-body).
+GLOB = "{*,{" + ",".join(ITEM_KINDS) + "}/[0-9][0-9][0-9][0-9]/*}/index.html"
+OPTIONS = ("--output-subdir", BUNDLE, "--glob", GLOB, "--silent")
 TIMEOUT = 600  # seconds; 10,000 pages index in well under a minute
 
 
@@ -56,17 +61,21 @@ def _version() -> str:
         return ""
 
 
+def _pages(site: Path) -> list[Path]:
+    """The pages :data:`GLOB` matches."""
+    found = list(site.glob("*/index.html"))
+    for kind in ITEM_KINDS:
+        found += site.glob(f"{kind}/[0-9][0-9][0-9][0-9]/*/index.html")
+    return sorted(found)
+
+
 def pages_key(site: Path) -> str:
-    """sha256 of the pages Pagefind reads (every ``.html``, path and bytes), its version and options."""
+    """sha256 of the pages Pagefind reads (:data:`GLOB`: path and bytes), its version and options."""
     h = hashlib.sha256(f"{_version()}\0{' '.join(OPTIONS)}\0".encode())
-    for dirpath, dirnames, filenames in os.walk(site):
-        dirnames[:] = sorted(d for d in dirnames if d != BUNDLE)
-        for name in sorted(filenames):
-            if name.endswith(".html"):
-                path = Path(dirpath, name)
-                data = path.read_bytes()
-                h.update(f"{path.relative_to(site).as_posix()}\0{len(data)}\0".encode())
-                h.update(data)
+    for path in _pages(site):
+        data = path.read_bytes()
+        h.update(f"{path.relative_to(site).as_posix()}\0{len(data)}\0".encode())
+        h.update(data)
     return h.hexdigest()
 
 
