@@ -264,9 +264,15 @@ def test_pagefind_finds_a_release_by_a_word_of_its_body(browser: Any, at_root: S
         assert any("siaran-pers/2025/pelatihan-manajemen-bumkal/" in h for h in hrefs), hrefs
         assert [u for u in requests if "/pagefind/" in u]
         assert all(urlsplit(u).netloc == urlsplit(at_root.base).netloc for u in requests)
+        # the search page itself loads Pagefind only once someone searches
+        requests.clear()
+        page.goto(at_root.base + "cari/", wait_until="networkidle")
+        assert not [u for u in requests if "/pagefind/" in u]
+        page.fill("#q", "dilatih")
         # Indonesian stemming: "dilatih" finds the release that says "pelatihan"
-        page.fill(".pagefind-ui__search-input", "dilatih")
         page.locator(".pagefind-ui__result-link").first.wait_for(timeout=20_000)
+        hrefs = page.locator(".pagefind-ui__result-link").evaluate_all("links => links.map(a => a.href)")
+        assert any("siaran-pers/2025/pelatihan-manajemen-bumkal/" in h for h in hrefs), hrefs
         # the filters: kind, year and kategori_informasi
         filters = page.locator(".pagefind-ui__filter-name").all_inner_texts()
         assert {"Jenis", "Tahun", "Kategori informasi"} <= {f.strip() for f in filters}, filters
