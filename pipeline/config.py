@@ -288,6 +288,8 @@ RESERVED_ENV = frozenset({
     "WARTA_SIGNING_KEY", "WARTA_DEPLOY_SSH_KEY", "WARTA_DEPLOY_SSH_KNOWN_HOSTS", "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "GITHUB_TOKEN", "GITEA_TOKEN", "GITLAB_TOKEN", "CI_JOB_TOKEN",
     "ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "WARTA_FAULT_AT", "WARTA_NOW",
+    # the GitLab publish job holds every CI/CD variable (docs/ci.md); Forgejo's default forge token
+    "WARTA_DEPLOY_KEY", "WARTA_SSH_KNOWN_HOSTS", "FORGEJO_TOKEN", "WARTA_SIGNING_SESSION",
 })
 _ENV_NAME = r"^[A-Z][A-Z0-9_]*$"
 _PUBLIC_API = {
@@ -490,6 +492,15 @@ class SiteConfig(Strict):
     limits: LimitsSection = Field(default_factory=LimitsSection)
     privacy: PrivacySection = Field(default_factory=PrivacySection)
     report: ReportSection = Field(default_factory=ReportSection)
+
+    @model_validator(mode="after")
+    def _forge_token_is_no_channels(self) -> SiteConfig:
+        forge = self.approvals.forge
+        for name, channel in self.channels.items():
+            if forge is not None and forge.token_variable in channel.secret_names:
+                raise ValueError(f"channels.{name}.token_env names {forge.token_variable}, the forge token of "
+                                 "approvals.forge; give the channel its own variable")
+        return self
 
     @model_validator(mode="after")
     def _all_kinds(self) -> SiteConfig:
