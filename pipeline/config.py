@@ -190,8 +190,10 @@ class ForgeSection(Strict):
     @field_validator("url")
     @classmethod
     def _api(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(r"^https?://[^\s/?#]+(/[^\s?#]*)?$", value):
-            raise ValueError("must be the forge API's absolute http(s) address, e.g. https://api.github.com")
+        # https only (a reader on the way could forge reviews), no user name; http only to this machine (tests)
+        if value is not None and not (re.match(r"^https://[^\s/?#@]+(/[^\s?#]*)?$", value) or _LOOPBACK.match(value)):
+            raise ValueError("must be the forge API's absolute https:// address without a user name, e.g. "
+                             "https://api.github.com (http only on 127.0.0.1)")
         return value.rstrip("/") if value else value
 
     @model_validator(mode="after")
