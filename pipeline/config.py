@@ -230,6 +230,16 @@ class ApprovalSection(Strict):
     main_branch: str = Field("main", description="The branch that is published.")
     forge: ForgeSection | None = Field(None, description="Pull-request reviews on this forge count as approvals.")
 
+    @field_validator("main_branch")
+    @classmethod
+    def _branch_name(cls, value: str) -> str:
+        # written into workflows (if:, ref:, cache keys) and git command lines: a plain branch name only
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*", value) or ".." in value \
+                or value.endswith((".lock", ".")):
+            raise ValueError("must be a plain branch name (letters, digits, '.', '_', '-' and '/' between parts), "
+                             "e.g. main")
+        return value
+
 
 class ArchiveSection(Strict):
     """Archive numbering (Permendagri 83/2022 or the older 78/2012 decimal scheme)."""
