@@ -8,7 +8,7 @@ import sys
 
 from approvals_helpers import PROJECT, Site
 from channel_servers import TOKEN, Platforms
-from publish_helpers import approved_release, publish, records
+from publish_helpers import approved_release, publish, records, release_text
 
 ENV = {"T_MASTODON": TOKEN, "T_TELEGRAM": TOKEN, "T_XK": "ck", "T_XS": "cs", "T_XT": "at", "T_XTS": "as"}
 
@@ -44,3 +44,32 @@ def test_a_not_sent_decision_resolves_one_attempt_and_is_never_replayed_on_a_lat
     publish(office, env=ENV)
     assert len(platforms.posts("telegram")) == 2, "an old not-sent decision was replayed on a new uncertain attempt"
     assert _entry(office, path, "telegram")["state"] == "uncertain"
+
+
+def test_telegram_gets_content_as_plain_text_never_as_markup(office: Site, platforms: Platforms) -> None:
+    title = 'Rapat <a href="https://penipu.example/">klik</a> *Penting* [hadiah](https://penipu.example/)'
+    approved_release(office, "rapat-markup", text=release_text(title, summary="<b>Ringkasan</b> _miring_"))
+    publish(office, env=ENV)
+    sent = [r for r in platforms.requests if r.path.endswith(("/sendMessage", "/sendPhoto"))]
+    assert len(sent) == 1
+    form = sent[0].form()
+    assert "parse_mode" not in form  # Telegram reads the text as plain text
+    text = (form.get("text") or form.get("caption") or [""])[0]
+    assert title in text and "<b>Ringkasan</b> _miring_" in text  # the approved words, nothing cut or escaped
+
+
+def test_a_change_merged_without_approval_is_never_announced_and_the_approved_text_stays(
+        office: Site, platforms: Platforms) -> None:
+    path = approved_release(office, "bantuan-bibit", title="Bantuan Bibit Cabai")
+    publish(office, env=ENV)
+    # an operator with push access changes the title on main and adds a release nobody approved
+    office.write(path, release_text("Bantuan Bibit Dibatalkan"))
+    office.write("content/siaran-pers/2025/belum-disetujui.md", release_text("Rilis Yang Belum Disetujui"))
+    office.commit("Ubah judul tanpa persetujuan", office.cast["rina"])
+    for _ in range(2):
+        publish(office, env=ENV)
+    for kind in ("mastodon", "telegram", "x"):
+        texts = platforms.posts(kind)
+        assert len(texts) == 1 and texts[0].startswith("Bantuan Bibit Cabai"), texts
+    assert records(office.root)[path]["title"] == "Bantuan Bibit Cabai"
+    assert "content/siaran-pers/2025/belum-disetujui.md" not in records(office.root)
