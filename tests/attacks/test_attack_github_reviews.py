@@ -95,3 +95,21 @@ def test_the_pull_request_author_cannot_approve_through_a_second_account(forge: 
     codes = [c for r in item(doc, path)["rejections"] for c in r["codes"]]
     assert "unknown_forge_user" in codes
     assert all(s.get("by") != "Dwi Astuti" for s in steps.values())
+
+
+@pytest.mark.parametrize("fault", ["drop", "500", "redirect:http://127.0.0.2:9"])
+def test_a_forge_that_fails_is_a_json_error_without_the_token_and_never_a_pass(forge: Site, gh: GitHubServer,
+                                                                                fault: str) -> None:
+    release(forge)
+    head = forge.head()
+    gh.add_pull(7, head, user("rina"))
+    gh.review(7, user("dwi"), "APPROVED", head, T0)
+    gh.review(7, user("hendro"), "APPROVED", head, T0 + 60)
+    gh.faults.extend([fault] * 5)
+    proc = forge_fixtures.run_cli(forge, "verify", "--pr", "7", "--json")
+    assert proc.returncode in (1, 2), proc.stdout
+    doc = json.loads(proc.stdout)
+    assert "error" in doc
+    assert forge_fixtures.TOKEN not in proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not any(r["path"].endswith("/reviews") and "127.0.0.2" in r["path"] for r in gh.requests)
