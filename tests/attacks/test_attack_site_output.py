@@ -95,3 +95,32 @@ def test_an_internal_kind_can_be_neither_counted_by_the_public_summary_nor_sent_
         with pytest.raises(ConfigError) as info:
             parse_config(text)
         assert any(where in f.format() for f in info.value.findings), info.value.findings
+
+
+def test_theme_files_pushed_to_main_without_the_signatories_never_reach_the_site(office: Site) -> None:
+    approved_release(office, "bantuan-bibit", title="Bantuan Bibit Cabai")
+    marker = "penanda-tema-tanpa-persetujuan"
+    office.write("theme/templates/base.html", f"<html><body>{marker}{{% block content %}}{{% endblock %}}</body></html>\n")
+    office.write("theme/templates/item.html", f"<p>{marker}</p>\n")
+    office.write("theme/static/css/warta.css", f"body::after {{ content: '{marker}' }}\n")
+    office.write("theme/translations/id/LC_MESSAGES/messages.po", f'msgid "Beranda"\nmsgstr "{marker}"\n')
+    office.commit("Tema baru", office.cast["rina"])
+    assert publish(office).returncode in (0, 1)
+    site = office.root / "_site"
+    assert (site / "siaran-pers/2025/bantuan-bibit/index.html").is_file()
+    for path in site.rglob("*"):
+        if path.is_file():
+            assert marker.encode() not in _plain(path.read_bytes()), f"{path.relative_to(site)} holds the unapproved theme"
+
+
+def test_an_approved_release_deleted_on_main_without_a_withdrawal_stays_published(office: Site) -> None:
+    path = approved_release(office, "bantuan-bibit", title="Bantuan Bibit Cabai")
+    assert publish(office).returncode == 0
+    page = office.root / "_site/siaran-pers/2025/bantuan-bibit/index.html"
+    before = page.read_text(encoding="utf-8")
+    assert "Bantuan Bibit Cabai" in before
+    office.git("rm", "-q", path, person=office.cast["rina"])
+    office.git("commit", "-q", "-S", "-m", "Hapus rilis", person=office.cast["rina"])
+    publish(office)
+    assert page.is_file(), "an operator alone took an approved release off the site (no approved withdrawal)"
+    assert "Bantuan Bibit Cabai" in page.read_text(encoding="utf-8")
