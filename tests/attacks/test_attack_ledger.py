@@ -73,3 +73,12 @@ def test_a_change_merged_without_approval_is_never_announced_and_the_approved_te
         assert len(texts) == 1 and texts[0].startswith("Bantuan Bibit Cabai"), texts
     assert records(office.root)[path]["title"] == "Bantuan Bibit Cabai"
     assert "content/siaran-pers/2025/belum-disetujui.md" not in records(office.root)
+
+
+def test_a_text_over_a_platforms_limit_is_never_cut_at_send_time(office: Site, platforms: Platforms) -> None:
+    title = "Pengumuman " + " ".join(f"kalurahan{n}" for n in range(40))  # far over X's 280 characters
+    approved_release(office, "judul-panjang", text=release_text(title))
+    publish(office, env=ENV)
+    for kind in ("mastodon", "telegram", "x"):
+        for text in platforms.posts(kind):
+            assert title in text, f"{kind} got a cut text: {text[:80]}…"
