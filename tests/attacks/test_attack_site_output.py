@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from approvals_helpers import Person, Site, make_site
 from PIL import Image
-from publish_helpers import PUBLISH_YML, approved_release, isolated_env, publish, release_text
+from publish_helpers import PUBLISH_YML, approved_release, change_release, isolated_env, publish, records, release_text
 
 from pipeline.config import parse_config
 from pipeline.errors import ConfigError
@@ -124,3 +124,20 @@ def test_an_approved_release_deleted_on_main_without_a_withdrawal_stays_publishe
     publish(office)
     assert page.is_file(), "an operator alone took an approved release off the site (no approved withdrawal)"
     assert "Bantuan Bibit Cabai" in page.read_text(encoding="utf-8")
+
+
+def test_an_approved_withdrawal_is_not_undone_by_pushing_the_old_approved_text_back(office: Site) -> None:
+    original = release_text("Pasar Murah Menjelang Lebaran")
+    path = approved_release(office, "pasar-murah", text=original)
+    assert publish(office).returncode == 0
+    change_release(office, path, release_text("Pasar Murah Menjelang Lebaran", status="dicabut",
+                                              alasan_pencabutan="Jadwal dibatalkan"), branch="cabut")
+    publish(office)
+    assert records(office.root)[path]["status"] == "dicabut"
+    # the old text still has its old, valid approvals: an operator alone puts it back on main
+    office.write(path, original)
+    office.commit("Kembalikan rilis", office.cast["rina"])
+    publish(office)
+    assert records(office.root)[path]["status"] == "dicabut", "an operator alone undid an approved withdrawal"
+    page = office.root / "_site/siaran-pers/2025/pasar-murah/index.html"
+    assert "Jadwal dibatalkan" in page.read_text(encoding="utf-8")
