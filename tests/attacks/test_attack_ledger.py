@@ -10,6 +10,10 @@ from approvals_helpers import PROJECT, Site
 from channel_servers import TOKEN, Platforms
 from publish_helpers import approved_release, publish, records, release_text
 
+from pipeline.channels.adapters import make_adapter
+from pipeline.channels.base import Post
+from pipeline.config import ChannelSection
+
 ENV = {"T_MASTODON": TOKEN, "T_TELEGRAM": TOKEN, "T_XK": "ck", "T_XS": "cs", "T_XT": "at", "T_XTS": "as"}
 
 
@@ -82,3 +86,15 @@ def test_a_text_over_a_platforms_limit_is_never_cut_at_send_time(office: Site, p
     for kind in ("mastodon", "telegram", "x"):
         for text in platforms.posts(kind):
             assert title in text, f"{kind} got a cut text: {text[:80]}…"
+
+
+def test_mastodon_never_resends_an_attempt_whose_age_cannot_be_trusted(platforms: Platforms) -> None:
+    """An attempt stamped "in the future" (the dead run's clock was ahead, or the test clock WARTA_NOW) has an
+    unknown age: it may be older than the hour the server keeps its Idempotency-Key, so a resend could
+    make a second post; a person decides."""
+    section = ChannelSection.model_validate({"type": "mastodon", "url": platforms.base, "token_env": "T"})
+    made = make_adapter("mastodon", section, {"T": TOKEN})
+    post = Post(key="warta-1-abc-mastodon", number="1", change="new", text="Bantuan Bibit Cabai", link="https://x/")
+    assert made.settle(post, -3600.0) is None
+    assert made.settle(post, None) is None
+    assert platforms.posts("mastodon") == []
