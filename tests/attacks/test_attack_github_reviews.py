@@ -113,3 +113,30 @@ def test_a_forge_that_fails_is_a_json_error_without_the_token_and_never_a_pass(f
     assert forge_fixtures.TOKEN not in proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr
     assert not any(r["path"].endswith("/reviews") and "127.0.0.2" in r["path"] for r in gh.requests)
+
+
+def test_a_warta_role_line_is_not_trusted_when_the_forge_cannot_say_whether_it_was_edited(
+        forge: Site, gh: GitHubServer) -> None:
+    path = release(forge)
+    head = forge.head()
+    gh.add_pull(7, head, user("rina"))
+    gh.graphql_fails = True  # the token may not run the GraphQL query: edits cannot be seen
+    gh.review(7, user("dwi"), "APPROVED", head, T0, body="Setuju.\nWarta-Role: kasubbag")
+    code, doc = verify(forge)
+    steps = {s["step"]: s for s in item(doc, path)["steps"]}
+    assert steps[2]["status"] == "pending"
+    assert "warta_role" in [c for r in item(doc, path)["rejections"] for c in r["codes"]]
+    assert any("edited" in w for w in doc.get("warnings", []))
+
+
+def test_an_approval_by_a_reviewer_without_write_access_never_completes_a_chain(forge: Site,
+                                                                               gh: GitHubServer) -> None:
+    """people.yaml still lists Hendro, but he may no longer write to the repository (he left the office)."""
+    path = release(forge)
+    head = forge.head()
+    gh.add_pull(7, head, user("rina"))
+    gh.collaborator(user("hendro"), permission="read")
+    gh.review(7, user("dwi"), "APPROVED", head, T0)
+    gh.review(7, user("hendro"), "APPROVED", head, T0 + 60)
+    code, doc = verify(forge)
+    assert code == 1 and item(doc, path)["state"] != "approved"
