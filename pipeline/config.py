@@ -192,8 +192,10 @@ class ForgeSection(Strict):
     @field_validator("url")
     @classmethod
     def _api(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(r"^https?://[^\s/?#]+(/[^\s?#]*)?$", value):
-            raise ValueError(_("must be the forge API's absolute http(s) address, e.g. https://api.github.com"))
+        # https only (a reader on the way could forge reviews), no user name; http only to this machine (tests)
+        if value is not None and not (re.match(r"^https://[^\s/?#@]+(/[^\s?#]*)?$", value) or _LOOPBACK.match(value)):
+            raise ValueError(_("must be the forge API's absolute https:// address without a user name, e.g. "
+                               "https://api.github.com (http only on 127.0.0.1)"))
         return value.rstrip("/") if value else value
 
     @model_validator(mode="after")
@@ -229,6 +231,16 @@ class ApprovalSection(Strict):
     )
     main_branch: str = Field("main", description="The branch that is published.")
     forge: ForgeSection | None = Field(None, description="Pull-request reviews on this forge count as approvals.")
+
+    @field_validator("main_branch")
+    @classmethod
+    def _branch_name(cls, value: str) -> str:
+        # written into workflows (if:, ref:, cache keys) and git command lines: a plain branch name only
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*", value) or ".." in value \
+                or value.endswith((".lock", ".")):
+            raise ValueError("must be a plain branch name (letters, digits, '.', '_', '-' and '/' between parts), "
+                             "e.g. main")
+        return value
 
 
 class ArchiveSection(Strict):
@@ -501,6 +513,15 @@ class SiteConfig(Strict):
     limits: LimitsSection = Field(default_factory=LimitsSection)
     privacy: PrivacySection = Field(default_factory=PrivacySection)
     report: ReportSection = Field(default_factory=ReportSection)
+
+    @model_validator(mode="after")
+    def _forge_token_is_no_channels(self) -> SiteConfig:
+        forge = self.approvals.forge
+        for name, channel in self.channels.items():
+            if forge is not None and forge.token_variable in channel.secret_names:
+                raise ValueError(f"channels.{name}.token_env names {forge.token_variable}, the forge token of "
+                                 "approvals.forge; give the channel its own variable")
+        return self
 
     @model_validator(mode="after")
     def _all_kinds(self) -> SiteConfig:

@@ -89,7 +89,8 @@ def _resolve(root: Path, args: argparse.Namespace) -> dict[str, Any]:
                            "failed post is resolved", item=item, channel=channel, state=state))
     if args.dry_run:
         return {"resolved": f"would record: {item} on {channel} " + ("sent" if args.sent else "not sent")}
-    git.run("commit", "--allow-empty", "-q", "-S", "-m", resolve.message(item, channel, record.digest, args.sent))
+    decision = resolve.message(item, channel, record.digest, args.sent, max(entry.attempts, 1))
+    git.run("commit", "--allow-empty", "-q", "-S", "-m", decision)
     return {"resolved": f"recorded your signed decision ({git.head() or '?'}): the next warta announce or publish "
                         "on main writes it into the ledger; push it to main"}
 
