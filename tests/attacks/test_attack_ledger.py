@@ -98,3 +98,18 @@ def test_mastodon_never_resends_an_attempt_whose_age_cannot_be_trusted(platforms
     assert made.settle(post, -3600.0) is None
     assert made.settle(post, None) is None
     assert platforms.posts("mastodon") == []
+
+
+def test_the_channels_an_item_goes_to_are_the_ones_its_approved_kanal_names(office: Site,
+                                                                            platforms: Platforms) -> None:
+    text = release_text("Bantuan Bibit Cabai").replace("---\n", "---\nkanal: [telegram]\n", 1)
+    path = approved_release(office, "bantuan-bibit", text=text)
+    publish(office, env=ENV)
+    assert len(platforms.posts("telegram")) == 1
+    assert platforms.posts("mastodon") == platforms.posts("x") == []
+    # an operator widens kanal on main without an approval: nothing more goes out
+    office.write(path, text.replace("kanal: [telegram]", "kanal: [telegram, mastodon, x]"))
+    office.commit("Tambah kanal", office.cast["rina"])
+    publish(office, env=ENV)
+    assert len(platforms.posts("telegram")) == 1
+    assert platforms.posts("mastodon") == platforms.posts("x") == []
