@@ -91,3 +91,19 @@ def test_a_reviewer_who_lost_write_access_before_the_publish_is_never_copied(off
     copied = [office.git("log", "-1", "--format=%an", c) for c in _copies(office)]
     assert copied == ["Dwi Astuti"]
     assert path not in records(office.root)
+
+
+@pytest.mark.parametrize(("variable", "value"), [("GITHUB_REPOSITORY", "penyerang/situs"),
+                                                 ("GITHUB_API_URL", "http://127.0.0.1:9/api")])
+def test_publish_refuses_an_environment_naming_another_forge_and_copies_nothing(
+        office: Site, gh: GitHubServer, ci: Key, variable: str, value: str) -> None:
+    path = release(office)
+    head = office.head()
+    gh.add_pull(7, head, user("rina"))
+    gh.review(7, user("dwi"), "APPROVED", head, T0)
+    gh.review(7, user("hendro"), "APPROVED", head, T0 + 60)
+    gh.merge_pull(7, office.merge("rilis/bantuan-bibit", office.cast["wahyu"]))
+    code, doc = publish_json(office, env={"GITHUB_TOKEN": TOKEN, "WARTA_SIGNING_KEY": ci.text, variable: value})
+    assert code == 2, doc
+    assert _copies(office) == []
+    assert path not in records(office.root)
