@@ -152,9 +152,12 @@ class GitLab(Forge):
         settings = self.http.get(self._p("approvals"))
         project = self.http.get(f"/projects/{self.project}")
         pipeline = bool((project or {}).get("only_allow_merge_if_pipeline_succeeds"))
+        method, squash = (project or {}).get("merge_method"), (project or {}).get("squash_option")
+        merges_only = None if method is None else method == "merge" and squash in (None, "never")
         return BranchRules(branch, True, code_owner_review=bool(raw.get("code_owner_approval_required")),
                            dismiss_stale=bool((settings or {}).get("reset_approvals_on_push")),
-                           last_push_approval=None, required_checks=(STATUS_CONTEXT,) if pipeline else ())
+                           last_push_approval=None, required_checks=(STATUS_CONTEXT,) if pipeline else (),
+                           merge_commits_only=merges_only)
 
     def merged_pull_request(self, merge_commit: str) -> PullRequest | None:
         for raw in self.http.pages(self._p(f"repository/commits/{merge_commit}/merge_requests"), {"per_page": 100}):
