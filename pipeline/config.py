@@ -192,8 +192,10 @@ class ForgeSection(Strict):
     @field_validator("url")
     @classmethod
     def _api(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(r"^https?://[^\s/?#]+(/[^\s?#]*)?$", value):
-            raise ValueError(_("must be the forge API's absolute http(s) address, e.g. https://api.github.com"))
+        # https only (a reader on the way could forge reviews), no user name; http only to this machine (tests)
+        if value is not None and not (re.match(r"^https://[^\s/?#@]+(/[^\s?#]*)?$", value) or _LOOPBACK.match(value)):
+            raise ValueError(_("must be the forge API's absolute https:// address without a user name, e.g. "
+                               "https://api.github.com (http only on 127.0.0.1)"))
         return value.rstrip("/") if value else value
 
     @model_validator(mode="after")
@@ -229,6 +231,16 @@ class ApprovalSection(Strict):
     )
     main_branch: str = Field("main", description="The branch that is published.")
     forge: ForgeSection | None = Field(None, description="Pull-request reviews on this forge count as approvals.")
+
+    @field_validator("main_branch")
+    @classmethod
+    def _branch_name(cls, value: str) -> str:
+        # written into workflows (if:, ref:, cache keys) and git command lines: a plain branch name only
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*", value) or ".." in value \
+                or value.endswith((".lock", ".")):
+            raise ValueError("must be a plain branch name (letters, digits, '.', '_', '-' and '/' between parts), "
+                             "e.g. main")
+        return value
 
 
 class ArchiveSection(Strict):
@@ -289,8 +301,9 @@ the link report (seed 003 steps 10-11)."""
 # receive the publishing identity's key or a deploy credential).
 RESERVED_ENV = frozenset({
     "WARTA_SIGNING_KEY", "WARTA_DEPLOY_SSH_KEY", "WARTA_DEPLOY_SSH_KNOWN_HOSTS", "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "GITHUB_TOKEN", "GITEA_TOKEN", "GITLAB_TOKEN", "CI_JOB_TOKEN",
-    "ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "WARTA_FAULT_AT", "WARTA_NOW",
+    "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "GITHUB_TOKEN", "GITEA_TOKEN", "GITLAB_TOKEN", "FORGEJO_TOKEN",
+    "CI_JOB_TOKEN", "WARTA_DEPLOY_KEY", "ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "WARTA_FAULT_AT",
+    "WARTA_NOW",
 })
 _ENV_NAME = r"^[A-Z][A-Z0-9_]*$"
 _PUBLIC_API = {
@@ -333,7 +346,10 @@ class ChannelSection(Strict):
     ig_user_id: str | None = Field(None, pattern=r"^[0-9]+$", description="instagram: the professional "
                                                                           "account's user id.")
     visibility: Literal["public", "unlisted", "private"] = "public"
-    rsync_destination: str | None = Field(None, description="videotron: user@host:/path of the player's folder.")
+    rsync_destination: str | None = Field(None, description="videotron: user@host:/path (or ssh://user@host:port/path) "
+                                                            "of the player's folder; the SSH key is in token_env.")
+    known_hosts: str | None = Field(None, description="videotron over rsync: the player's host key line "
+                                                      "(ssh-keyscan); public, so it is governed here.")
     token_expires: dt.date | None = Field(None, description="When the token expires (Instagram's long-lived "
                                                             "tokens: 60 days); warned about 14 days before.")
 
@@ -373,6 +389,8 @@ class ChannelSection(Strict):
                                "access_token, access_token_secret} (OAuth 1.0a user context)"))
         if self.type != "x" and isinstance(self.token_env, OAuth1Env):
             raise ValueError(_("a {type} channel's token_env is one variable name", type=self.type))
+        if self.rsync_destination is not None and self.type != "videotron":
+            raise ValueError(_("rsync_destination belongs to a videotron channel"))
         if self.aksi == "lapor_tautan" and self.type not in ("telegram", "webhook", "outbox"):
             raise ValueError(_("the link report (aksi lapor_tautan) goes to a telegram, webhook or outbox channel"))
         return self
@@ -497,6 +515,15 @@ class SiteConfig(Strict):
     report: ReportSection = Field(default_factory=ReportSection)
 
     @model_validator(mode="after")
+    def _forge_token_is_no_channels(self) -> SiteConfig:
+        forge = self.approvals.forge
+        for name, channel in self.channels.items():
+            if forge is not None and forge.token_variable in channel.secret_names:
+                raise ValueError(f"channels.{name}.token_env names {forge.token_variable}, the forge token of "
+                                 "approvals.forge; give the channel its own variable")
+        return self
+
+    @model_validator(mode="after")
     def _all_kinds(self) -> SiteConfig:
         missing = [k for k in KINDS if k not in self.kinds]
         if missing:
@@ -505,6 +532,10 @@ class SiteConfig(Strict):
             # the embedded default names its videotron outbox "videotron": it shows slides
             if name == "videotron" and channel.type == "outbox" and "aksi" not in channel.model_fields_set:
                 object.__setattr__(channel, "aksi", "tayang_videotron")
+            forge = self.approvals.forge
+            if forge is not None and forge.token_env in channel.secret_names:
+                raise ValueError(f"channels.{name}.token_env names {forge.token_env}, the forge token of "
+                                 "approvals.forge: give the channel its own variable")
         return self
 
     def kind_section(self, kind: str) -> KindSection | None:

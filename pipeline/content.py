@@ -48,7 +48,7 @@ DATED_KINDS = ("siaran-pers", "berita", "pengumuman", "informasi-publik", *INTER
 KATEGORI_INFORMASI = ("berkala", "serta-merta", "setiap-saat", "dikecualikan")
 # Top-level paths the site writes itself: a page (content/halaman/<slug>.md) cannot take them.
 RESERVED_PAGE_SLUGS = frozenset({
-    *KINDS, "tag", "arsip", "daftar-arsip", "hal", "feeds", "theme", "media", "daftar-informasi-publik",
+    *KINDS, "tag", "arsip", "daftar-arsip", "hal", "feeds", "theme", "media", "daftar-informasi-publik", "layanan",
     "404.html", "sitemap.xml", "robots.txt", "index.html", "cari", "pagefind", "identitas", "favicon.ico",
 })
 # The dialect lives in pipeline.markup; re-exported for the modules that import it from here.

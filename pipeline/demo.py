@@ -30,6 +30,7 @@ from pipeline.git import Git
 from pipeline.i18n import _
 from pipeline.identity import SIGNING_KEY_ENV
 from pipeline.init import add_pipeline_entry, first_commit, init_site, make_signing_key
+from pipeline.report.demo import write_demo_report
 from pipeline.signers import write_signers
 
 MARKER = ".warta-demo"
@@ -268,6 +269,7 @@ def run_demo(target: Path, say: Say = _say) -> int:
     say("\n" + _("== 8. The release's status"))
     _warta(target, "status", rel)
     _record_refs(target)
+    report = write_demo_report(target)  # warta report of the release's month (docs/report.md)
     site_index = target / "_site" / "index.html"
     exe = Path(sys.executable).parent / "warta"
     warta = str(exe) if exe.is_file() else "warta"
@@ -279,4 +281,7 @@ def run_demo(target: Path, say: Say = _say) -> int:
     say("  " + _("outbox       {folder}   (social media payloads and videotron slides)", folder=target / "_outbox"))
     say("  " + _("git history  git -C {target} log --show-signature --format=fuller   (signers: {signers})",
                  target=target, signers=signers))
+    if report is not None:
+        say("  " + _("report       {report}   ({warta} -C {target} report --format html)", report=report, warta=warta,
+                     target=target))
     return code

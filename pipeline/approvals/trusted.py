@@ -89,10 +89,12 @@ class Trusted:
 
     def _find_sop(self, state: GovState, kind: str | None, explicit: str | None) -> Governance:
         assert state.config is not None
-        sop_id = explicit or (state.config.sop_for_kind(kind) if kind else None)
+        section = state.config.kind_section(kind) if kind else None
+        if kind and section is None:  # an internal kind (rencana-konten, evaluasi) this warta.yml does not use
+            return state, None, [f"warta.yml on {self.main} names no SOP for {kind} (kinds.{kind}.sop)"]
+        sop_id = explicit or (section.sop if section is not None else None)
         sop = state.sops.get(sop_id) if sop_id else None
         problems: list[str] = []
-        section = state.config.kind_section(kind) if kind else None
         if explicit and section is not None and explicit not in (section.sop, *section.other_sops):
             # which SOP governs a kind is governance (warta.yml), never the item's choice
             allowed = ", ".join([section.sop, *section.other_sops])

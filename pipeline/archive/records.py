@@ -227,7 +227,8 @@ class ArchiveRecord(Strict):
         """Plain data in field order (datetimes stay datetimes), as written to the YAML file; a channel's
         ledger fields only when set."""
         data = self.model_dump(mode="python")
-        data["channels"] = [{k: v for k, v in c.items() if k not in _LEDGER_FIELDS or v not in (None, 0)}
+        data["channels"] = [{k: v for k, v in c.items()
+                             if k not in _LEDGER_FIELDS or not (v is None or (k == "attempts" and v == 0))}
                             for c in data["channels"]]
         return data
 

@@ -89,14 +89,14 @@ def _resolve(root: Path, args: argparse.Namespace) -> dict[str, Any]:
                            "failed post is resolved", item=item, channel=channel, state=state))
     if args.dry_run:
         return {"resolved": f"would record: {item} on {channel} " + ("sent" if args.sent else "not sent")}
-    git.run("commit", "--allow-empty", "-q", "-S", "-m", resolve.message(item, channel, record.digest, args.sent))
+    decision = resolve.message(item, channel, record.digest, args.sent, max(entry.attempts, 1))
+    git.run("commit", "--allow-empty", "-q", "-S", "-m", decision)
     return {"resolved": f"recorded your signed decision ({git.head() or '?'}): the next warta announce or publish "
                         "on main writes it into the ledger; push it to main"}
 
 
 def announce_only(root: Path, *, dry_run: bool, retry: bool, only: str | None) -> dict[str, Any]:
     # the publish engine and Pillow: imported here for start-up time
-    from pipeline.archive import trust
     from pipeline.cachedir import CACHE_DIRNAME, MEDIA_CACHE, ensure_local_cache
     from pipeline.channels import resolve
     from pipeline.channels.ledger import entry_of
@@ -124,8 +124,7 @@ def announce_only(root: Path, *, dry_run: bool, retry: bool, only: str | None) -
         if only is not None and only not in config.channels:
             raise UsageError(_("--channel {only}: no such channel in warta.yml ({items})",
                                only=only, items=', '.join(sorted(config.channels))))
-        if not dry_run and (publish_run := trust.publish_run(root)) is not None:
-            publish_run.signer()  # refuses (exit 2) without the publishing identity's key
+        # the first ledger commit (before any call) refuses (exit 2) without the publishing identity's key
 
         def website(p: Any) -> Any:
             return entry_of(p.record, "website")

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import output
-from pipeline.errors import UsageError
+from pipeline.errors import UsageError, WartaError
 from pipeline.i18n import _
 from pipeline.init import CiOptions, init_site
 from pipeline.signers import write_signers
@@ -30,6 +30,10 @@ def register(subparsers: Any) -> None:
                         help=_("a private GitHub repository on the free plan (no environments): write no workflow that "
                                "uses a secret"))
     parser.add_argument("--pages", action="store_true", help=_("deploy to GitHub Pages (deploy.target: pages)"))
+    parser.add_argument("--repository", metavar="OWNER/NAME",
+                        help=_("the repository on the forge: writes approvals.forge, so its reviews count"))
+    parser.add_argument("--forge-url", metavar="URL",
+                        help=_("with --repository: the forge's API base (needed for gitea, forgejo, gitlab)"))
     parser.add_argument("--lock", action="store_true",
                         help=_("write requirements.txt with the sha256 of every file the workflows install (pip download "
                                "for the runner)"))
@@ -47,14 +51,20 @@ def run(args: argparse.Namespace) -> int:
         print(_("Wrote {path}: {n} files with their sha256. Commit it (a governed file: every signatory approves "
                 "the change).", path=target / locking.REQUIREMENTS, n=len(locked)))
         return 0
+    if args.pages and (args.forge != "github" or args.private_free):
+        raise UsageError(_("--pages is GitHub Pages, deployed by the publish workflow: it needs --forge github and "
+                           "a repository with environments (not --private-free)"))
+    if args.private_free and args.forge != "github":
+        raise UsageError(_("--private-free is about GitHub's free plan: use it with --forge github"))
     ci = CiOptions(forge=args.forge, private_free=args.private_free, pages=args.pages, lock=args.lock,
-                   find_links=args.find_links, index_url=args.index_url, no_index=args.no_index)
+                   find_links=args.find_links, index_url=args.index_url, no_index=args.no_index,
+                   repository=args.repository, forge_url=args.forge_url)
     existed = target.exists()
     try:
         files = init_site(target, example=args.example, ci=ci)
-    except UsageError:
+    except WartaError:
         if not existed and target.is_dir() and not (target / ".git").exists():
-            shutil.rmtree(target)  # a half-made site (pip failed in --lock) would block the next try
+            shutil.rmtree(target)  # a half-made site (a failed --lock, a bad --repository) blocks the next try
         raise
     signers, _count = write_signers(target)  # git log --show-signature checks approvals from the start
     print(_("Created {target} with {count} files on branch main.", target=target, count=len(files)))

@@ -184,8 +184,10 @@ def _build_deploy_announce(root: Path, git: Git, remote: str | None, main: str, 
     say(_("announce"))
     live = [p for p in live if p.item.path not in failed]
     due = [p for p in live if p.record.path in published]
-    announced = announce(root, tree, due, live, config, stamp, built.images, plan.report.state.sops,
-                         Ledger(git, remote, main, plan.records, plan.report.people), staging)
+    # GitHub Pages: the site goes live in the workflow's deploy job after this run, and `warta announce`
+    # posts then (docs/ci.md); here only the outbox payloads are written, nothing is posted
+    ledger = None if config.deploy.target == "pages" else Ledger(git, remote, main, plan.records, plan.report.people)
+    announced = announce(root, tree, due, live, config, stamp, built.images, plan.report.state.sops, ledger, staging)
     result.channel_errors.extend(announced.errors)
     plan.warnings.extend(announced.warnings)
     result.announced = sorted(f"{path} → {c.channel}" + (f" ({c.state})" if c.state not in (None, "outbox") else "")
