@@ -17,7 +17,7 @@ import sys
 from typing import Any
 
 from pipeline.config import find_root
-from pipeline.errors import UsageError, WartaError
+from pipeline.errors import UsageError, WartaError, json_document
 from pipeline.i18n import _
 
 
@@ -41,8 +41,7 @@ def register(subparsers: Any) -> None:
 
 def json_error(exc: WartaError) -> str:
     """The JSON document of a failure (DESIGN section 6)."""
-    return json.dumps({"error": {"code": type(exc).__name__, "message": str(exc), "exit_code": exc.exit_code},
-                       "findings": [f.to_json() for f in exc.findings]}, ensure_ascii=False, indent=2)
+    return json.dumps(json_document(error=exc), ensure_ascii=False, indent=2)
 
 
 def run(args: argparse.Namespace) -> int:
