@@ -92,13 +92,14 @@ def run(args: argparse.Namespace) -> int:
                                                                    n=len(findings))))
         lines.extend(f"  {finding.format(code=True)}" for finding in findings)
     for path in sorted(scheduled & {r.path for r in results}):
-        lines.append(f"{path}: scheduled (dijadwalkan): approved, embargoed until its publish_at; the first "
-                     "publish run after that time publishes it")
+        lines.append(_("{path}: scheduled (dijadwalkan): approved, embargoed until its publish_at; the first "
+                       "publish run after that time publishes it", path=path))
     lines.extend(f"due: {describe_due(entry)}" for entry in due)
-    lines += [f"{path}: goes to {', '.join(names) or 'no channel'} (kanal)" for path, names in sorted(where.items())]
+    lines += [_("{path}: goes to {channels} (kanal)", path=path, channels=", ".join(names) or _("no channel"))
+              for path, names in sorted(where.items())]
     if not results:
-        lines.insert(0, "every item is approved" if report.mode == "all"
-                     else "nothing to show: no item changed on this branch")
+        lines.insert(0, _("every item is approved") if report.mode == "all"
+                     else _("nothing to show: no item changed on this branch"))
     print("\n".join(lines).rstrip())
     return 0
 

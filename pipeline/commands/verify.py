@@ -74,13 +74,14 @@ def run(args: argparse.Namespace) -> int:
 
 def _summary(report: Any, every: bool) -> None:
     judged = len(report.items) + len(report.governance)
-    scope = "every item" if every else f"changed since {report.base[:12]}" if report.base else ""
+    scope = _("every item") if every else _("changed since {base}", base=report.base[:12]) if report.base else ""
     bad = sum(1 for r in (*report.items, *report.governance) if not r.complete)
     forced = sum(1 for r in report.items if r.forced)
-    summary = f"{judged} item(s) judged ({scope}): {judged - bad} approved, {bad} not approved"
+    summary = _("{judged} item(s) judged ({scope}): {approved} approved, {bad} not approved", judged=judged,
+                scope=scope, approved=judged - bad, bad=bad)
     if forced:
-        summary += f", {forced} force-published awaiting retrospective approval"
-    print(("ok: " if report.ok else "failed: ") + summary, file=sys.stderr)
+        summary += _(", {forced} force-published awaiting retrospective approval", forced=forced)
+    print((_("ok: ") if report.ok else _("failed: ")) + summary, file=sys.stderr)
 
 
 def run_pr(args: argparse.Namespace) -> int:
