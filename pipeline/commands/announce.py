@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.config import find_root
-from pipeline.errors import UsageError, WartaError
+from pipeline.errors import UsageError, WartaError, json_document
 from pipeline.i18n import _
 
 RECENT = dt.timedelta(days=7)  # versions published longer ago are never announced late (a new channel)
@@ -46,8 +46,7 @@ def run(args: argparse.Namespace) -> int:
             doc = announce_only(root, dry_run=args.dry_run, retry=args.retry, only=args.channel)
     except WartaError as exc:
         if args.json:
-            print(json.dumps({"error": {"code": type(exc).__name__, "message": str(exc), "exit_code": exc.exit_code},
-                              "findings": [f.to_json() for f in exc.findings]}, ensure_ascii=False, indent=2))
+            print(json.dumps(json_document(error=exc), ensure_ascii=False, indent=2))
             return exc.exit_code
         raise
     if args.json:
