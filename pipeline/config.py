@@ -238,8 +238,8 @@ class ApprovalSection(Strict):
         # written into workflows (if:, ref:, cache keys) and git command lines: a plain branch name only
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*", value) or ".." in value \
                 or value.endswith((".lock", ".")):
-            raise ValueError("must be a plain branch name (letters, digits, '.', '_', '-' and '/' between parts), "
-                             "e.g. main")
+            raise ValueError(_("must be a plain branch name (letters, digits, '.', '_', '-' and '/' between "
+                               "parts), e.g. main"))
         return value
 
 

@@ -2,7 +2,9 @@
 public address: the site's derivative, ``caption``, ``alt_text``) makes a container; ``GET
 /{container}?fields=status_code`` until FINISHED; ``POST /{ig-user-id}/media_publish`` (``creation_id``);
 ``GET /{media}?fields=permalink``. The day's quota is read from ``content_publishing_limit`` first. Posts
-cannot be deleted through the API. An uncertain publish is settled from the account's recent media."""
+cannot be deleted through the API. An uncertain publish is settled from the account's recent media; an
+error answered by ``media_publish`` itself is uncertain (Instagram publishes some containers it answers
+with an error), never retried on its own."""
 
 from __future__ import annotations
 
@@ -76,7 +78,9 @@ class Instagram:
         answer = self.http.call("POST", f"{self.http.base}/{self.user_id}/media_publish", data={
             "creation_id": container, "access_token": self.token})
         if answer.status_code != 200:
-            raise self._fail(answer)
+            # Instagram publishes some containers it answers with an error (a throttle, a 500): never again on
+            # its own; a person looks (warta announce --resolve)
+            raise CallFailed(str(self._fail(answer)), retryable=False, uncertain=True)
         media_id = checked_id(json_of(answer).get("id"), "instagram media")
         return Sent(media_id, self._permalink(media_id))
 
