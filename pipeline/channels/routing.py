@@ -42,7 +42,11 @@ def has_photo(item: Item) -> bool:
 
 def route_findings(item: Item, sop: Sop | None, config: SiteConfig) -> list[Finding]:
     """For ``warta check``: unknown channel names in ``kanal`` and ``sebutan``, channels the SOP does not
-    serve, and texts over a platform's limit on the channels the item goes to."""
+    serve, texts over a platform's limit and a missing photo for Instagram on the channels the item goes to.
+
+    Warnings, not errors: ``warta publish`` checks items the same way, and a channel (added later, or one
+    platform's limit) must never hold an approved item back from the website; such a post is refused at
+    send time instead (recorded failed), never cut."""
     out: list[Finding] = []
     served = sop_aksi(sop)
     for name in item.meta.kanal or ():
@@ -50,7 +54,7 @@ def route_findings(item: Item, sop: Sop | None, config: SiteConfig) -> list[Find
         if channel is None:
             known = ", ".join(sorted(config.channels)) or "none"
             out.append(Finding(item.path, item.line_of("kanal"), f"kanal: no channel '{name}' in warta.yml "
-                               f"(channels: {known})", "kanal"))
+                               f"(channels: {known})", "kanal", "warning"))
         elif channel.aksi not in served:
             sop_id = sop.id if sop is not None else "?"
             out.append(Finding(item.path, item.line_of("kanal"), f"kanal: channel '{name}' serves {channel.aksi}, "
@@ -59,7 +63,7 @@ def route_findings(item: Item, sop: Sop | None, config: SiteConfig) -> list[Find
     for name in item.meta.sebutan:
         if name not in config.channels:
             out.append(Finding(item.path, item.line_of("sebutan"), f"sebutan: no channel '{name}' in warta.yml",
-                               "sebutan"))
+                               "sebutan", "warning"))
     link = f"{config.site.url}/{item.url_path}"
     for name in routes(item, sop, config, ("kirim_medsos",)):
         channel = config.channels[name]
@@ -67,7 +71,10 @@ def route_findings(item: Item, sop: Sop | None, config: SiteConfig) -> list[Find
         photo = has_photo(item)
         why = too_long(channel, compose(channel.type, content, photo=photo), content, photo=photo)
         if why:
-            out.append(Finding(item.path, item.line_of("title"), f"channel {name}: {why}", "title"))
+            out.append(Finding(item.path, item.line_of("title"), f"channel {name}: {why}", "title", "warning"))
+        if channel.type == "instagram" and not photo:
+            out.append(Finding(item.path, item.line_of("title"), f"channel {name}: an Instagram post needs a photo "
+                               "(image:); this item will not be posted there", "image", "warning"))
     return out
 
 

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pipeline import output
 from pipeline.errors import UsageError, WartaError
 from pipeline.i18n import _
 from pipeline.init import CiOptions, init_site
@@ -17,30 +18,29 @@ from pipeline.workflows.writer import FORGES
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("init", help="create a new site repository",
-                                   description="Create a site repository (git, branch main, a first commit) "
-                                               "with warta.yml, sop/ and the forge's CI files; --example adds "
-                                               "the example content. In an existing site, --lock rewrites "
-                                               "requirements.txt only.")
+    parser = subparsers.add_parser("init", help=_("create a new site repository"),
+                                   description=_("Create a site repository (git, branch main, a first commit) with "
+                                                 "warta.yml, sop/ and the forge's CI files; --example adds the example "
+                                                 "content. In an existing site, --lock rewrites requirements.txt only."))
     parser.add_argument("directory", metavar="DIR")
-    parser.add_argument("--example", action="store_true", help="include the example content of a Bantul office")
+    parser.add_argument("--example", action="store_true", help=_("include the example content of a Bantul office"))
     parser.add_argument("--forge", choices=FORGES, default="github",
-                        help="the forge whose CI files to write (default: github)")
+                        help=_("the forge whose CI files to write (default: github)"))
     parser.add_argument("--private-free", action="store_true",
-                        help="a private GitHub repository on the free plan (no environments): write no "
-                             "workflow that uses a secret")
-    parser.add_argument("--pages", action="store_true", help="deploy to GitHub Pages (deploy.target: pages)")
+                        help=_("a private GitHub repository on the free plan (no environments): write no workflow that "
+                               "uses a secret"))
+    parser.add_argument("--pages", action="store_true", help=_("deploy to GitHub Pages (deploy.target: pages)"))
     parser.add_argument("--repository", metavar="OWNER/NAME",
-                        help="the repository on the forge: writes approvals.forge, so its reviews count")
+                        help=_("the repository on the forge: writes approvals.forge, so its reviews count"))
     parser.add_argument("--forge-url", metavar="URL",
-                        help="with --repository: the forge's API base (needed for gitea, forgejo, gitlab)")
+                        help=_("with --repository: the forge's API base (needed for gitea, forgejo, gitlab)"))
     parser.add_argument("--lock", action="store_true",
-                        help="write requirements.txt with the sha256 of every file the workflows install "
-                             "(pip download for the runner)")
+                        help=_("write requirements.txt with the sha256 of every file the workflows install (pip download "
+                               "for the runner)"))
     parser.add_argument("--find-links", action="append", default=[], metavar="DIR_OR_URL",
-                        help="with --lock: also look for wheels here (pip's --find-links)")
-    parser.add_argument("--index-url", metavar="URL", help="with --lock: the package index (pip's --index-url)")
-    parser.add_argument("--no-index", action="store_true", help="with --lock: use --find-links only")
+                        help=_("with --lock: also look for wheels here (pip's --find-links)"))
+    parser.add_argument("--index-url", metavar="URL", help=_("with --lock: the package index (pip's --index-url)"))
+    parser.add_argument("--no-index", action="store_true", help=_("with --lock: use --find-links only"))
     parser.set_defaults(func=run)
 
 
@@ -68,9 +68,9 @@ def run(args: argparse.Namespace) -> int:
         raise
     signers, _count = write_signers(target)  # git log --show-signature checks approvals from the start
     print(_("Created {target} with {count} files on branch main.", target=target, count=len(files)))
-    print(_("git checks approval signatures with {file} (run warta signers after people.yaml changes).",
-            file=signers))
+    output.info(_("git checks approval signatures with {file} (run warta signers after people.yaml changes).",
+                  file=signers))
     for note in ci.notes:
         print(_("note: {note}", note=note), file=sys.stderr)
-    print(_("Next: cd {target} && warta check", target=target))
+    output.info(_("Next: cd {target} && warta check", target=target))
     return 0

@@ -10,7 +10,9 @@ it names the archive number and the reason only.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,12 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.archive.records import ArchiveRecord, Channel
-from pipeline.cachedir import CACHE_DIRNAME, MEDIA_CACHE
+from pipeline.cachedir import CACHE_DIRNAME, DEPLOY_CACHE, MEDIA_CACHE
 from pipeline.channels import resolve
 from pipeline.channels.ledger import entry_of
 from pipeline.channels.routing import routes
 from pipeline.config import ChannelSection, SiteConfig
 from pipeline.content import Item
+from pipeline.deploy import rsync
+from pipeline.errors import ChannelError, ConfigError
 from pipeline.files import write_atomic
 from pipeline.git import Git
 from pipeline.media import MediaError, SlideInput, build_videotron
@@ -203,7 +207,7 @@ def announce(root: Path, tree: Path, due: Sequence[Planned], live: Sequence[Plan
         found = resolve.read(ledger.git, head, ledger.people, root / CACHE_DIRNAME) if ledger.people and head else []
         targets = targets_of(due, live, config, sops, pictures, output)
         run = announce_channels(root, ledger.git, ledger.remote, ledger.main, ledger.register, targets, config,
-                                stamp, retry=ledger.retry, only=ledger.only, resolutions=found)
+                                stamp, retry=ledger.retry, only=ledger.only, resolutions=found, missing="skip")
         result.report = report_links(root, run, targets, config, sops, stamp)
         result.errors += run.errors
         result.warnings += run.warnings
@@ -247,11 +251,47 @@ def _videotron(root: Path, tree: Path, name: str, channel: ChannelSection, live:
         detail = "; ".join(f.format() for f in exc.findings) or str(exc)
         result.errors.append(f"channel {name}: the videotron slides could not be made: {detail}")
         return
+    if channel.rsync_destination and not _upload(root, name, channel, folder, result):
+        return
     board = boards[0].name
     for planned in shown:
-        if any(c.channel == name for c in planned.record.channels):
-            continue  # on the boards since an earlier run
-        slide = files.get(planned.item.path)
-        where = (folder / board / slide) if slide else (folder / board / "playlist.json")
+        entry = entry_of(planned.record, name)
+        if entry is not None and entry.digest in (None, planned.record.digest):
+            continue  # this version is on the boards since an earlier run
+        slide = files.get(planned.item.path) or "playlist.json"
+        if channel.rsync_destination:
+            where = f"{channel.rsync_destination.rstrip('/')}/{board}/{slide}"
+        else:
+            local = folder / board / slide
+            where = local.relative_to(root).as_posix() if local.is_relative_to(root) else str(local)
         result.sent.setdefault(planned.item.path, []).append(
-            Channel(channel=name, at=copy_time(stamp), url=where.relative_to(root).as_posix()))
+            Channel(channel=name, at=copy_time(stamp), url=where, digest=planned.record.digest,
+                    state="sent" if channel.type == "videotron" else "outbox"))
+
+
+def _upload(root: Path, name: str, channel: ChannelSection, folder: Path, result: Announced) -> bool:
+    """The boards' folder to the player over rsync, swapped in atomically there (as the rsync deploy)."""
+    env = dict(os.environ)
+    env.pop(rsync.KEY_ENV, None)  # the site's deploy key never goes to a player
+    env.pop(rsync.KNOWN_HOSTS_ENV, None)
+    if channel.token_env:
+        key = env.get(str(channel.token_env), "")
+        if not key:
+            result.errors.append(f"channel {name}: the environment variable {channel.token_env} (token_env: the "
+                                 "player's SSH key) is not set; the slides were not sent")
+            return False
+        env[rsync.KEY_ENV] = key
+    if channel.known_hosts:
+        env[rsync.KNOWN_HOSTS_ENV] = channel.known_hosts
+    assert channel.rsync_destination is not None
+    # the folder's own index (the rsync upload refuses a folder without one: it would replace a site)
+    boards = sorted(p.name for p in folder.iterdir() if (p / "playlist.m3u").is_file())
+    links = "".join(f'<li><a href="{html.escape(b)}/playlist.m3u">{html.escape(b)}</a></li>' for b in boards)
+    write_atomic(folder / "index.html", f'<!doctype html><html lang="id"><meta charset="utf-8"><title>Videotron '
+                                        f'{html.escape(name)}</title><ul>{links}</ul></html>\n')
+    try:
+        rsync.deploy_rsync(folder, channel.rsync_destination, root / DEPLOY_CACHE / f"videotron-{name}", env=env)
+    except (ChannelError, ConfigError) as exc:
+        result.errors.append(f"channel {name}: {exc}")
+        return False
+    return True

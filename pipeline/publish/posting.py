@@ -10,6 +10,7 @@ publish at a time holds the repository's lock).
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,7 @@ from pipeline.channels import ledger, report, resolve
 from pipeline.channels.adapters import SOCIAL_TYPES, make_adapter
 from pipeline.channels.base import Adapter, CallFailed, Post
 from pipeline.channels.routing import content_of, sop_aksi
-from pipeline.channels.text import compose, correction
+from pipeline.channels.text import compose, correction, too_long
 from pipeline.config import SiteConfig
 from pipeline.content import Item
 from pipeline.errors import GitError
@@ -59,6 +60,7 @@ class ChannelRun:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     claimed: bool = True
+    pending: dict[str, list[Channel]] = field(default_factory=dict)  # entries to record without a call
 
 
 def platform_channels(config: SiteConfig, names: Sequence[str]) -> list[str]:
@@ -149,17 +151,20 @@ def _commit(root: Path, git: Git, remote: str | None, main: str, entries: Mappin
         head = git.head()
         assert head is not None
         current = [s.record for s in trust.records_at(git, head)]
-    raise GitError(f"the push of the posting ledger to {remote} was rejected {MAX_PUSHES} times; run announce "
-                   "again (uncertain posts wait for a person)")
+    raise GitError(_("the push of the posting ledger to {remote} was rejected {max_pushes} times; run announce again "
+                     "(uncertain posts wait for a person)", remote=remote, max_pushes=MAX_PUSHES))
 
 
 def announce_channels(root: Path, git: Git, remote: str | None, main: str, register: Sequence[ArchiveRecord],
                       targets: Sequence[Target], config: SiteConfig, now: dt.datetime, *, retry: bool = False,
                       only: str | None = None, dry_run: bool = False, environ: Mapping[str, str] | None = None,
                       adapter_for: Callable[[str], Adapter] | None = None,
-                      resolutions: Sequence[resolve.Resolution] = ()) -> ChannelRun:
+                      resolutions: Sequence[resolve.Resolution] = (),
+                      missing: Literal["skip", "fail"] = "fail") -> ChannelRun:
     """See the module docstring. ``register``: the records as this run read them (passed on, not re-read);
-    ``resolutions``: people's signed decisions on open posts, recorded first."""
+    ``resolutions``: people's signed decisions on open posts, recorded first; ``missing``: what a channel
+    whose token variable is not set does: ``skip`` (publish, where CI passes the tokens to a separate
+    ``warta announce`` job: nothing recorded, a warning) or ``fail`` (recorded failed, retried later)."""
     run = ChannelRun(register=list(register))
     resolved = resolve.apply(register, resolutions, now)
     if resolved and not dry_run:
@@ -184,7 +189,18 @@ def announce_channels(root: Path, git: Git, remote: str | None, main: str, regis
             elif step.reason.startswith(("uncertain", "failed")):
                 run.errors.append(f"{record.path} → {name}: {step.reason}")
     _expiry_warnings(config, now, run)
-    if dry_run or not work:
+    # a test passing adapter_for has no token variables
+    work = _callable(work, config, None if adapter_for else os.environ if environ is None else environ, run, now,
+                     missing)
+    if dry_run:
+        return run
+    if not work:
+        if run.pending:
+            done = _commit(root, git, remote, main, run.pending, run.register, "hasil", "announce-outcomes",
+                           claim=False)
+            assert done is not None
+            run.register = done
+            run.outcomes.update(run.pending)
         return run
     attempts = {(t.record.path, n): ledger.attempt(t.record, n, s, now) for t, n, s in work if s.action != "settle"}
     grouped: dict[str, list[Channel]] = {}
@@ -222,11 +238,49 @@ def announce_channels(root: Path, git: Git, remote: str | None, main: str, regis
             run.errors.append(f"{target.record.path} → {name}: {outcome.state}: {outcome.error}")
         if index == 0:
             fault("announce-call")
+    for path, entries in run.pending.items():
+        results.setdefault(path, []).extend(entries)
     done = _commit(root, git, remote, main, results, run.register, "hasil", "announce-outcomes", claim=False)
     assert done is not None
     run.register = done
     run.outcomes.update(results)
     return run
+
+
+def _callable(work: list[tuple[Target, str, ledger.Step]], config: SiteConfig, environ: Mapping[str, str] | None,
+                 run: ChannelRun, now: dt.datetime, missing: str) -> list[tuple[Target, str, ledger.Step]]:
+    """``work`` less what no call is made for: a text over the platform's limit (recorded failed), a channel
+    whose token variables are not set (see :func:`announce_channels`, ``missing``)."""
+    kept = []
+    failed: dict[str, list[Channel]] = {}
+    for target, name, step in work:
+        channel = config.channels[name]
+        absent = [n for n in channel.secret_names if environ is not None and not environ.get(n)]
+        post = _post(target, name, config, step)
+        long = None if post.change == "withdrawn" else too_long(
+            channel, post.text, content_of(target.item, post.link, name), photo=bool(post.image_url))
+        if long:  # never cut at send time (warta check warned about it): no call is made
+            before = ledger.entry_of(target.record, name) or ledger.attempt(target.record, name, step, now)
+            failed.setdefault(target.record.path, []).append(ledger.failed(
+                before.model_copy(update={"attempts": max(before.attempts, 1)}),
+                f"{name}: not sent: {long}; approve a shorter version", retryable=False, wait=None, now=now))
+            run.errors.append(f"{target.record.path} → {name}: {long}")
+            continue
+        if not absent:
+            kept.append((target, name, step))
+            continue
+        why = f"the environment variable {', '.join(absent)} (token_env of channel {name}) is not set"
+        if missing == "skip":
+            run.warnings.append(f"{target.record.path} → {name}: not posted by this run: {why}; warta announce "
+                                "with the channel's token posts it")
+            continue
+        before = ledger.entry_of(target.record, name) or ledger.attempt(target.record, name, step, now)
+        failed.setdefault(target.record.path, []).append(
+            ledger.failed(before.model_copy(update={"attempts": max(before.attempts, 1)}), why, retryable=True,
+                          wait=None, now=now))
+        run.errors.append(f"{target.record.path} → {name}: {why}")
+    run.pending.update(failed)
+    return kept
 
 
 def _expiry_warnings(config: SiteConfig, now: dt.datetime, run: ChannelRun) -> None:

@@ -180,3 +180,15 @@ def test_the_link_report_lists_each_post_and_goes_to_the_lapor_tautan_channel(
     # the webhook got the report (Standard Webhooks signature checked by the server), not a post
     [message] = platforms.posts("webhook")
     assert message.startswith("Laporan tautan") and str(entries["telegram"]["url"]) in message
+
+
+def test_a_post_over_a_platforms_limit_is_never_cut_and_the_site_goes_out(office: Site, platforms: Platforms) -> None:
+    title = "Pengumuman " + "sangat panjang sekali " * 14
+    path = approved_release(office, "panjang", title=title.strip())
+    code, doc = publish_json(office, env=ENV)
+    assert code == 1 and doc["held"] == []  # the website is not held back by one platform's limit
+    assert (office.root / "_site" / "siaran-pers/2025/panjang/index.html").is_file()
+    entry = _entries(office, path)["x"]
+    assert entry["state"] == "failed" and entry["retryable"] is False and "280" in str(entry["error"])
+    assert platforms.posts("x") == [] and not any(r.path.startswith("/2/") for r in platforms.requests)
+    assert len(platforms.posts("mastodon")) == 0 or len(platforms.posts("mastodon")[0]) > 280  # never cut

@@ -85,7 +85,7 @@ def test_a_withdrawal_approved_before_the_last_publication_stamp_is_announced(si
     change_release(site, path, release_text("Pasar Murah", status="dicabut", alasan_pencabutan="Batal"),
                    branch="cabut")
     code, doc = publish_json(site, env={"WARTA_NOW": ahead})
-    assert code == 0, doc
+    assert code == 0, (doc["problems"], doc["channel_errors"], doc["pending_governance"])
     withdrawn = [n for n in outbox(site.root)
                  if json.loads((site.root / "_outbox" / n).read_text(encoding="utf-8"))["change"] == "withdrawn"]
     assert sorted(n.split("/")[0] for n in withdrawn) == ["facebook", "instagram"]

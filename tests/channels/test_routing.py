@@ -123,6 +123,6 @@ def test_unknown_kanal_and_too_long_posts_are_check_findings(project_root: Path,
     item, _ = parse_item(WorkTree(tmp_path), rel, (tmp_path / rel).read_bytes(), config)
     assert item is not None
     found = [f.format() for f in route_findings(item, load_sops(project_root).get(item.sop_id), config)]
-    assert any("kanal: no channel 'tiktok'" in f for f in found), found
-    assert any("channel x:" in f and "280" in f for f in found), found
+    assert any("warning: kanal: no channel 'tiktok'" in f for f in found), found
+    assert any("warning: channel x:" in f and "280" in f for f in found), found
     assert all(f.startswith(f"{rel}:") for f in found)

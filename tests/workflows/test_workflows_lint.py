@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from workflow_helpers import PROJECT, VARIANTS, make_site, tool, workflow_files
 
-CHANNELS = "  mastodon:\n    type: mastodon\n    url: https://kabar.example\n    token_env: WARTA_MASTODON_TOKEN\n"
+CHANNELS = ("  telegram:\n    type: telegram\n    token_env: WARTA_TELEGRAM_TOKEN\n    url: https://api.telegram.org\n"
+            "    chat_id: '@dinasuji'\n")
 
 
 def actionlint(*files: Path) -> subprocess.CompletedProcess[str]:

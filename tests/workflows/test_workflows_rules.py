@@ -90,6 +90,7 @@ def test_secrets_are_read_only_in_jobs_of_the_main_environment(tmp_path: Path) -
     assert set(publish_step["env"]) == {"WARTA_SIGNING_KEY", "GITHUB_TOKEN", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
                                         "AWS_REGION"}
     announce_step = next(s for s in publish["jobs"]["announce"]["steps"] if s.get("run") == "warta announce")
+    # the posting ledger is signed by the publishing identity (docs/channels.md)
     assert set(announce_step["env"]) == {"WARTA_SIGNING_KEY", "WARTA_MASTODON_TOKEN"}
 
 
