@@ -10,6 +10,7 @@ import pytest
 import yaml
 from workflow_helpers import SHA_PIN, VARIANTS, load, make_site, triggers, uses_lines, workflow_files
 
+from pipeline.init import CiOptions, write_ci
 from pipeline.workflows.pins import PINS
 
 SECRET = re.compile(r"\$\{\{\s*secrets\.([A-Z0-9_]+)\s*\}\}")
@@ -194,3 +195,16 @@ def test_the_projects_ci_runs_make_test_and_the_portability_test_on_macos_and_wi
     portability = test["jobs"]["portability"]
     assert portability["strategy"]["matrix"]["os"] == ["macos-latest", "windows-latest"]
     assert portability["steps"][-1]["run"] == "python -m pytest tests/test_portability.py -q -p no:cacheprovider"
+
+
+def test_the_workflows_pass_the_token_in_the_variable_warta_yml_names(tmp_path: Path) -> None:
+    """approvals.forge.token_env is where the forge adapters read the token: the workflow must fill that one."""
+    root, _ = make_site(tmp_path / "situs", "gitea")
+    config = root / "warta.yml"
+    config.write_text(config.read_text().replace(
+        "\n  main_branch: main\n", "\n  main_branch: main\n  forge:\n    type: gitea\n    url: https://git.example.go.id/api/v1\n"
+        "    repository: dinas/situs\n    token_env: WARTA_BOT_TOKEN\n"), encoding="utf-8")
+    write_ci(root, CiOptions(forge="gitea"))
+    steps = load(root / ".gitea" / "workflows" / "warta-pr.yml")["jobs"]["approvals"]["steps"]
+    verify = next(s for s in steps if "warta verify" in s.get("run", ""))
+    assert verify["env"] == {"WARTA_BOT_TOKEN": "${{ github.token }}"}
