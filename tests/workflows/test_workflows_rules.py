@@ -158,6 +158,7 @@ def test_gitlab_publishes_only_from_protected_main_and_never_cancels(tmp_path: P
     assert check["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}]
     assert not any("WARTA_SIGNING_KEY" in line or "WARTA_DEPLOY_KEY" in line for line in check["script"])
     assert 'warta verify --pr "$CI_MERGE_REQUEST_IID" --report' in check["script"]
+    assert check["script"][0] == "warta check || check_status=$?" and check["script"][-1] == 'exit "${check_status:-0}"'
 
 
 PROJECT_WORKFLOWS = Path(__file__).resolve().parents[2] / ".github" / "workflows"
