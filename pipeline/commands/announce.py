@@ -13,24 +13,25 @@ from typing import Any
 
 from pipeline.config import find_root
 from pipeline.errors import UsageError, WartaError
+from pipeline.i18n import _
 
 RECENT = dt.timedelta(days=7)  # versions published longer ago are never announced late (a new channel)
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "announce", help="post newly published items to their channels, retry, or resolve an uncertain post",
-        description="Re-check every approval chain on main, then post each published version that its SOP "
-                    "sends to a channel and that the posting ledger has not posted yet. Exit 0 when nothing "
-                    "failed, 1 when a channel failed or a post is uncertain, 2 on a usage error.")
-    parser.add_argument("--dry-run", action="store_true", help="print what would be posted and change nothing")
-    parser.add_argument("--retry", action="store_true", help="also retry failed posts now (never uncertain ones)")
-    parser.add_argument("--channel", metavar="NAME", help="only this channel")
-    parser.add_argument("--json", action="store_true", help="print one JSON document")
+        "announce", help=_("post newly published items to their channels, retry, or resolve an uncertain post"),
+        description=_("Re-check every approval chain on main, then post each published version that its SOP "
+                      "sends to a channel and that the posting ledger has not posted yet. Exit 0 when nothing "
+                      "failed, 1 when a channel failed or a post is uncertain, 2 on a usage error."))
+    parser.add_argument("--dry-run", action="store_true", help=_("print what would be posted and change nothing"))
+    parser.add_argument("--retry", action="store_true", help=_("also retry failed posts now (never uncertain ones)"))
+    parser.add_argument("--channel", metavar="NAME", help=_("only this channel"))
+    parser.add_argument("--json", action="store_true", help=_("print one JSON document"))
     parser.add_argument("--resolve", nargs=2, metavar=("ITEM", "CHANNEL"),
-                        help="record a signed decision on an uncertain or failed post of ITEM on CHANNEL")
-    parser.add_argument("--sent", metavar="URL", help="with --resolve: the post is there, at URL")
-    parser.add_argument("--not-sent", action="store_true", help="with --resolve: it is not there; send it again")
+                        help=_("record a signed decision on an uncertain or failed post of ITEM on CHANNEL"))
+    parser.add_argument("--sent", metavar="URL", help=_("with --resolve: the post is there, at URL"))
+    parser.add_argument("--not-sent", action="store_true", help=_("with --resolve: it is not there; send it again"))
     parser.set_defaults(func=run)
 
 
@@ -41,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
             doc = _resolve(root, args)
         else:
             if args.sent or args.not_sent:
-                raise UsageError("--sent and --not-sent go with --resolve ITEM CHANNEL")
+                raise UsageError(_("--sent and --not-sent go with --resolve ITEM CHANNEL"))
             doc = announce_only(root, dry_run=args.dry_run, retry=args.retry, only=args.channel)
     except WartaError as exc:
         if args.json:
@@ -53,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(doc, ensure_ascii=False, indent=2))
     else:
         for line in doc.get("planned", []):
-            print(("would post " if args.dry_run else "") + line)
+            print(_("would post {line}", line=line) if args.dry_run else line)
         for path, entries in sorted(doc.get("outcomes", {}).items()):
             for e in entries:
                 print(f"{path} → {e['channel']}: {e['state']} {e.get('url') or e.get('error') or ''}".rstrip())
@@ -74,23 +75,24 @@ def _resolve(root: Path, args: argparse.Namespace) -> dict[str, Any]:
 
     item, channel = args.resolve
     if bool(args.sent) == bool(args.not_sent):
-        raise UsageError("--resolve needs exactly one of --sent URL or --not-sent")
+        raise UsageError(_("--resolve needs exactly one of --sent URL or --not-sent"))
     if args.sent and not resolve.valid_url(args.sent):
-        raise UsageError(f"--sent {args.sent!r}: give the post's https:// address")
+        raise UsageError(_("--sent {url}: give the post's https:// address", url=repr(args.sent)))
     git = open_site(root)
     record = next((s.record for s in load_records(root)[0] if s.record.path == item), None)
     if record is None:
-        raise UsageError(f"{item}: no archive record names this item")
+        raise UsageError(_("{item}: no archive record names this item", item=item))
     entry = entry_of(record, channel)
     if entry is None or entry.digest != record.digest or entry.state not in ("attempt", "uncertain", "failed"):
         state = entry.state if entry is not None else "nothing"
-        raise UsageError(f"{item} on {channel}: the ledger holds {state} for its current version; only an "
-                         "uncertain or failed post is resolved")
+        raise UsageError(_("{item} on {channel}: the ledger holds {state} for its current version; only an "
+                           "uncertain or failed post is resolved", item=item, channel=channel, state=state))
     if args.dry_run:
-        return {"resolved": f"would record: {item} on {channel} " + ("sent" if args.sent else "not sent")}
+        return {"resolved": _("would record: {item} on {channel} sent", item=item, channel=channel) if args.sent
+                else _("would record: {item} on {channel} not sent", item=item, channel=channel)}
     git.run("commit", "--allow-empty", "-q", "-S", "-m", resolve.message(item, channel, record.digest, args.sent))
-    return {"resolved": f"recorded your signed decision ({git.head() or '?'}): the next warta announce or publish "
-                        "on main writes it into the ledger; push it to main"}
+    return {"resolved": _("recorded your signed decision ({commit}): the next warta announce or publish on main "
+                          "writes it into the ledger; push it to main", commit=git.head() or "?")}
 
 
 def announce_only(root: Path, *, dry_run: bool, retry: bool, only: str | None) -> dict[str, Any]:
@@ -120,7 +122,8 @@ def announce_only(root: Path, *, dry_run: bool, retry: bool, only: str | None) -
             raise WartaError("; ".join(plan.problems))
         config, sops, now = plan.report.config, plan.report.state.sops, plan.now
         if only is not None and only not in config.channels:
-            raise UsageError(f"--channel {only}: no such channel in warta.yml ({', '.join(sorted(config.channels))})")
+            raise UsageError(_("--channel {name}: no such channel in warta.yml ({known})", name=only,
+                               known=", ".join(sorted(config.channels))))
         # the first ledger commit (before any call) refuses (exit 2) without the publishing identity's key
 
         def website(p: Any) -> Any:

@@ -28,6 +28,7 @@ from pipeline.content import Item
 from pipeline.errors import GitError
 from pipeline.files import write_atomic
 from pipeline.git import Git
+from pipeline.i18n import _
 from pipeline.publish import gitops
 from pipeline.publish.hooks import ANNOUNCE_BARRIER_ENV, barrier, fault
 
@@ -91,21 +92,21 @@ def _call(adapter: Adapter, post: Post, step: ledger.Step, before: Channel, now:
             # a deletion is repeated safely (a deleted post answers as gone); a correction cannot be
             if step.post_id and adapter.delete(step.post_id):
                 return ledger.sent(before, step.post_id, None, now, state="deleted")
-            return ledger.uncertain(before, "a withdrawal without an outcome: its correction may have gone out; "
-                                            "check the channel and resolve it")
+            return ledger.uncertain(before, _("a withdrawal without an outcome: its correction may have gone out; "
+                                              "check the channel and resolve it"))
         if step.action == "settle":
             age = (now - before.at).total_seconds() if before.at is not None else None
             found = adapter.settle(post, age)
             if found is None:
-                return ledger.uncertain(before, "an attempt without an outcome (the run stopped, or the answer "
-                                                "was lost): check the channel and resolve it")
+                return ledger.uncertain(before, _("an attempt without an outcome (the run stopped, or the answer "
+                                                  "was lost): check the channel and resolve it"))
             return ledger.sent(before, found.post_id, found.url, now)
         if step.action == "withdraw":
             if step.post_id and adapter.delete(step.post_id):
                 return ledger.sent(before, step.post_id, None, now, state="deleted")
             if channel_type == "instagram":
-                raise CallFailed("instagram: posts cannot be deleted or corrected through the API; delete it "
-                                 "in the app, then warta announce --resolve ... --sent URL", retryable=False)
+                raise CallFailed(_("instagram: posts cannot be deleted or corrected through the API; delete it "
+                                   "in the app, then warta announce --resolve ... --sent URL"), retryable=False)
             done = adapter.post(post)
             return ledger.sent(before, done.post_id, done.url, now, state="corrected")
         done = adapter.post(post)
@@ -122,7 +123,7 @@ def _commit(root: Path, git: Git, remote: str | None, main: str, entries: Mappin
     rejected push gives up (None); otherwise the entries are put on the new main's register and pushed
     again."""
     current = register
-    for _ in range(MAX_PUSHES):
+    for _attempt in range(MAX_PUSHES):
         base = git.head()
         assert base is not None
         by_path = {r.path: r for r in current}
@@ -151,8 +152,8 @@ def _commit(root: Path, git: Git, remote: str | None, main: str, entries: Mappin
         head = git.head()
         assert head is not None
         current = [s.record for s in trust.records_at(git, head)]
-    raise GitError(f"the push of the posting ledger to {remote} was rejected {MAX_PUSHES} times; run announce "
-                   "again (uncertain posts wait for a person)")
+    raise GitError(_("the push of the posting ledger to {remote} was rejected {n} times; run announce again "
+                     "(uncertain posts wait for a person)", remote=remote or "", n=MAX_PUSHES))
 
 
 def announce_channels(root: Path, git: Git, remote: str | None, main: str, register: Sequence[ArchiveRecord],
@@ -186,7 +187,7 @@ def announce_channels(root: Path, git: Git, remote: str | None, main: str, regis
                 run.planned.append(f"{record.path} → {name} ({step.action})")
             elif step.action == "wait":
                 run.warnings.append(f"{record.path} → {name}: {step.reason}")
-            elif step.reason.startswith(("uncertain", "failed")):
+            elif step.stuck:
                 run.errors.append(f"{record.path} → {name}: {step.reason}")
     _expiry_warnings(config, now, run)
     # a test passing adapter_for has no token variables
@@ -204,13 +205,13 @@ def announce_channels(root: Path, git: Git, remote: str | None, main: str, regis
         return run
     attempts = {(t.record.path, n): ledger.attempt(t.record, n, s, now) for t, n, s in work if s.action != "settle"}
     grouped: dict[str, list[Channel]] = {}
-    for (path, _), entry in attempts.items():
+    for (path, _channel), entry in attempts.items():
         grouped.setdefault(path, []).append(entry)
     claimed = _commit(root, git, remote, main, grouped, run.register, "percobaan", "announce-attempts", claim=True)
     if claimed is None:
         run.claimed = False
-        run.errors.append("another run claimed these posts first (the push of the attempts was rejected): this "
-                          "run sent nothing; the next run reads what it did")
+        run.errors.append(_("another run claimed these posts first (the push of the attempts was rejected): this "
+                            "run sent nothing; the next run reads what it did"))
         head = git.head()
         run.register = [s.record for s in trust.records_at(git, head)] if head else run.register
         return run
@@ -263,16 +264,18 @@ def _callable(work: list[tuple[Target, str, ledger.Step]], config: SiteConfig, e
             before = ledger.entry_of(target.record, name) or ledger.attempt(target.record, name, step, now)
             failed.setdefault(target.record.path, []).append(ledger.failed(
                 before.model_copy(update={"attempts": max(before.attempts, 1)}),
-                f"{name}: not sent: {long}; approve a shorter version", retryable=False, wait=None, now=now))
+                _("{name}: not sent: {why}; approve a shorter version", name=name, why=long), retryable=False,
+                wait=None, now=now))
             run.errors.append(f"{target.record.path} → {name}: {long}")
             continue
         if not absent:
             kept.append((target, name, step))
             continue
-        why = f"the environment variable {', '.join(absent)} (token_env of channel {name}) is not set"
+        why = _("the environment variable {names} (token_env of channel {name}) is not set",
+                names=", ".join(absent), name=name)
         if missing == "skip":
-            run.warnings.append(f"{target.record.path} → {name}: not posted by this run: {why}; warta announce "
-                                "with the channel's token posts it")
+            run.warnings.append(_("{path} → {name}: not posted by this run: {why}; warta announce with the "
+                                  "channel's token posts it", path=target.record.path, name=name, why=why))
             continue
         before = ledger.entry_of(target.record, name) or ledger.attempt(target.record, name, step, now)
         failed.setdefault(target.record.path, []).append(
@@ -288,9 +291,12 @@ def _expiry_warnings(config: SiteConfig, now: dt.datetime, run: ChannelRun) -> N
         if channel.enabled and channel.token_expires is not None:
             left = (channel.token_expires - now.date()).days
             if left <= 14:
-                state = "has expired" if left < 0 else f"expires in {left} day(s)"
-                run.warnings.append(f"channel {name}: its token {state} ({channel.token_expires.isoformat()}); "
-                                    "renew it and update token_expires in warta.yml")
+                when = channel.token_expires.isoformat()
+                run.warnings.append(
+                    _("channel {name}: its token has expired ({date}); renew it and update token_expires in "
+                      "warta.yml", name=name, date=when) if left < 0 else
+                    _("channel {name}: its token expires in {n} day(s) ({date}); renew it and update "
+                      "token_expires in warta.yml", name=name, n=left, date=when))
 
 
 REPORTS = "laporan-tautan"  # under the outbox folder: uploaded with the run's artifact
@@ -323,5 +329,5 @@ def report_links(root: Path, run: ChannelRun, targets: Sequence[Target], config:
             adapter = adapter_for(name) if adapter_for else make_adapter(name, channel, environ, config.site.language)
             adapter.post(post)
         except CallFailed as exc:
-            run.errors.append(f"link report → {name}: {exc}")
+            run.errors.append(_("link report → {name}: {error}", name=name, error=str(exc)))
     return target
