@@ -24,8 +24,10 @@ summed RSS of the process tree):
 
 Then per tool the median and minimum over the rounds, and the ratios of each round (same load).
 Budgets (issue 11): warta cold within 1.5x Hugo and under 300 MB; after one change within 0.25x Hugo's full
-build. warta's build writes no search index at 872656f (nor do the Hugo and Pelican projects); a search
-index added to the build is to be timed apart from it. Results go to docs/benchmarks.md by hand.
+build. warta's build writes a Pagefind search index since issue 12 (872656f did not; nor do the Hugo and
+Pelican projects): after each cold build the same Pagefind command is run alone on warta's pages and
+timed apart ("of which: search index"), so the build's figure can be compared with and without it.
+Results go to docs/benchmarks.md by hand.
 """
 
 from __future__ import annotations
@@ -291,17 +293,23 @@ TOOLS = ("warta", "pelican", "hugo")
 def _round(projects: dict[str, Path], tools: set[str], n: int, k: int, rows: dict[str, list[Run]]) -> None:
     """One round: each tool once, in turn (the same load for all of them)."""
     warta = projects["warta"]
-    if "warta" in tools:
+    for checkout in CHECKOUTS if "warta" in tools else []:
+        env = {**os.environ, "PYTHONPATH": str(checkout)}
+        name = f"{checkout.name}: " if len(CHECKOUTS) > 1 else ""
         cmd = [sys.executable, "-m", "pipeline", "-C", str(warta), "build", "--drafts", "--json"]
         shutil.rmtree(warta / "_preview", ignore_errors=True)
         shutil.rmtree(warta / ".warta-cache", ignore_errors=True)
-        _keep(rows, "warta cold", measure(cmd, PROJECT, ENV))
+        _keep(rows, f"{name}warta cold", measure(cmd, PROJECT, env))
         if k == 0:
             built = sum(1 for _ in (warta / "_preview" / "siaran-pers").glob("[0-9]*/*/index.html"))
             pages = sum(1 for _ in (warta / "_preview").rglob("*.html")) if (warta / "_preview").is_dir() else 0
             print(f"  warta built {built} of {n} release pages, {pages} HTML pages in all", flush=True)
+        search = _search_command(warta / "_preview") if (checkout / "pipeline/site/search.py").is_file() else None
+        if search is not None:  # the search index alone, on the pages warta just wrote (it is part of the build)
+            shutil.rmtree(warta / "_preview" / "pagefind", ignore_errors=True)
+            _keep(rows, f"  {name}of which: search index (Pagefind) alone", measure(search, warta, env))
         _touch_one(sorted((warta / "content" / "siaran-pers").rglob("*.md"))[(n // 2 + k) % n])
-        _keep(rows, "warta after one change", measure(cmd, PROJECT, ENV))
+        _keep(rows, f"{name}warta after one change", measure(cmd, PROJECT, env))
     if "pelican" in tools:
         pelican = projects["pelican"]
         pel = [sys.executable, "-m", "pelican", "content", "-o", "output", "-s", "pelicanconf.py", "-q"]
@@ -314,6 +322,17 @@ def _round(projects: dict[str, Path], tools: set[str], n: int, k: int, rows: dic
 
 
 ENV = {**os.environ, "PYTHONPATH": str(PROJECT)}
+CHECKOUTS = [PROJECT]  # the checkouts whose warta is measured (--project)
+
+
+def _search_command(site: Path) -> list[str] | None:
+    """The Pagefind run warta's build makes (pipeline/site/search.py), when the measured code has one."""
+    try:
+        from pipeline.site import search  # the checkout this script lives in
+    except ImportError:
+        return None
+    exe = search._executable()
+    return [str(exe), "--site", str(site), *search.OPTIONS] if exe is not None else None
 
 
 def _keep(rows: dict[str, list[Run]], label: str, run: Run) -> None:
@@ -340,15 +359,17 @@ def report(n: int, rows: dict[str, list[Run]]) -> None:
     print(f"\n{n:,} releases, {len(next(iter(rows.values())))} interleaved rounds ({load_line()})")
     print("\n".join(table(rows)))
     hugo = rows.get("hugo full build", [])
-    cold, change = rows.get("warta cold", []), rows.get("warta after one change", [])
     pelican = rows.get("pelican cold (no cache)", [])
     print("\n| ratio (each round's own, median (min)) | value | budget |\n|---|---:|---:|")
-    print(f"| warta cold / Hugo full build | {ratio_text(cold, hugo)} | 1.5x |")
-    print(f"| warta after one change / Hugo full build | {ratio_text(change, hugo)} | 0.25x |")
     print(f"| stock Pelican cold / Hugo full build | {ratio_text(pelican, hugo)} | |")
-    print(f"| warta cold / stock Pelican cold | {ratio_text(cold, pelican)} | |")
-    if cold:
-        print(f"| warta peak tree RSS, cold | {max(r.tree_mb for r in cold):.0f} MB | 300 MB |")
+    for checkout in CHECKOUTS:
+        name = f"{checkout.name}: " if len(CHECKOUTS) > 1 else ""
+        cold, change = rows.get(f"{name}warta cold", []), rows.get(f"{name}warta after one change", [])
+        print(f"| {name}warta cold / Hugo full build | {ratio_text(cold, hugo)} | 1.5x |")
+        print(f"| {name}warta after one change / Hugo full build | {ratio_text(change, hugo)} | 0.25x |")
+        print(f"| {name}warta cold / stock Pelican cold | {ratio_text(cold, pelican)} | |")
+        if cold:
+            print(f"| {name}warta peak tree RSS, cold | {max(r.tree_mb for r in cold):.0f} MB | 300 MB |")
 
 
 def main() -> int:
@@ -357,7 +378,11 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
     parser.add_argument("--keep", action="store_true", help="keep the generated projects")
     parser.add_argument("--tools", default=",".join(TOOLS), help="tools to run (default: warta,pelican,hugo)")
+    parser.add_argument("--project", type=Path, action="append",
+                        help="a checkout whose warta is measured (PYTHONPATH=<checkout>; repeat to interleave "
+                             "several; default: the repository this script lives in)")
     args = parser.parse_args()
+    CHECKOUTS[:] = [p.resolve() for p in (args.project or [PROJECT])]
     tools = set(args.tools.split(","))
     if "hugo" in tools and not shutil.which("hugo"):
         raise SystemExit("hugo is not installed (apt-get install -y hugo): it is the budget's reference")

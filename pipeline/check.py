@@ -14,6 +14,7 @@ from pipeline.config import KINDS, SiteConfig, load_config
 from pipeline.content import Item, discover, load_items, split_front_matter
 from pipeline.errors import ConfigError, Finding, Findings, UsageError
 from pipeline.gate import is_exempt
+from pipeline.i18n import _
 from pipeline.people import People, load_people
 from pipeline.rendering import render_errors
 from pipeline.sop import Sop
@@ -62,16 +63,19 @@ def load_governance(root: Path) -> Governance:
     if people is not None and not findings:
         for kind, section in config.kinds.items():
             if section.sop not in sops:
-                findings.append(Finding("warta.yml", None, f"kinds.{kind}.sop: no SOP '{section.sop}' in sop/ "
-                                                           f"(known: {', '.join(sorted(sops))})", "sop"))
+                findings.append(Finding("warta.yml", None, _(
+                    "kinds.{kind}.sop: no SOP '{sop}' in sop/ (known: {items})", kind=kind, sop=section.sop,
+                    items=", ".join(sorted(sops))), "sop"))
         for name, activity in config.activities.items():
             if activity.sop not in sops:
-                findings.append(Finding("warta.yml", None, f"activities.{name}.sop: no SOP '{activity.sop}' in sop/",
+                findings.append(Finding("warta.yml", None, _("activities.{name}.sop: no SOP '{sop}' in sop/",
+                                                             name=name, sop=activity.sop),
                                         "sop"))
         findings.extend(classification.config_findings(root, config))
         for role in config.approvals.force_publish_roles:
             if role not in people.roles:
-                findings.append(Finding("warta.yml", None, f"approvals.force_publish_roles: unknown role '{role}'",
+                findings.append(Finding("warta.yml", None, _("approvals.force_publish_roles: unknown role '{role}'",
+                                                             role=role),
                                         "force_publish_roles"))
     if findings or people is None:
         raise ConfigError(findings=findings)
@@ -87,11 +91,11 @@ def resolve_paths(root: Path, paths: Sequence[str]) -> list[str] | None:
     for raw in paths:
         target = Path(raw).resolve()
         if not target.exists():
-            raise UsageError(f"{raw}: no such file or folder")
+            raise UsageError(_("{raw}: no such file or folder", raw=raw))
         try:
             rel = target.relative_to(root.resolve()).as_posix()
         except ValueError:
-            raise UsageError(f"{raw}: not inside the site repository {root}") from None
+            raise UsageError(_("{raw}: not inside the site repository {root}", raw=raw, root=root)) from None
         if target.is_dir():
             prefix = "" if rel == "." else rel + "/"
             chosen.extend(p for p in everything if p.startswith(prefix))
@@ -172,25 +176,27 @@ def check_site(root: Path, paths: Sequence[str] = (), *, cache_root: Path | None
     findings.extend(render_findings(root, gov.config, examined, cache))
     allowed = privacy.allowed_numbers(gov.config, gov.people)
     result.items.extend(checked)
+    add_new = _NewFindings(findings).add
     for item in examined:
         findings.extend(privacy.item_findings(item, allowed))
         findings.extend(_item_text_findings(item))
         sop = gov.sops.get(item.sop_id)
         if sop is None:
             line = item.line_of("sop") if item.meta.sop else None
-            findings.add(item.path, line, f"sop: no SOP '{item.sop_id}' in sop/ (known: {', '.join(sorted(gov.sops))})",
+            findings.add(item.path, line, _("sop: no SOP '{sop_id}' in sop/ (known: {items})",
+                                            sop_id=item.sop_id, items=', '.join(sorted(gov.sops))),
                          "sop", code="sop.unknown")
             continue
-        _add_new(findings, kelengkapan.check_item(item, _requirements(sop)))
+        add_new(kelengkapan.check_item(item, _requirements(sop)))
         findings.extend(route_findings(item, sop, gov.config))  # kanal, sebutan, post lengths (docs/channels.md)
         if is_exempt(item):
             findings.add(item.path, item.line_of("kategori_informasi"),
-                         "kategori_informasi: dikecualikan information is listed in the register but never "
-                         "published (UU 14/2008 Pasal 17)", "kategori_informasi", "warning", "dip.dikecualikan")
+                         _("kategori_informasi: dikecualikan information is listed in the register but never published "
+                           "(UU 14/2008 Pasal 17)"), "kategori_informasi", "warning", "dip.dikecualikan")
     typed = {item.path for item in examined}
     for rel in result.checked:
         if rel not in typed:
-            _add_new(findings, _untyped_findings(root, gov, rel, allowed))
+            add_new(_untyped_findings(root, gov, rel, allowed))
     return result
 
 
@@ -199,12 +205,25 @@ def _requirements(sop: Sop) -> list[tuple[str, str]]:
     return [(s, src) for s, src in sop_requirements(sop) if s != "klasifikasi"]
 
 
-def _add_new(findings: Findings, new: Sequence[Finding]) -> None:
-    """Add ``new``, except a requirement (``sop.*``) or empty-text (``text.*``) finding where an error already
-    names the same file and field: one problem, one finding (the schema's is the more precise)."""
-    taken = {(f.path, f.field) for f in findings.items if f.severity == "error" and f.field}
-    findings.extend(f for f in new
-                    if (f.path, f.field) not in taken or not (f.code or "").startswith(("sop.", "text.")))
+class _NewFindings:
+    """Adds findings to ``findings`` without repeating a problem an error already names (see :meth:`add`).
+
+    The (file, field) pairs of the errors so far are brought up to date with what was added since the last
+    call: rebuilding them for every item made a check of 10,000 items quadratic (minutes)."""
+
+    def __init__(self, findings: Findings) -> None:
+        self.findings, self.seen, self.taken = findings, 0, set[tuple[str, str | None]]()
+
+    def add(self, new: Sequence[Finding]) -> None:
+        """Add ``new``, except a requirement (``sop.*``) or empty-text (``text.*``) finding where an error
+        already names the same file and field: one problem, one finding (the schema's is the more precise)."""
+        items = self.findings.items
+        if self.seen > len(items):
+            self.seen, self.taken = 0, set()
+        self.taken.update((f.path, f.field) for f in items[self.seen:] if f.severity == "error" and f.field)
+        self.seen = len(items)
+        self.findings.extend(f for f in new if (f.path, f.field) not in self.taken
+                             or not (f.code or "").startswith(("sop.", "text.")))
 
 
 def _item_text_findings(item: Item) -> list[Finding]:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from pipeline import __version__, commands, i18n
+from pipeline import __version__, argparse_i18n, commands, i18n, output
 from pipeline.errors import UsageError, WartaError, json_document
 from pipeline.i18n import _
 
@@ -64,6 +64,7 @@ def choose_language(argv: Sequence[str]) -> None:
     """``--lang`` > ``WARTA_LANG`` > the site's language (the site in ``-C DIR`` or the current folder) > id."""
     chdir = _option_value(argv, "-C")
     i18n.set_language(i18n.choose_language(_option_value(argv, "--lang"), Path(chdir) if chdir else None))
+    argparse_i18n.install()
 
 
 def _command_word(argv: Sequence[str]) -> str | None:
@@ -92,9 +93,8 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"warta {__version__}")
     parser.add_argument("-C", dest="chdir", default=None, metavar="DIR",
                         help=_("run as if warta was started in DIR (the site repository)"))
-    parser.add_argument("--lang", choices=i18n.LANGUAGES, default=None,
-                        help=_("language of messages: id (default) or en; also WARTA_LANG, then the site's "
-                               "language in warta.yml"))
+    _common_options(parser, None)
+    parser.set_defaults(build_parser=build_parser, verbosity=output.NORMAL)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     names = sorted(info.name for info in pkgutil.iter_modules(commands.__path__))
     word = _command_word(argv) if argv is not None else None
@@ -106,7 +106,22 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         register = getattr(module, "register", None)
         if register is not None:
             register(subparsers)
+    for sub in subparsers.choices.values():
+        _common_options(sub, argparse.SUPPRESS)  # `warta check -q` as well as `warta -q check`
     return parser
+
+
+def _common_options(parser: argparse.ArgumentParser, default: Any) -> None:
+    """``--lang``, ``-q`` and ``-v``: on the main parser (``default`` None) and on every command's
+    (``default`` SUPPRESS, so a command's parser does not overwrite what was given before the command)."""
+    parser.add_argument("--lang", choices=i18n.LANGUAGES, default=default,
+                        help=_("language of messages: id (default) or en; also WARTA_LANG, then the site's "
+                               "language in warta.yml"))
+    loud = parser.add_mutually_exclusive_group()
+    loud.add_argument("-q", "--quiet", dest="verbosity", action="store_const", const=output.QUIET,
+                      default=argparse.SUPPRESS, help=_("print only results, warnings and errors"))
+    loud.add_argument("-v", "--verbose", dest="verbosity", action="store_const", const=output.VERBOSE,
+                      default=argparse.SUPPRESS, help=_("print more detail"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -148,6 +163,8 @@ def _run(argv: list[str]) -> int:
         raise UsageError(str(exc)) from None
     parser = build_parser(argv)
     args = parser.parse_args(argv)
+    output.set_level(args.verbosity)
+    output.detail(_("warta {version}: language {lang}", version=__version__, lang=i18n.get_language()))
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2

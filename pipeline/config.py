@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, field_validator, mo
 
 from pipeline import yamlio
 from pipeline.errors import ConfigError, Finding
+from pipeline.i18n import _
 from pipeline.schema import Strict, validate
 
 CONFIG_FILE = "warta.yml"
@@ -50,7 +51,8 @@ def _weekday(value: str) -> str:
     if value not in WEEKDAYS:
         close = [day for day in WEEKDAYS if day[:3] == value[:3].lower()]
         hint = f" (did you mean '{close[0]}'?)" if close else ""
-        raise ValueError(f"unknown day '{value}'{hint}; use one of {', '.join(WEEKDAYS)}")
+        raise ValueError(_("unknown day '{value}'{hint}; use one of {weekdays}",
+                           value=value, hint=hint, weekdays=', '.join(WEEKDAYS)))
     return value
 
 
@@ -60,11 +62,11 @@ def _span(value: Any) -> tuple[dt.time, dt.time]:
         return value
     match = _SPAN.match(value) if isinstance(value, str) else None
     if match is None:
-        raise ValueError("expected opening hours written as \"HH:MM-HH:MM\", e.g. \"07:30-16:00\"")
+        raise ValueError(_('expected opening hours written as "HH:MM-HH:MM", e.g. "07:30-16:00"'))
     h1, m1, h2, m2 = (int(g) for g in match.groups())
     start, end = dt.time(h1, m1), dt.time(h2, m2)
     if end <= start:
-        raise ValueError("the closing time must be after the opening time")
+        raise ValueError(_("the closing time must be after the opening time"))
     return start, end
 
 
@@ -76,7 +78,7 @@ def _holiday(value: Any) -> dt.date:
             return dt.date.fromisoformat(value)
         except ValueError:
             pass
-    raise ValueError("expected a date written as YYYY-MM-DD")
+    raise ValueError(_("expected a date written as YYYY-MM-DD"))
 
 
 Weekday = Annotated[str, AfterValidator(_weekday)]
@@ -115,7 +117,7 @@ class SiteSection(Strict):
     @classmethod
     def _open_some_day(cls, value: dict[str, tuple[dt.time, dt.time]]) -> dict[str, tuple[dt.time, dt.time]]:
         if not value:
-            raise ValueError("at least one day needs opening hours (leave the key out for Monday-Friday 07:30-16:00)")
+            raise ValueError(_("at least one day needs opening hours (leave the key out for Monday-Friday 07:30-16:00)"))
         return {day: value[day] for day in WEEKDAYS if day in value}
 
     @field_validator("holidays", mode="before")
@@ -124,7 +126,7 @@ class SiteSection(Strict):
         if isinstance(value, list):
             return tuple(value)
         if not isinstance(value, tuple):
-            raise ValueError('expected a list of dates, e.g. ["2026-12-25"]')
+            raise ValueError(_('expected a list of dates, e.g. ["2026-12-25"]'))
         return value
 
     @field_validator("holidays")
@@ -136,7 +138,7 @@ class SiteSection(Strict):
     @classmethod
     def _url(cls, value: str) -> str:
         if not re.match(r"^https?://[^\s/]+(/\S*)?$", value):
-            raise ValueError("must be an absolute http(s) address such as https://dinas.bantulkab.go.id")
+            raise ValueError(_("must be an absolute http(s) address such as https://dinas.bantulkab.go.id"))
         return value.rstrip("/")
 
     @field_validator("timezone")
@@ -145,7 +147,7 @@ class SiteSection(Strict):
         try:
             zoneinfo.ZoneInfo(value)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValueError("unknown time zone; use an IANA name such as Asia/Jakarta") from None
+            raise ValueError(_("unknown time zone; use an IANA name such as Asia/Jakarta")) from None
         return value
 
 
@@ -190,17 +192,19 @@ class ForgeSection(Strict):
     @field_validator("url")
     @classmethod
     def _api(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(r"^https?://[^\s/?#]+(/[^\s?#]*)?$", value):
-            raise ValueError("must be the forge API's absolute http(s) address, e.g. https://api.github.com")
+        # https only (a reader on the way could forge reviews), no user name; http only to this machine (tests)
+        if value is not None and not (re.match(r"^https://[^\s/?#@]+(/[^\s?#]*)?$", value) or _LOOPBACK.match(value)):
+            raise ValueError(_("must be the forge API's absolute https:// address without a user name, e.g. "
+                               "https://api.github.com (http only on 127.0.0.1)"))
         return value.rstrip("/") if value else value
 
     @model_validator(mode="after")
     def _complete(self) -> ForgeSection:
         if self.type != "github" and self.url is None:
-            raise ValueError(f"forge type {self.type} needs url (the API base, e.g. https://git.example.go.id/api/"
-                             f"{'v4' if self.type == 'gitlab' else 'v1'})")
+            raise ValueError(_("forge type {type} needs url (the API base, e.g. https://git.example.go.id/api/{value})",
+                               type=self.type, value='v4' if self.type == 'gitlab' else 'v1'))
         if self.type != "gitlab" and self.repository.count("/") != 1:
-            raise ValueError("repository is owner/name")
+            raise ValueError(_("repository is owner/name"))
         return self
 
     @property
@@ -228,6 +232,16 @@ class ApprovalSection(Strict):
     main_branch: str = Field("main", description="The branch that is published.")
     forge: ForgeSection | None = Field(None, description="Pull-request reviews on this forge count as approvals.")
 
+    @field_validator("main_branch")
+    @classmethod
+    def _branch_name(cls, value: str) -> str:
+        # written into workflows (if:, ref:, cache keys) and git command lines: a plain branch name only
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*", value) or ".." in value \
+                or value.endswith((".lock", ".")):
+            raise ValueError("must be a plain branch name (letters, digits, '.', '_', '-' and '/' between parts), "
+                             "e.g. main")
+        return value
+
 
 class ArchiveSection(Strict):
     """Archive numbering (Permendagri 83/2022 or the older 78/2012 decimal scheme)."""
@@ -242,9 +256,10 @@ class ArchiveSection(Strict):
         names = set(re.findall(r"{(\w+)(?::[^}]*)?}", value))
         unknown = names - {"kode", "urut", "unit", "tahun"}
         if unknown:
-            raise ValueError(f"unknown placeholder {{{sorted(unknown)[0]}}}; use {{kode}} {{urut}} {{unit}} {{tahun}}")
+            raise ValueError(_("unknown placeholder {{{value}}}; use {{kode}} {{urut}} {{unit}} {{tahun}}",
+                               value=sorted(unknown)[0]))
         if "urut" not in names:
-            raise ValueError("must contain {urut}, the sequence number")
+            raise ValueError(_("must contain {urut}, the sequence number"))
         return value
 
 
@@ -271,7 +286,7 @@ class MediaSection(Strict):
     @classmethod
     def _widths(cls, value: list[int]) -> list[int]:
         if any(w < 16 or w > 8192 for w in value):
-            raise ValueError("each width must be between 16 and 8192 pixels")
+            raise ValueError(_("each width must be between 16 and 8192 pixels"))
         return sorted(set(value))
 
 
@@ -342,7 +357,7 @@ class ChannelSection(Strict):
     @classmethod
     def _url(cls, value: str | None) -> str | None:
         if value is not None and not (re.match(r"^https://[^\s/?#@]+(/[^\s?#]*)?$", value) or _LOOPBACK.match(value)):
-            raise ValueError("must be an https:// address without query or user name (http only on 127.0.0.1)")
+            raise ValueError(_("must be an https:// address without query or user name (http only on 127.0.0.1)"))
         return value.rstrip("/") if value else value
 
     @field_validator("token_env")
@@ -351,10 +366,11 @@ class ChannelSection(Strict):
         names = value.names() if isinstance(value, OAuth1Env) else (value,) if value else ()
         for name in names:
             if not re.match(_ENV_NAME, name):
-                raise ValueError(f"{name!r} is not an environment variable name (A-Z, 0-9, _)")
+                raise ValueError(_("{name!r} is not an environment variable name (A-Z, 0-9, _)", name=name))
             if name in RESERVED_ENV:
-                raise ValueError(f"names {name}, a variable warta itself holds (signing key, deploy or "
-                                 "forge credentials); give the channel its own variable")
+                raise ValueError(_("names {name}, a variable warta itself holds (signing key, deploy or forge "
+                                   "credentials); give the channel its own variable",
+                                   name=name))
         return value
 
     @model_validator(mode="after")
@@ -367,16 +383,16 @@ class ChannelSection(Strict):
                  "webhook": ("url", "token_env"), "x": ("token_env",)}.get(self.type, ())
         missing = [n for n in needs if getattr(self, n) is None]
         if self.enabled and missing:
-            raise ValueError(f"a {self.type} channel needs {' and '.join(missing)}")
+            raise ValueError(_("a {type} channel needs {missing}", type=self.type, missing=' and '.join(missing)))
         if self.type == "x" and self.token_env is not None and not isinstance(self.token_env, OAuth1Env):
-            raise ValueError("an x channel's token_env names four variables: {consumer_key, consumer_secret, "
-                             "access_token, access_token_secret} (OAuth 1.0a user context)")
+            raise ValueError(_("an x channel's token_env names four variables: {consumer_key, consumer_secret, "
+                               "access_token, access_token_secret} (OAuth 1.0a user context)"))
         if self.type != "x" and isinstance(self.token_env, OAuth1Env):
-            raise ValueError(f"a {self.type} channel's token_env is one variable name")
+            raise ValueError(_("a {type} channel's token_env is one variable name", type=self.type))
         if self.rsync_destination is not None and self.type != "videotron":
-            raise ValueError("rsync_destination belongs to a videotron channel")
+            raise ValueError(_("rsync_destination belongs to a videotron channel"))
         if self.aksi == "lapor_tautan" and self.type not in ("telegram", "webhook", "outbox"):
-            raise ValueError("the link report (aksi lapor_tautan) goes to a telegram, webhook or outbox channel")
+            raise ValueError(_("the link report (aksi lapor_tautan) goes to a telegram, webhook or outbox channel"))
         return self
 
     @property
@@ -408,9 +424,9 @@ class DeploySection(Strict):
     @model_validator(mode="after")
     def _complete(self) -> DeploySection:
         if self.target == "rsync" and not self.rsync_destination:
-            raise ValueError("target 'rsync' needs rsync_destination (user@host:/path)")
+            raise ValueError(_("target 'rsync' needs rsync_destination (user@host:/path)"))
         if self.target == "s3" and not self.s3_bucket:
-            raise ValueError("target 's3' needs s3_bucket")
+            raise ValueError(_("target 's3' needs s3_bucket"))
         return self
 
 
@@ -458,7 +474,8 @@ class PrivacySection(Strict):
             except phonenumbers.NumberParseException:
                 parsed = None
             if parsed is None or not phonenumbers.is_possible_number(parsed):
-                raise ValueError(f"'{number}' is not a telephone number; write it as +62 274 367509 or 0274 367509")
+                raise ValueError(_("'{number}' is not a telephone number; write it as +62 274 367509 or 0274 367509",
+                                   number=number))
         return value
 
 
@@ -498,10 +515,19 @@ class SiteConfig(Strict):
     report: ReportSection = Field(default_factory=ReportSection)
 
     @model_validator(mode="after")
+    def _forge_token_is_no_channels(self) -> SiteConfig:
+        forge = self.approvals.forge
+        for name, channel in self.channels.items():
+            if forge is not None and forge.token_variable in channel.secret_names:
+                raise ValueError(f"channels.{name}.token_env names {forge.token_variable}, the forge token of "
+                                 "approvals.forge; give the channel its own variable")
+        return self
+
+    @model_validator(mode="after")
     def _all_kinds(self) -> SiteConfig:
         missing = [k for k in KINDS if k not in self.kinds]
         if missing:
-            raise ValueError(f"kinds: every kind needs an SOP; missing {', '.join(missing)}")
+            raise ValueError(_("kinds: every kind needs an SOP; missing {missing}", missing=', '.join(missing)))
         for name, channel in self.channels.items():
             # the embedded default names its videotron outbox "videotron": it shows slides
             if name == "videotron" and channel.type == "outbox" and "aksi" not in channel.model_fields_set:
@@ -556,13 +582,13 @@ def load_config(root: Path) -> SiteConfig:
     file = root / CONFIG_FILE
     if not file.is_file():
         raise ConfigError(
-            f"{CONFIG_FILE} not found in {root}: run warta inside a site repository, "
-            "or create one with 'warta init DIR --example'"
+            _("{config_file} not found in {root}: run warta inside a site repository, or create one with 'warta init DIR "
+              "--example'", config_file=CONFIG_FILE, root=root)
         )
     try:
         text = file.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise ConfigError(findings=[Finding(CONFIG_FILE, None, f"not UTF-8 text ({exc.reason})")]) from None
+        raise ConfigError(findings=[Finding(CONFIG_FILE, None, _("not UTF-8 text ({reason})", reason=exc.reason))]) from None
     return parse_config(text, CONFIG_FILE)
 
 
@@ -573,6 +599,6 @@ def find_root(start: Path | None = None) -> Path:
         if (folder / CONFIG_FILE).is_file():
             return folder
     raise ConfigError(
-        f"{CONFIG_FILE} not found in {here} or above: run warta inside a site repository, "
-        "or create one with 'warta init DIR --example'"
+        _("{config_file} not found in {here} or above: run warta inside a site repository, or create one with 'warta "
+          "init DIR --example'", config_file=CONFIG_FILE, here=here)
     )

@@ -19,6 +19,7 @@ from typing import Any, Literal
 from pipeline import limits, markup, yamlio
 from pipeline.config import ALL_KINDS, INTERNAL_KINDS, KINDS, SiteConfig
 from pipeline.errors import Finding, Findings
+from pipeline.i18n import _
 from pipeline.kinds import (
     SCHEMAS,
     SLUG_RE,
@@ -47,7 +48,7 @@ DATED_KINDS = ("siaran-pers", "berita", "pengumuman", "informasi-publik", *INTER
 KATEGORI_INFORMASI = ("berkala", "serta-merta", "setiap-saat", "dikecualikan")
 # Top-level paths the site writes itself: a page (content/halaman/<slug>.md) cannot take them.
 RESERVED_PAGE_SLUGS = frozenset({
-    *KINDS, "tag", "arsip", "daftar-arsip", "hal", "feeds", "theme", "media", "daftar-informasi-publik",
+    *KINDS, "tag", "arsip", "daftar-arsip", "hal", "feeds", "theme", "media", "daftar-informasi-publik", "layanan",
     "404.html", "sitemap.xml", "robots.txt", "index.html", "cari", "pagefind", "identitas", "favicon.ico",
 })
 # The dialect lives in pipeline.markup; re-exported for the modules that import it from here.
@@ -230,14 +231,17 @@ def _references(tree: FileTree, rel: str, kind: str, data: Mapping[str, Any], bo
         got, reason = resolve_in(tree, rel, ref.value)
         line = doc.line_of(ref.keys)
         if reason or got is None:
-            out.findings.append(Finding(rel, line, f"{ref.field}: {reason}", str(ref.keys[-1]), code="ref.invalid"))
+            out.findings.append(Finding(rel, line, _("{field}: {reason}", field=ref.field, reason=reason),
+                                        str(ref.keys[-1]), code="ref.invalid"))
         elif ref.role == "lampiran":
             if is_image(got):
-                out.findings.append(Finding(rel, line, f"{ref.field}: '{ref.value}' is a photo; photos go in "
-                                                       "image or media so their location data is removed",
+                out.findings.append(Finding(rel, line, _("{field}: '{value}' is a photo; photos go in image or media so "
+                                                         "their location data is removed",
+                                                         field=ref.field, value=ref.value),
                                             "file", code="ref.photo-as-file"))
             elif (problem := download_problem(ref.value, got)) is not None:
-                out.findings.append(Finding(rel, line, f"{ref.field}: {problem}", "file", code="ref.download"))
+                out.findings.append(Finding(rel, line, _("{field}: {problem}", field=ref.field, problem=problem), "file",
+                                            code="ref.download"))
             else:
                 out.attachments.append(got)
         else:
@@ -253,33 +257,36 @@ def _references(tree: FileTree, rel: str, kind: str, data: Mapping[str, Any], bo
         line = _line_in_body(lines, body_line, value or f"<{tag}")
         what = f"<{tag} {attribute}=\"{value}\">" if attribute else f"<{tag}>"
         local = bool(value) and resolve_path(rel, value)[0] is not None
-        out.findings.append(Finding(rel, line, f"raw HTML {what} is not published (nothing is embedded from a "
-                                               "body or from another site); show a photo with ![what it shows]"
-                                               "(file.jpg) and link other sites with [text](https://…)", "body",
+        out.findings.append(Finding(rel, line, _("raw HTML {what} is not published (nothing is embedded from a body or "
+                                                 "from another site); show a photo with ![what it shows](file.jpg) and "
+                                                 "link other sites with [text](https://…)",
+                                                 what=what), "body",
                                     "error" if local else "warning", code="body.raw-html"))
     for src, alt in rendered.images:
         line = _line_in_body(lines, body_line, src)
         if not alt.strip():
-            out.findings.append(Finding(rel, line, f"image '{src}' has no alt text: write ![what it shows]({src})",
+            out.findings.append(Finding(rel, line, _("image '{src}' has no alt text: write ![what it shows]({src})",
+                                                     src=src),
                                         "body", code="image.no-alt"))
         got, reason = resolve_in(tree, rel, src)
         if reason or got is None:
-            out.findings.append(Finding(rel, line, f"image {reason}", "body", code="ref.invalid"))
+            out.findings.append(Finding(rel, line, _("image {reason}", reason=reason), "body", code="ref.invalid"))
         else:
             out.images.append(ImageRef(got, alt, None, line, "inline"))
     for index, href in enumerate(rendered.links):
         line = _line_in_body(lines, body_line, href)
         got, reason = resolve_in(tree, rel, href)
         if reason or got is None:
-            out.findings.append(Finding(rel, line, f"link {reason}", "body", code="ref.invalid"))
+            out.findings.append(Finding(rel, line, _("link {reason}", reason=reason), "body", code="ref.invalid"))
         elif is_item_link(got):
             out.item_links.append(LinkRef(index, href, got))
         elif is_image(got):
-            out.findings.append(Finding(rel, line, f"link to the photo '{href}': source photos are never published "
-                                                   f"(they carry location data); show it with ![what it shows]({href})",
+            out.findings.append(Finding(rel, line, _("link to the photo '{href}': source photos are never published "
+                                                     "(they carry location data); show it with ![what it shows]({href})",
+                                                     href=href),
                                         "body", code="ref.photo-link"))
         elif (problem := download_problem(href, got)) is not None:
-            out.findings.append(Finding(rel, line, f"link {problem}", "body", code="ref.download"))
+            out.findings.append(Finding(rel, line, _("link {problem}", problem=problem), "body", code="ref.download"))
         else:
             out.downloads.append(LinkRef(index, href, got))
     return out
@@ -312,24 +319,26 @@ def parse_item(
     kind = _kind_of(pure)
     if kind is None:
         folder = pure.parts[1] if len(pure.parts) > 2 else ""
-        return None, [Finding(rel, None, f"unknown kind folder '{folder}'{suggest(folder, ALL_KINDS)}; "
-                                          f"content lives in content/<kind>/ with kind one of {', '.join(ALL_KINDS)}",
+        return None, [Finding(rel, None, _("unknown kind folder '{folder}'{suggest}; content lives in content/<kind>/ "
+                                           "with kind one of {all_kinds}",
+                                           folder=folder, suggest=suggest(folder, ALL_KINDS),
+                                           all_kinds=', '.join(ALL_KINDS)),
                               code="content.place")]
     if config.kind_section(kind) is None:  # an internal kind (rencana-konten, evaluasi) the site does not use
-        return None, [Finding(rel, None, f"warta.yml names no SOP for {kind}: add kinds.{kind}.sop to use it "
-                                         "(docs/report.md)", "kind", code="content.place")]
+        return None, [Finding(rel, None, _("warta.yml names no SOP for {kind}: add kinds.{kind}.sop to use it "
+                                           "(docs/report.md)", kind=kind), "kind", code="content.place")]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        return None, [Finding(rel, line, f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
+        return None, [Finding(rel, line, _("not UTF-8 text (byte 0x{raw:02x}); save the file as UTF-8", raw=raw[exc.start]),
                               code="content.encoding")]
     if text.startswith("\ufeff"):
         text = text[1:]
     split = split_front_matter(text)
     if split is None:
-        return None, [Finding(rel, 1, "no front matter: the file must start with a '---' line, "
-                                      "the YAML fields, and a closing '---' line", code="content.front-matter")]
+        return None, [Finding(rel, 1, _("no front matter: the file must start with a '---' line, the YAML fields, and a "
+                                        "closing '---' line"), code="content.front-matter")]
     fm_text, body, body_line = split
     too_large = limits.size_findings(rel, len(raw), fm_text, body, body_line, config.limits)
     if too_large:
@@ -341,7 +350,7 @@ def parse_item(
     findings.extend(yamlio.duplicate_key_findings(doc))
     if not isinstance(doc.data, dict):
         what = "empty" if doc.data is None else f"a {type(doc.data).__name__}"
-        return None, [Finding(rel, 2, f"front matter must be a mapping of fields, got {what}",
+        return None, [Finding(rel, 2, _("front matter must be a mapping of fields, got {what}", what=what),
                               code="content.front-matter")]
     schema = SCHEMAS[kind]
     meta, errors = validate(schema, doc.data, doc)
@@ -371,8 +380,9 @@ def parse_item(
         # item: otherwise a release could choose an SOP with fewer approval steps.
         allowed = ", ".join([kind_cfg.sop, *kind_cfg.other_sops])
         findings.append(Finding(rel, doc.line_of(("sop",)),
-                                f"sop: '{meta.sop}' is not an SOP for {kind} in warta.yml (allowed: {allowed}; "
-                                f"add it to kinds.{kind}.other_sops to allow it)", "sop", code="sop.not-allowed"))
+                                _("sop: '{sop}' is not an SOP for {kind} in warta.yml (allowed: {allowed}; add it to "
+                                  "kinds.{kind}.other_sops to allow it)",
+                                  sop=meta.sop, kind=kind, allowed=allowed), "sop", code="sop.not-allowed"))
     item = Item(
         path=rel, kind=kind, slug=slug, meta=meta, body=body, body_line=body_line, sop_id=sop_id,
         klasifikasi=meta.klasifikasi or kind_cfg.klasifikasi, images=tuple(refs.images),
@@ -388,35 +398,38 @@ def _field_findings(rel: str, kind: str, pure: PurePosixPath, meta: CommonMeta,
     findings: list[Finding] = []
     if meta.image and not (meta.image_alt or "").strip():
         findings.append(Finding(rel, doc.line_of(("image",)),
-                                "image_alt: required when image is set (describe what the photo shows)", "image_alt",
+                                _("image_alt: required when image is set (describe what the photo shows)"), "image_alt",
                                 code="image.no-alt"))
     if meta.status == "dicabut" and not (meta.alasan_pencabutan or "").strip():
         findings.append(Finding(rel, doc.line_of(("status",)),
-                                "alasan_pencabutan: required when status is dicabut (why it is withdrawn)",
+                                _("alasan_pencabutan: required when status is dicabut (why it is withdrawn)"),
                                 "alasan_pencabutan", code="field.missing"))
     if meta.kind is not None and meta.kind != kind:
         findings.append(Finding(rel, doc.line_of(("kind",)),
-                                f"kind: '{meta.kind}' does not match the folder content/{kind}/", "kind",
+                                _("kind: '{kind}' does not match the folder content/{kind2}/", kind=meta.kind,
+                                  kind2=kind), "kind",
                                 code="content.place"))
     slug = meta.slug or pure.stem
     if meta.slug is None and not SLUG_RE.match(slug):
-        findings.append(Finding(rel, None, f"file name '{pure.name}' is not a valid slug; use lower-case "
-                                           "letters, digits and hyphens, or set slug:", "slug",
+        findings.append(Finding(rel, None, _("file name '{name}' is not a valid slug; use lower-case letters, digits and "
+                                             "hyphens, or set slug:",
+                                             name=pure.name), "slug",
                                 code="content.slug"))
     if kind in DATED_KINDS:
         if len(pure.parts) != 4 or not re.match(r"^\d{4}$", pure.parts[2]):
-            findings.append(Finding(rel, None, f"put {kind} items in content/{kind}/<year>/<slug>.md",
+            findings.append(Finding(rel, None, _("put {kind} items in content/{kind}/<year>/<slug>.md", kind=kind),
                                     code="content.place"))
         elif meta.date is not None and int(pure.parts[2]) != meta.date.year:
             findings.append(Finding(rel, doc.line_of(("date",)),
-                                    f"date: year {meta.date.year} does not match the folder {pure.parts[2]}/",
+                                    _("date: year {year} does not match the folder {parts}/",
+                                      year=meta.date.year, parts=pure.parts[2]),
                                     "date", code="date.year-folder"))
     elif len(pure.parts) != 3:
-        findings.append(Finding(rel, None, "put pages in content/halaman/<slug>.md", code="content.place"))
+        findings.append(Finding(rel, None, _("put pages in content/halaman/<slug>.md"), code="content.place"))
     if kind == "halaman" and slug in RESERVED_PAGE_SLUGS:
         findings.append(Finding(rel, doc.line_of(("slug",)) if meta.slug else 1,
-                                f"page slug '{slug}' is a path the site uses itself "
-                                f"({', '.join(sorted(RESERVED_PAGE_SLUGS))}); choose another", "slug",
+                                _("page slug '{slug}' is a path the site uses itself ({items}); choose another",
+                                  slug=slug, items=', '.join(sorted(RESERVED_PAGE_SLUGS))), "slug",
                                 code="content.slug"))
     return findings
 
@@ -440,12 +453,12 @@ def load_items(
     for rel in found:
         entry = tree.entry(rel)
         if entry is not None and entry.kind == "link":
-            findings.add(rel, None, "is a symbolic link; content files must be real files in the repository",
+            findings.add(rel, None, _("is a symbolic link; content files must be real files in the repository"),
                          code="content.symlink")
             continue
         raw = blobs.get(rel)
         if raw is None:
-            findings.add(rel, None, "cannot be read", code="content.unreadable")
+            findings.add(rel, None, _("cannot be read"), code="content.unreadable")
             continue
         item, errors = parse_item(tree, rel, raw, config, rendered=renderings.get(rel))
         if wanted is None or rel in wanted:
@@ -471,7 +484,8 @@ def slug_groups(items: Iterable[Item]) -> list[list[Item]]:
 def slug_finding(item: Item, others: Iterable[Item]) -> Finding:
     line = item.line_of("slug") if item.meta.slug else 1
     names = ", ".join(o.path for o in others)
-    return Finding(item.path, line, f"slug '{item.slug}' is also used by {names}", "slug", code="content.slug-duplicate")
+    return Finding(item.path, line, _("slug '{slug}' is also used by {names}", slug=item.slug, names=names), "slug",
+                   code="content.slug-duplicate")
 
 
 def _render_bodies(blobs: Mapping[str, bytes], config: SiteConfig, cache: Path | None) -> dict[str, Rendered]:

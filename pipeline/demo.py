@@ -30,6 +30,7 @@ from pipeline.git import Git
 from pipeline.i18n import _
 from pipeline.identity import SIGNING_KEY_ENV
 from pipeline.init import add_pipeline_entry, first_commit, init_site, make_signing_key
+from pipeline.report.demo import write_demo_report
 from pipeline.signers import write_signers
 
 MARKER = ".warta-demo"
@@ -195,7 +196,8 @@ def run_demo(target: Path, say: Say = _say) -> int:
     """Build the demo in ``target``; returns the exit code of the final publish."""
     target = target.resolve()
     keys = _prepare(target)
-    say(f"== 1. Situs contoh di {target} (kunci SSH para pejabat di {keys}, di luar repositori)")
+    say(_("== 1. The example site in {target} (the officials' SSH keys in {keys}, outside the repository)",
+          target=target, keys=keys))
     init_site(target, example=True, commit=False)
     (target / MARKER).write_text("Made by warta demo; 'warta demo' may delete and rebuild this folder.\n")
     with (target / ".gitignore").open("a", encoding="utf-8") as handle:
@@ -212,7 +214,7 @@ def run_demo(target: Path, say: Say = _say) -> int:
     signers, _count = write_signers(target)  # plain git shows who signed each approval (docs/archive.md)
     git = Git(target)
 
-    say("\n== 2. Operator menulis siaran pers di cabang rilis/…")
+    say("\n" + _("== 2. The operator writes a press release on a branch rilis/…"))
     _act_as(git, OPERATOR, private[OPERATOR[1]])
     here = Path.cwd()
     try:
@@ -225,23 +227,23 @@ def run_demo(target: Path, say: Say = _say) -> int:
         raise WartaError(f"warta new failed: {proc.stderr.strip()}")
     rel = proc.stdout.strip().splitlines()[-1]
     branch = git.current_branch() or ""
-    say(f"   {rel} on {branch}")
+    say("   " + _("{path} on {branch}", path=rel, branch=branch))
     _write_release(target, rel, with_location=False)
     _must(target, "check", rel)
     git.run("add", rel)
     git.run("commit", "-q", "-S", "-m", f"Siaran pers: {RELEASE_TITLE}")  # content is signed (rule 4)
     _must(target, "status", rel)
 
-    say("\n== 3. Kasubbag memeriksa dan memberi paraf (langkah 2, ditandatangani SSH)")
+    say("\n" + _("== 3. The Kasubbag checks it and gives the paraf (step 2, signed with SSH)"))
     _act_as(git, KASUBBAG, private[KASUBBAG[1]])
     _must(target, "approve", "-m", "Sudah sesuai tata naskah dinas", rel)
 
-    say("\n== 4. Sekdin mengembalikan dengan alasan (langkah 3)")
+    say("\n" + _("== 4. The Sekdin returns it with a reason (step 3)"))
     _act_as(git, SEKDIN, private[SEKDIN[1]])
     _must(target, "return", "--reason", "Lengkapi lokasi kegiatan pada siaran pers", rel)
     _warta(target, "status", rel)
 
-    say("\n== 5. Operator memperbaiki; rantai persetujuan dimulai lagi")
+    say("\n" + _("== 5. The operator fixes it; the approval chain starts again"))
     _act_as(git, OPERATOR, private[OPERATOR[1]])
     _write_release(target, rel, with_location=True)
     git.run("commit", "-q", "-S", "-am", "Lengkapi lokasi kegiatan")
@@ -251,27 +253,35 @@ def run_demo(target: Path, say: Say = _say) -> int:
     _must(target, "approve", "-m", "Disetujui untuk diinput ke website", rel)
     _must(target, "verify")
 
-    say(f"\n== 6. Merge ke main dengan merge commit (git merge --no-ff {branch})")
+    say("\n" + _("== 6. Merge into main with a merge commit (git merge --no-ff {branch})", branch=branch))
     _act_as(git, ADMIN, None)
     git.run("switch", "-q", "main")
     git.run("merge", "-q", "--no-ff", "--no-gpg-sign", "-m", f"Merge {branch}", branch)
 
-    say(f"\n== 7. warta publish di main (menandatangani arsip dengan kunci {ci_key}, lewat {SIGNING_KEY_ENV})")
+    say("\n" + _("== 7. warta publish on main (signs the archive with the key {key}, through {env})", key=ci_key,
+                  env=SIGNING_KEY_ENV))
     os.environ[SIGNING_KEY_ENV] = ci_key.read_text(encoding="utf-8")  # as CI passes its protected secret
     try:
         code = _warta(target, "publish")
     finally:
         os.environ.pop(SIGNING_KEY_ENV, None)  # publish took it out already; never leave it behind
 
-    say("\n== 8. Status rilis")
+    say("\n" + _("== 8. The release's status"))
     _warta(target, "status", rel)
     _record_refs(target)
+    report = write_demo_report(target)  # warta report of the release's month (docs/report.md)
     site_index = target / "_site" / "index.html"
     exe = Path(sys.executable).parent / "warta"
     warta = str(exe) if exe.is_file() else "warta"
-    say("\nSelesai. Lihat:")
-    say(f"  situs        {site_index}   (atau: {warta} -C {target} serve, lalu buka http://127.0.0.1:8000/)")
-    say(f"  arsip        {target / 'arsip'}   ({warta} -C {target} archive list)")
-    say(f"  outbox       {target / '_outbox'}   (payload media sosial dan slide videotron)")
-    say(f"  riwayat git  git -C {target} log --show-signature --format=fuller   (penanda tangan: {signers})")
+    say("\n" + _("Done. Look at:"))
+    say("  " + _("site         {index}   (or: {warta} -C {target} serve, then open http://127.0.0.1:8000/)",
+                 index=site_index, warta=warta, target=target))
+    say("  " + _("archive      {folder}   ({warta} -C {target} archive list)", folder=target / "arsip", warta=warta,
+                 target=target))
+    say("  " + _("outbox       {folder}   (social media payloads and videotron slides)", folder=target / "_outbox"))
+    say("  " + _("git history  git -C {target} log --show-signature --format=fuller   (signers: {signers})",
+                 target=target, signers=signers))
+    if report is not None:
+        say("  " + _("report       {report}   ({warta} -C {target} report --format html)", report=report, warta=warta,
+                     target=target))
     return code

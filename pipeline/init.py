@@ -19,6 +19,7 @@ from pipeline.i18n import _
 from pipeline.people import load_people
 from pipeline.sop_files import load_sops
 from pipeline.workflows import lock as locking
+from pipeline.workflows import settings
 from pipeline.workflows.writer import Forge, site_ci, write_site_ci
 
 GITIGNORE = """\
@@ -66,20 +67,25 @@ class CiOptions:
     find_links: list[str] = field(default_factory=list)
     index_url: str | None = None
     no_index: bool = False
+    repository: str | None = None  # owner/name on the forge: writes approvals.forge
+    forge_url: str | None = None
     notes: list[str] = field(default_factory=list)
 
 
 def write_ci(target: Path, ci: CiOptions) -> list[str]:
     """The CI files of the site at ``target`` (workflows, CODEOWNERS, requirements.txt); the paths."""
-    if ci.pages:
-        config_file = target / "warta.yml"
+    config_file = target / "warta.yml"
+    if ci.pages or ci.repository:
         text = config_file.read_text(encoding="utf-8")
-        if "\ndeploy:\n  target: local\n" not in text:
-            raise UsageError(_("{path}: --pages needs the deploy section of the default warta.yml (deploy: "
-                               "target: local); set deploy.target: pages yourself", path=config_file))
-        config_file.write_text(text.replace("\ndeploy:\n  target: local\n", "\ndeploy:\n  target: pages\n"),
-                               encoding="utf-8")
+        if ci.pages:
+            text = settings.with_pages(text, str(config_file))
+        if ci.repository:
+            text = settings.with_forge(text, str(config_file), ci.forge, ci.repository, ci.forge_url)
+        config_file.write_text(text, encoding="utf-8")
     config = load_config(target)
+    if config.deploy.target == "pages":
+        ci.notes.append(_("the site is served by GitHub Pages: set site.url in warta.yml to its address ({url}, or the "
+                          "office's own domain) before the first publish", url=settings.pages_url(ci.repository)))
     people = load_people(target)
     signatories = [s.disahkan_oleh for _, s in sorted(load_sops(target, people.roles).items())]
     made = site_ci(config, people, signatories, forge=ci.forge, private_free=ci.private_free)

@@ -128,14 +128,14 @@ class CommonMeta(_Meta):
     @classmethod
     def _slug(cls, value: str | None) -> str | None:
         if value is not None and not SLUG_RE.match(value):
-            raise ValueError("use lower-case letters, digits and single hyphens, e.g. bantuan-bibit-cabai")
+            raise ValueError(_("use lower-case letters, digits and single hyphens, e.g. bantuan-bibit-cabai"))
         return value
 
     @field_validator("image_focus")
     @classmethod
     def _focus(cls, value: list[float] | None) -> list[float] | None:
         if value is not None and (len(value) != 2 or not all(0.0 <= v <= 1.0 for v in value)):
-            raise ValueError("write [x, y] with each between 0 and 1, e.g. [0.5, 0.3]")
+            raise ValueError(_("write [x, y] with each between 0 and 1, e.g. [0.5, 0.3]"))
         return value
 
 
@@ -205,8 +205,8 @@ class RencanaKontenMeta(CommonMeta):
             months = {f"{year}-{m:02d}" for m in range(3 * quarter - 2, 3 * quarter + 1)}
             for row in value:
                 if row.bulan not in months:
-                    raise ValueError(f"'{row.judul}': bulan {row.bulan} is not in {periode} "
-                                     f"({', '.join(sorted(months))})")
+                    raise ValueError(_("'{judul}': bulan {bulan} is not in {periode} ({items})",
+                                       judul=row.judul, bulan=row.bulan, periode=periode, items=', '.join(sorted(months))))
         return value
 
 

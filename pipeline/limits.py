@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pipeline.config import LimitsSection
 from pipeline.errors import Finding
+from pipeline.i18n import _
 
 
 def _size(text: str, limit: int) -> int:
@@ -24,9 +25,11 @@ def file_finding(path: str, size: int, limits: LimitsSection) -> Finding | None:
     """A finding when a whole content file of ``size`` bytes is over the limit (before it is read)."""
     if size <= limits.file_bytes:
         return None
-    return Finding(path, None, f"the file is {size:,} bytes; a content file may have at most "
-                               f"{limits.front_matter_bytes:,} bytes of front matter and {limits.body_bytes:,} "
-                               "bytes of body (limits in warta.yml); the item is not loaded", code="limit.size")
+    return Finding(path, None, _("the file is {size:,} bytes; a content file may have at most {front_matter_bytes:,} "
+                                 "bytes of front matter and {body_bytes:,} bytes of body (limits in warta.yml); the item "
+                                 "is not loaded",
+                                 size=size, front_matter_bytes=limits.front_matter_bytes, body_bytes=limits.body_bytes),
+                   code="limit.size")
 
 
 def size_findings(path: str, size: int, front_matter: str, body: str, body_line: int,
@@ -35,14 +38,14 @@ def size_findings(path: str, size: int, front_matter: str, body: str, body_line:
     out: list[Finding] = []
     fm_size = _size(front_matter, limits.front_matter_bytes)
     if fm_size > limits.front_matter_bytes:
-        out.append(Finding(path, 2, f"the front matter is {fm_size:,} bytes; the limit is "
-                                    f"{limits.front_matter_bytes:,} (limits.front_matter_bytes in warta.yml); "
-                                    "the item is not loaded", code="limit.size"))
+        out.append(Finding(path, 2, _("the front matter is {fm_size:,} bytes; the limit is {front_matter_bytes:,} "
+                                      "(limits.front_matter_bytes in warta.yml); the item is not loaded",
+                                      fm_size=fm_size, front_matter_bytes=limits.front_matter_bytes), code="limit.size"))
     body_size = _size(body, limits.body_bytes)
     if body_size > limits.body_bytes:
-        out.append(Finding(path, body_line, f"body: the body is {body_size:,} bytes; the limit is "
-                                            f"{limits.body_bytes:,} (limits.body_bytes in warta.yml); "
-                                            "the item is not loaded", "body", code="limit.size"))
+        out.append(Finding(path, body_line, _("body: the body is {body_size:,} bytes; the limit is {body_bytes:,} "
+                                              "(limits.body_bytes in warta.yml); the item is not loaded",
+                                              body_size=body_size, body_bytes=limits.body_bytes), "body", code="limit.size"))
     if not out:
         whole = file_finding(path, size, limits)
         if whole is not None:

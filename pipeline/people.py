@@ -195,7 +195,7 @@ def parse_people(text: str, path: str = PEOPLE_PATH) -> People:
     def add(keys: tuple[str | int, ...], message: str) -> None:
         name = ".".join(str(k) for k in keys)
         field_name = next((str(k) for k in reversed(keys) if isinstance(k, str)), None)
-        findings.append(Finding(path, doc.line_of(keys), f"{name}: {message}", field_name))
+        findings.append(Finding(path, doc.line_of(keys), _("{name}: {message}", name=name, message=message), field_name))
 
     head, errors = validate(_PeopleFile, doc.data, doc)
     findings.extend(errors)
@@ -306,9 +306,10 @@ def load_people(root: Path) -> People:
     """Read ``<root>/sop/people.yaml``. Raises :class:`ConfigError`."""
     file = root / PEOPLE_PATH
     if not file.is_file():
-        raise ConfigError(f"{PEOPLE_PATH} not found in {root}: it lists the SOPs' roles and who holds them")
+        raise ConfigError(_("{people_path} not found in {root}: it lists the SOPs' roles and who holds them",
+                            people_path=PEOPLE_PATH, root=root))
     try:
         text = file.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise ConfigError(findings=[Finding(PEOPLE_PATH, None, f"not UTF-8 text ({exc.reason})")]) from None
+        raise ConfigError(findings=[Finding(PEOPLE_PATH, None, _("not UTF-8 text ({reason})", reason=exc.reason))]) from None
     return parse_people(text, PEOPLE_PATH)

@@ -25,6 +25,7 @@ import phonenumbers
 from pipeline.config import SiteConfig
 from pipeline.content import Item
 from pipeline.errors import Finding
+from pipeline.i18n import N_, _
 from pipeline.people import People
 
 # NIK: PPKKCC DDMMYY SSSS, women have day + 40 (DOMAIN.md). A Nomor KK has the same shape without the
@@ -56,10 +57,10 @@ class Leak:
 
     def describe(self) -> str:
         if self.kind == "nik":
-            return (f"'{self.text}' looks like a NIK or Nomor KK; personal data must not be published "
-                    "(UU 27/2022) — remove it or publish only initials")
-        return (f"'{self.text}' is a personal mobile number; publish the office's official contact instead "
-                "(UU 27/2022)")
+            return _("'{text}' looks like a NIK or Nomor KK; personal data must not be published "
+                     "(UU 27/2022) — remove it or publish only initials", text=self.text)
+        return _("'{text}' is a personal mobile number; publish the office's official contact instead "
+                 "(UU 27/2022)", text=self.text)
 
 
 def _line_col(text: str, offset: int) -> tuple[int, int]:
@@ -81,7 +82,7 @@ def find_leaks(text: str) -> list[Leak]:
                 runs.append((m.start(), m.end(), run, count))
     leaks: list[Leak] = []
     taken: list[tuple[int, int]] = []
-    for a, b, _, n in runs:
+    for a, b, _text, n in runs:
         if n < 16:
             continue
         # within the run, seeing the characters just before and after it
@@ -91,7 +92,7 @@ def find_leaks(text: str) -> list[Leak]:
                 line, col = _line_col(text, m.start())
                 leaks.append(Leak("nik", m.group(0), line, col))
                 taken.append((m.start(), m.end()))
-    for start, end in _windows(text, [(a, b) for a, b, run, _ in runs if not _AMOUNT.fullmatch(run)]):
+    for start, end in _windows(text, [(a, b) for a, b, run, _n in runs if not _AMOUNT.fullmatch(run)]):
         for match in phonenumbers.PhoneNumberMatcher(text[start:end], "ID", leniency=phonenumbers.Leniency.VALID):
             at = start + match.start
             if any(x <= at < y for x, y in taken):
@@ -170,8 +171,8 @@ def _where(keys: Keys) -> tuple[str, str | None]:
     return ".".join(map(str, keys)), next((str(k) for k in reversed(keys) if isinstance(k, str)), None)
 
 
-_HINT = ("; if publishing it is lawful, list it under data_pribadi.dikecualikan with the reason in "
-         "data_pribadi.alasan, so the approvers approve the waiver")
+_HINT = N_("; if publishing it is lawful, list it under data_pribadi.dikecualikan with the reason in "
+           "data_pribadi.alasan, so the approvers approve the waiver")
 
 
 def item_findings(item: Item, allowed: Iterable[str] = frozenset()) -> list[Finding]:
@@ -206,7 +207,8 @@ def data_findings(path: str, fields: dict[str, Any], body: str, body_line: int,
             used.add(key)
             return
         where, name = _where(keys)
-        out.append(Finding(path, line, f"{where}: {leak.describe()}{_HINT}", name, code=f"privacy.{leak.kind}"))
+        out.append(Finding(path, line, _("{where}: {describe}{hint}", where=where, describe=leak.describe(), hint=_HINT),
+                           name, code=f"privacy.{leak.kind}"))
 
     if withdrawn:
         fields = {k: v for k, v in fields.items() if k in _NOTICE_FIELDS}
@@ -222,7 +224,7 @@ def data_findings(path: str, fields: dict[str, Any], body: str, body_line: int,
     for key, i in waived.items():
         if key not in used:
             out.append(Finding(path, line_of("data_pribadi", "dikecualikan", i),
-                               f"data_pribadi.dikecualikan.{i}: '{waived_texts[i]}' does "
-                               "not occur in what this item publishes; remove it (a waiver names exactly what it "
-                               "allows)", "dikecualikan", "warning", "privacy.unused-waiver"))
+                               _("data_pribadi.dikecualikan.{i}: '{waived_texts}' does not occur in what this item "
+                                 "publishes; remove it (a waiver names exactly what it allows)",
+                                 i=i, waived_texts=waived_texts[i]), "dikecualikan", "warning", "privacy.unused-waiver"))
     return out

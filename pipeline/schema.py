@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from pipeline.errors import Finding
+from pipeline.i18n import N_, LazyText, _
 from pipeline.yamlio import YamlDocument
 
 M = TypeVar("M", bound=BaseModel)
@@ -57,7 +58,7 @@ def _unwrap(annotation: Any) -> Any:
 def suggest(word: str, choices: Sequence[str]) -> str:
     """`` (did you mean 'x'?)`` or an empty string."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    return _(" (did you mean '{word}'?)", word=close[0]) if close else ""
 
 
 def _clean_loc(loc: Sequence[Any]) -> tuple[str | int, ...]:
@@ -77,21 +78,21 @@ def _clean_loc(loc: Sequence[Any]) -> tuple[str | int, ...]:
 _TYPE_TAGS = {"date", "datetime", "str", "int", "list", "dict", "bool", "float", "literal", "none"}
 
 
-_FRIENDLY = {
-    "string_type": "expected text",
-    "date_type": "expected a date written as YYYY-MM-DD",
-    "date_from_datetime_parsing": "expected a date written as YYYY-MM-DD",
-    "date_parsing": "expected a date written as YYYY-MM-DD",
-    "datetime_type": "expected a date and time written as YYYY-MM-DD HH:MM",
-    "datetime_parsing": "expected a date and time written as YYYY-MM-DD HH:MM",
-    "list_type": "expected a list",
-    "bool_type": "expected true or false",
-    "int_type": "expected a whole number",
-    "int_parsing": "expected a whole number",
-    "float_type": "expected a number",
-    "dict_type": "expected a mapping of keys",
-    "model_type": "expected a mapping of keys",
-    "string_too_short": "must not be empty",
+_FRIENDLY: dict[str, LazyText] = {
+    "string_type": N_("expected text"),
+    "date_type": N_("expected a date written as YYYY-MM-DD"),
+    "date_from_datetime_parsing": N_("expected a date written as YYYY-MM-DD"),
+    "date_parsing": N_("expected a date written as YYYY-MM-DD"),
+    "datetime_type": N_("expected a date and time written as YYYY-MM-DD HH:MM"),
+    "datetime_parsing": N_("expected a date and time written as YYYY-MM-DD HH:MM"),
+    "list_type": N_("expected a list"),
+    "bool_type": N_("expected true or false"),
+    "int_type": N_("expected a whole number"),
+    "int_parsing": N_("expected a whole number"),
+    "float_type": N_("expected a number"),
+    "dict_type": N_("expected a mapping of keys"),
+    "model_type": N_("expected a mapping of keys"),
+    "string_too_short": N_("must not be empty"),
 }
 
 
@@ -115,6 +116,13 @@ def error_code(kind: str) -> str:
     return "field.type" if kind in _FRIENDLY else "field.invalid"
 
 
+def _shown(value: Any) -> str:
+    """`` (got 'x')`` for a scalar the document holds (nothing for empty text, mappings and lists)."""
+    if isinstance(value, dict | list) or value is None or value == "":
+        return ""
+    return _(" (got {value!r})", value=value)
+
+
 def errors_to_findings(
     exc: ValidationError, doc: YamlDocument, model: type[BaseModel], prefix: Sequence[str | int] = ()
 ) -> list[Finding]:
@@ -127,19 +135,19 @@ def errors_to_findings(
         kind = err["type"]
         if kind == "extra_forbidden":
             key = str(loc[-1]) if loc else ""
-            msg = f"{name}: unknown key{suggest(key, _field_names(model, loc[:-1]))}"
+            msg = _("{name}: unknown key{suggestion}", name=name, suggestion=suggest(key, _field_names(model, loc[:-1])))
         elif kind == "missing":
-            msg = f"{name}: required field is missing"
+            msg = _("{name}: required field is missing", name=name)
         elif kind in _FRIENDLY:
             value = err.get("input")
-            shown = f" (got {value!r})" if not isinstance(value, dict | list) and value not in (None, "") else ""
+            shown = _shown(value)
             msg = f"{name}: {_FRIENDLY[kind]}{shown}"
         else:
             text = err["msg"]
             if text.startswith("Value error, "):
                 text = text[len("Value error, "):]
             value = err.get("input")
-            shown = f" (got {value!r})" if not isinstance(value, dict | list) and value not in (None, "") else ""
+            shown = _shown(value)
             text = text[0].lower() + text[1:] if text else text
             if isinstance(value, str) and repr(value) in text or f"'{value}'" in text:
                 shown = ""
@@ -160,7 +168,7 @@ def validate(
     """Validate ``data`` against ``model``; on failure return every error as a finding."""
     if not isinstance(data, dict):
         what = "empty" if data is None else f"a {type(data).__name__}"
-        return None, [Finding(doc.path, doc.line_of(prefix), f"expected a mapping of keys, got {what}")]
+        return None, [Finding(doc.path, doc.line_of(prefix), _("expected a mapping of keys, got {what}", what=what))]
     try:
         return model.model_validate(data, context=context), []
     except ValidationError as exc:

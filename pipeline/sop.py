@@ -22,6 +22,7 @@ from typing import Annotated, Any, Literal
 import pydantic
 from pydantic import Field, StrictBool, StrictInt
 
+from pipeline.i18n import _
 from pipeline.schema import Strict
 
 SOP_DIR = "sop"
@@ -81,10 +82,10 @@ class Waktu:
 def parse_waktu(value: str | int) -> Waktu:
     """Read a Waktu cell. Raises ``ValueError`` with a message saying what can be written instead."""
     if isinstance(value, bool):
-        raise ValueError("expected a time standard such as '15 menit', got a boolean")
+        raise ValueError(_("expected a time standard such as '15 menit', got a boolean"))
     if isinstance(value, int):
         if value < 0:
-            raise ValueError(f"a time standard cannot be negative (got {value})")
+            raise ValueError(_("a time standard cannot be negative (got {value})", value=value))
         return Waktu(str(value), value, None)
     text = " ".join(value.split())
     low = text.lower()
@@ -97,20 +98,20 @@ def parse_waktu(value: str | int) -> Waktu:
     if m:
         times, every, unit = int(m[1]), int(m[2] or 1), m[3]
         if times < 1 or every < 1:
-            raise ValueError(f"'{text}': a recurrence needs positive numbers")
+            raise ValueError(_("'{text}': a recurrence needs positive numbers", text=text))
         return Waktu(text, None, f"{times} x {every} {unit}", times, every, unit)
     m = re.fullmatch(rf"(?:tiap|setiap)\s+(?:(\d+)\s+)?({_PERIOD_UNITS})", low)
     if m:
         every, unit = int(m[1] or 1), m[2]
         if every < 1:
-            raise ValueError(f"'{text}': a recurrence needs positive numbers")
+            raise ValueError(_("'{text}': a recurrence needs positive numbers", text=text))
         recurrence = f"tiap {unit}" if every == 1 else f"tiap {every} {unit}"
         return Waktu(text, None, recurrence, 1, every, unit)
     if re.fullmatch(r"sesuai\b.*\bjadwal\b.*", low):
         return Waktu(text, None, "sesuai jadwal")
     raise ValueError(
-        f"cannot read '{text}' as a time standard: write minutes ('15 menit', '1 jam 30 menit'), "
-        "a recurrence ('1 x 3 bulan', 'tiap bulan') or 'sesuai jadwal yang ditentukan'"
+        _("cannot read '{text}' as a time standard: write minutes ('15 menit', '1 jam 30 menit'), a recurrence ('1 x 3 "
+          "bulan', 'tiap bulan') or 'sesuai jadwal yang ditentukan'", text=text)
     )
 
 
@@ -264,7 +265,7 @@ class Sop:
         try:
             return self._by_no[no]
         except KeyError:
-            raise KeyError(f"SOP {self.id} has no step {no}") from None
+            raise KeyError(_("SOP {id} has no step {no}", id=self.id, no=no)) from None
 
     def has_step(self, no: int) -> bool:
         return no in self._by_no
@@ -276,7 +277,7 @@ class Sop:
         for s in self.langkah:
             if s.bagian == bagian:
                 return s
-        raise KeyError(f"SOP {self.id} has no section {bagian}")
+        raise KeyError(_("SOP {id} has no section {bagian}", id=self.id, bagian=bagian))
 
     def main_path(self, bagian: str | None = None) -> list[Step]:
         """The steps in the order the SOP reaches them when every decision says Ya."""

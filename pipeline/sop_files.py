@@ -10,6 +10,7 @@ from pathlib import Path, PurePosixPath
 
 from pipeline import yamlio
 from pipeline.errors import ConfigError, Finding
+from pipeline.i18n import _
 from pipeline.schema import suggest, validate
 from pipeline.sop import AKSI, PEOPLE_FILE, SOP_DIR, SYARAT, Sop, SopFile, Step, StepFile, Waktu, parse_waktu
 
@@ -53,22 +54,23 @@ def load_sops(root: Path, roles: Collection[str] | None = None) -> dict[str, Sop
     """Read every ``<root>/sop/*.yaml`` except ``people.yaml``; raises :class:`ConfigError` once."""
     folder = root / SOP_DIR
     if not folder.is_dir():
-        raise ConfigError(f"{SOP_DIR}/ not found in {root}: the SOPs live in {SOP_DIR}/<id>.yaml")
+        raise ConfigError(_("{sop_dir}/ not found in {root}: the SOPs live in {sop_dir}/<id>.yaml",
+                            sop_dir=SOP_DIR, root=root))
     files: dict[str, str] = {}
     findings: list[Finding] = []
     for file in sorted(folder.iterdir()):
         rel = f"{SOP_DIR}/{file.name}"
         if file.suffix == ".yml" and file.is_file():
-            findings.append(Finding(rel, None, f"SOP files end in .yaml: rename to {file.stem}.yaml"))
+            findings.append(Finding(rel, None, _("SOP files end in .yaml: rename to {stem}.yaml", stem=file.stem)))
             continue
         if file.suffix != ".yaml" or file.name == PEOPLE_FILE or not file.is_file():
             continue
         try:
             files[rel] = file.read_text(encoding="utf-8")
         except UnicodeDecodeError as exc:
-            findings.append(Finding(rel, None, f"not UTF-8 text ({exc.reason})"))
+            findings.append(Finding(rel, None, _("not UTF-8 text ({reason})", reason=exc.reason)))
     if not files and not findings:
-        raise ConfigError(f"{SOP_DIR}/ in {root} holds no SOP file ({SOP_DIR}/<id>.yaml)")
+        raise ConfigError(_("{sop_dir}/ in {root} holds no SOP file ({sop_dir}/<id>.yaml)", sop_dir=SOP_DIR, root=root))
     try:
         sops = load_sops_from_texts(files, roles)
     except ConfigError as exc:
@@ -89,7 +91,8 @@ class _Checker:
     def add(self, keys: tuple[str | int, ...], message: str) -> None:
         name = ".".join(str(k) for k in keys)
         field_name = next((str(k) for k in reversed(keys) if isinstance(k, str)), None)
-        self.findings.append(Finding(self.doc.path, self.doc.line_of(keys), f"{name}: {message}", field_name))
+        self.findings.append(Finding(self.doc.path, self.doc.line_of(keys), _("{name}: {message}",
+                                                                              name=name, message=message), field_name))
 
 
 def _unknown(kind: str, value: str, known: Iterable[str]) -> str:
@@ -272,7 +275,7 @@ def _check_routes(check: _Checker, indexed: list[tuple[int, StepFile]]) -> dict[
         return {}
 
     next_no: dict[int, int | None] = {}
-    for pos, (_, s) in enumerate(indexed):
+    for pos, (_index, s) in enumerate(indexed):
         following = indexed[pos + 1][1] if pos + 1 < len(indexed) else None
         default = following.no if following is not None and following.bagian == s.bagian else None
         if s.jenis == "selesai":
@@ -288,7 +291,7 @@ def _check_routes(check: _Checker, indexed: list[tuple[int, StepFile]]) -> dict[
     by_no = {s.no: s for _, s in indexed}
     index_of = {s.no: i for i, s in indexed}
     entries: list[int] = []
-    for pos, (_, s) in enumerate(indexed):
+    for pos, (_index, s) in enumerate(indexed):
         if pos == 0 or s.bagian != indexed[pos - 1][1].bagian:
             entries.append(s.no)
     reachable = _closure(entries, lambda n: edges(by_no[n]))
@@ -300,13 +303,13 @@ def _check_routes(check: _Checker, indexed: list[tuple[int, StepFile]]) -> dict[
 
     # A step can finish when some path from it reaches a step with nothing after it.
     predecessors: dict[int, list[int]] = {n: [] for n in known}
-    for _, s in indexed:
+    for _index, s in indexed:
         for n in edges(s):
             predecessors[n].append(s.no)
     ends = [s.no for _, s in indexed if next_no[s.no] is None]
     can_finish = _closure(ends, lambda n: predecessors[n])
     reported: set[int] = set()
-    for _, s in indexed:
+    for _index, s in indexed:
         if s.no in can_finish or s.no in reported or s.no not in reachable:
             continue
         walk: list[int] = []

@@ -56,7 +56,7 @@ _HASHES = {"sha512": hashlib.sha512, "sha256": hashlib.sha256}
 _RSA_HASHES: dict[str, type[hashes.HashAlgorithm]] = {"rsa-sha2-256": hashes.SHA256, "rsa-sha2-512": hashes.SHA512}
 _LITERAL = re.compile(r"[^\s,*?!\"'\\]+")  # a principal or namespace without patterns or quoting
 _KEY_TYPES = ("ssh-", "ecdsa-", "sk-")
-_COMMITTER = re.compile(rb"committer [^\n]*> (\d+) [+-]\d{4}")
+_COMMITTER = re.compile(rb"^committer [^\n]*> (\d+) [+-]\d{4}$", re.MULTILINE)  # git's header, never a name
 _TIME = re.compile(r"(\d{8}|\d{12}|\d{14})(Z|UTC)?", re.IGNORECASE)
 
 
@@ -265,6 +265,21 @@ def signature_good(sig: SshSig, message: bytes) -> bool:
         return False
 
 
+@functools.lru_cache(maxsize=64)
+def _written_twice(key: bytes, allowed: tuple[AllowedKey, ...]) -> bool:
+    return any(k.blob != key and _same_key(k.blob, key) for k in allowed)
+
+
+def _same_key(a: bytes, b: bytes) -> bool:
+    """Whether two key blobs hold the same RSA key (an integer may be written with leading zeros)."""
+    try:
+        one, two = _public_key(a), _public_key(b)
+    except Unsupported:
+        return False
+    return isinstance(one, rsa.RSAPublicKey) and isinstance(two, rsa.RSAPublicKey) \
+        and one.public_numbers() == two.public_numbers()
+
+
 def _wire(data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + data
 
@@ -303,7 +318,7 @@ def split_commit(raw: bytes) -> tuple[bytes, bytes | None]:
 
 _SIGNATURE_STARTS = (b"-----BEGIN PGP SIGNATURE-----", b"-----BEGIN PGP MESSAGE-----",
                      b"-----BEGIN SIGNED MESSAGE-----", BEGIN)
-_TAGGER = re.compile(rb"tagger [^\n]*> (\d+) [+-]\d{4}")
+_TAGGER = re.compile(rb"^tagger [^\n]*> (\d+) [+-]\d{4}$", re.MULTILINE)
 
 
 def split_tag(raw: bytes) -> tuple[bytes, bytes | None]:
@@ -358,6 +373,8 @@ def commit_verdict(raw: bytes, allowed: Sequence[AllowedKey]) -> Signature | Non
 def judge(sig: SshSig, payload: bytes, allowed: Sequence[AllowedKey], when: int) -> Signature:
     """git's ``verify_ssh_signed_buffer`` over ``ssh-keygen``'s rules (see the module docstring)."""
     good = signature_good(sig, payload)  # raises Unsupported before any verdict on what git must judge
+    if _written_twice(sig.key, tuple(allowed)):
+        raise Unsupported("the same key written two ways")  # ssh-keygen compares keys by value: ask git
     first = next((k for k in allowed if k.blob == sig.key and k.valid_at(when)), None)
     if first is None:  # check-novalidate
         return Signature("U", key_fingerprint(sig.key), "") if good and sig.namespace == NAMESPACE \

@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 
 from pipeline.errors import Finding
+from pipeline.i18n import _
 
 try:  # the C loader when libyaml is there: several times faster on 10,000 files
     _BaseLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
@@ -270,8 +271,9 @@ def load(text: str, path: str, line_offset: int = 0, *, max_bytes: int = MAX_BYT
     """Parse one YAML document strictly. Raises :class:`YamlSyntaxError` with ``path:line``."""
     doc = YamlDocument(path=path, data=None, line_offset=line_offset)
     if len(text) > max_bytes or (len(text) * 4 > max_bytes and len(text.encode("utf-8")) > max_bytes):
-        raise YamlSyntaxError(Finding(path, line_offset + 1, f"the YAML is {len(text.encode('utf-8')):,} bytes; "
-                                                             f"the limit is {max_bytes:,} bytes", code="limit.size"))
+        raise YamlSyntaxError(Finding(
+            path, line_offset + 1, _("the YAML is {n:,} bytes; the limit is {max_bytes:,} bytes",
+                                     n=len(text.encode("utf-8")), max_bytes=max_bytes), code="limit.size"))
     try:
         if "&" in text or "*" in text:
             found = _anchor_or_alias(text)
@@ -293,21 +295,26 @@ def load(text: str, path: str, line_offset: int = 0, *, max_bytes: int = MAX_BYT
         problem = exc.problem or "invalid YAML"
         if exc.context:
             problem = f"{exc.context}: {problem}"
-        raise YamlSyntaxError(Finding(path, line, f"invalid YAML: {problem}", code="yaml.syntax")) from None
+        raise YamlSyntaxError(Finding(path, line, _("invalid YAML: {problem}", problem=problem),
+                                      code="yaml.syntax")) from None
     except yaml.YAMLError as exc:
-        raise YamlSyntaxError(Finding(path, line_offset + 1 or None, f"invalid YAML: {exc}", code="yaml.syntax")) from None
+        raise YamlSyntaxError(Finding(path, line_offset + 1 or None, _("invalid YAML: {exc}", exc=exc),
+                                      code="yaml.syntax")) from None
     except RecursionError:  # the pure-Python parser (no libyaml) recurses while composing
         raise YamlSyntaxError(Finding(path, line_offset + 1 or None,
-                                      f"nested deeper than {MAX_DEPTH} levels", code="yaml.refused")) from None
+                                      _("nested deeper than {max_depth} levels",
+                                        max_depth=MAX_DEPTH), code="yaml.refused")) from None
     except (ValueError, TypeError) as exc:  # e.g. an unhashable mapping key
-        raise YamlSyntaxError(Finding(path, line_offset + 1 or None, f"invalid YAML: {exc}", code="yaml.syntax")) from None
+        raise YamlSyntaxError(Finding(path, line_offset + 1 or None, _("invalid YAML: {exc}", exc=exc),
+                                      code="yaml.syntax")) from None
     return doc
 
 
 def duplicate_key_findings(doc: YamlDocument) -> list[Finding]:
     """Duplicate keys are legal in PyYAML (last one wins) but always a mistake in our files."""
     return [
-        Finding(doc.path, line + doc.line_offset, f"{'.'.join(map(str, key))}: key appears twice", str(key[-1]),
+        Finding(doc.path, line + doc.line_offset, _("{items}: key appears twice", items='.'.join(map(str, key))),
+                str(key[-1]),
                 code="yaml.duplicate-key")
         for key, line in doc.duplicate_keys
     ]

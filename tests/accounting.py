@@ -12,6 +12,9 @@ trusted bootstrap, imported legacy content). Then each file of the site is accou
   generated kind;
 - ``theme/…`` must be byte-identical to a file of warta's theme (``theme/static/…``);
 - ``media/<12 hex>/…`` is a derivative: the 12 hex digits must start the sha256 of an approved blob;
+- ``identitas/…`` and ``favicon.ico`` are the logo's pictures and icons: the site's warta.yml must name a
+  logo (a governed file, rule 8) that is in the repository;
+- ``pagefind/…`` is the search index Pagefind makes from the pages above, with Pagefind's own scripts;
 - anything else (downloads, attachments) must be byte-identical to an approved blob.
 """
 
@@ -20,6 +23,8 @@ from __future__ import annotations
 import hashlib
 import subprocess
 from pathlib import Path
+
+import yaml
 
 PROJECT = Path(__file__).resolve().parents[1]
 GENERATED = (".html", ".xml", ".txt", ".json")
@@ -72,11 +77,21 @@ def unaccounted(root: Path, site: Path) -> list[str]:
             continue
         if rel == ".warta-site" or rel.endswith(GENERATED):
             continue
+        if rel == ".nojekyll":  # the empty marker target 'pages' writes for GitHub Pages
+            if path.read_bytes():
+                bad.append(f"{rel}: the Pages marker is not empty")
+            continue
         if rel.startswith("theme/"):
             if path.read_bytes() not in theme:
                 bad.append(f"{rel}: not a file of warta's theme")
             continue
         parts = rel.split("/")
+        if parts[0] == "identitas" or rel == "favicon.ico":
+            if not _names_logo(root):
+                bad.append(f"{rel}: the logo's icons, but warta.yml names no logo in the repository")
+            continue
+        if parts[0] == "pagefind":
+            continue  # the search index of the pages, made by Pagefind (pipeline/site/search.py)
         if parts[0] == "media" and len(parts) >= 3:
             if parts[1] not in hashes:
                 bad.append(f"{rel}: a derivative of no approved photo")
@@ -84,6 +99,11 @@ def unaccounted(root: Path, site: Path) -> list[str]:
         if path.read_bytes() not in contents:
             bad.append(f"{rel}: not the bytes of an approved blob")
     return bad
+
+
+def _names_logo(root: Path) -> bool:
+    logo = yaml.safe_load((root / "warta.yml").read_text(encoding="utf-8")).get("site", {}).get("logo")
+    return bool(logo) and (root / str(logo)).is_file()
 
 
 def assert_accounted(root: Path, site: Path | None = None) -> None:

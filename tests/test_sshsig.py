@@ -51,13 +51,14 @@ class Repo:
         return subprocess.run(["git", *args], cwd=self.root, input=input, env=full, check=True,
                               capture_output=True).stdout
 
-    def commit(self, who: str, key: Key | None, *, date: str = "2026-06-01T09:00:00+07:00") -> str:
+    def commit(self, who: str, key: Key | None, *, date: str = "2026-06-01T09:00:00+07:00",
+               author_date: str | None = None, name: str | None = None) -> str:
         """A commit by ``who`` (``git commit -S`` with ``key``, or unsigned)."""
         self.count += 1
         sign = ["-c", "gpg.format=ssh", "-c", f"user.signingkey={key.path}", "commit", "-S"] if key else ["commit"]
-        self.git("-c", f"user.name={who}", "-c", f"user.email={who}@dinas.example.go.id", *sign, "-q",
+        self.git("-c", f"user.name={name or who}", "-c", f"user.email={who}@dinas.example.go.id", *sign, "-q",
                  "--allow-empty", "-m", f"record {self.count}",
-                 env={"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date})
+                 env={"GIT_AUTHOR_DATE": author_date or date, "GIT_COMMITTER_DATE": date})
         return self.git("rev-parse", "HEAD").decode().strip()
 
     def raw(self, sha: str) -> bytes:
@@ -117,6 +118,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Repo, dict[str, Key
         "expired key": repo.commit("eve", keys["eve"]),
         "expired key, committed while valid": repo.commit("eve", keys["eve"], date="2025-12-31T09:00:00+07:00"),
         "key not yet valid": repo.commit("fajar", keys["fajar"]),
+        # git checks validity at the committer's time, whatever the author line says
+        "expired key, author time and name pretend otherwise": repo.commit(
+            "eve", keys["eve"], author_date="2025-12-31T09:00:00+07:00", name="committer eve"),
         "unsupported key (ecdsa)": repo.commit("carol", keys["carol"]),
         "first line's namespace is not git": repo.commit("gita", keys["gita"]),
         "unsigned": repo.commit("rina", None),
@@ -135,6 +139,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Repo, dict[str, Key
 EXPECTED = {  # what a user would check: git's letter for each case
     "good ed25519": "G", "good rsa": "G", "good by hand": "G", "key nobody lists": "U", "expired key": "U",
     "expired key, committed while valid": "G", "key not yet valid": "U", "unsupported key (ecdsa)": "G",
+    "expired key, author time and name pretend otherwise": "U",
     "first line's namespace is not git": "B", "unsigned": "N", "wrong namespace, listed key": "B",
     "wrong namespace, unlisted key": "B", "tampered, listed key": "B", "tampered, unlisted key": "B",
     "tampered rsa": "B", "tampered by git commit -S, then edited": "B",

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pipeline.approvals.chain import Authority
 from pipeline.approvals.history import Touch
 from pipeline.git import Signature
+from pipeline.i18n import _
 
 SIGN_HOWTO = (
     "sign content commits with your SSH key listed in sop/people.yaml: git config user.signingkey "
@@ -27,12 +28,12 @@ SHOWN = 3  # unsigned commits named one by one; the rest are counted
 
 def _why(sig: Signature | None) -> str:
     if sig is None or sig.status == "N":
-        return "is not signed"
+        return _("is not signed")
     if sig.status == "B":
-        return "has a bad signature (changed after signing, or forged)"
+        return _("has a bad signature (changed after signing, or forged)")
     if sig.status in ("G", "U"):
-        return f"is signed with key {sig.key or '?'}, which sop/people.yaml lists for nobody"
-    return f"has a signature git cannot accept (status {sig.status})"
+        return _("is signed with key {value}, which sop/people.yaml lists for nobody", value=sig.key or '?')
+    return _("has a signature git cannot accept (status {status})", status=sig.status)
 
 
 def content_signers(

@@ -138,7 +138,7 @@ def evaluate(
     if spec is None or not spec.steps:
         item_problems = list(facts.problems)
         if spec is not None:
-            item_problems.append(f"SOP {spec.id} has no paraf step: nothing can approve this item")
+            item_problems.append(_("SOP {id} has no paraf step: nothing can approve this item", id=spec.id))
         state: State = "published" if facts.imported and not item_problems else "draft"
         return ChainResult(facts.path, spec.id if spec else None, facts.digest, state, None, (),
                            problems=tuple(item_problems), imported=facts.imported, hint=facts.hint,

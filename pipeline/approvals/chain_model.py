@@ -11,6 +11,7 @@ from typing import Literal, NamedTuple
 
 from pipeline.approvals.signing import person_keys
 from pipeline.git import Signature
+from pipeline.i18n import _
 from pipeline.people import People, Person
 from pipeline.sop import Sop
 
@@ -174,7 +175,8 @@ class Rejection:
         step = f"step {self.step}" if self.step is not None else "no step"
         why = "; ".join(self.reasons)
         where = self.sha if "-review-" in self.sha else self.sha[:12]  # a forge review keeps its whole name
-        return f"{self.decision} of {step} by {who} in {where} does not count: {why}"
+        return _("{decision} of {step} by {who} in {where} does not count: {why}",
+                 decision=self.decision, step=step, who=who, where=where, why=why)
 
 
 @dataclass(slots=True)

@@ -22,6 +22,7 @@ from pipeline.approvals.records import format_record
 from pipeline.approvals.report import NULL_SHA, ItemContext, Report
 from pipeline.errors import ApprovalError
 from pipeline.git import Git, Signature
+from pipeline.i18n import _
 from pipeline.people import People, Person
 
 Decision = Literal["approve", "return", "force"]
@@ -124,45 +125,49 @@ def _refusal(rejection: Rejection, step: StepSpec, people: People, person: Perso
     holders = [p.name for p in people.holders(step.role) if p.email.casefold() != person.email.casefold()]
     others = f"; {', '.join(holders)} can" if holders else ""
     if code == "author":
-        return f"you wrote or changed this content, and the author cannot approve it ({title}{others})"
+        return _("you wrote or changed this content, and the author cannot approve it ({title}{others})",
+                 title=title, others=others)
     if code == "role_not_held":
         held = ", ".join(p.name for p in people.holders(step.role)) or "nobody"
-        return (f"you do not hold the role {step.role} ({title}) that step {step.no} needs "
-                f"(held by {held}, in sop/people.yaml on the main branch)")
+        return (_("you do not hold the role {role} ({title}) that step {no} needs (held by {held}, in sop/people.yaml on "
+                  "the main branch)", role=step.role, title=title, no=step.no, held=held))
     if code == "out_of_order":
         return rejection.reasons[0].replace("not this step yet", "it is not your step yet")
     if code == "not_after_previous":
-        return (f"{rejection.reasons[0]}; bring it into this branch first (git pull, or git merge the branch "
-                "that holds it), then approve")
+        return (_("{reasons}; bring it into this branch first (git pull, or git merge the branch that holds it), then "
+                  "approve", reasons=rejection.reasons[0]))
     if code == "same_person":
-        return f"{rejection.reasons[0]}; another holder of {title} must approve step {step.no}"
+        return _("{reasons}; another holder of {title} must approve step {no}",
+                 reasons=rejection.reasons[0], title=title, no=step.no)
     if code == "wrong_key":
-        return (f"your signing key is not listed for you in sop/people.yaml on the main branch "
-                f"({rejection.reasons[0]}); {signing.CONFIGURE_KEY}")
+        return (_("your signing key is not listed for you in sop/people.yaml on the main branch ({reasons}); "
+                  "{configure_key}", reasons=rejection.reasons[0], configure_key=signing.CONFIGURE_KEY))
     return "; ".join(rejection.reasons)
 
 
 def _check(git: Git, report: Report, decision: Decision, note: str) -> tuple[Person, signing.SigningSetup]:
     """The acting person and their signing setup; :class:`ApprovalError` when nothing can be decided."""
-    _, email = git.identity()
+    _name, email = git.identity()
     if not email:
-        raise ApprovalError("git has no user.email: run git config user.email you@example.go.id (the email "
-                            "sop/people.yaml lists for you)")
+        raise ApprovalError(_("git has no user.email: run git config user.email you@example.go.id (the email "
+                              "sop/people.yaml lists for you)"))
     person = report.people.by_email(email)
     if person is None:
-        raise ApprovalError(f"you ({email}) are not in sop/people.yaml on the main branch, so you cannot "
-                            "approve: ask the administrator to add you (with your roles and SSH key)")
+        raise ApprovalError(_("you ({email}) are not in sop/people.yaml on the main branch, so you cannot approve: ask "
+                              "the administrator to add you (with your roles and SSH key)",
+                              email=email))
     targets = [*report.items, *report.governance]
     if not targets:
         where = f"since {report.base[:12]}" if report.base else ""
         raise ApprovalError(f"nothing to approve: no item changed on this branch {where}; name the item's "
                             "path (warta approve content/...md)".replace("  ", " "))
     if decision == "return" and not note.strip():
-        raise ApprovalError("a return needs a reason: warta return --reason 'what must change'")
+        raise ApprovalError(_("a return needs a reason: warta return --reason 'what must change'"))
     need_signature = any(report.contexts[t.path].policy.require_signatures for t in targets)
     setup = signing.signing_setup(git)
     if need_signature and setup.problem:
-        raise ApprovalError(f"approvals must be signed (approvals.require_signatures) but {setup.problem}")
+        raise ApprovalError(_("approvals must be signed (approvals.require_signatures) but {problem}",
+                              problem=setup.problem))
     return person, setup
 
 
@@ -192,10 +197,10 @@ def decide(
     outcomes: list[Outcome] = []
     for result in targets:
         if result.path in dirty:
-            outcomes.append(Outcome(result.path, "has uncommitted changes: commit them first (an approval "
-                                                 "names the committed content)"))
+            outcomes.append(Outcome(result.path, _("has uncommitted changes: commit them first (an approval names the "
+                                                   "committed content)")))
         elif result.problems and decision != "return":
-            outcomes.append(Outcome(result.path, f"cannot be approved: {'; '.join(result.problems)}"))
+            outcomes.append(Outcome(result.path, _("cannot be approved: {problems}", problems='; '.join(result.problems))))
         else:
             outcomes.append(_decide_one(git, report, result, decision, person, setup, role, note, date))
     if any(o.ok for o in outcomes):
@@ -249,6 +254,6 @@ def _trial(ctx: ItemContext, result: ChainResult, step: StepSpec, role: str, dec
         signature = Signature("G" if fp in own else "U", fp, person.email if fp in own else "")
     draft = Record(NULL_SHA, result.path, result.digest, step.no, role, decision, person.name,
                    person.email, int(time.time()), person.email, signature=signature, note=note.strip())
-    _, verdict = trial(ctx.facts, ctx.raw, ctx.policy, ctx.authority, ctx.record_authority, draft,
+    _result, verdict = trial(ctx.facts, ctx.raw, ctx.policy, ctx.authority, ctx.record_authority, draft,
                        ctx.signatures, ctx.precedes, ctx.blocking)
     return verdict

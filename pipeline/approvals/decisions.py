@@ -31,6 +31,7 @@ from pipeline.approvals.history import History
 from pipeline.errors import GitError
 from pipeline.files import write_atomic
 from pipeline.git import EMPTY_TREE, Git
+from pipeline.i18n import _
 
 REF = "refs/warta/decisions"
 REMOTE_REF = "refs/warta/remote-decisions"
@@ -59,13 +60,14 @@ def _keeper(git: Git, tip: str, record: str, what: str) -> str:
 
 def keep(git: Git, record: str, item: str, decision: str) -> str:
     """Add ``record`` to the decisions ref; the new tip."""
-    for _ in range(3):
+    for _attempt in range(3):
         tip = git.rev_parse(REF)
         base = tip or git.commit_tree(EMPTY_TREE, [], _GENESIS)
         new = _keeper(git, base, record, f"the {decision} of {item}")
         if git.update_ref(REF, new, tip, f"warta: keep {record[:12]}"):
             return new
-    raise GitError(f"{REF} kept moving while warta tried to add {record[:12]}; run the command again")
+    raise GitError(_("{ref} kept moving while warta tried to add {record}; run the command again",
+                     ref=REF, record=record[:12]))
 
 
 def _walk(git: Git, tip: str, since: str | None = None) -> list[str]:
@@ -166,12 +168,12 @@ def fetch(git: Git) -> list[str]:
     local = git.rev_parse(REF)
     joined = _join(git, local, after)
     if before is not None and before != after and not git.is_ancestor(before, after):
-        warnings.append(f"{REF} on {remote} was rewritten: it no longer holds {before[:12]}, fetched earlier; "
-                        "the decisions it dropped are kept here and go back with the next push; the "
-                        "signatories should find out who rewrote it")
+        warnings.append(_("{ref} on {remote} was rewritten: it no longer holds {before}, fetched earlier; the decisions "
+                          "it dropped are kept here and go back with the next push; the signatories should find out who "
+                          "rewrote it", ref=REF, remote=remote, before=before[:12]))
         joined = _add_missing(git, joined, before)
     if joined != local and not git.update_ref(REF, joined, local, "warta: join fetched decisions"):
-        warnings.append(f"{REF} moved while it was being joined with {remote}'s; run again")
+        warnings.append(_("{ref} moved while it was being joined with {remote}'s; run again", ref=REF, remote=remote))
     return warnings
 
 
@@ -193,8 +195,8 @@ def push(git: Git) -> str | None:
         if attempt == 0:
             fetch(git)  # somebody else pushed decisions meanwhile: join them, then try again
     last = message.splitlines()[-1] if message else "no reason given"
-    return (f"could not push {REF} to {remote} ({last}): push it yourself with 'git push {remote} {REF}'; "
-            "until then a rewrite of the branch could drop this decision")
+    return (_("could not push {ref} to {remote} ({last}): push it yourself with 'git push {remote} {ref}'; until then a "
+              "rewrite of the branch could drop this decision", ref=REF, remote=remote, last=last))
 
 
 # -- the cache -------------------------------------------------------------------------------------

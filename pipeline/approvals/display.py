@@ -7,12 +7,13 @@ import datetime as dt
 
 from pipeline.approvals.chain import ChainResult, StepStatus
 from pipeline.approvals.report import Report
+from pipeline.i18n import N_, _
 
 MARK = {"approved": "[x]", "pending": "[>]", "waiting": "[ ]", "returned": "[!]", "skipped": "[~]",
         "imported": "[=]"}
-STATE = {"draft": "draft (belum diparaf)", "in_review": "in review (sedang diperiksa)",
-         "returned": "returned (dikembalikan)", "approved": "approved (disetujui)",
-         "published": "published (terbit)"}
+STATE = {"draft": N_("draft (belum diparaf)"), "in_review": N_("in review (sedang diperiksa)"),
+         "returned": N_("returned (dikembalikan)"), "approved": N_("approved (disetujui)"),
+         "published": N_("published (terbit)")}
 
 
 def duration(seconds: int) -> str:
@@ -50,30 +51,31 @@ def render_item(result: ChainResult, report: Report, now: int, *, verbose: bool 
     people = report.people
     head = f"{result.path} — {STATE[result.state]}"
     if result.kind == "governance":
-        head += " — governance change (rule 8)"
+        head += " — " + _("governance change (rule 8)")
     elif result.sop:
         head += f" — SOP {result.sop}" + (f" ({result.sop_title})" if result.sop_title else "")
     if result.forced:
-        head += " — FORCE-PUBLISHED, awaiting retrospective approval"
+        head += " — " + _("FORCE-PUBLISHED, awaiting retrospective approval")
     if result.imported:
-        head += " — imported with the trusted root commit (no chain)"
+        head += " — " + _("imported with the trusted root commit (no chain)")
     lines = [head]
     for step in result.steps:
         parts = [f"  {MARK[step.status]} {step.no}. {step.kegiatan or step.role}", step.role_title]
         if step.by:
             parts.append(f"{step.by}, {_when(step.at, tz)}")
         elif step.status == "pending":
-            holders = ", ".join(p.name for p in people.holders(step.role)) or "nobody holds this role"
-            parts.append(f"waiting for {holders}")
+            holders = ", ".join(p.name for p in people.holders(step.role)) or _("nobody holds this role")
+            parts.append(_("waiting for {holders}", holders=holders))
         timing = elapsed(step, now)
         if timing:
             parts.append(timing)
         lines.append(" — ".join(parts))
     if result.next is not None and result.state != "returned":
-        lines.append(f"  next: step {result.next.no}, {people.title(result.next.role)}")
+        lines.append("  " + _("next: step {no}, {title}", no=result.next.no, title=people.title(result.next.role)))
     if result.returned is not None:
-        lines.append(f"  returned by {result.returned.name}: {result.returned.note or '(no reason given)'}")
-        lines.append("  change the content and commit it: the chain then starts again")
+        lines.append(_("  returned by {name}: {value}",
+                       name=result.returned.name, value=result.returned.note or '(no reason given)'))
+        lines.append(_("  change the content and commit it: the chain then starts again"))
     for problem in result.problems:
         lines.append(f"  ! {problem}")
     if verbose:
@@ -82,7 +84,7 @@ def render_item(result: ChainResult, report: Report, now: int, *, verbose: bool 
             if rejection.codes != ("stale_digest",) or not result.complete:
                 lines.append(f"  ! {rejection.format()}")
         if stale and result.complete:
-            lines.append(f"  ({len(stale)} earlier record(s) name an earlier version of the content)")
+            lines.append(_("  ({n} earlier record(s) name an earlier version of the content)", n=len(stale)))
     if result.hint and not result.complete:
         lines.append(f"  {result.hint}")
     return lines

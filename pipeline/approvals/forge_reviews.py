@@ -198,8 +198,9 @@ def judge_item(result: ChainResult, ctx: ItemContext, pr: PullRequestReviews,
     commit_of: dict[str, str | None] = {}
     precedes = combined_precedes(ctx.precedes, commit_of)
 
-    def chain(records: Sequence[Record]) -> ChainResult:
-        return evaluate(facts, merged(git_records, records), ctx.policy, ctx.authority, ctx.record_authority,
+    def chain(records: Sequence[Record], until: int | None = None) -> ChainResult:
+        gits = git_records if until is None else [r for r in git_records if r.at <= until]
+        return evaluate(facts, merged(gits, records), ctx.policy, ctx.authority, ctx.record_authority,
                         ctx.signatures, precedes, ctx.blocking)
 
     for review in pr.reviews:
@@ -223,7 +224,8 @@ def judge_item(result: ChainResult, ctx: ItemContext, pr: PullRequestReviews,
         if problem is not None and decision == "approve":
             refused.append(_refused(pr, review, decision, "warta_role", problem, person))
             continue  # a return still counts (fail closed): at the step warta chooses, as without the line
-        choice = choose_step(chain(forge_records), spec.steps, ctx.policy, decision, person, people, role)
+        # the step is chosen as the chain stood when the review was given
+        choice = choose_step(chain(forge_records, review.at), spec.steps, ctx.policy, decision, person, people, role)
         if choice.step is None:
             refused.append(_refused(pr, review, decision, "nothing_to_decide", choice.refusal or "", person))
             continue

@@ -55,6 +55,7 @@ from pipeline.config import CONFIG_FILE, SiteConfig, parse_config
 from pipeline.content import compute_digest
 from pipeline.errors import ConfigError
 from pipeline.governed import HISTORY_PATHSPEC, is_governed, named_path_problems
+from pipeline.i18n import _
 from pipeline.people import PEOPLE_PATH, People, parse_people
 from pipeline.sop import SOP_DIR, Sop
 from pipeline.sop_files import load_sops_from_texts
@@ -130,7 +131,7 @@ def parse_state(index: int, sha: str, blobs: Mapping[str, str], contents: Mappin
     def text(path: str) -> str | None:
         data = contents.get(blobs[path])
         if data is None:
-            state.problems.setdefault(path, []).append(f"{path}: cannot be read")
+            state.problems.setdefault(path, []).append(_("{path}: cannot be read", path=path))
             return None
         try:
             return data.decode("utf-8")
@@ -282,8 +283,9 @@ def build_timeline(
         last = states[-1] if states else None
         detail = f": {last.summary()}" if last is not None and last.summary() else ""
         raise ConfigError(
-            f"no commit on the main branch holds a valid {CONFIG_FILE}, {PEOPLE_PATH} and "
-            f"{SOP_DIR}/<id>.yaml, so there is no trusted governance to judge approvals by{detail}"
+            _("no commit on the main branch holds a valid {config_file}, {people_path} and {sop_dir}/<id>.yaml, so there "
+              "is no trusted governance to judge approvals by{detail}",
+              config_file=CONFIG_FILE, people_path=PEOPLE_PATH, sop_dir=SOP_DIR, detail=detail)
         )
     trusted = states[boot]
     timeline = [trusted]

@@ -65,6 +65,7 @@ from pipeline.config import CONFIG_FILE, SiteConfig, parse_config
 from pipeline.errors import ApprovalError, ConfigError
 from pipeline.git import Git, Signature
 from pipeline.governed import may_be_governed
+from pipeline.i18n import _
 
 LOST_RECORDS_HINT = (
     "hint: this change reached main without its approval commits (committed straight to main, or merged "
@@ -120,11 +121,11 @@ class Judge:
         self.root = root
         self.git = git = Git(root)
         if git.is_shallow():
-            raise ApprovalError("this is a shallow clone: approvals live in the full history; fetch it "
-                                "(git fetch --unshallow, or actions/checkout with fetch-depth: 0)")
+            raise ApprovalError(_("this is a shallow clone: approvals live in the full history; fetch it (git fetch "
+                                  "--unshallow, or actions/checkout with fetch-depth: 0)"))
         head_sha = git.rev_parse(head)
         if head_sha is None:
-            raise ApprovalError(f"'{head}' names no commit (is the repository empty?)")
+            raise ApprovalError(_("'{head}' names no commit (is the repository empty?)", head=head))
         self.head, self.head_sha = head, head_sha
         self.main, self.main_sha = find_main(git)
         self.tree = {e.path: e for e in git.ls_tree(head_sha)}
@@ -156,9 +157,9 @@ class Judge:
         main_index = history.build(self.git, self.main_sha, folder)
         index = history.overlay(self.git, main_index, self.head_sha)
         if any(not index.parents[p] for p in range(len(main_index.shas), len(index.shas))):
-            raise ApprovalError(f"{self.head} has a root commit that is not {self.main}'s: a history that did "
-                                f"not grow from {self.main} cannot be judged against it (was an unrelated "
-                                "branch merged in?)")
+            raise ApprovalError(_("{head} has a root commit that is not {main}'s: a history that did not grow from "
+                                  "{main} cannot be judged against it (was an unrelated branch merged in?)",
+                                  head=self.head, main=self.main))
         return index
 
     def in_head(self, p: int) -> bool:
@@ -220,14 +221,15 @@ class Judge:
         if base is None:
             found = self.git.merge_base(self.main_sha, self.head_sha)
             if found is None:
-                raise ApprovalError(f"HEAD shares no history with {self.main}")
+                raise ApprovalError(_("HEAD shares no history with {main}", main=self.main))
             return found
         sha = self.git.rev_parse(base)
         if sha is None:
-            raise ApprovalError(f"--base {base} names no commit")
+            raise ApprovalError(_("--base {base} names no commit", base=base))
         if not self.git.is_ancestor(sha, self.main_sha):
-            raise ApprovalError(f"--base {base} is not on {self.main} (an ancestor of {self.main_sha[:12]}): "
-                                f"items are judged against the main branch '{self.main}' only")
+            raise ApprovalError(_("--base {base} is not on {main} (an ancestor of {main_sha}): items are judged against "
+                                  "the main branch '{main}' only",
+                                  base=base, main=self.main, main_sha=self.main_sha[:12]))
         return sha
 
     # -- records and signatures ----------------------------------------------------------------------
@@ -246,9 +248,10 @@ class Judge:
             if may_be_governed(item) and intro[q] < branch:  # any file a warta.yml could govern
                 self.gov_records.setdefault(item, []).append((q, record))
         if self.fetched and self.kept.tip is None and any(self.item_records.values()):
-            self.warnings.append(f"{decisions.REF} is missing (here and on the remote) although the history holds "
-                                 "decision records: a rewrite of a branch could drop a return unseen; 'warta "
-                                 f"approve' and 'warta return' create and push it (git push origin {decisions.REF})")
+            self.warnings.append(_("{ref} is missing (here and on the remote) although the history holds decision "
+                                   "records: a rewrite of a branch could drop a return unseen; 'warta approve' and "
+                                   "'warta return' create and push it (git push origin {ref})",
+                                   ref=decisions.REF))
 
     def check_signatures(self) -> None:
         """Git's verdicts on the signatures of every commit that changed a judged item (rule 4: always),
@@ -283,8 +286,9 @@ class Judge:
             self.contents)
         trusted_main = self.timeline.at(len(self.index.chain) - 1).config
         if trusted_main is not None and trusted_main.approvals.main_branch != self.main:
-            raise ApprovalError(f"{CONFIG_FILE} in HEAD names '{self.main}' as the main branch, but the "
-                                f"approved configuration names '{trusted_main.approvals.main_branch}'")
+            raise ApprovalError(_("{config_file} in HEAD names '{main}' as the main branch, but the approved "
+                                  "configuration names '{main_branch}'",
+                                  config_file=CONFIG_FILE, main=self.main, main_branch=trusted_main.approvals.main_branch))
         self.trusted = Trusted(self.timeline, self.boot, self.main)
         self.authority_at = self.trusted.authority_at
         self.tip_index = self.index.branch - 1  # main's tip: what an unmerged branch would merge into
@@ -315,7 +319,7 @@ class Judge:
         problems = [f"cannot be read: {info.problem}"] if info.problem else list(sop_problems)
         for link in self.files.links(path, info.refs):
             # approvals bind the bytes git stores for a path; a link's target can change without it
-            problems.append(f"{link} is or goes through a symbolic link; put the file itself in the repository")
+            problems.append(_("{link} is or goes through a symbolic link; put the file itself in the repository", link=link))
         digest = self.digests[path]
         # the author is whoever signed a change (rule 4), never the name typed into a commit
         authors, unsigned = content_signers(changes, self.index.shas, self.content_verdicts, self._signer_authority)
@@ -445,8 +449,9 @@ class Judge:
         self.files.cache.save(prune=self.mode == "all")
         base = self.base_sha
         for gone in self.removed:
-            self.warnings.append(f"{gone}: deleted since {base[:12] if base else 'the base'}; to withdraw a "
-                                 "published item, set status: dicabut with alasan_pencabutan instead")
+            self.warnings.append(_("{gone}: deleted since {value}; to withdraw a published item, set status: dicabut "
+                                   "with alasan_pencabutan instead",
+                                   gone=gone, value=base[:12] if base else 'the base'))
         return Report(self.root, self.main, self.main_sha, self.head_sha, base, self.mode, tuple(results),
                       tuple(gov_results), tuple(self.problems), tuple(self.warnings), self.base_state, contexts,
                       self.removed)

@@ -10,6 +10,7 @@ from pipeline import yamlio
 from pipeline.config import CONFIG_FILE
 from pipeline.errors import ApprovalError
 from pipeline.git import Git
+from pipeline.i18n import _
 
 
 def main_branch(root: Path) -> tuple[str, str]:
@@ -52,5 +53,5 @@ def find_main(git: Git) -> tuple[str, str]:
         sha = git.rev_parse(ref)
         if sha is not None:
             return name, sha
-    raise ApprovalError(f"the main branch '{name}' is not in this repository (approvals are judged against "
-                        f"it): create it, or fetch it with 'git fetch origin {name}'")
+    raise ApprovalError(_("the main branch '{name}' is not in this repository (approvals are judged against it): create "
+                          "it, or fetch it with 'git fetch origin {name}'", name=name))

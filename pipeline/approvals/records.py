@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping
 
 from pipeline.approvals.chain import DECISIONS, Record
 from pipeline.git import EMPTY_TREE, Commit
+from pipeline.i18n import _
 
 KEYS = ("Warta-Item", "Warta-Digest", "Warta-Step", "Warta-Role", "Warta-Decision")
 SOURCES = ("git", "github", "gitlab", "gitea")
@@ -91,34 +92,35 @@ def record_from_commit(commit: Commit, parent_trees: Mapping[str, str]) -> Recor
         if not values:
             problems.append(f"{key} is missing")
         elif len(values) > 1:
-            problems.append(f"{key} appears {len(values)} times (one record, one decision)")
+            problems.append(_("{key} appears {n} times (one record, one decision)", key=key, n=len(values)))
 
     def first(key: str) -> str:
         return found.get(key, [""])[0]
 
     digest = first("Warta-Digest")
     if digest and not _DIGEST.match(digest):
-        problems.append(f"Warta-Digest '{digest[:40]}' is not sha256:<64 hex digits>")
+        problems.append(_("Warta-Digest '{digest}' is not sha256:<64 hex digits>", digest=digest[:40]))
     step: int | None = None
     raw_step = first("Warta-Step")
     if raw_step:
         if re.fullmatch(r"[1-9][0-9]{0,5}", raw_step):
             step = int(raw_step)
         else:
-            problems.append(f"Warta-Step '{raw_step[:20]}' is not a step number")
+            problems.append(_("Warta-Step '{raw_step}' is not a step number", raw_step=raw_step[:20]))
     role = first("Warta-Role")
     if role and not _ROLE.match(role):
-        problems.append(f"Warta-Role '{role[:40]}' is not a role id")
+        problems.append(_("Warta-Role '{role}' is not a role id", role=role[:40]))
     decision = first("Warta-Decision").casefold()
     if decision and decision not in DECISIONS:
-        problems.append(f"Warta-Decision '{decision[:20]}' is not one of {', '.join(DECISIONS)}")
+        problems.append(_("Warta-Decision '{decision}' is not one of {decisions}",
+                          decision=decision[:20], decisions=', '.join(DECISIONS)))
 
     source = first("Warta-Source").casefold() or "git"
     if source not in SOURCES:
-        problems.append(f"Warta-Source '{source[:20]}' is not one of {', '.join(SOURCES)}")
+        problems.append(_("Warta-Source '{source}' is not one of {sources}", source=source[:20], sources=', '.join(SOURCES)))
     review = tuple((REVIEW_KEYS[k], found[k][0]) for k in REVIEW_KEYS if found.get(k))
     if source != "git" and not review:
-        problems.append("a record copied from a forge names its review (Warta-Review-Id, Warta-Review-URL, …)")
+        problems.append(_("a record copied from a forge names its review (Warta-Review-Id, Warta-Review-URL, …)"))
 
     if commit.parents:
         parent_tree = parent_trees.get(commit.parents[0])
@@ -154,12 +156,12 @@ def format_record(
     fields = [("item", item), ("digest", digest), ("role", role), ("subject", subject),
               *((f"review {k}", v) for k, v in (review or {}).items())]
     if source not in SOURCES:
-        raise ValueError(f"source must be one of {', '.join(SOURCES)}")
+        raise ValueError(_("source must be one of {sources}", sources=', '.join(SOURCES)))
     for name, value in fields:
         if "\n" in value or "\r" in value or not value.strip():
-            raise ValueError(f"{name} must be one non-empty line")
+            raise ValueError(_("{name} must be one non-empty line", name=name))
     if decision not in DECISIONS:
-        raise ValueError(f"decision must be one of {', '.join(DECISIONS)}")
+        raise ValueError(_("decision must be one of {decisions}", decisions=', '.join(DECISIONS)))
     parts = [subject.strip()]
     body = note.replace("\r\n", "\n").strip()
     if body:

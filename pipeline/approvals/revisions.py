@@ -26,6 +26,7 @@ from pipeline.errors import ApprovalError, ConfigError, Finding
 from pipeline.files import write_atomic
 from pipeline.git import Git, TreeEntry
 from pipeline.governed import is_governed
+from pipeline.i18n import _
 from pipeline.markup import render_bounded
 from pipeline.references import declared_references, is_item_link, resolve_path
 
@@ -280,8 +281,8 @@ def choose_paths(
         wanted = [posixpath.normpath(p) for p in paths]
         unknown = [p for p in wanted if p not in tree or not (is_item(p) or is_governance(p))]
         if unknown:
-            raise ApprovalError(f"{unknown[0]}: not a content item (content/<kind>/...md) or governance "
-                                f"file in {head}; commit it first")
+            raise ApprovalError(_("{unknown}: not a content item (content/<kind>/...md) or governance file in {head}; "
+                                  "commit it first", unknown=unknown[0], head=head))
         selected = [p for p in wanted if is_item(p)]
         governance = [p for p in wanted if is_governance(p)]
     elif mode == "all":
@@ -308,7 +309,7 @@ def repo_paths(root: Path, args: Sequence[str]) -> list[str]:
         try:
             out.append(full.relative_to(root.resolve()).as_posix())
         except ValueError:
-            raise ApprovalError(f"{arg} is outside the site repository {root}") from None
+            raise ApprovalError(_("{arg} is outside the site repository {root}", arg=arg, root=root)) from None
     return out
 
 
@@ -316,7 +317,8 @@ def open_site(root: Path) -> Git:
     """The site's repository; the site must be the top folder of its git repository."""
     git = Git.discover(root)
     if git.root.resolve() != root.resolve():
-        raise ApprovalError(f"the site {root} must be the top folder of its git repository ({git.root})")
+        raise ApprovalError(_("the site {root} must be the top folder of its git repository ({root2})",
+                              root=root, root2=git.root))
     return git
 
 
@@ -325,7 +327,7 @@ def item_digest_at(root: Path, path: str, rev: str = "HEAD") -> str:
     git = Git(root)
     tree = {e.path: e for e in git.ls_tree(rev)}
     if path not in tree:
-        raise ApprovalError(f"{path} is not in {rev}")
+        raise ApprovalError(_("{path} is not in {rev}", path=path, rev=rev))
     files = Files(git, tree, ItemCache(None))
     info = files.info([path])[path]
     return files.digests({path: files.existing([path, *info.refs])})[path]
@@ -340,9 +342,9 @@ def cache_root(root: Path, tree: Mapping[str, TreeEntry], enabled: bool) -> Path
     folder = ensure_local_cache(root)
     shipped = next((p for p in tree if p == CACHE_DIRNAME or p.startswith(CACHE_DIRNAME + "/")), None)
     if shipped is not None:
-        raise ConfigError(f"{CACHE_DIRNAME}/ is committed in the revision being judged ({shipped}): caches "
-                          "must never come from the repository; remove it with "
-                          f"'git rm -r --cached {CACHE_DIRNAME}' and commit")
+        raise ConfigError(_("{cache_dirname}/ is committed in the revision being judged ({shipped}): caches must never "
+                            "come from the repository; remove it with 'git rm -r --cached {cache_dirname}' and commit",
+                            cache_dirname=CACHE_DIRNAME, shipped=shipped))
     try:
         # the folder ignores itself, so that 'git add -A' in a site without a .gitignore never commits it
         folder.mkdir(exist_ok=True)

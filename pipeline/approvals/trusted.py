@@ -16,6 +16,7 @@ from pipeline.approvals.chain import Authority, ChainSpec, spec_from_sop
 from pipeline.approvals.governance import GovState, Timeline, parse_state
 from pipeline.approvals.history import History
 from pipeline.git import Git
+from pipeline.i18n import _
 
 Governance = tuple[GovState, ChainSpec | None, list[str]]
 
@@ -88,19 +89,22 @@ class Trusted:
 
     def _find_sop(self, state: GovState, kind: str | None, explicit: str | None) -> Governance:
         assert state.config is not None
-        sop_id = explicit or (state.config.sop_for_kind(kind) if kind else None)
+        section = state.config.kind_section(kind) if kind else None
+        if kind and section is None:  # an internal kind (rencana-konten, evaluasi) this warta.yml does not use
+            return state, None, [f"warta.yml on {self.main} names no SOP for {kind} (kinds.{kind}.sop)"]
+        sop_id = explicit or (section.sop if section is not None else None)
         sop = state.sops.get(sop_id) if sop_id else None
         problems: list[str] = []
-        section = state.config.kind_section(kind) if kind else None
         if explicit and section is not None and explicit not in (section.sop, *section.other_sops):
             # which SOP governs a kind is governance (warta.yml), never the item's choice
             allowed = ", ".join([section.sop, *section.other_sops])
-            problems.append(f"sop: '{explicit}' is not an SOP for {kind} in warta.yml on {self.main} "
-                            f"(allowed: {allowed})")
+            problems.append(_("sop: '{explicit}' is not an SOP for {kind} in warta.yml on {main} (allowed: {allowed})",
+                              explicit=explicit, kind=kind, main=self.main, allowed=allowed))
             sop = None
         if sop is None:
             if sop_id and not problems:
-                problems.append(f"SOP '{sop_id}' is not in sop/ on {self.main} (approved version)")
+                problems.append(_("SOP '{sop_id}' is not in sop/ on {main} (approved version)",
+                                  sop_id=sop_id, main=self.main))
             return state, None, problems
         spec = self._specs.get((id(state), sop.id))
         if spec is None:

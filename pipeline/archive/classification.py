@@ -22,6 +22,7 @@ from pipeline import yamlio
 from pipeline.config import CONFIG_FILE, SiteConfig
 from pipeline.content import Item
 from pipeline.errors import ConfigError, Finding
+from pipeline.i18n import _
 from pipeline.schema import Strict, validate
 
 Scheme = Literal["permendagri-83-2022", "permendagri-78-2012"]
@@ -54,7 +55,7 @@ class _TableFile(Strict):
         seen: set[str] = set()
         for entry in value:
             if entry.code in seen:
-                raise ValueError(f"code {entry.code} is listed twice")
+                raise ValueError(_("code {code} is listed twice", code=entry.code))
             seen.add(entry.code)
         return value
 
@@ -121,7 +122,7 @@ class ClassificationTable:
         """The title of ``code``; raises ``KeyError`` with the table's name if it is not in the table."""
         entry = self.get(code)
         if entry is None:
-            raise KeyError(f"{code} is not in the {self.name} table")
+            raise KeyError(_("{code} is not in the {name} table", code=code, name=self.name))
         return entry.title
 
     def ancestors(self, code: str) -> list[Classification]:
@@ -185,8 +186,8 @@ class ClassificationTable:
         if _MINISTRY_RE.match(text):
             if text.upper().startswith("HM"):  # HM = Hubungan Masyarakat in the ministries' schemes
                 near = ", ".join(self.describe(c) for c in self.suggest("Hubungan Masyarakat", 1))
-            return (f"'{text}' looks like a ministry code (HM, KP, ...); regional offices use the "
-                    f"{self.name} codes, e.g. {near}")
+            return (_("'{text}' looks like a ministry code (HM, KP, ...); regional offices use the {name} codes, e.g. "
+                      "{near}", text=text, name=self.name, near=near))
         message = f"'{text}' is not in the {self.name} table"
         other = _other_scheme(text, self.scheme)
         if other is not None:
@@ -217,19 +218,22 @@ def _parse(text: str, source: str, scheme: str) -> ClassificationTable:
     if parsed is not None:
         if parsed.scheme != scheme:
             findings.append(Finding(source, doc.line_of(("scheme",)),
-                                    f"scheme: this file holds {parsed.scheme}, expected {scheme}", "scheme"))
+                                    _("scheme: this file holds {scheme}, expected {scheme2}",
+                                      scheme=parsed.scheme, scheme2=scheme), "scheme"))
         for i, entry in enumerate(parsed.codes):
             if not _CODE_RE[scheme].match(entry.code):
                 findings.append(Finding(source, doc.line_of(("codes", i, "code")),
-                                        f"codes.{i}.code: '{entry.code}' is not a {scheme} code "
-                                        "(three digits, then dot-separated numbers)", "code"))
+                                        _("codes.{i}.code: '{code}' is not a {scheme} code (three digits, then "
+                                          "dot-separated numbers)",
+                                          i=i, code=entry.code, scheme=scheme), "code"))
     if findings or parsed is None:
         raise ConfigError(findings=findings)
     entries = [Classification(e.code, e.title, e.use, parent_code(e.code, scheme)) for e in parsed.codes]
     known = {e.code for e in entries}
     missing = [
         Finding(source, doc.line_of(("codes", i, "code")),
-                f"codes.{i}.code: {e.code} needs its branch {e.parent} in the table too", "code")
+                _("codes.{i}.code: {code} needs its branch {parent} in the table too", i=i, code=e.code,
+                  parent=e.parent), "code")
         for i, e in enumerate(entries) if e.parent is not None and e.parent not in known
     ]
     if missing:
@@ -240,7 +244,8 @@ def _parse(text: str, source: str, scheme: str) -> ClassificationTable:
 def table_file(scheme: str, root: Path | None = None) -> Path:
     """The file a table is read from: the site's own copy if it has one, else the shipped one."""
     if scheme not in SCHEMES:
-        raise ConfigError(f"unknown classification scheme '{scheme}'; use one of {', '.join(SCHEMES)}")
+        raise ConfigError(_("unknown classification scheme '{scheme}'; use one of {schemes}",
+                            scheme=scheme, schemes=', '.join(SCHEMES)))
     if root is not None:
         own = root / SITE_DIR / f"{scheme}.yaml"
         if own.is_file():
@@ -256,7 +261,7 @@ def load_table(scheme: str, root: Path | None = None) -> ClassificationTable:
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        problem = Finding(source, None, f"cannot read the classification table: {exc}")
+        problem = Finding(source, None, _("cannot read the classification table: {exc}", exc=exc))
         raise ConfigError(findings=[problem]) from None
     return _parse(text, source, scheme)
 
@@ -281,7 +286,8 @@ def config_findings(root: Path, config: SiteConfig) -> list[Finding]:
         problem = table.validate(section.klasifikasi)
         if problem:
             line = doc.line_of(("kinds", kind, "klasifikasi")) if doc else None
-            findings.append(Finding(CONFIG_FILE, line, f"kinds.{kind}.klasifikasi: {problem}", "klasifikasi"))
+            findings.append(Finding(CONFIG_FILE, line, _("kinds.{kind}.klasifikasi: {problem}", kind=kind, problem=problem),
+                                    "klasifikasi"))
     return findings
 
 
@@ -295,17 +301,17 @@ def item_findings(items: Iterable[Item], table: ClassificationTable) -> list[Fin
     for item in items:
         code = item.klasifikasi
         if code is None:
-            findings.append(Finding(item.path, 1, "klasifikasi: no archive classification code; write one in "
-                                                  f"the front matter or set kinds.{item.kind}.klasifikasi in "
-                                                  "warta.yml", "klasifikasi"))
+            findings.append(Finding(item.path, 1, _("klasifikasi: no archive classification code; write one in the front "
+                                                    "matter or set kinds.{kind}.klasifikasi in warta.yml",
+                                                    kind=item.kind), "klasifikasi"))
             continue
         problem = table.validate(code)
         if problem is None:
             continue
         if item.meta.klasifikasi is not None:
-            findings.append(Finding(item.path, item.line_of("klasifikasi"), f"klasifikasi: {problem}",
+            findings.append(Finding(item.path, item.line_of("klasifikasi"), _("klasifikasi: {problem}", problem=problem),
                                     "klasifikasi"))
         else:
-            findings.append(Finding(item.path, 1, f"klasifikasi (default of kind {item.kind} in warta.yml): "
-                                                  f"{problem}", "klasifikasi"))
+            findings.append(Finding(item.path, 1, _("klasifikasi (default of kind {kind} in warta.yml): {problem}",
+                                                    kind=item.kind, problem=problem), "klasifikasi"))
     return findings

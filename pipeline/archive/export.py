@@ -35,6 +35,7 @@ from pipeline.archive.records import StoredRecord, load_records
 from pipeline.config import SiteConfig
 from pipeline.content import item_digest, load_items
 from pipeline.errors import ContentError, Finding, UsageError
+from pipeline.i18n import _
 
 CHECKSUMS = ["sha256", "sha512"]
 
@@ -49,9 +50,9 @@ class ExportResult:
 
 def _check_destination(dest: Path) -> None:
     if dest.exists() and not dest.is_dir():
-        raise UsageError(f"{dest} exists and is not a folder; name a new or empty folder for the bag")
+        raise UsageError(_("{dest} exists and is not a folder; name a new or empty folder for the bag", dest=dest))
     if dest.is_dir() and any(dest.iterdir()):
-        raise UsageError(f"{dest} is not empty; name a new or empty folder for the bag")
+        raise UsageError(_("{dest} is not empty; name a new or empty folder for the bag", dest=dest))
 
 
 def _register_csv(stored: list[StoredRecord]) -> bytes:
@@ -90,7 +91,7 @@ def export_bagit(
     chosen = filter_records(stored, year=year, klasifikasi=klasifikasi, table=table)
     if not errors and not chosen:
         scope = " matching the filters" if (year or klasifikasi) else ""
-        raise ContentError(f"no archive records{scope} under arsip/: nothing to export")
+        raise ContentError(_("no archive records{scope} under arsip/: nothing to export", scope=scope))
 
     items, item_findings = load_items(root, config, [e.record.path for e in chosen])
     by_path = {item.path: item for item in items}
@@ -101,18 +102,20 @@ def export_bagit(
         item = by_path.get(record.path)
         if item is None:
             if not (root / record.path).is_file():
-                errors.append(Finding(entry.file, None, f"{record.number}: the item {record.path} is not in "
-                                                        "the working tree", "path"))
+                errors.append(Finding(entry.file, None, _("{number}: the item {path} is not in the working tree",
+                                                          number=record.number, path=record.path), "path"))
             else:
                 errors.extend(f for f in item_findings.errors if f.path == record.path)
-                errors.append(Finding(entry.file, None, f"{record.number}: {record.path} has errors (see "
-                                                        "above; 'warta check' lists them)", "path"))
+                errors.append(Finding(entry.file, None, _("{number}: {path} has errors (see above; 'warta check' lists "
+                                                          "them)",
+                                                          number=record.number, path=record.path), "path"))
             continue
         digest = item_digest(root, item)
         if digest != record.digest:
-            errors.append(Finding(entry.file, None, f"{record.number}: {record.path} or a file it references "
-                                                    "differs from the approved version in the record; "
-                                                    "export from the commit that published it", "digest"))
+            errors.append(Finding(entry.file, None, _("{number}: {path} or a file it references differs from the "
+                                                      "approved version in the record; export from the commit that "
+                                                      "published it",
+                                                      number=record.number, path=record.path), "digest"))
             continue
         for rel in (item.path, *item.references):
             files[rel] = root / rel

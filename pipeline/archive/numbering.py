@@ -22,6 +22,7 @@ from typing import Protocol
 
 from pipeline.config import SiteConfig
 from pipeline.errors import ConfigError
+from pipeline.i18n import _
 
 PLACEHOLDERS = ("kode", "urut", "unit", "tahun")
 _SAMPLE = {"kode": "400.14.9", "urut": 7, "unit": "DPMK", "tahun": 2025}
@@ -80,7 +81,7 @@ def sequence_key(kode: str, tahun: int, sequence: str) -> tuple[str, int]:
         return ("", tahun)
     if sequence == "continuous":
         return ("", 0)
-    raise ConfigError(f"archive.sequence: unknown sequence '{sequence}'")
+    raise ConfigError(_("archive.sequence: unknown sequence '{sequence}'", sequence=sequence))
 
 
 def template_problem(template: str, sequence: str) -> str | None:
@@ -88,34 +89,36 @@ def template_problem(template: str, sequence: str) -> str | None:
     try:
         parts = list(string.Formatter().parse(template))
     except ValueError as exc:
-        return f"archive.number_format: {exc} in '{template}' (write literal braces as {{{{ and }}}})"
+        return _("archive.number_format: {exc} in '{template}' (write literal braces as {{{{ and }}}})",
+                 exc=exc, template=template)
     names: set[str] = set()
-    for _, name, spec, conversion in parts:
+    for _literal, name, spec, conversion in parts:
         if name is None:
             continue
         if name not in PLACEHOLDERS:
-            return (f"archive.number_format: unknown placeholder {{{name}}}; "
-                    "use {kode} {urut} {unit} {tahun}")
+            return (_("archive.number_format: unknown placeholder {{{name}}}; use {{kode}} {{urut}} {{unit}} {{tahun}}",
+                      name=name))
         if conversion:
-            return f"archive.number_format: {{{name}!{conversion}}} is not supported; write {{{name}}}"
+            return _("archive.number_format: {{{name}!{conversion}}} is not supported; write {{{name}}}",
+                     name=name, conversion=conversion)
         if spec and name != "urut":
             return (f"archive.number_format: only {{urut}} takes a format, e.g. {{urut:03d}} "
                     f"(got {{{name}:{spec}}})")
         if spec and not re.fullmatch(r"0?\d*d?", spec):
-            return f"archive.number_format: {{urut:{spec}}} is not a number format; use e.g. {{urut:03d}}"
+            return _("archive.number_format: {{urut:{spec}}} is not a number format; use e.g. {{urut:03d}}", spec=spec)
         names.add(name)
     try:
         template.format(**_SAMPLE)
     except (ValueError, KeyError, IndexError) as exc:
-        return f"archive.number_format: '{template}' cannot be filled in: {exc}"
+        return _("archive.number_format: '{template}' cannot be filled in: {exc}", template=template, exc=exc)
     if "urut" not in names:
-        return "archive.number_format: must contain {urut}, the sequence number"
+        return _("archive.number_format: must contain {urut}, the sequence number")
     if sequence == "per-klasifikasi-per-tahun" and "kode" not in names:
-        return ("archive.number_format: the sequence restarts per classification, so the number needs {kode} "
-                "or two items would get the same number")
+        return (_("archive.number_format: the sequence restarts per classification, so the number needs {kode} or two "
+                  "items would get the same number"))
     if sequence in ("per-klasifikasi-per-tahun", "per-tahun") and "tahun" not in names:
-        return ("archive.number_format: the sequence restarts every year, so the number needs {tahun} "
-                "or numbers would repeat from one year to the next; or use sequence: continuous")
+        return (_("archive.number_format: the sequence restarts every year, so the number needs {tahun} or numbers would "
+                  "repeat from one year to the next; or use sequence: continuous"))
     return None
 
 
@@ -126,7 +129,7 @@ def format_number(template: str, *, kode: str, urut: int, unit: str, tahun: int)
 
 def number_year(approved_at: dt.datetime, config: SiteConfig) -> int:
     if approved_at.tzinfo is None:
-        raise ValueError("approved_at needs a time zone")
+        raise ValueError(_("approved_at needs a time zone"))
     return approved_at.astimezone(config.tz).year
 
 
@@ -163,9 +166,9 @@ def allocate(
         number = format_number(archive.number_format, kode=request.kode, urut=urut,
                                unit=config.site.unit_code, tahun=tahun)
         if number in taken:
-            raise ConfigError(f"archive.number_format '{archive.number_format}' gives {number} to "
-                              f"{request.path}, but that number is already taken; the template must "
-                              "tell every sequence apart")
+            raise ConfigError(_("archive.number_format '{number_format}' gives {number} to {path}, but that number is "
+                                "already taken; the template must tell every sequence apart",
+                                number_format=archive.number_format, number=number, path=request.path))
         taken.add(number)
         out.append(Allocation(request.path, number, request.kode, urut, tahun))
     return out
@@ -187,7 +190,7 @@ def _regex(template: str) -> re.Pattern[str]:
         if name is None:
             continue
         if name not in _PATTERNS:
-            raise ValueError(f"unknown placeholder {{{name}}}")
+            raise ValueError(_("unknown placeholder {{{name}}}", name=name))
         pattern.append(f"(?P={name})" if name in seen else f"(?P<{name}>{_PATTERNS[name]})")
         seen.add(name)
     return re.compile("".join(pattern))

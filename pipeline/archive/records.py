@@ -30,6 +30,7 @@ from pipeline.archive.numbering import Allocation
 from pipeline.config import AnyKind
 from pipeline.errors import ContentError, Finding
 from pipeline.files import write_atomic
+from pipeline.i18n import _
 from pipeline.schema import Strict, validate
 from pipeline.tree import FileTree, WorkTree
 
@@ -52,7 +53,7 @@ class Klasifikasi(Strict):
     @classmethod
     def _code(cls, value: str) -> str:
         if not _CODE.match(value):
-            raise ValueError("a classification code is digits (or letters) separated by dots, e.g. 400.14.9")
+            raise ValueError(_("a classification code is digits (or letters) separated by dots, e.g. 400.14.9"))
         return value
 
 
@@ -85,9 +86,9 @@ class ApprovalSource(Strict):
     @model_validator(mode="after")
     def _forge(self) -> ApprovalSource:
         if self.type == "forge" and not (self.forge and self.review):
-            raise ValueError("a forge approval needs forge and review")
+            raise ValueError(_("a forge approval needs forge and review"))
         if self.type == "git" and (self.forge or self.review):
-            raise ValueError("a git approval has no forge or review")
+            raise ValueError(_("a git approval has no forge or review"))
         return self
 
 
@@ -173,37 +174,39 @@ class ArchiveRecord(Strict):
     @classmethod
     def _format(cls, value: int) -> int:
         if value != RECORD_FORMAT:
-            raise ValueError(f"this warta reads record_format {RECORD_FORMAT}; got {value}")
+            raise ValueError(_("this warta reads record_format {record_format}; got {value}",
+                               record_format=RECORD_FORMAT, value=value))
         return value
 
     @model_validator(mode="after")
     def _consistent(self) -> ArchiveRecord:
         problems: list[str] = []
         if self.digest != self.versions[-1].digest:
-            problems.append("digest must be the digest of the last version")
+            problems.append(_("digest must be the digest of the last version"))
         digests = [v.digest for v in self.versions]
         if len(set(digests)) != len(digests):
-            problems.append("versions: a digest appears twice")
+            problems.append(_("versions: a digest appears twice"))
         for a, b in zip(self.versions, self.versions[1:], strict=False):
             if b.approved_at < a.approved_at:
-                problems.append("versions must be in the order they were approved")
+                problems.append(_("versions must be in the order they were approved"))
                 break
         for i, version in enumerate(self.versions[1:], start=1):
             if version.jenis == "besar" and not (version.catatan_perubahan or "").strip():
-                problems.append(f"versions.{i}: a major change (jenis besar) needs catatan_perubahan")
+                problems.append(_("versions.{i}: a major change (jenis besar) needs catatan_perubahan", i=i))
         known = set(digests)
         for i, approval in enumerate(self.approvals):
             if approval.digest not in known:
-                problems.append(f"approvals.{i}: digest {approval.digest[:15]}… is not one of the versions")
+                problems.append(_("approvals.{i}: digest {digest}… is not one of the versions",
+                                  i=i, digest=approval.digest[:15]))
         if not self.imported and not any(a.digest == self.digest for a in self.approvals):
-            problems.append("the current version has no approvals (only imported records may have none)")
+            problems.append(_("the current version has no approvals (only imported records may have none)"))
         if self.status == "dicabut":
             if not (self.alasan_pencabutan or "").strip():
-                problems.append("status dicabut needs alasan_pencabutan")
+                problems.append(_("status dicabut needs alasan_pencabutan"))
             if self.dicabut_at is None:
-                problems.append("status dicabut needs dicabut_at")
+                problems.append(_("status dicabut needs dicabut_at"))
         elif self.alasan_pencabutan is not None or self.dicabut_at is not None:
-            problems.append("alasan_pencabutan and dicabut_at belong to status dicabut")
+            problems.append(_("alasan_pencabutan and dicabut_at belong to status dicabut"))
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -278,9 +281,10 @@ def write_record(root: Path, record: ArchiveRecord) -> Path:
         rel = existing.relative_to(root).as_posix()
         held, findings = parse_record(existing.read_text(encoding="utf-8"), rel)
         if held is None:
-            raise ContentError(f"{rel} is damaged; fix it before warta rewrites it", findings)
+            raise ContentError(_("{rel} is damaged; fix it before warta rewrites it", rel=rel), findings)
         if held.number != record.number:
-            raise ContentError(f"{rel} holds number {held.number}; refusing to overwrite it with {record.number}")
+            raise ContentError(_("{rel} holds number {number}; refusing to overwrite it with {number2}",
+                                 rel=rel, number=held.number, number2=record.number))
     target = existing or root / record_relpath(record)
     target.parent.mkdir(parents=True, exist_ok=True)
     text = render_record(record)
@@ -311,9 +315,10 @@ def parse_record(text: str, rel: str) -> tuple[ArchiveRecord | None, list[Findin
     parent = PurePosixPath(rel).parent.as_posix()
     if parent != expected_dir or _urut_of(PurePosixPath(rel).name) != record.urut:
         findings.append(Finding(rel, doc.line_of(("number",)),
-                                f"number {record.number} (urut {record.urut}, tahun {record.tahun}, "
-                                f"klasifikasi {record.kode}) belongs in "
-                                f"{expected_dir}/{record.urut:04d}-*.yaml",
+                                _("number {number} (urut {urut}, tahun {tahun}, klasifikasi {kode}) belongs in "
+                                  "{expected_dir}/{urut:04d}-*.yaml",
+                                  number=record.number, urut=record.urut, tahun=record.tahun, kode=record.kode,
+                                  expected_dir=expected_dir),
                                 "number"))
     return (record if not findings else None), findings
 
@@ -338,7 +343,7 @@ def load_records(root: Path | FileTree) -> tuple[list[StoredRecord], list[Findin
     for rel in files:
         raw = blobs.get(rel)
         if raw is None:
-            findings.append(Finding(rel, None, "cannot read (a symbolic link, or not a file)"))
+            findings.append(Finding(rel, None, _("cannot read (a symbolic link, or not a file)")))
             continue
         texts[rel] = raw
     stored, found = records_from_texts(texts)
@@ -354,7 +359,7 @@ def records_from_texts(texts: Mapping[str, bytes]) -> tuple[list[StoredRecord], 
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            findings.append(Finding(rel, None, f"not UTF-8 text ({exc.reason})"))
+            findings.append(Finding(rel, None, _("not UTF-8 text ({reason})", reason=exc.reason)))
             continue
         record, errors = parse_record(text, rel)
         findings.extend(errors)

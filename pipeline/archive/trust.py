@@ -42,6 +42,7 @@ from pipeline.archive.records import StoredRecord, load_records, records_from_te
 from pipeline.cachedir import CACHE_DIRNAME
 from pipeline.errors import Finding, GitError
 from pipeline.git import Commit, Git, Signature
+from pipeline.i18n import _
 from pipeline.identity import (
     REGISTER_KINDS,
     REGISTER_TRAILER,
@@ -102,8 +103,9 @@ def _base(git: Git, main_sha: str, entry: PipelineEntry) -> tuple[str, list[str]
         return root, chain, []
     if wanted in chain:
         return wanted, chain, []
-    return root, chain, [Finding(PEOPLE_PATH, None, f"pipeline.register_base {wanted[:12]} is not a commit on "
-                                 "main's first-parent chain; the register is read from the root commit on",
+    return root, chain, [Finding(PEOPLE_PATH, None, _("pipeline.register_base {wanted} is not a commit on main's "
+                                                      "first-parent chain; the register is read from the root commit on",
+                                                      wanted=wanted[:12]),
                                  "register_base", "warning")]
 
 
@@ -127,31 +129,35 @@ def _changed_files(git: Git, shas: Sequence[str]) -> dict[str, tuple[str, ...]]:
 def _why_not(commit: Commit, paths: Sequence[str], sig: Signature | None, keys: frozenset[str]) -> str | None:
     """Why ``commit`` is not a register commit of the identity, or ``None`` when it is one."""
     if len(commit.parents) != 1:
-        return "it is a merge (register commits are single commits of warta publish)"
+        return _("it is a merge (register commits are single commits of warta publish)")
     outside = [p for p in paths if not p.startswith(ARCHIVE_DIR + "/")]
     if outside:
-        return f"it also changes files outside {ARCHIVE_DIR}/ ({', '.join(outside[:3])})"
+        return _("it also changes files outside {archive_dir}/ ({items})",
+                 archive_dir=ARCHIVE_DIR, items=', '.join(outside[:3]))
     kinds = [v for k, v in parse_trailers(commit.message)[0] if k.casefold() == REGISTER_TRAILER.casefold()]
     if len(kinds) != 1 or kinds[0] not in REGISTER_KINDS:
-        return f"it is not a register commit of warta publish (no {REGISTER_TRAILER} trailer)"
+        return _("it is not a register commit of warta publish (no {register_trailer} trailer)",
+                 register_trailer=REGISTER_TRAILER)
     return _signature_problem(sig, keys)
 
 
 def _signature_problem(sig: Signature | None, keys: frozenset[str]) -> str | None:
     if sig is None or sig.status == "N":
-        return "it is not signed"
+        return _("it is not signed")
     if sig.good and sig.key in keys:
         return None
     if sig.status in ("G", "U"):
-        return f"it is signed by another key ({sig.key or 'unknown'}), not by the publishing identity"
-    return f"its signature does not verify (git says {sig.status})"
+        return _("it is signed by another key ({value}), not by the publishing identity", value=sig.key or 'unknown')
+    return _("its signature does not verify (git says {status})", status=sig.status)
 
 
 def _untrusted(commit: Commit, reason: str, email: str) -> Finding:
     files = [c.path for c in commit.changes] or [ARCHIVE_DIR]
-    return Finding(files[0], None, f"commit {commit.sha[:12]} by {commit.author_name} <{commit.author_email}> "
-                   f"changed {len(files)} file(s) under {ARCHIVE_DIR}/, but {reason}: ignored; only commits "
-                   f"signed by the publishing identity ({email}) on main's first-parent chain are the register",
+    return Finding(files[0], None, _("commit {sha} by {author_name} <{author_email}> changed {n} file(s) under "
+                                     "{archive_dir}/, but {reason}: ignored; only commits signed by the publishing "
+                                     "identity ({email}) on main's first-parent chain are the register",
+                                     sha=commit.sha[:12], author_name=commit.author_name, author_email=commit.author_email,
+                                     n=len(files), archive_dir=ARCHIVE_DIR, reason=reason, email=email),
                    None, "warning")
 
 
@@ -162,9 +168,10 @@ def read_register(git: Git, main_sha: str, people: People, *, cache_root: Path |
     if entry is None:
         files = {e.path: e.oid for e in git.ls_tree(main_sha, [ARCHIVE_DIR]) if e.type == "blob"}
         records, found = _records(git, files)
-        note = Finding(PEOPLE_PATH, None, f"no pipeline: entry (the publishing identity): the register under "
-                       f"{ARCHIVE_DIR}/ is read as it stands on main, and anyone who can push to main can change "
-                       "it; see docs/archive.md", "pipeline", "warning")
+        note = Finding(PEOPLE_PATH, None, _("no pipeline: entry (the publishing identity): the register under "
+                                            "{archive_dir}/ is read as it stands on main, and anyone who can push to "
+                                            "main can change it; see docs/archive.md",
+                                            archive_dir=ARCHIVE_DIR), "pipeline", "warning")
         return Register(records, [note, *found], files)
     base, chain, findings = _base(git, main_sha, entry)
     files = {e.path: e.oid for e in git.ls_tree(base, [ARCHIVE_DIR])
@@ -291,8 +298,10 @@ def trusted_tags(git: Git, register: Register, people: People, *,
         if reason is None:
             good[tag.name] = tag.target
             continue
-        findings.append(Finding(f"refs/tags/{tag.name}", None, f"tag {tag.name}: {reason}: ignored; delete it "
-                                f"(git push origin :refs/tags/{tag.name}); warta publish makes the signed tag",
+        findings.append(Finding(f"refs/tags/{tag.name}", None, _("tag {name}: {reason}: ignored; delete it (git push "
+                                                                 "origin :refs/tags/{name}); warta publish makes the "
+                                                                 "signed tag",
+                                                                 name=tag.name, reason=reason),
                                 None, "warning"))
     return good, findings
 
@@ -319,14 +328,17 @@ def register_findings_for_change(git: Git, base: str, head: str, people: People,
         if bad or not shas:
             who = ", ".join(s[:12] for s in bad[:5]) or "this change"
             for path in changed:
-                findings.append(Finding(path, None, f"{ARCHIVE_DIR}/ is written only by warta publish on main, "
-                                        f"signed by the publishing identity; this change ({who}) is not: "
-                                        f"remove it from the pull request"))
+                findings.append(Finding(path, None, _("{archive_dir}/ is written only by warta publish on main, signed "
+                                                      "by the publishing identity; this change ({who}) is not: remove it "
+                                                      "from the pull request",
+                                                      archive_dir=ARCHIVE_DIR, who=who)))
     inside = set(git.text("rev-list", f"{base}..{head}").split())
     for tag in _tags(git):
         if tag.target in inside:
-            findings.append(Finding(f"refs/tags/{tag.name}", None, f"tag {tag.name} points at {tag.target[:12]} of "
-                                    "this pull request; register tags are made only by warta publish on main"))
+            findings.append(Finding(f"refs/tags/{tag.name}", None, _("tag {name} points at {target} of this pull "
+                                                                     "request; register tags are made only by warta "
+                                                                     "publish on main",
+                                                                     name=tag.name, target=tag.target[:12])))
     return findings
 
 
@@ -417,13 +429,13 @@ def begin_publish(git: Git, people: People, *, cache_root: Path | None = None) -
     identity = load_identity(people, required=False)
     head = git.head()
     if head is None:
-        raise GitError("the repository has no commit yet")
+        raise GitError(_("the repository has no commit yet"))
     register = read_register(git, head, people, cache_root=cache_root)
     tags, tag_findings = trusted_tags(git, register, people, cache_root=cache_root)
     if people.pipeline is not None and identity is None:
-        tag_findings.append(Finding(PEOPLE_PATH, None, f"{SIGNING_KEY_ENV} is not set: a run that writes the "
-                                    f"register refuses (it signs as {people.pipeline.email})", "pipeline",
-                                    "warning"))
+        tag_findings.append(Finding(PEOPLE_PATH, None, _(
+            "{signing_key_env} is not set: a run that writes the register refuses (it signs as {email})",
+            signing_key_env=SIGNING_KEY_ENV, email=people.pipeline.email), "pipeline", "warning"))
     register = with_findings(register, tag_findings)
     if register.protected:
         restore_worktree(git, register)

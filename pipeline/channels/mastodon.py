@@ -73,6 +73,6 @@ class Mastodon:
     def settle(self, post: Post, age: float | None) -> Sent | None:
         """Within the hour the server keeps an Idempotency-Key, the same request answers with the status it
         made (or makes it, if it never arrived); later a resend could duplicate it: a person decides."""
-        if age is None or age > KEY_KEPT:
-            return None
+        if age is None or not 0 <= age <= KEY_KEPT:
+            return None  # an attempt "in the future" (another clock) has no trustworthy age
         return self.post(post)

@@ -3,7 +3,9 @@ uncertain (or failed) post, and how a publishing run applies it.
 
 The decision is a commit that changes no file, signed by the person who resolves (like an approval record),
 whose message ends in trailers ``Warta-Item``, ``Warta-Channel``, ``Warta-Digest``, ``Warta-Resolve: sent |
-not-sent`` and, for sent, ``Warta-Post-URL``. Only the publishing identity writes the register, so the next
+not-sent``, ``Warta-Attempt`` (the ledger's attempt count the person looked at: a decision settles that
+attempt only, so an old ``not-sent`` is never replayed on a later uncertain attempt; absent: 1) and, for
+sent, ``Warta-Post-URL``. Only the publishing identity writes the register, so the next
 run on main reads the decisions (a good signature of a person in ``people.yaml``) into the ledger, naming
 who resolved it in ``resolved_by``.
 """
@@ -36,12 +38,14 @@ class Resolution:
     sent: bool
     url: str | None
     by: str
+    attempt: int = 1  # the attempt it decides (the entry's ``attempts`` when the person resolved it)
 
 
-def message(item: str, channel: str, digest: str, url: str | None) -> str:
+def message(item: str, channel: str, digest: str, url: str | None, attempt: int = 1) -> str:
     state = "sent" if url else "not-sent"
     lines = [f"Kanal {channel}: {item} {'terkirim' if url else 'tidak terkirim'}", "",
-             f"Warta-Item: {item}", f"Warta-Channel: {channel}", f"Warta-Digest: {digest}", f"{TRAILER}: {state}"]
+             f"Warta-Item: {item}", f"Warta-Channel: {channel}", f"Warta-Digest: {digest}", f"{TRAILER}: {state}",
+             f"Warta-Attempt: {attempt}"]
     if url:
         lines.append(f"Warta-Post-URL: {url}")
     return "\n".join(lines) + "\n"
@@ -72,7 +76,10 @@ def read(git: Git, main_sha: str, people: People, cache_root: Path | None) -> li
             continue
         if state == "sent" and not (url and valid_url(url)):
             continue
-        out.append(Resolution(sha, item, channel, digest, state == "sent", url, person.email))
+        attempt = fields.get("warta-attempt", "1")
+        if not attempt.isdigit():
+            continue
+        out.append(Resolution(sha, item, channel, digest, state == "sent", url, person.email, int(attempt)))
     return out
 
 
@@ -86,6 +93,8 @@ def apply(records: Sequence[ArchiveRecord], resolutions: Sequence[Resolution], n
         entry = entry_of(record, res.channel) if record is not None else None
         if entry is None or entry.digest != res.digest or entry.state not in ("attempt", "uncertain", "failed"):
             continue
+        if max(entry.attempts, 1) != res.attempt:
+            continue  # a decision about an earlier attempt: the open one waits for its own
         state = ("deleted" if record is not None and record.status == "dicabut" else "sent") if res.sent else "not_sent"
         out.setdefault(res.item, []).append(entry.model_copy(update={
             "state": state, "url": res.url, "at": now, "resolved_by": res.by, "error": None, "retry_at": None}))

@@ -21,9 +21,9 @@ RECENT = dt.timedelta(days=7)  # versions published longer ago are never announc
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "announce", help=_("post newly published items to their channels, retry, or resolve an uncertain post"),
-        description=_("Re-check every approval chain on main, then post each published version that its SOP "
-                      "sends to a channel and that the posting ledger has not posted yet. Exit 0 when nothing "
-                      "failed, 1 when a channel failed or a post is uncertain, 2 on a usage error."))
+        description=_("Re-check every approval chain on main, then post each published version that its SOP sends to a "
+                      "channel and that the posting ledger has not posted yet. Exit 0 when nothing failed, 1 when a "
+                      "channel failed or a post is uncertain, 2 on a usage error."))
     parser.add_argument("--dry-run", action="store_true", help=_("print what would be posted and change nothing"))
     parser.add_argument("--retry", action="store_true", help=_("also retry failed posts now (never uncertain ones)"))
     parser.add_argument("--channel", metavar="NAME", help=_("only this channel"))
@@ -77,7 +77,7 @@ def _resolve(root: Path, args: argparse.Namespace) -> dict[str, Any]:
     if bool(args.sent) == bool(args.not_sent):
         raise UsageError(_("--resolve needs exactly one of --sent URL or --not-sent"))
     if args.sent and not resolve.valid_url(args.sent):
-        raise UsageError(_("--sent {url}: give the post's https:// address", url=repr(args.sent)))
+        raise UsageError(_("--sent {sent!r}: give the post's https:// address", sent=args.sent))
     git = open_site(root)
     record = next((s.record for s in load_records(root)[0] if s.record.path == item), None)
     if record is None:
@@ -85,12 +85,13 @@ def _resolve(root: Path, args: argparse.Namespace) -> dict[str, Any]:
     entry = entry_of(record, channel)
     if entry is None or entry.digest != record.digest or entry.state not in ("attempt", "uncertain", "failed"):
         state = entry.state if entry is not None else "nothing"
-        raise UsageError(_("{item} on {channel}: the ledger holds {state} for its current version; only an "
-                           "uncertain or failed post is resolved", item=item, channel=channel, state=state))
+        raise UsageError(_("{item} on {channel}: the ledger holds {state} for its current version; only an uncertain or "
+                           "failed post is resolved", item=item, channel=channel, state=state))
     if args.dry_run:
         return {"resolved": _("would record: {item} on {channel} sent", item=item, channel=channel) if args.sent
                 else _("would record: {item} on {channel} not sent", item=item, channel=channel)}
-    git.run("commit", "--allow-empty", "-q", "-S", "-m", resolve.message(item, channel, record.digest, args.sent))
+    decision = resolve.message(item, channel, record.digest, args.sent, max(entry.attempts, 1))
+    git.run("commit", "--allow-empty", "-q", "-S", "-m", decision)
     return {"resolved": _("recorded your signed decision ({commit}): the next warta announce or publish on main "
                           "writes it into the ledger; push it to main", commit=git.head() or "?")}
 
@@ -122,8 +123,8 @@ def announce_only(root: Path, *, dry_run: bool, retry: bool, only: str | None) -
             raise WartaError("; ".join(plan.problems))
         config, sops, now = plan.report.config, plan.report.state.sops, plan.now
         if only is not None and only not in config.channels:
-            raise UsageError(_("--channel {name}: no such channel in warta.yml ({known})", name=only,
-                               known=", ".join(sorted(config.channels))))
+            raise UsageError(_("--channel {only}: no such channel in warta.yml ({items})",
+                               only=only, items=', '.join(sorted(config.channels))))
         # the first ledger commit (before any call) refuses (exit 2) without the publishing identity's key
 
         def website(p: Any) -> Any:

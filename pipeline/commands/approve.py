@@ -21,28 +21,25 @@ if TYPE_CHECKING:
 
 def register(subparsers: Any) -> None:
     approve = subparsers.add_parser(
-        "approve", help="approve (paraf) the next step of items",
-        description="Record your approval (paraf) of the next pending step of each item changed on this "
-                    "branch, or of each PATH. With approvals.require_signatures the record is signed with "
-                    "your SSH key (git config user.signingkey, gpg.format ssh).")
-    approve.add_argument("paths", nargs="*", metavar="PATH", help="items (default: every item changed on "
-                                                                  "this branch)")
-    approve.add_argument("--as", dest="role", metavar="ROLE", help="the role you approve as, when you hold "
-                                                                   "several")
-    approve.add_argument("-m", "--message", default="", metavar="TEXT", help="a comment kept in the record")
+        "approve", help=_("approve (paraf) the next step of items"),
+        description=_("Record your approval (paraf) of the next pending step of each item changed on this branch, or of "
+                      "each PATH. With approvals.require_signatures the record is signed with your SSH key (git config "
+                      "user.signingkey, gpg.format ssh)."))
+    approve.add_argument("paths", nargs="*", metavar="PATH", help=_("items (default: every item changed on this branch)"))
+    approve.add_argument("--as", dest="role", metavar="ROLE", help=_("the role you approve as, when you hold several"))
+    approve.add_argument("-m", "--message", default="", metavar="TEXT", help=_("a comment kept in the record"))
     approve.add_argument("--force", action="store_true",
-                         help="force-publish serta-merta information now (roles in "
-                              "approvals.force_publish_roles; the skipped steps approve afterwards)")
+                         help=_("force-publish serta-merta information now (roles in approvals.force_publish_roles; the "
+                                "skipped steps approve afterwards)"))
     approve.set_defaults(func=run_approve)
 
     ret = subparsers.add_parser(
-        "return", help="return items for revision (kembalikan)",
-        description="Return each item changed on this branch, or each PATH, at its next pending step, with "
-                    "the reason. The item is blocked until its content changes; then the chain starts again.")
-    ret.add_argument("paths", nargs="*", metavar="PATH", help="items (default: every item changed on this "
-                                                              "branch)")
-    ret.add_argument("--reason", required=True, metavar="TEXT", help="what must change (kept in the record)")
-    ret.add_argument("--as", dest="role", metavar="ROLE", help="the role you act as, when you hold several")
+        "return", help=_("return items for revision (kembalikan)"),
+        description=_("Return each item changed on this branch, or each PATH, at its next pending step, with the reason. "
+                      "The item is blocked until its content changes; then the chain starts again."))
+    ret.add_argument("paths", nargs="*", metavar="PATH", help=_("items (default: every item changed on this branch)"))
+    ret.add_argument("--reason", required=True, metavar="TEXT", help=_("what must change (kept in the record)"))
+    ret.add_argument("--as", dest="role", metavar="ROLE", help=_("the role you act as, when you hold several"))
     ret.set_defaults(func=run_return)
 
 
@@ -76,15 +73,16 @@ def _act(args: argparse.Namespace, decision: Literal["approve", "return", "force
 
 
 def report_outcomes(outcomes: list[Outcome], decision: str) -> int:
-    done = {"approve": "approved", "return": "returned", "force": "force-published"}[decision]
+    done = {"approve": _("approved"), "return": _("returned"), "force": _("force-published")}[decision]
     for outcome in outcomes:
         if outcome.ok:
             assert outcome.sha is not None and outcome.step is not None
-            print(f"{outcome.path}: {done} step {outcome.step.no} as {outcome.role} — commit {outcome.sha[:12]}")
+            print(_("{path}: {done} step {no} as {role} — commit {sha}",
+                    path=outcome.path, done=done, no=outcome.step.no, role=outcome.role, sha=outcome.sha[:12]))
             if outcome.warning:
-                print(f"{outcome.path}: warning: {outcome.warning}", file=sys.stderr)
+                print(_("{path}: warning: {warning}", path=outcome.path, warning=outcome.warning), file=sys.stderr)
         else:
-            print(f"{outcome.path}: refused: {outcome.message}", file=sys.stderr)
+            print(_("{path}: refused: {message}", path=outcome.path, message=outcome.message), file=sys.stderr)
     return 0 if all(o.ok for o in outcomes) else 1
 
 

@@ -27,31 +27,31 @@ from pipeline.i18n import _
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "archive", help="find archived releases, show their records, export them",
-        description="The archive register: one record per numbered release under arsip/.")
+        "archive", help=_("find archived releases, show their records, export them"),
+        description=_("The archive register: one record per numbered release under arsip/."))
     sub = parser.add_subparsers(dest="archive_command", metavar="SUBCOMMAND")
 
-    ls = sub.add_parser("list", help="list archive records",
-                        description="List archive records, oldest number first.")
-    ls.add_argument("--year", type=int, metavar="Y", help="only numbers of year Y")
-    ls.add_argument("--klasifikasi", metavar="K", help="only code K and the codes below it (e.g. 400.14)")
-    ls.add_argument("--search", metavar="TEXT", help="only records whose number, title or path contains TEXT")
-    ls.add_argument("--json", action="store_true", help="print one JSON document")
+    ls = sub.add_parser("list", help=_("list archive records"),
+                        description=_("List archive records, oldest number first."))
+    ls.add_argument("--year", type=int, metavar="Y", help=_("only numbers of year Y"))
+    ls.add_argument("--klasifikasi", metavar="K", help=_("only code K and the codes below it (e.g. 400.14)"))
+    ls.add_argument("--search", metavar="TEXT", help=_("only records whose number, title or path contains TEXT"))
+    ls.add_argument("--json", action="store_true", help=_("print one JSON document"))
     ls.set_defaults(func=run_list)
 
-    show = sub.add_parser("show", help="show one archive record",
-                          description="Show the record of a number or an item: classification, every "
-                                      "version with its change note and approvals, and its git history.")
-    show.add_argument("key", metavar="NUMBER|PATH", help="archive number, content path or record file")
-    show.add_argument("--json", action="store_true", help="print one JSON document")
+    show = sub.add_parser("show", help=_("show one archive record"),
+                          description=_("Show the record of a number or an item: classification, every version with its "
+                                        "change note and approvals, and its git history."))
+    show.add_argument("key", metavar="NUMBER|PATH", help=_("archive number, content path or record file"))
+    show.add_argument("--json", action="store_true", help=_("print one JSON document"))
     show.set_defaults(func=run_show)
 
-    export = sub.add_parser("export", help="export the archive for hand-over (BagIt)",
-                            description="Write a BagIt bag (RFC 8493) with the records, the items and "
-                                        "every file they reference.")
-    export.add_argument("--bagit", required=True, metavar="DIR", help="new or empty folder for the bag")
-    export.add_argument("--year", type=int, metavar="Y", help="only numbers of year Y")
-    export.add_argument("--klasifikasi", metavar="K", help="only code K and the codes below it")
+    export = sub.add_parser("export", help=_("export the archive for hand-over (BagIt)"),
+                            description=_("Write a BagIt bag (RFC 8493) with the records, the items and every file they "
+                                          "reference."))
+    export.add_argument("--bagit", required=True, metavar="DIR", help=_("new or empty folder for the bag"))
+    export.add_argument("--year", type=int, metavar="Y", help=_("only numbers of year Y"))
+    export.add_argument("--klasifikasi", metavar="K", help=_("only code K and the codes below it"))
     export.set_defaults(func=run_export)
 
     parser.set_defaults(func=lambda args: _missing(parser))
@@ -84,7 +84,7 @@ def run_list(args: argparse.Namespace) -> int:
             when = r.published_at.astimezone(config.tz).date().isoformat() if r.published_at else "-"
             mark = " [dicabut]" if r.status == "dicabut" else ""
             print(f"{r.number}\t{when}\t{r.title}{mark}\t{r.path}")
-        print(f"{len(chosen)} of {len(stored)} records", file=sys.stderr)
+        print(_("{n} of {n2} records", n=len(chosen), n2=len(stored)), file=sys.stderr)
     return 1 if errors else 0
 
 
@@ -148,7 +148,8 @@ def run_show(args: argparse.Namespace) -> int:
     entry = find_record(stored, args.key)
     if entry is None:
         hint = " (a damaged record may hold it: see the errors above)" if errors else ""
-        print(f"warta: error: no archive record for '{args.key}'{hint}; 'warta archive list' shows them",
+        print(_("warta: error: no archive record for '{key}'{hint}; 'warta archive list' shows them",
+                key=args.key, hint=hint),
               file=sys.stderr)
         return 1
     record = entry.record
@@ -212,8 +213,9 @@ def run_export(args: argparse.Namespace) -> int:
     root = find_root()
     dest = Path(args.bagit)
     if not args.bagit.strip():
-        raise UsageError("--bagit needs a folder name")
+        raise UsageError(_("--bagit needs a folder name"))
     config = load_config(root)
     result = export_bagit(root, config, dest, year=args.year, klasifikasi=args.klasifikasi)
-    print(f"bag written: {result.bag} ({result.records} records, {result.files} files, {result.bytes} bytes)")
+    print(_("bag written: {bag} ({records} records, {files} files, {bytes} bytes)",
+            bag=result.bag, records=result.records, files=result.files, bytes=result.bytes))
     return 0

@@ -18,6 +18,7 @@ from pipeline.config import SiteConfig, find_root, load_config
 from pipeline.content import Site, load_site
 from pipeline.deploy.local import versions_dir
 from pipeline.errors import ContentError, Finding, UsageError, WartaError
+from pipeline.i18n import _
 from pipeline.site import BuildResult, build_site
 from pipeline.site.preview import Preview, plan_preview
 
@@ -29,18 +30,18 @@ PROGRESS_ITEMS = 500
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "build",
-        help="build a preview of the website",
-        description="Build the website from content/ into a folder (default: _preview). Only items whose "
-        "approval chain is complete are published; --drafts adds the others, marked as drafts. The folder "
-        "is replaced only when the build succeeded. The live site (_site) is written by 'warta publish'.",
+        help=_("build a preview of the website"),
+        description=_("Build the website from content/ into a folder (default: _preview). Only items whose approval "
+                      "chain is complete are published; --drafts adds the others, marked as drafts. The folder is "
+                      "replaced only when the build succeeded. The live site (_site) is written by 'warta publish'."),
     )
-    parser.add_argument("--output", "-o", metavar="DIR", help=f"output folder (default: {PREVIEW})")
+    parser.add_argument("--output", "-o", metavar="DIR", help=_("output folder (default: {preview})", preview=PREVIEW))
     parser.add_argument(
         "--drafts",
         action="store_true",
-        help="also show items not approved yet, each with a 'DRAF — belum disetujui' banner and noindex",
+        help=_("also show items not approved yet, each with a 'DRAF — belum disetujui' banner and noindex"),
     )
-    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.add_argument("--json", action="store_true", help=_("print one JSON document"))
     parser.set_defaults(func=run)
 
 
@@ -62,8 +63,8 @@ def _refuse_live(root: Path, config: SiteConfig, output: Path) -> None:
     out = output.resolve()
     if output == live or out == live.resolve() or out == versions.resolve() or versions.resolve() in out.parents:
         raise UsageError(
-            f"{config.deploy.path} is the live site that 'warta publish' deploys; build the preview into "
-            f"{PREVIEW} (the default) or another folder"
+            _("{path} is the live site that 'warta publish' deploys; build the preview into {preview} (the default) or "
+              "another folder", path=config.deploy.path, preview=PREVIEW)
         )
 
 
@@ -78,7 +79,7 @@ def build(
     errors = site.findings.errors
     if errors:
         raise ContentError(
-            f"content has {len(errors)} error(s); nothing was built",
+            _("content has {n} error(s); nothing was built", n=len(errors)),
             findings=sorted(errors, key=lambda f: (f.path, f.line or 0, f.message)),
         )
     preview = plan_preview(site)
@@ -97,7 +98,7 @@ def build(
     findings = []
     for finding in [*preview.findings, *result.findings]:
         reason = preview.reasons.get(finding.path)
-        if reason and finding.message.startswith("not approved yet"):
+        if reason and finding.code == "content.not-approved":
             finding = Finding(finding.path, finding.line, f"{finding.message}: {reason}", finding.field, finding.severity)
         findings.append(finding)
     result.findings = findings
@@ -107,7 +108,7 @@ def build(
 def run(args: argparse.Namespace) -> int:
     root = find_root()
     try:
-        _, preview, result = build(root, args.output, drafts=args.drafts)
+        _site, preview, result = build(root, args.output, drafts=args.drafts)
     except WartaError as exc:
         if not args.json:
             raise
@@ -120,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
         )
         return exc.exit_code
     if preview.note:
-        print(f"build: {preview.note}", file=sys.stderr)
+        print(_("build: {note}", note=preview.note), file=sys.stderr)
     if args.json:
         doc = {"ok": True, **result.to_json(), "approvals_checked": preview.approvals_checked}
         print(json.dumps(doc, ensure_ascii=False, indent=2))
@@ -132,8 +133,8 @@ def run(args: argparse.Namespace) -> int:
         where = result.output.relative_to(Path.cwd())
     drafts = f", {len(result.drafts)} of them drafts" if result.drafts else ""
     print(
-        f"built {len(result.pages)} pages ({len(result.published)} items published{drafts}, "
-        f"{len(result.left_out)} left out) in {result.seconds:.1f} s"
+        _("built {n} pages ({n2} items published{drafts}, {n3} left out) in {seconds:.1f} s",
+          n=len(result.pages), n2=len(result.published), drafts=drafts, n3=len(result.left_out), seconds=result.seconds)
     )
-    print(f"site: {where}/  (see it with: warta serve --output {where})")
+    print(_("site: {where}/  (see it with: warta serve --output {where})", where=where))
     return 0

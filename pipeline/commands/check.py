@@ -12,6 +12,7 @@ import json
 import sys
 from typing import Any
 
+from pipeline import output
 from pipeline.check import check_site
 from pipeline.config import find_root
 from pipeline.errors import Finding, WartaError, json_document
@@ -48,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         for finding in findings:
             print(finding.format(code=True), file=sys.stdout)
-        print(summary, file=sys.stderr)
+        output.info(summary)
     return 1 if errors else 0
 
 

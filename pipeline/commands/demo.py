@@ -7,14 +7,15 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.demo import run_demo
+from pipeline.i18n import _
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "demo", help="build a demo site and walk a release through its SOP, signed, to publication",
-        description="Create DIR (default demo-site) with the example content, example people with SSH keys "
-                    "generated outside the repository, one release approved and returned in SOP order, a "
-                    "merge, and a publish to DIR/_site. A previous demo in DIR is replaced.")
+        "demo", help=_("build a demo site and walk a release through its SOP, signed, to publication"),
+        description=_("Create DIR (default demo-site) with the example content, example people with SSH keys generated "
+                      "outside the repository, one release approved and returned in SOP order, a merge, and a publish to "
+                      "DIR/_site. A previous demo in DIR is replaced, unless it holds work of yours."))
     parser.add_argument("directory", nargs="?", default="demo-site", metavar="DIR")
     parser.set_defaults(func=run)
 

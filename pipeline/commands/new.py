@@ -6,22 +6,21 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import re
-import sys
-import unicodedata
 from typing import Any
 
+from pipeline import output
 from pipeline.check import sop_requirements
 from pipeline.config import KINDS, SiteConfig, find_root, load_config
 from pipeline.content import DATED_KINDS, SLUG_RE
 from pipeline.errors import ConfigError, UsageError, WartaError
 from pipeline.git import Git
+from pipeline.i18n import _
 from pipeline.kelengkapan import BODY_PLACEHOLDER
 from pipeline.schema import suggest
+from pipeline.slug import slugify
 from pipeline.sop import Sop
 from pipeline.sop_files import load_sops
 
-SLUG_MAX = 80
 REQUIRED = "# WAJIB: isi sebelum diajukan (warta check menandai yang masih kosong)"
 
 # Fields of each kind that its schema requires or that belong to it, written empty so that `warta check`
@@ -74,19 +73,6 @@ SUMMARY = 'summary: ""  # ringkasan 1-2 kalimat untuk daftar, feed dan media sos
 SUMMARY_REQUIRED = "# WAJIB ({source}): ringkasan"
 
 
-def slugify(title: str) -> str:
-    """A-z, 0-9 and hyphens from an Indonesian title: accents dropped, '&' read as 'dan', apostrophes
-    (Jum'at, Ma'ruf) removed rather than split."""
-    text = unicodedata.normalize("NFKD", title.replace("&", " dan "))
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    text = re.sub(r"['’‘`´ʼ]", "", text)
-    text = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
-    if len(text) > SLUG_MAX:
-        cut = text[:SLUG_MAX + 1]
-        text = cut[:cut.rfind("-")] if "-" in cut else text[:SLUG_MAX]
-    return text.strip("-")
-
-
 def skeleton(kind: str, title: str, now: dt.datetime, sop: Sop | None, sop_id: str) -> str:
     """The new item's text: every field its kind and its SOP require, empty, commented in Indonesian."""
     requirements: dict[str, str] = {}
@@ -113,13 +99,13 @@ def item_path(kind: str, slug: str, now: dt.datetime) -> str:
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "new", help="start a new item on its own release branch",
-        description="Create content/<kind>/<year>/<slug>.md with its front matter filled in (required "
-                    "fields marked # WAJIB) on a new branch rilis/<slug> from the main branch; prints the path.")
-    parser.add_argument("kind", metavar="KIND", help=f"one of {', '.join(KINDS)}")
-    parser.add_argument("title", metavar="TITLE", help="the title (judul)")
-    parser.add_argument("--no-branch", action="store_true", help="write the file on the current branch")
-    parser.add_argument("--slug", help="the address part (default: from the title)")
+        "new", help=_("start a new item on its own release branch"),
+        description=_("Create content/<kind>/<year>/<slug>.md with every field its kind and its SOP require "
+                      "(marked # WAJIB) on a new branch rilis/<slug> from the main branch; prints the path."))
+    parser.add_argument("kind", metavar="KIND", help=_("one of {kinds}", kinds=", ".join(KINDS)))
+    parser.add_argument("title", metavar="TITLE", help=_("the title (judul)"))
+    parser.add_argument("--no-branch", action="store_true", help=_("write the file on the current branch"))
+    parser.add_argument("--slug", help=_("the address part (default: from the title)"))
     parser.set_defaults(func=run)
 
 
@@ -127,34 +113,35 @@ def run(args: argparse.Namespace) -> int:
     root = find_root()
     config: SiteConfig = load_config(root)
     if args.kind not in KINDS:
-        raise UsageError(f"unknown kind '{args.kind}'{suggest(args.kind, KINDS)}; use one of {', '.join(KINDS)}")
+        raise UsageError(_("unknown kind '{kind}'{suggestion}; use one of {kinds}", kind=args.kind,
+                           suggestion=suggest(args.kind, KINDS), kinds=", ".join(KINDS)))
     title = " ".join(args.title.split())
     if not title:
-        raise UsageError("the title is empty")
+        raise UsageError(_("the title is empty"))
     slug = args.slug or slugify(title)
     if not slug or not SLUG_RE.match(slug):
-        raise UsageError(f"'{slug}' is not a usable slug: give one with --slug (a-z, 0-9 and hyphens)")
+        raise UsageError(_("'{slug}' is not a usable slug: give one with --slug (a-z, 0-9 and hyphens)", slug=slug))
     now = dt.datetime.now(config.tz)
     rel = item_path(args.kind, slug, now)
     target = root / rel
     if target.exists():
-        raise WartaError(f"{rel} already exists")
+        raise WartaError(_("{path} already exists", path=rel))
     git = Git(root)
     if not args.no_branch:
         main = config.approvals.main_branch
         start = next((r for r in (f"refs/heads/{main}", f"refs/remotes/origin/{main}")
                       if git.rev_parse(r) is not None), None)
         if start is None:
-            raise WartaError(f"the main branch '{main}' does not exist yet: commit the site first "
-                             "(warta init makes the first commit), or use --no-branch")
+            raise WartaError(_("the main branch '{main}' does not exist yet: commit the site first "
+                               "(warta init makes the first commit), or use --no-branch", main=main))
         branch = f"rilis/{slug}"
         if git.branch_exists(branch):
-            raise WartaError(f"branch {branch} already exists: switch to it (git switch {branch}) or choose "
-                             "another --slug")
+            raise WartaError(_("branch {branch} already exists: switch to it (git switch {branch}) or choose "
+                               "another --slug", branch=branch))
         if git.read_blobs([f"{start}:{rel}"]):
-            raise WartaError(f"{rel} already exists on {main}")
+            raise WartaError(_("{path} already exists on {main}", path=rel, main=main))
         git.create_branch(branch, start)
-        print(f"on new branch {branch} (from {main})", file=sys.stderr)
+        output.info(_("on new branch {branch} (from {main})", branch=branch, main=main))
     target.parent.mkdir(parents=True, exist_ok=True)
     sop_id = config.sop_for_kind(args.kind)
     try:
@@ -163,5 +150,5 @@ def run(args: argparse.Namespace) -> int:
         sop = None  # warta check reports the SOP files; the template still has the kind's own fields
     target.write_text(skeleton(args.kind, title, now, sop, sop_id), encoding="utf-8")
     print(rel)
-    print("fill in the fields marked WAJIB, run warta check, then git add and git commit", file=sys.stderr)
+    output.info(_("fill in the fields marked WAJIB, run warta check, then git add and git commit"))
     return 0

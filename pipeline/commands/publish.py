@@ -9,20 +9,20 @@ from typing import Any
 
 from pipeline.config import find_root
 from pipeline.errors import WartaError
+from pipeline.i18n import _
 from pipeline.publish import print_result, publish
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "publish", help="verify, number, build, deploy and record everything approved on main",
-        description="Re-check every approval chain on main and publish only fully approved items: "
-                    "archive numbers, site build, deploy, announcements, archive records. Exit 0 when "
-                    "everything approved is published (embargoed items wait for a later run), 1 when an "
-                    "item was held back (each is named with its reasons), 2 on a usage or configuration "
-                    "error.")
+        "publish", help=_("verify, number, build, deploy and record everything approved on main"),
+        description=_("Re-check every approval chain on main and publish only fully approved items: archive numbers, "
+                      "site build, deploy, announcements, archive records. Exit 0 when everything approved is published "
+                      "(embargoed items wait for a later run), 1 when an item was held back (each is named with its "
+                      "reasons), 2 on a usage or configuration error."))
     parser.add_argument("--dry-run", action="store_true",
-                        help="print the plan (numbers, pages, files to deploy, announcements) and change nothing")
-    parser.add_argument("--json", action="store_true", help="print one JSON document")
+                        help=_("print the plan (numbers, pages, files to deploy, announcements) and change nothing"))
+    parser.add_argument("--json", action="store_true", help=_("print one JSON document"))
     parser.set_defaults(func=run)
 
 

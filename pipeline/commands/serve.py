@@ -12,6 +12,7 @@ from typing import Any
 from pipeline.commands.build import PREVIEW, live_folder
 from pipeline.config import find_root, load_config
 from pipeline.errors import UsageError, WartaError
+from pipeline.i18n import _
 from pipeline.site import serving
 from pipeline.site.urls import site_path
 
@@ -19,14 +20,16 @@ from pipeline.site.urls import site_path
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "serve",
-        help="show a built website on this computer",
-        description="Serve a built website on http://127.0.0.1:PORT/ (only this computer can see it): by "
-        f"default the live site that 'warta publish' deployed (deploy.path, _site); --output {PREVIEW} "
-        "serves the preview of 'warta build'.",
+        help=_("show a built website on this computer"),
+        description=_("Serve a built website on http://127.0.0.1:PORT/ (only this computer can see it): by default the "
+                      "live site that 'warta publish' deployed (deploy.path, _site); --output {preview} serves the "
+                      "preview of 'warta build'.", preview=PREVIEW),
     )
-    parser.add_argument("--port", "-p", type=int, default=8000, help="port (default 8000)")
+    parser.add_argument("--port", "-p", type=int, default=8000, help=_("port (default 8000)"))
     parser.add_argument(
-        "--output", "-o", metavar="DIR", help=f"the folder to serve (default: deploy.path, _site; the preview: {PREVIEW})"
+        "--output", "-o", metavar="DIR", help=_("the folder to serve (default: deploy.path, _site; the preview: "
+                                                "{preview})",
+                                                preview=PREVIEW)
     )
     parser.set_defaults(func=run)
 
@@ -38,7 +41,8 @@ def make_server(folder: Path, port: int, site_url: str = "") -> http.server.Thre
     try:
         return serving.make_server(folder, port, site_url)
     except OSError as exc:
-        raise WartaError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}; try another --port") from None
+        raise WartaError(_("cannot listen on 127.0.0.1:{port}: {strerror}; try another --port",
+                           port=port, strerror=exc.strerror)) from None
 
 
 def _missing(folder: Path, option: str | None) -> WartaError:
@@ -47,15 +51,17 @@ def _missing(folder: Path, option: str | None) -> WartaError:
         shown = str(folder.relative_to(Path.cwd()))
     if option is None:
         return WartaError(
-            f"{shown}/ has no site yet: 'warta publish' puts the approved items there; to see a preview, "
-            f"run 'warta build' (add --drafts for items not approved yet), then 'warta serve --output {PREVIEW}'"
+            _("{shown}/ has no site yet: 'warta publish' puts the approved items there; to see a preview, run 'warta "
+              "build' (add --drafts for items not approved yet), then 'warta serve --output {preview}'",
+              shown=shown, preview=PREVIEW)
         )
-    return WartaError(f"{shown}/ has no site: build one there with 'warta build --output {option}', then serve it")
+    return WartaError(_("{shown}/ has no site: build one there with 'warta build --output {option}', then serve it",
+                        shown=shown, option=option))
 
 
 def run(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
-        raise UsageError(f"--port {args.port}: use a number between 0 (any free port) and 65535")
+        raise UsageError(_("--port {port}: use a number between 0 (any free port) and 65535", port=args.port))
     root = find_root()
     config = load_config(root)
     if args.output:
@@ -63,8 +69,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         if config.deploy.target != "local":
             raise UsageError(
-                f"deploy.target is {config.deploy.target}: the live site is not on this computer; serve the "
-                f"preview with 'warta build' and 'warta serve --output {PREVIEW}'"
+                _("deploy.target is {target}: the live site is not on this computer; serve the preview with 'warta "
+                  "build' and 'warta serve --output {preview}'",
+                  target=config.deploy.target, preview=PREVIEW)
             )
         folder = live_folder(root, config)
     if not (folder / "index.html").is_file():
@@ -72,11 +79,12 @@ def run(args: argparse.Namespace) -> int:
     server = make_server(folder, args.port, config.site.url)
     host, port = server.server_address[:2]
     # at the path of site.url, as its web server will (a project site's /name/), with the 404 page
-    print(f"serving {folder} on http://{host!s}:{port}{site_path(config.site.url)}/  (Ctrl+C stops)", flush=True)
+    print(_("serving {folder} on http://{host!s}:{port}{site_path}/  (Ctrl+C stops)",
+            folder=folder, host=host, port=port, site_path=site_path(config.site.url)), flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
-        print("stopped", file=sys.stderr)
+        print(_("stopped"), file=sys.stderr)
     finally:
         server.server_close()
     return 0

@@ -21,6 +21,7 @@ from rich.text import Text
 
 from pipeline.config import find_root
 from pipeline.errors import UsageError
+from pipeline.i18n import _
 from pipeline.people import People, load_people
 from pipeline.schema import suggest
 from pipeline.sop import AKSI, SYARAT, Sop, Step
@@ -30,18 +31,18 @@ from pipeline.tanggal import tanggal
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "sop", help="show or render an SOP",
-        description="Show an SOP of sop/ as a table, or render it as an HTML document like the paper SOP.")
+        "sop", help=_("show or render an SOP"),
+        description=_("Show an SOP of sop/ as a table, or render it as an HTML document like the paper SOP."))
     actions = parser.add_subparsers(dest="sop_action", metavar="ACTION", required=True)
-    show = actions.add_parser("show", help="print an SOP as a table",
-                              description="Print the identity table and every step of an SOP.")
-    show.add_argument("id", metavar="ID", help="SOP id (the file name in sop/ without .yaml)")
-    show.add_argument("--json", action="store_true", help="print the parsed SOP as one JSON document")
+    show = actions.add_parser("show", help=_("print an SOP as a table"),
+                              description=_("Print the identity table and every step of an SOP."))
+    show.add_argument("id", metavar="ID", help=_("SOP id (the file name in sop/ without .yaml)"))
+    show.add_argument("--json", action="store_true", help=_("print the parsed SOP as one JSON document"))
     show.set_defaults(func=run)
-    render = actions.add_parser("render", help="write an SOP as a standalone HTML document",
-                                description="Write the SOP's identity table and flowchart as HTML.")
-    render.add_argument("id", metavar="ID", help="SOP id (the file name in sop/ without .yaml)")
-    render.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
+    render = actions.add_parser("render", help=_("write an SOP as a standalone HTML document"),
+                                description=_("Write the SOP's identity table and flowchart as HTML."))
+    render.add_argument("id", metavar="ID", help=_("SOP id (the file name in sop/ without .yaml)"))
+    render.add_argument("--output", "-o", metavar="FILE", help=_("write to FILE instead of standard output"))
     render.set_defaults(func=run)
 
 
@@ -52,14 +53,15 @@ def run(args: argparse.Namespace) -> int:
     sop = sops.get(args.id)
     if sop is None:
         known = sorted(sops)
-        raise UsageError(f"unknown SOP '{args.id}'{suggest(args.id, known)}; known: {', '.join(known)}")
+        raise UsageError(_("unknown SOP '{id}'{suggest}; known: {known}",
+                           id=args.id, suggest=suggest(args.id, known), known=', '.join(known)))
     if args.sop_action == "render":
         html = render_html(sop, people)
         if args.output:
             try:
                 Path(args.output).write_text(html, encoding="utf-8")
             except OSError as exc:
-                raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
+                raise UsageError(_("cannot write {output}: {strerror}", output=args.output, strerror=exc.strerror)) from None
         else:
             sys.stdout.write(html)
         return 0

@@ -16,16 +16,16 @@ from pipeline.i18n import _, ngettext
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "status", help="show the approval chain of items",
-        description="Show each item's SOP as a checklist: who approved which step and when, how long each "
-                    "step took against its Waktu, and what is next. Default: items changed on this branch; "
-                    "on the main branch itself, every item that is not fully approved or was force-published.")
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="items to show")
-    parser.add_argument("--all", action="store_true", help="every item")
-    parser.add_argument("--json", action="store_true", help="print one JSON document")
+        "status", help=_("show the approval chain of items"),
+        description=_("Show each item's SOP as a checklist: who approved which step and when, how long each step took "
+                      "against its Waktu, and what is next. Default: items changed on this branch; on the main branch "
+                      "itself, every item that is not fully approved or was force-published."))
+    parser.add_argument("paths", nargs="*", metavar="PATH", help=_("items to show"))
+    parser.add_argument("--all", action="store_true", help=_("every item"))
+    parser.add_argument("--json", action="store_true", help=_("print one JSON document"))
     parser.add_argument("--pr", nargs="?", type=int, const=0, metavar="N",
-                        help="with the reviews of pull request N on the forge of approvals.forge (default: the "
-                             "pull request of the CI event)")
+                        help=_("with the reviews of pull request N on the forge of approvals.forge (default: the pull "
+                               "request of the CI event)"))
     parser.set_defaults(func=run)
 
 

@@ -23,19 +23,19 @@ from pipeline.i18n import _
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "verify", help="check that every changed item is fully approved",
-        description="Judge the approval chain of every item changed since the base (default: the merge "
-                    "base with the main branch), or of every item with --all. Exit 0 when all are fully "
-                    "approved, 1 otherwise (each item with every reason), 2 on a configuration error.")
-    parser.add_argument("--base", metavar="REV", help="judge items changed since REV")
-    parser.add_argument("--all", action="store_true", help="judge every item (and main's governance history)")
+        "verify", help=_("check that every changed item is fully approved"),
+        description=_("Judge the approval chain of every item changed since the base (default: the merge base with the "
+                      "main branch), or of every item with --all. Exit 0 when all are fully approved, 1 otherwise (each "
+                      "item with every reason), 2 on a configuration error."))
+    parser.add_argument("--base", metavar="REV", help=_("judge items changed since REV"))
+    parser.add_argument("--all", action="store_true", help=_("judge every item (and main's governance history)"))
     parser.add_argument("--pr", nargs="?", type=int, const=0, metavar="N",
-                        help="with the reviews of pull request N on the forge of approvals.forge (default: the "
-                             "pull request of the CI event)")
+                        help=_("with the reviews of pull request N on the forge of approvals.forge (default: the pull "
+                               "request of the CI event)"))
     parser.add_argument("--report", action="store_true",
-                        help="with --pr: post the status warta/approvals, the job summary and annotations")
-    parser.add_argument("--json", action="store_true", help="print one JSON document")
-    parser.add_argument("--no-cache", action="store_true", help="ignore .warta-cache/ (slower)")
+                        help=_("with --pr: post the status warta/approvals, the job summary and annotations"))
+    parser.add_argument("--json", action="store_true", help=_("print one JSON document"))
+    parser.add_argument("--no-cache", action="store_true", help=_("ignore .warta-cache/ (slower)"))
     parser.set_defaults(func=run)
 
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.deploy.common import DeployResult, Progress, file_digest, site_files, upload_order
 from pipeline.errors import ChannelError, ConfigError
+from pipeline.i18n import _
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client
@@ -52,7 +53,8 @@ def make_client(endpoint: str | None, env: Mapping[str, str]) -> S3Client:
         import boto3
         from botocore.config import Config
     except ImportError:
-        raise ChannelError("deploy: target s3 needs boto3; install it with 'pip install boto3'") from None
+        raise ChannelError(_("deploy: target s3 needs boto3, which only offices deploying to S3 install: "
+                             "pip install 'warta[s3]' (or pip install boto3)")) from None
 
     session = boto3.session.Session(
         aws_access_key_id=env.get("AWS_ACCESS_KEY_ID") or None,

@@ -67,6 +67,7 @@ class BranchRules:
     last_push_approval: bool | None = None
     required_checks: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    merge_commits_only: bool | None = None  # squash and rebase merges drop the records and the reviewed commits
 
     def weaknesses(self) -> list[str]:
         """Every rule weaker than docs/forges.md requires, in words."""
@@ -82,6 +83,9 @@ class BranchRules:
                          "the latest push)"))
         if STATUS_CONTEXT not in self.required_checks:
             out.append(_("the check {check} is not required before merging", check=STATUS_CONTEXT))
+        if self.merge_commits_only is False:
+            out.append(_("squash or rebase merging is allowed: it drops the approval records and the reviewed "
+                         "commits; allow merge commits only"))
         return [*out, *self.notes]
 
 

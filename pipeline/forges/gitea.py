@@ -124,9 +124,14 @@ class Gitea(Forge):
                 return BranchRules(branch, False)
             raise
         checks = tuple(str(c) for c in raw.get("status_check_contexts") or []) if raw.get("enable_status_check") else ()
+        repo = self.http.get(f"/repos/{self.repository}")
+        merges_only = None
+        if isinstance(repo, dict) and "allow_squash_merge" in repo:
+            merges_only = not any(repo.get(k) for k in ("allow_squash_merge", "allow_rebase", "allow_rebase_explicit",
+                                                         "allow_fast_forward_only_merge"))
         return BranchRules(branch, True, code_owner_review=bool(raw.get("enable_approvals_whitelist")),
                            dismiss_stale=bool(raw.get("dismiss_stale_approvals")), last_push_approval=None,
-                           required_checks=checks)
+                           required_checks=checks, merge_commits_only=merges_only)
 
     def merged_pull_request(self, merge_commit: str) -> PullRequest | None:
         try:

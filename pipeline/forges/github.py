@@ -183,8 +183,15 @@ class GitHub(Forge):
                 protected = True
                 checks.update(str(c.get("context")) for c in params.get("required_status_checks") or []
                               if isinstance(c, dict))
+        try:
+            repo = self.http.get(f"/repos/{self.repository}")
+        except ForgeConfigError:
+            repo = None
+        merges_only = None
+        if isinstance(repo, dict) and "allow_squash_merge" in repo:
+            merges_only = not repo.get("allow_squash_merge") and not repo.get("allow_rebase_merge")
         return BranchRules(branch, protected, found["code_owner"], found["stale"], found["last_push"],
-                           tuple(sorted(checks)), tuple(notes))
+                           tuple(sorted(checks)), tuple(notes), merges_only)
 
     def merged_pull_request(self, merge_commit: str) -> PullRequest | None:
         for raw in self.http.pages(self._repo(f"commits/{merge_commit}/pulls"), {"per_page": 100}):

@@ -14,12 +14,14 @@ with no commit and no time. This adapter ties each approval to a commit like thi
 What it cannot see, and docs/forges.md says: an approval has no body, so no ``Warta-Role:`` line (a
 person holding two roles of one chain approves the next step they hold); "requested changes" has no
 reason in its note (the return's reason is the reviewer's comment, read on the merge request); a push
-and an approval in the same second are ordered by GitLab's clock, so the version taken is the newest
-created at or before the approval.
+and an approval are ordered by GitLab's clock to the millisecond, and the version taken is the newest
+created strictly before the approval (a push in the same instant is taken as after it: the approver cannot
+have seen it).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import urllib.parse
 from typing import Any
 
@@ -41,6 +43,17 @@ _STATES = {"failure": "failed", "error": "failed", "pending": "pending", "succes
 _ACTIONS: dict[str, ReviewState] = {"approved this merge request": "APPROVED",
                                     "requested changes": "CHANGES_REQUESTED"}
 _UNAPPROVED = "unapproved this merge request"
+
+
+def _moment(text: Any) -> float | None:
+    """Seconds since 1970, with GitLab's milliseconds (``epoch`` keeps whole seconds only)."""
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).timestamp()
 
 
 def headers(token: str) -> dict[str, str]:
@@ -80,7 +93,7 @@ class GitLab(Forge):
     def reviews(self, pr: PullRequest) -> list[Review]:
         notes = self.http.pages(self._p(f"merge_requests/{pr.number}/notes"),
                                 {"sort": "asc", "order_by": "created_at", "per_page": 100})
-        versions = [(epoch(v.get("created_at")) or 0, str(v.get("head_commit_sha") or ""))
+        versions = [(_moment(v.get("created_at")) or 0.0, str(v.get("head_commit_sha") or ""))
                     for v in self.http.pages(self._p(f"merge_requests/{pr.number}/versions"), {"per_page": 100})
                     if isinstance(v, dict)]
         versions.sort()
@@ -102,7 +115,8 @@ class GitLab(Forge):
             user, at = _user(note.get("author")), epoch(note.get("created_at"))
             later = [s for n, s in events[i + 1:] if _user(n.get("author")).id == user.id]
             dismissed = state == "APPROVED" and (None in later or "APPROVED" in later or user.id not in current)
-            commit = next((sha for made, sha in reversed(versions) if at is not None and made <= at), None)
+            moment = _moment(note.get("created_at"))
+            commit = next((sha for made, sha in reversed(versions) if moment is not None and made < moment), None)
             out.append(Review(id=str(note.get("id")), url=f"{pr.url}#note_{note.get('id')}", user=user, state=state,
                               commit=commit, at=at, body="", dismissed=dismissed, edited=False))
         return out
@@ -134,9 +148,12 @@ class GitLab(Forge):
         settings = self.http.get(self._p("approvals"))
         project = self.http.get(f"/projects/{self.project}")
         pipeline = bool((project or {}).get("only_allow_merge_if_pipeline_succeeds"))
+        method, squash = (project or {}).get("merge_method"), (project or {}).get("squash_option")
+        merges_only = None if method is None else method == "merge" and squash in (None, "never")
         return BranchRules(branch, True, code_owner_review=bool(raw.get("code_owner_approval_required")),
                            dismiss_stale=bool((settings or {}).get("reset_approvals_on_push")),
-                           last_push_approval=None, required_checks=(STATUS_CONTEXT,) if pipeline else ())
+                           last_push_approval=None, required_checks=(STATUS_CONTEXT,) if pipeline else (),
+                           merge_commits_only=merges_only)
 
     def merged_pull_request(self, merge_commit: str) -> PullRequest | None:
         for raw in self.http.pages(self._p(f"repository/commits/{merge_commit}/merge_requests"), {"per_page": 100}):

@@ -26,6 +26,7 @@ from pipeline.errors import ConfigError, WartaError
 from pipeline.i18n import _
 
 DEFAULT_TIMEOUT = (10.0, 30.0)  # connect, read (seconds)
+MAX_RETRIES = 8  # rate-limited answers in a row before giving up (a retry-after of 0 cannot loop forever)
 _NEXT = re.compile(r'<([^>]*)>\s*;[^,]*\brel="?next"?', re.IGNORECASE)
 
 
@@ -94,7 +95,7 @@ class Http:
         if _origin(url) != _origin(self.base):
             raise ForgeError(_("{forge}: refusing to send the token to {url} (not {base})", forge=self.name,
                                url=self.redact(url), base=self.base))
-        while True:
+        for attempt in range(MAX_RETRIES + 1):
             try:
                 response = self.session.request(method, url, params=params, json=json, timeout=self.timeout,
                                                 allow_redirects=False)
@@ -108,7 +109,7 @@ class Http:
             wait = self._rate_limited(response)
             if wait is None:
                 break
-            if self.waited + wait > self.max_wait:
+            if self.waited + wait > self.max_wait or attempt == MAX_RETRIES:
                 reset = time.strftime("%H:%M:%S UTC", time.gmtime(self.clock() + wait))
                 raise ForgeError(_("{forge}: rate limit reached (HTTP {status}); it resets at {reset}; run again "
                                    "then", forge=self.name, status=response.status_code, reset=reset))

@@ -24,6 +24,7 @@ from pathlib import Path, PurePosixPath
 from pipeline.config import MediaSection
 from pipeline.errors import Finding
 from pipeline.files import write_atomic
+from pipeline.i18n import _
 from pipeline.media import derivatives as deriv
 from pipeline.media.cache import MediaCache, key_of, place, sha256_file
 from pipeline.media.inputs import (
@@ -190,9 +191,11 @@ def build_media(
         if small:
             result.findings.append(Finding(
                 job.display_path, None,
-                f"photo is {info.width}x{info.height}, too small for the channel pictures "
-                f"{', '.join(f'{s.preset} ({s.width}x{s.height})' for s in small)}: they are enlarged to "
-                f"their exact sizes and may look soft{used_by_suffix(job.used_by)}",
+                _("photo is {width}x{height}, too small for the channel pictures {items}: they are enlarged to their "
+                  "exact sizes and may look soft{used_by_suffix}",
+                  width=info.width, height=info.height,
+                  items=', '.join(f'{s.preset} ({s.width}x{s.height})' for s in small),
+                  used_by_suffix=used_by_suffix(job.used_by)),
                 severity="warning",
             ))
 

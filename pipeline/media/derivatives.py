@@ -21,6 +21,7 @@ from typing import Literal
 from PIL import Image, ImageCms, ImageOps
 
 from pipeline.config import MediaSection
+from pipeline.i18n import _
 from pipeline.media import privacy
 from pipeline.media.inputs import ImageRefused, decode, read_orientation
 
@@ -292,5 +293,6 @@ def encode(image: Image.Image, spec: Spec, icc_profile: bytes | None = None) -> 
     data = buffer.getvalue()
     leftovers = privacy.metadata_blocks(data)
     if leftovers:
-        raise RuntimeError(f"encoded {spec.preset}.{spec.format} still carries {', '.join(leftovers)}")
+        raise RuntimeError(_("encoded {preset}.{format} still carries {leftovers}",
+                             preset=spec.preset, format=spec.format, leftovers=', '.join(leftovers)))
     return data

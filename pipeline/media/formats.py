@@ -3,6 +3,8 @@ warta's own, so inputs, privacy and videotron can all use it)."""
 
 from __future__ import annotations
 
+from pipeline.i18n import _
+
 # ISO-BMFF brands of HEIF still images with HEVC content (what phones write). AVIF shares the
 # container ('mif1' compatible brand) but is not an accepted input.
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"heif"}
@@ -31,13 +33,13 @@ def sniff_format(head: bytes) -> str | None:
 def describe_unknown(head: bytes) -> str:
     if head[4:8] == b"ftyp":
         brand = head[8:12].decode("ascii", "replace")
-        return f"an ISO media file of brand '{brand}' (AVIF, video or other), not a HEIC photo"
+        return _("an ISO media file of brand '{brand}' (AVIF, video or other), not a HEIC photo", brand=brand)
     if head.startswith((b"GIF87a", b"GIF89a")):
         return "a GIF image"
     if head.startswith(b"%PDF"):
         return "a PDF document"
     if head.lstrip().startswith(b"<"):
-        return "text or markup (SVG or HTML?)"
+        return _("text or markup (SVG or HTML?)")
     if not head:
-        return "an empty file"
-    return "of unknown content"
+        return _("an empty file")
+    return _("of unknown content")

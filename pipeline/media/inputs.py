@@ -27,6 +27,7 @@ from PIL import Image, ImageFile
 
 from pipeline.config import MediaSection
 from pipeline.errors import BuildError, Finding
+from pipeline.i18n import _
 from pipeline.media import jpeg, privacy
 from pipeline.media.formats import describe_unknown, sniff_format
 
@@ -105,9 +106,9 @@ def pixel_limit(max_pixels: int) -> Iterator[None]:
 
 def _bomb_message(width: int, height: int, max_pixels: int) -> str:
     return (
-        f"image claims {width}x{height} pixels ({width * height / 1e6:.1f} megapixels), above the limit of "
-        f"{max_pixels / 1e6:.1f} megapixels (media.max_pixels); refused without decoding "
-        "(a decompression bomb, or a photo to scale down before adding it)"
+        _("image claims {width}x{height} pixels ({value:.1f} megapixels), above the limit of {value2:.1f} megapixels "
+          "(media.max_pixels); refused without decoding (a decompression bomb, or a photo to scale down before adding it)",
+          width=width, height=height, value=width * height / 1000000.0, value2=max_pixels / 1000000.0)
     )
 
 
@@ -162,8 +163,8 @@ def _bomb_from_header(data: bytes, fmt: str, max_pixels: int) -> str | None:
 
 def _bomb_from_exception(exc: Exception, max_pixels: int) -> str:
     return (
-        f"image is larger than the limit of {max_pixels / 1e6:.1f} megapixels (media.max_pixels); "
-        f"refused without decoding ({exc})"
+        _("image is larger than the limit of {value:.1f} megapixels (media.max_pixels); refused without decoding ({exc})",
+          value=max_pixels / 1000000.0, exc=exc)
     )
 
 
@@ -282,7 +283,7 @@ def png_damage(data: bytes, max_pixels: int) -> str | None:
         with pixel_limit(max_pixels), Image.open(io.BytesIO(data), formats=["PNG"]) as image:
             image.verify()
     except Exception as exc:  # noqa: BLE001 - untrusted input
-        return f"its PNG chunks do not check out ({_reason(exc)})"
+        return _("its PNG chunks do not check out ({reason})", reason=_reason(exc))
     return None
 
 
@@ -307,7 +308,7 @@ def jpeg_damage(data: bytes) -> str | None:
             payload = segment.payload
             if segment.marker in _SOF_MARKERS:
                 if len(payload) < 6 or len(payload) < 6 + 3 * payload[5] or payload[5] == 0:
-                    return "corrupt JPEG structure: short frame header"
+                    return _("corrupt JPEG structure: short frame header")
                 components = {
                     payload[6 + 3 * i]: (max(1, payload[7 + 3 * i] >> 4), max(1, payload[7 + 3 * i] & 15))
                     for i in range(payload[5])
@@ -319,15 +320,16 @@ def jpeg_damage(data: bytes) -> str | None:
                 restart_interval = int.from_bytes(payload[0:2], "big")
             elif segment.marker == jpeg.SOS:
                 if frame is None:
-                    return "corrupt JPEG structure: image data before the frame header"
+                    return _("corrupt JPEG structure: image data before the frame header")
                 if not payload or len(payload) < 1 + 2 * payload[0]:
-                    return "corrupt JPEG structure: short scan header"
+                    return _("corrupt JPEG structure: short scan header")
                 scan_ids = [payload[1 + 2 * i] for i in range(payload[0])]
                 expected = _expected_restarts(frame, scan_ids, restart_interval)
                 if expected is not None and segment.restarts != expected:
                     return (
-                        f"corrupt image data: {segment.restarts} restart markers where the image needs "
-                        f"{expected} (part of the compressed data is missing or damaged)"
+                        _("corrupt image data: {restarts} restart markers where the image needs {expected} (part of the "
+                          "compressed data is missing or damaged)",
+                          restarts=segment.restarts, expected=expected)
                     )
     except jpeg.JpegDamage as exc:
         return str(exc)

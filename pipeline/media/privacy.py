@@ -16,6 +16,7 @@ from typing import Any
 from PIL import Image, ImageFile, IptcImagePlugin
 
 from pipeline.errors import Finding
+from pipeline.i18n import _
 from pipeline.media import jpeg
 from pipeline.media.formats import sniff_format
 
@@ -93,8 +94,9 @@ def gps_warnings(path: Path, display_path: str, used_by: str | Sequence[str] = (
         Finding(
             display_path,
             None,
-            f"photo carries its location ({where}); warta removes it from every published copy, but the "
-            f"original in the repository keeps it: anyone with the repository can read it{suffix}",
+            _("photo carries its location ({where}); warta removes it from every published copy, but the original in the "
+              "repository keeps it: anyone with the repository can read it{suffix}",
+              where=where, suffix=suffix),
             severity="warning",
             code="photo.location",
         )

@@ -30,6 +30,7 @@ from PIL import Image, ImageDraw, ImageFont
 from pipeline.config import Board, MediaSection, SiteSection
 from pipeline.errors import Finding
 from pipeline.files import write_atomic
+from pipeline.i18n import _
 from pipeline.media import derivatives as deriv
 from pipeline.media import privacy
 from pipeline.media.cache import MediaCache, key_of, place
@@ -263,7 +264,7 @@ def encode_slide(slide: Image.Image) -> bytes:
     data = buffer.getvalue()
     leftovers = privacy.metadata_blocks(data)
     if leftovers:
-        raise RuntimeError(f"slide still carries {', '.join(leftovers)}")
+        raise RuntimeError(_("slide still carries {leftovers}", leftovers=', '.join(leftovers)))
     return data
 
 
@@ -373,7 +374,7 @@ def _load_photo(item: SlideInput, settings: MediaSection, largest: int) -> Image
             image.draft("RGB" if image.mode == "RGB" else None, (2 * largest, 2 * largest))
         working = deriv.prepare(image, [], settings.max_pixels)
     except (ImageRefused, OSError) as exc:
-        finding = Finding(display, None, f"{exc}{used_by_suffix([item.release])}")
+        finding = Finding(display, None, _("{exc}{used_by_suffix}", exc=exc, used_by_suffix=used_by_suffix([item.release])))
         raise MediaError(findings=[finding]) from None
     photo = working.image
     photo.thumbnail((2 * largest, 2 * largest), Image.Resampling.LANCZOS, reducing_gap=deriv.REDUCING_GAP)

@@ -34,6 +34,7 @@ from pipeline.content import Site
 from pipeline.deploy import deploy
 from pipeline.errors import GitError
 from pipeline.git import Git
+from pipeline.i18n import _
 from pipeline.publication import publication_states  # moved out for warta status's start-up; re-exported
 from pipeline.publish import gitops
 from pipeline.publish.announce import Ledger, announce, announcement_due, is_videotron
@@ -81,12 +82,13 @@ def publish(root: Path, *, dry_run: bool = False, say: Say = _quiet, now: dt.dat
         early = gitops.preflight(git, config)
         moment, clock_set = clock(now, config.tz)
         if clock_set:
-            say(f"clock set to {moment.isoformat()} (test hook {NOW_ENV} or now=): not for production")
+            say(_("clock set to {isoformat} (test hook {now_env} or now=): not for production",
+                  isoformat=moment.isoformat(), now_env=NOW_ENV))
         remote = gitops.remote_of(git, main)
         if not dry_run:
             gitops.reset_archive(git)
             if remote:
-                say(f"plan: fetching {remote}/{main}")
+                say(_("plan: fetching {remote}/{main}", remote=remote, main=main))
                 gitops.integrate(git, remote, main)
         plan, result = _plan_and_number(root, git, remote, main, moment, clock_set, dry_run, say)
         plan.warnings[:0] = early
@@ -104,7 +106,7 @@ def _plan_and_number(root: Path, git: Git, remote: str | None, main: str, moment
         attempts += 1
         start = git.head()  # a lost race drops everything after it: the copied reviews too (copied again)
         forge_notes = copy_reviews(root, git, say, write=not dry_run)
-        say("plan: verifying every approval chain on main")
+        say(_("plan: verifying every approval chain on main"))
         plan = make_plan(root, moment)
         plan.warnings.extend(forge_notes)
         result = PublishResult(plan=plan, dry_run=dry_run, attempts=attempts, clock_set=clock_set)
@@ -122,16 +124,16 @@ def _plan_and_number(root: Path, git: Git, remote: str | None, main: str, moment
         if run is not None and writes:
             run.signer()  # refuses now (exit 2), before anything is built or deployed, when the key is missing
         if plan.records_to_write:
-            say(f"numbering: {len(plan.records_to_write)} record(s) to arsip/")
+            say(_("numbering: {n} record(s) to arsip/", n=len(plan.records_to_write)))
         sha, tags = commit_numbers(root, git, plan)
         if sha:
             result.commits.append(sha)
         tags += gitops.repair_tags(git, plan.records)
         if remote and not _pushed(git, remote, main, base, plan, tags, attempts):
             if attempts >= MAX_PUSH_ATTEMPTS:
-                raise GitError(f"the push to {remote} was rejected {attempts} times (other runs kept "
-                               "publishing first); run publish again")
-            say("numbering: another run published first; re-planning on the new main")
+                raise GitError(_("the push to {remote} was rejected {attempts} times (other runs kept publishing first); "
+                                 "run publish again", remote=remote, attempts=attempts))
+            say(_("numbering: another run published first; re-planning on the new main"))
             continue
         result.tags = tags
         return plan, result
@@ -155,7 +157,7 @@ def _build_deploy_announce(root: Path, git: Git, remote: str | None, main: str, 
     published = published_records(plan, live, stamp)
     register = [published.get(r.path, r) for r in plan.records]
     staging = root / STAGING / "site"
-    say(f"build: {len(live)} item(s)")
+    say(_("build: {n} item(s)", n=len(live)))
     tree = published_tree(root, plan)
     staging.parent.mkdir(parents=True, exist_ok=True)
     with fault_during_build(staging.parent):
@@ -166,7 +168,7 @@ def _build_deploy_announce(root: Path, git: Git, remote: str | None, main: str, 
     result.output = str(staging)
     result.pages = built.pages
 
-    say("deploy")
+    say(_("deploy"))
     uploads = 0
 
     def progress(action: str, path: str) -> None:
@@ -179,17 +181,19 @@ def _build_deploy_announce(root: Path, git: Git, remote: str | None, main: str, 
     fault("deploy")  # a deploy with nothing to copy still dies here
     result.deploy_summary = deployed.summary()
 
-    say("announce")
+    say(_("announce"))
     live = [p for p in live if p.item.path not in failed]
     due = [p for p in live if p.record.path in published]
-    announced = announce(root, tree, due, live, config, stamp, built.images, plan.report.state.sops,
-                         Ledger(git, remote, main, plan.records, plan.report.people), staging)
+    # GitHub Pages: the site goes live in the workflow's deploy job after this run, and `warta announce`
+    # posts then (docs/ci.md); here only the outbox payloads are written, nothing is posted
+    ledger = None if config.deploy.target == "pages" else Ledger(git, remote, main, plan.records, plan.report.people)
+    announced = announce(root, tree, due, live, config, stamp, built.images, plan.report.state.sops, ledger, staging)
     result.channel_errors.extend(announced.errors)
     plan.warnings.extend(announced.warnings)
     result.announced = sorted(f"{path} → {c.channel}" + (f" ({c.state})" if c.state not in (None, "outbox") else "")
                               for path, cs in (*announced.sent.items(), *announced.posted.items()) for c in cs)
 
-    say("record: publication times and channels")
+    say(_("record: publication times and channels"))
     result.commits += record_publication(root, git, remote, main, live, announced.sent, published, stamp,
                                          announced.register or plan.records)
 

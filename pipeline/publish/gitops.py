@@ -24,6 +24,7 @@ from pipeline.deploy.local import layout_names
 from pipeline.errors import GitError, UsageError
 from pipeline.files import exclusive_lock
 from pipeline.git import Git
+from pipeline.i18n import _
 
 ARCHIVE_DIR = "arsip"
 STAGING = "_site.staging"  # the build is written to _site.staging/site; its temporary folders stay inside
@@ -36,7 +37,7 @@ _QUIET_GIT = {"commit.gpgSign": "false", "tag.gpgSign": "false", "core.hooksPath
 def lock(root: Path) -> AbstractContextManager[None]:
     """One publish at a time in a repository."""
     return exclusive_lock(root / CACHE_DIRNAME / "publish.lock", lambda: UsageError(
-        "another warta publish is running in this repository; wait for it to finish"))
+        _("another warta publish is running in this repository; wait for it to finish")))
 
 
 def remote_of(git: Git, main: str) -> str | None:
@@ -66,11 +67,11 @@ def preflight(git: Git, config: SiteConfig) -> list[str]:
     never published: the run reads commits only, and a dirty checkout must not hold approved releases)."""
     main = config.approvals.main_branch
     if git.head() is None:
-        raise UsageError("the repository has no commit yet: run warta init, or commit the site first")
+        raise UsageError(_("the repository has no commit yet: run warta init, or commit the site first"))
     branch = git.current_branch()
     if branch != main:
-        raise UsageError(f"warta publish runs on {main}; the checked-out branch is "
-                         f"{branch or 'a detached HEAD'} (git switch {main})")
+        raise UsageError(_("warta publish runs on {main}; the checked-out branch is {value} (git switch {main})",
+                           main=main, value=branch or 'a detached HEAD'))
     names, prefixes = _generated_roots(config)
     dirty = [p for p in git.dirty_paths()
              if not p.startswith(ARCHIVE_DIR + "/") and p.split("/")[0] not in names
@@ -81,8 +82,8 @@ def preflight(git: Git, config: SiteConfig) -> list[str]:
                         "reads commits only): " + ", ".join(dirty[:5]) + (" …" if len(dirty) > 5 else ""))
     for state in ("rebase-merge", "rebase-apply", "MERGE_HEAD"):
         if (git.root / git.text("rev-parse", "--git-path", state).strip()).exists():
-            raise UsageError(f"a git {'merge' if state == 'MERGE_HEAD' else 'rebase'} is in progress in this "
-                             "repository; finish or abort it first")
+            raise UsageError(_("a git {value} is in progress in this repository; finish or abort it first",
+                               value='merge' if state == 'MERGE_HEAD' else 'rebase'))
     return warnings
 
 
@@ -192,7 +193,7 @@ def _fetch(git: Git, remote: str, main: str) -> None:
         text = proc.stderr.decode("utf-8", "replace").strip()
         if "couldn't find remote ref" in text:
             return  # an empty remote: the first push creates main
-        raise GitError(f"git fetch {remote} failed: {text}")
+        raise GitError(_("git fetch {remote} failed: {text}", remote=remote, text=text))
 
 
 def _push(git: Git, remote: str, main: str, tags: Sequence[str]) -> tuple[bool, str]:
@@ -248,9 +249,10 @@ def integrate(git: Git, remote: str, main: str) -> None:
         return
     own = git.text("rev-list", f"{upstream}..{tip}").split()
     if any(_arsip_only(git, sha) for sha in own):
-        raise GitError(f"{main} has record commits under arsip/ that are not on {remote}/{main}, below other "
-                       f"commits; {remote} has moved on, so their numbers may be taken: reset {main} to "
-                       f"{remote}/{main}, merge the release branches again, and run publish again")
+        raise GitError(_("{main} has record commits under arsip/ that are not on {remote}/{main}, below other commits; "
+                         "{remote} has moved on, so their numbers may be taken: reset {main} to {remote}/{main}, merge "
+                         "the release branches again, and run publish again",
+                         main=main, remote=remote))
     _drop_local(git, tip)
     git.run("reset", "-q", "--hard", upstream)
     message = (f"Merge {main} of this clone into {remote}/{main}\n\nwarta publish: {remote}/{main} moved on "
@@ -261,8 +263,9 @@ def integrate(git: Git, remote: str, main: str) -> None:
         git.run("merge", "--abort", check=False)
         git.run("reset", "-q", "--hard", tip)
         detail = (proc.stdout + proc.stderr).decode("utf-8", "replace").strip().splitlines()
-        raise GitError(f"{main} and {remote}/{main} have both moved on and do not merge cleanly "
-                       f"({detail[-1] if detail else 'conflict'}); pull, resolve, and run publish again")
+        raise GitError(_("{main} and {remote}/{main} have both moved on and do not merge cleanly ({value}); pull, "
+                         "resolve, and run publish again",
+                         main=main, remote=remote, value=detail[-1] if detail else 'conflict'))
 
 
 def push_or_sync(git: Git, remote: str, main: str, base: str, tags: Sequence[str]) -> bool:
@@ -279,4 +282,4 @@ def push_or_sync(git: Git, remote: str, main: str, base: str, tags: Sequence[str
         _drop_local(git, base)
         integrate(git, remote, main)
         return False
-    raise GitError(f"git push to {remote} failed: {text}")
+    raise GitError(_("git push to {remote} failed: {text}", remote=remote, text=text))

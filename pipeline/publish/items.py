@@ -21,6 +21,7 @@ from pipeline.cachedir import PUBLISH_CACHE
 from pipeline.check import Governance, check_site
 from pipeline.content import Item, parse_item, slug_finding, slug_groups
 from pipeline.errors import ApprovalError, ConfigError, Findings
+from pipeline.i18n import _
 from pipeline.publish.snapshot import Snapshot, materialize, safe_path
 from pipeline.tree import GitTree
 
@@ -67,8 +68,8 @@ def read_items(snapshot: Snapshot) -> Items:
             errors.setdefault(finding.path, []).append(finding.format())
     for path in unsafe:
         shown = path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-        checked.findings.add(shown, None, "left out: the file name holds a backslash or is not UTF-8 text; "
-                                          "rename it (git mv)", None, "warning")
+        checked.findings.add(shown, None, _("left out: the file name holds a backslash or is not UTF-8 text; rename it "
+                                            "(git mv)"), None, "warning")
     item_files = {path: {p: content[p] for p in (path, *item.references) if p in content}
                   for path, item in by_path.items()}
     return Items(by_path, errors, checked.findings, item_files, [[i.path for i in g] for g in groups])

@@ -152,8 +152,8 @@ def _commit(root: Path, git: Git, remote: str | None, main: str, entries: Mappin
         head = git.head()
         assert head is not None
         current = [s.record for s in trust.records_at(git, head)]
-    raise GitError(_("the push of the posting ledger to {remote} was rejected {n} times; run announce again "
-                     "(uncertain posts wait for a person)", remote=remote or "", n=MAX_PUSHES))
+    raise GitError(_("the push of the posting ledger to {remote} was rejected {max_pushes} times; run announce again "
+                     "(uncertain posts wait for a person)", remote=remote or "", max_pushes=MAX_PUSHES))
 
 
 def announce_channels(root: Path, git: Git, remote: str | None, main: str, register: Sequence[ArchiveRecord],

@@ -15,6 +15,7 @@ from pipeline.archive import trust
 from pipeline.archive.records import ArchiveRecord, Channel, with_publication, write_record
 from pipeline.errors import GitError
 from pipeline.git import Git
+from pipeline.i18n import _
 from pipeline.publish import gitops
 from pipeline.publish.announce import announcement_due
 from pipeline.publish.hooks import fault
@@ -67,5 +68,6 @@ def record_publication(root: Path, git: Git, remote: str | None, main: str, live
         fault("record-commit")
         if not remote or gitops.push_or_sync(git, remote, main, base, []):
             return commits
-    raise GitError(f"the push of the publication record to {remote} was rejected {MAX_PUSH_ATTEMPTS} "
-                   "times; run publish again (the site is deployed; the record follows)")
+    raise GitError(_("the push of the publication record to {remote} was rejected {max_push_attempts} times; run publish "
+                     "again (the site is deployed; the record follows)",
+                     remote=remote, max_push_attempts=MAX_PUSH_ATTEMPTS))

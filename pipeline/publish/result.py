@@ -6,6 +6,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline.i18n import _
 from pipeline.publish.plan import Plan
 
 
@@ -46,10 +47,10 @@ def print_result(result: PublishResult, out: Any = None) -> None:
     for problem in plan.problems:
         print(f"error: {problem}", file=out)
     if plan.problems:
-        print("publish: nothing was published (fail closed)", file=out)
+        print(_("publish: nothing was published (fail closed)"), file=out)
         return
     if would:
-        print("dry run: nothing is changed; this is what a run would do", file=out)
+        print(_("dry run: nothing is changed; this is what a run would do"), file=out)
     for pending in plan.pending_governance:
         print(f"error: {pending} (not in effect; the last approved version governs this run)", file=out)
     for p in plan.publish:
@@ -74,7 +75,7 @@ def print_result(result: PublishResult, out: Any = None) -> None:
     for error in result.channel_errors:
         print(f"error: {error}", file=out)
     for held in plan.held:
-        print(f"held back: {held.path}", file=out)
+        print(_("held back: {path}", path=held.path), file=out)
         for reason in held.reasons:
             print(f"    {reason}", file=out)
     new_numbers = len(plan.allocations)

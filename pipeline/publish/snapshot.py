@@ -35,6 +35,7 @@ from pipeline.content import is_item_path
 from pipeline.errors import ContentError, Finding
 from pipeline.files import write_atomic
 from pipeline.git import Git
+from pipeline.i18n import _
 from pipeline.tree import GitTree
 
 MANIFEST = ".warta-manifest.json"
@@ -73,7 +74,7 @@ def take_snapshot(root: Path, git: Git) -> Snapshot:
     run = trust.begin_publish(git, report.people, cache_root=root / CACHE_DIRNAME)
     stored, findings = run.register.records, run.register.findings
     if any(f.severity == "error" for f in findings):
-        raise ContentError("the archive register under arsip/ is damaged; fix it first",
+        raise ContentError(_("the archive register under arsip/ is damaged; fix it first"),
                            [f for f in findings if f.severity == "error"])
     governed = dict(report.state.blobs)
     return Snapshot(root, git, report.main, report.main_sha, tree, report, governed, stored, findings)
@@ -100,7 +101,7 @@ def materialize(git: Git, files: Mapping[str, str], folder: Path) -> Path:
     """
     bad = [p for p in files if not safe_path(p)]
     if bad:
-        raise ContentError(f"refusing to copy {bad[0]!r} into the publish snapshot: not a plain repository path")
+        raise ContentError(_("refusing to copy {bad!r} into the publish snapshot: not a plain repository path", bad=bad[0]))
     folder.mkdir(parents=True, exist_ok=True)
     manifest_file = folder / MANIFEST
     try:
@@ -130,7 +131,8 @@ def materialize(git: Git, files: Mapping[str, str], folder: Path) -> Path:
         for done in batch:
             data = blobs.get(todo[done])
             if data is None:
-                raise ContentError(f"{done}: blob {todo[done][:12]} is missing from the repository")
+                raise ContentError(_("{done}: blob {value} is missing from the repository", done=done,
+                                     value=todo[done][:12]))
             _write(folder, done, data)
             known[done] = todo[done]
         batch, weight = [], 0

@@ -29,6 +29,11 @@ _STYLE: dict[Any, Any] = {"svg.hashsalt": "warta", "svg.fonttype": "none", "font
           "axes.spines.top": False, "axes.spines.right": False}
 
 
+# above the plot, never over the bars it explains nor the axis labels
+_LEGEND: dict[str, Any] = {"loc": "lower center", "bbox_to_anchor": (0.5, 1.0), "ncol": 3, "fontsize": 8,
+                           "frameon": False}
+
+
 class ChartsMissing(WartaError):
     exit_code = 2
 
@@ -84,7 +89,7 @@ def step_times(sops: Sequence[Mapping[str, Any]], title: str) -> str | None:
         ax.set_yticks(y, labels)
         ax.invert_yaxis()
         ax.set_xlabel("menit kerja")
-        ax.legend(loc="lower right", fontsize=8, frameon=False)
+        ax.legend(**_LEGEND)
         return _svg(fig, title, "chart-steps")
 
 
@@ -104,7 +109,7 @@ def per_month(months: Sequence[Mapping[str, Any]], title: str) -> str | None:
         ax.set_xticks(x, [m["month"] for m in months])
         ax.set_ylabel("terbit")
         ax.yaxis.get_major_locator().set_params(integer=True)
-        ax.legend(loc="upper left", fontsize=8, frameon=False)
+        ax.legend(**_LEGEND)
         return _svg(fig, title, "chart-months")
 
 
@@ -126,5 +131,5 @@ def late_per_role(roles: Sequence[Mapping[str, Any]], title: str) -> str | None:
         ax.invert_yaxis()
         ax.set_xlabel("langkah diputuskan")
         ax.xaxis.get_major_locator().set_params(integer=True)
-        ax.legend(loc="lower right", fontsize=8, frameon=False)
+        ax.legend(**_LEGEND)
         return _svg(fig, title, "chart-roles")

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pipeline.report.hours import OfficeHours, calendar_minutes
-from pipeline.sop import Sop
+from pipeline.sop import Sop, Step
 
 Decision = Literal["approve", "return", "force"]
 
@@ -40,6 +40,7 @@ class Decided:
     email: str
     at: int
     note: str = ""
+    pos: int = -1  # place in the history (topological: a parent before its child); -1: unknown, time decides
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class ItemFacts:
     announced_at: int | None = None  # the latest channel post (social media, videotron)
     imported: bool = False
     holders: dict[str, tuple[str, ...]] = field(default_factory=dict)  # role -> people (open steps)
+    change_pos: tuple[int, ...] = ()  # the content commits' places in the history, as ``changes``
 
 
 @dataclass(frozen=True)
@@ -120,15 +122,23 @@ class ItemTime:
     returns: tuple[StepTime, ...]
 
 
-def _round_of(changes: Sequence[int], at: int) -> int:
-    """Index of the newest content commit at or before ``at`` (0 when the decision predates them all)."""
+def _round_of(facts: ItemFacts, d: Decided) -> int:
+    """Index of the content commit a decision was made on: the newest one before it in the history (by
+    time when the places are unknown; 0 when the decision predates them all). Commits made within the same
+    second keep their order this way."""
+    if d.pos >= 0 and len(facts.change_pos) == len(facts.changes):
+        return max((i for i, p in enumerate(facts.change_pos) if p < d.pos), default=0)
     found = 0
-    for i, when in enumerate(changes):
-        if when <= at:
+    for i, when in enumerate(facts.changes):
+        if when <= d.at:
             found = i
         else:
             break
     return found
+
+
+def _order(d: Decided) -> tuple[int, int]:
+    return (d.at, d.pos) if d.pos < 0 else (d.pos, d.at)
 
 
 def measure_item(facts: ItemFacts, sop: Sop, hours: OfficeHours, as_of: int) -> ItemTime:
@@ -141,11 +151,11 @@ def measure_item(facts: ItemFacts, sop: Sop, hours: OfficeHours, as_of: int) -> 
     by_round: dict[int, list[Decided]] = {}
     for d in facts.decisions:
         if d.at <= as_of:
-            by_round.setdefault(_round_of(facts.changes, d.at), []).append(d)
+            by_round.setdefault(_round_of(facts, d), []).append(d)
     steps: list[StepTime] = []
     chain_start: int | None = None
     chain_rounds = 0
-    last_round = max(by_round) if by_round else _round_of(facts.changes, as_of)
+    last_round = max(by_round) if by_round else len(facts.changes) - 1
     rounds = sorted(set(by_round) | {last_round})
     end: int | None = None
     for number, index in enumerate(rounds, start=1):
@@ -157,7 +167,7 @@ def measure_item(facts: ItemFacts, sop: Sop, hours: OfficeHours, as_of: int) -> 
         done: set[int] = set()
         forced_at: int | None = None
         returned = False
-        for d in sorted(by_round.get(index, ()), key=lambda x: x.at):
+        for d in sorted(by_round.get(index, ()), key=_order):
             if d.decision == "force":
                 forced_at = d.at
                 continue
@@ -184,23 +194,7 @@ def measure_item(facts: ItemFacts, sop: Sop, hours: OfficeHours, as_of: int) -> 
                                        pending.waktu.minutes, hours, "", False, as_of))
             continue
         ready = forced_at if forced_at is not None else previous  # what publishing waited for
-        end = ready
-        if is_last and pipeline:
-            decided = facts.published_at if facts.published_at is not None and facts.published_at >= ready - 60 \
-                else None
-            for s in pipeline:
-                when = decided
-                if when is not None and {"kirim_medsos", "tayang_videotron"} & set(s.aksi) and facts.announced_at:
-                    when = max(when, facts.announced_at)
-                if when is not None and when > as_of:
-                    when = None
-                steps.append(_step(s.no, s.label, s.pelaksana, "aksi", number, ready, when,
-                                   "published" if when is not None else None, ("warta publish",), s.waktu.text,
-                                   s.waktu.minutes, hours, "", False, as_of))
-                ready = when if when is not None else ready
-                end = when
-                if when is None:
-                    break
+        end = _publication(facts, pipeline, number, ready, hours, as_of, steps) if is_last and pipeline else ready
         if not is_last:
             chain_start = None  # a complete chain: a later change starts a new one
     chain = None
@@ -212,6 +206,29 @@ def measure_item(facts: ItemFacts, sop: Sop, hours: OfficeHours, as_of: int) -> 
                           calendar_minutes(chain_start, stop), standard, sop.total_minutes(), chain_rounds)
     returns = tuple(s for s in steps if s.decision == "return")
     return ItemTime(facts, tuple(steps), chain, returns)
+
+
+def _publication(facts: ItemFacts, pipeline: Sequence[Step], number: int, ready: int, hours: OfficeHours,
+                 as_of: int, steps: list[StepTime]) -> int | None:
+    """The pipeline steps of the last round, appended to ``steps``: due when the chain was complete, decided
+    at the publication (the latest post for posting and videotron steps). Returns when the last one was
+    decided (None: still open)."""
+    decided = facts.published_at if facts.published_at is not None and facts.published_at >= ready - 60 else None
+    end: int | None = ready
+    for s in pipeline:
+        when = decided
+        if when is not None and {"kirim_medsos", "tayang_videotron"} & set(s.aksi) and facts.announced_at:
+            when = max(when, facts.announced_at)
+        if when is not None and when > as_of:
+            when = None
+        steps.append(_step(s.no, s.label, s.pelaksana, "aksi", number, ready, when,
+                           "published" if when is not None else None, ("warta publish",), s.waktu.text,
+                           s.waktu.minutes, hours, "", False, as_of))
+        ready = when if when is not None else ready
+        end = when
+        if when is None:
+            break
+    return end
 
 
 def _step(no: int, label: str, role: str, kind: Literal["paraf", "aksi"], number: int, due: int,

@@ -16,7 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from pipeline.report import charts
-from pipeline.report.render_md import KIND_TITLES, minutes, when
+from pipeline.report.render_md import KIND_TITLES, exceptions, minutes, notable, when
 
 _ENV = Environment(loader=FileSystemLoader(Path(__file__).parent), autoescape=select_autoescape(["html"]),
                    trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
@@ -33,6 +33,7 @@ def _late_text(step: Mapping[str, Any]) -> str:
 
 
 _ENV.filters["late_text"] = _late_text
+_ENV.tests["notable"] = notable
 
 
 def render_html(doc: Mapping[str, Any]) -> str:
@@ -47,4 +48,6 @@ def render_html(doc: Mapping[str, Any]) -> str:
         "months": svg(charts.per_month(doc["published"]["by_month"], "Terbit per bulan")),
         "roles": svg(charts.late_per_role(doc["late_by_role"], "Langkah terlambat per peran")),
     }
-    return _ENV.get_template("report.html").render(doc=doc, title=title, charts=pictures, kinds=KIND_TITLES)
+    listed, total = exceptions(doc)
+    return _ENV.get_template("report.html").render(doc=doc, title=title, charts=pictures, kinds=KIND_TITLES,
+                                                   on_time=total - listed)

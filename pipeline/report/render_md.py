@@ -100,10 +100,15 @@ def render_markdown(doc: Mapping[str, Any]) -> str:
     else:
         lines.append("Tidak ada.")
     lines += plan_lines(doc)
-    lines += ["", "## Rincian per item", ""]
+    lines += ["", "## Rincian per item: langkah terlambat, dikembalikan atau masih terbuka", ""]
     rows = []
+    listed, total = exceptions(doc)
+    if total > listed:
+        lines += [f"{total - listed} langkah lain tepat waktu (semua langkah ada di --json).", ""]
     for item in doc["items"]:
         for s in item["steps"]:
+            if not notable(s):
+                continue
             late = "–" if s["late"] is None else ("terlambat" if s["late"] else "tepat waktu")
             if s["open"]:
                 late = "masih terbuka" + (", terlambat" if s["late"] else "")
@@ -114,6 +119,17 @@ def render_markdown(doc: Mapping[str, Any]) -> str:
     if doc["warnings"]:
         lines += ["", "## Catatan", ""] + [f"- {w}" for w in doc["warnings"]]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def notable(step: Mapping[str, Any]) -> bool:
+    """A step the detail table lists: late, returned or still open (the others are in --json)."""
+    return bool(step["late"] or step["open"] or step["decision"] == "return")
+
+
+def exceptions(doc: Mapping[str, Any]) -> tuple[int, int]:
+    """(steps the detail table lists, steps in the period)."""
+    steps = [s for item in doc["items"] for s in item["steps"]]
+    return sum(1 for s in steps if notable(s)), len(steps)
 
 
 def plan_lines(doc: Mapping[str, Any]) -> list[str]:

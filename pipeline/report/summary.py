@@ -98,7 +98,8 @@ def service_summary(repo: Path, config: SiteConfig, records: Sequence[ArchiveRec
         if stored["key"] == key:
             return ServiceSummary(**stored["summary"])
     try:
-        facts = gather(repo, head, records=records)  # the register the build has: not read again
+        # the register the build has (not read again); no front matter: the page shows no titles or categories
+        facts = gather(repo, head, records=records, read_front=False)
     except WartaError:
         return None
     published = {r.path: int(r.published_at.timestamp()) for r in counted if r.published_at is not None}

@@ -308,7 +308,8 @@ class _Build:
         chosen, left = _choose(items, self.extras, self.drafts)
         self.left_out.extend(left)
         self.findings.extend(Finding(path, None, "not approved yet: left out of the site (warta build --drafts shows "
-                                                 "it as a draft)", None, "warning") for path in left)
+                                                 "it as a draft)", None, "warning", "content.not-approved")
+                             for path in left)
         return chosen
 
     def _leave_out(self, chosen: list[Item], why: Mapping[str, str], field: str | None = None) -> list[Item]:

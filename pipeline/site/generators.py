@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from pipeline.content import InformasiPublikMeta
 from pipeline.site.model import Payload, SharedState
 from pipeline.site.register import Paged
 from pipeline.site.urls import FEED_KIND, SEARCH_PAGE, site_path
+from pipeline.slug import slugify
 
 LIST_KINDS = tuple(k for k in KINDS if k != "halaman")
 DIP_KATEGORI = (
@@ -34,9 +34,8 @@ DIP_KATEGORI = (
 
 
 def tag_slug(name: str) -> str:
-    """``Pemberdayaan Masyarakat`` -> ``pemberdayaan-masyarakat`` (ASCII, for addresses)."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-") or "tag"
+    """``Pemberdayaan Masyarakat`` -> ``pemberdayaan-masyarakat`` (the one slug function, pipeline.slug)."""
+    return slugify(name) or "tag"
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from PIL import Image
 
 from pipeline.config import WEEKDAYS, SiteSection
 from pipeline.errors import Finding
+from pipeline.i18n import _
 from pipeline.media.formats import sniff_format
 from pipeline.media.inputs import ImageRefused, open_image
 from pipeline.site.i18n import Catalogue
@@ -73,15 +74,15 @@ def _load(root: Path, rel: str, setting: str, max_pixels: int) -> Image.Image:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ImageRefused(f"cannot be read ({exc.strerror or exc})") from None
+        raise ImageRefused(_("cannot be read ({reason})", reason=exc.strerror or exc)) from None
     fmt = sniff_format(data[:64])
     if fmt is None or fmt == "HEIF":
-        raise ImageRefused("is not a PNG, JPEG or WebP image")
+        raise ImageRefused(_("is not a PNG, JPEG or WebP image"))
     image = open_image(data, fmt, max_pixels)
     try:
         image.load()
     except Exception as exc:  # noqa: BLE001 - untrusted input: a damaged file is a finding
-        raise ImageRefused(f"is damaged ({exc})") from None
+        raise ImageRefused(_("is damaged ({reason})", reason=exc)) from None
     return image.convert("RGBA")
 
 
@@ -141,8 +142,9 @@ def make_identity(root: Path, site: SiteSection, output: Path, max_pixels: int) 
         try:
             image = _load(root, rel, setting, max_pixels)
         except ImageRefused as exc:
-            identity.findings.append(Finding("warta.yml", None, f"{setting}: {rel} {exc}; the site is built "
-                                                                f"without it", setting, "warning"))
+            identity.findings.append(Finding("warta.yml", None, _("{setting}: {path} {problem}; the site is built "
+                                                                  "without it", setting=setting, path=rel, problem=exc),
+                                             setting, "warning"))
             continue
         out.mkdir(parents=True, exist_ok=True)
         digest.update(f"{setting}\0{rel}\0".encode() + image.tobytes())

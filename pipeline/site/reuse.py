@@ -124,6 +124,7 @@ def build_fingerprint(theme: Path, catalogue: Any, settings: Mapping[str, Any], 
         "register": state.register is not None,
         "working_tree": state.working_tree,
         "identity": getattr(state.identity, "digest", ""),
+        "summary": state.summary is not None,  # the menu links the service summary page when there is one
     }
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
 

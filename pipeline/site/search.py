@@ -27,12 +27,18 @@ import tempfile
 from pathlib import Path
 
 from pipeline.cachedir import CACHE_DIRNAME
+from pipeline.config import KINDS
 from pipeline.errors import BuildError, Finding
+from pipeline.i18n import _
 
 BUNDLE = "pagefind"  # the folder of the index in the site
 CACHE = f"{CACHE_DIRNAME}/site/pagefind"
 KEEP = 3  # bundles kept in the cache (the live site's, a preview's, one more)
-OPTIONS = ("--output-subdir", BUNDLE, "--glob", "**/*.html", "--silent")
+ITEM_KINDS = tuple(k for k in KINDS if k != "halaman")
+# The pages Pagefind reads: items (<kind>/<year>/<slug>/) and pages (<slug>/), never the lists, tag and
+# register pages (thousands on a large site, none indexed: only items carry data-pagefind-body).
+GLOB = "{*,{" + ",".join(ITEM_KINDS) + "}/[0-9][0-9][0-9][0-9]/*}/index.html"
+OPTIONS = ("--output-subdir", BUNDLE, "--glob", GLOB, "--silent")
 TIMEOUT = 600  # seconds; 10,000 pages index in well under a minute
 
 
@@ -55,22 +61,26 @@ def _version() -> str:
         return ""
 
 
+def _pages(site: Path) -> list[Path]:
+    """The pages :data:`GLOB` matches."""
+    found = list(site.glob("*/index.html"))
+    for kind in ITEM_KINDS:
+        found += site.glob(f"{kind}/[0-9][0-9][0-9][0-9]/*/index.html")
+    return sorted(found)
+
+
 def pages_key(site: Path) -> str:
-    """sha256 of the pages Pagefind reads (every ``.html``, path and bytes), its version and options."""
+    """sha256 of the pages Pagefind reads (:data:`GLOB`: path and bytes), its version and options."""
     h = hashlib.sha256(f"{_version()}\0{' '.join(OPTIONS)}\0".encode())
-    for dirpath, dirnames, filenames in os.walk(site):
-        dirnames[:] = sorted(d for d in dirnames if d != BUNDLE)
-        for name in sorted(filenames):
-            if name.endswith(".html"):
-                path = Path(dirpath, name)
-                data = path.read_bytes()
-                h.update(f"{path.relative_to(site).as_posix()}\0{len(data)}\0".encode())
-                h.update(data)
+    for path in _pages(site):
+        data = path.read_bytes()
+        h.update(f"{path.relative_to(site).as_posix()}\0{len(data)}\0".encode())
+        h.update(data)
     return h.hexdigest()
 
 
 def _link_tree(source: Path, target: Path) -> None:
-    for dirpath, _, filenames in os.walk(source):
+    for dirpath, _dirs, filenames in os.walk(source):
         folder = target / Path(dirpath).relative_to(source)
         folder.mkdir(parents=True, exist_ok=True)
         for name in filenames:
@@ -85,10 +95,10 @@ def _run(site: Path, exe: Path) -> None:
         done = subprocess.run([str(exe), "--site", str(site), *OPTIONS], capture_output=True, text=True,
                               timeout=TIMEOUT, check=False)
     except subprocess.TimeoutExpired:
-        raise BuildError(f"search index: pagefind did not finish within {TIMEOUT} s") from None
+        raise BuildError(_("search index: pagefind did not finish within {seconds} s", seconds=TIMEOUT)) from None
     if done.returncode != 0:
         tail = (done.stderr or done.stdout).strip().splitlines()[-5:]
-        raise BuildError("search index: pagefind failed:\n  " + "\n  ".join(tail))
+        raise BuildError(_("search index: pagefind failed:") + "\n  " + "\n  ".join(tail))
 
 
 def _prune(cache: Path, keep: str) -> None:
@@ -102,8 +112,8 @@ def index(site: Path, caches: Path, *, progress: bool = False) -> list[Finding]:
     """Write ``site/pagefind/`` (the search index of the pages in ``site``), reusing a kept bundle."""
     exe = _executable()
     if exe is None:
-        return [Finding("(search)", None, "pagefind is not installed (pip install 'pagefind[bin]'): the site is "
-                                          "built without its search index", None, "warning")]
+        return [Finding("(search)", None, _("pagefind is not installed (pip install 'pagefind[bin]'): the site is "
+                                            "built without its search index"), None, "warning")]
     key = pages_key(site)
     cache = caches / CACHE
     kept = cache / key

@@ -24,6 +24,7 @@ from pipeline.content import RESERVED_PAGE_SLUGS
 from pipeline.site import plugin
 from pipeline.site.reader import WartaReader
 from pipeline.site.urls import FEED_ALL
+from pipeline.slug import SUBSTITUTIONS as SLUG_SUBSTITUTIONS
 
 # Site paths a page (halaman) slug may not take, because warta's own pages live there.
 RESERVED_PATHS = RESERVED_PAGE_SLUGS  # the paths the site writes itself
@@ -102,6 +103,8 @@ def base_settings(
         "ARTICLE_TRANSLATION_ID": None,  # slugs are unique per kind only: never group items as translations
         "PAGE_TRANSLATION_ID": None,
         "PAGE_ORDER_BY": "basename",
+        # one slug function (pipeline.slug): Pelican's own slugs follow the rules of warta new's file names
+        **{f"{what}_REGEX_SUBSTITUTIONS": list(SLUG_SUBSTITUTIONS) for what in ("SLUG", "CATEGORY", "TAG", "AUTHOR")},
         "NEWEST_FIRST_ARCHIVES": True,
         "DIRECT_TEMPLATES": [],
         "PAGINATED_TEMPLATES": {},

@@ -18,6 +18,7 @@ rendered with Jinja2 under ``[[ ]]`` / ``[% %]`` delimiters so the forges' own `
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ import jinja2
 from pipeline.config import SiteConfig
 from pipeline.governed import CONFIG_PATH_SETTINGS, GOVERNED_INPUTS
 from pipeline.i18n import N_, _
-from pipeline.people import People
+from pipeline.people import People, Person
 from pipeline.workflows.pins import PINS, PYTHON_VERSION
 
 Forge = Literal["github", "gitea", "forgejo", "gitlab"]
@@ -60,6 +61,9 @@ NO_SECRETS_PRIVATE = N_("a private repository on GitHub's free plan has no envir
                         "without --private-free), or publish from a machine the office controls (docs/ci.md).")
 LOCAL_TARGET = N_("deploy.target is 'local': on a runner the site would land on a disk that is thrown away. Set "
                   "deploy.target to 'pages' (or rsync, s3) in warta.yml, or run warta init with --pages.")
+NO_LOGINS = N_("{path}: sop/people.yaml holds no {forge} logins (only numeric ids), so the owner lines are written "
+               "commented out: write the usernames of the signatories ({roles}) into the file by hand (docs/ci.md, "
+               "\"Code owners\").")
 NO_OWNER = N_("{path}: no signatory has a `{field}` login in sop/people.yaml ({roles}), so governed files have no "
               "code owner yet; add the logins and write the owners into the file (docs/ci.md, \"Code owners\").")
 
@@ -132,7 +136,8 @@ def site_ci(config: SiteConfig, people: People, signatory_roles: Iterable[str], 
             out.files[f"{WORKFLOW_DIRS[forge]}/warta-publish.yml"] = render(
                 "github-publish.yml", pages=pages, deploy_secrets=deploy_secrets(config),
                 channel_secrets=channel_secrets(config),
-                announce_needs="[publish, deploy]" if pages else "publish", **common)
+                announce_needs="[publish, deploy]" if pages else "publish",
+                report_needs="[publish, deploy, announce]" if pages else "[publish, announce]", **common)
             if config.deploy.target == "local":
                 out.notes.append(_(LOCAL_TARGET))
     elif forge in ("gitea", "forgejo"):
@@ -143,9 +148,15 @@ def site_ci(config: SiteConfig, people: People, signatory_roles: Iterable[str], 
         out.files[".gitlab-ci.yml"] = render("gitlab-ci.yml", **common)
     owners, missing = codeowners(people, signatory_roles, forge, config)
     out.files[CODEOWNERS_PATHS[forge]] = owners
-    if missing:
+    if missing and not _has_login_field(forge):
+        out.notes.append(_(NO_LOGINS, path=CODEOWNERS_PATHS[forge], forge=forge.capitalize(), roles=", ".join(missing)))
+    elif missing:
         out.notes.append(_(NO_OWNER, path=CODEOWNERS_PATHS[forge], field=LOGIN_FIELDS[forge], roles=", ".join(missing)))
     return out
+
+
+def _has_login_field(forge: Forge) -> bool:
+    return LOGIN_FIELDS[forge] in {f.name for f in dataclasses.fields(Person)}
 
 
 def owner_patterns(config: SiteConfig) -> list[str]:
@@ -164,8 +175,12 @@ def owner_patterns(config: SiteConfig) -> list[str]:
                     out.append("/" + value.lstrip("/"))
                 continue
             pattern = pattern.replace("[!.]", "")
-            if pattern.startswith("**/"):
-                out.append(pattern[3:])
+            if pattern.startswith("**/") and "/" not in pattern[3:].removesuffix("/**"):
+                # a name without a slash matches at any depth already; one with a slash keeps its **/
+                tail = pattern[3:]
+                out.append(tail[:-2] if tail.endswith("/**") else tail)
+            elif pattern.startswith("**/"):
+                out.append(pattern)
             elif pattern.endswith("/**"):
                 out.append("/" + pattern[:-2])
             else:

@@ -158,8 +158,11 @@ class GitHubServer(ForgeServer):
         self.protection: dict[str, Any] | None = None
         self.rules: list[dict[str, Any]] = []
         self.graphql_fails = False
+        self.settings: dict[str, Any] = {"allow_merge_commit": True, "allow_squash_merge": True,
+                                         "allow_rebase_merge": True}  # GitHub's defaults
         self._next_id = 1000
         r = f"/repos/{repository}"
+        self.route("GET", rf"{r}", lambda **_: (200, {}, {"full_name": repository, **self.settings}))
         self.route("GET", rf"{r}/pulls/(\d+)", self._pull)
         self.route("GET", rf"{r}/pulls/(\d+)/reviews", self._reviews)
         self.route("GET", rf"{r}/issues/(\d+)/events", self._events)
@@ -262,8 +265,11 @@ class GiteaServer(ForgeServer):
         self.permissions: dict[str, tuple[int, str]] = {}
         self.statuses: list[tuple[str, dict[str, Any]]] = []
         self.protection: dict[str, Any] | None = None
+        self.settings: dict[str, Any] = {"allow_merge_commits": True, "allow_squash_merge": True, "allow_rebase": True,
+                                         "allow_rebase_explicit": True}  # Gitea's defaults
         self._next_id = 50
         r = f"/api/v1/repos/{repository}"
+        self.route("GET", rf"{r}", lambda **_: (200, {}, {"full_name": repository, **self.settings}))
         self.route("GET", rf"{r}/pulls/(\d+)", self._pull)
         self.route("GET", rf"{r}/pulls/(\d+)/reviews", self._reviews)
         self.route("GET", rf"{r}/collaborators/([^/]+)/permission", self._permission)

@@ -120,6 +120,8 @@ def test_gitea_branch_rules_are_read_from_its_protection(gitea: GiteaServer) -> 
     assert forge.branch_rules("main").weaknesses()[0].startswith("branch main is not protected")
     gitea.protection = {"branch_name": "main", "enable_status_check": True, "status_check_contexts": ["warta/approvals"],
                         "dismiss_stale_approvals": True, "enable_approvals_whitelist": True}
+    assert [w.split(":")[0] for w in forge.branch_rules("main").weaknesses()] == ["squash or rebase merging is allowed"]
+    gitea.settings.update(allow_squash_merge=False, allow_rebase=False, allow_rebase_explicit=False)
     assert forge.branch_rules("main").weaknesses() == []
     gitea.protection["enable_status_check"] = False
     assert forge.branch_rules("main").weaknesses() == [

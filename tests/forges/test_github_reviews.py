@@ -261,3 +261,11 @@ def test_an_edited_request_for_changes_still_returns(site: Site, gh: GitHubServe
     gh.edited.add(rid)
     code, doc = verify(site)
     assert item(doc, path)["state"] == "returned"
+
+
+def test_a_pending_review_counts_for_nothing(site: Site, gh: GitHubServer) -> None:
+    path = opened(site, gh)
+    gh.review(7, user("dwi"), "PENDING", site.head(), T0)
+    del gh.reviews[7][-1]["submitted_at"]  # a pending review has not been submitted
+    code, doc = verify(site)
+    assert steps(doc, path)[2]["status"] == "pending" and item(doc, path)["rejections"] == []

@@ -10,7 +10,7 @@ from servers import TOKEN, GitHubServer
 
 from pipeline.forges.base import User
 from pipeline.forges.github import GitHub, headers
-from pipeline.forges.http import ForgeConfigError, ForgeError, Http, next_link
+from pipeline.forges.http import MAX_RETRIES, ForgeConfigError, ForgeError, Http, next_link
 
 
 @pytest.fixture
@@ -154,3 +154,11 @@ def test_collaborator_means_the_same_account_with_write_access(gh: GitHubServer)
     assert not forge.is_collaborator(User(202, "ani-gh"))
     assert not forge.is_collaborator(User(999, "dwi-gh"))  # the login, another account
     assert not forge.is_collaborator(User(303, "nobody-gh"))  # 404
+
+
+def test_a_server_that_always_says_retry_now_does_not_loop_forever(gh: GitHubServer) -> None:
+    gh.route("GET", r"/busy", lambda **_: (429, {"retry-after": "0"}, {"message": "slow down"}))
+    sleeps = Sleeps()
+    with pytest.raises(ForgeError, match="rate limit reached"):
+        client(gh, sleeps=sleeps).http.get("/busy")
+    assert len(gh.seen("^/busy$")) == MAX_RETRIES + 1 and len(sleeps.waits) == MAX_RETRIES

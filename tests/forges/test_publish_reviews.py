@@ -126,4 +126,26 @@ def test_publish_reports_branch_rules_weaker_than_required(office: Site, gh: Git
                 {"type": "required_status_checks",
                  "parameters": {"required_status_checks": [{"context": "warta/approvals"}]}}]
     code, doc = publish_json(office, "--dry-run", env={"GITHUB_TOKEN": TOKEN})
+    assert [w for w in doc["warnings"] if "branch rules" in w] == [
+        "branch rules of dinas/situs (main): squash or rebase merging is allowed: it drops the approval records and "
+        "the reviewed commits; allow merge commits only"]
+    gh.settings.update(allow_squash_merge=False, allow_rebase_merge=False)
+    code, doc = publish_json(office, "--dry-run", env={"GITHUB_TOKEN": TOKEN})
     assert not any("branch rules" in w for w in doc["warnings"]), doc["warnings"]
+
+
+def test_a_copied_review_never_approves_a_governed_file_even_signed_by_the_identity(
+        office: Site, gh: GitHubServer, ci: Key) -> None:
+    office.switch("sop-change", create=True)
+    rel = "sop/rilis-uji.yaml"
+    office.write(rel, (office.root / rel).read_text().replace("Menyetujui rilis", "Menyetujui rilis (baru)"))
+    office.commit("Ubah SOP", office.cast["rina"])
+    digest = office.digest(rel)
+    wahyu = office.cast["wahyu"]  # kepala_dinas signs rilis-uji
+    message = (f"Approve {rel}\n\nWarta-Item: {rel}\nWarta-Digest: {digest}\nWarta-Step: 1\nWarta-Role: kepala_dinas\n"
+               "Warta-Decision: approve\nWarta-Source: github\nWarta-Review-Id: 9\nWarta-Reviewer-Id: 401\n")
+    office.git("-c", f"user.signingkey={ci.private}", "-c", "gpg.format=ssh", "commit", "-q", "--allow-empty", "-S",
+               "-m", message, person=wahyu, sign=False)  # as if warta publish had copied a review of it
+    proc = run_cli(office, "verify", "--json")
+    gov = next(g for g in json.loads(proc.stdout)["governance"] if g["path"] == rel)
+    assert not gov["complete"] and any("forge_governance" in r["codes"] for r in gov["rejections"])

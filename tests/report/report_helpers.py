@@ -8,6 +8,7 @@ from the documented format (docs/archive.md).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -157,6 +158,13 @@ INTERNAL_CONFIG = """\
 INTERNAL_ROLES = "  koordinator: Koordinator (Kepala Bidang)\n  sub_koordinator: Sub Koordinator\n"
 
 
+def with_kinds(config: str, lines: str) -> str:
+    """``config`` with ``lines`` added to its kinds section (after the halaman kind)."""
+    at = re.search(r"^  halaman:.*\n", config, re.M)
+    assert at is not None, config
+    return config[:at.end()] + lines + config[at.end():]
+
+
 def planning_office(tmp_path: Path, cast: dict[str, Person]) -> TimedSite:
     """A site using the internal kinds with the project's seed 004 SOP files: Dwi is also Sub Koordinator,
     Hendro also Koordinator (Kepala Bidang), Wahyu the Kepala Dinas. Bootstrapped 1 October 2026."""
@@ -164,8 +172,7 @@ def planning_office(tmp_path: Path, cast: dict[str, Person]) -> TimedSite:
     root.mkdir()
     home.mkdir()
     site = TimedSite(root, cast, home)
-    config = (WARTA_YML % {"signatures": "true"}).replace("  halaman: {sop: rilis-uji}\n",
-                                                         "  halaman: {sop: rilis-uji}\n" + INTERNAL_CONFIG)
+    config = with_kinds(WARTA_YML % {"signatures": "true"}, INTERNAL_CONFIG)
     site.write("warta.yml", config)
     site.write("sop/rilis-uji.yaml", SOP_RILIS)
     site.write("sop/info-uji.yaml", SOP_INFO)

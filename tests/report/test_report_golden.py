@@ -22,6 +22,8 @@ def test_report_json_matches_its_golden_file(tmp_path: Path, cast: dict[str, Per
     # the commit ids differ from run to run (the test keys are made anew): they are the only stand-ins
     assert doc["revision"] == site.head()
     doc["revision"] = "<revision>"
+    # warnings are other modules' messages (the register's, the engine's): only how many is this document's
+    doc["warnings"] = ["<warning>" for _ in doc["warnings"]]
     got = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
     if os.environ.get("WARTA_REGEN_GOLDEN") == "1":
         GOLDEN.parent.mkdir(parents=True, exist_ok=True)

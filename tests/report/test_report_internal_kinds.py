@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from approvals_helpers import Person
 from report_helpers import evaluation_text, plan_text
 
+from pipeline.approvals.service import evaluate_repository
 from pipeline.config import load_config
 from pipeline.content import load_site
 from pipeline.site import build_site
@@ -62,3 +64,16 @@ def test_an_evaluation_must_name_a_full_commit_id(tmp_path: Path) -> None:
     (root / EVAL).write_text(evaluation_text("2026-11", "HEAD"), encoding="utf-8")
     messages = [f.format() for f in load_site(root, load_config(root)).findings.errors]
     assert any(m.startswith(f"{EVAL}:5: error: report_rev:") for m in messages), messages
+
+
+def test_an_item_of_an_internal_kind_the_trusted_config_does_not_use_is_a_problem_not_a_crash(
+        tmp_path: Path, cast: dict[str, Person]) -> None:
+    from report_helpers import timed_site
+
+    site = timed_site(tmp_path, cast)  # its warta.yml names no SOP for rencana-konten
+    site.switch("rencana/q4", create=True)
+    site.write(PLAN, plan_text("2026-Q4", [("Bibit", "2026-11", "Rina Lestari")]))
+    site.at("2026-10-02 09:00").commit("Rencana", cast["dwi"])
+    result = evaluate_repository(site.root).result(PLAN)
+    assert result is not None and not result.complete
+    assert any("names no SOP for rencana-konten" in p for p in result.problems), result.problems

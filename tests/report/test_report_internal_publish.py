@@ -8,16 +8,14 @@ from pathlib import Path
 import pytest
 from approvals_helpers import Person, Site, make_site, people_yaml
 from publish_helpers import PUBLISH_YML, approved_release, isolated_env, live_files, outbox, publish, records
-from report_helpers import INTERNAL_ROLES, PROJECT, plan_text
+from report_helpers import INTERNAL_ROLES, PROJECT, plan_text, with_kinds
 
 PLAN = "content/rencana-konten/2025/triwulan-ii.md"
 
 
 @pytest.fixture
 def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:
-    config = PUBLISH_YML.replace('  halaman: {sop: rilis-uji, klasifikasi: "400.14.9"}\n',
-                                 '  halaman: {sop: rilis-uji, klasifikasi: "400.14.9"}\n'
-                                 '  rencana-konten: {sop: rencana-konten, klasifikasi: "400.14.9"}\n')
+    config = with_kinds(PUBLISH_YML, '  rencana-konten: {sop: rencana-konten, klasifikasi: "400.14.9"}\n')
     people = people_yaml(cast, overrides={"dwi": ("kasubbag", "sub_koordinator"),
                                           "hendro": ("sekdin", "koordinator")})
     made = make_site(tmp_path, cast, extra={

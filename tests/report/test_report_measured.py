@@ -155,6 +155,11 @@ def test_markdown_report_shows_the_step_table(office: TimedSite) -> None:
     assert text.startswith("# Laporan Monitoring dan Evaluasi — November 2026")
     assert "| 3 | Sekretaris Dinas | 15 menit | 3 | 30 m | 38 m | 2 | 1 | 0 | Hendro Wibowo (3, 2 terlambat) |" in text
     assert "Foto kurang jelas" in text
+    # the detail table lists the exceptions: of the 9 steps of November (A 3, B 5, D 1) the 3 on time are
+    # only counted (A's step 2, B's steps 2 and 3 of round 2)
+    assert "3 langkah lain tepat waktu" in text
+    details = text.split("## Rincian per item")[1]
+    assert details.count("| Bantuan Bibit |") == 2 and details.count("| Pasar Murah |") == 3
 
 
 def test_bad_period_and_bad_revision_are_clear_errors(office: TimedSite, tmp_path: Path) -> None:
@@ -177,3 +182,35 @@ def test_a_site_with_only_its_bootstrap_has_an_empty_report(tmp_path: Path, cast
     # the default period is the month of the revision: the bootstrap of 1 October 2026
     assert doc["period"]["label"] == "2026-10" and doc["items"] == [] and doc["sops"] == []
     assert doc["published"]["total"] == 0 and doc["returns"] == []
+
+
+def test_a_report_at_a_revision_keeps_the_office_hours_trusted_then(tmp_path: Path, cast: dict[str, Person]) -> None:
+    from approvals_helpers import WARTA_YML
+    from report_helpers import submit
+
+    site = timed_site_for(tmp_path, cast)
+    path = submit(site, "bibit", "2026-11-02 07:00")
+    site.at("2026-11-02 08:00").record(cast["dwi"], path, 2, "kasubbag")
+    site.at("2026-11-02 08:10").merge("rilis/bibit", cast["hendro"])
+    rev = site.head()
+    before = report(site, "--period", "2026-11", "--at", rev)
+    # due 07:00, decided 08:00, the office opening at 07:30: 30 working minutes
+    assert steps_of(before, path)[0][3] == 30.0
+    # the office moves its opening to 06:00 on Mondays; both signatories approve the change, it is merged
+    site.switch("aturan/jam", create=True)
+    site.write("warta.yml", (WARTA_YML % {"signatures": "true"}).replace(
+        "  unit_code: UJI\n", '  unit_code: UJI\n  office_hours: {senin: "06:00-16:00", selasa: "07:30-16:00"}\n', 1))
+    site.at("2026-11-03 09:00").commit("Jam kantor baru", cast["rina"])
+    site.at("2026-11-03 09:10").record(cast["yuli"], "warta.yml", 1, "ketua_ppid")
+    site.at("2026-11-03 09:20").record(cast["wahyu"], "warta.yml", 2, "kepala_dinas")
+    site.at("2026-11-03 09:30").merge("aturan/jam", cast["wahyu"])
+    assert report(site, "--period", "2026-11", "--at", rev) == before  # what an evaluation approved stays
+    now = report(site, "--period", "2026-11")
+    # at HEAD the new hours are trusted: 07:00-08:00 on a Monday is now a working hour: 60 minutes
+    assert steps_of(now, path)[0][3] == 60.0 and now["office_hours"]["senin"] == "06:00-16:00"
+
+
+def timed_site_for(tmp_path: Path, cast: dict[str, Person]) -> TimedSite:
+    from report_helpers import timed_site
+
+    return timed_site(tmp_path, cast, extra_config="")

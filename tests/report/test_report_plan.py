@@ -157,3 +157,13 @@ def test_an_evaluation_naming_a_revision_outside_the_history_is_flagged(office: 
         assert entry["path"] == path and entry["report_rev_in_history"] is False
     finally:
         office.switch("main")
+
+
+def test_the_plan_table_is_in_the_markdown_and_html_reports(office: TimedSite) -> None:
+    for fmt in ("md", "html"):
+        proc = office.cli("report", "--period", "2026-Q4", "--format", fmt)
+        assert proc.returncode == 0, proc.stderr
+        text = proc.stdout
+        assert "Rencana konten dan realisasi" in text
+        assert "Lomba Desa" in text and "belum terbit" in text and "terbit terlambat" in text
+        assert "Evaluasi Kinerja Koordinator" in text  # the evaluations section

@@ -15,7 +15,7 @@ from pipeline.config import load_config
 from pipeline.governed import is_governed
 from pipeline.site import build_site
 from pipeline.site.outline import outline, wrap_tables
-from pipeline.site.search import CACHE
+from pipeline.site.search import CACHE, pages_key
 from tests.test_site_build import PROJECT, load, make_site, page
 
 
@@ -164,3 +164,20 @@ def test_png_icons_are_the_same_bytes_in_two_builds(tmp_path: Path) -> None:
     for name in ("logo-48.png", "favicon.ico", "icon-512.png", "site.webmanifest"):
         assert (one / "identitas" / name).read_bytes() == (two / "identitas" / name).read_bytes()
     assert Image.open(io.BytesIO((one / "identitas/logo-48.png").read_bytes())).size == (48, 48)
+
+
+def test_the_index_key_follows_the_pages_pagefind_reads_only(tmp_path: Path) -> None:
+    for rel in ("index.html", "profil/index.html", "siaran-pers/index.html", "siaran-pers/hal/2/index.html",
+                "siaran-pers/2025/bibit/index.html", "tag/bibit/index.html"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(rel, encoding="utf-8")
+    key = pages_key(tmp_path)
+    # a list page, a tag page, the home page: not indexed, so the index stays
+    for rel in ("siaran-pers/hal/2/index.html", "tag/bibit/index.html", "index.html"):
+        (tmp_path / rel).write_text("changed", encoding="utf-8")
+        assert pages_key(tmp_path) == key, rel
+    # an item or a page (halaman): a new index
+    for rel in ("siaran-pers/2025/bibit/index.html", "profil/index.html"):
+        (tmp_path / rel).write_text("changed " + rel, encoding="utf-8")
+        assert pages_key(tmp_path) != key, rel
+        key = pages_key(tmp_path)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import tarfile
@@ -54,9 +55,12 @@ class Runner:
             return "true"
         if expression == "steps.deployment.outputs.page_url":
             return "http://127.0.0.1/pages/"
-        equal = re.fullmatch(r"([\w.]+) == '([^']*)'", expression)
-        if equal:
-            return "true" if self.value(equal[1]) == equal[2] else "false"
+        if " && " in expression:
+            return "true" if all(self.value(part) == "true" for part in expression.split(" && ")) else "false"
+        compared = re.fullmatch(r"([\w.]+) (==|!=) '([^']*)'", expression)
+        if compared:
+            same = self.value(compared[1]) == compared[3]
+            return "true" if same == (compared[2] == "==") else "false"
         assert expression in self.context, f"the harness does not know the expression {expression!r}"
         return self.context[expression]
 
@@ -71,9 +75,10 @@ class Runner:
 
     def run_job(self, workflow: dict[str, Any], name: str, workspace: Path) -> list[StepResult]:
         job = workflow["jobs"][name]
-        self.jobs_run.append(name)
         if not self.condition(job.get("if")):
             return []
+        self.jobs_run.append(name)
+        workspace.mkdir(parents=True, exist_ok=True)
         env = {**self.base_env(workspace), **self._filled(workflow.get("env")), **self._filled(job.get("env"))}
         results: list[StepResult] = []
         for step in job["steps"]:
@@ -85,7 +90,9 @@ class Runner:
             if "uses" in step:
                 results.append(self.action(step, workspace))
             else:
-                results.append(self.shell(step, {**env, **self._filled(step.get("env"))}, workspace))
+                results.append(self.shell(step, {**env, **self._filled(step.get("env"))}, workspace, step.get("id")))
+        for key, value in (job.get("outputs") or {}).items():
+            self.context[f"needs.{name}.outputs.{key}"] = self.fill(str(value))
         return results
 
     def _filled(self, values: dict[str, Any] | None) -> dict[str, str]:
@@ -98,7 +105,8 @@ class Runner:
                 "GIT_CONFIG_GLOBAL": str(self.home / ".gitconfig"), "GIT_CONFIG_NOSYSTEM": "1",
                 "GITHUB_WORKSPACE": str(workspace), "CI": "true", "GITHUB_ACTIONS": "true", **self.env}
 
-    def shell(self, step: dict[str, Any], env: dict[str, str], workspace: Path) -> StepResult:
+    def shell(self, step: dict[str, Any], env: dict[str, str], workspace: Path, step_id: str | None = None
+              ) -> StepResult:
         command = self.fill(step["run"])
         name = step.get("name", command)
         if command.strip() == INSTALL:
@@ -108,8 +116,14 @@ class Runner:
         reason = self.skip_run(command)
         if reason:
             return StepResult(name, None, reason)
+        outputs = workspace.parent / f"github-output-{step_id or 'step'}"
+        outputs.write_text("", encoding="utf-8")
         proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", command], cwd=workspace,
-                              env=env, capture_output=True, text=True, timeout=600)
+                              env={**env, "GITHUB_OUTPUT": str(outputs)}, capture_output=True, text=True, timeout=600)
+        for line in outputs.read_text(encoding="utf-8").splitlines():
+            key, _, value = line.partition("=")
+            if step_id:
+                self.context[f"steps.{step_id}.outputs.{key}"] = value
         return StepResult(name, proc.returncode, proc.stdout + proc.stderr)
 
     def action(self, step: dict[str, Any], workspace: Path) -> StepResult:
@@ -168,23 +182,23 @@ def gitlab_job(doc: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def run_gitlab_job(runner: Runner, doc: dict[str, Any], name: str, workspace: Path, sha: str,
-                   variables: dict[str, str]) -> list[StepResult]:
-    """A GitLab job as its runner does it: clone at ``sha`` (detached), then before_script and script, each
-    line in one bash that stops at the first failure; the `apt-get` line is the image's business."""
+                   variables: dict[str, str]) -> StepResult:
+    """A GitLab job as its runner does it: clone at ``sha`` (detached), then before_script and script as one
+    bash script that stops at the first failing line (``set -eo pipefail``). Lines the harness stands in
+    for (the image's `apt-get`, the install, ``runner.skip_run``) are echoed instead of run."""
     job = gitlab_job(doc, name)
     runner.jobs_run.append(name)
     runner.checkout(workspace, sha)
     env = {**runner.base_env(workspace), **{k: str(v) for k, v in (doc.get("variables") or {}).items()},
            **{k: str(v) for k, v in (job.get("variables") or {}).items()}, **variables}
-    results: list[StepResult] = []
+    lines: list[str] = []
     for line in [*job.get("before_script", []), *job["script"]]:
-        if any(r.returncode not in (0, None) for r in results):
-            results.append(StepResult(line, None, "skipped"))
-        elif line.startswith("apt-get "):
-            results.append(StepResult(line, None, "stand-in: the image has git and ssh"))
-        else:
-            results.append(runner.shell({"run": line, "name": line}, env, workspace))
-            if line.startswith("export "):  # one shell per job on GitLab: keep what it exports
-                key, _, value = line.removeprefix("export ").partition("=")
-                env[key] = value.strip('"')
-    return results
+        reason = ("the image has git and ssh" if line.startswith("apt-get ") else
+                  "warta of this test run" if line == INSTALL else runner.skip_run(line))
+        if line == INSTALL:
+            assert (workspace / "requirements.txt").is_file(), "the job installs from requirements.txt"
+        lines.append(f"echo {shlex.quote(f'stand-in: {reason}: {line}')}" if reason else line)
+    script = "\n".join(lines)
+    proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script], cwd=workspace,
+                          env=env, capture_output=True, text=True, timeout=900)
+    return StepResult(name, proc.returncode, proc.stdout + proc.stderr)

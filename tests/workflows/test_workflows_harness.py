@@ -8,13 +8,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from cli_helpers import run_warta
 from forge_standin import Forge, serve
 from harness import Runner, StepResult, event_file, run_gitlab_job
 from workflow_helpers import AUTHOR, git, load
 
-from pipeline.config import parse_config
-from pipeline.errors import ConfigError
 from pipeline.init import CiOptions, first_commit, init_site
 from pipeline.workflows.writer import Forge as Forge_
 
@@ -25,19 +22,6 @@ PR = 7
 def forge_config(url: str) -> str:
     return (f"  forge:\n    type: github\n    url: {url}\n    repository: {REPOSITORY}\n"
             "    token_env: GITHUB_TOKEN\n")
-
-
-def supports_forge_config(text: str) -> bool:
-    """Whether this warta reads approvals.forge (the forge adapters, issue 14 point 1)."""
-    try:
-        parse_config(text.replace("\napprovals:\n", "\napprovals:\n" + forge_config("https://api.github.com")))
-    except ConfigError:
-        return False
-    return "--pr" in run_warta("verify", "--help").stdout
-
-
-def has_command(name: str) -> bool:
-    return run_warta(name, "--help").returncode == 0
 
 
 @pytest.fixture
@@ -92,8 +76,8 @@ def pr_runner(tmp_path: Path, home: Path, origin: Path, head: str, forge: Forge,
     runner.env = {"GITHUB_API_URL": forge.url, "GITHUB_SERVER_URL": forge.url, "GITHUB_REPOSITORY": REPOSITORY,
                   "GITHUB_EVENT_PATH": str(event), "GITHUB_EVENT_NAME": "pull_request", "GITHUB_SHA": head,
                   "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md")}
-    if skip_forge:
-        runner.skip_run = lambda c: "needs warta status/verify --pr" if "--pr" in c else None
+    if skip_forge:  # the site names no forge (approvals.forge): only the content check is under test
+        runner.skip_run = lambda c: "this site names no forge" if "--pr" in c else None
     return runner
 
 
@@ -135,9 +119,6 @@ def test_the_report_steps_run_even_when_the_check_fails(tmp_path: Path, home: Pa
 
 
 def test_the_pull_request_job_posts_warta_approvals_for_the_head_commit(tmp_path: Path, home: Path) -> None:
-    text = Path(__file__).resolve().parents[2].joinpath("warta.yml").read_text()
-    if not supports_forge_config(text):
-        pytest.skip("this warta has no approvals.forge / verify --pr yet (forge adapters, issue 14 point 1)")
     with serve(Forge(REPOSITORY)) as forge:
         site, origin = office(tmp_path, forge_url=forge.url)
         head = pull_request(site)
@@ -162,14 +143,12 @@ def test_the_publish_workflow_publishes_then_pages_then_announces(tmp_path: Path
     workflow = load(site / ".github/workflows/warta-publish.yml")
     runner = Runner(origin=origin, home=home, context={
         "github.ref": "refs/heads/main", "github.run_id": "42", "github.sha": before, "github.token": "token-uji"})
-    announce_missing = not has_command("announce")
-    runner.skip_run = lambda c: "warta announce is not on this branch yet" if announce_missing and "announce" in c else None
     results: dict[str, list[StepResult]] = {}
-    for job in ("publish", "deploy", "announce"):  # in the order of their `needs`
+    for job in ("publish", "deploy", "announce", "report"):  # in the order of their `needs`
         results[job] = runner.run_job(workflow, job, tmp_path / f"runner-{job}")
         failed = [r for r in results[job] if r.returncode not in (0, None)]
         assert not failed, f"{job}: {failed[0].name}\n{failed[0].output}"
-    assert runner.jobs_run == ["publish", "deploy", "announce"]
+    assert runner.jobs_run == ["publish", "deploy", "announce"]  # nothing held back: no report
     assert workflow["jobs"]["announce"]["needs"] == ["publish", "deploy"]
     # records went to the origin with the push the workflow's deploy key allows
     after = git(origin, "rev-parse", "main").strip()
@@ -181,10 +160,7 @@ def test_the_publish_workflow_publishes_then_pages_then_announces(tmp_path: Path
     title = "Pemkab Bantul Salurkan Bantuan Keuangan Khusus"
     assert any(title in p.read_text(encoding="utf-8") for p in runner.live.rglob("index.html"))
     announce = {r.name: r for r in results["announce"]}["Announce on the channels (the site is live)"]
-    if announce_missing:
-        assert announce.returncode is None
-    else:
-        assert announce.returncode == 0, announce.output
+    assert announce.returncode == 0, announce.output
     shutil.rmtree(tmp_path / "runner-publish")
 
 
@@ -193,29 +169,51 @@ def test_gitlab_ci_checks_merge_requests_and_publishes_main(tmp_path: Path, home
     doc = load(site / ".gitlab-ci.yml")
     head = pull_request(site)
     runner = Runner(origin=origin, home=home, context={})
-    if not supports_forge_config((site / "warta.yml").read_text()):
-        runner.skip_run = lambda c: "needs warta status/verify --pr" if "--pr" in c else None
+    runner.skip_run = lambda c: "this site names no forge" if "--pr" in c else None
     mr = run_gitlab_job(runner, doc, "warta-approvals", tmp_path / "runner-mr", head,
                         {"CI_PIPELINE_SOURCE": "merge_request_event", "CI_MERGE_REQUEST_IID": str(PR)})
-    checked = {r.name: r for r in mr}["warta check"]
-    assert checked.returncode == 0, checked.output
+    assert mr.returncode == 0, mr.output  # warta check passed; the --pr lines need a forge
+    assert "stand-in: this site names no forge: warta verify --pr" in mr.output
     assert git(tmp_path / "runner-mr", "rev-parse", "refs/warta/decisions").strip() == head
 
     before = git(origin, "rev-parse", "main").strip()
-    announce_missing = not has_command("announce")
-
-    def stand_ins(command: str) -> str | None:
-        if "set-url --push" in command:
-            return "stand-in: the push URL is the forge's ssh address; here the origin is a local repository"
-        if announce_missing and command == "warta announce":
-            return "warta announce is not on this branch yet"
-        return None
-
-    runner.skip_run = stand_ins
+    # the push URL is the forge's ssh address; here the origin is a local repository, which stays
+    runner.skip_run = lambda c: "stand-in: local origin" if "set-url --push" in c else None
     published = run_gitlab_job(runner, doc, "warta-publish", tmp_path / "runner-main", before, {
         "CI_COMMIT_SHA": before, "CI_COMMIT_BRANCH": "main", "WARTA_DEPLOY_KEY": "", "WARTA_SSH_KNOWN_HOSTS": ""})
-    failed = [f"{r.name}\n{r.output}" for r in published if r.returncode not in (0, None)]
-    assert not failed, failed[0]
-    assert {r.name: r for r in published}["warta publish"].returncode == 0
+    assert published.returncode == 0, published.output
     after = git(origin, "rev-parse", "main").strip()
     assert after != before and "arsip/" in git(origin, "log", "--name-only", "--format=", f"{before}..{after}")
+
+    # a release merged without approval is held back; announce still runs, then the job fails with exit 1
+    git(site, "fetch", "-q", "origin")
+    git(site, "switch", "-q", "main")
+    git(site, "reset", "-q", "--hard", "origin/main")
+    git(site, "merge", "-q", "--no-ff", "--no-gpg-sign", "-m", "Merge rilis-baru", "rilis-baru")
+    git(site, "push", "-q", "origin", "main")
+    held = run_gitlab_job(runner, doc, "warta-publish", tmp_path / "runner-main-2", git(site, "rev-parse", "main").strip(), {
+        "CI_COMMIT_BRANCH": "main", "WARTA_DEPLOY_KEY": "", "WARTA_SSH_KNOWN_HOSTS": "",
+        "CI_COMMIT_SHA": git(site, "rev-parse", "main").strip()})
+    assert held.returncode == 1 and "warta publish exited 1; see above" in held.output, held.output
+
+
+def test_a_release_held_back_never_holds_back_the_site_and_the_run_says_so(tmp_path: Path, home: Path) -> None:
+    site, origin = office(tmp_path)
+    pull_request(site)  # a release merged into main without any approval (rule 9: held, rule 13: alone)
+    git(site, "switch", "-q", "main")
+    git(site, "merge", "-q", "--no-ff", "--no-gpg-sign", "-m", "Merge rilis-baru", "rilis-baru")
+    git(site, "push", "-q", "origin", "main")
+    workflow = load(site / ".github/workflows/warta-publish.yml")
+    runner = Runner(origin=origin, home=home, context={"github.ref": "refs/heads/main", "github.run_id": "43",
+                                                       "github.sha": git(site, "rev-parse", "main").strip(),
+                                                       "github.token": "token-uji"})
+    results = {job: runner.run_job(workflow, job, tmp_path / f"runner-{job}")
+               for job in ("publish", "deploy", "announce", "report")}
+    published = next(r for r in results["publish"] if r.name.startswith("Publish"))
+    assert published.returncode == 0 and "held back" in published.output, published.output
+    assert runner.context["needs.publish.outputs.status"] == "1"
+    assert runner.jobs_run == ["publish", "deploy", "announce", "report"]
+    assert runner.live is not None and (runner.live / "index.html").is_file()  # the rest went live
+    assert not any("rilis-baru-uji" in p.as_posix() for p in runner.live.rglob("*"))
+    report = results["report"][0]
+    assert report.returncode == 1 and "::error::warta publish exited 1" in report.output

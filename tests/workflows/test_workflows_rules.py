@@ -85,7 +85,8 @@ def test_secrets_are_read_only_in_jobs_of_the_main_environment(tmp_path: Path) -
             assert job["if"] == "github.ref == 'refs/heads/main'", name
     assert seen == {"WARTA_DEPLOY_KEY", "WARTA_SIGNING_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
                     "AWS_REGION", "WARTA_MASTODON_TOKEN"}  # a disabled channel's token is not passed
-    publish_step = next(s for s in publish["jobs"]["publish"]["steps"] if s.get("run") == "warta publish")
+    publish_step = next(s for s in publish["jobs"]["publish"]["steps"] if s.get("id") == "publish")
+    assert "warta publish || status=$?" in publish_step["run"]
     assert set(publish_step["env"]) == {"WARTA_SIGNING_KEY", "GITHUB_TOKEN", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
                                         "AWS_REGION"}
     announce_step = next(s for s in publish["jobs"]["announce"]["steps"] if s.get("run") == "warta announce")
@@ -104,20 +105,23 @@ def test_a_publish_is_never_cancelled_and_runs_on_push_schedule_and_by_hand(tmp_
 def test_with_pages_nothing_is_announced_before_the_site_is_live(tmp_path: Path) -> None:
     _, publish, _, _ = github(tmp_path, "github-pages")
     jobs = publish["jobs"]
-    steps = [s.get("uses", s.get("run", "")).split("@")[0] for s in jobs["publish"]["steps"]]
-    assert steps.index("warta publish") < steps.index("actions/upload-pages-artifact")
+    steps = [s.get("id") or s.get("uses", s.get("run", "")).split("@")[0] for s in jobs["publish"]["steps"]]
+    assert steps.index("publish") < steps.index("actions/upload-pages-artifact")
     assert [s["uses"].split("@")[0] for s in jobs["deploy"]["steps"]] == ["actions/deploy-pages"]
     assert jobs["deploy"]["needs"] == "publish"
+    assert jobs["deploy"]["if"] == "needs.publish.outputs.built == 'true'"  # only a site this run built
     assert jobs["announce"]["needs"] == ["publish", "deploy"]
+    assert jobs["report"]["needs"] == ["publish", "deploy", "announce"]  # a held item is reported last
+    assert jobs["report"]["permissions"] == {} and "environment" not in jobs["report"]
     outbox = next(s for s in jobs["announce"]["steps"] if s.get("uses", "").startswith("actions/upload-artifact"))
     assert outbox["with"]["path"] == "_outbox/"
 
 
 def test_without_pages_announce_waits_for_the_publish_job_that_deploys(tmp_path: Path) -> None:
     _, publish, _, _ = github(tmp_path, "github-rsync")
-    assert set(publish["jobs"]) == {"publish", "announce"}
+    assert set(publish["jobs"]) == {"publish", "announce", "report"}
     assert publish["jobs"]["announce"]["needs"] == "publish"
-    step = next(s for s in publish["jobs"]["publish"]["steps"] if s.get("run") == "warta publish")
+    step = next(s for s in publish["jobs"]["publish"]["steps"] if s.get("id") == "publish")
     assert set(step["env"]) == {"WARTA_SIGNING_KEY", "GITHUB_TOKEN", "WARTA_DEPLOY_SSH_KEY", "WARTA_DEPLOY_SSH_KNOWN_HOSTS"}
 
 
@@ -153,3 +157,40 @@ def test_gitlab_publishes_only_from_protected_main_and_never_cancels(tmp_path: P
     assert check["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}]
     assert not any("WARTA_SIGNING_KEY" in line or "WARTA_DEPLOY_KEY" in line for line in check["script"])
     assert 'warta verify --pr "$CI_MERGE_REQUEST_IID" --report' in check["script"]
+
+
+PROJECT_WORKFLOWS = Path(__file__).resolve().parents[2] / ".github" / "workflows"
+
+
+def test_the_release_gets_an_id_token_only_in_its_publish_job_in_the_pypi_environment() -> None:
+    release = load(PROJECT_WORKFLOWS / "release.yml")
+    assert set(triggers(release)) == {"release"} and release["permissions"] == {}
+    jobs = release["jobs"]
+    assert jobs["build"]["permissions"] == {"contents": "read"} and "environment" not in jobs["build"]
+    assert jobs["publish"]["permissions"] == {"id-token": "write"}
+    assert jobs["publish"]["environment"]["name"] == "pypi" and jobs["publish"]["needs"] == "build"
+    assert SECRET.findall((PROJECT_WORKFLOWS / "release.yml").read_text()) == []  # trusted publishing: no token
+    installs = [s["run"] for s in jobs["build"]["steps"] if "pip install" in s.get("run", "")]
+    assert installs == ["python -m pip install --require-hashes --no-deps -r .github/requirements/build.txt"]
+    for uses in uses_lines((PROJECT_WORKFLOWS / "release.yml").read_text()):
+        assert SHA_PIN.match(uses), uses
+
+
+def test_the_build_tools_of_the_release_are_pinned_with_hashes() -> None:
+    text = (PROJECT_WORKFLOWS.parent / "requirements" / "build.txt").read_text()
+    entries = re.findall(r"^([a-z0-9-]+)==([^ ]+) \\\n    --hash=sha256:([0-9a-f]{64})$", text, re.MULTILINE)
+    names = {name for name, _, _ in entries}
+    assert {"build", "hatchling", "packaging", "pyproject-hooks"} <= names
+    requirement_lines = [line for line in text.splitlines() if line and not line.startswith(("#", " "))]
+    assert len(requirement_lines) == len(entries)  # every requirement has its hash
+
+
+def test_the_projects_ci_runs_make_test_and_the_portability_test_on_macos_and_windows() -> None:
+    test = load(PROJECT_WORKFLOWS / "test.yml")
+    assert set(triggers(test)) == {"pull_request", "push"} and test["permissions"] == {}
+    linux = test["jobs"]["linux"]
+    assert [s.get("run") for s in linux["steps"]][-1] == "bash .ci/run"
+    assert linux["strategy"]["matrix"]["python"] == ["3.11", "3.13"]
+    portability = test["jobs"]["portability"]
+    assert portability["strategy"]["matrix"]["os"] == ["macos-latest", "windows-latest"]
+    assert portability["steps"][-1]["run"] == "python -m pytest tests/test_portability.py -q -p no:cacheprovider"

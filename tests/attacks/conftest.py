@@ -1,0 +1,68 @@
+"""Fixtures of the attack tests: the forge stand-ins (tests/forges/) and the platforms server
+(tests/channels/), loaded under their own module names so the other folders' ``conftest`` modules do not
+collide with this one."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from approvals_helpers import Person, Site
+
+TESTS = Path(__file__).resolve().parents[1]
+for folder in ("forges", "channels"):
+    if str(TESTS / folder) not in sys.path:
+        sys.path.append(str(TESTS / folder))
+
+from channel_servers import Platforms, channel_office, serve  # noqa: E402
+from publish_helpers import isolated_env  # noqa: E402
+from servers import GitHubServer  # noqa: E402
+
+
+def _load(name: str, path: Path) -> ModuleType:
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+forge_fixtures = _load("forge_fixtures", TESTS / "forges" / "conftest.py")
+
+
+@pytest.fixture
+def platforms() -> Iterator[Platforms]:
+    yield from serve()
+
+
+@pytest.fixture
+def office(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch, platforms: Platforms) -> Site:
+    """The channel tests' office: Mastodon, Telegram and X on the local platforms server."""
+    made = channel_office(tmp_path, cast, platforms)
+    for key, value in isolated_env(tmp_path).items():
+        monkeypatch.setenv(key, value)
+    return made
+
+
+@pytest.fixture
+def gh() -> Iterator[GitHubServer]:
+    server = GitHubServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def forge(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch, gh: GitHubServer) -> Site:
+    """A site whose warta.yml names the GitHub stand-in; every person a collaborator."""
+    made: Site = forge_fixtures.forge_site(tmp_path, cast, monkeypatch, gh.url)
+    for handle in forge_fixtures.IDS:
+        gh.collaborator(forge_fixtures.user(handle))
+    return made
