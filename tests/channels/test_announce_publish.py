@@ -192,3 +192,33 @@ def test_a_post_over_a_platforms_limit_is_never_cut_and_the_site_goes_out(office
     assert entry["state"] == "failed" and entry["retryable"] is False and "280" in str(entry["error"])
     assert platforms.posts("x") == [] and not any(r.path.startswith("/2/") for r in platforms.requests)
     assert len(platforms.posts("mastodon")) == 0 or len(platforms.posts("mastodon")[0]) > 280  # never cut
+
+
+def test_six_platforms_each_get_the_release_once_with_their_own_picture(
+        tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch, platforms: Platforms) -> None:
+    extra = (f"  facebook: {{type: facebook, url: '{platforms.base}/v21.0', page_id: '1234', token_env: T_FB}}\n"
+             f"  instagram: {{type: instagram, url: '{platforms.base}/v21.0', ig_user_id: '5678', token_env: T_FB}}\n"
+             f"  portal: {{type: webhook, url: '{platforms.base}/hook', token_env: T_HOOK}}\n")
+    office = channel_office(tmp_path, cast, platforms, extra=extra)
+    for key, value in isolated_env(tmp_path).items():
+        monkeypatch.setenv(key, value)
+    path = approved_release(office, "bantuan-bibit", title="Bantuan Bibit Cabai", photo="orientation_landscape_1.jpg")
+    code, doc = publish_json(office, env={**ENV, "T_FB": TOKEN, "T_HOOK": WEBHOOK_SECRET})
+    assert code == 0, doc["channel_errors"]
+    for kind in ("mastodon", "telegram", "x", "facebook", "instagram", "webhook"):
+        assert len(platforms.posts(kind)) == 1, kind
+    site_url = "https://dinas.example.go.id/"
+    photo = next(r for r in platforms.requests if r.path == "/v21.0/1234/photos").form()
+    assert photo["url"][0].startswith(site_url + "media/") and "-og-" in photo["url"][0]
+    container = next(r for r in platforms.requests if r.path == "/v21.0/5678/media" and r.method == "POST").form()
+    assert "-instagram-square-" in container["image_url"][0]
+    assert container["alt_text"] == ["Foto kegiatan di balai kalurahan"]
+    # the X picture is uploaded (the file of the built site), the Telegram photo goes by its address
+    upload = next(r for r in platforms.requests if r.path == "/2/media/upload")
+    assert upload.body.count(b"\xff\xd8") >= 1
+    telegram = next(r for r in platforms.requests if r.path.endswith("/sendPhoto")).form()
+    assert telegram["photo"][0].startswith(site_url + "media/")
+    entries = {c["channel"]: c for c in records(office.root)[path]["channels"]}
+    assert entries["facebook"]["url"] == "https://www.facebook.com/1234/posts/1"
+    assert entries["instagram"]["url"] == "https://www.instagram.com/p/P1/"
+    assert entries["portal"]["state"] == "sent"
