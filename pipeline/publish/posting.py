@@ -173,22 +173,7 @@ def announce_channels(root: Path, git: Git, remote: str | None, main: str, regis
         assert done is not None
         run.register = done
         run.outcomes.update(resolved)
-    by_path = {r.path: r for r in run.register}
-    work: list[tuple[Target, str, ledger.Step]] = []
-    for target in targets:
-        record = by_path.get(target.record.path, target.record)
-        target = Target(target.item, record, target.channels, target.pictures)
-        for name in platform_channels(config, target.channels):
-            if only is not None and name != only:
-                continue
-            step = ledger.decide(record, name, now, retry=retry)
-            if step.action in ("post", "withdraw", "settle"):
-                work.append((target, name, step))
-                run.planned.append(f"{record.path} → {name} ({step.action})")
-            elif step.action == "wait":
-                run.warnings.append(f"{record.path} → {name}: {step.reason}")
-            elif step.stuck:
-                run.errors.append(f"{record.path} → {name}: {step.reason}")
+    work = _plan(run, targets, config, now, retry, only)
     _expiry_warnings(config, now, run)
     # a test passing adapter_for has no token variables
     work = _callable(work, config, None if adapter_for else os.environ if environ is None else environ, run, now,
@@ -217,6 +202,43 @@ def announce_channels(root: Path, git: Git, remote: str | None, main: str, regis
         return run
     run.register = claimed
     fault("announce-claimed")
+    results = _send(run, work, attempts, config, now, environ, adapter_for)
+    for path, entries in run.pending.items():
+        results.setdefault(path, []).extend(entries)
+    done = _commit(root, git, remote, main, results, run.register, "hasil", "announce-outcomes", claim=False)
+    assert done is not None
+    run.register = done
+    run.outcomes.update(results)
+    return run
+
+
+def _plan(run: ChannelRun, targets: Sequence[Target], config: SiteConfig, now: dt.datetime, retry: bool,
+          only: str | None) -> list[tuple[Target, str, ledger.Step]]:
+    """The ledger's next step for every target on each of its platform channels (as the run's register
+    holds it); waits are warnings, posts waiting for a person errors."""
+    by_path = {r.path: r for r in run.register}
+    work: list[tuple[Target, str, ledger.Step]] = []
+    for target in targets:
+        record = by_path.get(target.record.path, target.record)
+        target = Target(target.item, record, target.channels, target.pictures)
+        for name in platform_channels(config, target.channels):
+            if only is not None and name != only:
+                continue
+            step = ledger.decide(record, name, now, retry=retry)
+            if step.action in ("post", "withdraw", "settle"):
+                work.append((target, name, step))
+                run.planned.append(f"{record.path} → {name} ({step.action})")
+            elif step.action == "wait":
+                run.warnings.append(f"{record.path} → {name}: {step.reason}")
+            elif step.stuck:
+                run.errors.append(f"{record.path} → {name}: {step.reason}")
+    return work
+
+
+def _send(run: ChannelRun, work: Sequence[tuple[Target, str, ledger.Step]],
+          attempts: Mapping[tuple[str, str], Channel], config: SiteConfig, now: dt.datetime,
+          environ: Mapping[str, str] | None, adapter_for: Callable[[str], Adapter] | None) -> dict[str, list[Channel]]:
+    """The calls, in order (their attempts are claimed); the outcome entries by item path."""
     adapters: dict[str, Adapter | CallFailed] = {}
     results: dict[str, list[Channel]] = {}
     for index, (target, name, step) in enumerate(work):
@@ -239,13 +261,7 @@ def announce_channels(root: Path, git: Git, remote: str | None, main: str, regis
             run.errors.append(f"{target.record.path} → {name}: {outcome.state}: {outcome.error}")
         if index == 0:
             fault("announce-call")
-    for path, entries in run.pending.items():
-        results.setdefault(path, []).extend(entries)
-    done = _commit(root, git, remote, main, results, run.register, "hasil", "announce-outcomes", claim=False)
-    assert done is not None
-    run.register = done
-    run.outcomes.update(results)
-    return run
+    return results
 
 
 def _callable(work: list[tuple[Target, str, ledger.Step]], config: SiteConfig, environ: Mapping[str, str] | None,
