@@ -21,6 +21,8 @@ from publish_helpers import (
     release_text,
 )
 
+from pipeline.publish.hooks import ANNOUNCE_FAULT_POINTS
+
 ENV = {"T_MASTODON": TOKEN, "T_TELEGRAM": TOKEN, "T_XK": "ck", "T_XS": "cs", "T_XT": "at", "T_XTS": "as"}
 CHANNELS = ("mastodon", "telegram", "x")
 
@@ -82,8 +84,8 @@ def test_an_accepted_post_whose_answer_was_lost_is_uncertain_and_never_resent(of
     assert len(platforms.posts("telegram")) == 1  # it went out once, and was never sent again
 
 
-@pytest.mark.parametrize("point", ["announce-attempts", "announce-claimed", "announce-call", "announce-outcomes",
-                                   "record", "record-commit"])
+@pytest.mark.parametrize("point", [p for p in ANNOUNCE_FAULT_POINTS if p != "announce-resolved"] + ["record",
+                                                                                                  "record-commit"])
 def test_a_run_killed_while_announcing_loses_and_duplicates_nothing(office: Site, platforms: Platforms,
                                                                      point: str) -> None:
     paths = [approved_release(office, "bantuan-bibit", title="Bantuan Bibit Cabai"),
@@ -222,3 +224,20 @@ def test_six_platforms_each_get_the_release_once_with_their_own_picture(
     assert entries["facebook"]["url"] == "https://www.facebook.com/1234/posts/1"
     assert entries["instagram"]["url"] == "https://www.instagram.com/p/P1/"
     assert entries["portal"]["state"] == "sent"
+
+
+def test_a_run_killed_after_recording_a_resolution_sends_the_post_once(office: Site, platforms: Platforms) -> None:
+    path = approved_release(office, "bantuan-bibit", title="Bantuan Bibit Cabai")
+    platforms.script("x", (504, {}, {"title": "Gateway Timeout"}))  # uncertain: yet nothing went out
+    publish(office, env=ENV)
+    assert _entries(office, path)["x"]["state"] == "uncertain" and platforms.posts("x") == []
+    env = {**office.env(office.cast["rina"]), "PYTHONPATH": str(PROJECT)}
+    done = subprocess.run([sys.executable, "-m", "pipeline", "announce", "--resolve", path, "x", "--not-sent"],
+                          cwd=office.root, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    killed = publish(office, env={**ENV, "WARTA_FAULT_AT": "announce-resolved"}, process=True)
+    assert killed.returncode == -9, killed.stdout + killed.stderr
+    publish(office, env=ENV)
+    publish(office, env=ENV)
+    assert len(platforms.posts("x")) == 1
+    assert _entries(office, path)["x"]["state"] == "sent"
