@@ -103,7 +103,7 @@ def announce_only(root: Path, *, dry_run: bool, retry: bool, only: str | None) -
     from pipeline.channels.ledger import entry_of
     from pipeline.media import MediaJob, build_media
     from pipeline.publish import gitops, make_plan
-    from pipeline.publish.announce import _main_image, targets_of
+    from pipeline.publish.announce import main_image, targets_of
     from pipeline.publish.posting import announce_channels, report_links
     from pipeline.publish.site import published_tree
     from pipeline.workspace import Workspace
@@ -135,7 +135,7 @@ def announce_only(root: Path, *, dry_run: bool, retry: bool, only: str | None) -
         with tempfile.TemporaryDirectory(prefix="warta-announce-") as tmp:
             jobs = [MediaJob(source=tree / image, display_path=image, used_by=(p.item.path,), channels=True,
                              focus=tuple(p.item.meta.image_focus or (0.5, 0.5)))  # type: ignore[arg-type]
-                    for p in due if (image := _main_image(p.item)) is not None]
+                    for p in due if (image := main_image(p.item)) is not None]
             pictures = build_media(jobs, Path(tmp), root / MEDIA_CACHE, config.media, prune=False).images if jobs else {}
             found = resolve.read(git, git.head() or "HEAD", plan.report.people, root / CACHE_DIRNAME)
             targets = targets_of(due, live, config, sops, pictures, Path(tmp))

@@ -1,6 +1,6 @@
-"""Stage 8 of ``warta publish`` (and ``warta announce``) on the platform channels: attempts committed
-(and pushed) before any call, the
-calls, then the outcomes committed, all signed by the publishing identity (docs/channels.md).
+"""Stage 8 of ``warta publish`` (and ``warta announce``) on the platform channels: the attempts committed
+(and pushed) before any call, the calls, then the outcomes committed, all signed by the publishing
+identity (docs/channels.md).
 
 An attempt is claimed only by a fast-forward push of the tip this run read: a rejected push means another
 run holds the claim, and this run sends nothing. Without a remote the local commit is the claim (one
