@@ -307,7 +307,7 @@ RESERVED_ENV = frozenset({
 })
 _ENV_NAME = r"^[A-Z][A-Z0-9_]*$"
 _PUBLIC_API = {
-    "facebook": "https://graph.facebook.com/v21.0", "instagram": "https://graph.facebook.com/v21.0",
+    "facebook": "https://graph.facebook.com/v25.0", "instagram": "https://graph.facebook.com/v25.0",
     "x": "https://api.x.com", "telegram": "https://api.telegram.org",
 }
 _LOOPBACK = re.compile(r"^http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(/\S*)?$")
