@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pipeline.errors import ConfigError
 from pipeline.git import Git
+from pipeline.i18n import _
 
 CACHE_DIRNAME = ".warta-cache"
 # Every cache of warta, by what it holds (paths relative to the repository root). Name caches here only.
@@ -31,10 +32,11 @@ def ensure_local_cache(root: Path) -> Path:
     """``root/.warta-cache`` if it is safe to use; :class:`ConfigError` when the repository could supply it."""
     folder = root / CACHE_DIRNAME
     if folder.is_symlink():
-        raise ConfigError(f"{CACHE_DIRNAME} is a symbolic link ({folder} -> {folder.readlink()}): caches must be "
-                          f"local scratch; remove the link (git rm {CACHE_DIRNAME}) and run again")
+        raise ConfigError(_("{cache_dirname} is a symbolic link ({folder} -> {readlink}): caches must be local scratch; "
+                            "remove the link (git rm {cache_dirname}) and run again",
+                            cache_dirname=CACHE_DIRNAME, folder=folder, readlink=folder.readlink()))
     if folder.exists() and not folder.is_dir():
-        raise ConfigError(f"{CACHE_DIRNAME} is not a folder: remove it and run again")
+        raise ConfigError(_("{cache_dirname} is not a folder: remove it and run again", cache_dirname=CACHE_DIRNAME))
     if (root / ".git").exists():
         proc = Git(root).run("ls-files", "-z", "--", CACHE_DIRNAME, check=False)
         tracked = [p for p in proc.stdout.decode("utf-8", "replace").split("\0") if p]

@@ -151,7 +151,7 @@ def sop_requirements(sop: Sop) -> list[tuple[str, str]]:
 
 
 def check_site(root: Path, paths: Sequence[str] = (), *, cache_root: Path | None = None,
-               governance: Governance | None = None) -> CheckResult:
+               governance: Governance | None = None, only: bool = False) -> CheckResult:
     """Check the site in ``root`` (``paths``: only these files); caches live in ``cache_root`` (default
     ``root``: ``warta publish`` checks a private tree of git objects and keeps the caches of the repository).
     ``governance``: the configuration, people and SOPs already read (publish passes the trusted state).
@@ -163,7 +163,7 @@ def check_site(root: Path, paths: Sequence[str] = (), *, cache_root: Path | None
     wanted = resolve_paths(root, paths)
     cache = render_cache(cache_root or root)
     invalid: list[Item] = []
-    items, findings = load_items(root, gov.config, wanted, render_cache=cache, invalid=invalid)
+    items, findings = load_items(root, gov.config, wanted, render_cache=cache, invalid=invalid, only=only)
     result = CheckResult(checked=wanted if wanted is not None else [i.path for i in items], findings=findings)
     if wanted is None:
         result.checked = discover(root)
@@ -267,13 +267,15 @@ def _untyped_findings(root: Path, gov: Governance, rel: str, allowed: frozenset[
     return out
 
 
-def blocking_findings(root: Path, paths: Sequence[str]) -> dict[str, list[Finding]]:
+def blocking_findings(root: Path, paths: Sequence[str], *, only: bool = False) -> dict[str, list[Finding]]:
     """The errors ``warta check`` finds in each item of ``paths`` (repository paths), by item: what
     ``warta approve`` refuses to approve and ``warta status`` shows as blocking. It is :func:`check_site`
-    itself, so the three commands agree; a finding about a file an item uses (its photo) counts for the item."""
+    itself, so the three commands agree; a finding about a file an item uses (its photo) counts for the item.
+    ``only`` (``warta status``): read only those items, not the whole site (a duplicate slug is then not seen;
+    ``approve`` reads the whole site, as ``check`` does)."""
     if not paths:
         return {}
-    result = check_site(root, [str(root / p) for p in paths])
+    result = check_site(root, [str(root / p) for p in paths], only=only)
     wanted = set(paths)
     users: dict[str, set[str]] = {}
     for item in result.examined:

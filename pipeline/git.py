@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import GitError
+from pipeline.i18n import _
 
 # Variables that only choose how git talks to remotes or where its global/system config is: harmless,
 # and tests need GIT_CONFIG_GLOBAL/NOSYSTEM to isolate themselves from the user's ~/.gitconfig.
@@ -143,7 +144,7 @@ class Git:
         try:
             top = probe.text("rev-parse", "--show-toplevel").strip()
         except GitError:
-            raise GitError(f"{start} is not inside a git repository: run 'git init' first") from None
+            raise GitError(_("{start} is not inside a git repository: run 'git init' first", start=start)) from None
         return cls(Path(top))
 
     # ---------------------------------------------------------------------------------------------
@@ -167,12 +168,12 @@ class Git:
                 argv, cwd=self.root, input=input, capture_output=True, env=clean_env(env), check=False,
             )
         except FileNotFoundError:
-            raise GitError(f"'{self.executable}' not found: install git (2.34 or newer)") from None
+            raise GitError(_("'{executable}' not found: install git (2.34 or newer)", executable=self.executable)) from None
         except NotADirectoryError:
-            raise GitError(f"{self.root} is not a folder") from None
+            raise GitError(_("{root} is not a folder", root=self.root)) from None
         if check and proc.returncode != 0:
             message = proc.stderr.decode("utf-8", "replace").strip() or f"exit status {proc.returncode}"
-            raise GitError(f"git {args[0] if args else ''} failed: {message}")
+            raise GitError(_("git {value} failed: {message}", value=args[0] if args else '', message=message))
         return proc
 
     def text(self, *args: str, input: bytes | None = None, check: bool = True) -> str:
@@ -223,7 +224,7 @@ class Git:
         for record in out.split(b"\0"):
             if not record:
                 continue
-            meta, _, path = record.partition(b"\t")
+            meta, _tab, path = record.partition(b"\t")
             mode, kind, oid = meta.decode().split(" ")
             entries.append(TreeEntry(mode, kind, oid, path.decode("utf-8", "surrogateescape")))
         return entries
@@ -321,7 +322,7 @@ class Git:
         if first_parent:
             args.append("--first-parent")
         if raw and not first_parent:
-            raise ValueError("raw changes are read along the first-parent chain only")
+            raise ValueError(_("raw changes are read along the first-parent chain only"))
         if raw:
             args += ["--raw", "--no-abbrev", "--no-renames", "--root", "--diff-merges=first-parent"]
         elif name_only:
@@ -334,7 +335,7 @@ class Git:
             head, sep, tail = chunk.partition(end)
             fields = head.split(b"\0", _FIELDS)
             if not sep or len(fields) != _FIELDS + 1 or not _SHA.match(fields[0]):
-                raise GitError("git log printed something warta cannot read; is this git 2.34 or newer?")
+                raise GitError(_("git log printed something warta cannot read; is this git 2.34 or newer?"))
             sha, parents, tree, an, ae, at, cn, ce, ct, message = fields
             found: tuple[str, ...] = ()
             changes: list[Change] = []
@@ -347,7 +348,7 @@ class Git:
                 for meta, path in zip(tokens[0::2], tokens[1::2], strict=False):
                     if not meta.startswith(b":"):
                         break
-                    _, new_mode, _, new_oid, _ = meta[1:].decode().split(" ")
+                    _old_mode, new_mode, _old_oid, new_oid, _status = meta[1:].decode().split(" ")
                     changes.append(Change(path.decode("utf-8", "surrogateescape"), new_mode, new_oid))
                 found = tuple(c.path for c in changes)
             elif name_only:
@@ -381,7 +382,7 @@ class Git:
         for chunk in out.split(f"\0{token}\0".encode())[1:]:
             fields = chunk.rstrip(b"\n").split(b"\0")
             if len(fields) != 4 or not _SHA.match(fields[0]):
-                raise GitError("git log printed a signature warta cannot read")
+                raise GitError(_("git log printed a signature warta cannot read"))
             sha, status, key, signer = (f.decode("utf-8", "replace").strip() for f in fields)
             result[sha] = Signature(status or "N", key, signer)
         return result
@@ -399,7 +400,7 @@ class Git:
         """
         head = self.head()
         if head is None:
-            raise GitError("the repository has no commit yet")
+            raise GitError(_("the repository has no commit yet"))
         tree = self.text("rev-parse", f"{head}^{{tree}}").strip()
         env = {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date} if date else None
         proc = self.run(
@@ -408,7 +409,7 @@ class Git:
         )
         sha = proc.stdout.decode().strip()
         if not _SHA.match(sha.encode()):
-            raise GitError(f"git commit-tree printed '{sha}' instead of a commit id")
+            raise GitError(_("git commit-tree printed '{sha}' instead of a commit id", sha=sha))
         subject = message.splitlines()[0] if message.strip() else "approval record"
         self.run("update-ref", "-m", f"warta: {subject}", "HEAD", sha, head)
         return sha
@@ -420,7 +421,7 @@ class Git:
             args += ["-p", parent]
         sha = self.run(*args, input=message.encode("utf-8")).stdout.decode().strip()
         if not _SHA.match(sha.encode()):
-            raise GitError(f"git commit-tree printed '{sha}' instead of a commit id")
+            raise GitError(_("git commit-tree printed '{sha}' instead of a commit id", sha=sha))
         return sha
 
     def update_ref(self, ref: str, new: str, old: str | None, reason: str) -> bool:

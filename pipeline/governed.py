@@ -34,6 +34,7 @@ from pydantic import BaseModel
 
 from pipeline.archive.classification import SITE_DIR as CLASSIFICATION_DIR
 from pipeline.config import CONFIG_FILE, SiteConfig
+from pipeline.i18n import _
 from pipeline.people import PEOPLE_PATH
 from pipeline.sop import SOP_DIR
 
@@ -215,10 +216,11 @@ def named_path_problems(config: SiteConfig | None) -> list[str]:
     for setting, path in named_paths(config).items():
         where = f"{CONFIG_FILE}: {setting}: '{path}'"
         if path.startswith("/") or path == ".." or path.startswith("../") or path == ".":
-            problems.append(f"{where} is not a file inside the repository; give a path relative to its root")
+            problems.append(_("{where} is not a file inside the repository; give a path relative to its root", where=where))
         elif in_item_area(path):
-            problems.append(f"{where} is under {path.split('/')[0]}/, where items and the register live; a file "
-                            f"{CONFIG_FILE} names is governed (rule 8): move it, for example to theme/static/")
+            problems.append(_("{where} is under {value}/, where items and the register live; a file {config_file} names "
+                              "is governed (rule 8): move it, for example to theme/static/",
+                              where=where, value=path.split('/')[0], config_file=CONFIG_FILE))
     return problems
 
 

@@ -31,9 +31,10 @@ How to add a message (every new text a person reads)
        HINT = N_("run warta check first")
        ...  print(str(HINT))   or   _(HINT)   or   f"{HINT}"
 
-2. Add the Indonesian text: run ``make messages`` (it extracts every msgid into the catalogue with an
-   empty ``msgstr``), then fill the ``msgstr ""`` of your new entries in
-   ``pipeline/locale/id/LC_MESSAGES/warta.po``, keeping the placeholders exactly::
+2. Add the Indonesian text to ``pipeline/locale/id/LC_MESSAGES/warta.po``: either write the entry by hand
+   (msgid exactly as in the code, then its msgstr), or run ``make messages`` first (it extracts every
+   msgid into the catalogue with an empty ``msgstr``) and fill the ``msgstr ""`` of your new entries,
+   keeping the placeholders exactly::
 
        msgid "{path}: step {step} is already approved"
        msgstr "{path}: langkah {step} sudah disetujui"

@@ -36,6 +36,7 @@ from typing import Literal
 from pipeline.approvals.signing import fingerprint
 from pipeline.errors import GitError, UsageError
 from pipeline.git import Git, clean_env
+from pipeline.i18n import _
 from pipeline.people import PEOPLE_PATH, People, ssh_key_problem
 
 SIGNING_KEY_ENV = "WARTA_SIGNING_KEY"
@@ -80,15 +81,15 @@ def _store(text: str) -> SigningKey:
                               env=clean_env(), timeout=30, check=False, stdin=subprocess.DEVNULL)
     except FileNotFoundError:
         _forget(folder)
-        raise UsageError("ssh-keygen not found: warta publish signs the register with it "
-                         "(install openssh-client)") from None
+        raise UsageError(_("ssh-keygen not found: warta publish signs the register with it (install "
+                           "openssh-client)")) from None
     public = proc.stdout.decode("utf-8", "replace").strip()
     parts = public.split()
     if proc.returncode != 0 or len(parts) < 2 or ssh_key_problem(public) is not None:
         _forget(folder)
-        raise UsageError(f"{SIGNING_KEY_ENV} does not hold an OpenSSH private key without a passphrase "
-                         "(the whole text of the file ssh-keygen -t ed25519 wrote, from -----BEGIN to "
-                         "-----END)")
+        raise UsageError(_("{signing_key_env} does not hold an OpenSSH private key without a passphrase (the whole text "
+                           "of the file ssh-keygen -t ed25519 wrote, from -----BEGIN to -----END)",
+                           signing_key_env=SIGNING_KEY_ENV))
     line = f"{parts[0]} {parts[1]}"
     found = fingerprint(line)
     assert found is not None  # ssh_key_problem checked the base64
@@ -154,23 +155,25 @@ def load_identity(people: People, environ: MutableMapping[str, str] | None = Non
     entry = people.pipeline
     if entry is None:
         if key is not None:
-            raise UsageError(f"{SIGNING_KEY_ENV} is set, but {PEOPLE_PATH} has no pipeline: entry listing its "
-                             f"public key; add (approved by every signatory): pipeline: {{name: warta CI, "
-                             f"email: <address>, ssh_keys: [\"{key.public} warta-publish\"]}}")
+            raise UsageError(_("{signing_key_env} is set, but {people_path} has no pipeline: entry listing its public "
+                               "key; add (approved by every signatory): pipeline: {{name: warta CI, email: <address>, "
+                               'ssh_keys: ["{public} warta-publish"]}}',
+                               signing_key_env=SIGNING_KEY_ENV, people_path=PEOPLE_PATH, public=key.public))
         return None
     if key is None:
         if required:
-            raise UsageError(f"{PEOPLE_PATH} names a publishing identity ({entry.name} <{entry.email}>), but "
-                             f"{SIGNING_KEY_ENV} is not set: warta publish signs the register with that key and "
-                             "refuses to write it unsigned (set the secret in the main branch's protected "
-                             "environment; see docs/archive.md)")
+            raise UsageError(_("{people_path} names a publishing identity ({name} <{email}>), but {signing_key_env} is "
+                               "not set: warta publish signs the register with that key and refuses to write it unsigned "
+                               "(set the secret in the main branch's protected environment; see docs/archive.md)",
+                               people_path=PEOPLE_PATH, name=entry.name, email=entry.email, signing_key_env=SIGNING_KEY_ENV))
         return None
     listed = {fingerprint(k) for k in entry.ssh_keys}
     if key.fingerprint not in listed:
-        raise UsageError(f"the key in {SIGNING_KEY_ENV} ({key.fingerprint}) is not one of the ssh_keys of the "
-                         f"pipeline: entry in {PEOPLE_PATH} ({entry.name} <{entry.email}>): use the key that "
-                         "entry lists, or have every signatory approve the new public key "
-                         f"\"{key.public}\"")
+        raise UsageError(_("the key in {signing_key_env} ({fingerprint}) is not one of the ssh_keys of the pipeline: "
+                           "entry in {people_path} ({name} <{email}>): use the key that entry lists, or have every "
+                           'signatory approve the new public key "{public}"',
+                           signing_key_env=SIGNING_KEY_ENV, fingerprint=key.fingerprint, people_path=PEOPLE_PATH,
+                           name=entry.name, email=entry.email, public=key.public))
     return PublishingIdentity(entry.name, entry.email, key)
 
 
@@ -236,7 +239,7 @@ def _commit(git: Git, message: str, paths: Sequence[str], config: dict[str, str]
             config=config)
     sha = git.head()
     if sha is None:
-        raise GitError("git commit made no commit")
+        raise GitError(_("git commit made no commit"))
     return sha
 
 

@@ -110,9 +110,8 @@ def first_commit(target: Path, *, example: bool, author: tuple[str, str] | None 
     if not author:
         name, email = repo.identity()
     if not name or not email:
-        raise UsageError("git has no identity for the first commit: run "
-                         "git config --global user.name 'Nama Anda' and "
-                         "git config --global user.email 'anda@example.go.id'")
+        raise UsageError(_("git has no identity for the first commit: run git config --global user.name 'Nama Anda' and "
+                           "git config --global user.email 'anda@example.go.id'"))
     repo.run("add", "-A")
     message = "Mulai situs warta (trusted bootstrap: SOP, people.yaml, warta.yml" + (
         ", imported example content)" if example else ")"
@@ -133,7 +132,7 @@ def init_site(
     can adjust them before :func:`first_commit`.
     """
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise UsageError(f"{target} is not empty: choose a new or empty folder")
+        raise UsageError(_("{target} is not empty: choose a new or empty folder", target=target))
     target.mkdir(parents=True, exist_ok=True)
     shutil.copy2(resources.default_config_file(), target / "warta.yml")
     shutil.copytree(resources.example_sop_dir(), target / "sop")
@@ -162,7 +161,8 @@ def make_signing_key(folder: Path, name: str = "warta-publish") -> tuple[Path, s
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(private)],
                        check=True, capture_output=True, env=clean_env(), timeout=60)
     except (OSError, subprocess.CalledProcessError) as exc:
-        raise UsageError(f"ssh-keygen could not make the publishing identity's key in {folder}: {exc}") from None
+        raise UsageError(_("ssh-keygen could not make the publishing identity's key in {folder}: {exc}",
+                           folder=folder, exc=exc)) from None
     return private, private.with_name(private.name + ".pub").read_text(encoding="utf-8").strip()
 
 
@@ -171,7 +171,7 @@ def add_pipeline_entry(people_file: Path, *, email: str, public_key: str, name: 
     (comments and everything else are kept)."""
     text = people_file.read_text(encoding="utf-8")
     if "\npipeline:" in f"\n{text}":
-        raise UsageError(f"{people_file} already has a pipeline: entry")
+        raise UsageError(_("{people_file} already has a pipeline: entry", people_file=people_file))
     block = (f"{PIPELINE_COMMENT}pipeline:\n  name: {name}\n  email: {email}\n"
              f"  ssh_keys: [\"{public_key}\"]\n\n")
     at = text.find("\npeople:")

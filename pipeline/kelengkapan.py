@@ -180,6 +180,7 @@ def text_findings(path: str, body: str, body_line: int, texts: Mapping[str, Any]
     for name in OPTIONAL_TEXTS:
         value = texts.get(name)
         if isinstance(value, str) and not value.strip():
-            out.append(Finding(path, line_of(name), _(
-                "{field}: written but empty: fill it in, or remove the line", field=name), name, code="text.empty"))
+            message = (_("{field}: written but empty: describe what the photo shows", field=name) if name == "image_alt"
+                       else _("{field}: written but empty: fill it in, or remove the line", field=name))
+            out.append(Finding(path, line_of(name), message, name, code="text.empty"))
     return out

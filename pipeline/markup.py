@@ -41,6 +41,7 @@ import nh3
 
 from pipeline import bounded
 from pipeline.errors import Finding
+from pipeline.i18n import _
 
 MARKDOWN_EXTENSIONS = ("tables", "sane_lists", "fenced_code")
 EXTENSIONS = MARKDOWN_EXTENSIONS
@@ -209,9 +210,9 @@ def render_chunk(bodies: Sequence[str]) -> list[Rendered]:
 
 
 def overrun_message(reason: str, seconds: float) -> str:
-    return (f"body: the Markdown could not be rendered ({reason}); the limit is {seconds:g} s per file "
-            "(limits.render_seconds in warta.yml). Long runs of unmatched brackets '[' or backticks "
-            "are the usual cause: shorten or escape them")
+    return (_("body: the Markdown could not be rendered ({reason}); the limit is {seconds:g} s per file "
+              "(limits.render_seconds in warta.yml). Long runs of unmatched brackets '[' or backticks are the usual "
+              "cause: shorten or escape them", reason=reason, seconds=seconds))
 
 
 def _failed(body: str, reason: str, seconds: float) -> Rendered:

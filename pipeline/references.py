@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from pipeline.i18n import _
 from pipeline.markup import Rendered, render_markdown
 from pipeline.tree import FileTree, linked_parent
 
@@ -114,10 +115,10 @@ def check_target(tree: FileTree, ref: str, joined: str) -> str | None:
     link = linked_parent(tree, joined)
     if link is not None:
         where = "" if link == joined else f" ({link} is one)"
-        return f"'{ref}' goes through a symbolic link{where}; put the file itself in the repository"
+        return _("'{ref}' goes through a symbolic link{where}; put the file itself in the repository", ref=ref, where=where)
     found = tree.entry(joined)
     if found is None:
-        return f"'{ref}' does not exist (looked for {joined})"
+        return _("'{ref}' does not exist (looked for {joined})", ref=ref, joined=joined)
     if found.kind != "file":
         return f"'{ref}' is not a file"
     return None
@@ -147,5 +148,6 @@ def download_problem(ref: str, path: str) -> str | None:
     if suffix in DOWNLOAD_SUFFIXES:
         return None
     allowed = ", ".join(sorted(s.lstrip(".") for s in DOWNLOAD_SUFFIXES))
-    return (f"'{ref}' is not a document warta publishes as a download ({suffix or 'no extension'}): web pages, "
-            f"SVG and scripts would run on the office's site; use one of {allowed}")
+    return (_("'{ref}' is not a document warta publishes as a download ({value}): web pages, SVG and scripts would run "
+              "on the office's site; use one of {allowed}",
+              ref=ref, value=suffix or 'no extension', allowed=allowed))

@@ -23,6 +23,7 @@ from pathlib import Path, PurePosixPath
 from typing import Protocol
 
 from pipeline.git import Git, TreeEntry
+from pipeline.i18n import _
 
 REGULAR_MODES = frozenset({"100644", "100755"})
 SYMLINK_MODE = "120000"
@@ -183,4 +184,4 @@ class WorkTree:
         yield from sorted(found)
 
     def describe(self) -> str:
-        return "the working tree"
+        return _("the working tree")

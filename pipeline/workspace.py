@@ -17,6 +17,7 @@ from pipeline.cachedir import ensure_local_cache
 from pipeline.config import CONFIG_FILE, SiteConfig, load_config, parse_config
 from pipeline.errors import ConfigError, UsageError
 from pipeline.git import Git
+from pipeline.i18n import _
 from pipeline.tree import FileTree, GitTree, WorkTree
 
 
@@ -32,7 +33,8 @@ class Workspace:
     def open_git(cls, root: Path) -> Git:
         git = Git.discover(root)
         if git.root.resolve() != root.resolve():
-            raise UsageError(f"the site {root} must be the top folder of its git repository ({git.root})")
+            raise UsageError(_("the site {root} must be the top folder of its git repository ({root2})",
+                               root=root, root2=git.root))
         return git
 
     @classmethod
@@ -41,15 +43,17 @@ class Workspace:
         cache = ensure_local_cache(root)
         sha = git.rev_parse(rev)
         if sha is None:
-            raise UsageError("the repository has no commit yet: run warta init, or commit the site first")
+            raise UsageError(_("the repository has no commit yet: run warta init, or commit the site first"))
         tree = GitTree(git, sha)
         raw = tree.read(CONFIG_FILE)
         if raw is None:
-            raise ConfigError(f"{CONFIG_FILE} is not in {rev} ({sha[:12]}): commit it first")
+            raise ConfigError(_("{config_file} is not in {rev} ({sha}): commit it first",
+                                config_file=CONFIG_FILE, rev=rev, sha=sha[:12]))
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise ConfigError(f"{CONFIG_FILE} in {sha[:12]} is not UTF-8 text ({exc.reason})") from None
+            raise ConfigError(_("{config_file} in {sha} is not UTF-8 text ({reason})",
+                                config_file=CONFIG_FILE, sha=sha[:12], reason=exc.reason)) from None
         return cls(root, git, parse_config(text, CONFIG_FILE), tree, cache)
 
     @classmethod

@@ -75,3 +75,14 @@ def test_status_of_a_clean_item_shows_no_blocking_findings(site: Site) -> None:
     doc = json.loads(site.cli("status", "--json").stdout)
     (item,) = [i for i in doc["items"] if i["path"] == path]
     assert item["findings"] == []
+
+
+def test_status_with_nothing_open_does_not_load_the_content_check(site: Site) -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom pipeline.cli import main\ncode = main(['status'])\n"
+            "print('LOADED' if 'pipeline.check' in sys.modules else 'LEAN', code)\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=site.root, env=site.env(), capture_output=True, text=True,
+                          timeout=120)
+    assert proc.stdout.strip().splitlines()[-1] == "LEAN 0", proc.stdout + proc.stderr

@@ -17,7 +17,7 @@ from typing import Any
 from pipeline.config import SiteConfig, find_root, load_config
 from pipeline.content import Site, load_site
 from pipeline.deploy.local import versions_dir
-from pipeline.errors import ContentError, Finding, UsageError, WartaError
+from pipeline.errors import ContentError, Finding, UsageError, WartaError, json_document
 from pipeline.i18n import _
 from pipeline.site import BuildResult, build_site
 from pipeline.site.preview import Preview, plan_preview
@@ -112,13 +112,7 @@ def run(args: argparse.Namespace) -> int:
     except WartaError as exc:
         if not args.json:
             raise
-        print(
-            json.dumps(
-                {"ok": False, "error": str(exc), "findings": [f.to_json() for f in exc.findings]},
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
+        print(json.dumps(json_document(error=exc, ok=False), ensure_ascii=False, indent=2))
         return exc.exit_code
     if preview.note:
         print(_("build: {note}", note=preview.note), file=sys.stderr)

@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from pipeline.config import find_root
-from pipeline.errors import WartaError
+from pipeline.errors import WartaError, json_document
 from pipeline.i18n import _
 from pipeline.publish import print_result, publish
 
@@ -37,8 +37,7 @@ def run(args: argparse.Namespace) -> int:
         result = publish(root, dry_run=args.dry_run)
     except WartaError as exc:
         # one JSON document even when the run cannot start
-        print(json.dumps({"ok": False, "error": str(exc), "exit_code": exc.exit_code,
-                          "findings": [f.to_json() for f in exc.findings]}, ensure_ascii=False, indent=2))
+        print(json.dumps(json_document(error=exc, ok=False), ensure_ascii=False, indent=2))
         return exc.exit_code
     print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     return 0 if result.ok else 1

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.config import find_root
-from pipeline.errors import UsageError, WartaError
+from pipeline.errors import UsageError, WartaError, json_document
 from pipeline.files import write_atomic
 from pipeline.i18n import _
 
@@ -47,8 +47,7 @@ def run(args: argparse.Namespace) -> int:
     except WartaError as exc:
         if not args.json:
             raise
-        print(json.dumps({"error": {"code": type(exc).__name__, "message": str(exc), "exit_code": exc.exit_code},
-                          "findings": [f.to_json() for f in exc.findings]}, ensure_ascii=False, indent=2))
+        print(json.dumps(json_document(error=exc), ensure_ascii=False, indent=2))
         return exc.exit_code
     if args.output:
         try:

@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 from pipeline.config import find_root
+from pipeline.errors import Finding
 from pipeline.i18n import _, ngettext
 
 
@@ -37,7 +38,6 @@ def run(args: argparse.Namespace) -> int:
     from pipeline.approvals.service import evaluate_repository, on_main, open_site, repo_paths, result_json
     from pipeline.archive.records import load_records
     from pipeline.channels.routing import destinations
-    from pipeline.check import blocking_findings
     from pipeline.publication import publication_states
     from pipeline.report.due import describe_due, due_documents
     from pipeline.tree import WorkTree
@@ -60,7 +60,13 @@ def run(args: argparse.Namespace) -> int:
     scheduled = {path for path, state in publication_states(root, report.items, report.config).items()
                  if state == "scheduled"}
     # what `warta check` finds in a shown item blocks its approval (warta approve refuses it)
-    blocked = blocking_findings(root, [r.path for r in results if r.kind == "content" and (root / r.path).is_file()])
+    # (only items whose chain is not complete, each read alone: status stays fast on a large site)
+    open_items = [r.path for r in results if r.kind == "content" and not r.complete and (root / r.path).is_file()]
+    blocked: dict[str, list[Finding]] = {}
+    if open_items:
+        from pipeline.check import blocking_findings  # the content check's imports: only when an item is open
+
+        blocked = blocking_findings(root, open_items, only=True)
     due = due_documents(root)  # evaluations and content plans due or overdue (seed 004 A1, C; docs/report.md)
     where = destinations(WorkTree(root), [r.path for r in results if r.kind == "content"], report.config,
                          report.state.sops)  # the channels each item goes to (docs/channels.md)
@@ -86,13 +92,14 @@ def run(args: argparse.Namespace) -> int:
                                                                    n=len(findings))))
         lines.extend(f"  {finding.format(code=True)}" for finding in findings)
     for path in sorted(scheduled & {r.path for r in results}):
-        lines.append(f"{path}: scheduled (dijadwalkan): approved, embargoed until its publish_at; the first "
-                     "publish run after that time publishes it")
+        lines.append(_("{path}: scheduled (dijadwalkan): approved, embargoed until its publish_at; the first "
+                       "publish run after that time publishes it", path=path))
     lines.extend(f"due: {describe_due(entry)}" for entry in due)
-    lines += [f"{path}: goes to {', '.join(names) or 'no channel'} (kanal)" for path, names in sorted(where.items())]
+    lines += [_("{path}: goes to {channels} (kanal)", path=path, channels=", ".join(names) or _("no channel"))
+              for path, names in sorted(where.items())]
     if not results:
-        lines.insert(0, "every item is approved" if report.mode == "all"
-                     else "nothing to show: no item changed on this branch")
+        lines.insert(0, _("every item is approved") if report.mode == "all"
+                     else _("nothing to show: no item changed on this branch"))
     print("\n".join(lines).rstrip())
     return 0
 

@@ -17,7 +17,7 @@ import sys
 from typing import Any
 
 from pipeline.config import find_root
-from pipeline.errors import UsageError, WartaError
+from pipeline.errors import UsageError, WartaError, json_document
 from pipeline.i18n import _
 
 
@@ -41,8 +41,7 @@ def register(subparsers: Any) -> None:
 
 def json_error(exc: WartaError) -> str:
     """The JSON document of a failure (DESIGN section 6)."""
-    return json.dumps({"error": {"code": type(exc).__name__, "message": str(exc), "exit_code": exc.exit_code},
-                       "findings": [f.to_json() for f in exc.findings]}, ensure_ascii=False, indent=2)
+    return json.dumps(json_document(error=exc), ensure_ascii=False, indent=2)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -75,13 +74,14 @@ def run(args: argparse.Namespace) -> int:
 
 def _summary(report: Any, every: bool) -> None:
     judged = len(report.items) + len(report.governance)
-    scope = "every item" if every else f"changed since {report.base[:12]}" if report.base else ""
+    scope = _("every item") if every else _("changed since {base}", base=report.base[:12]) if report.base else ""
     bad = sum(1 for r in (*report.items, *report.governance) if not r.complete)
     forced = sum(1 for r in report.items if r.forced)
-    summary = f"{judged} item(s) judged ({scope}): {judged - bad} approved, {bad} not approved"
+    summary = _("{judged} item(s) judged ({scope}): {approved} approved, {bad} not approved", judged=judged,
+                scope=scope, approved=judged - bad, bad=bad)
     if forced:
-        summary += f", {forced} force-published awaiting retrospective approval"
-    print(("ok: " if report.ok else "failed: ") + summary, file=sys.stderr)
+        summary += _(", {forced} force-published awaiting retrospective approval", forced=forced)
+    print((_("ok: ") if report.ok else _("failed: ")) + summary, file=sys.stderr)
 
 
 def run_pr(args: argparse.Namespace) -> int:

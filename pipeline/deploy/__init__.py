@@ -20,6 +20,7 @@ from pathlib import Path
 from pipeline.config import DeploySection
 from pipeline.deploy.common import DeployResult, Progress
 from pipeline.errors import ConfigError
+from pipeline.i18n import _
 
 __all__ = ["DeployResult", "Progress", "deploy"]
 
@@ -60,14 +61,14 @@ def deploy(
         from pipeline.deploy.rsync import deploy_rsync
 
         if not target.rsync_destination:
-            raise ConfigError("deploy.rsync_destination: target 'rsync' needs user@host:/path")
+            raise ConfigError(_("deploy.rsync_destination: target 'rsync' needs user@host:/path"))
         return deploy_rsync(site_dir, target.rsync_destination, state_dir, env=env, dry_run=dry_run,
                             progress=progress)
     if target.target == "s3":
         from pipeline.deploy.s3 import deploy_s3
 
         if not target.s3_bucket:
-            raise ConfigError("deploy.s3_bucket: target 's3' needs a bucket name")
+            raise ConfigError(_("deploy.s3_bucket: target 's3' needs a bucket name"))
         return deploy_s3(site_dir, target.s3_bucket, prefix=target.s3_prefix, endpoint=target.s3_endpoint,
                          env=env, dry_run=dry_run, progress=progress)
-    raise ConfigError(f"deploy.target: unknown target '{target.target}'")
+    raise ConfigError(_("deploy.target: unknown target '{target}'", target=target.target))

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from pipeline.errors import ChannelError
+from pipeline.i18n import _
 
 Progress = Callable[[str, str], None]
 """Called as ``progress(action, path)`` with action ``upload`` or ``delete`` after each file."""
@@ -50,10 +51,11 @@ def site_files(site_dir: Path) -> dict[str, Path]:
     the live site), or holds a link leading outside it.
     """
     if not site_dir.is_dir():
-        raise ChannelError(f"deploy: {site_dir} is not a folder; build the site first")
+        raise ChannelError(_("deploy: {site_dir} is not a folder; build the site first", site_dir=site_dir))
     if not (site_dir / "index.html").is_file():
-        raise ChannelError(f"deploy: {site_dir} has no index.html; is it the built site? Refusing to deploy "
-                           "a folder that would replace the live site with something else")
+        raise ChannelError(_("deploy: {site_dir} has no index.html; is it the built site? Refusing to deploy a folder "
+                             "that would replace the live site with something else",
+                             site_dir=site_dir))
     base = site_dir.resolve()
     found: dict[str, Path] = {}
     for dirpath, dirnames, filenames in os.walk(site_dir, followlinks=False):
@@ -63,13 +65,13 @@ def site_files(site_dir: Path) -> dict[str, Path]:
             if path.is_symlink():
                 real = path.resolve()
                 if not real.is_relative_to(base) or not real.is_file():
-                    raise ChannelError(f"deploy: {path} is a link to something outside the site; refusing")
+                    raise ChannelError(_("deploy: {path} is a link to something outside the site; refusing", path=path))
             rel = path.relative_to(site_dir).as_posix()
             found[rel] = path
         for name in list(dirnames):
             sub = Path(dirpath) / name
             if sub.is_symlink():
-                raise ChannelError(f"deploy: {sub} is a linked folder; the built site must be plain files")
+                raise ChannelError(_("deploy: {sub} is a linked folder; the built site must be plain files", sub=sub))
     return dict(sorted(found.items()))
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from pipeline.deploy.common import DeployResult, Progress, same_file, site_files
 from pipeline.errors import ChannelError
 from pipeline.files import exclusive_lock
+from pipeline.i18n import _
 
 KEEP = 2  # the live version and the one before it
 
@@ -63,7 +64,7 @@ def live_version(live: Path) -> Path | None:
 
 def _lock(folder: Path) -> contextlib.AbstractContextManager[None]:
     return exclusive_lock(folder / ".lock", lambda: ChannelError(
-        f"deploy: another deploy to {folder.parent} is running; try again when it ends"))
+        _("deploy: another deploy to {parent} is running; try again when it ends", parent=folder.parent)))
 
 
 def _place(source: Path, target: Path, link_from: Path | None) -> None:
@@ -85,8 +86,9 @@ def deploy_local(site_dir: Path, live: Path, *, dry_run: bool = False,
     site_real = site_dir.resolve()
     for protected in (live.resolve() if live.exists() else None, versions.resolve()):
         if protected is not None and (site_real == protected or protected in site_real.parents):
-            raise ChannelError(f"deploy: the built site {site_dir} is inside the live folder {live}; "
-                               "build into another folder (the publish run stages in _site.staging/)")
+            raise ChannelError(_("deploy: the built site {site_dir} is inside the live folder {live}; build into another "
+                                 "folder (the publish run stages in _site.staging/)",
+                                 site_dir=site_dir, live=live))
     current = live_version(live)
     uploaded: list[str] = []
     unchanged: list[str] = []
@@ -132,7 +134,7 @@ def deploy_local(site_dir: Path, live: Path, *, dry_run: bool = False,
         if live.exists() and not live.is_symlink():
             if not live.is_dir():
                 swap.unlink()
-                raise ChannelError(f"deploy: {live} exists and is not a folder; move it away first")
+                raise ChannelError(_("deploy: {live} exists and is not a folder; move it away first", live=live))
             previous = f"{version}-before"
             live.rename(versions / previous)  # the one moment without a live folder: first switch only
         os.replace(swap, live)

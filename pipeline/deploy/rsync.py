@@ -36,6 +36,7 @@ from pathlib import Path, PurePosixPath
 from pipeline.deploy.common import DeployResult, Progress, site_files
 from pipeline.deploy.local import new_version_id
 from pipeline.errors import ChannelError, ConfigError
+from pipeline.i18n import _
 
 KEY_ENV = "WARTA_DEPLOY_SSH_KEY"
 KNOWN_HOSTS_ENV = "WARTA_DEPLOY_SSH_KNOWN_HOSTS"
@@ -74,15 +75,15 @@ def parse_destination(text: str) -> Destination:
     value = text.strip()
     match = _URL.match(value) or _SCP.match(value)
     if match is None or value.startswith("-"):
-        raise ConfigError(f"deploy.rsync_destination: '{text}' is not user@host:/path or "
-                          "ssh://user@host:port/path (letters, digits and . _ - / ~ in the path)")
+        raise ConfigError(_("deploy.rsync_destination: '{text}' is not user@host:/path or ssh://user@host:port/path "
+                            "(letters, digits and . _ - / ~ in the path)", text=text))
     path = match.group("path").rstrip("/") or "/"
     if path in ("/", "~", ".") or ".." in PurePosixPath(path).parts:
-        raise ConfigError(f"deploy.rsync_destination: '{path}' cannot be the site folder; name a folder such "
-                          "as /srv/www/dinas")
+        raise ConfigError(_("deploy.rsync_destination: '{path}' cannot be the site folder; name a folder such as "
+                            "/srv/www/dinas", path=path))
     port = int(match.group("port")) if "port" in match.groupdict() and match.group("port") else None
     if port is not None and not 0 < port < 65536:
-        raise ConfigError(f"deploy.rsync_destination: port {port} is out of range")
+        raise ConfigError(_("deploy.rsync_destination: port {port} is out of range", port=port))
     return Destination(match.group("user"), match.group("host"), port, path)
 
 
@@ -138,8 +139,9 @@ def _remote(ssh: list[str], dest: Destination, script: str, env: Mapping[str, st
     proc = subprocess.run([*ssh, "--", dest.login, "sh -s"], input=script, capture_output=True, text=True,
                           env=dict(env), check=False)
     if proc.returncode != 0:
-        raise ChannelError(f"deploy: ssh {dest.login} failed (exit {proc.returncode}): "
-                           f"{_explain(proc.stderr)}. The live site is unchanged; the next run tries again.")
+        raise ChannelError(_("deploy: ssh {login} failed (exit {returncode}): {explain}. The live site is unchanged; the "
+                             "next run tries again.",
+                             login=dest.login, returncode=proc.returncode, explain=_explain(proc.stderr)))
     return proc.stdout
 
 
@@ -201,11 +203,11 @@ def _rsync(ssh: list[str], site_dir: Path, remote: str, env: Mapping[str, str], 
     try:
         proc = subprocess.run(argv, capture_output=True, text=True, env=dict(env), check=False)
     except FileNotFoundError:
-        raise ChannelError("deploy: rsync is not installed on this machine (apt-get install rsync)") from None
+        raise ChannelError(_("deploy: rsync is not installed on this machine (apt-get install rsync)")) from None
     if proc.returncode != 0:
-        raise ChannelError(f"deploy: rsync to {remote} failed (exit {proc.returncode}): "
-                           f"{_explain(proc.stderr)}. The live site is unchanged; the next run continues "
-                           "the upload.")
+        raise ChannelError(_("deploy: rsync to {remote} failed (exit {returncode}): {explain}. The live site is "
+                             "unchanged; the next run continues the upload.",
+                             remote=remote, returncode=proc.returncode, explain=_explain(proc.stderr)))
     return proc.stdout
 
 

@@ -44,7 +44,7 @@ def content_type(path: str) -> str:
 def normalise_prefix(prefix: str) -> str:
     cleaned = prefix.strip().strip("/")
     if ".." in cleaned.split("/"):
-        raise ConfigError(f"deploy.s3_prefix: '{prefix}' may not contain '..'")
+        raise ConfigError(_("deploy.s3_prefix: '{prefix}' may not contain '..'", prefix=prefix))
     return f"{cleaned}/" if cleaned else ""
 
 
@@ -72,8 +72,8 @@ def make_client(endpoint: str | None, env: Mapping[str, str]) -> S3Client:
 
 
 def _failure(what: str, exc: Exception) -> ChannelError:
-    return ChannelError(f"deploy: {what} failed: {exc}. Nothing was deleted and every object in the bucket "
-                        "is whole; the next run uploads what is still missing.")
+    return ChannelError(_("deploy: {what} failed: {exc}. Nothing was deleted and every object in the bucket is whole; "
+                          "the next run uploads what is still missing.", what=what, exc=exc))
 
 
 def _listing(client: S3Client, bucket: str, prefix: str) -> dict[str, str]:
@@ -134,14 +134,14 @@ def deploy_s3(site_dir: Path, bucket: str, *, prefix: str = "", endpoint: str | 
             answer = client.delete_objects(
                 Bucket=bucket, Delete={"Objects": [{"Key": prefix + rel} for rel in batch], "Quiet": True})
         except (BotoCoreError, ClientError) as exc:
-            raise ChannelError(f"deploy: the new site is uploaded, but deleting old files failed: {exc}; "
-                               "the next run deletes them") from None
+            raise ChannelError(_("deploy: the new site is uploaded, but deleting old files failed: {exc}; the next run "
+                                 "deletes them", exc=exc)) from None
         errors = answer.get("Errors", [])
         if errors:
             first = errors[0]
-            raise ChannelError(f"deploy: the new site is uploaded, but {len(errors)} old files could not "
-                               f"be deleted ({first.get('Key')}: {first.get('Message')}); the next run "
-                               "tries again")
+            raise ChannelError(_("deploy: the new site is uploaded, but {n} old files could not be deleted ({get}: "
+                                 "{get2}); the next run tries again",
+                                 n=len(errors), get=first.get('Key'), get2=first.get('Message')))
         deleted.extend(batch)
         if progress is not None:
             for rel in batch:
