@@ -404,7 +404,7 @@ def _table(projects: list[Project], hugo: list[Run], cold_rounds: int) -> None:
         every = [x for runs in p.runs.values() for x in runs]
         new = p.runs.get("one new release", [])
         ratios = [a.seconds / b.seconds for a, b in zip(new, warm_hugo, strict=False)]
-        ratio = f"{statistics.median(ratios):.2f}x" if ratios else "-"
+        ratio = f"{statistics.median(ratios):.2f}x (min {min(ratios):.2f}x)" if ratios else "-"
         loads = [x.load for x in every]
         print(f"| {p.label} | {_fmt(p.runs.get('cold', []))} | {_fmt(p.runs.get('nothing new', []))} | "
               f"{_fmt(new)} | {_fmt(hugo)} | {ratio} | {max(x.maxrss_mb for x in every):.0f} | "

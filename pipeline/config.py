@@ -238,8 +238,8 @@ class ApprovalSection(Strict):
         # written into workflows (if:, ref:, cache keys) and git command lines: a plain branch name only
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*", value) or ".." in value \
                 or value.endswith((".lock", ".")):
-            raise ValueError("must be a plain branch name (letters, digits, '.', '_', '-' and '/' between parts), "
-                             "e.g. main")
+            raise ValueError(_("must be a plain branch name (letters, digits, '.', '_', '-' and '/' between "
+                               "parts), e.g. main"))
         return value
 
 
@@ -307,7 +307,7 @@ RESERVED_ENV = frozenset({
 })
 _ENV_NAME = r"^[A-Z][A-Z0-9_]*$"
 _PUBLIC_API = {
-    "facebook": "https://graph.facebook.com/v21.0", "instagram": "https://graph.facebook.com/v21.0",
+    "facebook": "https://graph.facebook.com/v25.0", "instagram": "https://graph.facebook.com/v25.0",
     "x": "https://api.x.com", "telegram": "https://api.telegram.org",
 }
 _LOOPBACK = re.compile(r"^http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(/\S*)?$")

@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from approvals_helpers import Person, make_cast
+from site_helpers import ARGS, CHROMIUM
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -77,3 +79,19 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.outcome = "failed"
         report.longrepr = f"skipped in CI, which must run every test: {reason}"
     return None
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for the whole session: Playwright's sync API runs one event loop per thread, so
+    a second ``sync_playwright()`` while another is open fails ("Sync API inside the asyncio loop")."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium); CI installs it")
+    from playwright.sync_api import sync_playwright  # only the browser tests pay for it
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

@@ -58,17 +58,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         httpd.server_close()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
 
 def _open(browser: Any, url: str, width: int) -> tuple[Any, list[str]]:
     page = browser.new_page(viewport={"width": width, "height": 800})

@@ -248,3 +248,18 @@ def test_tag_verdicts_agree_with_git_verify_tag(world: tuple[Repo, dict[str, Key
             assert ours.key in proc.stderr, case  # the key git's ssh-keygen names
     found = signing.tag_verdicts(Git(repo.root), list(tags.values()), text)
     assert {case: found[oid].status for case, oid in tags.items()} == expected
+
+
+def test_a_large_batch_shared_between_processes_gets_the_same_verdicts(
+        world: tuple[Repo, dict[str, Key], dict[str, str], Path, str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    repo, keys, shas, _, _ = world
+    people = People(roles={}, people=tuple(
+        Person(name, f"{name}@dinas.example.go.id", ("operator",), ssh_keys=(keys[name].public,))
+        for name in ("alice", "bob", "carol")))
+    mine = tmp_path / "mine"
+    mine.write_text(signing.allowed_signers([people]), encoding="utf-8")
+    monkeypatch.setattr(signing, "PARALLEL_FROM", 2)  # 16 commits: several processes
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    found = signing.verify_signatures(Git(repo.root), list(shas.values()), [people], None)
+    assert found == {sha: repo.git_verdict(sha, mine) for sha in shas.values()}

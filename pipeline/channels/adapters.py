@@ -14,6 +14,7 @@ from pipeline.channels.telegram import Telegram
 from pipeline.channels.webhook import Webhook
 from pipeline.channels.x import X
 from pipeline.config import ChannelSection, OAuth1Env
+from pipeline.i18n import _
 
 SOCIAL_TYPES = ("facebook", "instagram", "x", "telegram", "mastodon", "webhook")
 
@@ -38,4 +39,5 @@ def make_adapter(name: str, channel: ChannelSection, environ: Mapping[str, str] 
     if channel.type == "x":
         assert isinstance(channel.token_env, OAuth1Env)
         return X(http, OAuth1(values[0], values[1], values[2], values[3]))
-    raise CallFailed(f"channel {name}: type {channel.type} has no posting adapter", retryable=False)
+    raise CallFailed(_("channel {name}: type {type} has no posting adapter", name=name, type=channel.type),
+                     retryable=False)

@@ -19,6 +19,7 @@ import requests
 
 from pipeline.config import ChannelSection
 from pipeline.errors import ChannelError
+from pipeline.i18n import _
 
 DEADLINE = 30.0  # seconds per call, connecting, sending and reading together
 MAX_WAIT = 60.0  # a platform asking to wait longer defers the channel to a later run
@@ -110,8 +111,8 @@ class Http:
     def _once(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         parts = urlsplit(url)
         if (parts.scheme, parts.hostname, parts.port) != self.origin:
-            raise CallFailed(f"refusing to send {self.channel}'s token to {parts.hostname}: only to "
-                             f"{self.origin[1]}", retryable=False)
+            raise CallFailed(_("refusing to send {channel}'s token to {host}: only to {own}", channel=self.channel,
+                               host=parts.hostname or "?", own=self.origin[1] or "?"), retryable=False)
         started = time.monotonic()
         sent_body = False
         try:
@@ -124,28 +125,30 @@ class Http:
                 size += len(chunk)
                 if size > MAX_BODY or time.monotonic() - started > self.deadline:
                     response.close()
-                    raise CallFailed(f"{self.channel}: the answer took too long or was too large", retryable=True,
-                                     uncertain=method != "GET")
+                    raise CallFailed(_("{channel}: the answer took too long or was too large", channel=self.channel),
+                                     retryable=True, uncertain=method != "GET")
                 chunks.append(chunk)
             response._content = b"".join(chunks)
         except requests.exceptions.ConnectTimeout:
-            raise CallFailed(f"{self.channel}: could not connect within {self.deadline:.0f} s", retryable=True) from None
+            raise CallFailed(_("{channel}: could not connect within {seconds} s", channel=self.channel,
+                               seconds=round(self.deadline)), retryable=True) from None
         except requests.exceptions.ConnectionError as exc:
             if _before_sending(exc) and not sent_body:
-                raise CallFailed(f"{self.channel}: could not connect: {self.redact(_reason(exc))}",
-                                 retryable=True) from None
-            raise CallFailed(f"{self.channel}: the connection dropped before an answer "
-                             f"({self.redact(_reason(exc))}); the post may have gone out", retryable=False,
+                raise CallFailed(_("{channel}: could not connect: {reason}", channel=self.channel,
+                                   reason=self.redact(_reason(exc))), retryable=True) from None
+            raise CallFailed(_("{channel}: the connection dropped before an answer ({reason}); the post may have "
+                               "gone out", channel=self.channel, reason=self.redact(_reason(exc))), retryable=False,
                              uncertain=method != "GET") from None
         except requests.exceptions.Timeout:
-            raise CallFailed(f"{self.channel}: no answer within {self.deadline:.0f} s; the post may have gone out",
+            raise CallFailed(_("{channel}: no answer within {seconds} s; the post may have gone out",
+                               channel=self.channel, seconds=round(self.deadline)),
                              retryable=False, uncertain=method != "GET") from None
         except requests.exceptions.RequestException as exc:
             raise CallFailed(f"{self.channel}: {self.redact(_reason(exc))}", retryable=False,
                              uncertain=method != "GET") from None
         if 300 <= response.status_code < 400:
-            raise CallFailed(f"{self.channel}: the API answered {response.status_code} (a redirect, not followed)",
-                             retryable=False)
+            raise CallFailed(_("{channel}: the API answered {code} (a redirect, not followed)", channel=self.channel,
+                               code=response.status_code), retryable=False)
         return response
 
     def fail(self, response: requests.Response, detail: str = "", *, duplicate: bool = False,
@@ -155,20 +158,21 @@ class Http:
         code = response.status_code
         said = self.redact(detail or response.text[:300])
         if expired:
-            return CallFailed(f"{self.channel}: the token was refused as expired or invalid ({said}); renew it "
-                              "and run warta announce --retry", retryable=False)
+            return CallFailed(_("{channel}: the token was refused as expired or invalid ({said}); renew it and run "
+                                "warta announce --retry", channel=self.channel, said=said), retryable=False)
         if duplicate:
-            return CallFailed(f"{self.channel}: the platform refused the post as a duplicate ({said}); if it is "
-                              "already there, record it with warta announce --resolve ... --sent URL",
-                              retryable=False, duplicate=True)
+            return CallFailed(_("{channel}: the platform refused the post as a duplicate ({said}); if it is already "
+                                "there, record it with warta announce --resolve ... --sent URL", channel=self.channel,
+                                said=said), retryable=False, duplicate=True)
         if code in (429, 503):
             wait = retry_after(response.headers)
-            return CallFailed(f"{self.channel}: rate limited ({code}: {said})", retryable=True,
-                              wait=wait if wait is not None else MAX_WAIT * 5)
+            return CallFailed(_("{channel}: rate limited ({code}: {said})", channel=self.channel, code=code, said=said),
+                              retryable=True, wait=wait if wait is not None else MAX_WAIT * 5)
         if code in (502, 504):
-            return CallFailed(f"{self.channel}: gateway error {code}; the post may have gone out", retryable=False,
-                              uncertain=True)
-        return CallFailed(f"{self.channel}: the API answered {code}: {said}", retryable=code >= 500)
+            return CallFailed(_("{channel}: gateway error {code}; the post may have gone out", channel=self.channel,
+                                code=code), retryable=False, uncertain=True)
+        return CallFailed(_("{channel}: the API answered {code}: {said}", channel=self.channel, code=code, said=said),
+                          retryable=code >= 500)
 
 
 def retry_after(headers: Mapping[str, str]) -> float | None:
@@ -217,5 +221,5 @@ def json_of(response: requests.Response) -> dict[str, Any]:
 def secret(channel: ChannelSection, name: str, environ: Mapping[str, str] | None = None) -> str:
     value = (os.environ if environ is None else environ).get(name, "")
     if not value:
-        raise CallFailed(f"the environment variable {name} (token_env) is not set", retryable=False)
+        raise CallFailed(_("the environment variable {name} (token_env) is not set", name=name), retryable=False)
     return value

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from requests import Response
 
 from pipeline.channels.base import MAX_WAIT, CallFailed, Http, Post, Sent, json_of
+from pipeline.i18n import _
 
 _POST_ID = re.compile(r"^([0-9]+)_([0-9]+)$")
 THROTTLED = (4, 17, 32, 613)
@@ -28,7 +29,8 @@ class Facebook:
         code = error.get("code")
         detail = f"code {code}: {error.get('message', '')}"
         if code in THROTTLED:
-            return CallFailed(f"facebook: throttled ({self.http.redact(detail)})", retryable=True, wait=MAX_WAIT * 5)
+            return CallFailed(_("facebook: throttled ({detail})", detail=self.http.redact(detail)), retryable=True,
+                              wait=MAX_WAIT * 5)
         return self.http.fail(answer, detail, expired=code == 190 or answer.status_code == 401, duplicate=code == 506)
 
     def post(self, post: Post) -> Sent:
@@ -45,8 +47,8 @@ class Facebook:
         post_id = str(doc.get("post_id") or doc.get("id") or "")
         match = _POST_ID.match(post_id)
         if match is None or match.group(1) != self.page_id:
-            raise CallFailed(f"facebook: the answer named no post of page {self.page_id}; the post may have gone "
-                             "out", retryable=False, uncertain=True)
+            raise CallFailed(_("facebook: the answer named no post of page {page}; the post may have gone out",
+                               page=self.page_id), retryable=False, uncertain=True)
         return Sent(post_id, f"https://www.facebook.com/{match.group(1)}/posts/{match.group(2)}")
 
     def delete(self, post_id: str) -> bool:

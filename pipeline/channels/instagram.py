@@ -2,7 +2,9 @@
 public address: the site's derivative, ``caption``, ``alt_text``) makes a container; ``GET
 /{container}?fields=status_code`` until FINISHED; ``POST /{ig-user-id}/media_publish`` (``creation_id``);
 ``GET /{media}?fields=permalink``. The day's quota is read from ``content_publishing_limit`` first. Posts
-cannot be deleted through the API. An uncertain publish is settled from the account's recent media."""
+cannot be deleted through the API. An uncertain publish is settled from the account's recent media; an
+error answered by ``media_publish`` itself is uncertain (Instagram publishes some containers it answers
+with an error), never retried on its own."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from requests import Response
 from pipeline.channels.base import MAX_WAIT, CallFailed, Http, Post, Sent, json_of
 from pipeline.channels.facebook import THROTTLED
 from pipeline.channels.links import checked_id
+from pipeline.i18n import _
 
 _PERMALINK = re.compile(r"^https://www\.instagram\.com/(p|reel)/[A-Za-z0-9_-]{1,64}/?$")
 
@@ -30,7 +33,8 @@ class Instagram:
         code = error.get("code")
         detail = f"code {code}: {error.get('message', '')}"
         if code in THROTTLED:
-            return CallFailed(f"instagram: throttled ({self.http.redact(detail)})", retryable=True, wait=MAX_WAIT * 5)
+            return CallFailed(_("instagram: throttled ({detail})", detail=self.http.redact(detail)), retryable=True,
+                              wait=MAX_WAIT * 5)
         return self.http.fail(answer, detail, expired=code == 190 or answer.status_code == 401)
 
     def _get(self, path: str, fields: str) -> dict[str, object]:
@@ -52,10 +56,10 @@ class Instagram:
 
     def post(self, post: Post) -> Sent:
         if not post.image_url:
-            raise CallFailed("instagram: a post needs a photo (image in the front matter)", retryable=False)
+            raise CallFailed(_("instagram: a post needs a photo (image in the front matter)"), retryable=False)
         left = self.quota_left()
         if left is not None and left <= 0:
-            raise CallFailed("instagram: the account's publishing limit for 24 hours is used up", retryable=True,
+            raise CallFailed(_("instagram: the account's publishing limit for 24 hours is used up"), retryable=True,
                              wait=24 * 3600.0)
         answer = self.http.call("POST", f"{self.http.base}/{self.user_id}/media", data={
             "image_url": post.image_url, "caption": post.text, "alt_text": post.image_alt or "",
@@ -63,20 +67,22 @@ class Instagram:
         if answer.status_code != 200:
             raise self._fail(answer)
         container = checked_id(json_of(answer).get("id"), "instagram container")
-        for _ in range(30):
+        for _poll in range(30):
             status = self._get(container, "status_code").get("status_code")
             if status == "FINISHED":
                 break
             if status in ("ERROR", "EXPIRED"):
-                raise CallFailed(f"instagram: the container ended {status} (the photo could not be fetched "
-                                 "from the site?)", retryable=True)
+                raise CallFailed(_("instagram: the container ended {status} (the photo could not be fetched from "
+                                   "the site?)", status=status), retryable=True)
             self.http.sleep(2.0)
         else:
-            raise CallFailed("instagram: the container was not ready within a minute", retryable=True)
+            raise CallFailed(_("instagram: the container was not ready within a minute"), retryable=True)
         answer = self.http.call("POST", f"{self.http.base}/{self.user_id}/media_publish", data={
             "creation_id": container, "access_token": self.token})
         if answer.status_code != 200:
-            raise self._fail(answer)
+            # Instagram publishes some containers it answers with an error (a throttle, a 500): never again on
+            # its own; a person looks (warta announce --resolve)
+            raise CallFailed(str(self._fail(answer)), retryable=False, uncertain=True)
         media_id = checked_id(json_of(answer).get("id"), "instagram media")
         return Sent(media_id, self._permalink(media_id))
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from pipeline.archive.records import ArchiveRecord, Channel
+from pipeline.i18n import _
 
 Action = Literal["post", "withdraw", "settle", "wait", "skip"]
 BACKOFF = (dt.timedelta(minutes=10), dt.timedelta(hours=1), dt.timedelta(hours=6), dt.timedelta(hours=24))
@@ -24,6 +25,7 @@ class Step:
     action: Action
     reason: str = ""
     post_id: str | None = None  # the post a withdrawal deletes
+    stuck: bool = False  # waits for a person (uncertain, or failed for good): reported as an error
 
 
 def entry_of(record: ArchiveRecord, channel: str) -> Channel | None:
@@ -36,18 +38,19 @@ def decide(record: ArchiveRecord, channel: str, now: dt.datetime, *, retry: bool
     withdrawn = record.status == "dicabut"
     if entry is not None and entry.digest == record.digest:
         if entry.state == "attempt":
-            return Step("settle", "an attempt without an outcome: it may have gone out", entry.post_id)
+            return Step("settle", _("an attempt without an outcome: it may have gone out"), entry.post_id)
         if entry.done:
             return Step("skip", "done")
         if entry.state == "uncertain":
-            return Step("skip", "uncertain: resolve it with warta announce --resolve")
+            return Step("skip", _("uncertain: resolve it with warta announce --resolve"), stuck=True)
         if entry.state == "not_sent":
-            return Step("withdraw" if withdrawn else "post", "resolved as not sent", entry.post_id)
+            return Step("withdraw" if withdrawn else "post", _("resolved as not sent"), entry.post_id)
         # failed
         if not entry.retryable and not retry:
-            return Step("skip", f"failed: {entry.error or '?'}; warta announce --retry tries again")
+            return Step("skip", _("failed: {error}; warta announce --retry tries again", error=entry.error or "?"),
+                        stuck=True)
         if entry.retry_at is not None and now < entry.retry_at and not retry:
-            return Step("wait", f"deferred until {entry.retry_at.isoformat()}")
+            return Step("wait", _("deferred until {time}", time=entry.retry_at.isoformat()))
         return Step("withdraw" if withdrawn else "post", "retry", entry.post_id)
     if withdrawn:
         # the post of an earlier version is deleted (or corrected); nothing went out: nothing to take back

@@ -6,6 +6,7 @@ import re
 from urllib.parse import urlsplit
 
 from pipeline.channels.base import CallFailed
+from pipeline.i18n import _
 
 _ID = re.compile(r"^[0-9A-Za-z_-]{1,100}$")
 
@@ -13,7 +14,7 @@ _ID = re.compile(r"^[0-9A-Za-z_-]{1,100}$")
 def checked_id(value: object, what: str) -> str:
     text = str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
     if not _ID.match(text):
-        raise CallFailed(f"{what}: the platform answered without a usable id; the post may have gone out",
+        raise CallFailed(_("{what}: the platform answered without a usable id; the post may have gone out", what=what),
                          retryable=False, uncertain=True)
     return text
 

@@ -11,6 +11,7 @@ from requests import Response
 
 from pipeline.channels.base import CallFailed, Http, Post, Sent, json_of
 from pipeline.channels.links import checked_id, same_host_url
+from pipeline.i18n import _
 
 KEY_KEPT = 50 * 60  # seconds: Mastodon keeps an Idempotency-Key about an hour; a margin for clocks
 
@@ -35,14 +36,14 @@ class Mastodon:
         if answer.status_code not in (200, 202):
             raise self._fail(answer)
         media_id = checked_id(json_of(answer).get("id"), "mastodon media")
-        for _ in range(10):  # 202: still processing; the status may not name it before its url is set
+        for _poll in range(10):  # 202: still processing; the status may not name it before its url is set
             if answer.status_code == 200 and json_of(answer).get("url"):
                 return media_id
             self.http.sleep(1.0)
             answer = self.http.call("GET", f"{self.http.base}/api/v1/media/{media_id}", headers=self._auth())
             if answer.status_code not in (200, 206):
                 raise self._fail(answer)
-        raise CallFailed("mastodon: the photo was still processing after 10 s", retryable=True)
+        raise CallFailed(_("mastodon: the photo was still processing after 10 s"), retryable=True)
 
     def _fail(self, answer: Response) -> CallFailed:
         detail = str(json_of(answer).get("error", ""))

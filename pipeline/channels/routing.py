@@ -10,6 +10,7 @@ from pipeline.channels.text import Content, compose, too_long
 from pipeline.config import SiteConfig
 from pipeline.content import Item, parse_item
 from pipeline.errors import Finding
+from pipeline.i18n import _
 from pipeline.sop import Sop
 from pipeline.tree import FileTree
 
@@ -53,16 +54,18 @@ def route_findings(item: Item, sop: Sop | None, config: SiteConfig) -> list[Find
         channel = config.channels.get(name)
         if channel is None:
             known = ", ".join(sorted(config.channels)) or "none"
-            out.append(Finding(item.path, item.line_of("kanal"), f"kanal: no channel '{name}' in warta.yml "
-                               f"(channels: {known})", "kanal", "warning"))
+            out.append(Finding(item.path, item.line_of("kanal"), _("kanal: no channel '{name}' in warta.yml "
+                               "(channels: {known})", name=name, known=known), "kanal", "warning"))
         elif channel.aksi not in served:
             sop_id = sop.id if sop is not None else "?"
-            out.append(Finding(item.path, item.line_of("kanal"), f"kanal: channel '{name}' serves {channel.aksi}, "
-                               f"a step the SOP {sop_id} does not have: the item will not go there", "kanal",
+            out.append(Finding(item.path, item.line_of("kanal"), _("kanal: channel '{name}' serves {aksi}, a step the "
+                               "SOP {sop} does not have: the item will not go there", name=name,
+                               aksi=channel.aksi or "", sop=sop_id), "kanal",
                                "warning"))
     for name in item.meta.sebutan:
         if name not in config.channels:
-            out.append(Finding(item.path, item.line_of("sebutan"), f"sebutan: no channel '{name}' in warta.yml",
+            out.append(Finding(item.path, item.line_of("sebutan"), _("sebutan: no channel '{name}' in warta.yml",
+                                                                     name=name),
                                "sebutan", "warning"))
     link = f"{config.site.url}/{item.url_path}"
     for name in routes(item, sop, config, ("kirim_medsos",)):
@@ -71,10 +74,11 @@ def route_findings(item: Item, sop: Sop | None, config: SiteConfig) -> list[Find
         photo = has_photo(item)
         why = too_long(channel, compose(channel.type, content, photo=photo), content, photo=photo)
         if why:
-            out.append(Finding(item.path, item.line_of("title"), f"channel {name}: {why}", "title", "warning"))
+            out.append(Finding(item.path, item.line_of("title"), _("channel {name}: {why}", name=name, why=why),
+                               "title", "warning"))
         if channel.type == "instagram" and not photo:
-            out.append(Finding(item.path, item.line_of("title"), f"channel {name}: an Instagram post needs a photo "
-                               "(image:); this item will not be posted there", "image", "warning"))
+            out.append(Finding(item.path, item.line_of("title"), _("channel {name}: an Instagram post needs a photo "
+                               "(image:); this item will not be posted there", name=name), "image", "warning"))
     return out
 
 

@@ -11,6 +11,7 @@ from requests import Response
 
 from pipeline.channels.base import MAX_WAIT, CallFailed, Http, Post, Sent, json_of
 from pipeline.channels.links import checked_id
+from pipeline.i18n import _
 
 
 @dataclass
@@ -31,7 +32,8 @@ class Telegram:
                 answer = self.http.call("POST", url, data={"chat_id": self.chat_id, **data}, retry_429=False)
                 doc = json_of(answer)
             else:
-                raise CallFailed(f"telegram: rate limited ({doc.get('description', '')})", retryable=True,
+                raise CallFailed(_("telegram: rate limited ({detail})", detail=str(doc.get("description", ""))),
+                                 retryable=True,
                                  wait=float(wait) if isinstance(wait, (int, float)) else MAX_WAIT * 5)
         if answer.status_code != 200 or doc.get("ok") is not True:
             raise self._fail(answer, doc)

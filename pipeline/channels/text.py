@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from pipeline.config import ChannelSection
+from pipeline.i18n import _
 
 URL_WEIGHT = 23  # X and Mastodon count every link as 23 characters
 
@@ -97,9 +98,12 @@ def too_long(channel: ChannelSection, text: str, content: Content, *, photo: boo
         return None
     length = weighted_length(text, limit)
     if length > limit.chars:
-        return f"the post would be {length} characters; {channel.type} takes {limit.chars}: shorten the title or summary"
+        return _("the post would be {n} characters; {platform} takes {limit}: shorten the title or summary", n=length,
+                 platform=channel.type, limit=limit.chars)
     if limit.hashtags is not None and len(content.tagar) > limit.hashtags:
-        return f"{len(content.tagar)} hashtags (tagar); {channel.type} takes {limit.hashtags}"
+        return _("{n} hashtags (tagar); {platform} takes {limit}", n=len(content.tagar), platform=channel.type,
+                 limit=limit.hashtags)
     if limit.mentions is not None and len(content.sebutan) > limit.mentions:
-        return f"{len(content.sebutan)} mentions (sebutan); {channel.type} takes {limit.mentions}"
+        return _("{n} mentions (sebutan); {platform} takes {limit}", n=len(content.sebutan), platform=channel.type,
+                 limit=limit.mentions)
     return None

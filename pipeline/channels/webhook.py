@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.channels.base import CallFailed, Http, Post, Sent
+from pipeline.i18n import _
 
 
 def signature(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
@@ -32,7 +33,7 @@ class Webhook:
         try:
             sig = signature(self.secret, msg_id, now, body)
         except ValueError:
-            raise CallFailed("webhook: the secret is not a whsec_ secret (base64 after whsec_)",
+            raise CallFailed(_("webhook: the secret is not a whsec_ secret (base64 after whsec_)"),
                              retryable=False) from None
         answer = self.http.call("POST", self.http.base, data=body, headers={
             "content-type": "application/json", "webhook-id": msg_id, "webhook-timestamp": str(now),

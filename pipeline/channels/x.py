@@ -12,6 +12,7 @@ from requests_oauthlib import OAuth1
 
 from pipeline.channels.base import CallFailed, Http, Post, Sent, json_of
 from pipeline.channels.links import checked_id
+from pipeline.i18n import _
 
 
 @dataclass
@@ -43,7 +44,7 @@ class X:
         data = json_of(answer).get("data")
         tweet_id = checked_id(data.get("id") if isinstance(data, dict) else None, "x post")
         if not tweet_id.isdigit():
-            raise CallFailed("x: the post id is not a number; the post may have gone out", retryable=False,
+            raise CallFailed(_("x: the post id is not a number; the post may have gone out"), retryable=False,
                              uncertain=True)
         return Sent(tweet_id, f"https://x.com/i/web/status/{tweet_id}")
 

@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(doc, ensure_ascii=False, indent=2))
     else:
         for line in doc.get("planned", []):
-            print(("would post " if args.dry_run else "") + line)
+            print(_("would post {line}", line=line) if args.dry_run else line)
         for path, entries in sorted(doc.get("outcomes", {}).items()):
             for e in entries:
                 print(f"{path} → {e['channel']}: {e['state']} {e.get('url') or e.get('error') or ''}".rstrip())
@@ -87,11 +87,12 @@ def _resolve(root: Path, args: argparse.Namespace) -> dict[str, Any]:
         raise UsageError(_("{item} on {channel}: the ledger holds {state} for its current version; only an uncertain or "
                            "failed post is resolved", item=item, channel=channel, state=state))
     if args.dry_run:
-        return {"resolved": f"would record: {item} on {channel} " + ("sent" if args.sent else "not sent")}
+        return {"resolved": _("would record: {item} on {channel} sent", item=item, channel=channel) if args.sent
+                else _("would record: {item} on {channel} not sent", item=item, channel=channel)}
     decision = resolve.message(item, channel, record.digest, args.sent, max(entry.attempts, 1))
     git.run("commit", "--allow-empty", "-q", "-S", "-m", decision)
-    return {"resolved": f"recorded your signed decision ({git.head() or '?'}): the next warta announce or publish "
-                        "on main writes it into the ledger; push it to main"}
+    return {"resolved": _("recorded your signed decision ({commit}): the next warta announce or publish on main "
+                          "writes it into the ledger; push it to main", commit=git.head() or "?")}
 
 
 def announce_only(root: Path, *, dry_run: bool, retry: bool, only: str | None) -> dict[str, Any]:
@@ -101,7 +102,7 @@ def announce_only(root: Path, *, dry_run: bool, retry: bool, only: str | None) -
     from pipeline.channels.ledger import entry_of
     from pipeline.media import MediaJob, build_media
     from pipeline.publish import gitops, make_plan
-    from pipeline.publish.announce import _main_image, targets_of
+    from pipeline.publish.announce import main_image, targets_of
     from pipeline.publish.posting import announce_channels, report_links
     from pipeline.publish.site import published_tree
     from pipeline.workspace import Workspace
@@ -133,7 +134,7 @@ def announce_only(root: Path, *, dry_run: bool, retry: bool, only: str | None) -
         with tempfile.TemporaryDirectory(prefix="warta-announce-") as tmp:
             jobs = [MediaJob(source=tree / image, display_path=image, used_by=(p.item.path,), channels=True,
                              focus=tuple(p.item.meta.image_focus or (0.5, 0.5)))  # type: ignore[arg-type]
-                    for p in due if (image := _main_image(p.item)) is not None]
+                    for p in due if (image := main_image(p.item)) is not None]
             pictures = build_media(jobs, Path(tmp), root / MEDIA_CACHE, config.media, prune=False).images if jobs else {}
             found = resolve.read(git, git.head() or "HEAD", plan.report.people, root / CACHE_DIRNAME)
             targets = targets_of(due, live, config, sops, pictures, Path(tmp))

@@ -130,7 +130,11 @@ class GitLab(Forge):
             if exc.status == 404:
                 return False
             raise
-        return isinstance(member, dict) and int(member.get("access_level") or 0) >= DEVELOPER
+        if not isinstance(member, dict) or member.get("state", "active") != "active":
+            return False  # a blocked or deactivated account (someone who left) keeps its membership
+        if member.get("membership_state", "active") != "active":
+            return False  # an invitation not accepted, or a membership awaiting approval
+        return int(member.get("access_level") or 0) >= DEVELOPER
 
     def post_status(self, sha: str, state: StatusState, description: str, target_url: str | None = None) -> None:
         body: dict[str, Any] = {"state": _STATES[state], "name": STATUS_CONTEXT, "description": description[:140]}

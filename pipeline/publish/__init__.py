@@ -13,7 +13,8 @@ A short orchestrator of named stages, each in its own module, each taking what t
 5. and 6. :mod:`~pipeline.publish.site` — the published tree of approved blobs, media derivatives and the
    site;
 7. deploy (:mod:`pipeline.deploy`) — atomically;
-8. :mod:`~pipeline.publish.announce` — payloads and videotron slides for new versions;
+8. :mod:`~pipeline.publish.announce` — posts on the channels the SOP names (the posting ledger of
+   :mod:`~pipeline.publish.posting`), outbox payloads and videotron slides for new versions;
 9. :mod:`~pipeline.publish.record` — publication times and channels, the posting ledger.
 
 Each stage is resumable: a run that dies anywhere leaves the live site as it was, and the next run

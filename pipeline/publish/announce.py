@@ -1,12 +1,17 @@
-"""Stage 8 of ``warta publish``: announce each newly published version on its channels.
+"""Stage 8 of ``warta publish``: announce each newly published version on the channels its SOP names
+(docs/channels.md).
 
-For every item version whose publication is not recorded yet: one payload per outbox channel in
-``_outbox/<channel>/`` (a payload that exists is never written again), and the slides and playlist of
-each videotron board (``_outbox/videotron/<board>/``). Pictures are made from the published tree (the
-closed world), never from the working tree. A withdrawal's payload never repeats the withdrawn text:
-it names the archive number and the reason only.
+- Platform channels (Facebook, Instagram, X, Telegram, Mastodon, webhooks): through the posting ledger of
+  :mod:`~pipeline.publish.posting` (attempts committed before the calls, outcomes after).
+- Outbox channels: one payload per item version in ``_outbox/<channel>/`` (a payload that exists is never
+  written again), recorded as ``outbox``, never ``sent``.
+- Videotron boards: the slides and playlist of the newest live releases (withdrawn and expired ones
+  leave), in a folder or on the player's computer over rsync.
+
+Which channels: the routing of :mod:`pipeline.channels.routing` (the SOP's ``aksi``, the item's
+``kanal``). Pictures are the site build's derivatives of the published tree (the closed world), never the
+working tree. A withdrawal never repeats the withdrawn text: it names the archive number and the reason.
 """
-
 from __future__ import annotations
 
 import datetime as dt
@@ -70,7 +75,7 @@ class Ledger:
 def pictures_of(item: Item, pictures: Mapping[str, Any], site_url: str, output: Path | None) -> dict[str, Picture]:
     """The channel crops of the item's main photo: their public address on the site, and the file in the
     built site (for the platforms that take an upload)."""
-    image_path = _main_image(item)
+    image_path = main_image(item)
     image_set = pictures.get(image_path) if image_path else None
     if image_set is None:
         return {}
@@ -140,7 +145,7 @@ def announcement_due(record: ArchiveRecord) -> bool:
     return len(record.versions) > 1
 
 
-def _main_image(item: Item) -> str | None:
+def main_image(item: Item) -> str | None:
     return next((i.path for i in item.images if i.role == "image"), None)
 
 
@@ -172,7 +177,7 @@ def announce(root: Path, tree: Path, due: Sequence[Planned], live: Sequence[Plan
                 url = f"{config.site.url}/{item.url_path}"
                 change = ("withdrawn" if record.status == "dicabut" else
                           "new" if len(record.versions) == 1 else "changed")
-                image_path = _main_image(item) if change != "withdrawn" else None
+                image_path = main_image(item) if change != "withdrawn" else None
                 image_set = pictures.get(image_path) if image_path else None
                 picture = image_set.channel(_preset(name, channel)) if image_set is not None else None
                 # a withdrawal never repeats the withdrawn text: its number and reason only
@@ -235,7 +240,7 @@ def _videotron(root: Path, tree: Path, name: str, channel: ChannelSection, live:
     slides = []
     for planned in shown:
         item = planned.item
-        image = _main_image(item)
+        image = main_image(item)
         focus = item.meta.image_focus or [0.5, 0.5]
         assert item.published is not None
         slides.append(SlideInput(release=item.path, title=item.title, date=item.published.date(),

@@ -24,7 +24,9 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from pipeline.approvals import decisions
 from pipeline.approvals.chain import ChainResult, StepStatus
+from pipeline.approvals.chain_model import Approval
 from pipeline.approvals.forge_reviews import counts, digests_at, gather, judge_item
 from pipeline.approvals.judge import evaluate_repository
 from pipeline.approvals.records import format_record
@@ -88,7 +90,10 @@ def copy_reviews(root: Path, git: Git, say: Say, forge: Forge | None = None, *, 
     except (ForgeError, ForgeConfigError) as exc:
         warnings.append(_("branch rules of {repository} could not be read: {reason}", repository=section.repository,
                           reason=exc))
-    pending = [r for r in report.items if not r.complete and r.state != "returned" and r.path in report.contexts]
+    # the items approvals may still reach, and those approved with git records alone about to go live (a return
+    # given on the forge still holds them, rule 7)
+    pending = [r for r in report.items if r.path in report.contexts and (
+        (not r.complete and r.state != "returned") or (r.complete and r.state == "approved"))]
     if not pending or not write:
         return warnings
     identity = load_identity(report.people, required=False)
@@ -102,7 +107,7 @@ def copy_reviews(root: Path, git: Git, say: Say, forge: Forge | None = None, *, 
     for result in pending:
         if result.path in joined:
             by_merge.setdefault(joined[result.path], []).append(result)
-    copied = 0
+    copied = kept = 0
     for merge, results in by_merge.items():
         try:
             pr = forge.merged_pull_request(merge)
@@ -118,6 +123,16 @@ def copy_reviews(root: Path, git: Git, say: Say, forge: Forge | None = None, *, 
         by_sid = reviews.by_sid()
         for result in results:
             judged = judge_item(result, report.contexts[result.path], reviews, digests)
+            returned = judged.returned if judged.state == "returned" else None
+            if result.complete:
+                if returned is not None and (review := by_sid.get(returned.sha)) is not None and review.commit:
+                    # judged after the git records made before it (the steps the return followed)
+                    earlier = [r for r in report.contexts[result.path].records
+                               if r.at <= (review.at or 0) and r.digest == result.digest]
+                    parent = max(earlier, key=lambda r: r.at).sha if earlier else review.commit
+                    _keep_return(git, identity, result, returned, reviews.source, review, parent)
+                    kept += 1
+                continue
             for step in judged.steps:
                 review = by_sid.get(step.sha or "")
                 if step.status != "approved" or review is None:
@@ -126,7 +141,35 @@ def copy_reviews(root: Path, git: Git, say: Say, forge: Forge | None = None, *, 
                 copied += 1
     if copied:
         say(_("forge: {n} review(s) copied into git as approval records", n=copied))
+    if kept:
+        say(_("forge: {n} request(s) for changes kept on {ref}: those items are returned", n=kept, ref=decisions.REF))
+        warnings.extend([w for w in [decisions.push(git)] if w])
     return warnings
+
+
+def _keep_return(git: Git, identity: PublishingIdentity, result: ChainResult, returned: Approval, source: str,
+                 review: Review, parent: str) -> str:
+    """A request for changes that counted as a return, as a return record on ``refs/warta/decisions`` (it
+    blocks the digest however the item's git records read, rule 7): signed by the publishing identity,
+    authored as the reviewer at its time, and a child of ``parent`` (with its tree: it changes no file), the
+    last record before it or the reviewed commit, so it is judged after the steps it followed."""
+    at = review.at or 0
+    message = format_record(
+        item=result.path, digest=result.digest, step=returned.step, role=returned.role, decision="return",
+        subject=one_line(f"Return step {returned.step} by {source} review {review.id}: {result.path}", 200),
+        note=one_line(review.body, 500), source=source, review=_review_fields(review))
+    env = {"GIT_AUTHOR_NAME": returned.name, "GIT_AUTHOR_EMAIL": returned.email, "GIT_AUTHOR_DATE": f"@{at} +0000"}
+    sha = git.run("commit-tree", f"{parent}^{{tree}}", "-p", parent, "-S", input=message.encode("utf-8"),
+                  config=identity.config(), env=env).stdout.decode().strip()
+    decisions.keep(git, sha, result.path, "return")
+    return sha
+
+
+def _review_fields(review: Review) -> dict[str, str]:
+    return {"id": one_line(review.id, 40), "url": one_line(review.url, 300), "reviewer_id": str(review.user.id),
+            "reviewer_login": one_line(review.user.login, 100), "state": review.state,
+            "commit": one_line(review.commit or "", 64),
+            "at": dt.datetime.fromtimestamp(review.at or 0, dt.UTC).isoformat()}
 
 
 def _write_copy(git: Git, identity: PublishingIdentity, result: ChainResult, counted: StepStatus, source: str,

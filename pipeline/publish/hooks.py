@@ -33,6 +33,13 @@ FAULT_POINTS = (
     "record",  # publication records written under arsip/, not committed
     "record-commit",  # publication commit made, not pushed
 )
+ANNOUNCE_FAULT_POINTS = (  # with platform channels (pipeline/publish/posting.py; tests/channels)
+    "announce-resolved",  # people's resolutions committed, not pushed
+    "announce-attempts",  # the attempts committed, not pushed (no claim yet)
+    "announce-claimed",  # the attempts pushed (claimed), no call made
+    "announce-call",  # the first platform call returned, its outcome not recorded
+    "announce-outcomes",  # the outcomes committed, not pushed
+)
 
 def fault(point: str) -> None:
     if os.environ.get(FAULT_ENV) == point:

@@ -1,6 +1,6 @@
-"""Stage 8 of ``warta publish`` (and ``warta announce``) on the platform channels: attempts committed
-(and pushed) before any call, the
-calls, then the outcomes committed, all signed by the publishing identity (docs/channels.md).
+"""Stage 8 of ``warta publish`` (and ``warta announce``) on the platform channels: the attempts committed
+(and pushed) before any call, the calls, then the outcomes committed, all signed by the publishing
+identity (docs/channels.md).
 
 An attempt is claimed only by a fast-forward push of the tip this run read: a rejected push means another
 run holds the claim, and this run sends nothing. Without a remote the local commit is the claim (one
@@ -28,6 +28,7 @@ from pipeline.content import Item
 from pipeline.errors import GitError
 from pipeline.files import write_atomic
 from pipeline.git import Git
+from pipeline.i18n import _
 from pipeline.publish import gitops
 from pipeline.publish.hooks import ANNOUNCE_BARRIER_ENV, barrier, fault
 
@@ -91,21 +92,21 @@ def _call(adapter: Adapter, post: Post, step: ledger.Step, before: Channel, now:
             # a deletion is repeated safely (a deleted post answers as gone); a correction cannot be
             if step.post_id and adapter.delete(step.post_id):
                 return ledger.sent(before, step.post_id, None, now, state="deleted")
-            return ledger.uncertain(before, "a withdrawal without an outcome: its correction may have gone out; "
-                                            "check the channel and resolve it")
+            return ledger.uncertain(before, _("a withdrawal without an outcome: its correction may have gone out; "
+                                              "check the channel and resolve it"))
         if step.action == "settle":
             age = (now - before.at).total_seconds() if before.at is not None else None
             found = adapter.settle(post, age)
             if found is None:
-                return ledger.uncertain(before, "an attempt without an outcome (the run stopped, or the answer "
-                                                "was lost): check the channel and resolve it")
+                return ledger.uncertain(before, _("an attempt without an outcome (the run stopped, or the answer "
+                                                  "was lost): check the channel and resolve it"))
             return ledger.sent(before, found.post_id, found.url, now)
         if step.action == "withdraw":
             if step.post_id and adapter.delete(step.post_id):
                 return ledger.sent(before, step.post_id, None, now, state="deleted")
             if channel_type == "instagram":
-                raise CallFailed("instagram: posts cannot be deleted or corrected through the API; delete it "
-                                 "in the app, then warta announce --resolve ... --sent URL", retryable=False)
+                raise CallFailed(_("instagram: posts cannot be deleted or corrected through the API; delete it "
+                                   "in the app, then warta announce --resolve ... --sent URL"), retryable=False)
             done = adapter.post(post)
             return ledger.sent(before, done.post_id, done.url, now, state="corrected")
         done = adapter.post(post)
@@ -122,7 +123,7 @@ def _commit(root: Path, git: Git, remote: str | None, main: str, entries: Mappin
     rejected push gives up (None); otherwise the entries are put on the new main's register and pushed
     again."""
     current = register
-    for _ in range(MAX_PUSHES):
+    for _attempt in range(MAX_PUSHES):
         base = git.head()
         assert base is not None
         by_path = {r.path: r for r in current}
@@ -152,7 +153,7 @@ def _commit(root: Path, git: Git, remote: str | None, main: str, entries: Mappin
         assert head is not None
         current = [s.record for s in trust.records_at(git, head)]
     raise GitError(_("the push of the posting ledger to {remote} was rejected {max_pushes} times; run announce again "
-                     "(uncertain posts wait for a person)", remote=remote, max_pushes=MAX_PUSHES))
+                     "(uncertain posts wait for a person)", remote=remote or "", max_pushes=MAX_PUSHES))
 
 
 def announce_channels(root: Path, git: Git, remote: str | None, main: str, register: Sequence[ArchiveRecord],
@@ -172,22 +173,7 @@ def announce_channels(root: Path, git: Git, remote: str | None, main: str, regis
         assert done is not None
         run.register = done
         run.outcomes.update(resolved)
-    by_path = {r.path: r for r in run.register}
-    work: list[tuple[Target, str, ledger.Step]] = []
-    for target in targets:
-        record = by_path.get(target.record.path, target.record)
-        target = Target(target.item, record, target.channels, target.pictures)
-        for name in platform_channels(config, target.channels):
-            if only is not None and name != only:
-                continue
-            step = ledger.decide(record, name, now, retry=retry)
-            if step.action in ("post", "withdraw", "settle"):
-                work.append((target, name, step))
-                run.planned.append(f"{record.path} → {name} ({step.action})")
-            elif step.action == "wait":
-                run.warnings.append(f"{record.path} → {name}: {step.reason}")
-            elif step.reason.startswith(("uncertain", "failed")):
-                run.errors.append(f"{record.path} → {name}: {step.reason}")
+    work = _plan(run, targets, config, now, retry, only)
     _expiry_warnings(config, now, run)
     # a test passing adapter_for has no token variables
     work = _callable(work, config, None if adapter_for else os.environ if environ is None else environ, run, now,
@@ -204,18 +190,55 @@ def announce_channels(root: Path, git: Git, remote: str | None, main: str, regis
         return run
     attempts = {(t.record.path, n): ledger.attempt(t.record, n, s, now) for t, n, s in work if s.action != "settle"}
     grouped: dict[str, list[Channel]] = {}
-    for (path, _), entry in attempts.items():
+    for (path, _channel), entry in attempts.items():
         grouped.setdefault(path, []).append(entry)
     claimed = _commit(root, git, remote, main, grouped, run.register, "percobaan", "announce-attempts", claim=True)
     if claimed is None:
         run.claimed = False
-        run.errors.append("another run claimed these posts first (the push of the attempts was rejected): this "
-                          "run sent nothing; the next run reads what it did")
+        run.errors.append(_("another run claimed these posts first (the push of the attempts was rejected): this "
+                            "run sent nothing; the next run reads what it did"))
         head = git.head()
         run.register = [s.record for s in trust.records_at(git, head)] if head else run.register
         return run
     run.register = claimed
     fault("announce-claimed")
+    results = _send(run, work, attempts, config, now, environ, adapter_for)
+    for path, entries in run.pending.items():
+        results.setdefault(path, []).extend(entries)
+    done = _commit(root, git, remote, main, results, run.register, "hasil", "announce-outcomes", claim=False)
+    assert done is not None
+    run.register = done
+    run.outcomes.update(results)
+    return run
+
+
+def _plan(run: ChannelRun, targets: Sequence[Target], config: SiteConfig, now: dt.datetime, retry: bool,
+          only: str | None) -> list[tuple[Target, str, ledger.Step]]:
+    """The ledger's next step for every target on each of its platform channels (as the run's register
+    holds it); waits are warnings, posts waiting for a person errors."""
+    by_path = {r.path: r for r in run.register}
+    work: list[tuple[Target, str, ledger.Step]] = []
+    for target in targets:
+        record = by_path.get(target.record.path, target.record)
+        target = Target(target.item, record, target.channels, target.pictures)
+        for name in platform_channels(config, target.channels):
+            if only is not None and name != only:
+                continue
+            step = ledger.decide(record, name, now, retry=retry)
+            if step.action in ("post", "withdraw", "settle"):
+                work.append((target, name, step))
+                run.planned.append(f"{record.path} → {name} ({step.action})")
+            elif step.action == "wait":
+                run.warnings.append(f"{record.path} → {name}: {step.reason}")
+            elif step.stuck:
+                run.errors.append(f"{record.path} → {name}: {step.reason}")
+    return work
+
+
+def _send(run: ChannelRun, work: Sequence[tuple[Target, str, ledger.Step]],
+          attempts: Mapping[tuple[str, str], Channel], config: SiteConfig, now: dt.datetime,
+          environ: Mapping[str, str] | None, adapter_for: Callable[[str], Adapter] | None) -> dict[str, list[Channel]]:
+    """The calls, in order (their attempts are claimed); the outcome entries by item path."""
     adapters: dict[str, Adapter | CallFailed] = {}
     results: dict[str, list[Channel]] = {}
     for index, (target, name, step) in enumerate(work):
@@ -238,13 +261,7 @@ def announce_channels(root: Path, git: Git, remote: str | None, main: str, regis
             run.errors.append(f"{target.record.path} → {name}: {outcome.state}: {outcome.error}")
         if index == 0:
             fault("announce-call")
-    for path, entries in run.pending.items():
-        results.setdefault(path, []).extend(entries)
-    done = _commit(root, git, remote, main, results, run.register, "hasil", "announce-outcomes", claim=False)
-    assert done is not None
-    run.register = done
-    run.outcomes.update(results)
-    return run
+    return results
 
 
 def _callable(work: list[tuple[Target, str, ledger.Step]], config: SiteConfig, environ: Mapping[str, str] | None,
@@ -263,16 +280,18 @@ def _callable(work: list[tuple[Target, str, ledger.Step]], config: SiteConfig, e
             before = ledger.entry_of(target.record, name) or ledger.attempt(target.record, name, step, now)
             failed.setdefault(target.record.path, []).append(ledger.failed(
                 before.model_copy(update={"attempts": max(before.attempts, 1)}),
-                f"{name}: not sent: {long}; approve a shorter version", retryable=False, wait=None, now=now))
+                _("{name}: not sent: {why}; approve a shorter version", name=name, why=long), retryable=False,
+                wait=None, now=now))
             run.errors.append(f"{target.record.path} → {name}: {long}")
             continue
         if not absent:
             kept.append((target, name, step))
             continue
-        why = f"the environment variable {', '.join(absent)} (token_env of channel {name}) is not set"
+        why = _("the environment variable {names} (token_env of channel {name}) is not set",
+                names=", ".join(absent), name=name)
         if missing == "skip":
-            run.warnings.append(f"{target.record.path} → {name}: not posted by this run: {why}; warta announce "
-                                "with the channel's token posts it")
+            run.warnings.append(_("{path} → {name}: not posted by this run: {why}; warta announce with the "
+                                  "channel's token posts it", path=target.record.path, name=name, why=why))
             continue
         before = ledger.entry_of(target.record, name) or ledger.attempt(target.record, name, step, now)
         failed.setdefault(target.record.path, []).append(
@@ -288,9 +307,12 @@ def _expiry_warnings(config: SiteConfig, now: dt.datetime, run: ChannelRun) -> N
         if channel.enabled and channel.token_expires is not None:
             left = (channel.token_expires - now.date()).days
             if left <= 14:
-                state = "has expired" if left < 0 else f"expires in {left} day(s)"
-                run.warnings.append(f"channel {name}: its token {state} ({channel.token_expires.isoformat()}); "
-                                    "renew it and update token_expires in warta.yml")
+                when = channel.token_expires.isoformat()
+                run.warnings.append(
+                    _("channel {name}: its token has expired ({date}); renew it and update token_expires in "
+                      "warta.yml", name=name, date=when) if left < 0 else
+                    _("channel {name}: its token expires in {n} day(s) ({date}); renew it and update "
+                      "token_expires in warta.yml", name=name, n=left, date=when))
 
 
 REPORTS = "laporan-tautan"  # under the outbox folder: uploaded with the run's artifact
@@ -323,5 +345,5 @@ def report_links(root: Path, run: ChannelRun, targets: Sequence[Target], config:
             adapter = adapter_for(name) if adapter_for else make_adapter(name, channel, environ, config.site.language)
             adapter.post(post)
         except CallFailed as exc:
-            run.errors.append(f"link report → {name}: {exc}")
+            run.errors.append(_("link report → {name}: {error}", name=name, error=str(exc)))
     return target

@@ -3,7 +3,7 @@
 A tag can be moved by whoever controls the action's repository; a commit SHA cannot. Every ``uses:`` line
 warta writes is ``owner/name@<sha> # <tag>``: the comment keeps the version readable (and lets Dependabot
 or Renovate propose updates). Each SHA was read from the action repository's tag (``git rev-parse
-<tag>^{commit}``), never typed from memory; ``tests/workflows/test_pins.py`` checks the shape and that every
+<tag>^{commit}``), never typed from memory; ``tests/workflows/test_workflows_rules.py`` checks the shape and that every
 pinned action is one of these. To update: read the new tag's commit the same way, change it here, and
 re-run ``warta init`` on a scratch folder to compare.
 """

@@ -109,9 +109,8 @@ def channel_secrets(config: SiteConfig) -> list[str]:
 
 def token_env(config: SiteConfig, forge: Forge) -> str:
     """The token variable of ``approvals.forge`` in warta.yml (docs/forges.md), else the forge's default."""
-    section = getattr(config.approvals, "forge", None)  # approvals.forge: the forge adapters' setting
-    named = getattr(section, "token_env", None)
-    return named if isinstance(named, str) and named else DEFAULT_TOKEN_ENV[forge]
+    section = config.approvals.forge
+    return section.token_variable if section is not None else DEFAULT_TOKEN_ENV[forge]
 
 
 def render(name: str, **values: object) -> str:
@@ -141,8 +140,7 @@ def site_ci(config: SiteConfig, people: People, signatory_roles: Iterable[str], 
             if config.deploy.target == "local":
                 out.notes.append(_(LOCAL_TARGET))
     elif forge in ("gitea", "forgejo"):
-        out.files[f"{WORKFLOW_DIRS[forge]}/warta-pr.yml"] = render(
-            "gitea-pr.yml", **common)
+        out.files[f"{WORKFLOW_DIRS[forge]}/warta-pr.yml"] = render("gitea-pr.yml", **common)
         out.notes.append(_(NO_SECRETS_GITEA, forge=forge.capitalize()))
     else:
         out.files[".gitlab-ci.yml"] = render("gitlab-ci.yml", **common)

@@ -4,6 +4,7 @@ themselves, are copied; everything else leaves the item held."""
 
 from __future__ import annotations
 
+import subprocess
 import time
 from pathlib import Path
 
@@ -91,3 +92,53 @@ def test_a_reviewer_who_lost_write_access_before_the_publish_is_never_copied(off
     copied = [office.git("log", "-1", "--format=%an", c) for c in _copies(office)]
     assert copied == ["Dwi Astuti"]
     assert path not in records(office.root)
+
+
+@pytest.mark.parametrize(("variable", "value"), [("GITHUB_REPOSITORY", "penyerang/situs"),
+                                                 ("GITHUB_API_URL", "http://127.0.0.1:9/api")])
+def test_publish_refuses_an_environment_naming_another_forge_and_copies_nothing(
+        office: Site, gh: GitHubServer, ci: Key, variable: str, value: str) -> None:
+    path = release(office)
+    head = office.head()
+    gh.add_pull(7, head, user("rina"))
+    gh.review(7, user("dwi"), "APPROVED", head, T0)
+    gh.review(7, user("hendro"), "APPROVED", head, T0 + 60)
+    gh.merge_pull(7, office.merge("rilis/bantuan-bibit", office.cast["wahyu"]))
+    code, doc = publish_json(office, env={"GITHUB_TOKEN": TOKEN, "WARTA_SIGNING_KEY": ci.text, variable: value})
+    assert code == 2, doc
+    assert _copies(office) == []
+    assert path not in records(office.root)
+
+
+def _record_at(site: Site, who: str, path: str, step: int, role: str, at: int) -> None:
+    """A signed approval record (as Site.record writes it) dated ``at``."""
+    person = site.cast[who]
+    digest = site.digest(path)
+    message = (f"approve {path}\n\nWarta-Item: {path}\nWarta-Digest: {digest}\nWarta-Step: {step}\n"
+               f"Warta-Role: {role}\nWarta-Decision: approve\n")
+    env = {**site.env(person, sign=False), "GIT_AUTHOR_DATE": f"@{at} +0700", "GIT_COMMITTER_DATE": f"@{at} +0700"}
+    subprocess.run(["git", "-c", f"user.signingkey={person.key}.pub", "-c", "gpg.format=ssh", "commit", "-q",
+                    "--allow-empty", "-S", "-m", message], cwd=site.root, env=env, check=True, capture_output=True)
+
+
+def test_a_request_for_changes_on_the_forge_holds_an_item_whose_git_records_are_complete(
+        office: Site, gh: GitHubServer, ci: Key) -> None:
+    """Rule 7: a return blocks the digest wherever it is seen, the forge included, until the content changes.
+    Hendro (sekdin, step 3) asks for changes on the pull request; later a signed record approves step 3 of
+    the same text; the pull request is merged anyway (an admin, or a check the branch rewrote)."""
+    path = release(office)
+    head = office.head()
+    gh.add_pull(7, head, user("rina"))
+    _record_at(office, "dwi", path, 2, "kasubbag", T0)
+    gh.review(7, user("hendro"), "CHANGES_REQUESTED", head, T0 + 60, body="Angka anggaran salah.")
+    _record_at(office, "hendro", path, 3, "sekdin", T0 + 120)
+    verify = forge_fixtures.run_cli(office, "verify", "--pr", "7", "--json", env={"GITHUB_TOKEN": TOKEN})
+    assert verify.returncode == 1, verify.stdout  # the pull request shows the return
+    gh.merge_pull(7, office.merge("rilis/bantuan-bibit", office.cast["wahyu"]))
+    code, doc = publish_json(office, env={"GITHUB_TOKEN": TOKEN, "WARTA_SIGNING_KEY": ci.text})
+    assert path not in records(office.root), "an item returned on the forge was published"
+    kept = office.git("rev-list", "refs/warta/decisions")
+    assert "Warta-Decision: return" in office.git("log", "--format=%B", "refs/warta/decisions")
+    # the return is in git now: a later run (the forge gone) still holds the item, and keeps nothing more
+    code, doc = publish_json(office, env={"WARTA_SIGNING_KEY": ci.text})
+    assert path not in records(office.root) and office.git("rev-list", "refs/warta/decisions") == kept

@@ -5,6 +5,7 @@ after an approval, even within the same second, must never receive that approval
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -63,3 +64,24 @@ def test_a_gitlab_approval_never_counts_for_a_push_made_in_the_same_second_after
     gitlab.versions[7][0]["created_at"] = _stamp(T0 + 10, pushed_ms)
     steps = _steps(gitlab_site)
     assert steps[2]["status"] != "approved", "an approval counted for text pushed after it"
+
+
+def test_a_gitlab_approval_by_a_blocked_account_counts_for_nothing(gitlab_site: Site, gitlab: GitLabServer) -> None:
+    """Hendro left the office: the admin blocked his account, which keeps its Developer membership."""
+    release(gitlab_site)
+    head = gitlab_site.head()
+    gitlab.add_mr(7, head, forge_fixtures.user("rina"), T0)
+    gitlab.note(7, forge_fixtures.user("dwi"), "approved this merge request", T0 + 10)
+    gitlab.note(7, forge_fixtures.user("hendro"), "approved this merge request", T0 + 20)
+    hendro = forge_fixtures.IDS["hendro"]
+    project = "/api/v4/projects/" + gitlab.repository.replace("/", "%2F")
+
+    def member(uid: str, **_: Any) -> tuple[int, dict[str, str], Any]:
+        state = "blocked" if int(uid) == hendro else "active"
+        return 200, {}, {"id": int(uid), "username": gitlab.users.get(int(uid), "?"), "state": state,
+                         "access_level": 30, "membership_state": "active"}
+
+    gitlab.routes.insert(0, ("GET", re.compile(rf"^{project}/members/all/(\d+)$"), member))
+    steps = _steps(gitlab_site)
+    assert steps[2]["status"] == "approved"
+    assert steps[3]["status"] != "approved", "a blocked account's approval counted"

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
+import pytest
 from approvals_helpers import PROJECT, Site
-from channel_servers import TOKEN, Platforms
+from channel_servers import IG, TOKEN, Platforms
 from publish_helpers import approved_release, publish, records, release_text
 
 from pipeline.channels.adapters import make_adapter
-from pipeline.channels.base import Post
+from pipeline.channels.base import CallFailed, Post
 from pipeline.config import ChannelSection
 
 ENV = {"T_MASTODON": TOKEN, "T_TELEGRAM": TOKEN, "T_XK": "ck", "T_XS": "cs", "T_XT": "at", "T_XTS": "as"}
@@ -98,3 +100,39 @@ def test_mastodon_never_resends_an_attempt_whose_age_cannot_be_trusted(platforms
     assert made.settle(post, -3600.0) is None
     assert made.settle(post, None) is None
     assert platforms.posts("mastodon") == []
+
+
+def test_the_channels_an_item_goes_to_are_the_ones_its_approved_kanal_names(office: Site,
+                                                                            platforms: Platforms) -> None:
+    text = release_text("Bantuan Bibit Cabai").replace("---\n", "---\nkanal: [telegram]\n", 1)
+    path = approved_release(office, "bantuan-bibit", text=text)
+    publish(office, env=ENV)
+    assert len(platforms.posts("telegram")) == 1
+    assert platforms.posts("mastodon") == platforms.posts("x") == []
+    # an operator widens kanal on main without an approval: nothing more goes out
+    office.write(path, text.replace("kanal: [telegram]", "kanal: [telegram, mastodon, x]"))
+    office.commit("Tambah kanal", office.cast["rina"])
+    publish(office, env=ENV)
+    assert len(platforms.posts("telegram")) == 1
+    assert platforms.posts("mastodon") == platforms.posts("x") == []
+
+
+@pytest.mark.parametrize("answer", [
+    (500, {}, {"error": {"code": 2, "message": "An unexpected error has occurred. Please retry your request later."}}),
+    (400, {}, {"error": {"code": 4, "message": "Application request limit reached", "error_subcode": 2207051}}),
+])
+def test_an_instagram_publish_step_that_answers_an_error_is_uncertain_never_retried(
+        platforms: Platforms, tmp_path: Path, answer: tuple[int, dict[str, str], object]) -> None:
+    """Instagram is known to publish a container and still answer media_publish with an error: a retry
+    would post it twice. Before media_publish nothing is public, so errors there may be retried."""
+    section = ChannelSection.model_validate({"type": "instagram", "url": f"{platforms.base}/v21.0", "ig_user_id": IG,
+                                             "token_env": "T"})
+    made = make_adapter("instagram", section, {"T": TOKEN})
+    made.http.sleep = lambda s: None  # type: ignore[union-attr]
+    post = Post(key="warta-1-abc-instagram", number="1", change="new", text="Bantuan Bibit Cabai", link="https://x/",
+                image_url="https://dinas.example.go.id/media/a/sq.jpg")
+    platforms.script("instagram", None, None, None, answer)  # quota, container, status: fine; then publish fails
+    with pytest.raises(CallFailed) as info:
+        made.post(post)
+    assert info.value.uncertain and not info.value.retryable
+    assert sum(r.path.endswith("/media_publish") for r in platforms.requests) == 1

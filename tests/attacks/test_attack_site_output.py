@@ -141,3 +141,21 @@ def test_an_approved_withdrawal_is_not_undone_by_pushing_the_old_approved_text_b
     assert records(office.root)[path]["status"] == "dicabut", "an operator alone undid an approved withdrawal"
     page = office.root / "_site/siaran-pers/2025/pasar-murah/index.html"
     assert "Jadwal dibatalkan" in page.read_text(encoding="utf-8")
+
+
+def test_a_withdrawn_releases_text_leaves_every_file_of_the_site_the_search_index_too(office: Site) -> None:
+    word = "zebrakuda"
+    path = approved_release(office, "pasar-murah", text=release_text(
+        "Pasar Murah Menjelang Lebaran", body=f"Lokasi pasar di balai {word} mulai pukul delapan."))
+    assert publish(office).returncode == 0
+    site = office.root / "_site"
+    assert any(word.encode() in _plain(p.read_bytes()) for p in (site / BUNDLE).rglob("*") if p.is_file()), \
+        "the search index does not hold the release: this test reads it wrong"
+    change_release(office, path, release_text("Pasar Murah Menjelang Lebaran", status="dicabut",
+                                              alasan_pencabutan="Jadwal dibatalkan", body="Dicabut."),
+                   branch="cabut")
+    publish(office)
+    assert records(office.root)[path]["status"] == "dicabut"
+    for file in site.rglob("*"):
+        if file.is_file():
+            assert word.encode() not in _plain(file.read_bytes()), f"{file.relative_to(site)} still holds the withdrawn text"

@@ -21,6 +21,8 @@ from publish_helpers import (
     release_text,
 )
 
+from pipeline.publish.hooks import ANNOUNCE_FAULT_POINTS
+
 ENV = {"T_MASTODON": TOKEN, "T_TELEGRAM": TOKEN, "T_XK": "ck", "T_XS": "cs", "T_XT": "at", "T_XTS": "as"}
 CHANNELS = ("mastodon", "telegram", "x")
 
@@ -82,8 +84,8 @@ def test_an_accepted_post_whose_answer_was_lost_is_uncertain_and_never_resent(of
     assert len(platforms.posts("telegram")) == 1  # it went out once, and was never sent again
 
 
-@pytest.mark.parametrize("point", ["announce-attempts", "announce-claimed", "announce-call", "announce-outcomes",
-                                   "record", "record-commit"])
+@pytest.mark.parametrize("point", [p for p in ANNOUNCE_FAULT_POINTS if p != "announce-resolved"] + ["record",
+                                                                                                  "record-commit"])
 def test_a_run_killed_while_announcing_loses_and_duplicates_nothing(office: Site, platforms: Platforms,
                                                                      point: str) -> None:
     paths = [approved_release(office, "bantuan-bibit", title="Bantuan Bibit Cabai"),
@@ -192,3 +194,50 @@ def test_a_post_over_a_platforms_limit_is_never_cut_and_the_site_goes_out(office
     assert entry["state"] == "failed" and entry["retryable"] is False and "280" in str(entry["error"])
     assert platforms.posts("x") == [] and not any(r.path.startswith("/2/") for r in platforms.requests)
     assert len(platforms.posts("mastodon")) == 0 or len(platforms.posts("mastodon")[0]) > 280  # never cut
+
+
+def test_six_platforms_each_get_the_release_once_with_their_own_picture(
+        tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch, platforms: Platforms) -> None:
+    extra = (f"  facebook: {{type: facebook, url: '{platforms.base}/v21.0', page_id: '1234', token_env: T_FB}}\n"
+             f"  instagram: {{type: instagram, url: '{platforms.base}/v21.0', ig_user_id: '5678', token_env: T_FB}}\n"
+             f"  portal: {{type: webhook, url: '{platforms.base}/hook', token_env: T_HOOK}}\n")
+    office = channel_office(tmp_path, cast, platforms, extra=extra)
+    for key, value in isolated_env(tmp_path).items():
+        monkeypatch.setenv(key, value)
+    path = approved_release(office, "bantuan-bibit", title="Bantuan Bibit Cabai", photo="orientation_landscape_1.jpg")
+    code, doc = publish_json(office, env={**ENV, "T_FB": TOKEN, "T_HOOK": WEBHOOK_SECRET})
+    assert code == 0, doc["channel_errors"]
+    for kind in ("mastodon", "telegram", "x", "facebook", "instagram", "webhook"):
+        assert len(platforms.posts(kind)) == 1, kind
+    site_url = "https://dinas.example.go.id/"
+    photo = next(r for r in platforms.requests if r.path == "/v21.0/1234/photos").form()
+    assert photo["url"][0].startswith(site_url + "media/") and "-og-" in photo["url"][0]
+    container = next(r for r in platforms.requests if r.path == "/v21.0/5678/media" and r.method == "POST").form()
+    assert "-instagram-square-" in container["image_url"][0]
+    assert container["alt_text"] == ["Foto kegiatan di balai kalurahan"]
+    # the X picture is uploaded (the file of the built site), the Telegram photo goes by its address
+    upload = next(r for r in platforms.requests if r.path == "/2/media/upload")
+    assert upload.body.count(b"\xff\xd8") >= 1
+    telegram = next(r for r in platforms.requests if r.path.endswith("/sendPhoto")).form()
+    assert telegram["photo"][0].startswith(site_url + "media/")
+    entries = {c["channel"]: c for c in records(office.root)[path]["channels"]}
+    assert entries["facebook"]["url"] == "https://www.facebook.com/1234/posts/1"
+    assert entries["instagram"]["url"] == "https://www.instagram.com/p/P1/"
+    assert entries["portal"]["state"] == "sent"
+
+
+def test_a_run_killed_after_recording_a_resolution_sends_the_post_once(office: Site, platforms: Platforms) -> None:
+    path = approved_release(office, "bantuan-bibit", title="Bantuan Bibit Cabai")
+    platforms.script("x", (504, {}, {"title": "Gateway Timeout"}))  # uncertain: yet nothing went out
+    publish(office, env=ENV)
+    assert _entries(office, path)["x"]["state"] == "uncertain" and platforms.posts("x") == []
+    env = {**office.env(office.cast["rina"]), "PYTHONPATH": str(PROJECT)}
+    done = subprocess.run([sys.executable, "-m", "pipeline", "announce", "--resolve", path, "x", "--not-sent"],
+                          cwd=office.root, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    killed = publish(office, env={**ENV, "WARTA_FAULT_AT": "announce-resolved"}, process=True)
+    assert killed.returncode == -9, killed.stdout + killed.stderr
+    publish(office, env=ENV)
+    publish(office, env=ENV)
+    assert len(platforms.posts("x")) == 1
+    assert _entries(office, path)["x"]["state"] == "sent"

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from approvals_helpers import Person, Site, item_text, release
-from conftest import IDS, forge_site, run_cli, user
+from forge_helpers import IDS, forge_site, run_cli, user
 from servers import TOKEN, GiteaServer, GitLabServer
 
 T0 = int(time.time()) - 3600

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from approvals_helpers import Person, Site, item_text, release
-from conftest import IDS, forge_site, people_with_ids, run_cli, user
+from forge_helpers import IDS, forge_site, people_with_ids, run_cli, user
 from servers import GitHubServer
 
 T0 = int(time.time()) - 3600

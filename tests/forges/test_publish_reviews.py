@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from approvals_helpers import Person, Site, make_site, release
-from conftest import CI_VARIABLES, IDS, people_with_ids, run_cli, user
+from forge_helpers import CI_VARIABLES, IDS, people_with_ids, run_cli, user
 from identity_helpers import CI_EMAIL, Key, keygen, pipeline_block
 from publish_helpers import PUBLISH_YML, publish_json, records
 from servers import TOKEN, GitHubServer

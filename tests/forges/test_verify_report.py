@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from approvals_helpers import Person, Site, isolated_site, release
-from conftest import run_cli, user
+from forge_helpers import run_cli, user
 from servers import GitHubServer
 
 T0 = int(time.time()) - 3600

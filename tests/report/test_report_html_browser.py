@@ -5,7 +5,6 @@ anywhere, and it prints on A4."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,17 +34,6 @@ def html_file(office: TimedSite, tmp_path_factory: pytest.TempPathFactory) -> Pa
     assert proc.returncode == 0, proc.stderr
     return out
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def test_report_opens_with_three_named_charts_each_beside_its_table(browser: Any, html_file: Path) -> None:

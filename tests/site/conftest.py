@@ -16,10 +16,9 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from site_helpers import ARGS, CHROMIUM, PROJECT, SUBPATH_URL, Served
+from site_helpers import PROJECT, SUBPATH_URL, Served
 
 from pipeline.archive.records import read_records
 from pipeline.config import load_config
@@ -73,16 +72,3 @@ def under_subpath(example: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         server.shutdown()
         server.server_close()
 
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium); CI installs it")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()

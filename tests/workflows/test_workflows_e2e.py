@@ -6,47 +6,19 @@ The GitHub stand-in is the forge adapters' own (tests/forges/servers.py)."""
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from approvals_helpers import Person, Site, make_site, people_yaml, release
+from approvals_helpers import Person
+from forge_sites import IDS, PR, REPOSITORY, forge_office, site_files, user
 from harness import Runner, StepResult, event_file
-from identity_helpers import keygen, pipeline_block
-from publish_helpers import PUBLISH_YML, records
+from identity_helpers import keygen
+from publish_helpers import records
+from servers import TOKEN, GitHubServer  # tests/forges, on the path through forge_sites
 from workflow_helpers import git, load
 
-from pipeline.config import parse_config
-from pipeline.people import parse_people
-from pipeline.workflows.writer import site_ci
-
-sys.path.append(str(Path(__file__).resolve().parents[1] / "forges"))  # the stand-in module, last on the path
-from servers import TOKEN, GitHubServer  # noqa: E402
-
-REPOSITORY = "dinas/situs"
-IDS = {"rina": 101, "dwi": 201, "hendro": 301, "wahyu": 401}
-PR = 7
 VERIFY = "Verify the chain and report it (status warta/approvals, annotations, summary)"
-
-
-def user(handle: str) -> tuple[int, str]:
-    return IDS[handle], f"{handle}-gh"
-
-
-def site_files(url: str, cast: dict[str, Person], ci_public: str) -> dict[str, str]:
-    """warta.yml (forge named, GitHub Pages), people.yaml with forge ids and the publishing identity, and
-    the CI files warta's writer makes for them: all in the trusted root commit, as `warta init` does."""
-    warta = PUBLISH_YML.replace("  main_branch: main\n", f"  main_branch: main\n  forge:\n    type: github\n"
-                                f"    url: {url}\n    repository: {REPOSITORY}\n")
-    warta = warta.replace("deploy:\n  target: local\n", "deploy:\n  target: pages\n")
-    people = people_yaml(cast)
-    for handle, number in IDS.items():
-        line = f"    email: {cast[handle].email}\n"
-        people = people.replace(line, f"{line}    github_id: {number}\n")
-    people += pipeline_block(ci_public)
-    made = site_ci(parse_config(warta), parse_people(people), ["kepala_dinas"])
-    return {"warta.yml": warta, "sop/people.yaml": people, "requirements.txt": "warta\n", **made.files}
 
 
 def failures(results: list[StepResult]) -> list[str]:
@@ -59,19 +31,12 @@ def test_forge_reviews_approve_and_the_written_workflows_publish_with_the_review
     gh = GitHubServer(REPOSITORY)
     gh.start()
     try:
-        site: Site = make_site(tmp_path, cast, extra=site_files(gh.url, cast, ci_key.public))
-        (tmp_path / "home" / "isolated").write_text("[user]\n\tname = Runner\n\temail = runner@example.go.id\n")
+        site, origin, path, head = forge_office(tmp_path, cast, site_files("github", gh.url, cast, ci_key.public,
+                                                                            pages=True))
         monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "home" / "isolated"))
         monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
         for handle in IDS:
             gh.collaborator(user(handle))
-        origin = tmp_path / "origin.git"
-        git(tmp_path, "clone", "-q", "--bare", str(site.root), str(origin))
-        site.git("remote", "add", "origin", str(origin))
-
-        path = release(site)
-        head = site.head()
-        site.git("push", "-q", "origin", f"HEAD:refs/pull/{PR}/head")
         gh.add_pull(PR, head, user("rina"))
         event = event_file(tmp_path, {"pull_request": {"number": PR, "head": {"sha": head}}})
         runner = Runner(origin=origin, home=tmp_path / "home", context={
@@ -92,7 +57,7 @@ def test_forge_reviews_approve_and_the_written_workflows_publish_with_the_review
         gh.review(PR, user("hendro"), "APPROVED", head, now - 60)
         results = {r.name: r for r in runner.run_job(pr_workflow, "approvals", tmp_path / "pr-2")}
         assert results[VERIFY].returncode == 0, results[VERIFY].output
-        assert gh.statuses[-1] == (head, gh.statuses[-1][1]) and gh.statuses[-1][1]["state"] == "success"
+        assert gh.statuses[-1][0] == head and gh.statuses[-1][1]["state"] == "success"
         assert gh.statuses[-1][1]["context"] == "warta/approvals"
 
         # merged on the forge (a merge commit), pushed to main

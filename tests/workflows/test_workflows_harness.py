@@ -217,3 +217,14 @@ def test_a_release_held_back_never_holds_back_the_site_and_the_run_says_so(tmp_p
     assert not any("rilis-baru-uji" in p.as_posix() for p in runner.live.rglob("*"))
     report = results["report"][0]
     assert report.returncode == 1 and "::error::warta publish exited 1" in report.output
+
+
+def test_gitlab_reports_on_the_merge_request_also_when_the_check_fails(tmp_path: Path, home: Path) -> None:
+    site, origin = office(tmp_path, forge="gitlab")
+    head = pull_request(site, broken=True)
+    runner = Runner(origin=origin, home=home, context={})
+    runner.skip_run = lambda c: "this site names no forge" if "--pr" in c else None
+    mr = run_gitlab_job(runner, load(site / ".gitlab-ci.yml"), "warta-approvals", tmp_path / "runner-mr", head,
+                        {"CI_PIPELINE_SOURCE": "merge_request_event", "CI_MERGE_REQUEST_IID": str(PR)})
+    assert mr.returncode == 1 and "rilis-baru-uji.md" in mr.output
+    assert "stand-in: this site names no forge: warta verify --pr" in mr.output  # reached after the failed check

@@ -4,11 +4,15 @@ from a local wheel folder (no network), and honoured by pip's hash-checking inst
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
+import http.server
 import os
 import subprocess
 import sys
+import threading
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -106,3 +110,36 @@ def test_a_version_pip_cannot_find_is_a_clear_error_not_a_traceback(tmp_path: Pa
     assert "pip could not download" in failed.stderr and f"warta=={__version__}" in failed.stderr
     assert "Traceback" not in failed.stderr
     assert not site.exists()  # nothing half-made blocks the next try
+
+
+@pytest.fixture
+def index(wheels: Path) -> Iterator[str]:
+    """A PEP 503 simple index of the wheel folder, served on 127.0.0.1."""
+    root = wheels.parent / "index"
+    for whl in wheels.glob("*.whl"):
+        project = root / "simple" / whl.name.split("-")[0].replace("_", "-").lower()
+        project.mkdir(parents=True, exist_ok=True)
+        (project / whl.name).write_bytes(whl.read_bytes())
+    for project in (root / "simple").iterdir():
+        links = "".join(f'<a href="{f.name}#sha256={sha256(f)}">{f.name}</a>\n'
+                        for f in sorted(project.glob("*.whl")))
+        (project / "index.html").write_text(f"<!DOCTYPE html><html><body>\n{links}</body></html>\n")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/simple/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def test_lock_reads_a_package_index_too(tmp_path: Path, wheels: Path, index: str) -> None:
+    site = tmp_path / "situs"
+    made = run_warta("init", str(site), "--lock", "--index-url", index)
+    assert made.returncode == 0, made.stderr
+    text = (site / "requirements.txt").read_text()
+    assert f"--hash=sha256:{sha256(wheels / f'warta-{__version__}-py3-none-any.whl')}" in text
+    assert "kabar-kecil==1.2" in text

@@ -10,6 +10,7 @@ import pytest
 import yaml
 from workflow_helpers import SHA_PIN, VARIANTS, load, make_site, triggers, uses_lines, workflow_files
 
+from pipeline.init import CiOptions, write_ci
 from pipeline.workflows.pins import PINS
 
 SECRET = re.compile(r"\$\{\{\s*secrets\.([A-Z0-9_]+)\s*\}\}")
@@ -157,6 +158,7 @@ def test_gitlab_publishes_only_from_protected_main_and_never_cancels(tmp_path: P
     assert check["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}]
     assert not any("WARTA_SIGNING_KEY" in line or "WARTA_DEPLOY_KEY" in line for line in check["script"])
     assert 'warta verify --pr "$CI_MERGE_REQUEST_IID" --report' in check["script"]
+    assert check["script"][0] == "warta check || check_status=$?" and check["script"][-1] == 'exit "${check_status:-0}"'
 
 
 PROJECT_WORKFLOWS = Path(__file__).resolve().parents[2] / ".github" / "workflows"
@@ -194,3 +196,16 @@ def test_the_projects_ci_runs_make_test_and_the_portability_test_on_macos_and_wi
     portability = test["jobs"]["portability"]
     assert portability["strategy"]["matrix"]["os"] == ["macos-latest", "windows-latest"]
     assert portability["steps"][-1]["run"] == "python -m pytest tests/test_portability.py -q -p no:cacheprovider"
+
+
+def test_the_workflows_pass_the_token_in_the_variable_warta_yml_names(tmp_path: Path) -> None:
+    """approvals.forge.token_env is where the forge adapters read the token: the workflow must fill that one."""
+    root, _ = make_site(tmp_path / "situs", "gitea")
+    config = root / "warta.yml"
+    config.write_text(config.read_text().replace(
+        "\n  main_branch: main\n", "\n  main_branch: main\n  forge:\n    type: gitea\n    url: https://git.example.go.id/api/v1\n"
+        "    repository: dinas/situs\n    token_env: WARTA_BOT_TOKEN\n"), encoding="utf-8")
+    write_ci(root, CiOptions(forge="gitea"))
+    steps = load(root / ".gitea" / "workflows" / "warta-pr.yml")["jobs"]["approvals"]["steps"]
+    verify = next(s for s in steps if "warta verify" in s.get("run", ""))
+    assert verify["env"] == {"WARTA_BOT_TOKEN": "${{ github.token }}"}
