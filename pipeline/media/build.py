@@ -324,7 +324,8 @@ def _outcome(future: Future[_Outcome], task: _Task) -> _Outcome:
     try:
         return future.result()
     except Exception as exc:  # noqa: BLE001 - a worker that died (out of memory, killed) fails its photo only
-        return _Outcome(task.display_path, 0, f"could not be processed (the worker stopped: {exc!r})")
+        return _Outcome(task.display_path, 0,
+                        _("could not be processed (the worker stopped: {reason})", reason=repr(exc)))
 
 
 def _with_progress(
@@ -352,7 +353,7 @@ def render_task(task: _Task) -> _Outcome:
     try:
         data = task.source.read_bytes()
         if hashlib.sha256(data).hexdigest() != task.sha256:
-            return _Outcome(task.display_path, 0, "changed while the site was being built; build again")
+            return _Outcome(task.display_path, 0, _("changed while the site was being built; build again"))
         image = open_image(data, task.format, task.max_pixels)
         working = deriv.prepare(image, task.specs, task.max_pixels)
         targets = dict(zip(task.specs, task.targets, strict=True))
@@ -362,7 +363,8 @@ def render_task(task: _Task) -> _Outcome:
     except ImageRefused as exc:
         return _Outcome(task.display_path, encoded, str(exc))
     except Exception as exc:  # noqa: BLE001 - one bad photo must not stop the others; reported, not hidden
-        return _Outcome(task.display_path, encoded, f"could not be processed ({type(exc).__name__}: {exc})")
+        return _Outcome(task.display_path, encoded,
+                        _("could not be processed ({error}: {reason})", error=type(exc).__name__, reason=exc))
     return _Outcome(task.display_path, encoded, None, tuple(working.notes))
 
 
