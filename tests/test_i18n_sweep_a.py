@@ -125,3 +125,37 @@ def test_a_channel_reusing_the_forge_token_is_refused_in_indonesian(site: Path) 
     assert result.returncode in (1, 2)
     assert ("channels.kabar.token_env menyebut TOKEN_BERSAMA, token forge milik approvals.forge: berikan variabel "
             "tersendiri untuk kanal ini") in output, output
+
+
+SPAWNED_WORKERS = """
+import multiprocessing, sys
+from pathlib import Path
+from pipeline import i18n
+from pipeline.media import build
+
+if __name__ == "__main__":
+    multiprocessing.set_start_method("spawn")  # as on macOS and Windows: workers start afresh
+    i18n.set_language(sys.argv[1])              # what --lang does in the CLI
+    photo = Path(sys.argv[2])
+    tasks = [build._Task(f"foto{n}.jpg", photo, "0" * 64, "JPEG", (10, 10), (), (), 1000) for n in range(2)]
+    for outcome in build._run(tasks, 2, False):
+        print(outcome.error)
+"""
+
+
+@pytest.mark.parametrize(("language", "environment", "expected"), [
+    ("en", "id", "changed while the site was being built; build again"),
+    ("id", "en", "berubah ketika situs sedang dibangun; bangun ulang"),
+])
+def test_spawned_media_workers_speak_the_language_the_command_chose(
+    tmp_path: Path, language: str, environment: str, expected: str,
+) -> None:
+    photo = tmp_path / "foto.jpg"
+    photo.write_bytes(b"\xff\xd8 changed since it was inspected")  # its SHA-256 is not the task's
+    script = tmp_path / "workers.py"
+    script.write_text(SPAWNED_WORKERS, encoding="utf-8")
+    env = {**os.environ, "WARTA_LANG": environment}  # what a spawned worker would pick up on its own
+    result = subprocess.run([sys.executable, str(script), language, str(photo)], capture_output=True, text=True,
+                            env=env, timeout=120, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [expected, expected]

@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 from pipeline.config import MediaSection
 from pipeline.errors import Finding
 from pipeline.files import write_atomic
-from pipeline.i18n import _
+from pipeline.i18n import _, get_language, set_language
 from pipeline.media import derivatives as deriv
 from pipeline.media.cache import MediaCache, key_of, place, sha256_file
 from pipeline.media.inputs import (
@@ -313,8 +313,10 @@ def _run(tasks: list[_Task], workers: int, progress: bool) -> list[_Outcome]:
     tasks = sorted(tasks, key=lambda t: -(t.oriented[0] * t.oriented[1]))  # biggest first: better balance
     if workers == 1 or len(tasks) == 1:
         return _with_progress(progress, len(tasks), lambda advance: [advance(render_task(t)) for t in tasks])
-    # Workers are forked before the progress bar starts its refresh thread.
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks))) as pool:
+    # Workers are forked before the progress bar starts its refresh thread. A spawned worker (macOS,
+    # Windows) starts afresh: it is told the run's language, so its reasons match --lang.
+    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), initializer=set_language,
+                             initargs=(get_language(),)) as pool:
         futures: dict[Future[_Outcome], _Task] = {pool.submit(render_task, t): t for t in tasks}
         return _with_progress(progress, len(tasks),
                               lambda advance: [advance(_outcome(f, futures[f])) for f in as_completed(futures)])
