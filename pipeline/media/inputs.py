@@ -81,7 +81,7 @@ def _error(display_path: str, message: str, used_by: Sequence[str]) -> Finding:
 def used_by_suffix(used_by: Sequence[str]) -> str:
     if not used_by:
         return ""
-    return " (used by " + ", ".join(sorted(set(used_by))) + ")"
+    return _(" (used by {paths})", paths=", ".join(sorted(set(used_by))))
 
 
 @contextmanager

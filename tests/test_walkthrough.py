@@ -1,0 +1,72 @@
+"""The README's tour as a new operator walks it, in Indonesian (the default): what a person reads is
+Indonesian, never English left over from the source texts (issue 12, "Done when")."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TITLE = "Pelatihan Pengelola BUMKal Angkatan II"
+RELEASE = "content/siaran-pers/2026/pelatihan-pengelola-bumkal-angkatan-ii.md"
+# the template's empty fields as the operator fills them in (docs/content.md)
+FILLED = {
+    'summary: ""': 'summary: "Dinas melatih pengelola BUMKal angkatan kedua."',
+    'image: ""': "image: ../../media/2026/pembinaan-kader-posyandu.jpg",
+    'image_alt: ""': 'image_alt: "Peserta pelatihan di aula"',
+    'nomor: ""': 'nomor: "12"',
+    'tanggal: ""': "tanggal: 2026-11-30",
+    'jenis_berita: ""': "jenis_berita: kegiatan",
+    "Tulis isi di sini.": "Pelatihan diikuti 30 pengelola BUMKal dari 75 kalurahan.",
+}
+
+
+def warta_id(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The real command line with no language chosen, as an operator runs it (Indonesian)."""
+    env = {k: v for k, v in os.environ.items() if k != "WARTA_LANG"}
+    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture
+def situs(tmp_path: Path) -> Path:
+    """``warta init situs-dinas --example``, ``warta new siaran-pers TITLE`` filled in, committed unsigned."""
+    assert warta_id("init", "situs-dinas", "--example", cwd=tmp_path).returncode == 0
+    root = tmp_path / "situs-dinas"
+    made = warta_id("new", "siaran-pers", TITLE, cwd=root)
+    assert made.returncode == 0, made.stderr
+    release = root / RELEASE
+    text = release.read_text(encoding="utf-8")
+    for old, new in FILLED.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    release.write_text(text, encoding="utf-8")
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True)
+    subprocess.run(["git", "-c", "user.name=Operator", "-c", "user.email=operator@example.org",
+                    "-c", "commit.gpgsign=false", "commit", "-qm", "Rilis"], cwd=root, check=True)
+    return root
+
+
+def test_status_tells_the_operator_in_indonesian_to_sign_content_commits(situs: Path) -> None:
+    result = warta_id("status", cwd=situs)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "tidak ditandatangani oleh orang yang tercantum di sop/people.yaml" in out
+    assert "tandatangani commit konten dengan kunci SSH Anda" in out
+    assert "is not signed by a person" not in out and "sign content commits" not in out
+    assert f"{RELEASE}: tidak dikirim ke kanal mana pun (kanal)" in out
+    assert "goes to" not in out and "\ndue: " not in out and not out.startswith("due: ")
+
+
+def test_check_reports_a_photos_location_in_indonesian(situs: Path) -> None:
+    result = warta_id("check", "--json", cwd=situs)
+    doc = json.loads(result.stdout)
+    located = [f for f in doc["findings"] if f["code"] == "photo.location"]
+    assert doc["errors"] == 0 and located, doc["findings"]
+    message = located[0]["message"]
+    assert "posisi GPS -7." in message and "(dipakai oleh content/siaran-pers/" in message
+    assert "GPS position" not in message and "used by" not in message
