@@ -70,3 +70,19 @@ def test_check_reports_a_photos_location_in_indonesian(situs: Path) -> None:
     message = located[0]["message"]
     assert "posisi GPS -7." in message and "(dipakai oleh content/siaran-pers/" in message
     assert "GPS position" not in message and "used by" not in message
+
+
+def test_publish_dry_run_speaks_indonesian_and_names_each_warning_once(situs: Path) -> None:
+    subprocess.run(["git", "switch", "-q", "main"], cwd=situs, check=True)
+    result = warta_id("publish", "--dry-run", cwd=situs)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert "uji coba: tidak ada yang diubah; inilah yang akan dilakukan warta publish yang sebenarnya" in lines
+    assert any(line.startswith("baru ") and "content/siaran-pers/2026/pembinaan-kader-posyandu.md" in line
+               for line in lines), lines
+    (summary,) = [line for line in lines if line.startswith("publish: ")]
+    assert summary.startswith("publish: akan menerbitkan ") and " naskah, " in summary and "ditahan" in summary
+    # a register finding prints once as `path: warning: message`, as editors' problem matchers read it
+    (register,) = [line for line in lines if "pipeline:" in line]
+    assert register.startswith("sop/people.yaml: warning: tidak ada entri pipeline:"), register
+    assert "sebuah jalan" not in result.stdout and "item(s)" not in result.stdout
