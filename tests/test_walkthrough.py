@@ -86,3 +86,11 @@ def test_publish_dry_run_speaks_indonesian_and_names_each_warning_once(situs: Pa
     (register,) = [line for line in lines if "pipeline:" in line]
     assert register.startswith("sop/people.yaml: warning: tidak ada entri pipeline:"), register
     assert "sebuah jalan" not in result.stdout and "item(s)" not in result.stdout
+
+
+def test_verify_says_in_indonesian_which_step_waits(situs: Path) -> None:
+    result = warta_id("verify", cwd=situs)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"FAIL {RELEASE}: draf (belum diparaf)" in result.stdout.splitlines()
+    assert "  - langkah 2 (kasubbag) belum disetujui" in result.stdout.splitlines()
+    assert "is not approved yet" not in result.stdout and ": draft\n" not in result.stdout
