@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from approvals_helpers import Person, isolated_site, release
 
 TITLE = "Pelatihan Pengelola BUMKal Angkatan II"
 RELEASE = "content/siaran-pers/2026/pelatihan-pengelola-bumkal-angkatan-ii.md"
@@ -94,3 +95,20 @@ def test_verify_says_in_indonesian_which_step_waits(situs: Path) -> None:
     assert f"FAIL {RELEASE}: draf (belum diparaf)" in result.stdout.splitlines()
     assert "  - langkah 2 (kasubbag) belum disetujui" in result.stdout.splitlines()
     assert "is not approved yet" not in result.stdout and ": draft\n" not in result.stdout
+
+
+def test_approvers_read_refusals_in_indonesian(tmp_path: Path, cast: dict[str, Person],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    site = isolated_site(tmp_path, cast, monkeypatch)
+    path = release(site)
+    monkeypatch.setenv("WARTA_LANG", "id")
+    assert site.warta("approve", "-m", "Sudah sesuai", person=cast["dwi"]).returncode == 0
+    again = site.warta("approve", person=cast["dwi"])
+    assert again.returncode == 1
+    assert (f"{path}: ditolak: tidak ada yang perlu Anda setujui: langkah 2 (Kepala Sub Bagian Program dan "
+            "Keuangan) sudah disetujui oleh Dwi Astuti; berikutnya langkah 3") in again.stderr, again.stderr
+    wrong = site.warta("approve", "--as", "kasubbag", person=cast["hendro"])
+    assert wrong.returncode == 1
+    assert "tetapi catatannya menyebut kasubbag" in wrong.stderr, wrong.stderr
+    assert "Hendro Wibowo tidak memegang peran kasubbag di sop/people.yaml" in wrong.stderr
+    assert "the record says" not in wrong.stderr and "does not hold" not in wrong.stderr
