@@ -112,3 +112,31 @@ def test_approvers_read_refusals_in_indonesian(tmp_path: Path, cast: dict[str, P
     assert "tetapi catatannya menyebut kasubbag" in wrong.stderr, wrong.stderr
     assert "Hendro Wibowo tidak memegang peran kasubbag di sop/people.yaml" in wrong.stderr
     assert "the record says" not in wrong.stderr and "does not hold" not in wrong.stderr
+
+
+def test_announce_dry_run_says_when_there_is_nothing_to_post(situs: Path) -> None:
+    result = warta_id("announce", "--dry-run", cwd=situs)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == ("tidak ada yang perlu diumumkan: setiap naskah yang terbit sudah dikirim, "
+                                     "atau SOP-nya tidak menyebut kanal")
+
+
+def test_an_archivist_reads_a_record_in_indonesian_with_local_times(tmp_path: Path) -> None:
+    made = warta_id("demo", str(tmp_path / "demo-site"), cwd=tmp_path)
+    assert made.returncode == 0, made.stdout + made.stderr
+    demo = tmp_path / "demo-site"
+    number = "400.14.5.6/3/DPMK/2026"
+    text = warta_id("archive", "show", number, cwd=demo).stdout
+    lines = text.splitlines()
+    assert lines[0].split() == ["nomor", number]
+    assert any(line.startswith("berkas catatan  arsip/") for line in lines), text
+    assert any(line.startswith("versi 1 (berlaku): disetujui ") and line.endswith(" WIB, perubahan besar")
+               for line in lines), text
+    assert "  langkah 2: Press Release diperiksa dan dipilah sebagai bahan input data website" in lines
+    assert ", ditandatangani SHA256:" in text
+    # the return and the git history give their times in the office's zone, as the approvals do
+    (returned,) = [line for line in lines if line.startswith("  langkah 3 (sekdin) oleh Hendro Wibowo")]
+    assert " WIB; commit " in returned and "+00:00" not in text
+    assert "riwayat git content/siaran-pers/2026/" in text
+    for english in ("number ", "record file", "version 1", "(current)", "signed SHA", "git history of"):
+        assert english not in text, english
