@@ -140,3 +140,14 @@ def test_an_archivist_reads_a_record_in_indonesian_with_local_times(tmp_path: Pa
     assert "riwayat git content/siaran-pers/2026/" in text
     for english in ("number ", "record file", "version 1", "(current)", "signed SHA", "git history of"):
         assert english not in text, english
+
+
+def test_archive_show_of_an_unknown_number_with_json_prints_a_json_error(situs: Path) -> None:
+    result = warta_id("archive", "show", "400.14.5.6/99/DPMK/2026", "--json", cwd=situs)
+    assert result.returncode == 1
+    doc = json.loads(result.stdout)
+    assert doc["error"]["code"] == "archive.not_found" and doc["error"]["exit_code"] == 1
+    assert doc["error"]["message"].startswith("tidak ada catatan arsip untuk '400.14.5.6/99/DPMK/2026'")
+    assert doc["findings"] == []
+    text = warta_id("archive", "show", "400.14.5.6/99/DPMK/2026", cwd=situs)
+    assert text.returncode == 1 and text.stderr.startswith("warta: error: tidak ada catatan arsip untuk ")

@@ -21,7 +21,7 @@ from pipeline.archive.classification import load_table
 from pipeline.archive.export import export_bagit
 from pipeline.archive.records import StoredRecord, load_records
 from pipeline.config import SiteConfig, find_root, load_config
-from pipeline.errors import Finding, GitError, UsageError
+from pipeline.errors import Finding, GitError, UsageError, json_document
 from pipeline.git import Git
 from pipeline.i18n import _
 
@@ -148,10 +148,13 @@ def run_show(args: argparse.Namespace) -> int:
     config, stored, errors = _load(root)
     entry = find_record(stored, args.key)
     if entry is None:
-        hint = " (a damaged record may hold it: see the errors above)" if errors else ""
-        print(_("warta: error: no archive record for '{key}'{hint}; 'warta archive list' shows them",
-                key=args.key, hint=hint),
-              file=sys.stderr)
+        hint = _(" (a damaged record may hold it: see the errors above)") if errors else ""
+        message = _("no archive record for '{key}'{hint}; 'warta archive list' shows them", key=args.key, hint=hint)
+        if args.json:  # one JSON document, also on failure (DESIGN.md section 6)
+            print(json.dumps(json_document(code="archive.not_found", message=message, exit_code=1),
+                             ensure_ascii=False, indent=2))
+        else:
+            print(f"warta: error: {message}", file=sys.stderr)
         return 1
     record = entry.record
     history = _history(root, record.path)
