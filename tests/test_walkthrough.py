@@ -151,3 +151,12 @@ def test_archive_show_of_an_unknown_number_with_json_prints_a_json_error(situs: 
     assert doc["findings"] == []
     text = warta_id("archive", "show", "400.14.5.6/99/DPMK/2026", cwd=situs)
     assert text.returncode == 1 and text.stderr.startswith("warta: error: tidak ada catatan arsip untuk ")
+
+
+def test_help_and_a_draft_preview_speak_indonesian(situs: Path) -> None:
+    helped = warta_id("--help", cwd=situs)
+    assert "  --version       tampilkan nomor versi program lalu keluar" in helped.stdout.splitlines()
+    assert "show program's version" not in helped.stdout
+    built = warta_id("build", "--drafts", cwd=situs)
+    assert built.returncode == 0, built.stderr
+    assert ", 1 di antaranya draf, " in built.stdout and "of them drafts" not in built.stdout
