@@ -160,3 +160,11 @@ def test_help_and_a_draft_preview_speak_indonesian(situs: Path) -> None:
     built = warta_id("build", "--drafts", cwd=situs)
     assert built.returncode == 0, built.stderr
     assert ", 1 di antaranya draf, " in built.stdout and "of them drafts" not in built.stdout
+
+
+def test_a_base_that_names_no_commit_is_a_usage_error(situs: Path) -> None:
+    result = warta_id("verify", "--base", "tidak-ada", "--json", cwd=situs)
+    assert result.returncode == 2  # DESIGN.md section 6: 2 is a usage error
+    doc = json.loads(result.stdout)
+    assert doc["error"]["exit_code"] == 2 and doc["error"]["code"] == "usage"
+    assert doc["error"]["message"] == "--base tidak-ada tidak menunjuk commit apa pun"
