@@ -240,13 +240,13 @@ class ChainResult:
         out = list(self.problems)
         if self.state == "returned" and self.returned is not None:
             r = self.returned
-            out.append(f"returned at step {r.step} by {r.name}: {r.note or '(no reason given)'}; "
-                       "change the content to start the chain again")
+            out.append(_("returned at step {step} by {name}: {reason}; change the content to start the chain "
+                         "again", step=r.step, name=r.name, reason=r.note or _("(no reason given)")))
         elif self.next is not None and not self.complete:
-            out.append(f"step {self.next.no} ({self.next.role}) is not approved yet")
+            out.append(_("step {step} ({role}) is not approved yet", step=self.next.no, role=self.next.role))
         elif self.forced and self.next is not None:
-            out.append(f"force-published; step {self.next.no} ({self.next.role}) must still approve "
-                       "retrospectively")
+            out.append(_("force-published; step {step} ({role}) must still approve retrospectively",
+                         step=self.next.no, role=self.next.role))
         out.extend(r.format() for r in self.rejections)
         if self.hint:
             out.append(self.hint)

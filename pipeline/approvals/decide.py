@@ -89,12 +89,13 @@ def choose_step(
     with a force-publish role the person holds (or ``role``). A refusal says why nothing can be chosen.
     """
     if result.state == "returned" and result.returned is not None:
-        return Choice(None, None, f"returned by {result.returned.name} ({result.returned.note or 'no reason given'})"
-                                  ": change the content first; then the chain starts again")
+        return Choice(None, None, _("returned by {name} ({reason}): change the content first; then the chain "
+                                    "starts again", name=result.returned.name,
+                                    reason=result.returned.note or _("no reason given")))
     done = {x.no for x in result.steps if x.status == "approved"}
     open_steps = [s for s in steps if s.no not in done]
     if not open_steps or (result.complete and not result.forced and decision != "force"):
-        return Choice(None, None, "nothing to approve: every step is already approved")
+        return Choice(None, None, _("nothing to approve: every step is already approved"))
     first = open_steps[0]
     if decision == "force":
         force_roles = sorted(r for r in policy.force_roles if person.holds(r))
@@ -112,10 +113,11 @@ def choose_step(
     mine = [x for x in result.steps if x.status == "approved" and person.holds(x.role)]
     if not person.holds(step.role) and mine:
         done_step = mine[-1]
-        next_holders = ", ".join(p.name for p in people.holders(first.role)) or "nobody"
-        return Choice(None, None, f"nothing for you to approve: step {done_step.no} ({done_step.role_title}) was "
-                                  f"already approved by {done_step.by}; next is step {first.no} "
-                                  f"({people.title(first.role)}, held by {next_holders})")
+        next_holders = ", ".join(p.name for p in people.holders(first.role)) or _("nobody")
+        return Choice(None, None, _("nothing for you to approve: step {done} ({done_title}) was already approved "
+                                    "by {by}; next is step {next} ({next_title}, held by {holders})",
+                                    done=done_step.no, done_title=done_step.role_title, by=done_step.by,
+                                    next=first.no, next_title=people.title(first.role), holders=next_holders))
     return Choice(step, step.role)
 
 

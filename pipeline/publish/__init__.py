@@ -115,8 +115,8 @@ def _plan_and_number(root: Path, git: Git, remote: str | None, main: str, moment
             return plan, result
         if dry_run:
             if git.dirty_paths([gitops.ARCHIVE_DIR]):
-                plan.warnings.append(f"{gitops.ARCHIVE_DIR}/ has uncommitted files (left by an interrupted run?); "
-                                     "a real run discards them first")
+                plan.warnings.append(_("{folder}/ has uncommitted files (left by an interrupted run?); a real run "
+                                       "discards them first", folder=gitops.ARCHIVE_DIR))
             return plan, _dry_run(root, plan, result)
         base = start
         assert base is not None

@@ -6,8 +6,11 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.i18n import _
+from pipeline.i18n import N_, _
 from pipeline.publish.plan import Plan
+
+# the first column of a published item's line: how its record changes in this run
+CHANGES = {"new": N_("new"), "changed": N_("changed"), "withdrawn": N_("withdrawn")}
 
 
 @dataclass
@@ -55,23 +58,24 @@ def print_result(result: PublishResult, out: Any = None) -> None:
         print(f"error: {pending} (not in effect; the last approved version governs this run)", file=out)
     for p in plan.publish:
         if p.change != "unchanged":
-            print(f"{p.change:9} {p.record.number:28} {p.item.path}", file=out)
+            print(f"{_(CHANGES.get(p.change, p.change)):9} {p.record.number:28} {p.item.path}", file=out)
     for path, when in plan.scheduled:
-        print(f"scheduled {when.isoformat()}  {path}", file=out)
+        print(_("scheduled {when}  {path}", when=when.isoformat(), path=path), file=out)
     for path in plan.exempt:
-        print(f"exempt    (dikecualikan, never published)  {path}", file=out)
+        print(_("exempt    (dikecualikan, never published)  {path}", path=path), file=out)
     if would:
-        print(f"pages to build: {len(result.pages)}", file=out)
+        print(_("pages to build: {n}", n=len(result.pages)), file=out)
     if result.deploy_summary:
         print(f"deploy: {result.deploy_summary}", file=out)
     for line in result.files_to_deploy[:50]:
         print(f"  {line}", file=out)
     if len(result.files_to_deploy) > 50:
-        print(f"  … and {len(result.files_to_deploy) - 50} more", file=out)
+        print("  " + _("… and {n} more", n=len(result.files_to_deploy) - 50), file=out)
     for line in result.announced:
-        print(f"{'would announce' if would else 'announce'} {line}", file=out)
+        print(_("would announce {line}", line=line) if would else _("announce {line}", line=line), file=out)
     for warning in plan.warnings:
-        print(f"warning: {warning}", file=out)
+        # a finding is already `path: warning: message`; other warnings get the word in front
+        print(warning if ": warning: " in warning else f"warning: {warning}", file=out)
     for error in result.channel_errors:
         print(f"error: {error}", file=out)
     for held in plan.held:
@@ -79,6 +83,11 @@ def print_result(result: PublishResult, out: Any = None) -> None:
         for reason in held.reasons:
             print(f"    {reason}", file=out)
     new_numbers = len(plan.allocations)
-    verb = "would publish" if would else "published"
-    print(f"publish: {verb} {len(plan.publish)} item(s), {new_numbers} new number(s), "
-          f"{len(plan.held)} held back, {len(plan.scheduled)} scheduled", file=out)
+    counts = {"n": len(plan.publish), "numbers": new_numbers, "held": len(plan.held),
+              "scheduled": len(plan.scheduled)}
+    if would:
+        print(_("publish: would publish {n} item(s), {numbers} new number(s), {held} held back, {scheduled} "
+                "scheduled", **counts), file=out)
+    else:
+        print(_("publish: published {n} item(s), {numbers} new number(s), {held} held back, {scheduled} "
+                "scheduled", **counts), file=out)
