@@ -325,8 +325,8 @@ def parse_record(text: str, rel: str) -> tuple[ArchiveRecord | None, list[Findin
 
 def _misplaced(record: ArchiveRecord, rel: str) -> bool:
     """The file's folder and sequence number are not the record's (``arsip/<tahun>/<kode>/<urut>-*``)."""
-    path = PurePosixPath(rel)
-    return path.parent.as_posix() != record_dir(record.tahun, record.kode) or _urut_of(path.name) != record.urut
+    parent, _, name = rel.rpartition("/")
+    return parent != record_dir(record.tahun, record.kode) or _urut_of(name) != record.urut
 
 
 def _record_files(tree: FileTree) -> list[str]:
