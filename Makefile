@@ -30,8 +30,9 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/warta demo demo-site
 
-# The system packages warta and the tests need (git, openssh-client, rsync, openssh-server, chromium):
-# missing ones are named with the apt-get line; with CI=true any missing one fails the run.
+# The system packages warta and the tests need (git, openssh-client, rsync, openssh-server, chromium, and
+# axe-core/vnu-jar from `npm ci`): missing ones are named with the line that installs them; with CI=true any
+# missing one fails the run.
 system:
 	@$(or $(PYTHON),python3) tools/system_check.py
 

@@ -91,7 +91,10 @@ def set_language(code: str) -> None:
 def get_language() -> str:
     """The language messages are in; chosen on first use if nobody chose yet."""
     if _language is None:
-        set_language(choose_language())
+        try:
+            set_language(choose_language())
+        except ValueError:  # a bad WARTA_LANG outside the CLI (which refuses it): never fail a message
+            set_language(DEFAULT_LANGUAGE)
     assert _language is not None
     return _language
 

@@ -167,3 +167,9 @@ def test_a_finding_prints_in_indonesian_by_default(tmp_path: Path) -> None:
             "hanya bertanggal 1 sampai 28 [date.no-such-day]") in lines
     assert any(": error: body: 'Tulis isi di sini.' adalah teks contoh dari templat" in line for line in lines)
     assert "gagal: 1 berkas diperiksa" in result.stderr
+
+
+def test_a_bad_warta_lang_outside_the_cli_falls_back_instead_of_failing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WARTA_LANG", "klingon")
+    i18n.reset()
+    assert i18n._("interrupted") == "dihentikan"

@@ -1,8 +1,7 @@
-"""The forge tests' helpers (tests/forges/conftest.py), loaded under their own module name."""
+"""The forge tests' helpers (tests/forges/forge_helpers.py), as the attack tests name them."""
 
 from __future__ import annotations
 
-import sys
-from types import ModuleType
+import forge_helpers as forge_fixtures  # on sys.path through tests/attacks/conftest.py
 
-forge_fixtures: ModuleType = sys.modules["forge_fixtures"]  # loaded by tests/attacks/conftest.py
+__all__ = ["forge_fixtures"]

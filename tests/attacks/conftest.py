@@ -4,11 +4,9 @@ collide with this one."""
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from approvals_helpers import Person, Site
@@ -18,23 +16,10 @@ for folder in ("forges", "channels"):
     if str(TESTS / folder) not in sys.path:
         sys.path.append(str(TESTS / folder))
 
+import forge_helpers as forge_fixtures  # noqa: E402
 from channel_servers import Platforms, channel_office, serve  # noqa: E402
 from publish_helpers import isolated_env  # noqa: E402
 from servers import GitHubServer  # noqa: E402
-
-
-def _load(name: str, path: Path) -> ModuleType:
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-forge_fixtures = _load("forge_fixtures", TESTS / "forges" / "conftest.py")
 
 
 @pytest.fixture

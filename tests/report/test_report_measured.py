@@ -4,11 +4,13 @@ history in report_helpers.november_office (times WIB, office open Monday-Friday 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from approvals_helpers import Person
+from approvals_helpers import PROJECT, Person
 from report_helpers import TimedSite, november_office
 
 A = "content/siaran-pers/2026/bantuan-bibit.md"
@@ -214,3 +216,19 @@ def timed_site_for(tmp_path: Path, cast: dict[str, Person]) -> TimedSite:
     from report_helpers import timed_site
 
     return timed_site(tmp_path, cast, extra_config="")
+
+
+def test_without_the_charts_extra_the_html_report_says_how_to_install_it(office: TimedSite, tmp_path: Path) -> None:
+    # a matplotlib that cannot be imported, first on the path of a real `warta report` process
+    shadow = tmp_path / "shadow" / "matplotlib"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("raise ImportError('matplotlib is not installed here')\n")
+    env = {**office.env(), "PYTHONPATH": f"{shadow.parent}:{PROJECT}"}
+    proc = subprocess.run([sys.executable, "-m", "pipeline", "report", "--period", "2026-11", "--format", "html"],
+                          cwd=office.root, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2, proc.stderr
+    assert "pip install 'warta[report]'" in proc.stderr and "Traceback" not in proc.stderr
+    # the Markdown report needs no charts
+    proc = subprocess.run([sys.executable, "-m", "pipeline", "report", "--period", "2026-11"],
+                          cwd=office.root, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and proc.stdout.startswith("# Laporan")
