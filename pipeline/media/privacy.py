@@ -89,7 +89,7 @@ def gps_warnings(path: Path, display_path: str, used_by: str | Sequence[str] = (
     if where is None:
         return []
     users = [used_by] if isinstance(used_by, str) else list(used_by)
-    suffix = _(" (used by {paths})", paths=", ".join(sorted(set(users)))) if users else ""
+    suffix = _(" (used by {items})", items=", ".join(sorted(set(users)))) if users else ""
     return [
         Finding(
             display_path,
@@ -117,7 +117,7 @@ def metadata_blocks(data: bytes) -> list[str]:
         return _jpeg_blocks(data)
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return _webp_blocks(data)
-    return ["unrecognised output format"]
+    return [_("unrecognised output format")]
 
 
 def _jpeg_blocks(data: bytes) -> list[str]:
