@@ -112,6 +112,12 @@ def test_approvers_read_refusals_in_indonesian(tmp_path: Path, cast: dict[str, P
     assert "tetapi catatannya menyebut kasubbag" in wrong.stderr, wrong.stderr
     assert "Hendro Wibowo tidak memegang peran kasubbag di sop/people.yaml" in wrong.stderr
     assert "the record says" not in wrong.stderr and "does not hold" not in wrong.stderr
+    site.switch("main")
+    site.switch("rilis/kosong", create=True)  # a branch with no change yet
+    empty = site.warta("approve", person=cast["dwi"])
+    assert empty.returncode == 1
+    assert "tidak ada yang perlu disetujui: tidak ada naskah yang berubah di cabang ini" in empty.stderr, empty.stderr
+    assert "commit perubahan lebih dulu" in empty.stderr and "nothing to approve" not in empty.stderr
 
 
 def test_announce_dry_run_says_when_there_is_nothing_to_post(situs: Path) -> None:

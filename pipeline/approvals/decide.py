@@ -160,9 +160,12 @@ def _check(git: Git, report: Report, decision: Decision, note: str) -> tuple[Per
                               email=email))
     targets = [*report.items, *report.governance]
     if not targets:
-        where = f"since {report.base[:12]}" if report.base else ""
-        raise ApprovalError(f"nothing to approve: no item changed on this branch {where}; name the item's "
-                            "path (warta approve content/...md)".replace("  ", " "))
+        if report.base:
+            raise ApprovalError(_("nothing to approve: no item changed on this branch since {base}; name the item's "
+                                  "path (warta approve content/...md), and commit a change first",
+                                  base=report.base[:12]))
+        raise ApprovalError(_("nothing to approve: no item changed on this branch; name the item's path (warta "
+                              "approve content/...md), and commit a change first"))
     if decision == "return" and not note.strip():
         raise ApprovalError(_("a return needs a reason: warta return --reason 'what must change'"))
     need_signature = any(report.contexts[t.path].policy.require_signatures for t in targets)
