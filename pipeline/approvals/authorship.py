@@ -15,9 +15,9 @@ from collections.abc import Callable, Mapping, Sequence
 from pipeline.approvals.chain import Authority
 from pipeline.approvals.history import Touch
 from pipeline.git import Signature
-from pipeline.i18n import _
+from pipeline.i18n import N_, _
 
-SIGN_HOWTO = (
+SIGN_HOWTO = N_(
     "sign content commits with your SSH key listed in sop/people.yaml: git config user.signingkey "
     "~/.ssh/id_ed25519.pub; git config gpg.format ssh; git commit -S (to sign existing commits again: "
     "git commit --amend --no-edit -S for the last one, or git rebase --exec 'git commit --amend --no-edit "
@@ -56,6 +56,7 @@ def content_signers(
             signers.add(person.email.strip().casefold())
     if not unsigned:
         return frozenset(signers), []
-    named = "; ".join(unsigned[:SHOWN]) + (f"; and {len(unsigned) - SHOWN} more" if len(unsigned) > SHOWN else "")
-    return frozenset(signers), [f"a commit that changed this content is not signed by a person in "
-                                f"sop/people.yaml ({named}); {SIGN_HOWTO}"]
+    more = _("; and {n} more", n=len(unsigned) - SHOWN) if len(unsigned) > SHOWN else ""
+    named = "; ".join(unsigned[:SHOWN]) + more
+    return frozenset(signers), [_("a commit that changed this content is not signed by a person in "
+                                  "sop/people.yaml ({named}); {howto}", named=named, howto=SIGN_HOWTO)]

@@ -56,7 +56,7 @@ from pipeline.approvals.chain_model import (
 )
 from pipeline.approvals.signing import fingerprint
 from pipeline.git import Signature
-from pipeline.i18n import _
+from pipeline.i18n import N_, _
 from pipeline.people import Person
 
 # --------------------------------------------------------------------------------------------------
@@ -68,12 +68,14 @@ def _signature_problems(
     if not policy.require_signatures:
         return []
     if sig is None or sig.status == "N":
-        return [("unsigned", "not signed (approvals must be signed with the approver's SSH key)")]
+        return [("unsigned", _("not signed (approvals must be signed with the approver's SSH key)"))]
     if sig.status not in ("G", "U"):
-        what = {"B": "a bad signature (the commit was changed after signing, or the signature is forged)",
-                "X": "an expired signature", "Y": "a signature by an expired key", "R": "a revoked key"}
-        unknown = f"a signature git cannot check (status {sig.status})"
-        return [("bad_signature", what.get(sig.status, unknown))]
+        what = {"B": N_("a bad signature (the commit was changed after signing, or the signature is forged)"),
+                "X": N_("an expired signature"), "Y": N_("a signature by an expired key"), "R": N_("a revoked key")}
+        known = what.get(sig.status)
+        text = str(known) if known is not None else _("a signature git cannot check (status {status})",
+                                                      status=sig.status)
+        return [("bad_signature", text)]
     if person is None:
         return []  # reported as an unknown person
     if source != "git":
@@ -89,9 +91,10 @@ def _signature_problems(
     owner = next((p.name for p in authority.people.people
                   if sig.key in authority.keys.get(p.email.casefold(), frozenset())), None)
     if owner is not None and owner != person.name:
-        return [("wrong_key", f"signed with {owner}'s key, not with one of {person.name}'s keys")]
-    return [("wrong_key", f"signed with key {sig.key or '?'}, which sop/people.yaml does not list "
-                          f"for {person.name}")]
+        return [("wrong_key", _("signed with {owner}'s key, not with one of {name}'s keys", owner=owner,
+                                        name=person.name))]
+    return [("wrong_key", _("signed with key {key}, which sop/people.yaml does not list for {name}",
+                            key=sig.key or "?", name=person.name))]
 
 
 def _common_problems(
@@ -100,15 +103,15 @@ def _common_problems(
     """Reasons that do not depend on the other records."""
     out: list[tuple[str, str]] = [("malformed", p) for p in record.problems] if record.problems else []
     if record.is_merge:
-        out.append(("merge_commit", "a merge commit is not an approval record"))
+        out.append(("merge_commit", _("a merge commit is not an approval record")))
     elif record.changes_files:
-        out.append(("changes_files", "the approval commit also changes files (records must change none)"))
+        out.append(("changes_files", _("the approval commit also changes files (records must change none)")))
     if record.digest != facts.digest:
-        out.append(("stale_digest", "stale: it names an earlier version of the content (digest "
-                                    f"{record.digest[:19]}…, now {facts.digest[:19]}…)"))
+        out.append(("stale_digest", _("stale: it names an earlier version of the content (digest {old}…, "
+                                      "now {new}…)", old=record.digest[:19], new=facts.digest[:19])))
     person = authority.person(record.author_email)
     if person is None:
-        out.append(("unknown_person", f"<{record.author_email}> is not in sop/people.yaml"))
+        out.append(("unknown_person", _("<{email}> is not in sop/people.yaml", email=record.author_email)))
     if policy.require_signatures and not record.from_forge:  # a live review: the forge says who (forge_reviews)
         out.extend(_signature_problems(sig, person, authority, policy, record.source))
     return person, out
@@ -230,26 +233,31 @@ def _record_problems(
                                                "signatories sign approval records (warta approve)")))
     if decision in ("approve", "return"):
         if step is None and record.step is not None and not record.problems:
-            problems.append(("unknown_step", f"step {record.step} is not a paraf step of SOP {spec.id} "
-                                              f"(paraf steps: {', '.join(str(s.no) for s in spec.steps)})"))
+            problems.append(("unknown_step", _("step {step} is not a paraf step of SOP {sop} (paraf steps: "
+                                               "{steps})", step=record.step, sop=spec.id,
+                                               steps=", ".join(str(s.no) for s in spec.steps))))
         elif step is not None and record.role != step.role:
-            problems.append(("wrong_role", f"step {step.no} is for {who.title(step.role)} ({step.role}), "
-                                           f"the record says {record.role}"))
+            problems.append(("wrong_role", _("step {step} is for {title} ({role}), the record says {said}",
+                                             step=step.no, title=who.title(step.role), role=step.role,
+                                             said=record.role)))
     elif decision == "force":
         if record.role not in policy.force_roles:
-            allowed = ", ".join(sorted(policy.force_roles)) or "none"
-            problems.append(("force_not_allowed", f"role {record.role} may not force-publish "
-                                                  f"(approvals.force_publish_roles: {allowed})"))
+            allowed = ", ".join(sorted(policy.force_roles)) or _("none")
+            problems.append(("force_not_allowed", _("role {role} may not force-publish "
+                                                    "(approvals.force_publish_roles: {allowed})",
+                                                    role=record.role, allowed=allowed)))
         if not facts.serta_merta:
-            problems.append(("force_not_serta_merta", "force counts only for serta-merta information "
-                                                      "(kategori_informasi: serta-merta)"))
+            problems.append(("force_not_serta_merta", _("force counts only for serta-merta information "
+                                                        "(kategori_informasi: serta-merta)")))
     if person is not None and record.role and not person.holds(record.role):
-        problems.append(("role_not_held", f"{person.name} does not hold the role {record.role} "
-                                          "in sop/people.yaml"))
+        problems.append(("role_not_held", _("{name} does not hold the role {role} in sop/people.yaml",
+                                            name=person.name, role=record.role)))
     if (person is not None and not spec.authors_may_approve
             and (person.email.casefold() in facts.authors)):
-        problems.append(("author", f"{person.name} wrote or changed this content; the author cannot "
-                                   f"{'approve' if decision != 'return' else 'return'} it"))
+        problems.append(("author", _("{name} wrote or changed this content; the author cannot approve it",
+                                     name=person.name) if decision != "return" else
+                         _("{name} wrote or changed this content; the author cannot return it",
+                           name=person.name)))
 
     return problems
 
@@ -303,18 +311,21 @@ def _sequence_problems(
     """Reasons that depend on what counted before this record (rules 3, 4b, 7)."""
     out: list[tuple[str, str]] = []
     if returned is not None:
-        out.append(("returned", f"the item was returned by {returned.name} (step {returned.step}) and has "
-                                "not changed since; change it to start the chain again"))
+        out.append(("returned", _("the item was returned by {name} (step {step}) and has not changed since; "
+                                  "change it to start the chain again", name=returned.name,
+                                  step=returned.step)))
         return out
     if record.decision == "force":
         if forced is not None:
-            out.append(("already_forced", f"already force-published by {forced.name}"))
+            out.append(("already_forced", _("already force-published by {name}", name=forced.name)))
         return out
     assert step is not None and person is not None
     if step.no in approved:
         got = approved[step.no]
-        verb = "already approved" if record.decision == "approve" else "already approved, cannot return it"
-        out.append(("already_approved", f"step {step.no} was {verb} by {got.name}"))
+        text = (_("step {step} was already approved by {name}", step=step.no, name=got.name)
+                if record.decision == "approve" else
+                _("step {step} was already approved, cannot return it by {name}", step=step.no, name=got.name))
+        out.append(("already_approved", text))
         return out
     previous: Approval | None = None
     if spec.ordered:
@@ -322,24 +333,24 @@ def _sequence_problems(
             if earlier.no == step.no:
                 break
             if earlier.no not in approved:
-                holders = ", ".join(p.name for p in who.people.holders(earlier.role)) or "nobody"
+                holders = ", ".join(p.name for p in who.people.holders(earlier.role)) or _("nobody")
                 title = who.title(earlier.role)
-                out.append(("out_of_order", f"not this step yet: step {earlier.no} ({title}, held by "
-                                            f"{holders}) has not approved"))
+                out.append(("out_of_order", _("not this step yet: step {step} ({title}, held by {holders}) has "
+                                              "not approved", step=earlier.no, title=title, holders=holders)))
                 return out
             previous = approved[earlier.no]
         if (precedes is not None and previous is not None and record.decision == "approve"
                 and not precedes(previous.sha, record.sha)):
-            out.append(("not_after_previous", f"the approval of step {previous.step} by {previous.name} "
-                                              f"({previous.sha[:12]}) is not an ancestor of this record: it "
-                                              "was given without seeing it (approvals follow each other in "
-                                              "the commit graph)"))
+            out.append(("not_after_previous", _("the approval of step {step} by {name} ({sha}) is not an "
+                                                "ancestor of this record: it was given without seeing it "
+                                                "(approvals follow each other in the commit graph)",
+                                                step=previous.step, name=previous.name, sha=previous.sha[:12])))
             return out
     roles = filled_by.get(person.email.casefold())
     other = {r for r in roles if r != step.role} if roles else None
     if record.decision == "approve" and other and spec.distinct_people:
-        out.append(("same_person", f"{person.name} already filled a step as {', '.join(sorted(other))}; "
-                                   "one person fills one step"))
+        out.append(("same_person", _("{name} already filled a step as {roles}; one person fills one step",
+                                     name=person.name, roles=", ".join(sorted(other)))))
     return out
 
 

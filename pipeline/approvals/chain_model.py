@@ -172,7 +172,7 @@ class Rejection:
 
     def format(self) -> str:
         who = f"{self.name} <{self.email}>" if self.name else f"<{self.email}>"
-        step = f"step {self.step}" if self.step is not None else "no step"
+        step = _("step {step}", step=self.step) if self.step is not None else _("no step")
         why = "; ".join(self.reasons)
         where = self.sha if "-review-" in self.sha else self.sha[:12]  # a forge review keeps its whole name
         return _("{decision} of {step} by {who} in {where} does not count: {why}",
@@ -240,13 +240,13 @@ class ChainResult:
         out = list(self.problems)
         if self.state == "returned" and self.returned is not None:
             r = self.returned
-            out.append(f"returned at step {r.step} by {r.name}: {r.note or '(no reason given)'}; "
-                       "change the content to start the chain again")
+            out.append(_("returned at step {step} by {name}: {note}; change the content to start the chain "
+                         "again", step=r.step, name=r.name, note=r.note or _("(no reason given)")))
         elif self.next is not None and not self.complete:
-            out.append(f"step {self.next.no} ({self.next.role}) is not approved yet")
+            out.append(_("step {step} ({role}) is not approved yet", step=self.next.no, role=self.next.role))
         elif self.forced and self.next is not None:
-            out.append(f"force-published; step {self.next.no} ({self.next.role}) must still approve "
-                       "retrospectively")
+            out.append(_("force-published; step {step} ({role}) must still approve retrospectively",
+                         step=self.next.no, role=self.next.role))
         out.extend(r.format() for r in self.rejections)
         if self.hint:
             out.append(self.hint)

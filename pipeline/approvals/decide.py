@@ -89,21 +89,22 @@ def choose_step(
     with a force-publish role the person holds (or ``role``). A refusal says why nothing can be chosen.
     """
     if result.state == "returned" and result.returned is not None:
-        return Choice(None, None, f"returned by {result.returned.name} ({result.returned.note or 'no reason given'})"
-                                  ": change the content first; then the chain starts again")
+        return Choice(None, None, _("returned by {name} ({note}): change the content first; then the chain "
+                                    "starts again", name=result.returned.name,
+                                    note=result.returned.note or _("no reason given")))
     done = {x.no for x in result.steps if x.status == "approved"}
     open_steps = [s for s in steps if s.no not in done]
     if not open_steps or (result.complete and not result.forced and decision != "force"):
-        return Choice(None, None, "nothing to approve: every step is already approved")
+        return Choice(None, None, _("nothing to approve: every step is already approved"))
     first = open_steps[0]
     if decision == "force":
         force_roles = sorted(r for r in policy.force_roles if person.holds(r))
         if not force_roles and role is None:
             allowed = sorted(policy.force_roles)
             forcers = sorted({p.name for r in allowed for p in people.holders(r)})
-            return Choice(None, None, "you may not force-publish: approvals.force_publish_roles is "
-                                      f"{', '.join(allowed) or 'empty'}"
-                                      + (f" (held by {', '.join(forcers)})" if forcers else ""))
+            return Choice(None, None, _("you may not force-publish: approvals.force_publish_roles is {roles}",
+                                        roles=", ".join(allowed) or _("empty"))
+                          + (_(" (held by {names})", names=", ".join(forcers)) if forcers else ""))
         return Choice(first, role or force_roles[0])
     if role is not None:
         step = next((s for s in open_steps if s.role == role), None) or first
@@ -112,10 +113,11 @@ def choose_step(
     mine = [x for x in result.steps if x.status == "approved" and person.holds(x.role)]
     if not person.holds(step.role) and mine:
         done_step = mine[-1]
-        next_holders = ", ".join(p.name for p in people.holders(first.role)) or "nobody"
-        return Choice(None, None, f"nothing for you to approve: step {done_step.no} ({done_step.role_title}) was "
-                                  f"already approved by {done_step.by}; next is step {first.no} "
-                                  f"({people.title(first.role)}, held by {next_holders})")
+        next_holders = ", ".join(p.name for p in people.holders(first.role)) or _("nobody")
+        return Choice(None, None, _("nothing for you to approve: step {done} ({done_title}) was already approved "
+                                    "by {by}; next is step {step} ({title}, held by {holders})",
+                                    done=done_step.no, done_title=done_step.role_title, by=done_step.by,
+                                    step=first.no, title=people.title(first.role), holders=next_holders))
     return Choice(step, step.role)
 
 
@@ -220,7 +222,7 @@ def _decide_one(git: Git, report: Report, result: ChainResult, decision: Decisio
     steps = list(ctx.facts.spec.steps) if ctx.facts.spec is not None else []
     choice = choose_step(result, steps, ctx.policy, decision, person, people, role)
     if choice.step is None or choice.role is None:
-        return Outcome(result.path, choice.refusal or "nothing to approve")
+        return Outcome(result.path, choice.refusal or _("nothing to approve"))
     step, chosen_role = choice.step, choice.role
     verdict = _trial(ctx, result, step, chosen_role, decision, person, setup, note)
     if verdict is not None:
@@ -238,9 +240,9 @@ def _decide_one(git: Git, report: Report, result: ChainResult, decision: Decisio
         own = ctx.authority.keys.get(person.email.casefold(), frozenset())
         if got is None or got.status != "G" or got.key not in own:
             status = got.status if got else "?"
-            warning = (f"git does not accept the signature of {sha[:12]} as yours (status {status}, key "
-                       f"{got.key if got and got.key else '?'}); check user.signingkey and your ssh_keys "
-                       "in sop/people.yaml")
+            warning = _("git does not accept the signature of {sha} as yours (status {status}, key {key}); "
+                        "check user.signingkey and your ssh_keys in sop/people.yaml", sha=sha[:12],
+                        status=status, key=got.key if got and got.key else "?")
     return Outcome(result.path, subject, sha, step, chosen_role, warning)
 
 

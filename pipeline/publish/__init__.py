@@ -115,8 +115,8 @@ def _plan_and_number(root: Path, git: Git, remote: str | None, main: str, moment
             return plan, result
         if dry_run:
             if git.dirty_paths([gitops.ARCHIVE_DIR]):
-                plan.warnings.append(f"{gitops.ARCHIVE_DIR}/ has uncommitted files (left by an interrupted run?); "
-                                     "a real run discards them first")
+                plan.warnings.append(_("{folder}/ has uncommitted files (left by an interrupted run?); a real run "
+                                       "discards them first", folder=gitops.ARCHIVE_DIR))
             return plan, _dry_run(root, plan, result)
         base = start
         assert base is not None
@@ -165,7 +165,7 @@ def _build_deploy_announce(root: Path, git: Git, remote: str | None, main: str, 
         built = build(plan, tree, staging, root, register)
     failed = set(built.left_out)
     for path in sorted(failed):
-        plan.held.append(Held(path, [f.format() for f in built.findings if f.path == path] or ["left out of the build"]))
+        plan.held.append(Held(path, [f.format() for f in built.findings if f.path == path] or [_("left out of the build")]))
     result.output = str(staging)
     result.pages = built.pages
 

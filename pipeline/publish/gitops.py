@@ -78,8 +78,8 @@ def preflight(git: Git, config: SiteConfig) -> list[str]:
              and not p.startswith(prefixes)]
     warnings = []
     if dirty:
-        warnings.append("the working tree has uncommitted changes, which are not published (warta publish "
-                        "reads commits only): " + ", ".join(dirty[:5]) + (" …" if len(dirty) > 5 else ""))
+        warnings.append(_("the working tree has uncommitted changes, which are not published (warta publish "
+                          "reads commits only): {paths}", paths=", ".join(dirty[:5]) + (" …" if len(dirty) > 5 else "")))
     for state in ("rebase-merge", "rebase-apply", "MERGE_HEAD"):
         if (git.root / git.text("rev-parse", "--git-path", state).strip()).exists():
             raise UsageError(_("a git {value} is in progress in this repository; finish or abort it first",

@@ -52,24 +52,25 @@ def print_result(result: PublishResult, out: Any = None) -> None:
     if would:
         print(_("dry run: nothing is changed; this is what a run would do"), file=out)
     for pending in plan.pending_governance:
-        print(f"error: {pending} (not in effect; the last approved version governs this run)", file=out)
+        print("error: " + _("{problem} (not in effect; the last approved version governs this run)",
+                            problem=pending), file=out)
     for p in plan.publish:
         if p.change != "unchanged":
             print(f"{p.change:9} {p.record.number:28} {p.item.path}", file=out)
     for path, when in plan.scheduled:
-        print(f"scheduled {when.isoformat()}  {path}", file=out)
+        print(_("scheduled {when}  {path}", when=when.isoformat(), path=path), file=out)
     for path in plan.exempt:
-        print(f"exempt    (dikecualikan, never published)  {path}", file=out)
+        print(_("exempt    (dikecualikan, never published)  {path}", path=path), file=out)
     if would:
-        print(f"pages to build: {len(result.pages)}", file=out)
+        print(_("pages to build: {n}", n=len(result.pages)), file=out)
     if result.deploy_summary:
         print(f"deploy: {result.deploy_summary}", file=out)
     for line in result.files_to_deploy[:50]:
         print(f"  {line}", file=out)
     if len(result.files_to_deploy) > 50:
-        print(f"  … and {len(result.files_to_deploy) - 50} more", file=out)
+        print("  " + _("… and {n} more", n=len(result.files_to_deploy) - 50), file=out)
     for line in result.announced:
-        print(f"{'would announce' if would else 'announce'} {line}", file=out)
+        print(_("would announce {line}", line=line) if would else _("announce {line}", line=line), file=out)
     for warning in plan.warnings:
         print(f"warning: {warning}", file=out)
     for error in result.channel_errors:
@@ -79,6 +80,10 @@ def print_result(result: PublishResult, out: Any = None) -> None:
         for reason in held.reasons:
             print(f"    {reason}", file=out)
     new_numbers = len(plan.allocations)
-    verb = "would publish" if would else "published"
-    print(f"publish: {verb} {len(plan.publish)} item(s), {new_numbers} new number(s), "
-          f"{len(plan.held)} held back, {len(plan.scheduled)} scheduled", file=out)
+    counts = dict(n=len(plan.publish), new=new_numbers, held=len(plan.held), scheduled=len(plan.scheduled))
+    if would:
+        print(_("publish: would publish {n} item(s), {new} new number(s), {held} held back, {scheduled} scheduled",
+                **counts), file=out)
+    else:
+        print(_("publish: published {n} item(s), {new} new number(s), {held} held back, {scheduled} scheduled",
+                **counts), file=out)
