@@ -142,12 +142,25 @@ def _when(value: Any, config: SiteConfig) -> str:
     return value.astimezone(config.tz).strftime("%Y-%m-%d %H:%M %Z") if value is not None else "-"
 
 
+def _labelled(rows: list[tuple[str | None, str]]) -> list[str]:
+    """``label  value`` lines, the values in one column after the longest label (in either language);
+    a row without a label is printed as it is (``post_lines``), nothing when empty."""
+    width = max(len(label) for label, _value in rows if label is not None) + 2
+    out: list[str] = []
+    for label, value in rows:
+        if label is None:
+            out.extend(value.splitlines())
+        else:
+            out.append(f"{label:<{width}}{value}")
+    return out
+
+
 def run_show(args: argparse.Namespace) -> int:
     root = find_root()
     config, stored, errors = _load(root)
     entry = find_record(stored, args.key)
     if entry is None:
-        hint = " (a damaged record may hold it: see the errors above)" if errors else ""
+        hint = _(" (a damaged record may hold it: see the errors above)") if errors else ""
         print(_("warta: error: no archive record for '{key}'{hint}; 'warta archive list' shows them",
                 key=args.key, hint=hint),
               file=sys.stderr)
@@ -162,33 +175,29 @@ def run_show(args: argparse.Namespace) -> int:
     k = record.klasifikasi
     status: str = record.status
     if record.status == "dicabut":
-        status += f" since {_when(record.dicabut_at, config)}: {record.alasan_pencabutan}"
+        status += _(" since {when}: {reason}", when=_when(record.dicabut_at, config),
+                    reason=record.alasan_pencabutan)
     channels = ", ".join(c.channel + (f" {c.url}" if c.url else "") for c in record.channels) or "-"
-    lines = [
-        f"number       {record.number}",
-        f"title        {record.title}",
-        f"item         {record.path} ({record.kind})",
-        f"klasifikasi  {k.code} {k.title} ({k.scheme})",
-        f"retensi      {record.retensi or '-'}",
-        f"status       {status}",
-        f"published    {_when(record.published_at, config)}",
-        f"channels     {channels}",
-        *post_lines(record),
-        f"record file  {entry.file}",
-    ]
-    if record.imported:
-        lines.append("imported     published before warta (root commit): no SOP approval chain")
+    lines = _labelled([
+        (_("number"), record.number), (_("title"), record.title), (_("item"), f"{record.path} ({record.kind})"),
+        ("klasifikasi", f"{k.code} {k.title} ({k.scheme})"), ("retensi", record.retensi or "-"),
+        (_("status"), status), (_("published"), _when(record.published_at, config)), (_("channels"), channels),
+        (None, "\n".join(post_lines(record))), (_("record file"), entry.file),
+        *([(_("imported"), _("published before warta (root commit): no SOP approval chain"))]
+          if record.imported else []),
+    ])
     for i, version in enumerate(record.versions, start=1):
         lines.append("")
         note = f" — {version.catatan_perubahan}" if version.catatan_perubahan else ""
-        current = " (current)" if version.digest == record.digest else ""
-        lines.append(f"version {i}{current}: approved {_when(version.approved_at, config)}, "
-                     f"{'major' if version.jenis == 'besar' else 'minor'} ({version.jenis}){note}")
+        current = _(" (current)") if version.digest == record.digest else ""
+        size = _("major") if version.jenis == "besar" else _("minor")
+        lines.append(_("version {i}{current}: approved {when}, {size} ({jenis}){note}", i=i, current=current,
+                       when=_when(version.approved_at, config), size=size, jenis=version.jenis, note=note))
         lines.append(f"  digest {version.digest}")
         for a in record.approvals_for(version.digest):
             source = source_text(a.source)
-            signed = f", signed {a.signature_fingerprint}" if a.signature_fingerprint else ""
-            lines.append(f"  step {a.step}: {a.kegiatan}")
+            signed = _(", signed {key}", key=a.signature_fingerprint) if a.signature_fingerprint else ""
+            lines.append("  " + _("step {step}: {kegiatan}", step=a.step, kegiatan=a.kegiatan))
             lines.append(f"    {a.name} <{a.email}>, {a.role_title} ({a.role}), {_when(a.at, config)}; "
                          f"{source}{signed}")
     if returns:
@@ -201,9 +210,9 @@ def run_show(args: argparse.Namespace) -> int:
             lines.append("    " + _("reason: {reason}", reason=r["reason"] or "-"))
     lines.append("")
     if history is None:
-        lines.append("git history: not available (not a git repository, or no commit yet)")
+        lines.append(_("git history: not available (not a git repository, or no commit yet)"))
     else:
-        lines.append(f"git history of {record.path} (git log --follow):")
+        lines.append(_("git history of {path} (git log --follow):", path=record.path))
         lines.extend(f"  {h['commit'][:12]} {h['at']} {h['name']}: {h['subject']}" for h in history)
     print("\n".join(lines))
     return 0

@@ -125,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
     where = result.output
     with contextlib.suppress(ValueError):
         where = result.output.relative_to(Path.cwd())
-    drafts = f", {len(result.drafts)} of them drafts" if result.drafts else ""
+    drafts = _(", {n} of them drafts", n=len(result.drafts)) if result.drafts else ""
     print(
         _("built {n} pages ({n2} items published{drafts}, {n3} left out) in {seconds:.1f} s",
           n=len(result.pages), n2=len(result.published), drafts=drafts, n3=len(result.left_out), seconds=result.seconds)
