@@ -160,9 +160,9 @@ def _check(git: Git, report: Report, decision: Decision, note: str) -> tuple[Per
                               email=email))
     targets = [*report.items, *report.governance]
     if not targets:
-        where = f"since {report.base[:12]}" if report.base else ""
-        raise ApprovalError(f"nothing to approve: no item changed on this branch {where}; name the item's "
-                            "path (warta approve content/...md)".replace("  ", " "))
+        where = _(" since {base}", base=report.base[:12]) if report.base else ""
+        raise ApprovalError(_("nothing to approve: no item changed on this branch{where}; name the item's path "
+                              "(warta approve content/...md)", where=where))
     if decision == "return" and not note.strip():
         raise ApprovalError(_("a return needs a reason: warta return --reason 'what must change'"))
     need_signature = any(report.contexts[t.path].policy.require_signatures for t in targets)
