@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Mapping
 
 from pipeline.approvals.chain import ChainResult
+from pipeline.approvals.display import STATE
 from pipeline.approvals.report import Report
 from pipeline.forges.base import StatusState
 from pipeline.i18n import N_, _
@@ -63,7 +64,8 @@ def summary_markdown(report: Report, title: str) -> str:
     lines = [f"## {title}", "", f"**{'✅' if state == 'success' else '❌'} {description}**", ""]
     for result in (*report.items, *report.governance):
         label = _("governance change") if result.kind == "governance" else f"SOP {result.sop or '?'}"  # SOP: official term
-        lines.append(f"### `{result.path}` — {result.state} ({label})")
+        state_text = str(STATE[result.state]) if result.state in STATE else result.state
+        lines.append(f"### `{result.path}` — {state_text} ({label})")
         lines.append("")
         for step in result.steps:
             mark = "x" if step.status in MARK else " "
