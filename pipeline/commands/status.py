@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     for path in sorted(scheduled & {r.path for r in results}):
         lines.append(_("{path}: scheduled (dijadwalkan): approved, embargoed until its publish_at; the first "
                        "publish run after that time publishes it", path=path))
-    lines.extend(f"due: {describe_due(entry)}" for entry in due)
+    lines.extend(_("due: {what}", what=describe_due(entry)) for entry in due)
     lines += [_("{path}: goes to {channels} (kanal)", path=path, channels=", ".join(names) or _("no channel"))
               for path, names in sorted(where.items())]
     if not results:
