@@ -26,6 +26,7 @@ APPROVALS_CACHE = f"{CACHE_DIRNAME}/approvals"  # parsed items and digests by bl
 HISTORY_CACHE = f"{CACHE_DIRNAME}/history"  # the index of main's history
 SIGNATURES_CACHE = f"{CACHE_DIRNAME}/signatures"  # git's signature verdicts by commit id (approvals/signing.py)
 STATUS_CACHE = f"{CACHE_DIRNAME}/status"  # blob ids of items that cannot be embargoed (warta status)
+REGISTER_CACHE = f"{CACHE_DIRNAME}/register/records.json"  # parsed archive records by blob id (archive/register_cache.py)
 
 
 def ensure_local_cache(root: Path) -> Path:

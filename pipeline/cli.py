@@ -90,7 +90,9 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         prog="warta",
         description=_("Publish press releases and public information in SOP order."),
     )
-    parser.add_argument("--version", action="version", version=f"warta {__version__}")
+    # the help text given here: Python 3.11's argparse fixes its English default when it is defined
+    parser.add_argument("--version", action="version", version=f"warta {__version__}",
+                        help=_("show program's version number and exit"))
     parser.add_argument("-C", dest="chdir", default=None, metavar="DIR",
                         help=_("run as if warta was started in DIR (the site repository)"))
     _common_options(parser, None)

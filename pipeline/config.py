@@ -50,7 +50,7 @@ _SPAN = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 def _weekday(value: str) -> str:
     if value not in WEEKDAYS:
         close = [day for day in WEEKDAYS if day[:3] == value[:3].lower()]
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        hint = _(" (did you mean '{day}'?)", day=close[0]) if close else ""
         raise ValueError(_("unknown day '{value}'{hint}; use one of {weekdays}",
                            value=value, hint=hint, weekdays=', '.join(WEEKDAYS)))
     return value
@@ -519,8 +519,8 @@ class SiteConfig(Strict):
         forge = self.approvals.forge
         for name, channel in self.channels.items():
             if forge is not None and forge.token_variable in channel.secret_names:
-                raise ValueError(f"channels.{name}.token_env names {forge.token_variable}, the forge token of "
-                                 "approvals.forge; give the channel its own variable")
+                raise ValueError(_("channels.{name}.token_env names {variable}, the forge token of approvals.forge: "
+                                   "give the channel its own variable", name=name, variable=forge.token_variable))
         return self
 
     @model_validator(mode="after")
@@ -534,8 +534,8 @@ class SiteConfig(Strict):
                 object.__setattr__(channel, "aksi", "tayang_videotron")
             forge = self.approvals.forge
             if forge is not None and forge.token_env in channel.secret_names:
-                raise ValueError(f"channels.{name}.token_env names {forge.token_env}, the forge token of "
-                                 "approvals.forge: give the channel its own variable")
+                raise ValueError(_("channels.{name}.token_env names {variable}, the forge token of approvals.forge: "
+                                   "give the channel its own variable", name=name, variable=forge.token_env))
         return self
 
     def kind_section(self, kind: str) -> KindSection | None:

@@ -17,7 +17,7 @@ from typing import Literal
 
 from pipeline import gate
 from pipeline.approvals.chain import ChainResult
-from pipeline.archive.records import load_records
+from pipeline.archive.records import ArchiveRecord, load_records
 from pipeline.cachedir import STATUS_CACHE, ensure_local_cache
 from pipeline.clock import clock
 from pipeline.config import SiteConfig
@@ -36,19 +36,29 @@ def may_embargo(raw: bytes) -> bool:
     return b"publish_at" in raw or b"\\" in raw
 
 
+def head_register(root: Path) -> list[ArchiveRecord]:
+    """The records of ``arsip/`` at HEAD, read from git objects (none before the first commit): read once
+    by ``warta status`` and passed to :func:`publication_states`."""
+    git = Git(root)
+    head = git.head()
+    return [s.record for s in load_records(GitTree(git, head))[0]] if head is not None else []
+
+
 def publication_states(root: Path, results: Sequence[ChainResult], config: SiteConfig,
-                       now: dt.datetime | None = None) -> dict[str, Literal["published", "scheduled"]]:
+                       now: dt.datetime | None = None, *, records: Sequence[ArchiveRecord] | None = None
+                       ) -> dict[str, Literal["published", "scheduled"]]:
     """For ``warta status``: ``published`` for each fully approved item whose current version the archive
-    register (at HEAD, read from git objects) says is live, ``scheduled`` for one the gate schedules
-    (``publish_at`` still ahead: the next scheduled publish run takes it). Items not in the result are
-    neither."""
+    register (at HEAD, read from git objects; ``records``: :func:`head_register` when the caller read it
+    already) says is live, ``scheduled`` for one the gate schedules (``publish_at`` still ahead: the next
+    scheduled publish run takes it). Items not in the result are neither."""
     git = Git(root)
     head = git.head()
     if head is None:
         return {}
     ensure_local_cache(root)
     tree = GitTree(git, head)
-    register = {s.record.path: s.record for s in load_records(tree)[0] if s.record.published_at is not None}
+    held = head_register(root) if records is None else records
+    register = {r.path: r for r in held if r.published_at is not None}
     moment, _ = clock(now, config.tz)
     out: dict[str, Literal["published", "scheduled"]] = {}
     pending = []

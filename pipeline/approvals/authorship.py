@@ -56,7 +56,8 @@ def content_signers(
             signers.add(person.email.strip().casefold())
     if not unsigned:
         return frozenset(signers), []
-    more = _("; and {n} more", n=len(unsigned) - SHOWN) if len(unsigned) > SHOWN else ""
-    named = "; ".join(unsigned[:SHOWN]) + more
+    named = "; ".join(unsigned[:SHOWN])
+    if len(unsigned) > SHOWN:
+        named += _("; and {n} more", n=len(unsigned) - SHOWN)
     return frozenset(signers), [_("a commit that changed this content is not signed by a person in "
-                                  "sop/people.yaml ({named}); {howto}", named=named, howto=SIGN_HOWTO)]
+                                  "sop/people.yaml ({named}); {howto}", named=named, howto=_(SIGN_HOWTO))]

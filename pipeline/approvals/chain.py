@@ -92,7 +92,7 @@ def _signature_problems(
                   if sig.key in authority.keys.get(p.email.casefold(), frozenset())), None)
     if owner is not None and owner != person.name:
         return [("wrong_key", _("signed with {owner}'s key, not with one of {name}'s keys", owner=owner,
-                                        name=person.name))]
+                                name=person.name))]
     return [("wrong_key", _("signed with key {key}, which sop/people.yaml does not list for {name}",
                             key=sig.key or "?", name=person.name))]
 
@@ -107,8 +107,8 @@ def _common_problems(
     elif record.changes_files:
         out.append(("changes_files", _("the approval commit also changes files (records must change none)")))
     if record.digest != facts.digest:
-        out.append(("stale_digest", _("stale: it names an earlier version of the content (digest {old}…, "
-                                      "now {new}…)", old=record.digest[:19], new=facts.digest[:19])))
+        out.append(("stale_digest", _("stale: it names an earlier version of the content (digest {then}…, now "
+                                      "{now}…)", then=record.digest[:19], now=facts.digest[:19])))
     person = authority.person(record.author_email)
     if person is None:
         out.append(("unknown_person", _("<{email}> is not in sop/people.yaml", email=record.author_email)))
@@ -237,9 +237,9 @@ def _record_problems(
                                                "{steps})", step=record.step, sop=spec.id,
                                                steps=", ".join(str(s.no) for s in spec.steps))))
         elif step is not None and record.role != step.role:
-            problems.append(("wrong_role", _("step {step} is for {title} ({role}), the record says {said}",
+            problems.append(("wrong_role", _("step {step} is for {title} ({role}), the record says {given}",
                                              step=step.no, title=who.title(step.role), role=step.role,
-                                             said=record.role)))
+                                             given=record.role)))
     elif decision == "force":
         if record.role not in policy.force_roles:
             allowed = ", ".join(sorted(policy.force_roles)) or _("none")
@@ -256,8 +256,7 @@ def _record_problems(
             and (person.email.casefold() in facts.authors)):
         problems.append(("author", _("{name} wrote or changed this content; the author cannot approve it",
                                      name=person.name) if decision != "return" else
-                         _("{name} wrote or changed this content; the author cannot return it",
-                           name=person.name)))
+                         _("{name} wrote or changed this content; the author cannot return it", name=person.name)))
 
     return problems
 
@@ -312,8 +311,7 @@ def _sequence_problems(
     out: list[tuple[str, str]] = []
     if returned is not None:
         out.append(("returned", _("the item was returned by {name} (step {step}) and has not changed since; "
-                                  "change it to start the chain again", name=returned.name,
-                                  step=returned.step)))
+                                  "change it to start the chain again", name=returned.name, step=returned.step)))
         return out
     if record.decision == "force":
         if forced is not None:
@@ -322,10 +320,10 @@ def _sequence_problems(
     assert step is not None and person is not None
     if step.no in approved:
         got = approved[step.no]
-        text = (_("step {step} was already approved by {name}", step=step.no, name=got.name)
-                if record.decision == "approve" else
-                _("step {step} was already approved, cannot return it by {name}", step=step.no, name=got.name))
-        out.append(("already_approved", text))
+        out.append(("already_approved", _("step {step} was already approved by {name}", step=step.no,
+                                          name=got.name) if record.decision == "approve" else
+                    _("step {step} was already approved by {name}, it cannot be returned", step=step.no,
+                      name=got.name)))
         return out
     previous: Approval | None = None
     if spec.ordered:

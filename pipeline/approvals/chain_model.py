@@ -240,8 +240,8 @@ class ChainResult:
         out = list(self.problems)
         if self.state == "returned" and self.returned is not None:
             r = self.returned
-            out.append(_("returned at step {step} by {name}: {note}; change the content to start the chain "
-                         "again", step=r.step, name=r.name, note=r.note or _("(no reason given)")))
+            out.append(_("returned at step {step} by {name}: {reason}; change the content to start the chain "
+                         "again", step=r.step, name=r.name, reason=r.note or _("(no reason given)")))
         elif self.next is not None and not self.complete:
             out.append(_("step {step} ({role}) is not approved yet", step=self.next.no, role=self.next.role))
         elif self.forced and self.next is not None:

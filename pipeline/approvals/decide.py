@@ -89,9 +89,9 @@ def choose_step(
     with a force-publish role the person holds (or ``role``). A refusal says why nothing can be chosen.
     """
     if result.state == "returned" and result.returned is not None:
-        return Choice(None, None, _("returned by {name} ({note}): change the content first; then the chain "
+        return Choice(None, None, _("returned by {name} ({reason}): change the content first; then the chain "
                                     "starts again", name=result.returned.name,
-                                    note=result.returned.note or _("no reason given")))
+                                    reason=result.returned.note or _("no reason given")))
     done = {x.no for x in result.steps if x.status == "approved"}
     open_steps = [s for s in steps if s.no not in done]
     if not open_steps or (result.complete and not result.forced and decision != "force"):
@@ -115,9 +115,9 @@ def choose_step(
         done_step = mine[-1]
         next_holders = ", ".join(p.name for p in people.holders(first.role)) or _("nobody")
         return Choice(None, None, _("nothing for you to approve: step {done} ({done_title}) was already approved "
-                                    "by {by}; next is step {step} ({title}, held by {holders})",
+                                    "by {by}; next is step {next} ({next_title}, held by {holders})",
                                     done=done_step.no, done_title=done_step.role_title, by=done_step.by,
-                                    step=first.no, title=people.title(first.role), holders=next_holders))
+                                    next=first.no, next_title=people.title(first.role), holders=next_holders))
     return Choice(step, step.role)
 
 

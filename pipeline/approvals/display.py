@@ -108,7 +108,7 @@ def render_verify(report: Report) -> list[str]:
         if result.complete and not result.forced:
             continue
         label = "FORCED" if result.complete else "FAIL"
-        lines.append(f"{label} {result.path}: {result.state}")
+        lines.append(f"{label} {result.path}: {STATE[result.state]}")
         lines.extend(f"  - {reason}" for reason in result.reasons)
     for problem in report.problems:
         lines.append(f"FAIL {problem}")

@@ -62,7 +62,7 @@ from pipeline.approvals.revisions import Files, ItemCache, ItemInfo, cache_root,
 from pipeline.approvals.trusted import Trusted, descendants, governance_states
 from pipeline.cachedir import ensure_local_cache
 from pipeline.config import CONFIG_FILE, SiteConfig, parse_config
-from pipeline.errors import ApprovalError, ConfigError
+from pipeline.errors import ApprovalError, ConfigError, UsageError
 from pipeline.git import Git, Signature
 from pipeline.governed import may_be_governed
 from pipeline.i18n import N_, _
@@ -225,7 +225,7 @@ class Judge:
             return found
         sha = self.git.rev_parse(base)
         if sha is None:
-            raise ApprovalError(_("--base {base} names no commit", base=base))
+            raise UsageError(_("--base {base} names no commit", base=base))
         if not self.git.is_ancestor(sha, self.main_sha):
             raise ApprovalError(_("--base {base} is not on {main} (an ancestor of {main_sha}): items are judged against "
                                   "the main branch '{main}' only",

@@ -27,12 +27,13 @@ from pydantic import (
 
 from pipeline import yamlio
 from pipeline.archive.numbering import Allocation
+from pipeline.archive.register_cache import RegisterCache, cache_for
 from pipeline.config import AnyKind
 from pipeline.errors import ContentError, Finding
 from pipeline.files import write_atomic
 from pipeline.i18n import _
 from pipeline.schema import Strict, validate
-from pipeline.tree import FileTree, WorkTree
+from pipeline.tree import FileTree, GitTree, WorkTree
 
 ARCHIVE_DIR = "arsip"
 RECORD_FORMAT = 1
@@ -311,9 +312,8 @@ def parse_record(text: str, rel: str) -> tuple[ArchiveRecord | None, list[Findin
     findings.extend(errors)
     if record is None:
         return None, findings
-    expected_dir = record_dir(record.tahun, record.kode)
-    parent = PurePosixPath(rel).parent.as_posix()
-    if parent != expected_dir or _urut_of(PurePosixPath(rel).name) != record.urut:
+    if _misplaced(record, rel):
+        expected_dir = record_dir(record.tahun, record.kode)
         findings.append(Finding(rel, doc.line_of(("number",)),
                                 _("number {number} (urut {urut}, tahun {tahun}, klasifikasi {kode}) belongs in "
                                   "{expected_dir}/{urut:04d}-*.yaml",
@@ -321,6 +321,12 @@ def parse_record(text: str, rel: str) -> tuple[ArchiveRecord | None, list[Findin
                                   expected_dir=expected_dir),
                                 "number"))
     return (record if not findings else None), findings
+
+
+def _misplaced(record: ArchiveRecord, rel: str) -> bool:
+    """The file's folder and sequence number are not the record's (``arsip/<tahun>/<kode>/<urut>-*``)."""
+    parent, _, name = rel.rpartition("/")
+    return parent != record_dir(record.tahun, record.kode) or _urut_of(name) != record.urut
 
 
 def _record_files(tree: FileTree) -> list[str]:
@@ -336,6 +342,7 @@ def load_records(root: Path | FileTree) -> tuple[list[StoredRecord], list[Findin
     appears in two records is an error in both files.
     """
     tree = WorkTree(root) if isinstance(root, Path) else root
+    cache_root = tree.root if isinstance(tree, WorkTree) else tree.git.root if isinstance(tree, GitTree) else None
     findings: list[Finding] = []
     files = _record_files(tree)
     blobs = tree.read_many(files)
@@ -346,29 +353,63 @@ def load_records(root: Path | FileTree) -> tuple[list[StoredRecord], list[Findin
             findings.append(Finding(rel, None, _("cannot read (a symbolic link, or not a file)")))
             continue
         texts[rel] = raw
-    stored, found = records_from_texts(texts)
+    stored, found = records_from_texts(texts, cache_root=cache_root)
     return stored, [*findings, *found]
 
 
-def records_from_texts(texts: Mapping[str, bytes]) -> tuple[list[StoredRecord], list[Finding]]:
+def records_from_texts(texts: Mapping[str, bytes], *, cache_root: Path | None = None
+                       ) -> tuple[list[StoredRecord], list[Finding]]:
     """:func:`load_records` over file contents (repo-relative path -> bytes, in file order), e.g. the
-    files of the trusted register replayed from signed commits (:mod:`pipeline.archive.trust`)."""
+    files of the trusted register replayed from signed commits (:mod:`pipeline.archive.trust`).
+
+    Every reader of the register comes here. A file that parsed cleanly before (the same bytes at the same
+    path, the same parser) is taken from the cache of parsed records of the repository at ``cache_root``
+    (:mod:`pipeline.archive.register_cache`: keyed by the blob id, validated again by the schema)."""
+    cache = cache_for(cache_root)
     stored: list[StoredRecord] = []
     findings: list[Finding] = []
     for rel, raw in texts.items():
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            findings.append(Finding(rel, None, _("not UTF-8 text ({reason})", reason=exc.reason)))
-            continue
-        record, errors = parse_record(text, rel)
-        findings.extend(errors)
+        record = _cached(cache, rel, raw)
+        if record is None:
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                findings.append(Finding(rel, None, _("not UTF-8 text ({reason})", reason=exc.reason)))
+                continue
+            record, errors = parse_record(text, rel)
+            findings.extend(errors)
+            if record is not None and not errors:
+                key = cache.key(rel, raw)
+                cache.put(key, raw, record.model_dump_json())
+                cache.remember(key, record)
         if record is not None:
             stored.append(StoredRecord(rel, record))
+    cache.save()
     findings.extend(_duplicates(stored, lambda r: r.number, "number"))
     findings.extend(_duplicates(stored, lambda r: r.path, "path"))
     bad = {f.path for f in findings if f.severity == "error"}
     return [s for s in stored if s.file not in bad], findings
+
+
+def _cached(cache: RegisterCache, rel: str, raw: bytes) -> ArchiveRecord | None:
+    """The record of ``raw`` at ``rel`` from the cache, or ``None`` (not there, or not believed)."""
+    key = cache.key(rel, raw)
+    known = cache.parsed(key)
+    if isinstance(known, ArchiveRecord):
+        return known
+    payload = cache.get(key, raw)
+    if payload is None:
+        return None
+    try:
+        record = ArchiveRecord.model_validate_json(payload)
+    except ValueError:  # pydantic's ValidationError: an entry the schema refuses is parsed again
+        cache.forget(key)
+        return None
+    if _misplaced(record, rel):
+        cache.forget(key)
+        return None
+    cache.remember(key, record)
+    return record
 
 
 def _duplicates(stored: Sequence[StoredRecord], key: Any, field: str) -> list[Finding]:

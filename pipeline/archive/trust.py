@@ -90,7 +90,7 @@ def _is_record_file(path: str) -> bool:
 def _records(git: Git, files: dict[str, str]) -> tuple[list[StoredRecord], list[Finding]]:
     wanted = sorted(p for p in files if _is_record_file(p))
     blobs = git.read_blobs(files[p] for p in wanted)
-    return records_from_texts({p: blobs.get(files[p], b"") for p in wanted})
+    return records_from_texts({p: blobs.get(files[p], b"") for p in wanted}, cache_root=git.root)
 
 
 def _base(git: Git, main_sha: str, entry: PipelineEntry) -> tuple[str, list[str], list[Finding]]:

@@ -63,6 +63,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"error: {line}")
         if doc.get("resolved"):
             print(doc["resolved"])
+        if not any(doc.get(key) for key in ("planned", "outcomes", "warnings", "errors", "resolved")):
+            print(_("nothing to announce: every published item is already posted, or its SOP names no channel"))
     return 1 if doc.get("errors") else 0
 
 

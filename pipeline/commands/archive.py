@@ -10,6 +10,7 @@ Exit codes: 0 done, 1 findings (damaged records, nothing found), 2 usage or conf
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -20,7 +21,7 @@ from pipeline.archive.classification import load_table
 from pipeline.archive.export import export_bagit
 from pipeline.archive.records import StoredRecord, load_records
 from pipeline.config import SiteConfig, find_root, load_config
-from pipeline.errors import Finding, GitError, UsageError
+from pipeline.errors import Finding, GitError, UsageError, json_document
 from pipeline.git import Git
 from pipeline.i18n import _
 
@@ -142,28 +143,18 @@ def _when(value: Any, config: SiteConfig) -> str:
     return value.astimezone(config.tz).strftime("%Y-%m-%d %H:%M %Z") if value is not None else "-"
 
 
-def _labelled(rows: list[tuple[str | None, str]]) -> list[str]:
-    """``label  value`` lines, the values in one column after the longest label (in either language);
-    a row without a label is printed as it is (``post_lines``), nothing when empty."""
-    width = max(len(label) for label, _value in rows if label is not None) + 2
-    out: list[str] = []
-    for label, value in rows:
-        if label is None:
-            out.extend(value.splitlines())
-        else:
-            out.append(f"{label:<{width}}{value}")
-    return out
-
-
 def run_show(args: argparse.Namespace) -> int:
     root = find_root()
     config, stored, errors = _load(root)
     entry = find_record(stored, args.key)
     if entry is None:
         hint = _(" (a damaged record may hold it: see the errors above)") if errors else ""
-        print(_("warta: error: no archive record for '{key}'{hint}; 'warta archive list' shows them",
-                key=args.key, hint=hint),
-              file=sys.stderr)
+        message = _("no archive record for '{key}'{hint}; 'warta archive list' shows them", key=args.key, hint=hint)
+        if args.json:  # one JSON document, also on failure (DESIGN.md section 6)
+            print(json.dumps(json_document(code="archive.not_found", message=message, exit_code=1),
+                             ensure_ascii=False, indent=2))
+        else:
+            print(f"warta: error: {message}", file=sys.stderr)
         return 1
     record = entry.record
     history = _history(root, record.path)
@@ -175,24 +166,24 @@ def run_show(args: argparse.Namespace) -> int:
     k = record.klasifikasi
     status: str = record.status
     if record.status == "dicabut":
-        status += _(" since {when}: {reason}", when=_when(record.dicabut_at, config),
-                    reason=record.alasan_pencabutan)
+        status += _(" since {when}: {reason}", when=_when(record.dicabut_at, config), reason=record.alasan_pencabutan)
     channels = ", ".join(c.channel + (f" {c.url}" if c.url else "") for c in record.channels) or "-"
-    lines = _labelled([
-        (_("number"), record.number), (_("title"), record.title), (_("item"), f"{record.path} ({record.kind})"),
-        ("klasifikasi", f"{k.code} {k.title} ({k.scheme})"), ("retensi", record.retensi or "-"),
-        (_("status"), status), (_("published"), _when(record.published_at, config)), (_("channels"), channels),
-        (None, "\n".join(post_lines(record))), (_("record file"), entry.file),
-        *([(_("imported"), _("published before warta (root commit): no SOP approval chain"))]
-          if record.imported else []),
-    ])
+    fields = [(_("number"), record.number), (_("title"), record.title), (_("item"), f"{record.path} ({record.kind})"),
+              ("klasifikasi", f"{k.code} {k.title} ({k.scheme})"), ("retensi", record.retensi or "-"),
+              ("status", status), (_("published"), _when(record.published_at, config)), (_("channels"), channels)]
+    imported = [(_("imported"), _("published before warta (root commit): no SOP approval chain"))]
+    width = max(len(label) for label, _value in [*fields, (_("record file"), ""), *imported]) + 2
+    lines = [f"{label:{width}}{value}" for label, value in fields]
+    lines += [*post_lines(record), f"{_('record file'):{width}}{entry.file}"]
+    if record.imported:
+        lines += [f"{label:{width}}{value}" for label, value in imported]
     for i, version in enumerate(record.versions, start=1):
         lines.append("")
         note = f" — {version.catatan_perubahan}" if version.catatan_perubahan else ""
         current = _(" (current)") if version.digest == record.digest else ""
-        size = _("major") if version.jenis == "besar" else _("minor")
         lines.append(_("version {i}{current}: approved {when}, {size} ({jenis}){note}", i=i, current=current,
-                       when=_when(version.approved_at, config), size=size, jenis=version.jenis, note=note))
+                       when=_when(version.approved_at, config), size=_("major") if version.jenis == "besar"
+                       else _("minor"), jenis=version.jenis, note=note))
         lines.append(f"  digest {version.digest}")
         for a in record.approvals_for(version.digest):
             source = source_text(a.source)
@@ -205,7 +196,8 @@ def run_show(args: argparse.Namespace) -> int:
         lines.append(_("returned for revision (dikembalikan):"))
         for r in returns:
             lines.append("  " + _("step {step} ({role}) by {name} <{email}>, {at}; commit {commit}", step=r["step"],
-                                  role=r["role"], name=r["name"], email=r["email"], at=r["at"],
+                                  role=r["role"], name=r["name"], email=r["email"],
+                                  at=_when(dt.datetime.fromisoformat(r["at"]), config),
                                   commit=r["commit"][:12]))
             lines.append("    " + _("reason: {reason}", reason=r["reason"] or "-"))
     lines.append("")
@@ -213,7 +205,8 @@ def run_show(args: argparse.Namespace) -> int:
         lines.append(_("git history: not available (not a git repository, or no commit yet)"))
     else:
         lines.append(_("git history of {path} (git log --follow):", path=record.path))
-        lines.extend(f"  {h['commit'][:12]} {h['at']} {h['name']}: {h['subject']}" for h in history)
+        lines.extend(f"  {h['commit'][:12]} {_when(dt.datetime.fromisoformat(h['at']), config)} {h['name']}: "
+                     f"{h['subject']}" for h in history)
     print("\n".join(lines))
     return 0
 

@@ -36,9 +36,8 @@ def run(args: argparse.Namespace) -> int:
     # imported here so that `warta --help` and other commands do not pay for them
     from pipeline.approvals.display import render_status
     from pipeline.approvals.service import evaluate_repository, on_main, open_site, repo_paths, result_json
-    from pipeline.archive.records import load_records
     from pipeline.channels.routing import destinations
-    from pipeline.publication import publication_states
+    from pipeline.publication import head_register, publication_states
     from pipeline.report.due import describe_due, due_documents
     from pipeline.tree import WorkTree
 
@@ -47,7 +46,8 @@ def run(args: argparse.Namespace) -> int:
     paths = repo_paths(root, args.paths)
     # what the archive register says is live: an approved item whose live version is the current one
     # is "published" (DESIGN section 6)
-    live = {s.record.path: s.record.digest for s in load_records(root)[0] if s.record.published_at is not None}
+    held = head_register(root)  # read once, from git objects (the register is what warta publish committed)
+    live = {r.path: r.digest for r in held if r.published_at is not None}
     if not paths and (args.all or on_main(root)):
         # on main nothing is "changed on the branch": show what still needs attention (or everything)
         report = evaluate_repository(root, all_items=True, published=live)
@@ -57,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         report = evaluate_repository(root, paths=paths or None, published=live)
         results = [*report.items, *report.governance]
-    scheduled = {path for path, state in publication_states(root, report.items, report.config).items()
+    scheduled = {path for path, state in publication_states(root, report.items, report.config,
+                                                                records=held).items()
                  if state == "scheduled"}
     # what `warta check` finds in a shown item blocks its approval (warta approve refuses it)
     # (only items whose chain is not complete, each read alone: status stays fast on a large site)
@@ -95,7 +96,8 @@ def run(args: argparse.Namespace) -> int:
         lines.append(_("{path}: scheduled (dijadwalkan): approved, embargoed until its publish_at; the first "
                        "publish run after that time publishes it", path=path))
     lines.extend(_("due: {what}", what=describe_due(entry)) for entry in due)
-    lines += [_("{path}: goes to {channels} (kanal)", path=path, channels=", ".join(names) or _("no channel"))
+    lines += [_("{path}: goes to {channels} (kanal)", path=path, channels=", ".join(names)) if names
+              else _("{path}: goes to no channel (kanal)", path=path)
               for path, names in sorted(where.items())]
     if not results:
         lines.insert(0, _("every item is approved") if report.mode == "all"

@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 from pipeline.config import MediaSection
 from pipeline.errors import Finding
 from pipeline.files import write_atomic
-from pipeline.i18n import _
+from pipeline.i18n import _, get_language, set_language
 from pipeline.media import derivatives as deriv
 from pipeline.media.cache import MediaCache, key_of, place, sha256_file
 from pipeline.media.inputs import (
@@ -313,8 +313,10 @@ def _run(tasks: list[_Task], workers: int, progress: bool) -> list[_Outcome]:
     tasks = sorted(tasks, key=lambda t: -(t.oriented[0] * t.oriented[1]))  # biggest first: better balance
     if workers == 1 or len(tasks) == 1:
         return _with_progress(progress, len(tasks), lambda advance: [advance(render_task(t)) for t in tasks])
-    # Workers are forked before the progress bar starts its refresh thread.
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks))) as pool:
+    # Workers are forked before the progress bar starts its refresh thread. A spawned worker (macOS,
+    # Windows) starts afresh: it is told the run's language, so its reasons match --lang.
+    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), initializer=set_language,
+                             initargs=(get_language(),)) as pool:
         futures: dict[Future[_Outcome], _Task] = {pool.submit(render_task, t): t for t in tasks}
         return _with_progress(progress, len(tasks),
                               lambda advance: [advance(_outcome(f, futures[f])) for f in as_completed(futures)])
@@ -324,7 +326,8 @@ def _outcome(future: Future[_Outcome], task: _Task) -> _Outcome:
     try:
         return future.result()
     except Exception as exc:  # noqa: BLE001 - a worker that died (out of memory, killed) fails its photo only
-        return _Outcome(task.display_path, 0, f"could not be processed (the worker stopped: {exc!r})")
+        return _Outcome(task.display_path, 0,
+                        _("could not be processed (the worker stopped: {reason})", reason=repr(exc)))
 
 
 def _with_progress(
@@ -352,7 +355,7 @@ def render_task(task: _Task) -> _Outcome:
     try:
         data = task.source.read_bytes()
         if hashlib.sha256(data).hexdigest() != task.sha256:
-            return _Outcome(task.display_path, 0, "changed while the site was being built; build again")
+            return _Outcome(task.display_path, 0, _("changed while the site was being built; build again"))
         image = open_image(data, task.format, task.max_pixels)
         working = deriv.prepare(image, task.specs, task.max_pixels)
         targets = dict(zip(task.specs, task.targets, strict=True))
@@ -362,7 +365,8 @@ def render_task(task: _Task) -> _Outcome:
     except ImageRefused as exc:
         return _Outcome(task.display_path, encoded, str(exc))
     except Exception as exc:  # noqa: BLE001 - one bad photo must not stop the others; reported, not hidden
-        return _Outcome(task.display_path, encoded, f"could not be processed ({type(exc).__name__}: {exc})")
+        return _Outcome(task.display_path, encoded,
+                        _("could not be processed ({error}: {reason})", error=type(exc).__name__, reason=exc))
     return _Outcome(task.display_path, encoded, None, tuple(working.notes))
 
 

@@ -179,7 +179,7 @@ def prepare(image: Image.Image, specs: Sequence[Spec], max_pixels: int) -> Worki
         try:
             ImageOps.exif_transpose(image, in_place=True)
         except Exception as exc:  # noqa: BLE001 - untrusted EXIF
-            raise ImageRefused(f"its EXIF orientation cannot be applied ({exc})") from None
+            raise ImageRefused(_("its EXIF orientation cannot be applied ({reason})", reason=exc)) from None
     return colour_plan(image)
 
 
@@ -195,7 +195,7 @@ def colour_plan(image: Image.Image) -> Working:
         profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
         description = (ImageCms.getProfileDescription(profile) or "").strip()
     except (ImageCms.PyCMSError, OSError, ValueError, TypeError) as exc:
-        note = f"its colour profile cannot be read ({exc}); it is kept as is in the published copies"
+        note = _("its colour profile cannot be read ({reason}); it is kept as is in the published copies", reason=exc)
         return Working(_normalise_mode(image), kept_icc=icc, notes=[note])
     if "srgb" in description.lower().replace(" ", ""):
         return Working(_normalise_mode(image))
@@ -208,11 +208,11 @@ def colour_plan(image: Image.Image) -> Working:
         )
     except (ImageCms.PyCMSError, OSError, ValueError) as exc:
         if image.mode == "CMYK":  # CMYK pixels cannot carry an RGB output's profile: convert plainly
-            note = (f"its colour profile '{description}' cannot be used ({exc}); colours were converted "
-                    "without it and may look different")
+            note = _("its colour profile '{profile}' cannot be used ({reason}); colours were converted "
+                     "without it and may look different", profile=description, reason=exc)
             return Working(image.convert("RGB"), notes=[note])
-        note = (f"its colour profile '{description}' cannot be converted to sRGB ({exc}); it is kept as is "
-                "in the published copies")
+        note = _("its colour profile '{profile}' cannot be converted to sRGB ({reason}); it is kept as is "
+                 "in the published copies", profile=description, reason=exc)
         return Working(_normalise_mode(image), kept_icc=icc, notes=[note])
     return Working(image, transform)
 

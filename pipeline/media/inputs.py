@@ -81,7 +81,7 @@ def _error(display_path: str, message: str, used_by: Sequence[str]) -> Finding:
 def used_by_suffix(used_by: Sequence[str]) -> str:
     if not used_by:
         return ""
-    return " (used by " + ", ".join(sorted(set(used_by))) + ")"
+    return _(" (used by {items})", items=", ".join(sorted(set(used_by))))
 
 
 @contextmanager
@@ -125,11 +125,13 @@ def open_image(data: bytes, fmt: str, max_pixels: int) -> Image.Image:
             message = _bomb_from_header(data, fmt, max_pixels) or _bomb_from_exception(exc, max_pixels)
             raise ImageRefused(message) from None
         except Exception as exc:  # noqa: BLE001 - untrusted input: every decoder failure is a message
-            raise ImageRefused(f"is not a readable {_FORMAT_NAMES[fmt]} image ({_reason(exc)})") from None
+            raise ImageRefused(_("is not a readable {format} image ({reason})", format=_FORMAT_NAMES[fmt],
+                                   reason=_reason(exc))) from None
     width, height = image.size
     if width <= 0 or height <= 0:
         name = _FORMAT_NAMES[fmt]
-        raise ImageRefused(f"is not a readable {name} image (it claims {width}x{height} pixels)")
+        raise ImageRefused(_("is not a readable {format} image (it claims {width}x{height} pixels)", format=name,
+                              width=width, height=height))
     if width * height > max_pixels:
         raise ImageRefused(_bomb_message(width, height, max_pixels))
     return image
@@ -144,7 +146,8 @@ def decode(image: Image.Image, max_pixels: int) -> None:
             raise ImageRefused(_bomb_from_exception(exc, max_pixels)) from None
         except Exception as exc:  # noqa: BLE001 - untrusted input: every decoder failure is a message
             fmt = _FORMAT_NAMES.get(image.format or "", image.format or "image")
-            raise ImageRefused(f"is damaged: its {fmt} data cannot be decoded ({_reason(exc)})") from None
+            raise ImageRefused(_("is damaged: its {format} data cannot be decoded ({reason})", format=fmt,
+                                  reason=_reason(exc))) from None
 
 
 def _bomb_from_header(data: bytes, fmt: str, max_pixels: int) -> str | None:
@@ -199,21 +202,21 @@ def inspect_source(
     try:
         size = path.stat().st_size
     except FileNotFoundError:
-        return refused("file not found")
+        return refused(_("file not found"))
     except OSError as exc:
-        return refused(f"cannot be read ({exc.strerror})")
+        return refused(_("cannot be read ({reason})", reason=exc.strerror))
     if not path.is_file():
-        return refused("is not a file")
+        return refused(_("is not a file"))
     if size > settings.max_bytes:
         return refused(
-            f"file is {size / 1048576:.1f} MiB, above the limit of {settings.max_bytes / 1048576:.1f} MiB "
-            "(media.max_bytes); scale the photo down before adding it",
+            _("file is {size:.1f} MiB, above the limit of {limit:.1f} MiB (media.max_bytes); scale the photo "
+              "down before adding it", size=size / 1048576, limit=settings.max_bytes / 1048576),
             size,
         )
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return refused(f"cannot be read ({exc.strerror})", size)
+        return refused(_("cannot be read ({reason})", reason=exc.strerror), size)
     return inspect_bytes(data, path, settings, display_path, used_by=used_by, decode_pixels=decode_pixels)
 
 
@@ -235,19 +238,19 @@ def inspect_bytes(
                           (_error(display_path, message, used_by),))
 
     if size > settings.max_bytes:
-        return refused(f"file is {size / 1048576:.1f} MiB, above the limit of "
-                       f"{settings.max_bytes / 1048576:.1f} MiB (media.max_bytes)")
+        return refused(_("file is {size:.1f} MiB, above the limit of {limit:.1f} MiB (media.max_bytes)",
+                         size=size / 1048576, limit=settings.max_bytes / 1048576))
     fmt = sniff_format(data[:64])
     if fmt is None:
         return refused(
-            f"is not a JPEG, PNG, WebP or HEIC photo: its content is {describe_unknown(data[:64])} "
-            "(formats are recognised by content, not by the file name)"
+            _("is not a JPEG, PNG, WebP or HEIC photo: its content is {content} "
+              "(formats are recognised by content, not by the file name)", content=describe_unknown(data[:64]))
         )
     try:
         image = open_image(data, fmt, settings.max_pixels)
         damage = structure_damage(data, fmt, settings.max_pixels)
         if damage:
-            raise ImageRefused(f"is damaged: {damage}")
+            raise ImageRefused(_("is damaged: {damage}", damage=damage))
         if decode_pixels:
             decode(image, settings.max_pixels)
         orientation = read_orientation(image)

@@ -37,19 +37,19 @@ def location_summary(image: Image.Image) -> str | None:
     gps.pop(_GPS_VERSION, None)  # a GPS block holding only its version number says nothing
     if gps:
         position = _position(gps)
-        found.append(f"GPS position {position}" if position else "GPS data")
+        found.append(_("GPS position {position}", position=position) if position else _("GPS data"))
     xmp = image.info.get("xmp")
     if isinstance(xmp, str):
         xmp = xmp.encode("utf-8", "replace")
     if isinstance(xmp, bytes) and any(key in xmp for key in _XMP_LOCATION):
-        found.append("a location in XMP")
+        found.append(_("a location in XMP"))
     if isinstance(image, ImageFile.ImageFile) and image.format == "JPEG":
         try:
             iptc = IptcImagePlugin.getiptcinfo(image) or {}
         except Exception:  # noqa: BLE001 - damaged IPTC block
             iptc = {}
         if _IPTC_LOCATION & set(iptc):
-            found.append("a place name in IPTC")
+            found.append(_("a place name in IPTC"))
     return ", ".join(found) if found else None
 
 
@@ -89,7 +89,7 @@ def gps_warnings(path: Path, display_path: str, used_by: str | Sequence[str] = (
     if where is None:
         return []
     users = [used_by] if isinstance(used_by, str) else list(used_by)
-    suffix = f" (used by {', '.join(sorted(set(users)))})" if users else ""
+    suffix = _(" (used by {items})", items=", ".join(sorted(set(users)))) if users else ""
     return [
         Finding(
             display_path,
@@ -117,7 +117,7 @@ def metadata_blocks(data: bytes) -> list[str]:
         return _jpeg_blocks(data)
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return _webp_blocks(data)
-    return ["unrecognised output format"]
+    return [_("unrecognised output format")]
 
 
 def _jpeg_blocks(data: bytes) -> list[str]:

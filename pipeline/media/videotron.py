@@ -398,7 +398,7 @@ def _format_of(path: Path) -> str:
     with path.open("rb") as handle:
         fmt = sniff_format(handle.read(64))
     if fmt is None:
-        raise ImageRefused("is not a JPEG, PNG, WebP or HEIC image")
+        raise ImageRefused(_("is not a JPEG, PNG, WebP or HEIC image"))
     return fmt
 
 

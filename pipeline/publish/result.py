@@ -6,8 +6,11 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.i18n import _
+from pipeline.i18n import N_, _
 from pipeline.publish.plan import Plan
+
+# the first column of a published item's line: how its record changes in this run
+CHANGES = {"new": N_("new"), "changed": N_("changed"), "withdrawn": N_("withdrawn")}
 
 
 @dataclass
@@ -56,7 +59,7 @@ def print_result(result: PublishResult, out: Any = None) -> None:
                             problem=pending), file=out)
     for p in plan.publish:
         if p.change != "unchanged":
-            print(f"{p.change:9} {p.record.number:28} {p.item.path}", file=out)
+            print(f"{_(CHANGES.get(p.change, p.change)):9} {p.record.number:28} {p.item.path}", file=out)
     for path, when in plan.scheduled:
         print(_("scheduled {when}  {path}", when=when.isoformat(), path=path), file=out)
     for path in plan.exempt:
@@ -72,7 +75,8 @@ def print_result(result: PublishResult, out: Any = None) -> None:
     for line in result.announced:
         print(_("would announce {line}", line=line) if would else _("announce {line}", line=line), file=out)
     for warning in plan.warnings:
-        print(f"warning: {warning}", file=out)
+        # a finding is already `path: warning: message`; other warnings get the word in front
+        print(warning if ": warning: " in warning else f"warning: {warning}", file=out)
     for error in result.channel_errors:
         print(f"error: {error}", file=out)
     for held in plan.held:
@@ -80,10 +84,11 @@ def print_result(result: PublishResult, out: Any = None) -> None:
         for reason in held.reasons:
             print(f"    {reason}", file=out)
     new_numbers = len(plan.allocations)
-    counts = dict(n=len(plan.publish), new=new_numbers, held=len(plan.held), scheduled=len(plan.scheduled))
+    counts = {"n": len(plan.publish), "numbers": new_numbers, "held": len(plan.held),
+              "scheduled": len(plan.scheduled)}
     if would:
-        print(_("publish: would publish {n} item(s), {new} new number(s), {held} held back, {scheduled} scheduled",
-                **counts), file=out)
+        print(_("publish: would publish {n} item(s), {numbers} new number(s), {held} held back, {scheduled} "
+                "scheduled", **counts), file=out)
     else:
-        print(_("publish: published {n} item(s), {new} new number(s), {held} held back, {scheduled} scheduled",
-                **counts), file=out)
+        print(_("publish: published {n} item(s), {numbers} new number(s), {held} held back, {scheduled} "
+                "scheduled", **counts), file=out)

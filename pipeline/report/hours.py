@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from pipeline.config import WEEKDAYS, SiteConfig
+from pipeline.i18n import _
 
 DAY = dt.timedelta(days=1)
 
@@ -99,8 +100,8 @@ class OfficeHours:
         left = minutes * 60.0
         day = dt.datetime.fromtimestamp(start, self.tz).date()
         if not self.spans:
-            raise ValueError("the office is never open")
-        for _ in range(366 * 20):
+            raise ValueError(_("the office is never open"))
+        for _day in range(366 * 20):
             span = self.span_on(day)
             if span is not None and span[1] > start:
                 begin = max(start, span[0])
@@ -109,7 +110,7 @@ class OfficeHours:
                     return begin + left
                 left -= available
             day += DAY
-        raise ValueError("no deadline within twenty years")
+        raise ValueError(_("no deadline within twenty years"))
 
 
 def calendar_minutes(start: float, end: float) -> float:

@@ -31,6 +31,7 @@ from pipeline.config import INTERNAL_KINDS
 from pipeline.content import InformasiPublikMeta, Item, Site
 from pipeline.errors import BuildError, Finding
 from pipeline.gate import is_exempt
+from pipeline.i18n import _, ngettext
 from pipeline.references import resolve_path
 from pipeline.rendering import Rendered, render_all
 from pipeline.report.summary import ServiceSummary, service_summary
@@ -79,7 +80,7 @@ def _pelican_quiet() -> Iterator[_Collect]:
         yield handler
     finally:
         logger.removeHandler(handler)
-        logger.propagate, _, console.quiet = saved
+        logger.propagate, _level, console.quiet = saved
         logger.setLevel(saved[1])
 
 
@@ -91,9 +92,9 @@ def _run_pelican(settings: dict[str, Any]) -> list[Finding]:
             Pelican(settings).run()
         except jinja2.TemplateSyntaxError as exc:
             where = f"{exc.filename or exc.name}:{exc.lineno}"
-            raise BuildError(f"theme: {where}: {exc.message}") from None
+            raise BuildError(_("theme: {where}: {message}", where=where, message=exc.message)) from None
         except jinja2.TemplateError as exc:
-            raise BuildError(f"theme: {type(exc).__name__}: {exc}") from None
+            raise BuildError(_("theme: {error}: {reason}", error=type(exc).__name__, reason=exc)) from None
     errors = [r for r in collected.records if r.levelno >= logging.ERROR]
     if errors:
         lines = []
@@ -102,7 +103,7 @@ def _run_pelican(settings: dict[str, Any]) -> list[Finding]:
             if record.exc_info and record.exc_info[1] is not None:
                 message += f": {type(record.exc_info[1]).__name__}: {record.exc_info[1]}"
             lines.append(message)
-        raise BuildError("Pelican could not build the site:\n  " + "\n  ".join(lines))
+        raise BuildError(_("Pelican could not build the site:\n  {errors}", errors="\n  ".join(lines)))
     return [Finding("(pelican)", None, r.getMessage(), None, "warning") for r in collected.records]
 
 
@@ -153,10 +154,10 @@ def _size(n: int, language: str) -> str:
 def _fill_images(rendered: Rendered, item: Item, pictures: media.Pictures) -> str:
     html = rendered.html
     for index, (src, alt) in enumerate(rendered.images):
-        path, _ = resolve_path(item.path, src)
+        path, _where = resolve_path(item.path, src)
         picture = pictures.inline(path, alt) if path else None
         if picture is None:  # content.py refuses such a body; never leave a token behind
-            raise BuildError(f"{item.path}: image '{src}' has no derivative")
+            raise BuildError(_("{path}: image '{src}' has no derivative", path=item.path, src=src))
         html = html.replace(rendered.token(index), str(picture))
     return html
 
@@ -169,9 +170,9 @@ def _fill_links(html: str, rendered: Rendered, item: Item, pages: Mapping[str, s
     for link in item.item_links:
         url = pages.get(link.path)
         if url is None:
-            findings.append(Finding(item.path, item.body_line, f"link to {link.path}: that item is not on the "
-                                                                "site; the link text is shown without a link",
-                                    "body", "warning"))
+            message = _("link to {target}: that item is not on the site; the link text is shown without a link",
+                        target=link.path)
+            findings.append(Finding(item.path, item.body_line, message, "body", "warning"))
         targets[link.index] = url
     for link in item.downloads:
         targets[link.index] = downloads.get(link.path)
@@ -273,7 +274,7 @@ def _listing(folder: Path) -> tuple[list[str], int]:
     """The pages (``.html``) of a built folder, sorted, and how many files it holds."""
     pages: list[str] = []
     files = 0
-    for dirpath, _, filenames in os.walk(folder):
+    for dirpath, _dirs, filenames in os.walk(folder):
         for name in filenames:
             files += 1
             if name.endswith(".html"):
@@ -307,20 +308,20 @@ class _Build:
     def choose(self, items: Sequence[Item]) -> list[Item]:
         chosen, left = _choose(items, self.extras, self.drafts)
         self.left_out.extend(left)
-        self.findings.extend(Finding(path, None, "not approved yet: left out of the site (warta build --drafts shows "
-                                                 "it as a draft)", None, "warning", "content.not-approved")
+        self.findings.extend(Finding(path, None, _("not approved yet: left out of the site (warta build --drafts shows "
+                                                   "it as a draft)"), None, "warning", "content.not-approved")
                              for path in left)
         return chosen
 
     def _leave_out(self, chosen: list[Item], why: Mapping[str, str], field: str | None = None) -> list[Item]:
         for path, reason in sorted(why.items()):
             self.left_out.append(path)
-            self.findings.append(Finding(path, None, f"left out of the site: {reason}", field))
+            self.findings.append(Finding(path, None, _("left out of the site: {reason}", reason=reason), field))
         return [i for i in chosen if i.path not in why]
 
     def pictures(self, chosen: list[Item], temp: Path) -> list[Item]:
         """Media derivatives; an item whose photo could not be made is left out, with the reason."""
-        _say(self.progress, f"{len(chosen)} items to publish")
+        _say(self.progress, ngettext("{n} item to publish", "{n} items to publish", len(chosen), n=len(chosen)))
         made = media.make_pictures(self.root, chosen, temp, self.config, progress=self.progress,
                                    cache_root=self.caches)
         self.findings.extend(made.findings)
@@ -432,10 +433,11 @@ class _Build:
         settings = read_settings(override)
         if reuse:
             state.pages = PageCache(self.caches, output, temp, build_fingerprint(self.theme, catalogue, settings, state))
-        _say(self.progress, f"writing pages into {temp.name}")
+        _say(self.progress, _("writing pages into {folder}", folder=temp.name))
         self.findings.extend(_run_pelican(settings))
         if state.pages is not None:
-            _say(self.progress, f"{state.pages.rendered} pages rendered, {state.pages.reused} unchanged and reused")
+            _say(self.progress, _("{rendered} pages rendered, {reused} unchanged and reused",
+                                   rendered=state.pages.rendered, reused=state.pages.reused))
         for source, url in self.copies:
             target = temp / url
             target.parent.mkdir(parents=True, exist_ok=True)

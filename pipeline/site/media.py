@@ -18,6 +18,7 @@ from pipeline.cachedir import MEDIA_CACHE
 from pipeline.config import SiteConfig
 from pipeline.content import Item
 from pipeline.errors import Finding
+from pipeline.i18n import _
 from pipeline.site.model import ROOT_MARK, Figure
 
 HERO_SIZES = "(min-width: 52rem) 48rem, 100vw"
@@ -112,7 +113,7 @@ def make_pictures(
     for path, who in users.items():
         if path in failed or path not in media.images:
             for item in who:
-                result.failed.setdefault(item.path, f"image {path} could not be processed")
+                result.failed.setdefault(item.path, _("image {path} could not be processed", path=path))
         else:
             result.sets[path] = media.images[path]
     return result

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pipeline.cachedir import CACHE_DIRNAME
 from pipeline.errors import BuildError
+from pipeline.i18n import _
 
 MARKER = ".warta-site"
 MARKER_TEXT = "This folder is written by `warta build` and replaced whole on every build.\n"
@@ -54,18 +55,20 @@ def check_output(root: Path, output: Path) -> None:
     out = output.resolve()
     repo = root.resolve()
     if out == repo or out in repo.parents:
-        raise BuildError(f"output {output} would replace the site repository; choose a folder inside it, such as _preview")
+        raise BuildError(_("output {output} would replace the site repository; choose a folder inside it, such as _preview",
+                           output=output))
     for protected in ("content", "sop", "theme", ".git", CACHE_DIRNAME):
         folder = repo / protected
         if out == folder or folder in out.parents:
-            raise BuildError(f"output {output} is inside {protected}/; choose another folder, such as _preview")
+            raise BuildError(_("output {output} is inside {folder}/; choose another folder, such as _preview",
+                               output=output, folder=protected))
     if out.exists():
         if not out.is_dir():
-            raise BuildError(f"output {output} exists and is not a folder")
+            raise BuildError(_("output {output} exists and is not a folder", output=output))
         if any(out.iterdir()) and not (out / MARKER).is_file():
             raise BuildError(
-                f"output {output} is a folder warta did not write (no {MARKER} in it); "
-                "refusing to replace it: empty it or choose another --output"
+                _("output {output} is a folder warta did not write (no {marker} in it); "
+                  "refusing to replace it: empty it or choose another --output", output=output, marker=MARKER)
             )
 
 

@@ -21,6 +21,7 @@ from pipeline.archive.records import ArchiveRecord, load_records
 from pipeline.content import Item, Site, item_digest
 from pipeline.errors import Finding, GitError, WartaError
 from pipeline.git import Git
+from pipeline.i18n import _
 from pipeline.site.model import PageExtra
 
 
@@ -54,23 +55,23 @@ def plan_preview(site: Site, now: dt.datetime | None = None) -> Preview:
     try:
         git = Git.discover(root)
     except GitError:
-        return _all_drafts(site, "not a git repository: there are no approvals to check, so every item is a draft")
+        return _all_drafts(site, _("not a git repository: there are no approvals to check, so every item is a draft"))
     if git.root.resolve() != root.resolve():
         return _all_drafts(
             site,
-            f"the site is not the top folder of its git repository ({git.root}): "
-            "no approvals to check, so every item is a draft",
+            _("the site is not the top folder of its git repository ({folder}): "
+              "no approvals to check, so every item is a draft", folder=git.root),
         )
     try:
         report = evaluate_repository(root, all_items=True)
     except WartaError as exc:  # ApprovalError, ConfigError, GitError: a preview shows drafts instead
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return _all_drafts(site, f"approvals cannot be checked ({first}), so every item is a draft")
-    untrusted = [*report.problems, *(f"{g.path}: governance change without a valid approval" for g in report.governance
-                                     if not g.complete)]
+        return _all_drafts(site, _("approvals cannot be checked ({reason}), so every item is a draft", reason=first))
+    untrusted = [*report.problems, *(_("{path}: governance change without a valid approval", path=g.path)
+                                     for g in report.governance if not g.complete)]
     # an unapproved governance change is not in effect: items are judged by the last trusted state, as
     # warta publish judges them; the preview says so
-    note = f"{untrusted[0]} (not in effect: the last approved version governs)" if untrusted else None
+    note = _("{problem} (not in effect: the last approved version governs)", problem=untrusted[0]) if untrusted else None
 
     stored, findings = load_records(root)
     live = {s.record.path: gate.live_of(s.record) for s in stored if s.record.published_at is not None}
@@ -82,9 +83,9 @@ def plan_preview(site: Site, now: dt.datetime | None = None) -> Preview:
     for item in site.items:
         result = results.get(item.path)
         if result is None:
-            reasons[item.path] = "not committed yet"
+            reasons[item.path] = _("not committed yet")
         elif result.complete and _working_digest(root, item) != result.digest:
-            reasons[item.path] = "changed since the last commit (uncommitted changes are approved by nobody)"
+            reasons[item.path] = _("changed since the last commit (uncommitted changes are approved by nobody)")
         else:
             decision = gate.decide(gate.Facts(item.path, item, result, live=live.get(item.path)), moment)
             if decision.goes_out:

@@ -121,10 +121,10 @@ def index(site: Path, caches: Path, *, progress: bool = False) -> list[Finding]:
         os.utime(kept)
         _link_tree(kept, site / BUNDLE)
         if progress:
-            print("build: search index unchanged, reused", file=sys.stderr, flush=True)
+            print("build: " + _("search index unchanged, reused"), file=sys.stderr, flush=True)
         return []
     if progress:
-        print("build: indexing pages for search (pagefind)", file=sys.stderr, flush=True)
+        print("build: " + _("indexing pages for search (pagefind)"), file=sys.stderr, flush=True)
     _run(site, exe)
     with contextlib.suppress(OSError):
         cache.mkdir(parents=True, exist_ok=True)

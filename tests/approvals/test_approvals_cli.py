@@ -87,7 +87,7 @@ def test_through_a_subprocess_exit_codes_and_streams(site: Site) -> None:
     done = site.warta("approve", person=site.cast["dwi"])
     assert done.returncode == 0 and done.stdout.startswith(f"{path}: approved step 2 as kasubbag")
     failing = site.warta("verify")
-    assert failing.returncode == 1 and f"FAIL {path}: in_review" in failing.stdout
+    assert failing.returncode == 1 and f"FAIL {path}: in review (sedang diperiksa)" in failing.stdout
     usage = site.warta("verify", "--bogus")
     assert usage.returncode == 2
 
