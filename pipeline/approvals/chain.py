@@ -56,7 +56,7 @@ from pipeline.approvals.chain_model import (
 )
 from pipeline.approvals.signing import fingerprint
 from pipeline.git import Signature
-from pipeline.i18n import _
+from pipeline.i18n import N_, _
 from pipeline.people import Person
 
 # --------------------------------------------------------------------------------------------------
@@ -70,10 +70,12 @@ def _signature_problems(
     if sig is None or sig.status == "N":
         return [("unsigned", _("not signed (approvals must be signed with the approver's SSH key)"))]
     if sig.status not in ("G", "U"):
-        what = {"B": "a bad signature (the commit was changed after signing, or the signature is forged)",
-                "X": "an expired signature", "Y": "a signature by an expired key", "R": "a revoked key"}
-        unknown = f"a signature git cannot check (status {sig.status})"
-        return [("bad_signature", what.get(sig.status, unknown))]
+        what = {"B": N_("a bad signature (the commit was changed after signing, or the signature is forged)"),
+                "X": N_("an expired signature"), "Y": N_("a signature by an expired key"), "R": N_("a revoked key")}
+        known = what.get(sig.status)
+        text = str(known) if known is not None else _("a signature git cannot check (status {status})",
+                                                      status=sig.status)
+        return [("bad_signature", text)]
     if person is None:
         return []  # reported as an unknown person
     if source != "git":
@@ -101,9 +103,9 @@ def _common_problems(
     """Reasons that do not depend on the other records."""
     out: list[tuple[str, str]] = [("malformed", p) for p in record.problems] if record.problems else []
     if record.is_merge:
-        out.append(("merge_commit", "a merge commit is not an approval record"))
+        out.append(("merge_commit", _("a merge commit is not an approval record")))
     elif record.changes_files:
-        out.append(("changes_files", "the approval commit also changes files (records must change none)"))
+        out.append(("changes_files", _("the approval commit also changes files (records must change none)")))
     if record.digest != facts.digest:
         out.append(("stale_digest", _("stale: it names an earlier version of the content (digest {then}…, now "
                                       "{now}…)", then=record.digest[:19], now=facts.digest[:19])))
@@ -231,20 +233,22 @@ def _record_problems(
                                                "signatories sign approval records (warta approve)")))
     if decision in ("approve", "return"):
         if step is None and record.step is not None and not record.problems:
-            problems.append(("unknown_step", f"step {record.step} is not a paraf step of SOP {spec.id} "
-                                              f"(paraf steps: {', '.join(str(s.no) for s in spec.steps)})"))
+            problems.append(("unknown_step", _("step {step} is not a paraf step of SOP {sop} (paraf steps: "
+                                               "{steps})", step=record.step, sop=spec.id,
+                                               steps=", ".join(str(s.no) for s in spec.steps))))
         elif step is not None and record.role != step.role:
             problems.append(("wrong_role", _("step {step} is for {title} ({role}), the record says {given}",
                                              step=step.no, title=who.title(step.role), role=step.role,
                                              given=record.role)))
     elif decision == "force":
         if record.role not in policy.force_roles:
-            allowed = ", ".join(sorted(policy.force_roles)) or "none"
-            problems.append(("force_not_allowed", f"role {record.role} may not force-publish "
-                                                  f"(approvals.force_publish_roles: {allowed})"))
+            allowed = ", ".join(sorted(policy.force_roles)) or _("none")
+            problems.append(("force_not_allowed", _("role {role} may not force-publish "
+                                                    "(approvals.force_publish_roles: {allowed})",
+                                                    role=record.role, allowed=allowed)))
         if not facts.serta_merta:
-            problems.append(("force_not_serta_merta", "force counts only for serta-merta information "
-                                                      "(kategori_informasi: serta-merta)"))
+            problems.append(("force_not_serta_merta", _("force counts only for serta-merta information "
+                                                        "(kategori_informasi: serta-merta)")))
     if person is not None and record.role and not person.holds(record.role):
         problems.append(("role_not_held", _("{name} does not hold the role {role} in sop/people.yaml",
                                             name=person.name, role=record.role)))
@@ -311,7 +315,7 @@ def _sequence_problems(
         return out
     if record.decision == "force":
         if forced is not None:
-            out.append(("already_forced", f"already force-published by {forced.name}"))
+            out.append(("already_forced", _("already force-published by {name}", name=forced.name)))
         return out
     assert step is not None and person is not None
     if step.no in approved:
@@ -335,10 +339,10 @@ def _sequence_problems(
             previous = approved[earlier.no]
         if (precedes is not None and previous is not None and record.decision == "approve"
                 and not precedes(previous.sha, record.sha)):
-            out.append(("not_after_previous", f"the approval of step {previous.step} by {previous.name} "
-                                              f"({previous.sha[:12]}) is not an ancestor of this record: it "
-                                              "was given without seeing it (approvals follow each other in "
-                                              "the commit graph)"))
+            out.append(("not_after_previous", _("the approval of step {step} by {name} ({sha}) is not an "
+                                                "ancestor of this record: it was given without seeing it "
+                                                "(approvals follow each other in the commit graph)",
+                                                step=previous.step, name=previous.name, sha=previous.sha[:12])))
             return out
     roles = filled_by.get(person.email.casefold())
     other = {r for r in roles if r != step.role} if roles else None

@@ -172,7 +172,7 @@ class Rejection:
 
     def format(self) -> str:
         who = f"{self.name} <{self.email}>" if self.name else f"<{self.email}>"
-        step = f"step {self.step}" if self.step is not None else "no step"
+        step = _("step {step}", step=self.step) if self.step is not None else _("no step")
         why = "; ".join(self.reasons)
         where = self.sha if "-review-" in self.sha else self.sha[:12]  # a forge review keeps its whole name
         return _("{decision} of {step} by {who} in {where} does not count: {why}",

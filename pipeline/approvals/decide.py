@@ -102,9 +102,9 @@ def choose_step(
         if not force_roles and role is None:
             allowed = sorted(policy.force_roles)
             forcers = sorted({p.name for r in allowed for p in people.holders(r)})
-            return Choice(None, None, "you may not force-publish: approvals.force_publish_roles is "
-                                      f"{', '.join(allowed) or 'empty'}"
-                                      + (f" (held by {', '.join(forcers)})" if forcers else ""))
+            return Choice(None, None, _("you may not force-publish: approvals.force_publish_roles is {roles}",
+                                        roles=", ".join(allowed) or _("empty"))
+                          + (_(" (held by {names})", names=", ".join(forcers)) if forcers else ""))
         return Choice(first, role or force_roles[0])
     if role is not None:
         step = next((s for s in open_steps if s.role == role), None) or first
@@ -225,7 +225,7 @@ def _decide_one(git: Git, report: Report, result: ChainResult, decision: Decisio
     steps = list(ctx.facts.spec.steps) if ctx.facts.spec is not None else []
     choice = choose_step(result, steps, ctx.policy, decision, person, people, role)
     if choice.step is None or choice.role is None:
-        return Outcome(result.path, choice.refusal or "nothing to approve")
+        return Outcome(result.path, choice.refusal or _("nothing to approve"))
     step, chosen_role = choice.step, choice.role
     verdict = _trial(ctx, result, step, chosen_role, decision, person, setup, note)
     if verdict is not None:
@@ -243,9 +243,9 @@ def _decide_one(git: Git, report: Report, result: ChainResult, decision: Decisio
         own = ctx.authority.keys.get(person.email.casefold(), frozenset())
         if got is None or got.status != "G" or got.key not in own:
             status = got.status if got else "?"
-            warning = (f"git does not accept the signature of {sha[:12]} as yours (status {status}, key "
-                       f"{got.key if got and got.key else '?'}); check user.signingkey and your ssh_keys "
-                       "in sop/people.yaml")
+            warning = _("git does not accept the signature of {sha} as yours (status {status}, key {key}); "
+                        "check user.signingkey and your ssh_keys in sop/people.yaml", sha=sha[:12],
+                        status=status, key=got.key if got and got.key else "?")
     return Outcome(result.path, subject, sha, step, chosen_role, warning)
 
 

@@ -101,11 +101,12 @@ def read(git: Git, folder: Path | None) -> Kept:
     records = records_at(git, tip, folder) if tip is not None else []
     old_alive = seen is not None and git.rev_parse(seen) is not None
     if seen is not None and seen != tip and (tip is None or not old_alive or not git.is_ancestor(seen, tip)):
-        what = "has gone" if tip is None else "was rewritten (it no longer holds its earlier tip)"
-        warnings.append(f"{REF} {what}: it held {seen[:12]} when last read here; decisions kept there may be "
-                        "lost, so the signatories should check every return and approval since, and restore "
-                        f"the ref (git update-ref {REF} <tip that holds {seen[:12]}>; git push origin {REF})"
-                        + ("; the records still reachable from it are read" if old_alive else ""))
+        what = _("has gone") if tip is None else _("was rewritten (it no longer holds its earlier tip)")
+        warnings.append(_("{ref} {what}: it held {seen} when last read here; decisions kept there may be lost, "
+                          "so the signatories should check every return and approval since, and restore the ref "
+                          "(git update-ref {ref} <tip that holds {seen}>; git push origin {ref})", ref=REF,
+                          what=what, seen=seen[:12])
+                        + (_("; the records still reachable from it are read") if old_alive else ""))
         if old_alive and seen is not None:
             have = set(records)
             records += [r for r in _walk(git, seen) if r not in have]
@@ -157,10 +158,11 @@ def fetch(git: Git) -> list[str]:
         if "couldn't find remote ref" in message:
             if git.rev_parse(REF) is None and before is None:
                 return []  # nobody has decided anything yet
-            return [f"{remote} has no {REF}: decisions are kept only where branches keep them; push it "
-                    f"(git push {remote} {REF})"]
-        return [f"could not fetch {REF} from {remote} ({message.splitlines()[-1] if message else 'no reason'}); "
-                "decisions made elsewhere may be missing from this judgement"]
+            return [_("{remote} has no {ref}: decisions are kept only where branches keep them; push it "
+                      "(git push {remote} {ref})", remote=remote, ref=REF)]
+        return [_("could not fetch {ref} from {remote} ({reason}); decisions made elsewhere may be missing from "
+                  "this judgement", ref=REF, remote=remote,
+                  reason=message.splitlines()[-1] if message else _("no reason"))]
     after = git.rev_parse(REMOTE_REF)
     if after is None:
         return []
@@ -194,7 +196,7 @@ def push(git: Git) -> str | None:
         message = proc.stderr.decode("utf-8", "replace").strip()
         if attempt == 0:
             fetch(git)  # somebody else pushed decisions meanwhile: join them, then try again
-    last = message.splitlines()[-1] if message else "no reason given"
+    last = message.splitlines()[-1] if message else _("no reason given")
     return (_("could not push {ref} to {remote} ({last}): push it yourself with 'git push {remote} {ref}'; until then a "
               "rewrite of the branch could drop this decision", ref=REF, remote=remote, last=last))
 

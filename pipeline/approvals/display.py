@@ -36,9 +36,9 @@ def elapsed(step: StepStatus, now: int) -> str:
     took = end - step.started_at
     if step.minutes is None:
         return f"{duration(took)} (Waktu: {step.waktu})" if step.waktu else duration(took)
-    verdict = "terlambat" if took > step.minutes * 60 else "tepat waktu"
+    verdict = _("late") if took > step.minutes * 60 else _("on time")
     if step.status in ("pending", "skipped") and took <= step.minutes * 60:
-        verdict = "masih dalam waktu"
+        verdict = _("still within time")
     return f"{duration(took)} / {duration(step.minutes * 60)} — {verdict}"
 
 

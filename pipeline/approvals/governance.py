@@ -140,7 +140,7 @@ def parse_state(index: int, sha: str, blobs: Mapping[str, str], contents: Mappin
             return None
 
     if CONFIG_FILE not in blobs:
-        state.problems.setdefault(CONFIG_FILE, []).append(f"{CONFIG_FILE} is missing")
+        state.problems.setdefault(CONFIG_FILE, []).append(_("{path} is missing", path=CONFIG_FILE))
     elif (raw := text(CONFIG_FILE)) is not None:
         try:
             state.config = parse_config(raw, CONFIG_FILE)
@@ -149,7 +149,7 @@ def parse_state(index: int, sha: str, blobs: Mapping[str, str], contents: Mappin
             if not exc.findings:
                 state.problems[CONFIG_FILE].append(str(exc))
     if PEOPLE_PATH not in blobs:
-        state.problems.setdefault(PEOPLE_PATH, []).append(f"{PEOPLE_PATH} is missing")
+        state.problems.setdefault(PEOPLE_PATH, []).append(_("{path} is missing", path=PEOPLE_PATH))
     elif (raw := text(PEOPLE_PATH)) is not None:
         try:
             state.people = parse_people(raw, PEOPLE_PATH)
@@ -257,13 +257,13 @@ class Timeline:
         out: list[str] = []
         for result in self.pending:
             missing = [f"{s.role_title} ({s.role})" for s in result.steps if s.status != "approved"]
-            where = f" in {self.tip.sha[:12]}"
             if result.problems:
-                out.append(f"{result.path}: changed{where} and invalid: {'; '.join(result.problems)}")
+                out.append(_("{path}: changed in {sha} and invalid: {problems}", path=result.path,
+                             sha=self.tip.sha[:12], problems="; ".join(result.problems)))
             else:
-                out.append(f"{result.path}: changed after the trusted root commit without the approval of "
-                           f"{', '.join(missing) or 'its signatories'} (rule 8); the last approved version "
-                           "governs until then")
+                out.append(_("{path}: changed after the trusted root commit without the approval of {missing} "
+                             "(rule 8); the last approved version governs until then", path=result.path,
+                             missing=", ".join(missing) or _("its signatories")))
         return out
 
 

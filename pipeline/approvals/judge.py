@@ -65,9 +65,9 @@ from pipeline.config import CONFIG_FILE, SiteConfig, parse_config
 from pipeline.errors import ApprovalError, ConfigError, UsageError
 from pipeline.git import Git, Signature
 from pipeline.governed import may_be_governed
-from pipeline.i18n import _
+from pipeline.i18n import N_, _
 
-LOST_RECORDS_HINT = (
+LOST_RECORDS_HINT = N_(
     "hint: this change reached main without its approval commits (committed straight to main, or merged "
     "with squash or rebase, which drop them); merge release branches with 'git merge --no-ff' (on the "
     "forge: 'Create a merge commit'), or approve the item again on main"
@@ -143,9 +143,9 @@ class Judge:
         boot = next((s for s in self.states if s.valid), None)
         if boot is None:
             last = self.states[-1].summary() if self.states else ""
-            raise ConfigError(f"no commit on {self.main} holds a valid {CONFIG_FILE}, sop/people.yaml and "
-                              "sop/<id>.yaml: there is no trusted governance to judge approvals by"
-                              + (f" ({last})" if last else ""))
+            raise ConfigError(_("no commit on {main} holds a valid {config}, sop/people.yaml and "
+                                "sop/<id>.yaml: there is no trusted governance to judge approvals by",
+                                main=self.main, config=CONFIG_FILE) + (f" ({last})" if last else ""))
         self.boot = boot
         # the limits of the newest valid warta.yml on main (they only bound the work, never widen trust)
         limits = next((st.config.limits for st in reversed(self.states) if st.valid and st.config), None)
@@ -316,7 +316,7 @@ class Judge:
         # judged where the current content entered main (unmerged: main's tip), never at the fork point
         at = self.index.intro[newest.pos] if newest is not None else self.boot.index
         state, spec, sop_problems = self.trusted.governance_for(at, info.kind, info.sop)
-        problems = [f"cannot be read: {info.problem}"] if info.problem else list(sop_problems)
+        problems = [_("cannot be read: {problem}", problem=info.problem)] if info.problem else list(sop_problems)
         for link in self.files.links(path, info.refs):
             # approvals bind the bytes git stores for a path; a link's target can change without it
             problems.append(_("{link} is or goes through a symbolic link; put the file itself in the repository", link=link))
@@ -401,14 +401,14 @@ class Judge:
         if newest is None:
             return
         if early and not result.complete:
-            result.hint = (f"{early} approval record(s) of this item were made before "
-                           f"{self.index.shas[newest.pos][:12]}, the newest change of its content, and do not "
-                           "count (an approval counts for the change it was given for, even when older content "
-                           "comes back): approve it again")
+            result.hint = _("{n} approval record(s) of this item were made before {sha}, the newest change of "
+                            "its content, and do not count (an approval counts for the change it was given for, "
+                            "even when older content comes back): approve it again", n=early,
+                            sha=self.index.shas[newest.pos][:12])
         elif (newest.direct and result.forced_by is None
                 and not any(s.status == "approved" for s in result.steps)):
             # the change sits on main's first-parent line itself and nothing approved it
-            result.hint = LOST_RECORDS_HINT
+            result.hint = str(LOST_RECORDS_HINT)
 
     def governance_changes(self) -> list[ChainResult]:
         """The governance files changed on this branch (or named), and in ``all`` mode the pending ones

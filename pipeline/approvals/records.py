@@ -90,7 +90,7 @@ def record_from_commit(commit: Commit, parent_trees: Mapping[str, str]) -> Recor
     for key in KEYS:
         values = found.get(key, [])
         if not values:
-            problems.append(f"{key} is missing")
+            problems.append(_("{key} is missing", key=key))
         elif len(values) > 1:
             problems.append(_("{key} appears {n} times (one record, one decision)", key=key, n=len(values)))
 

@@ -79,19 +79,20 @@ def read_item(path: str, raw: bytes, limits: LimitsSection | None = None) -> Ite
     parts = PurePosixPath(path).parts
     kind = parts[1] if len(parts) >= 3 and parts[0] == CONTENT_DIR and parts[1] in ALL_KINDS else None
     if kind is None:
-        return ItemInfo(path, None, None, False, (), f"{path} is not in content/<kind>/")
+        return ItemInfo(path, None, None, False, (), _("{path} is not in content/<kind>/", path=path))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        return ItemInfo(path, kind, None, False, (), "not UTF-8 text")
+        return ItemInfo(path, kind, None, False, (), _("not UTF-8 text"))
     text = text.removeprefix("\ufeff")
     split = split_front_matter(text)
     if split is None:
-        return ItemInfo(path, kind, None, False, (), "no front matter (run warta check)")
-    front, body, _ = split
+        return ItemInfo(path, kind, None, False, (), _("no front matter (run warta check)"))
+    front, body, _offset = split
     if len(raw) > limits.file_bytes:
-        return ItemInfo(path, kind, None, False, (), f"the file is {len(raw):,} bytes, over the limit of "
-                        f"{limits.file_bytes:,} (limits in warta.yml; run warta check)")
+        return ItemInfo(path, kind, None, False, (), _("the file is {size} bytes, over the limit of {limit} "
+                                                       "(limits in warta.yml; run warta check)",
+                                                       size=format(len(raw), ","), limit=format(limits.file_bytes, ",")))
     try:
         # the strict loader's values without the line index (warta check reports lines)
         data = yaml.load(front, Loader=yamlio.StrictLoader)  # noqa: S506 - a SafeLoader subclass
@@ -100,9 +101,9 @@ def read_item(path: str, raw: bytes, limits: LimitsSection | None = None) -> Ite
             yamlio.load(front, path, line_offset=1)
         except yamlio.YamlSyntaxError as exc:
             return ItemInfo(path, kind, None, False, (), exc.finding.format())
-        return ItemInfo(path, kind, None, False, (), "invalid YAML front matter (run warta check)")
+        return ItemInfo(path, kind, None, False, (), _("invalid YAML front matter (run warta check)"))
     if not isinstance(data, dict):
-        return ItemInfo(path, kind, None, False, (), "the front matter is not a mapping (run warta check)")
+        return ItemInfo(path, kind, None, False, (), _("the front matter is not a mapping (run warta check)"))
     sop = data.get("sop") if isinstance(data.get("sop"), str) else None
     serta = kind == "informasi-publik" and data.get("kategori_informasi") == "serta-merta"
     # the one answer to "which files does this item use" (pipeline.references), as content parsing has it

@@ -31,11 +31,12 @@ from pathlib import Path
 
 from pipeline.files import write_atomic
 from pipeline.git import Git, Signature
+from pipeline.i18n import N_, _
 from pipeline.people import People
 from pipeline.signers import signer_lines
 
 CACHE_DIR = ".warta-cache"
-CONFIGURE_KEY = (
+CONFIGURE_KEY = N_(
     "configure an SSH signing key: ssh-keygen -t ed25519 (if you have no key), then "
     "git config user.signingkey ~/.ssh/id_ed25519.pub and git config gpg.format ssh, "
     "and add the public key to your entry's ssh_keys in sop/people.yaml"
@@ -91,10 +92,11 @@ def signing_setup(git: Git) -> SigningSetup:
     if fmt != "ssh" or not key:
         missing = []
         if not key:
-            missing.append("user.signingkey is not set")
+            missing.append(_("user.signingkey is not set"))
         if fmt != "ssh":
-            missing.append(f"gpg.format is {fmt or 'not set'} (must be ssh)")
-        return SigningSetup(fmt, key, None, None, f"{' and '.join(missing)}: {CONFIGURE_KEY}")
+            missing.append(_("gpg.format is {value} (must be ssh)", value=fmt or _("not set")))
+        joined = _(" and ").join(missing)
+        return SigningSetup(fmt, key, None, None, f"{joined}: {CONFIGURE_KEY}")
     public = _public_key(key, git.root)
     if public is None:
         return SigningSetup(fmt, key, None, None, None)  # ssh-agent or a private key: git will know

@@ -91,7 +91,8 @@ class Trusted:
         assert state.config is not None
         section = state.config.kind_section(kind) if kind else None
         if kind and section is None:  # an internal kind (rencana-konten, evaluasi) this warta.yml does not use
-            return state, None, [f"warta.yml on {self.main} names no SOP for {kind} (kinds.{kind}.sop)"]
+            return state, None, [_("warta.yml on {main} names no SOP for {kind} (kinds.{kind}.sop)",
+                                   main=self.main, kind=kind)]
         sop_id = explicit or (section.sop if section is not None else None)
         sop = state.sops.get(sop_id) if sop_id else None
         problems: list[str] = []

@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from pipeline.config import ChannelSection
-from pipeline.i18n import _
+from pipeline.i18n import DEFAULT_LANGUAGE, N_, LazyText, _, catalogue, normalise
 
 URL_WEIGHT = 23  # X and Mastodon count every link as 23 characters
 
@@ -72,10 +72,23 @@ def compose(platform: str, content: Content, *, photo: bool = False) -> str:
     return "\n\n".join(p for p in parts if p)
 
 
-def correction(platform: str, number: str, alasan: str, link: str) -> str:
+CORRECTION = N_("Information {number} withdrawn. Reason: {reason}")
+CORRECTION_TITLE = N_("Information {number} withdrawn")
+
+
+def in_language(language: str | None, message: LazyText, /, **values: str) -> str:
+    """``message`` in the site's language (``site.language``), whatever language the operator's CLI
+    speaks: what warta posts or sends to the office is read by the public and the officials."""
+    lang = normalise(language or "") or DEFAULT_LANGUAGE
+    text = catalogue(lang).gettext(message.msgid)
+    return text.format(**values) if values else text
+
+
+def correction(platform: str, number: str, alasan: str, link: str, language: str | None = None) -> str:
     """The short correction posted where a withdrawn post cannot be deleted: its number, the reason and
-    the notice page; never the withdrawn text."""
-    return f"Informasi {number} dicabut. Alasan: {_clean(alasan)}\n\n{link}"
+    the notice page; never the withdrawn text. warta's own words are in the site's language; the reason
+    is the approved ``alasan_pencabutan``, unchanged."""
+    return in_language(language, CORRECTION, number=number, reason=_clean(alasan)) + f"\n\n{link}"
 
 
 def weighted_length(text: str, limit: Limit) -> int:

@@ -85,7 +85,7 @@ def _resolve(root: Path, args: argparse.Namespace) -> dict[str, Any]:
         raise UsageError(_("{item}: no archive record names this item", item=item))
     entry = entry_of(record, channel)
     if entry is None or entry.digest != record.digest or entry.state not in ("attempt", "uncertain", "failed"):
-        state = entry.state if entry is not None else "nothing"
+        state = entry.state if entry is not None else _("nothing")
         raise UsageError(_("{item} on {channel}: the ledger holds {state} for its current version; only an uncertain or "
                            "failed post is resolved", item=item, channel=channel, state=state))
     if args.dry_run:

@@ -178,10 +178,10 @@ def show(sop: Sop, people: People, console: Console) -> None:
     console.print(table)
     approvals = sop.approval_steps()
     pipeline = sop.pipeline_steps()
-    console.print(Text("Paraf, in order: ", style="bold")
-                  + Text(" → ".join(f"{s.label} {people.title(s.pelaksana)}" for s in approvals) or "none"))
-    console.print(Text("CI performs: ", style="bold")
-                  + Text("; ".join(f"{s.label} {', '.join(s.aksi)}" for s in pipeline) or "nothing"))
+    console.print(Text(_("Paraf, in order: "), style="bold")
+                  + Text(" → ".join(f"{s.label} {people.title(s.pelaksana)}" for s in approvals) or _("none")))
+    console.print(Text(_("CI performs: "), style="bold")
+                  + Text("; ".join(f"{s.label} {', '.join(s.aksi)}" for s in pipeline) or _("nothing")))
 
 
 # --------------------------------------------------------------------------------------------------

@@ -111,7 +111,8 @@ def run_pr(args: argparse.Namespace) -> int:
         summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary_file:
             with open(summary_file, "a", encoding="utf-8") as out:
-                out.write(checks.summary_markdown(report, f"warta/approvals: pull request #{pr.pr.number}"))
+                out.write(checks.summary_markdown(report, _("warta/approvals: pull request #{number}",
+                                                             number=pr.pr.number)))
         if os.environ.get("GITHUB_ACTIONS") == "true" and not args.json:
             for line in checks.error_lines(report):
                 print(line)

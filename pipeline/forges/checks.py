@@ -16,11 +16,15 @@ import datetime as dt
 from collections.abc import Mapping
 
 from pipeline.approvals.chain import ChainResult
+from pipeline.approvals.display import STATE
 from pipeline.approvals.report import Report
 from pipeline.forges.base import StatusState
-from pipeline.i18n import _
+from pipeline.i18n import N_, _
 
 MARK = {"approved": "x", "imported": "x"}
+# What a person reads for a step's state in the checklist (the state names are the machine's words).
+STEP_STATUS = {"pending": N_("pending"), "waiting": N_("waiting"), "returned": N_("returned"),
+               "approved": N_("approved"), "imported": N_("imported"), "skipped": N_("skipped")}
 
 
 def _first_open(report: Report) -> ChainResult | None:
@@ -46,7 +50,7 @@ def status_of(report: Report) -> tuple[StatusState, str]:
         text = _("next: step {step} {title} ({role}) for {item}", step=result.next.no,
                  title=people.title(result.next.role), role=result.next.role, item=name) + more
     else:
-        text = f"{name}: {(result.reasons or [_('not approved')])[0]}{more}"
+        text = _("{item}: {reason}", item=name, reason=(result.reasons or [_("not approved")])[0]) + more
     return "failure", text if len(text) <= 140 else text[:139] + "…"
 
 
@@ -59,12 +63,14 @@ def summary_markdown(report: Report, title: str) -> str:
     state, description = status_of(report)
     lines = [f"## {title}", "", f"**{'✅' if state == 'success' else '❌'} {description}**", ""]
     for result in (*report.items, *report.governance):
-        label = _("governance change") if result.kind == "governance" else f"SOP {result.sop or '?'}"
-        lines.append(f"### `{result.path}` — {result.state} ({label})")
+        label = _("governance change") if result.kind == "governance" else f"SOP {result.sop or '?'}"  # SOP: official term
+        state_text = str(STATE[result.state]) if result.state in STATE else result.state
+        lines.append(f"### `{result.path}` — {state_text} ({label})")
         lines.append("")
         for step in result.steps:
             mark = "x" if step.status in MARK else " "
-            who = f": {step.by}, {_when(step.at, report)} ({step.source})" if step.by else f": {step.status}"
+            who = (f": {step.by}, {_when(step.at, report)} ({step.source})" if step.by
+                   else f": {_(STEP_STATUS.get(step.status, step.status))}")
             if step.status == "pending":
                 holders = ", ".join(p.name for p in report.people.holders(step.role)) or "-"
                 who += " — " + _("waiting for {names}", names=holders)

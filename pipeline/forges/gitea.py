@@ -27,6 +27,7 @@ from pipeline.forges.base import (
     epoch,
 )
 from pipeline.forges.http import ForgeConfigError, ForgeError, next_link
+from pipeline.i18n import _
 
 PAGE = 50
 _STATES: dict[str, ReviewState] = {"APPROVED": "APPROVED", "REQUEST_CHANGES": "CHANGES_REQUESTED",
@@ -45,7 +46,7 @@ def _user(raw: Any) -> User:
 
 def _pull(raw: Any) -> PullRequest:
     if not isinstance(raw, dict) or not isinstance(raw.get("head"), dict):
-        raise ForgeError("gitea: the pull request answer has no head")
+        raise ForgeError(_("{forge}: the pull request answer has no head", forge="gitea"))
     return PullRequest(
         number=int(raw.get("number") or 0), head_sha=str(raw["head"].get("sha") or ""),
         base_ref=str((raw.get("base") or {}).get("ref") or ""), author=_user(raw.get("user")),
@@ -68,13 +69,14 @@ class Gitea(Forge):
             response = self.http.request("GET", self._repo(path), params={"page": page, "limit": PAGE})
             items = response.json()
             if not isinstance(items, list):
-                raise ForgeError(f"gitea: {path} did not answer a list")
+                raise ForgeError(_("{forge}: {path} did not answer a list", forge="gitea", path=path))
             out.extend(items)
             if next_link(response.headers.get("link")) is None and len(items) < PAGE:
                 return out
             if not items:
                 return out
-        raise ForgeError(f"gitea: more than {self.http.max_pages} pages at {path}")
+        raise ForgeError(_("{forge}: more than {n} pages at {path}", forge="gitea",
+                                   n=self.http.max_pages, path=path))
 
     def pull_request(self, number: int) -> PullRequest:
         return _pull(self.http.get(self._repo(f"pulls/{number}")))

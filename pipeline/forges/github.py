@@ -47,7 +47,7 @@ def _user(raw: Any) -> User:
 
 def _pull(raw: Any) -> PullRequest:
     if not isinstance(raw, dict) or not isinstance(raw.get("head"), dict):
-        raise ForgeError("github: the pull request answer has no head")
+        raise ForgeError(_("{forge}: the pull request answer has no head", forge="github"))
     return PullRequest(
         number=int(raw.get("number") or 0), head_sha=str(raw["head"].get("sha") or ""),
         base_ref=str((raw.get("base") or {}).get("ref") or ""), author=_user(raw.get("user")),

@@ -37,6 +37,7 @@ from pipeline.forges.base import (
     epoch,
 )
 from pipeline.forges.http import ForgeConfigError, ForgeError, Http
+from pipeline.i18n import _
 
 DEVELOPER = 30  # access level that may push
 _STATES = {"failure": "failed", "error": "failed", "pending": "pending", "success": "success"}
@@ -68,7 +69,7 @@ def _user(raw: Any) -> User:
 
 def _mr(raw: Any) -> PullRequest:
     if not isinstance(raw, dict) or not raw.get("sha"):
-        raise ForgeError("gitlab: the merge request answer has no sha")
+        raise ForgeError(_("{forge}: the merge request answer has no sha", forge="gitlab"))
     return PullRequest(
         number=int(raw.get("iid") or 0), head_sha=str(raw["sha"]), base_ref=str(raw.get("target_branch") or ""),
         author=_user(raw.get("author")), url=str(raw.get("web_url") or ""), merged=raw.get("state") == "merged",

@@ -165,7 +165,7 @@ def _build_deploy_announce(root: Path, git: Git, remote: str | None, main: str, 
         built = build(plan, tree, staging, root, register)
     failed = set(built.left_out)
     for path in sorted(failed):
-        plan.held.append(Held(path, [f.format() for f in built.findings if f.path == path] or ["left out of the build"]))
+        plan.held.append(Held(path, [f.format() for f in built.findings if f.path == path] or [_("left out of the build")]))
     result.output = str(staging)
     result.pages = built.pages
 

@@ -35,6 +35,7 @@ from pipeline.deploy import rsync
 from pipeline.errors import ChannelError, ConfigError
 from pipeline.files import write_atomic
 from pipeline.git import Git
+from pipeline.i18n import _
 from pipeline.media import MediaError, SlideInput, build_videotron
 from pipeline.people import People
 from pipeline.publish.gitops import OUTBOX
@@ -230,8 +231,8 @@ def _videotron(root: Path, tree: Path, name: str, channel: ChannelSection, live:
     """Slides and playlist of the newest releases on every board of ``media.videotron``."""
     boards = config.media.videotron
     if not boards:
-        result.errors.append(f"channel {name}: no boards in media.videotron (name, width, height); "
-                                     "no slides were made")
+        result.errors.append(_("channel {name}: no boards in media.videotron (name, width, height); no slides "
+                               "were made", name=name))
         return
     # withdrawn and expired items leave the boards
     shown = [p for p in live if p.record.status != "dicabut" and not p.expired and p.item.published is not None]
@@ -254,7 +255,8 @@ def _videotron(root: Path, tree: Path, name: str, channel: ChannelSection, live:
                         slide_files=files)
     except MediaError as exc:
         detail = "; ".join(f.format() for f in exc.findings) or str(exc)
-        result.errors.append(f"channel {name}: the videotron slides could not be made: {detail}")
+        result.errors.append(_("channel {name}: the videotron slides could not be made: {detail}", name=name,
+                               detail=detail))
         return
     if channel.rsync_destination and not _upload(root, name, channel, folder, result):
         return
@@ -282,8 +284,9 @@ def _upload(root: Path, name: str, channel: ChannelSection, folder: Path, result
     if channel.token_env:
         key = env.get(str(channel.token_env), "")
         if not key:
-            result.errors.append(f"channel {name}: the environment variable {channel.token_env} (token_env: the "
-                                 "player's SSH key) is not set; the slides were not sent")
+            result.errors.append(_("channel {name}: the environment variable {variable} (token_env: the "
+                                   "player's SSH key) is not set; the slides were not sent", name=name,
+                                   variable=channel.token_env))
             return False
         env[rsync.KEY_ENV] = key
     if channel.known_hosts:

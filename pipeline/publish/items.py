@@ -56,7 +56,7 @@ def read_items(snapshot: Snapshot) -> Items:
         checked = check_site(folder, cache_root=snapshot.root,
                              governance=Governance(state.config, state.people, dict(state.sops)))
     except ConfigError as exc:
-        raise ConfigError("the trusted governance files do not load: " + str(exc), exc.findings) from None
+        raise ConfigError(_("the trusted governance files do not load: {reason}", reason=exc), exc.findings) from None
     by_path = {i.path: i for i in checked.items}
     groups = slug_groups(by_path.values())
     # who keeps a contested slug is decided with the approvals (plan.py), not here: an unapproved file
@@ -102,9 +102,10 @@ def published_version(snapshot: Snapshot, record: ArchiveRecord) -> tuple[Item, 
             continue
         item, findings = parse_item(tree, record.path, raw, snapshot.config)
         if item is None or any(f.severity == "error" for f in findings):
-            why = "; ".join(f.format() for f in findings if f.severity == "error") or "it does not load"
-            return f"the published version {record.number} cannot be rebuilt ({why}): its page is left out"
+            why = "; ".join(f.format() for f in findings if f.severity == "error") or _("it does not load")
+            return _("the published version {number} cannot be rebuilt ({why}): its page is left out",
+                     number=record.number, why=why)
         files = {p: oid for p in (record.path, *item.references) if (oid := tree.oid(p)) is not None}
         return item, files
-    return (f"the published version {record.number} (digest {record.digest[:19]}…) has no complete approval "
-            "chain in the history of main: its page is left out")
+    return _("the published version {number} (digest {digest}…) has no complete approval chain in the history "
+             "of main: its page is left out", number=record.number, digest=record.digest[:19])

@@ -31,6 +31,7 @@ from pipeline.archive.records import (
 )
 from pipeline.config import SiteConfig
 from pipeline.content import Item, Site, slug_finding
+from pipeline.i18n import _
 from pipeline.publish.items import Items, published_version
 from pipeline.publish.snapshot import Snapshot
 
@@ -164,7 +165,8 @@ def _approved_at(result: ChainResult, item: Item, now: dt.datetime) -> dt.dateti
 def _klasifikasi(item: Item, config: SiteConfig, site: Site) -> Klasifikasi | str:
     code = item.klasifikasi
     if not code:
-        return f"no klasifikasi: set klasifikasi: in the front matter or kinds.{item.kind}.klasifikasi in warta.yml"
+        return _("no klasifikasi: set klasifikasi: in the front matter or kinds.{kind}.klasifikasi in warta.yml",
+                 kind=item.kind)
     table = load_table(config.archive.scheme, site.root)
     problem = table.validate(code)
     if problem:
@@ -213,7 +215,8 @@ class _Planner:
         item, files = old
         self.plan.publish.append(Planned(item, record, "unchanged", files=files, fallback=True))
         if reasons is not None:
-            self.plan.held.append(Held(path, [*reasons, f"the published version {record.number} stays on the site"],
+            self.plan.held.append(Held(path, [*reasons, _("the published version {number} stays on the site",
+                                                                number=record.number)],
                                        live=record.number))
 
     def judge(self, result: ChainResult) -> None:
@@ -253,9 +256,9 @@ class _Planner:
             if path in judged:
                 continue
             self.plan.warnings.append(
-                f"{path} was deleted from {self.snapshot.main}, but it is filed as {entry.record.number}: its "
-                "published version stays on the site; to withdraw it, restore the file, set status: dicabut "
-                "with alasan_pencabutan, and have that change approved")
+                _("{path} was deleted from {main}, but it is filed as {number}: its published version stays on "
+                  "the site; to withdraw it, restore the file, set status: dicabut with alasan_pencabutan, and "
+                  "have that change approved", path=path, main=self.snapshot.main, number=entry.record.number))
             self.keep_live(path, None)
 
     def number(self) -> None:
@@ -330,8 +333,9 @@ def _refuse_collisions(plan: Plan) -> None:
             continue
         plan.publish.remove(planned)
         plan.held.append(Held(planned.item.path, [
-            f"its published version {planned.record.number} needs the earlier {clash}, which "
-            f"{owner[clash][0]} now publishes changed: its page is left out until its own change is approved"]))
+            _("its published version {number} needs the earlier {clash}, which {owner} now publishes changed: its "
+              "page is left out until its own change is approved", number=planned.record.number, clash=clash,
+              owner=owner[clash][0])]))
 
 
 def _settle_slugs(items: Items, results: dict[str, ChainResult]) -> None:
@@ -359,7 +363,8 @@ def make_plan(snapshot: Snapshot, items: Items, site: Site, now: dt.datetime) ->
     pending.extend(report.problems)
     for gov in report.governance:
         if not gov.complete and not any(p.startswith(f"{gov.path}:") for p in pending):
-            pending.append(f"{gov.path}: governance change without a valid approval: " + "; ".join(gov.reasons))
+            pending.append(_("{path}: governance change without a valid approval: {reasons}", path=gov.path,
+                             reasons="; ".join(gov.reasons)))
     _settle_slugs(items, {r.path: r for r in report.items})
     for result in report.items:
         planner.judge(result)

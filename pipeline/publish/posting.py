@@ -22,7 +22,7 @@ from pipeline.channels import ledger, report, resolve
 from pipeline.channels.adapters import SOCIAL_TYPES, make_adapter
 from pipeline.channels.base import Adapter, CallFailed, Post
 from pipeline.channels.routing import content_of, sop_aksi
-from pipeline.channels.text import compose, correction, too_long
+from pipeline.channels.text import CORRECTION_TITLE, compose, correction, in_language, too_long
 from pipeline.config import SiteConfig
 from pipeline.content import Item
 from pipeline.errors import GitError
@@ -74,8 +74,9 @@ def _post(target: Target, name: str, config: SiteConfig, step: ledger.Step) -> P
     link = f"{config.site.url}/{item.url_path}"
     key = ledger.key_of(record, name)
     if record.status == "dicabut":
-        text = correction(channel.type, record.number, record.alasan_pencabutan or "", link)
-        return Post(key, record.number, "withdrawn", text, link, title=f"Informasi {record.number} dicabut",
+        text = correction(channel.type, record.number, record.alasan_pencabutan or "", link, config.site.language)
+        title = in_language(config.site.language, CORRECTION_TITLE, number=record.number)
+        return Post(key, record.number, "withdrawn", text, link, title=title,
                     summary=record.alasan_pencabutan or "")
     picture = target.pictures.get(_PRESET.get(channel.type, "og"))
     content = content_of(item, link, name)
@@ -326,7 +327,7 @@ def report_links(root: Path, run: ChannelRun, targets: Sequence[Target], config:
     if not run.outcomes:
         return None
     site = config.site.name
-    text = report.markdown(site, now, run.register, run.outcomes)
+    text = report.markdown(site, now, run.register, run.outcomes, config.site.language)
     name = now.strftime("%Y%m%d-%H%M%S") + ".md"
     target = root / gitops.OUTBOX / REPORTS / name
     write_atomic(target, text)
@@ -335,12 +336,13 @@ def report_links(root: Path, run: ChannelRun, targets: Sequence[Target], config:
                 if (t := by_path.get(p)) is not None and "lapor_tautan" in sop_aksi(sops.get(t.item.sop_id))}
     if not reported:
         return target
-    message = report.plain(site, now, run.register, reported)
+    message = report.plain(site, now, run.register, reported, config.site.language)
     for name, channel in sorted(config.channels.items()):
         if not channel.serves("lapor_tautan") or channel.type == "outbox":
             continue
         key = f"warta-laporan-{now.strftime('%Y%m%d%H%M%S')}-{name}"
-        post = Post(key, "", "new", message, config.site.url, title="Laporan tautan")
+        post = Post(key, "", "new", message, config.site.url,
+                    title=in_language(config.site.language, report.TITLE_SHORT))
         try:
             adapter = adapter_for(name) if adapter_for else make_adapter(name, channel, environ, config.site.language)
             adapter.post(post)

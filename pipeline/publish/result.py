@@ -55,7 +55,8 @@ def print_result(result: PublishResult, out: Any = None) -> None:
     if would:
         print(_("dry run: nothing is changed; this is what a run would do"), file=out)
     for pending in plan.pending_governance:
-        print(f"error: {pending} (not in effect; the last approved version governs this run)", file=out)
+        print("error: " + _("{problem} (not in effect; the last approved version governs this run)",
+                            problem=pending), file=out)
     for p in plan.publish:
         if p.change != "unchanged":
             print(f"{_(CHANGES.get(p.change, p.change)):9} {p.record.number:28} {p.item.path}", file=out)
