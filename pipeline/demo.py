@@ -9,10 +9,13 @@
 2. One press release walked through its SOP chain (Pemutakhiran Website): the operator writes it on a
    branch, the Kasubbag approves (signed), the Sekdin returns it with a reason, the operator fixes it,
    the chain starts again, both approve (signed), and the branch is merged with a merge commit.
-3. ``warta publish`` on main: every chain re-checked, archive numbers allocated and tagged, photos made
+3. The quarter's content plan (rencana-konten, docs/report.md) on its own branch: the Sub Koordinator
+   sets the table (the release and one item still to come), the Koordinator signs it, the Kepala Dinas
+   receives it (both signed), and it is merged; so the report compares the plan with what was published.
+4. ``warta publish`` on main: every chain re-checked, archive numbers allocated and tagged, photos made
    safe, the site built and deployed to ``DIR/_site``, payloads written to ``DIR/_outbox``, records
    committed.
-4. The approval checklist of the release, and where to look.
+5. The approval checklist of the release, and where to look.
 """
 
 from __future__ import annotations
@@ -41,6 +44,9 @@ RELEASE_TITLE = "Dinas PMK Latih 40 Kader Digital Kalurahan untuk Pengelolaan We
 OPERATOR = ("Rina Lestari", "rina.lestari@example.go.id")
 KASUBBAG = ("Dwi Astuti", "dwi.astuti@example.go.id")
 SEKDIN = ("Hendro Wibowo", "hendro.wibowo@example.go.id")
+SUB_KOORDINATOR = ("Fajar Nugroho", "fajar.nugroho@example.go.id")
+KOORDINATOR = ("Endang Susilowati", "endang.susilowati@example.go.id")
+KEPALA_DINAS = ("Wahyu Hidayat", "wahyu.hidayat@example.go.id")
 ADMIN = ("Admin Situs DPMK", "admin.situs@example.go.id")
 PIPELINE_EMAIL = "warta-ci@example.go.id"
 
@@ -191,6 +197,57 @@ def _write_release(site: Path, rel: str, *, with_location: bool) -> None:
     )
 
 
+OTHER_PLANNED = "Jadwal Pendampingan Website Kalurahan"  # planned for the release's month, not written yet
+EARLIER_PLANNED = "Sosialisasi Keterbukaan Informasi di Kalurahan"  # planned a month earlier, never written
+ROMAN = ("I", "II", "III", "IV")
+
+
+def _write_plan(site: Path, git: Git, private: dict[str, Path], rel: str, say: Say) -> str:
+    """The content plan of the release's quarter, set, signed, received and merged into main; its path."""
+    day = next(line for line in (site / rel).read_text(encoding="utf-8").splitlines()
+               if line.startswith("date:")).split()[1][:10]
+    year, month = int(day[:4]), int(day[5:7])
+    quarter = (month - 1) // 3 + 1
+    path = f"content/rencana-konten/{year}/triwulan-{ROMAN[quarter - 1].lower()}.md"
+    branch = f"rencana/{year}-q{quarter}"
+    say("\n" + _("== 7. The Sub Koordinator sets the content plan of {year}-Q{quarter} on {branch}",
+                  year=year, quarter=quarter, branch=branch))
+    _act_as(git, SUB_KOORDINATOR, private[SUB_KOORDINATOR[1]])
+    git.run("switch", "-q", "-c", branch, "main")
+    (site / path).parent.mkdir(parents=True, exist_ok=True)
+    bulan = f"{year}-{month:02d}"
+    earlier = ""  # a row of an earlier month of the quarter, never published: belum terbit in the quarter's report
+    if month > 3 * quarter - 2:
+        earlier = (f'  - {{judul: "{EARLIER_PLANNED}", kind: berita, bulan: "{year}-{month - 1:02d}", '
+                   f"penanggung_jawab: {OPERATOR[0]}}}\n")
+    (site / path).write_text(
+        "---\n"
+        f"title: Rencana Konten Triwulan {ROMAN[quarter - 1]} {year}\n"
+        f"date: {year}-{3 * quarter - 2:02d}-01\n"
+        f"periode: {year}-Q{quarter}\n"
+        "rencana:\n"
+        f'  - {{judul: "{RELEASE_TITLE}", kind: siaran-pers, bulan: "{bulan}", '
+        f"penanggung_jawab: {OPERATOR[0]}, item: {rel}}}\n"
+        f'  - {{judul: "{OTHER_PLANNED}", kind: pengumuman, bulan: "{bulan}", penanggung_jawab: {OPERATOR[0]}}}\n'
+        f"{earlier}"
+        "---\n"
+        "Tabel konten yang akan dipublikasikan pada triwulan ini, diserahkan kepada Kepala Dinas.\n",
+        encoding="utf-8",
+    )
+    _must(site, "check", path)
+    git.run("add", path)
+    git.run("commit", "-q", "-S", "-m", f"Rencana konten {year}-Q{quarter}")
+    say("   " + _("the Koordinator signs it (step 2), the Kepala Dinas receives it (step 3)"))
+    _act_as(git, KOORDINATOR, private[KOORDINATOR[1]])
+    _must(site, "approve", "-m", "Tabel konten ditandatangani", path)
+    _act_as(git, KEPALA_DINAS, private[KEPALA_DINAS[1]])
+    _must(site, "approve", "-m", "Tabel konten diterima", path)
+    _act_as(git, ADMIN, None)
+    git.run("switch", "-q", "main")
+    git.run("merge", "-q", "--no-ff", "--no-gpg-sign", "-m", f"Merge {branch}", branch)
+    return path
+
+
 # Long on purpose: the demo's story, step by step as the README tells it.
 def run_demo(target: Path, say: Say = _say) -> int:
     """Build the demo in ``target``; returns the exit code of the final publish."""
@@ -204,7 +261,7 @@ def run_demo(target: Path, say: Say = _say) -> int:
         handle.write(f"{MARKER}\n")
     public: dict[str, str] = {}
     private: dict[str, Path] = {}
-    for _name, email in (OPERATOR, KASUBBAG, SEKDIN):
+    for _name, email in (OPERATOR, KASUBBAG, SEKDIN, SUB_KOORDINATOR, KOORDINATOR, KEPALA_DINAS):
         private[email] = _keygen(keys, email)
         public[email] = Path(f"{private[email]}.pub").read_text(encoding="utf-8").strip()
     _add_keys(target / "sop" / "people.yaml", public)
@@ -258,7 +315,9 @@ def run_demo(target: Path, say: Say = _say) -> int:
     git.run("switch", "-q", "main")
     git.run("merge", "-q", "--no-ff", "--no-gpg-sign", "-m", f"Merge {branch}", branch)
 
-    say("\n" + _("== 7. warta publish on main (signs the archive with the key {key}, through {env})", key=ci_key,
+    plan = _write_plan(target, git, private, rel, say)
+
+    say("\n" + _("== 8. warta publish on main (signs the archive with the key {key}, through {env})", key=ci_key,
                   env=SIGNING_KEY_ENV))
     os.environ[SIGNING_KEY_ENV] = ci_key.read_text(encoding="utf-8")  # as CI passes its protected secret
     try:
@@ -266,8 +325,9 @@ def run_demo(target: Path, say: Say = _say) -> int:
     finally:
         os.environ.pop(SIGNING_KEY_ENV, None)  # publish took it out already; never leave it behind
 
-    say("\n" + _("== 8. The release's status"))
+    say("\n" + _("== 9. The release's status and the plan's"))
     _warta(target, "status", rel)
+    _warta(target, "status", plan)
     _record_refs(target)
     report = write_demo_report(target)  # warta report of the release's month (docs/report.md)
     site_index = target / "_site" / "index.html"

@@ -57,7 +57,9 @@ def test_the_release_went_through_its_chain_with_good_signatures(
     allowed.write_text("\n".join(lines) + "\n")
     fmt = ("--format=%G?|%ae|%(trailers:key=Warta-Decision,valueonly,separator=)"
            "|%(trailers:key=Warta-Step,valueonly,separator=)")
-    log = git(site, "-c", f"gpg.ssh.allowedSignersFile={allowed}", "log", fmt, "main")
+    branch = f"rilis/{Path(RELEASE).stem}"  # the release's own branch (main also holds the plan's chain)
+    log = git(site, "-c", f"gpg.ssh.allowedSignersFile={allowed}", "log", fmt, branch)
+    assert git(site, "merge-base", "--is-ancestor", branch, "main") == ""  # merged
     decisions = [line.split("|") for line in log.splitlines() if line.split("|")[2]]
     # newest first: sekdin approve 3, kasubbag approve 2 (after the fix), sekdin return 3, kasubbag approve 2
     assert [(d[1], d[2], d[3]) for d in decisions] == [
@@ -103,6 +105,53 @@ def test_status_says_published(demo: tuple[Path, subprocess.CompletedProcess[str
     assert item["scheduled"] is False
 
 
+def _plan_path(site: Path) -> str:
+    (plan,) = (site / "content" / "rencana-konten").rglob("*.md")
+    return plan.relative_to(site).as_posix()
+
+
+def test_the_plan_is_signed_by_the_koordinator_and_received_by_the_kepala_dinas(
+    demo: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    site, _ = demo
+    plan = _plan_path(site)
+    status = run_warta("-C", str(site), "status", "--json", plan)
+    assert status.returncode == 0, status.stderr
+    (item,) = json.loads(status.stdout)["items"]
+    assert item["sop"] == "rencana-konten" and item["next"] is None
+    assert [(s["step"], s["role"], s["status"], s["email"]) for s in item["steps"]] == [
+        (2, "koordinator", "approved", "endang.susilowati@example.go.id"),
+        (3, "kepala_dinas", "approved", "wahyu.hidayat@example.go.id")]
+    # it was written by the Sub Koordinator on its own branch, merged into main
+    assert git(site, "log", "-1", "--format=%ae", "--diff-filter=A", "main", "--", plan).strip() == \
+        "fajar.nugroho@example.go.id"
+    merges = git(site, "log", "--merges", "--format=%s", "main").splitlines()
+    assert any(m.startswith("Merge rencana/") for m in merges), merges
+    filed = json.loads(run_warta("-C", str(site), "archive", "list", "--json").stdout)
+    (entry,) = [e for e in filed if e["path"] == plan]  # filed in the archive under the internal klasifikasi
+    assert entry["number"].startswith("400.14.9/") and entry["posts"] == []
+
+
+def test_the_report_of_the_release_month_compares_the_plan_with_what_was_published(
+    demo: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    site, _ = demo
+    front = (site / RELEASE).read_text(encoding="utf-8").split("---\n")[1]
+    month = next(line for line in front.splitlines() if line.startswith("date:")).split()[1][:7]
+    result = run_warta("-C", str(site), "report", "--period", month, "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    plan = json.loads(result.stdout)["plan"]
+    assert plan["plans"] == [{"path": _plan_path(site), "periode": plan["quarters"][0], "state": "published"}]
+    assert plan["covered"] == plan["quarters"]
+    rows = {r["judul"]: r for r in plan["rows"]}
+    release = rows.pop("Dinas PMK Latih 40 Kader Digital Kalurahan untuk Pengelolaan Website Kalurahan")
+    assert (release["status"], release["item"], release["bulan"]) == ("published", RELEASE, month)
+    assert release["published_at"] is not None
+    # the other item planned for the month was never written: not published (yet, or at all)
+    assert [(r["status"], r["item"]) for r in rows.values()] in ([("planned", None)], [("not_done", None)])
+    assert plan["counts"]["published"] == 1
+
+
 def test_a_second_publish_changes_nothing(demo: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     site, _ = demo
     head = git(site, "rev-parse", "HEAD")
@@ -144,7 +193,7 @@ def test_plain_git_shows_good_signatures_without_any_extra_configuration(
     assert Path(configured).is_file() and ".git" in Path(configured).parts  # generated, never committed
     records = git(site, "log", "--format=%H %(trailers:key=Warta-Decision,valueonly,separator=)", "main")
     approvals = [line.split()[0] for line in records.splitlines() if line.endswith(" approve")]
-    assert len(approvals) == 3
+    assert len(approvals) == 5  # the release's three (one chain returned and restarted), the plan's two
     shown = subprocess.run(["git", "log", "--show-signature", "-1", approvals[0]], cwd=site, capture_output=True,
                            text=True, check=True).stdout
     assert 'Good "git" signature for ' in shown and "error" not in shown.lower()
