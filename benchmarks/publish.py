@@ -64,6 +64,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import build as corpus  # noqa: E402  (benchmarks/build.py: the generator of the releases and of the Hugo project)
+from measure import tree_rss  # noqa: E402  (the process tree's summed memory, shared with the other benchmarks)
 
 PROJECT = Path(__file__).resolve().parents[1]
 WORK = PROJECT / ".benchmarks-work" / "publish"
@@ -239,36 +240,6 @@ class Run:
                 f"{len(held) if isinstance(held, list) else '?'} held")
 
 
-def _children() -> dict[int, list[int]]:
-    tree: dict[int, list[int]] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat", "rb") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        ppid = int(stat[stat.rindex(b")") + 2:].split()[1])
-        tree.setdefault(ppid, []).append(int(entry.name))
-    return tree
-
-
-def _tree_rss(pid: int) -> int:
-    """Summed resident bytes of ``pid`` and its descendants (0 once it has exited)."""
-    tree, total, todo = _children(), 0, [pid]
-    page = os.sysconf("SC_PAGE_SIZE")
-    while todo:
-        p = todo.pop()
-        try:
-            with open(f"/proc/{p}/statm", "rb") as f:
-                total += int(f.read().split()[1]) * page
-        except (OSError, IndexError, ValueError):
-            pass
-        todo += tree.get(p, [])
-    return total
-
-
 def measure(cmd: list[str], cwd: Path, env: dict[str, str], *, parse: bool = False) -> Run:
     """Wall time and memory of one child process and its descendants."""
     peak = [0]
@@ -279,7 +250,7 @@ def measure(cmd: list[str], cwd: Path, env: dict[str, str], *, parse: bool = Fal
 
         def sample() -> None:
             while not done.wait(0.2):
-                peak[0] = max(peak[0], _tree_rss(proc.pid))
+                peak[0] = max(peak[0], tree_rss(proc.pid))
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
