@@ -128,13 +128,13 @@ def export_bagit(
     dest.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
     try:
-        for rel, source in sorted(files.items()):
+        for rel, data in sorted(files.items()):
             target = work / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(source, bytes):
-                target.write_bytes(source)
+            if isinstance(data, bytes):
+                target.write_bytes(data)
             else:
-                shutil.copy2(source, target)
+                shutil.copy2(data, target)
         (work / "daftar-arsip.csv").write_bytes(_register_csv(chosen))
         scope = str(year) if year else "semua"
         numbers = [e.record.number for e in chosen]
