@@ -249,6 +249,21 @@ class ArchiveSection(Strict):
     scheme: Literal["permendagri-83-2022", "permendagri-78-2012"] = "permendagri-83-2022"
     number_format: str = Field("{kode}/{urut}/{unit}/{tahun}", description="Template for archive numbers.")
     sequence: Literal["per-klasifikasi-per-tahun", "per-tahun", "continuous"] = "per-klasifikasi-per-tahun"
+    register_branch: str | None = Field(
+        None, description="The branch the register is committed to (only the publishing identity pushes it); "
+                          "absent: the register is committed to the main branch.")
+
+    @field_validator("register_branch")
+    @classmethod
+    def _register_branch_name(cls, value: str | None) -> str | None:
+        # written into git command lines and workflows: a plain branch name, never a ref of warta's own
+        if value is None:
+            return value
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*", value) or ".." in value \
+                or value.endswith((".lock", ".")) or value == "HEAD":
+            raise ValueError(_("must be a plain branch name (letters, digits, '.', '_', '-' and '/' between "
+                               "parts), e.g. warta-arsip"))
+        return value
 
     @field_validator("number_format")
     @classmethod
@@ -572,6 +587,12 @@ def parse_config(text: str, path: str = CONFIG_FILE) -> SiteConfig:
     findings: list[Finding] = yamlio.duplicate_key_findings(doc)
     config, errors = validate(SiteConfig, doc.data, doc)
     findings.extend(errors)
+    if config is not None and config.archive.register_branch == config.approvals.main_branch:
+        findings.append(Finding(path, doc.line_of(("archive", "register_branch")), _(
+            "archive.register_branch is {branch}, the main branch (approvals.main_branch): the register branch is "
+            "a branch of its own; "
+            "remove the setting to keep the register on main", branch=config.approvals.main_branch),
+            "archive.register_branch"))
     if findings or config is None:
         raise ConfigError(findings=findings)
     return config

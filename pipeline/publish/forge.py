@@ -203,11 +203,11 @@ def _write_copy(git: Git, identity: PublishingIdentity, result: ChainResult, cou
            "GIT_AUTHOR_DATE": f"@{at} +0000"}
     if chain is not None:
         parent = chain[-1]
-        sha = git.run("commit-tree", f"{parent}^{{tree}}", "-p", parent, "-S", input=message.encode("utf-8"),
-                      config=identity.config(), env=env).stdout.decode().strip()
-        decisions.keep(git, sha, result.path, "approve")
-        chain.append(sha)
-        return sha
+        copy = git.run("commit-tree", f"{parent}^{{tree}}", "-p", parent, "-S", input=message.encode("utf-8"),
+                       config=identity.config(), env=env).stdout.decode().strip()
+        decisions.keep(git, copy, result.path, "approve")
+        chain.append(copy)
+        return copy
     git.run("commit", "-q", "--allow-empty", "--no-verify", "-F", "-", input=message.encode("utf-8"),
             config=identity.config(), env=env)
     sha = git.head()
