@@ -135,3 +135,80 @@ def test_a_forged_record_on_main_is_ignored_in_branch_mode(site: Site, ci: Key) 
     assert code == 0, doc
     assert any(forged[:12] in w and BRANCH in w for w in doc["warnings"]), doc["warnings"]
     assert branch_records(site)[first]["title"] != "Judul yang diubah"
+
+
+def switch_to_branch(site: Site, *, approve: bool = True) -> None:
+    """The office changes warta.yml to put the register on warta-arsip (a governance change: one approval
+    per SOP signatory, unless ``approve`` is false) and merges it."""
+    config = site.root / "warta.yml"
+    site.switch("tata/arsip-cabang", create=True)
+    config.write_text(config.read_text().replace("archive:\n", f"archive:\n  register_branch: {BRANCH}\n", 1))
+    site.commit("Register di cabang warta-arsip", site.cast["rina"])
+    if approve:
+        site.record(site.cast["yuli"], "warta.yml", 1, "ketua_ppid")
+        site.record(site.cast["wahyu"], "warta.yml", 2, "kepala_dinas")
+    site.merge("tata/arsip-cabang", site.cast["wahyu"])
+
+
+@pytest.fixture
+def main_site(tmp_path: Path, cast: dict[str, Person], ci: Key, monkeypatch: pytest.MonkeyPatch) -> Site:
+    made = branch_office(tmp_path, cast, ci, branch=False)
+    for key, value in isolated_env(tmp_path).items():
+        monkeypatch.setenv(key, value)
+    return made
+
+
+def test_switching_from_main_to_the_branch_keeps_every_number(main_site: Site, ci: Key) -> None:
+    site = main_site
+    first = approved_release(site, "pertama")
+    assert signed_publish(site, ci).returncode == 0
+    on_main = {p: dict(r) for p, r in records_on(site, "main").items()}
+    assert first in on_main and site.git("branch", "--list", BRANCH) == ""
+    switch_to_branch(site)
+    second = approved_release(site, "kedua")
+    code, doc = publish_json(site, env={SIGNING_KEY_ENV: ci.text})
+    assert code == 0, doc
+    held = branch_records(site)
+    for path, record in on_main.items():  # every number filed on main is on the branch, unchanged
+        assert held[path]["number"] == record["number"] and held[path]["_file"] == record["_file"]
+    assert int(held[second]["urut"]) == int(held[first]["urut"]) + 1  # the sequence goes on
+    assert len({r["number"] for r in held.values()}) == len(held)
+    root = branch_commits(site)[0]
+    assert site.git("rev-list", "--parents", "-n", "1", root).split()[1:] == []
+    assert trailer(site, root, "Warta-Main") == site.git("rev-parse", "main")
+    # the old tags (on main's register commits) still count; the new one points into the branch
+    made = tags(site)
+    assert f"arsip/{held[first]['number']}" in made and f"arsip/{held[second]['number']}" in made
+    assert site.git("rev-list", "-n", "1", f"arsip/{held[second]['number']}") in branch_commits(site)
+    assert not any("tag arsip/" in w for w in doc["warnings"]), doc["warnings"]
+    # a further run numbers nothing
+    code, doc = publish_json(site, env={SIGNING_KEY_ENV: ci.text})
+    assert code == 0 and doc["numbers"] == [], doc
+
+
+def test_an_unapproved_switch_to_the_branch_does_not_take_effect(main_site: Site, ci: Key) -> None:
+    site = main_site
+    approved_release(site, "pertama")
+    assert signed_publish(site, ci).returncode == 0
+    switch_to_branch(site, approve=False)
+    second = approved_release(site, "kedua")
+    code, doc = publish_json(site, env={SIGNING_KEY_ENV: ci.text})
+    assert code == 1 and any(p.startswith("warta.yml:") for p in doc["pending_governance"]), doc  # not in effect
+    assert site.git("branch", "--list", BRANCH) == ""  # the trusted warta.yml keeps the register on main
+    assert second in records_on(site, "main")
+
+
+def records_on(site: Site, ref: str) -> dict[str, dict[str, object]]:
+    return branch_records(site, ref)
+
+
+def test_register_branch_must_be_a_branch_name_and_not_main(site: Site) -> None:
+    config = site.root / "warta.yml"
+    text = config.read_text()
+    for value, words in (("main", "the main branch"), ("'bad..name'", "plain branch name")):
+        config.write_text(text.replace(f"register_branch: {BRANCH}", f"register_branch: {value}"))
+        proc = site.cli("check")
+        assert proc.returncode == 2, proc.stdout + proc.stderr
+        line = next(i for i, t in enumerate(config.read_text().splitlines(), 1) if "register_branch" in t)
+        assert f"warta.yml:{line}: error:" in proc.stderr + proc.stdout and words in proc.stderr + proc.stdout
+        assert "archive.register_branch" in proc.stderr + proc.stdout
