@@ -249,3 +249,24 @@ def test_report_at_an_older_main_reads_the_register_as_it_was_then(site: Site, c
     # the release and the imported page; then the second release too
     assert json.loads(before.stdout)["published"]["total"] == 2
     assert json.loads(now.stdout)["published"]["total"] == 3
+
+
+def test_the_site_export_and_archive_read_the_register_from_the_branch(site: Site, ci: Key, tmp_path: Path) -> None:
+    import bagit
+
+    path = approved_release(site, "pelatihan-kader")
+    assert signed_publish(site, ci).returncode == 0
+    held = branch_records(site)[path]
+    number = str(held["number"])
+    register_page = (site.root / "_site" / "daftar-arsip" / str(held["tahun"]) / "index.html").read_text()
+    assert number in register_page  # the site's register pages list what the branch holds
+    dest = tmp_path / "serah-terima"
+    proc = site.cli("archive", "export", "--bagit", str(dest))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    bag = bagit.Bag(str(dest))
+    assert bag.is_valid()
+    rel = str(held["_file"])
+    assert (dest / "data" / rel).read_bytes() == site.file_bytes(rel, rev=BRANCH)  # the record as the branch holds it
+    assert number in (dest / "data" / "daftar-arsip.csv").read_text(encoding="utf-8")
+    listed = site.cli("archive", "list", "--json")
+    assert [e["number"] for e in json.loads(listed.stdout) if e["path"] == path] == [number]
