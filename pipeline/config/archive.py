@@ -17,6 +17,21 @@ class ArchiveSection(Strict):
     scheme: Literal["permendagri-83-2022", "permendagri-78-2012"] = "permendagri-83-2022"
     number_format: str = Field("{kode}/{urut}/{unit}/{tahun}", description="Template for archive numbers.")
     sequence: Literal["per-klasifikasi-per-tahun", "per-tahun", "continuous"] = "per-klasifikasi-per-tahun"
+    register_branch: str | None = Field(
+        None, description="The branch the register is committed to (only the publishing identity pushes it); "
+                          "absent: the register is committed to the main branch.")
+
+    @field_validator("register_branch")
+    @classmethod
+    def _register_branch_name(cls, value: str | None) -> str | None:
+        # written into git command lines and workflows: a plain branch name, never a ref of warta's own
+        if value is None:
+            return value
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*", value) or ".." in value \
+                or value.endswith((".lock", ".")) or value == "HEAD":
+            raise ValueError(_("must be a plain branch name (letters, digits, '.', '_', '-' and '/' between "
+                               "parts), e.g. warta-arsip"))
+        return value
 
     @field_validator("number_format")
     @classmethod
