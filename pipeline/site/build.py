@@ -26,7 +26,7 @@ import jinja2
 from markupsafe import Markup
 
 from pipeline.archive.records import ArchiveRecord
-from pipeline.cachedir import RENDER_CACHE, ensure_local_cache
+from pipeline.cachedir import RENDER_CACHE, SITE_TRASH, ensure_local_cache
 from pipeline.config import INTERNAL_KINDS
 from pipeline.content import InformasiPublikMeta, Item, Site
 from pipeline.errors import BuildError, Finding
@@ -225,7 +225,7 @@ def build_site(
     check_output(caches, output)
     ensure_local_cache(caches)  # rendered HTML, templates and images are cached there: never trust a committed one
     output.parent.mkdir(parents=True, exist_ok=True)
-    recover(output)
+    recover(output, caches / SITE_TRASH)
     job = _Build(site, caches, theme, dict(extras or {}), drafts, progress)
     job.today = (now or dt.datetime.now(site.config.tz)).astimezone(site.config.tz).date()
     # without a choice, every item that may ever be public (a convenience for tests and tools)
@@ -238,7 +238,7 @@ def build_site(
         state = job.write(chosen, temp, output, reuse)
         job.findings.extend(search.index(temp, caches, progress=progress))
         pages, files = _listing(temp)
-        swap(temp, output)
+        swap(temp, output, caches / SITE_TRASH)
         if state.pages is not None:
             state.pages.save()
     except BaseException:
