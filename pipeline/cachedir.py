@@ -20,6 +20,7 @@ MEDIA_CACHE = f"{CACHE_DIRNAME}/media"  # image derivatives and source inspectio
 RENDER_CACHE = f"{CACHE_DIRNAME}/site/render.sqlite"  # rendered Markdown bodies
 JINJA_CACHE = f"{CACHE_DIRNAME}/site/jinja"  # compiled theme templates
 PAGES_CACHE = f"{CACHE_DIRNAME}/site/pages"  # keys of the pages of each output folder (page reuse)
+SITE_TRASH = f"{CACHE_DIRNAME}/site/trash"  # replaced output folders, deleted in the background
 PUBLISH_CACHE = f"{CACHE_DIRNAME}/publish"  # the closed-world trees of warta publish
 DEPLOY_CACHE = f"{CACHE_DIRNAME}/deploy"  # what each deploy target holds
 APPROVALS_CACHE = f"{CACHE_DIRNAME}/approvals"  # parsed items and digests by blob id
