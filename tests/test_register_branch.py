@@ -5,14 +5,15 @@ number."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
-from approvals_helpers import Person, Site
+from approvals_helpers import Person, Site, approve_fully
 from identity_helpers import CI_EMAIL, Key, git_verifies, keygen, make_cast, signers_file
-from publish_helpers import approved_release, isolated_env, publish, publish_json, tags
+from publish_helpers import approved_release, isolated_env, publish, publish_json, release_text, tags
 from register_branch_helpers import (
     BRANCH,
     branch_commits,
@@ -212,3 +213,39 @@ def test_register_branch_must_be_a_branch_name_and_not_main(site: Site) -> None:
         line = next(i for i, t in enumerate(config.read_text().splitlines(), 1) if "register_branch" in t)
         assert f"warta.yml:{line}: error:" in proc.stderr + proc.stdout and words in proc.stderr + proc.stdout
         assert "archive.register_branch" in proc.stderr + proc.stdout
+
+
+def test_verify_refuses_a_pull_request_that_adds_anything_under_arsip_in_branch_mode(site: Site, ci: Key) -> None:
+    first = approved_release(site, "rilis-satu")
+    assert signed_publish(site, ci).returncode == 0
+    genuine = branch_records(site)[first]
+    rel = str(genuine.pop("_file"))
+    site.switch("rilis/dua", create=True)
+    site.write("content/siaran-pers/2025/dua.md", release_text("Rilis Dua"))
+    site.write(rel, yaml.safe_dump(genuine, allow_unicode=True, sort_keys=False))  # even an exact copy
+    site.commit("Rilis dua, dan arsip", site.cast["rina"])
+    approve_fully(site, "content/siaran-pers/2025/dua.md")
+    proc = site.warta("verify")
+    assert proc.returncode == 1
+    assert f"{rel}: error: the register lives on the branch {BRANCH}" in proc.stdout + proc.stderr
+    site.switch("rilis/tiga", create=True, start="main")
+    site.write("content/siaran-pers/2025/tiga.md", release_text("Rilis Tiga"))
+    site.commit("Rilis tiga", site.cast["rina"])
+    approve_fully(site, "content/siaran-pers/2025/tiga.md")
+    proc = site.warta("verify")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_report_at_an_older_main_reads_the_register_as_it_was_then(site: Site, ci: Key) -> None:
+    first = approved_release(site, "pertama")
+    assert signed_publish(site, ci).returncode == 0
+    then = site.git("rev-parse", "main")
+    approved_release(site, "kedua")
+    assert signed_publish(site, ci).returncode == 0
+    year = str(branch_records(site)[first]["tahun"])
+    now = site.cli("report", "--json", "--period", year)
+    before = site.cli("report", "--json", "--period", year, "--at", then)
+    assert now.returncode == 0 and before.returncode == 0, now.stderr + before.stderr
+    # the release and the imported page; then the second release too
+    assert json.loads(before.stdout)["published"]["total"] == 2
+    assert json.loads(now.stdout)["published"]["total"] == 3

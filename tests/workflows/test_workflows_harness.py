@@ -150,10 +150,10 @@ def test_the_publish_workflow_publishes_then_pages_then_announces(tmp_path: Path
         assert not failed, f"{job}: {failed[0].name}\n{failed[0].output}"
     assert runner.jobs_run == ["publish", "deploy", "announce"]  # nothing held back: no report
     assert workflow["jobs"]["announce"]["needs"] == ["publish", "deploy"]
-    # records went to the origin with the push the workflow's deploy key allows
-    after = git(origin, "rev-parse", "main").strip()
-    assert after != before
-    assert "arsip/" in git(origin, "log", "--name-only", "--format=", f"{before}..{after}")
+    # records went to the origin's register branch (warta init writes archive.register_branch: warta-arsip)
+    # with the push the workflow's deploy key allows; main is untouched
+    assert git(origin, "rev-parse", "main").strip() == before
+    assert "arsip/" in git(origin, "log", "--name-only", "--format=", "warta-arsip")
     # the Pages artifact is the built site; deploy-pages put it live
     assert runner.live is not None
     assert (runner.live / "index.html").is_file() and (runner.live / ".nojekyll").is_file()
@@ -182,8 +182,8 @@ def test_gitlab_ci_checks_merge_requests_and_publishes_main(tmp_path: Path, home
     published = run_gitlab_job(runner, doc, "warta-publish", tmp_path / "runner-main", before, {
         "CI_COMMIT_SHA": before, "CI_COMMIT_BRANCH": "main", "WARTA_DEPLOY_KEY": "", "WARTA_SSH_KNOWN_HOSTS": ""})
     assert published.returncode == 0, published.output
-    after = git(origin, "rev-parse", "main").strip()
-    assert after != before and "arsip/" in git(origin, "log", "--name-only", "--format=", f"{before}..{after}")
+    assert git(origin, "rev-parse", "main").strip() == before  # the register went to warta-arsip, not main
+    assert "arsip/" in git(origin, "log", "--name-only", "--format=", "warta-arsip")
 
     # a release merged without approval is held back; announce still runs, then the job fails with exit 1
     git(site, "fetch", "-q", "origin")
