@@ -160,9 +160,10 @@ def _build_deploy_announce(root: Path, git: Git, remote: str | None, main: str, 
     staging = root / STAGING / "site"
     say(_("build: {n} item(s)", n=len(live)))
     tree = published_tree(root, plan)
+    listings = lastbuild.Listings()
     staging.parent.mkdir(parents=True, exist_ok=True)
     with fault_during_build(staging.parent):
-        built = build(plan, tree, staging, root, register)
+        built = build(plan, tree, staging, root, register, listings=listings)
     failed = set(built.left_out)
     for path in sorted(failed):
         plan.held.append(Held(path, [f.format() for f in built.findings if f.path == path] or [_("left out of the build")]))
@@ -179,11 +180,11 @@ def _build_deploy_announce(root: Path, git: Git, remote: str | None, main: str, 
             fault("deploy")
 
     # the same staged site onto the same untouched live version changes nothing: not walked and hashed again
-    deployed = lastbuild.deployed_already(root, staging, config.deploy)
+    deployed = lastbuild.deployed_already(root, staging, config.deploy, listings)
     if deployed is None:
         lastbuild.forget_deploy(root)  # a deploy that dies midway leaves no record to believe
         deployed = deploy(staging, config.deploy, root / DEPLOY_CACHE, root=root, progress=progress)
-        lastbuild.remember_deploy(root, staging, config.deploy, deployed)
+        lastbuild.remember_deploy(root, staging, config.deploy, deployed, listings)
     fault("deploy")  # a deploy with nothing to copy still dies here
     result.deploy_summary = deployed.summary()
 

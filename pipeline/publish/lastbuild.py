@@ -108,12 +108,11 @@ def listing(output: Path) -> str | None:
     """A digest of the output folder as it stands: every file's path, size, modification time and
     inode, and the folder's inode (None when it is not there)."""
     try:
-        top = output.stat()
+        top = os.stat(output)
     except OSError:
         return None
-    digest = hashlib.sha256(f"{top.st_dev}:{top.st_ino}\0".encode())
-    stack = [(output, "")]
     rows: list[str] = []
+    stack = [(os.fspath(output), "")]
     while stack:
         folder, prefix = stack.pop()
         try:
@@ -122,15 +121,38 @@ def listing(output: Path) -> str | None:
                     rel = prefix + entry.name
                     if entry.is_dir(follow_symlinks=False):
                         rows.append(f"d {rel}")
-                        stack.append((Path(entry.path), rel + "/"))
+                        stack.append((entry.path, rel + "/"))
                         continue
                     st = entry.stat(follow_symlinks=False)
                     rows.append(f"{'l' if entry.is_symlink() else 'f'} {rel} {st.st_size} {st.st_mtime_ns} {st.st_ino}")
         except OSError:
             return None
-    for row in sorted(rows):
-        digest.update(row.encode("utf-8", "surrogateescape") + b"\n")
-    return digest.hexdigest()
+    rows.sort()
+    rows.insert(0, f"{top.st_dev}:{top.st_ino}")
+    return hashlib.sha256("\n".join(rows).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+class Listings:
+    """The listings of one run (the staged site is listed once for the build and the deploy); a folder
+    whose own inode changed (a build swapped a new one in) is listed again."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, tuple[int, int, str | None]] = {}
+
+    def of(self, folder: Path) -> str | None:
+        try:
+            top = os.stat(folder)
+        except OSError:
+            return None
+        known = self._known.get(str(folder))
+        if known is not None and known[:2] == (top.st_dev, top.st_ino):
+            return known[2]
+        found = listing(folder)
+        self._known[str(folder)] = (top.st_dev, top.st_ino, found)
+        return found
+
+    def forget(self, folder: Path) -> None:
+        self._known.pop(str(folder), None)
 
 
 def _finding(raw: Mapping[str, Any]) -> Finding:
@@ -182,13 +204,13 @@ def _write(file: Path, what: str, data: dict[str, Any]) -> None:
         write_atomic(file, json.dumps({"body": body, "check": _check(body, what)}, ensure_ascii=False))
 
 
-def reuse(root: Path, key: str, output: Path) -> BuildResult | None:
+def reuse(root: Path, key: str, output: Path, listings: Listings) -> BuildResult | None:
     """The result of the last build when it read exactly ``key``'s inputs and ``output`` is untouched since."""
     data = _read(root / LAST_BUILD_CACHE, "build")
     try:
         if data is None or data.get("key") != key or data.get("output") != str(output):
             return None
-        if data.get("listing") is None or listing(output) != data["listing"]:
+        if data.get("listing") is None or listings.of(output) != data["listing"]:
             return None
         r = data["result"]
         return BuildResult(output=output, pages=[str(p) for p in r["pages"]], files=int(r["files"]),
@@ -200,10 +222,11 @@ def reuse(root: Path, key: str, output: Path) -> BuildResult | None:
         return None  # of another shape: build
 
 
-def remember(root: Path, key: str, output: Path, built: BuildResult) -> None:
+def remember(root: Path, key: str, output: Path, built: BuildResult, listings: Listings) -> None:
     """Keep ``built`` as the last build for ``key`` (nothing when it cannot be kept whole)."""
     images = _image_json(built.images)
-    found = listing(output)
+    listings.forget(output)
+    found = listings.of(output)
     if images is None or found is None:
         forget(root)
         return
@@ -218,7 +241,7 @@ def _live(target: DeploySection, root: Path) -> Path:
     return live if live.is_absolute() else root / live
 
 
-def deployed_already(root: Path, site_dir: Path, target: DeploySection) -> DeployResult | None:
+def deployed_already(root: Path, site_dir: Path, target: DeploySection, listings: Listings) -> DeployResult | None:
     """For the ``local`` target: the last deploy's result when it deployed ``site_dir`` as it lists now and
     the live version it left still lists as it did then (a deploy would then change nothing)."""
     if target.target != "local":
@@ -230,7 +253,7 @@ def deployed_already(root: Path, site_dir: Path, target: DeploySection) -> Deplo
     current = live_version(live)
     if current is None or not live.is_symlink() or current.name != data.get("version"):
         return None
-    if listing(site_dir) != data.get("site_listing") or listing(current) != data.get("version_listing"):
+    if listings.of(site_dir) != data.get("site_listing") or listing(current) != data.get("version_listing"):
         return None
     files = data.get("files")
     if not isinstance(files, list):
@@ -238,7 +261,8 @@ def deployed_already(root: Path, site_dir: Path, target: DeploySection) -> Deplo
     return DeployResult("local", str(live), (), (), tuple(str(f) for f in files), False, current.name)
 
 
-def remember_deploy(root: Path, site_dir: Path, target: DeploySection, result: DeployResult) -> None:
+def remember_deploy(root: Path, site_dir: Path, target: DeploySection, result: DeployResult,
+                    listings: Listings) -> None:
     """Keep what a local deploy left live (see :func:`deployed_already`)."""
     live = _live(target, root)
     current = live_version(live) if target.target == "local" and not result.dry_run else None
@@ -246,7 +270,7 @@ def remember_deploy(root: Path, site_dir: Path, target: DeploySection, result: D
         forget_deploy(root)
         return
     _write(root / LAST_DEPLOY_CACHE, "deploy", {"site": str(site_dir), "live": str(live), "version": current.name,
-                            "site_listing": listing(site_dir), "version_listing": listing(current),
+                            "site_listing": listings.of(site_dir), "version_listing": listing(current),
                             "files": sorted({*result.uploaded, *result.unchanged})})
 
 

@@ -58,16 +58,18 @@ def published_records(plan: Plan, live: Sequence[Planned], stamp: dt.datetime) -
 
 
 def build(plan: Plan, tree: Path, output: Path, root: Path, register: Sequence[ArchiveRecord], *,
-          remember: bool = True) -> BuildResult:
+          remember: bool = True, listings: lastbuild.Listings | None = None) -> BuildResult:
     """The site of every planned item, from the published tree, into ``output``; the last build's output
     and result when it read exactly the same inputs and ``output`` is untouched (:mod:`.lastbuild`).
-    ``remember``: keep this build as the last one (a dry run builds into a folder it then deletes)."""
+    ``remember``: keep this build as the last one (a dry run builds into a folder it then deletes).
+    ``listings``: the run's listings of folders (the deploy reads the staged site's too)."""
     config = plan.report.config
+    listings = listings or lastbuild.Listings()
     key = lastbuild.build_key(
         published_files(plan), ((p.item.path, p.forced, p.expired, p.fallback) for p in plan.publish), register,
         plan.now.astimezone(config.tz).date().isoformat(), output)
     if remember:
-        kept = lastbuild.reuse(root, key, output)
+        kept = lastbuild.reuse(root, key, output, listings)
         if kept is not None:
             return kept
         lastbuild.forget(root)
@@ -76,5 +78,5 @@ def build(plan: Plan, tree: Path, output: Path, root: Path, register: Sequence[A
     built = build_site(site, output, items=site.items, now=plan.now, cache_root=root, extras=extras,
                        records=list(register))
     if remember:
-        lastbuild.remember(root, key, output, built)
+        lastbuild.remember(root, key, output, built, listings)
     return built
