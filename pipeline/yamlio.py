@@ -286,7 +286,9 @@ def load(text: str, path: str, line_offset: int = 0, *, max_bytes: int = MAX_BYT
                 return doc
             _index(node, doc)
             loader.bounded_checked = True
-            doc.data = loader.construct_document(node)
+            # no explicit tag, anchor or alias: the values are built directly (:func:`_plain_value`)
+            data = _plain_value(loader, node) if "!" not in text and "&" not in text and "*" not in text else _NOT_PLAIN
+            doc.data = loader.construct_document(node) if data is _NOT_PLAIN else data
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
@@ -367,6 +369,52 @@ def top_level(text: str, keys: frozenset[str]) -> dict[str, Any] | None:
         return {key: loader.construct_object(node, deep=True) for key, node in chosen.items()}
     finally:
         loader.dispose()
+
+
+class _NotPlain:
+    """A node :func:`_plain_value` does not build (the constructor does, with its own errors)."""
+
+
+_NOT_PLAIN: Any = _NotPlain()
+
+
+def _plain_value(loader: StrictLoader, node: yaml.Node) -> Any:
+    """The value the strict loader's constructor builds for ``node``, built without its generic machinery,
+    for a graph whose every tag came from the resolvers (no ``!`` in the text) and with no shared node
+    (no ``&``/``*``); :data:`_NOT_PLAIN` for anything else (a non-scalar key, which the constructor
+    refuses as unhashable). Scalars go through the very constructors the loader registers; a mapping
+    keeps the first position and the last value of a repeated key, as ``dict`` assignment does."""
+    if isinstance(node, yaml.ScalarNode):
+        tag = node.tag
+        if tag == _STR_TAG:
+            return node.value
+        builder = _SCALARS.get(tag)
+        return builder(loader, node) if builder is not None else _NOT_PLAIN
+    if isinstance(node, yaml.MappingNode) and node.tag == _MAP_TAG:
+        mapping: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                return _NOT_PLAIN
+            key = _plain_value(loader, key_node)
+            value = _plain_value(loader, value_node)
+            if key is _NOT_PLAIN or value is _NOT_PLAIN:
+                return _NOT_PLAIN
+            mapping[key] = value
+        return mapping
+    if isinstance(node, yaml.SequenceNode) and node.tag == _SEQ_TAG:
+        items = []
+        for child in node.value:
+            value = _plain_value(loader, child)
+            if value is _NOT_PLAIN:
+                return _NOT_PLAIN
+            items.append(value)
+        return items
+    return _NOT_PLAIN
+
+
+# the loader's own constructors of the resolvers' scalar tags (str is the node's text itself)
+_SCALARS: dict[str, Any] = {f"tag:yaml.org,2002:{t}": StrictLoader.yaml_constructors[f"tag:yaml.org,2002:{t}"]
+                            for t in ("null", "bool", "int", "float", "timestamp")}
 
 
 def duplicate_key_findings(doc: YamlDocument) -> list[Finding]:

@@ -198,3 +198,31 @@ def test_each_item_is_read_from_git_once_and_digests_match_a_fresh_read(tmp_path
     fresh = Files(git, tree, ItemCache(None))
     assert digests == {p: fresh.digests({p: fresh.existing([p, *infos[p].refs])})[p] for p in items}
     assert once.read == {}  # nothing kept once the digests are made
+
+
+def constructed(text: str) -> Any:
+    """The whole document as the strict loader's own constructor builds it (no fast path)."""
+    return strict(text)
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_load_builds_the_same_values_as_the_constructor(text: str) -> None:
+    try:
+        expected = constructed(text)
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError):
+        with pytest.raises(yamlio.YamlSyntaxError):
+            yamlio.load(text, "x.md")
+        return
+    try:
+        doc = yamlio.load(text, "x.md")
+    except yamlio.YamlSyntaxError:
+        assert "&" in text or "*" in text  # only the bounds refuse what the constructor accepts
+        return
+    # the same values and types all the way down (repr: 1, 1.0 and True differ; NaN equals itself there)
+    assert repr(doc.data) == repr(expected)
+
+
+def test_load_reports_an_unhashable_key_as_before() -> None:
+    with pytest.raises(yamlio.YamlSyntaxError) as info:
+        yamlio.load("a: 1\n? [x, y]\n: 2\n", "x.md", line_offset=1)
+    assert "unhashable" in info.value.finding.message and info.value.finding.line is not None
