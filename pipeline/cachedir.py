@@ -20,6 +20,7 @@ MEDIA_CACHE = f"{CACHE_DIRNAME}/media"  # image derivatives and source inspectio
 RENDER_CACHE = f"{CACHE_DIRNAME}/site/render.sqlite"  # rendered Markdown bodies
 JINJA_CACHE = f"{CACHE_DIRNAME}/site/jinja"  # compiled theme templates
 PAGES_CACHE = f"{CACHE_DIRNAME}/site/pages"  # keys of the pages of each output folder (page reuse)
+SITE_TRASH = f"{CACHE_DIRNAME}/site/trash"  # replaced output folders, deleted in the background
 PUBLISH_CACHE = f"{CACHE_DIRNAME}/publish"  # the closed-world trees of warta publish
 LAST_BUILD_CACHE = f"{PUBLISH_CACHE}/last-build.json"  # the inputs and result of the last publish build
 LAST_DEPLOY_CACHE = f"{PUBLISH_CACHE}/last-deploy.json"  # what the last local deploy of publish left live
@@ -29,6 +30,8 @@ HISTORY_CACHE = f"{CACHE_DIRNAME}/history"  # the index of main's history
 SIGNATURES_CACHE = f"{CACHE_DIRNAME}/signatures"  # git's signature verdicts by commit id (approvals/signing.py)
 STATUS_CACHE = f"{CACHE_DIRNAME}/status"  # blob ids of items that cannot be embargoed (warta status)
 REGISTER_CACHE = f"{CACHE_DIRNAME}/register/records.json"  # parsed archive records by blob id (archive/register_cache.py)
+REGISTER_STAGE = f"{CACHE_DIRNAME}/register-branch/stage"  # the register branch's files while publish writes them
+REGISTER_INDEX = f"{CACHE_DIRNAME}/register-branch/index"  # the git index its commits are built with
 
 
 def ensure_local_cache(root: Path) -> Path:
