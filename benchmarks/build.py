@@ -299,7 +299,7 @@ def _round(projects: dict[str, Path], tools: set[str], n: int, k: int, rows: dic
         cmd = [sys.executable, "-m", "pipeline", "-C", str(warta), "build", "--drafts", "--json"]
         shutil.rmtree(warta / "_preview", ignore_errors=True)
         shutil.rmtree(warta / ".warta-cache", ignore_errors=True)
-        _keep(rows, f"{name}warta cold", measure(cmd, PROJECT, env))
+        _keep(rows, f"{name}warta cold", measure(cmd, PROJECT, env, keep_output=True))
         if k == 0:
             built = sum(1 for _ in (warta / "_preview" / "siaran-pers").glob("[0-9]*/*/index.html"))
             pages = sum(1 for _ in (warta / "_preview").rglob("*.html")) if (warta / "_preview").is_dir() else 0
@@ -309,7 +309,7 @@ def _round(projects: dict[str, Path], tools: set[str], n: int, k: int, rows: dic
             shutil.rmtree(warta / "_preview" / "pagefind", ignore_errors=True)
             _keep(rows, f"  {name}of which: search index (Pagefind) alone", measure(search, warta, env))
         _touch_one(sorted((warta / "content" / "siaran-pers").rglob("*.md"))[(n // 2 + k) % n])
-        _keep(rows, f"{name}warta after one change", measure(cmd, PROJECT, env))
+        _keep(rows, f"{name}warta after one change", measure(cmd, PROJECT, env, keep_output=True))
     if "pelican" in tools:
         pelican = projects["pelican"]
         pel = [sys.executable, "-m", "pelican", "content", "-o", "output", "-s", "pelicanconf.py", "-q"]
@@ -338,6 +338,8 @@ def _search_command(site: Path) -> list[str] | None:
 def _keep(rows: dict[str, list[Run]], label: str, run: Run) -> None:
     rows.setdefault(label, []).append(run)
     show(label, run)
+    if run.code != 0 and run.stdout:  # warta --json says why on standard output
+        print("    " + run.stdout.strip()[-1500:].replace("\n", "\n    "), flush=True)
 
 
 def bench(n: int, rounds: int, keep: bool, tools: set[str]) -> dict[str, list[Run]]:

@@ -102,10 +102,10 @@ class Rendered:
 
 
 class _ImageTokens(markdown.treeprocessors.Treeprocessor):  # type: ignore[misc]  # Markdown has no stubs
-    def __init__(self, md: markdown.Markdown, nonce: str, sink: list[tuple[str, str]]) -> None:
-        super().__init__(md)
-        self.nonce = nonce
-        self.sink = sink
+    """Images become tokens ``wartaimg<nonce>n<i>``; ``(src, alt)`` go to ``sink`` (both set per body)."""
+
+    nonce = ""
+    sink: list[tuple[str, str]] = []  # noqa: RUF012 - replaced per body by render_markdown
 
     def run(self, root: ET.Element) -> None:
         for img in root.iter("img"):
@@ -117,13 +117,28 @@ class _ImageTokens(markdown.treeprocessors.Treeprocessor):  # type: ignore[misc]
 
 
 class _ImageTokenExtension(markdown.extensions.Extension):  # type: ignore[misc]  # Markdown has no stubs
-    def __init__(self, nonce: str, sink: list[tuple[str, str]]) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.nonce = nonce
-        self.sink = sink
+        self.images: _ImageTokens | None = None
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown's API name
-        md.treeprocessors.register(_ImageTokens(md, self.nonce, self.sink), "warta_image_tokens", 0)
+        self.images = _ImageTokens(md)
+        md.treeprocessors.register(self.images, "warta_image_tokens", 0)
+
+
+_CONVERTER: tuple[markdown.Markdown, _ImageTokens] | None = None
+
+
+def _converter() -> tuple[markdown.Markdown, _ImageTokens]:
+    """One Markdown instance per process, reset before each body (building one costs as much as a short
+    body's conversion); Python-Markdown documents ``reset()`` for exactly this reuse."""
+    global _CONVERTER
+    if _CONVERTER is None:
+        tokens = _ImageTokenExtension()
+        md = markdown.Markdown(extensions=[*MARKDOWN_EXTENSIONS, tokens], output_format="html")
+        assert tokens.images is not None
+        _CONVERTER = (md, tokens.images)
+    return _CONVERTER
 
 
 class _Embeds(HTMLParser):
@@ -175,8 +190,9 @@ def render_markdown(body: str) -> Rendered:
     for files."""
     nonce = nonce_of(body)
     sink: list[tuple[str, str]] = []
-    md = markdown.Markdown(extensions=[*MARKDOWN_EXTENSIONS, _ImageTokenExtension(nonce, sink)],
-                           output_format="html")
+    md, images = _converter()
+    md.reset()
+    images.nonce, images.sink = nonce, sink
     raw = md.convert(body)
     embeds = _Embeds()
     if "<" in raw:

@@ -286,7 +286,9 @@ def load(text: str, path: str, line_offset: int = 0, *, max_bytes: int = MAX_BYT
                 return doc
             _index(node, doc)
             loader.bounded_checked = True
-            doc.data = loader.construct_document(node)
+            # no explicit tag, anchor or alias: the values are built directly (:func:`_plain_value`)
+            data = _plain_value(loader, node) if "!" not in text and "&" not in text and "*" not in text else _NOT_PLAIN
+            doc.data = loader.construct_document(node) if data is _NOT_PLAIN else data
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
@@ -308,6 +310,111 @@ def load(text: str, path: str, line_offset: int = 0, *, max_bytes: int = MAX_BYT
         raise YamlSyntaxError(Finding(path, line_offset + 1 or None, _("invalid YAML: {exc}", exc=exc),
                                       code="yaml.syntax")) from None
     return doc
+
+
+_PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "timestamp"))
+_MAP_TAG, _SEQ_TAG, _STR_TAG = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:str"
+
+
+def top_level(text: str, keys: frozenset[str]) -> dict[str, Any] | None:
+    """``{key: value}`` for the top-level ``keys`` of a mapping document, exactly as
+    ``yaml.load(text, Loader=StrictLoader)`` would give them, without constructing the rest; or ``None``
+    when that cannot be proven cheaply (the caller then loads the whole document, which also reports
+    what is wrong).
+
+    The proof: the text has no ``!`` (so no explicit tag: every scalar's tag comes from the YAML 1.2
+    resolvers above, whose constructors accept every value they match), no ``&`` or ``*`` (no anchor,
+    no alias: no node is shared), the root is a mapping, every mapping key is a scalar (hashable), and
+    nothing nests deeper than :data:`MAX_DEPTH`. Such a graph constructs without an error, and the value
+    of a top-level key is the value node of the last key node spelling it (later duplicates win), built
+    by the same constructor. ``keys`` must be words no resolver but ``str`` matches (no digits-only or
+    ``true``/``null`` spellings)."""
+    if "!" in text or "&" in text or "*" in text or len(text) > MAX_BYTES:
+        return None
+    loader = StrictLoader(text)
+    try:
+        try:
+            root = loader.get_single_node()
+        except (yaml.YAMLError, ValueError, TypeError, RecursionError):  # the whole load reports it
+            return None
+        if not isinstance(root, yaml.MappingNode) or root.tag != _MAP_TAG:
+            return None
+        stack: list[tuple[yaml.Node, int]] = [(root, 0)]
+        while stack:
+            node, depth = stack.pop()
+            if node.value and depth + 1 > MAX_DEPTH:  # its children (keys too) would be too deep
+                return None
+            if isinstance(node, yaml.MappingNode):
+                if node.tag != _MAP_TAG:
+                    return None
+                for key_node, value_node in node.value:
+                    if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _PLAIN_TAGS:
+                        return None
+                    if not isinstance(value_node, yaml.ScalarNode):
+                        stack.append((value_node, depth + 1))
+                    elif value_node.tag not in _PLAIN_TAGS:
+                        return None
+            elif isinstance(node, yaml.SequenceNode):
+                if node.tag != _SEQ_TAG:
+                    return None
+                for child in node.value:
+                    if not isinstance(child, yaml.ScalarNode):
+                        stack.append((child, depth + 1))
+                    elif child.tag not in _PLAIN_TAGS:
+                        return None
+            else:
+                return None
+        chosen = {k.value: v for k, v in root.value if k.tag == _STR_TAG and k.value in keys}
+        loader.bounded_checked = True
+        return {key: loader.construct_object(node, deep=True) for key, node in chosen.items()}
+    finally:
+        loader.dispose()
+
+
+class _NotPlain:
+    """A node :func:`_plain_value` does not build (the constructor does, with its own errors)."""
+
+
+_NOT_PLAIN: Any = _NotPlain()
+
+
+def _plain_value(loader: StrictLoader, node: yaml.Node) -> Any:
+    """The value the strict loader's constructor builds for ``node``, built without its generic machinery,
+    for a graph whose every tag came from the resolvers (no ``!`` in the text) and with no shared node
+    (no ``&``/``*``); :data:`_NOT_PLAIN` for anything else (a non-scalar key, which the constructor
+    refuses as unhashable). Scalars go through the very constructors the loader registers; a mapping
+    keeps the first position and the last value of a repeated key, as ``dict`` assignment does."""
+    if isinstance(node, yaml.ScalarNode):
+        tag = node.tag
+        if tag == _STR_TAG:
+            return node.value
+        builder = _SCALARS.get(tag)
+        return builder(loader, node) if builder is not None else _NOT_PLAIN
+    if isinstance(node, yaml.MappingNode) and node.tag == _MAP_TAG:
+        mapping: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                return _NOT_PLAIN
+            key = _plain_value(loader, key_node)
+            value = _plain_value(loader, value_node)
+            if key is _NOT_PLAIN or value is _NOT_PLAIN:
+                return _NOT_PLAIN
+            mapping[key] = value
+        return mapping
+    if isinstance(node, yaml.SequenceNode) and node.tag == _SEQ_TAG:
+        items = []
+        for child in node.value:
+            value = _plain_value(loader, child)
+            if value is _NOT_PLAIN:
+                return _NOT_PLAIN
+            items.append(value)
+        return items
+    return _NOT_PLAIN
+
+
+# the loader's own constructors of the resolvers' scalar tags (str is the node's text itself)
+_SCALARS: dict[str, Any] = {f"tag:yaml.org,2002:{t}": StrictLoader.yaml_constructors[f"tag:yaml.org,2002:{t}"]
+                            for t in ("null", "bool", "int", "float", "timestamp")}
 
 
 def duplicate_key_findings(doc: YamlDocument) -> list[Finding]:

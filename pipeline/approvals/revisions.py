@@ -31,6 +31,8 @@ from pipeline.markup import render_bounded
 from pipeline.references import declared_references, is_item_link, resolve_path
 
 READ_BATCH_BYTES = 64 * 1024 * 1024
+# the front-matter keys read_item and pipeline.references.declared_references read
+ITEM_KEYS = frozenset({"sop", "kategori_informasi", "image", "image_alt", "image_caption", "media", "lampiran"})
 
 
 @dataclass(frozen=True)
@@ -93,9 +95,12 @@ def read_item(path: str, raw: bytes, limits: LimitsSection | None = None) -> Ite
         return ItemInfo(path, kind, None, False, (), _("the file is {size} bytes, over the limit of {limit} "
                                                        "(limits in warta.yml; run warta check)",
                                                        size=format(len(raw), ","), limit=format(limits.file_bytes, ",")))
+    # the fields read here, built as the strict loader builds them, without the rest of the document
+    # (yamlio.top_level proves when that gives the same values; otherwise the whole document is loaded)
+    fast = yamlio.top_level(front, ITEM_KEYS)
     try:
         # the strict loader's values without the line index (warta check reports lines)
-        data = yaml.load(front, Loader=yamlio.StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        data = fast if fast is not None else yaml.load(front, Loader=yamlio.StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except (yaml.YAMLError, ValueError, TypeError):
         try:
             yamlio.load(front, path, line_offset=1)
@@ -165,6 +170,9 @@ class Files:
         self.tree = tree
         self.cache = cache
         self.symlinks = {path for path, entry in tree.items() if entry.mode == "120000"}
+        # the bytes :meth:`info` read, by blob id, until :meth:`digests` has used them: each item is read
+        # once per run (a blob id names its bytes, so they cannot differ)
+        self.read: dict[str, bytes] = {}
 
     def info(self, paths: Sequence[str]) -> dict[str, ItemInfo]:
         out: dict[str, ItemInfo] = {}
@@ -178,6 +186,7 @@ class Files:
             else:
                 out[path] = hit
         blobs = self.git.read_blobs(self.tree[p].oid for p in missing)
+        self.read.update(blobs)
         for path in missing:
             oid = self.tree[path].oid
             info = read_item(path, blobs.get(oid, b""), self.limits)
@@ -244,9 +253,11 @@ class Files:
                 out[item] = hit
             else:
                 todo[item] = (key, ids)
+        known, self.read = self.read, {}
         if todo:
-            # photos can be large: read them in batches of bounded size, not all at once
-            sizes = self.git.object_sizes({o for _, ids in todo.values() for o in ids.values()})
+            # photos can be large: read them in batches of bounded size, not all at once (what info() read
+            # already is not read again)
+            sizes = self.git.object_sizes({o for _, ids in todo.values() for o in ids.values() if o not in known})
             batch: list[str] = []
             weight = 0
             items = list(todo)
@@ -255,10 +266,11 @@ class Files:
                 weight += sum(sizes.get(o, 0) for o in todo[item][1].values())
                 if weight < READ_BATCH_BYTES and n + 1 < len(items):
                     continue
-                blobs = self.git.read_blobs({o for i in batch for o in todo[i][1].values()})
+                wanted = {o for i in batch for o in todo[i][1].values() if o not in known}
+                blobs = self.git.read_blobs(wanted) if wanted else {}
                 for done in batch:
                     key, ids = todo[done]
-                    digest = compute_digest({p: blobs.get(o, b"") for p, o in ids.items()})
+                    digest = compute_digest({p: known[o] if o in known else blobs.get(o, b"") for p, o in ids.items()})
                     out[done] = digest
                     self.cache.digests[key] = digest
                     self.cache.dirty = True

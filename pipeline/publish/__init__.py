@@ -37,7 +37,7 @@ from pipeline.errors import GitError
 from pipeline.git import Git
 from pipeline.i18n import _
 from pipeline.publication import publication_states  # moved out for warta status's start-up; re-exported
-from pipeline.publish import gitops
+from pipeline.publish import gitops, lastbuild
 from pipeline.publish.announce import Ledger, announce, announcement_due, is_videotron
 from pipeline.publish.forge import copy_reviews
 from pipeline.publish.hooks import FAULT_POINTS, NOW_ENV, barrier, clock, fault, fault_during_build
@@ -159,9 +159,10 @@ def _build_deploy_announce(root: Path, git: Git, remote: str | None, main: str, 
     staging = root / STAGING / "site"
     say(_("build: {n} item(s)", n=len(live)))
     tree = published_tree(root, plan)
+    listings = lastbuild.Listings()
     staging.parent.mkdir(parents=True, exist_ok=True)
     with fault_during_build(staging.parent):
-        built = build(plan, tree, staging, root, register)
+        built = build(plan, tree, staging, root, register, listings=listings)
     failed = set(built.left_out)
     for path in sorted(failed):
         plan.held.append(Held(path, [f.format() for f in built.findings if f.path == path] or [_("left out of the build")]))
@@ -177,7 +178,12 @@ def _build_deploy_announce(root: Path, git: Git, remote: str | None, main: str, 
         if uploads == 2:
             fault("deploy")
 
-    deployed = deploy(staging, config.deploy, root / DEPLOY_CACHE, root=root, progress=progress)
+    # the same staged site onto the same untouched live version changes nothing: not walked and hashed again
+    deployed = lastbuild.deployed_already(root, staging, config.deploy, listings)
+    if deployed is None:
+        lastbuild.forget_deploy(root)  # a deploy that dies midway leaves no record to believe
+        deployed = deploy(staging, config.deploy, root / DEPLOY_CACHE, root=root, progress=progress)
+        lastbuild.remember_deploy(root, staging, config.deploy, deployed, listings)
     fault("deploy")  # a deploy with nothing to copy still dies here
     result.deploy_summary = deployed.summary()
 
@@ -207,7 +213,7 @@ def _dry_run(root: Path, plan: Plan, result: PublishResult) -> PublishResult:
     tree = published_tree(root, plan)
     with tempfile.TemporaryDirectory(prefix="warta-dry-run-") as tmp:
         out = Path(tmp) / "site"
-        built = build(plan, tree, out, root, register)
+        built = build(plan, tree, out, root, register, remember=False)
         result.pages = built.pages
         deployed = deploy(out, config.deploy, Path(tmp) / "deploy", root=root, dry_run=True)
         result.deploy_summary = deployed.summary()

@@ -16,6 +16,7 @@ from pipeline.archive.records import ArchiveRecord, Channel, with_publication
 from pipeline.cachedir import PUBLISH_CACHE
 from pipeline.content import Site
 from pipeline.errors import Findings
+from pipeline.publish import lastbuild
 from pipeline.publish.announce import announcement_due, copy_time
 from pipeline.publish.plan import Plan, Planned
 from pipeline.publish.snapshot import materialize
@@ -56,9 +57,26 @@ def published_records(plan: Plan, live: Sequence[Planned], stamp: dt.datetime) -
     return out
 
 
-def build(plan: Plan, tree: Path, output: Path, root: Path, register: Sequence[ArchiveRecord]) -> BuildResult:
-    """The site of every planned item, from the published tree, into ``output``."""
-    site = Site(root=tree, config=plan.report.config, items=[p.item for p in plan.publish], findings=Findings())
+def build(plan: Plan, tree: Path, output: Path, root: Path, register: Sequence[ArchiveRecord], *,
+          remember: bool = True, listings: lastbuild.Listings | None = None) -> BuildResult:
+    """The site of every planned item, from the published tree, into ``output``; the last build's output
+    and result when it read exactly the same inputs and ``output`` is untouched (:mod:`.lastbuild`).
+    ``remember``: keep this build as the last one (a dry run builds into a folder it then deletes).
+    ``listings``: the run's listings of folders (the deploy reads the staged site's too)."""
+    config = plan.report.config
+    listings = listings or lastbuild.Listings()
+    key = lastbuild.build_key(
+        published_files(plan), ((p.item.path, p.forced, p.expired, p.fallback) for p in plan.publish), register,
+        plan.now.astimezone(config.tz).date().isoformat(), output)
+    if remember:
+        kept = lastbuild.reuse(root, key, output, listings)
+        if kept is not None:
+            return kept
+        lastbuild.forget(root)
+    site = Site(root=tree, config=config, items=[p.item for p in plan.publish], findings=Findings())
     extras = {p.item.path: PageExtra(forced=p.forced, expired=p.expired) for p in plan.publish if p.forced or p.expired}
-    return build_site(site, output, items=site.items, now=plan.now, cache_root=root, extras=extras,
-                      records=list(register))
+    built = build_site(site, output, items=site.items, now=plan.now, cache_root=root, extras=extras,
+                       records=list(register))
+    if remember:
+        lastbuild.remember(root, key, output, built, listings)
+    return built

@@ -26,8 +26,8 @@ import jinja2
 from markupsafe import Markup
 
 from pipeline.archive.records import ArchiveRecord
-from pipeline.cachedir import RENDER_CACHE, ensure_local_cache
-from pipeline.config import INTERNAL_KINDS
+from pipeline.cachedir import RENDER_CACHE, SITE_TRASH, ensure_local_cache
+from pipeline.config import INTERNAL_KINDS, KINDS
 from pipeline.content import InformasiPublikMeta, Item, Site
 from pipeline.errors import BuildError, Finding
 from pipeline.gate import is_exempt
@@ -225,7 +225,7 @@ def build_site(
     check_output(caches, output)
     ensure_local_cache(caches)  # rendered HTML, templates and images are cached there: never trust a committed one
     output.parent.mkdir(parents=True, exist_ok=True)
-    recover(output)
+    recover(output, caches / SITE_TRASH)
     job = _Build(site, caches, theme, dict(extras or {}), drafts, progress)
     job.today = (now or dt.datetime.now(site.config.tz)).astimezone(site.config.tz).date()
     # without a choice, every item that may ever be public (a convenience for tests and tools)
@@ -238,7 +238,7 @@ def build_site(
         state = job.write(chosen, temp, output, reuse)
         job.findings.extend(search.index(temp, caches, progress=progress))
         pages, files = _listing(temp)
-        swap(temp, output)
+        swap(temp, output, caches / SITE_TRASH)
         if state.pages is not None:
             state.pages.save()
     except BaseException:
@@ -427,7 +427,7 @@ class _Build:
         override["AUTHOR"] = config.site.name  # feeds: the office is the author of every entry
         override["JINJA_GLOBALS"] = {"_": catalogue.text, "LANG": catalogue.language, "MENU": state.menu,
                                      "ROOT_MARK": ROOT_MARK, "IDENTITY": marks, "FOOTER": state.footer,
-                                     "SEARCH": SEARCH_PAGE}
+                                     "SEARCH": SEARCH_PAGE, "ONCE": _once(), "NAV_URLS": _nav_urls(state.menu)}
         override["JINJA_FILTERS"] = {"tanggal": catalogue.date, "tanggal_jam": catalogue.datetime, "rooted": _rooted,
                                      "iso": i18n.iso}
         settings = read_settings(override)
@@ -444,6 +444,28 @@ class _Build:
             shutil.copyfile(source, target)
         (temp / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         return state
+
+
+def _once() -> Any:
+    """``{% call ONCE(key...) %}...{% endcall %}``: the block rendered once per key in this build, then
+    repeated. For parts of the theme that read only the build's constants and the values in the key
+    (the header and footer are the same on every page at one depth)."""
+    done: dict[tuple[Any, ...], Any] = {}
+
+    def once(*key: Any, caller: Any) -> Any:
+        html = done.get(key)
+        if html is None:
+            html = done[key] = caller()
+        return html
+
+    return once
+
+
+def _nav_urls(menu: Sequence[tuple[str, str]]) -> frozenset[str]:
+    """Every address the site menu can mark as the current page (``base.html``): the home page, each
+    kind's list, the DIP, the menu's pages, the service summary, the archive, the search page."""
+    return frozenset({"", *(f"{kind}/" for kind in KINDS), "daftar-informasi-publik/", *(url for _t, url in menu),
+                      "layanan/", "arsip/", SEARCH_PAGE})
 
 
 def _render(items: Sequence[Item], cache_file: Path, seconds: float) -> dict[str, Rendered]:

@@ -20,7 +20,7 @@ from pelican.generators import Generator
 
 from pipeline.config import KINDS
 from pipeline.content import InformasiPublikMeta
-from pipeline.site.model import Payload, SharedState
+from pipeline.site.model import ROOT_MARK, Payload, SharedState
 from pipeline.site.register import Paged
 from pipeline.site.urls import FEED_KIND, SEARCH_PAGE, site_path
 from pipeline.slug import slugify
@@ -105,6 +105,8 @@ class WartaGenerator(Generator):  # type: ignore[misc]  # Pelican is untyped
             ((slug, sorted(tag_names[slug])[0], entries) for slug, entries in tag_entries.items()),
             key=lambda t: (t[1].lower(), t[0]),
         )
+        self.cards: dict[tuple[int, int], Any] = {}
+        self.env.globals["CARD"] = self._card
         self.context["WARTA_TAGS"] = [(slug, name, len(entries)) for slug, name, entries in self.tags]
         self.context["WARTA_YEARS"] = [
             (year, len(entries), [(k, sum(1 for e in entries if e.item.kind == k)) for k in LIST_KINDS])
@@ -209,6 +211,17 @@ class WartaGenerator(Generator):  # type: ignore[misc]  # Pelican is untyped
                           template_name="404", page_url="404.html", noindex=True)
         write("sitemap.xml", "sitemap", urls=self._sitemap())
         write("robots.txt", "robots")
+
+    def _card(self, entry: Entry, level: int) -> Any:
+        """The card of ``entry`` (``partials/card.html``), rendered once per build and heading level with
+        ROOT_MARK paths: an item is on several lists (its kind's, its tags', its year's), each shows the
+        same card. The list template roots it (``CARD(entry, 2)|rooted(SITEURL)``)."""
+        key = (id(entry.payload), level)
+        card = self.cards.get(key)
+        if card is None:
+            macro = self.env.get_template("partials/card.html").module.card
+            card = self.cards[key] = macro(entry, level, ROOT_MARK)
+        return card
 
     def _dip_groups(self) -> list[tuple[str, list[Entry]]]:
         groups: dict[str, list[Entry]] = {k: [] for k in DIP_KATEGORI}

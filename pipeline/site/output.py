@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,14 +39,44 @@ def _leftovers(output: Path, what: str) -> Iterator[tuple[Path, int]]:
             yield entry, int(m.group(1))
 
 
-def recover(output: Path) -> None:
+# Run by the background deleter: every entry of the trash folder given, whoever put it there.
+_EMPTY_TRASH = ("import os, shutil, sys\n"
+                "for name in os.listdir(sys.argv[1]):\n"
+                "    shutil.rmtree(os.path.join(sys.argv[1], name), ignore_errors=True)\n")
+_DELETERS: list[subprocess.Popen[bytes]] = []  # kept referenced while they run
+
+
+def discard(folder: Path, trash: Path | None) -> None:
+    """Remove ``folder``: renamed into ``trash`` and deleted there by a background process, so a build
+    never waits for the old site's thousands of files to be unlinked one by one. Deleted at once when
+    there is no trash folder on the same file system."""
+    if trash is not None:
+        try:
+            trash.mkdir(parents=True, exist_ok=True)
+            slot = Path(tempfile.mkdtemp(prefix="old-", dir=trash))
+            folder.rename(slot / "site")
+        except OSError:
+            pass
+        else:
+            try:
+                _DELETERS[:] = [p for p in _DELETERS if p.poll() is None]
+                _DELETERS.append(subprocess.Popen(
+                    [sys.executable, "-c", _EMPTY_TRASH, str(trash)], stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, close_fds=True, start_new_session=True))
+            except OSError:
+                shutil.rmtree(slot, ignore_errors=True)
+            return
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def recover(output: Path, trash: Path | None = None) -> None:
     """Undo what a killed build left: its temporary folder, or a previous site set aside mid-swap."""
     for folder, pid in _leftovers(output, "previous"):
         if not _pid_alive(pid):
             if not output.exists():
                 folder.rename(output)
             else:
-                shutil.rmtree(folder, ignore_errors=True)
+                discard(folder, trash)
     for folder, pid in _leftovers(output, "building"):
         if not _pid_alive(pid):
             shutil.rmtree(folder, ignore_errors=True)
@@ -72,7 +104,8 @@ def check_output(root: Path, output: Path) -> None:
             )
 
 
-def swap(temp: Path, output: Path) -> None:
+def swap(temp: Path, output: Path, trash: Path | None = None) -> None:
+    """``temp`` becomes ``output``; the previous output is discarded (:func:`discard`)."""
     if not output.exists():
         temp.rename(output)
         return
@@ -84,4 +117,4 @@ def swap(temp: Path, output: Path) -> None:
     except OSError:
         previous.rename(output)
         raise
-    shutil.rmtree(previous, ignore_errors=True)
+    discard(previous, trash)

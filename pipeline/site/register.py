@@ -95,6 +95,19 @@ class Paged:
     def next_url(self) -> str | None:
         return self.url(self.number + 1) if self.number < self.total else None
 
+    @property
+    def window(self) -> list[int | None]:
+        """The page numbers the pagination links: the first, the last and two either side of this one;
+        None where pages are left out (shown as an ellipsis). At most 9 entries, however many pages."""
+        near = range(max(1, self.number - 2), min(self.total, self.number + 2) + 1)
+        shown = sorted({1, self.total, *near})
+        out: list[int | None] = []
+        for n in shown:
+            if out and n - (out[-1] or 0) > 1:
+                out.append(None)
+            out.append(n)
+        return out
+
 
 @dataclass(frozen=True)
 class RegisterPage(Paged):
