@@ -270,3 +270,24 @@ def test_the_site_export_and_archive_read_the_register_from_the_branch(site: Sit
     assert number in (dest / "data" / "daftar-arsip.csv").read_text(encoding="utf-8")
     listed = site.cli("archive", "list", "--json")
     assert [e["number"] for e in json.loads(listed.stdout) if e["path"] == path] == [number]
+
+
+def test_a_register_branch_whose_first_commit_is_not_the_identitys_is_refused(site: Site, ci: Key) -> None:
+    """An operator creates warta-arsip before the first publish, with a record of their own: the branch is
+    not the register; publish numbers nothing over it and says how to restore it."""
+    path = approved_release(site, "pertama")
+    wahyu = site.cast["wahyu"]
+    blob = site.git("hash-object", "-w", "--stdin", input="number: palsu\n")
+    leaf = site.git("mktree", input=f"100644 blob {blob}\t0001-palsu.yaml\n")
+    tree = leaf
+    for name in ("400.14.5.6", "2026", "arsip"):  # arsip/2026/400.14.5.6/0001-palsu.yaml
+        tree = site.git("mktree", input=f"040000 tree {tree}\t{name}\n")
+    forged = site.git("commit-tree", tree, "--no-gpg-sign", "-m", "Arsip: nomor palsu\n\nWarta-Register: numbering",
+                      person=wahyu)
+    site.git("update-ref", f"refs/heads/{BRANCH}", forged)
+    code, doc = publish_json(site, env={SIGNING_KEY_ENV: ci.text})
+    assert code != 0, doc
+    text = json.dumps(doc)
+    assert f"first commit of the register branch {BRANCH}" in text and forged[:12] in text
+    assert site.git("rev-parse", BRANCH) == forged  # nothing was written over it
+    assert path not in [n["path"] for n in doc.get("numbers", [])]
