@@ -291,3 +291,33 @@ def test_a_register_branch_whose_first_commit_is_not_the_identitys_is_refused(si
     assert f"first commit of the register branch {BRANCH}" in text and forged[:12] in text
     assert site.git("rev-parse", BRANCH) == forged  # nothing was written over it
     assert path not in [n["path"] for n in doc.get("numbers", [])]
+
+
+def test_going_back_from_the_branch_to_main_is_refused_and_no_number_is_reused(site: Site, ci: Key) -> None:
+    first = approved_release(site, "pertama")
+    assert signed_publish(site, ci).returncode == 0
+    number = str(branch_records(site)[first]["number"])
+    config = site.root / "warta.yml"
+    site.switch("tata/arsip-main", create=True)
+    config.write_text(config.read_text().replace(f"  register_branch: {BRANCH}\n", ""))
+    site.commit("Register kembali ke main", site.cast["rina"])
+    site.record(site.cast["yuli"], "warta.yml", 1, "ketua_ppid")
+    site.record(site.cast["wahyu"], "warta.yml", 2, "kepala_dinas")
+    site.merge("tata/arsip-main", site.cast["wahyu"])
+    second = approved_release(site, "kedua")
+    code, doc = publish_json(site, env={SIGNING_KEY_ENV: ci.text})
+    assert code != 0, doc
+    assert f"tag arsip/{number}" in json.dumps(doc) and "register branch" in json.dumps(doc)
+    assert site.git("ls-tree", "-r", "--name-only", "main", "--", "arsip/") == ""  # nothing numbered on main
+    assert second not in branch_records(site)
+
+
+def test_the_staff_read_the_branch_warnings_in_indonesian(site: Site, ci: Key) -> None:
+    approved_release(site, "pertama")
+    assert signed_publish(site, ci).returncode == 0
+    forged = forge_on_branch(site, site.cast["wahyu"], {"arsip/catatan.yaml": "number: palsu\n"})
+    code, doc = publish_json(site, env={SIGNING_KEY_ENV: ci.text, "WARTA_LANG": "id"})
+    assert code == 0, doc
+    warning = next(w for w in doc["warnings"] if forged[:12] in w)
+    assert f"di cabang register {BRANCH} bukan commit register" in warning and "diabaikan" in warning
+    assert warning.split(": ", 2)[1] == "warning"  # the word stays untranslated (DESIGN section 6)
