@@ -20,6 +20,12 @@ register commit.
 
 Without a ``pipeline:`` entry the register is ``arsip/`` as it stands on main (the behaviour before the
 publishing identity), with a warning that it is unprotected.
+
+With ``archive.register_branch`` in the trusted ``warta.yml`` the register lives on a branch of its own,
+which only the publishing identity pushes (DESIGN rule 12's other form): :func:`read_register` then reads
+that branch (:mod:`pipeline.archive.register_branch`: the same checks along its first-parent chain, a
+rewrite refused), nothing under ``arsip/`` on main counts, and the working tree of main is left alone.
+The checks and main's chain are in :mod:`pipeline.archive.register_read`.
 """
 
 from __future__ import annotations
