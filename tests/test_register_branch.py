@@ -321,3 +321,22 @@ def test_the_staff_read_the_branch_warnings_in_indonesian(site: Site, ci: Key) -
     warning = next(w for w in doc["warnings"] if forged[:12] in w)
     assert f"di cabang register {BRANCH} bukan commit register" in warning and "diabaikan" in warning
     assert warning.split(": ", 2)[1] == "warning"  # the word stays untranslated (DESIGN section 6)
+
+
+def test_a_forged_deletion_on_the_branch_loses_no_record_and_frees_no_number(site: Site, ci: Key) -> None:
+    first = approved_release(site, "pertama")
+    assert signed_publish(site, ci).returncode == 0
+    held = branch_records(site)[first]
+    work = site.root.parent / "hapus"
+    wahyu = site.cast["wahyu"]
+    site.git("worktree", "add", "-q", str(work), BRANCH)
+    forger = Site(work, site.cast, site.home)
+    forger.git("rm", "-q", str(held["_file"]), person=wahyu)
+    forger.git("commit", "-q", "--no-gpg-sign", "-m", "Arsip: hapus\n\nWarta-Register: record", person=wahyu)
+    site.git("worktree", "remove", "--force", str(work))
+    second = approved_release(site, "kedua")
+    code, doc = publish_json(site, env={SIGNING_KEY_ENV: ci.text})
+    assert code == 0, doc
+    now = branch_records(site)
+    assert now[first]["number"] == held["number"]  # put back by the next signed commit
+    assert int(now[second]["urut"]) == int(held["urut"]) + 1 and now[second]["number"] != held["number"]
