@@ -1,4 +1,5 @@
-"""Content items: discovery, strict front matter, typed schemas per kind, references and digests.
+"""Content items: discovery, strict front matter, typed schemas per kind, digests (the files each item uses:
+:func:`pipeline.references.item_references`).
 
 ``content/<kind>/<year>/<slug>.md`` (``content/halaman/<slug>.md`` for pages) holds YAML front
 matter and Markdown. The front matter is parsed by :mod:`pipeline.yamlio` (YAML 1.2 scalars, line
@@ -14,7 +15,6 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal
 
 from pipeline import limits, markup, yamlio
 from pipeline.config import ALL_KINDS, INTERNAL_KINDS, KINDS, SiteConfig
@@ -37,7 +37,7 @@ from pipeline.kinds import (
     SuratPermohonan,
 )
 from pipeline.markup import MARKDOWN_EXTENSIONS, Rendered, markdown_images
-from pipeline.references import declared_references, download_problem, is_image, is_item_link, resolve_in, resolve_path
+from pipeline.references import ImageRef, LinkRef, item_references, needs_rendering
 from pipeline.rendering import render_all
 from pipeline.schema import suggest, validate
 from pipeline.tree import FileTree, WorkTree
@@ -51,32 +51,13 @@ RESERVED_PAGE_SLUGS = frozenset({
     *KINDS, "tag", "arsip", "daftar-arsip", "hal", "feeds", "theme", "media", "daftar-informasi-publik", "layanan",
     "404.html", "sitemap.xml", "robots.txt", "index.html", "cari", "pagefind", "identitas", "favicon.ico",
 })
-# The dialect lives in pipeline.markup; re-exported for the modules that import it from here.
+# The dialect lives in pipeline.markup, the schemas in pipeline.kinds, an item's references (ImageRef, LinkRef)
+# in pipeline.references; re-exported for the modules that import them from here.
 __all__ = [
     "MARKDOWN_EXTENSIONS", "SCHEMAS", "SLUG_RE", "BeritaMeta", "CatatanPerubahan", "CommonMeta", "DataPribadi",
-    "Disposisi", "HalamanMeta", "InformasiPublikMeta", "Lampiran", "MediaRef", "PengumumanMeta", "SiaranPersMeta",
-    "SuratPermohonan", "markdown_images",
+    "Disposisi", "HalamanMeta", "ImageRef", "InformasiPublikMeta", "Lampiran", "LinkRef", "MediaRef",
+    "PengumumanMeta", "SiaranPersMeta", "SuratPermohonan", "markdown_images", "needs_rendering",
 ]
-
-
-@dataclass(frozen=True)
-class ImageRef:
-    """A picture the item shows: repo-relative path, alt text, and where it was written."""
-
-    path: str
-    alt: str
-    caption: str | None
-    line: int
-    role: Literal["image", "media", "inline"]
-
-
-@dataclass(frozen=True)
-class LinkRef:
-    """A local link in the body: ``index`` of its token in the rendered body, what was written, the path."""
-
-    index: int
-    href: str
-    path: str
 
 
 @dataclass(frozen=True)
@@ -207,97 +188,6 @@ def discover(tree: FileTree | Path) -> list[str]:
     return [p for p in files.paths(CONTENT_DIR + "/") if is_item_path(p)]
 
 
-def _line_in_body(body_lines: Sequence[str], body_line: int, needle: str) -> int:
-    offset = next((n for n, line in enumerate(body_lines) if needle and needle in line), 0)
-    return body_line + offset
-
-
-@dataclass
-class _Refs:
-    """What :func:`_references` found: pictures, downloads, links to items, and findings."""
-
-    images: list[ImageRef] = field(default_factory=list)
-    attachments: list[str] = field(default_factory=list)
-    downloads: list[LinkRef] = field(default_factory=list)
-    item_links: list[LinkRef] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-
-
-def _references(tree: FileTree, rel: str, kind: str, data: Mapping[str, Any], body: str, body_line: int,
-                doc: yamlio.YamlDocument, rendered: Rendered | None) -> _Refs:
-    """Resolve every file the item uses (:mod:`pipeline.references`) in ``tree``; report what cannot be."""
-    out = _Refs()
-    for ref in declared_references(kind, data):
-        got, reason = resolve_in(tree, rel, ref.value)
-        line = doc.line_of(ref.keys)
-        if reason or got is None:
-            out.findings.append(Finding(rel, line, _("{field}: {reason}", field=ref.field, reason=reason),
-                                        str(ref.keys[-1]), code="ref.invalid"))
-        elif ref.role == "lampiran":
-            if is_image(got):
-                out.findings.append(Finding(rel, line, _("{field}: '{value}' is a photo; photos go in image or media so "
-                                                         "their location data is removed",
-                                                         field=ref.field, value=ref.value),
-                                            "file", code="ref.photo-as-file"))
-            elif (problem := download_problem(ref.value, got)) is not None:
-                out.findings.append(Finding(rel, line, _("{field}: {problem}", field=ref.field, problem=problem), "file",
-                                            code="ref.download"))
-            else:
-                out.attachments.append(got)
-        else:
-            role: Literal["image", "media"] = "image" if ref.role == "image" else "media"
-            out.images.append(ImageRef(got, ref.alt, ref.caption, doc.line_of(ref.keys[:2] if role == "media"
-                                                                              else ref.keys), role))
-    if rendered is None:
-        return out
-    lines = body.splitlines()
-    for tag, attribute, value in rendered.dropped:
-        # removed by the sanitiser: nothing of it is published. A local file there is an error (the author
-        # meant to show it); another site's address a warning (it is simply not shown).
-        line = _line_in_body(lines, body_line, value or f"<{tag}")
-        what = f"<{tag} {attribute}=\"{value}\">" if attribute else f"<{tag}>"
-        local = bool(value) and resolve_path(rel, value)[0] is not None
-        out.findings.append(Finding(rel, line, _("raw HTML {what} is not published (nothing is embedded from a body or "
-                                                 "from another site); show a photo with ![what it shows](file.jpg) and "
-                                                 "link other sites with [text](https://…)",
-                                                 what=what), "body",
-                                    "error" if local else "warning", code="body.raw-html"))
-    for src, alt in rendered.images:
-        line = _line_in_body(lines, body_line, src)
-        if not alt.strip():
-            out.findings.append(Finding(rel, line, _("image '{src}' has no alt text: write ![what it shows]({src})",
-                                                     src=src),
-                                        "body", code="image.no-alt"))
-        got, reason = resolve_in(tree, rel, src)
-        if reason or got is None:
-            out.findings.append(Finding(rel, line, _("image {reason}", reason=reason), "body", code="ref.invalid"))
-        else:
-            out.images.append(ImageRef(got, alt, None, line, "inline"))
-    for index, href in enumerate(rendered.links):
-        line = _line_in_body(lines, body_line, href)
-        got, reason = resolve_in(tree, rel, href)
-        if reason or got is None:
-            out.findings.append(Finding(rel, line, _("link {reason}", reason=reason), "body", code="ref.invalid"))
-        elif is_item_link(got):
-            out.item_links.append(LinkRef(index, href, got))
-        elif is_image(got):
-            out.findings.append(Finding(rel, line, _("link to the photo '{href}': source photos are never published "
-                                                     "(they carry location data); show it with ![what it shows]({href})",
-                                                     href=href),
-                                        "body", code="ref.photo-link"))
-        elif (problem := download_problem(href, got)) is not None:
-            out.findings.append(Finding(rel, line, _("link {problem}", problem=problem), "body", code="ref.download"))
-        else:
-            out.downloads.append(LinkRef(index, href, got))
-    return out
-
-
-def needs_rendering(body: str) -> bool:
-    """Whether a body can hold a reference (an image, a link, raw HTML): otherwise it need not be rendered
-    to know the files the item uses."""
-    return "[" in body or "<" in body
-
-
 def body_of(raw: bytes) -> str | None:
     """The Markdown body of a content file's bytes, or None when it has none (the parser says why)."""
     try:
@@ -365,7 +255,7 @@ def parse_item(
         rendered = got
     if rendered is not None and rendered.error:
         return None, [*findings, Finding(rel, body_line, rendered.error, "body")]
-    refs = _references(files, rel, kind, doc.data, body, body_line, doc, rendered)
+    refs = item_references(files, rel, kind, doc.data, body, body_line, doc, rendered)
     findings.extend(refs.findings)
     if meta is None:
         return None, findings

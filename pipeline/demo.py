@@ -255,7 +255,7 @@ def run_demo(target: Path, say: Say = _say) -> int:
     keys = _prepare(target)
     say(_("== 1. The example site in {target} (the officials' SSH keys in {keys}, outside the repository)",
           target=target, keys=keys))
-    init_site(target, example=True, commit=False)
+    init_site(target, example=True, commit=False, register_branch=None)  # the demo keeps its register on main
     (target / MARKER).write_text("Made by warta demo; 'warta demo' may delete and rebuild this folder.\n")
     with (target / ".gitignore").open("a", encoding="utf-8") as handle:
         handle.write(f"{MARKER}\n")

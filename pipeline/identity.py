@@ -192,25 +192,28 @@ def register_kind(subject: str) -> RegisterKind:
     return "record" if subject.startswith("Arsip: terbit") else "numbering"
 
 
-def register_message(subject: str, text: str, kind: RegisterKind | None) -> str:
+def register_message(subject: str, text: str, kind: RegisterKind | None,
+                     trailers: Sequence[tuple[str, str]] = ()) -> str:
     """A register message: a one-line ``subject``, ``text`` (untrusted) base64 in an encoded block,
-    and, for a commit, the ``Warta-Register: <kind>`` trailer as the last paragraph."""
+    and, for a commit, the ``Warta-Register: <kind>`` trailer as the last paragraph, followed by
+    ``trailers`` (warta's own values, e.g. ``Warta-Main: <sha>`` on the register branch)."""
     parts = [one_line(subject) or "Arsip"]
     body = text.strip("\n")
     if body:
         encoded = base64.b64encode(body.encode("utf-8")).decode("ascii")
         parts.append("\n".join([BLOCK_BEGIN, *textwrap.wrap(encoded, 76), BLOCK_END]))
     if kind is not None:
-        parts.append(f"{REGISTER_TRAILER}: {kind}")
+        parts.append("\n".join([f"{REGISTER_TRAILER}: {kind}", *(f"{k}: {one_line(v)}" for k, v in trailers)]))
     return "\n\n".join(parts) + "\n"
 
 
-def sealed(message: str, kind: RegisterKind | None | Literal["auto"] = "auto") -> str:
+def sealed(message: str, kind: RegisterKind | None | Literal["auto"] = "auto",
+           trailers: Sequence[tuple[str, str]] = ()) -> str:
     """``message`` as publish wrote it (subject line, then a body) turned into :func:`register_message`;
     ``kind`` ``"auto"`` reads it from the subject."""
     subject, _, body = message.partition("\n")
     chosen = register_kind(subject) if kind == "auto" else kind
-    return register_message(subject, body, chosen)
+    return register_message(subject, body, chosen, trailers)
 
 
 def decode_block(message: str) -> str | None:

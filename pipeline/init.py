@@ -49,6 +49,11 @@ CI: `.github/workflows/warta-pr.yml` checks every pull request (the required che
 """
 
 PIPELINE_NAME = "warta CI"
+REGISTER_BRANCH = "warta-arsip"
+REGISTER_BRANCH_COMMENT = """\
+  # warta publish commits the register (arsip/) to this branch, never to main: only the publishing
+  # identity's deploy key may push it (docs/ci.md), and main's branch rules need no bypass at all.
+"""
 PIPELINE_COMMENT = """# The publishing identity: warta publish signs the archive register (arsip/ commits, arsip/* tags) as
 # it. It holds no role and approves nothing; only its signed commits and tags count as the register.
 # Its private key never enters the repository: CI passes it in WARTA_SIGNING_KEY (see docs/archive.md).
@@ -124,17 +129,20 @@ def first_commit(target: Path, *, example: bool, author: tuple[str, str] | None 
 
 def init_site(
     target: Path, *, example: bool, author: tuple[str, str] | None = None, commit: bool = True,
-    ci: CiOptions | None = None,
+    ci: CiOptions | None = None, register_branch: str | None = REGISTER_BRANCH,
 ) -> list[str]:
     """Create the site repository at ``target``; returns the files of the first commit.
 
     With ``commit=False`` the files are written but git is not initialised, so a caller (the demo)
-    can adjust them before :func:`first_commit`.
+    can adjust them before :func:`first_commit`. ``register_branch``: ``archive.register_branch`` of the
+    new site (the register on a branch only the publishing identity pushes; ``None``: on main).
     """
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise UsageError(_("{target} is not empty: choose a new or empty folder", target=target))
     target.mkdir(parents=True, exist_ok=True)
     shutil.copy2(resources.default_config_file(), target / "warta.yml")
+    if register_branch is not None:
+        _set_register_branch(target / "warta.yml", register_branch)
     shutil.copytree(resources.example_sop_dir(), target / "sop")
     shutil.copytree(resources.data_root() / "identitas", target / "identitas")  # the logo warta.yml names
     (target / "content").mkdir()
@@ -150,6 +158,15 @@ def init_site(
         first_commit(target, example=example, author=author)
     return sorted(p.relative_to(target).as_posix() for p in target.rglob("*")
                   if p.is_file() and ".git" not in p.relative_to(target).parts)
+
+
+def _set_register_branch(config: Path, branch: str) -> None:
+    """``archive.register_branch: <branch>`` in ``config``, with a comment, keeping the rest as written."""
+    text = config.read_text(encoding="utf-8")
+    if "\narchive:\n" not in text:
+        text += "\narchive:\n"
+    text = text.replace("\narchive:\n", "\narchive:\n" + REGISTER_BRANCH_COMMENT + f"  register_branch: {branch}\n", 1)
+    config.write_text(text, encoding="utf-8")
 
 
 def make_signing_key(folder: Path, name: str = "warta-publish") -> tuple[Path, str]:

@@ -18,6 +18,7 @@ from typing import Literal
 from pipeline import gate
 from pipeline.approvals.chain import ChainResult
 from pipeline.archive.records import ArchiveRecord, load_records
+from pipeline.archive.register_branch import register_tree
 from pipeline.cachedir import STATUS_CACHE, ensure_local_cache
 from pipeline.clock import clock
 from pipeline.config import SiteConfig
@@ -41,7 +42,7 @@ def head_register(root: Path) -> list[ArchiveRecord]:
     by ``warta status`` and passed to :func:`publication_states`."""
     git = Git(root)
     head = git.head()
-    return [s.record for s in load_records(GitTree(git, head))[0]] if head is not None else []
+    return [s.record for s in load_records(register_tree(git, head))[0]] if head is not None else []
 
 
 def publication_states(root: Path, results: Sequence[ChainResult], config: SiteConfig,

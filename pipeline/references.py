@@ -11,17 +11,20 @@ An item references files in three ways, all found here and nowhere else:
 
 :func:`resolve_path` turns what the author wrote into a repository path (pure, on paths only);
 :func:`check_target` checks that path in a :class:`~pipeline.tree.FileTree` (it exists, is a regular
-file, goes through no symbolic link).
+file, goes through no symbolic link). :func:`item_references` does both for one content item, with a finding
+naming the line of each reference that cannot be used (:func:`pipeline.content.parse_item` calls it).
 """
 
 from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from pipeline import yamlio
+from pipeline.errors import Finding
 from pipeline.i18n import _
 from pipeline.markup import Rendered, render_markdown
 from pipeline.tree import FileTree, linked_parent
@@ -151,3 +154,115 @@ def download_problem(ref: str, path: str) -> str | None:
     return (_("'{ref}' is not a document warta publishes as a download ({value}): web pages, SVG and scripts would run "
               "on the office's site; use one of {allowed}",
               ref=ref, value=suffix or 'no extension', allowed=allowed))
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """A picture the item shows: repo-relative path, alt text, and where it was written."""
+
+    path: str
+    alt: str
+    caption: str | None
+    line: int
+    role: Literal["image", "media", "inline"]
+
+
+@dataclass(frozen=True)
+class LinkRef:
+    """A local link in the body: ``index`` of its token in the rendered body, what was written, the path."""
+
+    index: int
+    href: str
+    path: str
+
+
+def _line_in_body(body_lines: Sequence[str], body_line: int, needle: str) -> int:
+    offset = next((n for n, line in enumerate(body_lines) if needle and needle in line), 0)
+    return body_line + offset
+
+
+@dataclass
+class ItemReferences:
+    """What :func:`item_references` found: pictures, downloads, links to items, and findings."""
+
+    images: list[ImageRef] = field(default_factory=list)
+    attachments: list[str] = field(default_factory=list)
+    downloads: list[LinkRef] = field(default_factory=list)
+    item_links: list[LinkRef] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def item_references(tree: FileTree, rel: str, kind: str, data: Mapping[str, Any], body: str, body_line: int,
+                    doc: yamlio.YamlDocument, rendered: Rendered | None) -> ItemReferences:
+    """Resolve every file the item ``rel`` uses in ``tree``: its front matter (``data``, lines from ``doc``) and
+    its ``rendered`` body (``None``: not rendered, front matter only); a finding for each that cannot be."""
+    out = ItemReferences()
+    for ref in declared_references(kind, data):
+        got, reason = resolve_in(tree, rel, ref.value)
+        line = doc.line_of(ref.keys)
+        if reason or got is None:
+            out.findings.append(Finding(rel, line, _("{field}: {reason}", field=ref.field, reason=reason),
+                                        str(ref.keys[-1]), code="ref.invalid"))
+        elif ref.role == "lampiran":
+            if is_image(got):
+                out.findings.append(Finding(rel, line, _("{field}: '{value}' is a photo; photos go in image or media so "
+                                                         "their location data is removed",
+                                                         field=ref.field, value=ref.value),
+                                            "file", code="ref.photo-as-file"))
+            elif (problem := download_problem(ref.value, got)) is not None:
+                out.findings.append(Finding(rel, line, _("{field}: {problem}", field=ref.field, problem=problem), "file",
+                                            code="ref.download"))
+            else:
+                out.attachments.append(got)
+        else:
+            role: Literal["image", "media"] = "image" if ref.role == "image" else "media"
+            out.images.append(ImageRef(got, ref.alt, ref.caption, doc.line_of(ref.keys[:2] if role == "media"
+                                                                              else ref.keys), role))
+    if rendered is None:
+        return out
+    lines = body.splitlines()
+    for tag, attribute, value in rendered.dropped:
+        # removed by the sanitiser: nothing of it is published. A local file there is an error (the author
+        # meant to show it); another site's address a warning (it is simply not shown).
+        line = _line_in_body(lines, body_line, value or f"<{tag}")
+        what = f"<{tag} {attribute}=\"{value}\">" if attribute else f"<{tag}>"
+        local = bool(value) and resolve_path(rel, value)[0] is not None
+        out.findings.append(Finding(rel, line, _("raw HTML {what} is not published (nothing is embedded from a body or "
+                                                 "from another site); show a photo with ![what it shows](file.jpg) and "
+                                                 "link other sites with [text](https://…)",
+                                                 what=what), "body",
+                                    "error" if local else "warning", code="body.raw-html"))
+    for src, alt in rendered.images:
+        line = _line_in_body(lines, body_line, src)
+        if not alt.strip():
+            out.findings.append(Finding(rel, line, _("image '{src}' has no alt text: write ![what it shows]({src})",
+                                                     src=src),
+                                        "body", code="image.no-alt"))
+        got, reason = resolve_in(tree, rel, src)
+        if reason or got is None:
+            out.findings.append(Finding(rel, line, _("image {reason}", reason=reason), "body", code="ref.invalid"))
+        else:
+            out.images.append(ImageRef(got, alt, None, line, "inline"))
+    for index, href in enumerate(rendered.links):
+        line = _line_in_body(lines, body_line, href)
+        got, reason = resolve_in(tree, rel, href)
+        if reason or got is None:
+            out.findings.append(Finding(rel, line, _("link {reason}", reason=reason), "body", code="ref.invalid"))
+        elif is_item_link(got):
+            out.item_links.append(LinkRef(index, href, got))
+        elif is_image(got):
+            out.findings.append(Finding(rel, line, _("link to the photo '{href}': source photos are never published "
+                                                     "(they carry location data); show it with ![what it shows]({href})",
+                                                     href=href),
+                                        "body", code="ref.photo-link"))
+        elif (problem := download_problem(href, got)) is not None:
+            out.findings.append(Finding(rel, line, _("link {problem}", problem=problem), "body", code="ref.download"))
+        else:
+            out.downloads.append(LinkRef(index, href, got))
+    return out
+
+
+def needs_rendering(body: str) -> bool:
+    """Whether a body can hold a reference (an image, a link, raw HTML): otherwise it need not be rendered
+    to know the files the item uses."""
+    return "[" in body or "<" in body

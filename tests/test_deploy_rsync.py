@@ -1,4 +1,5 @@
-"""Target ``rsync``: a real sshd on 127.0.0.1 with its own host key and authorized_keys, real rsync.
+"""Target ``rsync``: a real sshd on 127.0.0.1 with its own host key and authorized_keys
+(tests/sshd_helpers.py), real rsync.
 
 The server is this machine, so the test reads the "remote" folder directly. A failure in the middle of
 an upload is made the way it happens in production: the server refuses to write past a size limit
@@ -7,37 +8,24 @@ an upload is made the way it happens in production: the server refuses to write 
 
 from __future__ import annotations
 
-import getpass
 import os
-import shutil
-import socket
 import stat
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sshd_helpers import SshServer, serve_sshd
 
 from pipeline.config import DeploySection
 from pipeline.deploy import deploy
 from pipeline.deploy.rsync import KEY_ENV, KNOWN_HOSTS_ENV, Destination, parse_destination
 from pipeline.errors import ChannelError, ConfigError
 
-SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
-
 
 @dataclass
-class Server:
-    port: int
-    user: str
-    folder: Path
-    key: str
-    known_hosts: str
-    authorized_keys: Path
-    public_key: str
-
+class Server(SshServer):
     def env(self, **extra: str) -> dict[str, str]:
         return {**os.environ, KEY_ENV: self.key, KNOWN_HOSTS_ENV: self.known_hosts, **extra}
 
@@ -45,62 +33,9 @@ class Server:
         return DeploySection(target="rsync", rsync_destination=f"ssh://{self.user}@127.0.0.1:{self.port}{remote}")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    if not Path(SSHD).is_file() or shutil.which("rsync") is None or shutil.which("ssh-keygen") is None:
-        pytest.skip("sshd, rsync or ssh-keygen not installed: apt-get install -y openssh-server rsync "
-                    "(.ci/run installs them)")
-    if os.geteuid() == 0 and not Path("/run/sshd").is_dir():
-        # the privilege-separation folder sshd needs when started by root (the ssh service creates it)
-        Path("/run/sshd").mkdir(mode=0o755)
-    base = tmp_path_factory.mktemp("sshd")
-    for name in ("host", "client"):
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(base / name)],
-                       check=True)
-    public = (base / "client.pub").read_text(encoding="utf-8").strip()
-    authorized = base / "authorized_keys"
-    authorized.write_text(public + "\n", encoding="utf-8")
-    port = _free_port()
-    config = base / "sshd_config"
-    config.write_text(f"""Port {port}
-ListenAddress 127.0.0.1
-HostKey {base / "host"}
-AuthorizedKeysFile {authorized}
-PidFile {base / "sshd.pid"}
-StrictModes no
-UsePAM no
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PubkeyAuthentication yes
-PermitRootLogin prohibit-password
-LogLevel ERROR
-""", encoding="utf-8")
-    proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 20
-    while True:  # wait until it listens (readiness, not a timed assertion)
-        if proc.poll() is not None:
-            pytest.fail(f"sshd did not start: {proc.stderr.read() if proc.stderr else ''}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail("sshd did not listen within 20 s")
-            time.sleep(0.05)
-    host = " ".join((base / "host.pub").read_text(encoding="utf-8").split()[:2])
-    try:
-        yield Server(port, getpass.getuser(), base, (base / "client").read_text(encoding="utf-8"),
-                     f"[127.0.0.1]:{port} {host}", authorized, public)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    yield from serve_sshd(tmp_path_factory.mktemp("sshd"), Server)
 
 
 def build(folder: Path, files: dict[str, str | bytes]) -> Path:

@@ -19,12 +19,13 @@ import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po, write_po
+from babel.messages.pofile import read_po, unescape, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "pipeline"
@@ -108,13 +109,75 @@ def placeholders(text: str) -> set[str]:
     return set(PLACEHOLDER.findall(text))
 
 
+def entry_problems(po: Path) -> list[str]:
+    """What a merge can leave in the ``.po`` that Babel reads without a word (it keeps one side and drops the
+    other): a msgid in two entries, an entry with two msgid, or with two msgstr for one form (git's union
+    driver glues both sides' lines together), a msgid without msgstr. Read line by line, as written."""
+    found: list[str] = []
+    seen: dict[tuple[str, str], int] = {}  # (msgctxt, msgid) -> the line of its entry
+    entry: dict[str, Any] = {}
+    current: list[str] | None = None  # the string pieces being read (msgctxt or msgid), else None
+
+    def close() -> None:
+        nonlocal entry, current
+        if "msgid" in entry:
+            key = (entry.get("msgctxt", ""), "".join(entry["msgid"]))
+            if not entry["msgstr"]:
+                found.append(f"{po}:{entry['line']}: msgid {key[1]!r} has no msgstr")
+            if key[1] and key in seen:
+                found.append(f"{po}:{entry['line']}: msgid {key[1]!r} is also the entry at line {seen[key]}: "
+                             "keep one entry")
+            seen.setdefault(key, entry["line"])
+        entry, current = {}, None
+
+    for number, raw in enumerate(po.read_text(encoding="utf-8").splitlines(), 1):
+        line = raw.strip()
+        keyword = line.split(None, 1)[0] if line else ""
+        if not line or line.startswith("#"):
+            if not line or entry.get("msgstr"):
+                close()  # a blank line ends an entry; so does a comment after its msgstr
+            current = None
+            continue
+        if line.startswith('"'):
+            if current is not None:
+                current.append(unescape(line))
+            continue
+        text = [unescape(line[len(keyword):].strip())]
+        if keyword in ("msgctxt", "msgid") and entry.get("msgstr"):
+            close()  # a new entry that follows without a blank line
+        if keyword == "msgctxt":
+            entry["msgctxt"], current = text, text
+        elif keyword == "msgid":
+            if "msgid" in entry:
+                found.append(f"{po}:{number}: a second msgid in the entry of line {entry['line']} (two entries glued "
+                             "together): give each its own msgid and msgstr")
+                current = None
+                continue
+            entry.update(msgid=text, line=number, msgstr=set())
+            current = text
+        elif keyword.startswith("msgstr"):
+            current = None
+            if "msgid" not in entry:
+                found.append(f"{po}:{number}: msgstr without a msgid")
+                continue
+            if keyword in entry["msgstr"]:
+                found.append(f"{po}:{number}: a second {keyword} for msgid {''.join(entry['msgid'])!r} "
+                             f"(line {entry['line']}): keep one translation")
+            entry["msgstr"].add(keyword)
+        else:
+            current = None  # msgid_plural: its text is not part of the key
+    close()
+    return found
+
+
 def problems(language: str) -> list[str]:
-    """What is wrong with ``language``'s catalogue: missing or stale entries, empty or wrong texts, a
-    ``.mo`` that is not the ``.po`` compiled."""
+    """What is wrong with ``language``'s catalogue: entries glued or repeated (:func:`entry_problems`),
+    missing or stale entries, empty, fuzzy or wrong texts, a ``.mo`` that is not the ``.po`` compiled."""
     found: list[str] = []
     po = po_path(language)
     if not po.is_file():
         return [f"{po}: missing: run make messages"]
+    found.extend(entry_problems(po))
     catalog = read(language)
     code = extract()
     in_po = {m.id for m in catalog if m.id}

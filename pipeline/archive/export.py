@@ -32,6 +32,7 @@ from pipeline import __version__
 from pipeline.archive.browse import filter_records
 from pipeline.archive.classification import load_table
 from pipeline.archive.records import StoredRecord, load_records
+from pipeline.archive.register_branch import register_source
 from pipeline.config import SiteConfig
 from pipeline.content import item_digest, load_items
 from pipeline.errors import ContentError, Finding, UsageError
@@ -85,7 +86,8 @@ def export_bagit(
     whose text or media differ from the approved version named in the record.
     """
     _check_destination(dest)
-    stored, findings = load_records(root)
+    source = register_source(root)  # the register branch's tip in branch mode (git objects)
+    stored, findings = load_records(source)
     errors: list[Finding] = [f for f in findings if f.severity == "error"]
     table = load_table(config.archive.scheme, root)
     chosen = filter_records(stored, year=year, klasifikasi=klasifikasi, table=table)
@@ -95,10 +97,10 @@ def export_bagit(
 
     items, item_findings = load_items(root, config, [e.record.path for e in chosen])
     by_path = {item.path: item for item in items}
-    files: dict[str, Path] = {}
+    files: dict[str, Path | bytes] = {}
     for entry in chosen:
         record = entry.record
-        files[entry.file] = root / entry.file
+        files[entry.file] = root / entry.file if isinstance(source, Path) else source.read(entry.file) or b""
         item = by_path.get(record.path)
         if item is None:
             if not (root / record.path).is_file():
@@ -126,10 +128,13 @@ def export_bagit(
     dest.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
     try:
-        for rel, source in sorted(files.items()):
+        for rel, data in sorted(files.items()):
             target = work / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
+            if isinstance(data, bytes):
+                target.write_bytes(data)
+            else:
+                shutil.copy2(data, target)
         (work / "daftar-arsip.csv").write_bytes(_register_csv(chosen))
         scope = str(year) if year else "semua"
         numbers = [e.record.number for e in chosen]

@@ -40,7 +40,7 @@ from pipeline.files import write_atomic
 
 CACHE_FORMAT = 1
 # the modules whose code decides what a record file parses to (their source is part of the key)
-PARSER_MODULES = ("pipeline.archive.records", "pipeline.yamlio", "pipeline.schema", "pipeline.config",
+PARSER_MODULES = ("pipeline.archive.records", "pipeline.yamlio", "pipeline.schema", "pipeline.config.kinds",
                   "pipeline.kinds", "pipeline.archive.register_cache")
 _KEEP_UNUSED = 1000  # entries not read by this process that are kept beyond those read (older revisions)
 

@@ -27,182 +27,67 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-import re
-import secrets
 import shutil
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
-from pipeline.approvals.records import parse_trailers
 from pipeline.approvals.service import Report, evaluate_repository
 from pipeline.approvals.signing import SignatureCache, allowed_signers, fingerprint, tag_verdicts, verify_signatures
-from pipeline.archive.records import StoredRecord, load_records, records_from_texts
+from pipeline.archive.records import StoredRecord, load_records
+from pipeline.archive.register_branch import (
+    branch_tip,
+    configured_branch,
+    read_branch,
+    remote_for,
+    rewritten_tag,
+    sync,
+)
+from pipeline.archive.register_read import (
+    ARCHIVE_DIR,
+    FINGERPRINT,
+    TAG_PREFIX,
+    Register,
+    identity_people,
+    read_main,
+    signature_problem,
+)
 from pipeline.cachedir import CACHE_DIRNAME
 from pipeline.errors import Finding, GitError
-from pipeline.git import Commit, Git, Signature
+from pipeline.git import Git, Signature
 from pipeline.i18n import _
-from pipeline.identity import (
-    REGISTER_KINDS,
-    REGISTER_TRAILER,
-    SIGNING_KEY_ENV,
-    PublishingIdentity,
-    load_identity,
-    take_signing_key,
-)
-from pipeline.people import PEOPLE_PATH, People, Person, PipelineEntry
+from pipeline.identity import SIGNING_KEY_ENV, PublishingIdentity, load_identity, take_signing_key
+from pipeline.people import PEOPLE_PATH, People, PipelineEntry
 from pipeline.tree import GitTree
 
-ARCHIVE_DIR = "arsip"
-TAG_PREFIX = "arsip/"
-_FINGERPRINT = re.compile(r"SHA256:[A-Za-z0-9+/]+")
+__all__ = ["ARCHIVE_DIR", "TAG_PREFIX", "PublishRun", "Register", "begin_publish", "identity_people", "publish_run",
+           "read_register", "records_at", "register_for_plan", "restore_worktree", "trusted_register",
+           "trusted_tags", "with_register_findings"]
 
 
-@dataclass
-class Register:
-    """The trusted register: its records, the findings, and where each file came from.
-
-    ``files``: path -> blob id of every trusted file under ``arsip/``; ``added``: record file -> the
-    register commit that added it (files of the base have none); ``commits``: the register commits;
-    ``legacy``: commits at or before an adopted ``register_base`` (their tags count unsigned).
-    """
-
-    records: list[StoredRecord]
-    findings: list[Finding]
-    files: dict[str, str]
-    added: dict[str, str] = field(default_factory=dict)
-    commits: frozenset[str] = frozenset()
-    legacy: frozenset[str] = frozenset()
-    protected: bool = False
-
-
-def identity_people(entry: PipelineEntry) -> People:
-    """A ``People`` of the identity alone: its allowed-signers file lists only the identity's keys."""
-    return People(roles={}, people=(Person(entry.name, entry.email, (), None, entry.ssh_keys),))
-
-
-def _is_record_file(path: str) -> bool:
-    return (path.startswith(ARCHIVE_DIR + "/") and path.endswith(".yaml")
-            and not any(part.startswith(".") for part in path.split("/")))
-
-
-def _records(git: Git, files: dict[str, str]) -> tuple[list[StoredRecord], list[Finding]]:
-    wanted = sorted(p for p in files if _is_record_file(p))
-    blobs = git.read_blobs(files[p] for p in wanted)
-    return records_from_texts({p: blobs.get(files[p], b"") for p in wanted}, cache_root=git.root)
-
-
-def _base(git: Git, main_sha: str, entry: PipelineEntry) -> tuple[str, list[str], list[Finding]]:
-    """The register's base commit, main's first-parent chain (newest first), and a finding when
-    ``register_base`` is not on that chain."""
-    chain = git.text("rev-list", "--first-parent", main_sha).split()
-    root = chain[-1]
-    wanted = entry.register_base
-    if wanted is None or wanted == root:
-        return root, chain, []
-    if wanted in chain:
-        return wanted, chain, []
-    return root, chain, [Finding(PEOPLE_PATH, None, _("pipeline.register_base {wanted} is not a commit on main's "
-                                                      "first-parent chain; the register is read from the root commit on",
-                                                      wanted=wanted[:12]),
-                                 "register_base", "warning")]
-
-
-def _changed_files(git: Git, shas: Sequence[str]) -> dict[str, tuple[str, ...]]:
-    """Every file each commit changed against its first parent, by one ``git log --no-walk``."""
-    if not shas:
-        return {}
-    token = secrets.token_hex(16)
-    out = git.run("log", "--no-walk=unsorted", "--stdin", "--no-color", f"--format=%x00{token}%x00%H",
-                  "--name-only", "-z", "--no-renames", "--diff-merges=first-parent",
-                  input="".join(f"{s}\n" for s in shas).encode()).stdout
-    result: dict[str, tuple[str, ...]] = {}
-    for chunk in out.split(f"\0{token}\0".encode())[1:]:
-        sha, rest = chunk[:40].decode(), chunk[41:]
-        if rest.startswith(b"\n"):
-            rest = rest[1:]
-        result[sha] = tuple(p.decode("utf-8", "surrogateescape") for p in rest.split(b"\0") if p)
-    return result
-
-
-def _why_not(commit: Commit, paths: Sequence[str], sig: Signature | None, keys: frozenset[str]) -> str | None:
-    """Why ``commit`` is not a register commit of the identity, or ``None`` when it is one."""
-    if len(commit.parents) != 1:
-        return _("it is a merge (register commits are single commits of warta publish)")
-    outside = [p for p in paths if not p.startswith(ARCHIVE_DIR + "/")]
-    if outside:
-        return _("it also changes files outside {archive_dir}/ ({items})",
-                 archive_dir=ARCHIVE_DIR, items=', '.join(outside[:3]))
-    kinds = [v for k, v in parse_trailers(commit.message)[0] if k.casefold() == REGISTER_TRAILER.casefold()]
-    if len(kinds) != 1 or kinds[0] not in REGISTER_KINDS:
-        return _("it is not a register commit of warta publish (no {register_trailer} trailer)",
-                 register_trailer=REGISTER_TRAILER)
-    return _signature_problem(sig, keys)
-
-
-def _signature_problem(sig: Signature | None, keys: frozenset[str]) -> str | None:
-    if sig is None or sig.status == "N":
-        return _("it is not signed")
-    if sig.good and sig.key in keys:
-        return None
-    if sig.status in ("G", "U"):
-        return _("it is signed by another key ({value}), not by the publishing identity", value=sig.key or 'unknown')
-    return _("its signature does not verify (git says {status})", status=sig.status)
-
-
-def _untrusted(commit: Commit, reason: str, email: str) -> Finding:
-    files = [c.path for c in commit.changes] or [ARCHIVE_DIR]
-    return Finding(files[0], None, _("commit {sha} by {author_name} <{author_email}> changed {n} file(s) under "
-                                     "{archive_dir}/, but {reason}: ignored; only commits signed by the publishing "
-                                     "identity ({email}) on main's first-parent chain are the register",
-                                     sha=commit.sha[:12], author_name=commit.author_name, author_email=commit.author_email,
-                                     n=len(files), archive_dir=ARCHIVE_DIR, reason=reason, email=email),
-                   None, "warning")
-
-
-def read_register(git: Git, main_sha: str, people: People, *, cache_root: Path | None = None) -> Register:
+def read_register(git: Git, main_sha: str, people: People, *, cache_root: Path | None = None,
+                  branch: str | None | Literal["auto"] = "auto", as_of: bool = False) -> Register:
     """The trusted register as of ``main_sha`` (see the module docstring), judged by ``people`` (the
-    trusted ``people.yaml``: an unapproved change of the ``pipeline:`` entry never takes effect)."""
-    entry = people.pipeline
-    if entry is None:
-        files = {e.path: e.oid for e in git.ls_tree(main_sha, [ARCHIVE_DIR]) if e.type == "blob"}
-        records, found = _records(git, files)
-        note = Finding(PEOPLE_PATH, None, _("no pipeline: entry (the publishing identity): the register under "
-                                            "{archive_dir}/ is read as it stands on main, and anyone who can push to "
-                                            "main can change it; see docs/archive.md",
-                                            archive_dir=ARCHIVE_DIR), "pipeline", "warning")
-        return Register(records, [note, *found], files)
-    base, chain, findings = _base(git, main_sha, entry)
-    files = {e.path: e.oid for e in git.ls_tree(base, [ARCHIVE_DIR])
-             if e.type == "blob" and e.mode.startswith("100")}
-    candidates = git.log([main_sha, f"^{base}"], first_parent=True, raw=True, paths=[ARCHIVE_DIR])
-    singles = [c.sha for c in candidates if len(c.parents) == 1]
-    paths = _changed_files(git, singles)
-    keys = frozenset(fp for fp in (fingerprint(k) for k in entry.ssh_keys) if fp)
-    signable = [c.sha for c in candidates if len(c.parents) == 1
-                and all(p.startswith(ARCHIVE_DIR + "/") for p in paths.get(c.sha, ()))]
-    verdicts = verify_signatures(git, signable, [identity_people(entry)], cache_root) if signable else {}
-    added: dict[str, str] = {}
-    trusted: set[str] = set()
-    for commit in candidates:
-        reason = _why_not(commit, paths.get(commit.sha, ()), verdicts.get(commit.sha), keys)
-        if reason is not None:
-            findings.append(_untrusted(commit, reason, entry.email))
-            continue
-        trusted.add(commit.sha)
-        for change in commit.changes:
-            if change.deleted or not change.mode.startswith("100"):
-                files.pop(change.path, None)
-                continue
-            if change.path not in files:
-                added[change.path] = commit.sha
-            files[change.path] = change.oid
-    records, found = _records(git, files)
-    position = chain.index(base)
-    legacy = frozenset(chain[position:]) if entry.register_base is not None and base == entry.register_base \
-        else frozenset()
-    return Register(records, [*findings, *found], files, added, frozenset(trusted), legacy, protected=True)
+    trusted ``people.yaml``: an unapproved change of the ``pipeline:`` entry never takes effect).
+
+    ``branch``: ``archive.register_branch`` of the trusted configuration (``None``: the register is on
+    main); ``"auto"``: the running publish's, else as ``warta.yml`` at ``main_sha`` names it. In branch
+    mode the register branch is read (:mod:`pipeline.archive.register_branch`; ``as_of``: as of main's
+    ``main_sha``, for ``warta report --at``), or main's register while the branch does not exist yet."""
+    name = _branch_for(git, main_sha) if branch == "auto" else branch
+    if name is None:
+        return read_main(git, main_sha, people, cache_root=cache_root)
+    found = read_branch(git, main_sha, people, name, cache_root=cache_root, as_of=as_of)
+    if found is not None:
+        return found
+    return dataclasses.replace(read_main(git, main_sha, people, cache_root=cache_root), branch=name)
+
+
+def _branch_for(git: Git, main_sha: str) -> str | None:
+    run = publish_run(git.root)
+    return run.branch if run is not None else configured_branch(git, main_sha)
 
 
 def trusted_register(git: Git, main_sha: str, people: People, *,
@@ -261,7 +146,7 @@ def _tag_verdicts(git: Git, tags: Sequence[_Tag], entry: PipelineEntry, cache_ro
                 proc = git.run("verify-tag", "--raw", tag.oid, check=False,
                                config={"gpg.ssh.allowedSignersFile": str(file), "gpg.ssh.program": "ssh-keygen"})
                 said = proc.stderr.decode("utf-8", "replace")
-                key = _FINGERPRINT.search(said)
+                key = FINGERPRINT.search(said)
                 status = "G" if proc.returncode == 0 else ("N" if "SIGNATURE" not in said.upper() else "B")
                 fresh[tag.oid] = Signature(status, key.group(0) if key else "", entry.email if status == "G" else "")
         cache.put(fresh, digest)
@@ -292,9 +177,12 @@ def trusted_tags(git: Git, register: Register, people: People, *,
         elif tag.own_name != tag.name:
             reason = f"it is the tag object of {tag.own_name}, under another name"
         elif tag.target not in register.commits:
+            if register.branch is not None and signature_problem(verdicts.get(tag.oid), keys) is None:
+                findings.append(rewritten_tag(register.branch, tag.name, tag.target))  # an error
+                continue
             reason = "it does not point at a register commit of the publishing identity"
         else:
-            reason = _signature_problem(verdicts.get(tag.oid), keys)
+            reason = signature_problem(verdicts.get(tag.oid), keys)
         if reason is None:
             good[tag.name] = tag.target
             continue
@@ -311,20 +199,29 @@ def trusted_tags(git: Git, register: Register, people: People, *,
 
 
 def register_findings_for_change(git: Git, base: str, head: str, people: People, *,
-                                 cache_root: Path | None = None) -> list[Finding]:
+                                 cache_root: Path | None = None, branch: str | None = None) -> list[Finding]:
     """For ``warta verify`` on a pull request: every change under ``arsip/`` between ``base`` and ``head``
     not made by commits signed by the publishing identity, and every ``arsip/*`` tag pointing into the
-    change, is an error (``arsip/`` is written only by ``warta publish`` on main)."""
+    change, is an error (``arsip/`` is written only by ``warta publish`` on main). With a register
+    ``branch`` every file a pull request adds or changes under ``arsip/`` is an error, signed or not
+    (removing what main held before the switch is allowed)."""
     findings: list[Finding] = []
     changed = git.changed_paths(base, head, [ARCHIVE_DIR])
-    if changed:
+    if changed and branch is not None:
+        kept = {e.path for e in git.ls_tree(head, [ARCHIVE_DIR])}
+        for path in (p for p in changed if p in kept):
+            findings.append(Finding(path, None, _("the register lives on the branch {branch} (archive.register_branch): "
+                                                  "nothing under {archive_dir}/ on main is read, and a pull request "
+                                                  "adds or changes nothing there; remove it from the pull request",
+                                                  branch=branch, archive_dir=ARCHIVE_DIR)))
+    elif changed:
         shas = git.text("rev-list", f"{base}..{head}", "--", ARCHIVE_DIR).split()
         entry = people.pipeline
         bad = list(shas)
         if entry is not None and shas:
             keys = frozenset(fp for fp in (fingerprint(k) for k in entry.ssh_keys) if fp)
             verdicts = verify_signatures(git, shas, [identity_people(entry)], cache_root)
-            bad = [s for s in shas if _signature_problem(verdicts.get(s), keys) is not None]
+            bad = [s for s in shas if signature_problem(verdicts.get(s), keys) is not None]
         if bad or not shas:
             who = ", ".join(s[:12] for s in bad[:5]) or "this change"
             for path in changed:
@@ -345,8 +242,12 @@ def register_findings_for_change(git: Git, base: str, head: str, people: People,
 def restore_worktree(git: Git, register: Register) -> list[str]:
     """Make ``arsip/`` in the working tree the trusted register: files no register commit wrote are
     removed, trusted files another commit changed get their trusted content. Returns the paths changed.
+    With a register branch main's checkout is left as it is (nothing under ``arsip/`` there is read, and
+    the register is written without a checkout).
 
     Symbolic links are removed, never followed (a forged commit may check out ``arsip/x -> /``)."""
+    if register.branch is not None:
+        return []
     root = git.root
     folder = root / ARCHIVE_DIR
     changed: list[str] = []
@@ -399,12 +300,18 @@ def with_findings(register: Register, findings: Sequence[Finding]) -> Register:
 
 @dataclass
 class PublishRun:
-    """What one ``warta publish`` run signs with and reads as the register."""
+    """What one ``warta publish`` run signs with and reads as the register. ``branch``: the register
+    branch of the trusted configuration (``None``: the register is on main); ``staged``: the register
+    branch's files are in the stage folder (:mod:`pipeline.publish.register_write`)."""
 
     people: People
     identity: PublishingIdentity | None
     register: Register
     tags: dict[str, str]
+    branch: str | None = None
+    remote: str | None = None
+    cache_root: Path | None = None
+    staged: bool = False
 
     def signer(self) -> PublishingIdentity | None:
         """The identity to sign with; ``None`` (unsigned, as before) only without a ``pipeline:`` entry.
@@ -417,20 +324,34 @@ class PublishRun:
         """The register commit that added record file ``path`` (``None``: before the register base)."""
         return self.register.added.get(path)
 
+    def reread(self, git: Git) -> Register:
+        """Read the register again (after this run's commit, or after taking the remote's branch)."""
+        head = git.head()
+        assert head is not None
+        self.register = read_register(git, head, self.people, cache_root=self.cache_root, branch=self.branch)
+        self.staged = False
+        return self.register
+
 
 _runs: dict[str, PublishRun] = {}
 
 
-def begin_publish(git: Git, people: People, *, cache_root: Path | None = None) -> PublishRun:
+def begin_publish(git: Git, people: People, *, cache_root: Path | None = None,
+                  branch: str | None = None) -> PublishRun:
     """Start a run on main's tip: take the signing key out of the environment, judge it against the
     trusted ``people``, read the trusted register and tags, and put ``arsip/`` in the working tree back
-    to the trusted register (protected registers only). Remembered for :func:`publish_run`."""
+    to the trusted register (protected registers on main only). ``branch``: ``archive.register_branch``
+    of the trusted configuration: the remote's register branch is fetched first. Remembered for
+    :func:`publish_run`."""
     take_signing_key()
     identity = load_identity(people, required=False)
     head = git.head()
     if head is None:
         raise GitError(_("the repository has no commit yet"))
-    register = read_register(git, head, people, cache_root=cache_root)
+    remote = remote_for(git) if branch is not None else None
+    if branch is not None:
+        sync(git, remote, branch)
+    register = read_register(git, head, people, cache_root=cache_root, branch=branch)
     tags, tag_findings = trusted_tags(git, register, people, cache_root=cache_root)
     if people.pipeline is not None and identity is None:
         tag_findings.append(Finding(PEOPLE_PATH, None, _(
@@ -439,7 +360,7 @@ def begin_publish(git: Git, people: People, *, cache_root: Path | None = None) -
     register = with_findings(register, tag_findings)
     if register.protected:
         restore_worktree(git, register)
-    run = PublishRun(people, identity, register, tags)
+    run = PublishRun(people, identity, register, tags, branch, remote, cache_root)
     _runs[str(git.root.resolve())] = run
     return run
 
@@ -450,20 +371,26 @@ def publish_run(root: Path) -> PublishRun | None:
 
 
 def records_at(git: Git, sha: str) -> list[StoredRecord]:
-    """The register as of ``sha`` for the run in ``git.root`` (judged by its people), or, outside a run,
-    ``arsip/`` as it stands at ``sha``."""
+    """The register as of ``sha`` for the run in ``git.root`` (judged by its people; with a register
+    branch, the branch as this clone holds it now), or, outside a run, ``arsip/`` as it stands at
+    ``sha`` (the register branch's tip in branch mode)."""
     run = publish_run(git.root)
     if run is None:
-        return load_records(GitTree(git, sha))[0]
+        name = configured_branch(git, sha)
+        tip = branch_tip(git, name) if name is not None else None
+        return load_records(GitTree(git, tip or sha))[0]
     folder = git.root / CACHE_DIRNAME
+    if run.branch is not None:
+        return run.reread(git).records
     return read_register(git, sha, run.people, cache_root=folder if folder.is_dir() else None).records
 
 
 def register_for_plan(git: Git, root: Path) -> tuple[list[StoredRecord], list[Finding]]:
     """For ``publish.make_plan``: :func:`begin_publish` with the people.yaml trusted on main's tip."""
-    people = evaluate_repository(root, paths=[PEOPLE_PATH]).people
+    report = evaluate_repository(root, paths=[PEOPLE_PATH])
     cache = root / CACHE_DIRNAME
-    run = begin_publish(git, people, cache_root=cache if cache.is_dir() else None)
+    run = begin_publish(git, report.people, cache_root=cache if cache.is_dir() else None,
+                        branch=report.config.archive.register_branch)
     return run.register.records, run.register.findings
 
 
@@ -475,7 +402,8 @@ def with_register_findings(report: Report, *, cache: bool = True) -> Report:
     git = Git(report.root)
     folder = report.root / CACHE_DIRNAME
     found = register_findings_for_change(git, report.base, report.head, report.people,
-                                         cache_root=folder if cache and folder.is_dir() else None)
+                                         cache_root=folder if cache and folder.is_dir() else None,
+                                         branch=report.config.archive.register_branch)
     if not found:
         return report
     return dataclasses.replace(report, problems=(*report.problems, *(f.format() for f in found)))

@@ -4,17 +4,15 @@ public address: the site's derivative, ``caption``, ``alt_text``) makes a contai
 ``GET /{media}?fields=permalink``. The day's quota is read from ``content_publishing_limit`` first. Posts
 cannot be deleted through the API. An uncertain publish is settled from the account's recent media; an
 error answered by ``media_publish`` itself is uncertain (Instagram publishes some containers it answers
-with an error), never retried on its own."""
+with an error), never retried on its own. The Graph API's requests and errors: :mod:`.graph`."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from requests import Response
-
-from pipeline.channels.base import MAX_WAIT, CallFailed, Http, Post, Sent, json_of
-from pipeline.channels.facebook import THROTTLED
+from pipeline.channels.base import CallFailed, Post, Sent, json_of
+from pipeline.channels.graph import GraphChannel
 from pipeline.channels.links import checked_id
 from pipeline.i18n import _
 
@@ -22,27 +20,12 @@ _PERMALINK = re.compile(r"^https://www\.instagram\.com/(p|reel)/[A-Za-z0-9_-]{1,
 
 
 @dataclass
-class Instagram:
-    http: Http
-    token: str
+class Instagram(GraphChannel):
     user_id: str
-
-    def _fail(self, answer: Response) -> CallFailed:
-        error = json_of(answer).get("error")
-        error = error if isinstance(error, dict) else {}
-        code = error.get("code")
-        detail = f"code {code}: {error.get('message', '')}"
-        if code in THROTTLED:
-            return CallFailed(_("instagram: throttled ({detail})", detail=self.http.redact(detail)), retryable=True,
-                              wait=MAX_WAIT * 5)
-        return self.http.fail(answer, detail, expired=code == 190 or answer.status_code == 401)
+    platform = "instagram"
 
     def _get(self, path: str, fields: str) -> dict[str, object]:
-        answer = self.http.call("GET", f"{self.http.base}/{path}", params={"fields": fields,
-                                                                           "access_token": self.token})
-        if answer.status_code != 200:
-            raise self._fail(answer)
-        return json_of(answer)
+        return self._done("GET", path, fields=fields)
 
     def quota_left(self) -> int | None:
         doc = self._get(f"{self.user_id}/content_publishing_limit", "quota_usage,config")
@@ -61,12 +44,9 @@ class Instagram:
         if left is not None and left <= 0:
             raise CallFailed(_("instagram: the account's publishing limit for 24 hours is used up"), retryable=True,
                              wait=24 * 3600.0)
-        answer = self.http.call("POST", f"{self.http.base}/{self.user_id}/media", data={
-            "image_url": post.image_url, "caption": post.text, "alt_text": post.image_alt or "",
-            "access_token": self.token})
-        if answer.status_code != 200:
-            raise self._fail(answer)
-        container = checked_id(json_of(answer).get("id"), "instagram container")
+        made = self._done("POST", f"{self.user_id}/media", image_url=post.image_url, caption=post.text,
+                          alt_text=post.image_alt or "")
+        container = checked_id(made.get("id"), "instagram container")
         for _poll in range(30):
             status = self._get(container, "status_code").get("status_code")
             if status == "FINISHED":
@@ -77,8 +57,7 @@ class Instagram:
             self.http.sleep(2.0)
         else:
             raise CallFailed(_("instagram: the container was not ready within a minute"), retryable=True)
-        answer = self.http.call("POST", f"{self.http.base}/{self.user_id}/media_publish", data={
-            "creation_id": container, "access_token": self.token})
+        answer = self._call("POST", f"{self.user_id}/media_publish", creation_id=container)
         if answer.status_code != 200:
             # Instagram publishes some containers it answers with an error (a throttle, a 500): never again on
             # its own; a person looks (warta announce --resolve)

@@ -71,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
 def _resolve(root: Path, args: argparse.Namespace) -> dict[str, Any]:
     from pipeline.approvals.service import open_site  # the approvals engine: start-up time
     from pipeline.archive.records import load_records
+    from pipeline.archive.register_branch import register_source
     from pipeline.channels import resolve
     from pipeline.channels.ledger import entry_of
 
@@ -80,7 +81,7 @@ def _resolve(root: Path, args: argparse.Namespace) -> dict[str, Any]:
     if args.sent and not resolve.valid_url(args.sent):
         raise UsageError(_("--sent {sent!r}: give the post's https:// address", sent=args.sent))
     git = open_site(root)
-    record = next((s.record for s in load_records(root)[0] if s.record.path == item), None)
+    record = next((s.record for s in load_records(register_source(root))[0] if s.record.path == item), None)
     if record is None:
         raise UsageError(_("{item}: no archive record names this item", item=item))
     entry = entry_of(record, channel)

@@ -20,6 +20,7 @@ from pipeline.archive.browse import filter_records, find_record, list_entry, pos
 from pipeline.archive.classification import load_table
 from pipeline.archive.export import export_bagit
 from pipeline.archive.records import StoredRecord, load_records
+from pipeline.archive.register_branch import register_source
 from pipeline.config import SiteConfig, find_root, load_config
 from pipeline.errors import Finding, GitError, UsageError, json_document
 from pipeline.git import Git
@@ -65,7 +66,7 @@ def _missing(parser: argparse.ArgumentParser) -> int:
 
 def _load(root: Path) -> tuple[SiteConfig, list[StoredRecord], list[Finding]]:
     config = load_config(root)
-    stored, findings = load_records(root)
+    stored, findings = load_records(register_source(root))  # the register branch's, in branch mode
     for finding in sorted(findings):
         print(finding.format(code=True), file=sys.stderr)
     return config, stored, [f for f in findings if f.severity == "error"]

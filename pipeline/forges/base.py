@@ -1,6 +1,10 @@
 """The one small interface every forge adapter gives (:class:`Forge`), and the plain data it answers
 with. The approval rules never see a forge's own JSON: :mod:`pipeline.approvals.forge_reviews` judges
 these values with the same chain as git records.
+
+What the adapters share lives here too: :func:`user_of` (an account in any forge's answer) and
+:class:`ReposForge`, the ``/repos/{owner}/{name}/…`` paths, pull-request answers and commit statuses that
+GitHub and Gitea (Forgejo) have in common.
 """
 
 from __future__ import annotations
@@ -8,9 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
-from pipeline.forges.http import Http
+from pipeline.forges.http import ForgeError, Http
 from pipeline.i18n import _
 
 STATUS_CONTEXT = "warta/approvals"
@@ -136,3 +140,45 @@ class Forge(ABC):
     @abstractmethod
     def merged_pull_request(self, merge_commit: str) -> PullRequest | None:
         """The merged pull request whose merge commit is ``merge_commit`` (``None``: none)."""
+
+
+def user_of(raw: Any, *login_keys: str) -> User:
+    """The account in a forge's answer: its numeric ``id`` and the first of ``login_keys`` it has (``?``
+    when none; ``User(0, "?")`` when there is no numeric id)."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("id"), int):
+        return User(0, "?")
+    return User(raw["id"], str(next((raw[key] for key in login_keys if raw.get(key)), "?")))
+
+
+class ReposForge(Forge):
+    """A forge with GitHub's repository API: ``/repos/{owner}/{name}/…`` paths, pull requests answered as
+    ``{number, head: {sha}, base: {ref}, user, html_url, merge_commit_sha}`` and ``POST …/statuses/{sha}``
+    (GitHub; Gitea and Forgejo copy it)."""
+
+    login_keys: tuple[str, ...] = ("login",)  # where an account's answer names it
+    merged_keys: tuple[str, ...] = ("merged",)  # a pull request is merged when one of these is set
+
+    def _repo(self, path: str) -> str:
+        return f"/repos/{self.repository}/{path}"
+
+    def _user(self, raw: Any) -> User:
+        return user_of(raw, *self.login_keys)
+
+    def _pull(self, raw: Any) -> PullRequest:
+        if not isinstance(raw, dict) or not isinstance(raw.get("head"), dict):
+            raise ForgeError(_("{forge}: the pull request answer has no head", forge=self.source))
+        return PullRequest(
+            number=int(raw.get("number") or 0), head_sha=str(raw["head"].get("sha") or ""),
+            base_ref=str((raw.get("base") or {}).get("ref") or ""), author=self._user(raw.get("user")),
+            url=str(raw.get("html_url") or ""), merged=any(raw.get(key) for key in self.merged_keys),
+            merge_commit_sha=raw.get("merge_commit_sha") or None,
+        )
+
+    def pull_request(self, number: int) -> PullRequest:
+        return self._pull(self.http.get(self._repo(f"pulls/{number}")))
+
+    def post_status(self, sha: str, state: StatusState, description: str, target_url: str | None = None) -> None:
+        body: dict[str, Any] = {"state": state, "context": STATUS_CONTEXT, "description": description[:140]}
+        if target_url:
+            body["target_url"] = target_url
+        self.http.post(self._repo(f"statuses/{sha}"), body)

@@ -10,20 +10,10 @@ the state a dismissed review had: the reviews list only says ``DISMISSED``),
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import cast
 
-from pipeline.forges.base import (
-    STATUS_CONTEXT,
-    BranchRules,
-    Forge,
-    PullRequest,
-    Review,
-    ReviewState,
-    StatusState,
-    User,
-    epoch,
-)
-from pipeline.forges.http import ForgeConfigError, ForgeError, Http
+from pipeline.forges.base import BranchRules, PullRequest, ReposForge, Review, ReviewState, User, epoch
+from pipeline.forges.http import MISSING, ForgeConfigError, ForgeError, Http
 from pipeline.i18n import _
 
 HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
@@ -39,41 +29,19 @@ def headers(token: str) -> dict[str, str]:
     return {**HEADERS, "Authorization": f"Bearer {token}"}
 
 
-def _user(raw: Any) -> User:
-    if not isinstance(raw, dict) or not isinstance(raw.get("id"), int):
-        return User(0, "?")
-    return User(raw["id"], str(raw.get("login") or "?"))
-
-
-def _pull(raw: Any) -> PullRequest:
-    if not isinstance(raw, dict) or not isinstance(raw.get("head"), dict):
-        raise ForgeError(_("{forge}: the pull request answer has no head", forge="github"))
-    return PullRequest(
-        number=int(raw.get("number") or 0), head_sha=str(raw["head"].get("sha") or ""),
-        base_ref=str((raw.get("base") or {}).get("ref") or ""), author=_user(raw.get("user")),
-        url=str(raw.get("html_url") or ""), merged=bool(raw.get("merged") or raw.get("merged_at")),
-        merge_commit_sha=raw.get("merge_commit_sha") or None,
-    )
-
-
 def graphql_url(base: str) -> str:
     """``https://api.github.com/graphql``; on GitHub Enterprise Server ``…/api/graphql``."""
     return base[: -len("/v3")] + "/graphql" if base.endswith("/api/v3") else base + "/graphql"
 
 
-class GitHub(Forge):
+class GitHub(ReposForge):
     source = "github"
     id_field = "github_id"
+    merged_keys = ("merged", "merged_at")
 
     def __init__(self, http: Http, repository: str) -> None:
         super().__init__(http, repository)
         self.notes: list[str] = []
-
-    def _repo(self, path: str) -> str:
-        return f"/repos/{self.repository}/{path}"
-
-    def pull_request(self, number: int) -> PullRequest:
-        return _pull(self.http.get(self._repo(f"pulls/{number}")))
 
     def reviews(self, pr: PullRequest) -> list[Review]:
         raw = self.http.pages(self._repo(f"pulls/{pr.number}/reviews"), {"per_page": 100})
@@ -91,7 +59,7 @@ class GitHub(Forge):
             if state not in _STATES:
                 continue
             out.append(Review(
-                id=rid, url=str(r.get("html_url") or ""), user=_user(r.get("user")),
+                id=rid, url=str(r.get("html_url") or ""), user=self._user(r.get("user")),
                 state=cast(ReviewState, state), commit=r.get("commit_id") or None, at=epoch(r.get("submitted_at")),
                 body=str(r.get("body") or ""), dismissed=was_dismissed,
                 edited=edited.get(rid) if edited is not None else None,
@@ -134,22 +102,11 @@ class GitHub(Forge):
     def is_collaborator(self, user: User) -> bool:
         if user.id <= 0 or not user.login or user.login == "?":
             return False
-        try:
-            answer = self.http.get(self._repo(f"collaborators/{user.login}/permission"))
-        except ForgeConfigError as exc:
-            if exc.status == 404:
-                return False
-            raise
-        if not isinstance(answer, dict):
+        answer = self.http.find(self._repo(f"collaborators/{user.login}/permission"))
+        if answer is MISSING or not isinstance(answer, dict):
             return False
-        same = _user(answer.get("user")).id == user.id  # the login may have been taken over by someone else
+        same = self._user(answer.get("user")).id == user.id  # the login may have been taken over by someone else
         return same and answer.get("permission") in ("admin", "maintain", "write")
-
-    def post_status(self, sha: str, state: StatusState, description: str, target_url: str | None = None) -> None:
-        body: dict[str, Any] = {"state": state, "context": STATUS_CONTEXT, "description": description[:140]}
-        if target_url:
-            body["target_url"] = target_url
-        self.http.post(self._repo(f"statuses/{sha}"), body)
 
     def branch_rules(self, branch: str) -> BranchRules:
         notes: list[str] = []
@@ -195,7 +152,7 @@ class GitHub(Forge):
 
     def merged_pull_request(self, merge_commit: str) -> PullRequest | None:
         for raw in self.http.pages(self._repo(f"commits/{merge_commit}/pulls"), {"per_page": 100}):
-            pr = _pull(raw)
+            pr = self._pull(raw)
             if pr.merged and pr.merge_commit_sha == merge_commit:
                 return pr
         return None

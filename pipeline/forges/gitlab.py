@@ -35,8 +35,9 @@ from pipeline.forges.base import (
     StatusState,
     User,
     epoch,
+    user_of,
 )
-from pipeline.forges.http import ForgeConfigError, ForgeError, Http
+from pipeline.forges.http import MISSING, ForgeError, Http
 from pipeline.i18n import _
 
 DEVELOPER = 30  # access level that may push
@@ -62,9 +63,7 @@ def headers(token: str) -> dict[str, str]:
 
 
 def _user(raw: Any) -> User:
-    if not isinstance(raw, dict) or not isinstance(raw.get("id"), int):
-        return User(0, "?")
-    return User(raw["id"], str(raw.get("username") or "?"))
+    return user_of(raw, "username")
 
 
 def _mr(raw: Any) -> PullRequest:
@@ -125,13 +124,8 @@ class GitLab(Forge):
     def is_collaborator(self, user: User) -> bool:
         if user.id <= 0:
             return False
-        try:
-            member = self.http.get(self._p(f"members/all/{user.id}"))
-        except ForgeConfigError as exc:
-            if exc.status == 404:
-                return False
-            raise
-        if not isinstance(member, dict) or member.get("state", "active") != "active":
+        member = self.http.find(self._p(f"members/all/{user.id}"))
+        if member is MISSING or not isinstance(member, dict) or member.get("state", "active") != "active":
             return False  # a blocked or deactivated account (someone who left) keeps its membership
         if member.get("membership_state", "active") != "active":
             return False  # an invitation not accepted, or a membership awaiting approval
@@ -144,12 +138,9 @@ class GitLab(Forge):
         self.http.post(self._p(f"statuses/{sha}"), body)
 
     def branch_rules(self, branch: str) -> BranchRules:
-        try:
-            raw = self.http.get(self._p(f"protected_branches/{urllib.parse.quote(branch, safe='')}"))
-        except ForgeConfigError as exc:
-            if exc.status == 404:
-                return BranchRules(branch, False)
-            raise
+        raw = self.http.find(self._p(f"protected_branches/{urllib.parse.quote(branch, safe='')}"))
+        if raw is MISSING:
+            return BranchRules(branch, False)
         settings = self.http.get(self._p("approvals"))
         project = self.http.get(f"/projects/{self.project}")
         pipeline = bool((project or {}).get("only_allow_merge_if_pipeline_succeeds"))

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Final
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -28,6 +28,8 @@ from pipeline.i18n import _
 DEFAULT_TIMEOUT = (10.0, 30.0)  # connect, read (seconds)
 MAX_RETRIES = 8  # rate-limited answers in a row before giving up (a retry-after of 0 cannot loop forever)
 _NEXT = re.compile(r'<([^>]*)>\s*;[^,]*\brel="?next"?', re.IGNORECASE)
+MISSING: Final = object()
+"""What :meth:`Http.find` answers when the resource does not exist."""
 
 
 class ForgeError(WartaError):
@@ -181,9 +183,11 @@ class Http:
         response = self.request("POST", path, json=body)
         return self._json(response) if response.content else None
 
-    def status(self, path: str, params: Mapping[str, Any] | None = None) -> int:
-        """The status code of a GET that may answer 404 (membership checks)."""
-        return self.request("GET", path, params=params, ok=(200, 204, 404)).status_code
+    def find(self, path: str, missing: tuple[int, ...] = (404,)) -> Any:
+        """GET's JSON, or :data:`MISSING` when the server answers a status in ``missing`` (no such member,
+        no protection rule, no pull request for a commit)."""
+        response = self.request("GET", path, ok=(200, 201, 204, *missing))
+        return MISSING if response.status_code in missing else self._json(response)
 
     def pages(self, path: str, params: Mapping[str, Any] | None = None) -> list[Any]:
         """Every element of a paginated list, following ``Link: rel="next"``."""
@@ -201,6 +205,22 @@ class Http:
             following = next_link(response.headers.get("link"))
             url = urljoin(url, following) if following else None
             query = None  # the next link carries the query
+        raise ForgeError(_("{forge}: more than {pages} pages at {url}", forge=self.name, pages=self.max_pages,
+                           url=self.redact(self.url(path))))
+
+    def numbered_pages(self, path: str, size: int) -> list[Any]:
+        """Every element of a list paged with ``page=N&limit=size`` (Gitea): page after page while the server
+        sends a ``Link: rel="next"`` or a full page, until a short or empty one."""
+        out: list[Any] = []
+        for page in range(1, self.max_pages + 1):
+            response = self.request("GET", path, params={"page": page, "limit": size})
+            items = self._json(response)
+            if not isinstance(items, list):
+                raise ForgeError(_("{forge}: {url} did not answer a list", forge=self.name,
+                                   url=self.redact(self.url(path))))
+            out.extend(items)
+            if next_link(response.headers.get("link")) is None and len(items) < size or not items:
+                return out
         raise ForgeError(_("{forge}: more than {pages} pages at {url}", forge=self.name, pages=self.max_pages,
                            url=self.redact(self.url(path))))
 

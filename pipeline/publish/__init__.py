@@ -141,9 +141,8 @@ def _plan_and_number(root: Path, git: Git, remote: str | None, main: str, moment
 
 
 def _pushed(git: Git, remote: str, main: str, base: str, plan: Plan, tags: list[str], attempts: int) -> bool:
-    upstream = gitops.upstream_of(git, remote, main)
     missing = sorted(set(gitops.existing_tags(git)) - gitops.remote_tags(git, remote)) if plan.records else []
-    pushing = git.head() != upstream or bool(missing)
+    pushing = gitops.unpushed(git, remote, main) or bool(missing)
     if pushing and attempts == 1:
         barrier()
     return not pushing or gitops.push_or_sync(git, remote, main, base, sorted(set(tags) | set(missing)))

@@ -14,6 +14,13 @@ records from git alone: a review edited or dismissed later on the forge changes 
 The copies are written in step order, each on the one before, so the chain's graph order holds. They
 are pushed with the numbering commit; a run that loses the race drops them with it and copies again on
 the new main.
+
+With a register branch (``archive.register_branch``) nothing is committed to main: each copy is a commit
+with the tree of main's tip whose parent is the copy before it (the first: main's tip, the commit the run
+read, which descends from the content every copy approves), kept on ``refs/warta/decisions``
+(:mod:`pipeline.approvals.decisions`), where the approvals engine reads records that are not on main under
+every rule, and pushed (never forced) before the register. A run that loses the race for the register
+keeps them: the next run finds those steps approved and copies nothing again.
 """
 
 from __future__ import annotations
@@ -108,6 +115,8 @@ def copy_reviews(root: Path, git: Git, say: Say, forge: Forge | None = None, *, 
         if result.path in joined:
             by_merge.setdefault(joined[result.path], []).append(result)
     copied = kept = 0
+    branch = report.config.archive.register_branch
+    chain = [report.head]  # branch mode: the copy each next copy is written on
     for merge, results in by_merge.items():
         try:
             pr = forge.merged_pull_request(merge)
@@ -137,10 +146,12 @@ def copy_reviews(root: Path, git: Git, say: Say, forge: Forge | None = None, *, 
                 review = by_sid.get(step.sha or "")
                 if step.status != "approved" or review is None:
                     continue
-                _write_copy(git, identity, result, step, reviews.source, review)
+                _write_copy(git, identity, result, step, reviews.source, review, chain if branch else None)
                 copied += 1
     if copied:
         say(_("forge: {n} review(s) copied into git as approval records", n=copied))
+        if branch:
+            warnings.extend([w for w in [decisions.push(git)] if w])
     if kept:
         say(_("forge: {n} request(s) for changes kept on {ref}: those items are returned", n=kept, ref=decisions.REF))
         warnings.extend([w for w in [decisions.push(git)] if w])
@@ -173,9 +184,11 @@ def _review_fields(review: Review) -> dict[str, str]:
 
 
 def _write_copy(git: Git, identity: PublishingIdentity, result: ChainResult, counted: StepStatus, source: str,
-                review: Review) -> str:
+                review: Review, chain: list[str] | None = None) -> str:
     """One approval record naming ``review`` (the step it counted for), authored as the reviewer at its
-    time, signed by the publishing identity; its commit."""
+    time, signed by the publishing identity; its commit. ``chain`` (register branch mode): the copies of
+    this run so far, after main's tip; the record is written on the last of them and kept on
+    ``refs/warta/decisions``, never on main."""
     step, role, title = counted.no, counted.role, counted.role_title
     at = review.at or 0
     when = dt.datetime.fromtimestamp(at, dt.UTC).isoformat()
@@ -188,6 +201,13 @@ def _write_copy(git: Git, identity: PublishingIdentity, result: ChainResult, cou
                 "commit": one_line(review.commit or "", 64), "at": when})
     env = {"GIT_AUTHOR_NAME": counted.by or "?", "GIT_AUTHOR_EMAIL": counted.email or "?",
            "GIT_AUTHOR_DATE": f"@{at} +0000"}
+    if chain is not None:
+        parent = chain[-1]
+        copy = git.run("commit-tree", f"{parent}^{{tree}}", "-p", parent, "-S", input=message.encode("utf-8"),
+                       config=identity.config(), env=env).stdout.decode().strip()
+        decisions.keep(git, copy, result.path, "approve")
+        chain.append(copy)
+        return copy
     git.run("commit", "-q", "--allow-empty", "--no-verify", "-F", "-", input=message.encode("utf-8"),
             config=identity.config(), env=env)
     sha = git.head()

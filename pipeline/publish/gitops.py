@@ -25,6 +25,7 @@ from pipeline.errors import GitError, UsageError
 from pipeline.files import exclusive_lock
 from pipeline.git import Git
 from pipeline.i18n import _
+from pipeline.publish import register_write
 
 ARCHIVE_DIR = "arsip"
 STAGING = "_site.staging"  # the build is written to _site.staging/site; its temporary folders stay inside
@@ -38,6 +39,15 @@ def lock(root: Path) -> AbstractContextManager[None]:
     """One publish at a time in a repository."""
     return exclusive_lock(root / CACHE_DIRNAME / "publish.lock", lambda: UsageError(
         _("another warta publish is running in this repository; wait for it to finish")))
+
+
+def write_root(git: Git) -> Path:
+    """Where the stages write record files (under ``arsip/``): main's checkout, or, with a register branch,
+    the stage folder of :mod:`pipeline.publish.register_write`."""
+    run = trust.publish_run(git.root)
+    if run is None or run.branch is None:
+        return git.root
+    return register_write.write_root(git, run)
 
 
 def remote_of(git: Git, main: str) -> str | None:
@@ -122,8 +132,12 @@ def _tag_message(record: ArchiveRecord) -> str:
 
 
 def commit_written(git: Git, message: str) -> str | None:
+    """Commit the record files the stage wrote (into :func:`write_root`); the commit, or ``None``."""
     run = trust.publish_run(git.root)
     signer = run.signer() if run is not None else None  # refuses (exit 2): pipeline: entry, no key
+    if run is not None and run.branch is not None:
+        config = signer.config() if signer is not None else {**_git_config(git), **identity.UNSIGNED}
+        return register_write.commit(git, run, message, config)
     git.run("add", "-A", "--", ARCHIVE_DIR)
     if not git.text("diff", "--cached", "--name-only", "--", ARCHIVE_DIR).strip():
         return None
@@ -167,13 +181,17 @@ def repair_tags(git: Git, records: Sequence[ArchiveRecord]) -> list[str]:
     run = trust.publish_run(git.root)
     made: list[str] = []
     missing = [r for r in records if tag_name(r.number) not in have]
+    branch = run is not None and run.branch is not None
     # the register's files as committed (git objects, never the working tree)
-    files = [e.path for e in git.ls_tree("HEAD", [ARCHIVE_DIR])] if missing else []
+    files = (list(run.register.files) if run is not None and branch else
+             [e.path for e in git.ls_tree("HEAD", [ARCHIVE_DIR])] if missing else [])
     for record in missing:
         found = next((f for f in files if f.startswith(f"{ARCHIVE_DIR}/{record.tahun}/{record.kode}/")
                       and f.rsplit("/", 1)[-1].startswith(f"{record.urut:04d}-")), None)
         rel = found or record_relpath(record)
-        added = run.added_by(rel) if run is not None and run.register.protected else None
+        added = run.added_by(rel) if run is not None and (run.register.protected or branch) else None
+        if added is None and run is not None and branch:
+            added = run.register.tip  # unsigned register branch: its tip holds the file
         if added is None:  # the commit of main's own line that added the file (never a side branch's)
             added = (git.text("log", "--first-parent", "--diff-filter=A", "--format=%H", "-1", "--", rel).strip()
                      or git.head() or "")
@@ -268,10 +286,22 @@ def integrate(git: Git, remote: str, main: str) -> None:
                          main=main, remote=remote, value=detail[-1] if detail else 'conflict'))
 
 
+def unpushed(git: Git, remote: str, main: str) -> bool:
+    """Whether this run has register commits the remote does not hold yet (main's, or the register branch's)."""
+    run = trust.publish_run(git.root)
+    if run is not None and run.branch is not None:
+        return register_write.unpushed(git, run, remote)
+    return git.head() != upstream_of(git, remote, main)
+
+
 def push_or_sync(git: Git, remote: str, main: str, base: str, tags: Sequence[str]) -> bool:
     """Push main and ``tags``; True when pushed. When the remote's main moved on in the meantime (another
     run won the race) our unpushed work since ``base`` is dropped, the remote's main taken, and False
-    returned. Any other failure is an error."""
+    returned. Any other failure is an error. With a register branch only that branch and ``tags`` are
+    pushed, never main (:func:`pipeline.publish.register_write.push_or_sync`)."""
+    run = trust.publish_run(git.root)
+    if run is not None and run.branch is not None:
+        return register_write.push_or_sync(git, run, remote, tags)
     ok, text = _push(git, remote, main, tags)
     if ok:
         return True

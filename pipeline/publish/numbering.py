@@ -41,7 +41,7 @@ def commit_numbers(root: Path, git: Git, plan: Plan) -> tuple[str | None, list[s
     if not plan.records_to_write:
         return None, []
     for record in plan.records_to_write:
-        write_record(root, record)
+        write_record(gitops.write_root(git), record)
     fault("numbering")
     sha = gitops.commit_written(git, numbering_message(plan))
     if not sha:

@@ -138,7 +138,7 @@ def _commit(root: Path, git: Git, remote: str | None, main: str, entries: Mappin
                 by_path[path] = updated
                 changed.append(updated)
         for record in changed:
-            write_record(root, record)
+            write_record(gitops.write_root(git), record)
         if changed:
             numbers = ", ".join(sorted({r.number for r in changed}))
             gitops.commit_written(git, f"Arsip: terbit kanal: {subject} {numbers}\n")

@@ -59,7 +59,7 @@ def record_publication(root: Path, git: Git, remote: str | None, main: str, live
         if not finals:
             return commits
         for record in finals:
-            write_record(root, record)
+            write_record(gitops.write_root(git), record)
         fault("record")
         message = "Arsip: terbit " + ", ".join(r.number for r in finals) + "\n"
         sha = gitops.commit_written(git, message)

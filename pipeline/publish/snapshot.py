@@ -71,7 +71,8 @@ def take_snapshot(root: Path, git: Git) -> Snapshot:
     tree = GitTree(git, head, label=f"main at {head[:12]}")
     report = evaluate_repository(root, all_items=True, fetch_decisions=True)
     # the register: only the publishing identity's signed commits count (rule 12), judged by trusted people
-    run = trust.begin_publish(git, report.people, cache_root=root / CACHE_DIRNAME)
+    run = trust.begin_publish(git, report.people, cache_root=root / CACHE_DIRNAME,
+                              branch=report.config.archive.register_branch)
     stored, findings = run.register.records, run.register.findings
     if any(f.severity == "error" for f in findings):
         raise ContentError(_("the archive register under arsip/ is damaged; fix it first"),

@@ -32,6 +32,7 @@ from pipeline import yamlio
 from pipeline.approvals.chain import ChainResult, Record
 from pipeline.approvals.service import Judge, Report
 from pipeline.archive.records import ArchiveRecord
+from pipeline.archive.register_branch import branch_tip
 from pipeline.archive.trust import read_register
 from pipeline.cachedir import CACHE_DIRNAME
 from pipeline.config import INTERNAL_KINDS, SiteConfig
@@ -88,7 +89,8 @@ def gather(root: Path, rev: str = "HEAD", *, cache: bool = True,
     folder = root / CACHE_DIRNAME
     findings: list[str] = []
     if records is None:
-        records, findings = _register(judge, state.people, folder if cache and folder.is_dir() else None)
+        records, findings = _register(judge, state.people, folder if cache and folder.is_dir() else None,
+                                      state.config.archive.register_branch)
     by_path = {r.path: r for r in records}
     live = {path: r.digest for path, r in by_path.items() if r.published_at is not None}
     report = judge.report(live)
@@ -112,17 +114,21 @@ def gather(root: Path, rev: str = "HEAD", *, cache: bool = True,
                     tuple(by_path.values()), report.items, tuple(warnings), front, boot)
 
 
-def _register(judge: Judge, people: People, folder: Path | None) -> tuple[list[ArchiveRecord], list[str]]:
+def _register(judge: Judge, people: People, folder: Path | None,
+              branch: str | None = None) -> tuple[list[ArchiveRecord], list[str]]:
     """The trusted register at the judged revision, with its findings; kept in ``.warta-cache/report/`` by
-    revision and publishing identity (the register of a commit never changes: its YAML is parsed once)."""
-    key = hashlib.sha256(f"{REGISTER_CACHE_VERSION}\0{judge.head_sha}\0{people.pipeline!r}".encode()).hexdigest()
+    revision and publishing identity (the register of a commit never changes: its YAML is parsed once).
+    With a register ``branch``: the branch as of the revision (``Warta-Main``, docs/report.md), keyed by its
+    tip too."""
+    tip = branch_tip(judge.git, branch) if branch is not None else None
+    key = hashlib.sha256(f"{REGISTER_CACHE_VERSION}\0{judge.head_sha}\0{people.pipeline!r}\0{tip}".encode()).hexdigest()
     file = folder / "report" / "register.json" if folder is not None else None
     if file is not None:
         with contextlib.suppress(OSError, ValueError, KeyError, TypeError, ValidationError):
             stored = json.loads(file.read_text(encoding="utf-8"))
             if stored["key"] == key:
                 return [ArchiveRecord.model_validate_json(r) for r in stored["records"]], list(stored["findings"])
-    register = read_register(judge.git, judge.head_sha, people, cache_root=folder)
+    register = read_register(judge.git, judge.head_sha, people, cache_root=folder, branch=branch, as_of=True)
     records = [s.record for s in register.records]
     findings = [f.format() for f in register.findings]
     if file is not None:

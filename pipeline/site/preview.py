@@ -18,6 +18,7 @@ from pathlib import Path
 from pipeline import gate
 from pipeline.approvals.service import evaluate_repository
 from pipeline.archive.records import ArchiveRecord, load_records
+from pipeline.archive.register_branch import register_source
 from pipeline.content import Item, Site, item_digest
 from pipeline.errors import Finding, GitError, WartaError
 from pipeline.git import Git
@@ -73,7 +74,7 @@ def plan_preview(site: Site, now: dt.datetime | None = None) -> Preview:
     # warta publish judges them; the preview says so
     note = _("{problem} (not in effect: the last approved version governs)", problem=untrusted[0]) if untrusted else None
 
-    stored, findings = load_records(root)
+    stored, findings = load_records(register_source(root))  # the register branch's, in branch mode
     live = {s.record.path: gate.live_of(s.record) for s in stored if s.record.published_at is not None}
     results = {r.path: r for r in report.items}
     moment = now or dt.datetime.now(site.config.tz)

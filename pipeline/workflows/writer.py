@@ -124,7 +124,8 @@ def site_ci(config: SiteConfig, people: People, signatory_roles: Iterable[str], 
             private_free: bool = False) -> SiteCI:
     """Every CI file of a site repository on ``forge``, rendered for ``config``."""
     main = config.approvals.main_branch
-    common = {"main": main, "main_json": json.dumps(main), "token_env": token_env(config, forge)}
+    common = {"main": main, "main_json": json.dumps(main), "token_env": token_env(config, forge),
+              "register_branch": config.archive.register_branch}
     out = SiteCI()
     if forge == "github":
         out.files[f"{WORKFLOW_DIRS[forge]}/warta-pr.yml"] = render("github-pr.yml", **common)

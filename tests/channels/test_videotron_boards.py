@@ -11,16 +11,16 @@ from pathlib import Path
 import pytest
 from approvals_helpers import SOP_RILIS, Person, Site, make_site
 from publish_helpers import PUBLISH_YML, approved_release, isolated_env, publish_json, records, release_text
-from sshd import Player, serve_sshd
+from sshd_helpers import SshServer, serve_sshd
 
 WIB = dt.timezone(dt.timedelta(hours=7))
 
 
 @pytest.fixture
-def player(tmp_path: Path) -> Iterator[Player]:
+def player(tmp_path: Path) -> Iterator[SshServer]:
     base = tmp_path / "sshd"
     base.mkdir()
-    yield from serve_sshd(base)
+    yield from serve_sshd(base, SshServer)
 
 
 def _office(tmp_path: Path, cast: dict[str, Person], channel: str) -> Site:
@@ -37,7 +37,7 @@ def _playlist(folder: Path) -> list[str]:
 
 def test_boards_go_to_the_player_over_rsync_and_expired_items_leave(tmp_path: Path, cast: dict[str, Person],
                                                                    monkeypatch: pytest.MonkeyPatch,
-                                                                   player: Player) -> None:
+                                                                   player: SshServer) -> None:
     remote = tmp_path / "player" / "layar"
     remote.parent.mkdir()
     channel = (f"  layar: {{type: videotron, rsync_destination: 'ssh://{player.user}@127.0.0.1:{player.port}{remote}', "

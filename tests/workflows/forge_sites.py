@@ -30,13 +30,15 @@ def user(handle: str) -> tuple[int, str]:
 
 
 def site_files(forge: Forge, url: str, cast: dict[str, Person], ci_public: str | None = None, *,
-               pages: bool = False) -> dict[str, str]:
+               pages: bool = False, register_branch: str | None = None) -> dict[str, str]:
     """warta.yml naming the forge, people.yaml with the forge's ids (and the publishing identity), and the
-    CI files for that forge."""
+    CI files for that forge; ``register_branch``: the register on that branch (archive.register_branch)."""
     warta = PUBLISH_YML.replace("  main_branch: main\n", f"  main_branch: main\n  forge:\n    type: {forge}\n"
                                 f"    url: {url}\n    repository: {REPOSITORY}\n")
     if pages:
         warta = warta.replace("deploy:\n  target: local\n", "deploy:\n  target: pages\n")
+    if register_branch:
+        warta = warta.replace("archive:\n", f"archive:\n  register_branch: {register_branch}\n", 1)
     people = people_yaml(cast)
     for handle, number in IDS.items():
         line = f"    email: {cast[handle].email}\n"
@@ -45,6 +47,33 @@ def site_files(forge: Forge, url: str, cast: dict[str, Person], ci_public: str |
         people += pipeline_block(ci_public)
     made = site_ci(parse_config(warta), parse_people(people), ["kepala_dinas"], forge=forge)
     return {"warta.yml": warta, "sop/people.yaml": people, "requirements.txt": "warta\n", **made.files}
+
+
+PROTECTED_ORIGIN = """#!/bin/sh
+# The forge's branch rules, in the bare origin: main takes only the pull request's merge (the harness sets
+# WARTA_HARNESS_MERGE for that one push; no CI credential can push main), and the register branch only
+# fast-forwards (no force push, no deletion).
+zero=0000000000000000000000000000000000000000
+while read -r old new ref; do
+  case "$ref" in
+    refs/heads/main)
+      if [ "$WARTA_HARNESS_MERGE" != "1" ]; then echo "refused: main takes only merges of pull requests" >&2; exit 1; fi ;;
+    refs/heads/{branch})
+      if [ "$new" = "$zero" ]; then echo "refused: {branch} cannot be deleted" >&2; exit 1; fi
+      if [ "$old" != "$zero" ] && ! git merge-base --is-ancestor "$old" "$new"; then
+        echo "refused: {branch} only fast-forwards" >&2; exit 1
+      fi ;;
+  esac
+done
+exit 0
+"""
+
+
+def protect_origin(origin: Path, branch: str) -> None:
+    """Install :data:`PROTECTED_ORIGIN` as the origin's ``pre-receive`` hook."""
+    hook = origin / "hooks" / "pre-receive"
+    hook.write_text(PROTECTED_ORIGIN.replace("{branch}", branch), encoding="utf-8")
+    hook.chmod(0o755)
 
 
 def forge_office(tmp_path: Path, cast: dict[str, Person], files: dict[str, str]) -> tuple[Site, Path, str, str]:
