@@ -4,11 +4,14 @@ the replaced output deleted out of the build's way. Real builds in tmp_path."""
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
+from typing import Any
 
 from pipeline.cachedir import SITE_TRASH
 from pipeline.site import build_site, output
 from pipeline.site.generators import Pager
+from pipeline.site.serving import make_server
 from tests.test_site_build import _release, load, make_site, page, siblings
 
 
@@ -90,3 +93,29 @@ def test_without_a_trash_folder_the_old_output_is_deleted_at_once(tmp_path: Path
     (old / "a" / "page.html").write_text("x", encoding="utf-8")
     output.discard(old, None)
     assert not old.exists()
+
+
+def test_a_search_finds_items_of_several_years_and_pages_through_the_merged_bundles(browser: Any,
+                                                                                   tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site")
+    out = root / "_site"
+    build_site(load(root), out)
+    server = make_server(out, 0, "https://example.org", quiet=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    tab = browser.new_page()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}/"
+        # "kalurahan": the 2025 release on the seedlings (its place) and the 2024 one on the contest (title)
+        tab.goto(base + "cari/?q=kalurahan", wait_until="networkidle")
+        tab.locator(".pagefind-ui__result-link").first.wait_for(timeout=20_000)
+        hrefs = tab.locator(".pagefind-ui__result-link").evaluate_all("links => links.map(a => a.href)")
+        assert any("/siaran-pers/2025/bantuan-bibit/" in h for h in hrefs), hrefs
+        assert any("/siaran-pers/2024/lomba-kalurahan/" in h for h in hrefs), hrefs
+        tab.goto(base + "cari/?q=profil", wait_until="networkidle")  # a page (halaman), in its own bundle
+        tab.locator(".pagefind-ui__result-link").first.wait_for(timeout=20_000)
+        hrefs = tab.locator(".pagefind-ui__result-link").evaluate_all("links => links.map(a => a.href)")
+        assert any(h.endswith("/profil/") for h in hrefs), hrefs
+    finally:
+        tab.close()
+        server.shutdown()
+        server.server_close()
