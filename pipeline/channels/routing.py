@@ -82,14 +82,18 @@ def route_findings(item: Item, sop: Sop | None, config: SiteConfig) -> list[Find
     return out
 
 
-def destinations(tree: FileTree, paths: Iterable[str], config: SiteConfig, sops: Mapping[str, Sop]
-                 ) -> dict[str, list[str]]:
+def destinations(tree: FileTree, paths: Iterable[str], config: SiteConfig, sops: Mapping[str, Sop],
+                 parsed: Mapping[str, Item] | None = None) -> dict[str, list[str]]:
     """For ``warta status``: the channels each item at ``paths`` would go to once published (items that
-    do not load go nowhere)."""
+    do not load go nowhere). ``parsed``: items already parsed from ``tree`` with this same ``config``
+    (``warta status`` has the content check's); an item not in it is read and parsed here."""
     out: dict[str, list[str]] = {}
+    known = parsed or {}
     for path in paths:
-        raw = tree.read(path)
-        item = parse_item(tree, path, raw, config)[0] if raw is not None else None
+        item: Item | None = known.get(path)
+        if item is None:
+            raw = tree.read(path)
+            item = parse_item(tree, path, raw, config)[0] if raw is not None else None
         if item is not None:
             out[path] = routes(item, sops.get(item.sop_id), config)
     return out
