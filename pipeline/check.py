@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
@@ -90,22 +91,48 @@ def resolve_paths(root: Path, paths: Sequence[str]) -> list[str] | None:
         return None
     everything: list[str] | None = None  # the site's files, listed only when a folder is named
     top = os.path.realpath(root)
+    folders: dict[str, str] = {}
     chosen: list[str] = []
     for raw in paths:
-        # os.path rather than pathlib: warta status passes every shown item (10,000) through here
-        target = os.path.realpath(raw)
-        if not os.path.exists(target):
-            raise UsageError(_("{raw}: no such file or folder", raw=raw))
+        # os.path rather than pathlib, each folder resolved once: warta status passes every shown item
+        # (10,000) through here
+        target = _realpath(raw, folders)
+        try:
+            is_dir = stat.S_ISDIR(os.stat(target).st_mode)
+        except (OSError, ValueError):
+            raise UsageError(_("{raw}: no such file or folder", raw=raw)) from None
         if target != top and not target.startswith(top.rstrip(os.sep) + os.sep):
             raise UsageError(_("{raw}: not inside the site repository {root}", raw=raw, root=root))
         rel = PurePath(os.path.relpath(target, top)).as_posix()
-        if os.path.isdir(target):
+        if is_dir:
             everything = discover(root) if everything is None else everything
             prefix = "" if rel == "." else rel + "/"
             chosen.extend(p for p in everything if p.startswith(prefix))
         else:
             chosen.append(rel)
     return sorted(set(chosen))
+
+
+def _realpath(raw: str, folders: dict[str, str]) -> str:
+    """``os.path.realpath(raw)``, resolving each folder once (``folders``: folder -> its real path): a
+    name that is no symbolic link, in a resolved folder, is that folder's path and the name."""
+    if ".." in raw.split(os.sep):
+        return os.path.realpath(raw)  # '..' after a link goes up from where the link leads: resolve it whole
+    head, name = os.path.split(os.path.abspath(raw))
+    if not name:
+        return os.path.realpath(raw)
+    base = folders.get(head)
+    if base is None:
+        base = folders[head] = os.path.realpath(head)
+    candidate = os.path.join(base, name)
+    try:
+        if stat.S_ISLNK(os.lstat(candidate).st_mode):
+            return os.path.realpath(candidate)
+    except OSError:
+        pass  # missing: realpath keeps the name as written, and the caller says it does not exist
+    except ValueError:
+        return os.path.realpath(raw)
+    return candidate
 
 
 def _photo_findings(root: Path, gov: Governance, items: Sequence[Item]) -> list[Finding]:

@@ -71,3 +71,15 @@ def test_check_paths_resolve_relative_absolute_folders_and_refuse_outside(tree: 
     os.symlink(tree.parent, tree / "up")
     with pytest.raises(UsageError, match="not inside"):
         resolve_paths(tree, [str(tree / "up")])
+
+
+def test_paths_resolve_as_realpath_does(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.check import _realpath
+
+    os.symlink(tree / "content/siaran-pers", tree / "alias")
+    monkeypatch.chdir(tree / "content")
+    folders: dict[str, str] = {}
+    for raw in ("siaran-pers/2025/a.md", "./siaran-pers//2025/a.md", "siaran-pers/2025/", "siaran-pers/2025/link.md",
+                "linked/secret.md", "linked/../siaran-pers/2025/a.md", "../alias/2025/a.md", "../alias/2025/../2025/a.md",
+                "dangling.md", "missing/x.md", str(tree / "alias/2025/link.md"), ".", "/", "..", "linked/"):
+        assert _realpath(raw, folders) == os.path.realpath(raw), raw
