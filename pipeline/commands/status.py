@@ -10,6 +10,7 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
+from pipeline.cachedir import CACHE_DIRNAME, ROUTES_CACHE
 from pipeline.config import find_root
 from pipeline.errors import Finding
 
@@ -77,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
             parsed = checked.parsed
     due = due_documents(root)  # evaluations and content plans due or overdue (seed 004 A1, C; docs/report.md)
     where = destinations(WorkTree(root), [r.path for r in results if r.kind == "content"], report.config,
-                         report.state.sops, parsed)  # the channels each item goes to (docs/channels.md)
+                         report.state.sops, parsed,  # the channels each item goes to (docs/channels.md)
+                         root / ROUTES_CACHE if (root / CACHE_DIRNAME).is_dir() else None)
     if args.json:
         tz = report.config.tz
         items = []
