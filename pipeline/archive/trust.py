@@ -40,6 +40,7 @@ from pipeline.archive.records import StoredRecord, load_records
 from pipeline.archive.register_branch import (
     branch_tip,
     configured_branch,
+    moved_tag,
     read_branch,
     remote_for,
     rewritten_tag,
@@ -177,8 +178,9 @@ def trusted_tags(git: Git, register: Register, people: People, *,
         elif tag.own_name != tag.name:
             reason = f"it is the tag object of {tag.own_name}, under another name"
         elif tag.target not in register.commits:
-            if register.branch is not None and signature_problem(verdicts.get(tag.oid), keys) is None:
-                findings.append(rewritten_tag(register.branch, tag.name, tag.target))  # an error
+            if signature_problem(verdicts.get(tag.oid), keys) is None:  # an error: its number was issued
+                findings.append(rewritten_tag(register.branch, tag.name, tag.target) if register.branch is not None
+                                else moved_tag(tag.name, tag.target))
                 continue
             reason = "it does not point at a register commit of the publishing identity"
         else:
