@@ -42,6 +42,7 @@ from pipeline.archive.register_branch import (
     configured_branch,
     moved_tag,
     read_branch,
+    register_source,
     remote_for,
     rewritten_tag,
     sync,
@@ -57,15 +58,15 @@ from pipeline.archive.register_read import (
 )
 from pipeline.cachedir import CACHE_DIRNAME
 from pipeline.errors import Finding, GitError
-from pipeline.git import Git, Signature
+from pipeline.git import Git, Signature, TreeEntry
 from pipeline.i18n import _
 from pipeline.identity import SIGNING_KEY_ENV, PublishingIdentity, load_identity, take_signing_key
 from pipeline.people import PEOPLE_PATH, People, PipelineEntry
-from pipeline.tree import GitTree
+from pipeline.tree import FileTree, GitTree
 
 __all__ = ["ARCHIVE_DIR", "TAG_PREFIX", "PublishRun", "Register", "begin_publish", "identity_people", "publish_run",
            "read_register", "records_at", "register_for_plan", "restore_worktree", "trusted_register",
-           "trusted_tags", "with_register_findings"]
+           "trusted_source", "trusted_tags", "with_register_findings"]
 
 
 def read_register(git: Git, main_sha: str, people: People, *, cache_root: Path | None = None,
@@ -84,6 +85,27 @@ def read_register(git: Git, main_sha: str, people: People, *, cache_root: Path |
     if found is not None:
         return found
     return dataclasses.replace(read_main(git, main_sha, people, cache_root=cache_root), branch=name)
+
+
+def trusted_source(root: Path) -> Path | FileTree:
+    """What the commands that show the register read (``warta archive``, ``announce --resolve``, the
+    preview): :func:`pipeline.archive.register_branch.register_source`, except that in branch mode it is
+    the branch's *trusted* register (the identity's commits replayed, judged by the trusted people, as
+    ``warta publish`` reads it), so a forged commit on the branch's tip is never shown (rule 12)."""
+    source = register_source(root)
+    if not isinstance(source, GitTree):
+        return source  # the register on main: its arsip/, which publish keeps to the trusted register
+    git = source.git
+    head = git.head()
+    report = evaluate_repository(root, paths=[PEOPLE_PATH])
+    name = report.config.archive.register_branch
+    if head is None or name is None:
+        return root  # the switch to a branch is not approved: the register is still main's
+    folder = root / CACHE_DIRNAME
+    register = read_register(git, head, report.people, branch=name, cache_root=folder if folder.is_dir() else None)
+    tip = register.tip or head
+    entries = [TreeEntry("100644", "blob", oid, path) for path, oid in sorted(register.files.items())]
+    return GitTree(git, tip, entries, label=f"{name} at {tip[:12]}")
 
 
 def _branch_for(git: Git, main_sha: str) -> str | None:

@@ -18,7 +18,7 @@ from approvals_helpers import SOP_RILIS, Person, Site, make_site, people_yaml
 from channel_servers import TOKEN, Platforms
 from identity_helpers import Key, keygen, make_cast, pipeline_block
 from publish_helpers import PUBLISH_YML, approved_release, isolated_env, publish, publish_json, release_text
-from register_branch_helpers import BRANCH, bare_git, branch_commits, branch_office, branch_records
+from register_branch_helpers import BRANCH, bare_git, branch_commits, branch_office, branch_records, forge_on_branch
 
 from pipeline.approvals.records import format_record
 from pipeline.git import EMPTY_TREE
@@ -304,3 +304,37 @@ def test_register_branch_refuses_a_value_that_is_not_a_plain_branch_name(site: S
     proc = site.cli("check")
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "archive.register_branch" in proc.stdout + proc.stderr
+
+
+# --------------------------------------------------------------------------------------------------
+# the commands that show the register (archive list/show/export) read the trusted register only
+
+
+def test_archive_commands_never_show_a_record_forged_on_the_register_branch_tip(site: Site, ci: Key,
+                                                                                tmp_path: Path) -> None:
+    """An operator pushes an unsigned commit onto warta-arsip that renumbers the release and adds a record
+    of their own; until the next publish commits, it is the branch's tip, which an archivist's clone reads."""
+    first = approved_release(site, "pertama")
+    assert signed(site, ci)[0] == 0
+    genuine = branch_records(site)[first]
+    rel = str(genuine.pop("_file"))
+    number = str(genuine["number"])
+    changed = dict(genuine, number=number.replace("/1/", "/7/"), title="Judul palsu")
+    fake = dict(genuine, number=number.replace("/1/", "/8/"), path="content/siaran-pers/2025/palsu.md",
+                title="Rilis palsu")
+    forge_on_branch(site, site.cast["wahyu"], {
+        rel: yaml.safe_dump(changed, allow_unicode=True, sort_keys=False),
+        rel.replace("0001-", "0008-"): yaml.safe_dump(fake, allow_unicode=True, sort_keys=False)})
+    listed = site.cli("archive", "list", "--json")
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    numbers = [e["number"] for e in json.loads(listed.stdout)]
+    assert number in numbers and number.replace("/1/", "/7/") not in numbers
+    assert number.replace("/1/", "/8/") not in numbers
+    shown = site.cli("archive", "show", number, "--json")
+    assert shown.returncode == 0 and json.loads(shown.stdout)["record"]["title"] == genuine["title"], shown.stdout
+    bag = tmp_path / "serah-terima"
+    exported = site.cli("archive", "export", "--bagit", str(bag))
+    assert exported.returncode == 0, exported.stdout + exported.stderr
+    table = (bag / "data" / "daftar-arsip.csv").read_text(encoding="utf-8")
+    assert "palsu" not in table.casefold() and number in table
+    assert number.replace("/1/", "/7/") not in table and number.replace("/1/", "/8/") not in table
