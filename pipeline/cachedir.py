@@ -29,6 +29,7 @@ APPROVALS_CACHE = f"{CACHE_DIRNAME}/approvals"  # parsed items and digests by bl
 HISTORY_CACHE = f"{CACHE_DIRNAME}/history"  # the index of main's history
 SIGNATURES_CACHE = f"{CACHE_DIRNAME}/signatures"  # git's signature verdicts by commit id (approvals/signing.py)
 STATUS_CACHE = f"{CACHE_DIRNAME}/status"  # blob ids of items that cannot be embargoed (warta status)
+ROUTES_CACHE = f"{STATUS_CACHE}/routes.json"  # the channels of each item by blob id (channels/routing.py)
 REGISTER_CACHE = f"{CACHE_DIRNAME}/register/records.json"  # parsed archive records by blob id (archive/register_cache.py)
 REGISTER_STAGE = f"{CACHE_DIRNAME}/register-branch/stage"  # the register branch's files while publish writes them
 REGISTER_INDEX = f"{CACHE_DIRNAME}/register-branch/index"  # the git index its commits are built with

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from pipeline import kelengkapan, privacy, yamlio
 from pipeline.archive import classification
@@ -36,6 +38,7 @@ class CheckResult:
     findings: Findings = field(default_factory=Findings)
     items: list[Item] = field(default_factory=list)  # the valid items checked
     examined: list[Item] = field(default_factory=list)  # every checked item with typed front matter
+    config: SiteConfig | None = None  # the configuration the items were parsed with
 
     @property
     def ok(self) -> bool:
@@ -86,22 +89,50 @@ def resolve_paths(root: Path, paths: Sequence[str]) -> list[str] | None:
     """Turn command-line paths (files or folders, relative to the current folder) into repo paths."""
     if not paths:
         return None
-    everything = discover(root)
+    everything: list[str] | None = None  # the site's files, listed only when a folder is named
+    top = os.path.realpath(root)
+    folders: dict[str, str] = {}
     chosen: list[str] = []
     for raw in paths:
-        target = Path(raw).resolve()
-        if not target.exists():
-            raise UsageError(_("{raw}: no such file or folder", raw=raw))
+        # os.path rather than pathlib, each folder resolved once: warta status passes every shown item
+        # (10,000) through here
+        target = _realpath(raw, folders)
         try:
-            rel = target.relative_to(root.resolve()).as_posix()
-        except ValueError:
-            raise UsageError(_("{raw}: not inside the site repository {root}", raw=raw, root=root)) from None
-        if target.is_dir():
+            is_dir = stat.S_ISDIR(os.stat(target).st_mode)
+        except (OSError, ValueError):
+            raise UsageError(_("{raw}: no such file or folder", raw=raw)) from None
+        if target != top and not target.startswith(top.rstrip(os.sep) + os.sep):
+            raise UsageError(_("{raw}: not inside the site repository {root}", raw=raw, root=root))
+        rel = PurePath(os.path.relpath(target, top)).as_posix()
+        if is_dir:
+            everything = discover(root) if everything is None else everything
             prefix = "" if rel == "." else rel + "/"
             chosen.extend(p for p in everything if p.startswith(prefix))
         else:
             chosen.append(rel)
     return sorted(set(chosen))
+
+
+def _realpath(raw: str, folders: dict[str, str]) -> str:
+    """``os.path.realpath(raw)``, resolving each folder once (``folders``: folder -> its real path): a
+    name that is no symbolic link, in a resolved folder, is that folder's path and the name."""
+    if ".." in raw.split(os.sep):
+        return os.path.realpath(raw)  # '..' after a link goes up from where the link leads: resolve it whole
+    head, name = os.path.split(os.path.abspath(raw))
+    if not name:
+        return os.path.realpath(raw)
+    base = folders.get(head)
+    if base is None:
+        base = folders[head] = os.path.realpath(head)
+    candidate = os.path.join(base, name)
+    try:
+        if stat.S_ISLNK(os.lstat(candidate).st_mode):
+            return os.path.realpath(candidate)
+    except OSError:
+        pass  # missing: realpath keeps the name as written, and the caller says it does not exist
+    except ValueError:
+        return os.path.realpath(raw)
+    return candidate
 
 
 def _photo_findings(root: Path, gov: Governance, items: Sequence[Item]) -> list[Finding]:
@@ -164,7 +195,8 @@ def check_site(root: Path, paths: Sequence[str] = (), *, cache_root: Path | None
     cache = render_cache(cache_root or root)
     invalid: list[Item] = []
     items, findings = load_items(root, gov.config, wanted, render_cache=cache, invalid=invalid, only=only)
-    result = CheckResult(checked=wanted if wanted is not None else [i.path for i in items], findings=findings)
+    result = CheckResult(checked=wanted if wanted is not None else [i.path for i in items], findings=findings,
+                         config=gov.config)
     if wanted is None:
         result.checked = discover(root)
     checked = [item for item in items if wanted is None or item.path in wanted]
@@ -273,8 +305,24 @@ def blocking_findings(root: Path, paths: Sequence[str], *, only: bool = False) -
     itself, so the three commands agree; a finding about a file an item uses (its photo) counts for the item.
     ``only`` (``warta status``): read only those items, not the whole site (a duplicate slug is then not seen;
     ``approve`` reads the whole site, as ``check`` does)."""
+    return check_items(root, paths, only=only).blocking
+
+
+@dataclass
+class CheckedItems:
+    """:func:`check_items`: the blocking errors by item, and each item that loads, parsed with ``config``
+    (the working tree's ``warta.yml``) as :func:`pipeline.content.parse_item` gives it."""
+
+    blocking: dict[str, list[Finding]]
+    parsed: dict[str, Item]
+    config: SiteConfig | None
+
+
+def check_items(root: Path, paths: Sequence[str], *, only: bool = False) -> CheckedItems:
+    """:func:`blocking_findings`, with the parsed items (``warta status`` routes them to channels without
+    parsing them again)."""
     if not paths:
-        return {}
+        return CheckedItems({}, {}, None)
     result = check_site(root, [str(root / p) for p in paths], only=only)
     wanted = set(paths)
     users: dict[str, set[str]] = {}
@@ -287,4 +335,4 @@ def blocking_findings(root: Path, paths: Sequence[str], *, only: bool = False) -
             continue
         for path in sorted(users.get(finding.path, {finding.path}) & wanted):
             out.setdefault(path, []).append(finding)
-    return out
+    return CheckedItems(out, {i.path: i for i in result.examined if i.path in wanted}, result.config)

@@ -17,6 +17,7 @@ tree with the very same code.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -148,20 +149,27 @@ class WorkTree:
         self.root = root
 
     def entry(self, path: str) -> Entry | None:
-        full = self.root / path
-        if full.is_symlink():
+        try:  # one lstat (a link is a link, whatever it points to)
+            mode = os.lstat(os.path.join(self.root, path)).st_mode
+        except (OSError, ValueError):
+            return None
+        if stat.S_ISLNK(mode):
             return Entry(path, "link")
-        if full.is_file():
+        if stat.S_ISREG(mode):
             return Entry(path, "file")
-        if full.is_dir():
+        if stat.S_ISDIR(mode):
             return Entry(path, "folder")
         return None
 
     def read(self, path: str) -> bytes | None:
         if linked_parent(self, path) is not None:
             return None
+        found = self.entry(path)
+        if found is None or found.kind != "file":
+            return None
         try:
-            return (self.root / path).read_bytes() if (self.root / path).is_file() else None
+            with open(os.path.join(self.root, path), "rb") as handle:
+                return handle.read()
         except OSError:
             return None
 

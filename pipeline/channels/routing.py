@@ -4,12 +4,19 @@ choice with the text, since front matter is part of the digest)."""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
 
 from pipeline.channels.text import Content, compose, too_long
+from pipeline.codedigest import code_digest
 from pipeline.config import SiteConfig
 from pipeline.content import Item, parse_item
 from pipeline.errors import Finding
+from pipeline.files import write_atomic
 from pipeline.i18n import _
 from pipeline.sop import Sop
 from pipeline.tree import FileTree
@@ -82,14 +89,98 @@ def route_findings(item: Item, sop: Sop | None, config: SiteConfig) -> list[Find
     return out
 
 
-def destinations(tree: FileTree, paths: Iterable[str], config: SiteConfig, sops: Mapping[str, Sop]
-                 ) -> dict[str, list[str]]:
+def destinations(tree: FileTree, paths: Iterable[str], config: SiteConfig, sops: Mapping[str, Sop],
+                 parsed: Mapping[str, Item] | None = None, cache: Path | None = None) -> dict[str, list[str]]:
     """For ``warta status``: the channels each item at ``paths`` would go to once published (items that
-    do not load go nowhere)."""
+    do not load go nowhere). ``parsed``: items already parsed from ``tree`` with this same ``config``
+    (``warta status`` has the content check's); an item not in it is read, and parsed here unless
+    ``cache`` (``.warta-cache/status/routes.json``) holds its routes (:class:`RoutesCache`)."""
     out: dict[str, list[str]] = {}
+    known = parsed or {}
+    kept = RoutesCache(cache, config, sops)
     for path in paths:
-        raw = tree.read(path)
-        item = parse_item(tree, path, raw, config)[0] if raw is not None else None
+        item: Item | None = known.get(path)
         if item is not None:
             out[path] = routes(item, sops.get(item.sop_id), config)
+            continue
+        raw = tree.read(path)
+        if raw is None:
+            continue
+        oid = hashlib.sha1(b"blob %d\0" % len(raw) + raw, usedforsecurity=False).hexdigest()  # git's blob id
+        key = f"{path}\0{oid}"
+        hit = kept.get(key)
+        if hit is not MISSING:
+            if hit is not None:
+                out[path] = hit
+            continue
+        item = parse_item(tree, path, raw, config)[0]
+        found = routes(item, sops.get(item.sop_id), config) if item is not None else None
+        kept.put(key, found)
+        if found is not None:
+            out[path] = found
+    kept.save()
     return out
+
+
+MISSING: Any = object()
+
+
+class RoutesCache:
+    """The routes of items by path and git blob id (the bytes' own id, computed here), valid for one
+    *context*: warta's code (:func:`pipeline.codedigest.code_digest`), the configuration the items are
+    parsed and routed with, and the pipeline steps (``aksi``) of every SOP. Routes are what
+    :func:`routes` gives for the item :func:`pipeline.content.parse_item` makes of exactly those bytes
+    with that configuration (``None``: the item does not load), so nothing else can make them stale.
+
+    The file holds a check digest over its body: a truncated or edited file, or one of another context,
+    is ignored whole (the items are parsed, and the file written again). It only ever says where an item
+    would be posted, never whether it is approved; ``None`` as the file: memory only."""
+
+    def __init__(self, file: Path | None, config: SiteConfig, sops: Mapping[str, Sop]) -> None:
+        self.file = file
+        self.entries: dict[str, list[str] | None] = {}
+        self.used: set[str] = set()
+        self.dirty = False
+        if file is None:
+            self.context = ""
+            return
+        aksi = {name: sorted(sop_aksi(sop)) for name, sop in sorted(sops.items())}
+        self.context = hashlib.sha256(json.dumps([code_digest(), config.model_dump_json(), aksi]).encode()).hexdigest()
+        try:
+            document = json.loads(file.read_bytes())
+            body = document["body"]
+            if not isinstance(body, str) or document["check"] != _check(body):
+                return
+            data = json.loads(body)
+            if data["format"] != 1 or data["context"] != self.context or not isinstance(data["entries"], dict):
+                return
+            self.entries = {str(k): [str(n) for n in v] if isinstance(v, list) else None
+                            for k, v in data["entries"].items() if v is None or isinstance(v, list)}
+        except (OSError, ValueError, KeyError, TypeError):
+            self.entries = {}
+
+    def get(self, key: str) -> Any:
+        """The routes stored for ``key`` (a list, or None for an item that does not load), or :data:`MISSING`."""
+        if key not in self.entries:
+            return MISSING
+        self.used.add(key)
+        return self.entries[key]
+
+    def put(self, key: str, found: list[str] | None) -> None:
+        self.entries[key] = found
+        self.used.add(key)
+        self.dirty = True
+
+    def save(self) -> None:
+        """Write the routes this run used (so the file holds the current items only)."""
+        if self.file is None or not (self.dirty or len(self.used) < len(self.entries)):
+            return
+        body = json.dumps({"format": 1, "context": self.context,
+                           "entries": {k: v for k, v in self.entries.items() if k in self.used}},
+                          ensure_ascii=False, separators=(",", ":"))
+        with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
+            write_atomic(self.file, json.dumps({"body": body, "check": _check(body)}, ensure_ascii=False))
+
+
+def _check(body: str) -> str:
+    return hashlib.sha256(f"warta-routes\0{body}".encode("utf-8", "surrogatepass")).hexdigest()

@@ -8,10 +8,14 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from pipeline.cachedir import CACHE_DIRNAME, ROUTES_CACHE
 from pipeline.config import find_root
 from pipeline.errors import Finding
+
+if TYPE_CHECKING:
+    from pipeline.content import Item
 from pipeline.i18n import _, ngettext
 
 
@@ -64,13 +68,18 @@ def run(args: argparse.Namespace) -> int:
     # (only items whose chain is not complete, each read alone: status stays fast on a large site)
     open_items = [r.path for r in results if r.kind == "content" and not r.complete and (root / r.path).is_file()]
     blocked: dict[str, list[Finding]] = {}
+    parsed: dict[str, Item] = {}
     if open_items:
-        from pipeline.check import blocking_findings  # the content check's imports: only when an item is open
+        from pipeline.check import check_items  # the content check's imports: only when an item is open
 
-        blocked = blocking_findings(root, open_items, only=True)
+        checked = check_items(root, open_items, only=True)
+        blocked = checked.blocking
+        if checked.config == report.config:  # parsed as the routing would parse them: not parsed again
+            parsed = checked.parsed
     due = due_documents(root)  # evaluations and content plans due or overdue (seed 004 A1, C; docs/report.md)
     where = destinations(WorkTree(root), [r.path for r in results if r.kind == "content"], report.config,
-                         report.state.sops)  # the channels each item goes to (docs/channels.md)
+                         report.state.sops, parsed,  # the channels each item goes to (docs/channels.md)
+                         root / ROUTES_CACHE if (root / CACHE_DIRNAME).is_dir() else None)
     if args.json:
         tz = report.config.tz
         items = []

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib.metadata
 import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -32,60 +31,19 @@ from typing import Any
 
 from pipeline.archive.records import ArchiveRecord
 from pipeline.cachedir import LAST_BUILD_CACHE, LAST_DEPLOY_CACHE
+from pipeline.codedigest import code_digest
 from pipeline.config import DeploySection
 from pipeline.deploy import DeployResult
 from pipeline.deploy.local import live_version
 from pipeline.errors import Finding
 from pipeline.files import write_atomic
 from pipeline.media.build import Derivative, ImageSet
-from pipeline.resources import theme_dir
 from pipeline.site import BuildResult
 
 FORMAT = 1
 # the fields of an archive record no page reads (tests/publish/test_publish_last_build.py builds with and
 # without them)
 UNREAD_FIELDS = frozenset({"channels"})
-_PACKAGE = Path(__file__).resolve().parents[1]  # the pipeline package
-# the libraries whose version can change a page (rendering, templates, feeds, pictures, the search index)
-LIBRARIES = ("pelican", "jinja2", "markupsafe", "markdown", "nh3", "feedgenerator", "pillow", "pillow-heif",
-             "pagefind-bin", "pydantic", "pyyaml", "babel")
-
-
-def _version(name: str) -> str:
-    try:
-        return importlib.metadata.version(name)
-    except importlib.metadata.PackageNotFoundError:
-        return "-"
-
-
-def _tree_bytes(folder: Path, digest: Any) -> None:
-    """Every file under ``folder`` (no byte-code caches), path and bytes, in path order."""
-    found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
-        found.extend(Path(dirpath) / name for name in filenames if not name.endswith((".pyc", ".pyo")))
-    for path in sorted(found):
-        with contextlib.suppress(OSError):
-            data = path.read_bytes()
-            digest.update(f"{path.relative_to(folder).as_posix()}\0{len(data)}\0".encode("utf-8", "surrogateescape"))
-            digest.update(data)
-
-
-_code: str | None = None
-
-
-def code_digest() -> str:
-    """warta's code, theme and rendering libraries, as one digest (once per process)."""
-    global _code
-    if _code is None:
-        digest = hashlib.sha256(f"{FORMAT}\0".encode())
-        for name in LIBRARIES:
-            digest.update(f"{name}={_version(name)}\0".encode())
-        _tree_bytes(_PACKAGE, digest)
-        digest.update(b"\0theme\0")
-        _tree_bytes(theme_dir(), digest)
-        _code = digest.hexdigest()
-    return _code
 
 
 def build_key(files: Mapping[str, str], items: Iterable[tuple[str, bool, bool, bool]],
