@@ -338,3 +338,38 @@ def test_archive_commands_never_show_a_record_forged_on_the_register_branch_tip(
     table = (bag / "data" / "daftar-arsip.csv").read_text(encoding="utf-8")
     assert "palsu" not in table.casefold() and number in table
     assert number.replace("/1/", "/7/") not in table and number.replace("/1/", "/8/") not in table
+
+
+# --------------------------------------------------------------------------------------------------
+# a push rejected halfway: a forged tag for the next number already on the remote
+
+
+def test_a_forged_tag_for_the_next_number_on_the_remote_rejects_the_whole_push_and_no_number_is_lost(
+        site: Site, ci: Key, tmp_path: Path) -> None:
+    first = approved_release(site, "pertama")
+    bare = make_bare(site, tmp_path)
+    runner = clone(site, bare, "runner")
+    assert signed(runner, ci)[0] == 0
+    number = remote_numbers(bare)[first]
+    following = number.replace("/1/", "/2/")
+    tip = bare_git(bare, "rev-parse", BRANCH).strip()
+    # someone past the tag ruleset puts a lightweight tag of the next number on the remote
+    forged_at = bare_git(bare, "rev-parse", "main").strip()
+    bare_git(bare, "tag", f"arsip/{following}", forged_at)
+    second = approved_release(site, "kedua")
+    site.git("push", "-q", str(bare), "main")
+    code, doc = signed(runner, ci)
+    assert code != 0, doc
+    assert f"arsip/{following}" in json.dumps(doc), doc  # git's answer names the tag
+    assert bare_git(bare, "rev-parse", BRANCH).strip() == tip  # --atomic: neither the branch nor a tag moved
+    assert bare_git(bare, "rev-list", "-n", "1", f"arsip/{following}").strip() == forged_at
+    assert second not in remote_numbers(bare)
+    bare_git(bare, "tag", "-d", f"arsip/{following}")  # as the docs say: delete it by hand
+    fresh = clone(site, bare, "fresh")
+    code, doc = signed(fresh, ci)
+    assert code == 0, doc
+    held = remote_numbers(bare)
+    assert held[second] == following and held[first] == number
+    tagged = bare_git(bare, "rev-list", "-n", "1", f"arsip/{following}").strip()
+    assert tagged in bare_git(bare, "rev-list", BRANCH).split()
+    assert bare_git(bare, "cat-file", "-t", f"arsip/{following}").strip() == "tag"
