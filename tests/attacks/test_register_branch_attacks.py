@@ -373,3 +373,56 @@ def test_a_forged_tag_for_the_next_number_on_the_remote_rejects_the_whole_push_a
     tagged = bare_git(bare, "rev-list", "-n", "1", f"arsip/{following}").strip()
     assert tagged in bare_git(bare, "rev-list", BRANCH).split()
     assert bare_git(bare, "cat-file", "-t", f"arsip/{following}").strip() == "tag"
+
+
+@pytest.mark.parametrize("value", ["Main", "MAIN"])
+def test_register_branch_refuses_the_main_branch_in_another_case(site: Site, value: str) -> None:
+    """On a case-insensitive file system (an office publishing from a Mac or Windows machine) the loose ref
+    refs/heads/Main is main's own file: a register commit would move main."""
+    config = site.root / "warta.yml"
+    config.write_text(config.read_text().replace(f"register_branch: {BRANCH}", f"register_branch: {value}"))
+    proc = site.cli("check")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "the main branch" in proc.stdout + proc.stderr
+
+
+# --------------------------------------------------------------------------------------------------
+# commits signed by the identity's own key that are not register commits; an unsigned deletion
+
+
+@pytest.mark.parametrize("how", ["identity-outside", "identity-merge", "unsigned-deletion"])
+def test_a_commit_on_the_branch_that_is_not_a_register_commit_changes_no_record(site: Site, ci: Key,
+                                                                               how: str) -> None:
+    first = approved_release(site, "pertama")
+    assert signed(site, ci)[0] == 0
+    genuine = branch_records(site)
+    rel = str(genuine[first]["_file"])
+    wahyu = site.cast["wahyu"]
+    if how == "unsigned-deletion":  # a commit whose tree deletes the release's record
+        work = site.root.parent / "forge-delete"
+        site.git("worktree", "add", "-q", str(work), BRANCH)
+        forger = Site(work, site.cast, site.home)
+        forger.git("rm", "-q", rel, person=wahyu)
+        forger.git("commit", "-q", "--no-gpg-sign", "-m", "Arsip: hapus\n\nWarta-Register: record\n", person=wahyu)
+        forged = forger.head()
+        site.git("worktree", "remove", "--force", str(work))
+    else:  # the identity's key (a leaked copy) signing a commit that also changes content, or a merge
+        record = dict(genuine[first])
+        record.pop("_file")
+        record["title"] = "Judul lain"
+        files = {rel: yaml.safe_dump(record, allow_unicode=True, sort_keys=False)}
+        if how == "identity-outside":
+            files["content/siaran-pers/2025/lain.md"] = "---\ntitle: x\n---\n"
+        forged = forge_on_branch(site, wahyu, files, sign_with=ci.private,
+                                 merge_from="side" if how == "identity-merge" else None)
+    second = approved_release(site, "kedua")
+    code, doc = signed(site, ci)
+    assert code == 0, doc
+    said = [w for w in doc["warnings"] if forged[:12] in w]
+    assert said, doc["warnings"]
+    reason = {"identity-outside": "outside arsip/", "identity-merge": "merge", "unsigned-deletion": "not signed"}[how]
+    assert reason in said[0], said  # refused for what it is, not for a missing signature
+    now = branch_records(site)
+    assert now[first]["number"] == genuine[first]["number"] and now[first]["title"] == genuine[first]["title"]
+    assert int(now[second]["urut"]) == int(now[first]["urut"]) + 1
+    assert site.git("ls-tree", "--name-only", BRANCH, "--", "content/") == ""
