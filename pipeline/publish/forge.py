@@ -19,8 +19,11 @@ With a register branch (``archive.register_branch``) nothing is committed to mai
 with the tree of main's tip whose parent is the copy before it (the first: main's tip, the commit the run
 read, which descends from the content every copy approves), kept on ``refs/warta/decisions``
 (:mod:`pipeline.approvals.decisions`), where the approvals engine reads records that are not on main under
-every rule, and pushed (never forced) before the register. A run that loses the race for the register
-keeps them: the next run finds those steps approved and copies nothing again.
+every rule, and pushed (never forced) before the register; and kept on the review branch
+``<register branch>-ulasan`` too, which a forge ruleset protects as the register branch (only the
+publishing identity pushes it): it is fetched first (a rewritten one is refused) and pushed with the
+register, atomically. A run that loses the race for the register keeps them (joined with the remote's
+review branch): the next run finds those steps approved and copies nothing again.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from pipeline.approvals.forge_reviews import counts, digests_at, gather, judge_i
 from pipeline.approvals.judge import evaluate_repository
 from pipeline.approvals.records import format_record
 from pipeline.approvals.revisions import Files, ItemCache
+from pipeline.archive.register_branch import remote_for, sync_reviews
 from pipeline.config import CONFIG_FILE, parse_config
 from pipeline.errors import ConfigError, GitError
 from pipeline.forges import check_environment, open_forge
@@ -116,6 +120,8 @@ def copy_reviews(root: Path, git: Git, say: Say, forge: Forge | None = None, *, 
             by_merge.setdefault(joined[result.path], []).append(result)
     copied = kept = 0
     branch = report.config.archive.register_branch
+    if branch:  # the copies go on top of the remote's review branch (a rewritten one is refused)
+        sync_reviews(git, remote_for(git), branch)
     chain = [report.head]  # branch mode: the copy each next copy is written on
     for merge, results in by_merge.items():
         try:
@@ -139,14 +145,14 @@ def copy_reviews(root: Path, git: Git, say: Say, forge: Forge | None = None, *, 
                     earlier = [r for r in report.contexts[result.path].records
                                if r.at <= (review.at or 0) and r.digest == result.digest]
                     parent = max(earlier, key=lambda r: r.at).sha if earlier else review.commit
-                    _keep_return(git, identity, result, returned, reviews.source, review, parent)
+                    _keep_return(git, identity, result, returned, reviews.source, review, parent, branch)
                     kept += 1
                 continue
             for step in judged.steps:
                 review = by_sid.get(step.sha or "")
                 if step.status != "approved" or review is None:
                     continue
-                _write_copy(git, identity, result, step, reviews.source, review, chain if branch else None)
+                _write_copy(git, identity, result, step, reviews.source, review, chain if branch else None, branch)
                 copied += 1
     if copied:
         say(_("forge: {n} review(s) copied into git as approval records", n=copied))
@@ -159,7 +165,7 @@ def copy_reviews(root: Path, git: Git, say: Say, forge: Forge | None = None, *, 
 
 
 def _keep_return(git: Git, identity: PublishingIdentity, result: ChainResult, returned: Approval, source: str,
-                 review: Review, parent: str) -> str:
+                 review: Review, parent: str, branch: str | None) -> str:
     """A request for changes that counted as a return, as a return record on ``refs/warta/decisions`` (it
     blocks the digest however the item's git records read, rule 7): signed by the publishing identity,
     authored as the reviewer at its time, and a child of ``parent`` (with its tree: it changes no file), the
@@ -173,6 +179,8 @@ def _keep_return(git: Git, identity: PublishingIdentity, result: ChainResult, re
     sha = git.run("commit-tree", f"{parent}^{{tree}}", "-p", parent, "-S", input=message.encode("utf-8"),
                   config=identity.config(), env=env).stdout.decode().strip()
     decisions.keep(git, sha, result.path, "return")
+    if branch:  # a register branch: kept on its protected review branch too
+        decisions.keep(git, sha, result.path, "return", decisions.review_ref(branch))
     return sha
 
 
@@ -184,11 +192,11 @@ def _review_fields(review: Review) -> dict[str, str]:
 
 
 def _write_copy(git: Git, identity: PublishingIdentity, result: ChainResult, counted: StepStatus, source: str,
-                review: Review, chain: list[str] | None = None) -> str:
+                review: Review, chain: list[str] | None = None, branch: str | None = None) -> str:
     """One approval record naming ``review`` (the step it counted for), authored as the reviewer at its
     time, signed by the publishing identity; its commit. ``chain`` (register branch mode): the copies of
     this run so far, after main's tip; the record is written on the last of them and kept on
-    ``refs/warta/decisions``, never on main."""
+    ``refs/warta/decisions`` and on the review branch of ``branch`` (``<branch>-ulasan``), never on main."""
     step, role, title = counted.no, counted.role, counted.role_title
     at = review.at or 0
     when = dt.datetime.fromtimestamp(at, dt.UTC).isoformat()
@@ -206,6 +214,8 @@ def _write_copy(git: Git, identity: PublishingIdentity, result: ChainResult, cou
         copy = git.run("commit-tree", f"{parent}^{{tree}}", "-p", parent, "-S", input=message.encode("utf-8"),
                        config=identity.config(), env=env).stdout.decode().strip()
         decisions.keep(git, copy, result.path, "approve")
+        if branch:
+            decisions.keep(git, copy, result.path, "approve", decisions.review_ref(branch))
         chain.append(copy)
         return copy
     git.run("commit", "-q", "--allow-empty", "--no-verify", "-F", "-", input=message.encode("utf-8"),

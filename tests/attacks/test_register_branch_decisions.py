@@ -1,6 +1,7 @@
-"""Attacks on ``refs/warta/decisions`` with the register on its own branch (docs/attacks.md): the copies
-of counted forge reviews live only there, a ref no forge ruleset protects. An operator who can push
-rewrites it after the release went live, and the reviews are dismissed on the forge."""
+"""Attacks on the forge-review copies with the register on its own branch (docs/attacks.md): they are kept
+on ``refs/warta/decisions``, a ref no forge ruleset protects, and on the protected review branch
+``<register branch>-ulasan``. An operator who can push rewrites the decisions ref after the release went
+live, and the reviews are dismissed on the forge; or forges a copy on the review branch; or rewrites it."""
 
 from __future__ import annotations
 
@@ -13,12 +14,16 @@ import pytest
 from approvals_helpers import Person, Site, make_site
 from forge_helpers import CI_VARIABLES, IDS, people_with_ids, run_cli, user
 from identity_helpers import Key, keygen, pipeline_block
-from publish_helpers import live_files, publish_json
+from publish_helpers import live_files, publish_json, release_text
 from register_branch_helpers import BRANCH, BRANCH_YML, bare_git, branch_records
 from servers import TOKEN, GitHubServer
 from test_publish_reviews import approved_on_the_forge
 
 from pipeline.approvals.decisions import REF
+from pipeline.approvals.records import format_record
+from pipeline.git import EMPTY_TREE
+
+REVIEWS = f"refs/heads/{BRANCH}-ulasan"
 
 
 @pytest.fixture
@@ -59,16 +64,13 @@ def ci_checkout(office: Site, bare: Path, name: str) -> Site:
     subprocess.run(["git", "clone", "-q", str(bare), str(target)], check=True, capture_output=True, env=env)
     subprocess.run(["git", "fetch", "-q", "--no-tags", "origin", "+refs/warta/*:refs/warta/*",
                     "+refs/tags/arsip/*:refs/tags/arsip/*"], cwd=target, check=True, capture_output=True, env=env)
-    if bare_git(bare, "rev-parse", "--verify", "--quiet", f"refs/heads/{BRANCH}", check=False):
-        subprocess.run(["git", "fetch", "-q", "--no-tags", "origin", f"+refs/heads/{BRANCH}:refs/heads/{BRANCH}"],
-                       cwd=target, check=True, capture_output=True, env=env)
+    for branch in (BRANCH, f"{BRANCH}-ulasan"):
+        if bare_git(bare, "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}", check=False):
+            subprocess.run(["git", "fetch", "-q", "--no-tags", "origin", f"+refs/heads/{branch}:refs/heads/{branch}"],
+                           cwd=target, check=True, capture_output=True, env=env)
     return Site(target, office.cast, office.home)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "open (docs/ci.md, Known limits; docs/attacks.md): with the register on its own branch the review copies "
-    "are reachable only from refs/warta/decisions, which no forge ruleset protects; a fresh clone of a rewritten "
-    "ref no longer holds them, and the published release's chain is incomplete once the forge forgets"))
 def test_a_rewrite_of_the_decisions_ref_after_publication_leaves_the_published_release_approved(
         office: Site, gh: GitHubServer, ci: Key, monkeypatch: pytest.MonkeyPatch) -> None:
     path, _head = approved_on_the_forge(office, gh)
@@ -79,6 +81,12 @@ def test_a_rewrite_of_the_decisions_ref_after_publication_leaves_the_published_r
     assert code == 0, doc
     assert branch_records(runner)[path]["published_at"]
     assert bare_git(bare, "rev-parse", REF).strip() == runner.git("rev-parse", REF)  # the copies were pushed
+    copies = kept_records(runner.git("rev-parse", REF), bare)
+    assert len(copies) == 2  # dwi's and hendro's reviews
+    assert kept_records(bare_git(bare, "rev-parse", REVIEWS).strip(), bare) == copies  # and on the review branch
+    for copy in copies:
+        assert "Warta-Source: github" in bare_git(bare, "log", "-1", "--format=%B", copy)
+    assert "Warta-Source" not in bare_git(bare, "log", "--format=%B", "main")  # main takes no copy
     # an operator rewrites refs/warta/decisions to its first commit (no ruleset can stop it), and the
     # reviews are dismissed on the forge
     root = bare_git(bare, "rev-list", "--max-parents=0", REF).split()[0]
@@ -95,3 +103,69 @@ def test_a_rewrite_of_the_decisions_ref_after_publication_leaves_the_published_r
     proc = run_cli(fresh, "status", "--all", "--json")
     item = next(i for i in json.loads(proc.stdout)["items"] if i["path"] == path)
     assert item["complete"] and item["state"] == "published", item
+
+
+def kept_records(tip: str, bare: Path) -> list[str]:
+    """The records a keeper chain at ``tip`` keeps (each keeper's second parent), oldest first."""
+    out = bare_git(bare, "log", "--first-parent", "--reverse", "--format=%P", tip)
+    return [line.split()[1] for line in out.splitlines() if len(line.split()) == 2]
+
+
+@pytest.mark.parametrize("how", ["unsigned", "another-key", "identity"])
+def test_a_forged_copy_on_the_review_branch_approves_nothing(office: Site, ci: Key, how: str) -> None:
+    """The last step of a release merged with one approval, "copied from a GitHub review" by hand onto
+    warta-arsip-ulasan (an operator who got past the ruleset, or a clone's own branch): unsigned, or signed
+    by the operator's own key while it names the approver. Signed by the publishing identity (the control),
+    the same copy counts: the branch is read, and only the signature decides."""
+    path = "content/siaran-pers/2025/separuh.md"
+    office.switch("rilis/separuh", create=True)
+    office.write(path, release_text("Separuh"))
+    office.commit("Rilis separuh", office.cast["rina"])
+    office.record(office.cast["dwi"], path, 2, "kasubbag")
+    office.merge("rilis/separuh", office.cast["wahyu"])
+    main = office.head()
+    message = format_record(item=path, digest=office.digest(path), step=3, role="sekdin", decision="approve",
+                            subject=f"Approve step 3 by github review 77: {path}", source="github",
+                            review={"id": "77", "url": "https://github.com/dinas/situs/pull/5#pullrequestreview-77",
+                                    "reviewer_id": str(IDS["hendro"]), "reviewer_login": "hendro", "state": "APPROVED",
+                                    "commit": main, "at": "2026-01-05T03:00:00+00:00"})
+    hendro, rina = office.cast["hendro"], office.cast["rina"]
+    args = ["commit-tree", f"{main}^{{tree}}", "-p", main]
+    signer = {"another-key": str(rina.key), "identity": str(ci.private)}.get(how)
+    if signer is not None:
+        args = ["-c", f"user.signingkey={signer}", "-c", "gpg.format=ssh", *args, "-S"]
+    copy = office.git(*args, person=hendro, sign=False, input=message)
+    genesis = office.git("commit-tree", EMPTY_TREE, "-m", "warta: decisions", person=rina, sign=False)
+    keeper = office.git("commit-tree", f"{copy}^{{tree}}", "-p", genesis, "-p", copy, "-m", "warta: keep",
+                        person=rina, sign=False)
+    office.git("update-ref", REVIEWS, keeper)
+    assert office.git("rev-parse", "--verify", "--quiet", REF, check=False) == ""  # only the review branch
+    code, doc = publish_json(office, env={"WARTA_SIGNING_KEY": ci.text})  # no forge token: git alone
+    if how == "identity":
+        assert code == 0, doc
+        assert path in json.dumps(doc["numbers"]) and path in branch_records(office), doc
+        return
+    assert code == 1, doc
+    assert path in json.dumps(doc["held"]) and path not in json.dumps(doc["numbers"]), doc
+
+
+def test_publish_refuses_a_rewritten_review_branch(office: Site, gh: GitHubServer, ci: Key) -> None:
+    """The review branch on the remote rewound to its first commit (the copies the published release was
+    approved by dropped): the next run refuses, like a rewritten register branch, and the site is untouched."""
+    path, _head = approved_on_the_forge(office, gh)
+    bare = office.root.parent / "remote.git"
+    subprocess.run(["git", "clone", "-q", "--mirror", str(office.root), str(bare)], check=True, capture_output=True)
+    runner = ci_checkout(office, bare, "runner")
+    code, doc = publish_json(runner, env={"GITHUB_TOKEN": TOKEN, "WARTA_SIGNING_KEY": ci.text})
+    assert code == 0, doc
+    tip = bare_git(bare, "rev-parse", REVIEWS).strip()
+    root = bare_git(bare, "rev-list", "--max-parents=0", REVIEWS).split()[0]
+    bare_git(bare, "update-ref", REVIEWS, root)
+    live = live_files(runner.root)
+    code, doc = publish_json(runner, env={"GITHUB_TOKEN": TOKEN, "WARTA_SIGNING_KEY": ci.text})
+    assert code == 1 and doc["error"]["code"] == "git", doc  # as for a rewritten register branch
+    text = json.dumps(doc)
+    assert f"{BRANCH}-ulasan" in text and tip[:12] in text, doc
+    assert live_files(runner.root) == live
+    assert bare_git(bare, "rev-parse", REVIEWS).strip() == root  # nothing was pushed over it
+    assert path in branch_records(runner)
