@@ -39,9 +39,11 @@ from pipeline.approvals.chain import ChainResult, StepStatus
 from pipeline.approvals.chain_model import Approval
 from pipeline.approvals.forge_reviews import counts, digests_at, gather, judge_item
 from pipeline.approvals.judge import evaluate_repository
-from pipeline.approvals.records import format_record
+from pipeline.approvals.records import format_record, parse_trailers
 from pipeline.approvals.revisions import Files, ItemCache
+from pipeline.approvals.signing import fingerprint, verify_signatures
 from pipeline.archive.register_branch import remote_for, sync_reviews
+from pipeline.archive.register_read import identity_people, signature_problem
 from pipeline.config import CONFIG_FILE, parse_config
 from pipeline.errors import ConfigError, GitError
 from pipeline.forges import check_environment, open_forge
@@ -50,6 +52,7 @@ from pipeline.forges.http import ForgeConfigError, ForgeError
 from pipeline.git import Git
 from pipeline.i18n import _
 from pipeline.identity import PublishingIdentity, load_identity, one_line
+from pipeline.people import People
 
 Say = Callable[[str], None]
 
@@ -90,6 +93,10 @@ def copy_reviews(root: Path, git: Git, say: Say, forge: Forge | None = None, *, 
         return []
     check_environment(section, os.environ)
     warnings: list[str] = []
+    branch = report.config.archive.register_branch
+    if branch and write:  # the copies go on top of the remote's review branch (a rewritten one is refused)
+        sync_reviews(git, remote_for(git), branch)
+        backfill(git, report.people, branch)
     try:
         forge = forge or open_forge(section)
     except ConfigError as exc:  # no token here (a local run): the forge's approvals wait for CI
@@ -119,9 +126,6 @@ def copy_reviews(root: Path, git: Git, say: Say, forge: Forge | None = None, *, 
         if result.path in joined:
             by_merge.setdefault(joined[result.path], []).append(result)
     copied = kept = 0
-    branch = report.config.archive.register_branch
-    if branch:  # the copies go on top of the remote's review branch (a rewritten one is refused)
-        sync_reviews(git, remote_for(git), branch)
     chain = [report.head]  # branch mode: the copy each next copy is written on
     for merge, results in by_merge.items():
         try:
@@ -162,6 +166,36 @@ def copy_reviews(root: Path, git: Git, say: Say, forge: Forge | None = None, *, 
         say(_("forge: {n} request(s) for changes kept on {ref}: those items are returned", n=kept, ref=decisions.REF))
         warnings.extend([w for w in [decisions.push(git)] if w])
     return warnings
+
+
+def backfill(git: Git, people: People, branch: str) -> int:
+    """Keep on the review branch of ``branch`` the forge-review copies that only ``refs/warta/decisions``
+    keeps (written before the review branch existed): records with a ``Warta-Source`` other than git,
+    signed by the publishing identity (anything else there is left where it is: it counts for nothing
+    anyway). How many were added."""
+    ref, entry, tip = decisions.review_ref(branch), people.pipeline, git.rev_parse(decisions.REF)
+    if entry is None or tip is None:
+        return 0
+    have = git.rev_parse(ref)
+    kept = set(decisions.records_at(git, have)) if have is not None else set()
+    wanted = [r for r in decisions.records_at(git, tip) if r not in kept]
+    found: list[tuple[str, str, str]] = []
+    for sha, raw in git.read_blobs(wanted).items():
+        message = raw.decode("utf-8", "replace").partition("\n\n")[2]
+        fields = {k.casefold(): v for k, v in parse_trailers(message)[0]}
+        if fields.get("warta-source", "git") != "git" and "warta-item" in fields:
+            found.append((sha, fields["warta-item"], fields.get("warta-decision", "approve")))
+    if not found:
+        return 0
+    keys = frozenset(fp for fp in (fingerprint(k) for k in entry.ssh_keys) if fp)
+    verdicts = verify_signatures(git, [sha for sha, _i, _d in found], [identity_people(entry)], None)
+    order = {r: i for i, r in enumerate(wanted)}
+    added = 0
+    for sha, item, decision in sorted(found, key=lambda f: order[f[0]]):  # oldest first
+        if signature_problem(verdicts.get(sha), keys) is None:
+            decisions.keep(git, sha, item, decision, ref)
+            added += 1
+    return added
 
 
 def _keep_return(git: Git, identity: PublishingIdentity, result: ChainResult, returned: Approval, source: str,

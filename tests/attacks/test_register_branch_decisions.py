@@ -111,6 +111,53 @@ def kept_records(tip: str, bare: Path) -> list[str]:
     return [line.split()[1] for line in out.splitlines() if len(line.split()) == 2]
 
 
+def forged_copy(office: Site, ci: Key, how: str, name: str = "separuh") -> tuple[str, str]:
+    """A release merged with step 2 recorded in git, and a copy "from a GitHub review" for step 3 (unsigned,
+    signed by another official's key, or by the publishing identity); the item and the copy."""
+    path = f"content/siaran-pers/2025/{name}.md"
+    office.switch(f"rilis/{name}", create=True)
+    office.write(path, release_text(name.capitalize()))
+    office.commit(f"Rilis {name}", office.cast["rina"])
+    office.record(office.cast["dwi"], path, 2, "kasubbag")
+    office.merge(f"rilis/{name}", office.cast["wahyu"])
+    main = office.head()
+    message = format_record(item=path, digest=office.digest(path), step=3, role="sekdin", decision="approve",
+                            subject=f"Approve step 3 by github review 77: {path}", source="github",
+                            review={"id": "77", "url": "https://github.com/dinas/situs/pull/5#pullrequestreview-77",
+                                    "reviewer_id": str(IDS["hendro"]), "reviewer_login": "hendro",
+                                    "state": "APPROVED", "commit": main, "at": "2026-01-05T03:00:00+00:00"})
+    args = ["commit-tree", f"{main}^{{tree}}", "-p", main]
+    signer = {"another-key": str(office.cast["rina"].key), "identity": str(ci.private)}.get(how)
+    if signer is not None:
+        args = ["-c", f"user.signingkey={signer}", "-c", "gpg.format=ssh", *args, "-S"]
+    return path, office.git(*args, person=office.cast["hendro"], sign=False, input=message)
+
+
+def keeper_chain(office: Site, records: list[str]) -> str:
+    """A keeper chain (unsigned structure, as anyone can make one) keeping ``records``; its tip."""
+    rina = office.cast["rina"]
+    tip = office.git("commit-tree", EMPTY_TREE, "-m", "warta: decisions", person=rina, sign=False)
+    for record in records:
+        tip = office.git("commit-tree", f"{record}^{{tree}}", "-p", tip, "-p", record, "-m", "warta: keep",
+                         person=rina, sign=False)
+    return tip
+
+
+def test_copies_kept_only_on_the_decisions_ref_are_kept_on_the_review_branch_too(office: Site, ci: Key) -> None:
+    """A site that had its register branch before the review branch existed: the identity's copies are on
+    refs/warta/decisions alone. The next publish keeps them on the review branch too; a forged copy there
+    (unsigned) is left where it is."""
+    genuine_path, genuine = forged_copy(office, ci, "identity", "pertama")
+    forged_path, forged = forged_copy(office, ci, "unsigned", "kedua")
+    office.git("update-ref", REF, keeper_chain(office, [genuine, forged]))
+    code, doc = publish_json(office, env={"WARTA_SIGNING_KEY": ci.text})  # no forge token: git alone
+    assert genuine_path in json.dumps(doc["numbers"]) and forged_path in json.dumps(doc["held"]), doc
+    kept = kept_records(office.git("rev-parse", REVIEWS), office.root / ".git")
+    assert kept == [genuine]
+    code, doc = publish_json(office, env={"WARTA_SIGNING_KEY": ci.text})
+    assert kept_records(office.git("rev-parse", REVIEWS), office.root / ".git") == [genuine]  # kept once
+
+
 @pytest.mark.parametrize("how", ["unsigned", "another-key", "identity"])
 def test_a_forged_copy_on_the_review_branch_approves_nothing(office: Site, ci: Key, how: str) -> None:
     """The last step of a release merged with one approval, "copied from a GitHub review" by hand onto
