@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from approvals_helpers import Person, Site, make_site
+from approvals_helpers import PROJECT, Person, Site, make_site
 from forge_helpers import CI_VARIABLES, IDS, people_with_ids, run_cli, user
 from identity_helpers import Key, keygen, pipeline_block
 from publish_helpers import live_files, publish_json, release_text
@@ -216,3 +217,53 @@ def test_publish_refuses_a_rewritten_review_branch(office: Site, gh: GitHubServe
     assert live_files(runner.root) == live
     assert bare_git(bare, "rev-parse", REVIEWS).strip() == root  # nothing was pushed over it
     assert path in branch_records(runner)
+
+
+def test_two_racing_runs_lose_no_review_copy(office: Site, gh: GitHubServer, ci: Key, tmp_path: Path) -> None:
+    """Two publish runs copy the same reviews and race for the atomic push: the loser's push (register and
+    review branch together) is rejected; whatever copies it holds are joined with the winner's review
+    branch, never forced over them."""
+    path, _head = approved_on_the_forge(office, gh)
+    bare = office.root.parent / "remote.git"
+    subprocess.run(["git", "clone", "-q", "--mirror", str(office.root), str(bare)], check=True, capture_output=True)
+    runners = [ci_checkout(office, bare, f"runner-{n}") for n in (1, 2)]
+    barrier = tmp_path / "barrier"
+    procs = [subprocess.Popen([sys.executable, "-m", "pipeline", "publish", "--json"], cwd=r.root, env={
+        **r.env(r.cast["wahyu"], sign=False), "PYTHONPATH": str(PROJECT), "WARTA_TEST_BARRIER": f"{barrier}:2",
+        "GITHUB_TOKEN": TOKEN, "WARTA_SIGNING_KEY": ci.text}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True) for r in runners]
+    docs = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0 and "Traceback" not in err, out + err
+        docs.append(json.loads(out))
+    assert sorted(d["attempts"] for d in docs)[1] > 1, docs  # they did race
+    tip = bare_git(bare, "rev-parse", REVIEWS).strip()
+    remote = kept_records(tip, bare)
+    made = [kept_records(r.git("rev-parse", REVIEWS), r.root / ".git") for r in runners]
+    assert all(len(m) >= 2 for m in made) and set(remote) == set(made[0]) | set(made[1])  # no copy was lost
+    for runner in runners:  # and nothing was forced over what a run pushed
+        assert bare_git(bare, "merge-base", "--is-ancestor", runner.git("rev-parse", REVIEWS), tip, check=False) == ""
+    assert path in branch_records(runners[0]) and path in branch_records(runners[1])
+
+
+def test_a_copy_left_unpushed_by_an_earlier_run_is_joined_and_pushed(office: Site, gh: GitHubServer, ci: Key) -> None:
+    """A clone holds on its review branch a copy the remote's does not (its run lost the race, or its push
+    failed); meanwhile another run pushed the branch on. The next publish of that clone joins both and
+    pushes them without force: the remote keeps the other run's copies and gains this one."""
+    path, _head = approved_on_the_forge(office, gh)
+    bare = office.root.parent / "remote.git"
+    subprocess.run(["git", "clone", "-q", "--mirror", str(office.root), str(bare)], check=True, capture_output=True)
+    late = ci_checkout(office, bare, "late")
+    _other, copy = forged_copy(late, ci, "identity", "tertinggal")
+    late.git("update-ref", REVIEWS, keeper_chain(late, [copy]))
+    first = ci_checkout(office, bare, "first")
+    code, doc = publish_json(first, env={"GITHUB_TOKEN": TOKEN, "WARTA_SIGNING_KEY": ci.text})
+    assert code == 0, doc
+    pushed = bare_git(bare, "rev-parse", REVIEWS).strip()
+    code, doc = publish_json(late, env={"GITHUB_TOKEN": TOKEN, "WARTA_SIGNING_KEY": ci.text})
+    assert code == 0, doc
+    tip = bare_git(bare, "rev-parse", REVIEWS).strip()
+    assert bare_git(bare, "merge-base", "--is-ancestor", pushed, tip, check=False) == ""  # not forced
+    assert set(kept_records(tip, bare)) >= set(kept_records(pushed, bare)) | {copy}
+    assert path in branch_records(late)
