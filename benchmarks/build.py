@@ -25,8 +25,9 @@ summed RSS of the process tree):
 Then per tool the median and minimum over the rounds, and the ratios of each round (same load).
 Budgets (issue 11): warta cold within 1.5x Hugo and under 300 MB; after one change within 0.25x Hugo's full
 build. warta's build writes a Pagefind search index since issue 12 (872656f did not; nor do the Hugo and
-Pelican projects): after each cold build the same Pagefind command is run alone on warta's pages and
-timed apart ("of which: search index"), so the build's figure can be compared with and without it.
+Pelican projects): after each build the measured checkout's own ``search.index`` is run alone on the pages
+warta just wrote and timed apart ("of which: search index alone"; cold: from an empty cache; one change:
+with the bundles the cold build had kept), so the build's figure can be compared with and without it.
 Results go to docs/benchmarks.md by hand.
 """
 
@@ -304,12 +305,17 @@ def _round(projects: dict[str, Path], tools: set[str], n: int, k: int, rows: dic
             built = sum(1 for _ in (warta / "_preview" / "siaran-pers").glob("[0-9]*/*/index.html"))
             pages = sum(1 for _ in (warta / "_preview").rglob("*.html")) if (warta / "_preview").is_dir() else 0
             print(f"  warta built {built} of {n} release pages, {pages} HTML pages in all", flush=True)
-        search = _search_command(warta / "_preview") if (checkout / "pipeline/site/search.py").is_file() else None
-        if search is not None:  # the search index alone, on the pages warta just wrote (it is part of the build)
-            shutil.rmtree(warta / "_preview" / "pagefind", ignore_errors=True)
-            _keep(rows, f"  {name}of which: search index (Pagefind) alone", measure(search, warta, env))
+        searching = (checkout / "pipeline/site/search.py").is_file()
+        if searching:  # the search index alone, on the pages warta just wrote (it is part of the build)
+            kept = WORK / "search-before"  # the bundles the cold build kept, for the one change below
+            shutil.rmtree(kept, ignore_errors=True)
+            shutil.copytree(warta / ".warta-cache/site/pagefind", kept / ".warta-cache/site/pagefind",
+                            copy_function=os.link)
+            _keep(rows, f"  {name}of which: search index alone, cold", _search_alone(warta, None, env))
         _touch_one(sorted((warta / "content" / "siaran-pers").rglob("*.md"))[(n // 2 + k) % n])
         _keep(rows, f"{name}warta after one change", measure(cmd, PROJECT, env, keep_output=True))
+        if searching:
+            _keep(rows, f"  {name}of which: search index alone, one change", _search_alone(warta, kept, env))
     if "pelican" in tools:
         pelican = projects["pelican"]
         pel = [sys.executable, "-m", "pelican", "content", "-o", "output", "-s", "pelicanconf.py", "-q"]
@@ -325,14 +331,20 @@ ENV = {**os.environ, "PYTHONPATH": str(PROJECT)}
 CHECKOUTS = [PROJECT]  # the checkouts whose warta is measured (--project)
 
 
-def _search_command(site: Path) -> list[str] | None:
-    """The Pagefind run warta's build makes (pipeline/site/search.py), when the measured code has one."""
-    try:
-        from pipeline.site import search  # the checkout this script lives in
-    except ImportError:
-        return None
-    exe = search._executable()
-    return [str(exe), "--site", str(site), *search.OPTIONS] if exe is not None else None
+# The measured checkout's own search index (pipeline.site.search.index) on a built site, with a given cache.
+SEARCH_ALONE = ("import sys; from pathlib import Path; from pipeline.site import search; "
+                "sys.exit(1 if search.index(Path(sys.argv[1]), Path(sys.argv[2])) else 0)")
+
+
+def _search_alone(warta: Path, cache_root: Path | None, env: dict[str, str]) -> Run:
+    """The search index of ``warta/_preview`` made again alone: from nothing (``cache_root`` None) or with
+    the bundles kept under ``cache_root/.warta-cache`` (what the build had before the change)."""
+    if cache_root is None:
+        cache_root = WORK / "search-empty"
+        shutil.rmtree(cache_root, ignore_errors=True)
+        cache_root.mkdir(parents=True)
+    shutil.rmtree(warta / "_preview" / "pagefind", ignore_errors=True)
+    return measure([sys.executable, "-c", SEARCH_ALONE, str(warta / "_preview"), str(cache_root)], warta, env)
 
 
 def _keep(rows: dict[str, list[Run]], label: str, run: Run) -> None:

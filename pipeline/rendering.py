@@ -83,8 +83,9 @@ class RenderCache:
     def put_many(self, values: dict[str, Rendered]) -> None:
         if self.db is None or not values:
             return
-        rows = [(k, json.dumps({"html": r.html, "images": r.images, "nonce": r.nonce, "links": r.links,
-                                "dropped": r.dropped})) for k, r in values.items()]
+        # rows made as they are written (a generator): 10,000 bodies' JSON never sit in memory at once
+        rows = ((k, json.dumps({"html": r.html, "images": r.images, "nonce": r.nonce, "links": r.links,
+                                "dropped": r.dropped})) for k, r in values.items())
         with contextlib.suppress(sqlite3.Error), self.db:
             self.db.executemany("INSERT OR REPLACE INTO render (key, value) VALUES (?, ?)", rows)
 

@@ -49,3 +49,17 @@ def test_init_refuses_a_non_empty_folder(tmp_path: Path) -> None:
     assert "is not empty" in result.stderr
     assert sorted(p.name for p in target.iterdir()) == ["catatan.txt"]
     assert not (target / ".git").exists()
+
+
+def test_init_puts_the_register_on_its_own_branch(tmp_path: Path) -> None:
+    """docs/ci.md: a new site commits its register to warta-arsip, never to main (no bypass on main)."""
+    import yaml
+
+    target = tmp_path / "situs"
+    assert run_warta("init", str(target)).returncode == 0
+    config = yaml.safe_load((target / "warta.yml").read_text(encoding="utf-8"))
+    assert config["archive"]["register_branch"] == "warta-arsip"
+    assert config["approvals"].get("main_branch", "main") != "warta-arsip"
+    workflow = (target / ".github" / "workflows" / "warta-publish.yml").read_text(encoding="utf-8")
+    assert "refs/heads/warta-arsip:refs/heads/warta-arsip" in workflow
+    assert git(target, "branch", "--list", "warta-arsip") == ""  # made by the first publish that numbers

@@ -5,14 +5,15 @@ number."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
-from approvals_helpers import Person, Site
+from approvals_helpers import Person, Site, approve_fully
 from identity_helpers import CI_EMAIL, Key, git_verifies, keygen, make_cast, signers_file
-from publish_helpers import approved_release, isolated_env, publish, publish_json, tags
+from publish_helpers import approved_release, isolated_env, publish, publish_json, release_text, tags
 from register_branch_helpers import (
     BRANCH,
     branch_commits,
@@ -212,3 +213,130 @@ def test_register_branch_must_be_a_branch_name_and_not_main(site: Site) -> None:
         line = next(i for i, t in enumerate(config.read_text().splitlines(), 1) if "register_branch" in t)
         assert f"warta.yml:{line}: error:" in proc.stderr + proc.stdout and words in proc.stderr + proc.stdout
         assert "archive.register_branch" in proc.stderr + proc.stdout
+
+
+def test_verify_refuses_a_pull_request_that_adds_anything_under_arsip_in_branch_mode(site: Site, ci: Key) -> None:
+    first = approved_release(site, "rilis-satu")
+    assert signed_publish(site, ci).returncode == 0
+    genuine = branch_records(site)[first]
+    rel = str(genuine.pop("_file"))
+    site.switch("rilis/dua", create=True)
+    site.write("content/siaran-pers/2025/dua.md", release_text("Rilis Dua"))
+    site.write(rel, yaml.safe_dump(genuine, allow_unicode=True, sort_keys=False))  # even an exact copy
+    site.commit("Rilis dua, dan arsip", site.cast["rina"])
+    approve_fully(site, "content/siaran-pers/2025/dua.md")
+    proc = site.warta("verify")
+    assert proc.returncode == 1
+    assert f"{rel}: error: the register lives on the branch {BRANCH}" in proc.stdout + proc.stderr
+    site.switch("rilis/tiga", create=True, start="main")
+    site.write("content/siaran-pers/2025/tiga.md", release_text("Rilis Tiga"))
+    site.commit("Rilis tiga", site.cast["rina"])
+    approve_fully(site, "content/siaran-pers/2025/tiga.md")
+    proc = site.warta("verify")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_report_at_an_older_main_reads_the_register_as_it_was_then(site: Site, ci: Key) -> None:
+    first = approved_release(site, "pertama")
+    assert signed_publish(site, ci).returncode == 0
+    then = site.git("rev-parse", "main")
+    approved_release(site, "kedua")
+    assert signed_publish(site, ci).returncode == 0
+    year = str(branch_records(site)[first]["tahun"])
+    now = site.cli("report", "--json", "--period", year)
+    before = site.cli("report", "--json", "--period", year, "--at", then)
+    assert now.returncode == 0 and before.returncode == 0, now.stderr + before.stderr
+    # the release and the imported page; then the second release too
+    assert json.loads(before.stdout)["published"]["total"] == 2
+    assert json.loads(now.stdout)["published"]["total"] == 3
+
+
+def test_the_site_export_and_archive_read_the_register_from_the_branch(site: Site, ci: Key, tmp_path: Path) -> None:
+    import bagit
+
+    path = approved_release(site, "pelatihan-kader")
+    assert signed_publish(site, ci).returncode == 0
+    held = branch_records(site)[path]
+    number = str(held["number"])
+    register_page = (site.root / "_site" / "daftar-arsip" / str(held["tahun"]) / "index.html").read_text()
+    assert number in register_page  # the site's register pages list what the branch holds
+    dest = tmp_path / "serah-terima"
+    proc = site.cli("archive", "export", "--bagit", str(dest))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    bag = bagit.Bag(str(dest))
+    assert bag.is_valid()
+    rel = str(held["_file"])
+    assert (dest / "data" / rel).read_bytes() == site.file_bytes(rel, rev=BRANCH)  # the record as the branch holds it
+    assert number in (dest / "data" / "daftar-arsip.csv").read_text(encoding="utf-8")
+    listed = site.cli("archive", "list", "--json")
+    assert [e["number"] for e in json.loads(listed.stdout) if e["path"] == path] == [number]
+
+
+def test_a_register_branch_whose_first_commit_is_not_the_identitys_is_refused(site: Site, ci: Key) -> None:
+    """An operator creates warta-arsip before the first publish, with a record of their own: the branch is
+    not the register; publish numbers nothing over it and says how to restore it."""
+    path = approved_release(site, "pertama")
+    wahyu = site.cast["wahyu"]
+    blob = site.git("hash-object", "-w", "--stdin", input="number: palsu\n")
+    leaf = site.git("mktree", input=f"100644 blob {blob}\t0001-palsu.yaml\n")
+    tree = leaf
+    for name in ("400.14.5.6", "2026", "arsip"):  # arsip/2026/400.14.5.6/0001-palsu.yaml
+        tree = site.git("mktree", input=f"040000 tree {tree}\t{name}\n")
+    forged = site.git("commit-tree", tree, "--no-gpg-sign", "-m", "Arsip: nomor palsu\n\nWarta-Register: numbering",
+                      person=wahyu)
+    site.git("update-ref", f"refs/heads/{BRANCH}", forged)
+    code, doc = publish_json(site, env={SIGNING_KEY_ENV: ci.text})
+    assert code != 0, doc
+    text = json.dumps(doc)
+    assert f"first commit of the register branch {BRANCH}" in text and forged[:12] in text
+    assert site.git("rev-parse", BRANCH) == forged  # nothing was written over it
+    assert path not in [n["path"] for n in doc.get("numbers", [])]
+
+
+def test_going_back_from_the_branch_to_main_is_refused_and_no_number_is_reused(site: Site, ci: Key) -> None:
+    first = approved_release(site, "pertama")
+    assert signed_publish(site, ci).returncode == 0
+    number = str(branch_records(site)[first]["number"])
+    config = site.root / "warta.yml"
+    site.switch("tata/arsip-main", create=True)
+    config.write_text(config.read_text().replace(f"  register_branch: {BRANCH}\n", ""))
+    site.commit("Register kembali ke main", site.cast["rina"])
+    site.record(site.cast["yuli"], "warta.yml", 1, "ketua_ppid")
+    site.record(site.cast["wahyu"], "warta.yml", 2, "kepala_dinas")
+    site.merge("tata/arsip-main", site.cast["wahyu"])
+    second = approved_release(site, "kedua")
+    code, doc = publish_json(site, env={SIGNING_KEY_ENV: ci.text})
+    assert code != 0, doc
+    assert f"tag arsip/{number}" in json.dumps(doc) and "register branch" in json.dumps(doc)
+    assert site.git("ls-tree", "-r", "--name-only", "main", "--", "arsip/") == ""  # nothing numbered on main
+    assert second not in branch_records(site)
+
+
+def test_the_staff_read_the_branch_warnings_in_indonesian(site: Site, ci: Key) -> None:
+    approved_release(site, "pertama")
+    assert signed_publish(site, ci).returncode == 0
+    forged = forge_on_branch(site, site.cast["wahyu"], {"arsip/catatan.yaml": "number: palsu\n"})
+    code, doc = publish_json(site, env={SIGNING_KEY_ENV: ci.text, "WARTA_LANG": "id"})
+    assert code == 0, doc
+    warning = next(w for w in doc["warnings"] if forged[:12] in w)
+    assert f"di cabang register {BRANCH} bukan commit register" in warning and "diabaikan" in warning
+    assert warning.split(": ", 2)[1] == "warning"  # the word stays untranslated (DESIGN section 6)
+
+
+def test_a_forged_deletion_on_the_branch_loses_no_record_and_frees_no_number(site: Site, ci: Key) -> None:
+    first = approved_release(site, "pertama")
+    assert signed_publish(site, ci).returncode == 0
+    held = branch_records(site)[first]
+    work = site.root.parent / "hapus"
+    wahyu = site.cast["wahyu"]
+    site.git("worktree", "add", "-q", str(work), BRANCH)
+    forger = Site(work, site.cast, site.home)
+    forger.git("rm", "-q", str(held["_file"]), person=wahyu)
+    forger.git("commit", "-q", "--no-gpg-sign", "-m", "Arsip: hapus\n\nWarta-Register: record", person=wahyu)
+    site.git("worktree", "remove", "--force", str(work))
+    second = approved_release(site, "kedua")
+    code, doc = publish_json(site, env={SIGNING_KEY_ENV: ci.text})
+    assert code == 0, doc
+    now = branch_records(site)
+    assert now[first]["number"] == held["number"]  # put back by the next signed commit
+    assert int(now[second]["urut"]) == int(held["urut"]) + 1 and now[second]["number"] != held["number"]

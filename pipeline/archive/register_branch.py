@@ -23,6 +23,7 @@ remote's branch no longer holds what this clone saw last (force-pushed or delete
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
 from pathlib import Path
 
@@ -174,6 +175,24 @@ def read_branch(git: Git, main_sha: str, people: People, name: str, *, cache_roo
     return Register(records, [*findings, *found], files, added,
                     frozenset(trusted) | (before.commits if before else frozenset()),
                     before.legacy if before else frozenset(), protected=True, branch=name, tip=commits[-1].sha)
+
+
+def advance(git: Git, register: Register, sha: str) -> Register:
+    """``register`` after the run's own commit ``sha`` on the branch (a child of ``register.tip``, built from
+    its trusted files and signed by this run): its changes applied, without reading the branch again."""
+    files, added = dict(register.files), dict(register.added)
+    for commit in git.log([sha, *([f"^{register.tip}"] if register.tip else [])], first_parent=True, raw=True):
+        for change in commit.changes:
+            if change.deleted or not change.mode.startswith("100"):
+                files.pop(change.path, None)
+                continue
+            if change.path not in files:
+                added[change.path] = commit.sha
+            files[change.path] = change.oid
+    records, found = records_of(git, files)
+    kept = [f for f in register.findings if f.severity != "error"]
+    return dataclasses.replace(register, records=records, findings=[*kept, *found], files=files, added=added,
+                               commits=register.commits | {sha}, tip=sha)
 
 
 def _as_it_stands(git: Git, name: str, tip: str) -> Register:

@@ -20,6 +20,12 @@ register commit.
 
 Without a ``pipeline:`` entry the register is ``arsip/`` as it stands on main (the behaviour before the
 publishing identity), with a warning that it is unprotected.
+
+With ``archive.register_branch`` in the trusted ``warta.yml`` the register lives on a branch of its own,
+which only the publishing identity pushes (DESIGN rule 12's other form): :func:`read_register` then reads
+that branch (:mod:`pipeline.archive.register_branch`: the same checks along its first-parent chain, a
+rewrite refused), nothing under ``arsip/`` on main counts, and the working tree of main is left alone.
+The checks and main's chain are in :mod:`pipeline.archive.register_read`.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from pipeline.approvals.service import Report, evaluate_repository
 from pipeline.approvals.signing import SignatureCache, allowed_signers, fingerprint, tag_verdicts, verify_signatures
 from pipeline.archive.records import StoredRecord, load_records
 from pipeline.archive.register_branch import (
+    MAIN_TRAILER,
     branch_tip,
     configured_branch,
     read_branch,
@@ -177,9 +184,11 @@ def trusted_tags(git: Git, register: Register, people: People, *,
         elif tag.own_name != tag.name:
             reason = f"it is the tag object of {tag.own_name}, under another name"
         elif tag.target not in register.commits:
-            if register.branch is not None and signature_problem(verdicts.get(tag.oid), keys) is None:
-                findings.append(rewritten_tag(register.branch, tag.name, tag.target))  # an error
-                continue
+            if signature_problem(verdicts.get(tag.oid), keys) is None:
+                lost = _lost_register(git, register, tag)
+                if lost is not None:
+                    findings.append(lost)  # an error: numbers would be used twice
+                    continue
             reason = "it does not point at a register commit of the publishing identity"
         else:
             reason = signature_problem(verdicts.get(tag.oid), keys)
@@ -192,6 +201,23 @@ def trusted_tags(git: Git, register: Register, people: People, *,
                                                                  name=tag.name, reason=reason),
                                 None, "warning"))
     return good, findings
+
+
+def _lost_register(git: Git, register: Register, tag: _Tag) -> Finding | None:
+    """For a tag the identity signed that points outside the register: an error when that shows the register
+    lost commits (the register branch rewritten, or a site whose register was on a branch now reading
+    main's), else ``None`` (a warning, as for any stray tag)."""
+    if register.branch is not None:
+        return rewritten_tag(register.branch, tag.name, tag.target)
+    on_branch = git.text("log", "-1", f"--format=%(trailers:key={MAIN_TRAILER},valueonly)", tag.target).strip()
+    if not on_branch:
+        return None
+    return Finding(f"refs/tags/{tag.name}", None, _(
+        "tag {tag}, signed by the publishing identity, points at {target}, a commit of a register branch: this "
+        "site's register was on a branch (archive.register_branch), and the register on main does not hold "
+        "its numbers; warta publish refuses to number (numbers would be used twice): set "
+        "archive.register_branch back to that branch (going back to main is not supported)",
+        tag=tag.name, target=tag.target[:12]))
 
 
 # --------------------------------------------------------------------------------------------------

@@ -4,7 +4,9 @@ for the push.
 Numbers exist only once the numbering commit exists; with a remote, the commit and its tags are pushed
 (``--atomic``) before anything is built. If the push is rejected because another run got there first,
 the run drops its own commit and tags, takes the remote's main (its own unpushed content commits are
-merged onto it, never rebased), re-plans and tries again.
+merged onto it, never rebased), re-plans and tries again. With a register branch
+(``archive.register_branch``) the commits, their push and the race are the register branch's, and main is
+never written (:mod:`pipeline.publish.register_write`).
 """
 
 from __future__ import annotations

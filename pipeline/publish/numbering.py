@@ -1,8 +1,9 @@
 """Stage 4 (written): the numbering commit.
 
-The new and changed records are written under ``arsip/`` and committed to main with an annotated tag
-per new number. Numbers exist only once this commit exists; with a remote, the commit and its tags are
-pushed before anything is built (:mod:`pipeline.publish.gitops`).
+The new and changed records are written under ``arsip/`` and committed to main (or to the register branch,
+``archive.register_branch``) with an annotated tag per new number. Numbers exist only once this commit
+exists; with a remote, the commit and its tags are pushed before anything is built
+(:mod:`pipeline.publish.gitops`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Stage 9 of ``warta publish``: record publication times and channels in the archive register.
 
-A second commit to main, pushed like the numbering commit. The record of a version is the posting
+A second commit to main (or to the register branch), pushed like the numbering commit. The record of a version is the posting
 ledger: once it is committed, no later run announces that version again. The register is read back
 from the commit just made (git objects), never from the working tree.
 """

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from pipeline import identity
-from pipeline.archive.register_branch import MAIN_TRAILER, drop_after, rewritten
+from pipeline.archive.register_branch import MAIN_TRAILER, advance, drop_after, rewritten
 from pipeline.archive.trust import ARCHIVE_DIR, PublishRun
 from pipeline.cachedir import REGISTER_INDEX, REGISTER_STAGE
 from pipeline.errors import GitError
@@ -80,7 +80,8 @@ def commit(git: Git, run: PublishRun, message: str, config: Mapping[str, str]) -
     if not git.update_ref(ref, sha, parent, f"warta publish: {message.splitlines()[0]}"):
         raise GitError(_("the register branch {branch} moved while warta publish was writing it; run publish again",
                          branch=run.branch))
-    run.reread(git)
+    run.register = advance(git, run.register, sha)
+    run.staged = False
     return sha
 
 

@@ -25,6 +25,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from pipeline import bounded
 from pipeline.archive.records import ArchiveRecord
 from pipeline.cachedir import RENDER_CACHE, SITE_TRASH, ensure_local_cache
 from pipeline.config import INTERNAL_KINDS, KINDS
@@ -33,7 +34,7 @@ from pipeline.errors import BuildError, Finding
 from pipeline.gate import is_exempt
 from pipeline.i18n import _, ngettext
 from pipeline.references import resolve_path
-from pipeline.rendering import Rendered, render_all
+from pipeline.rendering import PARALLEL_MIN, Rendered, render_all
 from pipeline.report.summary import ServiceSummary, service_summary
 from pipeline.resources import theme_dir
 from pipeline.site import i18n, identity, media, search
@@ -333,6 +334,8 @@ class _Build:
         live = [i for i in chosen if i.meta.status != "dicabut"]
         _say(self.progress, f"rendering {len(live)} bodies")
         self.rendered = _render(live, self.caches / RENDER_CACHE, self.config.limits.render_seconds)
+        if len(live) >= PARALLEL_MIN:  # a large build: its render workers' memory is not needed by Pelican and Pagefind
+            bounded.shutdown()
         overran = {path: r.error for path, r in self.rendered.items() if r.error}
         return self._leave_out(chosen, overran, "body") if overran else chosen
 

@@ -10,6 +10,7 @@ and not in the sitemap; withdrawn items are in no list either.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -33,6 +34,7 @@ DIP_KATEGORI = (
 )  # dikecualikan is never published (UU 14/2008 ps. 17)
 
 
+@functools.lru_cache(maxsize=4096)
 def tag_slug(name: str) -> str:
     """``Pemberdayaan Masyarakat`` -> ``pemberdayaan-masyarakat`` (the one slug function, pipeline.slug)."""
     return slugify(name) or "tag"

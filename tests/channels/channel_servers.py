@@ -244,14 +244,18 @@ def serve() -> Iterator[Platforms]:
 
 
 def channel_office(tmp_path: Path, cast: dict[str, Person], platforms: Platforms, *,
-                   aksi: str = "[terbit_website, kirim_medsos]", extra: str = "") -> Site:
+                   aksi: str = "[terbit_website, kirim_medsos]", extra: str = "",
+                   register_branch: str | None = None) -> Site:
     """The publish tests' office with Mastodon, Telegram and X channels on the local platforms server;
-    the test SOP's last step has ``aksi``; ``extra``: more channel entries."""
+    the test SOP's last step has ``aksi``; ``extra``: more channel entries; ``register_branch``: the
+    register on that branch (archive.register_branch)."""
     channels = (f"channels:\n"
                 f"  mastodon: {{type: mastodon, url: '{platforms.base}', token_env: T_MASTODON}}\n"
                 f"  telegram: {{type: telegram, url: '{platforms.base}', chat_id: '@dinasuji', token_env: T_TELEGRAM}}\n"
                 f"  x: {{type: x, url: '{platforms.base}', token_env: {{consumer_key: T_XK, consumer_secret: T_XS, "
                 f"access_token: T_XT, access_token_secret: T_XTS}}}}\n{extra}")
     text = PUBLISH_YML[:PUBLISH_YML.index("channels:")] + channels + PUBLISH_YML[PUBLISH_YML.index("deploy:"):]
+    if register_branch:
+        text = text.replace("archive:\n", f"archive:\n  register_branch: {register_branch}\n", 1)
     sop = SOP_RILIS.replace("aksi: terbit_website", f"aksi: {aksi}")
     return make_site(tmp_path, cast, extra={"warta.yml": text, "sop/rilis-uji.yaml": sop})

@@ -32,10 +32,12 @@ def _start(clone: Site, tmp_path: Path) -> subprocess.Popen[str]:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+@pytest.mark.parametrize("branch", [None, "warta-arsip"])
 def test_two_runs_racing_to_announce_post_each_release_once(tmp_path: Path, cast: dict[str, Person],
                                                            monkeypatch: pytest.MonkeyPatch,
-                                                           platforms: Platforms) -> None:
-    origin = channel_office(tmp_path, cast, platforms)
+                                                           platforms: Platforms, branch: str | None) -> None:
+    """On main, and with the register (and so the posting ledger) on its own branch."""
+    origin = channel_office(tmp_path, cast, platforms, register_branch=branch)
     for key, value in isolated_env(tmp_path).items():
         monkeypatch.setenv(key, value)
     approved_release(origin, "bantuan-bibit", title="Bantuan Bibit Cabai")
@@ -58,11 +60,15 @@ def test_two_runs_racing_to_announce_post_each_release_once(tmp_path: Path, cast
     assert proc.returncode == 0, proc.stdout + proc.stderr
     for kind in ("mastodon", "telegram", "x"):
         assert len(platforms.posts(kind)) == 2
-    files = subprocess.run(["git", f"--git-dir={bare}", "ls-tree", "-r", "--name-only", "main", "arsip/"],
+    ref = branch or "main"
+    files = subprocess.run(["git", f"--git-dir={bare}", "ls-tree", "-r", "--name-only", ref, "arsip/"],
                            check=True, capture_output=True, text=True).stdout.split()
+    if branch:  # nothing of the register reached main
+        assert subprocess.run(["git", f"--git-dir={bare}", "ls-tree", "-r", "--name-only", "main", "arsip/"],
+                              check=True, capture_output=True, text=True).stdout == ""
     states = []
     for file in files:
-        data = yaml.safe_load(subprocess.run(["git", f"--git-dir={bare}", "show", f"main:{file}"], check=True,
+        data = yaml.safe_load(subprocess.run(["git", f"--git-dir={bare}", "show", f"{ref}:{file}"], check=True,
                                              capture_output=True, text=True).stdout)
         states += [c.get("state") for c in data["channels"] if c["channel"] in ("mastodon", "telegram", "x")]
     assert states == ["sent"] * 6

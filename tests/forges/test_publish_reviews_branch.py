@@ -91,3 +91,32 @@ def test_review_copies_are_kept_on_the_decisions_ref_and_named_by_the_record_on_
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.count("github review") == 2
     assert BRANCH in office.git("branch", "--list", BRANCH)
+
+
+def test_a_copy_on_the_decisions_ref_not_signed_by_the_publishing_identity_counts_for_nothing(
+        office: Site, gh: GitHubServer, ci: Key) -> None:
+    """An operator with push access keeps a "copy" of a review on refs/warta/decisions, signed with an
+    official's key: it names a forge review, so only the publishing identity's signature could make it
+    count."""
+    from approvals_helpers import release
+
+    from pipeline.approvals import decisions
+    from pipeline.git import Git
+
+    path = release(office)
+    office.merge("rilis/bantuan-bibit", office.cast["wahyu"])
+    dwi = office.cast["dwi"]
+    message = (f"Approve step 2\n\nWarta-Item: {path}\nWarta-Digest: {office.digest(path)}\nWarta-Step: 2\n"
+               "Warta-Role: kasubbag\nWarta-Decision: approve\nWarta-Source: github\nWarta-Review-Id: 1\n"
+               "Warta-Reviewer-Id: 201\n")
+    tree = office.git("rev-parse", "main^{tree}")
+    forged = office.git("-c", f"user.signingkey={dwi.key}.pub", "-c", "gpg.format=ssh", "commit-tree", tree,
+                        "-p", "main", "-S", input=message, person=dwi, sign=False)
+    decisions.keep(Git(office.root), forged, path, "approve")
+    main = office.git("rev-parse", "main")
+    proc = run_cli(office, "status", "--all", "--json")
+    item = next(i for i in json.loads(proc.stdout)["items"] if i["path"] == path)
+    assert item["steps"][0]["status"] == "pending"
+    assert any("not_publishing_identity" in r["codes"] for r in item["rejections"])
+    code, doc = publish_json(office, env={"WARTA_SIGNING_KEY": ci.text})
+    assert path in {h["path"] for h in doc["held"]} and office.git("rev-parse", "main") == main

@@ -4,6 +4,7 @@ the outline of bodies, expired announcements, and the 404 page under a sub-path:
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 from pathlib import Path
@@ -15,7 +16,7 @@ from pipeline.config import load_config
 from pipeline.governed import is_governed
 from pipeline.site import build_site
 from pipeline.site.outline import outline, wrap_tables
-from pipeline.site.search import CACHE, pages_key
+from pipeline.site.search import CACHE, bundle_keys, pages_key
 from tests.test_site_build import PROJECT, load, make_site, page
 
 
@@ -104,21 +105,29 @@ def test_search_index_is_reused_when_no_page_changed_and_made_again_when_one_did
     out = root / "_site"
     build_site(load(root), out)
     cache = root / CACHE
-    kept = sorted(p.name for p in cache.iterdir() if p.is_dir())
-    assert len(kept) == 1
-    entry = out / "pagefind" / "pagefind-entry.json"
-    assert entry.is_file() and os.stat(entry).st_ino == os.stat(cache / kept[0] / "pagefind-entry.json").st_ino
-    # nothing changed: the kept bundle is taken (the same files), Pagefind does not run
+    keys = bundle_keys(out)
+    # one bundle per year of the items' addresses and one for the pages, named by bundles.json, newest first
+    assert list(keys) == ["2025", "2024", "halaman"]
+    assert json.loads((out / "pagefind" / "bundles.json").read_text(encoding="utf-8")) == {"bundles": list(keys)}
+    assert sorted(p.name for p in cache.iterdir() if p.is_dir() and not p.name.startswith(".")) == sorted(keys.values())
+    entry = out / "pagefind" / "2025" / "pagefind-entry.json"
+    assert entry.is_file() and os.stat(entry).st_ino == os.stat(cache / keys["2025"] / "pagefind-entry.json").st_ino
+    # nothing changed: the kept bundles are taken (the same files), Pagefind does not run
     build_site(load(root), out)
-    assert sorted(p.name for p in cache.iterdir() if p.is_dir()) == kept
-    kept_entry = cache / kept[0] / "pagefind-entry.json"
-    assert os.stat(out / "pagefind" / "pagefind-entry.json").st_ino == os.stat(kept_entry).st_ino
-    # one body changed: a new index, kept beside the old one
+    assert bundle_keys(out) == keys
+    assert os.stat(out / "pagefind/2025/pagefind-entry.json").st_ino == os.stat(entry).st_ino
+    assert os.stat(out / "pagefind/2024/pagefind-entry.json").st_ino == \
+        os.stat(cache / keys["2024"] / "pagefind-entry.json").st_ino
+    # one body of 2025 changed: that year's bundle is made again, the others are the kept ones
     body = root / "content/siaran-pers/2025/rapat-koordinasi.md"
     body.write_text(body.read_text(encoding="utf-8").replace("Rapat koordinasi triwulan.", "Rapat kuartal kedua."),
                     encoding="utf-8")
     build_site(load(root), out)
-    assert len([p for p in cache.iterdir() if p.is_dir()]) == 2
+    after = bundle_keys(out)
+    assert after["2025"] != keys["2025"] and after["2024"] == keys["2024"] and after["halaman"] == keys["halaman"]
+    assert os.stat(out / "pagefind/2024/pagefind-entry.json").st_ino == \
+        os.stat(cache / keys["2024"] / "pagefind-entry.json").st_ino
+    assert (cache / after["2025"]).is_dir() and (cache / keys["2025"]).is_dir()  # the old one kept beside it
 
 
 def test_body_headings_fit_under_the_page_title_without_skipping_a_level() -> None:
@@ -167,17 +176,23 @@ def test_png_icons_are_the_same_bytes_in_two_builds(tmp_path: Path) -> None:
 
 
 def test_the_index_key_follows_the_pages_pagefind_reads_only(tmp_path: Path) -> None:
-    for rel in ("index.html", "profil/index.html", "siaran-pers/index.html", "siaran-pers/hal/2/index.html",
-                "siaran-pers/2025/bibit/index.html", "tag/bibit/index.html"):
+    indexed = ("profil/index.html", "siaran-pers/2025/bibit/index.html")
+    for rel in ("index.html", "siaran-pers/index.html", "siaran-pers/hal/2/index.html", "tag/bibit/index.html",
+                *indexed):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(rel, encoding="utf-8")
+        body = f"<article data-pagefind-body>{rel}</article>" if rel in indexed else rel
+        (tmp_path / rel).write_text(body, encoding="utf-8")
     key = pages_key(tmp_path)
+    assert list(bundle_keys(tmp_path)) == ["2025", "halaman"]
     # a list page, a tag page, the home page: not indexed, so the index stays
-    for rel in ("siaran-pers/hal/2/index.html", "tag/bibit/index.html", "index.html"):
+    for rel in ("siaran-pers/hal/2/index.html", "tag/bibit/index.html", "index.html", "siaran-pers/index.html"):
         (tmp_path / rel).write_text("changed", encoding="utf-8")
         assert pages_key(tmp_path) == key, rel
-    # an item or a page (halaman): a new index
-    for rel in ("siaran-pers/2025/bibit/index.html", "profil/index.html"):
-        (tmp_path / rel).write_text("changed " + rel, encoding="utf-8")
+    # an item or a page (halaman): a new index, and only its own bundle's key changes
+    for rel, bundle in (("siaran-pers/2025/bibit/index.html", "2025"), ("profil/index.html", "halaman")):
+        before = bundle_keys(tmp_path)
+        (tmp_path / rel).write_text(f"<article data-pagefind-body>changed {rel}</article>", encoding="utf-8")
         assert pages_key(tmp_path) != key, rel
         key = pages_key(tmp_path)
+        changed = {name for name, value in bundle_keys(tmp_path).items() if before[name] != value}
+        assert changed == {bundle}, rel

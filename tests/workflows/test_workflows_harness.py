@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from forge_sites import protect_origin
 from forge_standin import Forge, serve
 from harness import Runner, StepResult, event_file, run_gitlab_job
 from workflow_helpers import AUTHOR, git, load
@@ -139,6 +140,7 @@ def test_the_pull_request_job_posts_warta_approvals_for_the_head_commit(tmp_path
 
 def test_the_publish_workflow_publishes_then_pages_then_announces(tmp_path: Path, home: Path) -> None:
     site, origin = office(tmp_path)
+    protect_origin(origin, "warta-arsip")  # main takes no push at all here; the register branch fast-forwards
     before = git(origin, "rev-parse", "main").strip()
     workflow = load(site / ".github/workflows/warta-publish.yml")
     runner = Runner(origin=origin, home=home, context={
@@ -150,10 +152,10 @@ def test_the_publish_workflow_publishes_then_pages_then_announces(tmp_path: Path
         assert not failed, f"{job}: {failed[0].name}\n{failed[0].output}"
     assert runner.jobs_run == ["publish", "deploy", "announce"]  # nothing held back: no report
     assert workflow["jobs"]["announce"]["needs"] == ["publish", "deploy"]
-    # records went to the origin with the push the workflow's deploy key allows
-    after = git(origin, "rev-parse", "main").strip()
-    assert after != before
-    assert "arsip/" in git(origin, "log", "--name-only", "--format=", f"{before}..{after}")
+    # records went to the origin's register branch (warta init writes archive.register_branch: warta-arsip)
+    # with the push the workflow's deploy key allows; main is untouched
+    assert git(origin, "rev-parse", "main").strip() == before
+    assert "arsip/" in git(origin, "log", "--name-only", "--format=", "warta-arsip")
     # the Pages artifact is the built site; deploy-pages put it live
     assert runner.live is not None
     assert (runner.live / "index.html").is_file() and (runner.live / ".nojekyll").is_file()
@@ -164,8 +166,10 @@ def test_the_publish_workflow_publishes_then_pages_then_announces(tmp_path: Path
     shutil.rmtree(tmp_path / "runner-publish")
 
 
-def test_gitlab_ci_checks_merge_requests_and_publishes_main(tmp_path: Path, home: Path) -> None:
+def test_gitlab_ci_checks_merge_requests_and_publishes_main(tmp_path: Path, home: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     site, origin = office(tmp_path, forge="gitlab")
+    protect_origin(origin, "warta-arsip")
     doc = load(site / ".gitlab-ci.yml")
     head = pull_request(site)
     runner = Runner(origin=origin, home=home, context={})
@@ -182,15 +186,17 @@ def test_gitlab_ci_checks_merge_requests_and_publishes_main(tmp_path: Path, home
     published = run_gitlab_job(runner, doc, "warta-publish", tmp_path / "runner-main", before, {
         "CI_COMMIT_SHA": before, "CI_COMMIT_BRANCH": "main", "WARTA_DEPLOY_KEY": "", "WARTA_SSH_KNOWN_HOSTS": ""})
     assert published.returncode == 0, published.output
-    after = git(origin, "rev-parse", "main").strip()
-    assert after != before and "arsip/" in git(origin, "log", "--name-only", "--format=", f"{before}..{after}")
+    assert git(origin, "rev-parse", "main").strip() == before  # the register went to warta-arsip, not main
+    assert "arsip/" in git(origin, "log", "--name-only", "--format=", "warta-arsip")
 
     # a release merged without approval is held back; announce still runs, then the job fails with exit 1
     git(site, "fetch", "-q", "origin")
     git(site, "switch", "-q", "main")
     git(site, "reset", "-q", "--hard", "origin/main")
     git(site, "merge", "-q", "--no-ff", "--no-gpg-sign", "-m", "Merge rilis-baru", "rilis-baru")
+    monkeypatch.setenv("WARTA_HARNESS_MERGE", "1")  # the merge request's merge, by the forge
     git(site, "push", "-q", "origin", "main")
+    monkeypatch.delenv("WARTA_HARNESS_MERGE")
     held = run_gitlab_job(runner, doc, "warta-publish", tmp_path / "runner-main-2", git(site, "rev-parse", "main").strip(), {
         "CI_COMMIT_BRANCH": "main", "WARTA_DEPLOY_KEY": "", "WARTA_SSH_KNOWN_HOSTS": "",
         "CI_COMMIT_SHA": git(site, "rev-parse", "main").strip()})

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from workflow_helpers import PROJECT, VARIANTS, make_site, tool, workflow_files
 
+from pipeline.init import CiOptions, write_ci
+
 CHANNELS = ("  telegram:\n    type: telegram\n    token_env: WARTA_TELEGRAM_TOKEN\n    url: https://api.telegram.org\n"
             "    chat_id: '@dinasuji'\n")
 
@@ -72,3 +74,28 @@ jobs:
     typo.write_text("on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ${{ github.evnt.x }}\n",
                     encoding="utf-8")
     assert actionlint(typo).returncode != 0
+
+
+@pytest.mark.parametrize("pages", [True, False])
+def test_the_publish_workflow_of_a_site_with_its_register_on_main_passes_too(tmp_path: Path, pages: bool) -> None:
+    """`warta init` writes archive.register_branch; a site that keeps its register on main (no such setting)
+    gets the same publish workflow without the register branch's fetch, and it passes both linters."""
+    root, _ = make_site(tmp_path / "situs", "github-pages" if pages else "github-local", channels=CHANNELS)
+    config = root / "warta.yml"
+    text = config.read_text(encoding="utf-8")
+    assert "  register_branch: warta-arsip\n" in text
+    config.write_text(text.replace("  register_branch: warta-arsip\n", ""), encoding="utf-8")
+    write_ci(root, CiOptions(forge="github"))  # warta.yml already names the deploy target
+    publish = root / ".github" / "workflows" / "warta-publish.yml"
+    assert "warta-arsip" not in publish.read_text(encoding="utf-8")
+    linted = actionlint(publish)
+    assert linted.returncode == 0, linted.stdout + linted.stderr
+    audited = zizmor(publish)
+    assert audited.returncode == 0 and "No findings to report" in audited.stdout, audited.stdout + audited.stderr
+
+
+def test_the_publish_workflow_fetches_the_register_branch_in_both_jobs(tmp_path: Path) -> None:
+    root, _ = make_site(tmp_path / "situs", "github-pages")
+    text = (root / ".github" / "workflows" / "warta-publish.yml").read_text(encoding="utf-8")
+    assert text.count("'+refs/heads/warta-arsip:refs/heads/warta-arsip'") == 2  # publish and announce
+    assert "git push" not in text  # warta publish pushes, and only the register branch (docs/ci.md)

@@ -5,25 +5,29 @@
   "use strict";
   var box = document.getElementById("pencarian");
   if (!box) { return; }
-  var bundle = box.getAttribute("data-bundle");
+  /* an absolute path: Pagefind resolves a relative bundle path against its own script's folder */
+  var bundle = new URL(box.getAttribute("data-bundle"), window.location.href).pathname;
   var field = document.getElementById("q");
   var loading = false;
 
-  function start(query, focus) {
-    if (loading) { return; }
-    loading = true;
+  /* The index is one bundle per year (pagefind/bundles.json names them, newest first): the first is
+     loaded, the others are merged into it (pipeline/site/search.py). */
+  function open(names, query, focus) {
+    if (!names.length) { return; }
+    var first = bundle + names[0] + "/";
     var css = document.createElement("link");
     css.rel = "stylesheet";
-    css.href = bundle + "pagefind-ui.css";
+    css.href = first + "pagefind-ui.css";
     document.head.appendChild(css);
     var script = document.createElement("script");
-    script.src = bundle + "pagefind-ui.js";
+    script.src = first + "pagefind-ui.js";
     script.onload = function () {
       box.innerHTML = "";
       /* global PagefindUI */
       var ui = new PagefindUI({
         element: "#pencarian",
-        bundlePath: bundle,
+        bundlePath: first,
+        mergeIndex: names.slice(1).map(function (name) { return { bundlePath: bundle + name + "/" }; }),
         showImages: false,
         showSubResults: false,
         resetStyles: false,
@@ -36,6 +40,15 @@
       if (nojs) { nojs.hidden = true; }
     };
     document.head.appendChild(script);
+  }
+
+  function start(query, focus) {
+    if (loading) { return; }
+    loading = true;
+    fetch(bundle + "bundles.json")
+      .then(function (response) { return response.ok ? response.json() : { bundles: [] }; })
+      .then(function (manifest) { open(manifest.bundles || [], query, focus); })
+      .catch(function () { loading = false; });
   }
 
   var q = new URLSearchParams(window.location.search).get("q");
