@@ -18,7 +18,7 @@ from identity_helpers import Key, keygen, pipeline_block
 from publish_helpers import live_files, publish_json, release_text
 from register_branch_helpers import BRANCH, BRANCH_YML, bare_git, branch_records
 from servers import TOKEN, GitHubServer
-from test_publish_reviews import approved_on_the_forge
+from test_publish_reviews import T0, approved_on_the_forge, release
 
 from pipeline.approvals.decisions import REF
 from pipeline.approvals.records import format_record
@@ -267,3 +267,40 @@ def test_a_copy_left_unpushed_by_an_earlier_run_is_joined_and_pushed(office: Sit
     assert bare_git(bare, "merge-base", "--is-ancestor", pushed, tip, check=False) == ""  # not forced
     assert set(kept_records(tip, bare)) >= set(kept_records(pushed, bare)) | {copy}
     assert path in branch_records(late)
+
+
+def record_at(site: Site, who: str, path: str, step: int, role: str, at: int) -> None:
+    """A signed approval record (as Site.record writes it) dated ``at``."""
+    person = site.cast[who]
+    message = (f"approve {path}\n\nWarta-Item: {path}\nWarta-Digest: {site.digest(path)}\nWarta-Step: {step}\n"
+               f"Warta-Role: {role}\nWarta-Decision: approve\n")
+    env = {**site.env(person, sign=False), "GIT_AUTHOR_DATE": f"@{at} +0700", "GIT_COMMITTER_DATE": f"@{at} +0700"}
+    subprocess.run(["git", "-c", f"user.signingkey={person.key}.pub", "-c", "gpg.format=ssh", "commit", "-q",
+                    "--allow-empty", "-S", "-m", message], cwd=site.root, env=env, check=True, capture_output=True)
+
+
+def test_a_return_given_on_the_forge_is_kept_on_the_review_branch_and_still_holds_after_a_decisions_rewrite(
+        office: Site, gh: GitHubServer, ci: Key) -> None:
+    """A request for changes on the merged pull request between the git records: publish keeps it as a
+    return record on the review branch too, so rewriting refs/warta/decisions and dismissing the review
+    on the forge does not free the item in a fresh clone."""
+    path = release(office)
+    head = office.head()
+    gh.add_pull(7, head, user("rina"))
+    record_at(office, "dwi", path, 2, "kasubbag", T0)
+    gh.review(7, user("hendro"), "CHANGES_REQUESTED", head, T0 + 60, body="Angka anggaran salah.")
+    record_at(office, "hendro", path, 3, "sekdin", T0 + 120)
+    gh.merge_pull(7, office.merge("rilis/bantuan-bibit", office.cast["wahyu"]))
+    bare = office.root.parent / "remote.git"
+    subprocess.run(["git", "clone", "-q", "--mirror", str(office.root), str(bare)], check=True, capture_output=True)
+    runner = ci_checkout(office, bare, "runner")
+    code, doc = publish_json(runner, env={"GITHUB_TOKEN": TOKEN, "WARTA_SIGNING_KEY": ci.text})
+    assert path in json.dumps(doc["held"]) and path not in branch_records(runner), doc
+    assert "Warta-Decision: return" in bare_git(bare, "log", "--format=%B", REVIEWS)
+    root = bare_git(bare, "rev-list", "--max-parents=0", REF).split()[0]
+    bare_git(bare, "update-ref", REF, root)
+    for rid in [r["id"] for r in gh.reviews[7]]:
+        gh.dismiss(7, rid)
+    fresh = ci_checkout(office, bare, "next-run")
+    code, doc = publish_json(fresh, env={"GITHUB_TOKEN": TOKEN, "WARTA_SIGNING_KEY": ci.text})
+    assert path in json.dumps(doc["held"]) and path not in branch_records(fresh), doc
