@@ -287,7 +287,8 @@ def _env(project: Path) -> dict[str, str]:
     return env
 
 
-def rounds_of(repo: Path, rounds: int, projects: list[Path], *, cold: bool, status: bool) -> dict[str, list[Run]]:
+def rounds_of(repo: Path, rounds: int, projects: list[Path], *, cold: bool, status: bool,
+              status_all: bool = False) -> dict[str, list[Run]]:
     """Interleaved rounds: per checkout ``warta verify --all`` cold (an empty ``.warta-cache/``), then warm,
     and ``warta status`` warm (with that checkout's caches, kept from round to round: each checkout has
     its own copy, moved aside and back); and a plain ``git log`` of every commit's message over the same
@@ -309,6 +310,8 @@ def rounds_of(repo: Path, rounds: int, projects: list[Path], *, cold: bool, stat
         measure(verify, repo, _env(project))
         if status:
             measure([sys.executable, "-m", "pipeline", "status"], repo, _env(project))
+        if status_all:
+            measure([sys.executable, "-m", "pipeline", "status", "--all"], repo, _env(project))
         (repo / ".warta-cache").rename(cache)
     for k in range(rounds):
         print(f"-- round {k + 1} of {rounds} ({load_line()})", flush=True)
@@ -323,6 +326,9 @@ def rounds_of(repo: Path, rounds: int, projects: list[Path], *, cold: bool, stat
             if status:
                 keep(named(project, "warta status, warm"),
                      measure([sys.executable, "-m", "pipeline", "status"], repo, env))
+            if status_all:
+                keep(named(project, "warta status --all, warm"),
+                     measure([sys.executable, "-m", "pipeline", "status", "--all"], repo, env))
             (repo / ".warta-cache").rename(cache)
         keep("git log of every message", measure(["git", "log", "--format=%H %an <%ae>%n%B", "main"], repo,
                                                   _env(PROJECT)))
@@ -419,6 +425,7 @@ def main() -> int:
                         help="a checkout whose pipeline package is measured (repeat to interleave several; "
                              "default: the repository this script lives in)")
     parser.add_argument("--warm-only", action="store_true", help="skip the cold runs")
+    parser.add_argument("--status-all", action="store_true", help="also time warta status --all (every item shown)")
     parser.add_argument("--signatures-only", action="store_true",
                         help="signed history: time only the signature verification (cold), not the commands")
     args = parser.parse_args()
@@ -430,12 +437,14 @@ def main() -> int:
         commits = int(git(repo, "rev-list", "--count", "main"))
         label = f"{args.releases:,} releases, unsigned: {records:,} approval records, {commits:,} commits"
         print(f"== {label}", flush=True)
-        report(label, rounds_of(repo, args.rounds, projects, cold=not args.warm_only, status=True))
+        report(label, rounds_of(repo, args.rounds, projects, cold=not args.warm_only, status=True,
+                                status_all=args.status_all))
     if args.site_releases:
         repo = site_history(args.workdir, args.site_releases)
         label = f"{args.site_releases:,} releases of the example site (build.py's corpus), imported in one root commit"
         print(f"== {label}", flush=True)
-        report(label, rounds_of(repo, args.rounds, projects, cold=not args.warm_only, status=True))
+        report(label, rounds_of(repo, args.rounds, projects, cold=not args.warm_only, status=True,
+                                status_all=args.status_all))
     if args.signed_releases:
         repo, records = history(args.workdir, args.signed_releases, signed=True)
         commits = int(git(repo, "rev-list", "--count", "main"))

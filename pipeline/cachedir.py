@@ -33,6 +33,7 @@ ROUTES_CACHE = f"{STATUS_CACHE}/routes.json"  # the channels of each item by blo
 REGISTER_CACHE = f"{CACHE_DIRNAME}/register/records.json"  # parsed archive records by blob id (archive/register_cache.py)
 REGISTER_STAGE = f"{CACHE_DIRNAME}/register-branch/stage"  # the register branch's files while publish writes them
 REGISTER_INDEX = f"{CACHE_DIRNAME}/register-branch/index"  # the git index its commits are built with
+REGISTER_SEEN = f"{CACHE_DIRNAME}/register-branch/pushed.json"  # the tip this clone (or CI's cache) last pushed
 
 
 def ensure_local_cache(root: Path) -> Path:

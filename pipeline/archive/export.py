@@ -32,7 +32,7 @@ from pipeline import __version__
 from pipeline.archive.browse import filter_records
 from pipeline.archive.classification import load_table
 from pipeline.archive.records import StoredRecord, load_records
-from pipeline.archive.register_branch import register_source
+from pipeline.archive.trust import trusted_source as register_source
 from pipeline.config import SiteConfig
 from pipeline.content import item_digest, load_items
 from pipeline.errors import ContentError, Finding, UsageError

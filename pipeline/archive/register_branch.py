@@ -30,6 +30,7 @@ from pathlib import Path
 from pipeline import yamlio
 from pipeline.approvals.records import parse_trailers
 from pipeline.approvals.signing import fingerprint, verify_signatures
+from pipeline.archive import register_seen
 from pipeline.archive.register_read import (
     ARCHIVE_DIR,
     TAG_PREFIX,
@@ -239,6 +240,18 @@ def rewritten_tag(name: str, tag: str, target: str) -> Finding:
         "push origin <tip>:refs/heads/{branch}, by an administrator)", tag=tag, target=target[:12], branch=name))
 
 
+def moved_tag(tag: str, target: str) -> Finding:
+    """An error (register on main): a tag the identity signed points at a commit that is not a register
+    commit on main's first-parent chain, so the register main holds is not the one that issued its number
+    (``archive.register_branch`` removed, the documented one-way switch taken back, or main rewritten)."""
+    return Finding(f"refs/tags/{tag}", None, _(
+        "tag {tag}, signed by the publishing identity, points at {target}, which is not a register commit on "
+        "main's first-parent chain: the register that issued this number is not the one main holds (archive."
+        "register_branch removed or renamed, or main rewritten); warta publish refuses to number over it "
+        "(numbers would be used twice): put archive.register_branch back to the branch that holds {target}, "
+        "or restore main (by an administrator)", tag=tag, target=target[:12]))
+
+
 # --------------------------------------------------------------------------------------------------
 # the publish run: fetching the branch
 
@@ -261,6 +274,9 @@ def sync(git: Git, remote: str | None, name: str) -> None:
     fetched = git.rev_parse(tracking) if proc.returncode == 0 else None
     if seen is not None and (fetched is None or not git.is_ancestor(seen, fetched)):
         raise GitError(rewritten(name, remote, seen, fetched))
+    last = register_seen.pushed(git, name)  # a fresh CI checkout remembers through the workflow's cache
+    if last is not None and last != fetched and (fetched is None or not git.is_ancestor(last, fetched)):
+        raise GitError(rewritten(name, remote, last, fetched))
     local = git.rev_parse(f"refs/heads/{name}")
     if fetched is None or local == fetched or (local is not None and git.is_ancestor(fetched, local)):
         return  # nothing there yet, or this clone holds more (pushed by the run after this)

@@ -47,7 +47,9 @@ from pipeline.archive.register_branch import (
     MAIN_TRAILER,
     branch_tip,
     configured_branch,
+    moved_tag,
     read_branch,
+    register_source,
     remote_for,
     rewritten_tag,
     sync,
@@ -63,15 +65,15 @@ from pipeline.archive.register_read import (
 )
 from pipeline.cachedir import CACHE_DIRNAME
 from pipeline.errors import Finding, GitError
-from pipeline.git import Git, Signature
+from pipeline.git import Git, Signature, TreeEntry
 from pipeline.i18n import _
 from pipeline.identity import SIGNING_KEY_ENV, PublishingIdentity, load_identity, take_signing_key
 from pipeline.people import PEOPLE_PATH, People, PipelineEntry
-from pipeline.tree import GitTree
+from pipeline.tree import FileTree, GitTree
 
 __all__ = ["ARCHIVE_DIR", "TAG_PREFIX", "PublishRun", "Register", "begin_publish", "identity_people", "publish_run",
            "read_register", "records_at", "register_for_plan", "restore_worktree", "trusted_register",
-           "trusted_tags", "with_register_findings"]
+           "trusted_source", "trusted_tags", "with_register_findings"]
 
 
 def read_register(git: Git, main_sha: str, people: People, *, cache_root: Path | None = None,
@@ -90,6 +92,27 @@ def read_register(git: Git, main_sha: str, people: People, *, cache_root: Path |
     if found is not None:
         return found
     return dataclasses.replace(read_main(git, main_sha, people, cache_root=cache_root), branch=name)
+
+
+def trusted_source(root: Path) -> Path | FileTree:
+    """What the commands that show the register read (``warta archive``, ``announce --resolve``, the
+    preview): :func:`pipeline.archive.register_branch.register_source`, except that in branch mode it is
+    the branch's *trusted* register (the identity's commits replayed, judged by the trusted people, as
+    ``warta publish`` reads it), so a forged commit on the branch's tip is never shown (rule 12)."""
+    source = register_source(root)
+    if not isinstance(source, GitTree):
+        return source  # the register on main: its arsip/, which publish keeps to the trusted register
+    git = source.git
+    head = git.head()
+    report = evaluate_repository(root, paths=[PEOPLE_PATH])
+    name = report.config.archive.register_branch
+    if head is None or name is None:
+        return root  # the switch to a branch is not approved: the register is still main's
+    folder = root / CACHE_DIRNAME
+    register = read_register(git, head, report.people, branch=name, cache_root=folder if folder.is_dir() else None)
+    tip = register.tip or head
+    entries = [TreeEntry("100644", "blob", oid, path) for path, oid in sorted(register.files.items())]
+    return GitTree(git, tip, entries, label=f"{name} at {tip[:12]}")
 
 
 def _branch_for(git: Git, main_sha: str) -> str | None:
@@ -206,12 +229,12 @@ def trusted_tags(git: Git, register: Register, people: People, *,
 def _lost_register(git: Git, register: Register, tag: _Tag) -> Finding | None:
     """For a tag the identity signed that points outside the register: an error when that shows the register
     lost commits (the register branch rewritten, or a site whose register was on a branch now reading
-    main's), else ``None`` (a warning, as for any stray tag)."""
+    main's, or main rewritten past it)."""
     if register.branch is not None:
         return rewritten_tag(register.branch, tag.name, tag.target)
     on_branch = git.text("log", "-1", f"--format=%(trailers:key={MAIN_TRAILER},valueonly)", tag.target).strip()
     if not on_branch:
-        return None
+        return moved_tag(tag.name, tag.target)  # its number was issued, on a main since rewritten
     return Finding(f"refs/tags/{tag.name}", None, _(
         "tag {tag}, signed by the publishing identity, points at {target}, a commit of a register branch: this "
         "site's register was on a branch (archive.register_branch), and the register on main does not hold "

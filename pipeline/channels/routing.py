@@ -123,6 +123,7 @@ def destinations(tree: FileTree, paths: Iterable[str], config: SiteConfig, sops:
 
 
 MISSING: Any = object()
+_KEEP_UNUSED = 1000  # entries a run did not read that are kept besides as many as it read
 
 
 class RoutesCache:
@@ -138,16 +139,22 @@ class RoutesCache:
 
     def __init__(self, file: Path | None, config: SiteConfig, sops: Mapping[str, Sop]) -> None:
         self.file = file
+        self.config, self.sops = config, sops
         self.entries: dict[str, list[str] | None] = {}
         self.used: set[str] = set()
         self.dirty = False
-        if file is None:
-            self.context = ""
+        self.context = ""
+        self.loaded = False  # read on the first look-up: a status that shows no item never reads it
+
+    def _load(self) -> None:
+        self.loaded = True
+        if self.file is None:
             return
-        aksi = {name: sorted(sop_aksi(sop)) for name, sop in sorted(sops.items())}
-        self.context = hashlib.sha256(json.dumps([code_digest(), config.model_dump_json(), aksi]).encode()).hexdigest()
+        aksi = {name: sorted(sop_aksi(sop)) for name, sop in sorted(self.sops.items())}
+        self.context = hashlib.sha256(json.dumps([code_digest(), self.config.model_dump_json(), aksi]).encode()
+                                      ).hexdigest()
         try:
-            document = json.loads(file.read_bytes())
+            document = json.loads(self.file.read_bytes())
             body = document["body"]
             if not isinstance(body, str) or document["check"] != _check(body):
                 return
@@ -161,6 +168,8 @@ class RoutesCache:
 
     def get(self, key: str) -> Any:
         """The routes stored for ``key`` (a list, or None for an item that does not load), or :data:`MISSING`."""
+        if not self.loaded:
+            self._load()
         if key not in self.entries:
             return MISSING
         self.used.add(key)
@@ -172,11 +181,14 @@ class RoutesCache:
         self.dirty = True
 
     def save(self) -> None:
-        """Write the routes this run used (so the file holds the current items only)."""
-        if self.file is None or not (self.dirty or len(self.used) < len(self.entries)):
+        """Write the file when this run routed items it did not hold: the entries it used, and up to as many
+        others again (items a later ``status --all`` shows; older versions are dropped first)."""
+        if self.file is None or not self.dirty:
             return
-        body = json.dumps({"format": 1, "context": self.context,
-                           "entries": {k: v for k, v in self.entries.items() if k in self.used}},
+        unused = [k for k in self.entries if k not in self.used]
+        keep = {k: v for k, v in self.entries.items() if k in self.used}
+        keep.update((k, self.entries[k]) for k in unused[-(len(self.used) + _KEEP_UNUSED):])
+        body = json.dumps({"format": 1, "context": self.context, "entries": keep},
                           ensure_ascii=False, separators=(",", ":"))
         with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
             write_atomic(self.file, json.dumps({"body": body, "check": _check(body)}, ensure_ascii=False))

@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
 def _resolve(root: Path, args: argparse.Namespace) -> dict[str, Any]:
     from pipeline.approvals.service import open_site  # the approvals engine: start-up time
     from pipeline.archive.records import load_records
-    from pipeline.archive.register_branch import register_source
+    from pipeline.archive.trust import trusted_source as register_source
     from pipeline.channels import resolve
     from pipeline.channels.ledger import entry_of
 

@@ -20,7 +20,7 @@ from pipeline.archive.browse import filter_records, find_record, list_entry, pos
 from pipeline.archive.classification import load_table
 from pipeline.archive.export import export_bagit
 from pipeline.archive.records import StoredRecord, load_records
-from pipeline.archive.register_branch import register_source
+from pipeline.archive.trust import trusted_source as register_source
 from pipeline.config import SiteConfig, find_root, load_config
 from pipeline.errors import Finding, GitError, UsageError, json_document
 from pipeline.git import Git

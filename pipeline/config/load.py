@@ -96,7 +96,8 @@ def parse_config(text: str, path: str = CONFIG_FILE) -> SiteConfig:
     findings: list[Finding] = yamlio.duplicate_key_findings(doc)
     config, errors = validate(SiteConfig, doc.data, doc)
     findings.extend(errors)
-    if config is not None and config.archive.register_branch == config.approvals.main_branch:
+    # case-folded: on a case-insensitive file system (macOS, Windows) refs/heads/Main is main's own ref file
+    if config is not None and (config.archive.register_branch or "").casefold() == config.approvals.main_branch.casefold():
         findings.append(Finding(path, doc.line_of(("archive", "register_branch")), _(
             "archive.register_branch is {branch}, the main branch (approvals.main_branch): the register branch is "
             "a branch of its own; remove the setting to keep the register on main", branch=config.approvals.main_branch),

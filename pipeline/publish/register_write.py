@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from pipeline import identity
+from pipeline.archive import register_seen
 from pipeline.archive.register_branch import MAIN_TRAILER, advance, drop_after, rewritten
 from pipeline.archive.trust import ARCHIVE_DIR, PublishRun
 from pipeline.cachedir import REGISTER_INDEX, REGISTER_STAGE
@@ -106,6 +107,7 @@ def push_or_sync(git: Git, run: PublishRun, remote: str, tags: Sequence[str]) ->
     if proc.returncode == 0:
         if local is not None:
             git.run("update-ref", tracking, local)
+            register_seen.remember(git, name, local)
         return True
     text = (proc.stdout + proc.stderr).decode("utf-8", "replace").strip()
     seen = git.rev_parse(tracking)

@@ -18,7 +18,7 @@ from pathlib import Path
 from pipeline import gate
 from pipeline.approvals.service import evaluate_repository
 from pipeline.archive.records import ArchiveRecord, load_records
-from pipeline.archive.register_branch import register_source
+from pipeline.archive.trust import trusted_source as register_source
 from pipeline.content import Item, Site, item_digest
 from pipeline.errors import Finding, GitError, WartaError
 from pipeline.git import Git

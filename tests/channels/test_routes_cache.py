@@ -121,3 +121,23 @@ def test_a_damaged_cache_is_not_believed(site: Path, project_root: Path, damage:
         cache.write_text(json.dumps({"body": text, "check": hashlib.sha256(
             f"warta-routes\0{text}".encode()).hexdigest()}), encoding="utf-8")
     assert destinations(WorkTree(site), ITEMS, config, sops, cache=cache) == fresh(site, config, sops)
+
+
+def test_a_run_routing_fewer_items_keeps_the_others(site: Path, project_root: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    config, sops = config_with(project_root), load_sops(project_root)
+    cache = site / ".warta-cache/status/routes.json"
+    expected = destinations(WorkTree(site), ITEMS, config, sops, cache=cache)
+    before = cache.read_bytes()
+    assert destinations(WorkTree(site), [], config, sops, cache=cache) == {}  # warta status showing nothing
+    assert cache.read_bytes() == before
+    new = "content/berita/2025/baru.md"
+    (site / new).write_text(ITEMS["content/berita/2025/semua.md"].replace("Semua", "Baru"), encoding="utf-8")
+    destinations(WorkTree(site), [new], config, sops, cache=cache)  # a new item routed alone
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(routing, "parse_item", refuse)
+    assert destinations(WorkTree(site), [*ITEMS, new], config, sops, cache=cache) == {
+        **expected, new: expected["content/berita/2025/semua.md"]}
