@@ -261,11 +261,16 @@ def _write_copy(git: Git, identity: PublishingIdentity, result: ChainResult, cou
 
 
 def _register_rules(forge: Forge, repository: str, branch: str | None) -> list[str]:
-    """Warnings for protection of the register branch weaker than docs/ci.md requires (none in main mode)."""
+    """Warnings for protection of the register branch, and of its review branch (the same ruleset, docs/ci.md),
+    weaker than docs/ci.md requires (none in main mode)."""
     if branch is None:
         return []
-    try:
-        return [_("branch rules of {repository} ({branch}): {weakness}", repository=repository, branch=branch,
-                  weakness=w) for w in forge.register_rules(branch).weaknesses()]
-    except (ForgeError, ForgeConfigError) as exc:
-        return [_("branch rules of {repository} could not be read: {reason}", repository=repository, reason=exc)]
+    found: list[str] = []
+    for name in (branch, decisions.review_ref(branch).removeprefix("refs/heads/")):
+        try:
+            found.extend(_("branch rules of {repository} ({branch}): {weakness}", repository=repository, branch=name,
+                           weakness=w) for w in forge.register_rules(name).weaknesses())
+        except (ForgeError, ForgeConfigError) as exc:
+            found.append(_("branch rules of {repository} could not be read: {reason}", repository=repository,
+                           reason=exc))
+    return found
