@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from approvals_helpers import PROJECT, Person, Site
 from channel_servers import TOKEN, Platforms, channel_office
-from publish_helpers import approved_release, isolated_env, publish_json, records
+from publish_helpers import WIB, approved_release, isolated_env, publish_json, records
 
 ENV = {"T_MASTODON": TOKEN, "T_TELEGRAM": TOKEN, "T_XK": "ck", "T_XS": "cs", "T_XT": "at", "T_XTS": "as"}
 
@@ -89,11 +89,14 @@ def test_status_says_where_each_item_will_go(office: Site) -> None:
 
 def test_a_token_about_to_expire_is_warned_about(tmp_path: Path, cast: dict[str, Person],
                                                 monkeypatch: pytest.MonkeyPatch, platforms: Platforms) -> None:
-    soon = (dt.date.today() + dt.timedelta(days=5)).isoformat()
+    # the run's clock pinned to this moment in the site's time zone (WIB), so the days left are counted from
+    # the same day the test counts from, whatever the hour in UTC
+    now = dt.datetime.now(WIB).replace(microsecond=0)
+    soon = (now.date() + dt.timedelta(days=5)).isoformat()
     office = channel_office(tmp_path, cast, platforms, extra=f"  ig: {{type: instagram, url: '{platforms.base}/v21.0', "
                             f"ig_user_id: '5678', token_env: T_IG, token_expires: {soon}}}\n")
     for key, value in isolated_env(tmp_path).items():
         monkeypatch.setenv(key, value)
     approved_release(office, "bantuan-bibit")
-    code, doc = publish_json(office, env={**ENV, "T_IG": TOKEN})
+    code, doc = publish_json(office, env={**ENV, "T_IG": TOKEN, "WARTA_NOW": now.isoformat()})
     assert any("channel ig" in w and "expires in 5 day" in w for w in doc["warnings"]), doc["warnings"]
