@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from approvals_helpers import Person, item_text, make_cast, make_site, release
 from cli_helpers import PROJECT, run_warta
 
 import pipeline.checkcache as checkcache
@@ -176,3 +177,28 @@ def test_a_tampered_truncated_or_foreign_cache_is_not_believed(example: Path, ho
     assert any(f[0] == RELEASE and f[4] == "error" and "0812" in f[2] for f in first)
     _forge(example, how)
     assert findings_of(example) == first
+
+
+@pytest.fixture(scope="module")
+def cast(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Person]:
+    return make_cast(tmp_path_factory.mktemp("keys"))
+
+
+def test_status_shows_the_same_blocking_findings_with_and_without_the_cache(tmp_path: Path,
+                                                                           cast: dict[str, Person]) -> None:
+    site = make_site(tmp_path, cast)
+    blocked = release(site, "nomor-pribadi", text=item_text(body="Hubungi 0812-3456-7890 untuk informasi."))
+    site.switch("main")
+    clean = release(site, "rilis-bersih")
+    site.git("merge", "-q", "--no-edit", "rilis/nomor-pribadi", person=cast["rina"])
+    runs = []
+    for _ in range(2):
+        proc = site.cli("status", "--json")
+        assert proc.returncode == 0, proc.stderr
+        runs.append(json.loads(proc.stdout))
+    assert (site.root / ITEM_CHECKS_CACHE).is_file()
+    shutil.rmtree(site.root / ".warta-cache")
+    proc = site.cli("status", "--json")
+    assert runs[0] == runs[1] == json.loads(proc.stdout)
+    found = {i["path"]: i["findings"] for i in runs[1]["items"]}
+    assert [f["code"] for f in found[blocked]] == ["privacy.phone"] and found[clean] == []
