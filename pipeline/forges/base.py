@@ -93,6 +93,34 @@ class BranchRules:
         return [*out, *self.notes]
 
 
+@dataclass(frozen=True)
+class RegisterRules:
+    """What the forge's protection of the register branch (``archive.register_branch``) gives: it only
+    grows, it is never deleted, and only the deploy key pushes it (docs/ci.md). ``None``: not known."""
+
+    branch: str
+    protected: bool
+    no_force_push: bool | None = None
+    no_deletion: bool | None = None
+    updates_restricted: bool | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    def weaknesses(self) -> list[str]:
+        """Every rule weaker than docs/ci.md requires of the register branch, in words."""
+        if not self.protected:
+            return [_("the register branch {branch} is not protected: anyone with push access can rewind or delete "
+                      "it (docs/ci.md: the register branch's ruleset)", branch=self.branch)]
+        out: list[str] = []
+        if self.no_force_push is False:
+            out.append(_("force pushes to the register branch {branch} are allowed", branch=self.branch))
+        if self.no_deletion is False:
+            out.append(_("the register branch {branch} can be deleted", branch=self.branch))
+        if self.updates_restricted is False:
+            out.append(_("anyone with push access can push to the register branch {branch}: restrict updates to "
+                         "the deploy key", branch=self.branch))
+        return [*out, *self.notes]
+
+
 def epoch(text: str | None) -> int | None:
     """Seconds since 1970 of an ISO 8601 time (``Z`` or an offset), or ``None``."""
     if not text:
@@ -136,6 +164,12 @@ class Forge(ABC):
     @abstractmethod
     def branch_rules(self, branch: str) -> BranchRules:
         """The protection of ``branch``."""
+
+    def register_rules(self, branch: str) -> RegisterRules:
+        """The protection of the register branch ``branch`` (an adapter that cannot read it says so)."""
+        return RegisterRules(branch, True, notes=(_("the protection of the register branch {branch} cannot be "
+                                                    "read on this forge: check it by hand (docs/ci.md)",
+                                                    branch=branch),))
 
     @abstractmethod
     def merged_pull_request(self, merge_commit: str) -> PullRequest | None:

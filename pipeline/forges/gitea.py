@@ -13,7 +13,7 @@ count (``enable_approvals_whitelist``), which docs/forges.md asks for (the signa
 
 from __future__ import annotations
 
-from pipeline.forges.base import BranchRules, PullRequest, ReposForge, Review, ReviewState, User, epoch
+from pipeline.forges.base import BranchRules, PullRequest, RegisterRules, ReposForge, Review, ReviewState, User, epoch
 from pipeline.forges.http import MISSING
 
 PAGE = 50
@@ -69,6 +69,17 @@ class Gitea(ReposForge):
         return BranchRules(branch, True, code_owner_review=bool(raw.get("enable_approvals_whitelist")),
                            dismiss_stale=bool(raw.get("dismiss_stale_approvals")), last_push_approval=None,
                            required_checks=checks, merge_commits_only=merges_only)
+
+    def register_rules(self, branch: str) -> RegisterRules:
+        """Gitea and Forgejo never delete a protected branch; force pushes are refused unless
+        ``enable_force_push`` (1.22 and later) says otherwise; pushes are limited by ``enable_push`` off or an
+        allow-list (``enable_push_whitelist``, deploy keys by ``push_whitelist_deploy_keys``)."""
+        raw = self.http.find(self._repo(f"branch_protections/{branch}"))
+        if raw is MISSING or not isinstance(raw, dict):
+            return RegisterRules(branch, False)
+        updates = not raw.get("enable_push", True) or bool(raw.get("enable_push_whitelist"))
+        return RegisterRules(branch, True, no_force_push=not raw.get("enable_force_push", False), no_deletion=True,
+                             updates_restricted=updates)
 
     def merged_pull_request(self, merge_commit: str) -> PullRequest | None:
         raw = self.http.find(self._repo(f"commits/{merge_commit}/pull"))

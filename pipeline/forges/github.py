@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from pipeline.forges.base import BranchRules, PullRequest, ReposForge, Review, ReviewState, User, epoch
+from pipeline.forges.base import BranchRules, PullRequest, RegisterRules, ReposForge, Review, ReviewState, User, epoch
 from pipeline.forges.http import MISSING, ForgeConfigError, ForgeError, Http
 from pipeline.i18n import _
 
@@ -149,6 +149,27 @@ class GitHub(ReposForge):
             merges_only = not repo.get("allow_squash_merge") and not repo.get("allow_rebase_merge")
         return BranchRules(branch, protected, found["code_owner"], found["stale"], found["last_push"],
                            tuple(sorted(checks)), tuple(notes), merges_only)
+
+    def register_rules(self, branch: str) -> RegisterRules:
+        """Classic protection (``allow_force_pushes``, ``allow_deletions``, push ``restrictions``) or the
+        rulesets that apply to ``branch`` (``non_fast_forward``, ``deletion``, ``update``): either gives a rule."""
+        notes: list[str] = []
+        protected = force = deletion = updates = False
+        try:
+            raw = self.http.get(self._repo(f"branches/{branch}/protection"))
+            protected = True
+            force = not (raw.get("allow_force_pushes") or {}).get("enabled", False)
+            deletion = not (raw.get("allow_deletions") or {}).get("enabled", False)
+            updates = raw.get("restrictions") is not None or bool((raw.get("lock_branch") or {}).get("enabled"))
+        except ForgeConfigError as exc:
+            if exc.status != 404:
+                notes.append(_("the classic branch protection cannot be read with this token (it needs "
+                               "administration: read); only rulesets were checked"))
+        kinds = {str(rule.get("type")) for rule in self.http.pages(self._repo(f"rules/branches/{branch}"),
+                                                                   {"per_page": 100}) if isinstance(rule, dict)}
+        protected = protected or bool(kinds & {"non_fast_forward", "deletion", "update"})
+        return RegisterRules(branch, protected, force or "non_fast_forward" in kinds,
+                             deletion or "deletion" in kinds, updates or "update" in kinds, tuple(notes))
 
     def merged_pull_request(self, merge_commit: str) -> PullRequest | None:
         for raw in self.http.pages(self._repo(f"commits/{merge_commit}/pulls"), {"per_page": 100}):

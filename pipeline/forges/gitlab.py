@@ -30,6 +30,7 @@ from pipeline.forges.base import (
     BranchRules,
     Forge,
     PullRequest,
+    RegisterRules,
     Review,
     ReviewState,
     StatusState,
@@ -150,6 +151,17 @@ class GitLab(Forge):
                            dismiss_stale=bool((settings or {}).get("reset_approvals_on_push")),
                            last_push_approval=None, required_checks=(STATUS_CONTEXT,) if pipeline else (),
                            merge_commits_only=merges_only)
+
+    def register_rules(self, branch: str) -> RegisterRules:
+        """A protected branch is never deleted by a push; ``allow_force_push``; pushes are limited when
+        every ``push_access_levels`` entry is "No one" (0) or names a deploy key."""
+        raw = self.http.find(self._p(f"protected_branches/{urllib.parse.quote(branch, safe='')}"))
+        if raw is MISSING or not isinstance(raw, dict):
+            return RegisterRules(branch, False)
+        levels = [level for level in raw.get("push_access_levels") or [] if isinstance(level, dict)]
+        updates = all(level.get("deploy_key_id") or int(level.get("access_level") or 0) == 0 for level in levels)
+        return RegisterRules(branch, True, no_force_push=not raw.get("allow_force_push", False), no_deletion=True,
+                             updates_restricted=updates)
 
     def merged_pull_request(self, merge_commit: str) -> PullRequest | None:
         for raw in self.http.pages(self._p(f"repository/commits/{merge_commit}/merge_requests"), {"per_page": 100}):

@@ -97,6 +97,7 @@ def copy_reviews(root: Path, git: Git, say: Say, forge: Forge | None = None, *, 
     except (ForgeError, ForgeConfigError) as exc:
         warnings.append(_("branch rules of {repository} could not be read: {reason}", repository=section.repository,
                           reason=exc))
+    warnings.extend(_register_rules(forge, section.repository, report.config.archive.register_branch))
     # the items approvals may still reach, and those approved with git records alone about to go live (a return
     # given on the forge still holds them, rule 7)
     pending = [r for r in report.items if r.path in report.contexts and (
@@ -213,3 +214,14 @@ def _write_copy(git: Git, identity: PublishingIdentity, result: ChainResult, cou
     sha = git.head()
     assert sha is not None
     return sha
+
+
+def _register_rules(forge: Forge, repository: str, branch: str | None) -> list[str]:
+    """Warnings for protection of the register branch weaker than docs/ci.md requires (none in main mode)."""
+    if branch is None:
+        return []
+    try:
+        return [_("branch rules of {repository} ({branch}): {weakness}", repository=repository, branch=branch,
+                  weakness=w) for w in forge.register_rules(branch).weaknesses()]
+    except (ForgeError, ForgeConfigError) as exc:
+        return [_("branch rules of {repository} could not be read: {reason}", repository=repository, reason=exc)]

@@ -157,6 +157,8 @@ class GitHubServer(ForgeServer):
         self.statuses: list[tuple[str, dict[str, Any]]] = []
         self.protection: dict[str, Any] | None = None
         self.rules: list[dict[str, Any]] = []
+        self.protection_of: dict[str, dict[str, Any] | None] = {}  # per branch, over `protection`
+        self.rules_of: dict[str, list[dict[str, Any]]] = {}  # per branch, over `rules`
         self.graphql_fails = False
         self.settings: dict[str, Any] = {"allow_merge_commit": True, "allow_squash_merge": True,
                                          "allow_rebase_merge": True}  # GitHub's defaults
@@ -229,12 +231,14 @@ class GitHubServer(ForgeServer):
         return 201, {}, {"id": len(self.statuses), "state": body["state"], "context": body["context"]}
 
     def _protection(self, branch: str, **_: Any) -> Answer:
-        if self.protection is None:
+        protection = self.protection_of.get(branch, self.protection)
+        if protection is None:
             return 404, {}, {"message": "Branch not protected"}
-        return 200, {}, self.protection
+        return 200, {}, protection
 
     def _rules(self, branch: str, query: dict[str, str], **_: Any) -> Answer:
-        return self.paged(f"/repos/{self.repository}/rules/branches/{branch}", self.rules, query)
+        return self.paged(f"/repos/{self.repository}/rules/branches/{branch}", self.rules_of.get(branch, self.rules),
+                          query)
 
     def _commit_pulls(self, sha: str, query: dict[str, str], **_: Any) -> Answer:
         found = [p for p in self.pulls.values() if p["merge_commit_sha"] == sha or p["head"]["sha"] == sha]
@@ -265,6 +269,7 @@ class GiteaServer(ForgeServer):
         self.permissions: dict[str, tuple[int, str]] = {}
         self.statuses: list[tuple[str, dict[str, Any]]] = []
         self.protection: dict[str, Any] | None = None
+        self.protection_of: dict[str, dict[str, Any] | None] = {}  # per branch, over `protection`
         self.settings: dict[str, Any] = {"allow_merge_commits": True, "allow_squash_merge": True, "allow_rebase": True,
                                          "allow_rebase_explicit": True}  # Gitea's defaults
         self._next_id = 50
@@ -313,7 +318,8 @@ class GiteaServer(ForgeServer):
         return 201, {}, {"id": len(self.statuses), "status": body["state"], "context": body["context"]}
 
     def _protection(self, branch: str, **_: Any) -> Answer:
-        return (200, {}, self.protection) if self.protection else (404, {}, {"message": "not found"})
+        protection = self.protection_of.get(branch, self.protection)
+        return (200, {}, protection) if protection else (404, {}, {"message": "not found"})
 
     def _commit_pull(self, sha: str, **_: Any) -> Answer:
         found = next((p for p in self.pulls.values() if p["merge_commit_sha"] == sha), None)

@@ -3,11 +3,13 @@ and anything the build reads, a changed staged or live file, or a damaged record
 deploy) again, with the same site as a build from nothing.
 
 "The build ran" is seen from outside: every build writes a new folder and swaps it in for
-``_site.staging/site``, so its inode changes; a kept build leaves the folder as it was."""
+``_site.staging/site``, so its inode changes; a kept build leaves the folder as it was. The folder seen
+before is held open while compared, so that the file system cannot hand its inode to the new one."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -22,8 +24,27 @@ from pipeline.publish import lastbuild
 STAGED = "_site.staging/site"
 
 
-def staged(site: Site) -> int:
-    return (site.root / STAGED).stat().st_ino
+class Folder:
+    """The staged folder as it is now, held open: while a test holds it, its inode cannot be given to the
+    folder a later build makes (a deleted folder's inode is free for reuse once nothing holds it)."""
+
+    def __init__(self, path: Path) -> None:
+        self.fd = os.open(path, os.O_RDONLY)
+        st = os.fstat(self.fd)
+        self.key = (st.st_dev, st.st_ino)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Folder) and self.key == other.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __del__(self) -> None:
+        os.close(self.fd)
+
+
+def staged(site: Site) -> Folder:
+    return Folder(site.root / STAGED)
 
 
 def first_run(site: Site) -> tuple[str, dict[str, object]]:
