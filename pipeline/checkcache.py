@@ -58,7 +58,11 @@ class Checked:
 def context_digest(config: SiteConfig, people: People, sops: dict[str, Sop]) -> str:
     """What every entry depends on besides the item: warta's code, the language, the governance."""
     digest = hashlib.sha256(f"warta-item-checks {FORMAT}\0{code_digest()}\0{get_language()}\0".encode())
-    digest.update(config.model_dump_json().encode("utf-8", "surrogateescape"))
+    try:
+        shown = config.model_dump_json()
+    except ValueError:  # a value pydantic cannot write as JSON: its repr names every field too
+        shown = repr(config)
+    digest.update(shown.encode("utf-8", "surrogateescape"))
     digest.update(b"\0")
     digest.update(repr(people).encode("utf-8", "surrogateescape"))
     digest.update(b"\0")
