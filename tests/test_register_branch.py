@@ -213,6 +213,12 @@ def test_register_branch_must_be_a_branch_name_and_not_main(site: Site) -> None:
         line = next(i for i, t in enumerate(config.read_text().splitlines(), 1) if "register_branch" in t)
         assert f"warta.yml:{line}: error:" in proc.stderr + proc.stdout and words in proc.stderr + proc.stdout
         assert "archive.register_branch" in proc.stderr + proc.stdout
+    # nor may the main branch be the register's review branch (<register_branch>-ulasan, which publish writes)
+    assert "  main_branch: main\n" in text
+    config.write_text(text.replace("  main_branch: main\n", f"  main_branch: {BRANCH}-ulasan\n"))
+    proc = site.cli("check")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert f"{BRANCH}-ulasan" in proc.stderr + proc.stdout and "archive.register_branch" in proc.stderr + proc.stdout
 
 
 def test_verify_refuses_a_pull_request_that_adds_anything_under_arsip_in_branch_mode(site: Site, ci: Key) -> None:

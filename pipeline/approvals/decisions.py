@@ -17,6 +17,13 @@ reachable as long as the ref does. Keepers are structure, not evidence: they are
 - :func:`read` lists the kept records (cached by tip in ``.warta-cache/decisions/``). The last tip seen
   is remembered; a ref that no longer descends from it, or has gone, is a warning for the signatories
   (records still reachable from the old tip are read too). Never a hold on approved releases.
+
+The same keeper chain, on another ref, keeps the forge-review copies of a site whose register is on a
+branch of its own (``archive.register_branch``): the branch ``<register branch>-ulasan``
+(:func:`review_ref`), which only the publishing identity pushes and a forge ruleset protects as it does
+the register branch; ``warta publish`` writes it and pushes it with the register
+(:mod:`pipeline.publish.register_write`). :func:`keep`, :func:`read` and :func:`join` take the ref; the
+approvals engine reads the records both refs keep (:func:`combine`), judged by every rule alike.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ from pipeline.i18n import _
 
 REF = "refs/warta/decisions"
 REMOTE_REF = "refs/warta/remote-decisions"
+REVIEW_SUFFIX = "-ulasan"
 _GENESIS = ("warta: decisions\n\nEvery approval, return and force record, kept where a rewrite of a branch "
             "cannot drop it. Keepers only keep records reachable; they are not records themselves.\n")
 
@@ -46,6 +54,38 @@ class Kept:
     tip: str | None
     records: tuple[str, ...]
     warnings: tuple[str, ...] = ()
+
+
+def review_ref(register_branch: str) -> str:
+    """The protected branch that keeps the forge-review copies of a site with a register branch."""
+    return f"refs/heads/{register_branch}{REVIEW_SUFFIX}"
+
+
+def review_tips(git: Git, register_branch: str) -> list[str]:
+    """Where a clone holds the review branch: the local branch, and the remote's (a fresh clone)."""
+    remote = _remote(git)
+    name = register_branch + REVIEW_SUFFIX
+    return [review_ref(register_branch), *([f"refs/remotes/{remote}/{name}"] if remote else [])]
+
+
+def newest(git: Git, refs: list[str]) -> str | None:
+    """The tip of the newest of ``refs`` (a ref and its remote-tracking copy): the one that descends
+    from the others, else the first that exists."""
+    tips = [t for t in (git.rev_parse(r) for r in refs) if t is not None]
+    if not tips:
+        return None
+    best = tips[0]
+    for tip in tips[1:]:
+        if tip != best and git.is_ancestor(best, tip):
+            best = tip
+    return best
+
+
+def combine(first: Kept, second: Kept) -> Kept:
+    """The records both chains keep (``first``'s tip: ``refs/warta/decisions``'), and both's warnings."""
+    have = set(first.records)
+    return Kept(first.tip, first.records + tuple(r for r in second.records if r not in have),
+                first.warnings + second.warnings)
 
 
 def _remote(git: Git) -> str | None:
@@ -70,16 +110,16 @@ def _keeper(git: Git, tip: str, record: str, what: str) -> str:
     return _structure(git, tree, [tip, record], f"warta: keep {what}\n\nKeeps {record}\n")
 
 
-def keep(git: Git, record: str, item: str, decision: str) -> str:
-    """Add ``record`` to the decisions ref; the new tip."""
+def keep(git: Git, record: str, item: str, decision: str, ref: str = REF) -> str:
+    """Add ``record`` to the keeper chain on ``ref`` (the decisions ref); the new tip."""
     for _attempt in range(3):
-        tip = git.rev_parse(REF)
+        tip = git.rev_parse(ref)
         base = tip or _structure(git, EMPTY_TREE, [], _GENESIS)
         new = _keeper(git, base, record, f"the {decision} of {item}")
-        if git.update_ref(REF, new, tip, f"warta: keep {record[:12]}"):
+        if git.update_ref(ref, new, tip, f"warta: keep {record[:12]}"):
             return new
     raise GitError(_("{ref} kept moving while warta tried to add {record}; run the command again",
-                     ref=REF, record=record[:12]))
+                     ref=ref, record=record[:12]))
 
 
 def _walk(git: Git, tip: str, since: str | None = None) -> list[str]:
@@ -105,9 +145,10 @@ def records_at(git: Git, tip: str, folder: Path | None = None) -> list[str]:
     return found
 
 
-def read(git: Git, folder: Path | None) -> Kept:
-    """The records the decisions ref keeps, and what is wrong with the ref (see the module docstring)."""
-    tip = git.rev_parse(REF)
+def read(git: Git, folder: Path | None, ref: str = REF, tips: list[str] | None = None) -> Kept:
+    """The records the keeper chain on ``ref`` keeps (the decisions ref), and what is wrong with the ref
+    (see the module docstring). ``tips``: the refs to read it from, the newest (default: ``ref``)."""
+    tip = newest(git, tips or [ref])
     seen = _seen(folder)
     warnings: list[str] = []
     records = records_at(git, tip, folder) if tip is not None else []
@@ -116,7 +157,7 @@ def read(git: Git, folder: Path | None) -> Kept:
         what = _("has gone") if tip is None else _("was rewritten (it no longer holds its earlier tip)")
         warnings.append(_("{ref} {what}: it held {seen} when last read here; decisions kept there may be lost, "
                           "so the signatories should check every return and approval since, and restore the ref "
-                          "(git update-ref {ref} <tip that holds {seen}>; git push origin {ref})", ref=REF,
+                          "(git update-ref {ref} <tip that holds {seen}>; git push origin {ref})", ref=ref,
                           what=what, seen=seen[:12])
                         + (_("; the records still reachable from it are read") if old_alive else ""))
         if old_alive and seen is not None:
@@ -140,7 +181,7 @@ def attach(git: Git, index: History, kept: Kept, exclude: list[str]) -> None:
     index.add_outside(commits, history_mod.trees(git, commits))
 
 
-def _join(git: Git, local: str | None, other: str) -> str:
+def join(git: Git, local: str | None, other: str) -> str:
     """A tip that descends from ``other`` and keeps every record of ``local`` too."""
     if local is None or local == other or git.is_ancestor(local, other):
         return other
@@ -180,7 +221,7 @@ def fetch(git: Git) -> list[str]:
         return []
     warnings: list[str] = []
     local = git.rev_parse(REF)
-    joined = _join(git, local, after)
+    joined = join(git, local, after)
     if before is not None and before != after and not git.is_ancestor(before, after):
         warnings.append(_("{ref} on {remote} was rewritten: it no longer holds {before}, fetched earlier; the decisions "
                           "it dropped are kept here and go back with the next push; the signatories should find out who "

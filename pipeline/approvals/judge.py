@@ -18,7 +18,8 @@ a key change or a stronger SOP escape them):
   old approvals back);
 - steps follow each other in the commit graph (the previous step's approval is an ancestor of the
   next), which :meth:`Judge.precedes` answers from the history index's positions;
-- records kept on ``refs/warta/decisions`` (:mod:`.decisions`) count like records in HEAD's history,
+- records kept on ``refs/warta/decisions`` (:mod:`.decisions`), and with a register branch on its
+  protected ``<branch>-ulasan`` (the forge-review copies), count like records in HEAD's history,
   under every rule, and a return that counted in its own history blocks its digest even when HEAD no
   longer holds it (:meth:`Judge._blocking_return`);
 - the authors of an item are the people whose keys signed its changes (:mod:`.authorship`); an
@@ -62,7 +63,7 @@ from pipeline.approvals.revisions import Files, ItemCache, ItemInfo, cache_root,
 from pipeline.approvals.trusted import Trusted, descendants, governance_states
 from pipeline.cachedir import ensure_local_cache
 from pipeline.config import CONFIG_FILE, SiteConfig, parse_config
-from pipeline.errors import ApprovalError, ConfigError, UsageError
+from pipeline.errors import ApprovalError, ConfigError, GitError, UsageError
 from pipeline.git import Git, Signature
 from pipeline.governed import may_be_governed
 from pipeline.i18n import N_, _
@@ -136,6 +137,10 @@ class Judge:
         self.head_end = len(self.index.shas)  # positions past it: commits only refs/warta/decisions holds
         self.reach = None if head_sha == self.main_sha else self.index.ancestors(head_sha)
         self.kept = decisions.read(git, self.cache_root / "decisions" if self.cache_root else None)
+        if (branch := self._register_branch()) is not None:  # the forge-review copies' protected branch
+            self.kept = decisions.combine(self.kept, decisions.read(
+                git, self.cache_root / "decisions-ulasan" if self.cache_root else None,
+                decisions.review_ref(branch), decisions.review_tips(git, branch)))
         self.warnings.extend(self.kept.warnings)
         decisions.attach(git, self.index, self.kept, [self.main_sha, head_sha])
         self.outside = self._kept_outside()
@@ -151,6 +156,13 @@ class Judge:
         limits = next((st.config.limits for st in reversed(self.states) if st.valid and st.config), None)
         self.files = Files(git, self.tree, ItemCache(self.cache_root / "approvals" if self.cache_root else None),
                            limits)
+
+    def _register_branch(self) -> str | None:
+        """``archive.register_branch`` of main's tip (``None``: not set, or unreadable). Only where more
+        records are read from: every one of them is still judged by every rule."""
+        with contextlib.suppress(ConfigError, GitError, UnicodeDecodeError):
+            return parse_config(self.git.text("show", f"{self.main_sha}:{CONFIG_FILE}")).archive.register_branch
+        return None
 
     def _history(self) -> History:
         folder = self.cache_root / "history" if self.cache_root else None

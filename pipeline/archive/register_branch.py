@@ -28,6 +28,7 @@ import re
 from pathlib import Path
 
 from pipeline import yamlio
+from pipeline.approvals import decisions
 from pipeline.approvals.records import parse_trailers
 from pipeline.approvals.signing import fingerprint, verify_signatures
 from pipeline.archive import register_seen
@@ -277,10 +278,44 @@ def sync(git: Git, remote: str | None, name: str) -> None:
     last = register_seen.pushed(git, name)  # a fresh CI checkout remembers through the workflow's cache
     if last is not None and last != fetched and (fetched is None or not git.is_ancestor(last, fetched)):
         raise GitError(rewritten(name, remote, last, fetched))
+    sync_reviews(git, remote, name)
     local = git.rev_parse(f"refs/heads/{name}")
     if fetched is None or local == fetched or (local is not None and git.is_ancestor(fetched, local)):
         return  # nothing there yet, or this clone holds more (pushed by the run after this)
     drop_after(git, name, fetched)
+
+
+def sync_reviews(git: Git, remote: str | None, name: str) -> None:
+    """Bring the remote's review branch ``<name>-ulasan`` (the forge-review copies,
+    :func:`pipeline.approvals.decisions.review_ref`) and join it with the local one, so the copies this
+    run writes go on top of the remote's and nothing either holds is lost. Refuses (:class:`GitError`)
+    as :func:`sync` does when the remote's branch no longer holds what this clone saw, or last pushed."""
+    if remote is None:
+        return
+    ref = decisions.review_ref(name)
+    branch = ref.removeprefix("refs/heads/")
+    tracking = f"refs/remotes/{remote}/{branch}"
+    seen = git.rev_parse(tracking)
+    proc = git.run("fetch", "-q", "--no-write-fetch-head", "--no-tags", remote, f"+{ref}:{tracking}", check=False)
+    text = proc.stderr.decode("utf-8", "replace").strip()
+    if proc.returncode != 0 and "couldn't find remote ref" not in text:
+        raise GitError(_("git fetch {remote} failed: {text}", remote=remote, text=text))
+    fetched = git.rev_parse(tracking) if proc.returncode == 0 else None
+    for before in (seen, register_seen.pushed(git, branch)):
+        if before is not None and before != fetched and (fetched is None or not git.is_ancestor(before, fetched)):
+            raise GitError(rewritten_reviews(branch, remote, before, fetched))
+    local = git.rev_parse(ref)
+    joined = decisions.join(git, local, fetched) if fetched is not None else local
+    if joined is not None and joined != local:
+        git.run("update-ref", "-m", "warta publish: the review copies joined with the remote's", ref, joined)
+
+
+def rewritten_reviews(branch: str, remote: str, seen: str, now: str | None) -> str:
+    what = _("has gone") if now is None else _("was rewritten: it no longer holds {seen}", seen=seen[:12])
+    return _("the review branch {branch} on {remote} {what} (this clone saw {seen} last): the forge reviews copied "
+             "there, which published releases were approved by, may be lost; warta publish refuses to go on: "
+             "restore it (git push {remote} {seen}:refs/heads/{branch}, by an administrator) and run publish again",
+             branch=branch, remote=remote, what=what, seen=seen[:12])
 
 
 def rewritten(name: str, remote: str, seen: str, now: str | None) -> str:

@@ -97,10 +97,12 @@ def parse_config(text: str, path: str = CONFIG_FILE) -> SiteConfig:
     config, errors = validate(SiteConfig, doc.data, doc)
     findings.extend(errors)
     # case-folded: on a case-insensitive file system (macOS, Windows) refs/heads/Main is main's own ref file
-    if config is not None and (config.archive.register_branch or "").casefold() == config.approvals.main_branch.casefold():
+    register = (config.archive.register_branch or "").casefold() if config is not None else ""
+    if config is not None and config.approvals.main_branch.casefold() in (register, register + "-ulasan"):
         findings.append(Finding(path, doc.line_of(("archive", "register_branch")), _(
-            "archive.register_branch is {branch}, the main branch (approvals.main_branch): the register branch is "
-            "a branch of its own; remove the setting to keep the register on main", branch=config.approvals.main_branch),
+            "archive.register_branch {register} names the main branch {branch} (approvals.main_branch) or makes it "
+            "its review branch ({register}-ulasan): the register branch is a branch of its own; remove the setting "
+            "to keep the register on main", register=config.archive.register_branch, branch=config.approvals.main_branch),
             "archive.register_branch"))
     if findings or config is None:
         raise ConfigError(findings=findings)

@@ -19,8 +19,11 @@ With a register branch (``archive.register_branch``) nothing is committed to mai
 with the tree of main's tip whose parent is the copy before it (the first: main's tip, the commit the run
 read, which descends from the content every copy approves), kept on ``refs/warta/decisions``
 (:mod:`pipeline.approvals.decisions`), where the approvals engine reads records that are not on main under
-every rule, and pushed (never forced) before the register. A run that loses the race for the register
-keeps them: the next run finds those steps approved and copies nothing again.
+every rule, and pushed (never forced) before the register; and kept on the review branch
+``<register branch>-ulasan`` too, which a forge ruleset protects as the register branch (only the
+publishing identity pushes it): it is fetched first (a rewritten one is refused) and pushed with the
+register, atomically. A run that loses the race for the register keeps them (joined with the remote's
+review branch): the next run finds those steps approved and copies nothing again.
 """
 
 from __future__ import annotations
@@ -36,8 +39,11 @@ from pipeline.approvals.chain import ChainResult, StepStatus
 from pipeline.approvals.chain_model import Approval
 from pipeline.approvals.forge_reviews import counts, digests_at, gather, judge_item
 from pipeline.approvals.judge import evaluate_repository
-from pipeline.approvals.records import format_record
+from pipeline.approvals.records import format_record, parse_trailers
 from pipeline.approvals.revisions import Files, ItemCache
+from pipeline.approvals.signing import fingerprint, verify_signatures
+from pipeline.archive.register_branch import remote_for, sync_reviews
+from pipeline.archive.register_read import identity_people, signature_problem
 from pipeline.config import CONFIG_FILE, parse_config
 from pipeline.errors import ConfigError, GitError
 from pipeline.forges import check_environment, open_forge
@@ -46,6 +52,7 @@ from pipeline.forges.http import ForgeConfigError, ForgeError
 from pipeline.git import Git
 from pipeline.i18n import _
 from pipeline.identity import PublishingIdentity, load_identity, one_line
+from pipeline.people import People
 
 Say = Callable[[str], None]
 
@@ -86,6 +93,10 @@ def copy_reviews(root: Path, git: Git, say: Say, forge: Forge | None = None, *, 
         return []
     check_environment(section, os.environ)
     warnings: list[str] = []
+    branch = report.config.archive.register_branch
+    if branch and write:  # the copies go on top of the remote's review branch (a rewritten one is refused)
+        sync_reviews(git, remote_for(git), branch)
+        backfill(git, report.people, branch)
     try:
         forge = forge or open_forge(section)
     except ConfigError as exc:  # no token here (a local run): the forge's approvals wait for CI
@@ -116,7 +127,6 @@ def copy_reviews(root: Path, git: Git, say: Say, forge: Forge | None = None, *, 
         if result.path in joined:
             by_merge.setdefault(joined[result.path], []).append(result)
     copied = kept = 0
-    branch = report.config.archive.register_branch
     chain = [report.head]  # branch mode: the copy each next copy is written on
     for merge, results in by_merge.items():
         try:
@@ -140,14 +150,14 @@ def copy_reviews(root: Path, git: Git, say: Say, forge: Forge | None = None, *, 
                     earlier = [r for r in report.contexts[result.path].records
                                if r.at <= (review.at or 0) and r.digest == result.digest]
                     parent = max(earlier, key=lambda r: r.at).sha if earlier else review.commit
-                    _keep_return(git, identity, result, returned, reviews.source, review, parent)
+                    _keep_return(git, identity, result, returned, reviews.source, review, parent, branch)
                     kept += 1
                 continue
             for step in judged.steps:
                 review = by_sid.get(step.sha or "")
                 if step.status != "approved" or review is None:
                     continue
-                _write_copy(git, identity, result, step, reviews.source, review, chain if branch else None)
+                _write_copy(git, identity, result, step, reviews.source, review, chain if branch else None, branch)
                 copied += 1
     if copied:
         say(_("forge: {n} review(s) copied into git as approval records", n=copied))
@@ -159,8 +169,38 @@ def copy_reviews(root: Path, git: Git, say: Say, forge: Forge | None = None, *, 
     return warnings
 
 
+def backfill(git: Git, people: People, branch: str) -> int:
+    """Keep on the review branch of ``branch`` the forge-review copies that only ``refs/warta/decisions``
+    keeps (written before the review branch existed): records with a ``Warta-Source`` other than git,
+    signed by the publishing identity (anything else there is left where it is: it counts for nothing
+    anyway). How many were added."""
+    ref, entry, tip = decisions.review_ref(branch), people.pipeline, git.rev_parse(decisions.REF)
+    if entry is None or tip is None:
+        return 0
+    have = git.rev_parse(ref)
+    kept = set(decisions.records_at(git, have)) if have is not None else set()
+    wanted = [r for r in decisions.records_at(git, tip) if r not in kept]
+    found: list[tuple[str, str, str]] = []
+    for sha, raw in git.read_blobs(wanted).items():
+        message = raw.decode("utf-8", "replace").partition("\n\n")[2]
+        fields = {k.casefold(): v for k, v in parse_trailers(message)[0]}
+        if fields.get("warta-source", "git") != "git" and "warta-item" in fields:
+            found.append((sha, fields["warta-item"], fields.get("warta-decision", "approve")))
+    if not found:
+        return 0
+    keys = frozenset(fp for fp in (fingerprint(k) for k in entry.ssh_keys) if fp)
+    verdicts = verify_signatures(git, [sha for sha, _i, _d in found], [identity_people(entry)], None)
+    order = {r: i for i, r in enumerate(wanted)}
+    added = 0
+    for sha, item, decision in sorted(found, key=lambda f: order[f[0]]):  # oldest first
+        if signature_problem(verdicts.get(sha), keys) is None:
+            decisions.keep(git, sha, item, decision, ref)
+            added += 1
+    return added
+
+
 def _keep_return(git: Git, identity: PublishingIdentity, result: ChainResult, returned: Approval, source: str,
-                 review: Review, parent: str) -> str:
+                 review: Review, parent: str, branch: str | None) -> str:
     """A request for changes that counted as a return, as a return record on ``refs/warta/decisions`` (it
     blocks the digest however the item's git records read, rule 7): signed by the publishing identity,
     authored as the reviewer at its time, and a child of ``parent`` (with its tree: it changes no file), the
@@ -174,6 +214,8 @@ def _keep_return(git: Git, identity: PublishingIdentity, result: ChainResult, re
     sha = git.run("commit-tree", f"{parent}^{{tree}}", "-p", parent, "-S", input=message.encode("utf-8"),
                   config=identity.config(), env=env).stdout.decode().strip()
     decisions.keep(git, sha, result.path, "return")
+    if branch:  # a register branch: kept on its protected review branch too
+        decisions.keep(git, sha, result.path, "return", decisions.review_ref(branch))
     return sha
 
 
@@ -185,11 +227,11 @@ def _review_fields(review: Review) -> dict[str, str]:
 
 
 def _write_copy(git: Git, identity: PublishingIdentity, result: ChainResult, counted: StepStatus, source: str,
-                review: Review, chain: list[str] | None = None) -> str:
+                review: Review, chain: list[str] | None = None, branch: str | None = None) -> str:
     """One approval record naming ``review`` (the step it counted for), authored as the reviewer at its
     time, signed by the publishing identity; its commit. ``chain`` (register branch mode): the copies of
     this run so far, after main's tip; the record is written on the last of them and kept on
-    ``refs/warta/decisions``, never on main."""
+    ``refs/warta/decisions`` and on the review branch of ``branch`` (``<branch>-ulasan``), never on main."""
     step, role, title = counted.no, counted.role, counted.role_title
     at = review.at or 0
     when = dt.datetime.fromtimestamp(at, dt.UTC).isoformat()
@@ -207,6 +249,8 @@ def _write_copy(git: Git, identity: PublishingIdentity, result: ChainResult, cou
         copy = git.run("commit-tree", f"{parent}^{{tree}}", "-p", parent, "-S", input=message.encode("utf-8"),
                        config=identity.config(), env=env).stdout.decode().strip()
         decisions.keep(git, copy, result.path, "approve")
+        if branch:
+            decisions.keep(git, copy, result.path, "approve", decisions.review_ref(branch))
         chain.append(copy)
         return copy
     git.run("commit", "-q", "--allow-empty", "--no-verify", "-F", "-", input=message.encode("utf-8"),
@@ -217,11 +261,16 @@ def _write_copy(git: Git, identity: PublishingIdentity, result: ChainResult, cou
 
 
 def _register_rules(forge: Forge, repository: str, branch: str | None) -> list[str]:
-    """Warnings for protection of the register branch weaker than docs/ci.md requires (none in main mode)."""
+    """Warnings for protection of the register branch, and of its review branch (the same ruleset, docs/ci.md),
+    weaker than docs/ci.md requires (none in main mode)."""
     if branch is None:
         return []
-    try:
-        return [_("branch rules of {repository} ({branch}): {weakness}", repository=repository, branch=branch,
-                  weakness=w) for w in forge.register_rules(branch).weaknesses()]
-    except (ForgeError, ForgeConfigError) as exc:
-        return [_("branch rules of {repository} could not be read: {reason}", repository=repository, reason=exc)]
+    found: list[str] = []
+    for name in (branch, decisions.review_ref(branch).removeprefix("refs/heads/")):
+        try:
+            found.extend(_("branch rules of {repository} ({branch}): {weakness}", repository=repository, branch=name,
+                           weakness=w) for w in forge.register_rules(name).weaknesses())
+        except (ForgeError, ForgeConfigError) as exc:
+            found.append(_("branch rules of {repository} could not be read: {reason}", repository=repository,
+                           reason=exc))
+    return found

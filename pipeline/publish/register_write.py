@@ -9,11 +9,14 @@ publishing identity, with one parent (the branch's tip; none for the branch's fi
 ``Warta-Register`` and ``Warta-Main`` trailers, and moves ``refs/heads/<branch>`` with compare-and-swap.
 Both folders are scratch: deleting them loses nothing.
 
-:func:`push_or_sync` pushes only ``refs/heads/<branch>`` and the ``arsip/*`` tags, atomically and never
-forced. A rejected push fetches the branch: when it moved on (another run won) the run's own commits
-and tags since are dropped, the register is read again and ``False`` returned, so the caller renumbers
-on the new tip (the posting ledger's claim is lost, as on main); when the remote no longer holds what
-this clone saw last (force-pushed or deleted) the run refuses.
+:func:`push_or_sync` pushes only ``refs/heads/<branch>``, the review branch ``refs/heads/<branch>-ulasan``
+(the forge-review copies, :func:`pipeline.approvals.decisions.review_ref`) and the ``arsip/*`` tags,
+atomically and never forced. A rejected push fetches both branches: when the register branch moved on
+(another run won) the run's own commits and tags since are dropped, the register is read again and
+``False`` returned, so the caller renumbers on the new tip (the posting ledger's claim is lost, as on
+main); the review copies are not numbers, so they are joined with the remote's and go with the next
+push; when the remote no longer holds what this clone saw last of either (force-pushed or deleted) the
+run refuses.
 """
 
 from __future__ import annotations
@@ -23,8 +26,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from pipeline import identity
+from pipeline.approvals import decisions
 from pipeline.archive import register_seen
-from pipeline.archive.register_branch import MAIN_TRAILER, advance, drop_after, rewritten
+from pipeline.archive.register_branch import MAIN_TRAILER, advance, drop_after, rewritten, sync_reviews
 from pipeline.archive.trust import ARCHIVE_DIR, PublishRun
 from pipeline.cachedir import REGISTER_INDEX, REGISTER_STAGE
 from pipeline.errors import GitError
@@ -87,10 +91,16 @@ def commit(git: Git, run: PublishRun, message: str, config: Mapping[str, str]) -
 
 
 def unpushed(git: Git, run: PublishRun, remote: str) -> bool:
-    """Whether the local register branch holds commits the remote's does not."""
+    """Whether the local register branch, or the review branch, holds commits the remote's does not."""
     assert run.branch is not None
-    local = git.rev_parse(f"refs/heads/{run.branch}")
-    return local is not None and local != git.rev_parse(f"refs/remotes/{remote}/{run.branch}")
+    return any(local is not None and local != git.rev_parse(f"refs/remotes/{remote}/{branch}")
+               for branch, local in _branches(git, run.branch))
+
+
+def _branches(git: Git, name: str) -> list[tuple[str, str | None]]:
+    """The register branch and the review branch, with their local tips."""
+    reviews = decisions.review_ref(name).removeprefix("refs/heads/")
+    return [(b, git.rev_parse(f"refs/heads/{b}")) for b in (name, reviews)]
 
 
 def push_or_sync(git: Git, run: PublishRun, remote: str, tags: Sequence[str]) -> bool:
@@ -98,16 +108,18 @@ def push_or_sync(git: Git, run: PublishRun, remote: str, tags: Sequence[str]) ->
     name = run.branch
     assert name is not None
     tracking = f"refs/remotes/{remote}/{name}"
-    local = git.rev_parse(f"refs/heads/{name}")
-    refs = [*([f"refs/heads/{name}:refs/heads/{name}"] if local is not None else []),
+    branches = _branches(git, name)
+    local = branches[0][1]
+    refs = [*(f"refs/heads/{b}:refs/heads/{b}" for b, tip in branches if tip is not None),
             *[f"refs/tags/{t}:refs/tags/{t}" for t in tags]]
     if not refs:
         return True
     proc = git.run("push", "--atomic", "--porcelain", "--no-verify", remote, *refs, check=False)
     if proc.returncode == 0:
-        if local is not None:
-            git.run("update-ref", tracking, local)
-            register_seen.remember(git, name, local)
+        for branch, tip in branches:
+            if tip is not None:
+                git.run("update-ref", f"refs/remotes/{remote}/{branch}", tip)
+                register_seen.remember(git, branch, tip)
         return True
     text = (proc.stdout + proc.stderr).decode("utf-8", "replace").strip()
     seen = git.rev_parse(tracking)
@@ -116,8 +128,12 @@ def push_or_sync(git: Git, run: PublishRun, remote: str, tags: Sequence[str]) ->
     fetched = git.rev_parse(tracking) if fetched_proc.returncode == 0 else None
     if seen is not None and (fetched is None or not git.is_ancestor(seen, fetched)):
         raise GitError(rewritten(name, remote, seen, fetched))
-    if fetched is None or (local is not None and git.is_ancestor(fetched, local)):
+    reviews_before = git.rev_parse(decisions.review_ref(name))
+    sync_reviews(git, remote, name)  # refuses a rewritten review branch; joins copies another run pushed
+    reviews_moved = git.rev_parse(decisions.review_ref(name)) != reviews_before
+    if not reviews_moved and (fetched is None or (local is not None and git.is_ancestor(fetched, local))):
         raise GitError(_("git push to {remote} failed: {text}", remote=remote, text=text))
-    drop_after(git, name, fetched)
+    if fetched is not None and not (local is not None and git.is_ancestor(fetched, local)):
+        drop_after(git, name, fetched)
     run.reread(git)
     return False

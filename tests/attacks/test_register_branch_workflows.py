@@ -20,7 +20,8 @@ if str(TESTS / "workflows") not in sys.path:
 from workflow_helpers import make_site  # noqa: E402
 
 ALLOWED = {"+refs/warta/*:refs/warta/*", "+refs/tags/arsip/*:refs/tags/arsip/*",
-           "+refs/heads/warta-arsip:refs/heads/warta-arsip"}
+           "+refs/heads/warta-arsip:refs/heads/warta-arsip",
+           "+refs/heads/warta-arsip-ulasan:refs/heads/warta-arsip-ulasan"}  # the review copies (docs/archive.md)
 
 
 def run_steps(doc: dict[Any, Any]) -> list[str]:

@@ -76,6 +76,8 @@ def test_published_reviews_are_copied_into_git_and_named_by_the_archive_record(
         assert office.git("log", "-1", "--format=%ce %G?", source["record"]).startswith(CI_EMAIL)
 
     copies = office.git("log", "--format=%H", "--grep=Warta-Source: github", "main").split()
+    assert len(copies) == 2  # register on main: the copies are main's commits, and no review branch is made
+    assert "-ulasan" not in office.git("for-each-ref", "--format=%(refname)", "refs/heads/")
     code, doc = publish_json(office, env={"GITHUB_TOKEN": TOKEN, "WARTA_SIGNING_KEY": ci.text})
     assert code == 0 and office.git("log", "--format=%H", "--grep=Warta-Source: github", "main").split() == copies
 

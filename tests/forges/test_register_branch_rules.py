@@ -134,8 +134,12 @@ def office(tmp_path: Path, cast: dict[str, Person], ci: Key, gh: GitHubServer,
 def test_publish_reports_a_register_branch_weaker_than_required(office: Site, gh: GitHubServer) -> None:
     code, doc = publish_json(office, "--dry-run", env={"GITHUB_TOKEN": TOKEN})
     rules = [w for w in doc["warnings"] if "branch rules" in w]
-    assert rules == [f"branch rules of dinas/situs ({BRANCH}): the register branch {BRANCH} is not protected: "
-                     "anyone with push access can rewind or delete it (docs/ci.md: the register branch's ruleset)"]
+    assert rules == [f"branch rules of dinas/situs ({b}): the register branch {b} is not protected: "
+                     "anyone with push access can rewind or delete it (docs/ci.md: the register branch's ruleset)"
+                     for b in (BRANCH, f"{BRANCH}-ulasan")]  # the review branch, under the same ruleset
     gh.rules_of[BRANCH] = REGISTER_RULES
+    code, doc = publish_json(office, "--dry-run", env={"GITHUB_TOKEN": TOKEN})
+    assert [w for w in doc["warnings"] if "branch rules" in w] == [rules[1]]
+    gh.rules_of[f"{BRANCH}-ulasan"] = REGISTER_RULES
     code, doc = publish_json(office, "--dry-run", env={"GITHUB_TOKEN": TOKEN})
     assert not any("branch rules" in w for w in doc["warnings"]), doc["warnings"]

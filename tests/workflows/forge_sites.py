@@ -51,14 +51,14 @@ def site_files(forge: Forge, url: str, cast: dict[str, Person], ci_public: str |
 
 PROTECTED_ORIGIN = """#!/bin/sh
 # The forge's branch rules, in the bare origin: main takes only the pull request's merge (the harness sets
-# WARTA_HARNESS_MERGE for that one push; no CI credential can push main), and the register branch only
-# fast-forwards (no force push, no deletion).
+# WARTA_HARNESS_MERGE for that one push; no CI credential can push main), and the register branch and its
+# review branch only fast-forward (no force push, no deletion).
 zero=0000000000000000000000000000000000000000
 while read -r old new ref; do
   case "$ref" in
     refs/heads/main)
       if [ "$WARTA_HARNESS_MERGE" != "1" ]; then echo "refused: main takes only merges of pull requests" >&2; exit 1; fi ;;
-    refs/heads/{branch})
+    refs/heads/{branch}|refs/heads/{branch}-ulasan)
       if [ "$new" = "$zero" ]; then echo "refused: {branch} cannot be deleted" >&2; exit 1; fi
       if [ "$old" != "$zero" ] && ! git merge-base --is-ancestor "$old" "$new"; then
         echo "refused: {branch} only fast-forwards" >&2; exit 1

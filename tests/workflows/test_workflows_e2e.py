@@ -153,6 +153,9 @@ def test_with_the_register_on_its_own_branch_no_ci_credential_pushes_main(
     assert [(a["step"], a["source"]["type"], a["source"]["reviewer_id"]) for a in approvals] == [
         (2, "forge", IDS["dwi"]), (3, "forge", IDS["hendro"])]
     assert all(a["source"]["commit"] == head for a in approvals) and record["published_at"]
+    keepers = published.git("log", "--first-parent", "--format=%P", f"origin/{BRANCH}-ulasan").splitlines()
+    kept = {line.split()[1] for line in keepers if len(line.split()) == 2}
+    assert {a["source"]["record"] for a in approvals} <= kept  # the copies are on the protected review branch
     published.git("fetch", "-q", "origin", "+refs/warta/*:refs/warta/*")
     env = {**published.env(), "PYTHONPATH": str(PROJECT)}
     shown = subprocess.run([sys.executable, "-m", "pipeline", "archive", "show", path], cwd=published.root,
