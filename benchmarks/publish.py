@@ -39,6 +39,10 @@ time. Memory: ``ru_maxrss`` of the child (``os.wait4``: the largest single proce
 of the tree), and the tree's summed resident memory sampled every 0.2 s from ``/proc`` (pages a forked
 worker shares with its parent count in both, so this over-states the sum).
 
+``--published SITE`` skips the cold round: each project starts from a copy of a site published before
+(``--keep``, the same ``--workdir`` and ``--n``: its keys), with one uncounted run that takes the copy
+over; ``--nothing-new-only`` leaves out the new releases (before/after of the run with nothing new).
+
 Budgets (DESIGN section 9): publish with nothing new under 3 s warm; one new release under 0.5x Hugo's
 full build. Results go to docs/benchmarks.md ("Publish") by hand.
 """
@@ -320,7 +324,13 @@ def bench(args: argparse.Namespace) -> list[Project]:
               f"{'yes' if p.identity else 'no'}", flush=True)
     hugo_runs: dict[str, list[Run]] = {}
     hugo_env = {**os.environ}
-    for r in range(args.cold_rounds):
+    for p in projects if args.published else ():
+        # a site published before (kept by --keep): copied for each project, then one run that takes over
+        # the copy (its kept build lists the original's inodes), not counted
+        shutil.rmtree(p.site, ignore_errors=True)
+        subprocess.run(["cp", "-a", str(args.published), str(p.site)], check=True)
+        _report(p.label, "first on the copy", p.publish(Repo(p.site, home), args.python, keys), p.runs)
+    for r in range(0 if args.published else args.cold_rounds):
         print(f"-- cold round {r + 1}", flush=True)
         for p in projects:
             shutil.rmtree(p.site, ignore_errors=True)
@@ -331,11 +341,14 @@ def bench(args: argparse.Namespace) -> list[Project]:
             print(f"  {p.label:10s} {_pages(p.site)} HTML pages live", flush=True)
         shutil.rmtree(hugo / "public", ignore_errors=True)
         _report("hugo", "full build", measure(["hugo", "--quiet", "-d", "public"], hugo, hugo_env), hugo_runs)
-    k = 0
+    k = 1000 if args.published else 0  # a copied site holds the releases its own rounds added
     for r in range(args.rounds):
         print(f"-- warm round {r + 1}", flush=True)
         for p in projects:
             _report(p.label, "nothing new", p.publish(Repo(p.site, home), args.python, keys), p.runs)
+        if args.nothing_new_only:
+            _report("hugo", "full build", measure(["hugo", "--quiet", "-d", "public"], hugo, hugo_env), hugo_runs)
+            continue
         k += 1
         for p in projects:
             path = add_release(Repo(p.site, home), keys, k)
@@ -349,7 +362,7 @@ def bench(args: argparse.Namespace) -> list[Project]:
         _report("hugo", "full build", measure(["hugo", "--quiet", "-d", "public"], hugo, hugo_env), hugo_runs)
     for p in projects:
         print(f"  {p.label:10s} {_pages(p.site)} HTML pages live after {k} new releases", flush=True)
-    _table(projects, hugo_runs.get("full build", []), args.cold_rounds)
+    _table(projects, hugo_runs.get("full build", []), 0 if args.published else args.cold_rounds)
     if not args.keep:
         shutil.rmtree(base, ignore_errors=True)
     return projects
@@ -398,6 +411,11 @@ def main() -> int:
     parser.add_argument("--python", default=sys.executable, help="the interpreter the commands run with")
     parser.add_argument("--workdir", type=Path, default=WORK)
     parser.add_argument("--keep", action="store_true", help="keep the generated repositories")
+    parser.add_argument("--nothing-new-only", action="store_true",
+                        help="warm rounds of nothing new (and Hugo) only, no new release")
+    parser.add_argument("--published", type=Path,
+                        help="no cold round: start every project from a copy of this site, published before with "
+                             "the same --workdir and --n and kept (--keep); its keys are the workdir's")
     args = parser.parse_args()
     args.project = [p.resolve() for p in (args.project or ([] if args.project_without_identity else [PROJECT]))]
     args.project_without_identity = [p.resolve() for p in args.project_without_identity]

@@ -10,8 +10,10 @@ from pathlib import Path, PurePath
 
 from pipeline import kelengkapan, privacy, yamlio
 from pipeline.archive import classification
+from pipeline.archive.register_cache import blob_id
 from pipeline.cachedir import RENDER_CACHE, ensure_local_cache
 from pipeline.channels.routing import route_findings
+from pipeline.checkcache import Checked, ItemChecks, context_digest, references_of
 from pipeline.config import KINDS, SiteConfig, load_config
 from pipeline.content import Item, discover, load_items, split_front_matter
 from pipeline.errors import ConfigError, Finding, Findings, UsageError
@@ -194,7 +196,9 @@ def check_site(root: Path, paths: Sequence[str] = (), *, cache_root: Path | None
     wanted = resolve_paths(root, paths)
     cache = render_cache(cache_root or root)
     invalid: list[Item] = []
-    items, findings = load_items(root, gov.config, wanted, render_cache=cache, invalid=invalid, only=only)
+    read: dict[str, bytes] = {}
+    items, findings = load_items(root, gov.config, wanted, render_cache=cache, invalid=invalid, only=only,
+                                 blobs_read=read)
     result = CheckResult(checked=wanted if wanted is not None else [i.path for i in items], findings=findings,
                          config=gov.config)
     if wanted is None:
@@ -209,9 +213,11 @@ def check_site(root: Path, paths: Sequence[str] = (), *, cache_root: Path | None
     allowed = privacy.allowed_numbers(gov.config, gov.people)
     result.items.extend(checked)
     add_new = _NewFindings(findings).add
+    kept = ItemChecks.open(cache_root or root, context_digest(gov.config, gov.people, gov.sops))
     for item in examined:
-        findings.extend(privacy.item_findings(item, allowed))
-        findings.extend(_item_text_findings(item))
+        done = _one_item_checks(root, gov, item, read.get(item.path), allowed, kept)
+        findings.extend(done.privacy)
+        findings.extend(done.text)
         sop = gov.sops.get(item.sop_id)
         if sop is None:
             line = item.line_of("sop") if item.meta.sop else None
@@ -219,17 +225,38 @@ def check_site(root: Path, paths: Sequence[str] = (), *, cache_root: Path | None
                                             sop_id=item.sop_id, items=', '.join(sorted(gov.sops))),
                          "sop", code="sop.unknown")
             continue
-        add_new(kelengkapan.check_item(item, _requirements(sop)))
-        findings.extend(route_findings(item, sop, gov.config))  # kanal, sebutan, post lengths (docs/channels.md)
+        add_new(done.kelengkapan or ())
+        findings.extend(done.routes)  # kanal, sebutan, post lengths (docs/channels.md)
         if is_exempt(item):
             findings.add(item.path, item.line_of("kategori_informasi"),
                          _("kategori_informasi: dikecualikan information is listed in the register but never published "
                            "(UU 14/2008 Pasal 17)"), "kategori_informasi", "warning", "dip.dikecualikan")
+    kept.save()
     typed = {item.path for item in examined}
     for rel in result.checked:
         if rel not in typed:
             add_new(_untyped_findings(root, gov, rel, allowed))
     return result
+
+
+def _one_item_checks(root: Path, gov: Governance, item: Item, raw: bytes | None, allowed: frozenset[str],
+                     kept: ItemChecks) -> Checked:
+    """The checks that read ``item`` alone (personal data, placeholder text, its SOP's Kelengkapan,
+    channel warnings), from ``kept`` when the item's bytes (``raw``), the files it references and the
+    context are the same (:mod:`pipeline.checkcache`); an item whose bytes were not read is judged afresh."""
+    key = None
+    sop = gov.sops.get(item.sop_id)
+    if raw is not None:
+        key = kept.key(item.path, blob_id(raw), references_of(root, item.references))
+        found = kept.get(key)
+        if found is not None and (found.kelengkapan is None) == (sop is None):
+            return found
+    done = Checked(tuple(privacy.item_findings(item, allowed)), tuple(_item_text_findings(item)),
+                   None if sop is None else tuple(kelengkapan.check_item(item, _requirements(sop))),
+                   () if sop is None else tuple(route_findings(item, sop, gov.config)))
+    if key is not None:
+        kept.put(key, done)
+    return done
 
 
 def _requirements(sop: Sop) -> list[tuple[str, str]]:

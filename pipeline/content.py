@@ -327,13 +327,15 @@ def _field_findings(rel: str, kind: str, pure: PurePosixPath, meta: CommonMeta,
 def load_items(
     root: Path | FileTree, config: SiteConfig, paths: Sequence[str] | None = None,
     render_cache: Path | None = None, invalid: list[Item] | None = None, only: bool = False,
+    blobs_read: dict[str, bytes] | None = None,
 ) -> tuple[list[Item], Findings]:
     """Load and validate content from a folder or a file tree. ``paths`` limits which files are reported
     (all are read for slugs). Bodies that can hold references are rendered first, together, within the
     deadline per body (``render_cache``: the content-addressed cache the build reads too). ``invalid``
     receives the reported items whose front matter is typed but that have errors (warta check examines
     them further, so one run reports everything). ``only``: read just ``paths`` (no other file is read, so
-    a slug another item also uses is not found: ``warta status`` uses it for speed, ``check`` never)."""
+    a slug another item also uses is not found: ``warta status`` uses it for speed, ``check`` never).
+    ``blobs_read`` receives the bytes of every file read (path -> bytes)."""
     tree = WorkTree(root) if isinstance(root, Path) else root
     findings = Findings()
     items: list[Item] = []
@@ -342,6 +344,8 @@ def load_items(
     if only and wanted is not None:
         found = [p for p in found if p in wanted]
     blobs = tree.read_many(found)
+    if blobs_read is not None:
+        blobs_read.update(blobs)
     renderings = _render_bodies(blobs, config, render_cache)
     for rel in found:
         entry = tree.entry(rel)

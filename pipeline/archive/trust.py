@@ -299,6 +299,8 @@ def restore_worktree(git: Git, register: Register) -> list[str]:
         return []
     root = git.root
     folder = root / ARCHIVE_DIR
+    if _worktree_matches(git, register):
+        return []
     changed: list[str] = []
     if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
         folder.unlink()
@@ -328,6 +330,42 @@ def restore_worktree(git: Git, register: Register) -> list[str]:
             target.write_bytes(data)
             changed.append(path)
     return changed
+
+
+# git's stat check as git itself uses it (``git status``, ``diff-files``): a file edited in place changes
+# its ctime, which no program can set back; the repository's configuration cannot turn that check off
+_STAT_CHECKS = {"core.trustctime": "true", "core.checkStat": "default", "core.fsmonitor": "false",
+                "core.untrackedCache": "false"}
+
+
+def _worktree_matches(git: Git, register: Register) -> bool:
+    """True when ``arsip/`` in the working tree already is the trusted register, proven with git's index:
+    the index lists exactly the register's files with the register's blob ids (regular files, no
+    conflict), ``git diff-files`` finds no file that differs from its index entry (git compares the stat
+    data, ctime and inode included, and reads the bytes of an entry too new to trust its stat: the
+    "racy git" rule), and nothing else is under ``arsip/``, ignored files included. Anything else
+    (``False``) is not an answer: :func:`restore_worktree` then compares every file's bytes."""
+    folder = git.root / ARCHIVE_DIR
+    if folder.is_symlink() or not folder.is_dir() or not register.files:
+        return False
+    listed = git.run("ls-files", "-s", "-z", "--", ARCHIVE_DIR, config=_STAT_CHECKS, check=False)
+    if listed.returncode != 0:
+        return False
+    index: dict[str, str] = {}
+    for record in listed.stdout.decode("utf-8", "surrogateescape").split("\0"):
+        if not record:
+            continue
+        info, _tab, path = record.partition("\t")
+        mode, oid, stage = (info.split(" ") + ["", "", ""])[:3]
+        if mode not in ("100644", "100755") or stage != "0" or not path:
+            return False
+        index[path] = oid
+    if index != register.files:
+        return False
+    if git.run("diff-files", "--quiet", "--", ARCHIVE_DIR, config=_STAT_CHECKS, check=False).returncode != 0:
+        return False
+    others = git.run("ls-files", "-z", "--others", "--", ARCHIVE_DIR, config=_STAT_CHECKS, check=False)
+    return others.returncode == 0 and not others.stdout
 
 
 def _no_links(root: Path, target: Path) -> None:
