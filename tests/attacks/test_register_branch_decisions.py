@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from approvals_helpers import PROJECT, Person, Site, make_site
-from forge_helpers import CI_VARIABLES, IDS, people_with_ids, run_cli, user
-from identity_helpers import Key, keygen, pipeline_block
+from approvals_helpers import PROJECT, Person, Site
+from forge_helpers import IDS, publishing_office, run_cli, user
+from identity_helpers import Key, keygen
 from publish_helpers import live_files, publish_json, release_text
 from register_branch_helpers import BRANCH, BRANCH_YML, bare_git, branch_records
 from servers import TOKEN, GitHubServer
@@ -43,18 +43,7 @@ def gh() -> Iterator[GitHubServer]:
 @pytest.fixture
 def office(tmp_path: Path, cast: dict[str, Person], ci: Key, gh: GitHubServer,
            monkeypatch: pytest.MonkeyPatch) -> Site:
-    warta = BRANCH_YML.replace("  main_branch: main\n", f"  main_branch: main\n  forge:\n    type: github\n"
-                                                       f"    url: {gh.url}\n    repository: dinas/situs\n")
-    people = people_with_ids(cast) + pipeline_block(ci.public)
-    site = make_site(tmp_path, cast, extra={"warta.yml": warta, "sop/people.yaml": people})
-    (tmp_path / "home" / "isolated").write_text("")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "home" / "isolated"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for name in CI_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    for handle in IDS:
-        gh.collaborator(user(handle))
-    return site
+    return publishing_office(tmp_path, cast, monkeypatch, BRANCH_YML, gh.url, ci.public, gh.collaborator)
 
 
 def ci_checkout(office: Site, bare: Path, name: str) -> Site:

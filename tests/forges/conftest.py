@@ -1,4 +1,5 @@
-"""Fixtures of the forge tests: a GitHub stand-in and a site whose warta.yml names it (forge_helpers.py)."""
+"""Fixtures of the forge tests: the GitHub, Gitea and GitLab stand-ins (servers.py), the publishing
+identity's key, and a site whose warta.yml names GitHub (forge_helpers.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from pathlib import Path
 import pytest
 from approvals_helpers import Person, Site
 from forge_helpers import IDS, forge_site, user
-from servers import GitHubServer
+from identity_helpers import Key, keygen
+from servers import GiteaServer, GitHubServer, GitLabServer
 
 
 @pytest.fixture
@@ -17,6 +19,28 @@ def gh() -> Iterator[GitHubServer]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def gitea() -> Iterator[GiteaServer]:
+    server = GiteaServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def gitlab() -> Iterator[GitLabServer]:
+    server = GitLabServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def ci(tmp_path_factory: pytest.TempPathFactory) -> Key:
+    """The publishing identity's key (its public half goes in people.yaml's pipeline: entry)."""
+    return keygen(tmp_path_factory.mktemp("ci-key"), "ci")
 
 
 @pytest.fixture

@@ -9,10 +9,12 @@ import contextlib
 import io
 import os
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from approvals_helpers import WARTA_YML, Person, Site, make_site, people_yaml
+from identity_helpers import pipeline_block
 from servers import TOKEN
 
 from pipeline.cli import main
@@ -63,6 +65,26 @@ def forge_site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.Monk
     for name in CI_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv(token_env, TOKEN)
+    return site
+
+
+def publishing_office(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch, warta_yml: str,
+                      forge_url: str, identity_public: str, collaborator: Callable[[tuple[int, str]], None]) -> Site:
+    """A site ``warta publish`` runs on (``warta_yml``: the publish tests' configuration, with or without a
+    register branch) naming the GitHub stand-in at ``forge_url``, its people with their GitHub ids and the
+    publishing identity's public key; every official a collaborator on the forge."""
+    warta = warta_yml.replace("  main_branch: main\n", f"  main_branch: main\n  forge:\n    type: github\n"
+                                                      f"    url: {forge_url}\n    repository: dinas/situs\n")
+    assert warta != warta_yml
+    people = people_with_ids(cast) + pipeline_block(identity_public)
+    site = make_site(tmp_path, cast, extra={"warta.yml": warta, "sop/people.yaml": people})
+    (tmp_path / "home" / "isolated").write_text("")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "home" / "isolated"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for name in CI_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    for handle in IDS:
+        collaborator(user(handle))
     return site
 
 

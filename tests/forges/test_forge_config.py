@@ -3,8 +3,6 @@ reports (the findings ``warta publish`` prints)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from approvals_helpers import WARTA_YML
 from servers import TOKEN, GiteaServer, GitLabServer
@@ -90,22 +88,6 @@ def test_the_publishing_identity_has_no_forge_id() -> None:
     with pytest.raises(ConfigError) as caught:
         parse_people(text)
     assert any("gitea_id" in f.format() and "no forge account" in f.format() for f in caught.value.findings)
-
-
-@pytest.fixture
-def gitea() -> Iterator[GiteaServer]:
-    server = GiteaServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def gitlab() -> Iterator[GitLabServer]:
-    server = GitLabServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 def _open(kind: str, url: str) -> Forge:

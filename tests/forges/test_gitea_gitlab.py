@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,22 +24,6 @@ def verify(site: Site, *args: str) -> tuple[int, dict[str, Any]]:
 def chain(doc: dict[str, Any], path: str) -> tuple[dict[int, dict[str, Any]], list[str]]:
     item = next(i for i in doc["items"] if i["path"] == path)
     return {s["step"]: s for s in item["steps"]}, [c for r in item["rejections"] for c in r["codes"]]
-
-
-@pytest.fixture
-def gitea() -> Iterator[GiteaServer]:
-    server = GiteaServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def gitlab() -> Iterator[GitLabServer]:
-    server = GitLabServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

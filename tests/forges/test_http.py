@@ -3,22 +3,12 @@ with retry-after), timeouts, dropped connections, redirects and the token never 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from servers import TOKEN, GitHubServer
 
 from pipeline.forges.base import User
 from pipeline.forges.github import GitHub, headers
 from pipeline.forges.http import MAX_RETRIES, ForgeConfigError, ForgeError, Http, next_link
-
-
-@pytest.fixture
-def gh() -> Iterator[GitHubServer]:
-    server = GitHubServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 class Sleeps:

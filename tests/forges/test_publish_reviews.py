@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from approvals_helpers import Person, Site, make_site, release
-from forge_helpers import CI_VARIABLES, IDS, people_with_ids, run_cli, user
-from identity_helpers import CI_EMAIL, Key, keygen, pipeline_block
+from approvals_helpers import Person, Site, release
+from forge_helpers import IDS, publishing_office, run_cli, user
+from identity_helpers import CI_EMAIL, Key
 from publish_helpers import PUBLISH_YML, publish_json, records
 from servers import TOKEN, GitHubServer
 
@@ -20,33 +19,9 @@ T0 = int(time.time()) - 3600
 
 
 @pytest.fixture
-def ci(tmp_path_factory: pytest.TempPathFactory) -> Key:
-    return keygen(tmp_path_factory.mktemp("ci-key"), "ci")
-
-
-@pytest.fixture
-def gh() -> Iterator[GitHubServer]:
-    server = GitHubServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def office(tmp_path: Path, cast: dict[str, Person], ci: Key, gh: GitHubServer,
            monkeypatch: pytest.MonkeyPatch) -> Site:
-    warta = PUBLISH_YML.replace("  main_branch: main\n", f"  main_branch: main\n  forge:\n    type: github\n"
-                                                       f"    url: {gh.url}\n    repository: dinas/situs\n")
-    people = people_with_ids(cast) + pipeline_block(ci.public)
-    site = make_site(tmp_path, cast, extra={"warta.yml": warta, "sop/people.yaml": people})
-    (tmp_path / "home" / "isolated").write_text("")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "home" / "isolated"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for name in CI_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    for handle in IDS:
-        gh.collaborator(user(handle))
-    return site
+    return publishing_office(tmp_path, cast, monkeypatch, PUBLISH_YML, gh.url, ci.public, gh.collaborator)
 
 
 def approved_on_the_forge(site: Site, gh: GitHubServer) -> tuple[str, str]:

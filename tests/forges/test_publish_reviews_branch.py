@@ -5,13 +5,12 @@ from the copy before it; they count under every rule, and the record on the regi
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from approvals_helpers import Person, Site, make_site
-from forge_helpers import CI_VARIABLES, IDS, people_with_ids, run_cli, user
-from identity_helpers import CI_EMAIL, Key, keygen, pipeline_block
+from approvals_helpers import Person, Site
+from forge_helpers import IDS, publishing_office, run_cli
+from identity_helpers import CI_EMAIL, Key
 from publish_helpers import publish_json
 from register_branch_helpers import BRANCH, BRANCH_YML, branch_records
 from servers import TOKEN, GitHubServer
@@ -21,33 +20,9 @@ from pipeline.approvals.decisions import REF
 
 
 @pytest.fixture
-def ci(tmp_path_factory: pytest.TempPathFactory) -> Key:
-    return keygen(tmp_path_factory.mktemp("ci-key"), "ci")
-
-
-@pytest.fixture
-def gh() -> Iterator[GitHubServer]:
-    server = GitHubServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def office(tmp_path: Path, cast: dict[str, Person], ci: Key, gh: GitHubServer,
            monkeypatch: pytest.MonkeyPatch) -> Site:
-    warta = BRANCH_YML.replace("  main_branch: main\n", f"  main_branch: main\n  forge:\n    type: github\n"
-                                                       f"    url: {gh.url}\n    repository: dinas/situs\n")
-    people = people_with_ids(cast) + pipeline_block(ci.public)
-    site = make_site(tmp_path, cast, extra={"warta.yml": warta, "sop/people.yaml": people})
-    (tmp_path / "home" / "isolated").write_text("")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "home" / "isolated"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for name in CI_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    for handle in IDS:
-        gh.collaborator(user(handle))
-    return site
+    return publishing_office(tmp_path, cast, monkeypatch, BRANCH_YML, gh.url, ci.public, gh.collaborator)
 
 
 def test_review_copies_are_kept_on_the_decisions_ref_and_named_by_the_record_on_the_branch(

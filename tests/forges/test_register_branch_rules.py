@@ -4,13 +4,12 @@ pushes it; ``warta publish`` names every rule weaker than that on each run, as i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from approvals_helpers import Person, Site, make_site
-from forge_helpers import CI_VARIABLES, IDS, people_with_ids, user
-from identity_helpers import Key, keygen, pipeline_block
+from approvals_helpers import Person, Site
+from forge_helpers import publishing_office
+from identity_helpers import Key
 from publish_helpers import publish_json
 from register_branch_helpers import BRANCH, BRANCH_YML
 from servers import TOKEN, GiteaServer, GitHubServer, GitLabServer
@@ -23,30 +22,6 @@ MAIN_RULES = [{"type": "pull_request", "parameters": {"require_code_owner_review
                "parameters": {"required_status_checks": [{"context": "warta/approvals"}]}}]
 REGISTER_RULES = [{"type": "deletion"}, {"type": "non_fast_forward"},
                   {"type": "update", "parameters": {"update_allows_fetch_and_merge": False}}]
-
-
-@pytest.fixture
-def gh() -> Iterator[GitHubServer]:
-    server = GitHubServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def gitea() -> Iterator[GiteaServer]:
-    server = GiteaServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def gitlab() -> Iterator[GitLabServer]:
-    server = GitLabServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 def test_github_register_branch_rules_from_rulesets_and_classic_protection(gh: GitHubServer) -> None:
@@ -108,24 +83,9 @@ def test_gitlab_register_branch_rules_from_its_protected_branch(gitlab: GitLabSe
 
 
 @pytest.fixture
-def ci(tmp_path_factory: pytest.TempPathFactory) -> Key:
-    return keygen(tmp_path_factory.mktemp("ci-key"), "ci")
-
-
-@pytest.fixture
 def office(tmp_path: Path, cast: dict[str, Person], ci: Key, gh: GitHubServer,
            monkeypatch: pytest.MonkeyPatch) -> Site:
-    warta = BRANCH_YML.replace("  main_branch: main\n", f"  main_branch: main\n  forge:\n    type: github\n"
-                                                       f"    url: {gh.url}\n    repository: dinas/situs\n")
-    site = make_site(tmp_path, cast, extra={"warta.yml": warta,
-                                            "sop/people.yaml": people_with_ids(cast) + pipeline_block(ci.public)})
-    (tmp_path / "home" / "isolated").write_text("")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "home" / "isolated"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for name in CI_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    for handle in IDS:
-        gh.collaborator(user(handle))
+    site = publishing_office(tmp_path, cast, monkeypatch, BRANCH_YML, gh.url, ci.public, gh.collaborator)
     gh.settings.update(allow_squash_merge=False, allow_rebase_merge=False)
     gh.rules_of["main"] = MAIN_RULES
     return site
