@@ -32,7 +32,7 @@ from pipeline.errors import UsageError, WartaError
 from pipeline.git import Git
 from pipeline.i18n import _
 from pipeline.identity import SIGNING_KEY_ENV
-from pipeline.init import add_pipeline_entry, first_commit, init_site, make_signing_key
+from pipeline.init import REGISTER_BRANCH, add_pipeline_entry, first_commit, init_site, make_signing_key
 from pipeline.report.demo import write_demo_report
 from pipeline.signers import write_signers
 
@@ -255,7 +255,7 @@ def run_demo(target: Path, say: Say = _say) -> int:
     keys = _prepare(target)
     say(_("== 1. The example site in {target} (the officials' SSH keys in {keys}, outside the repository)",
           target=target, keys=keys))
-    init_site(target, example=True, commit=False, register_branch=None)  # the demo keeps its register on main
+    init_site(target, example=True, commit=False)  # the register on its own branch, as warta init writes it
     (target / MARKER).write_text("Made by warta demo; 'warta demo' may delete and rebuild this folder.\n")
     with (target / ".gitignore").open("a", encoding="utf-8") as handle:
         handle.write(f"{MARKER}\n")
@@ -336,8 +336,8 @@ def run_demo(target: Path, say: Say = _say) -> int:
     say("\n" + _("Done. Look at:"))
     say("  " + _("site         {index}   (or: {warta} -C {target} serve, then open http://127.0.0.1:8000/)",
                  index=site_index, warta=warta, target=target))
-    say("  " + _("archive      {folder}   ({warta} -C {target} archive list)", folder=target / "arsip", warta=warta,
-                 target=target))
+    say("  " + _("archive      {warta} -C {target} archive list   (the register on the branch {branch}: git -C {target} "
+                 "log --show-signature {branch})", warta=warta, target=target, branch=REGISTER_BRANCH))
     say("  " + _("outbox       {folder}   (social media payloads and videotron slides)", folder=target / "_outbox"))
     say("  " + _("git history  git -C {target} log --show-signature --format=fuller   (signers: {signers})",
                  target=target, signers=signers))

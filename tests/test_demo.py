@@ -176,8 +176,14 @@ def test_the_register_is_signed_by_the_publishing_identity(
     email = pipeline.split("email:")[1].split()[0]
     allowed = site / ".warta-cache" / "demo-pipeline-signers"
     allowed.write_text(f'{email} namespaces="git" {public[0]} {public[1]}\n')
-    commits = git(site, "log", "--first-parent", "--format=%H", "main", "--", "arsip").split()
+    # the register lives on its own branch (archive.register_branch, as warta init writes it); main has none
+    assert "register_branch: warta-arsip" in (site / "warta.yml").read_text(encoding="utf-8")
+    assert git(site, "log", "--format=%H", "main", "--", "arsip").split() == []
+    commits = git(site, "log", "--first-parent", "--format=%H", "warta-arsip").split()
     assert commits
+    for sha in commits:
+        changed = git(site, "diff-tree", "--root", "--no-commit-id", "--name-only", "-r", sha).split()
+        assert changed and all(path.startswith("arsip/") for path in changed), (sha, changed)
     for sha in [*commits, *git(site, "tag", "-l", "arsip/*").split()]:
         kind = "commit" if sha in commits else "tag"
         check = subprocess.run(["git", "-c", f"gpg.ssh.allowedSignersFile={allowed}", f"verify-{kind}", sha],

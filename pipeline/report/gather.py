@@ -97,6 +97,11 @@ def gather(root: Path, rev: str = "HEAD", *, cache: bool = True,
     # one line per distinct commit (git shows HEAD once when it is the bootstrap itself)
     times = judge.git.text("show", "-s", "--format=%ct", judge.head_sha, judge.boot.sha).split()
     when, boot = int(times[0]), int(times[-1])
+    if state.config.archive.register_branch is not None:
+        # the register branch as of the revision holds the runs made from it, which come after its commit:
+        # the moment described is the later of the revision's time and the last publication it records
+        stamps = [int(t.timestamp()) for r in records for t in (r.published_at, r.dicabut_at) if t is not None]
+        when = max([when, *stamps])
     tree = GitTree(judge.git, judge.head_sha, judge.tree.values())
     paths = [r.path for r in report.items]
     front = _front_matter(tree.read_many(paths)) if read_front else {}
