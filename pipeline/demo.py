@@ -30,7 +30,7 @@ from pathlib import Path
 from pipeline.cli import main as warta_main
 from pipeline.errors import UsageError, WartaError
 from pipeline.git import Git
-from pipeline.i18n import _
+from pipeline.i18n import _, get_language
 from pipeline.identity import SIGNING_KEY_ENV
 from pipeline.init import REGISTER_BRANCH, add_pipeline_entry, first_commit, init_site, make_signing_key
 from pipeline.report.demo import write_demo_report
@@ -143,7 +143,8 @@ def _act_as(git: Git, person: tuple[str, str], key: Path | None) -> None:
 def _warta(site: Path, *args: str) -> int:
     here = Path.cwd()
     try:
-        return warta_main(["-C", str(site), *args])
+        # in the language the demo speaks (--lang, WARTA_LANG), not the example site's own
+        return warta_main(["--lang", get_language(), "-C", str(site), *args])
     finally:
         os.chdir(here)
 

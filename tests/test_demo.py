@@ -248,3 +248,17 @@ def test_archive_show_lists_the_return_with_its_reason(demo: tuple[Path, subproc
     text = run_warta("-C", str(site), "--lang", "en", "archive", "show", RELEASE).stdout
     assert "returned for revision (dikembalikan):" in text
     assert "reason: Lengkapi lokasi kegiatan pada siaran pers" in text
+
+
+def test_the_demo_speaks_the_language_it_was_asked_for_in_every_step(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # --lang alone (no WARTA_LANG): the commands the demo runs inside the example site (whose language is
+    # Indonesian) speak it too, not only the demo's own headings
+    monkeypatch.delenv("WARTA_LANG", raising=False)
+    result = run_warta("--lang", "en", "demo", str(tmp_path / "demo-site"), cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    said = result.stdout + result.stderr
+    assert "ok: 1 file checked, 0 errors, 0 warnings" in said
+    assert "beres:" not in said and "berkas diperiksa" not in said
+    assert "Done. Look at:" in result.stdout
