@@ -39,6 +39,7 @@ from pipeline.archive.register_read import (
     identity_people,
     read_main,
     records_of,
+    replay,
     untrusted,
     why_not,
 )
@@ -162,13 +163,7 @@ def read_branch(git: Git, main_sha: str, people: People, name: str, *, cache_roo
             findings.append(untrusted(commit, reason, entry.email, name))
             continue
         trusted.add(commit.sha)
-        for change in commit.changes:
-            if change.deleted or not change.mode.startswith("100"):
-                files.pop(change.path, None)
-                continue
-            if change.path not in files:
-                added[change.path] = commit.sha
-            files[change.path] = change.oid
+        replay(commit, files, added)
     switch = main_of(root) if root.sha in trusted else None
     before = read_main(git, switch, people, cache_root=cache_root) \
         if switch is not None and git.rev_parse(switch) is not None else None

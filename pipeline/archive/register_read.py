@@ -169,15 +169,21 @@ def read_main(git: Git, main_sha: str, people: People, *, cache_root: Path | Non
             findings.append(untrusted(commit, reason, entry.email))
             continue
         trusted.add(commit.sha)
-        for change in commit.changes:
-            if change.deleted or not change.mode.startswith("100"):
-                files.pop(change.path, None)
-                continue
-            if change.path not in files:
-                added[change.path] = commit.sha
-            files[change.path] = change.oid
+        replay(commit, files, added)
     records, found = records_of(git, files)
     position = chain.index(base)
     legacy = frozenset(chain[position:]) if entry.register_base is not None and base == entry.register_base \
         else frozenset()
     return Register(records, [*findings, *found], files, added, frozenset(trusted), legacy, protected=True)
+
+
+def replay(commit: Commit, files: dict[str, str], added: dict[str, str]) -> None:
+    """Apply a trusted register commit's changes to ``files`` (path -> blob id); ``added``: record file ->
+    the commit that first wrote it. A deletion, or anything but a regular file, leaves the register."""
+    for change in commit.changes:
+        if change.deleted or not change.mode.startswith("100"):
+            files.pop(change.path, None)
+            continue
+        if change.path not in files:
+            added[change.path] = commit.sha
+        files[change.path] = change.oid
