@@ -30,6 +30,7 @@ HISTORY_CACHE = f"{CACHE_DIRNAME}/history"  # the index of main's history
 SIGNATURES_CACHE = f"{CACHE_DIRNAME}/signatures"  # git's signature verdicts by commit id (approvals/signing.py)
 STATUS_CACHE = f"{CACHE_DIRNAME}/status"  # blob ids of items that cannot be embargoed (warta status)
 ITEM_CHECKS_CACHE = f"{CACHE_DIRNAME}/check/items.json"  # one-item check findings by content (checkcache.py)
+ITEMS_CACHE = f"{CACHE_DIRNAME}/items/parsed.pickle"  # parsed content items by content (itemcache.py)
 ROUTES_CACHE = f"{STATUS_CACHE}/routes.json"  # the channels of each item by blob id (channels/routing.py)
 REGISTER_CACHE = f"{CACHE_DIRNAME}/register/records.json"  # parsed archive records by blob id (archive/register_cache.py)
 REGISTER_STAGE = f"{CACHE_DIRNAME}/register-branch/stage"  # the register branch's files while publish writes them

@@ -75,6 +75,11 @@ def linked_parent(tree: FileTree, path: str) -> str | None:
     return None
 
 
+def _plain(path: str) -> bool:
+    """A relative path with no empty, ``.`` or ``..`` part."""
+    return not any(part in ("", ".", "..") for part in path.split("/"))
+
+
 class GitTree:
     """The files of one commit, read from git objects only."""
 
@@ -174,12 +179,37 @@ class WorkTree:
             return None
 
     def read_many(self, paths: Iterable[str]) -> dict[str, bytes]:
+        """:meth:`read` of each path; each folder is looked at once per call (10,000 items share a few)."""
         out: dict[str, bytes] = {}
+        linked: dict[str, bool] = {}
         for path in paths:
-            data = self.read(path)
-            if data is not None:
-                out[path] = data
+            if not _plain(path):  # an odd spelling (a//b, a/./b): the one-path reading
+                data = self.read(path)
+                if data is not None:
+                    out[path] = data
+                continue
+            if self._linked_folder(path.rpartition("/")[0], linked):
+                continue
+            found = self.entry(path)
+            if found is None or found.kind != "file":
+                continue
+            try:
+                with open(os.path.join(self.root, path), "rb") as handle:
+                    out[path] = handle.read()
+            except OSError:
+                continue
         return out
+
+    def _linked_folder(self, folder: str, seen: dict[str, bool]) -> bool:
+        """Whether ``folder`` or a folder above it is a symbolic link (as :func:`linked_parent` says)."""
+        if not folder:
+            return False
+        known = seen.get(folder)
+        if known is None:
+            found = self.entry(folder)
+            known = self._linked_folder(folder.rpartition("/")[0], seen) or (found is not None and found.kind == "link")
+            seen[folder] = known
+        return known
 
     def paths(self, prefix: str = "") -> Iterator[str]:
         base = self.root / prefix if prefix else self.root
