@@ -72,7 +72,7 @@ class Item:
     kind: str
     slug: str
     meta: CommonMeta
-    body: str
+    body_utf8: bytes  # the Markdown body as UTF-8 (half the memory of the text: :attr:`body`)
     body_line: int
     sop_id: str
     klasifikasi: str | None
@@ -88,6 +88,11 @@ class Item:
     @property
     def title(self) -> str:
         return self.meta.title
+
+    @property
+    def body(self) -> str:
+        """The Markdown body (made from :attr:`body_utf8` on each call: keep it while it is used)."""
+        return self.body_utf8.decode("utf-8")
 
     @property
     def references(self) -> tuple[str, ...]:
@@ -239,7 +244,7 @@ _NO_SPAN = (0, 0, 0)
 
 def _parse(files: FileTree, rel: str, raw: bytes, config: SiteConfig,
            rendered: Rendered | None) -> tuple[Item | None, list[Finding], tuple[int, int, int]]:
-    """:func:`parse_item`, and where the item's front matter starts and ends and its body starts in its text
+    """:func:`parse_item`, and where the item's front matter starts and ends and its body starts in its bytes
     (what :mod:`pipeline.itemcache` keeps instead of the text)."""
     pure = PurePosixPath(rel)
     kind = _kind_of(pure)
@@ -307,8 +312,10 @@ def _parse(files: FileTree, rel: str, raw: bytes, config: SiteConfig,
                                 _("sop: '{sop}' is not an SOP for {kind} in warta.yml (allowed: {allowed}; add it to "
                                   "kinds.{kind}.other_sops to allow it)",
                                   sop=meta.sop, kind=kind, allowed=allowed), "sop", code="sop.not-allowed"))
+    body_utf8 = body.encode("utf-8")
     item = Item(
-        path=rel, kind=kind, slug=meta.slug or pure.stem, meta=meta, body=body, body_line=body_line, sop_id=sop_id,
+        path=rel, kind=kind, slug=meta.slug or pure.stem, meta=meta, body_utf8=body_utf8, body_line=body_line,
+        sop_id=sop_id,
         klasifikasi=meta.klasifikasi or kind_cfg.klasifikasi, images=tuple(refs.images),
         attachments=tuple(refs.attachments), front=fm_text, tz=config.tz, downloads=tuple(refs.downloads),
         item_links=tuple(refs.item_links), rendered=rendered,
@@ -316,7 +323,8 @@ def _parse(files: FileTree, rel: str, raw: bytes, config: SiteConfig,
     # the line map was built to report: an item parsed with findings keeps it for the lines asked next
     if findings:
         object.__setattr__(item, "_doc", doc)
-    return item, findings, (start, end, body_start)
+    front_at = (3 if raw.startswith(b"\xef\xbb\xbf") else 0) + len(text[:start].encode("utf-8"))
+    return item, findings, (front_at, front_at + len(fm_text.encode("utf-8")), len(raw) - len(body_utf8))
 
 
 def _field_findings(rel: str, kind: str, pure: PurePosixPath, meta: CommonMeta,
@@ -427,7 +435,7 @@ def load_items(
 
 def _entry_of(item: Item, span: tuple[int, int, int]) -> tuple[Any, ...]:
     """What :mod:`pipeline.itemcache` keeps of an item that parsed without a finding: everything but its
-    text (``span``: where its front matter and body are in it) and the time zone (the configuration's)."""
+    bytes (``span``: where its front matter and body are in them) and the time zone (the configuration's)."""
     return (item.kind, item.slug, item.meta, *span, item.body_line, item.sop_id, item.klasifikasi, item.images,
             item.attachments, item.downloads, item.item_links)
 
@@ -440,13 +448,10 @@ def _from_entry(tree: FileTree, rel: str, raw: bytes, entry: tuple[Any, ...], tz
          item_links) = entry
         if rel.split("/", 2)[1] != kind or type(meta) is not SCHEMAS[kind]:  # the key holds the path: cannot be
             return None
-        text = raw.decode("utf-8")
-        if text.startswith("\ufeff"):
-            text = text[1:]
-        item = Item(path=rel, kind=kind, slug=slug, meta=meta, body=text[body_start:], body_line=body_line,
+        item = Item(path=rel, kind=kind, slug=slug, meta=meta, body_utf8=raw[body_start:], body_line=body_line,
                     sop_id=sop_id, klasifikasi=klasifikasi, images=images, attachments=attachments,
-                    front=text[start:end], tz=tz, downloads=downloads, item_links=item_links)
-    except (ValueError, TypeError, KeyError):  # not an entry this code wrote: parse the item
+                    front=raw[start:end].decode("utf-8"), tz=tz, downloads=downloads, item_links=item_links)
+    except (ValueError, TypeError, KeyError):  # not an entry this code wrote (UnicodeError is a ValueError)
         return None
     if images or attachments or downloads or item_links:
         for path in item.references + tuple(link.path for link in item_links):

@@ -49,7 +49,7 @@ from pipeline.markup import FINGERPRINT
 if TYPE_CHECKING:
     from pipeline.config import SiteConfig
 
-FORMAT = 1
+FORMAT = 2  # 2: byte offsets
 MAGIC = b"warta-items"
 KEEP_UNUSED = 2000  # entries this run did not use that are kept besides those it used (drafts, other trees)
 

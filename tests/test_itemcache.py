@@ -239,7 +239,8 @@ def _damage_flipped(data: bytes) -> bytes:
 
 def _damage_foreign(data: bytes) -> bytes:
     head, _, body = data.partition(b"\n")
-    return head.replace(b"warta-items 1 ", b"warta-items 99 ") + b"\n" + body
+    assert head.startswith(b"warta-items %d " % itemcache.FORMAT)
+    return head.replace(b"warta-items %d " % itemcache.FORMAT, b"warta-items 99 ") + b"\n" + body
 
 
 def _damage_garbage(data: bytes) -> bytes:
@@ -397,3 +398,25 @@ def test_reading_many_files_refuses_what_reading_one_refuses(tmp_path: Path) -> 
     one_by_one = {p: data for p in paths if (data := tree.read(p)) is not None}
     assert tree.read_many(paths) == one_by_one
     assert set(one_by_one) == {"content/a/b/x.md", "content/a//b/x.md", "content/a/./b/x.md"}
+
+
+@pytest.mark.parametrize(("text", "body"), [
+    ("\ufeff---\r\ntitle: Kunjungan ke Désa Wisata — Imogiri\r\ndate: 2025-03-01\r\n---\r\nIsi — ünïcödé\r\n",
+     "Isi — ünïcödé\r\n"),
+    ("---\ntitle: Satu\ndate: 2025-03-01\n...\nBaris\u2028lain\x85dan lagi — selesai.\n",
+     "Baris\u2028lain\x85dan lagi — selesai.\n"),
+    ("---   \ntitle: \"Dua ✓\"\ndate: 2025-03-01\n---\t\n", ""),
+])
+def test_a_kept_item_has_the_very_text_of_a_parsed_one(site: Path, parses: list[str], text: str, body: str) -> None:
+    """BOM, CRLF, '...' closing, line separators Python splits on and multi-byte characters: a kept item's
+    front matter, body and lines are those of the parse."""
+    rel = "content/berita/2025/teks.md"
+    (site / rel).parent.mkdir(parents=True)
+    (site / rel).write_bytes(text.encode("utf-8"))
+    (cold,), findings = load(site, cache=False)
+    assert findings == [] and cold.body == body
+    load(site)
+    parses.clear()
+    (warm,), _ = load(site)
+    assert parses == []
+    assert shape(warm) == shape(cold) and warm.body == body and warm.front == cold.front
