@@ -34,6 +34,7 @@ import gc
 import hashlib
 import io
 import pickle
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -61,14 +62,64 @@ _MODELS = {name: value for name, value in vars(kinds).items()
 _ALLOWED: dict[str, dict[str, type]] = {"datetime": _DATES, references.__name__: _REFS, kinds.__name__: _MODELS}
 
 
+Allowed = Mapping[str, Mapping[str, type]]  # module -> class name -> class
+
+
 class _Unpickler(pickle.Unpickler):
-    """Builds nothing but the classes an entry holds (defence in depth: the file is local scratch)."""
+    """Builds nothing but the classes a file's entries hold (defence in depth: the file is local scratch)."""
+
+    def __init__(self, data: bytes, allowed: Allowed) -> None:
+        super().__init__(io.BytesIO(data))
+        self.allowed = allowed
 
     def find_class(self, module: str, name: str) -> Any:
-        found = _ALLOWED.get(module, {}).get(name)
+        found = self.allowed.get(module, {}).get(name)
         if found is None:
-            raise pickle.UnpicklingError(f"{module}.{name} is not part of a parsed item")
+            raise pickle.UnpicklingError(f"{module}.{name} is not part of a cache entry")
         return found
+
+
+class PickledFile:
+    """One cache file of entries: a first line ``<magic> <format> <context> <sha256 of the rest>``, then a
+    pickle read by a restricted unpickler (``allowed``: the only classes it builds). Shared by the parsed
+    items and the check findings (:mod:`pipeline.checkcache`)."""
+
+    def __init__(self, file: Path | None, magic: bytes, fmt: int, context: str, allowed: Allowed) -> None:
+        self.file, self.magic, self.format, self.context, self.allowed = file, magic, fmt, context, allowed
+
+    def header(self, body: bytes) -> bytes:
+        return b"%s %d %s %s\n" % (self.magic, self.format, self.context.encode(),
+                                   hashlib.sha256(body).hexdigest().encode())
+
+    def load(self) -> dict[Any, Any]:
+        """The entries, or none at all when anything about the file is not as this run would write it."""
+        if self.file is None:
+            return {}
+        try:
+            data = self.file.read_bytes()
+        except OSError:
+            return {}
+        head, sep, body = data.partition(b"\n")
+        if not sep or head + sep != self.header(body):
+            return {}
+        collecting = gc.isenabled()
+        gc.disable()  # tens of thousands of objects, none of them garbage: no collection passes meanwhile
+        try:
+            entries = _Unpickler(body, self.allowed).load()
+        except Exception:  # noqa: BLE001 - whatever a damaged file raises, it is simply not used
+            return {}
+        finally:
+            if collecting:
+                gc.enable()
+        return entries if isinstance(entries, dict) else {}
+
+    def save(self, entries: dict[Any, Any]) -> None:
+        """Write the file atomically (a temporary file renamed over it); a failure to write is no error."""
+        if self.file is None:
+            return
+        body = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
+        with contextlib.suppress(OSError):
+            write_atomic(self.file, self.header(body) + body)
 
 
 def context_digest(config: SiteConfig) -> str:
@@ -96,8 +147,9 @@ class ItemCache:
     An entry is a tuple :mod:`pipeline.content` writes and checks; this class only keeps them."""
 
     def __init__(self, file: Path | None, context: str) -> None:
-        self.file, self.context = file, context
-        self.stored: dict[bytes, tuple[Any, ...]] = self._load(file) if file is not None else {}
+        self.store = PickledFile(file, MAGIC, FORMAT, context, _ALLOWED)
+        self.stored: dict[bytes, tuple[Any, ...]] = {
+            k: v for k, v in self.store.load().items() if isinstance(k, bytes) and isinstance(v, tuple)}
         self.used: set[bytes] = set()
         self.added = 0
 
@@ -105,39 +157,7 @@ class ItemCache:
     def open(cls, cache_root: Path | None, config: SiteConfig) -> ItemCache:
         """The cache of the repository ``cache_root``, or one in memory only (it saves nothing) when there
         is none or its ``.warta-cache`` is not local scratch."""
-        context = context_digest(config)
-        if cache_root is None:
-            return cls(None, context)
-        try:
-            ensure_local_cache(cache_root)
-        except ConfigError:
-            return cls(None, context)
-        return cls(cache_root / ITEMS_CACHE, context)
-
-    def _header(self, body: bytes) -> bytes:
-        return b"%s %d %s %s\n" % (MAGIC, FORMAT, self.context.encode(), hashlib.sha256(body).hexdigest().encode())
-
-    def _load(self, file: Path) -> dict[bytes, tuple[Any, ...]]:
-        """The entries of ``file``, or none at all when anything about it is not as this run would write it."""
-        try:
-            data = file.read_bytes()
-        except OSError:
-            return {}
-        head, sep, body = data.partition(b"\n")
-        if not sep or head + sep != self._header(body):
-            return {}
-        collecting = gc.isenabled()
-        gc.disable()  # tens of thousands of objects, none of them garbage: no collection passes meanwhile
-        try:
-            entries = _Unpickler(io.BytesIO(body)).load()
-        except Exception:  # noqa: BLE001 - whatever a damaged file raises, it is simply not used
-            return {}
-        finally:
-            if collecting:
-                gc.enable()
-        if not isinstance(entries, dict):
-            return {}
-        return {k: v for k, v in entries.items() if isinstance(k, bytes) and isinstance(v, tuple)}
+        return cls(local_file(cache_root, ITEMS_CACHE), context_digest(config))
 
     def get(self, key: bytes) -> tuple[Any, ...] | None:
         entry = self.stored.get(key)
@@ -158,14 +178,21 @@ class ItemCache:
 
     def save(self) -> None:
         """Write the file when this run changed it (atomically; a failure to write is no error)."""
-        if self.file is None:
-            return
         unused = len(self.stored) - len(self.used)
         if not self.added and unused <= KEEP_UNUSED:
             return
         entries = self.stored
         if unused > KEEP_UNUSED:
             entries = {k: v for k, v in entries.items() if k in self.used}
-        body = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
-        with contextlib.suppress(OSError):
-            write_atomic(self.file, self._header(body) + body)
+        self.store.save(entries)
+
+
+def local_file(cache_root: Path | None, name: str) -> Path | None:
+    """``cache_root/name`` when the repository's ``.warta-cache`` is local scratch, else None (memory only)."""
+    if cache_root is None:
+        return None
+    try:
+        ensure_local_cache(cache_root)
+    except ConfigError:
+        return None
+    return cache_root / name

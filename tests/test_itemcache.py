@@ -268,7 +268,7 @@ def _forged(root: Path, entries: Any) -> None:
     body = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
     (root / ITEMS_CACHE).parent.mkdir(parents=True, exist_ok=True)
     cache = itemcache.ItemCache(None, itemcache.context_digest(load_config(root)))
-    (root / ITEMS_CACHE).write_bytes(cache._header(body) + body)
+    (root / ITEMS_CACHE).write_bytes(cache.store.header(body) + body)
 
 
 class _Runs:
