@@ -202,8 +202,8 @@ def is_item_path(path: str) -> bool:
     """A content file: ``content/<kind>/...md``, not under ``content/media/``, no hidden part."""
     if not (path.startswith(CONTENT_DIR + "/") and path.endswith(".md")) or path.startswith(MEDIA_DIR + "/"):
         return False
-    parts = path.split("/")
-    return len(parts) >= 3 and not any(part.startswith(".") for part in parts) and _utf8(path)
+    # no hidden part: the first part is "content", so a part starting with "." follows a "/"
+    return path.count("/") >= 2 and "/." not in path and (path.isascii() or _utf8(path))
 
 
 def _utf8(path: str) -> bool:

@@ -25,7 +25,7 @@ from pipeline import yamlio
 from pipeline.cachedir import ITEMS_CACHE
 from pipeline.check import check_site
 from pipeline.config import load_config
-from pipeline.content import Item, load_items, load_site
+from pipeline.content import Item, is_item_path, load_items, load_site
 from pipeline.errors import Findings
 from pipeline.git import Git
 from pipeline.tree import GitTree, WorkTree
@@ -420,3 +420,13 @@ def test_a_kept_item_has_the_very_text_of_a_parsed_one(site: Path, parses: list[
     (warm,), _ = load(site)
     assert parses == []
     assert shape(warm) == shape(cold) and warm.body == body and warm.front == cold.front
+
+
+@pytest.mark.parametrize(("path", "is_item"), [
+    ("content/berita/2025/a.md", True), ("content/halaman/a.md", True), ("content/a.md", False),
+    ("content/media/2025/a.md", False), ("content/berita/.draft/a.md", False), ("content/berita/2025/.a.md", False),
+    ("content/.berita/a.md", False), ("content/berita/2025/a.txt", False), ("other/berita/a.md", False),
+    ("content/berita/2025/désa.md", True), ("content/berita/2025/\udcff.md", False), ("content/berita/a..md", True),
+])
+def test_which_paths_are_content_items(path: str, is_item: bool) -> None:
+    assert is_item_path(path) is is_item
