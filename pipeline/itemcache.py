@@ -34,13 +34,14 @@ import gc
 import hashlib
 import io
 import pickle
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from pipeline import kinds, references
+from pipeline import kinds, references, yamlio
 from pipeline.cachedir import ITEMS_CACHE, ensure_local_cache
 from pipeline.codedigest import code_digest
 from pipeline.errors import ConfigError
@@ -124,8 +125,10 @@ class PickledFile:
 
 def context_digest(config: SiteConfig) -> str:
     """What every entry depends on besides the item's bytes: warta's code and libraries, the Markdown
-    dialect, and the configuration the items are parsed with."""
-    digest = hashlib.sha256(f"warta-parsed-items {FORMAT}\0{code_digest()}\0{FINGERPRINT}\0".encode())
+    dialect, the Python version, whether YAML is read by libyaml, and the configuration the items are
+    parsed with."""
+    digest = hashlib.sha256(f"warta-parsed-items {FORMAT}\0{code_digest()}\0{FINGERPRINT}\0{sys.version}\0"
+                            f"{yamlio.StrictLoader.__mro__[1].__name__}\0".encode())  # the C loader or not
     try:
         shown = config.model_dump_json()
     except ValueError:  # a value pydantic cannot write as JSON: its repr names every field too
