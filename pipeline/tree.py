@@ -75,6 +75,33 @@ def linked_parent(tree: FileTree, path: str) -> str | None:
     return None
 
 
+_NO_FOLLOW = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _read_regular(full: str) -> bytes | None:
+    """The bytes of ``full`` if it is a regular file (looked at with lstat first, as :meth:`WorkTree.entry`
+    does: nothing else is opened), opened without following a link put there meanwhile."""
+    try:
+        found = os.lstat(full)
+        if not stat.S_ISREG(found.st_mode):
+            return None
+        fd = os.open(full, _NO_FOLLOW)
+    except (OSError, ValueError):
+        return None
+    try:
+        data = os.read(fd, found.st_size + 1)  # a regular file reads short only at its end
+        if len(data) <= found.st_size:
+            return data
+        chunks = [data]  # it grew since lstat: read on to the end
+        while chunk := os.read(fd, 1 << 16):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
 def _plain(path: str) -> bool:
     """A relative path with no empty, ``.`` or ``..`` part."""
     return not any(part in ("", ".", "..") for part in path.split("/"))
@@ -190,14 +217,9 @@ class WorkTree:
                 continue
             if self._linked_folder(path.rpartition("/")[0], linked):
                 continue
-            found = self.entry(path)
-            if found is None or found.kind != "file":
-                continue
-            try:
-                with open(os.path.join(self.root, path), "rb") as handle:
-                    out[path] = handle.read()
-            except OSError:
-                continue
+            data = _read_regular(os.path.join(self.root, path))
+            if data is not None:
+                out[path] = data
         return out
 
     def _linked_folder(self, folder: str, seen: dict[str, bool]) -> bool:

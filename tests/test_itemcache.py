@@ -392,12 +392,16 @@ def test_reading_many_files_refuses_what_reading_one_refuses(tmp_path: Path) -> 
     (tmp_path / "content/link").symlink_to(tmp_path / "elsewhere")
     (tmp_path / "content/a/y.md").symlink_to(tmp_path / "content/a/b/x.md")
     os.mkfifo(tmp_path / "content/a/fifo.md")
-    paths = ["content/a/b/x.md", "content/link/b/x.md", "content/a/y.md", "content/a/fifo.md", "content/a//b/x.md",
+    (tmp_path / "content/a/empty.md").write_bytes(b"")
+    (tmp_path / "content/a/big.md").write_bytes(os.urandom(300_000))
+    paths = ["content/a/empty.md", "content/a/big.md", "content/a/b/x.md", "content/link/b/x.md", "content/a/y.md", "content/a/fifo.md", "content/a//b/x.md",
              "content/a/./b/x.md", "content/link/../a/b/x.md", "content/missing/x.md", "content/a/b"]
     tree = WorkTree(tmp_path)
     one_by_one = {p: data for p in paths if (data := tree.read(p)) is not None}
     assert tree.read_many(paths) == one_by_one
-    assert set(one_by_one) == {"content/a/b/x.md", "content/a//b/x.md", "content/a/./b/x.md"}
+    assert set(one_by_one) == {"content/a/empty.md", "content/a/big.md", "content/a/b/x.md", "content/a//b/x.md",
+                               "content/a/./b/x.md"}
+    assert one_by_one["content/a/big.md"] == (tmp_path / "content/a/big.md").read_bytes()
 
 
 @pytest.mark.parametrize(("text", "body"), [
