@@ -428,7 +428,7 @@ def load_items(
                 cache.put(keys[rel], _entry_of(item, span))
         elif item is not None and invalid is not None and (wanted is None or rel in wanted):
             invalid.append(item)
-    cache.save()
+    cache.save(prune=not only)  # `only` read a few items: the others' entries are kept for the next run
     findings.extend(_duplicate_slugs(items, wanted))
     return items, findings
 

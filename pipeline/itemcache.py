@@ -179,14 +179,14 @@ class ItemCache:
         self.used.add(key)
         self.added += 1
 
-    def save(self) -> None:
-        """Write the file when this run changed it (atomically; a failure to write is no error)."""
+    def save(self, *, prune: bool = False) -> None:
+        """Write the file when this run changed it (atomically; a failure to write is no error). ``prune``
+        (a run that read every item): beyond :data:`KEEP_UNUSED`, forget the entries it did not use."""
         unused = len(self.stored) - len(self.used)
-        if not self.added and unused <= KEEP_UNUSED:
+        pruned = prune and unused > KEEP_UNUSED
+        if not self.added and not pruned:
             return
-        entries = self.stored
-        if unused > KEEP_UNUSED:
-            entries = {k: v for k, v in entries.items() if k in self.used}
+        entries = {k: v for k, v in self.stored.items() if k in self.used} if pruned else self.stored
         self.store.save(entries)
 
 

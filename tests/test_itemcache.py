@@ -435,3 +435,23 @@ def test_a_kept_item_has_the_very_text_of_a_parsed_one(site: Path, parses: list[
 ])
 def test_which_paths_are_content_items(path: str, is_item: bool) -> None:
     assert is_item_path(path) is is_item
+
+
+def test_a_run_that_reads_a_few_items_keeps_the_others_entries(example: Path, parses: list[str],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """``warta status`` reads only the open items (``only``): the entries of the rest stay for the next check;
+    a run over every item forgets entries beyond KEEP_UNUSED that it did not use."""
+    monkeypatch.setattr(itemcache, "KEEP_UNUSED", 2)
+    config = load_config(example)
+    everything = load_items(example, config, cache_root=example)[0]
+    path = example / RELEASE
+    path.write_bytes(path.read_bytes() + b"\nSatu baris lagi.\n")
+    load_items(example, config, [RELEASE], only=True, cache_root=example)
+    parses.clear()
+    load_items(example, config, cache_root=example)
+    assert parses == []
+    assert len(itemcache.ItemCache.open(example, config).stored) == len(everything) + 1  # the old release too
+    for n, rel in enumerate(content_items(example)[:4]):
+        (example / rel).write_bytes((example / rel).read_bytes() + f"\nUbah {n}.\n".encode())
+    load_items(example, config, cache_root=example)
+    assert len(itemcache.ItemCache.open(example, config).stored) == len(everything)  # only what it used
