@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from approvals_helpers import Person
 from cli_helpers import PROJECT, run_warta
+from publish_helpers import approved_release, isolated_env, office, publish_json
 
 import pipeline.codedigest as codedigest
 import pipeline.itemcache as itemcache
@@ -455,3 +457,21 @@ def test_a_run_that_reads_a_few_items_keeps_the_others_entries(example: Path, pa
         (example / rel).write_bytes((example / rel).read_bytes() + f"\nUbah {n}.\n".encode())
     load_items(example, config, cache_root=example)
     assert len(itemcache.ItemCache.open(example, config).stored) == len(everything)  # only what it used
+
+
+def test_publish_with_nothing_new_parses_no_item_again(tmp_path: Path, cast: dict[str, Person], parses: list[str],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """``warta publish`` checks every item of main over its candidates folder: the second run, with nothing new,
+    takes every item from the cache the first one filled (in the repository's .warta-cache, not the folder's)."""
+    site = office(tmp_path, cast)
+    for key, value in isolated_env(tmp_path).items():
+        monkeypatch.setenv(key, value)
+    first = approved_release(site, "bantuan-bibit")
+    approved_release(site, "pelatihan-kader")
+    code, doc = publish_json(site)
+    assert code == 0, doc
+    assert first in parses and (site.root / ITEMS_CACHE).is_file()
+    parses.clear()
+    code, again = publish_json(site)
+    assert code == 0 and again["pages"] == doc["pages"] and again["held"] == doc["held"] == []
+    assert parses == []
