@@ -393,11 +393,11 @@ def records_from_texts(texts: Mapping[str, bytes | ArchiveRecord], *, cache_root
     return [s for s in stored if s.file not in bad], findings
 
 
-def cached_record(cache_root: Path | None, rel: str, oid: str) -> ArchiveRecord | None:
-    """The record of git blob ``oid`` at ``rel`` from the cache, without reading the blob (``None``: not
-    there, or not believed; then read the bytes). The blob id is git's name of those exact bytes: the
-    entry was stored for bytes with that id (:func:`~pipeline.archive.register_cache.blob_id`)."""
-    cache = cache_for(cache_root)
+def cached_record(cache: RegisterCache, rel: str, oid: str) -> ArchiveRecord | None:
+    """The record of git blob ``oid`` at ``rel`` from ``cache`` (:func:`register_cache.cache_for
+    <pipeline.archive.register_cache.cache_for>`), without reading the blob (``None``: not there, or not
+    believed; then read the bytes). The blob id is git's name of those exact bytes: the entry was stored
+    for bytes with that id (:func:`~pipeline.archive.register_cache.blob_id`)."""
     key = f"{oid} {rel}"
     known = cache.parsed(key)
     if isinstance(known, ArchiveRecord):

@@ -13,6 +13,7 @@ from pathlib import Path
 from pipeline.approvals.records import parse_trailers
 from pipeline.approvals.signing import fingerprint, verify_signatures
 from pipeline.archive.records import ArchiveRecord, StoredRecord, cached_record, records_from_texts
+from pipeline.archive.register_cache import cache_for
 from pipeline.errors import Finding
 from pipeline.git import Commit, Git, Signature
 from pipeline.i18n import _
@@ -60,7 +61,8 @@ def records_of(git: Git, files: dict[str, str]) -> tuple[list[StoredRecord], lis
     blob id is not read again (:func:`~pipeline.archive.records.cached_record`), the others are read in
     one batch and parsed."""
     wanted = sorted(p for p in files if is_record_file(p))
-    known = {p: cached_record(git.root, p, files[p]) for p in wanted}
+    cache = cache_for(git.root)
+    known = {p: cached_record(cache, p, files[p]) for p in wanted}
     missing = [files[p] for p in wanted if known[p] is None]
     blobs = git.read_blobs(missing) if missing else {}
     texts: dict[str, bytes | ArchiveRecord] = {}

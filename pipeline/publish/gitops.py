@@ -148,6 +148,11 @@ def commit_written(git: Git, message: str) -> str | None:
     return identity.commit_unsigned(git, message, [ARCHIVE_DIR], _git_config(git))
 
 
+def tag_names(git: Git) -> set[str]:
+    """The names of the local ``arsip/*`` tags (no tag object is read: one listing of the refs)."""
+    return set(git.text("for-each-ref", "--format=%(refname:strip=2)", f"refs/tags/{TAG_PREFIX}").splitlines())
+
+
 def existing_tags(git: Git) -> dict[str, str]:
     """Local ``arsip/*`` tags -> the commit each points at."""
     out = git.text("for-each-ref", "--format=%(refname:strip=2)%00%(*objectname)%00%(objectname)",
@@ -186,7 +191,7 @@ def _make_tags(git: Git, targets: Sequence[tuple[ArchiveRecord, str]]) -> list[s
 
 def repair_tags(git: Git, records: Sequence[ArchiveRecord]) -> list[str]:
     """Tags a killed run did not make: one per number, on the commit that added the record's file."""
-    have = existing_tags(git)  # a tag the identity did not sign is ignored (a finding), never fatal
+    have = tag_names(git)  # a tag the identity did not sign is ignored (a finding), never fatal
     run = trust.publish_run(git.root)
     missing = [r for r in records if tag_name(r.number) not in have]
     branch = run is not None and run.branch is not None
