@@ -116,8 +116,15 @@ def _git_config(git: Git) -> dict[str, str]:
     return {**_QUIET_GIT, **({} if name and email else _IDENTITY)}
 
 
+# a number that is a ref name as it stands (no ``..``, ``//``, part starting or ending with ``.``, no
+# ``.lock`` part): its tag name is itself, without the rewriting below (tests/publish/test_tagwrite.py)
+_PLAIN_NUMBER = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*(?:/[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*)*")
+
+
 def tag_name(number: str) -> str:
     """``arsip/<number>``, with what a git ref name cannot hold replaced by ``_``."""
+    if _PLAIN_NUMBER.fullmatch(number) and not any(p.endswith(".lock") for p in number.split("/")):
+        return TAG_PREFIX + number
     safe = re.sub(r"[^A-Za-z0-9._/-]", "_", number)
     safe = re.sub(r"/{2,}", "/", re.sub(r"\.{2,}", "_", safe)).strip("/")
     parts = [p[1:] if p.startswith(".") else p for p in safe.split("/")]

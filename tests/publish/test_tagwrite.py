@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from identity_helpers import Key, keygen
 
 from pipeline.errors import GitError
 from pipeline.git import Git
-from pipeline.publish import tagwrite
+from pipeline.publish import gitops, tagwrite
 from pipeline.publish.tagwrite import TagSpec
 
 NAME, EMAIL = "warta CI", "ci@dinas.example.go.id"
@@ -153,3 +156,23 @@ def test_message_cleanup_is_gits_stripspace(repo: Path) -> None:
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
         # git tag cleans a message as ``git stripspace --strip-comments`` does (its default cleanup)
         assert tagwrite.stripspace(text).encode() == _git(repo, "stripspace", "-s", data=text.encode()), repr(text)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(number=st.one_of(st.text(alphabet="abAZ09._/-:*~ ", max_size=30),
+                        st.from_regex(r"\A[0-9]{3}(\.[0-9]{1,2}){1,3}/[0-9]{1,5}/[A-Z]{2,6}/20[0-9]{2}\Z"),
+                        st.text(max_size=20)))
+def test_a_plain_number_is_its_own_tag_name_and_every_name_is_a_valid_ref(number: str) -> None:
+    name = gitops.tag_name(number)
+    assert name == _slow_tag_name(number)
+    assert subprocess.run(["git", "check-ref-format", f"refs/tags/{name}"], capture_output=True).returncode == 0 \
+        or not number.strip("./_-")
+
+
+def _slow_tag_name(number: str) -> str:
+    """The rewriting every number went through before the fast path (gitops.tag_name's second half)."""
+    safe = re.sub(r"[^A-Za-z0-9._/-]", "_", number)
+    safe = re.sub(r"/{2,}", "/", re.sub(r"\.{2,}", "_", safe)).strip("/")
+    parts = [p[1:] if p.startswith(".") else p for p in safe.split("/")]
+    parts = [p[:-5] + "_lock" if p.endswith(".lock") else p for p in parts]
+    return gitops.TAG_PREFIX + "/".join(p.rstrip(".") or "_" for p in parts)
