@@ -33,6 +33,7 @@ ITEM_CHECKS_CACHE = f"{CACHE_DIRNAME}/check/items.pickle"  # one-item check find
 ITEMS_CACHE = f"{CACHE_DIRNAME}/items/parsed.pickle"  # parsed content items by content (itemcache.py)
 ROUTES_CACHE = f"{STATUS_CACHE}/routes.json"  # the channels of each item by blob id (channels/routing.py)
 REGISTER_CACHE = f"{CACHE_DIRNAME}/register/records.json"  # parsed archive records by blob id (archive/register_cache.py)
+TAG_OBJECTS_CACHE = f"{CACHE_DIRNAME}/register/tag-objects.json"  # what each arsip/* tag object says (archive/tag_list.py)
 REGISTER_STAGE = f"{CACHE_DIRNAME}/register-branch/stage"  # the register branch's files while publish writes them
 REGISTER_INDEX = f"{CACHE_DIRNAME}/register-branch/index"  # the git index its commits are built with
 REGISTER_SEEN = f"{CACHE_DIRNAME}/register-branch/pushed.json"  # the tip this clone (or CI's cache) last pushed
