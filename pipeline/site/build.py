@@ -37,8 +37,8 @@ from pipeline.references import resolve_path
 from pipeline.rendering import PARALLEL_MIN, Rendered, render_all
 from pipeline.report.summary import ServiceSummary, service_summary
 from pipeline.resources import theme_dir
-from pipeline.site import i18n, identity, media, search
-from pipeline.site.generators import tag_slug
+from pipeline.site import generators, i18n, identity, media, search, writer
+from pipeline.site.generators import Plan, tag_slug
 from pipeline.site.model import ROOT_MARK, Attachment, BuildResult, PageExtra, Payload, SharedState
 from pipeline.site.outline import outline, wrap_tables
 from pipeline.site.output import MARKER, MARKER_TEXT, check_output, recover, swap
@@ -85,12 +85,18 @@ def _pelican_quiet() -> Iterator[_Collect]:
         logger.setLevel(saved[1])
 
 
-def _run_pelican(settings: dict[str, Any]) -> list[Finding]:
-    from pelican import Pelican
-
+def _write(settings: dict[str, Any], plan: Plan, temp: Path, cache: PageCache | None) -> list[Finding]:
+    """The pages of ``plan`` and its feeds into ``temp`` (:mod:`pipeline.site.writer`); the theme's static
+    files beside them. A template error stops the build; Pelican's warnings (the feeds) become findings."""
+    output = str(temp)
     with _pelican_quiet() as collected:
         try:
-            Pelican(settings).run()
+            writer.check_names(s.name for s in plan.specs)
+            pages = writer.make_pages(settings, plan)
+            writer.make_folders(output, (s.name for s in plan.specs))
+            writer.write_specs(pages, plan.specs, output, cache)
+            writer.write_feeds(settings, plan.feeds, output)
+            writer.copy_static(settings, output)
         except jinja2.TemplateSyntaxError as exc:
             where = f"{exc.filename or exc.name}:{exc.lineno}"
             raise BuildError(_("theme: {where}: {message}", where=where, message=exc.message)) from None
@@ -332,7 +338,7 @@ class _Build:
     def render(self, chosen: list[Item]) -> list[Item]:
         """Every body once; a body past its deadline (rule 13) leaves that item out, every other is built."""
         live = [i for i in chosen if i.meta.status != "dicabut"]
-        _say(self.progress, f"rendering {len(live)} bodies")
+        _say(self.progress, ngettext("rendering {n} body", "rendering {n} bodies", len(live), n=len(live)))
         self.rendered = _render(live, self.caches / RENDER_CACHE, self.config.limits.render_seconds)
         if len(live) >= PARALLEL_MIN:  # a large build: its render workers' memory is not needed by Pelican and Pagefind
             bounded.shutdown()
@@ -436,8 +442,9 @@ class _Build:
         settings = read_settings(override)
         if reuse:
             state.pages = PageCache(self.caches, output, temp, build_fingerprint(self.theme, catalogue, settings, state))
+        plan = generators.plan(state, config.site.url, bool(listed))
         _say(self.progress, _("writing pages into {folder}", folder=temp.name))
-        self.findings.extend(_run_pelican(settings))
+        self.findings.extend(_write(settings, plan, temp, state.pages))
         if state.pages is not None:
             _say(self.progress, _("{rendered} pages rendered, {reused} unchanged and reused",
                                    rendered=state.pages.rendered, reused=state.pages.reused))

@@ -1,21 +1,26 @@
 """Reuse of unchanged pages: a page whose inputs are the same as in the previous build is taken from
 the previous output (a hard link, or a copy) instead of being rendered again.
 
-Every page written from one of the templates in :data:`REUSABLE` gets a key: the sha256 of the build's
-fingerprint (warta's reuse version, Pelican, Jinja and MarkupSafe versions, every file of the theme, the
-message catalogue, the site settings and the shared state templates read: the menu, the kinds present,
-whether there is a register, the feed) and of the page's own inputs (its file name, its template, and
-every value passed to it: an item by the fingerprint of everything its page shows, a list by its
-entries'). The keys of the last build into an output folder are kept in
-``.warta-cache/site/pages/<folder>.json`` with the sha256 of each page as written; a page is reused only
-when its key is the same and the previous output still holds exactly those bytes, so a hand-edited,
-missing or foreign file is rendered again. Content-addressed, never by time; the cache may be deleted at
-any time. Pages from other templates (home, tag and year indexes, the DIP, the register index, the
-sitemap, feeds) are always rendered: they depend on every item.
+Every page written from one of the templates in :data:`REUSABLE` gets a key, computed from its inputs
+without rendering it: the sha256 of the build's fingerprint (warta's reuse version, Pelican, Jinja and
+MarkupSafe versions, every file of the theme, the message catalogue, the site settings and the shared
+state templates read: the menu, the kinds present, whether there is a register, the feed) and of the
+page's own inputs (its file name, its template, and every value passed to it: an item by the
+fingerprint of everything its page shows, a list by its entries'). The keys of the last build into an
+output folder are kept in ``.warta-cache/site/pages/<folder>.json`` with the size, modification time
+(ns) and inode of each page as written; a page is reused only when its key is the same and the previous
+output's file still has exactly that size, time and inode (a file edited, replaced or removed since is
+rendered again; the old output is never read page by page). Content-addressed keys, never by time; the
+cache may be deleted at any time. Pages from other templates (home, tag and year indexes, the DIP, the
+register index, the sitemap, feeds) are always rendered: they depend on every item.
+
+A reused page is a hard link to the previous output's file: the new output's folder is a new tree, and
+every page is written into a file that did not exist (:func:`pipeline.site.writer.write_new`), so nothing
+is ever written through a link into the previous output (which stays whole until the swap).
 
 A template in :data:`REUSABLE` may read only the values passed to it, the settings and the shared state
-named above (never the context's lists of articles, dates or tags); ``tests/test_site_reuse.py`` checks
-that a build reusing pages is byte-identical to a build from nothing after each kind of change.
+named above (never the lists of tags or years); ``tests/test_site_reuse.py`` checks that a build reusing
+pages is byte-identical to a build from nothing after each kind of change.
 """
 
 from __future__ import annotations
@@ -31,22 +36,24 @@ import re
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 from markupsafe import Markup
-from pelican.contents import Content
-from pelican.urlwrappers import URLWrapper
-from pelican.utils import sanitised_join
-from pelican.writers import Writer
 
 from pipeline.cachedir import PAGES_CACHE
 from pipeline.files import write_atomic
-from pipeline.site.generators import Entry
+from pipeline.site.generators import Entry, Shown
 from pipeline.site.model import Payload
 
-REUSE_VERSION = "warta-reuse-2"
-REUSABLE = frozenset({"item.html", "dicabut.html", "list.html", "register.html"})
+REUSE_VERSION = "warta-reuse-3"
+REUSABLE = frozenset({"item", "dicabut", "list", "register"})  # templates, without extension
 CACHE_DIR = PAGES_CACHE
+
+
+def _signature(stat: os.stat_result) -> list[int]:
+    """What says a file is the one written: its size, modification time (ns) and inode."""
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ino]
 
 
 class _Uncacheable(Exception):
@@ -79,11 +86,8 @@ def _plain(value: Any) -> Any:
         return ["e", value.payload.fingerprint]
     if isinstance(value, Payload):
         return ["p", value.fingerprint]
-    if isinstance(value, Content):  # an item's Pelican Article or Page: what it shows is its payload
-        payload = getattr(value, "warta", None)
-        if not isinstance(payload, Payload):
-            raise _Uncacheable(type(value).__name__)
-        return ["c", payload.fingerprint, str(value.save_as)]
+    if isinstance(value, Shown):  # an item's page: what it shows is its payload
+        return ["c", value.warta.fingerprint]
     if isinstance(value, (dt.datetime, dt.date)):
         return ["d", value.isoformat(), str(getattr(value, "tzinfo", None))]
     if isinstance(value, (list, tuple)):
@@ -93,8 +97,6 @@ def _plain(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
         return [type(value).__name__, _plain(fields)]
-    if isinstance(value, URLWrapper):  # Pelican's category: its name is all it is
-        return ["cat", str(value)]
     if hasattr(value, "model_dump_json"):  # a pydantic model (the front matter)
         return ["model", type(value).__name__, value.model_dump_json()]
     raise _Uncacheable(type(value).__name__)
@@ -138,8 +140,8 @@ class PageCache:
         self.base = base
         name = hashlib.sha256(str(output).encode("utf-8")).hexdigest()[:16]
         self.file = root / CACHE_DIR / f"{name}.json"
-        self.previous: dict[str, list[str]] = {}
-        self.current: dict[str, list[str]] = {}
+        self.previous: dict[str, list[Any]] = {}
+        self.current: dict[str, list[Any]] = {}
         self.reused = 0
         self.rendered = 0
         try:
@@ -157,29 +159,28 @@ class PageCache:
         return fingerprint(self.base, name, template, dict(values))
 
     def reuse(self, name: str, key: str, target: str) -> bool:
-        """Put the previous build's page ``name`` at ``target`` if its key and bytes are unchanged."""
+        """Link the previous build's page ``name`` at ``target`` if its key and file are unchanged."""
         known = self.previous.get(name)
         if not known or known[0] != key:
             return False
-        source = sanitised_join(str(self.output), name)
+        source = os.path.join(self.output, name)
         try:
-            with open(source, "rb") as handle:
-                if hashlib.sha256(handle.read()).hexdigest() != known[1]:
-                    return False
-            os.makedirs(os.path.dirname(target), exist_ok=True)
+            stat = os.lstat(source)
+            if not S_ISREG(stat.st_mode) or _signature(stat) != known[1:]:
+                return False
             try:
                 os.link(source, target)
             except OSError:
                 shutil.copyfile(source, target)
+                stat = os.stat(target)
         except OSError:
             return False
-        self.current[name] = known
+        self.current[name] = [key, *_signature(stat)]
         self.reused += 1
         return True
 
-    def written(self, name: str, key: str, target: str) -> None:
-        with contextlib.suppress(OSError), open(target, "rb") as handle:
-            self.current[name] = [key, hashlib.sha256(handle.read()).hexdigest()]
+    def written(self, name: str, key: str, stat: os.stat_result) -> None:
+        self.current[name] = [key, *_signature(stat)]
         self.rendered += 1
 
     def save(self) -> None:
@@ -201,40 +202,3 @@ class PageCache:
                 found = pattern.search(head)
                 if found is None or not Path(json.loads(f'"{found.group(1)}"')).is_dir():
                     other.unlink()
-
-
-class ReusingWriter(Writer):  # type: ignore[misc]  # Pelican is untyped
-    """Pelican's writer, taking unchanged reusable pages from the previous output."""
-
-    def write_file(
-        self,
-        name: Any,
-        template: Any,
-        context: Any,
-        relative_urls: bool = False,
-        paginated: Any = None,
-        template_name: Any = None,
-        override_output: bool = False,
-        url: Any = None,
-        **kwargs: Any,
-    ) -> Any:
-        state = self.settings.get("WARTA")
-        cache: PageCache | None = getattr(state, "pages", None)
-        if cache is None or not name or paginated:
-            return super().write_file(name, template, context, relative_urls, paginated, template_name,
-                                      override_output, url, **kwargs)
-        values = {"relative_urls": relative_urls, "url": url, **kwargs}
-        key = cache.key(str(name), str(getattr(template, "name", "")), values)
-        target = sanitised_join(self.output_path, name)
-        # a path written before goes through Pelican, which refuses or skips it as it always does
-        fresh = target not in self._written_files and target not in self._overridden_files
-        if key is not None and fresh and cache.reuse(str(name), key, target):
-            self._written_files.add(target)  # the bookkeeping of Writer._open_w
-            if override_output:
-                self._overridden_files.add(target)
-            return None
-        result = super().write_file(name, template, context, relative_urls, paginated, template_name,
-                                    override_output, url, **kwargs)
-        if key is not None:
-            cache.written(str(name), key, target)
-        return result
