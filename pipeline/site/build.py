@@ -93,7 +93,6 @@ def _write(settings: dict[str, Any], plan: Plan, temp: Path, cache: PageCache | 
         try:
             writer.check_names(s.name for s in plan.specs)
             pages = writer.make_pages(settings, plan)
-            writer.make_folders(output, (s.name for s in plan.specs))
             writer.write_specs(pages, plan.specs, output, cache)
             writer.write_feeds(settings, plan.feeds, output)
             writer.copy_static(settings, output)

@@ -49,7 +49,8 @@ class Entry:
     """One item in a list: what a card shows."""
 
     payload: Payload
-    source: str = ""  # the item's absolute source path (feeds read it)
+    source: str  # the item's absolute source path (feeds read it)
+    date: dt.datetime  # the item's date, aware (computed once: lists, sorting and cards read it often)
 
     @property
     def item(self) -> Any:
@@ -59,11 +60,11 @@ class Entry:
     def url(self) -> str:
         return self.payload.url
 
-    @property
-    def date(self) -> dt.datetime:
-        published = self.payload.date
-        assert published is not None
-        return published
+
+def entry(source: str, payload: Payload) -> Entry:
+    published = payload.date
+    assert published is not None, source  # content.py gives every listed item a date
+    return Entry(payload, source, published)
 
 
 @dataclass(frozen=True)
@@ -124,11 +125,9 @@ def _dip_sort_key(entry: Entry) -> tuple[int, str, float, str]:
     return (int(digits.group()) if digits else 1 << 30, nomor, -entry.date.timestamp(), entry.item.path)
 
 
-def _order_key(pair: tuple[str, Payload]) -> tuple[float, str]:
+def _order_key(item: Entry) -> tuple[float, str]:
     """Newest first; ties broken by source path so two builds order equal dates the same way."""
-    source, payload = pair
-    assert payload.date is not None
-    return (-payload.date.timestamp(), source)
+    return (-item.date.timestamp(), item.source)
 
 
 class _Lists:
@@ -136,20 +135,20 @@ class _Lists:
 
     def __init__(self, state: SharedState) -> None:
         self.state = state
-        listed = [(s, p) for s, p in state.payloads.items() if p.item.kind != "halaman" and not p.withdrawn]
-        self.entries = [Entry(p, s) for s, p in sorted(listed, key=_order_key)]
+        listed = [entry(s, p) for s, p in state.payloads.items() if p.item.kind != "halaman" and not p.withdrawn]
+        self.entries = sorted(listed, key=_order_key)
         pages = [(s, p) for s, p in state.payloads.items() if p.item.kind == "halaman" and not p.withdrawn]
         self.pages = [p for _s, p in sorted(pages, key=lambda sp: (os.path.basename(sp[0]), sp[0]))]
         self.by_kind: dict[str, list[Entry]] = {k: [] for k in LIST_KINDS}
         self.by_year: dict[int, list[Entry]] = defaultdict(list)
         tag_entries: dict[str, list[Entry]] = defaultdict(list)
         tag_names: dict[str, set[str]] = defaultdict(set)
-        for entry in self.entries:
-            self.by_kind[entry.item.kind].append(entry)
-            self.by_year[entry.date.year].append(entry)
-            for name, _ in entry.payload.tag_links:
+        for one in self.entries:
+            self.by_kind[one.item.kind].append(one)
+            self.by_year[one.date.year].append(one)
+            for name, _ in one.payload.tag_links:
                 slug = tag_slug(name)
-                tag_entries[slug].append(entry)
+                tag_entries[slug].append(one)
                 tag_names[slug].add(name)
         # several spellings of one tag share a page; it is titled by the first in sort order
         self.tags: list[tuple[str, str, list[Entry]]] = sorted(
@@ -159,10 +158,10 @@ class _Lists:
 
     def dip_groups(self) -> list[tuple[str, list[Entry]]]:
         groups: dict[str, list[Entry]] = {k: [] for k in DIP_KATEGORI}
-        for entry in self.by_kind["informasi-publik"]:
-            meta = entry.item.meta
+        for one in self.by_kind["informasi-publik"]:
+            meta = one.item.meta
             if isinstance(meta, InformasiPublikMeta) and meta.kategori_informasi in groups:
-                groups[meta.kategori_informasi].append(entry)
+                groups[meta.kategori_informasi].append(one)
         return [(k, sorted(v, key=_dip_sort_key)) for k, v in groups.items()]
 
     def sitemap(self) -> list[tuple[str, str | None]]:
@@ -171,11 +170,11 @@ class _Lists:
         urls: list[tuple[str, str | None]] = [("", None), ("daftar-informasi-publik/", None), ("arsip/", None),
                                               ("tag/", None)]
         urls += [(f"{k}/", None) for k in LIST_KINDS if self.by_kind[k]]
-        for entry in self.entries:
-            if entry.payload.draft:
+        for one in self.entries:
+            if one.payload.draft:
                 continue
-            last = max(filter(None, (entry.date.date(), entry.payload.updated)))
-            urls.append((entry.url, iso(last)))
+            last = max(filter(None, (one.date.date(), one.payload.updated)))
+            urls.append((one.url, iso(last)))
         for payload in self.pages:
             if not payload.draft:
                 urls.append((payload.url, iso(payload.updated or (payload.date.date() if payload.date else None))))

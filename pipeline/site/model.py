@@ -118,7 +118,7 @@ class Payload:
         parts = [
             item.path, item.kind, item.slug, item.url_path, item.klasifikasi, str(item.tz),
             repr(item.meta),
-            [self.draft, self.withdrawn, self.body, str(self.thumb), self.og_image, self.archive_url,
+            [self.draft, self.withdrawn, str(self.thumb), self.og_image, self.archive_url,
              self.klasifikasi_url, self.withdrawn_at.isoformat() if self.withdrawn_at else None, self.imported,
              self.went_public.isoformat() if self.went_public else None],
             [str(self.hero.html), self.hero.caption] if self.hero else None,
@@ -128,7 +128,11 @@ class Payload:
             [self.extra.draft, self.extra.forced, self.extra.archive_number, self.extra.approvals, self.extra.notes,
              self.extra.klasifikasi, self.extra.expired],
         ]
-        return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()
+        digest = hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8"))
+        body = self.body.encode("utf-8", "surrogatepass")  # the body apart: JSON would copy it escaped
+        digest.update(b"\0body\0%d\0" % len(body))
+        digest.update(body)
+        return digest.hexdigest()
 
     @property
     def date(self) -> dt.datetime | None:

@@ -33,7 +33,6 @@ import importlib.metadata
 import json
 import os
 import re
-import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from stat import S_ISREG
@@ -53,7 +52,7 @@ CACHE_DIR = PAGES_CACHE
 
 def _signature(stat: os.stat_result) -> list[int]:
     """What says a file is the one written: its size, modification time (ns) and inode."""
-    return [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ino]  # the order of pipeline.site.disk's stats
 
 
 class _Uncacheable(Exception):
@@ -156,32 +155,34 @@ class PageCache:
     def key(self, name: str, template: str, values: Mapping[str, Any]) -> str | None:
         if template not in REUSABLE:
             return None
+        if len(values) == 1:  # an item's page: its payload's fingerprint says it all (no JSON of the values)
+            (what, value), = values.items()
+            if isinstance(value, Shown):
+                text = f"shown\0{self.base}\0{name}\0{template}\0{what}\0{value.warta.fingerprint}"
+                return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
         return fingerprint(self.base, name, template, dict(values))
 
-    def reuse(self, name: str, key: str, target: str) -> bool:
-        """Link the previous build's page ``name`` at ``target`` if its key and file are unchanged."""
+    def usable(self, name: str, key: str) -> str | None:
+        """The previous build's file of page ``name`` when its key and file are unchanged (else None)."""
         known = self.previous.get(name)
         if not known or known[0] != key:
-            return False
+            return None
         source = os.path.join(self.output, name)
         try:
             stat = os.lstat(source)
-            if not S_ISREG(stat.st_mode) or _signature(stat) != known[1:]:
-                return False
-            try:
-                os.link(source, target)
-            except OSError:
-                shutil.copyfile(source, target)
-                stat = os.stat(target)
         except OSError:
-            return False
-        self.current[name] = [key, *_signature(stat)]
-        self.reused += 1
-        return True
+            return None
+        return source if S_ISREG(stat.st_mode) and _signature(stat) == known[1:] else None
 
-    def written(self, name: str, key: str, stat: os.stat_result) -> None:
-        self.current[name] = [key, *_signature(stat)]
-        self.rendered += 1
+    def record(self, name: str, key: str | None, stat: tuple[int, int, int], reused: bool) -> None:
+        """Page ``name`` as written (``reused``: linked from the previous output); a page without a key
+        is only counted."""
+        if key is not None:
+            self.current[name] = [key, *stat]
+        if reused:
+            self.reused += 1
+        else:
+            self.rendered += 1
 
     def save(self) -> None:
         """Keep this build's keys (called once the new output is in place)."""

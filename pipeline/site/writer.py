@@ -17,7 +17,6 @@ output instead of rendered. Large builds render in two forked workers (:func:`wr
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 from collections.abc import Iterator, Mapping, Sequence
@@ -35,6 +34,7 @@ from pelican.writers import Writer
 
 from pipeline.errors import BuildError
 from pipeline.i18n import _
+from pipeline.site.disk import Disk
 from pipeline.site.generators import Entry, Feed, Plan, Spec
 from pipeline.site.model import ROOT_MARK
 from pipeline.site.reuse import PageCache
@@ -153,43 +153,45 @@ def check_names(names: Iterator[str]) -> None:
             raise BuildError(_("a page of the site would be written outside the output folder: {name}", name=name))
 
 
-def make_folders(output: str, names: Iterator[str]) -> None:
-    """Every folder the pages ``names`` go in, made once (parents first); ``names`` are checked
-    (:func:`check_names`)."""
-    folders = {os.path.dirname(os.path.normpath(n)) for n in names}
+def _folders(names: Sequence[str]) -> list[str]:
+    """Every folder the pages ``names`` go in, parents first (names checked by :func:`check_names`)."""
     known: set[str] = {""}
-    for folder in sorted(folders):
+    out: list[str] = []
+    for folder in sorted({os.path.dirname(n) for n in names}):
         parts = folder.split("/")
         for depth in range(1, len(parts) + 1):
             sub = "/".join(parts[:depth])
-            if sub in known:
-                continue
-            known.add(sub)
-            with contextlib.suppress(FileExistsError):
-                os.mkdir(os.path.join(output, sub))
-
-
-def write_new(path: str, text: str) -> os.stat_result:
-    """``text`` into a new file ``path`` (never over an existing file nor through a link); its stat."""
-    try:
-        with open(path, "x", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            return os.fstat(handle.fileno())
-    except FileExistsError:
-        raise BuildError(_("two pages of the site would be written to {path}", path=path)) from None
+            if sub not in known:
+                known.add(sub)
+                out.append(sub)
+    return out
 
 
 def write_specs(pages: Pages, specs: Sequence[Spec], output: str, cache: PageCache | None) -> None:
-    """Render and write ``specs`` (taking unchanged ones from the previous output when ``cache``)."""
-    for spec in specs:
-        target = sanitised_join(output, spec.name)
-        key = cache.key(spec.name, spec.template, spec.values) if cache is not None else None
-        if key is not None and cache is not None and cache.reuse(spec.name, key, target):
-            continue
-        stat = write_new(target, pages.render(spec))
-        if key is not None and cache is not None:
-            cache.written(spec.name, key, stat)
+    """Render and write ``specs`` (taking unchanged ones from the previous output when ``cache``): the
+    folders are made once, the files written by the helper of :mod:`pipeline.site.disk` meanwhile."""
+    names = [os.path.normpath(s.name) for s in specs]
+    disk = Disk()
+    keys: list[tuple[str | None, bool]] = []  # (key, reused) of each spec, in order
+    try:
+        for folder in _folders(names):
+            disk.folder(os.path.join(output, folder))
+        for spec, name in zip(specs, names, strict=True):
+            target = os.path.join(output, name)
+            key = cache.key(spec.name, spec.template, spec.values) if cache is not None else None
+            source = cache.usable(spec.name, key) if cache is not None and key is not None else None
+            if source is not None:
+                disk.link(target, source)
+            else:
+                disk.page(target, pages.render(spec))
+            keys.append((key, source is not None))
+        stats = disk.close()
+    except BaseException:
+        disk.abort()
+        raise
+    if cache is not None:
+        for spec, (key, reused), stat in zip(specs, keys, stats, strict=True):
+            cache.record(spec.name, key, stat, reused)
 
 
 def _articles(settings: Mapping[str, Any], context: dict[str, Any], sources: Sequence[str]) -> dict[str, Article]:
