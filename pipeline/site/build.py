@@ -277,14 +277,16 @@ def download_url(item: Item, source: Path) -> str:
 
 
 def _listing(folder: Path) -> tuple[list[str], int]:
-    """The pages (``.html``) of a built folder, sorted, and how many files it holds."""
+    """The pages (``.html``) of a built folder, sorted, and how many files it holds (plain strings: no
+    path object per file)."""
     pages: list[str] = []
     files = 0
-    for dirpath, _dirs, filenames in os.walk(folder):
-        for name in filenames:
-            files += 1
-            if name.endswith(".html"):
-                pages.append(Path(dirpath, name).relative_to(folder).as_posix())
+    top = str(folder)
+    for dirpath, _dirs, filenames in os.walk(top):
+        files += len(filenames)
+        rel = dirpath[len(top) + 1:]
+        prefix = rel.replace(os.sep, "/") + "/" if rel else ""
+        pages.extend(prefix + name for name in filenames if name.endswith(".html"))
     return sorted(pages), files
 
 

@@ -86,6 +86,13 @@ class Figure:
     caption: str | None
 
 
+def _meta_text(meta: Any) -> str:
+    """Every field of a front-matter model, as text (its class and its values' reprs: what pydantic's
+    own repr says, without its per-field machinery)."""
+    extra = getattr(meta, "__pydantic_extra__", None)
+    return f"{type(meta).__name__}{meta.__dict__!r}{extra!r}"
+
+
 @dataclass
 class Payload:
     """One published item as the reader gives it to Pelican and the templates show it."""
@@ -107,7 +114,7 @@ class Payload:
     imported: bool = False  # its record says: published before warta, without an SOP chain
     went_public: dt.datetime | None = None  # when this site first published it (its archive record)
 
-    @property
+    @functools.cached_property
     def url(self) -> str:
         return self.item.url_path
 
@@ -117,7 +124,7 @@ class Payload:
         item = self.item
         parts = [
             item.path, item.kind, item.slug, item.url_path, item.klasifikasi, str(item.tz),
-            repr(item.meta),
+            _meta_text(item.meta),
             [self.draft, self.withdrawn, str(self.thumb), self.og_image, self.archive_url,
              self.klasifikasi_url, self.withdrawn_at.isoformat() if self.withdrawn_at else None, self.imported,
              self.went_public.isoformat() if self.went_public else None],
@@ -134,11 +141,11 @@ class Payload:
         digest.update(body)
         return digest.hexdigest()
 
-    @property
+    @functools.cached_property
     def date(self) -> dt.datetime | None:
         return self.item.published
 
-    @property
+    @functools.cached_property
     def updated(self) -> dt.date | None:
         notes = self.item.meta.catatan_perubahan
         return max((n.tanggal for n in notes), default=None)

@@ -38,15 +38,14 @@ from pathlib import Path
 from stat import S_ISREG
 from typing import Any
 
-from markupsafe import Markup
-
 from pipeline.cachedir import PAGES_CACHE
+from pipeline.codedigest import code_digest
 from pipeline.files import write_atomic
-from pipeline.site.generators import Entry, Shown
+from pipeline.site.generators import Entry, Pager, Shown
 from pipeline.site.model import Payload
 
 REUSE_VERSION = "warta-reuse-3"
-REUSABLE = frozenset({"item", "dicabut", "list", "register"})  # templates, without extension
+REUSABLE = frozenset({"item", "dicabut", "list", "register", "sitemap"})  # templates, without extension
 CACHE_DIR = PAGES_CACHE
 
 
@@ -76,44 +75,41 @@ def _tree_digest(folder: Path) -> str:
 
 
 def _plain(value: Any) -> Any:
-    """A JSON-able, deterministic form of a value passed to a template (see :func:`fingerprint`)."""
-    if value is None or isinstance(value, (bool, int, float)):
-        return value
-    if isinstance(value, str):  # Markup too: its text is what the page shows
-        return ["m" if isinstance(value, Markup) else "s", str(value)]
+    """A JSON-able, deterministic form of a value JSON cannot write itself (``json.dumps``' ``default``:
+    strings, numbers, lists, tuples and dicts are written by the encoder, in C)."""
     if isinstance(value, Entry):  # a card in a list: everything it shows is in its payload
         return ["e", value.payload.fingerprint]
+    if isinstance(value, Pager):  # a page of a list: its place and its entries
+        return ["pager", value.base, value.number, value.total, [e.payload.fingerprint for e in value.entries]]
     if isinstance(value, Payload):
         return ["p", value.fingerprint]
     if isinstance(value, Shown):  # an item's page: what it shows is its payload
         return ["c", value.warta.fingerprint]
     if isinstance(value, (dt.datetime, dt.date)):
         return ["d", value.isoformat(), str(getattr(value, "tzinfo", None))]
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-        return [type(value).__name__, _plain(fields)]
+        return [type(value).__name__, {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}]
     if hasattr(value, "model_dump_json"):  # a pydantic model (the front matter)
         return ["model", type(value).__name__, value.model_dump_json()]
     raise _Uncacheable(type(value).__name__)
 
 
 def fingerprint(*values: Any) -> str | None:
-    """The sha256 of ``values`` (None when one of them cannot be fingerprinted)."""
+    """The sha256 of ``values`` (None when one of them cannot be fingerprinted). A string is written as
+    its text (a Markup string too: which values are Markup is fixed by warta's code, part of the build's
+    fingerprint)."""
     try:
-        data = json.dumps([_plain(v) for v in values], ensure_ascii=False, separators=(",", ":"))
-    except _Uncacheable:
+        data = json.dumps(values, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=_plain)
+    except (_Uncacheable, TypeError, ValueError):
         return None
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+    return hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def build_fingerprint(theme: Path, catalogue: Any, settings: Mapping[str, Any], state: Any) -> str:
     """What every reusable page depends on besides its own values."""
     parts = {
         "reuse": REUSE_VERSION,
+        "code": code_digest(),  # warta's own code: which values are Markup, what a payload holds
         "versions": [_version(name) for name in ("pelican", "jinja2", "markupsafe")],
         "theme": _tree_digest(theme),
         "catalogue": [catalogue.language, list(catalogue.months), sorted(catalogue.messages.items())],

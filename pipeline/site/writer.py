@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import sys
+import types
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -43,6 +44,9 @@ PELICAN_THEMES = os.path.join(os.path.dirname(os.path.abspath(sys.modules[Articl
                               "themes")
 
 
+_METHODS = (types.MethodType, types.BuiltinMethodType)  # what Jinja's sandbox checks for str.format
+
+
 class _Sandbox(SandboxedEnvironment):
     """Jinja's sandbox with its attribute verdicts remembered: :meth:`is_safe_attribute` depends only on
     the object's type and the attribute's name (its checks are ``isinstance`` tests and name tests), so
@@ -58,6 +62,20 @@ class _Sandbox(SandboxedEnvironment):
         if verdict is None:
             verdict = self._verdicts[key] = bool(super().is_safe_attribute(obj, attr, value))
         return verdict
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """The sandbox's ``getattr`` in one step for a value that is not a method (Jinja's own checks a
+        method for ``str.format``; a method, a missing attribute, an unsafe one go through Jinja's)."""
+        try:
+            value = getattr(obj, attribute)
+        except AttributeError:
+            return super().getattr(obj, attribute)
+        if isinstance(value, _METHODS):
+            return super().getattr(obj, attribute)
+        verdict = self._verdicts.get((type(obj), attribute))
+        if verdict is None:
+            verdict = self.is_safe_attribute(obj, attribute, value)
+        return value if verdict else self.unsafe_undefined(obj, attribute)
 
 
 def _plugin_enabled(name: str, plugin_list: Sequence[Any] | None = None) -> bool:
