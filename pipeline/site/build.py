@@ -1,8 +1,9 @@
 """``build_site``: the website from validated content, written whole or not at all.
 
 Stages: choose the items to publish -> media derivatives for their photos -> render each Markdown body
-once (cached by content) -> Pelican (our reader, theme and generator) writes into a temporary folder
-beside the output -> attachments are copied -> the temporary folder replaces the output. A build that
+once (cached by content) -> the pages are planned from the payloads and written through the theme
+(:mod:`pipeline.site.writer`) into a temporary folder beside the output -> attachments are copied ->
+the search index -> the temporary folder replaces the output. A build that
 fails or is killed leaves the previous output as it was; the next build removes what a killed build left.
 """
 
@@ -53,7 +54,7 @@ def _say(progress: bool, message: str) -> None:
         print(f"build: {message}", file=sys.stderr, flush=True)
 
 
-# --- Pelican ---------------------------------------------------------------------------------------
+# --- writing ---------------------------------------------------------------------------------------
 
 
 class _Collect(logging.Handler):
@@ -341,7 +342,7 @@ class _Build:
         live = [i for i in chosen if i.meta.status != "dicabut"]
         _say(self.progress, ngettext("rendering {n} body", "rendering {n} bodies", len(live), n=len(live)))
         self.rendered = _render(live, self.caches / RENDER_CACHE, self.config.limits.render_seconds)
-        if len(live) >= PARALLEL_MIN:  # a large build: its render workers' memory is not needed by Pelican and Pagefind
+        if len(live) >= PARALLEL_MIN:  # a large build: its render workers' memory is not needed by the writer and Pagefind
             bounded.shutdown()
         overran = {path: r.error for path, r in self.rendered.items() if r.error}
         return self._leave_out(chosen, overran, "body") if overran else chosen
@@ -411,7 +412,8 @@ class _Build:
         return wrap_tables(outline(html), self.catalogue.text("table_n"))
 
     def write(self, chosen: list[Item], temp: Path, output: Path, reuse: bool) -> SharedState:
-        """Pelican writes the pages into ``temp``; then the downloads and attachments are copied."""
+        """The pages and feeds into ``temp`` (:mod:`pipeline.site.writer`); then the downloads and
+        attachments are copied."""
         config, catalogue = self.config, self.catalogue
         menu = sorted(
             (i for i in chosen if i.kind == "halaman" and getattr(i.meta, "menu", False) and i.meta.status != "dicabut"),
