@@ -40,7 +40,7 @@ from pipeline.report.summary import ServiceSummary, service_summary
 from pipeline.resources import theme_dir
 from pipeline.site import generators, i18n, identity, media, search, writer
 from pipeline.site.generators import Plan, tag_slug
-from pipeline.site.model import ROOT_MARK, Attachment, BuildResult, PageExtra, Payload, SharedState
+from pipeline.site.model import ROOT_MARK, Attachment, Body, BuildResult, PageExtra, Payload, SharedState
 from pipeline.site.outline import outline, wrap_tables
 from pipeline.site.output import MARKER, MARKER_TEXT, check_output, recover, swap
 from pipeline.site.register import Register, klasifikasi_url, make_register
@@ -158,19 +158,20 @@ def _size(n: int, language: str) -> str:
     return (value.replace(".", ",") if language == "id" else value) + " MB"
 
 
-def _fill_images(rendered: Rendered, item: Item, pictures: media.Pictures) -> str:
-    html = rendered.html
+def _image_fills(rendered: Rendered, item: Item, pictures: media.Pictures) -> list[tuple[str, str]]:
+    """Each picture token of the body and its ``<picture>``."""
+    fills = []
     for index, (src, alt) in enumerate(rendered.images):
         path, _where = resolve_path(item.path, src)
         picture = pictures.inline(path, alt) if path else None
         if picture is None:  # content.py refuses such a body; never leave a token behind
             raise BuildError(_("{path}: image '{src}' has no derivative", path=item.path, src=src))
-        html = html.replace(rendered.token(index), str(picture))
-    return html
+        fills.append((rendered.token(index), str(picture)))
+    return fills
 
 
-def _fill_links(html: str, rendered: Rendered, item: Item, pages: Mapping[str, str],
-                downloads: Mapping[str, str], findings: list[Finding]) -> str:
+def _link_fills(rendered: Rendered, item: Item, pages: Mapping[str, str], downloads: Mapping[str, str],
+                findings: list[Finding]) -> list[tuple[str, str]]:
     """Local links of the body: another item's ``.md`` becomes its page, a digested file its download.
     A link to an item that is not on the site loses its address (the text stays)."""
     targets: dict[int, str | None] = {}
@@ -183,12 +184,13 @@ def _fill_links(html: str, rendered: Rendered, item: Item, pages: Mapping[str, s
         targets[link.index] = url
     for link in item.downloads:
         targets[link.index] = downloads.get(link.path)
+    fills = []
     for index in range(len(rendered.links)):
         token = rendered.link_token(index)
         url = targets.get(index)
         # a link without a target keeps its text and loses its address
-        html = html.replace(f' href="{token}"', "") if url is None else html.replace(f'"{token}"', f'"{ROOT_MARK}/{url}"')
-    return html
+        fills.append((f' href="{token}"', "") if url is None else (f'"{token}"', f'"{ROOT_MARK}/{url}"'))
+    return fills
 
 
 def build_site(
@@ -361,7 +363,7 @@ class _Build:
         for item in chosen:
             self.payloads_by_source[os.path.join(str(self.root), item.path)] = self._payload(
                 item, by_path.get(item.path), item_urls)
-        self.rendered = {}  # each body lives on in its payload only (memory: 10,000 bodies are tens of MB)
+        self.rendered = {}  # each body lives on in its payload only, as rendered (model.Body)
 
     def _payload(self, item: Item, record: ArchiveRecord | None, item_urls: Mapping[str, str]) -> Payload:
         tz, pictures, register = self.config.tz, self.pictures_made, self.register
@@ -375,9 +377,12 @@ class _Build:
             url = download_url(item, self.root / link.path)
             downloads[link.path] = url
             self.copies.append((self.root / link.path, url))
-        body = "" if withdrawn else self._fit(_fill_links(_fill_images(self.rendered[item.path], item, pictures),
-                                                        self.rendered[item.path], item, item_urls, downloads,
-                                                        self.findings))
+        content = None
+        if not withdrawn:
+            rendered = self.rendered[item.path]
+            fills = _image_fills(rendered, item, pictures) + _link_fills(rendered, item, item_urls, downloads,
+                                                                         self.findings)
+            content = Body(rendered.html, tuple(fills), self._fit, self.catalogue.text("table_n"))
         attachments: list[Attachment] = []
         if isinstance(item.meta, InformasiPublikMeta) and not withdrawn:
             for lamp, rel in zip(item.meta.lampiran, item.attachments, strict=False):
@@ -390,7 +395,7 @@ class _Build:
             extra=extra,
             draft=self.drafts and extra.draft,
             withdrawn=withdrawn,
-            body=body,
+            content=content,
             hero=pictures.hero(item) if not withdrawn else None,
             gallery=[] if withdrawn else pictures.gallery(item),
             thumb=None if withdrawn else pictures.thumb(item),

@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -81,6 +82,31 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class Body:
+    """An item's body as its page shows it, made only when a page or a feed needs it (a page taken
+    unchanged from the previous output never does): the rendered HTML with its pictures and local links
+    filled in (``fills``: each token and what replaces it, in order), fitted under the page's headings
+    (``fit``). ``digest`` is the sha256 of all of it, what the page's key needs instead of the text."""
+
+    html: str  # as pipeline.rendering made it, with tokens
+    fills: tuple[tuple[str, str], ...]
+    fit: Callable[[str], str]
+    fit_key: str  # what ``fit`` depends on besides the code (the table label)
+
+    @functools.cached_property
+    def digest(self) -> str:
+        h = hashlib.sha256(self.html.encode("utf-8", "surrogatepass"))
+        h.update(json.dumps([self.fills, self.fit_key], ensure_ascii=False).encode("utf-8", "surrogatepass"))
+        return h.hexdigest()
+
+    def text(self) -> str:
+        html = self.html
+        for old, new in self.fills:
+            html = html.replace(old, new)
+        return self.fit(html)
+
+
+@dataclass(frozen=True)
 class Figure:
     html: Markup  # <picture> with ROOT_MARK paths
     caption: str | None
@@ -101,7 +127,7 @@ class Payload:
     extra: PageExtra
     draft: bool  # show the draft banner and keep search engines away
     withdrawn: bool  # status dicabut: a notice page, out of lists, feeds and the sitemap
-    body: str  # sanitised HTML, ROOT_MARK paths (a plain str: Pelican's article shares it, no copy)
+    content: Body | None  # the body (None: a withdrawal shows none); ``body`` is its text
     hero: Figure | None
     gallery: list[Figure]
     thumb: Markup | None
@@ -135,11 +161,13 @@ class Payload:
             [self.extra.draft, self.extra.forced, self.extra.archive_number, self.extra.approvals, self.extra.notes,
              self.extra.klasifikasi, self.extra.expired],
         ]
-        digest = hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8"))
-        body = self.body.encode("utf-8", "surrogatepass")  # the body apart: JSON would copy it escaped
-        digest.update(b"\0body\0%d\0" % len(body))
-        digest.update(body)
-        return digest.hexdigest()
+        parts.append(self.content.digest if self.content is not None else None)  # the body by its inputs
+        return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+    @property
+    def body(self) -> str:
+        """Sanitised HTML with ROOT_MARK paths, made on each use (not kept: 10,000 bodies are tens of MB)."""
+        return self.content.text() if self.content is not None else ""
 
     @functools.cached_property
     def date(self) -> dt.datetime | None:
