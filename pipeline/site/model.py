@@ -149,7 +149,7 @@ class Payload:
         """sha256 of everything the item's page and its cards show (:mod:`pipeline.site.reuse`)."""
         item = self.item
         parts = [
-            item.path, item.kind, item.slug, item.url_path, item.klasifikasi, str(item.tz),
+            item.path, item.kind, item.slug, self.url, item.klasifikasi, str(item.tz),
             _meta_text(item.meta),
             [self.draft, self.withdrawn, str(self.thumb), self.og_image, self.archive_url,
              self.klasifikasi_url, self.withdrawn_at.isoformat() if self.withdrawn_at else None, self.imported,
