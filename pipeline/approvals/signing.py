@@ -235,24 +235,42 @@ def _in_process(git: Git, shas: list[str], allowed_text: str, batch: int = 4096)
     signature arithmetic itself."""
     if not shas:
         return {}
+    found = _unsigned(git, shas, batch)
+    if found:
+        shas = [sha for sha in shas if sha not in found]
+        if not shas:
+            return found
     workers = min(os.cpu_count() or 1, 4, len(shas) // PARALLEL_FROM)
     if workers < 2 or threading.active_count() > 1:  # fork only a process with no other thread
-        return _verdicts_of(git.root, git.executable, shas, allowed_text, batch)
+        return {**found, **_verdicts_of(git.root, git.executable, shas, allowed_text, batch)}
     import multiprocessing  # imported here for start-up time: only a cold history gets here
 
     parts = [shas[i::workers] for i in range(workers)]
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            found: dict[str, Signature] = {}
             for part in pool.starmap(_verdicts_of, [(git.root, git.executable, chunk, allowed_text, batch)
                                                     for chunk in parts]):
                 found.update(part)
             return found
     except (OSError, ValueError):  # no fork here: one process
-        return _verdicts_of(git.root, git.executable, shas, allowed_text, batch)
+        return {**found, **_verdicts_of(git.root, git.executable, shas, allowed_text, batch)}
+
+
+def _unsigned(git: Git, shas: list[str], batch: int) -> dict[str, Signature]:
+    """The commits among ``shas`` that carry no signature header at all: git's verdict on them is ``N``
+    whatever the allowed signers say (no ``ssh-keygen``, no cryptography, no process forked for them).
+    A commit with any header starting ``gpgsig`` (``gpgsig``, ``gpgsig-sha256``) is left to be judged."""
+    found: dict[str, Signature] = {}
+    for start in range(0, len(shas), batch):
+        for sha, raw in git.read_blobs(shas[start:start + batch]).items():
+            head = raw.partition(b"\n\n")[0]
+            if raw.startswith(b"tree ") and b"\ngpgsig" not in head:
+                found[sha] = _UNSIGNED
+    return found
 
 
 PARALLEL_FROM = 4000  # commits per extra process: below that, forking costs more than it saves
+_UNSIGNED = Signature("N", "", "")  # git's %G? of a commit without a signature
 
 
 def _verdicts_of(root: Path, executable: str, shas: list[str], allowed_text: str, batch: int) -> dict[str, Signature]:
