@@ -14,11 +14,14 @@ Bulk history is read by one process (:meth:`Git.log`), file contents by one ``gi
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import re
 import secrets
 import subprocess
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -37,6 +40,7 @@ _KEEP = frozenset({
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 _SHA = re.compile(rb"^[0-9a-f]{40}$")
 _FIELDS = 9  # H P T an ae at cn ce ct, then the message
+_PIPE_BYTES = 1 << 20
 
 
 def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -332,10 +336,9 @@ class Git:
             merges = "dense-combined" if merge_diffs else "off"
             args.append("--diff-merges=first-parent" if first_parent else f"--diff-merges={merges}")
         args += ["--end-of-options", *revs, "--", *paths]
-        out = self.run(*args).stdout
         commits: list[Commit] = []
         append = commits.append
-        for chunk in out.split(start)[1:]:
+        for chunk in self._stream(args, start):
             head, sep, tail = chunk.partition(end)
             fields = head.split(b"\0", _FIELDS)
             if not sep or len(fields) != _FIELDS + 1 or not _SHA.match(fields[0]):
@@ -359,6 +362,45 @@ class Git:
                 message.decode("utf-8", "replace"), found, changes,
             ))
         return commits
+
+    def _stream(self, args: Sequence[str], start: bytes) -> Iterator[bytes]:
+        """The pieces of ``git <args>``'s output between the ``start`` markers (what precedes the first
+        is dropped), each as soon as the next marker has arrived: the caller parses one commit while git
+        works on the next (a long history is read in about the time git alone takes)."""
+        argv = [self.executable, *_PINNED, *args]
+        try:
+            proc = subprocess.Popen(argv, cwd=self.root, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, env=clean_env(None))
+        except FileNotFoundError:
+            raise GitError(_("'{executable}' not found: install git (2.34 or newer)", executable=self.executable)) from None
+        except NotADirectoryError:
+            raise GitError(_("{root} is not a folder", root=self.root)) from None
+        assert proc.stdout is not None and proc.stderr is not None
+        errors: list[bytes] = []
+        reader = threading.Thread(target=lambda: errors.append(proc.stderr.read()) if proc.stderr else None,
+                                  daemon=True)
+        reader.start()
+        with contextlib.suppress(OSError, AttributeError):  # a larger pipe lets git run ahead (Linux)
+            fcntl.fcntl(proc.stdout.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
+        pending = b""
+        first = True
+        try:
+            while block := os.read(proc.stdout.fileno(), _PIPE_BYTES):
+                pieces = (pending + block).split(start)
+                pending = pieces.pop()
+                if first and pieces:
+                    pieces = pieces[1:]
+                    first = False
+                yield from pieces
+        finally:
+            proc.stdout.close()
+            code = proc.wait()
+            reader.join()
+        if code != 0:
+            message = b"".join(errors).decode("utf-8", "replace").strip() or f"exit status {code}"
+            raise GitError(_("git {value} failed: {message}", value=args[0] if args else '', message=message))
+        if not first:
+            yield pending
 
     def combined_paths(self, shas: Iterable[str]) -> dict[str, tuple[str, ...]]:
         """For each merge in ``shas``: the files whose content differs from every parent (git's dense

@@ -30,6 +30,7 @@ import dataclasses
 import hashlib
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -138,23 +139,22 @@ class LazyContexts(Mapping[str, ItemContext]):
 
 # -- the verdicts as JSON ---------------------------------------------------------------------------
 
-_STEP_SPEC = [f.name for f in dataclasses.fields(StepSpec)]
-_STATUS = [f.name for f in dataclasses.fields(StepStatus)]
-_REJECTION = [f.name for f in dataclasses.fields(Rejection)]
-_APPROVAL = [f.name for f in dataclasses.fields(Approval)]
+def _getter(cls: Any) -> Callable[[Any], tuple[Any, ...]]:
+    return attrgetter(*(f.name for f in dataclasses.fields(cls)))
 
 
-def _fields(obj: Any, names: list[str]) -> list[Any]:
-    return [getattr(obj, n) for n in names]
+_STEP_SPEC = _getter(StepSpec)
+_STATUS = _getter(StepStatus)
+_REJECTION = _getter(Rejection)
+_APPROVAL = _getter(Approval)
 
 
 def _dump(r: ChainResult) -> list[Any]:
     return [
-        r.path, r.sop, r.digest, r.state, _fields(r.next, _STEP_SPEC) if r.next is not None else None,
-        [_fields(s, _STATUS) for s in r.steps], [_fields(x, _REJECTION) for x in r.rejections],
-        list(r.problems), r.forced, _fields(r.forced_by, _APPROVAL) if r.forced_by is not None else None,
-        _fields(r.returned, _APPROVAL) if r.returned is not None else None, r.imported, r.hint, r.kind,
-        r.sop_title,
+        r.path, r.sop, r.digest, r.state, _STEP_SPEC(r.next) if r.next is not None else None,
+        [_STATUS(s) for s in r.steps], [_REJECTION(x) for x in r.rejections], r.problems, r.forced,
+        _APPROVAL(r.forced_by) if r.forced_by is not None else None,
+        _APPROVAL(r.returned) if r.returned is not None else None, r.imported, r.hint, r.kind, r.sop_title,
     ]
 
 
