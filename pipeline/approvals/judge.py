@@ -50,6 +50,7 @@ from pipeline.approvals.chain import (
     evaluate,
 )
 from pipeline.approvals.governance import (
+    GovState,
     Timeline,
     build_timeline,
     evaluate_change,
@@ -122,8 +123,9 @@ def _run(root: Path, *, base: str | None, all_items: bool, paths: Sequence[str] 
                                       base_sha=base_sha, all_items=all_items, paths=paths,
                                       published=published, fetched=fetch_decisions)
             kept = reportcache.load(root / CACHE_DIRNAME, key)
-            if kept is not None:
-                return _from_kept(root, git, opened, kept, fetched, head=head, base=base, all_items=all_items,
+            state = reportcache.state_of(git, kept) if kept is not None else None
+            if kept is not None and state is not None:
+                return _from_kept(root, opened, kept, state, fetched, head=head, base=base, all_items=all_items,
                                   paths=paths, published=published)
     report, judge = _evaluate(root, opened, fetched, head=head, base=base, all_items=all_items, paths=paths,
                               published=published, cache=cache)
@@ -160,7 +162,7 @@ def _evaluate(root: Path, opened: tuple[str, str, str], fetched: list[str] | Non
     return judge.report(published), judge
 
 
-def _from_kept(root: Path, git: Git, opened: tuple[str, str, str], kept: reportcache.Kept,
+def _from_kept(root: Path, opened: tuple[str, str, str], kept: reportcache.Kept, state: GovState,
                fetched: list[str] | None, *, head: str, base: str | None, all_items: bool,
                paths: Sequence[str] | None, published: Mapping[str, str]) -> Report:
     """The report of a kept run; its per-item contexts are made by a full evaluation when first read."""
@@ -178,8 +180,7 @@ def _from_kept(root: Path, git: Git, opened: tuple[str, str, str], kept: reportc
 
     mode: Mode = "paths" if kept.mode == "paths" else "all" if kept.mode == "all" else "branch"
     return Report(root, main, main_sha, head_sha, kept.base, mode, kept.items, kept.governance, kept.problems,
-                  (*(fetched or ()), *kept.warnings), reportcache.state_of(git, kept),
-                  reportcache.LazyContexts(contexts), kept.removed)
+                  (*(fetched or ()), *kept.warnings), state, reportcache.LazyContexts(contexts), kept.removed)
 
 
 class Judge:

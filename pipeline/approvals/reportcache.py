@@ -8,10 +8,10 @@ remote-tracking refs). So the verdicts of a run are kept under a key that is the
 - :data:`FORMAT`, warta's code digest (:func:`pipeline.codedigest.code_digest`: every file of the package
   and the library versions) and the language of the messages;
 - the arguments (every item or which, the base as a commit id, the published digests);
-- HEAD's commit id, the main branch and its commit id, and **every ref of the repository** with the
-  object it names (``git for-each-ref``): a new record, a force-pushed branch, a moved
-  ``refs/warta/decisions``, a fetched remote each make another key; so does a change of ``people.yaml``
-  or of an SOP, which is a commit.
+- HEAD's commit id, the main branch and its commit id, **every ref of the repository** with the
+  object it names (``git for-each-ref``) and the names of the remotes (whose tracking refs hold the
+  decisions): a new record, a force-pushed branch, a moved ``refs/warta/decisions``, a fetched remote
+  each make another key; so does a change of ``people.yaml`` or of an SOP, which is a commit.
 
 A run whose key is stored reads the verdicts back instead of judging again (``warta verify``, ``warta
 status`` and ``warta build`` on an unchanged repository). The file carries a sha256 of the key and its
@@ -51,12 +51,15 @@ def run_key(git: Git, *, head_sha: str, main: str, main_sha: str, base_sha: str 
             paths: Sequence[str] | None, published: Mapping[str, str], fetched: bool) -> str:
     """The key of a run (see the module docstring)."""
     refs = git.run("for-each-ref", "--format=%(objectname) %(refname)").stdout
+    remotes = git.run("remote").stdout  # which remote's tracking refs the decisions are read from
     digest = hashlib.sha256(json.dumps([
         FORMAT, code_digest(), get_language(), head_sha, main, main_sha, base_sha, all_items,
         list(paths) if paths is not None else None, sorted(published.items()), fetched,
     ]).encode("utf-8", "surrogateescape"))
     digest.update(b"\0refs\0")
     digest.update(refs)
+    digest.update(b"\0remotes\0")
+    digest.update(remotes)
     return digest.hexdigest()
 
 
@@ -109,10 +112,12 @@ def save(folder: Path, key: str, kept: Kept) -> None:
             stale.unlink(missing_ok=True)
 
 
-def state_of(git: Git, kept: Kept) -> GovState:
-    """The base's governance state, parsed again from the blobs it was made of."""
+def state_of(git: Git, kept: Kept) -> GovState | None:
+    """The base's governance state, parsed again from the blobs it was made of (``None``: it does not
+    parse as the valid state it was, so the kept run is not used)."""
     index, sha, tracked = kept.state
-    return parse_state(index, sha, tracked, git.read_blobs(tracked.values()))
+    state = parse_state(index, sha, tracked, git.read_blobs(tracked.values()))
+    return state if state.valid else None
 
 
 class LazyContexts(Mapping[str, ItemContext]):
