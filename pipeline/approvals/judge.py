@@ -119,7 +119,7 @@ def _run(root: Path, *, base: str | None, all_items: bool, paths: Sequence[str] 
     if cache:
         base_sha = git.rev_parse(base) if base is not None else None
         if base is None or base_sha is not None:  # a --base that names nothing: the full run says so
-            key = reportcache.run_key(git, head_sha=opened[0], main=opened[1], main_sha=opened[2],
+            key = reportcache.run_key(git, head=head, head_sha=opened[0], main=opened[1], main_sha=opened[2],
                                       base_sha=base_sha, all_items=all_items, paths=paths,
                                       published=published, fetched=fetch_decisions)
             kept = reportcache.load(root / CACHE_DIRNAME, key)

@@ -47,13 +47,13 @@ KEEP = 6  # reports kept (verify --all, status, build, a branch or two)
 FOLDER = "approvals/reports"
 
 
-def run_key(git: Git, *, head_sha: str, main: str, main_sha: str, base_sha: str | None, all_items: bool,
-            paths: Sequence[str] | None, published: Mapping[str, str], fetched: bool) -> str:
+def run_key(git: Git, *, head: str, head_sha: str, main: str, main_sha: str, base_sha: str | None,
+            all_items: bool, paths: Sequence[str] | None, published: Mapping[str, str], fetched: bool) -> str:
     """The key of a run (see the module docstring)."""
     refs = git.run("for-each-ref", "--format=%(objectname) %(refname)").stdout
     remotes = git.run("remote").stdout  # which remote's tracking refs the decisions are read from
     digest = hashlib.sha256(json.dumps([
-        FORMAT, code_digest(), get_language(), head_sha, main, main_sha, base_sha, all_items,
+        FORMAT, code_digest(), get_language(), head, head_sha, main, main_sha, base_sha, all_items,
         list(paths) if paths is not None else None, sorted(published.items()), fetched,
     ]).encode("utf-8", "surrogateescape"))
     digest.update(b"\0refs\0")

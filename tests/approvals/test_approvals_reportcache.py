@@ -115,8 +115,9 @@ def test_a_moved_ref_or_a_changed_people_file_makes_another_key(site: Site) -> N
     git = Git(site.root)
 
     def key() -> str:
-        return reportcache.run_key(git, head_sha=site.head(), main="main", main_sha=site.git("rev-parse", "main"),
-                                   base_sha=None, all_items=True, paths=None, published={}, fetched=False)
+        return reportcache.run_key(git, head="HEAD", head_sha=site.head(), main="main",
+                                   main_sha=site.git("rev-parse", "main"), base_sha=None, all_items=True,
+                                   paths=None, published={}, fetched=False)
 
     first = key()
     assert key() == first
