@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from approvals_helpers import Site, approve_fully, item_text, release
+from approvals_helpers import Site, approve_fully, info_text, item_text, release
 
 from pipeline.approvals import reportcache
 from pipeline.approvals.service import Report, evaluate_repository
@@ -54,7 +54,14 @@ def history_of_every_kind(site: Site) -> dict[str, str]:
     site.commit("tanpa tanda tangan", c["rina"], sign=False)
     approve_fully(site, unsigned)
     site.merge("rilis/tanpa-tanda", c["wahyu"])
-    return {"approved": approved, "returned": returned, "half": half, "stale": stale, "unsigned": unsigned}
+    forced = "content/informasi-publik/2025/banjir.md"
+    site.switch("rilis/banjir", create=True)
+    site.write(forced, info_text("serta-merta"))
+    site.commit("peringatan banjir", c["rina"])
+    site.record(c["wahyu"], forced, 2, "kepala_dinas", decision="force")
+    site.merge("rilis/banjir", c["wahyu"])
+    return {"approved": approved, "returned": returned, "half": half, "stale": stale, "unsigned": unsigned,
+            "forced": forced}
 
 
 def test_a_kept_run_says_exactly_what_judging_afresh_says(site: Site) -> None:
@@ -69,6 +76,9 @@ def test_a_kept_run_says_exactly_what_judging_afresh_says(site: Site) -> None:
     assert states[paths["approved"]] == "approved" and states[paths["returned"]] == "returned"
     assert states[paths["half"]] == "in_review" and not {r.path: r.complete for r in kept.items}[paths["stale"]]
     assert not {r.path: r.complete for r in kept.items}[paths["unsigned"]]
+    forced = kept.result(paths["forced"])
+    assert forced is not None and forced.forced and forced.forced_by is not None
+    assert kept.result(paths["returned"]).returned is not None  # type: ignore[union-attr]
     # what a new decision is judged with is the same too (made by a full evaluation when read)
     path = paths["half"]
     assert kept.contexts[path].facts == bare.contexts[path].facts
