@@ -29,6 +29,10 @@ History comes from :mod:`.history` (main's index from the cache, the branch's ow
 one ``git ls-tree`` of HEAD, one ``git cat-file --batch`` for the files not in the item cache, and one
 ``git log --no-walk --stdin`` (per processor) for the signatures of records and content commits not in
 the signature cache. No process per commit.
+
+A run whose key (warta's code, the language, the arguments, HEAD, main and every ref:
+:mod:`.reportcache`) was judged before reads its verdicts back instead; its per-item contexts are
+made by a full evaluation when first read.
 """
 
 from __future__ import annotations

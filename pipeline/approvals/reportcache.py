@@ -43,7 +43,7 @@ from pipeline.git import Git
 from pipeline.i18n import get_language
 
 FORMAT = 1
-KEEP = 6  # reports kept (verify --all, status, build, a branch or two)
+KEEP = 4  # runs kept (verify --all, status, build, one more)
 FOLDER = "approvals/reports"
 
 
