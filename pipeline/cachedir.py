@@ -26,6 +26,7 @@ LAST_BUILD_CACHE = f"{PUBLISH_CACHE}/last-build.json"  # the inputs and result o
 LAST_DEPLOY_CACHE = f"{PUBLISH_CACHE}/last-deploy.json"  # what the last local deploy of publish left live
 DEPLOY_CACHE = f"{CACHE_DIRNAME}/deploy"  # what each deploy target holds
 APPROVALS_CACHE = f"{CACHE_DIRNAME}/approvals"  # parsed items and digests by blob id
+PREVIEW_DIGESTS = f"{CACHE_DIRNAME}/preview/digests.json"  # working-tree digests by file status (site/preview_digests.py)
 HISTORY_CACHE = f"{CACHE_DIRNAME}/history"  # the index of main's history
 SIGNATURES_CACHE = f"{CACHE_DIRNAME}/signatures"  # git's signature verdicts by commit id (approvals/signing.py)
 STATUS_CACHE = f"{CACHE_DIRNAME}/status"  # blob ids of items that cannot be embargoed (warta status)
