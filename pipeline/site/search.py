@@ -12,20 +12,24 @@ The index is made of several bundles, one per year of the items' addresses
 others in the browser (Pagefind's ``mergeIndex``). So a changed item re-indexes its year only (Pagefind
 has no incremental mode: a bundle is made whole), and each Pagefind run holds one year in memory.
 
-Each bundle is content-addressed by the sha256 of the pages it reads (path and bytes of every page of
-its group that carries ``data-pagefind-body``), Pagefind's version and options. Bundles are kept in
+Each bundle is content-addressed by the sha256 of the pages it reads (path and sha256 of the bytes of every
+page of its group that carries ``data-pagefind-body``), Pagefind's version, options and what it is given of
+each page (:data:`STAGE_VERSION`). Pagefind is given each page :func:`reduced` to its ``<html>`` tag and its
+``data-pagefind-body`` element (the same index from a fifth less work: ``tests/site/test_search_index.py``). Bundles are kept in
 ``.warta-cache/site/pagefind/<key>/``; a bundle whose pages are unchanged is taken from there (hard links)
 instead of being made again.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import hashlib
 import importlib.metadata
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -46,6 +50,10 @@ ITEM_KINDS = tuple(k for k in KINDS if k != "halaman")
 MARK = b"data-pagefind-body"  # only pages with it are indexed (the theme's item.html)
 OPTIONS = ("--silent",)
 TIMEOUT = 600  # seconds for one bundle
+READERS = 4  # threads reading and hashing the pages
+STAGE_VERSION = "reduced-1"  # what Pagefind is given of each page (reduced()): in every bundle's key
+_TAG = re.compile(rb"<([a-zA-Z][a-zA-Z0-9-]*)[\s>]")
+_HTML = re.compile(rb"<html(?:\s[^>]*)?>", re.IGNORECASE)
 
 
 def _executable() -> Path | None:
@@ -67,27 +75,41 @@ def _version() -> str:
         return ""
 
 
-def groups(site: Path) -> dict[str, list[tuple[Path, bytes]]]:
-    """The indexed pages of ``site`` with their bytes, by bundle: items by the year of their address,
-    pages (halaman, ``<slug>/index.html``) in :data:`PAGES_GROUP`; only pages carrying :data:`MARK`, so
-    list, tag and register pages (thousands on a large site) are never read by Pagefind."""
-    found: dict[str, list[tuple[Path, bytes]]] = {}
-    candidates = [(PAGES_GROUP, p) for p in site.glob("*/index.html")]
+def _candidates(site: Path) -> list[tuple[str, Path]]:
+    """The pages that may be indexed, with their bundle: items by the year of their address, pages (halaman,
+    ``<slug>/index.html``) in :data:`PAGES_GROUP`; list, tag and register pages (thousands on a large site)
+    are never among them."""
+    found = [(PAGES_GROUP, p) for p in site.glob("*/index.html")]
     for kind in ITEM_KINDS:
-        candidates += [(p.parent.parent.name, p) for p in site.glob(f"{kind}/[0-9][0-9][0-9][0-9]/*/index.html")]
-    for name, path in candidates:
-        data = path.read_bytes()
-        if MARK in data:
-            found.setdefault(name, []).append((path, data))
+        found += [(p.parent.parent.name, p) for p in site.glob(f"{kind}/[0-9][0-9][0-9][0-9]/*/index.html")]
+    return found
+
+
+def _digest(path: Path) -> str | None:
+    """The sha256 of a page that carries :data:`MARK` (None for a page Pagefind would not index)."""
+    data = path.read_bytes()
+    return hashlib.sha256(data).hexdigest() if MARK in data else None
+
+
+def groups(site: Path) -> dict[str, list[tuple[Path, str]]]:
+    """The indexed pages of ``site`` with the sha256 of their bytes, by bundle (:func:`_candidates`), newest
+    year first and the pages last; only pages carrying :data:`MARK`. The pages are read and hashed by a few
+    threads (reading and hashing release the GIL), and only their digests are kept."""
+    candidates = _candidates(site)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=READERS) as pool:
+        digests = list(pool.map(_digest, (path for _name, path in candidates), chunksize=64))
+    found: dict[str, list[tuple[Path, str]]] = {}
+    for (name, path), digest in zip(candidates, digests, strict=True):
+        if digest is not None:
+            found.setdefault(name, []).append((path, digest))
     order = sorted((n for n in found if n != PAGES_GROUP), reverse=True) + [n for n in found if n == PAGES_GROUP]
-    return {name: sorted(found[name]) for name in order}  # newest year first, the pages last
+    return {name: sorted(found[name]) for name in order}
 
 
-def _group_key(site: Path, name: str, pages: list[tuple[Path, bytes]]) -> str:
-    h = hashlib.sha256(f"{_version()}\0{' '.join(OPTIONS)}\0{name}\0".encode())
-    for path, data in pages:
-        h.update(f"{path.relative_to(site).as_posix()}\0{len(data)}\0".encode())
-        h.update(data)
+def _group_key(site: Path, name: str, pages: list[tuple[Path, str]]) -> str:
+    h = hashlib.sha256(f"{_version()}\0{' '.join(OPTIONS)}\0{STAGE_VERSION}\0{name}\0".encode())
+    for path, digest in pages:
+        h.update(f"{path.relative_to(site).as_posix()}\0{digest}\0".encode())
     return h.hexdigest()
 
 
@@ -101,6 +123,32 @@ def pages_key(site: Path) -> str:
     return hashlib.sha256(json.dumps(bundle_keys(site), sort_keys=True).encode()).hexdigest()
 
 
+def reduced(data: bytes) -> bytes | None:
+    """The page as Pagefind needs it: its ``<html ...>`` tag (the language) and the one element carrying
+    :data:`MARK`, whole; Pagefind then makes the same bundle, byte for byte, from less HTML (the header,
+    menu and footer of every page are not parsed). None when something outside that element could change
+    the index (another ``data-pagefind-`` attribute, an ``<h1>``, a second body), or the element has no
+    ``<h1>`` (Pagefind's title) or no end: the whole page is read then."""
+    at = data.find(MARK)
+    start = data.rfind(b"<", 0, at)
+    tag = _TAG.match(data, start)
+    html = _HTML.search(data, 0, max(start, 0))
+    if at < 0 or tag is None or html is None or data.find(MARK, at + 1) >= 0:
+        return None
+    depth, end = 0, -1
+    for m in re.compile(rb"<(/?)" + re.escape(tag.group(1)) + rb"(?=[\s>/])", re.IGNORECASE).finditer(data, start):
+        depth += -1 if m.group(1) else 1
+        if depth == 0:
+            end = data.find(b">", m.end()) + 1
+            break
+    if end <= start:
+        return None
+    body, outside = data[start:end], data[:start] + data[end:]
+    if b"data-pagefind-" in outside or b"<h1" in outside.lower() or b"<h1" not in body.lower():
+        return None
+    return b"<!DOCTYPE html>\n" + html.group(0) + b"<body>" + body + b"</body></html>\n"
+
+
 def _link_tree(source: Path, target: Path) -> None:
     for dirpath, _dirs, filenames in os.walk(source):
         folder = target / Path(dirpath).relative_to(source)
@@ -112,11 +160,16 @@ def _link_tree(source: Path, target: Path) -> None:
                 shutil.copyfile(Path(dirpath, name), folder / name)
 
 
-def _stage(site: Path, pages: list[tuple[Path, bytes]], stage: Path) -> None:
-    """A folder holding only one group's pages at their addresses (hard links), for Pagefind to read."""
-    for path, _data in pages:
+def _stage(site: Path, pages: list[tuple[Path, str]], stage: Path) -> None:
+    """A folder holding only one group's pages at their addresses, for Pagefind to read: each page
+    :func:`reduced` (or, when it cannot be, a hard link to the page)."""
+    for path, _digest in pages:
         target = stage / path.relative_to(site)
         target.parent.mkdir(parents=True, exist_ok=True)
+        small = reduced(path.read_bytes())
+        if small is not None:
+            target.write_bytes(small)
+            continue
         try:
             os.link(path, target)
         except OSError:
@@ -140,7 +193,7 @@ def _finish(proc: subprocess.Popen[str]) -> None:
         raise BuildError(_("search index: pagefind failed:") + "\n  " + "\n  ".join(tail))
 
 
-def _run_all(exe: Path, site: Path, todo: dict[str, list[tuple[Path, bytes]]], work: Path) -> None:
+def _run_all(exe: Path, site: Path, todo: dict[str, list[tuple[Path, str]]], work: Path) -> None:
     """Pagefind once per group in ``todo``, as many at a time as there are processors."""
     running: list[subprocess.Popen[str]] = []
     try:
@@ -185,7 +238,7 @@ def index(site: Path, caches: Path, *, progress: bool = False) -> list[Finding]:
     found = groups(site)
     keys = {name: _group_key(site, name, pages) for name, pages in found.items()}
     (site / BUNDLE).mkdir(parents=True, exist_ok=True)
-    todo: dict[str, list[tuple[Path, bytes]]] = {}
+    todo: dict[str, list[tuple[Path, str]]] = {}
     for name, key in keys.items():
         kept = cache / key
         if kept.is_dir():
