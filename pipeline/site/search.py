@@ -14,10 +14,11 @@ has no incremental mode: a bundle is made whole), and each Pagefind run holds on
 
 Each bundle is content-addressed by the sha256 of the pages it reads (path and sha256 of the bytes of every
 page of its group that carries ``data-pagefind-body``), Pagefind's version, options and what it is given of
-each page (:data:`STAGE_VERSION`). Pagefind is given each page :func:`reduced` to its ``<html>`` tag and its
-``data-pagefind-body`` element (the same index from a fifth less work: ``tests/site/test_search_index.py``). Bundles are kept in
-``.warta-cache/site/pagefind/<key>/``; a bundle whose pages are unchanged is taken from there (hard links)
-instead of being made again.
+each page (:data:`STAGE_VERSION`): each page :func:`reduced` to its ``<html>`` tag and its
+``data-pagefind-body`` element, the same index from a fifth less work (``tests/site/test_search_index.py``),
+staged in a private folder in RAM when there is one. Bundles are kept in ``.warta-cache/site/pagefind/<key>/``;
+a bundle whose pages are unchanged is taken from there (hard links) instead of being made again. A merged
+bundle in the site holds only its index (:func:`_index_only`).
 """
 
 from __future__ import annotations
@@ -51,8 +52,10 @@ MARK = b"data-pagefind-body"  # only pages with it are indexed (the theme's item
 OPTIONS = ("--silent",)
 TIMEOUT = 600  # seconds for one bundle
 READERS = 4  # threads reading and hashing the pages
+RAM = Path("/dev/shm")  # a folder in memory (Linux), to stage the pages for Pagefind in
 STAGE_VERSION = "reduced-1"  # what Pagefind is given of each page (reduced()): in every bundle's key
 _TAG = re.compile(rb"<([a-zA-Z][a-zA-Z0-9-]*)[\s>]")
+_H1 = re.compile(rb"<h1[\s>]", re.IGNORECASE)
 _HTML = re.compile(rb"<html(?:\s[^>]*)?>", re.IGNORECASE)
 
 
@@ -143,10 +146,10 @@ def reduced(data: bytes) -> bytes | None:
             break
     if end <= start:
         return None
-    body, outside = data[start:end], data[:start] + data[end:]
-    if b"data-pagefind-" in outside or b"<h1" in outside.lower() or b"<h1" not in body.lower():
+    if (b"data-pagefind-" in data[:start] or data.find(b"data-pagefind-", end) >= 0 or _H1.search(data, 0, start)
+            or _H1.search(data, end) or not _H1.search(data, start, end)):
         return None
-    return b"<!DOCTYPE html>\n" + html.group(0) + b"<body>" + body + b"</body></html>\n"
+    return b"<!DOCTYPE html>\n" + html.group(0) + b"<body>" + data[start:end] + b"</body></html>\n"
 
 
 def _link_tree(source: Path, target: Path) -> None:
@@ -193,22 +196,64 @@ def _finish(proc: subprocess.Popen[str]) -> None:
         raise BuildError(_("search index: pagefind failed:") + "\n  " + "\n  ".join(tail))
 
 
-def _run_all(exe: Path, site: Path, todo: dict[str, list[tuple[Path, str]]], work: Path) -> None:
-    """Pagefind once per group in ``todo``, as many at a time as there are processors."""
-    running: list[subprocess.Popen[str]] = []
+def _staged(site: Path, name: str, pages: list[tuple[Path, str]], folders: tuple[Path, ...]) -> Path:
+    """``pages`` staged in the first of ``folders`` where they fit (a RAM folder may be full)."""
+    for i, folder in enumerate(folders):
+        stage = folder / f"stage-{name}"
+        try:
+            _stage(site, pages, stage)
+            return stage
+        except OSError:
+            shutil.rmtree(stage, ignore_errors=True)
+            if i == len(folders) - 1:
+                raise
+    raise AssertionError("no folder to stage in")  # pragma: no cover - folders is never empty
+
+
+def _run_all(exe: Path, site: Path, todo: dict[str, list[tuple[Path, str]]], folders: tuple[Path, ...]) -> None:
+    """Pagefind once per group in ``todo``, as many at a time as there are processors; the next group is
+    staged while the others run, and each stage is deleted once its Pagefind has finished."""
+    running: list[tuple[subprocess.Popen[str], Path]] = []
+
+    def finish_first() -> None:
+        proc, stage = running[0]
+        _finish(proc)
+        running.pop(0)
+        shutil.rmtree(stage, ignore_errors=True)
+
     try:
         for name, pages in todo.items():
-            stage = work / f"stage-{name}"
-            _stage(site, pages, stage)
+            stage = _staged(site, name, pages, folders)
             if len(running) >= (os.cpu_count() or 1):
-                _finish(running.pop(0))
-            running.append(_start(exe, stage, site / BUNDLE / name))
+                finish_first()
+            running.append((_start(exe, stage, site / BUNDLE / name), stage))
         while running:
-            _finish(running.pop(0))
+            finish_first()
     finally:
-        for proc in running:
+        for proc, _stage_folder in running:
             proc.kill()
             proc.wait()
+
+
+def _work_folders(cache: Path) -> tuple[Path, ...]:
+    """Private folders (mode 0700) to stage pages in: one in RAM first when the system has one (making
+    1,400 small folders and files on a busy disk costs more than Pagefind reading them), then one beside
+    the cache (or in the system's temporary folder)."""
+    folders = []
+    for parent in (RAM, cache if cache.is_dir() else None):
+        with contextlib.suppress(OSError):
+            if parent is None or parent.is_dir():
+                folders.append(Path(tempfile.mkdtemp(prefix=".warta-stage-", dir=parent)))
+    return tuple(folders) or (Path(tempfile.mkdtemp(prefix=".warta-stage-")),)
+
+
+def _index_only(bundle: Path) -> None:
+    """Leave in a merged bundle only what Pagefind's ``mergeIndex`` fetches from it (its entry, meta, index,
+    filter and fragment files): its interface, scripts and WebAssembly are the first bundle's (about 600 KB
+    less to deploy per bundle). The kept bundle in the cache stays whole: any bundle may come first later."""
+    for path in bundle.iterdir():
+        if path.is_file() and path.name != "pagefind-entry.json" and path.suffix != ".pf_meta":
+            path.unlink()
 
 
 def _keep(cache: Path, site: Path, name: str, key: str) -> None:
@@ -254,15 +299,18 @@ def index(site: Path, caches: Path, *, progress: bool = False) -> list[Finding]:
     if todo:
         with contextlib.suppress(OSError):
             cache.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix=".stage-", dir=cache if cache.is_dir() else None))
+        folders = _work_folders(cache)
         try:
-            _run_all(exe, site, todo, work)
+            _run_all(exe, site, todo, folders)
         finally:
-            shutil.rmtree(work, ignore_errors=True)
+            for folder in folders:
+                shutil.rmtree(folder, ignore_errors=True)
         if cache.is_dir():
             for name in todo:
                 _keep(cache, site, name, keys[name])
     (site / BUNDLE / MANIFEST).write_text(json.dumps({"bundles": list(keys)}), encoding="utf-8")
+    for name in list(keys)[1:]:
+        _index_only(site / BUNDLE / name)
     if cache.is_dir():
         _prune(cache, set(keys.values()), len(keys))
     return []
