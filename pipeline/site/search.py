@@ -78,14 +78,16 @@ def _version() -> str:
         return ""
 
 
-def _candidates(site: Path) -> list[tuple[str, Path]]:
-    """The pages that may be indexed, with their bundle: items by the year of their address, pages (halaman,
-    ``<slug>/index.html``) in :data:`PAGES_GROUP`; list, tag and register pages (thousands on a large site)
-    are never among them."""
-    found = [(PAGES_GROUP, p) for p in site.glob("*/index.html")]
+def _by_group(site: Path) -> dict[str, list[Path]]:
+    """The pages that may be indexed, by bundle: items by the year of their address, pages (halaman,
+    ``<slug>/index.html``) in :data:`PAGES_GROUP`; newest year first, the pages last. List, tag and register
+    pages (thousands on a large site) are never among them."""
+    found: dict[str, list[Path]] = {PAGES_GROUP: sorted(site.glob("*/index.html"))}
     for kind in ITEM_KINDS:
-        found += [(p.parent.parent.name, p) for p in site.glob(f"{kind}/[0-9][0-9][0-9][0-9]/*/index.html")]
-    return found
+        for path in site.glob(f"{kind}/[0-9][0-9][0-9][0-9]/*/index.html"):
+            found.setdefault(path.parent.parent.name, []).append(path)
+    order = sorted((n for n in found if n != PAGES_GROUP), reverse=True) + [PAGES_GROUP]
+    return {name: sorted(found[name]) for name in order}
 
 
 def _digest(path: Path) -> str | None:
@@ -94,19 +96,18 @@ def _digest(path: Path) -> str | None:
     return hashlib.sha256(data).hexdigest() if MARK in data else None
 
 
+def _digested(pool: concurrent.futures.Executor, paths: list[Path]) -> list[tuple[Path, str]]:
+    """The pages of ``paths`` carrying :data:`MARK`, with the sha256 of their bytes, read and hashed by the
+    threads of ``pool`` (reading and hashing release the GIL); only the digests are kept."""
+    return [(path, digest) for path, digest in zip(paths, pool.map(_digest, paths, chunksize=64), strict=True)
+            if digest is not None]
+
+
 def groups(site: Path) -> dict[str, list[tuple[Path, str]]]:
-    """The indexed pages of ``site`` with the sha256 of their bytes, by bundle (:func:`_candidates`), newest
-    year first and the pages last; only pages carrying :data:`MARK`. The pages are read and hashed by a few
-    threads (reading and hashing release the GIL), and only their digests are kept."""
-    candidates = _candidates(site)
+    """The indexed pages of ``site`` with the sha256 of their bytes, by bundle (:func:`_by_group`)."""
     with concurrent.futures.ThreadPoolExecutor(max_workers=READERS) as pool:
-        digests = list(pool.map(_digest, (path for _name, path in candidates), chunksize=64))
-    found: dict[str, list[tuple[Path, str]]] = {}
-    for (name, path), digest in zip(candidates, digests, strict=True):
-        if digest is not None:
-            found.setdefault(name, []).append((path, digest))
-    order = sorted((n for n in found if n != PAGES_GROUP), reverse=True) + [n for n in found if n == PAGES_GROUP]
-    return {name: sorted(found[name]) for name in order}
+        found = {name: _digested(pool, paths) for name, paths in _by_group(site).items()}
+    return {name: pages for name, pages in found.items() if pages}
 
 
 def _group_key(site: Path, name: str, pages: list[tuple[Path, str]]) -> str:
@@ -210,29 +211,45 @@ def _staged(site: Path, name: str, pages: list[tuple[Path, str]], folders: tuple
     raise AssertionError("no folder to stage in")  # pragma: no cover - folders is never empty
 
 
-def _run_all(exe: Path, site: Path, todo: dict[str, list[tuple[Path, str]]], folders: tuple[Path, ...]) -> None:
-    """Pagefind once per group in ``todo``, as many at a time as there are processors; the next group is
-    staged while the others run, and each stage is deleted once its Pagefind has finished."""
-    running: list[tuple[subprocess.Popen[str], Path]] = []
+class _Runner:
+    """Pagefind runs, as many at a time as there are processors (Pagefind uses one): a bundle is staged
+    and started as soon as it is known to be needed, while the next bundles are hashed or linked; each stage
+    is deleted once its Pagefind has finished."""
 
-    def finish_first() -> None:
-        proc, stage = running[0]
+    def __init__(self, exe: Path, site: Path, cache: Path) -> None:
+        self.exe, self.site, self.cache = exe, site, cache
+        self.folders: tuple[Path, ...] = ()
+        self.running: list[tuple[subprocess.Popen[str], Path]] = []
+        self.names: list[str] = []  # the bundles made
+
+    def add(self, name: str, pages: list[tuple[Path, str]]) -> None:
+        if not self.folders:
+            with contextlib.suppress(OSError):
+                self.cache.mkdir(parents=True, exist_ok=True)
+            self.folders = _work_folders(self.cache)
+        stage = _staged(self.site, name, pages, self.folders)
+        if len(self.running) >= (os.cpu_count() or 1):
+            self._finish_first()
+        self.running.append((_start(self.exe, stage, self.site / BUNDLE / name), stage))
+        self.names.append(name)
+
+    def _finish_first(self) -> None:
+        proc, stage = self.running[0]
         _finish(proc)
-        running.pop(0)
+        self.running.pop(0)
         shutil.rmtree(stage, ignore_errors=True)
 
-    try:
-        for name, pages in todo.items():
-            stage = _staged(site, name, pages, folders)
-            if len(running) >= (os.cpu_count() or 1):
-                finish_first()
-            running.append((_start(exe, stage, site / BUNDLE / name), stage))
-        while running:
-            finish_first()
-    finally:
-        for proc, _stage_folder in running:
+    def wait(self) -> None:
+        while self.running:
+            self._finish_first()
+
+    def close(self) -> None:
+        for proc, _stage_folder in self.running:
             proc.kill()
             proc.wait()
+        self.running = []
+        for folder in self.folders:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _work_folders(cache: Path) -> tuple[Path, ...]:
@@ -280,34 +297,33 @@ def index(site: Path, caches: Path, *, progress: bool = False) -> list[Finding]:
         return [Finding("(search)", None, _("pagefind is not installed (pip install 'pagefind[bin]'): the site is "
                                             "built without its search index"), None, "warning")]
     cache = caches / CACHE
-    found = groups(site)
-    keys = {name: _group_key(site, name, pages) for name, pages in found.items()}
     (site / BUNDLE).mkdir(parents=True, exist_ok=True)
-    todo: dict[str, list[tuple[Path, str]]] = {}
-    for name, key in keys.items():
-        kept = cache / key
-        if kept.is_dir():
-            os.utime(kept)
-            _link_tree(kept, site / BUNDLE / name)
-        else:
-            todo[name] = found[name]
-    if progress:
-        message = (_("search index unchanged, reused") if not todo else
-                   _("indexing pages for search (pagefind): {n} of {total} bundles",
-                     n=len(todo), total=len(keys)))
-        print("build: " + message, file=sys.stderr, flush=True)
-    if todo:
-        with contextlib.suppress(OSError):
-            cache.mkdir(parents=True, exist_ok=True)
-        folders = _work_folders(cache)
-        try:
-            _run_all(exe, site, todo, folders)
-        finally:
-            for folder in folders:
-                shutil.rmtree(folder, ignore_errors=True)
-        if cache.is_dir():
-            for name in todo:
-                _keep(cache, site, name, keys[name])
+    keys: dict[str, str] = {}
+    runner = _Runner(exe, site, cache)
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=READERS) as pool:
+            for name, paths in _by_group(site).items():
+                pages = _digested(pool, paths)
+                if not pages:
+                    continue
+                keys[name] = key = _group_key(site, name, pages)
+                kept = cache / key
+                if kept.is_dir():
+                    os.utime(kept)
+                    _link_tree(kept, site / BUNDLE / name)
+                else:  # made while the next bundles are hashed and linked
+                    runner.add(name, pages)
+        if progress:
+            message = (_("search index unchanged, reused") if not runner.names else
+                       _("indexing pages for search (pagefind): {n} of {total} bundles",
+                         n=len(runner.names), total=len(keys)))
+            print("build: " + message, file=sys.stderr, flush=True)
+        runner.wait()
+    finally:
+        runner.close()
+    if cache.is_dir():
+        for name in runner.names:
+            _keep(cache, site, name, keys[name])
     (site / BUNDLE / MANIFEST).write_text(json.dumps({"bundles": list(keys)}), encoding="utf-8")
     for name in list(keys)[1:]:
         _index_only(site / BUNDLE / name)
