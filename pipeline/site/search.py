@@ -96,11 +96,17 @@ def _digest(path: Path) -> str | None:
     return hashlib.sha256(data).hexdigest() if MARK in data else None
 
 
+def _digests(paths: list[Path]) -> list[str | None]:
+    return [_digest(path) for path in paths]
+
+
 def _digested(pool: concurrent.futures.Executor, paths: list[Path]) -> list[tuple[Path, str]]:
     """The pages of ``paths`` carrying :data:`MARK`, with the sha256 of their bytes, read and hashed by the
-    threads of ``pool`` (reading and hashing release the GIL); only the digests are kept."""
-    return [(path, digest) for path, digest in zip(paths, pool.map(_digest, paths, chunksize=64), strict=True)
-            if digest is not None]
+    threads of ``pool`` in a few slices (reading and hashing release the GIL); only the digests are kept."""
+    size = max(256, -(-len(paths) // READERS))
+    slices = pool.map(_digests, [paths[i:i + size] for i in range(0, len(paths), size)])
+    digests = [digest for part in slices for digest in part]
+    return [(path, digest) for path, digest in zip(paths, digests, strict=True) if digest is not None]
 
 
 def groups(site: Path) -> dict[str, list[tuple[Path, str]]]:
