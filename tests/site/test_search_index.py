@@ -10,7 +10,10 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from pipeline.site import build_site
+import pytest
+
+from pipeline.errors import BuildError
+from pipeline.site import build_site, search
 from pipeline.site.search import BUNDLE, _executable, _staged, _work_folders, groups, reduced
 from pipeline.site.serving import make_server
 from tests.test_site_build import load, make_site
@@ -142,3 +145,23 @@ def test_pages_that_cannot_be_staged_in_ram_are_staged_in_the_next_folder(tmp_pa
     stage = _staged(site, "2025", [(page, "")], (full, spare))
     assert stage == spare / "stage-2025"
     assert (stage / "siaran-pers/2025/bibit/index.html").read_bytes() == reduced(PAGE)
+
+
+def test_a_failing_pagefind_run_stops_the_build_and_leaves_no_stage_behind(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    ram = tmp_path / "ram"
+    ram.mkdir()
+    monkeypatch.setattr(search, "RAM", ram)
+    site = tmp_path / "site"
+    for year in ("2024", "2025"):
+        page = site / f"siaran-pers/{year}/bibit/index.html"
+        page.parent.mkdir(parents=True)
+        page.write_bytes(PAGE)
+    (site / BUNDLE).mkdir()
+    (site / BUNDLE / "2024").write_text("a file where Pagefind writes the 2024 bundle", encoding="utf-8")
+    with pytest.raises(BuildError, match="pagefind"):
+        search.index(site, tmp_path / "repo")
+    assert list(ram.iterdir()) == []
+    cache = tmp_path / "repo" / search.CACHE
+    assert not [p for p in cache.iterdir() if not p.name.startswith(".")]  # nothing kept of a failed run
+    assert not list(cache.glob(".warta-stage-*"))
