@@ -41,7 +41,6 @@ import re
 import types
 from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from importlib.metadata import version
 from typing import Any
 
@@ -56,6 +55,7 @@ from markdown_it.utils import OptionsDict
 from pipeline import bounded
 from pipeline.errors import Finding
 from pipeline.i18n import _
+from pipeline.rawhtml import URL_ATTRIBUTES, embeds
 
 # markdown-it-py's preset, and the rules enabled on top of it
 MARKDOWN_EXTENSIONS = ("commonmark", "table")
@@ -87,9 +87,6 @@ ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
 OFF_SITE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 _HEADING = re.compile(r"<(/?)h([1-6])\b")
-_URL_ATTRIBUTES = frozenset({"src", "srcset", "poster", "data", "background", "href", "action", "formaction",
-                             "cite", "longdesc", "usemap", "xlink:href", "manifest", "icon", "codebase"})
-_CSS_URL = re.compile(r"url\s*\(", re.IGNORECASE)
 # An inline address with spaces, up to the ")" that closes the link, on one line; one level of
 # parentheses inside it ("laporan (1).pdf"); bounded, so a line of unclosed links stays linear.
 _SPACED_ADDRESS = re.compile(r"(?:[^()\n\\]|\\.|\([^()\n]{0,200}\)){0,500}(?=\))")
@@ -180,28 +177,6 @@ class _Dialect(MarkdownIt):
 _MD = _Dialect()
 
 
-class _Embeds(HTMLParser):
-    """Address-carrying attributes of raw HTML that the sanitiser will remove (reported, never published)."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.found: list[tuple[str, str, str]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        for name, value in attrs:
-            if value is None:
-                continue
-            if name == "href" and tag == "a":
-                continue  # kept, and judged as a link
-            if name in _URL_ATTRIBUTES or (name == "style" and _CSS_URL.search(value)):
-                self.found.append((tag, name, value))
-        if tag in ("iframe", "embed", "object", "frame") and not any(n in _URL_ATTRIBUTES for n, _ in attrs):
-            self.found.append((tag, "", ""))
-
-    def handle_data(self, data: str) -> None:
-        return None
-
-
 def is_off_site(href: str) -> bool:
     """An address on another site (``http(s)://host…``) or an e-mail/phone link: published as it is, only in
     ``<a href>``. ``https:../x`` (a scheme without ``//``) is a relative address to a browser: local."""
@@ -236,15 +211,13 @@ def render_markdown(body: str) -> Rendered:
     env: dict[str, Any] = {"nonce": nonce, "images": []}
     tokens = _MD.parse(body, env)
     raw = _MD.renderer.render(tokens, _MD.options, env)
-    embeds = _Embeds()
-    if _has_raw_html(tokens):  # only raw HTML can embed: Markdown's own output never does
-        embeds.feed(raw)
-        embeds.close()
+    # only raw HTML can embed: Markdown's own output never does
+    dropped = tuple(embeds(raw)) if _has_raw_html(tokens) else ()
     links: list[str] = []
 
     def keep(tag: str, attribute: str, value: str) -> str | None:
         if tag != "a" or attribute != "href":
-            return value if attribute not in _URL_ATTRIBUTES else None
+            return value if attribute not in URL_ATTRIBUTES else None
         text = value.strip()
         if not text or text.startswith("#") or is_off_site(text):
             return value
@@ -255,7 +228,7 @@ def render_markdown(body: str) -> Rendered:
                       strip_comments=True, link_rel="noopener noreferrer",
                       url_schemes=set(OFF_SITE_SCHEMES))
     clean = _HEADING.sub(lambda m: f"<{m[1]}h{min(int(m[2]) + 1, 6)}", clean).rstrip("\n")
-    return Rendered(clean, tuple(env["images"]), nonce, tuple(links), tuple(embeds.found))
+    return Rendered(clean, tuple(env["images"]), nonce, tuple(links), dropped)
 
 
 def markdown_images(body: str) -> list[tuple[str, str]]:

@@ -106,3 +106,32 @@ def test_strikethrough_and_bare_addresses_are_not_part_of_the_dialect() -> None:
 def test_the_same_body_renders_the_same_every_time() -> None:
     body = "![a](x.jpg)\n\n[b](y.pdf)\n\n<iframe src='z'></iframe>"
     assert render_markdown(body) == render_markdown(body)
+
+
+@pytest.mark.parametrize(("body", "dropped"), [
+    ('<img src="foto.jpg" alt="x">', (("img", "src", "foto.jpg"),)),
+    ("<IMG SRC='A&amp;B.JPG'>", (("img", "src", "A&B.JPG"),)),
+    ('<p style="background: url(latar.png)">x</p>', (("p", "style", "background: url(latar.png)"),)),
+    ("<iframe></iframe>", (("iframe", "", ""),)),
+    ('<video poster="p.jpg"><source src="v.mp4"></video>', (("video", "poster", "p.jpg"), ("source", "src", "v.mp4"))),
+    ('<svg><image xlink:href="peta.jpg"/></svg>', (("image", "xlink:href", "peta.jpg"),)),
+    ('<img alt=">" src="q.jpg">', (("img", "src", "q.jpg"),)),
+    # comments and script text hold no tags; a quoted value runs to its closing quote, as in a browser
+    ('<!-- <img src="c.jpg"> --><img src="d.jpg">', (("img", "src", "d.jpg"),)),
+    ('<script><img src="s.jpg"></script><img src="t.jpg">', (("img", "src", "t.jpg"),)),
+    ('<div title="tidak ditutup\n\n<img src="b.jpg">', ()),  # title is 'tidak ditutup\n<img src='
+    ('<a href="surat.pdf">surat</a>', ()),
+])
+def test_raw_html_that_embeds_is_reported_as_written(body: str, dropped: tuple[tuple[str, str, str], ...]) -> None:
+    rendered = render_markdown(body)
+    assert rendered.dropped == dropped
+    assert "<img" not in rendered.html and not [v for _, _, v in dropped if v and v in rendered.html]
+    assert ".jpg" not in rendered.html and ".png" not in rendered.html and ".mp4" not in rendered.html
+
+
+@pytest.mark.parametrize("body", ["<![" * 1000, "<!--" * 1000 + '<img src="x.jpg">', "<a " * 1000])
+def test_runs_of_unclosed_html_render(body: str) -> None:
+    # html.parser, which found embeds before, raised on "<![" (the body could not be rendered) and took
+    # quadratic time on the others
+    rendered = render_markdown(body)
+    assert rendered.error is None and rendered.dropped == ()
