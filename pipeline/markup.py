@@ -242,7 +242,7 @@ def render_chunk(bodies: Sequence[str]) -> list[Rendered]:
 
 def overrun_message(reason: str, seconds: float) -> str:
     return (_("body: the Markdown could not be rendered ({reason}); the limit is {seconds:g} s per file "
-              "(limits.render_seconds in warta.yml). Long runs of unmatched brackets '[' or backticks are the usual "
+              "(limits.render_seconds in warta.yml). Long runs of unmatched brackets '[' or '![' are the usual "
               "cause: shorten or escape them", reason=reason, seconds=seconds))
 
 
