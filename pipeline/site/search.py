@@ -58,7 +58,6 @@ READ_MEMO = "read.json"  # in CACHE: the sha256 of each page -> the sha256 of wh
 RAM = Path("/dev/shm")  # a folder in memory (Linux), to stage the pages for Pagefind in
 STAGE_VERSION = "reduced-2"  # what Pagefind is given of each page (reduced()): in every bundle's key
 _TAG = re.compile(rb"<([a-zA-Z][a-zA-Z0-9-]*)[\s>]")
-_H1 = re.compile(rb"<h1[\s>]", re.IGNORECASE)
 _HTML = re.compile(rb"<html(?:\s[^>]*)?>", re.IGNORECASE)
 
 
@@ -138,7 +137,8 @@ def _known(cache: Path) -> dict[str, str]:
 
 
 def groups(site: Path) -> dict[str, list[tuple[Path, str]]]:
-    """The indexed pages of ``site`` with the sha256 of their bytes, by bundle (:func:`_by_group`)."""
+    """The indexed pages of ``site`` with the sha256 of what Pagefind reads of them, by bundle
+    (:func:`_by_group`), newest year first and the pages last."""
     with concurrent.futures.ThreadPoolExecutor(max_workers=READERS) as pool:
         found = {name: _digested(pool, paths, {}, {}) for name, paths in _by_group(site).items()}
     return {name: pages for name, pages in found.items() if pages}
