@@ -14,7 +14,7 @@ has no incremental mode: a bundle is made whole), and each Pagefind run holds on
 
 Each bundle is content-addressed by the sha256 of what Pagefind reads (the path of every page of its group
 that carries ``data-pagefind-body`` and the sha256 of the bytes Pagefind is given of it), Pagefind's
-version, options and :data:`STAGE_VERSION`: each page :func:`reduced` to its ``<html>`` tag and its
+version, options and :func:`stage_version` (this module's code): each page :func:`reduced` to its ``<html>`` tag and its
 ``data-pagefind-body`` element, the same index from a fifth less work (``tests/site/test_search_index.py``),
 staged in a private folder in RAM when there is one. Bundles are kept in ``.warta-cache/site/pagefind/<key>/``;
 a bundle whose pages are unchanged is taken from there (hard links) instead of being made again. A merged
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import functools
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -56,9 +57,16 @@ TIMEOUT = 600  # seconds for one bundle
 READERS = 4  # threads reading and hashing the pages
 READ_MEMO = "read.json"  # in CACHE: the sha256 of each page -> the sha256 of what Pagefind reads of it
 RAM = Path("/dev/shm")  # a folder in memory (Linux), to stage the pages for Pagefind in
-STAGE_VERSION = "reduced-2"  # what Pagefind is given of each page (reduced()): in every bundle's key
+_CODE = Path(__file__)  # how pages are reduced and staged: its sha256 is in every bundle's key and the memo
 _TAG = re.compile(rb"<([a-zA-Z][a-zA-Z0-9-]*)[\s>]")
 _HTML = re.compile(rb"<html(?:\s[^>]*)?>", re.IGNORECASE)
+
+
+@functools.cache
+def stage_version() -> str:
+    """The sha256 of this module, which decides what Pagefind is given of each page (:func:`reduced`) and how
+    it is staged: in every bundle's key and in the memo of what was read, so a change of it makes them miss."""
+    return hashlib.sha256(_CODE.read_bytes()).hexdigest()
 
 
 def _executable() -> Path | None:
@@ -125,12 +133,12 @@ def _digested(pool: concurrent.futures.Executor, paths: list[Path], known: Mappi
 
 def _known(cache: Path) -> dict[str, str]:
     """The last build's sha256 of what Pagefind read of each page, by the page's sha256 (:data:`READ_MEMO`);
-    empty when missing, unreadable or of another :data:`STAGE_VERSION`."""
+    empty when missing, unreadable or made by other code (:func:`stage_version`)."""
     try:
         memo = json.loads((cache / READ_MEMO).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    pages = memo.get("pages") if isinstance(memo, dict) and memo.get("version") == STAGE_VERSION else None
+    pages = memo.get("pages") if isinstance(memo, dict) and memo.get("version") == stage_version() else None
     if not isinstance(pages, dict):
         return {}
     return {k: v for k, v in pages.items() if isinstance(k, str) and isinstance(v, str)}
@@ -145,7 +153,7 @@ def groups(site: Path) -> dict[str, list[tuple[Path, str]]]:
 
 
 def _group_key(site: Path, name: str, pages: list[tuple[Path, str]]) -> str:
-    h = hashlib.sha256(f"{_version()}\0{' '.join(OPTIONS)}\0{STAGE_VERSION}\0{name}\0".encode())
+    h = hashlib.sha256(f"{_version()}\0{' '.join(OPTIONS)}\0{stage_version()}\0{name}\0".encode())
     for path, digest in pages:
         h.update(f"{path.relative_to(site).as_posix()}\0{digest}\0".encode())
     return h.hexdigest()
@@ -379,7 +387,7 @@ def index(site: Path, caches: Path, *, progress: bool = False) -> list[Finding]:
             _keep(cache, site, name, keys[name])
         if seen != known:
             with contextlib.suppress(OSError):
-                write_atomic(cache / READ_MEMO, json.dumps({"version": STAGE_VERSION, "pages": seen}))
+                write_atomic(cache / READ_MEMO, json.dumps({"version": stage_version(), "pages": seen}))
     (site / BUNDLE / MANIFEST).write_text(json.dumps({"bundles": list(keys)}), encoding="utf-8")
     for name in list(keys)[1:]:
         _index_only(site / BUNDLE / name)

@@ -188,7 +188,7 @@ def test_a_change_to_every_page_outside_its_body_keeps_every_search_bundle(tmp_p
     assert entry.stat().st_ino == before  # the kept bundle, not made again
     # what Pagefind read of each page is remembered by the page's sha256, for the next build
     memo = json.loads((root / search.CACHE / search.READ_MEMO).read_text(encoding="utf-8"))
-    assert memo["version"] == search.STAGE_VERSION
+    assert memo["version"] == search.stage_version()
     assert hashlib.sha256(changed).hexdigest() in memo["pages"]
     assert memo["pages"][hashlib.sha256(changed).hexdigest()] == hashlib.sha256(reduced(changed) or b"").hexdigest()
 
@@ -197,9 +197,27 @@ def test_a_damaged_memo_of_what_pagefind_read_is_not_used(tmp_path: Path) -> Non
     cache = tmp_path / "cache"
     cache.mkdir()
     for text in ("not json", '["a list"]', '{"version": "other", "pages": {"a": "b"}}',
-                 json.dumps({"version": search.STAGE_VERSION, "pages": ["a"]})):
+                 json.dumps({"version": search.stage_version(), "pages": ["a"]})):
         (cache / search.READ_MEMO).write_text(text, encoding="utf-8")
         assert search._known(cache) == {}, text
-    good = {"version": search.STAGE_VERSION, "pages": {"a" * 64: "b" * 64, "c": 1}}
+    good = {"version": search.stage_version(), "pages": {"a" * 64: "b" * 64, "c": 1}}
     (cache / search.READ_MEMO).write_text(json.dumps(good), encoding="utf-8")
     assert search._known(cache) == {"a" * 64: "b" * 64}
+
+
+def test_other_code_for_reducing_pages_changes_every_bundle_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    page = tmp_path / "site/siaran-pers/2025/bibit/index.html"
+    page.parent.mkdir(parents=True)
+    page.write_bytes(PAGE)
+    keys = bundle_keys(tmp_path / "site")
+    edited = tmp_path / "search.py"
+    edited.write_bytes(Path(search.__file__).read_bytes() + b"\n# reduced() changed\n")
+    monkeypatch.setattr(search, "_CODE", edited)
+    search.stage_version.cache_clear()
+    try:
+        assert bundle_keys(tmp_path / "site").keys() == keys.keys()
+        assert bundle_keys(tmp_path / "site")["2025"] != keys["2025"]
+    finally:
+        monkeypatch.undo()
+        search.stage_version.cache_clear()
+    assert bundle_keys(tmp_path / "site") == keys
