@@ -97,7 +97,7 @@ def test_unsigned_approvals_do_not_count_on_locally_forged_verdicts(site: Site) 
         verdicts["verdicts"][sha] = len(verdicts["table"]) - 1
     file.write_text(json.dumps(verdicts), encoding="utf-8")
     code, doc = publish_json(site)
-    assert path not in [p["path"] for p in doc.get("publish", [])], doc  # type: ignore[union-attr]
+    assert path not in [p["path"] for p in doc.get("publish", [])], doc
     assert not (site.root / "_site/siaran-pers/2025/tanpa-tanda-tangan").exists()
 
 
