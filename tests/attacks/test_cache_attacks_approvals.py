@@ -136,3 +136,43 @@ def test_the_preview_sees_an_item_edited_keeping_size_and_time(tmp_path: Path, m
     seen = WorkingDigests(root, cache=True).digest(item)
     assert seen != approved
     assert seen == item_digest(root, item)
+
+
+def _rewrite_release(site: Site, base: str, slug: str, text: str, *, sign_records: bool) -> str:
+    """Main rewritten from ``base``: the release's commit, its approval records and its merge made again
+    with the same paths and messages, the release's text now ``text``."""
+    path = f"content/siaran-pers/2025/{slug}.md"
+    site.switch("main")
+    site.git("reset", "-q", "--hard", base)
+    site.git("branch", "-q", "-D", f"rilis/{slug}")
+    site.switch(f"rilis/{slug}", create=True)
+    site.write(path, text)
+    site.commit(f"Rilis {slug}", site.cast["rina"])
+    site.record(site.cast["dwi"], path, 2, "kasubbag", sign=sign_records)
+    site.record(site.cast["hendro"], path, 3, "sekdin", sign=sign_records)
+    site.merge(f"rilis/{slug}", site.cast["wahyu"])
+    return path
+
+
+def test_a_history_rewritten_with_the_same_paths_and_messages_publishes_nothing_unapproved(site: Site) -> None:
+    """After a publish (every cache warm: verdicts, history index, parsed items, pages), main is rewritten:
+    the published release's text changed, its approvals made again unsigned, every path and message the
+    same. The changed text must not go live, and no archive number is given again (its tag keeps
+    pointing where it did). Today the run stops on the existing tag (exit 1, git's "reference already
+    exists"), with the caches as without them."""
+    base = site.head()
+    path = approved_release(site, "bantuan-bibit", title="Bantuan Bibit Cabai")
+    code, first = publish_json(site)
+    assert code == 0, first
+    tags = site.git("show-ref", "--tags")
+    live = site.root / "_site/siaran-pers/2025/bantuan-bibit/index.html"
+    honest = live.read_bytes()
+    original = site.file_bytes(path).decode()
+    forged = original.replace("Isi rilis bantuan-bibit.", "Isi rilis PALSU bantuan.")
+    assert forged != original
+    _rewrite_release(site, base, "bantuan-bibit", forged, sign_records=False)
+    code, doc = publish_json(site)
+    assert "PALSU" not in live.read_text(encoding="utf-8")
+    assert live.read_bytes() == honest
+    assert site.git("show-ref", "--tags") == tags  # no tag moved, none added for a number given again
+    assert not any(n["path"] == path for n in doc.get("numbers", []))
