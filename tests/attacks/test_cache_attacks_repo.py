@@ -1,0 +1,54 @@
+"""Attacks by an operator with push access who commits what warta writes and keeps between runs: the
+staged site (``_site.staging/site``, with the marker that says warta wrote it) and the live site
+(``_site``), forged, on a fresh checkout (no ``.warta-cache``). Publish must put the approved bytes live.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from approvals_helpers import Person, Site
+from publish_helpers import approved_release, isolated_env, office, publish_json
+
+STAGED = "_site.staging/site"
+HONEST, FORGED = "Bantuan Bibit Cabai", "Bantuan Bibit Palsu"
+
+
+@pytest.fixture
+def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:
+    made = office(tmp_path, cast)
+    for key, value in isolated_env(tmp_path).items():
+        monkeypatch.setenv(key, value)
+    return made
+
+
+def _forged_copy(source: Path, target: Path) -> None:
+    """A copy of the built site ``source`` at ``target`` (links followed) with every page forged."""
+    shutil.copytree(source, target, symlinks=False)
+    for page in target.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        page.write_text(text.replace(HONEST, FORGED), encoding="utf-8")
+
+
+@pytest.mark.parametrize("folder", [STAGED, "_site"])
+def test_a_committed_forged_site_folder_never_goes_live(site: Site, tmp_path: Path, folder: str) -> None:
+    approved_release(site, "bantuan-bibit", title=HONEST)
+    code, doc = publish_json(site)
+    assert code == 0, doc
+    built = tmp_path / "built"
+    shutil.copytree((site.root / "_site").resolve(), built, symlinks=False)
+    # a fresh checkout: nothing of the last run is left (as CI's checkout cleans ignored files)
+    site.git("clean", "-q", "-ffdx")
+    assert not (site.root / ".warta-cache").exists() and not (site.root / "_site").exists()
+    _forged_copy(built, site.root / folder)
+    site.git("add", "-f", folder)
+    site.commit("situs", site.cast["wahyu"])
+    code, doc = publish_json(site)
+    live = (site.root / "_site").resolve() / "index.html"
+    # exit 1: the committed scripts are governed files changed without approval (rule 8); the approved
+    # release still goes out (rule 13), as built from the approved tree, not as committed
+    assert code in (0, 1), doc
+    assert FORGED not in live.read_text(encoding="utf-8"), doc
+    assert HONEST in live.read_text(encoding="utf-8"), doc
