@@ -15,7 +15,6 @@ Bulk history is read by one process (:meth:`Git.log`), file contents by one ``gi
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import re
 import secrets
@@ -380,7 +379,9 @@ class Git:
         reader = threading.Thread(target=lambda: errors.append(proc.stderr.read()) if proc.stderr else None,
                                   daemon=True)
         reader.start()
-        with contextlib.suppress(OSError, AttributeError):  # a larger pipe lets git run ahead (Linux)
+        with contextlib.suppress(ImportError, OSError, AttributeError):  # a larger pipe lets git run ahead
+            import fcntl  # here, not at the top: POSIX only (Linux has F_SETPIPE_SZ)
+
             fcntl.fcntl(proc.stdout.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
         pending = b""
         first = True
