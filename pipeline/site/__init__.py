@@ -1,4 +1,4 @@
-"""The website: Pelican driven from a settings dict, with warta's reader, generator and theme.
+"""The website: warta's payloads through the theme's templates (Pelican for settings and feeds).
 
 ``build_site(site, output)`` writes the whole site into ``output`` (replaced only when the build
 succeeded); see :mod:`pipeline.site.build`. ``docs/site.md`` describes the pages and addresses.

@@ -1,8 +1,9 @@
 """``build_site``: the website from validated content, written whole or not at all.
 
 Stages: choose the items to publish -> media derivatives for their photos -> render each Markdown body
-once (cached by content) -> Pelican (our reader, theme and generator) writes into a temporary folder
-beside the output -> attachments are copied -> the temporary folder replaces the output. A build that
+once (cached by content) -> the pages are planned from the payloads and written through the theme
+(:mod:`pipeline.site.writer`) into a temporary folder beside the output -> attachments are copied ->
+the search index -> the temporary folder replaces the output. A build that
 fails or is killed leaves the previous output as it was; the next build removes what a killed build left.
 """
 
@@ -37,9 +38,9 @@ from pipeline.references import resolve_path
 from pipeline.rendering import PARALLEL_MIN, Rendered, render_all
 from pipeline.report.summary import ServiceSummary, service_summary
 from pipeline.resources import theme_dir
-from pipeline.site import i18n, identity, media, search
-from pipeline.site.generators import tag_slug
-from pipeline.site.model import ROOT_MARK, Attachment, BuildResult, PageExtra, Payload, SharedState
+from pipeline.site import generators, i18n, identity, media, search, writer
+from pipeline.site.generators import Plan, tag_slug
+from pipeline.site.model import ROOT_MARK, Attachment, Body, BuildResult, PageExtra, Payload, SharedState
 from pipeline.site.outline import outline, wrap_tables
 from pipeline.site.output import MARKER, MARKER_TEXT, check_output, recover, swap
 from pipeline.site.register import Register, klasifikasi_url, make_register
@@ -53,7 +54,7 @@ def _say(progress: bool, message: str) -> None:
         print(f"build: {message}", file=sys.stderr, flush=True)
 
 
-# --- Pelican ---------------------------------------------------------------------------------------
+# --- writing ---------------------------------------------------------------------------------------
 
 
 class _Collect(logging.Handler):
@@ -85,12 +86,17 @@ def _pelican_quiet() -> Iterator[_Collect]:
         logger.setLevel(saved[1])
 
 
-def _run_pelican(settings: dict[str, Any]) -> list[Finding]:
-    from pelican import Pelican
-
+def _write(settings: dict[str, Any], plan: Plan, temp: Path, cache: PageCache | None) -> list[Finding]:
+    """The pages of ``plan`` and its feeds into ``temp`` (:mod:`pipeline.site.writer`); the theme's static
+    files beside them. A template error stops the build; Pelican's warnings (the feeds) become findings."""
+    output = str(temp)
     with _pelican_quiet() as collected:
         try:
-            Pelican(settings).run()
+            writer.check_names(s.name for s in plan.specs)
+            pages = writer.make_pages(settings, plan)
+            writer.write_specs(pages, plan.specs, output, cache)
+            writer.write_feeds(settings, plan.feeds, output)
+            writer.copy_static(settings, output)
         except jinja2.TemplateSyntaxError as exc:
             where = f"{exc.filename or exc.name}:{exc.lineno}"
             raise BuildError(_("theme: {where}: {message}", where=where, message=exc.message)) from None
@@ -152,19 +158,20 @@ def _size(n: int, language: str) -> str:
     return (value.replace(".", ",") if language == "id" else value) + " MB"
 
 
-def _fill_images(rendered: Rendered, item: Item, pictures: media.Pictures) -> str:
-    html = rendered.html
+def _image_fills(rendered: Rendered, item: Item, pictures: media.Pictures) -> list[tuple[str, str]]:
+    """Each picture token of the body and its ``<picture>``."""
+    fills = []
     for index, (src, alt) in enumerate(rendered.images):
         path, _where = resolve_path(item.path, src)
         picture = pictures.inline(path, alt) if path else None
         if picture is None:  # content.py refuses such a body; never leave a token behind
             raise BuildError(_("{path}: image '{src}' has no derivative", path=item.path, src=src))
-        html = html.replace(rendered.token(index), str(picture))
-    return html
+        fills.append((rendered.token(index), str(picture)))
+    return fills
 
 
-def _fill_links(html: str, rendered: Rendered, item: Item, pages: Mapping[str, str],
-                downloads: Mapping[str, str], findings: list[Finding]) -> str:
+def _link_fills(rendered: Rendered, item: Item, pages: Mapping[str, str], downloads: Mapping[str, str],
+                findings: list[Finding]) -> list[tuple[str, str]]:
     """Local links of the body: another item's ``.md`` becomes its page, a digested file its download.
     A link to an item that is not on the site loses its address (the text stays)."""
     targets: dict[int, str | None] = {}
@@ -177,12 +184,13 @@ def _fill_links(html: str, rendered: Rendered, item: Item, pages: Mapping[str, s
         targets[link.index] = url
     for link in item.downloads:
         targets[link.index] = downloads.get(link.path)
+    fills = []
     for index in range(len(rendered.links)):
         token = rendered.link_token(index)
         url = targets.get(index)
         # a link without a target keeps its text and loses its address
-        html = html.replace(f' href="{token}"', "") if url is None else html.replace(f'"{token}"', f'"{ROOT_MARK}/{url}"')
-    return html
+        fills.append((f' href="{token}"', "") if url is None else (f'"{token}"', f'"{ROOT_MARK}/{url}"'))
+    return fills
 
 
 def build_site(
@@ -272,14 +280,16 @@ def download_url(item: Item, source: Path) -> str:
 
 
 def _listing(folder: Path) -> tuple[list[str], int]:
-    """The pages (``.html``) of a built folder, sorted, and how many files it holds."""
+    """The pages (``.html``) of a built folder, sorted, and how many files it holds (plain strings: no
+    path object per file)."""
     pages: list[str] = []
     files = 0
-    for dirpath, _dirs, filenames in os.walk(folder):
-        for name in filenames:
-            files += 1
-            if name.endswith(".html"):
-                pages.append(Path(dirpath, name).relative_to(folder).as_posix())
+    top = str(folder)
+    for dirpath, _dirs, filenames in os.walk(top):
+        files += len(filenames)
+        rel = dirpath[len(top) + 1:]
+        prefix = rel.replace(os.sep, "/") + "/" if rel else ""
+        pages.extend(prefix + name for name in filenames if name.endswith(".html"))
     return sorted(pages), files
 
 
@@ -332,9 +342,9 @@ class _Build:
     def render(self, chosen: list[Item]) -> list[Item]:
         """Every body once; a body past its deadline (rule 13) leaves that item out, every other is built."""
         live = [i for i in chosen if i.meta.status != "dicabut"]
-        _say(self.progress, f"rendering {len(live)} bodies")
+        _say(self.progress, ngettext("rendering {n} body", "rendering {n} bodies", len(live), n=len(live)))
         self.rendered = _render(live, self.caches / RENDER_CACHE, self.config.limits.render_seconds)
-        if len(live) >= PARALLEL_MIN:  # a large build: its render workers' memory is not needed by Pelican and Pagefind
+        if len(live) >= PARALLEL_MIN:  # a large build: its render workers' memory is not needed by the writer and Pagefind
             bounded.shutdown()
         overran = {path: r.error for path, r in self.rendered.items() if r.error}
         return self._leave_out(chosen, overran, "body") if overran else chosen
@@ -353,7 +363,7 @@ class _Build:
         for item in chosen:
             self.payloads_by_source[os.path.join(str(self.root), item.path)] = self._payload(
                 item, by_path.get(item.path), item_urls)
-        self.rendered = {}  # each body lives on in its payload only (memory: 10,000 bodies are tens of MB)
+        self.rendered = {}  # each body lives on in its payload only, as rendered (model.Body)
 
     def _payload(self, item: Item, record: ArchiveRecord | None, item_urls: Mapping[str, str]) -> Payload:
         tz, pictures, register = self.config.tz, self.pictures_made, self.register
@@ -367,9 +377,12 @@ class _Build:
             url = download_url(item, self.root / link.path)
             downloads[link.path] = url
             self.copies.append((self.root / link.path, url))
-        body = "" if withdrawn else self._fit(_fill_links(_fill_images(self.rendered[item.path], item, pictures),
-                                                        self.rendered[item.path], item, item_urls, downloads,
-                                                        self.findings))
+        content = None
+        if not withdrawn:
+            rendered = self.rendered[item.path]
+            fills = _image_fills(rendered, item, pictures) + _link_fills(rendered, item, item_urls, downloads,
+                                                                         self.findings)
+            content = Body(rendered.html, tuple(fills), self._fit, self.catalogue.text("table_n"))
         attachments: list[Attachment] = []
         if isinstance(item.meta, InformasiPublikMeta) and not withdrawn:
             for lamp, rel in zip(item.meta.lampiran, item.attachments, strict=False):
@@ -382,7 +395,7 @@ class _Build:
             extra=extra,
             draft=self.drafts and extra.draft,
             withdrawn=withdrawn,
-            body=body,
+            content=content,
             hero=pictures.hero(item) if not withdrawn else None,
             gallery=[] if withdrawn else pictures.gallery(item),
             thumb=None if withdrawn else pictures.thumb(item),
@@ -404,7 +417,8 @@ class _Build:
         return wrap_tables(outline(html), self.catalogue.text("table_n"))
 
     def write(self, chosen: list[Item], temp: Path, output: Path, reuse: bool) -> SharedState:
-        """Pelican writes the pages into ``temp``; then the downloads and attachments are copied."""
+        """The pages and feeds into ``temp`` (:mod:`pipeline.site.writer`); then the downloads and
+        attachments are copied."""
         config, catalogue = self.config, self.catalogue
         menu = sorted(
             (i for i in chosen if i.kind == "halaman" and getattr(i.meta, "menu", False) and i.meta.status != "dicabut"),
@@ -436,8 +450,9 @@ class _Build:
         settings = read_settings(override)
         if reuse:
             state.pages = PageCache(self.caches, output, temp, build_fingerprint(self.theme, catalogue, settings, state))
+        plan = generators.plan(state, config.site.url, bool(listed))
         _say(self.progress, _("writing pages into {folder}", folder=temp.name))
-        self.findings.extend(_run_pelican(settings))
+        self.findings.extend(_write(settings, plan, temp, state.pages))
         if state.pages is not None:
             _say(self.progress, _("{rendered} pages rendered, {reused} unchanged and reused",
                                    rendered=state.pages.rendered, reused=state.pages.reused))

@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -81,9 +82,41 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class Body:
+    """An item's body as its page shows it, made only when a page or a feed needs it (a page taken
+    unchanged from the previous output never does): the rendered HTML with its pictures and local links
+    filled in (``fills``: each token and what replaces it, in order), fitted under the page's headings
+    (``fit``). ``digest`` is the sha256 of all of it, what the page's key needs instead of the text."""
+
+    html: str  # as pipeline.rendering made it, with tokens
+    fills: tuple[tuple[str, str], ...]
+    fit: Callable[[str], str]
+    fit_key: str  # what ``fit`` depends on besides the code (the table label)
+
+    @functools.cached_property
+    def digest(self) -> str:
+        h = hashlib.sha256(self.html.encode("utf-8", "surrogatepass"))
+        h.update(json.dumps([self.fills, self.fit_key], ensure_ascii=False).encode("utf-8", "surrogatepass"))
+        return h.hexdigest()
+
+    def text(self) -> str:
+        html = self.html
+        for old, new in self.fills:
+            html = html.replace(old, new)
+        return self.fit(html)
+
+
+@dataclass(frozen=True)
 class Figure:
     html: Markup  # <picture> with ROOT_MARK paths
     caption: str | None
+
+
+def _meta_text(meta: Any) -> str:
+    """Every field of a front-matter model, as text (its class and its values' reprs: what pydantic's
+    own repr says, without its per-field machinery)."""
+    extra = getattr(meta, "__pydantic_extra__", None)
+    return f"{type(meta).__name__}{meta.__dict__!r}{extra!r}"
 
 
 @dataclass
@@ -94,7 +127,7 @@ class Payload:
     extra: PageExtra
     draft: bool  # show the draft banner and keep search engines away
     withdrawn: bool  # status dicabut: a notice page, out of lists, feeds and the sitemap
-    body: str  # sanitised HTML, ROOT_MARK paths (a plain str: Pelican's article shares it, no copy)
+    content: Body | None  # the body (None: a withdrawal shows none); ``body`` is its text
     hero: Figure | None
     gallery: list[Figure]
     thumb: Markup | None
@@ -107,7 +140,7 @@ class Payload:
     imported: bool = False  # its record says: published before warta, without an SOP chain
     went_public: dt.datetime | None = None  # when this site first published it (its archive record)
 
-    @property
+    @functools.cached_property
     def url(self) -> str:
         return self.item.url_path
 
@@ -116,9 +149,9 @@ class Payload:
         """sha256 of everything the item's page and its cards show (:mod:`pipeline.site.reuse`)."""
         item = self.item
         parts = [
-            item.path, item.kind, item.slug, item.url_path, item.klasifikasi, str(item.tz),
-            repr(item.meta),
-            [self.draft, self.withdrawn, self.body, str(self.thumb), self.og_image, self.archive_url,
+            item.path, item.kind, item.slug, self.url, item.klasifikasi, str(item.tz),
+            _meta_text(item.meta),
+            [self.draft, self.withdrawn, str(self.thumb), self.og_image, self.archive_url,
              self.klasifikasi_url, self.withdrawn_at.isoformat() if self.withdrawn_at else None, self.imported,
              self.went_public.isoformat() if self.went_public else None],
             [str(self.hero.html), self.hero.caption] if self.hero else None,
@@ -128,13 +161,19 @@ class Payload:
             [self.extra.draft, self.extra.forced, self.extra.archive_number, self.extra.approvals, self.extra.notes,
              self.extra.klasifikasi, self.extra.expired],
         ]
+        parts.append(self.content.digest if self.content is not None else None)  # the body by its inputs
         return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()
 
     @property
+    def body(self) -> str:
+        """Sanitised HTML with ROOT_MARK paths, made on each use (not kept: 10,000 bodies are tens of MB)."""
+        return self.content.text() if self.content is not None else ""
+
+    @functools.cached_property
     def date(self) -> dt.datetime | None:
         return self.item.published
 
-    @property
+    @functools.cached_property
     def updated(self) -> dt.date | None:
         notes = self.item.meta.catatan_perubahan
         return max((n.tanggal for n in notes), default=None)

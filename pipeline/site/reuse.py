@@ -1,21 +1,26 @@
 """Reuse of unchanged pages: a page whose inputs are the same as in the previous build is taken from
 the previous output (a hard link, or a copy) instead of being rendered again.
 
-Every page written from one of the templates in :data:`REUSABLE` gets a key: the sha256 of the build's
-fingerprint (warta's reuse version, Pelican, Jinja and MarkupSafe versions, every file of the theme, the
-message catalogue, the site settings and the shared state templates read: the menu, the kinds present,
-whether there is a register, the feed) and of the page's own inputs (its file name, its template, and
-every value passed to it: an item by the fingerprint of everything its page shows, a list by its
-entries'). The keys of the last build into an output folder are kept in
-``.warta-cache/site/pages/<folder>.json`` with the sha256 of each page as written; a page is reused only
-when its key is the same and the previous output still holds exactly those bytes, so a hand-edited,
-missing or foreign file is rendered again. Content-addressed, never by time; the cache may be deleted at
-any time. Pages from other templates (home, tag and year indexes, the DIP, the register index, the
-sitemap, feeds) are always rendered: they depend on every item.
+Every page written from one of the templates in :data:`REUSABLE` gets a key, computed from its inputs
+without rendering it: the sha256 of the build's fingerprint (warta's reuse version, Pelican, Jinja and
+MarkupSafe versions, every file of the theme, the message catalogue, the site settings and the shared
+state templates read: the menu, the kinds present, whether there is a register, the feed) and of the
+page's own inputs (its file name, its template, and every value passed to it: an item by the
+fingerprint of everything its page shows, a list by its entries'). The keys of the last build into an
+output folder are kept in ``.warta-cache/site/pages/<folder>.json`` with the size, modification time
+(ns) and inode of each page as written; a page is reused only when its key is the same and the previous
+output's file still has exactly that size, time and inode (a file edited, replaced or removed since is
+rendered again; the old output is never read page by page). Content-addressed keys, never by time; the
+cache may be deleted at any time. Pages from other templates (home, tag and year indexes, the DIP, the
+register index, the sitemap, feeds) are always rendered: they depend on every item.
+
+A reused page is a hard link to the previous output's file: the new output's folder is a new tree, and
+every page is written into a file that did not exist (:func:`pipeline.site.writer.write_new`), so nothing
+is ever written through a link into the previous output (which stays whole until the swap).
 
 A template in :data:`REUSABLE` may read only the values passed to it, the settings and the shared state
-named above (never the context's lists of articles, dates or tags); ``tests/test_site_reuse.py`` checks
-that a build reusing pages is byte-identical to a build from nothing after each kind of change.
+named above (never the lists of tags or years); ``tests/test_site_reuse.py`` checks that a build reusing
+pages is byte-identical to a build from nothing after each kind of change.
 """
 
 from __future__ import annotations
@@ -28,25 +33,25 @@ import importlib.metadata
 import json
 import os
 import re
-import shutil
 from collections.abc import Mapping
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
-from markupsafe import Markup
-from pelican.contents import Content
-from pelican.urlwrappers import URLWrapper
-from pelican.utils import sanitised_join
-from pelican.writers import Writer
-
 from pipeline.cachedir import PAGES_CACHE
+from pipeline.codedigest import code_digest
 from pipeline.files import write_atomic
-from pipeline.site.generators import Entry
+from pipeline.site.generators import Entry, Pager, Shown
 from pipeline.site.model import Payload
 
-REUSE_VERSION = "warta-reuse-2"
-REUSABLE = frozenset({"item.html", "dicabut.html", "list.html", "register.html"})
+REUSE_VERSION = "warta-reuse-3"
+REUSABLE = frozenset({"item", "dicabut", "list", "register", "sitemap"})  # templates, without extension
 CACHE_DIR = PAGES_CACHE
+
+
+def _signature(stat: os.stat_result) -> list[int]:
+    """What says a file is the one written: its size, modification time (ns) and inode."""
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ino]  # the order of pipeline.site.disk's stats
 
 
 class _Uncacheable(Exception):
@@ -70,49 +75,41 @@ def _tree_digest(folder: Path) -> str:
 
 
 def _plain(value: Any) -> Any:
-    """A JSON-able, deterministic form of a value passed to a template (see :func:`fingerprint`)."""
-    if value is None or isinstance(value, (bool, int, float)):
-        return value
-    if isinstance(value, str):  # Markup too: its text is what the page shows
-        return ["m" if isinstance(value, Markup) else "s", str(value)]
+    """A JSON-able, deterministic form of a value JSON cannot write itself (``json.dumps``' ``default``:
+    strings, numbers, lists, tuples and dicts are written by the encoder, in C)."""
     if isinstance(value, Entry):  # a card in a list: everything it shows is in its payload
         return ["e", value.payload.fingerprint]
+    if isinstance(value, Pager):  # a page of a list: its place and its entries
+        return ["pager", value.base, value.number, value.total, [e.payload.fingerprint for e in value.entries]]
     if isinstance(value, Payload):
         return ["p", value.fingerprint]
-    if isinstance(value, Content):  # an item's Pelican Article or Page: what it shows is its payload
-        payload = getattr(value, "warta", None)
-        if not isinstance(payload, Payload):
-            raise _Uncacheable(type(value).__name__)
-        return ["c", payload.fingerprint, str(value.save_as)]
+    if isinstance(value, Shown):  # an item's page: what it shows is its payload
+        return ["c", value.warta.fingerprint]
     if isinstance(value, (dt.datetime, dt.date)):
         return ["d", value.isoformat(), str(getattr(value, "tzinfo", None))]
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-        return [type(value).__name__, _plain(fields)]
-    if isinstance(value, URLWrapper):  # Pelican's category: its name is all it is
-        return ["cat", str(value)]
+        return [type(value).__name__, {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}]
     if hasattr(value, "model_dump_json"):  # a pydantic model (the front matter)
         return ["model", type(value).__name__, value.model_dump_json()]
     raise _Uncacheable(type(value).__name__)
 
 
 def fingerprint(*values: Any) -> str | None:
-    """The sha256 of ``values`` (None when one of them cannot be fingerprinted)."""
+    """The sha256 of ``values`` (None when one of them cannot be fingerprinted). A string is written as
+    its text (a Markup string too: which values are Markup is fixed by warta's code, part of the build's
+    fingerprint)."""
     try:
-        data = json.dumps([_plain(v) for v in values], ensure_ascii=False, separators=(",", ":"))
-    except _Uncacheable:
+        data = json.dumps(values, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=_plain)
+    except (_Uncacheable, TypeError, ValueError):
         return None
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+    return hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def build_fingerprint(theme: Path, catalogue: Any, settings: Mapping[str, Any], state: Any) -> str:
     """What every reusable page depends on besides its own values."""
     parts = {
         "reuse": REUSE_VERSION,
+        "code": code_digest(),  # warta's own code: which values are Markup, what a payload holds
         "versions": [_version(name) for name in ("pelican", "jinja2", "markupsafe")],
         "theme": _tree_digest(theme),
         "catalogue": [catalogue.language, list(catalogue.months), sorted(catalogue.messages.items())],
@@ -138,8 +135,8 @@ class PageCache:
         self.base = base
         name = hashlib.sha256(str(output).encode("utf-8")).hexdigest()[:16]
         self.file = root / CACHE_DIR / f"{name}.json"
-        self.previous: dict[str, list[str]] = {}
-        self.current: dict[str, list[str]] = {}
+        self.previous: dict[str, list[Any]] = {}
+        self.current: dict[str, list[Any]] = {}
         self.reused = 0
         self.rendered = 0
         try:
@@ -154,33 +151,34 @@ class PageCache:
     def key(self, name: str, template: str, values: Mapping[str, Any]) -> str | None:
         if template not in REUSABLE:
             return None
+        if len(values) == 1:  # an item's page: its payload's fingerprint says it all (no JSON of the values)
+            (what, value), = values.items()
+            if isinstance(value, Shown):
+                text = f"shown\0{self.base}\0{name}\0{template}\0{what}\0{value.warta.fingerprint}"
+                return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
         return fingerprint(self.base, name, template, dict(values))
 
-    def reuse(self, name: str, key: str, target: str) -> bool:
-        """Put the previous build's page ``name`` at ``target`` if its key and bytes are unchanged."""
+    def usable(self, name: str, key: str) -> str | None:
+        """The previous build's file of page ``name`` when its key and file are unchanged (else None)."""
         known = self.previous.get(name)
         if not known or known[0] != key:
-            return False
-        source = sanitised_join(str(self.output), name)
+            return None
+        source = os.path.join(self.output, name)
         try:
-            with open(source, "rb") as handle:
-                if hashlib.sha256(handle.read()).hexdigest() != known[1]:
-                    return False
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            try:
-                os.link(source, target)
-            except OSError:
-                shutil.copyfile(source, target)
+            stat = os.lstat(source)
         except OSError:
-            return False
-        self.current[name] = known
-        self.reused += 1
-        return True
+            return None
+        return source if S_ISREG(stat.st_mode) and _signature(stat) == known[1:] else None
 
-    def written(self, name: str, key: str, target: str) -> None:
-        with contextlib.suppress(OSError), open(target, "rb") as handle:
-            self.current[name] = [key, hashlib.sha256(handle.read()).hexdigest()]
-        self.rendered += 1
+    def record(self, name: str, key: str | None, stat: tuple[int, int, int], reused: bool) -> None:
+        """Page ``name`` as written (``reused``: linked from the previous output); a page without a key
+        is only counted."""
+        if key is not None:
+            self.current[name] = [key, *stat]
+        if reused:
+            self.reused += 1
+        else:
+            self.rendered += 1
 
     def save(self) -> None:
         """Keep this build's keys (called once the new output is in place)."""
@@ -201,40 +199,3 @@ class PageCache:
                 found = pattern.search(head)
                 if found is None or not Path(json.loads(f'"{found.group(1)}"')).is_dir():
                     other.unlink()
-
-
-class ReusingWriter(Writer):  # type: ignore[misc]  # Pelican is untyped
-    """Pelican's writer, taking unchanged reusable pages from the previous output."""
-
-    def write_file(
-        self,
-        name: Any,
-        template: Any,
-        context: Any,
-        relative_urls: bool = False,
-        paginated: Any = None,
-        template_name: Any = None,
-        override_output: bool = False,
-        url: Any = None,
-        **kwargs: Any,
-    ) -> Any:
-        state = self.settings.get("WARTA")
-        cache: PageCache | None = getattr(state, "pages", None)
-        if cache is None or not name or paginated:
-            return super().write_file(name, template, context, relative_urls, paginated, template_name,
-                                      override_output, url, **kwargs)
-        values = {"relative_urls": relative_urls, "url": url, **kwargs}
-        key = cache.key(str(name), str(getattr(template, "name", "")), values)
-        target = sanitised_join(self.output_path, name)
-        # a path written before goes through Pelican, which refuses or skips it as it always does
-        fresh = target not in self._written_files and target not in self._overridden_files
-        if key is not None and fresh and cache.reuse(str(name), key, target):
-            self._written_files.add(target)  # the bookkeeping of Writer._open_w
-            if override_output:
-                self._overridden_files.add(target)
-            return None
-        result = super().write_file(name, template, context, relative_urls, paginated, template_name,
-                                    override_output, url, **kwargs)
-        if key is not None:
-            cache.written(str(name), key, target)
-        return result

@@ -1,11 +1,10 @@
 """The Pelican settings dict for a warta site: everything explicit, nothing read from a pelicanconf.py.
 
-Pelican reads the content folders through :class:`pipeline.site.reader.WartaReader` only (its own
-Markdown, reStructuredText and HTML readers are switched off), writes item pages and the site-wide
-Atom feed, and copies the theme's static files. Lists, tag and year pages, the Daftar Informasi Publik,
-per-kind feeds and the sitemap come from :class:`pipeline.site.generators.WartaGenerator`, registered
-by the one plugin in ``PLUGINS``. Pelican's own taxonomy pages (category, tag, author, period archives)
-are off: warta's lists are paginated and ordered its own way.
+Pelican no longer runs as a whole: :mod:`pipeline.site.writer` renders every page itself in a Jinja
+environment made from these settings (as Pelican's generators make theirs), and uses Pelican's reader
+machinery (through :class:`pipeline.site.reader.WartaReader` only; its own Markdown, reStructuredText
+and HTML readers are off) and writer for the Atom feeds' entries. The settings still say everything
+Pelican itself would need, so the templates see the context Pelican gave them.
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ from pelican.settings import read_settings as pelican_read_settings
 from pipeline.cachedir import JINJA_CACHE
 from pipeline.config import KINDS
 from pipeline.content import RESERVED_PAGE_SLUGS
-from pipeline.site import plugin
 from pipeline.site.reader import WartaReader
 from pipeline.site.urls import FEED_ALL
 from pipeline.slug import SUBSTITUTIONS as SLUG_SUBSTITUTIONS
@@ -73,7 +71,7 @@ def base_settings(
         "RELATIVE_URLS": True,  # the built folder works anywhere: warta serve, a sub-path, a USB stick
         "DEFAULT_LANG": language,
         "TIMEZONE": timezone,
-        "PLUGINS": [plugin],
+        "PLUGINS": [],
         "PLUGIN_PATHS": [],
         "READERS": {
             "md": WartaReader,

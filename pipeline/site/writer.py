@@ -1,0 +1,245 @@
+"""Writing a site's pages: warta's payloads straight through the theme's Jinja templates.
+
+No Pelican article objects, no generators: the pages planned by :func:`pipeline.site.generators.plan` are
+rendered in a Jinja environment built the way Pelican builds its own from the same settings (the theme's
+templates, then Pelican's ``simple`` theme; ``!simple/`` and ``!theme/`` prefixes; the settings'
+``JINJA_ENVIRONMENT``, filters, globals and tests; the ``strftime`` filter and ``plugin_enabled`` test),
+as a sandbox (DESIGN rule 12). Every template gets what Pelican gave it: the settings, ``WARTA_TAGS`` and
+``WARTA_YEARS``, ``SITEURL`` (the path from the page to the site's root), ``output_file`` and the page's
+own values. Pelican still does what it does well: its settings, the Atom feeds (its ``Writer`` and
+``Article`` for the few entries a feed holds) and the copy of the theme's static files.
+
+The folders of the output are made once, before any page; each page is written once into a file that
+did not exist (``open(..., "x")``: never through a hard link nor over another page). With a
+:class:`pipeline.site.reuse.PageCache`, a page whose key is unchanged is hard-linked from the previous
+output instead of rendered. Large builds render in two forked workers (:func:`write_pages`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import types
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+import jinja2
+from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, TemplateNotFound
+from jinja2.sandbox import SandboxedEnvironment
+from pelican.contents import Article
+from pelican.readers import Readers
+from pelican.utils import DateFormatter, copy, get_relative_path, path_to_url, sanitised_join
+from pelican.writers import Writer
+
+from pipeline.errors import BuildError
+from pipeline.i18n import _
+from pipeline.site.disk import Disk
+from pipeline.site.generators import Entry, Feed, Plan, Spec
+from pipeline.site.model import ROOT_MARK
+from pipeline.site.reuse import PageCache
+
+PELICAN_THEMES = os.path.join(os.path.dirname(os.path.abspath(sys.modules[Article.__module__].__file__ or "")),
+                              "themes")
+
+
+_METHODS = (types.MethodType, types.BuiltinMethodType)  # what Jinja's sandbox checks for str.format
+
+
+class _Sandbox(SandboxedEnvironment):
+    """Jinja's sandbox with its attribute verdicts remembered: :meth:`is_safe_attribute` depends only on
+    the object's type and the attribute's name (its checks are ``isinstance`` tests and name tests), so
+    each pair is judged once per build instead of once per access (millions on a large site)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._verdicts: dict[tuple[type, str], bool] = {}
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        key = (type(obj), attr)
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            verdict = self._verdicts[key] = bool(super().is_safe_attribute(obj, attr, value))
+        return verdict
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """The sandbox's ``getattr`` in one step for a value that is not a method (Jinja's own checks a
+        method for ``str.format``; a method, a missing attribute, an unsafe one go through Jinja's)."""
+        try:
+            value = getattr(obj, attribute)
+        except AttributeError:
+            return super().getattr(obj, attribute)
+        if isinstance(value, _METHODS):
+            return super().getattr(obj, attribute)
+        verdict = self._verdicts.get((type(obj), attribute))
+        if verdict is None:
+            verdict = self.is_safe_attribute(obj, attribute, value)
+        return value if verdict else self.unsafe_undefined(obj, attribute)
+
+
+def _plugin_enabled(name: str, plugin_list: Sequence[Any] | None = None) -> bool:
+    """Pelican's ``plugin_enabled`` test (``{% if "x" is plugin_enabled %}``)."""
+    return any(name == getattr(p, "__name__", p) for p in plugin_list or ())
+
+
+def environment(settings: Mapping[str, Any]) -> _Sandbox:
+    """The Jinja environment of Pelican's generators for ``settings``, as a sandbox."""
+    theme_templates = os.path.join(str(settings["THEME"]), "templates")
+    simple = FileSystemLoader(os.path.join(PELICAN_THEMES, "simple", "templates"))
+    paths = [*settings["THEME_TEMPLATES_OVERRIDES"], theme_templates]
+    loader = ChoiceLoader([FileSystemLoader(paths), simple,
+                           PrefixLoader({"!simple": simple, "!theme": FileSystemLoader(theme_templates)})])
+    env = _Sandbox(loader=loader, **settings["JINJA_ENVIRONMENT"])
+    env.filters["strftime"] = DateFormatter()
+    env.filters.update(settings["JINJA_FILTERS"])
+    env.globals.update(settings["JINJA_GLOBALS"])
+    env.tests["plugin_enabled"] = partial(_plugin_enabled, plugin_list=settings["PLUGINS"])  # type: ignore[assignment]
+    env.tests.update(settings["JINJA_TESTS"])
+    return env
+
+
+@dataclass
+class Pages:
+    """The templates of one build and what they all read."""
+
+    env: _Sandbox
+    context: dict[str, Any]  # the settings, WARTA_TAGS, WARTA_YEARS
+    extensions: Sequence[str]
+    templates: dict[str, jinja2.Template] = field(default_factory=dict)
+
+    def template(self, name: str) -> jinja2.Template:
+        known = self.templates.get(name)
+        if known is not None:
+            return known
+        for ext in self.extensions:
+            try:
+                made = self.templates[name] = self.env.get_template(name + ext)
+                return made
+            except TemplateNotFound:
+                continue
+        raise BuildError(_("theme: no template {name} (looked for {names})", name=name,
+                           names=", ".join(name + e for e in self.extensions)))
+
+    def render(self, spec: Spec) -> str:
+        local = dict(self.context)
+        siteurl = spec.siteurl if spec.siteurl is not None else path_to_url(get_relative_path(spec.name))
+        local["SITEURL"] = local["localsiteurl"] = siteurl
+        local["output_file"] = spec.name
+        local.update(spec.values)
+        return self.template(spec.template).render(local)
+
+
+def make_pages(settings: Mapping[str, Any], plan: Plan) -> Pages:
+    """The templates of a build and the ``CARD`` global their lists call."""
+    env = environment(settings)
+    context = dict(settings)
+    context.update(plan.context)
+    env.globals["CARD"] = _cards(env)
+    return Pages(env, context, tuple(settings["TEMPLATE_EXTENSIONS"]))
+
+
+def _cards(env: jinja2.Environment) -> Any:
+    """``CARD(entry, level)``: the card of ``entry`` (``partials/card.html``), rendered once per build and
+    heading level with ROOT_MARK paths: an item is on several lists (its kind's, its tags', its year's),
+    each shows the same card. The list template roots it (``CARD(entry, 2)|rooted(SITEURL)``)."""
+    cards: dict[tuple[int, int], Any] = {}
+
+    def card(entry: Entry, level: int) -> Any:
+        key = (id(entry.payload), level)
+        made = cards.get(key)
+        if made is None:
+            macro = env.get_template("partials/card.html").module.card  # type: ignore[attr-defined]
+            made = cards[key] = macro(entry, level, ROOT_MARK)
+        return made
+
+    return card
+
+
+def copy_static(settings: Mapping[str, Any], output: str) -> None:
+    """The theme's static files into ``THEME_STATIC_DIR``, as Pelican's static generator copies them."""
+    for path in settings["THEME_STATIC_PATHS"]:
+        copy(os.path.join(str(settings["THEME"]), path), os.path.join(output, settings["THEME_STATIC_DIR"]),
+             settings["IGNORE_FILES"])
+
+
+def check_names(names: Iterator[str]) -> None:
+    """Refuse a page whose file would be outside the output folder (before anything is written)."""
+    for name in names:
+        normal = os.path.normpath(name)
+        if os.path.isabs(name) or normal == os.curdir or normal.split(os.sep, 1)[0] == os.pardir:
+            raise BuildError(_("a page of the site would be written outside the output folder: {name}", name=name))
+
+
+def _folders(names: Sequence[str]) -> list[str]:
+    """Every folder the pages ``names`` go in, parents first (names checked by :func:`check_names`)."""
+    known: set[str] = {""}
+    out: list[str] = []
+    for folder in sorted({os.path.dirname(n) for n in names}):
+        parts = folder.split("/")
+        for depth in range(1, len(parts) + 1):
+            sub = "/".join(parts[:depth])
+            if sub not in known:
+                known.add(sub)
+                out.append(sub)
+    return out
+
+
+def write_specs(pages: Pages, specs: Sequence[Spec], output: str, cache: PageCache | None) -> None:
+    """Render and write ``specs`` (taking unchanged ones from the previous output when ``cache``): the
+    folders are made once, the files written by the helper of :mod:`pipeline.site.disk` meanwhile."""
+    names = [os.path.normpath(s.name) for s in specs]
+    disk = Disk()
+    keys: list[tuple[str | None, bool]] = []  # (key, reused) of each spec, in order
+    try:
+        for folder in _folders(names):
+            disk.folder(os.path.join(output, folder))
+        for spec, name in zip(specs, names, strict=True):
+            target = os.path.join(output, name)
+            key = cache.key(spec.name, spec.template, spec.values) if cache is not None else None
+            source = cache.usable(spec.name, key) if cache is not None and key is not None else None
+            if source is not None:
+                disk.link(target, source)
+            else:
+                disk.page(target, pages.render(spec))
+            keys.append((key, source is not None))
+        stats = disk.close()
+    except BaseException:
+        disk.abort()
+        raise
+    if cache is not None:
+        for spec, (key, reused), stat in zip(specs, keys, stats, strict=True):
+            cache.record(spec.name, key, stat, reused)
+
+
+def _articles(settings: Mapping[str, Any], context: dict[str, Any], sources: Sequence[str]) -> dict[str, Article]:
+    """Pelican's article of each source (what its feeds read), through warta's reader."""
+    readers = Readers(dict(settings))
+    path = settings["PATH"]
+    return {s: readers.read_file(base_path=path, path=s, content_class=Article, context=context) for s in sources}
+
+
+def write_feeds(settings: Mapping[str, Any], feeds: Sequence[Feed], output: str) -> None:
+    """The Atom feeds, by Pelican's writer: the first ``FEED_MAX_ITEMS`` entries of each; paths inside
+    an entry made absolute (bodies carry :data:`ROOT_MARK`)."""
+    if not feeds:
+        return
+    limit = settings["FEED_MAX_ITEMS"]
+    context = dict(settings)
+    context.update({"generated_content": {}, "static_links": set(), "static_content": {},
+                    "localsiteurl": settings["SITEURL"]})
+    sources = sorted({e.source for f in feeds for e in f.entries[:limit]})
+    articles = _articles(settings, context, sources)
+    writer = Writer(output, settings=dict(settings))
+    for feed in feeds:
+        made = writer.write_feed([articles[e.source] for e in feed.entries[:limit]], context, None, feed.path,
+                                 feed_title=feed.title)
+        site_url = context["SITEURL"]
+        for entry in made.items:
+            for key in ("content", "description"):
+                if entry.get(key):
+                    entry[key] = entry[key].replace(ROOT_MARK, site_url)
+        path = sanitised_join(output, feed.path)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "x", encoding="utf-8") as handle:
+            made.write(handle, "utf-8")
