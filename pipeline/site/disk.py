@@ -20,13 +20,13 @@ a name already written stops the build.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import struct
 import subprocess
 import sys
 
 from pipeline.errors import BuildError
+from pipeline.files import grow_pipe
 from pipeline.i18n import _
 
 HEAD = struct.Struct("<BII")  # operation, length of the path, length of the data
@@ -97,8 +97,7 @@ class Disk:
             stderr=subprocess.PIPE, bufsize=PIPE_SIZE, close_fds=True)
         assert self.proc.stdin is not None
         self.stdin = self.proc.stdin
-        with contextlib.suppress(OSError, AttributeError):  # Linux only; a smaller pipe works, slower
-            fcntl.fcntl(self.stdin.fileno(), fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+        grow_pipe(self.stdin.fileno(), PIPE_SIZE)  # Linux only; a smaller pipe works, slower
         self.files = 0  # pages and links asked for: the stats close() returns
 
     def _send(self, op: int, path: str, data: bytes) -> None:
