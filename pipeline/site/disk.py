@@ -20,7 +20,6 @@ a name already written stops the build.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import struct
 import subprocess
@@ -28,6 +27,11 @@ import sys
 
 from pipeline.errors import BuildError
 from pipeline.i18n import _
+
+try:  # POSIX only (a larger pipe); elsewhere the default pipe works, with more waits
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 
 HEAD = struct.Struct("<BII")  # operation, length of the path, length of the data
 END, FOLDER, PAGE, LINK = 0, 1, 2, 3
@@ -38,12 +42,13 @@ _HELPER = r"""
 import os, struct, sys
 head, inp, out = struct.Struct("<BII"), sys.stdin.buffer, sys.stdout.buffer
 stats = []
+FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 def fail(kind, path, why=""):
     out.write(("E" + kind + "\0" + path + "\0" + why).encode("utf-8", "surrogateescape"))
     out.flush()
     sys.exit(1)
 def new_file(path, data):
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+    fd = os.open(path, FLAGS, 0o666)
     try:
         view = memoryview(data)
         while view:
@@ -97,8 +102,9 @@ class Disk:
             stderr=subprocess.PIPE, bufsize=PIPE_SIZE, close_fds=True)
         assert self.proc.stdin is not None
         self.stdin = self.proc.stdin
-        with contextlib.suppress(OSError, AttributeError):  # Linux only; a smaller pipe works, slower
-            fcntl.fcntl(self.stdin.fileno(), fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+        if fcntl is not None and hasattr(fcntl, "F_SETPIPE_SZ"):  # Linux; a smaller pipe works, with more waits
+            with contextlib.suppress(OSError):
+                fcntl.fcntl(self.stdin.fileno(), fcntl.F_SETPIPE_SZ, PIPE_SIZE)
         self.files = 0  # pages and links asked for: the stats close() returns
 
     def _send(self, op: int, path: str, data: bytes) -> None:
