@@ -1,10 +1,12 @@
 """Run a pure function on inputs in worker processes, each input under its own wall-clock deadline.
 
-Python-Markdown is not linear on every input: ``'[' * n`` takes quadratic time (Python-Markdown issue
-#798, about a minute for 13,000 characters), and its regular expressions have had cubic cases (#1130,
-#1617). A regular expression running in C cannot be interrupted inside the process that runs it (no
-signal handler runs until it returns, and threads share one interpreter), so the only deadline that
-works on every platform is a separate process that is killed when its time is up.
+The Markdown renderer is the reason (:mod:`pipeline.markup`): markdown-it-py is linear in the length of a
+body, but slow enough on some inputs that a 1 MiB body of ``![`` takes about 14 s (docs/benchmarks.md),
+and Python-Markdown, the renderer before it, was quadratic on unmatched brackets (its issue #798). A
+timer signal works only in the main thread on Unix and not while C code (a regular expression, the
+sanitiser) runs, and a thread cannot be stopped, so the only deadline that works on every platform is a
+separate process that is killed when its time is up. The same workers render every body of a large
+build on all cores.
 
 :func:`map_bounded` hands each input to an idle worker, waits with :func:`multiprocessing.connection.wait`
 and kills a worker whose input has run past the deadline; that input becomes an :class:`Overrun`, a

@@ -198,7 +198,7 @@ def check_site(root: Path, paths: Sequence[str] = (), *, cache_root: Path | None
     invalid: list[Item] = []
     read: dict[str, bytes] = {}
     items, findings = load_items(root, gov.config, wanted, render_cache=cache, invalid=invalid, only=only,
-                                 blobs_read=read)
+                                 blobs_read=read, cache_root=cache_root or root)
     result = CheckResult(checked=wanted if wanted is not None else [i.path for i in items], findings=findings,
                          config=gov.config)
     if wanted is None:

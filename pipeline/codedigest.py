@@ -18,7 +18,7 @@ FORMAT = 1
 _PACKAGE = Path(__file__).resolve().parent
 # the libraries whose version can change a result (parsing, validation, rendering, templates, feeds,
 # pictures, the search index)
-LIBRARIES = ("pelican", "jinja2", "markupsafe", "markdown", "nh3", "feedgenerator", "pillow", "pillow-heif",
+LIBRARIES = ("pelican", "jinja2", "markupsafe", "markdown-it-py", "nh3", "feedgenerator", "pillow", "pillow-heif",
              "pagefind-bin", "pydantic", "pydantic-core", "pyyaml", "babel")
 
 

@@ -15,11 +15,13 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from pipeline import limits, markup, yamlio
 from pipeline.config import ALL_KINDS, INTERNAL_KINDS, KINDS, SiteConfig
 from pipeline.errors import Finding, Findings
 from pipeline.i18n import _
+from pipeline.itemcache import ItemCache, item_key
 from pipeline.kinds import (
     SCHEMAS,
     SLUG_RE,
@@ -37,7 +39,7 @@ from pipeline.kinds import (
     SuratPermohonan,
 )
 from pipeline.markup import MARKDOWN_EXTENSIONS, Rendered, markdown_images
-from pipeline.references import ImageRef, LinkRef, item_references, needs_rendering
+from pipeline.references import ImageRef, LinkRef, check_target, item_references, needs_rendering
 from pipeline.rendering import render_all
 from pipeline.schema import suggest, validate
 from pipeline.tree import FileTree, WorkTree
@@ -60,29 +62,37 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Item:
-    """One validated content file, parsed once per command."""
+    """One validated content file, parsed once per command (or kept from an earlier run:
+    :mod:`pipeline.itemcache`). It holds its front matter's text, not its line map: :meth:`line_of`
+    builds that when a finding needs a line (most items never need one)."""
 
     path: str  # repo-relative POSIX path
     kind: str
     slug: str
     meta: CommonMeta
-    body: str
+    body_utf8: bytes  # the Markdown body as UTF-8 (half the memory of the text: :attr:`body`)
     body_line: int
     sop_id: str
     klasifikasi: str | None
     images: tuple[ImageRef, ...]
     attachments: tuple[str, ...]  # lampiran, repo-relative
-    doc: yamlio.YamlDocument = field(repr=False, compare=False)
+    front: str = field(repr=False, compare=False)  # the front matter as written (between the --- lines)
     tz: dt.tzinfo = field(repr=False, compare=False, default=dt.UTC)
     downloads: tuple[LinkRef, ...] = ()  # local files linked from the body (published as downloads)
     item_links: tuple[LinkRef, ...] = ()  # links to other items' .md (become their URLs)
     rendered: Rendered | None = field(repr=False, compare=False, default=None)  # the body, when rendered
+    _doc: yamlio.YamlDocument | None = field(init=False, repr=False, compare=False, default=None)
 
     @property
     def title(self) -> str:
         return self.meta.title
+
+    @property
+    def body(self) -> str:
+        """The Markdown body (made from :attr:`body_utf8` on each call: keep it while it is used)."""
+        return self.body_utf8.decode("utf-8")
 
     @property
     def references(self) -> tuple[str, ...]:
@@ -111,7 +121,17 @@ class Item:
         return f"{self.kind}/{self.published.year}/{self.slug}/"
 
     def line_of(self, *keys: str | int) -> int:
-        return self.doc.line_of(keys)
+        """The line of a field (``line_of("media", 0, "file")``), from the front matter's line map, built
+        on the first call (the same parse that validated the item, so the same lines)."""
+        doc = self._doc
+        if doc is None:
+            try:
+                doc = yamlio.load(self.front, self.path, line_offset=1)
+            except yamlio.YamlSyntaxError:  # it parsed when the item was made: cannot happen
+                doc = yamlio.YamlDocument(self.path, None, line_offset=1)
+            doc.data = None  # the typed `meta` holds the values
+            object.__setattr__(self, "_doc", doc)
+        return doc.line_of(keys)
 
 
 @dataclass
@@ -124,12 +144,24 @@ class Site:
 
 def split_front_matter(text: str) -> tuple[str, str, int] | None:
     """``(front matter, body, line of the first body line)`` or None when there is none."""
+    span = front_matter_span(text)
+    if span is None:
+        return None
+    start, end, body_start, body_line = span
+    return text[start:end], text[body_start:], body_line
+
+
+def front_matter_span(text: str) -> tuple[int, int, int, int] | None:
+    """Where :func:`split_front_matter`'s parts are in ``text``: ``(front matter start, its end, body start,
+    line of the first body line)``, or None."""
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].rstrip("\r\n").rstrip() != "---":
         return None
+    start = offset = len(lines[0])
     for i in range(1, len(lines)):
         if lines[i].rstrip("\r\n").rstrip() in ("---", "..."):
-            return "".join(lines[1:i]), "".join(lines[i + 1:]), i + 2
+            return start, offset, offset + len(lines[i]), i + 2
+        offset += len(lines[i])
     return None
 
 
@@ -170,8 +202,8 @@ def is_item_path(path: str) -> bool:
     """A content file: ``content/<kind>/...md``, not under ``content/media/``, no hidden part."""
     if not (path.startswith(CONTENT_DIR + "/") and path.endswith(".md")) or path.startswith(MEDIA_DIR + "/"):
         return False
-    parts = path.split("/")
-    return len(parts) >= 3 and not any(part.startswith(".") for part in parts) and _utf8(path)
+    # no hidden part: the first part is "content", so a part starting with "." follows a "/"
+    return path.count("/") >= 2 and "/." not in path and (path.isascii() or _utf8(path))
 
 
 def _utf8(path: str) -> bool:
@@ -203,8 +235,17 @@ def parse_item(
     """Validate one content file given its bytes; references are resolved in ``tree`` (git objects or a
     folder). The body's references are found in its rendering (``rendered``, else rendered here within
     ``limits.render_seconds``, when the body can hold any)."""
-    files = WorkTree(tree) if isinstance(tree, Path) else tree
-    findings: list[Finding] = []
+    item, findings, _span = _parse(WorkTree(tree) if isinstance(tree, Path) else tree, rel, raw, config, rendered)
+    return item, findings
+
+
+_NO_SPAN = (0, 0, 0)
+
+
+def _parse(files: FileTree, rel: str, raw: bytes, config: SiteConfig,
+           rendered: Rendered | None) -> tuple[Item | None, list[Finding], tuple[int, int, int]]:
+    """:func:`parse_item`, and where the item's front matter starts and ends and its body starts in its bytes
+    (what :mod:`pipeline.itemcache` keeps instead of the text)."""
     pure = PurePosixPath(rel)
     kind = _kind_of(pure)
     if kind is None:
@@ -213,37 +254,37 @@ def parse_item(
                                            "with kind one of {all_kinds}",
                                            folder=folder, suggest=suggest(folder, ALL_KINDS),
                                            all_kinds=', '.join(ALL_KINDS)),
-                              code="content.place")]
+                              code="content.place")], _NO_SPAN
     if config.kind_section(kind) is None:  # an internal kind (rencana-konten, evaluasi) the site does not use
         return None, [Finding(rel, None, _("warta.yml names no SOP for {kind}: add kinds.{kind}.sop to use it "
-                                           "(docs/report.md)", kind=kind), "kind", code="content.place")]
+                                           "(docs/report.md)", kind=kind), "kind", code="content.place")], _NO_SPAN
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         return None, [Finding(rel, line, _("not UTF-8 text (byte 0x{raw:02x}); save the file as UTF-8", raw=raw[exc.start]),
-                              code="content.encoding")]
+                              code="content.encoding")], _NO_SPAN
     if text.startswith("\ufeff"):
         text = text[1:]
-    split = split_front_matter(text)
-    if split is None:
+    span = front_matter_span(text)
+    if span is None:
         return None, [Finding(rel, 1, _("no front matter: the file must start with a '---' line, the YAML fields, and a "
-                                        "closing '---' line"), code="content.front-matter")]
-    fm_text, body, body_line = split
+                                        "closing '---' line"), code="content.front-matter")], _NO_SPAN
+    start, end, body_start, body_line = span
+    fm_text, body = text[start:end], text[body_start:]
     too_large = limits.size_findings(rel, len(raw), fm_text, body, body_line, config.limits)
     if too_large:
-        return None, too_large
+        return None, too_large, _NO_SPAN
     try:
         doc = yamlio.load(fm_text, rel, line_offset=1)
     except yamlio.YamlSyntaxError as exc:
-        return None, [exc.finding]
-    findings.extend(yamlio.duplicate_key_findings(doc))
+        return None, [exc.finding], _NO_SPAN
+    findings = yamlio.duplicate_key_findings(doc)
     if not isinstance(doc.data, dict):
         what = "empty" if doc.data is None else f"a {type(doc.data).__name__}"
         return None, [Finding(rel, 2, _("front matter must be a mapping of fields, got {what}", what=what),
-                              code="content.front-matter")]
-    schema = SCHEMAS[kind]
-    meta, errors = validate(schema, doc.data, doc)
+                              code="content.front-matter")], _NO_SPAN
+    meta, errors = validate(SCHEMAS[kind], doc.data, doc)
     findings.extend(errors)
     if meta is not None:
         findings.extend(_field_findings(rel, kind, pure, meta, doc))
@@ -251,17 +292,15 @@ def parse_item(
     if rendered is None and needs_rendering(body):
         got = markup.render_bounded(body, rel, body_line, config.limits.render_seconds)
         if isinstance(got, Finding):
-            return None, [*findings, got]
+            return None, [*findings, got], _NO_SPAN
         rendered = got
     if rendered is not None and rendered.error:
-        return None, [*findings, Finding(rel, body_line, rendered.error, "body")]
+        return None, [*findings, Finding(rel, body_line, rendered.error, "body")], _NO_SPAN
     refs = item_references(files, rel, kind, doc.data, body, body_line, doc, rendered)
     findings.extend(refs.findings)
     if meta is None:
-        return None, findings
-    slug = meta.slug or pure.stem
-
-    doc.data = None  # the typed `meta` holds the values; keep only the line map (memory at 10,000 items)
+        return None, findings, _NO_SPAN
+    doc.data = None  # the typed `meta` holds the values
     sop_id = meta.sop or config.sop_for_kind(kind)
     kind_cfg = config.kind_section(kind)
     assert kind_cfg is not None  # kind comes from KINDS and the schema requires every kind
@@ -273,13 +312,19 @@ def parse_item(
                                 _("sop: '{sop}' is not an SOP for {kind} in warta.yml (allowed: {allowed}; add it to "
                                   "kinds.{kind}.other_sops to allow it)",
                                   sop=meta.sop, kind=kind, allowed=allowed), "sop", code="sop.not-allowed"))
+    body_utf8 = body.encode("utf-8")
     item = Item(
-        path=rel, kind=kind, slug=slug, meta=meta, body=body, body_line=body_line, sop_id=sop_id,
+        path=rel, kind=kind, slug=meta.slug or pure.stem, meta=meta, body_utf8=body_utf8, body_line=body_line,
+        sop_id=sop_id,
         klasifikasi=meta.klasifikasi or kind_cfg.klasifikasi, images=tuple(refs.images),
-        attachments=tuple(refs.attachments), doc=doc, tz=config.tz, downloads=tuple(refs.downloads),
+        attachments=tuple(refs.attachments), front=fm_text, tz=config.tz, downloads=tuple(refs.downloads),
         item_links=tuple(refs.item_links), rendered=rendered,
     )
-    return item, findings
+    # the line map was built to report: an item parsed with findings keeps it for the lines asked next
+    if findings:
+        object.__setattr__(item, "_doc", doc)
+    front_at = (3 if raw.startswith(b"\xef\xbb\xbf") else 0) + len(text[:start].encode("utf-8"))
+    return item, findings, (front_at, front_at + len(fm_text.encode("utf-8")), len(raw) - len(body_utf8))
 
 
 def _field_findings(rel: str, kind: str, pure: PurePosixPath, meta: CommonMeta,
@@ -327,7 +372,7 @@ def _field_findings(rel: str, kind: str, pure: PurePosixPath, meta: CommonMeta,
 def load_items(
     root: Path | FileTree, config: SiteConfig, paths: Sequence[str] | None = None,
     render_cache: Path | None = None, invalid: list[Item] | None = None, only: bool = False,
-    blobs_read: dict[str, bytes] | None = None,
+    blobs_read: dict[str, bytes] | None = None, cache_root: Path | None = None,
 ) -> tuple[list[Item], Findings]:
     """Load and validate content from a folder or a file tree. ``paths`` limits which files are reported
     (all are read for slugs). Bodies that can hold references are rendered first, together, within the
@@ -335,10 +380,10 @@ def load_items(
     receives the reported items whose front matter is typed but that have errors (warta check examines
     them further, so one run reports everything). ``only``: read just ``paths`` (no other file is read, so
     a slug another item also uses is not found: ``warta status`` uses it for speed, ``check`` never).
-    ``blobs_read`` receives the bytes of every file read (path -> bytes)."""
+    ``blobs_read`` receives the bytes of every file read (path -> bytes). ``cache_root``: the repository
+    whose ``.warta-cache`` keeps parsed items (:mod:`pipeline.itemcache`; None: every item is parsed)."""
     tree = WorkTree(root) if isinstance(root, Path) else root
     findings = Findings()
-    items: list[Item] = []
     wanted = set(paths) if paths is not None else None
     found = discover(tree)
     if only and wanted is not None:
@@ -346,26 +391,73 @@ def load_items(
     blobs = tree.read_many(found)
     if blobs_read is not None:
         blobs_read.update(blobs)
-    renderings = _render_bodies(blobs, config, render_cache)
+    cache = ItemCache.open(cache_root, config)
+    tz = config.tz
+    kept: dict[str, Item] = {}
+    keys: dict[str, bytes] = {}
+    for rel, raw in blobs.items():
+        keys[rel] = key = item_key(rel, raw)
+        entry = cache.get(key)
+        if entry is not None:
+            item = _from_entry(tree, rel, raw, entry, tz)
+            if item is not None:
+                kept[rel] = item
+            else:
+                cache.forget(key)
+    renderings = _render_bodies({rel: raw for rel, raw in blobs.items() if rel not in kept}, config, render_cache)
+    items: list[Item] = []
     for rel in found:
-        entry = tree.entry(rel)
-        if entry is not None and entry.kind == "link":
-            findings.add(rel, None, _("is a symbolic link; content files must be real files in the repository"),
-                         code="content.symlink")
+        data = blobs.get(rel)
+        if data is None:
+            what = tree.entry(rel)
+            if what is not None and what.kind == "link":
+                findings.add(rel, None, _("is a symbolic link; content files must be real files in the repository"),
+                             code="content.symlink")
+            else:
+                findings.add(rel, None, _("cannot be read"), code="content.unreadable")
             continue
-        raw = blobs.get(rel)
-        if raw is None:
-            findings.add(rel, None, _("cannot be read"), code="content.unreadable")
+        if rel in kept:
+            items.append(kept[rel])
             continue
-        item, errors = parse_item(tree, rel, raw, config, rendered=renderings.get(rel))
+        item, errors, span = _parse(tree, rel, data, config, renderings.get(rel))
         if wanted is None or rel in wanted:
             findings.extend(errors)
         if item is not None and not any(f.severity == "error" for f in errors):
             items.append(item)
+            if not errors:
+                cache.put(keys[rel], _entry_of(item, span))
         elif item is not None and invalid is not None and (wanted is None or rel in wanted):
             invalid.append(item)
+    cache.save(prune=not only)  # `only` read a few items: the others' entries are kept for the next run
     findings.extend(_duplicate_slugs(items, wanted))
     return items, findings
+
+
+def _entry_of(item: Item, span: tuple[int, int, int]) -> tuple[Any, ...]:
+    """What :mod:`pipeline.itemcache` keeps of an item that parsed without a finding: everything but its
+    bytes (``span``: where its front matter and body are in them) and the time zone (the configuration's)."""
+    return (item.kind, item.slug, item.meta, *span, item.body_line, item.sop_id, item.klasifikasi, item.images,
+            item.attachments, item.downloads, item.item_links)
+
+
+def _from_entry(tree: FileTree, rel: str, raw: bytes, entry: tuple[Any, ...], tz: dt.tzinfo) -> Item | None:
+    """The item an entry of :func:`_entry_of` kept for exactly these bytes, if every file it references is
+    still a regular file in ``tree`` (else None: the item is parsed again and the parse says what is wrong)."""
+    try:
+        (kind, slug, meta, start, end, body_start, body_line, sop_id, klasifikasi, images, attachments, downloads,
+         item_links) = entry
+        if rel.split("/", 2)[1] != kind or type(meta) is not SCHEMAS[kind]:  # the key holds the path: cannot be
+            return None
+        item = Item(path=rel, kind=kind, slug=slug, meta=meta, body_utf8=raw[body_start:], body_line=body_line,
+                    sop_id=sop_id, klasifikasi=klasifikasi, images=images, attachments=attachments,
+                    front=raw[start:end].decode("utf-8"), tz=tz, downloads=downloads, item_links=item_links)
+    except (ValueError, TypeError, KeyError):  # not an entry this code wrote (UnicodeError is a ValueError)
+        return None
+    if images or attachments or downloads or item_links:
+        for path in item.references + tuple(link.path for link in item_links):
+            if check_target(tree, path, path) is not None:
+                return None
+    return item
 
 
 def slug_groups(items: Iterable[Item]) -> list[list[Item]]:
@@ -411,5 +503,5 @@ def _duplicate_slugs(items: Iterable[Item], wanted: set[str] | None) -> list[Fin
 def load_site(root: Path, config: SiteConfig, paths: Sequence[str] | None = None,
               tree: FileTree | None = None) -> Site:
     """The site's items from ``tree`` (default: the working tree at ``root``)."""
-    items, findings = load_items(tree or WorkTree(root), config, paths)
+    items, findings = load_items(tree or WorkTree(root), config, paths, cache_root=root)
     return Site(root=root, config=config, items=items, findings=findings)

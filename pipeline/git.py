@@ -14,13 +14,17 @@ Bulk history is read by one process (:meth:`Git.log`), file contents by one ``gi
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import re
 import secrets
 import subprocess
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from pipeline.errors import GitError
 from pipeline.i18n import _
@@ -36,6 +40,7 @@ _KEEP = frozenset({
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 _SHA = re.compile(rb"^[0-9a-f]{40}$")
 _FIELDS = 9  # H P T an ae at cn ce ct, then the message
+_PIPE_BYTES = 1 << 20
 
 
 def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -64,8 +69,7 @@ _PINNED = (
 )
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     """One file a commit changed (``--raw``): its new mode and blob id (``mode`` 000000 = deleted)."""
 
     path: str
@@ -77,9 +81,8 @@ class Change:
         return self.mode == "000000"
 
 
-@dataclass(frozen=True)
-class Commit:
-    """One commit as :meth:`Git.log` reads it.
+class Commit(NamedTuple):
+    """One commit as :meth:`Git.log` reads it (a named tuple: a history has tens of thousands).
 
     ``paths``: files the commit changed against its first parent (a root commit: every file). For a
     merge, only the files whose content differs from every parent (git's "dense combined" diff): what
@@ -122,8 +125,7 @@ class Signature:
         return self.status == "G"
 
 
-@dataclass(frozen=True)
-class TreeEntry:
+class TreeEntry(NamedTuple):
     mode: str
     type: str
     oid: str
@@ -302,12 +304,16 @@ class Git:
         name_only: bool = True,
         raw: bool = False,
         reverse: bool = True,
+        merge_diffs: bool = True,
     ) -> list[Commit]:
         """Every commit reachable from ``revs`` (``^rev`` excludes), in topological order, oldest
         first when ``reverse``, read by one ``git log`` process.
 
         ``name_only`` fills :attr:`Commit.paths`; ``raw`` (only with ``first_parent``) fills
         :attr:`Commit.changes` with each changed file's new blob id, against the first parent.
+        ``merge_diffs=False`` leaves the paths of merges empty (git's combined diff of every merge is
+        most of the cost of a long history): the caller asks :meth:`combined_paths` for the merges whose
+        tree is none of their parents' trees (the others changed nothing themselves).
 
         Fields are separated by a random token chosen for this call, so no commit message or file name
         can forge a commit boundary or another commit's fields.
@@ -327,40 +333,101 @@ class Git:
             args += ["--raw", "--no-abbrev", "--no-renames", "--root", "--diff-merges=first-parent"]
         elif name_only:
             args += ["--name-only", "--no-renames", "--root"]
-            args.append("--diff-merges=first-parent" if first_parent else "--diff-merges=dense-combined")
+            merges = "dense-combined" if merge_diffs else "off"
+            args.append("--diff-merges=first-parent" if first_parent else f"--diff-merges={merges}")
         args += ["--end-of-options", *revs, "--", *paths]
-        out = self.run(*args).stdout
         commits: list[Commit] = []
-        for chunk in out.split(start)[1:]:
+        append = commits.append
+        for chunk in self._stream(args, start):
             head, sep, tail = chunk.partition(end)
             fields = head.split(b"\0", _FIELDS)
             if not sep or len(fields) != _FIELDS + 1 or not _SHA.match(fields[0]):
                 raise GitError(_("git log printed something warta cannot read; is this git 2.34 or newer?"))
             sha, parents, tree, an, ae, at, cn, ce, ct, message = fields
             found: tuple[str, ...] = ()
-            changes: list[Change] = []
-            if tail.startswith(b"\0"):
+            changes: tuple[Change, ...] = ()
+            if tail[:1] == b"\0":
                 tail = tail[1:]
-            if tail.startswith(b"\n"):
+            if tail[:1] == b"\n":
                 tail = tail[1:]
             if raw:
-                tokens = tail.split(b"\0")
-                for meta, path in zip(tokens[0::2], tokens[1::2], strict=False):
-                    if not meta.startswith(b":"):
-                        break
-                    _old_mode, new_mode, _old_oid, new_oid, _status = meta[1:].decode().split(" ")
-                    changes.append(Change(path.decode("utf-8", "surrogateescape"), new_mode, new_oid))
+                changes = tuple(_raw_changes(tail))
                 found = tuple(c.path for c in changes)
-            elif name_only:
+            elif name_only and tail:
                 found = tuple(p.decode("utf-8", "surrogateescape") for p in tail.split(b"\0") if p)
-            commits.append(Commit(
-                sha=sha.decode(), parents=tuple(parents.decode().split()), tree=tree.decode(),
-                author_name=an.decode("utf-8", "replace"), author_email=ae.decode("utf-8", "replace"),
-                author_time=int(at or 0), committer_name=cn.decode("utf-8", "replace"),
-                committer_email=ce.decode("utf-8", "replace"), committer_time=int(ct or 0),
-                message=message.decode("utf-8", "replace"), paths=found, changes=tuple(changes),
+            append(Commit(
+                sha.decode(), tuple(parents.decode().split()), tree.decode(),
+                an.decode("utf-8", "replace"), ae.decode("utf-8", "replace"), int(at or 0),
+                cn.decode("utf-8", "replace"), ce.decode("utf-8", "replace"), int(ct or 0),
+                message.decode("utf-8", "replace"), found, changes,
             ))
         return commits
+
+    def _stream(self, args: Sequence[str], start: bytes) -> Iterator[bytes]:
+        """The pieces of ``git <args>``'s output between the ``start`` markers (what precedes the first
+        is dropped), each as soon as the next marker has arrived: the caller parses one commit while git
+        works on the next (a long history is read in about the time git alone takes)."""
+        argv = [self.executable, *_PINNED, *args]
+        try:
+            proc = subprocess.Popen(argv, cwd=self.root, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, env=clean_env(None))
+        except FileNotFoundError:
+            raise GitError(_("'{executable}' not found: install git (2.34 or newer)", executable=self.executable)) from None
+        except NotADirectoryError:
+            raise GitError(_("{root} is not a folder", root=self.root)) from None
+        assert proc.stdout is not None and proc.stderr is not None
+        errors: list[bytes] = []
+        reader = threading.Thread(target=lambda: errors.append(proc.stderr.read()) if proc.stderr else None,
+                                  daemon=True)
+        reader.start()
+        with contextlib.suppress(OSError, AttributeError):  # a larger pipe lets git run ahead (Linux)
+            fcntl.fcntl(proc.stdout.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
+        pending = b""
+        first = True
+        try:
+            while block := os.read(proc.stdout.fileno(), _PIPE_BYTES):
+                pieces = (pending + block).split(start)
+                pending = pieces.pop()
+                if first and pieces:
+                    pieces = pieces[1:]
+                    first = False
+                yield from pieces
+        finally:
+            proc.stdout.close()
+            code = proc.wait()
+            reader.join()
+        if code != 0:
+            message = b"".join(errors).decode("utf-8", "replace").strip() or f"exit status {code}"
+            raise GitError(_("git {value} failed: {message}", value=args[0] if args else '', message=message))
+        if not first:
+            yield pending
+
+    def combined_paths(self, shas: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        """For each merge in ``shas``: the files whose content differs from every parent (git's dense
+        combined diff, as :meth:`log` reads it), through one ``git log --no-walk --stdin``."""
+        wanted = list(dict.fromkeys(shas))
+        if not wanted:
+            return {}
+        token = secrets.token_hex(16)
+        start = f"\0{token}\0".encode()
+        out = self.run(
+            "log", "--no-walk=unsorted", "--stdin", "--no-color", "-z", f"--format=%x00{token}%x00%H%x00",
+            "--name-only", "--no-renames", "--diff-merges=dense-combined",
+            input="".join(f"{s}\n" for s in wanted).encode(),
+        ).stdout
+        found: dict[str, tuple[str, ...]] = {}
+        for chunk in out.split(start)[1:]:
+            sha, _sep, tail = chunk.partition(b"\0")
+            if not _SHA.match(sha):
+                raise GitError(_("git log printed something warta cannot read; is this git 2.34 or newer?"))
+            if tail[:1] == b"\0":
+                tail = tail[1:]
+            if tail[:1] == b"\n":
+                tail = tail[1:]
+            found[sha.decode()] = tuple(p.decode("utf-8", "surrogateescape") for p in tail.split(b"\0") if p)
+        if len(found) != len(wanted):
+            raise GitError(_("git log printed something warta cannot read; is this git 2.34 or newer?"))
+        return found
 
     def signatures(self, shas: Iterable[str], allowed_signers: Path) -> dict[str, Signature]:
         """Git's own signature verification of many commits in one process.
@@ -436,3 +503,15 @@ class Git:
     def create_branch(self, name: str, start: str) -> None:
         """Create branch ``name`` at ``start`` and switch to it (local changes are carried over)."""
         self.run("switch", "--quiet", "--create", name, start)
+
+
+def _raw_changes(tail: bytes) -> list[Change]:
+    """The ``--raw -z`` records at the start of ``tail``: ``:old new oldid newid status\0path\0``."""
+    changes: list[Change] = []
+    tokens = tail.split(b"\0")
+    for meta, path in zip(tokens[0::2], tokens[1::2], strict=False):
+        if not meta.startswith(b":"):
+            break
+        _old_mode, new_mode, _old_oid, new_oid, _status = meta[1:].decode().split(" ")
+        changes.append(Change(path.decode("utf-8", "surrogateescape"), new_mode, new_oid))
+    return changes

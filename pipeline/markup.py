@@ -4,7 +4,8 @@ reference in it.
 One function, :func:`render_markdown`, is used by content parsing, by the approval digests and by the
 site build, so the files an approval binds and the files a page shows agree by construction:
 
-- the body is converted by Python-Markdown (:data:`MARKDOWN_EXTENSIONS`), then sanitised by ``nh3``
+- the body is converted by markdown-it-py, CommonMark with tables (:data:`MARKDOWN_EXTENSIONS`; the
+  dialect is described in docs/content.md, "The Markdown dialect"), then sanitised by ``nh3``
   (ammonia): no scripts, event handlers, styles, frames, forms or embedded media from a body;
 - images written in Markdown (``![alt](foto.jpg)``) become tokens that the build replaces with the
   ``<picture>`` of the media pipeline's derivatives (a source photo is never linked or copied);
@@ -17,39 +18,53 @@ site build, so the files an approval binds and the files a page shows agree by c
   CSS ``url()``, …) is not published: it is reported in :attr:`Rendered.dropped` so ``warta check`` and
   approvals name it at ``path:line``.
 
+Addresses are kept as written (no percent-encoding, no scheme filter before the sanitiser), and an inline
+link or image may have spaces in its address (``[surat](surat edaran.pdf)``) as Python-Markdown, the
+dialect's renderer until ``warta-render-3``, allowed: the files an approved release references stay the
+same files.
+
 Pelican's intrasite link syntax (``{static}``, ``{attach}``, ``{filename}``, ``|filename|``) is off
 (:mod:`pipeline.site.settings`); written in a body it is just an unresolvable local link.
 
-Python-Markdown is not linear on every input (see :mod:`pipeline.bounded`), so every body that comes
-from a content file is rendered by :func:`render_bounded` / :func:`render_many_bounded`: in a worker
-process, with a deadline per body (``limits.render_seconds`` in ``warta.yml``). A body that runs past it
-is a finding for its file; every other body still renders. This module imports only the renderer, so
-the worker processes stay small.
+markdown-it-py is linear in the length of the body, but its constant is large on some inputs (a 1 MiB
+body of ``![`` takes about 13 s, see docs/benchmarks.md), so every body that comes from a content file
+is still rendered by :func:`render_bounded` / :func:`render_many_bounded`: in a worker process, with a
+deadline per body (``limits.render_seconds`` in ``warta.yml``). A body that runs past it is a finding for
+its file; every other body still renders. This module imports only the renderer, so the worker processes
+stay small.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+import types
+from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass
-from html.parser import HTMLParser
+from importlib.metadata import version
+from typing import Any
 
-import markdown
 import nh3
+from markdown_it import MarkdownIt
+from markdown_it import helpers as md_helpers
+from markdown_it.common.utils import unescapeAll
+from markdown_it.helpers.parse_link_destination import _Result
+from markdown_it.token import Token
+from markdown_it.utils import OptionsDict
 
 from pipeline import bounded
 from pipeline.errors import Finding
 from pipeline.i18n import _
+from pipeline.rawhtml import URL_ATTRIBUTES, embeds
 
-MARKDOWN_EXTENSIONS = ("tables", "sane_lists", "fenced_code")
+# markdown-it-py's preset, and the rules enabled on top of it
+MARKDOWN_EXTENSIONS = ("commonmark", "table")
 EXTENSIONS = MARKDOWN_EXTENSIONS
 DEFAULT_SECONDS = 10.0
 # Bump when the HTML produced for the same body changes, so cached renderings are not reused.
-RENDER_VERSION = "warta-render-2"
+RENDER_VERSION = "warta-render-3"
 _NH3_VERSION = getattr(nh3, "__version__", "")
-FINGERPRINT = f"{RENDER_VERSION}|markdown {markdown.__version__}|nh3 {_NH3_VERSION}"
+FINGERPRINT = f"{RENDER_VERSION}|markdown-it-py {version('markdown-it-py')}|nh3 {_NH3_VERSION}"
 
 # Structural and embedding tags never come from a body: landmarks belong to the theme (one <nav>,
 # one <main>), images come from the media pipeline, image maps need images.
@@ -72,9 +87,9 @@ ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
 OFF_SITE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 _HEADING = re.compile(r"<(/?)h([1-6])\b")
-_URL_ATTRIBUTES = frozenset({"src", "srcset", "poster", "data", "background", "href", "action", "formaction",
-                             "cite", "longdesc", "usemap", "xlink:href", "manifest", "icon", "codebase"})
-_CSS_URL = re.compile(r"url\s*\(", re.IGNORECASE)
+# An inline address with spaces, up to the ")" that closes the link, on one line; one level of
+# parentheses inside it ("laporan (1).pdf"); bounded, so a line of unclosed links stays linear.
+_SPACED_ADDRESS = re.compile(r"(?:[^()\n\\]|\\.|\([^()\n]{0,200}\)){0,500}(?=\))")
 
 
 @dataclass(frozen=True)
@@ -101,66 +116,65 @@ class Rendered:
         return f"wartalink{self.nonce}n{index}"
 
 
-class _ImageTokens(markdown.treeprocessors.Treeprocessor):  # type: ignore[misc]  # Markdown has no stubs
-    """Images become tokens ``wartaimg<nonce>n<i>``; ``(src, alt)`` go to ``sink`` (both set per body)."""
-
-    nonce = ""
-    sink: list[tuple[str, str]] = []  # noqa: RUF012 - replaced per body by render_markdown
-
-    def run(self, root: ET.Element) -> None:
-        for img in root.iter("img"):
-            index = len(self.sink)
-            self.sink.append((img.get("src", ""), img.get("alt", "")))
-            img.tag = "span"
-            img.attrib.clear()
-            img.text = f"wartaimg{self.nonce}n{index}"
-
-
-class _ImageTokenExtension(markdown.extensions.Extension):  # type: ignore[misc]  # Markdown has no stubs
-    def __init__(self) -> None:
-        super().__init__()
-        self.images: _ImageTokens | None = None
-
-    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown's API name
-        self.images = _ImageTokens(md)
-        md.treeprocessors.register(self.images, "warta_image_tokens", 0)
-
-
-_CONVERTER: tuple[markdown.Markdown, _ImageTokens] | None = None
+def _destination(string: str, pos: int, maximum: int) -> _Result:
+    """CommonMark's link destination, and, in an inline link or image, an address with spaces up to the
+    closing ")" (an optional quoted title after it is left to the title parser)."""
+    result = md_helpers.parseLinkDestination(string, pos, maximum)
+    if not result.ok or result.pos >= maximum or string[result.pos] not in " \t":
+        return result
+    back = pos - 1
+    while back >= 0 and string[back] in " \t\n":
+        back -= 1
+    if back < 0 or string[back] != "(":
+        return result  # a reference definition ("[a]: x"): CommonMark's rule
+    found = _SPACED_ADDRESS.match(string, pos, maximum)
+    if found is None:
+        return result
+    address = found.group().rstrip()
+    end = len(address)
+    if address.endswith(('"', "'")) and (quote := address.rfind(address[-1], 0, end - 1)) > 0 \
+            and address[quote - 1] in " \t":
+        address = address[:quote].rstrip()  # [x](surat edaran.pdf "judul")
+    spaced = _Result()
+    spaced.ok, spaced.pos, spaced.str = True, pos + len(address), unescapeAll(address)
+    return spaced
 
 
-def _converter() -> tuple[markdown.Markdown, _ImageTokens]:
-    """One Markdown instance per process, reset before each body (building one costs as much as a short
-    body's conversion); Python-Markdown documents ``reset()`` for exactly this reuse."""
-    global _CONVERTER
-    if _CONVERTER is None:
-        tokens = _ImageTokenExtension()
-        md = markdown.Markdown(extensions=[*MARKDOWN_EXTENSIONS, tokens], output_format="html")
-        assert tokens.images is not None
-        _CONVERTER = (md, tokens.images)
-    return _CONVERTER
+def _image(renderer: Any, tokens: Sequence[Token], idx: int, options: OptionsDict,
+           env: MutableMapping[str, Any]) -> str:
+    """An image becomes the token ``wartaimg<nonce>n<i>``; ``(src, alt)`` go to ``env["images"]``."""
+    token = tokens[idx]
+    sink: list[tuple[str, str]] = env["images"]
+    alt = renderer.renderInlineAsText(token.children or [], options, env)
+    sink.append((str(token.attrs.get("src", "")), alt))
+    return f"<span>wartaimg{env['nonce']}n{len(sink) - 1}</span>"
 
 
-class _Embeds(HTMLParser):
-    """Address-carrying attributes of raw HTML that the sanitiser will remove (reported, never published)."""
+class _Dialect(MarkdownIt):
+    """CommonMark with tables; addresses kept as written (no percent-encoding) and never refused here:
+    every address reaches the sanitiser and the reference rules, which judge it."""
 
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.found: list[tuple[str, str, str]] = []
+        super().__init__(MARKDOWN_EXTENSIONS[0], {"html": True})
+        self.enable(list(MARKDOWN_EXTENSIONS[1:]))
+        helpers = types.ModuleType("warta_link_helpers")  # markdown-it-py reads these from self.helpers
+        helpers.parseLinkLabel = md_helpers.parseLinkLabel  # type: ignore[attr-defined]
+        helpers.parseLinkDestination = _destination  # type: ignore[attr-defined]
+        helpers.parseLinkTitle = md_helpers.parseLinkTitle  # type: ignore[attr-defined]
+        self.helpers = helpers
+        self.add_render_rule("image", _image)
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        for name, value in attrs:
-            if value is None:
-                continue
-            if name == "href" and tag == "a":
-                continue  # kept, and judged as a link
-            if name in _URL_ATTRIBUTES or (name == "style" and _CSS_URL.search(value)):
-                self.found.append((tag, name, value))
-        if tag in ("iframe", "embed", "object", "frame") and not any(n in _URL_ATTRIBUTES for n, _ in attrs):
-            self.found.append((tag, "", ""))
+    def normalizeLink(self, url: str) -> str:  # noqa: N802 - markdown-it-py's name
+        return url
 
-    def handle_data(self, data: str) -> None:
-        return None
+    def normalizeLinkText(self, link: str) -> str:  # noqa: N802 - markdown-it-py's name
+        return link
+
+    def validateLink(self, url: str) -> bool:  # noqa: N802 - markdown-it-py's name
+        return True
+
+
+_MD = _Dialect()
 
 
 def is_off_site(href: str) -> bool:
@@ -185,24 +199,25 @@ def nonce_of(body: str) -> str:
     return hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
 
 
+def _has_raw_html(tokens: Sequence[Token]) -> bool:
+    return any(t.type == "html_block" or (t.children and any(c.type == "html_inline" for c in t.children))
+               for t in tokens)
+
+
 def render_markdown(body: str) -> Rendered:
     """One body to sanitised HTML with image and link tokens. Pure, unbounded: use :func:`render_bounded`
     for files."""
     nonce = nonce_of(body)
-    sink: list[tuple[str, str]] = []
-    md, images = _converter()
-    md.reset()
-    images.nonce, images.sink = nonce, sink
-    raw = md.convert(body)
-    embeds = _Embeds()
-    if "<" in raw:
-        embeds.feed(raw)
-        embeds.close()
+    env: dict[str, Any] = {"nonce": nonce, "images": []}
+    tokens = _MD.parse(body, env)
+    raw = _MD.renderer.render(tokens, _MD.options, env)
+    # only raw HTML can embed: Markdown's own output never does
+    dropped = tuple(embeds(raw)) if _has_raw_html(tokens) else ()
     links: list[str] = []
 
     def keep(tag: str, attribute: str, value: str) -> str | None:
         if tag != "a" or attribute != "href":
-            return value if attribute not in _URL_ATTRIBUTES else None
+            return value if attribute not in URL_ATTRIBUTES else None
         text = value.strip()
         if not text or text.startswith("#") or is_off_site(text):
             return value
@@ -212,8 +227,8 @@ def render_markdown(body: str) -> Rendered:
     clean = nh3.clean(raw, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, attribute_filter=keep,
                       strip_comments=True, link_rel="noopener noreferrer",
                       url_schemes=set(OFF_SITE_SCHEMES))
-    clean = _HEADING.sub(lambda m: f"<{m[1]}h{min(int(m[2]) + 1, 6)}", clean)
-    return Rendered(clean, tuple(sink), nonce, tuple(links), tuple(embeds.found))
+    clean = _HEADING.sub(lambda m: f"<{m[1]}h{min(int(m[2]) + 1, 6)}", clean).rstrip("\n")
+    return Rendered(clean, tuple(env["images"]), nonce, tuple(links), dropped)
 
 
 def markdown_images(body: str) -> list[tuple[str, str]]:
@@ -227,7 +242,7 @@ def render_chunk(bodies: Sequence[str]) -> list[Rendered]:
 
 def overrun_message(reason: str, seconds: float) -> str:
     return (_("body: the Markdown could not be rendered ({reason}); the limit is {seconds:g} s per file "
-              "(limits.render_seconds in warta.yml). Long runs of unmatched brackets '[' or backticks are the usual "
+              "(limits.render_seconds in warta.yml). Long runs of unmatched brackets '[' or '![' are the usual "
               "cause: shorten or escape them", reason=reason, seconds=seconds))
 
 

@@ -75,6 +75,38 @@ def linked_parent(tree: FileTree, path: str) -> str | None:
     return None
 
 
+_NO_FOLLOW = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _read_regular(full: str) -> bytes | None:
+    """The bytes of ``full`` if it is a regular file (looked at with lstat first, as :meth:`WorkTree.entry`
+    does: nothing else is opened), opened without following a link put there meanwhile."""
+    try:
+        found = os.lstat(full)
+        if not stat.S_ISREG(found.st_mode):
+            return None
+        fd = os.open(full, _NO_FOLLOW)
+    except (OSError, ValueError):
+        return None
+    try:
+        data = os.read(fd, found.st_size + 1)  # a regular file reads short only at its end
+        if len(data) <= found.st_size:
+            return data
+        chunks = [data]  # it grew since lstat: read on to the end
+        while chunk := os.read(fd, 1 << 16):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _plain(path: str) -> bool:
+    """A relative path with no empty, ``.`` or ``..`` part."""
+    return not any(part in ("", ".", "..") for part in path.split("/"))
+
+
 class GitTree:
     """The files of one commit, read from git objects only."""
 
@@ -174,12 +206,32 @@ class WorkTree:
             return None
 
     def read_many(self, paths: Iterable[str]) -> dict[str, bytes]:
+        """:meth:`read` of each path; each folder is looked at once per call (10,000 items share a few)."""
         out: dict[str, bytes] = {}
+        linked: dict[str, bool] = {}
         for path in paths:
-            data = self.read(path)
+            if not _plain(path):  # an odd spelling (a//b, a/./b): the one-path reading
+                data = self.read(path)
+                if data is not None:
+                    out[path] = data
+                continue
+            if self._linked_folder(path.rpartition("/")[0], linked):
+                continue
+            data = _read_regular(os.path.join(self.root, path))
             if data is not None:
                 out[path] = data
         return out
+
+    def _linked_folder(self, folder: str, seen: dict[str, bool]) -> bool:
+        """Whether ``folder`` or a folder above it is a symbolic link (as :func:`linked_parent` says)."""
+        if not folder:
+            return False
+        known = seen.get(folder)
+        if known is None:
+            found = self.entry(folder)
+            known = self._linked_folder(folder.rpartition("/")[0], seen) or (found is not None and found.kind == "link")
+            seen[folder] = known
+        return known
 
     def paths(self, prefix: str = "") -> Iterator[str]:
         base = self.root / prefix if prefix else self.root

@@ -1,4 +1,4 @@
-"""The one-item checks of ``warta check`` are kept by content (``.warta-cache/check/items.json``,
+"""The one-item checks of ``warta check`` are kept by content (``.warta-cache/check/items.pickle``,
 pipeline/checkcache.py): a run with the cache reports exactly what a run without it reports; a changed
 item, a changed referenced photo, a changed SOP, configuration or people file, and other code each judge
 again; a tampered, truncated or foreign cache file is never believed."""
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pickle
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -144,34 +145,37 @@ def test_another_language_judges_again_and_says_it_in_that_language(example: Pat
 def _forge(example: Path, how: str) -> None:
     file = example / ITEM_CHECKS_CACHE
     head, _, body = file.read_bytes().partition(b"\n")
-    entries = json.loads(body)
-    for entry in entries.values():  # every kept verdict says "nothing found"
-        entry["checked"] = {"privacy": [], "text": [], "kelengkapan": [], "routes": []}
-    doc = json.loads(head)
+    entries = pickle.loads(body)
+    nothing = checkcache.Checked((), (), (), ())
+    for key in entries:  # every kept verdict says "nothing found"
+        entries[key] = (key, nothing)
+    store = checkcache.ItemChecks(None, head.split(b" ")[2].decode()).store
+
+    def consistent(kept: dict[str, Any]) -> None:  # a header whose digest is right for the forged entries
+        data = pickle.dumps(kept)
+        file.write_bytes(store.header(data) + data)
+
     if how == "edited":  # the entries changed, the header's digest left as it was
-        file.write_bytes(head + b"\n" + json.dumps(entries).encode())
+        file.write_bytes(head + b"\n" + pickle.dumps(entries))
     elif how == "other-keys":  # a consistent file whose entries sit under keys of other bytes
-        moved = {hashlib.sha256(k.encode()).hexdigest(): dict(v, key=hashlib.sha256(k.encode()).hexdigest())
-                 for k, v in entries.items()}
-        body2 = json.dumps(moved).encode()
-        doc["check"] = hashlib.sha256(body2).hexdigest()
-        file.write_bytes(json.dumps(doc).encode() + b"\n" + body2)
+        moved = {hashlib.sha256(k.encode()).hexdigest(): (hashlib.sha256(k.encode()).hexdigest(), nothing)
+                 for k in entries}
+        consistent(moved)
     elif how == "wrong-key-field":  # consistent digest, each entry claiming another key
-        for key, entry in entries.items():
-            entry["key"] = key[::-1]
-        body2 = json.dumps(entries).encode()
-        doc["check"] = hashlib.sha256(body2).hexdigest()
-        file.write_bytes(json.dumps(doc).encode() + b"\n" + body2)
+        consistent({key: (key[::-1], nothing) for key in entries})
+    elif how == "wrong-shape":  # consistent digest, entries that are not kept checks
+        consistent({key: (key, ("privacy", [])) for key in entries})
     elif how == "truncated":
         data = file.read_bytes()
         file.write_bytes(data[: len(data) // 2])
     elif how == "foreign":
         file.write_bytes(b'{"format": 1, "context": "x", "check": "y"}\n{}')
     elif how == "garbage":
-        file.write_bytes(b"\xff\xfe not json at all")
+        file.write_bytes(b"\xff\xfe not a cache at all")
 
 
-@pytest.mark.parametrize("how", ["edited", "other-keys", "wrong-key-field", "truncated", "foreign", "garbage"])
+@pytest.mark.parametrize("how", ["edited", "other-keys", "wrong-key-field", "wrong-shape", "truncated", "foreign",
+                                 "garbage"])
 def test_a_tampered_truncated_or_foreign_cache_is_not_believed(example: Path, how: str) -> None:
     first = findings_of(example)
     assert any(f[0] == RELEASE and f[4] == "error" and "0812" in f[2] for f in first)

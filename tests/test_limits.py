@@ -20,9 +20,10 @@ Write = Callable[[str, str | bytes], Path]
 
 SIBLING = "content/berita/2025/sibling.md"
 HOSTILE = "content/berita/2025/hostile.md"
-# Python-Markdown's link parser takes quadratic time on unmatched brackets (its issue #798): about 0.4 s
-# for 2,000 of them on the development machine, so 60,000 would take minutes without a deadline.
-PATHOLOGICAL = "[" * 60_000
+# markdown-it-py is linear, but unmatched image openers cost it about 13 microseconds each: this body
+# (800,000 characters, under the 1 MiB body limit) takes about 11 s on the development machine, far past
+# the deadlines below (Python-Markdown, the renderer before, took minutes on 60,000 '[').
+PATHOLOGICAL = "![" * 400_000
 
 
 def berita(title: str, body: str = "Isi berita.", extra: str = "") -> str:

@@ -69,7 +69,8 @@ FILES: dict[str, str] = {
         "pemberdayaan",
         'Teks biasa.\n\n<script>alert("xss")</script>\n\n'
         '<img src="https://tracker.example.net/p.gif" alt="x">\n\n'
-        '<p onclick="steal()">klik</p> [tautan](javascript:alert(1))',
+        # the link in a paragraph of its own: after a raw HTML line it would be that HTML block's text
+        '<p onclick="steal()">klik</p>\n\n[tautan](javascript:alert(1))',
     ),
     "content/siaran-pers/2025/rapat-koordinasi.md": _release(
         "Rapat Koordinasi Pendamping", "2025-07-01", "koordinasi", "Rapat koordinasi triwulan."

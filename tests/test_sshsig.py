@@ -14,6 +14,7 @@ import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -262,4 +263,38 @@ def test_a_large_batch_shared_between_processes_gets_the_same_verdicts(
     monkeypatch.setattr(signing, "PARALLEL_FROM", 2)  # 16 commits: several processes
     monkeypatch.setattr(os, "cpu_count", lambda: 4)
     found = signing.verify_signatures(Git(repo.root), list(shas.values()), [people], None)
-    assert found == {sha: repo.git_verdict(sha, mine) for sha in shas.values()}
+    expected = {sha: repo.git_verdict(sha, mine) for sha in shas.values()}
+    assert found == expected
+    # read in batches of two: the first judged here, the rest shared out between forked processes
+    shared = signing._in_process(Git(repo.root), list(shas.values()), signing.allowed_signers([people]), batch=2)
+    assert shared == {sha: v for sha, v in expected.items() if sha != shas["unsupported key (ecdsa)"]}
+
+
+def test_commits_without_a_signature_header_get_gits_verdict_without_any_key_work(
+        world: tuple[Repo, dict[str, Key], dict[str, str], Path, str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unsigned commits are told apart before any signature is parsed (no cryptography, no process
+    forked): git says N for them, and so does warta, also for a message that only mentions gpgsig or
+    a header git does not read as this repository's signature (``gpgsig-sha256``), which are judged."""
+    repo, keys, shas, _, _ = world
+    plain = repo.raw(shas["unsigned"])
+    head, _, body = plain.partition(b"\n\n")
+    mentions = repo.write(head + b"\n\n" + body + b"\ngpgsig in the message body\n")
+    other_header = repo.write(head + b"\ngpgsig-sha256 not a signature\n\n" + body)
+    people = People(roles={}, people=(Person("alice", "alice@dinas.example.go.id", ("operator",),
+                                             ssh_keys=(keys["alice"].public,)),))
+    mine = tmp_path / "mine"
+    mine.write_text(signing.allowed_signers([people]), encoding="utf-8")
+    judged: list[bytes] = []
+    real = sshsig.commit_verdict
+
+    def recording(raw: bytes, allowed: Any) -> Signature | None:
+        judged.append(raw)
+        return real(raw, allowed)
+
+    monkeypatch.setattr(sshsig, "commit_verdict", recording)
+    wanted = [shas["unsigned"], mentions, other_header, shas["good ed25519"]]
+    found = signing.verify_signatures(Git(repo.root), wanted, [people], None)
+    assert found == {sha: repo.git_verdict(sha, mine) for sha in wanted}
+    assert found[shas["unsigned"]].status == found[mentions].status == "N"
+    assert sorted(judged) == sorted([repo.raw(other_header), repo.raw(shas["good ed25519"])])

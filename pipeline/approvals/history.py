@@ -2,10 +2,20 @@
 
 Reading 50,000 commits (10,000 releases) with their changed files costs git and Python seconds, but the
 history of a commit never changes: its id names it. So the index of main's history is stored in
-``.warta-cache/history/<tip commit id>.json`` and, when main has moved on, extended with only the new
+``.warta-cache/history/<tip commit id>.idx`` and, when main has moved on, extended with only the new
 commits (``git log <new tip> ^<old tip>``), provided the old tip is on the new tip's first-parent line;
 otherwise it is rebuilt from scratch. Commits of a release branch that are not on main are read fresh on
 every run and never stored.
+
+The stored form is compact (:func:`pack`): columns of numbers as machine integers, every text once in a
+string table, the whole under a sha256 of itself and of what shapes it (:data:`VERSION`, the code that
+reads history into it: :func:`shaping_code`, and the language its record problems are written in). A
+file that is truncated, edited, of other code or another language, or that names another tip is not
+read: the index is built again (docs/approvals.md, "The history index and the caches").
+
+Reading: one ``git log`` without the combined diffs of merges (most of git's time on a long history),
+then one ``git log --no-walk`` for the merges whose tree is none of their parents' trees: a merge whose
+tree equals a parent's changed no file itself, which is what the combined diff would say.
 
 What the index holds, for every commit reachable from main (positions in topological order):
 
@@ -21,7 +31,10 @@ What the index holds, for every commit reachable from main (positions in topolog
 
 from __future__ import annotations
 
+import hashlib
 import json
+import sys
+from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,9 +45,18 @@ from pipeline.approvals.records import record_from_commit
 from pipeline.files import write_atomic
 from pipeline.git import Change, Commit, Git
 from pipeline.governed import HISTORY_PATHSPEC as GOVERNANCE_PATHS
+from pipeline.i18n import get_language
 
-VERSION = 6  # 5: transitions follow every file outside the item areas (pipeline.governed); 6: forge sources
+# 5: transitions follow every file outside the item areas (pipeline.governed); 6: forge sources; 7: the
+# compact stored form, merges' own changes read apart
+VERSION = 7
 KEEP = 3  # snapshots kept
+SUFFIX = ".idx"
+MAGIC = b"warta-history\n"
+_PACKAGE = Path(__file__).resolve().parents[1]
+# the code that decides what the index holds: reading git, the records and their problems, governance paths
+_SHAPING = ("approvals/history.py", "approvals/records.py", "approvals/chain_model.py", "approvals/chain.py",
+            "git.py", "governed.py", "i18n.py")
 
 
 class Touch(NamedTuple):
@@ -288,14 +310,29 @@ def _transitions(git: Git, tip: str, exclude: str | None, history: History) -> l
 
 
 def trees(git: Git, commits: Sequence[Commit]) -> dict[str, str]:
-    """Tree ids of ``commits`` and of the first parents (outside them) of the records among them."""
+    """Tree ids of ``commits``, of the first parents (outside them) of the records among them and of
+    every parent (outside them) of their merges."""
     trees = {c.sha: c.tree for c in commits}
     outside = sorted({c.parents[0] for c in commits if c.parents and c.parents[0] not in trees
-                      and "warta-" in c.message.casefold()})
+                      and "warta-" in c.message.casefold()}
+                     | {p for c in commits if len(c.parents) > 1 for p in c.parents if p not in trees})
     if outside:
         out = git.run("rev-parse", *[f"{s}^{{tree}}" for s in outside]).stdout.decode().split()
         trees.update(zip(outside, out, strict=True))
     return trees
+
+
+def read(git: Git, revs: Sequence[str]) -> tuple[list[Commit], dict[str, str]]:
+    """The commits of ``revs`` (as :meth:`Git.log` reads them, merges with their own changes) and the
+    tree ids :func:`trees` gives. Only the merges whose tree is none of their parents' trees can have
+    changed a file themselves; git's combined diff is asked for those alone."""
+    commits = git.log(revs, merge_diffs=False)
+    known = trees(git, commits)
+    own = [c.sha for c in commits if len(c.parents) > 1 and all(known[p] != c.tree for p in c.parents)]
+    if own:
+        paths = git.combined_paths(own)
+        commits = [c._replace(paths=paths[c.sha]) if c.sha in paths else c for c in commits]
+    return commits, known
 
 
 def build(git: Git, tip: str, folder: Path | None) -> History:
@@ -324,9 +361,9 @@ def build(git: Git, tip: str, folder: Path | None) -> History:
 
 def _extend(git: Git, history: History, tip: str) -> History:
     old = history.tip if history.shas else None
-    commits = git.log([tip, f"^{old}"] if old else [tip])
+    commits, known = read(git, [tip, f"^{old}"] if old else [tip])
     history = history.copy() if old else history
-    history.add(commits, tip, trees(git, commits), on_main=True)
+    history.add(commits, tip, known, on_main=True)
     history.transitions.extend(_transitions(git, tip, old, history))
     history.tip = tip
     return history
@@ -336,45 +373,135 @@ def overlay(git: Git, history: History, head: str) -> History:
     """The index plus the release branch's own commits (``head ^main``); never stored."""
     if head in history.pos:
         return history
-    commits = git.log([head, f"^{history.tip}"])
+    commits, known = read(git, [head, f"^{history.tip}"])
     combined = history.copy()
-    combined.add(commits, head, trees(git, commits), on_main=False)
+    combined.add(commits, head, known, on_main=False)
     return combined
 
 
-def _candidates(folder: Path) -> list[str]:
+# -- the stored form ----------------------------------------------------------------------------------
+
+_shaping: str | None = None
+
+
+def shaping_code() -> str:
+    """sha256 of the source of the modules that decide what the index holds (:data:`_SHAPING`), once per
+    process: other code reads history differently, so its index is not this one."""
+    global _shaping
+    if _shaping is None:
+        digest = hashlib.sha256()
+        for name in _SHAPING:
+            try:
+                data = (_PACKAGE / name).read_bytes()
+            except OSError:
+                data = b"?"
+            digest.update(f"{name}\0{len(data)}\0".encode())
+            digest.update(data)
+        _shaping = digest.hexdigest()
+    return _shaping
+
+
+def _key() -> bytes:
+    """What the stored index was made by, beside its own bytes: a file of other code, another language
+    (record problems are messages) or another byte order does not verify."""
+    return f"{VERSION}\0{shaping_code()}\0{get_language()}\0{sys.byteorder}\0".encode()
+
+
+_INT_COLUMNS = (("intro",), ("chain",), ("base_of",), *(("records", k) for k in (
+    "pos", "item", "digest", "step", "role", "decision", "name", "email", "at", "committer", "flags", "note",
+    "problems", "source", "review")), *(("touches", k) for k in ("path", "pos", "author", "committer", "time",
+                                                                   "flags")))
+
+
+def pack(history: History) -> bytes:
+    """The stored form: ``MAGIC``, sha256 of the key and the payload, the payload (a JSON header with
+    the texts, then the number columns as 64-bit integers)."""
+    data = history.to_json()
+    parents: list[list[int]] = history.parents
+    columns: list[list[int]] = [[len(p) for p in parents], [x for p in parents for x in p]]
+    for path in _INT_COLUMNS:
+        node: Any = data
+        for part in path:
+            node = node[part]
+        columns.append(node)
+    header = json.dumps({
+        "version": VERSION, "tip": history.tip, "shas": "".join(history.shas), "strings": data["strings"],
+        "transitions": data["transitions"], "sizes": [len(c) for c in columns],
+    }, separators=(",", ":")).encode("ascii")
+    payload = b"".join([len(header).to_bytes(8, "little"), header, *(array("q", c).tobytes() for c in columns)])
+    return MAGIC + hashlib.sha256(_key() + payload).digest() + payload
+
+
+def unpack(raw: bytes, tip: str) -> History | None:
+    """The index ``raw`` holds for ``tip``; ``None`` when it does not verify (see :func:`pack`)."""
+    if not raw.startswith(MAGIC) or len(raw) < len(MAGIC) + 40:
+        return None
+    payload = memoryview(raw)[len(MAGIC) + 32:]
+    if hashlib.sha256(_key() + payload).digest() != raw[len(MAGIC):len(MAGIC) + 32]:
+        return None
     try:
-        files = sorted((f for f in folder.glob("*.json") if len(f.stem) == 40),
-                       key=lambda f: f.stat().st_mtime, reverse=True)
-    except OSError:
-        return []
-    return [f.stem for f in files[:KEEP]]
+        size = int.from_bytes(payload[:8], "little")
+        head = json.loads(bytes(payload[8:8 + size]).decode("ascii"))
+        if head.get("version") != VERSION or head.get("tip") != tip:
+            return None
+        offset = 8 + size
+        columns: list[list[int]] = []
+        for n in head["sizes"]:
+            numbers = array("q")
+            numbers.frombytes(payload[offset:offset + 8 * n])
+            if len(numbers) != n:
+                return None
+            columns.append(numbers.tolist())
+            offset += 8 * n
+        if offset != len(payload):
+            return None
+        joined: str = head["shas"]
+        shas = [joined[i:i + 40] for i in range(0, len(joined), 40)]
+        lengths, flat = columns[0], columns[1]
+        parents: list[list[int]] = []
+        at = 0
+        for n in lengths:
+            parents.append(flat[at:at + n])
+            at += n
+        data: dict[str, Any] = {"version": VERSION, "tip": tip, "shas": shas, "parents": parents,
+                                "strings": head["strings"], "transitions": head["transitions"],
+                                "records": {}, "touches": {}}
+        for path, values in zip(_INT_COLUMNS, columns[2:], strict=True):
+            if len(path) == 1:
+                data[path[0]] = values
+            else:
+                data[path[0]][path[1]] = values
+        if len(shas) != len(parents) or len(data["intro"]) != len(shas):
+            return None
+        return History.from_json(data)
+    except (KeyError, TypeError, IndexError, ValueError, AttributeError, UnicodeDecodeError, OverflowError):
+        return None
+
+
+def _candidates(folder: Path) -> list[str]:
+    return [f.stem for f in _candidates_all(folder)[:KEEP]]
 
 
 def _load(folder: Path, tip: str) -> History | None:
     try:
-        data = json.loads((folder / f"{tip}.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        raw = (folder / f"{tip}{SUFFIX}").read_bytes()
+    except OSError:
         return None
-    if not isinstance(data, dict) or data.get("version") != VERSION or data.get("tip") != tip:
-        return None
-    try:
-        return History.from_json(data)
-    except (KeyError, TypeError, IndexError, ValueError, AttributeError):
-        return None
+    return unpack(raw, tip)
 
 
 def _save(folder: Path, history: History) -> None:
     try:
-        write_atomic(folder / f"{history.tip}.json", json.dumps(history.to_json(), separators=(",", ":")))
-        for stale in _candidates_all(folder)[KEEP:]:
+        write_atomic(folder / f"{history.tip}{SUFFIX}", pack(history))
+        for stale in [*_candidates_all(folder)[KEEP:], *folder.glob("*.json")]:  # and the old JSON form
             stale.unlink(missing_ok=True)
     except OSError:
         pass
 
 
 def _candidates_all(folder: Path) -> list[Path]:
-    return sorted((f for f in folder.glob("*.json") if len(f.stem) == 40),
-                  key=lambda f: f.stat().st_mtime, reverse=True)
-
-
+    try:
+        return sorted((f for f in folder.glob(f"*{SUFFIX}") if len(f.stem) == 40),
+                      key=lambda f: f.stat().st_mtime, reverse=True)
+    except OSError:
+        return []

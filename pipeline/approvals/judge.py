@@ -29,6 +29,10 @@ History comes from :mod:`.history` (main's index from the cache, the branch's ow
 one ``git ls-tree`` of HEAD, one ``git cat-file --batch`` for the files not in the item cache, and one
 ``git log --no-walk --stdin`` (per processor) for the signatures of records and content commits not in
 the signature cache. No process per commit.
+
+A run whose key (warta's code, the language, the arguments, HEAD, main and every ref:
+:mod:`.reportcache`) was judged before reads its verdicts back instead; its per-item contexts are
+made by a full evaluation when first read.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ import gc
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from pipeline.approvals import decisions, history, signing
+from pipeline.approvals import decisions, history, reportcache, signing
 from pipeline.approvals.authorship import content_signers
 from pipeline.approvals.chain import (
     Approval,
@@ -50,6 +54,7 @@ from pipeline.approvals.chain import (
     evaluate,
 )
 from pipeline.approvals.governance import (
+    GovState,
     Timeline,
     build_timeline,
     evaluate_change,
@@ -61,7 +66,7 @@ from pipeline.approvals.mainbranch import find_main
 from pipeline.approvals.report import NULL_SHA, ItemContext, Mode, Report
 from pipeline.approvals.revisions import Files, ItemCache, ItemInfo, cache_root, choose_paths
 from pipeline.approvals.trusted import Trusted, descendants, governance_states
-from pipeline.cachedir import ensure_local_cache
+from pipeline.cachedir import CACHE_DIRNAME, ensure_local_cache
 from pipeline.config import CONFIG_FILE, SiteConfig, parse_config
 from pipeline.errors import ApprovalError, ConfigError, GitError, UsageError
 from pipeline.git import Git, Signature
@@ -102,15 +107,84 @@ def evaluate_repository(
     enabled = gc.isenabled()
     gc.disable()
     try:
-        judge = Judge(root, head=head, cache=cache, fetch_decisions=fetch_decisions)
-        judge.select(base=base, all_items=all_items, paths=paths)
-        judge.load_records()
-        judge.check_signatures()
-        judge.load_governance()
-        return judge.report(published or {})
+        return _run(root, base=base, all_items=all_items, paths=paths, head=head, published=published or {},
+                    cache=cache, fetch_decisions=fetch_decisions)
     finally:
         if enabled:
             gc.enable()
+
+
+def _run(root: Path, *, base: str | None, all_items: bool, paths: Sequence[str] | None, head: str,
+         published: Mapping[str, str], cache: bool, fetch_decisions: bool) -> Report:
+    git = Git(root)
+    opened = _open(git, head)
+    fetched = decisions.fetch(git) if fetch_decisions else None
+    key = None
+    if cache:
+        base_sha = git.rev_parse(base) if base is not None else None
+        if base is None or base_sha is not None:  # a --base that names nothing: the full run says so
+            key = reportcache.run_key(git, head=head, head_sha=opened[0], main=opened[1], main_sha=opened[2],
+                                      base_sha=base_sha, all_items=all_items, paths=paths,
+                                      published=published, fetched=fetch_decisions)
+            kept = reportcache.load(root / CACHE_DIRNAME, key)
+            state = reportcache.state_of(git, kept) if kept is not None else None
+            if kept is not None and state is not None:
+                return _from_kept(root, opened, kept, state, fetched, head=head, base=base, all_items=all_items,
+                                  paths=paths, published=published)
+    report, judge = _evaluate(root, opened, fetched, head=head, base=base, all_items=all_items, paths=paths,
+                              published=published, cache=cache)
+    if key is not None:
+        st = judge.base_state
+        reportcache.save(root / CACHE_DIRNAME, key, reportcache.Kept(
+            report.base, report.mode, report.items, report.governance, report.problems,
+            report.warnings[len(fetched or ()):], report.removed, (st.index, st.sha, st.tracked)))
+    return report
+
+
+def _open(git: Git, head: str) -> tuple[str, str, str]:
+    """``(HEAD's commit, main's name, main's commit)``; refuses a shallow clone and a HEAD that names no
+    commit."""
+    if git.is_shallow():
+        raise ApprovalError(_("this is a shallow clone: approvals live in the full history; fetch it (git fetch "
+                              "--unshallow, or actions/checkout with fetch-depth: 0)"))
+    head_sha = git.rev_parse(head)
+    if head_sha is None:
+        raise ApprovalError(_("'{head}' names no commit (is the repository empty?)", head=head))
+    main, main_sha = find_main(git)
+    return head_sha, main, main_sha
+
+
+def _evaluate(root: Path, opened: tuple[str, str, str], fetched: list[str] | None, *, head: str,
+              base: str | None, all_items: bool, paths: Sequence[str] | None, published: Mapping[str, str],
+              cache: bool) -> tuple[Report, Judge]:
+    """One full evaluation (see :func:`evaluate_repository`)."""
+    judge = Judge(root, head=head, cache=cache, opened=opened, fetched=fetched)
+    judge.select(base=base, all_items=all_items, paths=paths)
+    judge.load_records()
+    judge.check_signatures()
+    judge.load_governance()
+    return judge.report(published), judge
+
+
+def _from_kept(root: Path, opened: tuple[str, str, str], kept: reportcache.Kept, state: GovState,
+               fetched: list[str] | None, *, head: str, base: str | None, all_items: bool,
+               paths: Sequence[str] | None, published: Mapping[str, str]) -> Report:
+    """The report of a kept run; its per-item contexts are made by a full evaluation when first read."""
+    head_sha, main, main_sha = opened
+
+    def contexts() -> Mapping[str, ItemContext]:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return _evaluate(root, opened, fetched, head=head, base=base, all_items=all_items, paths=paths,
+                             published=published, cache=True)[0].contexts
+        finally:
+            if enabled:
+                gc.enable()
+
+    mode: Mode = "paths" if kept.mode == "paths" else "all" if kept.mode == "all" else "branch"
+    return Report(root, main, main_sha, head_sha, kept.base, mode, kept.items, kept.governance, kept.problems,
+                  (*(fetched or ()), *kept.warnings), state, reportcache.LazyContexts(contexts), kept.removed)
 
 
 class Judge:
@@ -118,21 +192,19 @@ class Judge:
     :meth:`select` the items, :meth:`load_records`, :meth:`check_signatures`, :meth:`load_governance`,
     then :meth:`report` (which judges each item with :meth:`judge_item` and each governance change)."""
 
-    def __init__(self, root: Path, *, head: str, cache: bool, fetch_decisions: bool = False) -> None:
+    def __init__(self, root: Path, *, head: str, cache: bool, fetch_decisions: bool = False,
+                 opened: tuple[str, str, str] | None = None, fetched: list[str] | None = None) -> None:
+        """``opened``: what :func:`_open` found; ``fetched``: the warnings of a fetch of the decisions
+        already made (``None``: fetch now when ``fetch_decisions``)."""
         self.root = root
         self.git = git = Git(root)
-        if git.is_shallow():
-            raise ApprovalError(_("this is a shallow clone: approvals live in the full history; fetch it (git fetch "
-                                  "--unshallow, or actions/checkout with fetch-depth: 0)"))
-        head_sha = git.rev_parse(head)
-        if head_sha is None:
-            raise ApprovalError(_("'{head}' names no commit (is the repository empty?)", head=head))
+        head_sha, self.main, self.main_sha = opened or _open(git, head)
         self.head, self.head_sha = head, head_sha
-        self.main, self.main_sha = find_main(git)
         self.tree = {e.path: e for e in git.ls_tree(head_sha)}
         self.cache_root = cache_root(root, self.tree, cache)
-        self.fetched = fetch_decisions
-        self.warnings: list[str] = decisions.fetch(git) if fetch_decisions else []
+        self.fetched = fetch_decisions or fetched is not None
+        self.warnings: list[str] = (list(fetched) if fetched is not None
+                                    else decisions.fetch(git) if fetch_decisions else [])
         self.index = self._history()
         self.head_end = len(self.index.shas)  # positions past it: commits only refs/warta/decisions holds
         self.reach = None if head_sha == self.main_sha else self.index.ancestors(head_sha)

@@ -39,6 +39,9 @@ _TRAILER = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]?(.*)$")
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 _ROLE = re.compile(r"^[a-z][a-z0-9_]*$")
 _NOTE_GAP = re.compile(r"\n(?:[ \t]*\n)+")
+_STEP = re.compile(r"[1-9][0-9]{0,5}")
+# every trailer key a record may carry, casefolded (git compares keys without regard to case)
+_CANONICAL = {k.casefold(): k for k in (*KEYS, "Warta-Source", *REVIEW_KEYS)}
 
 
 def parse_trailers(message: str) -> tuple[list[tuple[str, str]], str]:
@@ -78,7 +81,7 @@ def record_from_commit(commit: Commit, parent_trees: Mapping[str, str]) -> Recor
         return None
     trailers, note = parse_trailers(commit.message)
     found: dict[str, list[str]] = {}
-    canonical = {k.casefold(): k for k in (*KEYS, "Warta-Source", *REVIEW_KEYS)}
+    canonical = _CANONICAL
     for key, value in trailers:
         name = canonical.get(key.casefold())
         if name is not None:
@@ -103,7 +106,7 @@ def record_from_commit(commit: Commit, parent_trees: Mapping[str, str]) -> Recor
     step: int | None = None
     raw_step = first("Warta-Step")
     if raw_step:
-        if re.fullmatch(r"[1-9][0-9]{0,5}", raw_step):
+        if _STEP.fullmatch(raw_step):
             step = int(raw_step)
         else:
             problems.append(_("Warta-Step '{raw_step}' is not a step number", raw_step=raw_step[:20]))

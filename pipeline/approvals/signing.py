@@ -28,6 +28,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pipeline.files import write_atomic
 from pipeline.git import Git, Signature
@@ -235,39 +236,76 @@ def _in_process(git: Git, shas: list[str], allowed_text: str, batch: int = 4096)
     signature arithmetic itself."""
     if not shas:
         return {}
-    workers = min(os.cpu_count() or 1, 4, len(shas) // PARALLEL_FROM)
+    # the first batch is read here: a history whose first commits carry no signature at all is judged
+    # in this process (no fork, no cryptography for them); otherwise the rest is shared out
+    head, rest = shas[:batch], shas[batch:]
+    judge = _Judging(allowed_text)
+    raws = git.read_blobs(head)
+    signed = any(not _unsigned(raw) for raw in raws.values())
+    workers = min(os.cpu_count() or 1, 4, len(rest) // PARALLEL_FROM) if signed else 0
     if workers < 2 or threading.active_count() > 1:  # fork only a process with no other thread
-        return _verdicts_of(git.root, git.executable, shas, allowed_text, batch)
+        return {**judge.verdicts(raws), **_verdicts_of(git.root, git.executable, rest, allowed_text, batch)}
     import multiprocessing  # imported here for start-up time: only a cold history gets here
 
-    parts = [shas[i::workers] for i in range(workers)]
+    parts = [rest[i::workers] for i in range(workers)]
+    found: dict[str, Signature] | None = None
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            found: dict[str, Signature] = {}
-            for part in pool.starmap(_verdicts_of, [(git.root, git.executable, chunk, allowed_text, batch)
-                                                    for chunk in parts]):
+            pending = pool.starmap_async(_verdicts_of, [(git.root, git.executable, chunk, allowed_text, batch)
+                                                        for chunk in parts])
+            found = judge.verdicts(raws)  # this process judges the first batch meanwhile
+            for part in pending.get():
                 found.update(part)
             return found
     except (OSError, ValueError):  # no fork here: one process
-        return _verdicts_of(git.root, git.executable, shas, allowed_text, batch)
+        return {**(found if found is not None else judge.verdicts(raws)),
+                **_verdicts_of(git.root, git.executable, rest, allowed_text, batch)}
+
+
+def _unsigned(raw: bytes) -> bool:
+    """A commit object that carries no signature header at all: git's verdict on it is ``N`` whatever the
+    allowed signers say. Any header starting ``gpgsig`` (``gpgsig``, ``gpgsig-sha256``) is judged."""
+    return raw.startswith(b"tree ") and b"\ngpgsig" not in raw.partition(b"\n\n")[0]
 
 
 PARALLEL_FROM = 4000  # commits per extra process: below that, forking costs more than it saves
+_UNSIGNED = Signature("N", "", "")  # git's %G? of a commit without a signature
+
+
+class _Judging:
+    """Verdicts on commit objects: ``N`` for those without a signature, :mod:`pipeline.sshsig` for the
+    others (imported, and the allowed signers parsed, only when a signed commit comes); what neither can
+    say is left out (git is asked)."""
+
+    def __init__(self, allowed_text: str) -> None:
+        self.text = allowed_text
+        self.allowed: Any = None
+        self.parsed = False
+
+    def verdicts(self, raws: Mapping[str, bytes]) -> dict[str, Signature]:
+        found: dict[str, Signature] = {}
+        for sha, raw in raws.items():
+            if _unsigned(raw):
+                found[sha] = _UNSIGNED
+                continue
+            if not self.parsed:
+                from pipeline import sshsig  # imported here for start-up time: cryptography is needed only cold
+
+                self.allowed, self.parsed, self.sshsig = sshsig.parse_allowed_signers(self.text), True, sshsig
+            if self.allowed is None:
+                continue
+            verdict = self.sshsig.commit_verdict(raw, self.allowed)
+            if verdict is not None:
+                found[sha] = verdict
+        return found
 
 
 def _verdicts_of(root: Path, executable: str, shas: list[str], allowed_text: str, batch: int) -> dict[str, Signature]:
-    from pipeline import sshsig  # imported here for start-up time: cryptography is needed only cold
-
-    allowed = sshsig.parse_allowed_signers(allowed_text)
-    if allowed is None:
-        return {}
     git = Git(root, executable)
+    judge = _Judging(allowed_text)
     found: dict[str, Signature] = {}
     for start in range(0, len(shas), batch):
-        for sha, raw in git.read_blobs(shas[start:start + batch]).items():
-            verdict = sshsig.commit_verdict(raw, allowed)
-            if verdict is not None:
-                found[sha] = verdict
+        found.update(judge.verdicts(git.read_blobs(shas[start:start + batch])))
     return found
 
 

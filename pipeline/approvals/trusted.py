@@ -29,7 +29,7 @@ def descendants(parents: Sequence[Sequence[int]], origin: int, candidates: Seque
         return set()
     reached = {origin}
     for p in range(origin + 1, max(wanted) + 1):
-        if any(x in reached for x in parents[p]):
+        if not reached.isdisjoint(parents[p]):
             reached.add(p)
     return {q for q in wanted if q in reached}
 

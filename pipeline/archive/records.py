@@ -357,20 +357,22 @@ def load_records(root: Path | FileTree) -> tuple[list[StoredRecord], list[Findin
     return stored, [*findings, *found]
 
 
-def records_from_texts(texts: Mapping[str, bytes], *, cache_root: Path | None = None
+def records_from_texts(texts: Mapping[str, bytes | ArchiveRecord], *, cache_root: Path | None = None
                        ) -> tuple[list[StoredRecord], list[Finding]]:
     """:func:`load_records` over file contents (repo-relative path -> bytes, in file order), e.g. the
     files of the trusted register replayed from signed commits (:mod:`pipeline.archive.trust`).
 
     Every reader of the register comes here. A file that parsed cleanly before (the same bytes at the same
     path, the same parser) is taken from the cache of parsed records of the repository at ``cache_root``
-    (:mod:`pipeline.archive.register_cache`: keyed by the blob id, validated again by the schema)."""
+    (:mod:`pipeline.archive.register_cache`: keyed by the blob id, validated again by the schema). A value
+    that is a record already is one :func:`cached_record` gave for a blob not read."""
     cache = cache_for(cache_root)
     stored: list[StoredRecord] = []
     findings: list[Finding] = []
     for rel, raw in texts.items():
-        record = _cached(cache, rel, raw)
+        record = raw if isinstance(raw, ArchiveRecord) else _cached(cache, rel, raw)
         if record is None:
+            assert isinstance(raw, bytes)
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
@@ -391,6 +393,19 @@ def records_from_texts(texts: Mapping[str, bytes], *, cache_root: Path | None = 
     return [s for s in stored if s.file not in bad], findings
 
 
+def cached_record(cache: RegisterCache, rel: str, oid: str) -> ArchiveRecord | None:
+    """The record of git blob ``oid`` at ``rel`` from ``cache`` (:func:`register_cache.cache_for
+    <pipeline.archive.register_cache.cache_for>`), without reading the blob (``None``: not there, or not
+    believed; then read the bytes). The blob id is git's name of those exact bytes: the entry was stored
+    for bytes with that id (:func:`~pipeline.archive.register_cache.blob_id`)."""
+    key = f"{oid} {rel}"
+    known = cache.parsed(key)
+    if isinstance(known, ArchiveRecord):
+        return known
+    payload = cache.get_by_id(key)
+    return None if payload is None else _believed(cache, key, rel, payload)
+
+
 def _cached(cache: RegisterCache, rel: str, raw: bytes) -> ArchiveRecord | None:
     """The record of ``raw`` at ``rel`` from the cache, or ``None`` (not there, or not believed)."""
     key = cache.key(rel, raw)
@@ -398,8 +413,11 @@ def _cached(cache: RegisterCache, rel: str, raw: bytes) -> ArchiveRecord | None:
     if isinstance(known, ArchiveRecord):
         return known
     payload = cache.get(key, raw)
-    if payload is None:
-        return None
+    return None if payload is None else _believed(cache, key, rel, payload)
+
+
+def _believed(cache: RegisterCache, key: str, rel: str, payload: str) -> ArchiveRecord | None:
+    """An entry's record once the schema accepts it again and it belongs at ``rel``; else forgotten."""
     try:
         record = ArchiveRecord.model_validate_json(payload)
     except ValueError:  # pydantic's ValidationError: an entry the schema refuses is parsed again

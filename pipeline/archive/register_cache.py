@@ -116,6 +116,20 @@ class RegisterCache:
         self._used.add(key)
         return payload
 
+    def get_by_id(self, key: str) -> str | None:
+        """The payload stored for ``key`` ("<blob id> <path>") without the bytes at hand: for a blob git
+        names by that id (the id is git's name of exactly those bytes), when the entry is whole."""
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        sha256, payload, check = entry
+        if check != _check(self.parser, key, sha256, payload):
+            del self._entries[key]
+            self._dirty = True
+            return None
+        self._used.add(key)
+        return payload
+
     def put(self, key: str, raw: bytes, payload: str) -> None:
         sha256 = hashlib.sha256(raw).hexdigest()
         self._entries[key] = [sha256, payload, _check(self.parser, key, sha256, payload)]

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from pipeline.approvals.records import parse_trailers
 from pipeline.approvals.signing import fingerprint, verify_signatures
-from pipeline.archive.records import StoredRecord, records_from_texts
+from pipeline.archive.records import ArchiveRecord, StoredRecord, cached_record, records_from_texts
+from pipeline.archive.register_cache import cache_for
 from pipeline.errors import Finding
 from pipeline.git import Commit, Git, Signature
 from pipeline.i18n import _
@@ -56,9 +57,19 @@ def is_record_file(path: str) -> bool:
 
 
 def records_of(git: Git, files: dict[str, str]) -> tuple[list[StoredRecord], list[Finding]]:
+    """The records of the register's ``files`` (path -> blob id): a record file the cache knows by its
+    blob id is not read again (:func:`~pipeline.archive.records.cached_record`), the others are read in
+    one batch and parsed."""
     wanted = sorted(p for p in files if is_record_file(p))
-    blobs = git.read_blobs(files[p] for p in wanted)
-    return records_from_texts({p: blobs.get(files[p], b"") for p in wanted}, cache_root=git.root)
+    cache = cache_for(git.root)
+    known = {p: cached_record(cache, p, files[p]) for p in wanted}
+    missing = [files[p] for p in wanted if known[p] is None]
+    blobs = git.read_blobs(missing) if missing else {}
+    texts: dict[str, bytes | ArchiveRecord] = {}
+    for p in wanted:
+        hit = known[p]
+        texts[p] = hit if hit is not None else blobs.get(files[p], b"")
+    return records_from_texts(texts, cache_root=git.root)
 
 
 def _base(git: Git, main_sha: str, entry: PipelineEntry) -> tuple[str, list[str], list[Finding]]:

@@ -63,6 +63,7 @@ from pipeline.archive.register_read import (
     read_main,
     signature_problem,
 )
+from pipeline.archive.tag_list import Tag, list_tags
 from pipeline.cachedir import CACHE_DIRNAME
 from pipeline.errors import Finding, GitError
 from pipeline.git import Git, Signature, TreeEntry
@@ -132,23 +133,11 @@ def trusted_register(git: Git, main_sha: str, people: People, *,
 # tags
 
 
-@dataclass(frozen=True)
-class _Tag:
-    name: str
-    kind: str
-    oid: str
-    target: str
-    own_name: str
+_Tag = Tag
 
 
-def _tags(git: Git) -> list[_Tag]:
-    out = git.text("for-each-ref", "--format=%(refname:strip=2)%00%(objecttype)%00%(objectname)%00"
-                   "%(*objectname)%00%(tag)", f"refs/tags/{TAG_PREFIX}")
-    tags = []
-    for line in out.splitlines():
-        name, kind, oid, peeled, own = line.split("\0")
-        tags.append(_Tag(name, kind, oid, peeled or oid, own))
-    return tags
+def _tags(git: Git, cache_root: Path | None = None) -> list[_Tag]:
+    return list_tags(git, cache_root)
 
 
 def _tag_verdicts(git: Git, tags: Sequence[_Tag], entry: PipelineEntry, cache_root: Path | None
@@ -188,7 +177,7 @@ def _tag_verdicts(git: Git, tags: Sequence[_Tag], entry: PipelineEntry, cache_ro
 def trusted_tags(git: Git, register: Register, people: People, *,
                  cache_root: Path | None = None) -> tuple[dict[str, str], list[Finding]]:
     """``arsip/*`` tags that count (name -> the commit it points at) and a warning for every other."""
-    tags = _tags(git)
+    tags = _tags(git, cache_root)
     entry = people.pipeline
     if entry is None or not register.protected:
         return {t.name: t.target for t in tags}, []

@@ -58,20 +58,22 @@ def site_files(site_dir: Path) -> dict[str, Path]:
                              site_dir=site_dir))
     base = site_dir.resolve()
     found: dict[str, Path] = {}
-    for dirpath, dirnames, filenames in os.walk(site_dir, followlinks=False):
+    top = os.fspath(site_dir)
+    for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
         dirnames.sort()
+        prefix = os.path.relpath(dirpath, top).replace(os.sep, "/") + "/" if dirpath != top else ""
         for name in sorted(filenames):
-            path = Path(dirpath) / name
-            if path.is_symlink():
-                real = path.resolve()
+            full = os.path.join(dirpath, name)
+            if os.path.islink(full):
+                real = Path(full).resolve()
                 if not real.is_relative_to(base) or not real.is_file():
-                    raise ChannelError(_("deploy: {path} is a link to something outside the site; refusing", path=path))
-            rel = path.relative_to(site_dir).as_posix()
-            found[rel] = path
+                    raise ChannelError(_("deploy: {path} is a link to something outside the site; refusing",
+                                         path=Path(full)))
+            found[prefix + name] = Path(full)
         for name in list(dirnames):
-            sub = Path(dirpath) / name
-            if sub.is_symlink():
-                raise ChannelError(_("deploy: {sub} is a linked folder; the built site must be plain files", sub=sub))
+            sub = os.path.join(dirpath, name)
+            if os.path.islink(sub):
+                raise ChannelError(_("deploy: {sub} is a linked folder; the built site must be plain files", sub=Path(sub)))
     return dict(sorted(found.items()))
 
 
@@ -93,7 +95,13 @@ def same_file(a: Path, b: Path) -> bool:
         return True  # the same file (a hard link): the same bytes
     if sa.st_size != sb.st_size:
         return False
-    return file_digest(a) == file_digest(b)
+    with a.open("rb") as one, b.open("rb") as other:  # the bytes compared (no digest of either)
+        while True:
+            chunk = one.read(_CHUNK)
+            if chunk != other.read(_CHUNK):
+                return False
+            if not chunk:
+                return True
 
 
 def upload_order(paths: Iterable[str]) -> list[str]:

@@ -21,6 +21,7 @@ import contextlib
 import datetime as dt
 import os
 import shutil
+import stat
 from pathlib import Path
 
 from pipeline.deploy.common import DeployResult, Progress, same_file, site_files
@@ -67,8 +68,18 @@ def _lock(folder: Path) -> contextlib.AbstractContextManager[None]:
         _("deploy: another deploy to {parent} is running; try again when it ends", parent=folder.parent)))
 
 
-def _place(source: Path, target: Path, link_from: Path | None) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
+def _regular(path: Path) -> bool:
+    """A regular file, not a link (``is_file() and not is_symlink()`` in one ``lstat``)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _place(source: Path, target: Path, link_from: Path | None, made: set[Path]) -> None:
+    if target.parent not in made:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        made.add(target.parent)
     if link_from is not None:
         try:
             os.link(link_from, target)
@@ -94,17 +105,16 @@ def deploy_local(site_dir: Path, live: Path, *, dry_run: bool = False,
     unchanged: list[str] = []
     for rel, path in files.items():
         old = current / rel if current is not None else None
-        if old is not None and old.is_file() and not old.is_symlink() and same_file(path, old):
+        if old is not None and _regular(old) and same_file(path, old):
             unchanged.append(rel)
         else:
             uploaded.append(rel)
     deleted: list[str] = []
     if current is not None:
-        for dirpath, _dirs, names in os.walk(current):
-            for name in names:
-                rel = (Path(dirpath) / name).relative_to(current).as_posix()
-                if rel not in files:
-                    deleted.append(rel)
+        top = os.fspath(current)
+        for dirpath, _dirs, names in os.walk(top):
+            prefix = os.path.relpath(dirpath, top).replace(os.sep, "/") + "/" if dirpath != top else ""
+            deleted.extend(prefix + name for name in names if prefix + name not in files)
     location = str(live)
     plan = (tuple(uploaded), tuple(sorted(deleted)), tuple(unchanged))
     if dry_run:
@@ -119,9 +129,10 @@ def deploy_local(site_dir: Path, live: Path, *, dry_run: bool = False,
         partial = versions / f"{version}.partial"
         partial.mkdir()
         same = set(unchanged)
+        made: set[Path] = set()
         for rel, path in files.items():
             link_from = current / rel if current is not None and rel in same else None
-            _place(path, partial / rel, link_from)
+            _place(path, partial / rel, link_from, made)
             if progress is not None and rel not in same:
                 progress("upload", rel)
         final = versions / version

@@ -141,7 +141,7 @@ def _plan_and_number(root: Path, git: Git, remote: str | None, main: str, moment
 
 
 def _pushed(git: Git, remote: str, main: str, base: str, plan: Plan, tags: list[str], attempts: int) -> bool:
-    missing = sorted(set(gitops.existing_tags(git)) - gitops.remote_tags(git, remote)) if plan.records else []
+    missing = sorted(gitops.tag_names(git) - gitops.remote_tags(git, remote)) if plan.records else []
     pushing = gitops.unpushed(git, remote, main) or bool(missing)
     if pushing and attempts == 1:
         barrier()

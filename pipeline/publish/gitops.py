@@ -27,7 +27,7 @@ from pipeline.errors import GitError, UsageError
 from pipeline.files import exclusive_lock
 from pipeline.git import Git
 from pipeline.i18n import _
-from pipeline.publish import register_write
+from pipeline.publish import register_write, tagwrite
 
 ARCHIVE_DIR = "arsip"
 STAGING = "_site.staging"  # the build is written to _site.staging/site; its temporary folders stay inside
@@ -116,8 +116,15 @@ def _git_config(git: Git) -> dict[str, str]:
     return {**_QUIET_GIT, **({} if name and email else _IDENTITY)}
 
 
+# a number that is a ref name as it stands (no ``..``, ``//``, part starting or ending with ``.``, no
+# ``.lock`` part): its tag name is itself, without the rewriting below (tests/publish/test_tagwrite.py)
+_PLAIN_NUMBER = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*(?:/[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*)*")
+
+
 def tag_name(number: str) -> str:
     """``arsip/<number>``, with what a git ref name cannot hold replaced by ``_``."""
+    if _PLAIN_NUMBER.fullmatch(number) and not any(p.endswith(".lock") for p in number.split("/")):
+        return TAG_PREFIX + number
     safe = re.sub(r"[^A-Za-z0-9._/-]", "_", number)
     safe = re.sub(r"/{2,}", "/", re.sub(r"\.{2,}", "_", safe)).strip("/")
     parts = [p[1:] if p.startswith(".") else p for p in safe.split("/")]
@@ -148,6 +155,11 @@ def commit_written(git: Git, message: str) -> str | None:
     return identity.commit_unsigned(git, message, [ARCHIVE_DIR], _git_config(git))
 
 
+def tag_names(git: Git) -> set[str]:
+    """The names of the local ``arsip/*`` tags (no tag object is read: one listing of the refs)."""
+    return set(git.text("for-each-ref", "--format=%(refname:strip=2)", f"refs/tags/{TAG_PREFIX}").splitlines())
+
+
 def existing_tags(git: Git) -> dict[str, str]:
     """Local ``arsip/*`` tags -> the commit each points at."""
     out = git.text("for-each-ref", "--format=%(refname:strip=2)%00%(*objectname)%00%(objectname)",
@@ -161,32 +173,39 @@ def existing_tags(git: Git) -> dict[str, str]:
 
 def make_tags(git: Git, records: Sequence[ArchiveRecord], sha: str) -> list[str]:
     """Signed by the publishing identity; a tag of the same name it did not sign is replaced. Titles and
-    paths (untrusted) are written on one line each."""
+    paths (untrusted) are written on one line each. All in a few git processes (:mod:`.tagwrite`)."""
+    return _make_tags(git, [(record, sha) for record in records])
+
+
+def _make_tags(git: Git, targets: Sequence[tuple[ArchiveRecord, str]]) -> list[str]:
+    """One tag per ``(record, commit)``, made together (:func:`pipeline.publish.tagwrite.make_tags`)."""
+    if not targets:
+        return []
     run = trust.publish_run(git.root)
     signer = run.signer() if run is not None else None
-    made = []
-    for record in records:
+    specs = []
+    for record, sha in targets:
         name = tag_name(record.number)
         safe = record.model_copy(update={"title": identity.one_line(record.title),
                                          "path": identity.one_line(record.path)})
-        if signer is not None:
-            signer.tag(git, name, _tag_message(safe), sha, force=run is not None and name not in run.tags)
-        else:
-            identity.tag_unsigned(git, name, _tag_message(safe), sha, _git_config(git))
-        made.append(name)
-    return made
+        # the identity replaces a tag of that name it did not sign (``git tag -f``), as before
+        force = signer is not None and run is not None and name not in run.tags
+        specs.append(tagwrite.TagSpec(name, sha, _tag_message(safe), force))
+    if signer is not None:
+        return tagwrite.make_tags(git, specs, signer.config(), signer.key.file)
+    return tagwrite.make_tags(git, specs, {**_git_config(git), **identity.UNSIGNED}, None)
 
 
 def repair_tags(git: Git, records: Sequence[ArchiveRecord]) -> list[str]:
     """Tags a killed run did not make: one per number, on the commit that added the record's file."""
-    have = existing_tags(git)  # a tag the identity did not sign is ignored (a finding), never fatal
+    have = tag_names(git)  # a tag the identity did not sign is ignored (a finding), never fatal
     run = trust.publish_run(git.root)
-    made: list[str] = []
     missing = [r for r in records if tag_name(r.number) not in have]
     branch = run is not None and run.branch is not None
     # the register's files as committed (git objects, never the working tree)
     files = (list(run.register.files) if run is not None and branch else
              [e.path for e in git.ls_tree("HEAD", [ARCHIVE_DIR])] if missing else [])
+    targets: list[tuple[ArchiveRecord, str]] = []
     for record in missing:
         found = next((f for f in files if f.startswith(f"{ARCHIVE_DIR}/{record.tahun}/{record.kode}/")
                       and f.rsplit("/", 1)[-1].startswith(f"{record.urut:04d}-")), None)
@@ -197,8 +216,8 @@ def repair_tags(git: Git, records: Sequence[ArchiveRecord]) -> list[str]:
         if added is None:  # the commit of main's own line that added the file (never a side branch's)
             added = (git.text("log", "--first-parent", "--diff-filter=A", "--format=%H", "-1", "--", rel).strip()
                      or git.head() or "")
-        made += make_tags(git, [record], added)
-    return made
+        targets.append((record, added))
+    return _make_tags(git, targets)
 
 
 def upstream_of(git: Git, remote: str, main: str) -> str | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.archive.records import write_record
+from pipeline.archive.record_files import write_records
 from pipeline.git import Git
 from pipeline.publish import gitops
 from pipeline.publish.hooks import fault
@@ -41,8 +41,7 @@ def commit_numbers(root: Path, git: Git, plan: Plan) -> tuple[str | None, list[s
     """Write and commit the plan's records; tag each new number. ``(commit or None, tags made)``."""
     if not plan.records_to_write:
         return None, []
-    for record in plan.records_to_write:
-        write_record(gitops.write_root(git), record)
+    write_records(gitops.write_root(git), plan.records_to_write, cache_root=git.root)
     fault("numbering")
     sha = gitops.commit_written(git, numbering_message(plan))
     if not sha:

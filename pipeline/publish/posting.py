@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pipeline.archive import trust
-from pipeline.archive.records import ArchiveRecord, Channel, with_publication, write_record
+from pipeline.archive.record_files import write_records
+from pipeline.archive.records import ArchiveRecord, Channel, with_publication
 from pipeline.channels import ledger, report, resolve
 from pipeline.channels.adapters import SOCIAL_TYPES, make_adapter
 from pipeline.channels.base import Adapter, CallFailed, Post
@@ -137,8 +138,8 @@ def _commit(root: Path, git: Git, remote: str | None, main: str, entries: Mappin
             if updated != record:
                 by_path[path] = updated
                 changed.append(updated)
-        for record in changed:
-            write_record(gitops.write_root(git), record)
+        if changed:
+            write_records(gitops.write_root(git), changed, cache_root=git.root)
         if changed:
             numbers = ", ".join(sorted({r.number for r in changed}))
             gitops.commit_written(git, f"Arsip: terbit kanal: {subject} {numbers}\n")

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pipeline.archive import trust
-from pipeline.archive.records import ArchiveRecord, Channel, with_publication, write_record
+from pipeline.archive.record_files import write_records
+from pipeline.archive.records import ArchiveRecord, Channel, with_publication
 from pipeline.errors import GitError
 from pipeline.git import Git
 from pipeline.i18n import _
@@ -58,8 +59,7 @@ def record_publication(root: Path, git: Git, remote: str | None, main: str, live
         finals = _finals(current, live, channels, published, stamp)
         if not finals:
             return commits
-        for record in finals:
-            write_record(gitops.write_root(git), record)
+        write_records(gitops.write_root(git), finals, cache_root=git.root)
         fault("record")
         message = "Arsip: terbit " + ", ".join(r.number for r in finals) + "\n"
         sha = gitops.commit_written(git, message)

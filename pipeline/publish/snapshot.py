@@ -113,12 +113,16 @@ def materialize(git: Git, files: Mapping[str, str], folder: Path) -> Path:
         known = {}
         for child in folder.iterdir():  # no manifest: an unknown folder, start it afresh
             shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
-    for path in sorted(set(known) - set(files)):
+    gone = sorted(set(known) - set(files))
+    for path in gone:
         target = folder / path
         if target.is_file() or target.is_symlink():
             target.unlink()
         known.pop(path, None)
-    todo = {p: o for p, o in files.items() if known.get(p) != o or not (folder / p).is_file()}
+    base = os.fspath(folder) + os.sep
+    todo = {p: o for p, o in files.items() if known.get(p) != o or not os.path.isfile(base + p)}
+    if not todo and not gone and known == files:
+        return folder  # exactly as the manifest says: nothing to write, prune or record
     sizes = git.object_sizes(set(todo.values())) if todo else {}
     batch: list[str] = []
     weight = 0

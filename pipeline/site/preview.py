@@ -12,18 +12,19 @@ The archive records under ``arsip/`` are read so the preview has the register pa
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from pipeline import gate
-from pipeline.approvals.service import evaluate_repository
+from pipeline.approvals.service import Report, evaluate_repository
 from pipeline.archive.records import ArchiveRecord, load_records
 from pipeline.archive.trust import trusted_source as register_source
-from pipeline.content import Item, Site, item_digest
+from pipeline.content import Item, Site
 from pipeline.errors import Finding, GitError, WartaError
 from pipeline.git import Git
 from pipeline.i18n import _
 from pipeline.site.model import PageExtra
+from pipeline.site.preview_digests import WorkingDigests
 
 
 @dataclass
@@ -37,13 +38,6 @@ class Preview:
     reasons: dict[str, str] = field(default_factory=dict)  # draft item -> why (one line)
     findings: list[Finding] = field(default_factory=list)
     items: list[Item] | None = None  # what the gate lets out (approved) plus the drafts; None: every item
-
-
-def _working_digest(root: Path, item: Item) -> str | None:
-    try:
-        return item_digest(root, item)
-    except OSError:
-        return None
 
 
 def _all_drafts(site: Site, note: str) -> Preview:
@@ -68,6 +62,18 @@ def plan_preview(site: Site, now: dt.datetime | None = None) -> Preview:
     except WartaError as exc:  # ApprovalError, ConfigError, GitError: a preview shows drafts instead
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return _all_drafts(site, _("approvals cannot be checked ({reason}), so every item is a draft", reason=first))
+    enabled = gc.isenabled()
+    gc.disable()  # thousands of small objects and no cycles: the collector would rescan every parsed item
+    try:
+        return _choose(site, report, now)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _choose(site: Site, report: Report, now: dt.datetime | None) -> Preview:
+    """What the preview shows of each item, from the approvals' ``report`` (see :func:`plan_preview`)."""
+    root = site.root
     untrusted = [*report.problems, *(_("{path}: governance change without a valid approval", path=g.path)
                                      for g in report.governance if not g.complete)]
     # an unapproved governance change is not in effect: items are judged by the last trusted state, as
@@ -78,6 +84,8 @@ def plan_preview(site: Site, now: dt.datetime | None = None) -> Preview:
     live = {s.record.path: gate.live_of(s.record) for s in stored if s.record.published_at is not None}
     results = {r.path: r for r in report.items}
     moment = now or dt.datetime.now(site.config.tz)
+    # evaluate_repository checked that .warta-cache/ is this machine's own (it raised otherwise)
+    working = WorkingDigests(root, cache=True)
     extras: dict[str, PageExtra] = {}
     reasons: dict[str, str] = {}
     chosen: list[Item] = []
@@ -85,7 +93,7 @@ def plan_preview(site: Site, now: dt.datetime | None = None) -> Preview:
         result = results.get(item.path)
         if result is None:
             reasons[item.path] = _("not committed yet")
-        elif result.complete and _working_digest(root, item) != result.digest:
+        elif result.complete and working.digest(item) != result.digest:
             reasons[item.path] = _("changed since the last commit (uncommitted changes are approved by nobody)")
         else:
             decision = gate.decide(gate.Facts(item.path, item, result, live=live.get(item.path)), moment)
@@ -98,4 +106,5 @@ def plan_preview(site: Site, now: dt.datetime | None = None) -> Preview:
             reasons[item.path] = decision.reasons[0] if decision.reasons else f"state {result.state}"
         extras[item.path] = PageExtra(draft=True)
         chosen.append(item)
+    working.save()
     return Preview(extras, [s.record for s in stored], note, reasons=reasons, findings=findings, items=chosen)

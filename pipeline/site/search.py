@@ -12,20 +12,25 @@ The index is made of several bundles, one per year of the items' addresses
 others in the browser (Pagefind's ``mergeIndex``). So a changed item re-indexes its year only (Pagefind
 has no incremental mode: a bundle is made whole), and each Pagefind run holds one year in memory.
 
-Each bundle is content-addressed by the sha256 of the pages it reads (path and bytes of every page of
-its group that carries ``data-pagefind-body``), Pagefind's version and options. Bundles are kept in
-``.warta-cache/site/pagefind/<key>/``; a bundle whose pages are unchanged is taken from there (hard links)
-instead of being made again.
+Each bundle is content-addressed by the sha256 of the pages it reads (path and sha256 of the bytes of every
+page of its group that carries ``data-pagefind-body``), Pagefind's version, options and what it is given of
+each page (:data:`STAGE_VERSION`): each page :func:`reduced` to its ``<html>`` tag and its
+``data-pagefind-body`` element, the same index from a fifth less work (``tests/site/test_search_index.py``),
+staged in a private folder in RAM when there is one. Bundles are kept in ``.warta-cache/site/pagefind/<key>/``;
+a bundle whose pages are unchanged is taken from there (hard links) instead of being made again. A merged
+bundle in the site holds only its index (:func:`_index_only`).
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import hashlib
 import importlib.metadata
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -46,6 +51,12 @@ ITEM_KINDS = tuple(k for k in KINDS if k != "halaman")
 MARK = b"data-pagefind-body"  # only pages with it are indexed (the theme's item.html)
 OPTIONS = ("--silent",)
 TIMEOUT = 600  # seconds for one bundle
+READERS = 4  # threads reading and hashing the pages
+RAM = Path("/dev/shm")  # a folder in memory (Linux), to stage the pages for Pagefind in
+STAGE_VERSION = "reduced-1"  # what Pagefind is given of each page (reduced()): in every bundle's key
+_TAG = re.compile(rb"<([a-zA-Z][a-zA-Z0-9-]*)[\s>]")
+_H1 = re.compile(rb"<h1[\s>]", re.IGNORECASE)
+_HTML = re.compile(rb"<html(?:\s[^>]*)?>", re.IGNORECASE)
 
 
 def _executable() -> Path | None:
@@ -67,27 +78,48 @@ def _version() -> str:
         return ""
 
 
-def groups(site: Path) -> dict[str, list[tuple[Path, bytes]]]:
-    """The indexed pages of ``site`` with their bytes, by bundle: items by the year of their address,
-    pages (halaman, ``<slug>/index.html``) in :data:`PAGES_GROUP`; only pages carrying :data:`MARK`, so
-    list, tag and register pages (thousands on a large site) are never read by Pagefind."""
-    found: dict[str, list[tuple[Path, bytes]]] = {}
-    candidates = [(PAGES_GROUP, p) for p in site.glob("*/index.html")]
+def _by_group(site: Path) -> dict[str, list[Path]]:
+    """The pages that may be indexed, by bundle: items by the year of their address, pages (halaman,
+    ``<slug>/index.html``) in :data:`PAGES_GROUP`; newest year first, the pages last. List, tag and register
+    pages (thousands on a large site) are never among them."""
+    found: dict[str, list[Path]] = {PAGES_GROUP: sorted(site.glob("*/index.html"))}
     for kind in ITEM_KINDS:
-        candidates += [(p.parent.parent.name, p) for p in site.glob(f"{kind}/[0-9][0-9][0-9][0-9]/*/index.html")]
-    for name, path in candidates:
-        data = path.read_bytes()
-        if MARK in data:
-            found.setdefault(name, []).append((path, data))
-    order = sorted((n for n in found if n != PAGES_GROUP), reverse=True) + [n for n in found if n == PAGES_GROUP]
-    return {name: sorted(found[name]) for name in order}  # newest year first, the pages last
+        for path in site.glob(f"{kind}/[0-9][0-9][0-9][0-9]/*/index.html"):
+            found.setdefault(path.parent.parent.name, []).append(path)
+    order = sorted((n for n in found if n != PAGES_GROUP), reverse=True) + [PAGES_GROUP]
+    return {name: sorted(found[name]) for name in order}
 
 
-def _group_key(site: Path, name: str, pages: list[tuple[Path, bytes]]) -> str:
-    h = hashlib.sha256(f"{_version()}\0{' '.join(OPTIONS)}\0{name}\0".encode())
-    for path, data in pages:
-        h.update(f"{path.relative_to(site).as_posix()}\0{len(data)}\0".encode())
-        h.update(data)
+def _digest(path: Path) -> str | None:
+    """The sha256 of a page that carries :data:`MARK` (None for a page Pagefind would not index)."""
+    data = path.read_bytes()
+    return hashlib.sha256(data).hexdigest() if MARK in data else None
+
+
+def _digests(paths: list[Path]) -> list[str | None]:
+    return [_digest(path) for path in paths]
+
+
+def _digested(pool: concurrent.futures.Executor, paths: list[Path]) -> list[tuple[Path, str]]:
+    """The pages of ``paths`` carrying :data:`MARK`, with the sha256 of their bytes, read and hashed by the
+    threads of ``pool`` in a few slices (reading and hashing release the GIL); only the digests are kept."""
+    size = max(256, -(-len(paths) // READERS))
+    slices = pool.map(_digests, [paths[i:i + size] for i in range(0, len(paths), size)])
+    digests = [digest for part in slices for digest in part]
+    return [(path, digest) for path, digest in zip(paths, digests, strict=True) if digest is not None]
+
+
+def groups(site: Path) -> dict[str, list[tuple[Path, str]]]:
+    """The indexed pages of ``site`` with the sha256 of their bytes, by bundle (:func:`_by_group`)."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=READERS) as pool:
+        found = {name: _digested(pool, paths) for name, paths in _by_group(site).items()}
+    return {name: pages for name, pages in found.items() if pages}
+
+
+def _group_key(site: Path, name: str, pages: list[tuple[Path, str]]) -> str:
+    h = hashlib.sha256(f"{_version()}\0{' '.join(OPTIONS)}\0{STAGE_VERSION}\0{name}\0".encode())
+    for path, digest in pages:
+        h.update(f"{path.relative_to(site).as_posix()}\0{digest}\0".encode())
     return h.hexdigest()
 
 
@@ -101,6 +133,32 @@ def pages_key(site: Path) -> str:
     return hashlib.sha256(json.dumps(bundle_keys(site), sort_keys=True).encode()).hexdigest()
 
 
+def reduced(data: bytes) -> bytes | None:
+    """The page as Pagefind needs it: its ``<html ...>`` tag (the language) and the one element carrying
+    :data:`MARK`, whole; Pagefind then makes the same bundle, byte for byte, from less HTML (the header,
+    menu and footer of every page are not parsed). None when something outside that element could change
+    the index (another ``data-pagefind-`` attribute, an ``<h1>``, a second body), or the element has no
+    ``<h1>`` (Pagefind's title) or no end: the whole page is read then."""
+    at = data.find(MARK)
+    start = data.rfind(b"<", 0, at)
+    tag = _TAG.match(data, start)
+    html = _HTML.search(data, 0, max(start, 0))
+    if at < 0 or tag is None or html is None or data.find(MARK, at + 1) >= 0:
+        return None
+    depth, end = 0, -1
+    for m in re.compile(rb"<(/?)" + re.escape(tag.group(1)) + rb"(?=[\s>/])", re.IGNORECASE).finditer(data, start):
+        depth += -1 if m.group(1) else 1
+        if depth == 0:
+            end = data.find(b">", m.end()) + 1
+            break
+    if end <= start:
+        return None
+    if (b"data-pagefind-" in data[:start] or data.find(b"data-pagefind-", end) >= 0 or _H1.search(data, 0, start)
+            or _H1.search(data, end) or not _H1.search(data, start, end)):
+        return None
+    return b"<!DOCTYPE html>\n" + html.group(0) + b"<body>" + data[start:end] + b"</body></html>\n"
+
+
 def _link_tree(source: Path, target: Path) -> None:
     for dirpath, _dirs, filenames in os.walk(source):
         folder = target / Path(dirpath).relative_to(source)
@@ -112,11 +170,16 @@ def _link_tree(source: Path, target: Path) -> None:
                 shutil.copyfile(Path(dirpath, name), folder / name)
 
 
-def _stage(site: Path, pages: list[tuple[Path, bytes]], stage: Path) -> None:
-    """A folder holding only one group's pages at their addresses (hard links), for Pagefind to read."""
-    for path, _data in pages:
+def _stage(site: Path, pages: list[tuple[Path, str]], stage: Path) -> None:
+    """A folder holding only one group's pages at their addresses, for Pagefind to read: each page
+    :func:`reduced` (or, when it cannot be, a hard link to the page)."""
+    for path, _digest in pages:
         target = stage / path.relative_to(site)
         target.parent.mkdir(parents=True, exist_ok=True)
+        small = reduced(path.read_bytes())
+        if small is not None:
+            target.write_bytes(small)
+            continue
         try:
             os.link(path, target)
         except OSError:
@@ -140,22 +203,80 @@ def _finish(proc: subprocess.Popen[str]) -> None:
         raise BuildError(_("search index: pagefind failed:") + "\n  " + "\n  ".join(tail))
 
 
-def _run_all(exe: Path, site: Path, todo: dict[str, list[tuple[Path, bytes]]], work: Path) -> None:
-    """Pagefind once per group in ``todo``, as many at a time as there are processors."""
-    running: list[subprocess.Popen[str]] = []
-    try:
-        for name, pages in todo.items():
-            stage = work / f"stage-{name}"
+def _staged(site: Path, name: str, pages: list[tuple[Path, str]], folders: tuple[Path, ...]) -> Path:
+    """``pages`` staged in the first of ``folders`` where they fit (a RAM folder may be full)."""
+    for i, folder in enumerate(folders):
+        stage = folder / f"stage-{name}"
+        try:
             _stage(site, pages, stage)
-            if len(running) >= (os.cpu_count() or 1):
-                _finish(running.pop(0))
-            running.append(_start(exe, stage, site / BUNDLE / name))
-        while running:
-            _finish(running.pop(0))
-    finally:
-        for proc in running:
+            return stage
+        except OSError:
+            shutil.rmtree(stage, ignore_errors=True)
+            if i == len(folders) - 1:
+                raise
+    raise AssertionError("no folder to stage in")  # pragma: no cover - folders is never empty
+
+
+class _Runner:
+    """Pagefind runs, as many at a time as there are processors (Pagefind uses one): a bundle is staged
+    and started as soon as it is known to be needed, while the next bundles are hashed or linked; each stage
+    is deleted once its Pagefind has finished."""
+
+    def __init__(self, exe: Path, site: Path, cache: Path) -> None:
+        self.exe, self.site, self.cache = exe, site, cache
+        self.folders: tuple[Path, ...] = ()
+        self.running: list[tuple[subprocess.Popen[str], Path]] = []
+        self.names: list[str] = []  # the bundles made
+
+    def add(self, name: str, pages: list[tuple[Path, str]]) -> None:
+        if not self.folders:
+            with contextlib.suppress(OSError):
+                self.cache.mkdir(parents=True, exist_ok=True)
+            self.folders = _work_folders(self.cache)
+        stage = _staged(self.site, name, pages, self.folders)
+        if len(self.running) >= (os.cpu_count() or 1):
+            self._finish_first()
+        self.running.append((_start(self.exe, stage, self.site / BUNDLE / name), stage))
+        self.names.append(name)
+
+    def _finish_first(self) -> None:
+        proc, stage = self.running[0]
+        _finish(proc)
+        self.running.pop(0)
+        shutil.rmtree(stage, ignore_errors=True)
+
+    def wait(self) -> None:
+        while self.running:
+            self._finish_first()
+
+    def close(self) -> None:
+        for proc, _stage_folder in self.running:
             proc.kill()
             proc.wait()
+        self.running = []
+        for folder in self.folders:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _work_folders(cache: Path) -> tuple[Path, ...]:
+    """Private folders (mode 0700) to stage pages in: one in RAM first when the system has one (making
+    1,400 small folders and files on a busy disk costs more than Pagefind reading them), then one beside
+    the cache (or in the system's temporary folder)."""
+    folders = []
+    for parent in (RAM, cache if cache.is_dir() else None):
+        with contextlib.suppress(OSError):
+            if parent is None or parent.is_dir():
+                folders.append(Path(tempfile.mkdtemp(prefix=".warta-stage-", dir=parent)))
+    return tuple(folders) or (Path(tempfile.mkdtemp(prefix=".warta-stage-")),)
+
+
+def _index_only(bundle: Path) -> None:
+    """Leave in a merged bundle only what Pagefind's ``mergeIndex`` fetches from it (its entry, meta, index,
+    filter and fragment files): its interface, scripts and WebAssembly are the first bundle's (about 600 KB
+    less to deploy per bundle). The kept bundle in the cache stays whole: any bundle may come first later."""
+    for path in bundle.iterdir():
+        if path.is_file() and path.name != "pagefind-entry.json" and path.suffix != ".pf_meta":
+            path.unlink()
 
 
 def _keep(cache: Path, site: Path, name: str, key: str) -> None:
@@ -182,34 +303,36 @@ def index(site: Path, caches: Path, *, progress: bool = False) -> list[Finding]:
         return [Finding("(search)", None, _("pagefind is not installed (pip install 'pagefind[bin]'): the site is "
                                             "built without its search index"), None, "warning")]
     cache = caches / CACHE
-    found = groups(site)
-    keys = {name: _group_key(site, name, pages) for name, pages in found.items()}
     (site / BUNDLE).mkdir(parents=True, exist_ok=True)
-    todo: dict[str, list[tuple[Path, bytes]]] = {}
-    for name, key in keys.items():
-        kept = cache / key
-        if kept.is_dir():
-            os.utime(kept)
-            _link_tree(kept, site / BUNDLE / name)
-        else:
-            todo[name] = found[name]
-    if progress:
-        message = (_("search index unchanged, reused") if not todo else
-                   _("indexing pages for search (pagefind): {n} of {total} bundles",
-                     n=len(todo), total=len(keys)))
-        print("build: " + message, file=sys.stderr, flush=True)
-    if todo:
-        with contextlib.suppress(OSError):
-            cache.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix=".stage-", dir=cache if cache.is_dir() else None))
-        try:
-            _run_all(exe, site, todo, work)
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
-        if cache.is_dir():
-            for name in todo:
-                _keep(cache, site, name, keys[name])
+    keys: dict[str, str] = {}
+    runner = _Runner(exe, site, cache)
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=READERS) as pool:
+            for name, paths in _by_group(site).items():
+                pages = _digested(pool, paths)
+                if not pages:
+                    continue
+                keys[name] = key = _group_key(site, name, pages)
+                kept = cache / key
+                if kept.is_dir():
+                    os.utime(kept)
+                    _link_tree(kept, site / BUNDLE / name)
+                else:  # made while the next bundles are hashed and linked
+                    runner.add(name, pages)
+        if progress:
+            message = (_("search index unchanged, reused") if not runner.names else
+                       _("indexing pages for search (pagefind): {n} of {total} bundles",
+                         n=len(runner.names), total=len(keys)))
+            print("build: " + message, file=sys.stderr, flush=True)
+        runner.wait()
+    finally:
+        runner.close()
+    if cache.is_dir():
+        for name in runner.names:
+            _keep(cache, site, name, keys[name])
     (site / BUNDLE / MANIFEST).write_text(json.dumps({"bundles": list(keys)}), encoding="utf-8")
+    for name in list(keys)[1:]:
+        _index_only(site / BUNDLE / name)
     if cache.is_dir():
         _prune(cache, set(keys.values()), len(keys))
     return []

@@ -110,6 +110,14 @@ def test_search_index_is_reused_when_no_page_changed_and_made_again_when_one_did
     assert list(keys) == ["2025", "2024", "halaman"]
     assert json.loads((out / "pagefind" / "bundles.json").read_text(encoding="utf-8")) == {"bundles": list(keys)}
     assert sorted(p.name for p in cache.iterdir() if p.is_dir() and not p.name.startswith(".")) == sorted(keys.values())
+    # the first bundle holds Pagefind's interface and scripts, the merged ones only their index
+    assert {"pagefind-ui.js", "pagefind-ui.css", "pagefind.js", "pagefind-worker.js", "wasm.id.pagefind"} <= \
+        {p.name for p in (out / "pagefind" / "2025").iterdir()}
+    for merged in ("2024", "halaman"):
+        top = {p.name for p in (out / "pagefind" / merged).iterdir()}
+        meta = {n for n in top if n.endswith(".pf_meta")}
+        assert len(meta) == 1 and {"fragment", "index", "pagefind-entry.json"} <= top <= {"filter", "fragment", "index",
+                                                                                          "pagefind-entry.json", *meta}, top
     entry = out / "pagefind" / "2025" / "pagefind-entry.json"
     assert entry.is_file() and os.stat(entry).st_ino == os.stat(cache / keys["2025"] / "pagefind-entry.json").st_ino
     # nothing changed: the kept bundles are taken (the same files), Pagefind does not run

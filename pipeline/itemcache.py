@@ -1,0 +1,201 @@
+"""Parsed content items kept by content: ``.warta-cache/items/parsed.pickle`` (:data:`ITEMS_CACHE`).
+
+Parsing one item (its YAML front matter with line numbers, the schema of its kind, the references it
+makes) costs about 0.25 ms; every command that reads the site parses all of them (10,000 items: 2-3 s).
+This cache keeps, for each item that parsed **without any finding**, what :func:`pipeline.content.parse_item`
+derived from the item's own bytes (its typed front matter, slug, SOP, where its front matter and body
+start, the files it references), so a run parses only the items whose bytes changed.
+
+An entry is found by its *key*, the sha256 of the item's repository path and bytes, always computed from
+the bytes just read; the file holds entries of one *context* only: warta's code and the libraries it
+parses with (:func:`pipeline.codedigest.code_digest`), the Markdown dialect
+(:data:`pipeline.markup.FINGERPRINT`: an item's links and images are found in its rendering) and the whole
+site configuration (kinds, SOPs, limits, time zone: everything :func:`~pipeline.content.parse_item`
+reads). What an item's parse also depends on outside its bytes, the files it references, is never cached:
+on a hit :func:`pipeline.content.load_items` checks each of them again in the tree it reads (there, a
+regular file, through no symbolic link) and parses the item afresh if one is not, so its finding is
+reported as without the cache. An item with findings (errors or warnings) is never kept: it is parsed on
+every run, and its findings name file, line and field exactly as always; a kept item carries no line map
+(:meth:`pipeline.content.Item.line_of` builds it when something asks).
+
+The file's first line names its format, its context and the sha256 of the rest; a file that is truncated,
+edited, of another warta version or configuration, or unreadable is ignored whole (and written again); the
+rest is read by a restricted unpickler that builds only the classes an entry holds (the schemas of
+:mod:`pipeline.kinds`, :mod:`pipeline.references`' records, dates). It is written atomically (a temporary
+file renamed over it): two runs at once leave one whole file or the other. Like every cache it is local
+scratch, used only when :func:`~pipeline.cachedir.ensure_local_cache` accepts the folder, and safe to delete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import gc
+import hashlib
+import io
+import pickle
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+
+from pipeline import kinds, references, yamlio
+from pipeline.cachedir import ITEMS_CACHE, ensure_local_cache
+from pipeline.codedigest import code_digest
+from pipeline.errors import ConfigError
+from pipeline.files import write_atomic
+from pipeline.markup import FINGERPRINT
+
+if TYPE_CHECKING:
+    from pipeline.config import SiteConfig
+
+FORMAT = 2  # 2: byte offsets
+MAGIC = b"warta-items"
+KEEP_UNUSED = 2000  # entries this run did not use that are kept besides those it used (drafts, other trees)
+
+# what an entry may hold: the classes of an item's typed front matter and references, and dates
+_DATES = {"date": dt.date, "datetime": dt.datetime, "timezone": dt.timezone, "timedelta": dt.timedelta}
+_REFS = {"ImageRef": references.ImageRef, "LinkRef": references.LinkRef}
+_MODELS = {name: value for name, value in vars(kinds).items()
+           if isinstance(value, type) and issubclass(value, BaseModel) and value.__module__ == kinds.__name__}
+_ALLOWED: dict[str, dict[str, type]] = {"datetime": _DATES, references.__name__: _REFS, kinds.__name__: _MODELS}
+
+
+Allowed = Mapping[str, Mapping[str, type]]  # module -> class name -> class
+
+
+class _Unpickler(pickle.Unpickler):
+    """Builds nothing but the classes a file's entries hold (defence in depth: the file is local scratch)."""
+
+    def __init__(self, data: bytes, allowed: Allowed) -> None:
+        super().__init__(io.BytesIO(data))
+        self.allowed = allowed
+
+    def find_class(self, module: str, name: str) -> Any:
+        found = self.allowed.get(module, {}).get(name)
+        if found is None:
+            raise pickle.UnpicklingError(f"{module}.{name} is not part of a cache entry")
+        return found
+
+
+class PickledFile:
+    """One cache file of entries: a first line ``<magic> <format> <context> <sha256 of the rest>``, then a
+    pickle read by a restricted unpickler (``allowed``: the only classes it builds). Shared by the parsed
+    items and the check findings (:mod:`pipeline.checkcache`)."""
+
+    def __init__(self, file: Path | None, magic: bytes, fmt: int, context: str, allowed: Allowed) -> None:
+        self.file, self.magic, self.format, self.context, self.allowed = file, magic, fmt, context, allowed
+
+    def header(self, body: bytes) -> bytes:
+        return b"%s %d %s %s\n" % (self.magic, self.format, self.context.encode(),
+                                   hashlib.sha256(body).hexdigest().encode())
+
+    def load(self) -> dict[Any, Any]:
+        """The entries, or none at all when anything about the file is not as this run would write it."""
+        if self.file is None:
+            return {}
+        try:
+            data = self.file.read_bytes()
+        except OSError:
+            return {}
+        head, sep, body = data.partition(b"\n")
+        if not sep or head + sep != self.header(body):
+            return {}
+        collecting = gc.isenabled()
+        gc.disable()  # tens of thousands of objects, none of them garbage: no collection passes meanwhile
+        try:
+            entries = _Unpickler(body, self.allowed).load()
+        except Exception:  # noqa: BLE001 - whatever a damaged file raises, it is simply not used
+            return {}
+        finally:
+            if collecting:
+                gc.enable()
+        return entries if isinstance(entries, dict) else {}
+
+    def save(self, entries: dict[Any, Any]) -> None:
+        """Write the file atomically (a temporary file renamed over it); a failure to write is no error."""
+        if self.file is None:
+            return
+        body = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
+        with contextlib.suppress(OSError):
+            write_atomic(self.file, self.header(body) + body)
+
+
+def context_digest(config: SiteConfig) -> str:
+    """What every entry depends on besides the item's bytes: warta's code and libraries, the Markdown
+    dialect, the Python version, whether YAML is read by libyaml, and the configuration the items are
+    parsed with."""
+    digest = hashlib.sha256(f"warta-parsed-items {FORMAT}\0{code_digest()}\0{FINGERPRINT}\0{sys.version}\0"
+                            f"{yamlio.StrictLoader.__mro__[1].__name__}\0".encode())  # the C loader or not
+    try:
+        shown = config.model_dump_json()
+    except ValueError:  # a value pydantic cannot write as JSON: its repr names every field too
+        shown = repr(config)
+    digest.update(shown.encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+def item_key(path: str, raw: bytes) -> bytes:
+    """The key of the item at ``path`` whose bytes are ``raw``."""
+    digest = hashlib.sha256(path.encode("utf-8", "surrogateescape"))
+    digest.update(b"\0")
+    digest.update(raw)
+    return digest.digest()
+
+
+class ItemCache:
+    """The parsed items of one run: :meth:`get` and :meth:`put` by :func:`item_key`, then :meth:`save`.
+    An entry is a tuple :mod:`pipeline.content` writes and checks; this class only keeps them."""
+
+    def __init__(self, file: Path | None, context: str) -> None:
+        self.store = PickledFile(file, MAGIC, FORMAT, context, _ALLOWED)
+        self.stored: dict[bytes, tuple[Any, ...]] = {
+            k: v for k, v in self.store.load().items() if isinstance(k, bytes) and isinstance(v, tuple)}
+        self.used: set[bytes] = set()
+        self.added = 0
+
+    @classmethod
+    def open(cls, cache_root: Path | None, config: SiteConfig) -> ItemCache:
+        """The cache of the repository ``cache_root``, or one in memory only (it saves nothing) when there
+        is none or its ``.warta-cache`` is not local scratch."""
+        return cls(local_file(cache_root, ITEMS_CACHE), context_digest(config))
+
+    def get(self, key: bytes) -> tuple[Any, ...] | None:
+        entry = self.stored.get(key)
+        if entry is not None:
+            self.used.add(key)
+        return entry
+
+    def forget(self, key: bytes) -> None:
+        """An entry that did not hold (its caller parsed the item again)."""
+        if self.stored.pop(key, None) is not None:
+            self.used.discard(key)
+            self.added += 1  # the file changes
+
+    def put(self, key: bytes, entry: tuple[Any, ...]) -> None:
+        self.stored[key] = entry
+        self.used.add(key)
+        self.added += 1
+
+    def save(self, *, prune: bool = False) -> None:
+        """Write the file when this run changed it (atomically; a failure to write is no error). ``prune``
+        (a run that read every item): beyond :data:`KEEP_UNUSED`, forget the entries it did not use."""
+        unused = len(self.stored) - len(self.used)
+        pruned = prune and unused > KEEP_UNUSED
+        if not self.added and not pruned:
+            return
+        entries = {k: v for k, v in self.stored.items() if k in self.used} if pruned else self.stored
+        self.store.save(entries)
+
+
+def local_file(cache_root: Path | None, name: str) -> Path | None:
+    """``cache_root/name`` when the repository's ``.warta-cache`` is local scratch, else None (memory only)."""
+    if cache_root is None:
+        return None
+    try:
+        ensure_local_cache(cache_root)
+    except ConfigError:
+        return None
+    return cache_root / name

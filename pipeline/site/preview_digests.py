@@ -1,0 +1,122 @@
+"""The working tree's digest of each item for ``warta build`` (:mod:`pipeline.site.preview`), kept by
+the status of its files (``.warta-cache/preview/digests.json``).
+
+The preview shows an approved item as approved only when the working tree holds exactly the approved
+bytes (uncommitted changes are approved by nobody), so it needs the digest of every item's file and
+references as they are on disk: 10,000 files read and hashed on every build. A digest is a function of
+the files' paths and bytes, and the bytes of a regular file do not change while its status does not:
+size, modification and change times in nanoseconds, inode and device (what git's index relies on too;
+the change time cannot be set back by any program, so an edit that restores size and modification time
+is still seen). So each item's digest is kept with the status of every file it was made of, and reused
+while every one is the same, the item names the same files, and no folder on the way is a symbolic link.
+Everything else is hashed again:
+
+- a file changed less than :data:`RACY_NS` before it was hashed (it could change again within the
+  clock's granularity unseen): its digest is not kept;
+- a missing file, a symbolic link, a file behind a linked folder, anything that is not a regular file:
+  never kept (the working tree's reader decides what such a digest is, every time);
+- a cache of another format, whose entries do not match the sha256 it carries (edited or cut short),
+  or that cannot be read: ignored.
+
+The preview only shows; ``warta publish`` never reads the working tree (DESIGN section 4, rule 11).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import stat
+import time
+from pathlib import Path
+from typing import Any
+
+from pipeline.cachedir import PREVIEW_DIGESTS
+from pipeline.content import Item, item_digest
+from pipeline.files import write_atomic
+
+FORMAT = 1
+RACY_NS = 2_000_000_000
+
+
+def _check(body: bytes) -> bytes:
+    return hashlib.sha256(f"warta-preview-digests {FORMAT}\n".encode() + body).hexdigest().encode()
+
+
+class WorkingDigests:
+    """Digests of items as the working tree at ``root`` holds them; ``cache``: keep them (see the module
+    docstring) under the machine's own ``.warta-cache/`` (the caller checked it is local)."""
+
+    def __init__(self, root: Path, *, cache: bool) -> None:
+        self.root = root
+        self.base = f"{root}{os.sep}"
+        self.file = root / PREVIEW_DIGESTS if cache else None
+        self.entries: dict[str, Any] = {}
+        self.fresh: dict[str, Any] = {}
+        self._linked: dict[str, bool] = {}
+        if self.file is not None:
+            with contextlib.suppress(OSError, ValueError):
+                check, _sep, body = self.file.read_bytes().partition(b"\n")
+                if check == _check(body):  # the first line: a sha256 of the rest (an edit or a cut shows)
+                    entries = json.loads(body)
+                    self.entries = entries if isinstance(entries, dict) else {}
+
+    def _folder_linked(self, folder: str) -> bool:
+        found = self._linked.get(folder)
+        if found is None:
+            parent = folder.rpartition("/")[0]
+            found = (bool(parent) and self._folder_linked(parent)) or os.path.islink(f"{self.base}{folder}")
+            self._linked[folder] = found
+        return found
+
+    def _status(self, path: str) -> list[int] | None:
+        """The status that names the bytes of ``path``; ``None`` when its digest must not be kept."""
+        folder = path.rpartition("/")[0]
+        if folder and self._folder_linked(folder):
+            return None
+        try:
+            st = os.lstat(f"{self.base}{path}")
+        except (OSError, ValueError):
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
+
+    def _statuses(self, paths: list[str]) -> list[int] | None:
+        out: list[int] = []
+        for path in paths:
+            found = self._status(path)
+            if found is None:
+                return None
+            out.extend(found)
+        return out
+
+    def digest(self, item: Item) -> str | None:
+        """The digest of ``item`` as the working tree holds it; ``None`` when it cannot be read."""
+        refs = list(item.references)
+        paths = [item.path, *refs]
+        statuses = self._statuses(paths)
+        entry = self.entries.get(item.path)
+        # an entry: [digest, the references, the status of the item and of each reference, flat]
+        if statuses is not None and isinstance(entry, list) and len(entry) == 3 and entry[1] == refs \
+                and entry[2] == statuses and isinstance(entry[0], str):
+            self.fresh[item.path] = entry
+            return entry[0]
+        before = time.time_ns()
+        try:
+            digest = item_digest(self.root, item)
+        except OSError:
+            return None
+        if statuses is not None and all(before - max(statuses[k + 1], statuses[k + 2]) > RACY_NS
+                                        for k in range(0, len(statuses), 5)) and self._statuses(paths) == statuses:
+            self.fresh[item.path] = [digest, refs, statuses]
+        return digest
+
+    def save(self) -> None:
+        """Keep the digests of this run's items (the others are forgotten)."""
+        if self.file is None or self.fresh == self.entries:
+            return
+        body = json.dumps(self.fresh, separators=(",", ":")).encode()
+        with contextlib.suppress(OSError):
+            write_atomic(self.file, _check(body) + b"\n" + body)

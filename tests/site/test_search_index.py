@@ -1,0 +1,167 @@
+"""The search index as Pagefind makes it from reduced pages, and as a browser searches it after a change:
+real builds in tmp_path, the real ``pagefind`` binary, headless Chromium."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline.errors import BuildError
+from pipeline.site import build_site, search
+from pipeline.site.search import BUNDLE, _executable, _staged, _work_folders, groups, reduced
+from pipeline.site.serving import make_server
+from tests.test_site_build import load, make_site
+
+PAGE = (b'<!DOCTYPE html>\n<html lang="id">\n<head><title>T</title></head>\n<body><header><img src="/l.png" alt="">'
+        b'<nav>Menu</nav></header>\n<main><article class="item" data-pagefind-body><h1>Judul</h1>'
+        b"<article><p>dalam</p></article><p>Isi.</p></article></main>\n<footer>Alamat</footer></body></html>\n")
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    """A bundle's files by name, but the filter chunks (and the meta and entry naming them by hash): Pagefind
+    writes a filter's values in a different order from one run to the next, even from the same pages. The
+    filters of each page are in its fragment, which is compared."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.parent.name != "filter" and p.suffix != ".pf_meta" and p.name != "pagefind-entry.json"}
+
+
+def _filters(folder: Path) -> list[bytes]:
+    """The filter chunks' bytes, each sorted (the values in any order)."""
+    return sorted(bytes(sorted(gzip.decompress(p.read_bytes()))) for p in folder.glob("filter/*"))
+
+
+def test_pagefind_makes_the_same_bundles_from_the_reduced_pages_as_from_the_whole_pages(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site")
+    out = build_site(load(root), root / "_site").output
+    exe = _executable()
+    assert exe is not None
+    found = groups(out)
+    assert set(found) == {"2025", "2024", "halaman"}
+    # Pagefind numbers the pages in the order it finds them (the folder's order on its file system): the
+    # whole pages are staged where and as the build stages its reduced ones
+    folders = _work_folders(tmp_path)
+    try:
+        for name, pages in found.items():
+            whole = folders[0] / f"stage-{name}"
+            for path, _digest in pages:
+                # warta's theme gives every indexed page (items and pages) in reduced form
+                assert reduced(path.read_bytes()) is not None, path
+                target = whole / path.relative_to(out)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target)
+            made = tmp_path / f"made-{name}"
+            subprocess.run([str(exe), "--site", str(whole), "--output-path", str(made), "--silent"], check=True,
+                           capture_output=True, timeout=300)
+            built, whole_files = _files(out / BUNDLE / name), _files(made)
+            assert {k: v for k, v in whole_files.items() if k in built} == built, name
+            assert all("/" not in k for k in whole_files.keys() - built.keys()), name  # merged: no scripts
+            assert _filters(made) == _filters(out / BUNDLE / name), name
+            assert any(p.startswith("fragment/") for p in _files(made)) and any(p.startswith("index/") for p in _files(made))
+    finally:
+        for folder in folders:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_reduced_page_is_its_html_tag_and_its_whole_body_element() -> None:
+    small = reduced(PAGE)
+    assert small == (b'<!DOCTYPE html>\n<html lang="id"><body><article class="item" data-pagefind-body><h1>Judul</h1>'
+                     b"<article><p>dalam</p></article><p>Isi.</p></article></body></html>\n")
+
+
+def test_a_page_is_given_whole_when_something_outside_its_body_could_change_the_index() -> None:
+    outside = {
+        "a filter in the header": PAGE.replace(b"<nav>", b'<nav data-pagefind-filter="Jenis">'),
+        "a meta in the head": PAGE.replace(b"<title>", b'<meta data-pagefind-meta="image:/x.png"><title>'),
+        "an h1 before the body (Pagefind's title)": PAGE.replace(b"<nav>Menu</nav>", b"<h1>Kantor</h1>"),
+        "two bodies": PAGE.replace(b"<footer>", b"<footer data-pagefind-body>"),
+        "no h1 in the body": PAGE.replace(b"<h1>Judul</h1>", b"<h2>Judul</h2>"),
+        "a body never closed": PAGE.replace(b"<p>Isi.</p></article></main>", b"<p>Isi.</p></main>"),
+        "no html tag": PAGE.replace(b'<html lang="id">', b""),
+        "no body": PAGE.replace(b" data-pagefind-body", b""),
+    }
+    for why, page in outside.items():
+        assert page != PAGE, why
+        assert reduced(page) is None, why
+
+
+def _search(tab: Any, url: str, term: str) -> list[str]:
+    """The result links once Pagefind's interface has said how many results ``term`` has."""
+    tab.goto(url, wait_until="networkidle")
+    tab.wait_for_function("t => [...document.querySelectorAll('.pagefind-ui__message')]"
+                          ".some(m => m.textContent.includes(t))", arg=term, timeout=20_000)
+    tab.wait_for_load_state("networkidle")
+    return [str(h) for h in tab.locator(".pagefind-ui__result-link").evaluate_all("ls => ls.map(a => a.href)")]
+
+
+def test_a_changed_release_of_an_older_year_is_found_by_its_new_word_after_the_rebuild(browser: Any,
+                                                                                        tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site")
+    out = root / "_site"
+    build_site(load(root), out)
+    server = make_server(out, 0, "https://example.org", quiet=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    tab = browser.new_page()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}/"
+        assert _search(tab, base + "cari/?q=jembatan", "jembatan") == []
+        # the 2024 release gets a word no other page has; the 2025 bundle is the one the page loads first
+        body = root / "content/siaran-pers/2024/lomba-kalurahan.md"
+        body.write_text(body.read_text(encoding="utf-8") + "\nJembatan gantung diresmikan.\n", encoding="utf-8")
+        build_site(load(root), out)
+        hrefs = _search(tab, base + "cari/?q=jembatan", "jembatan")
+        assert [h for h in hrefs if "/siaran-pers/" in h] == [base + "siaran-pers/2024/lomba-kalurahan/"], hrefs
+        # the year filter holds the years of every bundle; choosing 2025 leaves out the 2024 release
+        tab.goto(base + "cari/?q=kalurahan", wait_until="networkidle")
+        tab.locator('.pagefind-ui__result-link[href*="/2024/"]').first.wait_for(timeout=20_000)
+        tab.locator(".pagefind-ui__filter-name", has_text="Tahun").click()
+        years = tab.locator('input[name="Tahun"]').evaluate_all("boxes => boxes.map(b => b.value)")
+        assert {"2024", "2025"} <= set(years), years
+        tab.locator('input[name="Tahun"][value="2025"]').check()
+        tab.wait_for_function("() => ![...document.querySelectorAll('.pagefind-ui__result-link')]"
+                              ".some(a => a.href.includes('/2024/'))", timeout=20_000)
+        hrefs = tab.locator(".pagefind-ui__result-link").evaluate_all("links => links.map(a => a.href)")
+        assert hrefs and all("/2025/" in h for h in hrefs), hrefs
+    finally:
+        tab.close()
+        server.shutdown()
+        server.server_close()
+
+
+def test_pages_that_cannot_be_staged_in_ram_are_staged_in_the_next_folder(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    page = site / "siaran-pers/2025/bibit/index.html"
+    page.parent.mkdir(parents=True)
+    page.write_bytes(PAGE)
+    full = tmp_path / "full"
+    full.write_text("a file where a folder should be: making the stage fails as a full RAM disk does", encoding="utf-8")
+    spare = tmp_path / "spare"
+    spare.mkdir()
+    stage = _staged(site, "2025", [(page, "")], (full, spare))
+    assert stage == spare / "stage-2025"
+    assert (stage / "siaran-pers/2025/bibit/index.html").read_bytes() == reduced(PAGE)
+
+
+def test_a_failing_pagefind_run_stops_the_build_and_leaves_no_stage_behind(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    ram = tmp_path / "ram"
+    ram.mkdir()
+    monkeypatch.setattr(search, "RAM", ram)
+    site = tmp_path / "site"
+    for year in ("2024", "2025"):
+        page = site / f"siaran-pers/{year}/bibit/index.html"
+        page.parent.mkdir(parents=True)
+        page.write_bytes(PAGE)
+    (site / BUNDLE).mkdir()
+    (site / BUNDLE / "2024").write_text("a file where Pagefind writes the 2024 bundle", encoding="utf-8")
+    with pytest.raises(BuildError, match="pagefind"):
+        search.index(site, tmp_path / "repo")
+    assert list(ram.iterdir()) == []
+    cache = tmp_path / "repo" / search.CACHE
+    assert not [p for p in cache.iterdir() if not p.name.startswith(".")]  # nothing kept of a failed run
+    assert not list(cache.glob(".warta-stage-*"))
