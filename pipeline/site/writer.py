@@ -10,9 +10,10 @@ own values. Pelican still does what it does well: its settings, the Atom feeds (
 ``Article`` for the few entries a feed holds) and the copy of the theme's static files.
 
 The folders of the output are made once, before any page; each page is written once into a file that
-did not exist (``open(..., "x")``: never through a hard link nor over another page). With a
-:class:`pipeline.site.reuse.PageCache`, a page whose key is unchanged is hard-linked from the previous
-output instead of rendered. Large builds render in two forked workers (:func:`write_pages`).
+did not exist, by the helper process of :mod:`pipeline.site.disk` while the next page renders (never
+through a hard link nor over another page). With a :class:`pipeline.site.reuse.PageCache`, a page whose
+key is unchanged is hard-linked from the previous output instead of rendered. Rendering stays in this
+process: forked workers would count the parent's memory once more each (``docs/benchmarks.md``).
 """
 
 from __future__ import annotations
