@@ -35,6 +35,9 @@ except ImportError:  # pragma: no cover - Windows
 
 HEAD = struct.Struct("<BII")  # operation, length of the path, length of the data
 END, FOLDER, PAGE, LINK = 0, 1, 2, 3
+# The helper gets no secret the parent's environment may hold (deploy or signing keys: DESIGN rule 12),
+# only what the operating system needs (as pipeline.bounded's render workers).
+KEEP_ENV = frozenset({"PATH", "SYSTEMROOT", "TMP", "TEMP", "TMPDIR", "LANG", "LC_ALL", "LC_CTYPE"})
 PIPE_SIZE = 1 << 20  # bytes the pipe holds (Linux F_SETPIPE_SZ): the renderer rarely waits for the helper
 
 # The helper: reads operations from stdin, answers once on stdout ("K" and the stats, or "E" and why).
@@ -99,7 +102,8 @@ class Disk:
     def __init__(self) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-I", "-S", "-c", _HELPER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, bufsize=PIPE_SIZE, close_fds=True)
+            stderr=subprocess.PIPE, bufsize=PIPE_SIZE, close_fds=True,
+            env={k: v for k, v in os.environ.items() if k.upper() in KEEP_ENV})
         assert self.proc.stdin is not None
         self.stdin = self.proc.stdin
         if fcntl is not None and hasattr(fcntl, "F_SETPIPE_SZ"):  # Linux; a smaller pipe works, with more waits
