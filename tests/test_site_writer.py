@@ -138,6 +138,13 @@ def test_the_disk_helper_holds_no_secret_of_the_environment(tmp_path: Path, monk
     assert b"PATH=" in environ  # what the system needs stays
 
 
+def test_a_page_writer_that_cannot_start_is_a_clear_build_error(monkeypatch: pytest.MonkeyPatch,
+                                                                tmp_path: Path) -> None:
+    monkeypatch.setattr("sys.executable", str(tmp_path / "no-such-python"))
+    with pytest.raises(BuildError, match="could not start the page writer .*no-such-python"):
+        Disk()
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

@@ -100,10 +100,14 @@ class Disk:
     """One helper process doing a build's folder, page and link operations, in order."""
 
     def __init__(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-S", "-c", _HELPER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, bufsize=PIPE_SIZE, close_fds=True,
-            env={k: v for k, v in os.environ.items() if k.upper() in KEEP_ENV})
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-I", "-S", "-c", _HELPER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, bufsize=PIPE_SIZE, close_fds=True,
+                env={k: v for k, v in os.environ.items() if k.upper() in KEEP_ENV})
+        except OSError as exc:
+            raise BuildError(_("could not start the page writer ({program}): {reason}", program=sys.executable,
+                               reason=exc.strerror or type(exc).__name__)) from None
         assert self.proc.stdin is not None
         self.stdin = self.proc.stdin
         if fcntl is not None and hasattr(fcntl, "F_SETPIPE_SZ"):  # Linux; a smaller pipe works, with more waits
