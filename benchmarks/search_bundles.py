@@ -170,7 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", default="posyandu,sewon")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--rtt", type=float, default=150.0, help="ms added to every request (default: 150)")
-    parser.add_argument("--kbps", type=float, default=1600.0, help="download speed (default 1600: slow 4G; 0: none)")
+    parser.add_argument("--kbps", type=float, default=1600.0,
+                        help="download speed (default 1600: slow 4G; 0: no network emulation, --rtt unused)")
     args = parser.parse_args(argv)
     schemes = args.schemes.split(",")
     built: dict[str, Path] = {}
@@ -198,8 +199,8 @@ def main(argv: list[str] | None = None) -> int:
         for server, _base in servers.values():
             server.shutdown()
             server.server_close()
-    print(f"\nclient: cari/?q=..., phone 390x844, rtt {args.rtt:.0f} ms, {args.kbps:.0f} kbit/s, cache off, "
-          f"median of {args.rounds}")
+    network = f"rtt {args.rtt:.0f} ms, {args.kbps:.0f} kbit/s" if args.kbps else "no network emulation"
+    print(f"\nclient: cari/?q=..., phone 390x844, {network}, cache off, median of {args.rounds}")
     print("| bundles | query | requests (pagefind/) | KB received (pagefind/) | first result | all loaded | filters |")
     print("|---|---|---:|---:|---:|---:|---:|")
     pick: Callable[[list[dict[str, float]], str], float] = lambda r, k: statistics.median(x[k] for x in r)  # noqa: E731

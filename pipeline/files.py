@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -51,3 +52,15 @@ def exclusive_lock(path: Path, busy: Callable[[], WartaError]) -> Iterator[None]
         yield
     finally:
         lock.release()
+
+
+def grow_pipe(fd: int, size: int) -> None:
+    """Ask the kernel for a pipe buffer of ``size`` bytes on ``fd`` (Linux's ``F_SETPIPE_SZ``), so the
+    other end runs ahead. Elsewhere, or when the kernel refuses, the pipe keeps its size: only slower.
+    ``fcntl`` is POSIX-only, so it is imported here, never at a module's top (tests/test_portability.py)."""
+    try:
+        import fcntl
+    except ImportError:
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, size)

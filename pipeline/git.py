@@ -14,8 +14,6 @@ Bulk history is read by one process (:meth:`Git.log`), file contents by one ``gi
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import os
 import re
 import secrets
@@ -27,6 +25,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from pipeline.errors import GitError
+from pipeline.files import grow_pipe
 from pipeline.i18n import _
 
 # Variables that only choose how git talks to remotes or where its global/system config is: harmless,
@@ -380,8 +379,7 @@ class Git:
         reader = threading.Thread(target=lambda: errors.append(proc.stderr.read()) if proc.stderr else None,
                                   daemon=True)
         reader.start()
-        with contextlib.suppress(OSError, AttributeError):  # a larger pipe lets git run ahead (Linux)
-            fcntl.fcntl(proc.stdout.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
+        grow_pipe(proc.stdout.fileno(), _PIPE_BYTES)  # a larger pipe lets git run ahead (Linux)
         pending = b""
         first = True
         try:

@@ -26,12 +26,8 @@ import subprocess
 import sys
 
 from pipeline.errors import BuildError
+from pipeline.files import grow_pipe
 from pipeline.i18n import _
-
-try:  # POSIX only (a larger pipe); elsewhere the default pipe works, with more waits
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
 
 HEAD = struct.Struct("<BII")  # operation, length of the path, length of the data
 END, FOLDER, PAGE, LINK = 0, 1, 2, 3
@@ -110,9 +106,7 @@ class Disk:
                                reason=exc.strerror or type(exc).__name__)) from None
         assert self.proc.stdin is not None
         self.stdin = self.proc.stdin
-        if fcntl is not None and hasattr(fcntl, "F_SETPIPE_SZ"):  # Linux; a smaller pipe works, with more waits
-            with contextlib.suppress(OSError):
-                fcntl.fcntl(self.stdin.fileno(), fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+        grow_pipe(self.stdin.fileno(), PIPE_SIZE)  # Linux only; a smaller pipe works, slower
         self.files = 0  # pages and links asked for: the stats close() returns
 
     def _send(self, op: int, path: str, data: bytes) -> None:

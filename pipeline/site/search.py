@@ -12,9 +12,9 @@ The index is made of several bundles, one per year of the items' addresses
 others in the browser (Pagefind's ``mergeIndex``). So a changed item re-indexes its year only (Pagefind
 has no incremental mode: a bundle is made whole), and each Pagefind run holds one year in memory.
 
-Each bundle is content-addressed by the sha256 of the pages it reads (path and sha256 of the bytes of every
-page of its group that carries ``data-pagefind-body``), Pagefind's version, options and what it is given of
-each page (:data:`STAGE_VERSION`): each page :func:`reduced` to its ``<html>`` tag and its
+Each bundle is content-addressed by the sha256 of what Pagefind reads (the path of every page of its group
+that carries ``data-pagefind-body`` and the sha256 of the bytes Pagefind is given of it), Pagefind's
+version, options and :func:`stage_version` (this module's code): each page :func:`reduced` to its ``<html>`` tag and its
 ``data-pagefind-body`` element, the same index from a fifth less work (``tests/site/test_search_index.py``),
 staged in a private folder in RAM when there is one. Bundles are kept in ``.warta-cache/site/pagefind/<key>/``;
 a bundle whose pages are unchanged is taken from there (hard links) instead of being made again. A merged
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import functools
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -35,11 +36,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from pipeline.cachedir import CACHE_DIRNAME
 from pipeline.config import KINDS
 from pipeline.errors import BuildError, Finding
+from pipeline.files import write_atomic
 from pipeline.i18n import _
 
 BUNDLE = "pagefind"  # the folder of the index in the site
@@ -52,11 +55,18 @@ MARK = b"data-pagefind-body"  # only pages with it are indexed (the theme's item
 OPTIONS = ("--silent",)
 TIMEOUT = 600  # seconds for one bundle
 READERS = 4  # threads reading and hashing the pages
+READ_MEMO = "read.json"  # in CACHE: the sha256 of each page -> the sha256 of what Pagefind reads of it
 RAM = Path("/dev/shm")  # a folder in memory (Linux), to stage the pages for Pagefind in
-STAGE_VERSION = "reduced-1"  # what Pagefind is given of each page (reduced()): in every bundle's key
+_CODE = Path(__file__)  # how pages are reduced and staged: its sha256 is in every bundle's key and the memo
 _TAG = re.compile(rb"<([a-zA-Z][a-zA-Z0-9-]*)[\s>]")
-_H1 = re.compile(rb"<h1[\s>]", re.IGNORECASE)
 _HTML = re.compile(rb"<html(?:\s[^>]*)?>", re.IGNORECASE)
+
+
+@functools.cache
+def stage_version() -> str:
+    """The sha256 of this module, which decides what Pagefind is given of each page (:func:`reduced`) and how
+    it is staged: in every bundle's key and in the memo of what was read, so a change of it makes them miss."""
+    return hashlib.sha256(_CODE.read_bytes()).hexdigest()
 
 
 def _executable() -> Path | None:
@@ -90,34 +100,60 @@ def _by_group(site: Path) -> dict[str, list[Path]]:
     return {name: sorted(found[name]) for name in order}
 
 
-def _digest(path: Path) -> str | None:
-    """The sha256 of a page that carries :data:`MARK` (None for a page Pagefind would not index)."""
+def _digest(path: Path, known: Mapping[str, str]) -> tuple[str, str] | None:
+    """The sha256 of a page that carries :data:`MARK` and the sha256 of what Pagefind reads of it (the page
+    :func:`reduced`, or whole when it cannot be), taken from ``known`` (the last build's, by the page's
+    sha256) when it is there; None for a page Pagefind would not index."""
     data = path.read_bytes()
-    return hashlib.sha256(data).hexdigest() if MARK in data else None
+    if MARK not in data:
+        return None
+    whole = hashlib.sha256(data).hexdigest()
+    read = known.get(whole)
+    if read is None:
+        small = reduced(data)
+        read = whole if small is None else hashlib.sha256(small).hexdigest()
+    return whole, read
 
 
-def _digests(paths: list[Path]) -> list[str | None]:
-    return [_digest(path) for path in paths]
-
-
-def _digested(pool: concurrent.futures.Executor, paths: list[Path]) -> list[tuple[Path, str]]:
-    """The pages of ``paths`` carrying :data:`MARK`, with the sha256 of their bytes, read and hashed by the
-    threads of ``pool`` in a few slices (reading and hashing release the GIL); only the digests are kept."""
+def _digested(pool: concurrent.futures.Executor, paths: list[Path], known: Mapping[str, str],
+              seen: dict[str, str]) -> list[tuple[Path, str]]:
+    """The pages of ``paths`` carrying :data:`MARK`, with the sha256 of what Pagefind reads of them, read and
+    hashed by the threads of ``pool`` in a few slices (reading and hashing release the GIL); only the
+    digests are kept, and each page's two in ``seen``."""
     size = max(256, -(-len(paths) // READERS))
-    slices = pool.map(_digests, [paths[i:i + size] for i in range(0, len(paths), size)])
-    digests = [digest for part in slices for digest in part]
-    return [(path, digest) for path, digest in zip(paths, digests, strict=True) if digest is not None]
+    slices = pool.map(lambda part: [_digest(path, known) for path in part],
+                      [paths[i:i + size] for i in range(0, len(paths), size)])
+    found = []
+    for path, digests in zip(paths, (d for part in slices for d in part), strict=True):
+        if digests is not None:
+            seen[digests[0]] = digests[1]
+            found.append((path, digests[1]))
+    return found
+
+
+def _known(cache: Path) -> dict[str, str]:
+    """The last build's sha256 of what Pagefind read of each page, by the page's sha256 (:data:`READ_MEMO`);
+    empty when missing, unreadable or made by other code (:func:`stage_version`)."""
+    try:
+        memo = json.loads((cache / READ_MEMO).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    pages = memo.get("pages") if isinstance(memo, dict) and memo.get("version") == stage_version() else None
+    if not isinstance(pages, dict):
+        return {}
+    return {k: v for k, v in pages.items() if isinstance(k, str) and isinstance(v, str)}
 
 
 def groups(site: Path) -> dict[str, list[tuple[Path, str]]]:
-    """The indexed pages of ``site`` with the sha256 of their bytes, by bundle (:func:`_by_group`)."""
+    """The indexed pages of ``site`` with the sha256 of what Pagefind reads of them, by bundle
+    (:func:`_by_group`), newest year first and the pages last."""
     with concurrent.futures.ThreadPoolExecutor(max_workers=READERS) as pool:
-        found = {name: _digested(pool, paths) for name, paths in _by_group(site).items()}
+        found = {name: _digested(pool, paths, {}, {}) for name, paths in _by_group(site).items()}
     return {name: pages for name, pages in found.items() if pages}
 
 
 def _group_key(site: Path, name: str, pages: list[tuple[Path, str]]) -> str:
-    h = hashlib.sha256(f"{_version()}\0{' '.join(OPTIONS)}\0{STAGE_VERSION}\0{name}\0".encode())
+    h = hashlib.sha256(f"{_version()}\0{' '.join(OPTIONS)}\0{stage_version()}\0{name}\0".encode())
     for path, digest in pages:
         h.update(f"{path.relative_to(site).as_posix()}\0{digest}\0".encode())
     return h.hexdigest()
@@ -133,28 +169,46 @@ def pages_key(site: Path) -> str:
     return hashlib.sha256(json.dumps(bundle_keys(site), sort_keys=True).encode()).hexdigest()
 
 
+def _has_h1(data: bytes, start: int, end: int) -> bool:
+    return data.find(b"<h1", start, end) >= 0 or data.find(b"<H1", start, end) >= 0
+
+
+def _element_end(data: bytes, name: bytes, after: int) -> int:
+    """Where the element ``<name ...>`` opened just before ``after`` ends (past its ``</name>``), or -1."""
+    opening, closing, depth, pos = b"<" + name, b"</" + name + b">", 1, after
+    while True:
+        close = data.find(closing, pos)
+        if close < 0:
+            return -1
+        nested = data.find(opening, pos, close)
+        while nested >= 0 and data[nested + len(opening):nested + len(opening) + 1] not in (b" ", b">", b"\n", b"\t", b"/"):
+            nested = data.find(opening, nested + 1, close)  # a longer name (<articles>), not a nested element
+        if nested >= 0:
+            depth, pos = depth + 1, nested + len(opening)
+            continue
+        depth, pos = depth - 1, close + len(closing)
+        if depth == 0:
+            return pos
+
+
 def reduced(data: bytes) -> bytes | None:
     """The page as Pagefind needs it: its ``<html ...>`` tag (the language) and the one element carrying
-    :data:`MARK`, whole; Pagefind then makes the same bundle, byte for byte, from less HTML (the header,
-    menu and footer of every page are not parsed). None when something outside that element could change
-    the index (another ``data-pagefind-`` attribute, an ``<h1>``, a second body), or the element has no
-    ``<h1>`` (Pagefind's title) or no end: the whole page is read then."""
+    :data:`MARK`, whole; Pagefind then makes the same bundle from less HTML (the header, menu and footer of
+    every page are not parsed), and a change to them (a menu entry, the footer, the preview's banner) does
+    not change the bundle's key. None when something outside that element could change the index (another
+    ``data-pagefind-`` attribute, an ``<h1>``, a second body), or the element has no ``<h1>`` (Pagefind's
+    title) or no plain end tag (``</name>``): the whole page is read then."""
     at = data.find(MARK)
+    if at < 0 or data.find(MARK, at + 1) >= 0:
+        return None
     start = data.rfind(b"<", 0, at)
-    tag = _TAG.match(data, start)
-    html = _HTML.search(data, 0, max(start, 0))
-    if at < 0 or tag is None or html is None or data.find(MARK, at + 1) >= 0:
+    tag = _TAG.match(data, start) if start >= 0 else None
+    html = _HTML.search(data, 0, start) if tag is not None else None
+    if tag is None or html is None:
         return None
-    depth, end = 0, -1
-    for m in re.compile(rb"<(/?)" + re.escape(tag.group(1)) + rb"(?=[\s>/])", re.IGNORECASE).finditer(data, start):
-        depth += -1 if m.group(1) else 1
-        if depth == 0:
-            end = data.find(b">", m.end()) + 1
-            break
-    if end <= start:
-        return None
-    if (b"data-pagefind-" in data[:start] or data.find(b"data-pagefind-", end) >= 0 or _H1.search(data, 0, start)
-            or _H1.search(data, end) or not _H1.search(data, start, end)):
+    end = _element_end(data, tag.group(1), tag.end(1))
+    if (end < 0 or data.find(b"data-pagefind-", 0, start) >= 0 or data.find(b"data-pagefind-", end) >= 0
+            or _has_h1(data, 0, start) or _has_h1(data, end, len(data)) or not _has_h1(data, start, end)):
         return None
     return b"<!DOCTYPE html>\n" + html.group(0) + b"<body>" + data[start:end] + b"</body></html>\n"
 
@@ -305,11 +359,12 @@ def index(site: Path, caches: Path, *, progress: bool = False) -> list[Finding]:
     cache = caches / CACHE
     (site / BUNDLE).mkdir(parents=True, exist_ok=True)
     keys: dict[str, str] = {}
+    known, seen = _known(cache), dict[str, str]()
     runner = _Runner(exe, site, cache)
     try:
         with concurrent.futures.ThreadPoolExecutor(max_workers=READERS) as pool:
             for name, paths in _by_group(site).items():
-                pages = _digested(pool, paths)
+                pages = _digested(pool, paths, known, seen)
                 if not pages:
                     continue
                 keys[name] = key = _group_key(site, name, pages)
@@ -330,6 +385,9 @@ def index(site: Path, caches: Path, *, progress: bool = False) -> list[Finding]:
     if cache.is_dir():
         for name in runner.names:
             _keep(cache, site, name, keys[name])
+        if seen != known:
+            with contextlib.suppress(OSError):
+                write_atomic(cache / READ_MEMO, json.dumps({"version": stage_version(), "pages": seen}))
     (site / BUNDLE / MANIFEST).write_text(json.dumps({"bundles": list(keys)}), encoding="utf-8")
     for name in list(keys)[1:]:
         _index_only(site / BUNDLE / name)

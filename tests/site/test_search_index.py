@@ -4,6 +4,8 @@ real builds in tmp_path, the real ``pagefind`` binary, headless Chromium."""
 from __future__ import annotations
 
 import gzip
+import hashlib
+import json
 import shutil
 import subprocess
 import threading
@@ -11,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from pipeline.errors import BuildError
 from pipeline.site import build_site, search
-from pipeline.site.search import BUNDLE, _executable, _staged, _work_folders, groups, reduced
+from pipeline.site.search import BUNDLE, _executable, _staged, _work_folders, bundle_keys, groups, reduced
 from pipeline.site.serving import make_server
 from tests.test_site_build import load, make_site
 
@@ -165,3 +168,56 @@ def test_a_failing_pagefind_run_stops_the_build_and_leaves_no_stage_behind(tmp_p
     cache = tmp_path / "repo" / search.CACHE
     assert not [p for p in cache.iterdir() if not p.name.startswith(".")]  # nothing kept of a failed run
     assert not list(cache.glob(".warta-stage-*"))
+
+
+def test_a_change_to_every_page_outside_its_body_keeps_every_search_bundle(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site")
+    out = root / "_site"
+    build_site(load(root), out)
+    keys = bundle_keys(out)
+    entry = out / BUNDLE / "2024" / "pagefind-entry.json"
+    before = entry.stat().st_ino
+    page = (out / "siaran-pers/2024/lomba-kalurahan/index.html").read_bytes()
+    config = yaml.safe_load((root / "warta.yml").read_text(encoding="utf-8"))
+    config["site"]["phone"] = "(0274) 999 1234"  # in the footer of every page
+    (root / "warta.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    build_site(load(root), out)
+    changed = (out / "siaran-pers/2024/lomba-kalurahan/index.html").read_bytes()
+    assert changed != page and b"999 1234" in changed
+    assert bundle_keys(out) == keys
+    assert entry.stat().st_ino == before  # the kept bundle, not made again
+    # what Pagefind read of each page is remembered by the page's sha256, for the next build
+    memo = json.loads((root / search.CACHE / search.READ_MEMO).read_text(encoding="utf-8"))
+    assert memo["version"] == search.stage_version()
+    assert hashlib.sha256(changed).hexdigest() in memo["pages"]
+    assert memo["pages"][hashlib.sha256(changed).hexdigest()] == hashlib.sha256(reduced(changed) or b"").hexdigest()
+
+
+def test_a_damaged_memo_of_what_pagefind_read_is_not_used(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    for text in ("not json", '["a list"]', '{"version": "other", "pages": {"a": "b"}}',
+                 json.dumps({"version": search.stage_version(), "pages": ["a"]})):
+        (cache / search.READ_MEMO).write_text(text, encoding="utf-8")
+        assert search._known(cache) == {}, text
+    good = {"version": search.stage_version(), "pages": {"a" * 64: "b" * 64, "c": 1}}
+    (cache / search.READ_MEMO).write_text(json.dumps(good), encoding="utf-8")
+    assert search._known(cache) == {"a" * 64: "b" * 64}
+
+
+def test_other_code_for_reducing_pages_changes_every_bundle_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    page = tmp_path / "site/siaran-pers/2025/bibit/index.html"
+    page.parent.mkdir(parents=True)
+    page.write_bytes(PAGE)
+    keys = bundle_keys(tmp_path / "site")
+    edited = tmp_path / "search.py"
+    edited.write_bytes(Path(search.__file__).read_bytes() + b"\n# reduced() changed\n")
+    monkeypatch.setattr(search, "_CODE", edited)
+    search.stage_version.cache_clear()
+    try:
+        assert bundle_keys(tmp_path / "site").keys() == keys.keys()
+        assert bundle_keys(tmp_path / "site")["2025"] != keys["2025"]
+    finally:
+        monkeypatch.undo()
+        search.stage_version.cache_clear()
+    assert bundle_keys(tmp_path / "site") == keys
