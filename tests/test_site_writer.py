@@ -125,6 +125,26 @@ def test_the_disk_helper_reports_each_file_as_written(tmp_path: Path) -> None:
     assert oct(page.st_mode & 0o777) == oct(0o666 & ~_umask())  # as open(..., "w") makes it
 
 
+def test_the_disk_helper_holds_no_secret_of_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WARTA_DEPLOY_TOKEN", "token-rahasia-123")
+    monkeypatch.setenv("SSH_AUTH_SOCK", "/tmp/agen-rahasia")
+    disk = Disk()
+    try:
+        environ = Path(f"/proc/{disk.proc.pid}/environ").read_bytes()
+    finally:
+        disk.page(str(tmp_path / "x.html"), "x")
+        disk.close()
+    assert b"token-rahasia-123" not in environ and b"agen-rahasia" not in environ
+    assert b"PATH=" in environ  # what the system needs stays
+
+
+def test_a_page_writer_that_cannot_start_is_a_clear_build_error(monkeypatch: pytest.MonkeyPatch,
+                                                                tmp_path: Path) -> None:
+    monkeypatch.setattr("sys.executable", str(tmp_path / "no-such-python"))
+    with pytest.raises(BuildError, match="could not start the page writer .*no-such-python"):
+        Disk()
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

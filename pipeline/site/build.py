@@ -9,21 +9,18 @@ fails or is killed leaves the previous output as it was; the next build removes 
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
-import logging
 import os
 import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import jinja2
 from markupsafe import Markup
 
 from pipeline import bounded
@@ -39,7 +36,7 @@ from pipeline.rendering import PARALLEL_MIN, Rendered, render_all
 from pipeline.report.summary import ServiceSummary, service_summary
 from pipeline.resources import theme_dir
 from pipeline.site import generators, i18n, identity, media, search, writer
-from pipeline.site.generators import Plan, tag_slug
+from pipeline.site.generators import tag_slug
 from pipeline.site.model import ROOT_MARK, Attachment, Body, BuildResult, PageExtra, Payload, SharedState
 from pipeline.site.outline import outline, wrap_tables
 from pipeline.site.output import MARKER, MARKER_TEXT, check_output, recover, swap
@@ -52,66 +49,6 @@ from pipeline.site.urls import SEARCH_PAGE
 def _say(progress: bool, message: str) -> None:
     if progress:
         print(f"build: {message}", file=sys.stderr, flush=True)
-
-
-# --- writing ---------------------------------------------------------------------------------------
-
-
-class _Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
-@contextlib.contextmanager
-def _pelican_quiet() -> Iterator[_Collect]:
-    """Pelican logs (and carries on) where warta must stop: collect its warnings and errors instead."""
-    from pelican.log import console
-
-    logger = logging.getLogger("pelican")
-    handler = _Collect()
-    saved = (logger.propagate, logger.level, console.quiet)
-    logger.addHandler(handler)
-    logger.propagate = False
-    logger.setLevel(logging.WARNING)
-    console.quiet = True
-    try:
-        yield handler
-    finally:
-        logger.removeHandler(handler)
-        logger.propagate, _level, console.quiet = saved
-        logger.setLevel(saved[1])
-
-
-def _write(settings: dict[str, Any], plan: Plan, temp: Path, cache: PageCache | None) -> list[Finding]:
-    """The pages of ``plan`` and its feeds into ``temp`` (:mod:`pipeline.site.writer`); the theme's static
-    files beside them. A template error stops the build; Pelican's warnings (the feeds) become findings."""
-    output = str(temp)
-    with _pelican_quiet() as collected:
-        try:
-            writer.check_names(s.name for s in plan.specs)
-            pages = writer.make_pages(settings, plan)
-            writer.write_specs(pages, plan.specs, output, cache)
-            writer.write_feeds(settings, plan.feeds, output)
-            writer.copy_static(settings, output)
-        except jinja2.TemplateSyntaxError as exc:
-            where = f"{exc.filename or exc.name}:{exc.lineno}"
-            raise BuildError(_("theme: {where}: {message}", where=where, message=exc.message)) from None
-        except jinja2.TemplateError as exc:
-            raise BuildError(_("theme: {error}: {reason}", error=type(exc).__name__, reason=exc)) from None
-    errors = [r for r in collected.records if r.levelno >= logging.ERROR]
-    if errors:
-        lines = []
-        for record in errors:
-            message = record.getMessage()
-            if record.exc_info and record.exc_info[1] is not None:
-                message += f": {type(record.exc_info[1]).__name__}: {record.exc_info[1]}"
-            lines.append(message)
-        raise BuildError(_("Pelican could not build the site:\n  {errors}", errors="\n  ".join(lines)))
-    return [Finding("(pelican)", None, r.getMessage(), None, "warning") for r in collected.records]
 
 
 # --- items ---------------------------------------------------------------------------------------------
@@ -452,7 +389,7 @@ class _Build:
             state.pages = PageCache(self.caches, output, temp, build_fingerprint(self.theme, catalogue, settings, state))
         plan = generators.plan(state, config.site.url, bool(listed))
         _say(self.progress, _("writing pages into {folder}", folder=temp.name))
-        self.findings.extend(_write(settings, plan, temp, state.pages))
+        self.findings.extend(writer.write_site(settings, plan, temp, state.pages))
         if state.pages is not None:
             _say(self.progress, _("{rendered} pages rendered, {reused} unchanged and reused",
                                    rendered=state.pages.rendered, reused=state.pages.reused))

@@ -31,6 +31,9 @@ from pipeline.i18n import _
 
 HEAD = struct.Struct("<BII")  # operation, length of the path, length of the data
 END, FOLDER, PAGE, LINK = 0, 1, 2, 3
+# The helper gets no secret the parent's environment may hold (deploy or signing keys: DESIGN rule 12),
+# only what the operating system needs (as pipeline.bounded's render workers).
+KEEP_ENV = frozenset({"PATH", "SYSTEMROOT", "TMP", "TEMP", "TMPDIR", "LANG", "LC_ALL", "LC_CTYPE"})
 PIPE_SIZE = 1 << 20  # bytes the pipe holds (Linux F_SETPIPE_SZ): the renderer rarely waits for the helper
 
 # The helper: reads operations from stdin, answers once on stdout ("K" and the stats, or "E" and why).
@@ -38,12 +41,13 @@ _HELPER = r"""
 import os, struct, sys
 head, inp, out = struct.Struct("<BII"), sys.stdin.buffer, sys.stdout.buffer
 stats = []
+FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 def fail(kind, path, why=""):
     out.write(("E" + kind + "\0" + path + "\0" + why).encode("utf-8", "surrogateescape"))
     out.flush()
     sys.exit(1)
 def new_file(path, data):
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+    fd = os.open(path, FLAGS, 0o666)
     try:
         view = memoryview(data)
         while view:
@@ -92,9 +96,14 @@ class Disk:
     """One helper process doing a build's folder, page and link operations, in order."""
 
     def __init__(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-S", "-c", _HELPER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, bufsize=PIPE_SIZE, close_fds=True)
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-I", "-S", "-c", _HELPER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, bufsize=PIPE_SIZE, close_fds=True,
+                env={k: v for k, v in os.environ.items() if k.upper() in KEEP_ENV})
+        except OSError as exc:
+            raise BuildError(_("could not start the page writer ({program}): {reason}", program=sys.executable,
+                               reason=exc.strerror or type(exc).__name__)) from None
         assert self.proc.stdin is not None
         self.stdin = self.proc.stdin
         grow_pipe(self.stdin.fileno(), PIPE_SIZE)  # Linux only; a smaller pipe works, slower

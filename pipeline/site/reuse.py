@@ -2,8 +2,8 @@
 the previous output (a hard link, or a copy) instead of being rendered again.
 
 Every page written from one of the templates in :data:`REUSABLE` gets a key, computed from its inputs
-without rendering it: the sha256 of the build's fingerprint (warta's reuse version, Pelican, Jinja and
-MarkupSafe versions, every file of the theme, the message catalogue, the site settings and the shared
+without rendering it: the sha256 of the build's fingerprint (warta's reuse version and code digest,
+Pelican, Jinja and MarkupSafe versions, every file of the theme, the message catalogue, the site settings and the shared
 state templates read: the menu, the kinds present, whether there is a register, the feed) and of the
 page's own inputs (its file name, its template, and every value passed to it: an item by the
 fingerprint of everything its page shows, a list by its entries'). The keys of the last build into an
@@ -11,11 +11,12 @@ output folder are kept in ``.warta-cache/site/pages/<folder>.json`` with the siz
 (ns) and inode of each page as written; a page is reused only when its key is the same and the previous
 output's file still has exactly that size, time and inode (a file edited, replaced or removed since is
 rendered again; the old output is never read page by page). Content-addressed keys, never by time; the
-cache may be deleted at any time. Pages from other templates (home, tag and year indexes, the DIP, the
-register index, the sitemap, feeds) are always rendered: they depend on every item.
+cache may be deleted at any time. The sitemap is keyed by its list of addresses and dates (reused when
+it is unchanged). Pages from other templates (home, tag and year indexes, the DIP, the register index,
+feeds) are always rendered: they depend on every item.
 
 A reused page is a hard link to the previous output's file: the new output's folder is a new tree, and
-every page is written into a file that did not exist (:func:`pipeline.site.writer.write_new`), so nothing
+every page is written into a file that did not exist (:mod:`pipeline.site.disk`: ``O_EXCL``), so nothing
 is ever written through a link into the previous output (which stays whole until the swap).
 
 A template in :data:`REUSABLE` may read only the values passed to it, the settings and the shared state

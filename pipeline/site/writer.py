@@ -10,30 +10,35 @@ own values. Pelican still does what it does well: its settings, the Atom feeds (
 ``Article`` for the few entries a feed holds) and the copy of the theme's static files.
 
 The folders of the output are made once, before any page; each page is written once into a file that
-did not exist (``open(..., "x")``: never through a hard link nor over another page). With a
-:class:`pipeline.site.reuse.PageCache`, a page whose key is unchanged is hard-linked from the previous
-output instead of rendered. Large builds render in two forked workers (:func:`write_pages`).
+did not exist, by the helper process of :mod:`pipeline.site.disk` while the next page renders (never
+through a hard link nor over another page). With a :class:`pipeline.site.reuse.PageCache`, a page whose
+key is unchanged is hard-linked from the previous output instead of rendered. Rendering stays in this
+process: forked workers would count the parent's memory once more each (``docs/benchmarks.md``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import sys
 import types
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import jinja2
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, TemplateNotFound
 from jinja2.sandbox import SandboxedEnvironment
 from pelican.contents import Article
+from pelican.log import console
 from pelican.readers import Readers
 from pelican.utils import DateFormatter, copy, get_relative_path, path_to_url, sanitised_join
 from pelican.writers import Writer
 
-from pipeline.errors import BuildError
+from pipeline.errors import BuildError, Finding
 from pipeline.i18n import _
 from pipeline.site.disk import Disk
 from pipeline.site.generators import Entry, Feed, Plan, Spec
@@ -243,3 +248,58 @@ def write_feeds(settings: Mapping[str, Any], feeds: Sequence[Feed], output: str)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "x", encoding="utf-8") as handle:
             made.write(handle, "utf-8")
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@contextlib.contextmanager
+def _pelican_quiet() -> Iterator[_Collect]:
+    """Pelican logs (and carries on) where warta must stop: collect its warnings and errors instead."""
+    logger = logging.getLogger("pelican")
+    handler = _Collect()
+    saved = (logger.propagate, logger.level, console.quiet)
+    logger.addHandler(handler)
+    logger.propagate = False
+    logger.setLevel(logging.WARNING)
+    console.quiet = True
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate, _level, console.quiet = saved
+        logger.setLevel(saved[1])
+
+
+def write_site(settings: dict[str, Any], plan: Plan, temp: Path, cache: PageCache | None) -> list[Finding]:
+    """The pages of ``plan`` and its feeds into ``temp`` (:mod:`pipeline.site.writer`); the theme's static
+    files beside them. A template error stops the build; Pelican's warnings (the feeds) become findings."""
+    output = str(temp)
+    with _pelican_quiet() as collected:
+        try:
+            check_names(s.name for s in plan.specs)
+            pages = make_pages(settings, plan)
+            write_specs(pages, plan.specs, output, cache)
+            write_feeds(settings, plan.feeds, output)
+            copy_static(settings, output)
+        except jinja2.TemplateSyntaxError as exc:
+            where = f"{exc.filename or exc.name}:{exc.lineno}"
+            raise BuildError(_("theme: {where}: {message}", where=where, message=exc.message)) from None
+        except jinja2.TemplateError as exc:
+            raise BuildError(_("theme: {error}: {reason}", error=type(exc).__name__, reason=exc)) from None
+    errors = [r for r in collected.records if r.levelno >= logging.ERROR]
+    if errors:
+        lines = []
+        for record in errors:
+            message = record.getMessage()
+            if record.exc_info and record.exc_info[1] is not None:
+                message += f": {type(record.exc_info[1]).__name__}: {record.exc_info[1]}"
+            lines.append(message)
+        raise BuildError(_("Pelican could not build the site:\n  {errors}", errors="\n  ".join(lines)))
+    return [Finding("(pelican)", None, r.getMessage(), None, "warning") for r in collected.records]
