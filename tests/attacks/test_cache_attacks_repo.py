@@ -52,3 +52,20 @@ def test_a_committed_forged_site_folder_never_goes_live(site: Site, tmp_path: Pa
     assert code in (0, 1), doc
     assert FORGED not in live.read_text(encoding="utf-8"), doc
     assert HONEST in live.read_text(encoding="utf-8"), doc
+
+
+@pytest.mark.parametrize("command", [("status",), ("build", "--drafts")])
+def test_a_pull_request_committing_a_cache_folder_is_refused_by_every_reader(site: Site, command: tuple[str, ...]) -> None:
+    """A pull request that adds a file under ``.warta-cache/`` (here: a check-findings cache) is refused
+    with exit 2 and a message naming the file by the commands its CI (``warta status --pr``, after
+    ``warta check``, which never reads such a cache and passes) and its reviewers run, so it is seen
+    before it is merged (merged, it would stop every publish: the publish test of
+    test_cache_attacks_approvals.py)."""
+    site.switch("rilis/cache", create=True)
+    site.write(".warta-cache/check/items.pickle", b"warta-check 1 x y\n")
+    site.git("add", "-f", ".warta-cache/check/items.pickle")
+    site.commit("cache", site.cast["rina"])
+    proc = site.cli(*command)
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    assert ".warta-cache/check/items.pickle" in proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
