@@ -176,3 +176,4 @@ def test_a_history_rewritten_with_the_same_paths_and_messages_publishes_nothing_
     assert live.read_bytes() == honest
     assert site.git("show-ref", "--tags") == tags  # no tag moved, none added for a number given again
     assert not any(n["path"] == path for n in doc.get("numbers", []))
+

@@ -19,6 +19,7 @@ from PIL import Image, ImageOps
 
 from pipeline.cachedir import ITEMS_CACHE
 from pipeline.config import load_config
+from pipeline.content import load_site
 from pipeline.errors import ConfigError
 from pipeline.itemcache import _ALLOWED, FORMAT, MAGIC, PickledFile, context_digest
 from pipeline.site import build_site
@@ -239,3 +240,33 @@ def test_a_picture_edited_in_the_output_is_not_kept_for_later_builds(tmp_path: P
         handle.write(b"\0" * 64)
     build_site(load(root), out)  # nothing changed
     assert {p: (out / p).read_bytes() for p in honest} == honest
+
+
+def _findings(root: Path) -> list[str]:
+    site = load_site(root, load_config(root))
+    found = [*site.findings.errors, *site.findings.warnings]
+    return sorted(f"{f.path}:{f.line}:{f.field}:{f.severity}:{f.message}" for f in found)
+
+
+@pytest.mark.parametrize("swap", ["outside", "missing", "folder"])
+def test_a_kept_item_whose_photo_became_a_link_reports_as_without_the_cache(tmp_path: Path, swap: str) -> None:
+    """The parsed-items cache keeps an item whose photo was a regular file; the photo is then replaced by a
+    symbolic link to a file outside the site, removed, or made a folder: the item's findings are those of
+    a run without the cache."""
+    root = make_site(tmp_path / "site")
+    build_site(load(root), root / "_site")
+    assert (root / ITEMS_CACHE).is_file()
+    photo = root / "content/media/bibit.jpg"
+    outside = tmp_path / "rahasia.jpg"
+    shutil.copyfile(photo, outside)
+    photo.unlink()
+    if swap == "outside":
+        photo.symlink_to(outside)
+    elif swap == "folder":
+        photo.mkdir()
+    with_cache = _findings(root)
+    copy = tmp_path / "nocache"
+    shutil.copytree(root, copy, symlinks=True, ignore=shutil.ignore_patterns(".warta-cache", "_site"))
+    without = [line.replace(str(copy), str(root)) for line in _findings(copy)]
+    assert with_cache == without
+    assert any("bibit.jpg" in line for line in with_cache)  # the broken reference is reported at all
