@@ -15,6 +15,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 from PIL import Image, ImageOps
 
 from pipeline.cachedir import ITEMS_CACHE
@@ -270,3 +271,20 @@ def test_a_kept_item_whose_photo_became_a_link_reports_as_without_the_cache(tmp_
     without = [line.replace(str(copy), str(root)) for line in _findings(copy)]
     assert with_cache == without
     assert any("bibit.jpg" in line for line in with_cache)  # the broken reference is reported at all
+
+
+def test_a_kept_item_over_a_limit_tightened_in_warta_yml_is_refused(tmp_path: Path) -> None:
+    """An item parsed and kept under one warta.yml; warta.yml then lowers the largest body below it: the
+    item is refused with its finding, as without the cache (the cache's context is the configuration)."""
+    root = make_site(tmp_path / "site")
+    long = root / "content/siaran-pers/2025/panjang.md"
+    long.write_text("---\ntitle: Rilis Panjang\ndate: 2025-06-01\n---\n" + "Kalimat panjang. " * 120 + "\n",
+                    encoding="utf-8")
+    assert any(i.path == "content/siaran-pers/2025/panjang.md" for i in load(root).items)
+    assert (root / ITEMS_CACHE).is_file()
+    config = yaml.safe_load((root / "warta.yml").read_text(encoding="utf-8"))
+    config["limits"] = {**config.get("limits", {}), "body_bytes": 1024}
+    (root / "warta.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    site = load_site(root, load_config(root))
+    assert all(i.path != "content/siaran-pers/2025/panjang.md" for i in site.items)
+    assert any(f.path == "content/siaran-pers/2025/panjang.md" for f in site.findings.errors)
