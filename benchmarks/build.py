@@ -300,7 +300,7 @@ def _round(projects: dict[str, Path], tools: set[str], n: int, k: int, rows: dic
         cmd = [sys.executable, "-m", "pipeline", "-C", str(warta), "build", "--drafts", "--json"]
         shutil.rmtree(warta / "_preview", ignore_errors=True)
         shutil.rmtree(warta / ".warta-cache", ignore_errors=True)
-        _keep(rows, f"{name}warta cold", measure(cmd, PROJECT, env, keep_output=True))
+        _keep(rows, f"{name}warta cold", measure(cmd, checkout, env, keep_output=True))
         if k == 0:
             built = sum(1 for _ in (warta / "_preview" / "siaran-pers").glob("[0-9]*/*/index.html"))
             pages = sum(1 for _ in (warta / "_preview").rglob("*.html")) if (warta / "_preview").is_dir() else 0
@@ -313,7 +313,7 @@ def _round(projects: dict[str, Path], tools: set[str], n: int, k: int, rows: dic
                             copy_function=os.link)
             _keep(rows, f"  {name}of which: search index alone, cold", _search_alone(warta, None, env))
         _touch_one(sorted((warta / "content" / "siaran-pers").rglob("*.md"))[(n // 2 + k) % n])
-        _keep(rows, f"{name}warta after one change", measure(cmd, PROJECT, env, keep_output=True))
+        _keep(rows, f"{name}warta after one change", measure(cmd, checkout, env, keep_output=True))
         if searching:
             _keep(rows, f"  {name}of which: search index alone, one change", _search_alone(warta, kept, env))
     if "pelican" in tools:
@@ -397,6 +397,11 @@ def main() -> int:
                              "several; default: the repository this script lives in)")
     args = parser.parse_args()
     CHECKOUTS[:] = [p.resolve() for p in (args.project or [PROJECT])]
+    for checkout in CHECKOUTS:  # `python -m` puts its working folder first on sys.path: run in the checkout
+        found = subprocess.run([sys.executable, "-c", "import pipeline; print(pipeline.__file__)"], cwd=checkout,
+                               env={**os.environ, "PYTHONPATH": str(checkout)}, capture_output=True, text=True)
+        if not found.stdout.strip().startswith(str(checkout)):
+            raise SystemExit(f"{checkout}: its warta is not the one imported ({found.stdout.strip() or found.stderr})")
     tools = set(args.tools.split(","))
     if "hugo" in tools and not shutil.which("hugo"):
         raise SystemExit("hugo is not installed (apt-get install -y hugo): it is the budget's reference")
