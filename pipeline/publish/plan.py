@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pipeline import gate
 from pipeline.approvals.chain import ChainResult, Record
-from pipeline.approvals.service import Report
+from pipeline.approvals.service import Report, evaluate_repository
 from pipeline.archive.classification import load_table
 from pipeline.archive.numbering import Allocation, NumberRequest, allocate
 from pipeline.archive.records import (
@@ -31,6 +31,7 @@ from pipeline.archive.records import (
 )
 from pipeline.config import SiteConfig
 from pipeline.content import Item, Site, slug_finding
+from pipeline.errors import ApprovalError
 from pipeline.i18n import _
 from pipeline.publish.items import Items, published_version
 from pipeline.publish.snapshot import Snapshot
@@ -261,6 +262,35 @@ class _Planner:
                   "have that change approved", path=path, main=self.snapshot.main, number=entry.record.number))
             self.keep_live(path, None)
 
+    def confirm_without_caches(self) -> None:
+        """Every item this run puts out in bytes not live before is judged once more with no local cache
+        (no saved verdicts, history index or signature verdicts): a verdict forged in ``.warta-cache/`` (a
+        poisoned runner) cannot approve what goes out. Only these few paths are judged again; what is
+        live already was confirmed so by the run that put it out."""
+        new = [(item, result) for item, result, _klas, _expired in self.pending
+               if (existing := self.by_path.get(item.path)) is None or existing.record.digest != result.digest]
+        if not new:
+            return
+        failed: dict[str, str] = {}
+        try:
+            fresh = evaluate_repository(self.snapshot.root, paths=[item.path for item, _ in new], cache=False)
+        except ApprovalError as exc:
+            failed = {item.path: str(exc) for item, _ in new}
+        else:
+            for item, result in new:
+                again = fresh.result(item.path)
+                if again is None or (again.digest, again.state, again.forced) != (result.digest, result.state,
+                                                                                   result.forced):
+                    failed[item.path] = _("its approval chain judged again without the local caches "
+                                          "(.warta-cache/) does not give the same verdict: a cache may be "
+                                          "forged; delete .warta-cache/ and run again")
+        if not failed:
+            return
+        self.pending = [p for p in self.pending if p[0].path not in failed]
+        self.requests = [r for r in self.requests if r.path not in failed]
+        for path, reason in sorted(failed.items()):
+            self.keep_live(path, [reason])
+
     def number(self) -> None:
         report, tz = self.snapshot.report, self.config.tz
         self.plan.allocations = allocate([s.record for s in self.snapshot.register], self.requests, self.config)
@@ -369,5 +399,6 @@ def make_plan(snapshot: Snapshot, items: Items, site: Site, now: dt.datetime) ->
     for result in report.items:
         planner.judge(result)
     planner.deleted({r.path for r in report.items})
+    planner.confirm_without_caches()
     planner.number()
     return planner.finish()
