@@ -121,8 +121,8 @@ class Disk:
     def folder(self, path: str) -> None:
         self._send(FOLDER, path, b"")
 
-    def page(self, path: str, text: str) -> None:
-        self._send(PAGE, path, text.encode("utf-8"))
+    def page(self, path: str, data: str | bytes) -> None:
+        self._send(PAGE, path, data if isinstance(data, bytes) else data.encode("utf-8"))
         self.files += 1
 
     def link(self, path: str, source: str) -> None:

@@ -45,7 +45,7 @@ from pipeline.files import write_atomic
 from pipeline.site.generators import Entry, Pager, Shown
 from pipeline.site.model import Payload
 
-REUSE_VERSION = "warta-reuse-3"
+REUSE_VERSION = "warta-reuse-4"
 REUSABLE = frozenset({"item", "dicabut", "list", "register", "sitemap"})  # templates, without extension
 CACHE_DIR = PAGES_CACHE
 
@@ -159,23 +159,34 @@ class PageCache:
                 return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
         return fingerprint(self.base, name, template, dict(values))
 
-    def usable(self, name: str, key: str) -> str | None:
-        """The previous build's file of page ``name`` when its key and file are unchanged (else None)."""
+    def usable(self, name: str, key: str) -> tuple[str, str] | None:
+        """The previous build's file of page ``name`` and its sha256 when its key is unchanged and the file
+        still holds the bytes that build wrote (else None). Size, time and inode only rule a file out
+        cheaply: an edit through the same inode can put all three back, so the bytes are hashed again
+        (tests/attacks/test_cache_attacks_pages.py)."""
         known = self.previous.get(name)
-        if not known or known[0] != key:
+        if not known or known[0] != key or len(known) != 5:
             return None
         source = os.path.join(self.output, name)
         try:
             stat = os.lstat(source)
+            if not S_ISREG(stat.st_mode) or _signature(stat) != known[1:4]:
+                return None
+            fd = os.open(source, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            try:
+                data = os.read(fd, stat.st_size + 1)
+            finally:
+                os.close(fd)
         except OSError:
             return None
-        return source if S_ISREG(stat.st_mode) and _signature(stat) == known[1:] else None
+        digest = hashlib.sha256(data).hexdigest()
+        return (source, digest) if digest == known[4] else None
 
-    def record(self, name: str, key: str | None, stat: tuple[int, int, int], reused: bool) -> None:
-        """Page ``name`` as written (``reused``: linked from the previous output); a page without a key
-        is only counted."""
+    def record(self, name: str, key: str | None, stat: tuple[int, int, int], reused: bool, digest: str) -> None:
+        """Page ``name`` as written (``reused``: linked from the previous output), with the sha256 of its
+        bytes; a page without a key is only counted."""
         if key is not None:
-            self.current[name] = [key, *stat]
+            self.current[name] = [key, *stat, digest]
         if reused:
             self.reused += 1
         else:

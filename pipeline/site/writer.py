@@ -19,6 +19,7 @@ process: forked workers would count the parent's memory once more each (``docs/b
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import os
 import sys
@@ -195,26 +196,28 @@ def write_specs(pages: Pages, specs: Sequence[Spec], output: str, cache: PageCac
     folders are made once, the files written by the helper of :mod:`pipeline.site.disk` meanwhile."""
     names = [os.path.normpath(s.name) for s in specs]
     disk = Disk()
-    keys: list[tuple[str | None, bool]] = []  # (key, reused) of each spec, in order
+    keys: list[tuple[str | None, bool, str]] = []  # (key, reused, sha256 of the bytes) of each spec, in order
     try:
         for folder in _folders(names):
             disk.folder(os.path.join(output, folder))
         for spec, name in zip(specs, names, strict=True):
             target = os.path.join(output, name)
             key = cache.key(spec.name, spec.template, spec.values) if cache is not None else None
-            source = cache.usable(spec.name, key) if cache is not None and key is not None else None
-            if source is not None:
-                disk.link(target, source)
-            else:
-                disk.page(target, pages.render(spec))
-            keys.append((key, source is not None))
+            kept = cache.usable(spec.name, key) if cache is not None and key is not None else None
+            if kept is not None:
+                disk.link(target, kept[0])
+                keys.append((key, True, kept[1]))
+                continue
+            data = pages.render(spec).encode("utf-8")
+            disk.page(target, data)
+            keys.append((key, False, hashlib.sha256(data).hexdigest() if key is not None else ""))
         stats = disk.close()
     except BaseException:
         disk.abort()
         raise
     if cache is not None:
-        for spec, (key, reused), stat in zip(specs, keys, stats, strict=True):
-            cache.record(spec.name, key, stat, reused)
+        for spec, (key, reused, digest), stat in zip(specs, keys, stats, strict=True):
+            cache.record(spec.name, key, stat, reused, digest)
 
 
 def _articles(settings: Mapping[str, Any], context: dict[str, Any], sources: Sequence[str]) -> dict[str, Article]:

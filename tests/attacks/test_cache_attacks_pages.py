@@ -85,13 +85,6 @@ def test_an_output_page_replaced_with_its_size_and_time_restored_is_rendered_aga
     _same_as_from_nothing(root, tmp_path)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "pipeline/site/reuse.py trusts a previous page by size, mtime and inode only: an edit through the same "
-    "inode (open r+) with the mtime put back by os.utime keeps all three, so the hand-edited page is "
-    "hard-linked into every later build, for ever. The change time would see it, but hard-linking a page "
-    "and deleting the previous output both change the inode's ctime, so adding it would defeat reuse on "
-    "every other build; a fix needs a design (e.g. record ctime after the previous output is deleted, or "
-    "hash reused pages)."))
 def test_an_output_page_edited_in_place_with_its_size_and_time_restored_is_rendered_again(tmp_path: Path) -> None:
     root = make_site(tmp_path / "site")
     out = root / "_site"

@@ -104,12 +104,6 @@ def test_forgetting_every_cache_of_publish_deploys_the_approved_page_again(site:
     assert FORGED not in live and HONEST in live
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "pipeline/site/reuse.py knows the previous staged page by size, mtime and inode only: a staged page "
-    "edited through its inode with its mtime put back is hard-linked into the next build (a new release "
-    "changes the inputs, so lastbuild builds again, reusing the unchanged pages), and the deploy, which "
-    "compares bytes, uploads the forged page live: a hand edit of _site.staging goes out with the next "
-    "approved release. Same root cause as the in-place page-reuse xfail in test_cache_attacks_pages.py."))
 def test_a_staged_page_edited_in_place_keeping_size_and_time_never_goes_live(site: Site) -> None:
     _first_run(site)
     staged = site.root / STAGED / "siaran-pers/2025/bantuan-bibit/index.html"
