@@ -15,7 +15,12 @@ The record holds that key, the build's result, and a listing of the output folde
 (every file's path, size, modification time and inode, and the folder's own inode). It is believed only
 when its check digest matches its content (a truncated or edited record is ignored), its key equals the
 key of this run, and the output folder still lists exactly as recorded (a page changed, added or removed
-since, and the build runs again). It says nothing about approvals: the plan is made afresh on every run,
+since, and the build runs again). The last deploy's record lists the live version with each file's
+change time too, taken after the deploy: a live page edited in place, its modification time put back
+or not, is deployed again (the staged folder's change times move when the previous staged tree is
+deleted in the background, so its listing leaves them out; page reuse hashes the pages it takes).
+
+It says nothing about approvals: the plan is made afresh on every run,
 and the key is over what the plan chose.
 """
 
