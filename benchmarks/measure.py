@@ -215,13 +215,16 @@ def spread(values: Sequence[float], unit: str = " s", digits: int = 2) -> str:
     return f"{statistics.median(values):.{digits}f}{unit} (min {min(values):.{digits}f})"
 
 
-def ratios(a: Sequence[Run], b: Sequence[Run]) -> list[float]:
-    """Each round's own ratio ``a / b`` (the same round saw the same load)."""
+def ratios(a: Sequence[Run], b: Sequence[Run], *, cpu: bool = False) -> list[float]:
+    """Each round's own ratio ``a / b`` of wall times, or with ``cpu`` of the trees' CPU times (the same
+    round saw the same load)."""
+    if cpu:
+        return [x.all_cpu / y.all_cpu for x, y in zip(a, b, strict=False) if y.all_cpu > 0]
     return [x.seconds / y.seconds for x, y in zip(a, b, strict=False) if y.seconds > 0]
 
 
-def ratio_text(a: Sequence[Run], b: Sequence[Run]) -> str:
-    found = ratios(a, b)
+def ratio_text(a: Sequence[Run], b: Sequence[Run], *, cpu: bool = False) -> str:
+    found = ratios(a, b, cpu=cpu)
     if not found:
         return "-"
     return f"{statistics.median(found):.2f}x (min {min(found):.2f}x)"
