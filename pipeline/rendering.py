@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import multiprocessing.forkserver
+import multiprocessing.resource_tracker
 import os
 import sqlite3
 from collections.abc import Sequence
@@ -241,3 +243,17 @@ def render_compact(bodies: Sequence[bytes], cache_file: Path | None, *, workers:
         return [known[k] for k in keys]
     finally:
         cache.close()
+
+
+def stop_workers() -> None:
+    """Stop the render workers and the processes that started them (multiprocessing's fork server and
+    its resource tracker, about 25 MB together): a large build needs none of them past its rendering, and
+    the next rendering starts them again. The fork server and tracker are stopped only if this process
+    started them, through their own stop methods (private in Python 3.11; skipped where absent)."""
+    bounded.shutdown()
+    for helper in (getattr(multiprocessing.forkserver, "_forkserver", None),
+                   getattr(multiprocessing.resource_tracker, "_resource_tracker", None)):
+        stop = getattr(helper, "_stop", None)
+        if callable(stop):
+            with contextlib.suppress(OSError, ChildProcessError):
+                stop()

@@ -8,7 +8,16 @@ import sys
 from pathlib import Path
 
 from pipeline.markup import render_markdown
-from pipeline.rendering import CHUNK, PARALLEL_MIN, Compact, RenderCache, body_key, render_all, render_compact
+from pipeline.rendering import (
+    CHUNK,
+    PARALLEL_MIN,
+    Compact,
+    RenderCache,
+    body_key,
+    render_all,
+    render_compact,
+    stop_workers,
+)
 from pipeline.site.model import Body
 
 BODIES = [
@@ -89,3 +98,18 @@ def test_a_body_keeps_its_digest_when_its_html_is_kept_as_utf8() -> None:
     before.update(b'[[["<span>x</span>", "<picture></picture>"]], "Tabel {n}"]')
     assert body.digest == before.hexdigest()
     assert body.text() == html.replace("<span>x</span>", "<picture></picture>").upper()
+
+
+def test_the_render_helpers_stop_after_a_large_rendering_and_start_again(tmp_path: Path) -> None:
+    import multiprocessing.forkserver as forkserver
+
+    bodies = [f"Rilis {n} — isi.\n".encode() for n in range(PARALLEL_MIN + 1)]
+    render_compact(bodies, None, workers=2)
+    server = forkserver._forkserver  # type: ignore[attr-defined]
+    pid = server._forkserver_pid
+    assert pid is not None and Path(f"/proc/{pid}").exists()
+    stop_workers()
+    assert server._forkserver_pid is None and not Path(f"/proc/{pid}").exists()
+    again = render_compact([b"Isi *lagi* " + str(n).encode() for n in range(PARALLEL_MIN + 1)], None, workers=2)
+    assert again[0].html == "<p>Isi <em>lagi</em> 0</p>"
+    stop_workers()

@@ -23,7 +23,6 @@ from typing import Any
 
 from markupsafe import Markup
 
-from pipeline import bounded
 from pipeline.archive.records import ArchiveRecord
 from pipeline.cachedir import RENDER_CACHE, SITE_TRASH, ensure_local_cache
 from pipeline.config import INTERNAL_KINDS, KINDS
@@ -32,7 +31,7 @@ from pipeline.errors import BuildError, Finding
 from pipeline.gate import is_exempt
 from pipeline.i18n import _, ngettext
 from pipeline.references import resolve_path
-from pipeline.rendering import PARALLEL_MIN, Compact, render_compact
+from pipeline.rendering import PARALLEL_MIN, Compact, render_compact, stop_workers
 from pipeline.report.summary import ServiceSummary, service_summary
 from pipeline.resources import theme_dir
 from pipeline.site import generators, heap, i18n, identity, media, search, writer
@@ -286,7 +285,7 @@ class _Build:
         _say(self.progress, ngettext("rendering {n} body", "rendering {n} bodies", len(live), n=len(live)))
         self.rendered = _render(live, self.caches / RENDER_CACHE, self.config.limits.render_seconds)
         if len(live) >= PARALLEL_MIN:  # a large build: its render workers' memory is not needed by the writer and Pagefind
-            bounded.shutdown()
+            stop_workers()
             heap.give_back()
         overran = {path: r.error for path, r in self.rendered.items() if r.error}
         return self._leave_out(chosen, overran, "body") if overran else chosen
