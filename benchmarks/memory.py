@@ -119,6 +119,9 @@ class Run:
     peak_stage: str = ""
     stages: list[tuple[float, str]] = field(default_factory=list)  # (time, line)
     stage_peak: dict[str, float] = field(default_factory=dict)  # stage -> tree peak (MB)
+    real_peak_mb: float = 0.0  # the tree's peak less children that share main's memory (not yet exec'd)
+    real_peak_stage: str = ""
+    stage_real: dict[str, float] = field(default_factory=dict)
     stage_roles: dict[str, dict[str, float]] = field(default_factory=dict)  # stage -> role -> peak RSS (MB)
     procs: dict[int, Proc] = field(default_factory=dict)
     load: float = 0.0
@@ -140,20 +143,23 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-def _status(pid: int) -> tuple[float, float] | None:
-    """(VmRSS, VmHWM) in MB, or None once the process is gone (or a zombie)."""
+def _status(pid: int) -> tuple[float, float, int, bytes] | None:
+    """(VmRSS, VmHWM in MB, VmSize in kB, Name), or None once the process is gone (or a zombie)."""
     try:
         with open(f"/proc/{pid}/status", "rb") as f:
             lines = f.read().split(b"\n")
     except OSError:
         return None
-    got = {}
+    got: dict[bytes, int] = {}
+    name = b""
     for line in lines:
-        if line.startswith((b"VmRSS", b"VmHWM")):
-            got[line[:5]] = int(line.split()[1]) / 1024
+        if line.startswith((b"VmRSS", b"VmHWM", b"VmSiz")):
+            got[line[:5]] = int(line.split()[1])
+        elif line.startswith(b"Name:"):
+            name = line.split(b":", 1)[1].strip()
     if b"VmRSS" not in got:
         return None
-    return got[b"VmRSS"], got[b"VmHWM"]
+    return got[b"VmRSS"] / 1024, got[b"VmHWM"] / 1024, got.get(b"VmSiz", 0), name
 
 
 def _cpu(pid: int) -> float:
@@ -193,30 +199,43 @@ def measure(label: str, cmd: list[str], cwd: Path, env: dict[str, str]) -> Run:
     out = tempfile.TemporaryFile()  # noqa: SIM115 - read and closed once the build has exited
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.PIPE)
     started = time.perf_counter()
-    roles: dict[int, str] = {}
+    roles: dict[tuple[int, bytes], str] = {}
 
     def sample() -> None:
         while not done.is_set():
-            total, todo, parents = 0.0, [proc.pid], {proc.pid: ""}
+            total, shared, todo, parents = 0.0, 0.0, [proc.pid], {proc.pid: ""}
             seen: dict[str, float] = {}
+            main = _status(proc.pid)
             while todo:
                 pid = todo.pop()
-                status = _status(pid)
+                status = main if pid == proc.pid else _status(pid)
                 kids = _children(pid)
                 if status is not None:
-                    role = roles.get(pid) or roles.setdefault(pid, _role(pid, parents[pid], proc.pid))
-                    info = run.procs.setdefault(pid, Proc(pid, role))
-                    info.hwm_mb = max(info.hwm_mb, status[1])
-                    info.cpu = _cpu(pid)
-                    total += status[0]
-                    seen[role] = seen.get(role, 0.0) + status[0]
-                for kid in kids:
-                    parents[kid] = roles.get(pid, "")
+                    rss, hwm, size, name = status
+                    if (main is not None and pid != proc.pid and parents[pid] == "main" and name == main[3]
+                            and size == main[2]):
+                        # a child of main between vfork and exec: main's own pages, counted twice in the sum
+                        role = "pre-exec child"
+                        shared += rss
+                    else:
+                        role = roles.get((pid, name)) or roles.setdefault((pid, name),
+                                                                          _role(pid, parents[pid], proc.pid))
+                        info = run.procs.setdefault(pid, Proc(pid, role))
+                        info.role = role
+                        info.hwm_mb = max(info.hwm_mb, hwm)
+                        info.cpu = _cpu(pid)
+                    total += rss
+                    seen[role] = seen.get(role, 0.0) + rss
+                    for kid in kids:
+                        parents[kid] = role
                 todo.extend(kids)
             where = stage[0]
             if total > run.peak_mb:
                 run.peak_mb, run.peak_stage = total, where
+            if total - shared > run.real_peak_mb:
+                run.real_peak_mb, run.real_peak_stage = total - shared, where
             run.stage_peak[where] = max(run.stage_peak.get(where, 0.0), total)
+            run.stage_real[where] = max(run.stage_real.get(where, 0.0), total - shared)
             per = run.stage_roles.setdefault(where, {})
             for role, mb in seen.items():
                 per[role] = max(per.get(role, 0.0), mb)
@@ -250,17 +269,18 @@ def measure(label: str, cmd: list[str], cwd: Path, env: dict[str, str]) -> Run:
 
 def report(run: Run, verbose: bool) -> None:
     print(f"\n### {run.label}: wall {run.wall:.2f} s, CPU (tree) {run.cpu:.2f} s, exit {run.code}, load {run.load:.1f}")
-    print(f"peak tree RSS {run.peak_mb:.0f} MB, in stage '{run.peak_stage}'")
+    print(f"peak tree RSS {run.peak_mb:.0f} MB, in stage '{run.peak_stage}'; less children between vfork and exec "
+          f"(main's own pages counted twice): {run.real_peak_mb:.0f} MB, in stage '{run.real_peak_stage}'")
     by_role: dict[str, list[float]] = {}
     for p in run.procs.values():
         by_role.setdefault(p.role, []).append(p.hwm_mb)
     print("per process (VmHWM): " + "; ".join(
         f"{role} {' + '.join(f'{v:.0f}' for v in sorted(vals, reverse=True)[:4])}"
         f"{f' (+{len(vals) - 4} more)' if len(vals) > 4 else ''} MB" for role, vals in sorted(by_role.items())))
-    print("| stage | tree peak | per role, peak RSS in the stage |\n|---|---:|---|")
+    print("| stage | tree peak | less pre-exec children | per role, peak RSS in the stage |\n|---|---:|---:|---|")
     for where, mb in run.stage_peak.items():
         roles = ", ".join(f"{r} {v:.0f}" for r, v in sorted(run.stage_roles.get(where, {}).items()))
-        print(f"| {where} | {mb:.0f} MB | {roles} |")
+        print(f"| {where} | {mb:.0f} MB | {run.stage_real.get(where, 0.0):.0f} MB | {roles} |")
     if verbose:
         for at, line in run.stages:
             print(f"  {at:7.2f} s  {line}")
