@@ -14,10 +14,13 @@ A sampler thread reads ``/proc`` every 20 ms: every descendant of the build (``/
 its ``VmRSS`` and ``VmHWM``. Printed: the tree's peak (the largest sum seen in one sample) and the stage it
 fell in, the tree's peak in each stage, and each process's peak (``VmHWM``, its own high-water mark, so a
 peak between two samples is not missed), named by role: main, forkserver, render worker, file helper
-(``python -I -S``), pagefind, git. A process shorter than 20 ms may be missed by the tree sum, never by
-nothing else. CPU is user + system of the whole tree (``os.wait4`` counts the descendants it waited for;
-forkserver children are waited for by the forkserver, so their CPU is read from ``/proc/<pid>/stat``
-at their last sample).
+(``python -I -S``), pagefind, git. A child of main between ``vfork`` and ``exec`` (every subprocess as it
+starts) shows main's whole RSS, the address space they share: the sum counts main twice for that
+instant. Such a child (main's name and ``VmSize``) is shown as "pre-exec child", and a second peak
+leaves it out. A process that lives less than 20 ms may be missed altogether. CPU is user + system
+of the whole tree (``os.wait4`` counts the descendants it waited for; the fork server's children are
+waited for by the fork server, so the render workers' CPU is read from ``/proc/<pid>/stat`` at their
+last sample).
 """
 
 from __future__ import annotations
