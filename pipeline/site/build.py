@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
 import hashlib
 import os
 import shutil
@@ -177,9 +178,13 @@ def build_site(
     # without a choice, every item that may ever be public (a convenience for tests and tools)
     chosen = job.choose(site.items if items is None else items)
     temp = Path(tempfile.mkdtemp(prefix=f".{output.name}.building-{os.getpid()}-", dir=output.parent))
+    # the caller's items, then the payloads, live until the build ends and hold no cycles: frozen, the
+    # collector stops rescanning them on every full pass (about 0.4 s of CPU after one change at 10,000)
+    gc.freeze()
     try:
         chosen = job.render(job.pictures(chosen, temp))
         job.payloads(chosen, records)
+        gc.freeze()
         job.summary = service_summary(caches, site.config, records)  # the public service summary page (layanan/)
         state = job.write(chosen, temp, output, reuse)
         job.findings.extend(search.index(temp, caches, progress=progress))
@@ -188,8 +193,10 @@ def build_site(
         if state.pages is not None:
             state.pages.save()
     except BaseException:
+        gc.unfreeze()
         shutil.rmtree(temp, ignore_errors=True)
         raise
+    gc.unfreeze()
     payloads = job.payloads_by_source
     return BuildResult(
         output=output,
