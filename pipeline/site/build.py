@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
 import hashlib
 import os
 import shutil
@@ -183,11 +184,16 @@ def build_site(
     # without a choice, every item that may ever be public (a convenience for tests and tools)
     chosen = job.choose(site.items if items is None else items)
     temp = Path(tempfile.mkdtemp(prefix=f".{output.name}.building-{os.getpid()}-", dir=output.parent))
+    # the caller's items, then the payloads, live until the pages are written: frozen, the collector stops
+    # rescanning them on every full pass (about 0.4 s of CPU after one change at 10,000)
+    gc.freeze()
     try:
         chosen = job.render(job.pictures(chosen, temp))
         job.payloads(chosen, records)
+        gc.freeze()
         job.summary = service_summary(caches, site.config, records)  # the public service summary page (layanan/)
         state = job.write(chosen, temp, output, reuse)
+        gc.unfreeze()  # before the payloads are let go: a collection sees them again
         pages_kept, published, drafts_shown = state.pages, job.release(), sorted(job.drafts_shown)
         del state  # the payloads (every body) are not needed past the writing: freed before Pagefind starts
         heap.give_back()
@@ -198,6 +204,7 @@ def build_site(
         if pages_kept is not None:
             pages_kept.save()
     except BaseException:
+        gc.unfreeze()
         shutil.rmtree(temp, ignore_errors=True)
         raise
     return BuildResult(
