@@ -182,7 +182,8 @@ def build_site(
         job.payloads(chosen, records)
         job.summary = service_summary(caches, site.config, records)  # the public service summary page (layanan/)
         state = job.write(chosen, temp, output, reuse)
-        job.findings.extend(search.index(temp, caches, progress=progress))
+        written = {name: rec[-1] for name, rec in state.pages.current.items()} if state.pages is not None else None
+        job.findings.extend(search.index(temp, caches, progress=progress, previous=output, written=written))
         pages, files = _listing(temp)
         swap(temp, output, caches / SITE_TRASH)
         if state.pages is not None:
