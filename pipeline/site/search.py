@@ -101,10 +101,14 @@ def _read(site: str, rel: str) -> bytes:
         return handle.read()
 
 
-def _digest(site: str, rel: str, known: Mapping[str, str]) -> tuple[str, str]:
+def _digest(site: str, rel: str, known: Mapping[str, str]) -> tuple[str, str] | None:
     """The sha256 of a page and of what Pagefind reads of it (:func:`read_digest`; taken from ``known``, the
-    last build's, by the page's sha256, when it is there)."""
-    data = _read(site, rel)
+    last build's, by the page's sha256, when it is there); None when there is no such file (or it is a
+    symbolic link)."""
+    try:
+        data = _read(site, rel)
+    except OSError:
+        return None
     whole = hashlib.sha256(data).hexdigest()
     read = known.get(whole)
     return whole, read if read is not None else read_digest(data)
@@ -116,7 +120,7 @@ def _digested(pool: concurrent.futures.Executor, site: str, rels: list[str], kno
     A page whose sha256 the build gave (``written``) and whose reading is remembered (``known``) is not
     read; the others are read and hashed by the threads of ``pool`` in a few slices (reading and hashing
     release the GIL). Each page's two digests go into ``seen``."""
-    digests: dict[str, tuple[str, str]] = {}
+    digests: dict[str, tuple[str, str] | None] = {}
     todo = []
     for rel in rels:
         whole = written.get(rel)
@@ -133,7 +137,10 @@ def _digested(pool: concurrent.futures.Executor, site: str, rels: list[str], kno
             digests.update(zip(part, found, strict=True))
     pages = []
     for rel in rels:
-        whole, read = digests[rel]
+        found_digests = digests[rel]
+        if found_digests is None:
+            continue
+        whole, read = found_digests
         seen[whole] = read
         if read != NOT_INDEXED:
             pages.append((rel, whole, read))
@@ -229,14 +236,19 @@ def _staged(site: str, name: str, pages: list[Page], folders: tuple[Path, ...]) 
 
 class _Runner:
     """Pagefind runs, as many at a time as there are processors (Pagefind uses one): a bundle is staged
-    and started as soon as it is known to be needed, while the next bundles are hashed or linked; each stage
-    is deleted once its Pagefind has finished."""
+    and started as soon as it is known to be needed, while the next bundles are hashed or placed; each stage
+    is deleted once its Pagefind has finished. Pagefind writes each bundle into a new folder of the cache
+    (:func:`pipeline.site.search_cache.new_folder`; into the site when the cache cannot be written)."""
 
     def __init__(self, exe: Path, site: Path, cache: Path) -> None:
         self.exe, self.site, self.cache = exe, site, cache
         self.folders: tuple[Path, ...] = ()
         self.running: list[tuple[subprocess.Popen[str], Path]] = []
-        self.names: list[str] = []  # the bundles made
+        self.made: dict[str, Path] = {}  # the bundles made: where Pagefind wrote each
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.made)
 
     def add(self, name: str, pages: list[Page]) -> None:
         if not self.folders:
@@ -246,8 +258,9 @@ class _Runner:
         stage = _staged(str(self.site), name, pages, self.folders)
         if len(self.running) >= (os.cpu_count() or 1):
             self._finish_first()
-        self.running.append((_start(self.exe, stage, self.site / BUNDLE / name), stage))
-        self.names.append(name)
+        out = search_cache.new_folder(self.cache) if self.cache.is_dir() else None
+        self.made[name] = out or self.site / BUNDLE / name
+        self.running.append((_start(self.exe, stage, self.made[name]), stage))
 
     def _finish_first(self) -> None:
         proc, stage = self.running[0]
@@ -259,13 +272,17 @@ class _Runner:
         while self.running:
             self._finish_first()
 
-    def close(self) -> None:
+    def close(self, failed: bool) -> None:
         for proc, _stage_folder in self.running:
             proc.kill()
             proc.wait()
         self.running = []
         for folder in self.folders:
             shutil.rmtree(folder, ignore_errors=True)
+        if failed:  # nothing kept of a failed run
+            for out in self.made.values():
+                if out.parent == self.cache:
+                    shutil.rmtree(out, ignore_errors=True)
 
 
 def _work_folders(cache: Path) -> tuple[Path, ...]:
@@ -318,18 +335,25 @@ def index(site: Path, caches: Path, *, progress: bool = False, previous: Path | 
                          n=len(runner.names), total=len(keys)))
             print("build: " + message, file=sys.stderr, flush=True)
         runner.wait()
-    finally:
-        runner.close()
-    if cache.is_dir():
-        for name in runner.names:
-            search_cache.keep(cache, site / BUNDLE / name, keys[name])
-        if seen != known:
-            with contextlib.suppress(OSError):
-                write_atomic(cache / READ_MEMO, json.dumps({"version": stage_version(), "pages": seen}))
+    except BaseException:
+        runner.close(failed=True)
+        raise
+    runner.close(failed=False)
+    for name, out in runner.made.items():
+        into, first = site / BUNDLE / name, name == next(iter(keys))
+        if out == into:  # the cache could not be written: Pagefind wrote into the site
+            if not first:
+                search_cache.index_only(into)
+            continue
+        kept = search_cache.adopt(cache, out, keys[name])
+        # most of a bundle made again is the same files as before (a fragment per page, named by its content)
+        search_cache.place(kept, into, previous / BUNDLE / name if previous else None, whole=first)
+        if kept.name.startswith("."):  # not kept (its list of files could not be written): gone with the build
+            shutil.rmtree(kept, ignore_errors=True)
+    if cache.is_dir() and seen != known:
+        with contextlib.suppress(OSError):
+            write_atomic(cache / READ_MEMO, json.dumps({"version": stage_version(), "pages": seen}))
     (site / BUNDLE / MANIFEST).write_text(json.dumps({"bundles": list(keys)}), encoding="utf-8")
-    for name in list(keys)[1:]:
-        if name in runner.names:
-            search_cache.index_only(site / BUNDLE / name)
     if cache.is_dir():
         search_cache.prune(cache, set(keys.values()), len(keys))
     return []

@@ -117,27 +117,34 @@ def copy_tree(source: Path, target: Path) -> None:
                 shutil.copyfile(os.path.join(dirpath, name), folder / name)
 
 
-def keep(cache: Path, bundle: Path, key: str) -> None:
-    """A copy of the bundle Pagefind just wrote into ``bundle``, kept as ``cache/<key>`` with the sha256 of
-    each of its files; nothing when another build kept the same key first or the cache cannot be written."""
-    with contextlib.suppress(OSError):
-        fresh = Path(tempfile.mkdtemp(prefix=".new-", dir=cache))
-        files: dict[str, str] = {}
-        top = str(bundle)
-        for dirpath, _dirs, filenames in os.walk(top):
-            rel = dirpath[len(top) + 1:].replace(os.sep, "/")
-            (fresh / rel).mkdir(parents=True, exist_ok=True)
-            for name in filenames:
-                with open(os.path.join(dirpath, name), "rb") as handle:
-                    data = handle.read()
-                path = f"{rel}/{name}" if rel else name
-                (fresh / path).write_bytes(data)
-                files[path] = hashlib.sha256(data).hexdigest()
+def new_folder(cache: Path) -> Path | None:
+    """A new private folder in ``cache`` for Pagefind to write a bundle into (:func:`adopt` keeps it), or
+    None when the cache cannot be written."""
+    try:
+        return Path(tempfile.mkdtemp(prefix=".new-", dir=cache))
+    except OSError:
+        return None
+
+
+def adopt(cache: Path, fresh: Path, key: str) -> Path:
+    """The bundle Pagefind wrote into ``fresh`` (from :func:`new_folder`), kept as ``cache/<key>`` with the
+    sha256 of each of its files; the kept bundle's folder (another build's, when it kept the same key
+    first; ``fresh`` itself when it cannot be renamed nor its list of files written)."""
+    files: dict[str, str] = {}
+    top = str(fresh)
+    for dirpath, _dirs, filenames in os.walk(top):
+        rel = dirpath[len(top) + 1:].replace(os.sep, "/")
+        for name in filenames:
+            with open(os.path.join(dirpath, name), "rb") as handle:
+                files[f"{rel}/{name}" if rel else name] = hashlib.sha256(handle.read()).hexdigest()
+    try:
         (fresh / FILES).write_text(json.dumps({"files": files}, sort_keys=True), encoding="utf-8")
-        try:
-            fresh.rename(cache / key)
-        except OSError:  # another build kept the same bundle first
-            shutil.rmtree(fresh, ignore_errors=True)
+        fresh.rename(cache / key)
+    except OSError:
+        if not (cache / key).is_dir():
+            return fresh
+        shutil.rmtree(fresh, ignore_errors=True)  # another build kept the same bundle first
+    return cache / key
 
 
 def prune(cache: Path, used: set[str], count: int) -> None:

@@ -29,28 +29,21 @@ def _folders(path: str) -> list[str]:
         return []
 
 
-def _page(path: str) -> bool:
-    return os.path.isfile(path) and not os.path.islink(path)
-
-
 def by_group(site: str) -> dict[str, list[str]]:
     """The pages of ``site`` that may be indexed, as paths relative to it, by bundle: items by the year of
     their address (``<kind>/<year>/<slug>/index.html``), pages (halaman, ``<slug>/index.html``) in
     :data:`PAGES_GROUP`; newest year first, the pages last, each bundle's pages sorted. List, tag and register
-    pages (thousands on a large site) are never among them. Plain strings and ``os.scandir``: a path object
-    per page costs more than the rest of a reused index."""
+    pages (thousands on a large site) are never among them. Only folders are listed (plain strings,
+    ``os.scandir``): a page named here may not exist (a folder without ``index.html``), and its reader skips it."""
     top = _folders(site)
-    found: dict[str, list[str]] = {PAGES_GROUP: sorted(f"{n}/index.html" for n in top
-                                                       if _page(os.path.join(site, n, "index.html")))}
+    found: dict[str, list[str]] = {PAGES_GROUP: sorted(f"{n}/index.html" for n in top)}
     for kind in ITEM_KINDS:
         if kind not in top:
             continue
         for year in _folders(os.path.join(site, kind)):
-            if not _YEAR.fullmatch(year):
-                continue
-            folder = os.path.join(site, kind, year)
-            found.setdefault(year, []).extend(f"{kind}/{year}/{slug}/index.html" for slug in _folders(folder)
-                                              if _page(os.path.join(folder, slug, "index.html")))
+            if _YEAR.fullmatch(year):
+                found.setdefault(year, []).extend(f"{kind}/{year}/{slug}/index.html"
+                                                  for slug in _folders(os.path.join(site, kind, year)))
     order = sorted((n for n in found if n != PAGES_GROUP), reverse=True) + [PAGES_GROUP]
     return {name: sorted(found[name]) for name in order}
 
