@@ -35,7 +35,7 @@ from pipeline.references import resolve_path
 from pipeline.rendering import PARALLEL_MIN, Rendered, render_all
 from pipeline.report.summary import ServiceSummary, service_summary
 from pipeline.resources import theme_dir
-from pipeline.site import generators, i18n, identity, media, search, writer
+from pipeline.site import generators, i18n, identity, media, search_live, writer
 from pipeline.site.generators import tag_slug
 from pipeline.site.model import ROOT_MARK, Attachment, Body, BuildResult, PageExtra, Payload, SharedState
 from pipeline.site.outline import outline, wrap_tables
@@ -182,13 +182,15 @@ def build_site(
         job.payloads(chosen, records)
         job.summary = service_summary(caches, site.config, records)  # the public service summary page (layanan/)
         state = job.write(chosen, temp, output, reuse)
-        written = {name: rec[-1] for name, rec in state.pages.current.items()} if state.pages is not None else None
-        job.findings.extend(search.index(temp, caches, progress=progress, previous=output, written=written))
+        if job.indexer is not None:  # made while the pages were written (search_live)
+            job.findings.extend(job.indexer.finish(progress=progress))
         pages, files = _listing(temp)
         swap(temp, output, caches / SITE_TRASH)
         if state.pages is not None:
             state.pages.save()
     except BaseException:
+        if job.indexer is not None:
+            job.indexer.close(failed=True)
         shutil.rmtree(temp, ignore_errors=True)
         raise
     payloads = job.payloads_by_source
@@ -253,6 +255,7 @@ class _Build:
         self.pictures_made = media.Pictures()
         self.summary: ServiceSummary | None = None
         self.today = dt.date.today()  # build_site sets the run's day (in the site's time zone)
+        self.indexer: search_live.Indexer | None = None  # the search index, fed by the writer
 
     def choose(self, items: Sequence[Item]) -> list[Item]:
         chosen, left = _choose(items, self.extras, self.drafts)
@@ -390,7 +393,8 @@ class _Build:
             state.pages = PageCache(self.caches, output, temp, build_fingerprint(self.theme, catalogue, settings, state))
         plan = generators.plan(state, config.site.url, bool(listed))
         _say(self.progress, _("writing pages into {folder}", folder=temp.name))
-        self.findings.extend(writer.write_site(settings, plan, temp, state.pages))
+        self.indexer = search_live.Indexer(temp, self.caches, (s.name for s in plan.specs), output)
+        self.findings.extend(writer.write_site(settings, plan, temp, state.pages, self.indexer.observe))
         if state.pages is not None:
             _say(self.progress, _("{rendered} pages rendered, {reused} unchanged and reused",
                                    rendered=state.pages.rendered, reused=state.pages.reused))

@@ -61,7 +61,7 @@ READERS = 4  # threads reading and hashing the pages
 READ_MEMO = "read.json"  # in CACHE: the sha256 of each page -> the sha256 of what Pagefind reads of it
 RAM = Path("/dev/shm")  # a folder in memory (Linux), to stage the pages for Pagefind in
 # what Pagefind is given of each page (search_pages) and how it is staged (here): in every key and the memo
-_CODE = (Path(__file__), Path(search_pages.__file__))
+_CODE = (Path(__file__), Path(search_pages.__file__), Path(__file__).with_name("search_live.py"))
 Page = tuple[str, str, str]  # (path in the site, sha256 of the page, sha256 of what Pagefind reads of it)
 
 

@@ -82,17 +82,23 @@ def _linked(previous: str, target: str, digest: str) -> bool:
     return False
 
 
-def place(kept: Path, target: Path, previous: Path | None, whole: bool) -> None:
-    """The kept bundle ``kept`` into the site's folder ``target`` (only its index unless ``whole``): each
-    file linked from ``previous`` (the same bundle's folder in the previous output) when that holds the
-    same bytes, else copied from ``kept``. A kept bundle without its list of files is copied whole."""
+def place(kept: Path, target: Path, previous: Path | None, whole: bool, *, rest: bool = False) -> None:
+    """The kept bundle ``kept`` into the site's folder ``target`` (only its index unless ``whole``; with
+    ``rest``, only what is not its index): each file linked from ``previous`` (the same bundle's folder in
+    the previous output) when that holds the same bytes, else copied from ``kept``. A kept bundle without
+    its list of files is copied whole."""
     files = _files(kept)
     if files is None:
+        if rest:  # the interface and scripts: the first bundle's top files (copies, never over a file placed)
+            for path in kept.iterdir():
+                if path.is_file() and not in_index(path.name) and path.name != FILES:
+                    shutil.copyfile(path, target / path.name)
+            return
         copy_tree(kept, target)
         if not whole:
             index_only(target)
         return
-    wanted = sorted(rel for rel in files if whole or in_index(rel))
+    wanted = sorted(rel for rel in files if (not in_index(rel) if rest else whole or in_index(rel)))
     target.mkdir(parents=True, exist_ok=True)
     made = {""}
     for rel in wanted:

@@ -48,6 +48,16 @@ def by_group(site: str) -> dict[str, list[str]]:
     return {name: sorted(found[name]) for name in order}
 
 
+def group_of(rel: str) -> str | None:
+    """The bundle a page of the site (its path relative to the site) would be in (:func:`by_group`), or None."""
+    parts = rel.split("/")
+    if len(parts) == 2 and parts[1] == "index.html":
+        return PAGES_GROUP
+    if len(parts) == 4 and parts[3] == "index.html" and parts[0] in ITEM_KINDS and _YEAR.fullmatch(parts[1]):
+        return parts[1]
+    return None
+
+
 def read_digest(data: bytes) -> str:
     """The sha256 of what Pagefind reads of a page (:func:`reduced`, or the page whole when it cannot be),
     or :data:`NOT_INDEXED` for a page without :data:`MARK`."""
