@@ -35,7 +35,7 @@ from pipeline.references import resolve_path
 from pipeline.rendering import PARALLEL_MIN, Compact, render_compact, stop_workers
 from pipeline.report.summary import ServiceSummary, service_summary
 from pipeline.resources import theme_dir
-from pipeline.site import generators, heap, i18n, identity, media, search, writer
+from pipeline.site import generators, heap, i18n, identity, media, search_live, writer
 from pipeline.site.generators import tag_slug
 from pipeline.site.model import ROOT_MARK, Attachment, Body, BuildResult, PageExtra, Payload, SharedState
 from pipeline.site.outline import outline, wrap_tables
@@ -195,16 +195,18 @@ def build_site(
         state = job.write(chosen, temp, output, reuse)
         gc.unfreeze()  # before the payloads are let go: a collection sees them again
         pages_kept, published, drafts_shown = state.pages, job.release(), sorted(job.drafts_shown)
-        del state  # the payloads (every body) are not needed past the writing: freed before Pagefind starts
+        del state  # the payloads (every body) are not needed past the writing
         heap.give_back()
-        if search_index:
-            job.findings.extend(search.index(temp, caches, progress=progress))
+        if job.indexer is not None:  # made while the pages were written (search_live)
+            job.findings.extend(job.indexer.finish(progress=progress))
         pages, files = _listing(temp)
         swap(temp, output, caches / SITE_TRASH)
         if pages_kept is not None:
             pages_kept.save()
     except BaseException:
         gc.unfreeze()
+        if job.indexer is not None:
+            job.indexer.close(failed=True)
         shutil.rmtree(temp, ignore_errors=True)
         raise
     return BuildResult(
@@ -270,6 +272,7 @@ class _Build:
         self.summary: ServiceSummary | None = None
         self.today = dt.date.today()  # build_site sets the run's day (in the site's time zone)
         self.search_index = True  # build_site sets it: False, the search page says there is no index
+        self.indexer: search_live.Indexer | None = None  # the search index, fed by the writer
 
     def choose(self, items: Sequence[Item]) -> list[Item]:
         chosen, left = _choose(items, self.extras, self.drafts)
@@ -415,7 +418,10 @@ class _Build:
             state.pages = PageCache(self.caches, output, temp, build_fingerprint(self.theme, catalogue, settings, state))
         plan = generators.plan(state, config.site.url, bool(listed))
         _say(self.progress, _("writing pages into {folder}", folder=temp.name))
-        self.findings.extend(writer.write_site(settings, plan, temp, state.pages))
+        if self.search_index:
+            self.indexer = search_live.Indexer(temp, self.caches, (s.name for s in plan.specs), output)
+        observe = self.indexer.observe if self.indexer is not None else None
+        self.findings.extend(writer.write_site(settings, plan, temp, state.pages, observe))
         if state.pages is not None:
             _say(self.progress, _("{rendered} pages rendered, {reused} unchanged and reused",
                                    rendered=state.pages.rendered, reused=state.pages.reused))
