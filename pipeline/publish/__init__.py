@@ -37,7 +37,7 @@ from pipeline.errors import GitError
 from pipeline.git import Git
 from pipeline.i18n import _
 from pipeline.publication import publication_states  # moved out for warta status's start-up; re-exported
-from pipeline.publish import gitops, lastbuild
+from pipeline.publish import collector, gitops, lastbuild
 from pipeline.publish.announce import Ledger, announce, announcement_due, is_videotron
 from pipeline.publish.forge import copy_reviews
 from pipeline.publish.hooks import FAULT_POINTS, NOW_ENV, barrier, clock, fault, fault_during_build
@@ -62,12 +62,13 @@ def _quiet(_: str) -> None:
 
 def make_plan(root: Path, now: dt.datetime | None = None) -> Plan:
     """Stages 1 to 3 (snapshot, items, gate and numbers), without changing anything."""
-    snapshot = take_snapshot(root, Git(root))
-    moment, _ = clock(now, snapshot.config.tz)
-    items = read_items(snapshot)
-    site = Site(root=root / CANDIDATES, config=snapshot.config, items=list(items.by_path.values()),
-                findings=items.findings)
-    return _make_plan(snapshot, items, site, moment)
+    with collector.paused():  # long-lived objects only: no collection passes over them (collector.py)
+        snapshot = take_snapshot(root, Git(root))
+        moment, _ = clock(now, snapshot.config.tz)
+        items = read_items(snapshot)
+        site = Site(root=root / CANDIDATES, config=snapshot.config, items=list(items.by_path.values()),
+                    findings=items.findings)
+        return _make_plan(snapshot, items, site, moment)
 
 
 def publish(root: Path, *, dry_run: bool = False, say: Say = _quiet, now: dt.datetime | None = None) -> PublishResult:
@@ -95,7 +96,8 @@ def publish(root: Path, *, dry_run: bool = False, say: Say = _quiet, now: dt.dat
         plan.warnings[:0] = early
         if plan.problems or dry_run:
             return result
-        _build_deploy_announce(root, git, remote, main, plan, result, say)
+        with collector.frozen():  # the build's collections leave the plan's objects alone (collector.py)
+            _build_deploy_announce(root, git, remote, main, plan, result, say)
         return result
 
 

@@ -15,7 +15,12 @@ The record holds that key, the build's result, and a listing of the output folde
 (every file's path, size, modification time and inode, and the folder's own inode). It is believed only
 when its check digest matches its content (a truncated or edited record is ignored), its key equals the
 key of this run, and the output folder still lists exactly as recorded (a page changed, added or removed
-since, and the build runs again). It says nothing about approvals: the plan is made afresh on every run,
+since, and the build runs again). The last deploy's record lists the live version with each file's
+change time too, taken after the deploy: a live page edited in place, its modification time put back
+or not, is deployed again (the staged folder's change times move when the previous staged tree is
+deleted in the background, so its listing leaves them out; page reuse hashes the pages it takes).
+
+It says nothing about approvals: the plan is made afresh on every run,
 and the key is over what the plan chose.
 """
 
@@ -38,7 +43,7 @@ from pipeline.deploy.local import live_version
 from pipeline.errors import Finding
 from pipeline.files import write_atomic
 from pipeline.media.build import Derivative, ImageSet
-from pipeline.site import BuildResult
+from pipeline.site.model import BuildResult
 
 FORMAT = 1
 # the fields of an archive record no page reads (tests/publish/test_publish_last_build.py builds with and
@@ -62,9 +67,12 @@ def build_key(files: Mapping[str, str], items: Iterable[tuple[str, bool, bool, b
     return digest.hexdigest()
 
 
-def listing(output: Path) -> str | None:
+def listing(output: Path, *, changes: bool = False) -> str | None:
     """A digest of the output folder as it stands: every file's path, size, modification time and
-    inode, and the folder's inode (None when it is not there)."""
+    inode, and the folder's inode (None when it is not there). ``changes``: each file's status change
+    time too (``st_ctime_ns``), which every write, ``utime``, link and unlink sets to the clock and no
+    program can set back: a file edited in place with its size and modification time put back lists
+    otherwise the same."""
     try:
         top = os.stat(output)
     except OSError:
@@ -82,7 +90,8 @@ def listing(output: Path) -> str | None:
                         stack.append((entry.path, rel + "/"))
                         continue
                     st = entry.stat(follow_symlinks=False)
-                    rows.append(f"{'l' if entry.is_symlink() else 'f'} {rel} {st.st_size} {st.st_mtime_ns} {st.st_ino}")
+                    row = f"{'l' if entry.is_symlink() else 'f'} {rel} {st.st_size} {st.st_mtime_ns} {st.st_ino}"
+                    rows.append(f"{row} {st.st_ctime_ns}" if changes else row)
         except OSError:
             return None
     rows.sort()
@@ -211,7 +220,9 @@ def deployed_already(root: Path, site_dir: Path, target: DeploySection, listings
     current = live_version(live)
     if current is None or not live.is_symlink() or current.name != data.get("version"):
         return None
-    if listings.of(site_dir) != data.get("site_listing") or listing(current) != data.get("version_listing"):
+    # the live version with its change times (listed after the deploy, whose links set them): nothing
+    # else writes there, so a page edited in place since is seen, its mtime put back or not
+    if listings.of(site_dir) != data.get("site_listing") or listing(current, changes=True) != data.get("version_listing"):
         return None
     files = data.get("files")
     if not isinstance(files, list):
@@ -228,7 +239,7 @@ def remember_deploy(root: Path, site_dir: Path, target: DeploySection, result: D
         forget_deploy(root)
         return
     _write(root / LAST_DEPLOY_CACHE, "deploy", {"site": str(site_dir), "live": str(live), "version": current.name,
-                            "site_listing": listings.of(site_dir), "version_listing": listing(current),
+                            "site_listing": listings.of(site_dir), "version_listing": listing(current, changes=True),
                             "files": sorted({*result.uploaded, *result.unchanged})})
 
 

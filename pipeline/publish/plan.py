@@ -141,6 +141,26 @@ def _source(sha: str, record: Record | None) -> ApprovalSource:
                           reviewer_login=review.get("reviewer_login"), review_state=review.get("state"), record=sha)
 
 
+def _chain_keys(result: ChainResult) -> set[tuple[str, str]]:
+    """What :func:`_with_approvals` compares of each approval :func:`approvals_of` would make for
+    ``result``: (digest, the record's commit), where that commit is the step's (a git record's commit is
+    the step's, a forge review copied into a record is named by that record, also the step's)."""
+    keys = {(result.digest, s.sha) for s in result.steps if s.status == "approved" and s.sha is not None
+            and s.at is not None}
+    if result.forced_by is not None:
+        keys.add((result.digest, result.forced_by.sha))
+    return keys
+
+
+def _holds_chain(record: ArchiveRecord, result: ChainResult) -> bool:
+    """``record`` is of ``result``'s version and holds every approval of it (:func:`_with_approvals`
+    would add none)."""
+    if record.digest != result.digest:
+        return False
+    held = {(a.digest, a.source.record or a.source.commit) for a in record.approvals}
+    return _chain_keys(result) <= held
+
+
 def _with_approvals(record: ArchiveRecord, approvals: list[Approval]) -> ArchiveRecord | None:
     """``record`` with approvals of its current version it does not hold yet (steps a force publication
     skipped, approved retrospectively), or None when it holds them all."""
@@ -297,9 +317,15 @@ class _Planner:
         numbers = {a.path: a for a in self.plan.allocations}
         for item, result, klas, expired in self.pending:
             files = self.items.files.get(item.path, {})
-            approvals = approvals_of(result, report, tz)
             approved_at = _approved_at(result, item, self.now)
             existing = self.by_path.get(item.path)
+            if existing is not None and _holds_chain(existing.record, result):
+                # the record holds every approval of its current version: nothing to add, and the chain's
+                # records (report.contexts: a full evaluation when the report was kept) are not needed
+                self.plan.publish.append(Planned(item, existing.record, "unchanged", files, result.forced,
+                                                 expired=expired))
+                continue
+            approvals = approvals_of(result, report, tz)
             if existing is None:
                 assert klas is not None
                 retensi = getattr(item.meta, "retensi", None) or getattr(self.config.kind_section(item.kind),

@@ -20,7 +20,6 @@ from pipeline.archive import trust
 from pipeline.archive.record_files import write_records
 from pipeline.archive.records import ArchiveRecord, Channel, with_publication
 from pipeline.channels import ledger, report, resolve
-from pipeline.channels.adapters import SOCIAL_TYPES, make_adapter
 from pipeline.channels.base import Adapter, CallFailed, Post
 from pipeline.channels.routing import content_of, sop_aksi
 from pipeline.channels.text import CORRECTION_TITLE, compose, correction, in_language, too_long
@@ -66,6 +65,8 @@ class ChannelRun:
 
 
 def platform_channels(config: SiteConfig, names: Sequence[str]) -> list[str]:
+    from pipeline.channels.adapters import SOCIAL_TYPES  # here for start-up time (requests, oauthlib: 0.15 s)
+
     return [n for n in names if config.channels[n].type in SOCIAL_TYPES]
 
 
@@ -241,6 +242,8 @@ def _send(run: ChannelRun, work: Sequence[tuple[Target, str, ledger.Step]],
           attempts: Mapping[tuple[str, str], Channel], config: SiteConfig, now: dt.datetime,
           environ: Mapping[str, str] | None, adapter_for: Callable[[str], Adapter] | None) -> dict[str, list[Channel]]:
     """The calls, in order (their attempts are claimed); the outcome entries by item path."""
+    from pipeline.channels.adapters import make_adapter  # here for start-up time (requests, oauthlib: 0.15 s)
+
     adapters: dict[str, Adapter | CallFailed] = {}
     results: dict[str, list[Channel]] = {}
     for index, (target, name, step) in enumerate(work):
@@ -344,6 +347,8 @@ def report_links(root: Path, run: ChannelRun, targets: Sequence[Target], config:
         key = f"warta-laporan-{now.strftime('%Y%m%d%H%M%S')}-{name}"
         post = Post(key, "", "new", message, config.site.url,
                     title=in_language(config.site.language, report.TITLE_SHORT))
+        from pipeline.channels.adapters import make_adapter  # here for start-up time (requests, oauthlib)
+
         try:
             adapter = adapter_for(name) if adapter_for else make_adapter(name, channel, environ, config.site.language)
             adapter.post(post)

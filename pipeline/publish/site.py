@@ -20,7 +20,7 @@ from pipeline.publish import lastbuild
 from pipeline.publish.announce import announcement_due, copy_time
 from pipeline.publish.plan import Plan, Planned
 from pipeline.publish.snapshot import materialize
-from pipeline.site import BuildResult, PageExtra, build_site
+from pipeline.site import BuildResult, PageExtra
 
 TREE = f"{PUBLISH_CACHE}/tree"
 
@@ -73,6 +73,8 @@ def build(plan: Plan, tree: Path, output: Path, root: Path, register: Sequence[A
         if kept is not None:
             return kept
         lastbuild.forget(root)
+    from pipeline.site.build import build_site  # here for start-up time: a kept build never imports Pelican
+
     site = Site(root=tree, config=config, items=[p.item for p in plan.publish], findings=Findings())
     extras = {p.item.path: PageExtra(forced=p.forced, expired=p.expired) for p in plan.publish if p.forced or p.expired}
     built = build_site(site, output, items=site.items, now=plan.now, cache_root=root, extras=extras,

@@ -75,14 +75,9 @@ def test_a_staged_page_replaced_keeping_size_and_time_is_built_again(site: Site)
     assert FORGED not in (site.root / "_site" / "index.html").read_bytes()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "pipeline/publish/lastbuild.py's listing (and the last deploy's check of the live version) knows a file "
-    "by size, mtime and inode only: a live page edited through its own inode (it is hard-linked with the "
-    "staged one) with its mtime put back by os.utime lists the same, so publish keeps the last build and "
-    "skips the deploy, and the forged page stays live on every later run until an input changes. "
-    "st_ctime_ns would see the edit (no program can set it back); hard links made by the deploy change it "
-    "too, so it must be listed after the deploy, a change in lastbuild.listing and in what the deploy records."))
 def test_a_live_page_edited_in_place_keeping_size_and_time_is_deployed_again(site: Site) -> None:
+    """Was broken: the last deploy knew a live file by size, mtime and inode; its change time, which no
+    program can set back, now counts too (pipeline/publish/lastbuild.py)."""
     _first_run(site)
     _edit_keeping_status(_live_page(site), in_place=True)
     code, doc = publish_json(site)
