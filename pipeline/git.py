@@ -306,7 +306,23 @@ class Git:
         merge_diffs: bool = True,
     ) -> list[Commit]:
         """Every commit reachable from ``revs`` (``^rev`` excludes), in topological order, oldest
-        first when ``reverse``, read by one ``git log`` process.
+        first when ``reverse``, read by one ``git log`` process (:meth:`iter_log`)."""
+        return list(self.iter_log(revs, paths=paths, first_parent=first_parent, name_only=name_only, raw=raw,
+                                  reverse=reverse, merge_diffs=merge_diffs))
+
+    def iter_log(
+        self,
+        revs: Sequence[str],
+        *,
+        paths: Sequence[str] = (),
+        first_parent: bool = False,
+        name_only: bool = True,
+        raw: bool = False,
+        reverse: bool = True,
+        merge_diffs: bool = True,
+    ) -> Iterator[Commit]:
+        """:meth:`log`, each commit as soon as git has written it (the caller works while git goes on);
+        :class:`GitError` at the point where git failed, never a shorter history.
 
         ``name_only`` fills :attr:`Commit.paths`; ``raw`` (only with ``first_parent``) fills
         :attr:`Commit.changes` with each changed file's new blob id, against the first parent.
@@ -335,8 +351,6 @@ class Git:
             merges = "dense-combined" if merge_diffs else "off"
             args.append("--diff-merges=first-parent" if first_parent else f"--diff-merges={merges}")
         args += ["--end-of-options", *revs, "--", *paths]
-        commits: list[Commit] = []
-        append = commits.append
         for chunk in self._stream(args, start):
             head, sep, tail = chunk.partition(end)
             fields = head.split(b"\0", _FIELDS)
@@ -354,13 +368,12 @@ class Git:
                 found = tuple(c.path for c in changes)
             elif name_only and tail:
                 found = tuple(p.decode("utf-8", "surrogateescape") for p in tail.split(b"\0") if p)
-            append(Commit(
+            yield Commit(
                 sha.decode(), tuple(parents.decode().split()), tree.decode(),
                 an.decode("utf-8", "replace"), ae.decode("utf-8", "replace"), int(at or 0),
                 cn.decode("utf-8", "replace"), ce.decode("utf-8", "replace"), int(ct or 0),
                 message.decode("utf-8", "replace"), found, changes,
-            ))
-        return commits
+            )
 
     def _stream(self, args: Sequence[str], start: bytes) -> Iterator[bytes]:
         """The pieces of ``git <args>``'s output between the ``start`` markers (what precedes the first
