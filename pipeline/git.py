@@ -351,7 +351,14 @@ class Git:
             merges = "dense-combined" if merge_diffs else "off"
             args.append("--diff-merges=first-parent" if first_parent else f"--diff-merges={merges}")
         args += ["--end-of-options", *revs, "--", *paths]
+        end_text = end.decode()
         for chunk in self._stream(args, start):
+            if not raw:
+                try:  # valid UTF-8 (nearly always): decoded once, as decoding each field gives
+                    yield _commit_text(chunk.decode("utf-8"), end_text, name_only)
+                    continue
+                except UnicodeDecodeError:
+                    pass
             head, sep, tail = chunk.partition(end)
             fields = head.split(b"\0", _FIELDS)
             if not sep or len(fields) != _FIELDS + 1 or not _SHA.match(fields[0]):
@@ -514,6 +521,25 @@ class Git:
     def create_branch(self, name: str, start: str) -> None:
         """Create branch ``name`` at ``start`` and switch to it (local changes are carried over)."""
         self.run("switch", "--quiet", "--create", name, start)
+
+
+_SHA_TEXT = re.compile(r"^[0-9a-f]{40}$")
+
+
+def _commit_text(chunk: str, end: str, name_only: bool) -> Commit:
+    """One commit of :meth:`Git.iter_log` (not ``raw``) from its valid UTF-8 text: the values decoding
+    each field of the bytes gives (``replace`` and ``surrogateescape`` only differ on invalid bytes)."""
+    head, sep, tail = chunk.partition(end)
+    fields = head.split("\0", _FIELDS)
+    if not sep or len(fields) != _FIELDS + 1 or not _SHA_TEXT.match(fields[0]):
+        raise GitError(_("git log printed something warta cannot read; is this git 2.34 or newer?"))
+    sha, parents, tree, an, ae, at, cn, ce, ct, message = fields
+    if tail[:1] == "\0":
+        tail = tail[1:]
+    if tail[:1] == "\n":
+        tail = tail[1:]
+    found = tuple(p for p in tail.split("\0") if p) if name_only and tail else ()
+    return Commit(sha, tuple(parents.split()), tree, an, ae, int(at or 0), cn, ce, int(ct or 0), message, found, ())
 
 
 def _raw_changes(tail: bytes) -> list[Change]:

@@ -197,16 +197,17 @@ class Judge:
                  all_items: bool = False, fork: bool = True) -> None:
         """``opened``: what :func:`_open` found; ``fetched``: the warnings of a fetch of the decisions
         already made (``None``: fetch now when ``fetch_decisions``). ``all_items``: every item will be
-        selected, so their files are read while main's history index is built (:mod:`.history_job`;
-        ``fork``: in a child process, when it must be read from git)."""
+        selected, so their files are read while main's history index is built in a child process, when it
+        must be read from git (:mod:`.history_job`; ``fork=False``: built here first)."""
         self.root = root
         self.git = git = Git(root)
         head_sha, self.main, self.main_sha = opened or _open(git, head)
         self.head, self.head_sha = head, head_sha
         self.tree = {e.path: e for e in git.ls_tree(head_sha)}
         self.cache_root = cache_root(root, self.tree, cache)
+        # a child builds main's index only when there is work to do beside it: reading every item
         pending = history_job.start(git, self.main_sha, self.cache_root / "history" if self.cache_root else None,
-                                    fork=fork)
+                                    fork=fork and all_items)
         try:  # what needs no history, while the index is built
             self.fetched = fetch_decisions or fetched is not None
             self.warnings: list[str] = (list(fetched) if fetched is not None
@@ -251,11 +252,14 @@ class Judge:
         return None
 
     def _read_items(self, main_config: SiteConfig | None) -> Files:
-        """Every item of HEAD read (and its cached parse kept) with the limits of main's tip, while the
-        history index is built: :meth:`select` takes them when the trusted limits are the same."""
+        """Every item of HEAD read, with the limits of main's tip, and its digest, while the history index
+        is built: :meth:`select` takes them (from the caches of the returned :class:`Files`) when the
+        trusted limits are the same."""
         files = Files(self.git, self.tree, ItemCache(self.cache_root / "approvals" if self.cache_root else None),
                       main_config.limits if main_config is not None else None)
-        files.info([p for p in self.tree if is_item(p)])
+        paths = [p for p in self.tree if is_item(p)]
+        infos = files.info(paths)
+        files.digests({p: files.existing([p, *infos[p].refs]) for p in paths})
         return files
 
     def _history(self, main_index: History) -> History:

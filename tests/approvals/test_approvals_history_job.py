@@ -14,9 +14,10 @@ from approvals_helpers import Site, approve_fully, info_text, item_text, release
 from cli_helpers import run_warta
 
 from pipeline.approvals import history, history_job
+from pipeline.approvals.records import record_from_commit
 from pipeline.approvals.service import Report, evaluate_repository
 from pipeline.errors import GitError
-from pipeline.git import Git
+from pipeline.git import EMPTY_TREE, Commit, Git
 
 
 def every_kind(site: Site) -> dict[str, str]:
@@ -117,29 +118,41 @@ def test_records_read_while_git_writes_are_those_read_after(site: Site) -> None:
     every_kind(site)
     git = Git(site.root)
     commits, known, streamed = history.read(git, [site.git("rev-parse", "main")])
-    from pipeline.approvals.records import record_from_commit
-
     assert streamed  # nearly every commit's record was read on the way
     for commit in commits:
         assert streamed.get(commit.sha, record_from_commit(commit, known)) == record_from_commit(commit, known)
 
 
-@pytest.mark.parametrize("mode", ["all", "branch", "paths", "no-cache"])
+@pytest.mark.parametrize("mode", ["all", "all-since-base", "no-cache", "on-main"])
 def test_verdicts_and_findings_with_the_child_equal_those_in_process(
         site: Site, monkeypatch: pytest.MonkeyPatch, mode: str) -> None:
     paths = every_kind(site)
-    args: dict[str, object] = {
-        "all": {"all_items": True}, "branch": {}, "paths": {"paths": [paths["approved"], paths["open"]]},
-        "no-cache": {"all_items": True, "cache": False}}[mode]
+    args: dict[str, object] = {"all_items": True}
+    if mode == "all-since-base":
+        args["base"] = site.git("rev-list", "--max-parents=0", "main")
+    elif mode == "no-cache":
+        args["cache"] = False
+    elif mode == "on-main":
+        site.switch("main")
+    started: list[history_job.Pending] = []
+    start = history_job.start
+
+    def spy(*a: object, **k: object) -> history_job.Pending:
+        started.append(start(*a, **k))  # type: ignore[arg-type]
+        return started[-1]
+
+    monkeypatch.setattr(history_job, "start", spy)
     forked = cold(site, **args)
+    assert [p.forked for p in started] == [True]  # the child built main's index
     with monkeypatch.context() as patch:
         without_fork(patch)
         alone = cold(site, **args)
+    assert not started[-1].forked
     same(forked, alone)
     if mode == "all":
         states = {r.path: r.state for r in forked.items}
         assert states[paths["approved"]] == "approved" and states[paths["returned"]] == "returned"
-        assert states[paths["half"]] == "in_review" and states[paths["open"]] == "in_review"
+        assert states[paths["half"]] == "in_review" and states[paths["open"]] == "in_review"  # HEAD's branch
         complete = {r.path: r.complete for r in forked.items}
         assert not complete[paths["stale"]] and not complete[paths["unsigned"]]
         assert not complete[paths["merge_edit"]] and not complete[paths["direct"]]
@@ -209,3 +222,34 @@ def test_a_child_that_dies_has_the_parent_build_the_index(site: Site, monkeypatc
     pending = history_job.start(git, tip, None)
     assert pending.forked
     assert pending.result().to_json() == history.build(git, tip, None).to_json()
+
+
+def commit_with(message: str, parents: tuple[str, ...] = ("a" * 40,), tree: str = "b" * 40) -> Commit:
+    return Commit("c" * 40, parents, tree, "Dwi", "dwi@dinas.example.go.id", 100, "Dwi", "dwi@dinas.example.go.id",
+                  100, message)
+
+
+TRAILERS = ("Warta-Item: content/siaran-pers/2025/a.md\nWarta-Digest: sha256:" + "0" * 64 + "\nWarta-Step: 2\n"
+            "Warta-Role: kasubbag\nWarta-Decision: approve")
+
+
+def test_a_record_reads_its_note_review_and_problems() -> None:
+    """The fields of a record as DESIGN section 3 defines them: the note between the subject and the
+    trailers, a copied review's trailers, and what is wrong with the trailers."""
+    plain = record_from_commit(commit_with(f"Setujui\n\n{TRAILERS}\n"), {"a" * 40: "b" * 40})
+    assert plain is not None and plain.note == "" and plain.review == () and plain.problems == ()
+    assert (plain.step, plain.role, plain.decision, plain.source, plain.changes_files) == (2, "kasubbag", "approve",
+                                                                                           "git", False)
+    noted = record_from_commit(commit_with(f"Setujui\n\nCatatan satu.\n\n\nCatatan dua.\n\n{TRAILERS}\n"), {})
+    assert noted is not None and noted.note == "Catatan satu.\n\nCatatan dua." and noted.changes_files  # parent unknown
+    copied = record_from_commit(commit_with(f"Setujui\n\n{TRAILERS}\nWarta-Source: github\nwarta-review-id: 7\n"), {})
+    assert copied is not None and copied.source == "github" and copied.review == (("id", "7"),)
+    assert copied.problems == ()
+    bare = record_from_commit(commit_with(f"Setujui\n\n{TRAILERS}\nWarta-Source: GitHub\n"), {})
+    assert bare is not None and bare.review == () and len(bare.problems) == 1 and "names its review" in bare.problems[0]
+    twice = record_from_commit(commit_with(f"Setujui\n\n{TRAILERS}\nWarta-Step: x\n"), {})
+    assert twice is not None and twice.step == 2 and twice.problems == (
+        "Warta-Step appears 2 times (one record, one decision)",)
+    assert record_from_commit(commit_with("Setujui\n\nWarta-Role: kasubbag\n"), {}) is None  # names no item
+    root = record_from_commit(commit_with(f"Setujui\n\n{TRAILERS}\n", parents=(), tree=EMPTY_TREE), {})
+    assert root is not None and not root.changes_files and not root.is_merge
