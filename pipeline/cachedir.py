@@ -53,8 +53,9 @@ def ensure_local_cache(root: Path) -> Path:
         proc = Git(root).run("ls-files", "-z", "--", CACHE_DIRNAME, check=False)
         tracked = [p for p in proc.stdout.decode("utf-8", "replace").split("\0") if p]
         if tracked:
-            raise ConfigError(f"{CACHE_DIRNAME}/ is committed to the repository ({tracked[0]}"
-                              + (f" and {len(tracked) - 1} more" if len(tracked) > 1 else "")
-                              + f"): caches must never come from the repository; remove them with "
-                              f"'git rm -r --cached {CACHE_DIRNAME}', commit, and run again")
+            more = len(tracked) - 1
+            raise ConfigError(_("{cache_dirname}/ is committed to the repository ({first}{more}): caches must never come "
+                                "from the repository; remove them with 'git rm -r --cached {cache_dirname}', commit, "
+                                "and run again", cache_dirname=CACHE_DIRNAME, first=tracked[0],
+                                more=_(" and {n} more", n=more) if more else ""))
     return folder

@@ -10,6 +10,7 @@ import datetime as dt
 import os
 
 from pipeline.errors import UsageError
+from pipeline.i18n import _
 
 NOW_ENV = "WARTA_NOW"
 
@@ -24,6 +25,7 @@ def clock(now: dt.datetime | None, tz: dt.tzinfo) -> tuple[dt.datetime, bool]:
         try:
             moment = dt.datetime.fromisoformat(raw)
         except ValueError:
-            raise UsageError(f"{NOW_ENV}={raw!r} is not an ISO 8601 time such as 2026-01-31T08:00:00+07:00") from None
+            raise UsageError(_("{name}={value} is not an ISO 8601 time such as 2026-01-31T08:00:00+07:00",
+                               name=NOW_ENV, value=repr(raw))) from None
         return (moment if moment.tzinfo else moment.replace(tzinfo=tz)), True
     return dt.datetime.now(tz), False

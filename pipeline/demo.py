@@ -152,7 +152,7 @@ def _warta(site: Path, *args: str) -> int:
 def _must(site: Path, *args: str) -> None:
     code = _warta(site, *args)
     if code != 0:
-        raise WartaError(f"demo step 'warta {' '.join(args)}' exited {code}")
+        raise WartaError(_("demo step 'warta {args}' exited {code}", args=" ".join(args), code=code))
 
 
 RELEASE_BODY = """\
@@ -282,7 +282,7 @@ def run_demo(target: Path, say: Say = _say) -> int:
     finally:
         os.chdir(here)
     if proc.returncode != 0:
-        raise WartaError(f"warta new failed: {proc.stderr.strip()}")
+        raise WartaError(_("warta new failed: {reason}", reason=proc.stderr.strip()))
     rel = proc.stdout.strip().splitlines()[-1]
     branch = git.current_branch() or ""
     say("   " + _("{path} on {branch}", path=rel, branch=branch))

@@ -84,13 +84,16 @@ def set_language(code: str) -> None:
     global _language
     chosen = normalise(code)
     if chosen is None:
-        raise ValueError(f"unknown language {code!r}: use one of {', '.join(LANGUAGES)}")
+        raise ValueError(_("unknown language {code}: use one of {languages}", code=repr(code),
+                           languages=", ".join(LANGUAGES)))
     _language = chosen
 
 
 def get_language() -> str:
     """The language messages are in; chosen on first use if nobody chose yet."""
+    global _language
     if _language is None:
+        _language = DEFAULT_LANGUAGE  # a message raised while choosing (a bad WARTA_LANG) is in the default language
         try:
             set_language(choose_language())
         except ValueError:  # a bad WARTA_LANG outside the CLI (which refuses it): never fail a message
@@ -138,13 +141,15 @@ def choose_language(cli: str | None = None, start: Path | None = None) -> str:
     if cli:
         chosen = normalise(cli)
         if chosen is None:
-            raise ValueError(f"--lang {cli}: unknown language; use one of {', '.join(LANGUAGES)}")
+            raise ValueError(_("--lang {value}: unknown language; use one of {languages}", value=cli,
+                               languages=", ".join(LANGUAGES)))
         return chosen
     env = os.environ.get(LANGUAGE_ENV, "").strip()
     if env:
         chosen = normalise(env)
         if chosen is None:
-            raise ValueError(f"{LANGUAGE_ENV}={env}: unknown language; use one of {', '.join(LANGUAGES)}")
+            raise ValueError(_("{name}={value}: unknown language; use one of {languages}", name=LANGUAGE_ENV, value=env,
+                               languages=", ".join(LANGUAGES)))
         return chosen
     return site_language(start) or DEFAULT_LANGUAGE
 

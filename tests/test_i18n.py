@@ -128,8 +128,12 @@ def test_an_unknown_language_is_a_usage_error(tmp_path: Path) -> None:
     result = _warta(["status"], tmp_path, WARTA_LANG="fr")
     assert result.returncode == 2
     assert "WARTA_LANG=fr" in result.stderr and "Traceback" not in result.stderr
+    assert "bahasa tidak dikenal" in result.stderr  # the refusal itself is in the default language
     result = _warta(["--lang", "fr", "status"], tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "--lang fr: bahasa tidak dikenal" in result.stderr
+    result = _warta(["--lang", "en", "status"], tmp_path, WARTA_LANG="fr")  # the option wins over a bad variable
+    assert "unknown language" not in result.stderr and "bahasa tidak dikenal" not in result.stderr
 
 
 def test_the_site_language_is_read_from_the_site_block_only(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pipeline import yamlio
 from pipeline.errors import BuildError, Finding
+from pipeline.i18n import _
 
 DEFAULT_LANGUAGE = "id"
 
@@ -31,7 +32,8 @@ class Catalogue:
         try:
             template = self.messages[key]
         except KeyError:
-            raise BuildError(f"theme: message '{key}' is missing from the '{self.language}' catalogue") from None
+            raise BuildError(_("theme: message '{key}' is missing from the '{language}' catalogue",
+                               key=key, language=self.language)) from None
         return template.format(**values) if values else template
 
     def date(self, when: dt.date | dt.datetime) -> str:
@@ -69,7 +71,8 @@ def load_catalogue(theme: Path, language: str) -> tuple[Catalogue, list[Finding]
             Finding(
                 "warta.yml",
                 None,
-                f"site.language: the theme has no '{lang}' catalogue ({file.name}); pages use Indonesian",
+                _("site.language: the theme has no '{lang}' catalogue ({file}); pages use Indonesian",
+                  lang=lang, file=file.name),
                 "site.language",
                 "warning",
             )
@@ -80,16 +83,17 @@ def load_catalogue(theme: Path, language: str) -> tuple[Catalogue, list[Finding]
     try:
         doc = yamlio.load(file.read_text(encoding="utf-8"), rel)
     except OSError as exc:
-        raise BuildError(f"{rel}: cannot read the message catalogue: {exc.strerror}") from None
+        raise BuildError(_("{rel}: cannot read the message catalogue: {reason}", rel=rel, reason=exc.strerror)) from None
     except yamlio.YamlSyntaxError as exc:
         raise BuildError(findings=[exc.finding]) from None
     data = doc.data
     if not isinstance(data, dict):
-        raise BuildError(f"{rel}: a catalogue is a mapping with 'months' and 'messages'")
+        raise BuildError(_("{rel}: a catalogue is a mapping with 'months' and 'messages'", rel=rel))
     months = data.get("months")
     messages = data.get("messages")
     if not (isinstance(months, list) and len(months) == 12 and all(isinstance(m, str) for m in months)):
-        raise BuildError(f"{rel}:{doc.line_of(('months',))}: months: list the twelve month names")
+        raise BuildError(_("{rel}:{line}: months: list the twelve month names", rel=rel, line=doc.line_of(("months",))))
     if not (isinstance(messages, dict) and all(isinstance(v, str) for v in messages.values())):
-        raise BuildError(f"{rel}:{doc.line_of(('messages',))}: messages: map each message id to a text")
+        raise BuildError(_("{rel}:{line}: messages: map each message id to a text", rel=rel,
+                                  line=doc.line_of(("messages",))))
     return Catalogue(lang, tuple(months), {str(k): v for k, v in messages.items()}), findings
