@@ -14,8 +14,9 @@ file that is truncated, edited, of other code or another language, or that names
 read: the index is built again (docs/approvals.md, "The history index and the caches").
 
 Reading: one ``git log`` without the combined diffs of merges (most of git's time on a long history),
-then one ``git log --no-walk`` for the merges whose tree is none of their parents' trees: a merge whose
-tree equals a parent's changed no file itself, which is what the combined diff would say.
+its records parsed as git writes it, then one ``git log --no-walk`` for the merges whose tree is none of
+their parents' trees: a merge whose tree equals a parent's changed no file itself, which is what the
+combined diff would say. The governance transitions' first-parent log runs beside the big one.
 
 What the index holds, for every commit reachable from main (positions in topological order):
 
@@ -36,6 +37,7 @@ import json
 import sys
 from array import array
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -302,10 +304,15 @@ def _empty(tip: str) -> History:
     return History(tip, [], [], [], [], [], [], {}, [])
 
 
-def _transitions(git: Git, tip: str, exclude: str | None, history: History) -> list[Transition]:
+def _governance_log(git: Git, tip: str, exclude: str | None) -> list[Commit]:
+    """The first-parent commits from ``tip`` (not ``exclude``'s) that changed governance files."""
     revs = [tip] + ([f"^{exclude}"] if exclude else [])
+    return git.log(revs, first_parent=True, raw=True, paths=list(GOVERNANCE_PATHS))
+
+
+def _transitions(commits: Sequence[Commit], history: History) -> list[Transition]:
     out: list[Transition] = []
-    for commit in git.log(revs, first_parent=True, raw=True, paths=list(GOVERNANCE_PATHS)):
+    for commit in commits:
         p = history.pos.get(commit.sha)
         if p is not None:
             out.append(Transition(history.intro[p], commit.sha, commit.changes))
@@ -384,10 +391,14 @@ def build_stored(git: Git, tip: str, folder: Path | None, *, packed: bool = True
 
 def _extend(git: Git, history: History, tip: str) -> History:
     old = history.tip if history.shas else None
-    commits, known, records = read(git, [tip, f"^{old}"] if old else [tip])
+    # the governance transitions' own (small) git log runs beside the big one
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        governance = pool.submit(_governance_log, git, tip, old)
+        commits, known, records = read(git, [tip, f"^{old}"] if old else [tip])
+        changed = governance.result()
     history = history.copy() if old else history
     history.add(commits, tip, known, on_main=True, records=records)
-    history.transitions.extend(_transitions(git, tip, old, history))
+    history.transitions.extend(_transitions(changed, history))
     history.tip = tip
     return history
 
