@@ -23,7 +23,6 @@ from typing import Any
 
 from markupsafe import Markup
 
-from pipeline import bounded
 from pipeline.archive.records import ArchiveRecord
 from pipeline.cachedir import RENDER_CACHE, SITE_TRASH, ensure_local_cache
 from pipeline.config import INTERNAL_KINDS, KINDS
@@ -32,10 +31,10 @@ from pipeline.errors import BuildError, Finding
 from pipeline.gate import is_exempt
 from pipeline.i18n import _, ngettext
 from pipeline.references import resolve_path
-from pipeline.rendering import PARALLEL_MIN, Rendered, render_all
+from pipeline.rendering import PARALLEL_MIN, Compact, render_compact, stop_workers
 from pipeline.report.summary import ServiceSummary, service_summary
 from pipeline.resources import theme_dir
-from pipeline.site import generators, i18n, identity, media, search, writer
+from pipeline.site import generators, heap, i18n, identity, media, search, writer
 from pipeline.site.generators import tag_slug
 from pipeline.site.model import ROOT_MARK, Attachment, Body, BuildResult, PageExtra, Payload, SharedState
 from pipeline.site.outline import outline, wrap_tables
@@ -95,7 +94,7 @@ def _size(n: int, language: str) -> str:
     return (value.replace(".", ",") if language == "id" else value) + " MB"
 
 
-def _image_fills(rendered: Rendered, item: Item, pictures: media.Pictures) -> list[tuple[str, str]]:
+def _image_fills(rendered: Compact, item: Item, pictures: media.Pictures) -> list[tuple[str, str]]:
     """Each picture token of the body and its ``<picture>``."""
     fills = []
     for index, (src, alt) in enumerate(rendered.images):
@@ -107,7 +106,7 @@ def _image_fills(rendered: Rendered, item: Item, pictures: media.Pictures) -> li
     return fills
 
 
-def _link_fills(rendered: Rendered, item: Item, pages: Mapping[str, str], downloads: Mapping[str, str],
+def _link_fills(rendered: Compact, item: Item, pages: Mapping[str, str], downloads: Mapping[str, str],
                 findings: list[Finding]) -> list[tuple[str, str]]:
     """Local links of the body: another item's ``.md`` becomes its page, a digested file its download.
     A link to an item that is not on the site loses its address (the text stays)."""
@@ -177,6 +176,7 @@ def build_site(
     ensure_local_cache(caches)  # rendered HTML, templates and images are cached there: never trust a committed one
     output.parent.mkdir(parents=True, exist_ok=True)
     recover(output, caches / SITE_TRASH)
+    heap.give_back()  # what loading and judging the items freed: the build's helper processes start from here
     job = _Build(site, caches, theme, dict(extras or {}), drafts, progress)
     job.today = (now or dt.datetime.now(site.config.tz)).astimezone(site.config.tz).date()
     job.search_index = search_index
@@ -188,27 +188,29 @@ def build_site(
         job.payloads(chosen, records)
         job.summary = service_summary(caches, site.config, records)  # the public service summary page (layanan/)
         state = job.write(chosen, temp, output, reuse)
+        pages_kept, published, drafts_shown = state.pages, job.release(), sorted(job.drafts_shown)
+        del state  # the payloads (every body) are not needed past the writing: freed before Pagefind starts
+        heap.give_back()
         if search_index:
             job.findings.extend(search.index(temp, caches, progress=progress))
         pages, files = _listing(temp)
         swap(temp, output, caches / SITE_TRASH)
-        if state.pages is not None:
-            state.pages.save()
+        if pages_kept is not None:
+            pages_kept.save()
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
         raise
-    payloads = job.payloads_by_source
     return BuildResult(
         output=output,
         pages=pages,
         files=files,
-        published=sorted(p.item.path for p in payloads.values()),
+        published=published,
         left_out=sorted(job.left_out),
         seconds=time.perf_counter() - started,
         findings=job.findings,
-        drafts=sorted(p.item.path for p in payloads.values() if p.draft),
+        drafts=drafts_shown,
         register_pages=len(job.register.urls) if job.register else 0,
-        reused=state.pages.reused if state.pages is not None else 0,
+        reused=pages_kept.reused if pages_kept is not None else 0,
         images=dict(job.pictures_made.sets),
     )
 
@@ -252,9 +254,10 @@ class _Build:
         self.progress = progress
         self.catalogue, self.findings = i18n.load_catalogue(theme, self.config.site.language)
         self.left_out: list[str] = []
-        self.rendered: dict[str, Rendered] = {}
+        self.rendered: dict[str, Compact] = {}
         self.register: Register | None = None
         self.payloads_by_source: dict[str, Payload] = {}
+        self.drafts_shown: list[str] = []  # once the payloads are released (release)
         self.copies: list[tuple[Path, str]] = []  # (source in the tree, site path) of downloads and lampiran
         self.pictures_made = media.Pictures()
         self.summary: ServiceSummary | None = None
@@ -290,7 +293,8 @@ class _Build:
         _say(self.progress, ngettext("rendering {n} body", "rendering {n} bodies", len(live), n=len(live)))
         self.rendered = _render(live, self.caches / RENDER_CACHE, self.config.limits.render_seconds)
         if len(live) >= PARALLEL_MIN:  # a large build: its render workers' memory is not needed by the writer and Pagefind
-            bounded.shutdown()
+            stop_workers()
+            heap.give_back()
         overran = {path: r.error for path, r in self.rendered.items() if r.error}
         return self._leave_out(chosen, overran, "body") if overran else chosen
 
@@ -310,6 +314,12 @@ class _Build:
                 item, by_path.get(item.path), item_urls)
         self.rendered = {}  # each body lives on in its payload only, as rendered (model.Body)
 
+    def release(self) -> list[str]:
+        """The items published (sorted), and the payloads let go of (:attr:`drafts_shown` keeps the drafts)."""
+        payloads, self.payloads_by_source = self.payloads_by_source, {}
+        self.drafts_shown = [p.item.path for p in payloads.values() if p.draft]
+        return sorted(p.item.path for p in payloads.values())
+
     def _payload(self, item: Item, record: ArchiveRecord | None, item_urls: Mapping[str, str]) -> Payload:
         tz, pictures, register = self.config.tz, self.pictures_made, self.register
         extra = _with_record(self.extras.get(item.path, PageExtra()), record, self.catalogue, tz)
@@ -327,7 +337,7 @@ class _Build:
             rendered = self.rendered[item.path]
             fills = _image_fills(rendered, item, pictures) + _link_fills(rendered, item, item_urls, downloads,
                                                                          self.findings)
-            content = Body(rendered.html, tuple(fills), self._fit, self.catalogue.text("table_n"))
+            content = Body(rendered.html_utf8, tuple(fills), self._fit, self.catalogue.text("table_n"))
         attachments: list[Attachment] = []
         if isinstance(item.meta, InformasiPublikMeta) and not withdrawn:
             for lamp, rel in zip(item.meta.lampiran, item.attachments, strict=False):
@@ -432,12 +442,13 @@ def _nav_urls(menu: Sequence[tuple[str, str]]) -> frozenset[str]:
                       "layanan/", "arsip/", SEARCH_PAGE})
 
 
-def _render(items: Sequence[Item], cache_file: Path, seconds: float) -> dict[str, Rendered]:
-    """Each body as :mod:`pipeline.markup` renders it: taken from the parsed item when parsing rendered
-    it already, else from the render cache or rendered now."""
-    out = {i.path: i.rendered for i in items if i.rendered is not None}
+def _render(items: Sequence[Item], cache_file: Path, seconds: float) -> dict[str, Compact]:
+    """Each body as :mod:`pipeline.markup` renders it, its HTML kept as UTF-8: taken from the parsed item
+    when parsing rendered it already, else from the render cache or rendered now (the bodies travel to
+    the workers as the items' own bytes)."""
+    out = {i.path: Compact.of(i.rendered) for i in items if i.rendered is not None}
     todo = [i for i in items if i.rendered is None]
-    out.update(zip((i.path for i in todo), render_all([i.body for i in todo], cache_file, seconds=seconds),
+    out.update(zip((i.path for i in todo), render_compact([i.body_utf8 for i in todo], cache_file, seconds=seconds),
                    strict=True))
     return out
 

@@ -24,7 +24,7 @@ import logging
 import os
 import sys
 import types
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -33,7 +33,7 @@ from typing import Any
 import jinja2
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, TemplateNotFound
 from jinja2.sandbox import SandboxedEnvironment
-from pelican.contents import Article
+from pelican.contents import Article, Content
 from pelican.log import console
 from pelican.readers import Readers
 from pelican.utils import DateFormatter, copy, get_relative_path, path_to_url, sanitised_join
@@ -238,6 +238,28 @@ def write_feeds(settings: Mapping[str, Any], feeds: Sequence[Feed], output: str)
                     "localsiteurl": settings["SITEURL"]})
     sources = sorted({e.source for f in feeds for e in f.entries[:limit]})
     articles = _articles(settings, context, sources)
+    try:
+        _write_feeds(settings, feeds, output, context, articles)
+    finally:
+        _forget(articles.values())
+
+
+def _forget(articles: Iterable[Article]) -> None:
+    """Drop ``articles`` from Pelican's memo of every article's content and summary (``memoized``: one
+    dictionary per method for the whole process, keyed by the article). Kept there, each article would
+    hold the build's settings, so its payloads and every body's HTML, for as long as the process lives
+    (through the search index and every later build of a test run)."""
+    ours = {id(a) for a in articles}
+    for name in ("get_content", "get_summary"):
+        memo = getattr(vars(Content).get(name), "cache", None)
+        if isinstance(memo, dict):
+            for key in [k for k in memo if isinstance(k, tuple) and k and id(k[0]) in ours]:
+                del memo[key]
+
+
+def _write_feeds(settings: Mapping[str, Any], feeds: Sequence[Feed], output: str, context: dict[str, Any],
+                 articles: Mapping[str, Article]) -> None:
+    limit = settings["FEED_MAX_ITEMS"]
     writer = Writer(output, settings=dict(settings))
     for feed in feeds:
         made = writer.write_feed([articles[e.source] for e in feed.entries[:limit]], context, None, feed.path,
