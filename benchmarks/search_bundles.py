@@ -45,7 +45,7 @@ TEXT = (".js", ".css", ".json", ".html")
 
 
 def _item_group(scheme: str, path: Path) -> str:
-    year = path.parent.parent.name
+    year = path.parent.parent.name  # <kind>/<year>/<slug>/index.html
     if scheme == "one":
         return "items"
     if scheme == "year":
@@ -59,12 +59,12 @@ def _item_group(scheme: str, path: Path) -> str:
     return f"{year}-{month:02d}"
 
 
-def grouped(site: Path, scheme: str) -> dict[str, list[tuple[Path, str]]]:
-    out: dict[str, list[tuple[Path, str]]] = {}
+def grouped(site: Path, scheme: str) -> dict[str, list[search.Page]]:
+    out: dict[str, list[search.Page]] = {}
     for name, pages in search.groups(site).items():
-        for path, digest in pages:
-            key = name if name == search.PAGES_GROUP else _item_group(scheme, path)
-            out.setdefault(key, []).append((path, digest))
+        for page in pages:
+            key = name if name == search.PAGES_GROUP else _item_group(scheme, site / page[0])
+            out.setdefault(key, []).append(page)
     return dict(sorted(out.items(), key=lambda kv: (kv[0] == search.PAGES_GROUP, [-ord(c) for c in kv[0]])))
 
 
@@ -88,7 +88,7 @@ def build_variant(site: Path, scheme: str, work: Path) -> tuple[Path, dict[str, 
         for name, pages in groups.items():
             stage = work / f"stage-{scheme}-{name}"
             shutil.rmtree(stage, ignore_errors=True)
-            search._stage(site, pages, stage)
+            search._stage(str(site), pages, stage)
             before = _cpu_children()
             search._finish(search._start(exe, stage, folder / "pagefind" / name))
             times[name] = _cpu_children() - before

@@ -306,7 +306,23 @@ class Git:
         merge_diffs: bool = True,
     ) -> list[Commit]:
         """Every commit reachable from ``revs`` (``^rev`` excludes), in topological order, oldest
-        first when ``reverse``, read by one ``git log`` process.
+        first when ``reverse``, read by one ``git log`` process (:meth:`iter_log`)."""
+        return list(self.iter_log(revs, paths=paths, first_parent=first_parent, name_only=name_only, raw=raw,
+                                  reverse=reverse, merge_diffs=merge_diffs))
+
+    def iter_log(
+        self,
+        revs: Sequence[str],
+        *,
+        paths: Sequence[str] = (),
+        first_parent: bool = False,
+        name_only: bool = True,
+        raw: bool = False,
+        reverse: bool = True,
+        merge_diffs: bool = True,
+    ) -> Iterator[Commit]:
+        """:meth:`log`, each commit as soon as git has written it (the caller works while git goes on);
+        :class:`GitError` at the point where git failed, never a shorter history.
 
         ``name_only`` fills :attr:`Commit.paths`; ``raw`` (only with ``first_parent``) fills
         :attr:`Commit.changes` with each changed file's new blob id, against the first parent.
@@ -335,9 +351,14 @@ class Git:
             merges = "dense-combined" if merge_diffs else "off"
             args.append("--diff-merges=first-parent" if first_parent else f"--diff-merges={merges}")
         args += ["--end-of-options", *revs, "--", *paths]
-        commits: list[Commit] = []
-        append = commits.append
+        end_text = end.decode()
         for chunk in self._stream(args, start):
+            if not raw:
+                try:  # valid UTF-8 (nearly always): decoded once, as decoding each field gives
+                    yield _commit_text(chunk.decode("utf-8"), end_text, name_only)
+                    continue
+                except UnicodeDecodeError:
+                    pass
             head, sep, tail = chunk.partition(end)
             fields = head.split(b"\0", _FIELDS)
             if not sep or len(fields) != _FIELDS + 1 or not _SHA.match(fields[0]):
@@ -354,13 +375,12 @@ class Git:
                 found = tuple(c.path for c in changes)
             elif name_only and tail:
                 found = tuple(p.decode("utf-8", "surrogateescape") for p in tail.split(b"\0") if p)
-            append(Commit(
+            yield Commit(
                 sha.decode(), tuple(parents.decode().split()), tree.decode(),
                 an.decode("utf-8", "replace"), ae.decode("utf-8", "replace"), int(at or 0),
                 cn.decode("utf-8", "replace"), ce.decode("utf-8", "replace"), int(ct or 0),
                 message.decode("utf-8", "replace"), found, changes,
-            ))
-        return commits
+            )
 
     def _stream(self, args: Sequence[str], start: bytes) -> Iterator[bytes]:
         """The pieces of ``git <args>``'s output between the ``start`` markers (what precedes the first
@@ -501,6 +521,25 @@ class Git:
     def create_branch(self, name: str, start: str) -> None:
         """Create branch ``name`` at ``start`` and switch to it (local changes are carried over)."""
         self.run("switch", "--quiet", "--create", name, start)
+
+
+_SHA_TEXT = re.compile(r"^[0-9a-f]{40}$")
+
+
+def _commit_text(chunk: str, end: str, name_only: bool) -> Commit:
+    """One commit of :meth:`Git.iter_log` (not ``raw``) from its valid UTF-8 text: the values decoding
+    each field of the bytes gives (``replace`` and ``surrogateescape`` only differ on invalid bytes)."""
+    head, sep, tail = chunk.partition(end)
+    fields = head.split("\0", _FIELDS)
+    if not sep or len(fields) != _FIELDS + 1 or not _SHA_TEXT.match(fields[0]):
+        raise GitError(_("git log printed something warta cannot read; is this git 2.34 or newer?"))
+    sha, parents, tree, an, ae, at, cn, ce, ct, message = fields
+    if tail[:1] == "\0":
+        tail = tail[1:]
+    if tail[:1] == "\n":
+        tail = tail[1:]
+    found = tuple(p for p in tail.split("\0") if p) if name_only and tail else ()
+    return Commit(sha, tuple(parents.split()), tree, an, ae, int(at or 0), cn, ce, int(ct or 0), message, found, ())
 
 
 def _raw_changes(tail: bytes) -> list[Change]:

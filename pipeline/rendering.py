@@ -8,24 +8,32 @@ adds the cache and renders every body that is not cached in worker processes wit
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
+import multiprocessing.forkserver
+import multiprocessing.resource_tracker
 import os
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline import bounded
 from pipeline.markup import (
     ALLOWED_TAGS,
     EXTENSIONS,
+    FINGERPRINT,
     RENDER_VERSION,
     Rendered,
     body_key,
+    nonce_of,
+    overrun_message,
     render_many_bounded,
     render_markdown,
 )
 
-__all__ = ["ALLOWED_TAGS", "EXTENSIONS", "RENDER_VERSION", "RenderCache", "Rendered", "body_key", "render_all",
-           "render_errors", "render_markdown"]
+__all__ = ["ALLOWED_TAGS", "EXTENSIONS", "RENDER_VERSION", "Compact", "RenderCache", "Rendered", "body_key",
+           "render_all", "render_compact", "render_errors", "render_markdown"]
 
 # More than one worker pays off only when many bodies are new (a worker start costs ~0.2 s).
 PARALLEL_MIN = 400
@@ -34,6 +42,41 @@ CHUNK = 16
 DEFAULT_SECONDS = 10.0
 
 
+@dataclass(frozen=True)
+class Compact:
+    """A :class:`Rendered` whose HTML is kept as UTF-8 (what a site build holds for every body until its
+    page is written): a Python string with a single character past Latin-1 (an em dash) takes two or four
+    bytes a character, its UTF-8 about one. The same tokens as :class:`Rendered`."""
+
+    html_utf8: bytes
+    images: tuple[tuple[str, str], ...]
+    nonce: str
+    links: tuple[str, ...] = ()
+    dropped: tuple[tuple[str, str, str], ...] = ()
+    error: str | None = None
+
+    @classmethod
+    def of(cls, rendered: Rendered) -> Compact:
+        return cls(rendered.html.encode("utf-8", "surrogatepass"), rendered.images, rendered.nonce, rendered.links,
+                   rendered.dropped, rendered.error)
+
+    @property
+    def html(self) -> str:
+        """The HTML as text (made on each use)."""
+        return self.html_utf8.decode("utf-8", "surrogatepass")
+
+    def token(self, index: int) -> str:
+        return f"<span>wartaimg{self.nonce}n{index}</span>"
+
+    def link_token(self, index: int) -> str:
+        return f"wartalink{self.nonce}n{index}"
+
+
+def body_key_utf8(body: bytes) -> str:
+    """:func:`pipeline.markup.body_key` of a body given as its UTF-8 (valid UTF-8: a content file's)."""
+    digest = hashlib.sha256(f"{FINGERPRINT}\0".encode())
+    digest.update(body)
+    return digest.hexdigest()
 
 
 class RenderCache:
@@ -51,7 +94,14 @@ class RenderCache:
             self.db = None  # a cache that cannot be opened is no cache, never an error
 
     def get_many(self, keys: Sequence[str]) -> dict[str, Rendered]:
-        found: dict[str, Rendered] = {}
+        return self._get(keys, compact=False)  # type: ignore[return-value]
+
+    def get_compact(self, keys: Sequence[str]) -> dict[str, Compact]:
+        """:meth:`get_many` with each HTML as UTF-8 (:class:`Compact`), made row by row."""
+        return self._get(keys, compact=True)  # type: ignore[return-value]
+
+    def _get(self, keys: Sequence[str], compact: bool) -> dict[str, Rendered | Compact]:
+        found: dict[str, Rendered | Compact] = {}
         if self.db is None:
             return found
         try:
@@ -60,9 +110,12 @@ class RenderCache:
                 marks = ",".join("?" * len(chunk))
                 for key, value in self.db.execute(f"SELECT key, value FROM render WHERE key IN ({marks})", chunk):
                     data = json.loads(value)
-                    found[key] = Rendered(data["html"], tuple((s, a) for s, a in data["images"]), data["nonce"],
-                                          tuple(data["links"]), tuple((t, n, v) for t, n, v in data["dropped"]))
-        except (sqlite3.Error, ValueError, KeyError, TypeError):
+                    images = tuple((s, a) for s, a in data["images"])
+                    links, dropped = tuple(data["links"]), tuple((t, n, v) for t, n, v in data["dropped"])
+                    found[key] = (Compact(data["html"].encode("utf-8", "surrogatepass"), images, data["nonce"], links,
+                                          dropped) if compact else Rendered(data["html"], images, data["nonce"], links,
+                                                                            dropped))
+        except (sqlite3.Error, ValueError, KeyError, TypeError, AttributeError):
             return {}
         return found
 
@@ -80,7 +133,7 @@ class RenderCache:
             return set()
         return found
 
-    def put_many(self, values: dict[str, Rendered]) -> None:
+    def put_many(self, values: dict[str, Rendered] | dict[str, Compact]) -> None:
         if self.db is None or not values:
             return
         # rows made as they are written (a generator): 10,000 bodies' JSON never sit in memory at once
@@ -138,3 +191,69 @@ def render_all(bodies: Sequence[str], cache_file: Path | None, *, workers: int |
         return [known[k] for k in keys]
     finally:
         cache.close()
+
+
+def _render_utf8(body: bytes) -> Compact:  # pragma: no cover - runs in a worker
+    return Compact.of(render_markdown(body.decode("utf-8")))
+
+
+def _render_utf8_chunk(bodies: list[bytes]) -> list[Compact]:  # pragma: no cover - runs in a worker
+    return [_render_utf8(body) for body in bodies]
+
+
+def _failed(body: bytes, reason: str, seconds: float) -> Compact:
+    return Compact(b"", (), nonce_of(body.decode("utf-8")), error=overrun_message(reason, seconds))
+
+
+def _bounded_utf8(bodies: Sequence[bytes], seconds: float, workers: int, chunk: int) -> list[Compact]:
+    """:func:`pipeline.markup.render_many_bounded` for bodies given and results kept as UTF-8: what
+    travels to a worker is the body's bytes (no text of every body made at once), what comes back its
+    HTML's (never a string in this process)."""
+    if chunk <= 1:
+        outcomes = bounded.map_bounded(_render_utf8, list(bodies), seconds, workers=workers)
+        return [o if isinstance(o, Compact) else _failed(b, o.reason, seconds)
+                for b, o in zip(bodies, outcomes, strict=True)]
+    groups = [list(bodies[i:i + chunk]) for i in range(0, len(bodies), chunk)]
+    results: list[Compact] = []
+    for group, outcome in zip(groups, bounded.map_bounded(_render_utf8_chunk, groups, seconds, workers=workers),
+                              strict=True):
+        results.extend(_bounded_utf8(group, seconds, workers, 1) if isinstance(outcome, bounded.Overrun) else outcome)
+    return results
+
+
+def render_compact(bodies: Sequence[bytes], cache_file: Path | None, *, workers: int | None = None,
+                   seconds: float = DEFAULT_SECONDS) -> list[Compact]:
+    """:func:`render_all` for bodies given as UTF-8 (a content file's ``body_utf8``), each rendering kept as
+    :class:`Compact`: the same cache, the same workers and deadline, the same HTML."""
+    keys = [body_key_utf8(b) for b in bodies]
+    cache = RenderCache(cache_file)
+    try:
+        known = cache.get_compact(sorted(set(keys)))
+        missing: dict[str, bytes] = {}
+        for key, body in zip(keys, bodies, strict=True):
+            if key not in known:
+                missing.setdefault(key, body)
+        todo = list(missing.items())
+        n_workers = workers if workers is not None else (os.cpu_count() or 1)
+        n_workers = n_workers if len(todo) >= PARALLEL_MIN else 1
+        results = _bounded_utf8([body for _, body in todo], seconds, n_workers, CHUNK if len(todo) > CHUNK else 1)
+        fresh = {key: r for (key, _), r in zip(todo, results, strict=True)}
+        cache.put_many({k: r for k, r in fresh.items() if r.error is None})
+        known.update(fresh)
+        return [known[k] for k in keys]
+    finally:
+        cache.close()
+
+
+def stop_workers() -> None:
+    """Stop the render workers and the processes that started them (multiprocessing's fork server and
+    its resource tracker, about 25 MB together): a large build needs none of them past its rendering, and
+    the next rendering starts them again. The fork server and tracker are stopped only if this process
+    started them, through their own stop methods (private in Python 3.11; skipped where absent)."""
+    bounded.shutdown()
+    for helper in (getattr(multiprocessing.forkserver, "_forkserver", None),
+                   getattr(multiprocessing.resource_tracker, "_resource_tracker", None)):
+        stop = getattr(helper, "_stop", None)
+        if callable(stop):
+            with contextlib.suppress(OSError, ChildProcessError):
+                stop()

@@ -14,8 +14,9 @@ file that is truncated, edited, of other code or another language, or that names
 read: the index is built again (docs/approvals.md, "The history index and the caches").
 
 Reading: one ``git log`` without the combined diffs of merges (most of git's time on a long history),
-then one ``git log --no-walk`` for the merges whose tree is none of their parents' trees: a merge whose
-tree equals a parent's changed no file itself, which is what the combined diff would say.
+its records parsed as git writes it, then one ``git log --no-walk`` for the merges whose tree is none of
+their parents' trees: a merge whose tree equals a parent's changed no file itself, which is what the
+combined diff would say. The governance transitions' first-parent log runs beside the big one.
 
 What the index holds, for every commit reachable from main (positions in topological order):
 
@@ -36,6 +37,7 @@ import json
 import sys
 from array import array
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -152,13 +154,16 @@ class History:
 
     # -- building -----------------------------------------------------------------------------------
 
-    def add(self, commits: Sequence[Commit], tip: str, trees: Mapping[str, str], *, on_main: bool) -> None:
+    def add(self, commits: Sequence[Commit], tip: str, trees: Mapping[str, str], *, on_main: bool,
+            records: Mapping[str, Record | None] | None = None) -> None:
         """Append ``commits`` (topological order, parents known or among them).
 
         ``on_main``: they extend main up to ``tip`` (a new first-parent segment); otherwise they are the
         release branch's own commits (``intro = branch``). ``trees``: tree ids of the commits and of the
-        first parents of records outside them (a record must not change files).
+        first parents of records outside them (a record must not change files). ``records``: the record
+        (or ``None``) already read of some commits (:func:`read`).
         """
+        done = records or {}
         for commit in commits:
             self.pos[commit.sha] = len(self.shas)
             self.shas.append(commit.sha)
@@ -190,7 +195,7 @@ class History:
             p = self.pos[commit.sha]
             if self.intro[p] < 0:
                 self.intro[p] = self.branch if not on_main else max(self.branch - 1, 0)
-            record = record_from_commit(commit, trees)
+            record = done[commit.sha] if commit.sha in done else record_from_commit(commit, trees)
             if record is not None:
                 self.records.append((p, record))
             if commit.paths:
@@ -299,10 +304,15 @@ def _empty(tip: str) -> History:
     return History(tip, [], [], [], [], [], [], {}, [])
 
 
-def _transitions(git: Git, tip: str, exclude: str | None, history: History) -> list[Transition]:
+def _governance_log(git: Git, tip: str, exclude: str | None) -> list[Commit]:
+    """The first-parent commits from ``tip`` (not ``exclude``'s) that changed governance files."""
     revs = [tip] + ([f"^{exclude}"] if exclude else [])
+    return git.log(revs, first_parent=True, raw=True, paths=list(GOVERNANCE_PATHS))
+
+
+def _transitions(commits: Sequence[Commit], history: History) -> list[Transition]:
     out: list[Transition] = []
-    for commit in git.log(revs, first_parent=True, raw=True, paths=list(GOVERNANCE_PATHS)):
+    for commit in commits:
         p = history.pos.get(commit.sha)
         if p is not None:
             out.append(Transition(history.intro[p], commit.sha, commit.changes))
@@ -322,26 +332,45 @@ def trees(git: Git, commits: Sequence[Commit]) -> dict[str, str]:
     return trees
 
 
-def read(git: Git, revs: Sequence[str]) -> tuple[list[Commit], dict[str, str]]:
-    """The commits of ``revs`` (as :meth:`Git.log` reads them, merges with their own changes) and the
-    tree ids :func:`trees` gives. Only the merges whose tree is none of their parents' trees can have
-    changed a file themselves; git's combined diff is asked for those alone."""
-    commits = git.log(revs, merge_diffs=False)
+def read(git: Git, revs: Sequence[str]) -> tuple[list[Commit], dict[str, str], dict[str, Record | None]]:
+    """The commits of ``revs`` (as :meth:`Git.log` reads them, merges with their own changes), the tree
+    ids :func:`trees` gives, and the record of each commit whose first parent came before it (read
+    while git writes the rest: parents come first, so that is nearly every one). Only the merges whose
+    tree is none of their parents' trees can have changed a file themselves; git's combined diff is
+    asked for those alone."""
+    commits: list[Commit] = []
+    seen: dict[str, str] = {}
+    records: dict[str, Record | None] = {}
+    for commit in git.iter_log(revs, merge_diffs=False):
+        commits.append(commit)
+        seen[commit.sha] = commit.tree
+        if not commit.parents or commit.parents[0] in seen:  # what record_from_commit reads is known
+            records[commit.sha] = record_from_commit(commit, seen)
     known = trees(git, commits)
     own = [c.sha for c in commits if len(c.parents) > 1 and all(known[p] != c.tree for p in c.parents)]
     if own:
         paths = git.combined_paths(own)
         commits = [c._replace(paths=paths[c.sha]) if c.sha in paths else c for c in commits]
-    return commits, known
+    return commits, known, records
 
 
 def build(git: Git, tip: str, folder: Path | None) -> History:
     """The index of main's history up to ``tip``, from the cache when possible (see the module docstring)."""
+    return build_stored(git, tip, folder, packed=False)[0]
+
+
+def load(folder: Path | None, tip: str) -> History | None:
+    """The index stored for ``tip`` when there is one that verifies (no git is run)."""
+    return _load(folder, tip) if folder is not None else None
+
+
+def build_stored(git: Git, tip: str, folder: Path | None, *, packed: bool = True) -> tuple[History, bytes]:
+    """:func:`build`, with the index's stored form (:func:`pack`; empty unless ``packed`` or stored)."""
     history: History | None = None
     if folder is not None:
         history = _load(folder, tip)
         if history is not None:
-            return history
+            return history, pack(history) if packed else b""
         for candidate in _candidates(folder):
             if candidate != tip and git.is_ancestor(candidate, tip):
                 stored = _load(folder, candidate)
@@ -354,17 +383,22 @@ def build(git: Git, tip: str, folder: Path | None) -> History:
                 break
     if history is None:
         history = _extend(git, _empty(tip), tip)
+    raw = pack(history) if packed or folder is not None else b""
     if folder is not None:
-        _save(folder, history)
-    return history
+        _save(folder, history.tip, raw)
+    return history, raw
 
 
 def _extend(git: Git, history: History, tip: str) -> History:
     old = history.tip if history.shas else None
-    commits, known = read(git, [tip, f"^{old}"] if old else [tip])
+    # the governance transitions' own (small) git log runs beside the big one
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        governance = pool.submit(_governance_log, git, tip, old)
+        commits, known, records = read(git, [tip, f"^{old}"] if old else [tip])
+        changed = governance.result()
     history = history.copy() if old else history
-    history.add(commits, tip, known, on_main=True)
-    history.transitions.extend(_transitions(git, tip, old, history))
+    history.add(commits, tip, known, on_main=True, records=records)
+    history.transitions.extend(_transitions(changed, history))
     history.tip = tip
     return history
 
@@ -373,9 +407,9 @@ def overlay(git: Git, history: History, head: str) -> History:
     """The index plus the release branch's own commits (``head ^main``); never stored."""
     if head in history.pos:
         return history
-    commits, known = read(git, [head, f"^{history.tip}"])
+    commits, known, records = read(git, [head, f"^{history.tip}"])
     combined = history.copy()
-    combined.add(commits, head, known, on_main=False)
+    combined.add(commits, head, known, on_main=False, records=records)
     return combined
 
 
@@ -490,9 +524,9 @@ def _load(folder: Path, tip: str) -> History | None:
     return unpack(raw, tip)
 
 
-def _save(folder: Path, history: History) -> None:
+def _save(folder: Path, tip: str, raw: bytes) -> None:
     try:
-        write_atomic(folder / f"{history.tip}{SUFFIX}", pack(history))
+        write_atomic(folder / f"{tip}{SUFFIX}", raw)
         for stale in [*_candidates_all(folder)[KEEP:], *folder.glob("*.json")]:  # and the old JSON form
             stale.unlink(missing_ok=True)
     except OSError:

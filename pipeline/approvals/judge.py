@@ -42,7 +42,7 @@ import gc
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from pipeline.approvals import decisions, history, reportcache, signing
+from pipeline.approvals import decisions, history, history_job, reportcache, signing
 from pipeline.approvals.authorship import content_signers
 from pipeline.approvals.chain import (
     Approval,
@@ -64,10 +64,10 @@ from pipeline.approvals.governance import (
 from pipeline.approvals.history import History, Touch
 from pipeline.approvals.mainbranch import find_main
 from pipeline.approvals.report import NULL_SHA, ItemContext, Mode, Report
-from pipeline.approvals.revisions import Files, ItemCache, ItemInfo, cache_root, choose_paths
+from pipeline.approvals.revisions import Files, ItemCache, ItemInfo, cache_root, choose_paths, is_item
 from pipeline.approvals.trusted import Trusted, descendants, governance_states
 from pipeline.cachedir import CACHE_DIRNAME, ensure_local_cache
-from pipeline.config import CONFIG_FILE, SiteConfig, parse_config
+from pipeline.config import CONFIG_FILE, LimitsSection, SiteConfig, parse_config
 from pipeline.errors import ApprovalError, ConfigError, GitError, UsageError
 from pipeline.git import Git, Signature
 from pipeline.governed import may_be_governed
@@ -158,7 +158,7 @@ def _evaluate(root: Path, opened: tuple[str, str, str], fetched: list[str] | Non
               base: str | None, all_items: bool, paths: Sequence[str] | None, published: Mapping[str, str],
               cache: bool) -> tuple[Report, Judge]:
     """One full evaluation (see :func:`evaluate_repository`)."""
-    judge = Judge(root, head=head, cache=cache, opened=opened, fetched=fetched)
+    judge = Judge(root, head=head, cache=cache, opened=opened, fetched=fetched, all_items=all_items and not paths)
     judge.select(base=base, all_items=all_items, paths=paths)
     judge.load_records()
     judge.check_signatures()
@@ -193,26 +193,39 @@ class Judge:
     then :meth:`report` (which judges each item with :meth:`judge_item` and each governance change)."""
 
     def __init__(self, root: Path, *, head: str, cache: bool, fetch_decisions: bool = False,
-                 opened: tuple[str, str, str] | None = None, fetched: list[str] | None = None) -> None:
+                 opened: tuple[str, str, str] | None = None, fetched: list[str] | None = None,
+                 all_items: bool = False, fork: bool = True) -> None:
         """``opened``: what :func:`_open` found; ``fetched``: the warnings of a fetch of the decisions
-        already made (``None``: fetch now when ``fetch_decisions``)."""
+        already made (``None``: fetch now when ``fetch_decisions``). ``all_items``: every item will be
+        selected, so their files are read while main's history index is built in a child process, when it
+        must be read from git (:mod:`.history_job`; ``fork=False``: built here first)."""
         self.root = root
         self.git = git = Git(root)
         head_sha, self.main, self.main_sha = opened or _open(git, head)
         self.head, self.head_sha = head, head_sha
         self.tree = {e.path: e for e in git.ls_tree(head_sha)}
         self.cache_root = cache_root(root, self.tree, cache)
-        self.fetched = fetch_decisions or fetched is not None
-        self.warnings: list[str] = (list(fetched) if fetched is not None
-                                    else decisions.fetch(git) if fetch_decisions else [])
-        self.index = self._history()
+        # a child builds main's index only when there is work to do beside it: reading every item
+        pending = history_job.start(git, self.main_sha, self.cache_root / "history" if self.cache_root else None,
+                                    fork=fork and all_items)
+        try:  # what needs no history, while the index is built
+            self.fetched = fetch_decisions or fetched is not None
+            self.warnings: list[str] = (list(fetched) if fetched is not None
+                                        else decisions.fetch(git) if fetch_decisions else [])
+            self.kept = decisions.read(git, self.cache_root / "decisions" if self.cache_root else None)
+            main_config = self._main_config()
+            if main_config is not None and (branch := main_config.archive.register_branch) is not None:
+                # the forge-review copies' protected branch
+                self.kept = decisions.combine(self.kept, decisions.read(
+                    git, self.cache_root / "decisions-ulasan" if self.cache_root else None,
+                    decisions.review_ref(branch), decisions.review_tips(git, branch)))
+            early = self._read_items(main_config) if all_items and pending.forked else None
+            self.index = self._history(pending.result())
+        except BaseException:
+            pending.cancel()
+            raise
         self.head_end = len(self.index.shas)  # positions past it: commits only refs/warta/decisions holds
         self.reach = None if head_sha == self.main_sha else self.index.ancestors(head_sha)
-        self.kept = decisions.read(git, self.cache_root / "decisions" if self.cache_root else None)
-        if (branch := self._register_branch()) is not None:  # the forge-review copies' protected branch
-            self.kept = decisions.combine(self.kept, decisions.read(
-                git, self.cache_root / "decisions-ulasan" if self.cache_root else None,
-                decisions.review_ref(branch), decisions.review_tips(git, branch)))
         self.warnings.extend(self.kept.warnings)
         decisions.attach(git, self.index, self.kept, [self.main_sha, head_sha])
         self.outside = self._kept_outside()
@@ -226,19 +239,30 @@ class Judge:
         self.boot = boot
         # the limits of the newest valid warta.yml on main (they only bound the work, never widen trust)
         limits = next((st.config.limits for st in reversed(self.states) if st.valid and st.config), None)
-        self.files = Files(git, self.tree, ItemCache(self.cache_root / "approvals" if self.cache_root else None),
-                           limits)
+        # the items read early were read with the limits of main's tip: kept when those are the ones
+        self.files = early if early is not None and early.limits == (limits or LimitsSection()) else Files(
+            git, self.tree, ItemCache(self.cache_root / "approvals" if self.cache_root else None), limits)
 
-    def _register_branch(self) -> str | None:
-        """``archive.register_branch`` of main's tip (``None``: not set, or unreadable). Only where more
-        records are read from: every one of them is still judged by every rule."""
+    def _main_config(self) -> SiteConfig | None:
+        """The ``warta.yml`` of main's tip (``None``: missing or unreadable). Only where more records are
+        read from (``archive.register_branch``: every one of them is still judged by every rule) and the
+        limits the items are read with early (:meth:`_read_items`; checked against the trusted ones)."""
         with contextlib.suppress(ConfigError, GitError, UnicodeDecodeError):
-            return parse_config(self.git.text("show", f"{self.main_sha}:{CONFIG_FILE}")).archive.register_branch
+            return parse_config(self.git.text("show", f"{self.main_sha}:{CONFIG_FILE}"))
         return None
 
-    def _history(self) -> History:
-        folder = self.cache_root / "history" if self.cache_root else None
-        main_index = history.build(self.git, self.main_sha, folder)
+    def _read_items(self, main_config: SiteConfig | None) -> Files:
+        """Every item of HEAD read, with the limits of main's tip, and its digest, while the history index
+        is built: :meth:`select` takes them (from the caches of the returned :class:`Files`) when the
+        trusted limits are the same."""
+        files = Files(self.git, self.tree, ItemCache(self.cache_root / "approvals" if self.cache_root else None),
+                      main_config.limits if main_config is not None else None)
+        paths = [p for p in self.tree if is_item(p)]
+        infos = files.info(paths)
+        files.digests({p: files.existing([p, *infos[p].refs]) for p in paths})
+        return files
+
+    def _history(self, main_index: History) -> History:
         index = history.overlay(self.git, main_index, self.head_sha)
         if any(not index.parents[p] for p in range(len(main_index.shas), len(index.shas))):
             raise ApprovalError(_("{head} has a root commit that is not {main}'s: a history that did not grow from "

@@ -42,6 +42,7 @@ _NOTE_GAP = re.compile(r"\n(?:[ \t]*\n)+")
 _STEP = re.compile(r"[1-9][0-9]{0,5}")
 # every trailer key a record may carry, casefolded (git compares keys without regard to case)
 _CANONICAL = {k.casefold(): k for k in (*KEYS, "Warta-Source", *REVIEW_KEYS)}
+_PLAIN = frozenset((*KEYS, "Warta-Source"))
 
 
 def parse_trailers(message: str) -> tuple[list[tuple[str, str]], str]:
@@ -56,7 +57,8 @@ def parse_trailers(message: str) -> tuple[list[tuple[str, str]], str]:
         return [], ""
     first_end, last_start = blank[0], blank[-1] + 1
     block = lines[last_start:]
-    middle = _NOTE_GAP.sub("\n\n", "\n".join(lines[first_end + 1:blank[-1]])).strip()
+    middle = (_NOTE_GAP.sub("\n\n", "\n".join(lines[first_end + 1:blank[-1]])).strip()
+              if first_end + 1 < blank[-1] else "")  # no body between the subject and the trailers
     trailers: list[tuple[str, str]] = []
     for line in block:
         if line[:1] in (" ", "\t") and trailers:
@@ -77,65 +79,68 @@ def record_from_commit(commit: Commit, parent_trees: Mapping[str, str]) -> Recor
     ``parent_trees``: tree id of each known commit, to tell whether the commit changed files (a commit
     whose first parent is unknown is taken to change files: fail closed).
     """
-    if "warta-" not in commit.message.casefold():
+    message = commit.message
+    if "warta-" not in message.casefold():
         return None
-    trailers, note = parse_trailers(commit.message)
+    trailers, note = parse_trailers(message)
     found: dict[str, list[str]] = {}
     canonical = _CANONICAL
     for key, value in trailers:
         name = canonical.get(key.casefold())
         if name is not None:
-            found.setdefault(name, []).append(value)
+            values = found.get(name)
+            if values is None:
+                found[name] = [value]
+            else:
+                values.append(value)
     items = found.get("Warta-Item")
     if not items:
         return None
     problems: list[str] = []
     for key in KEYS:
-        values = found.get(key, [])
-        if not values:
+        values = found.get(key)
+        if values is None:
             problems.append(_("{key} is missing", key=key))
         elif len(values) > 1:
             problems.append(_("{key} appears {n} times (one record, one decision)", key=key, n=len(values)))
-
-    def first(key: str) -> str:
-        return found.get(key, [""])[0]
-
-    digest = first("Warta-Digest")
+    none = ("",)
+    digest = (found.get("Warta-Digest") or none)[0]
     if digest and not _DIGEST.match(digest):
         problems.append(_("Warta-Digest '{digest}' is not sha256:<64 hex digits>", digest=digest[:40]))
     step: int | None = None
-    raw_step = first("Warta-Step")
+    raw_step = (found.get("Warta-Step") or none)[0]
     if raw_step:
         if _STEP.fullmatch(raw_step):
             step = int(raw_step)
         else:
             problems.append(_("Warta-Step '{raw_step}' is not a step number", raw_step=raw_step[:20]))
-    role = first("Warta-Role")
+    role = (found.get("Warta-Role") or none)[0]
     if role and not _ROLE.match(role):
         problems.append(_("Warta-Role '{role}' is not a role id", role=role[:40]))
-    decision = first("Warta-Decision").casefold()
+    decision = (found.get("Warta-Decision") or none)[0].casefold()
     if decision and decision not in DECISIONS:
         problems.append(_("Warta-Decision '{decision}' is not one of {decisions}",
                           decision=decision[:20], decisions=', '.join(DECISIONS)))
 
-    source = first("Warta-Source").casefold() or "git"
+    source = (found.get("Warta-Source") or none)[0].casefold() or "git"
     if source not in SOURCES:
         problems.append(_("Warta-Source '{source}' is not one of {sources}", source=source[:20], sources=', '.join(SOURCES)))
-    review = tuple((REVIEW_KEYS[k], found[k][0]) for k in REVIEW_KEYS if found.get(k))
+    review: tuple[tuple[str, str], ...] = ()
+    if not found.keys() <= _PLAIN:  # a review's trailers (most records name none)
+        review = tuple((REVIEW_KEYS[k], found[k][0]) for k in REVIEW_KEYS if found.get(k))
     if source != "git" and not review:
         problems.append(_("a record copied from a forge names its review (Warta-Review-Id, Warta-Review-URL, …)"))
 
-    if commit.parents:
-        parent_tree = parent_trees.get(commit.parents[0])
+    parents = commit.parents
+    if parents:
+        parent_tree = parent_trees.get(parents[0])
         changes = parent_tree is None or parent_tree != commit.tree
     else:
         changes = commit.tree != EMPTY_TREE
-    return Record(
-        sha=commit.sha, item=items[0], digest=digest, step=step, role=role, decision=decision or "approve",
-        author_name=commit.author_name, author_email=commit.author_email, at=commit.author_time,
-        committer_email=commit.committer_email, changes_files=changes, is_merge=commit.is_merge,
-        note=note, problems=tuple(problems), source=source, review=review,
-    )
+    # positional, in Record's order (tens of thousands are built per run)
+    return Record(commit.sha, items[0], digest, step, role, decision or "approve", commit.author_name,
+                  commit.author_email, commit.author_time, commit.committer_email, changes, len(parents) > 1,
+                  None, note, tuple(problems), source, False, review)
 
 
 def read_records(commits: Iterable[Commit], trees: Mapping[str, str] | None = None) -> list[Record]:

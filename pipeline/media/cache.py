@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -49,20 +50,28 @@ def sha256_file(path: Path) -> str:
 
 
 def place(cached: Path, dest: Path) -> bool:
-    """Make ``dest`` hold the cached file (a hard link when possible); False when it already did."""
-    try:
-        if dest.exists() and os.path.samefile(cached, dest):
+    """Make ``dest`` hold a copy of the cached file; False when it already held those bytes in a file
+    of its own.
+
+    Never a hard link: the output's file and the kept entry would be one inode, so a write in place to
+    ``_site/media/...`` (or a videotron folder) would rewrite the cache entry and every later build would
+    serve it, with no name, size or time to show it (``tests/attacks/test_cache_attacks_pages.py``). A
+    copy costs about 1 ms per MB on this machine (docs/benchmarks.md); the cache entry is never written
+    through ``dest``."""
+    with contextlib.suppress(OSError):
+        here = os.lstat(dest)
+        if stat.S_ISREG(here.st_mode) and not os.path.samefile(cached, dest) and \
+                here.st_size == os.stat(cached).st_size and dest.read_bytes() == cached.read_bytes():
             return False
-    except OSError:
-        pass
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".tmp-{os.getpid()}-{dest.name}")
     tmp.unlink(missing_ok=True)
     try:
-        os.link(cached, tmp)
-    except OSError:  # another file system, or links not allowed: copy instead
         shutil.copyfile(cached, tmp)
-    os.replace(tmp, dest)
+        os.replace(tmp, dest)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return True
 
 

@@ -14,12 +14,15 @@ has no incremental mode: a bundle is made whole), and each Pagefind run holds on
 
 Each bundle is content-addressed by the sha256 of what Pagefind reads (the path of every page of its group
 that carries ``data-pagefind-body`` and the sha256 of the bytes Pagefind is given of it), Pagefind's
-version, options and :func:`stage_version` (this module's code): each page :func:`reduced` to its ``<html>`` tag and its
-``data-pagefind-body`` element, the same index from a fifth less work (``tests/site/test_search_index.py``),
-staged in a private folder in RAM when there is one. Bundles are kept in ``.warta-cache/site/pagefind/<key>/``;
-a bundle whose pages are unchanged is copied from there instead of being made again (copies, never hard
-links: a write into the site's files must not change the kept bundle). A merged bundle in the site holds
-only its index (:func:`_index_only`).
+version, options and :func:`stage_version` (the code of this module and of :mod:`pipeline.site.search_pages`):
+each page :func:`reduced` to its ``<html>`` tag and its ``data-pagefind-body`` element, the same index from
+a fifth less work (``tests/site/test_search_index.py``), staged in a private folder in RAM when there is
+one. What Pagefind reads of a page is remembered by the page's sha256 (:data:`READ_MEMO`), and the build
+says the sha256 of each page it wrote (``written``), so a bundle whose pages did not change is known
+without reading them. Bundles are kept in ``.warta-cache/site/pagefind/<key>/``; a bundle whose pages are
+unchanged is taken from there instead of being made again (:mod:`pipeline.site.search_cache`: linked from
+the previous output where that still holds the kept bytes, else copied; never linked to the kept bundle).
+A merged bundle in the site holds only its index.
 """
 
 from __future__ import annotations
@@ -32,7 +35,6 @@ import importlib.metadata
 import importlib.util
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -41,33 +43,36 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from pipeline.cachedir import CACHE_DIRNAME
-from pipeline.config import KINDS
 from pipeline.errors import BuildError, Finding
 from pipeline.files import write_atomic
 from pipeline.i18n import _
+from pipeline.site import search_cache, search_pages
+from pipeline.site.search_pages import MARK, NOT_INDEXED, PAGES_GROUP, by_group, read_digest, reduced
+
+__all__ = ["BUNDLE", "CACHE", "MANIFEST", "MARK", "PAGES_GROUP", "READ_MEMO", "bundle_keys", "groups", "index",
+           "pages_key", "reduced", "stage_version"]
 
 BUNDLE = "pagefind"  # the folder of the index in the site
 MANIFEST = "bundles.json"  # in BUNDLE: the names of its bundles, the one the search page loads first
 CACHE = f"{CACHE_DIRNAME}/site/pagefind"
-KEEP = 3  # bundles kept per group beyond the ones in use (a preview's, the live site's, one more)
-PAGES_GROUP = "halaman"  # the bundle of the pages (halaman): <slug>/index.html
-ITEM_KINDS = tuple(k for k in KINDS if k != "halaman")
-MARK = b"data-pagefind-body"  # only pages with it are indexed (the theme's item.html)
 OPTIONS = ("--silent",)
 TIMEOUT = 600  # seconds for one bundle
 READERS = 4  # threads reading and hashing the pages
 READ_MEMO = "read.json"  # in CACHE: the sha256 of each page -> the sha256 of what Pagefind reads of it
 RAM = Path("/dev/shm")  # a folder in memory (Linux), to stage the pages for Pagefind in
-_CODE = Path(__file__)  # how pages are reduced and staged: its sha256 is in every bundle's key and the memo
-_TAG = re.compile(rb"<([a-zA-Z][a-zA-Z0-9-]*)[\s>]")
-_HTML = re.compile(rb"<html(?:\s[^>]*)?>", re.IGNORECASE)
+# what Pagefind is given of each page (search_pages) and how it is staged (here): in every key and the memo
+_CODE = (Path(__file__), Path(search_pages.__file__), Path(__file__).with_name("search_live.py"))
+Page = tuple[str, str, str]  # (path in the site, sha256 of the page, sha256 of what Pagefind reads of it)
 
 
 @functools.cache
 def stage_version() -> str:
-    """The sha256 of this module, which decides what Pagefind is given of each page (:func:`reduced`) and how
-    it is staged: in every bundle's key and in the memo of what was read, so a change of it makes them miss."""
-    return hashlib.sha256(_CODE.read_bytes()).hexdigest()
+    """The sha256 of the code deciding what Pagefind is given of each page (:func:`reduced`) and how it is
+    staged: in every bundle's key and in the memo of what was read, so a change of it makes them miss."""
+    h = hashlib.sha256()
+    for path in _CODE:
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
 
 
 def _executable() -> Path | None:
@@ -89,47 +94,57 @@ def _version() -> str:
         return ""
 
 
-def _by_group(site: Path) -> dict[str, list[Path]]:
-    """The pages that may be indexed, by bundle: items by the year of their address, pages (halaman,
-    ``<slug>/index.html``) in :data:`PAGES_GROUP`; newest year first, the pages last. List, tag and register
-    pages (thousands on a large site) are never among them."""
-    found: dict[str, list[Path]] = {PAGES_GROUP: sorted(site.glob("*/index.html"))}
-    for kind in ITEM_KINDS:
-        for path in site.glob(f"{kind}/[0-9][0-9][0-9][0-9]/*/index.html"):
-            found.setdefault(path.parent.parent.name, []).append(path)
-    order = sorted((n for n in found if n != PAGES_GROUP), reverse=True) + [PAGES_GROUP]
-    return {name: sorted(found[name]) for name in order}
+def _read(site: str, rel: str) -> bytes:
+    """A page's bytes, never through a symbolic link."""
+    fd = os.open(os.path.join(site, rel), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with open(fd, "rb") as handle:
+        return handle.read()
 
 
-def _digest(path: Path, known: Mapping[str, str]) -> tuple[str, str] | None:
-    """The sha256 of a page that carries :data:`MARK` and the sha256 of what Pagefind reads of it (the page
-    :func:`reduced`, or whole when it cannot be), taken from ``known`` (the last build's, by the page's
-    sha256) when it is there; None for a page Pagefind would not index."""
-    data = path.read_bytes()
-    if MARK not in data:
+def _digest(site: str, rel: str, known: Mapping[str, str]) -> tuple[str, str] | None:
+    """The sha256 of a page and of what Pagefind reads of it (:func:`read_digest`; taken from ``known``, the
+    last build's, by the page's sha256, when it is there); None when there is no such file (or it is a
+    symbolic link)."""
+    try:
+        data = _read(site, rel)
+    except OSError:
         return None
     whole = hashlib.sha256(data).hexdigest()
     read = known.get(whole)
-    if read is None:
-        small = reduced(data)
-        read = whole if small is None else hashlib.sha256(small).hexdigest()
-    return whole, read
+    return whole, read if read is not None else read_digest(data)
 
 
-def _digested(pool: concurrent.futures.Executor, paths: list[Path], known: Mapping[str, str],
-              seen: dict[str, str]) -> list[tuple[Path, str]]:
-    """The pages of ``paths`` carrying :data:`MARK`, with the sha256 of what Pagefind reads of them, read and
-    hashed by the threads of ``pool`` in a few slices (reading and hashing release the GIL); only the
-    digests are kept, and each page's two in ``seen``."""
-    size = max(256, -(-len(paths) // READERS))
-    slices = pool.map(lambda part: [_digest(path, known) for path in part],
-                      [paths[i:i + size] for i in range(0, len(paths), size)])
-    found = []
-    for path, digests in zip(paths, (d for part in slices for d in part), strict=True):
-        if digests is not None:
-            seen[digests[0]] = digests[1]
-            found.append((path, digests[1]))
-    return found
+def _digested(pool: concurrent.futures.Executor, site: str, rels: list[str], known: Mapping[str, str],
+              written: Mapping[str, str], seen: dict[str, str]) -> list[Page]:
+    """The pages of ``rels`` carrying :data:`MARK`, with their sha256 and that of what Pagefind reads of them.
+    A page whose sha256 the build gave (``written``) and whose reading is remembered (``known``) is not
+    read; the others are read and hashed by the threads of ``pool`` in a few slices (reading and hashing
+    release the GIL). Each page's two digests go into ``seen``."""
+    digests: dict[str, tuple[str, str] | None] = {}
+    todo = []
+    for rel in rels:
+        whole = written.get(rel)
+        read = known.get(whole) if whole is not None else None
+        if whole is None or read is None:
+            todo.append(rel)
+        else:
+            digests[rel] = (whole, read)
+    if todo:
+        size = max(64, -(-len(todo) // READERS))
+        parts = [todo[i:i + size] for i in range(0, len(todo), size)]
+        for part, found in zip(parts, pool.map(lambda part: [_digest(site, rel, known) for rel in part], parts),
+                               strict=True):
+            digests.update(zip(part, found, strict=True))
+    pages = []
+    for rel in rels:
+        found_digests = digests[rel]
+        if found_digests is None:
+            continue
+        whole, read = found_digests
+        seen[whole] = read
+        if read != NOT_INDEXED:
+            pages.append((rel, whole, read))
+    return pages
 
 
 def _known(cache: Path) -> dict[str, str]:
@@ -145,24 +160,25 @@ def _known(cache: Path) -> dict[str, str]:
     return {k: v for k, v in pages.items() if isinstance(k, str) and isinstance(v, str)}
 
 
-def groups(site: Path) -> dict[str, list[tuple[Path, str]]]:
-    """The indexed pages of ``site`` with the sha256 of what Pagefind reads of them, by bundle
-    (:func:`_by_group`), newest year first and the pages last."""
+def groups(site: Path) -> dict[str, list[Page]]:
+    """The indexed pages of ``site`` (paths relative to it) with their sha256 and that of what Pagefind reads
+    of them, by bundle (:func:`by_group`), newest year first and the pages last."""
+    top = str(site)
     with concurrent.futures.ThreadPoolExecutor(max_workers=READERS) as pool:
-        found = {name: _digested(pool, paths, {}, {}) for name, paths in _by_group(site).items()}
+        found = {name: _digested(pool, top, rels, {}, {}, {}) for name, rels in by_group(top).items()}
     return {name: pages for name, pages in found.items() if pages}
 
 
-def _group_key(site: Path, name: str, pages: list[tuple[Path, str]]) -> str:
+def _group_key(name: str, pages: list[Page]) -> str:
     h = hashlib.sha256(f"{_version()}\0{' '.join(OPTIONS)}\0{stage_version()}\0{name}\0".encode())
-    for path, digest in pages:
-        h.update(f"{path.relative_to(site).as_posix()}\0{digest}\0".encode())
+    for rel, _whole, read in pages:
+        h.update(f"{rel}\0{read}\0".encode())
     return h.hexdigest()
 
 
 def bundle_keys(site: Path) -> dict[str, str]:
     """The key of each bundle of ``site`` (group name -> sha256 of its pages, version and options)."""
-    return {name: _group_key(site, name, pages) for name, pages in groups(site).items()}
+    return {name: _group_key(name, pages) for name, pages in groups(site).items()}
 
 
 def pages_key(site: Path) -> str:
@@ -170,75 +186,18 @@ def pages_key(site: Path) -> str:
     return hashlib.sha256(json.dumps(bundle_keys(site), sort_keys=True).encode()).hexdigest()
 
 
-def _has_h1(data: bytes, start: int, end: int) -> bool:
-    return data.find(b"<h1", start, end) >= 0 or data.find(b"<H1", start, end) >= 0
-
-
-def _element_end(data: bytes, name: bytes, after: int) -> int:
-    """Where the element ``<name ...>`` opened just before ``after`` ends (past its ``</name>``), or -1."""
-    opening, closing, depth, pos = b"<" + name, b"</" + name + b">", 1, after
-    while True:
-        close = data.find(closing, pos)
-        if close < 0:
-            return -1
-        nested = data.find(opening, pos, close)
-        while nested >= 0 and data[nested + len(opening):nested + len(opening) + 1] not in (b" ", b">", b"\n", b"\t", b"/"):
-            nested = data.find(opening, nested + 1, close)  # a longer name (<articles>), not a nested element
-        if nested >= 0:
-            depth, pos = depth + 1, nested + len(opening)
-            continue
-        depth, pos = depth - 1, close + len(closing)
-        if depth == 0:
-            return pos
-
-
-def reduced(data: bytes) -> bytes | None:
-    """The page as Pagefind needs it: its ``<html ...>`` tag (the language) and the one element carrying
-    :data:`MARK`, whole; Pagefind then makes the same bundle from less HTML (the header, menu and footer of
-    every page are not parsed), and a change to them (a menu entry, the footer, the preview's banner) does
-    not change the bundle's key. None when something outside that element could change the index (another
-    ``data-pagefind-`` attribute, an ``<h1>``, a second body), or the element has no ``<h1>`` (Pagefind's
-    title) or no plain end tag (``</name>``): the whole page is read then."""
-    at = data.find(MARK)
-    if at < 0 or data.find(MARK, at + 1) >= 0:
-        return None
-    start = data.rfind(b"<", 0, at)
-    tag = _TAG.match(data, start) if start >= 0 else None
-    html = _HTML.search(data, 0, start) if tag is not None else None
-    if tag is None or html is None:
-        return None
-    end = _element_end(data, tag.group(1), tag.end(1))
-    if (end < 0 or data.find(b"data-pagefind-", 0, start) >= 0 or data.find(b"data-pagefind-", end) >= 0
-            or _has_h1(data, 0, start) or _has_h1(data, end, len(data)) or not _has_h1(data, start, end)):
-        return None
-    return b"<!DOCTYPE html>\n" + html.group(0) + b"<body>" + data[start:end] + b"</body></html>\n"
-
-
-def _copy_tree(source: Path, target: Path) -> None:
-    """A copy of a bundle, never a hard link: a kept bundle and a site's bundle sharing their files, a
-    write into the site's (a hand edit of ``pagefind/<year>/pagefind.js``) would change the kept one and
-    every later build that reuses it (tests/attacks/test_cache_attacks_pages.py)."""
-    for dirpath, _dirs, filenames in os.walk(source):
-        folder = target / Path(dirpath).relative_to(source)
-        folder.mkdir(parents=True, exist_ok=True)
-        for name in filenames:
-            shutil.copyfile(Path(dirpath, name), folder / name)
-
-
-def _stage(site: Path, pages: list[tuple[Path, str]], stage: Path) -> None:
+def _stage(site: str, pages: list[Page], stage: Path) -> None:
     """A folder holding only one group's pages at their addresses, for Pagefind to read: each page
-    :func:`reduced` (or, when it cannot be, a hard link to the page)."""
-    for path, _digest in pages:
-        target = stage / path.relative_to(site)
+    :func:`reduced` (or whole when it cannot be). A page must still hold the bytes its digest in the key
+    says: a bundle kept under that key is made from them."""
+    for rel, whole, _digest_read in pages:
+        data = _read(site, rel)
+        if hashlib.sha256(data).hexdigest() != whole:
+            raise BuildError(_("search index: {page} changed while the site was being built", page=rel))
+        target = stage / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        small = reduced(path.read_bytes())
-        if small is not None:
-            target.write_bytes(small)
-            continue
-        try:
-            os.link(path, target)
-        except OSError:
-            shutil.copyfile(path, target)
+        small = reduced(data)
+        target.write_bytes(data if small is None else small)
 
 
 def _start(exe: Path, stage: Path, out: Path) -> subprocess.Popen[str]:
@@ -258,7 +217,7 @@ def _finish(proc: subprocess.Popen[str]) -> None:
         raise BuildError(_("search index: pagefind failed:") + "\n  " + "\n  ".join(tail))
 
 
-def _staged(site: Path, name: str, pages: list[tuple[Path, str]], folders: tuple[Path, ...]) -> Path:
+def _staged(site: str, name: str, pages: list[Page], folders: tuple[Path, ...]) -> Path:
     """``pages`` staged in the first of ``folders`` where they fit (a RAM folder may be full)."""
     for i, folder in enumerate(folders):
         stage = folder / f"stage-{name}"
@@ -269,30 +228,39 @@ def _staged(site: Path, name: str, pages: list[tuple[Path, str]], folders: tuple
             shutil.rmtree(stage, ignore_errors=True)
             if i == len(folders) - 1:
                 raise
+        except BaseException:
+            shutil.rmtree(stage, ignore_errors=True)
+            raise
     raise AssertionError("no folder to stage in")  # pragma: no cover - folders is never empty
 
 
 class _Runner:
     """Pagefind runs, as many at a time as there are processors (Pagefind uses one): a bundle is staged
-    and started as soon as it is known to be needed, while the next bundles are hashed or linked; each stage
-    is deleted once its Pagefind has finished."""
+    and started as soon as it is known to be needed, while the next bundles are hashed or placed; each stage
+    is deleted once its Pagefind has finished. Pagefind writes each bundle into a new folder of the cache
+    (:func:`pipeline.site.search_cache.new_folder`; into the site when the cache cannot be written)."""
 
     def __init__(self, exe: Path, site: Path, cache: Path) -> None:
         self.exe, self.site, self.cache = exe, site, cache
         self.folders: tuple[Path, ...] = ()
         self.running: list[tuple[subprocess.Popen[str], Path]] = []
-        self.names: list[str] = []  # the bundles made
+        self.made: dict[str, Path] = {}  # the bundles made: where Pagefind wrote each
 
-    def add(self, name: str, pages: list[tuple[Path, str]]) -> None:
+    @property
+    def names(self) -> list[str]:
+        return list(self.made)
+
+    def add(self, name: str, pages: list[Page]) -> None:
         if not self.folders:
             with contextlib.suppress(OSError):
                 self.cache.mkdir(parents=True, exist_ok=True)
             self.folders = _work_folders(self.cache)
-        stage = _staged(self.site, name, pages, self.folders)
+        stage = _staged(str(self.site), name, pages, self.folders)
         if len(self.running) >= (os.cpu_count() or 1):
             self._finish_first()
-        self.running.append((_start(self.exe, stage, self.site / BUNDLE / name), stage))
-        self.names.append(name)
+        out = search_cache.new_folder(self.cache) if self.cache.is_dir() else None
+        self.made[name] = out or self.site / BUNDLE / name
+        self.running.append((_start(self.exe, stage, self.made[name]), stage))
 
     def _finish_first(self) -> None:
         proc, stage = self.running[0]
@@ -304,13 +272,17 @@ class _Runner:
         while self.running:
             self._finish_first()
 
-    def close(self) -> None:
+    def close(self, failed: bool) -> None:
         for proc, _stage_folder in self.running:
             proc.kill()
             proc.wait()
         self.running = []
         for folder in self.folders:
             shutil.rmtree(folder, ignore_errors=True)
+        if failed:  # nothing kept of a failed run
+            for out in self.made.values():
+                if out.parent == self.cache:
+                    shutil.rmtree(out, ignore_errors=True)
 
 
 def _work_folders(cache: Path) -> tuple[Path, ...]:
@@ -325,55 +297,37 @@ def _work_folders(cache: Path) -> tuple[Path, ...]:
     return tuple(folders) or (Path(tempfile.mkdtemp(prefix=".warta-stage-")),)
 
 
-def _index_only(bundle: Path) -> None:
-    """Leave in a merged bundle only what Pagefind's ``mergeIndex`` fetches from it (its entry, meta, index,
-    filter and fragment files): its interface, scripts and WebAssembly are the first bundle's (about 600 KB
-    less to deploy per bundle). The kept bundle in the cache stays whole: any bundle may come first later."""
-    for path in bundle.iterdir():
-        if path.is_file() and path.name != "pagefind-entry.json" and path.suffix != ".pf_meta":
-            path.unlink()
+def index(site: Path, caches: Path, *, progress: bool = False, previous: Path | None = None,
+          written: Mapping[str, str] | None = None) -> list[Finding]:
+    """Write ``site/pagefind/`` (the search index of the pages in ``site``), reusing kept bundles.
 
-
-def _keep(cache: Path, site: Path, name: str, key: str) -> None:
-    with contextlib.suppress(OSError):
-        fresh = Path(tempfile.mkdtemp(prefix=".new-", dir=cache))
-        _copy_tree(site / BUNDLE / name, fresh)
-        try:
-            fresh.rename(cache / key)
-        except OSError:  # another build kept the same bundle first
-            shutil.rmtree(fresh, ignore_errors=True)
-
-
-def _prune(cache: Path, used: set[str], count: int) -> None:
-    entries = sorted((p for p in cache.iterdir() if p.is_dir() and p.name not in used and not p.name.startswith(".")),
-                     key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in entries[KEEP * max(1, count):]:
-        shutil.rmtree(old, ignore_errors=True)
-
-
-def index(site: Path, caches: Path, *, progress: bool = False) -> list[Finding]:
-    """Write ``site/pagefind/`` (the search index of the pages in ``site``), reusing kept bundles."""
+    ``previous``: the site's previous output, whose bundle files are linked where they still hold the
+    kept bundle's bytes (:func:`pipeline.site.search_cache.place`). ``written``: the sha256 of pages as the
+    build wrote them, by their path in ``site`` (a page not named is read)."""
     exe = _executable()
     if exe is None:
         return [Finding("(search)", None, _("pagefind is not installed (pip install 'pagefind[bin]'): the site is "
                                             "built without its search index"), None, "warning")]
     cache = caches / CACHE
     (site / BUNDLE).mkdir(parents=True, exist_ok=True)
+    if previous is not None and (not (previous / BUNDLE).is_dir() or previous.resolve() == site.resolve()):
+        previous = None
     keys: dict[str, str] = {}
     known, seen = _known(cache), dict[str, str]()
     runner = _Runner(exe, site, cache)
     try:
         with concurrent.futures.ThreadPoolExecutor(max_workers=READERS) as pool:
-            for name, paths in _by_group(site).items():
-                pages = _digested(pool, paths, known, seen)
+            for name, rels in by_group(str(site)).items():
+                pages = _digested(pool, str(site), rels, known, written or {}, seen)
                 if not pages:
                     continue
-                keys[name] = key = _group_key(site, name, pages)
+                keys[name] = key = _group_key(name, pages)
                 kept = cache / key
                 if kept.is_dir():
                     os.utime(kept)
-                    _copy_tree(kept, site / BUNDLE / name)
-                else:  # made while the next bundles are hashed and linked
+                    search_cache.place(kept, site / BUNDLE / name, previous / BUNDLE / name if previous else None,
+                                       whole=len(keys) == 1)
+                else:  # made while the next bundles are hashed and placed
                     runner.add(name, pages)
         if progress:
             message = (_("search index unchanged, reused") if not runner.names else
@@ -381,17 +335,25 @@ def index(site: Path, caches: Path, *, progress: bool = False) -> list[Finding]:
                          n=len(runner.names), total=len(keys)))
             print("build: " + message, file=sys.stderr, flush=True)
         runner.wait()
-    finally:
-        runner.close()
-    if cache.is_dir():
-        for name in runner.names:
-            _keep(cache, site, name, keys[name])
-        if seen != known:
-            with contextlib.suppress(OSError):
-                write_atomic(cache / READ_MEMO, json.dumps({"version": stage_version(), "pages": seen}))
+    except BaseException:
+        runner.close(failed=True)
+        raise
+    runner.close(failed=False)
+    for name, out in runner.made.items():
+        into, first = site / BUNDLE / name, name == next(iter(keys))
+        if out == into:  # the cache could not be written: Pagefind wrote into the site
+            if not first:
+                search_cache.index_only(into)
+            continue
+        kept = search_cache.adopt(cache, out, keys[name])
+        # most of a bundle made again is the same files as before (a fragment per page, named by its content)
+        search_cache.place(kept, into, previous / BUNDLE / name if previous else None, whole=first)
+        if kept.name.startswith("."):  # not kept (its list of files could not be written): gone with the build
+            shutil.rmtree(kept, ignore_errors=True)
+    if cache.is_dir() and seen != known:
+        with contextlib.suppress(OSError):
+            write_atomic(cache / READ_MEMO, json.dumps({"version": stage_version(), "pages": seen}))
     (site / BUNDLE / MANIFEST).write_text(json.dumps({"bundles": list(keys)}), encoding="utf-8")
-    for name in list(keys)[1:]:
-        _index_only(site / BUNDLE / name)
     if cache.is_dir():
-        _prune(cache, set(keys.values()), len(keys))
+        search_cache.prune(cache, set(keys.values()), len(keys))
     return []

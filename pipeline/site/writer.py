@@ -24,7 +24,7 @@ import logging
 import os
 import sys
 import types
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -33,7 +33,7 @@ from typing import Any
 import jinja2
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, TemplateNotFound
 from jinja2.sandbox import SandboxedEnvironment
-from pelican.contents import Article
+from pelican.contents import Article, Content
 from pelican.log import console
 from pelican.readers import Readers
 from pelican.utils import DateFormatter, copy, get_relative_path, path_to_url, sanitised_join
@@ -46,6 +46,8 @@ from pipeline.site.generators import Entry, Feed, Plan, Spec
 from pipeline.site.model import ROOT_MARK
 from pipeline.site.reuse import PageCache
 
+# told each page written: its name, sha256 (when taken) and the previous output's file it is linked from, or its bytes
+Observer = Callable[[str, str | None, str | None, bytes | None], None]
 PELICAN_THEMES = os.path.join(os.path.dirname(os.path.abspath(sys.modules[Article.__module__].__file__ or "")),
                               "themes")
 
@@ -191,9 +193,11 @@ def _folders(names: Sequence[str]) -> list[str]:
     return out
 
 
-def write_specs(pages: Pages, specs: Sequence[Spec], output: str, cache: PageCache | None) -> None:
+def write_specs(pages: Pages, specs: Sequence[Spec], output: str, cache: PageCache | None,
+                observe: Observer | None = None) -> None:
     """Render and write ``specs`` (taking unchanged ones from the previous output when ``cache``): the
-    folders are made once, the files written by the helper of :mod:`pipeline.site.disk` meanwhile."""
+    folders are made once, the files written by the helper of :mod:`pipeline.site.disk` meanwhile.
+    ``observe`` is told each page as it goes (the search index: :mod:`pipeline.site.search_live`)."""
     names = [os.path.normpath(s.name) for s in specs]
     disk = Disk()
     keys: list[tuple[str | None, bool, str]] = []  # (key, reused, sha256 of the bytes) of each spec, in order
@@ -207,10 +211,14 @@ def write_specs(pages: Pages, specs: Sequence[Spec], output: str, cache: PageCac
             if kept is not None:
                 disk.link(target, kept[0])
                 keys.append((key, True, kept[1]))
+                if observe is not None:
+                    observe(name, kept[1], kept[0], None)
                 continue
             data = pages.render(spec).encode("utf-8")
             disk.page(target, data)
             keys.append((key, False, hashlib.sha256(data).hexdigest() if key is not None else ""))
+            if observe is not None:
+                observe(name, keys[-1][2] or None, None, data)
         stats = disk.close()
     except BaseException:
         disk.abort()
@@ -238,6 +246,28 @@ def write_feeds(settings: Mapping[str, Any], feeds: Sequence[Feed], output: str)
                     "localsiteurl": settings["SITEURL"]})
     sources = sorted({e.source for f in feeds for e in f.entries[:limit]})
     articles = _articles(settings, context, sources)
+    try:
+        _write_feeds(settings, feeds, output, context, articles)
+    finally:
+        _forget(articles.values())
+
+
+def _forget(articles: Iterable[Article]) -> None:
+    """Drop ``articles`` from Pelican's memo of every article's content and summary (``memoized``: one
+    dictionary per method for the whole process, keyed by the article). Kept there, each article would
+    hold the build's settings, so its payloads and every body's HTML, for as long as the process lives
+    (through the search index and every later build of a test run)."""
+    ours = {id(a) for a in articles}
+    for name in ("get_content", "get_summary"):
+        memo = getattr(vars(Content).get(name), "cache", None)
+        if isinstance(memo, dict):
+            for key in [k for k in memo if isinstance(k, tuple) and k and id(k[0]) in ours]:
+                del memo[key]
+
+
+def _write_feeds(settings: Mapping[str, Any], feeds: Sequence[Feed], output: str, context: dict[str, Any],
+                 articles: Mapping[str, Article]) -> None:
+    limit = settings["FEED_MAX_ITEMS"]
     writer = Writer(output, settings=dict(settings))
     for feed in feeds:
         made = writer.write_feed([articles[e.source] for e in feed.entries[:limit]], context, None, feed.path,
@@ -280,7 +310,8 @@ def _pelican_quiet() -> Iterator[_Collect]:
         logger.setLevel(saved[1])
 
 
-def write_site(settings: dict[str, Any], plan: Plan, temp: Path, cache: PageCache | None) -> list[Finding]:
+def write_site(settings: dict[str, Any], plan: Plan, temp: Path, cache: PageCache | None,
+               observe: Observer | None = None) -> list[Finding]:
     """The pages of ``plan`` and its feeds into ``temp`` (:mod:`pipeline.site.writer`); the theme's static
     files beside them. A template error stops the build; Pelican's warnings (the feeds) become findings."""
     output = str(temp)
@@ -288,7 +319,7 @@ def write_site(settings: dict[str, Any], plan: Plan, temp: Path, cache: PageCach
         try:
             check_names(s.name for s in plan.specs)
             pages = make_pages(settings, plan)
-            write_specs(pages, plan.specs, output, cache)
+            write_specs(pages, plan.specs, output, cache, observe)
             write_feeds(settings, plan.feeds, output)
             copy_static(settings, output)
         except jinja2.TemplateSyntaxError as exc:

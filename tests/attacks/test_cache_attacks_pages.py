@@ -217,13 +217,10 @@ def test_a_search_script_edited_in_the_output_is_not_kept_for_later_builds(tmp_p
     assert b"penyerang.example" not in (out / "pagefind/2025/pagefind.js").read_bytes()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "pipeline/media/cache.py's place() hard-links each derivative from .warta-cache/media/derivatives/ into "
-    "the output, so the output's picture and the kept derivative are one inode: an in-place write to "
-    "_site/media/... (another picture) rewrites the kept derivative and every later build serves it, no "
-    "status checked. Copying instead costs every derivative's bytes on each build; checking needs each "
-    "derivative's sha256 kept with its key."))
 def test_a_picture_edited_in_the_output_is_not_kept_for_later_builds(tmp_path: Path) -> None:
+    """Was broken: pipeline/media/cache.py's place() hard-linked each derivative from
+    .warta-cache/media/derivatives/ into the output, one inode for both, so an in-place write to
+    _site/media/... rewrote the kept derivative and every later build served it (fixed: copied)."""
     root = make_site(tmp_path / "site")
     out = root / "_site"
     build_site(load(root), out)

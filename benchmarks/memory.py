@@ -1,0 +1,327 @@
+"""Peak memory of ``warta build --drafts``: the process tree's summed RSS, each process's peak, per stage.
+
+    .venv/bin/python benchmarks/memory.py --n 10000 [--rounds 2] [--project A --project B] [--trace]
+
+For each ``--project`` (a warta checkout; default this one), interleaved round by round, on
+``benchmarks/build.py``'s corpus: a cold build (no ``_preview``, no ``.warta-cache``), then a build after
+one release's body changed. The build runs as ``python -c BOOT -C <corpus> build --drafts --json``, where
+``BOOT`` wraps the build's stages (``load_site``, ``plan_preview``, media, render, payloads, write, feeds,
+search index, listing) so each one prints a line on standard error; the main process adds its own
+``VmRSS``/``VmHWM`` to each line (and, with ``--trace``, the ``tracemalloc`` totals and its largest
+allocation sites: slower, for finding what holds memory, not for the figures).
+
+A sampler thread reads ``/proc`` every 20 ms: every descendant of the build (``/proc/<pid>/task/*/children``),
+its ``VmRSS`` and ``VmHWM``. Printed: the tree's peak (the largest sum seen in one sample) and the stage it
+fell in, the tree's peak in each stage, and each process's peak (``VmHWM``, its own high-water mark, so a
+peak between two samples is not missed), named by role: main, forkserver, render worker, file helper
+(``python -I -S``), pagefind, git. A child of main between ``vfork`` and ``exec`` (every subprocess as it
+starts) shows main's whole RSS, the address space they share: the sum counts main twice for that
+instant. Such a child (main's name and ``VmSize``) is shown as "pre-exec child", and a second peak
+leaves it out. A process that lives less than 20 ms may be missed altogether. CPU is user + system
+of the whole tree (``os.wait4`` counts the descendants it waited for; the fork server's children are
+waited for by the fork server, so the render workers' CPU is read from ``/proc/<pid>/stat`` at their
+last sample).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import build  # noqa: E402 - benchmarks/build.py: the corpus
+from measure import load_line  # noqa: E402
+
+SAMPLE_EVERY = 0.02
+TICK = os.sysconf("SC_CLK_TCK")
+
+# Runs inside the measured build: wraps its stages so each prints a line, with the main process's memory.
+BOOT = r"""
+import functools, os, sys, time
+TRACE = os.environ.get("WARTA_MEMORY_TRACE") == "1"
+if TRACE:
+    import tracemalloc
+    tracemalloc.start()
+def own():
+    with open("/proc/self/status") as f:
+        v = dict(l.split(":", 1) for l in f if l.startswith(("VmRSS", "VmHWM")))
+    return int(v["VmRSS"].split()[0]) // 1024, int(v["VmHWM"].split()[0]) // 1024
+def say(text):
+    rss, hwm = own()
+    extra = ""
+    if TRACE:
+        cur, peak = tracemalloc.get_traced_memory()
+        extra = f" traced {cur >> 20} MB (peak {peak >> 20} MB)"
+        top = tracemalloc.take_snapshot().statistics("lineno")[:8]
+        extra += "".join(f"\n    {s.size >> 20:4d} MB {s.count:8d} {s.traceback[0].filename.split('site-packages/')[-1]}"
+                         f":{s.traceback[0].lineno}" for s in top)
+    print(f"memory-stage: {text} | main {rss} MB (hwm {hwm} MB){extra}", file=sys.stderr, flush=True)
+def wrap(module, owner, name, label):
+    import importlib
+    try:
+        mod = importlib.import_module(module)
+    except ImportError:
+        return
+    holder = getattr(mod, owner) if owner else mod
+    func = getattr(holder, name, None)
+    if func is None:
+        return
+    @functools.wraps(func)
+    def staged(*a, **k):
+        say(label + " start")
+        try:
+            return func(*a, **k)
+        finally:
+            say(label + " end")
+    setattr(holder, name, staged)
+for module, owner, name, label in [
+    ("pipeline.commands.build", None, "load_site", "load"),
+    ("pipeline.commands.build", None, "plan_preview", "preview plan"),
+    ("pipeline.commands.build", None, "build_site", "build_site"),
+    ("pipeline.site.build", "_Build", "pictures", "media"),
+    ("pipeline.site.build", "_Build", "render", "render"),
+    ("pipeline.site.build", "_Build", "payloads", "payloads"),
+    ("pipeline.site.build", "_Build", "write", "write"),
+    ("pipeline.site.writer", None, "write_specs", "pages"),
+    ("pipeline.site.writer", None, "write_feeds", "feeds"),
+    ("pipeline.site.search", None, "index", "search index"),
+    ("pipeline.site.build", None, "_listing", "listing"),
+]:
+    wrap(module, owner, name, label)
+say("imports done")
+from pipeline.cli import main
+code = main(sys.argv[1:])
+say("exit")
+raise SystemExit(code)
+"""
+
+
+@dataclass
+class Proc:
+    pid: int
+    role: str
+    hwm_mb: float = 0.0
+    cpu: float = 0.0  # user + system seconds at the last sample
+
+
+@dataclass
+class Run:
+    label: str
+    wall: float = 0.0
+    cpu: float = 0.0
+    code: int = 0
+    peak_mb: float = 0.0
+    peak_stage: str = ""
+    stages: list[tuple[float, str]] = field(default_factory=list)  # (time, line)
+    stage_peak: dict[str, float] = field(default_factory=dict)  # stage -> tree peak (MB)
+    real_peak_mb: float = 0.0  # the tree's peak less children that share main's memory (not yet exec'd)
+    real_peak_stage: str = ""
+    stage_real: dict[str, float] = field(default_factory=dict)
+    stage_roles: dict[str, dict[str, float]] = field(default_factory=dict)  # stage -> role -> peak RSS (MB)
+    procs: dict[int, Proc] = field(default_factory=dict)
+    load: float = 0.0
+    stdout: str = ""
+
+
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children", "rb") as f:
+                out.extend(int(x) for x in f.read().split())
+        except OSError:
+            continue
+    return out
+
+
+def _status(pid: int) -> tuple[float, float, int, bytes] | None:
+    """(VmRSS, VmHWM in MB, VmSize in kB, Name), or None once the process is gone (or a zombie)."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as f:
+            lines = f.read().split(b"\n")
+    except OSError:
+        return None
+    got: dict[bytes, int] = {}
+    name = b""
+    for line in lines:
+        if line.startswith((b"VmRSS", b"VmHWM", b"VmSiz")):
+            got[line[:5]] = int(line.split()[1])
+        elif line.startswith(b"Name:"):
+            name = line.split(b":", 1)[1].strip()
+    if b"VmRSS" not in got:
+        return None
+    return got[b"VmRSS"] / 1024, got[b"VmHWM"] / 1024, got.get(b"VmSiz", 0), name
+
+
+def _cpu(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except OSError:
+        return 0.0
+    fields = stat[stat.rindex(b")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def _role(pid: int, parent_role: str, main: int) -> str:
+    if pid == main:
+        return "main"
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            argv = f.read().split(b"\0")
+        with open(f"/proc/{pid}/comm", "rb") as f:
+            comm = f.read().strip().decode()
+    except OSError:
+        return "?"
+    text = b" ".join(argv)
+    if b"forkserver" in text:
+        return "render worker" if parent_role == "forkserver" else "forkserver"
+    if b"-I" in argv and b"-S" in argv:
+        return "file helper"
+    if parent_role in ("forkserver", "render worker"):
+        return "render worker"
+    return comm
+
+
+def measure(label: str, cmd: list[str], cwd: Path, env: dict[str, str]) -> Run:
+    run = Run(label)
+    stage = ["start"]
+    done = threading.Event()
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - read and closed once the build has exited
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.PIPE)
+    started = time.perf_counter()
+    roles: dict[tuple[int, bytes], str] = {}
+
+    def sample() -> None:
+        while not done.is_set():
+            total, shared, todo, parents = 0.0, 0.0, [proc.pid], {proc.pid: ""}
+            seen: dict[str, float] = {}
+            main = _status(proc.pid)
+            while todo:
+                pid = todo.pop()
+                status = main if pid == proc.pid else _status(pid)
+                kids = _children(pid)
+                if status is not None:
+                    rss, hwm, size, name = status
+                    if (main is not None and pid != proc.pid and parents[pid] == "main" and name == main[3]
+                            and size == main[2]):
+                        # a child of main between vfork and exec: main's own pages, counted twice in the sum
+                        role = "pre-exec child"
+                        shared += rss
+                    else:
+                        role = roles.get((pid, name)) or roles.setdefault((pid, name),
+                                                                          _role(pid, parents[pid], proc.pid))
+                        info = run.procs.setdefault(pid, Proc(pid, role))
+                        info.role = role
+                        info.hwm_mb = max(info.hwm_mb, hwm)
+                        info.cpu = _cpu(pid)
+                    total += rss
+                    seen[role] = seen.get(role, 0.0) + rss
+                    for kid in kids:
+                        parents[kid] = role
+                todo.extend(kids)
+            where = stage[0]
+            if total > run.peak_mb:
+                run.peak_mb, run.peak_stage = total, where
+            if total - shared > run.real_peak_mb:
+                run.real_peak_mb, run.real_peak_stage = total - shared, where
+            run.stage_peak[where] = max(run.stage_peak.get(where, 0.0), total)
+            run.stage_real[where] = max(run.stage_real.get(where, 0.0), total - shared)
+            per = run.stage_roles.setdefault(where, {})
+            for role, mb in seen.items():
+                per[role] = max(per.get(role, 0.0), mb)
+            done.wait(SAMPLE_EVERY)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    assert proc.stderr is not None
+    for raw in proc.stderr:
+        line = raw.decode(errors="replace").rstrip()
+        now = time.perf_counter() - started
+        run.stages.append((now, line))
+        if line.startswith("memory-stage: "):
+            stage[0] = line[len("memory-stage: "):].split(" | ")[0]
+        elif line.startswith("build: "):
+            stage[0] = line[len("build: "):][:48]
+    _, status, usage = os.wait4(proc.pid, 0)
+    run.wall = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    run.code = os.waitstatus_to_exitcode(status)
+    out.seek(0)
+    run.stdout = out.read().decode(errors="replace")
+    out.close()
+    waited = usage.ru_utime + usage.ru_stime  # main and the children it waited for
+    unwaited = sum(p.cpu for p in run.procs.values() if p.role == "render worker")
+    run.cpu = waited + unwaited
+    run.load = os.getloadavg()[0]
+    return run
+
+
+def report(run: Run, verbose: bool) -> None:
+    print(f"\n### {run.label}: wall {run.wall:.2f} s, CPU (tree) {run.cpu:.2f} s, exit {run.code}, load {run.load:.1f}")
+    print(f"peak tree RSS {run.peak_mb:.0f} MB, in stage '{run.peak_stage}'; less children between vfork and exec "
+          f"(main's own pages counted twice): {run.real_peak_mb:.0f} MB, in stage '{run.real_peak_stage}'")
+    by_role: dict[str, list[float]] = {}
+    for p in run.procs.values():
+        by_role.setdefault(p.role, []).append(p.hwm_mb)
+    print("per process (VmHWM): " + "; ".join(
+        f"{role} {' + '.join(f'{v:.0f}' for v in sorted(vals, reverse=True)[:4])}"
+        f"{f' (+{len(vals) - 4} more)' if len(vals) > 4 else ''} MB" for role, vals in sorted(by_role.items())))
+    print("| stage | tree peak | less pre-exec children | per role, peak RSS in the stage |\n|---|---:|---:|---|")
+    for where, mb in run.stage_peak.items():
+        roles = ", ".join(f"{r} {v:.0f}" for r, v in sorted(run.stage_roles.get(where, {}).items()))
+        print(f"| {where} | {mb:.0f} MB | {run.stage_real.get(where, 0.0):.0f} MB | {roles} |")
+    if verbose:
+        for at, line in run.stages:
+            print(f"  {at:7.2f} s  {line}")
+    if run.code:
+        print("\n".join(line for _, line in run.stages[-15:]))
+        print(run.stdout[-1500:])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=10000)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--project", action="append", type=Path, help="a warta checkout (default: this one)")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/warta-memory"))
+    parser.add_argument("--trace", action="store_true", help="tracemalloc in the main process (slow)")
+    parser.add_argument("--cold-only", action="store_true")
+    parser.add_argument("--verbose", action="store_true", help="print every line the build wrote, timed")
+    args = parser.parse_args()
+    projects = [p.resolve() for p in args.project or [Path(__file__).resolve().parent.parent]]
+    corpus = args.work / f"c{args.n}" / "warta"
+    if not corpus.is_dir():
+        print(f"generating {args.n} releases in {corpus.parent}", flush=True)
+        build.generate(args.n, corpus.parent)
+    print(load_line(), flush=True)
+    for k in range(args.rounds):
+        for project in projects:
+            env = {**os.environ, "PYTHONPATH": str(project), "WARTA_MEMORY_TRACE": "1" if args.trace else "0"}
+            cmd = [sys.executable, "-c", BOOT, "-C", str(corpus), "build", "--drafts", "--json"]
+            shutil.rmtree(corpus / "_preview", ignore_errors=True)
+            shutil.rmtree(corpus / ".warta-cache", ignore_errors=True)
+            report(measure(f"{project.name} cold, round {k + 1}", cmd, project, env), args.verbose)
+            if args.cold_only:
+                continue
+            build._touch_one(sorted((corpus / "content" / "siaran-pers").rglob("*.md"))[(args.n // 2 + k) % args.n])
+            report(measure(f"{project.name} one change, round {k + 1}", cmd, project, env), args.verbose)
+    print(load_line(), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
