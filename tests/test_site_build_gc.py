@@ -7,6 +7,7 @@ from __future__ import annotations
 import gc
 import shutil
 import weakref
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,14 @@ import pytest
 from pipeline.errors import BuildError
 from pipeline.site import build_site
 from tests.test_site_build import PROJECT, load, make_site
+
+
+@pytest.fixture(autouse=True)
+def _collected() -> Iterator[None]:
+    """What a build (a failed one above all: its traceback holds the payloads in cycles) leaves is collected
+    before the next test, which may count live objects (tests/test_site_memory.py)."""
+    yield
+    gc.collect()
 
 
 class _Cycle:
