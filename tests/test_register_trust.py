@@ -36,7 +36,7 @@ from publish_helpers import (
     tags,
 )
 
-import pipeline.publish.site as site_stage
+import pipeline.site.build as site_builder
 from pipeline.approvals.records import parse_trailers
 from pipeline.approvals.service import evaluate_repository
 from pipeline.archive.trust import read_register, trusted_register, trusted_tags
@@ -119,7 +119,7 @@ def test_the_key_is_gone_before_anything_renders_or_runs(site: Site, ci: Key,
         seen.append(dict(env) if env is not None else dict(os.environ))
         original(self, *args, **kwargs)
 
-    build = site_stage.build_site
+    build = site_builder.build_site  # publish imports it when it builds (pipeline/publish/site.py)
     during_build: list[bool] = []
 
     def watched_build(*args: Any, **kwargs: Any) -> Any:
@@ -127,7 +127,7 @@ def test_the_key_is_gone_before_anything_renders_or_runs(site: Site, ci: Key,
         return build(*args, **kwargs)
 
     monkeypatch.setattr(subprocess.Popen, "__init__", spy)
-    monkeypatch.setattr(site_stage, "build_site", watched_build)
+    monkeypatch.setattr(site_builder, "build_site", watched_build)
     proc = signed_publish(site, ci)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert during_build == [False]

@@ -53,3 +53,20 @@ def test_a_failed_build_leaves_nothing_frozen_out_of_the_collector(tmp_path: Pat
     with pytest.raises(BuildError, match="item.html"):
         build_site(load(root), root / "_site", theme=theme)
     assert gc.get_freeze_count() == 0
+
+
+def test_a_build_inside_a_callers_freeze_leaves_the_callers_objects_frozen(tmp_path: Path) -> None:
+    """publish freezes the plan's objects for its build and deploy (pipeline/publish/collector.py): the
+    build's own unfreeze must not undo that (gc.unfreeze moves every frozen object back)."""
+    root = make_site(tmp_path / "site")
+    site = load(root)
+    gc.unfreeze()
+    held = _Cycle()
+    gc.freeze()
+    try:
+        build_site(site, root / "_site")
+        assert gc.get_freeze_count() > 0
+        assert not any(o is held for o in gc.get_objects())  # still out of the collector's reach
+    finally:
+        gc.unfreeze()
+    assert any(o is held for o in gc.get_objects())

@@ -185,7 +185,10 @@ def build_site(
     chosen = job.choose(site.items if items is None else items)
     temp = Path(tempfile.mkdtemp(prefix=f".{output.name}.building-{os.getpid()}-", dir=output.parent))
     # the caller's items, then the payloads, live until the pages are written: frozen, the collector stops
-    # rescanning them on every full pass (about 0.4 s of CPU after one change at 10,000)
+    # rescanning them on every full pass (about 0.4 s of CPU after one change at 10,000). A caller that froze
+    # its own objects first (publish: pipeline/publish/collector.py) unfreezes them itself: gc.unfreeze()
+    # moves every frozen object back, so the build only unfreezes what nobody froze before it.
+    caller_froze = gc.get_freeze_count() > 0
     gc.freeze()
     try:
         chosen = job.render(job.pictures(chosen, temp))
@@ -193,7 +196,8 @@ def build_site(
         gc.freeze()
         job.summary = service_summary(caches, site.config, records)  # the public service summary page (layanan/)
         state = job.write(chosen, temp, output, reuse)
-        gc.unfreeze()  # before the payloads are let go: a collection sees them again
+        if not caller_froze:
+            gc.unfreeze()  # before the payloads are let go: a collection sees them again
         pages_kept, published, drafts_shown = state.pages, job.release(), sorted(job.drafts_shown)
         del state  # the payloads (every body) are not needed past the writing
         heap.give_back()
@@ -204,7 +208,8 @@ def build_site(
         if pages_kept is not None:
             pages_kept.save()
     except BaseException:
-        gc.unfreeze()
+        if not caller_froze:
+            gc.unfreeze()
         if job.indexer is not None:
             job.indexer.close(failed=True)
         shutil.rmtree(temp, ignore_errors=True)
