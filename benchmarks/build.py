@@ -12,22 +12,31 @@ section and every taxonomy term) and a sitemap. The warta corpus is a git reposi
 holds everything (DESIGN section 4 rule 8: content in the root commit is imported legacy, so every release
 counts as approved and is built; the build runs the approval engine over all of them, as on a real site).
 
-One round runs each tool once, in turn, each as a child process (``measure.py``: wall and CPU time, the
-summed RSS of the process tree):
+One round runs each tool once, in turn, each as a child process (``measure.py``: wall time; CPU time of
+the whole process tree, with what a command left running, such as the forkserver of its render workers and
+its background deleter, waited for after it returned; the summed RSS of the process tree, sampled every
+20 ms, and the largest single process, by its own peak RSS):
 
-- warta cold: ``warta build --drafts`` with no ``_preview`` and no ``.warta-cache``;
-- warta after one change: one release's body edited (not committed, so it is built as a draft: that
-  is why ``--drafts``), ``warta build --drafts`` again into the same ``_preview`` with the caches;
+- warta cold, without the search index: ``warta build --drafts --no-search`` with no ``_preview`` and no
+  ``.warta-cache``;
+- warta after one change, without the search index: one release's body edited (not committed, so it is
+  built as a draft: that is why ``--drafts``), ``warta build --drafts --no-search`` again into the same
+  ``_preview`` with the caches;
+- warta cold: ``warta build --drafts``, from nothing again, with its search index (Pagefind);
+- of which: search index alone, cold: the measured checkout's own ``search.index`` run alone on the pages
+  warta just wrote, from an empty cache;
+- warta after one change: another release edited, ``warta build --drafts`` with the caches;
+- of which: search index alone, one change: ``search.index`` alone again, with the bundles the cold build
+  had kept;
 - stock Pelican cold (no cache);
 - Hugo full build (Hugo has no incremental mode for ``hugo`` builds: its full build is the reference;
   one untimed run first fills its caches).
 
-Then per tool the median and minimum over the rounds, and the ratios of each round (same load).
+Then per row the median and minimum over the rounds, and the ratios to Hugo of each round (same load).
 Budgets (issue 11): warta cold within 1.5x Hugo and under 300 MB; after one change within 0.25x Hugo's full
-build. warta's build writes a Pagefind search index since issue 12 (872656f did not; nor do the Hugo and
-Pelican projects): after each build the measured checkout's own ``search.index`` is run alone on the pages
-warta just wrote and timed apart ("of which: search index alone"; cold: from an empty cache; one change:
-with the bundles the cold build had kept), so the build's figure can be compared with and without it.
+build; the search index is timed apart (issue 11, point 6), so each budget is shown with and without it.
+A checkout (``--project``) whose ``warta build`` has no ``--no-search`` gets the old estimate instead
+(the build minus the index alone: two runs, no memory figure), and the output says so.
 Results go to docs/benchmarks.md by hand.
 """
 
@@ -35,6 +44,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib.util
+import math
 import os
 import random
 import shutil
@@ -44,7 +55,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import Run, load_line, measure, ratio_text, show, table  # noqa: E402
+from measure import Run, load_line, mb, measure, ratio_text, show, table  # noqa: E402
 
 PROJECT = Path(__file__).resolve().parents[1]
 WORK = PROJECT / ".benchmarks-work" / "site-build"
@@ -291,36 +302,92 @@ def _touch_one(path: Path) -> None:
 TOOLS = ("warta", "pelican", "hugo")
 
 
+# The labels of warta's rows (each prefixed with the checkout's name when there are several).
+COLD, COLD_BARE = "warta cold", "warta cold, without the search index"
+CHANGE, CHANGE_BARE = "warta after one change", "warta after one change, without the search index"
+ALONE_COLD, ALONE_CHANGE = "  of which: search index alone, cold", "  of which: search index alone, one change"
+ESTIMATE = " (estimate: the build minus the index alone)"
+
+
+def _warta(checkout: Path, warta: Path, n: int, k: int, rows: dict[str, list[Run]]) -> None:
+    """One round of a checkout's warta: without the search index (``--no-search``: cold, then one change),
+    then with it (cold, the index alone, one change, the index alone). A checkout whose ``warta build``
+    has no ``--no-search`` gets the rows without the index as the old estimate (the build minus the index
+    alone, two runs; no memory figure)."""
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
+    name = f"{checkout.name}: " if len(CHECKOUTS) > 1 else ""
+    cmd = [sys.executable, "-m", "pipeline", "-C", str(warta), "build", "--drafts", "--json"]
+    releases = sorted((warta / "content" / "siaran-pers").rglob("*.md"))
+    bare = checkout in NO_SEARCH
+    if bare:
+        _fresh(warta)
+        _keep(rows, f"{name}{COLD_BARE}", measure([*cmd, "--no-search"], checkout, env, keep_output=True))
+        if k == 0:
+            _count(warta, n, index=False)
+        _touch_one(releases[(n // 2 + 2 * k) % n])
+        _keep(rows, f"{name}{CHANGE_BARE}", measure([*cmd, "--no-search"], checkout, env, keep_output=True))
+    _fresh(warta)
+    cold = _keep(rows, f"{name}{COLD}", measure(cmd, checkout, env, keep_output=True))
+    if k == 0:
+        _count(warta, n, index=True)
+    searching = (checkout / "pipeline/site/search.py").is_file()
+    alone = None
+    if searching:  # the search index alone, on the pages warta just wrote (it is part of the build)
+        kept = WORK / "search-before"  # the bundles the cold build kept, for the one change below
+        shutil.rmtree(kept, ignore_errors=True)
+        shutil.copytree(warta / ".warta-cache/site/pagefind", kept / ".warta-cache/site/pagefind",
+                        copy_function=os.link)
+        alone = _keep(rows, f"{name}{ALONE_COLD}", _search_alone(warta, None, env))
+        if not bare:
+            _keep(rows, f"{name}{COLD_BARE}{ESTIMATE}", _minus(cold, alone), show_it=False)
+    _touch_one(releases[(n // 2 + 2 * k + 1) % n])
+    change = _keep(rows, f"{name}{CHANGE}", measure(cmd, checkout, env, keep_output=True))
+    if searching:
+        alone = _keep(rows, f"{name}{ALONE_CHANGE}", _search_alone(warta, kept, env))
+        if not bare:
+            _keep(rows, f"{name}{CHANGE_BARE}{ESTIMATE}", _minus(change, alone), show_it=False)
+
+
+def _fresh(warta: Path) -> None:
+    """No output and no caches: a cold build."""
+    shutil.rmtree(warta / "_preview", ignore_errors=True)
+    shutil.rmtree(warta / ".warta-cache", ignore_errors=True)
+
+
+def _count(warta: Path, n: int, *, index: bool) -> None:
+    """Say what the first build wrote, and check that the index is there exactly when it was asked for."""
+    out = warta / "_preview"
+    built = sum(1 for _ in (out / "siaran-pers").glob("[0-9]*/*/index.html"))
+    pages = sum(1 for _ in out.rglob("*.html")) if out.is_dir() else 0
+    found = (out / "pagefind" / "bundles.json").is_file()
+    print(f"  warta built {built} of {n} release pages, {pages} HTML pages in all, "
+          f"{'with' if found else 'without'} a search index", flush=True)
+    if found != index and out.is_dir():
+        raise SystemExit(f"the build {'without' if found else 'with'} --no-search "
+                         f"{'wrote' if found else 'did not write'} a search index")
+
+
+def _minus(whole: Run, part: Run) -> Run:
+    """The old estimate of a build without its index: the build's times minus the index alone's (no
+    memory figure: NaN)."""
+    nan = float("nan")
+    return Run(whole.seconds - part.seconds, whole.cpu - part.cpu, nan, nan, whole.load, whole.code or part.code,
+               largest_mb=nan, after_cpu=whole.after_cpu - part.after_cpu)
+
+
 def _round(projects: dict[str, Path], tools: set[str], n: int, k: int, rows: dict[str, list[Run]]) -> None:
     """One round: each tool once, in turn (the same load for all of them)."""
-    warta = projects["warta"]
     for checkout in CHECKOUTS if "warta" in tools else []:
-        env = {**os.environ, "PYTHONPATH": str(checkout)}
-        name = f"{checkout.name}: " if len(CHECKOUTS) > 1 else ""
-        cmd = [sys.executable, "-m", "pipeline", "-C", str(warta), "build", "--drafts", "--json"]
-        shutil.rmtree(warta / "_preview", ignore_errors=True)
-        shutil.rmtree(warta / ".warta-cache", ignore_errors=True)
-        _keep(rows, f"{name}warta cold", measure(cmd, checkout, env, keep_output=True))
-        if k == 0:
-            built = sum(1 for _ in (warta / "_preview" / "siaran-pers").glob("[0-9]*/*/index.html"))
-            pages = sum(1 for _ in (warta / "_preview").rglob("*.html")) if (warta / "_preview").is_dir() else 0
-            print(f"  warta built {built} of {n} release pages, {pages} HTML pages in all", flush=True)
-        searching = (checkout / "pipeline/site/search.py").is_file()
-        if searching:  # the search index alone, on the pages warta just wrote (it is part of the build)
-            kept = WORK / "search-before"  # the bundles the cold build kept, for the one change below
-            shutil.rmtree(kept, ignore_errors=True)
-            shutil.copytree(warta / ".warta-cache/site/pagefind", kept / ".warta-cache/site/pagefind",
-                            copy_function=os.link)
-            _keep(rows, f"  {name}of which: search index alone, cold", _search_alone(warta, None, env))
-        _touch_one(sorted((warta / "content" / "siaran-pers").rglob("*.md"))[(n // 2 + k) % n])
-        _keep(rows, f"{name}warta after one change", measure(cmd, checkout, env, keep_output=True))
-        if searching:
-            _keep(rows, f"  {name}of which: search index alone, one change", _search_alone(warta, kept, env))
+        _warta(checkout, projects["warta"], n, k, rows)
     if "pelican" in tools:
         pelican = projects["pelican"]
         pel = [sys.executable, "-m", "pelican", "content", "-o", "output", "-s", "pelicanconf.py", "-q"]
         shutil.rmtree(pelican / "output", ignore_errors=True)
-        _keep(rows, "pelican cold (no cache)", measure(pel, pelican, ENV))
+        run = measure(pel, pelican, ENV)
+        built = sum(1 for _ in (pelican / "output").glob("rilis-*.html"))
+        if built < n and run.code == 0:  # Pelican skips every Markdown file when Python-Markdown is missing
+            run.code, run.stderr = 1, f"stock Pelican built {built} of {n} articles"
+        _keep(rows, "pelican cold (no cache)", run)
     if "hugo" in tools:
         hugo = projects["hugo"]
         shutil.rmtree(hugo / "public", ignore_errors=True)
@@ -329,6 +396,7 @@ def _round(projects: dict[str, Path], tools: set[str], n: int, k: int, rows: dic
 
 ENV = {**os.environ, "PYTHONPATH": str(PROJECT)}
 CHECKOUTS = [PROJECT]  # the checkouts whose warta is measured (--project)
+NO_SEARCH: set[Path] = set()  # the checkouts whose `warta build` has --no-search
 
 
 # The measured checkout's own search index (pipeline.site.search.index) on a built site, with a given cache.
@@ -347,11 +415,13 @@ def _search_alone(warta: Path, cache_root: Path | None, env: dict[str, str]) -> 
     return measure([sys.executable, "-c", SEARCH_ALONE, str(warta / "_preview"), str(cache_root)], warta, env)
 
 
-def _keep(rows: dict[str, list[Run]], label: str, run: Run) -> None:
+def _keep(rows: dict[str, list[Run]], label: str, run: Run, *, show_it: bool = True) -> Run:
     rows.setdefault(label, []).append(run)
-    show(label, run)
+    if show_it:
+        show(label, run)
     if run.code != 0 and run.stdout:  # warta --json says why on standard output
         print("    " + run.stdout.strip()[-1500:].replace("\n", "\n    "), flush=True)
+    return run
 
 
 def bench(n: int, rounds: int, keep: bool, tools: set[str]) -> dict[str, list[Run]]:
@@ -374,16 +444,26 @@ def report(n: int, rows: dict[str, list[Run]]) -> None:
     print("\n".join(table(rows)))
     hugo = rows.get("hugo full build", [])
     pelican = rows.get("pelican cold (no cache)", [])
-    print("\n| ratio (each round's own, median (min)) | value | budget |\n|---|---:|---:|")
-    print(f"| stock Pelican cold / Hugo full build | {ratio_text(pelican, hugo)} | |")
+    print("\n| ratio (each round's own, median (min)) | wall | CPU of the trees | budget |\n|---|---:|---:|---:|")
+    print(f"| stock Pelican cold / Hugo full build | {ratio_text(pelican, hugo)} | "
+          f"{ratio_text(pelican, hugo, cpu=True)} | |")
     for checkout in CHECKOUTS:
         name = f"{checkout.name}: " if len(CHECKOUTS) > 1 else ""
-        cold, change = rows.get(f"{name}warta cold", []), rows.get(f"{name}warta after one change", [])
-        print(f"| {name}warta cold / Hugo full build | {ratio_text(cold, hugo)} | 1.5x |")
-        print(f"| {name}warta after one change / Hugo full build | {ratio_text(change, hugo)} | 0.25x |")
-        print(f"| {name}warta cold / stock Pelican cold | {ratio_text(cold, pelican)} | |")
-        if cold:
-            print(f"| {name}warta peak tree RSS, cold | {max(r.tree_mb for r in cold):.0f} MB | 300 MB |")
+        guess = "" if checkout in NO_SEARCH else ESTIMATE
+        for label, budget in ((COLD, "1.5x"), (COLD_BARE + guess, "1.5x"), (ALONE_COLD, ""),
+                              (CHANGE, "0.25x"), (CHANGE_BARE + guess, "0.25x"), (ALONE_CHANGE, "")):
+            runs = rows.get(f"{name}{label}", [])
+            if runs:
+                print(f"| {name}{label.strip()} / Hugo full build | {ratio_text(runs, hugo)} | "
+                      f"{ratio_text(runs, hugo, cpu=True)} | {budget} |")
+        cold = rows.get(f"{name}{COLD}", [])
+        print(f"| {name}warta cold / stock Pelican cold | {ratio_text(cold, pelican)} | "
+              f"{ratio_text(cold, pelican, cpu=True)} | |")
+        for label in (COLD, COLD_BARE, CHANGE, CHANGE_BARE):
+            runs = [r for r in rows.get(f"{name}{label}", []) if not math.isnan(r.tree_mb)]
+            if runs:
+                print(f"| {name}{label}: peak tree RSS; largest process | {mb([r.tree_mb for r in runs])}; "
+                      f"{mb([r.largest_mb for r in runs])} | | {'300 MB' if 'cold' in label else ''} |")
 
 
 def main() -> int:
@@ -402,7 +482,18 @@ def main() -> int:
                                env={**os.environ, "PYTHONPATH": str(checkout)}, capture_output=True, text=True)
         if not found.stdout.strip().startswith(str(checkout)):
             raise SystemExit(f"{checkout}: its warta is not the one imported ({found.stdout.strip() or found.stderr})")
+        helped = subprocess.run([sys.executable, "-m", "pipeline", "build", "--help"], cwd=checkout, capture_output=True,
+                                env={**os.environ, "PYTHONPATH": str(checkout), "WARTA_LANG": "en"}, text=True)
+        if "--no-search" in helped.stdout:
+            NO_SEARCH.add(checkout)
+        else:
+            print(f"{checkout}: its `warta build` has no --no-search: the rows without the search index are the "
+                  "old estimate (the build minus the index alone, two runs; no memory figure)", flush=True)
     tools = set(args.tools.split(","))
+    if "pelican" in tools and importlib.util.find_spec("markdown") is None:
+        tools.discard("pelican")  # warta renders with markdown-it-py; stock Pelican reads Markdown with Python-Markdown
+        print("stock Pelican left out: its Markdown reader needs Python-Markdown (pip install markdown), which "
+              "is not installed", flush=True)
     if "hugo" in tools and not shutil.which("hugo"):
         raise SystemExit("hugo is not installed (apt-get install -y hugo): it is the budget's reference")
     hugo = subprocess.run(["hugo", "version"], capture_output=True, text=True).stdout.split()[1] \

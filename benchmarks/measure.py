@@ -6,16 +6,31 @@ tools *interleaved* (one round = each tool once, in turn) and reports, per tool,
 over the rounds, and per pair of tools the minimum and median of each round's own ratio (both sides of a
 ratio saw the same load). The 1-minute load average is printed with every figure.
 
-Memory: ``tree_mb`` is the summed resident memory (RSS) of the child and all its descendants, sampled
-every 0.1 s from ``/proc`` (pages a forked worker shares with its parent count in both: this over-states
-the sum, never under-states it); ``maxrss_mb`` is ``ru_maxrss`` of ``os.wait4``, the largest single
-process among the child and the descendants it waited for (it includes the benchmark's own pages a
-forked child holds until it execs, so it is not reported in the tables). A process that lives less than
-0.1 s may be missed by the sampler (its tree RSS shows as 0).
+Memory: ``tree_mb`` is the summed resident memory (RSS) of the child and all its descendants (children,
+grandchildren, and the processes it left running, see below), sampled every :data:`SAMPLE_EVERY` s
+(20 ms) from ``/proc`` (pages a forked worker shares with its parent count in both: this over-states the
+sum, never under-states it). It is a sampled figure: a peak of the sum shorter than 20 ms, or a process
+living less than that (a ``git`` call), may be missed. ``largest_mb`` is the largest single process: the
+largest ``VmHWM`` (the kernel's own peak RSS of a process, kept between samples) of every process seen in
+the tree, so a short-lived peak of a process alive at one sample is never missed. ``maxrss_mb`` is
+``ru_maxrss`` of ``os.wait4`` (the child and the descendants it waited for; it includes the benchmark's own
+pages a forked child holds until it execs, so it is not reported in the tables).
+
+What a command leaves running (a background deleter started with ``start_new_session``, a child it never
+waited for) would be reparented to init, out of the measured tree, and run into the next tool's
+measurement. This process makes itself a child subreaper (Linux ``PR_SET_CHILD_SUBREAPER``), so those
+orphans become its children: they stay in the sampled tree, :func:`measure` waits for them after the
+command returned, and reports how long they ran after it (``after_seconds``) and their CPU time
+(``after_cpu``, not in ``cpu``, which is the command's and what it waited for, as before; the tables
+show their sum, ``all_cpu``). Such orphans are real work of the command: the render workers of a
+``multiprocessing`` forkserver are children of the forkserver, which the command never waits for, so
+before this their CPU time was in no figure.
 """
 
 from __future__ import annotations
 
+import ctypes
+import math
 import os
 import statistics
 import subprocess
@@ -26,7 +41,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-SAMPLE_EVERY = 0.1
+SAMPLE_EVERY = 0.02  # a sample of /proc costs about 1 ms on this machine (80 processes)
+PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h
 
 
 @dataclass
@@ -39,6 +55,14 @@ class Run:
     code: int
     stdout: str = ""
     stderr: str = ""
+    largest_mb: float = 0.0  # the largest single process: its own peak RSS (VmHWM), of every process seen
+    after_seconds: float = 0.0  # how long what the command left running ran after it returned
+    after_cpu: float = 0.0  # the CPU time of what it left running (orphans, reaped here)
+
+    @property
+    def all_cpu(self) -> float:
+        """The CPU time of the whole tree: the command's, what it waited for, and what it left running."""
+        return self.cpu + self.after_cpu
 
 
 def _children() -> dict[int, list[int]]:
@@ -71,40 +95,117 @@ def tree_rss(pid: int) -> int:
     return total
 
 
+def _memory(pid: int) -> tuple[int, int]:
+    """``(VmRSS, VmHWM)`` of ``pid`` in bytes (0, 0 once it has exited or for a zombie)."""
+    rss = hwm = 0
+    try:
+        with open(f"/proc/{pid}/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"VmRSS:"):
+                    rss = int(line.split()[1]) * 1024
+                elif line.startswith(b"VmHWM:"):
+                    hwm = int(line.split()[1]) * 1024
+    except (OSError, IndexError, ValueError):
+        pass
+    return rss, hwm
+
+
+def _subreaper() -> bool:
+    """Make this process the reaper of its descendants' orphans (Linux; False elsewhere)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return int(libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+SUBREAPER = _subreaper()
+
+
+class _Sampler(threading.Thread):
+    """The process tree of ``pid`` and of this process's children that were not there before it (the
+    orphans it adopted), sampled until :meth:`stop`."""
+
+    def __init__(self, pid: int, before: set[int]) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.before = pid, before
+        self.peak = self.largest = 0
+        self.done = threading.Event()
+
+    def roots(self, tree: Mapping[int, list[int]]) -> list[int]:
+        return [self.pid, *(p for p in tree.get(os.getpid(), []) if p not in self.before and p != self.pid)]
+
+    def run(self) -> None:
+        while True:
+            tree = _children()
+            todo, total = self.roots(tree), 0
+            while todo:
+                p = todo.pop()
+                rss, hwm = _memory(p)
+                total += rss
+                self.largest = max(self.largest, hwm)
+                todo += tree.get(p, [])
+            self.peak = max(self.peak, total)
+            if self.done.wait(SAMPLE_EVERY):
+                return
+
+    def stop(self) -> None:
+        self.done.set()
+        self.join()
+
+
+def _reap_left(sampler: _Sampler) -> float:
+    """Wait for every orphan the command left (adopted by this subreaper); their summed CPU time."""
+    cpu = 0.0
+    while True:
+        left = sampler.roots(_children())[1:]
+        if not left:
+            return cpu
+        for pid in left:
+            try:
+                _, _, usage = os.wait4(pid, 0)
+            except ChildProcessError:
+                continue
+            cpu += usage.ru_utime + usage.ru_stime
+
+
 def measure(cmd: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None, *, keep_output: bool = False) -> Run:
-    """Run ``cmd`` once; wall time, CPU time and memory of it and its descendants."""
-    peak = [0]
-    done = threading.Event()
+    """Run ``cmd`` once; wall time, CPU time and memory of it and its descendants, then wait for what it
+    left running (see the module docstring)."""
+    before = set(_children().get(os.getpid(), []))
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         proc = subprocess.Popen(list(cmd), cwd=cwd, env=dict(env) if env is not None else None, stdout=out,
                                 stderr=err)
-
-        def sample() -> None:
-            while True:
-                peak[0] = max(peak[0], tree_rss(proc.pid))
-                if done.wait(SAMPLE_EVERY):
-                    return
-
-        sampler = threading.Thread(target=sample, daemon=True)
+        sampler = _Sampler(proc.pid, before)
         sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)
         took = time.perf_counter() - started
-        done.set()
-        sampler.join()
+        after_cpu = _reap_left(sampler) if SUBREAPER else 0.0
+        after = time.perf_counter() - started - took
+        sampler.stop()
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         stdout = out.read().decode(errors="replace") if keep_output else ""
         stderr = err.read().decode(errors="replace")
-    return Run(took, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, peak[0] / 2**20, os.getloadavg()[0],
-               proc.returncode, stdout, stderr[-800:] if proc.returncode else "")
+    return Run(took, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, sampler.peak / 2**20,
+               os.getloadavg()[0], proc.returncode, stdout, stderr[-800:] if proc.returncode else "",
+               largest_mb=sampler.largest / 2**20, after_seconds=after, after_cpu=after_cpu)
+
+
+def mb(values: Sequence[float]) -> str:
+    """The largest of the memory figures, or ``-`` when none was measured (NaN: an estimate)."""
+    found = [v for v in values if not math.isnan(v)]
+    return f"{max(found):.0f} MB" if found else "-"
 
 
 def show(label: str, run: Run) -> None:
     flag = "" if run.code == 0 else f"  FAILED (exit {run.code}): {run.stderr.strip()[-400:]}"
-    print(f"  {label:34s} {run.seconds:7.2f} s  cpu {run.cpu:6.2f} s  tree {run.tree_mb:6.0f} MB  "
-          f"max process {run.maxrss_mb:5.0f} MB  load {run.load:4.1f}{flag}", flush=True)
+    left = f" (of which left running: cpu {run.after_cpu:.2f} s, {run.after_seconds:.2f} s after it returned)" \
+        if run.after_seconds > 0.05 or run.after_cpu > 0 else ""
+    print(f"  {label:34s} {run.seconds:7.2f} s  cpu {run.all_cpu:6.2f} s{left}  tree {mb([run.tree_mb]):>7s}  "
+          f"largest process {mb([run.largest_mb]):>7s}  load {run.load:4.1f}{flag}", flush=True)
 
 
 def spread(values: Sequence[float], unit: str = " s", digits: int = 2) -> str:
@@ -114,13 +215,16 @@ def spread(values: Sequence[float], unit: str = " s", digits: int = 2) -> str:
     return f"{statistics.median(values):.{digits}f}{unit} (min {min(values):.{digits}f})"
 
 
-def ratios(a: Sequence[Run], b: Sequence[Run]) -> list[float]:
-    """Each round's own ratio ``a / b`` (the same round saw the same load)."""
+def ratios(a: Sequence[Run], b: Sequence[Run], *, cpu: bool = False) -> list[float]:
+    """Each round's own ratio ``a / b`` of wall times, or with ``cpu`` of the trees' CPU times (the same
+    round saw the same load)."""
+    if cpu:
+        return [x.all_cpu / y.all_cpu for x, y in zip(a, b, strict=False) if y.all_cpu > 0]
     return [x.seconds / y.seconds for x, y in zip(a, b, strict=False) if y.seconds > 0]
 
 
-def ratio_text(a: Sequence[Run], b: Sequence[Run]) -> str:
-    found = ratios(a, b)
+def ratio_text(a: Sequence[Run], b: Sequence[Run], *, cpu: bool = False) -> str:
+    found = ratios(a, b, cpu=cpu)
     if not found:
         return "-"
     return f"{statistics.median(found):.2f}x (min {min(found):.2f}x)"
@@ -128,16 +232,17 @@ def ratio_text(a: Sequence[Run], b: Sequence[Run]) -> str:
 
 def table(rows: Mapping[str, Sequence[Run]]) -> list[str]:
     """A Markdown table: per tool, rounds, wall median (min), CPU median, peak tree memory, loads."""
-    lines = ["| run | rounds | wall, median (min) | CPU, median | peak tree RSS | load | ok |",
-             "|---|---:|---:|---:|---:|---:|---|"]
+    lines = ["| run | rounds | wall, median (min) | CPU of the tree, median | of which left running | peak tree RSS | "
+             "largest process | load | ok |", "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for label, runs in rows.items():
         if not runs:
             continue
         loads = [r.load for r in runs]
         ok = "yes" if all(r.code == 0 for r in runs) else f"exit {sorted({r.code for r in runs})}"
         lines.append(f"| {label} | {len(runs)} | {spread([r.seconds for r in runs])} | "
-                     f"{statistics.median(r.cpu for r in runs):.2f} s | {max(r.tree_mb for r in runs):.0f} MB | "
-                     f"{min(loads):.1f}-{max(loads):.1f} | {ok} |")
+                     f"{statistics.median(r.all_cpu for r in runs):.2f} s | "
+                     f"{statistics.median(r.after_cpu for r in runs):.2f} s | {mb([r.tree_mb for r in runs])} | "
+                     f"{mb([r.largest_mb for r in runs])} | {min(loads):.1f}-{max(loads):.1f} | {ok} |")
     return lines
 
 

@@ -1,8 +1,9 @@
-"""``warta build [--output DIR] [--drafts] [--json]``: a preview of the website (default ``_preview``).
+"""``warta build [--output DIR] [--drafts] [--no-search] [--json]``: a preview of the website (default ``_preview``).
 
 Only items whose approval chain is complete are built as published pages; ``--drafts`` adds every other
-item with a DRAF banner and ``noindex`` (:mod:`pipeline.site.preview`). The live site (``_site``) is
-written by ``warta publish`` only.
+item with a DRAF banner and ``noindex`` (:mod:`pipeline.site.preview`). ``--no-search`` leaves out the
+search index (Pagefind, the longest stage of a large build): the preview has no ``pagefind/`` and its
+search page says so. The live site (``_site``) is written by ``warta publish`` only, always with its index.
 """
 
 from __future__ import annotations
@@ -41,6 +42,13 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help=_("also show items not approved yet, each with a 'DRAF — belum disetujui' banner and noindex"),
     )
+    parser.add_argument(
+        "--no-search",
+        dest="search",
+        action="store_false",
+        help=_("leave out the search index (faster; the search page says the preview has none; "
+               "'warta publish' always makes it)"),
+    )
     parser.add_argument("--json", action="store_true", help=_("print one JSON document"))
     parser.set_defaults(func=run)
 
@@ -69,7 +77,7 @@ def _refuse_live(root: Path, config: SiteConfig, output: Path) -> None:
 
 
 def build(
-    root: Path, option: str | None, *, drafts: bool, progress: bool | None = None
+    root: Path, option: str | None, *, drafts: bool, progress: bool | None = None, search_index: bool = True
 ) -> tuple[Site, Preview, BuildResult]:
     """Load, refuse on content errors, judge approvals, build. Raises ContentError, ConfigError or BuildError."""
     config = load_config(root)
@@ -94,6 +102,7 @@ def build(
         drafts=drafts or not preview.approvals_checked,
         progress=progress,
         records=preview.records,
+        search_index=search_index,
     )
     findings = []
     for finding in [*preview.findings, *result.findings]:
@@ -108,7 +117,7 @@ def build(
 def run(args: argparse.Namespace) -> int:
     root = find_root()
     try:
-        _site, preview, result = build(root, args.output, drafts=args.drafts)
+        _site, preview, result = build(root, args.output, drafts=args.drafts, search_index=args.search)
     except WartaError as exc:
         if not args.json:
             raise
@@ -117,7 +126,8 @@ def run(args: argparse.Namespace) -> int:
     if preview.note:
         print(_("build: {note}", note=preview.note), file=sys.stderr)
     if args.json:
-        doc = {"ok": True, **result.to_json(), "approvals_checked": preview.approvals_checked}
+        doc = {"ok": True, **result.to_json(), "approvals_checked": preview.approvals_checked,
+               "search_index": args.search}
         print(json.dumps(doc, ensure_ascii=False, indent=2))
         return 0
     for finding in result.findings:
@@ -130,5 +140,7 @@ def run(args: argparse.Namespace) -> int:
         _("built {n} pages ({n2} items published{drafts}, {n3} left out) in {seconds:.1f} s",
           n=len(result.pages), n2=len(result.published), drafts=drafts, n3=len(result.left_out), seconds=result.seconds)
     )
+    if not args.search:
+        print(_("search index: not made (--no-search); the search page says so. 'warta publish' always makes it."))
     print(_("site: {where}/  (see it with: warta serve --output {where})", where=where))
     return 0

@@ -142,6 +142,7 @@ def build_site(
     theme: Path | None = None,
     records: Sequence[ArchiveRecord] | None = None,
     reuse_pages: bool = True,
+    search_index: bool = True,
 ) -> BuildResult:
     """Build the website of ``site`` into ``output`` (replaced whole, only once the build succeeded).
 
@@ -159,6 +160,10 @@ def build_site(
 
     ``reuse_pages``: pages whose inputs did not change since the last build into ``output`` are taken
     from it instead of being rendered again (:mod:`pipeline.site.reuse`; warta's own theme only).
+
+    ``search_index`` False (``warta build --no-search``, a preview only: ``warta publish`` never passes it):
+    no Pagefind stage, so no ``pagefind/`` in the output (the kept bundles stay as they are) and the
+    search page says it was built without the index.
     """
     started = time.perf_counter()
     caches = (cache_root or site.root).resolve()
@@ -174,6 +179,7 @@ def build_site(
     heap.give_back()  # what loading and judging the items freed: the build's helper processes start from here
     job = _Build(site, caches, theme, dict(extras or {}), drafts, progress)
     job.today = (now or dt.datetime.now(site.config.tz)).astimezone(site.config.tz).date()
+    job.search_index = search_index
     # without a choice, every item that may ever be public (a convenience for tests and tools)
     chosen = job.choose(site.items if items is None else items)
     temp = Path(tempfile.mkdtemp(prefix=f".{output.name}.building-{os.getpid()}-", dir=output.parent))
@@ -185,7 +191,8 @@ def build_site(
         pages_kept, published, drafts_shown = state.pages, job.release(), sorted(job.drafts_shown)
         del state  # the payloads (every body) are not needed past the writing: freed before Pagefind starts
         heap.give_back()
-        job.findings.extend(search.index(temp, caches, progress=progress))
+        if search_index:
+            job.findings.extend(search.index(temp, caches, progress=progress))
         pages, files = _listing(temp)
         swap(temp, output, caches / SITE_TRASH)
         if pages_kept is not None:
@@ -255,6 +262,7 @@ class _Build:
         self.pictures_made = media.Pictures()
         self.summary: ServiceSummary | None = None
         self.today = dt.date.today()  # build_site sets the run's day (in the site's time zone)
+        self.search_index = True  # build_site sets it: False, the search page says there is no index
 
     def choose(self, items: Sequence[Item]) -> list[Item]:
         chosen, left = _choose(items, self.extras, self.drafts)
@@ -391,7 +399,8 @@ class _Build:
         override["AUTHOR"] = config.site.name  # feeds: the office is the author of every entry
         override["JINJA_GLOBALS"] = {"_": catalogue.text, "LANG": catalogue.language, "MENU": state.menu,
                                      "ROOT_MARK": ROOT_MARK, "IDENTITY": marks, "FOOTER": state.footer,
-                                     "SEARCH": SEARCH_PAGE, "ONCE": _once(), "NAV_URLS": _nav_urls(state.menu)}
+                                     "SEARCH": SEARCH_PAGE, "ONCE": _once(), "NAV_URLS": _nav_urls(state.menu),
+                                     "SEARCH_INDEX": self.search_index}  # read by search.html only
         override["JINJA_FILTERS"] = {"tanggal": catalogue.date, "tanggal_jam": catalogue.datetime, "rooted": _rooted,
                                      "iso": i18n.iso}
         settings = read_settings(override)
