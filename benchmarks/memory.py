@@ -300,6 +300,7 @@ def main() -> int:
     parser.add_argument("--work", type=Path, default=Path("/tmp/warta-memory"))
     parser.add_argument("--trace", action="store_true", help="tracemalloc in the main process (slow)")
     parser.add_argument("--cold-only", action="store_true")
+    parser.add_argument("--no-search", action="store_true", help="build with --no-search (no Pagefind)")
     parser.add_argument("--verbose", action="store_true", help="print every line the build wrote, timed")
     args = parser.parse_args()
     projects = [p.resolve() for p in args.project or [Path(__file__).resolve().parent.parent]]
@@ -311,7 +312,8 @@ def main() -> int:
     for k in range(args.rounds):
         for project in projects:
             env = {**os.environ, "PYTHONPATH": str(project), "WARTA_MEMORY_TRACE": "1" if args.trace else "0"}
-            cmd = [sys.executable, "-c", BOOT, "-C", str(corpus), "build", "--drafts", "--json"]
+            cmd = [sys.executable, "-c", BOOT, "-C", str(corpus), "build", "--drafts", "--json",
+                   *(["--no-search"] if args.no_search else [])]
             shutil.rmtree(corpus / "_preview", ignore_errors=True)
             shutil.rmtree(corpus / ".warta-cache", ignore_errors=True)
             report(measure(f"{project.name} cold, round {k + 1}", cmd, project, env), args.verbose)
