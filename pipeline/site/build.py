@@ -2,8 +2,9 @@
 
 Stages: choose the items to publish -> media derivatives for their photos -> render each Markdown body
 once (cached by content) -> the pages are planned from the payloads and written through the theme
-(:mod:`pipeline.site.writer`) into a temporary folder beside the output -> attachments are copied ->
-the search index -> the temporary folder replaces the output. A build that
+(:mod:`pipeline.site.writer`) into a temporary folder beside the output, the search index made meanwhile
+(:mod:`pipeline.site.search_live`) -> attachments are copied -> the search index finished -> the temporary
+folder replaces the output. A build that
 fails or is killed leaves the previous output as it was; the next build removes what a killed build left.
 """
 
