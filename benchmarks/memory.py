@@ -92,7 +92,7 @@ for module, owner, name, label in [
     ("pipeline.site.build", "_Build", "write", "write"),
     ("pipeline.site.writer", None, "write_specs", "pages"),
     ("pipeline.site.writer", None, "write_feeds", "feeds"),
-    ("pipeline.site.search", None, "index", "search index"),
+    ("pipeline.site.search_live", "Indexer", "finish", "search index (the bundles left once the pages are written)"),
     ("pipeline.site.build", None, "_listing", "listing"),
 ]:
     wrap(module, owner, name, label)
