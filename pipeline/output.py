@@ -2,15 +2,21 @@
 
 Results (a finding line, a file name, a JSON document) are printed whatever the level; :func:`info`
 is progress and hints (silenced by ``-q``), :func:`detail` what a curious operator may want (shown by
-``-v``). Both go to stderr, so stdout stays the result.
+``-v``). Both go to stderr, so stdout stays the result. :func:`warn` is a warning about the run itself
+(e.g. a committed ``.warta-cache`` that is ignored): printed once on stderr whatever the level, and carried
+in the ``warnings`` of the command's ``--json`` document (:func:`with_warnings`).
 """
 
 from __future__ import annotations
 
 import sys
+from typing import Any
+
+from pipeline.i18n import _
 
 QUIET, NORMAL, VERBOSE = 0, 1, 2
 _level = NORMAL
+_warnings: list[str] = []  # this process's run warnings, in order, each once
 
 
 def set_level(level: int) -> None:
@@ -32,3 +38,29 @@ def detail(message: str) -> None:
     """Only with ``-v``."""
     if _level >= VERBOSE:
         print(message, file=sys.stderr)
+
+
+def warn(message: str) -> None:
+    """A warning about the run: on stderr once (even with ``-q``), and in :func:`with_warnings`."""
+    if message not in _warnings:
+        _warnings.append(message)
+        print("warta: " + _("warning: {message}", message=message), file=sys.stderr)
+
+
+def reset_warnings() -> None:
+    """Forget the run warnings (a new command starts: :func:`pipeline.cli.main`)."""
+    _warnings.clear()
+
+
+def warnings() -> list[str]:
+    """The run warnings given so far (:func:`warn`)."""
+    return list(_warnings)
+
+
+def with_warnings(doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` (a ``--json`` document) with the run warnings in front of its ``warnings`` list (added when
+    there are any; a document that already carries one is left as it is)."""
+    if _warnings:
+        kept = list(doc.get("warnings") or [])
+        doc["warnings"] = [*(w for w in _warnings if w not in kept), *kept]
+    return doc

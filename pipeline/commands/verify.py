@@ -19,6 +19,7 @@ from typing import Any
 from pipeline.config import find_root
 from pipeline.errors import UsageError, WartaError, json_document
 from pipeline.i18n import _
+from pipeline.output import with_warnings
 
 
 def register(subparsers: Any) -> None:
@@ -64,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
                                  fetch_decisions=True)
     report = with_register_findings(report, cache=not args.no_cache)  # arsip/ on a pull request (rule 12)
     if args.json:
-        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        print(json.dumps(with_warnings(report.to_json()), ensure_ascii=False, indent=2))
         return 0 if report.ok else 1
     for line in render_verify(report):
         print(line)
@@ -122,7 +123,7 @@ def run_pr(args: argparse.Namespace) -> int:
         doc["items"] = [annotate(result_json(r, tz), pr) for r in report.items]
         doc["pull_request"] = {"number": pr.pr.number, "head": pr.pr.head_sha, "url": pr.pr.url,
                                "source": pr.source}
-        print(json.dumps(doc, ensure_ascii=False, indent=2))
+        print(json.dumps(with_warnings(doc), ensure_ascii=False, indent=2))
         return 0 if report.ok else 1
     for line in render_verify(report):
         print(line)
