@@ -185,13 +185,13 @@ def cache_for(root: Path | None) -> RegisterCache:
     repository supplies), else in memory only."""
     if root is None:
         return RegisterCache(None)
-    name = str(root.resolve())
+    file: Path | None = None
+    if (root / CACHE_DIRNAME).exists():  # a site that keeps caches (its own folder, or one warta ignores)
+        folder = ensure_local_cache(root)  # asked every time: a folder committed since is never used
+        file = folder / REGISTER_CACHE if folder.is_dir() else None
+    name = f"{root.resolve()}\0{file}"
     cache = _caches.get(name)
     if cache is None:
-        file: Path | None = None
-        if (root / CACHE_DIRNAME).exists():  # a site that keeps caches (its own folder, or one warta ignores)
-            folder = ensure_local_cache(root)
-            file = folder / REGISTER_CACHE if folder.is_dir() else None
         cache = _caches[name] = RegisterCache(file)
     return cache
 

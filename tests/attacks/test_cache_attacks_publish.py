@@ -15,7 +15,7 @@ import pytest
 from approvals_helpers import Person, Site
 from publish_helpers import approved_release, isolated_env, office, publish_json
 
-from pipeline.cachedir import LAST_BUILD_CACHE, LAST_DEPLOY_CACHE
+from pipeline.cachedir import CACHE_DIRNAME, LAST_BUILD_CACHE, LAST_DEPLOY_CACHE
 
 STAGED = "_site.staging/site"
 HONEST, FORGED = b"Bantuan Bibit Cabai", b"Bantuan Bibit Palsu"
@@ -90,8 +90,8 @@ def test_forgetting_every_cache_of_publish_deploys_the_approved_page_again(site:
     and the next run puts the approved bytes back live."""
     _first_run(site)
     _edit_keeping_status(_live_page(site), in_place=True)
-    (site.root / LAST_BUILD_CACHE).unlink()
-    (site.root / LAST_DEPLOY_CACHE).unlink()
+    (site.root / CACHE_DIRNAME / LAST_BUILD_CACHE).unlink()
+    (site.root / CACHE_DIRNAME / LAST_DEPLOY_CACHE).unlink()
     shutil.rmtree(site.root / STAGED)
     code, doc = publish_json(site)
     assert code == 0, doc
