@@ -12,8 +12,6 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from pipeline.i18n import _
-
 QUIET, NORMAL, VERBOSE = 0, 1, 2
 _level = NORMAL
 _warnings: list[str] = []  # this process's run warnings, in order, each once
@@ -44,7 +42,7 @@ def warn(message: str) -> None:
     """A warning about the run: on stderr once (even with ``-q``), and in :func:`with_warnings`."""
     if message not in _warnings:
         _warnings.append(message)
-        print("warta: " + _("warning: {message}", message=message), file=sys.stderr)
+        print(f"warta: warning: {message}", file=sys.stderr)  # the word stays English, as in "warta: error:"
 
 
 def reset_warnings() -> None:
