@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from approvals_helpers import Person, Site
+from approvals_helpers import Site
 from jinja2 import Environment
 from jinja2.bccache import bc_magic
-from publish_helpers import approved_release, isolated_env, office, publish_json
+from publish_helpers import approved_release, publish_json
 
 from pipeline.cachedir import CACHE_DIRNAME, JINJA_CACHE, PREVIEW_DIGESTS, RENDER_CACHE, SCRATCH_DIRNAME, SIGNATURES_CACHE
 from pipeline.content import item_digest
@@ -28,14 +28,6 @@ from pipeline.site.preview_digests import WorkingDigests
 from tests.test_site_build import load, make_site
 
 ITEM = "content/siaran-pers/2025/rapat-koordinasi.md"
-
-
-@pytest.fixture
-def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:
-    made = office(tmp_path, cast)
-    for key, value in isolated_env(tmp_path).items():
-        monkeypatch.setenv(key, value)
-    return made
 
 
 def _forged_verdicts(site: Site) -> str:
@@ -69,6 +61,14 @@ def _forge_render_and_templates(cache: Path) -> None:
         file.write_bytes(bc_magic + pickle.dumps(checksum, 2) + marshal.dumps(code))
 
 
+def _an_honest_run_then_every_cache_forged(site: Site) -> None:
+    approved_release(site, "bantuan-bibit", title="Bantuan Bibit Cabai")
+    code, first = publish_json(site)
+    assert code == 0, first
+    _forged_verdicts(site)
+    _forge_render_and_templates(site.root / CACHE_DIRNAME)
+
+
 def _files(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
@@ -92,11 +92,7 @@ def _published_despite_the_cache(site: Site, supplied: Path) -> dict[str, Any]:
 
 def test_a_committed_cache_of_forged_verdicts_bodies_and_templates_is_ignored_and_approved_releases_go_out(
         site: Site) -> None:
-    approved_release(site, "bantuan-bibit", title="Bantuan Bibit Cabai")
-    code, first = publish_json(site)
-    assert code == 0, first
-    _forged_verdicts(site)
-    _forge_render_and_templates(site.root / CACHE_DIRNAME)
+    _an_honest_run_then_every_cache_forged(site)
     site.git("add", "-f", CACHE_DIRNAME)
     site.commit("cache", site.cast["wahyu"])
     assert site.git("ls-files", f"{CACHE_DIRNAME}/{SIGNATURES_CACHE}/verdicts.json")
@@ -106,11 +102,7 @@ def test_a_committed_cache_of_forged_verdicts_bodies_and_templates_is_ignored_an
 
 def test_a_committed_link_in_place_of_the_cache_folder_is_never_used_and_approved_releases_go_out(
         site: Site) -> None:
-    approved_release(site, "bantuan-bibit", title="Bantuan Bibit Cabai")
-    code, first = publish_json(site)
-    assert code == 0, first
-    _forged_verdicts(site)
-    _forge_render_and_templates(site.root / CACHE_DIRNAME)
+    _an_honest_run_then_every_cache_forged(site)
     os.rename(site.root / CACHE_DIRNAME, site.root / "cache-palsu")
     os.symlink("cache-palsu", site.root / CACHE_DIRNAME)
     site.git("add", "-f", CACHE_DIRNAME, "cache-palsu")

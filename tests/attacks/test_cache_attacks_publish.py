@@ -11,22 +11,13 @@ import os
 import shutil
 from pathlib import Path
 
-import pytest
-from approvals_helpers import Person, Site
-from publish_helpers import approved_release, isolated_env, office, publish_json
+from approvals_helpers import Site
+from publish_helpers import approved_release, publish_json
 
 from pipeline.cachedir import CACHE_DIRNAME, LAST_BUILD_CACHE, LAST_DEPLOY_CACHE
 
 STAGED = "_site.staging/site"
 HONEST, FORGED = b"Bantuan Bibit Cabai", b"Bantuan Bibit Palsu"
-
-
-@pytest.fixture
-def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:
-    made = office(tmp_path, cast)
-    for key, value in isolated_env(tmp_path).items():
-        monkeypatch.setenv(key, value)
-    return made
 
 
 def _first_run(site: Site) -> None:

@@ -10,19 +10,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from approvals_helpers import Person, Site
-from publish_helpers import approved_release, isolated_env, office, publish_json
+from approvals_helpers import Site
+from publish_helpers import approved_release, publish_json
 
 STAGED = "_site.staging/site"
 HONEST, FORGED = "Bantuan Bibit Cabai", "Bantuan Bibit Palsu"
-
-
-@pytest.fixture
-def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:
-    made = office(tmp_path, cast)
-    for key, value in isolated_env(tmp_path).items():
-        monkeypatch.setenv(key, value)
-    return made
 
 
 def _forged_copy(source: Path, target: Path) -> None:

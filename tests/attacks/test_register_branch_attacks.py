@@ -17,7 +17,7 @@ import yaml
 from approvals_helpers import SOP_RILIS, Person, Site, make_site, people_yaml
 from channel_servers import TOKEN, Platforms
 from identity_helpers import Key, keygen, make_cast, pipeline_block
-from publish_helpers import PUBLISH_YML, approved_release, isolated_env, publish, publish_json, release_text
+from publish_helpers import PUBLISH_YML, approved_release, isolate, publish, publish_json, release_text
 from register_branch_helpers import BRANCH, bare_git, branch_commits, branch_office, branch_records, forge_on_branch
 
 from pipeline.approvals.records import format_record
@@ -38,8 +38,7 @@ def ci(tmp_path_factory: pytest.TempPathFactory) -> Key:
 @pytest.fixture
 def site(tmp_path: Path, cast: dict[str, Person], ci: Key, monkeypatch: pytest.MonkeyPatch) -> Site:
     made = branch_office(tmp_path, cast, ci)
-    for key, value in isolated_env(tmp_path).items():
-        monkeypatch.setenv(key, value)
+    isolate(tmp_path, monkeypatch)
     return made
 
 
@@ -157,8 +156,7 @@ def test_a_rewind_of_the_register_branch_that_drops_the_posting_ledger_never_pos
         tmp_path: Path, cast: dict[str, Person], ci: Key, platforms: Platforms, monkeypatch: pytest.MonkeyPatch,
         cache: bool) -> None:
     office = signed_channel_office(tmp_path, cast, ci, platforms)
-    for key, value in isolated_env(tmp_path).items():
-        monkeypatch.setenv(key, value)
+    isolate(tmp_path, monkeypatch)
     path = approved_release(office, "bantuan-bibit", title="Bantuan Bibit Cabai")
     bare = make_bare(office, tmp_path)
     runner = clone(office, bare, "runner")

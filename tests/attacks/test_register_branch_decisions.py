@@ -8,13 +8,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from approvals_helpers import PROJECT, Person, Site
 from forge_helpers import IDS, publishing_office, run_cli, user
-from identity_helpers import Key, keygen
+from identity_helpers import Key
 from publish_helpers import live_files, publish_json, release_text
 from register_branch_helpers import BRANCH, BRANCH_YML, bare_git, branch_records
 from servers import TOKEN, GitHubServer
@@ -25,19 +24,6 @@ from pipeline.approvals.records import format_record
 from pipeline.git import EMPTY_TREE
 
 REVIEWS = f"refs/heads/{BRANCH}-ulasan"
-
-
-@pytest.fixture
-def ci(tmp_path_factory: pytest.TempPathFactory) -> Key:
-    return keygen(tmp_path_factory.mktemp("ci-key"), "ci")
-
-
-@pytest.fixture
-def gh() -> Iterator[GitHubServer]:
-    server = GitHubServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
