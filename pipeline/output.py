@@ -56,9 +56,15 @@ def warnings() -> list[str]:
 
 
 def with_warnings(doc: dict[str, Any]) -> dict[str, Any]:
-    """``doc`` (a ``--json`` document) with the run warnings in front of its ``warnings`` list (added when
-    there are any; a document that already carries one is left as it is)."""
-    if _warnings:
-        kept = list(doc.get("warnings") or [])
+    """``doc`` (a ``--json`` document) with the run warnings, when there are any, in front of its
+    ``warnings`` list (added when it has none); a document whose ``warnings`` is something else (``check``'s
+    count) gets them as ``run_warnings``. Each warning is there once."""
+    if not _warnings:
+        return doc
+    own = doc.get("warnings")
+    if own is None or isinstance(own, list):
+        kept = list(own or [])
         doc["warnings"] = [*(w for w in _warnings if w not in kept), *kept]
+    else:
+        doc["run_warnings"] = list(_warnings)
     return doc

@@ -3,7 +3,12 @@ supplied one never stops a command (it is ignored, with a warning naming it)."""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
+import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -11,8 +16,10 @@ import pytest
 
 from pipeline import cachedir, output
 from pipeline.cachedir import CACHE_DIRNAME, SCRATCH_DIRNAME, ensure_local_cache
+from pipeline.cli import main
 
-PIPELINE = Path(__file__).resolve().parent.parent / "pipeline"
+PROJECT = Path(__file__).resolve().parent.parent
+PIPELINE = PROJECT / "pipeline"
 
 
 def _git(root: Path, *args: str) -> str:
@@ -111,6 +118,7 @@ def test_with_warnings_puts_the_run_warnings_in_front_of_a_documents_own() -> No
     output.warn("cache diabaikan")
     assert output.with_warnings({"items": []}) == {"items": [], "warnings": ["cache diabaikan"]}
     assert output.with_warnings({"warnings": ["w"]}) == {"warnings": ["cache diabaikan", "w"]}
+    assert output.with_warnings({"warnings": 2}) == {"warnings": 2, "run_warnings": ["cache diabaikan"]}
     output.reset_warnings()
 
 
@@ -125,3 +133,27 @@ def test_every_cache_path_is_relative_to_the_folder_ensure_local_cache_returns()
              for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
              if joined.search(line.split("#")[0]) and '"""' not in line and "``" not in line]
     assert found == []
+
+
+def test_warta_check_json_keeps_its_count_of_warnings_and_carries_the_run_warning(repo: Path) -> None:
+    """``check --json``'s ``warnings`` is a count (docs/content.md): the run's warning goes beside it."""
+    root = repo.parent / "contoh"
+    shutil.copytree(repo, root)
+    for part in ("warta.yml", "sop", "content"):
+        source = PROJECT / part
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, root / part)
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "situs")
+    (root / CACHE_DIRNAME).write_text("bukan folder", encoding="utf-8")
+    out = io.StringIO()
+    cwd = os.getcwd()
+    try:
+        os.chdir(root)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+            code = main(["check", "--json"])
+    finally:
+        os.chdir(cwd)
+    doc = json.loads(out.getvalue())
+    assert code == 0 and doc["error"] is None, doc
+    assert isinstance(doc["warnings"], int)
+    assert any("is not a folder" in w and "ignores it" in w for w in doc["run_warnings"]), doc
