@@ -110,8 +110,6 @@ def _supplied(root: Path, folder: Path, shipped: str | None) -> str | None:
         return _("{folder} is a symbolic link (to {readlink})", folder=folder, readlink=folder.readlink())
     if folder.exists() and not folder.is_dir():
         return _("{folder} is not a folder", folder=folder)
-    if shipped is not None:
-        return _("{folder} is committed in the revision being judged ({shipped})", folder=folder, shipped=shipped)
     if (root / ".git").exists():
         proc = Git(root).run("ls-files", "-z", "--", CACHE_DIRNAME, check=False)
         tracked = [p for p in proc.stdout.decode("utf-8", "replace").split("\0") if p]
@@ -119,6 +117,8 @@ def _supplied(root: Path, folder: Path, shipped: str | None) -> str | None:
             more = len(tracked) - 1
             return _("{folder} is committed to the repository ({first}{more})", folder=folder, first=tracked[0],
                      more=_(" and {n} more", n=more) if more else "")
+    if shipped is not None:  # (a checkout of that revision said so above, in the same words as every command)
+        return _("{folder} is committed in the revision being judged ({shipped})", folder=folder, shipped=shipped)
     return None
 
 
