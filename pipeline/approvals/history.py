@@ -36,7 +36,7 @@ import hashlib
 import json
 import sys
 from array import array
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -332,16 +332,17 @@ def trees(git: Git, commits: Sequence[Commit]) -> dict[str, str]:
     return trees
 
 
-def read(git: Git, revs: Sequence[str]) -> tuple[list[Commit], dict[str, str], dict[str, Record | None]]:
+def read(git: Git, revs: Sequence[str], log: Iterator[Commit] | None = None
+         ) -> tuple[list[Commit], dict[str, str], dict[str, Record | None]]:
     """The commits of ``revs`` (as :meth:`Git.log` reads them, merges with their own changes), the tree
     ids :func:`trees` gives, and the record of each commit whose first parent came before it (read
     while git writes the rest: parents come first, so that is nearly every one). Only the merges whose
     tree is none of their parents' trees can have changed a file themselves; git's combined diff is
-    asked for those alone."""
+    asked for those alone. ``log``: that ``git log`` already started (:meth:`Git.start_log`)."""
     commits: list[Commit] = []
     seen: dict[str, str] = {}
     records: dict[str, Record | None] = {}
-    for commit in git.iter_log(revs, merge_diffs=False):
+    for commit in log if log is not None else git.iter_log(revs, merge_diffs=False):
         commits.append(commit)
         seen[commit.sha] = commit.tree
         if not commit.parents or commit.parents[0] in seen:  # what record_from_commit reads is known
@@ -389,12 +390,25 @@ def build_stored(git: Git, tip: str, folder: Path | None, *, packed: bool = True
     return history, raw
 
 
-def _extend(git: Git, history: History, tip: str) -> History:
+def build_started(git: Git, tip: str, log: Iterator[Commit]) -> tuple[History, bytes]:
+    """The index of main's history up to ``tip`` built from scratch (no cache read or written) from
+    ``log`` (``git.start_log([tip], merge_diffs=False)``, started before this module was imported), and
+    its stored form."""
+    history = _extend(git, _empty(tip), tip, log)
+    return history, pack(history)
+
+
+def store(folder: Path, tip: str, raw: bytes) -> None:
+    """Keep the stored form ``raw`` of ``tip``'s index in ``folder`` (as :func:`build` does)."""
+    _save(folder, tip, raw)
+
+
+def _extend(git: Git, history: History, tip: str, log: Iterator[Commit] | None = None) -> History:
     old = history.tip if history.shas else None
     # the governance transitions' own (small) git log runs beside the big one
     with ThreadPoolExecutor(max_workers=1) as pool:
         governance = pool.submit(_governance_log, git, tip, old)
-        commits, known, records = read(git, [tip, f"^{old}"] if old else [tip])
+        commits, known, records = read(git, [tip, f"^{old}"] if old else [tip], log)
         changed = governance.result()
     history = history.copy() if old else history
     history.add(commits, tip, known, on_main=True, records=records)
