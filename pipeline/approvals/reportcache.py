@@ -177,3 +177,8 @@ def _result(x: list[Any]) -> ChainResult:
         forced, Approval(*forced_by) if forced_by is not None else None,
         Approval(*returned) if returned is not None else None, imported, hint, kind, sop_title,
     )
+
+
+# the verdicts as plain values, also how pipeline.approvals.sharing passes them between processes
+dump_result = _dump
+load_result = _result

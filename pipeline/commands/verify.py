@@ -80,7 +80,7 @@ def _evaluate(args: argparse.Namespace) -> Any:
     open_site(root)
     # decisions kept on the remote's refs/warta/decisions count too (a reset branch cannot hide a return)
     report = evaluate_repository(root, base=args.base, all_items=args.all, cache=not args.no_cache,
-                                 fetch_decisions=True)
+                                 fetch_decisions=True, share=True)  # the contexts are not read here
     return with_register_findings(report, cache=not args.no_cache)  # arsip/ on a pull request (rule 12)
 
 
