@@ -42,11 +42,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from pipeline.approvals.chain import Record
+from pipeline.approvals.record_model import Record
 from pipeline.approvals.records import record_from_commit
+from pipeline.areas import HISTORY_PATHSPEC as GOVERNANCE_PATHS
 from pipeline.files import write_atomic
 from pipeline.git import Change, Commit, Git
-from pipeline.governed import HISTORY_PATHSPEC as GOVERNANCE_PATHS
 from pipeline.i18n import get_language
 
 # 5: transitions follow every file outside the item areas (pipeline.governed); 6: forge sources; 7: the
@@ -57,8 +57,8 @@ SUFFIX = ".idx"
 MAGIC = b"warta-history\n"
 _PACKAGE = Path(__file__).resolve().parents[1]
 # the code that decides what the index holds: reading git, the records and their problems, governance paths
-_SHAPING = ("approvals/history.py", "approvals/records.py", "approvals/chain_model.py", "approvals/chain.py",
-            "git.py", "governed.py", "i18n.py")
+_SHAPING = ("approvals/history.py", "approvals/records.py", "approvals/record_model.py", "approvals/chain_model.py",
+            "approvals/chain.py", "git.py", "areas.py", "governed.py", "i18n.py")
 
 
 class Touch(NamedTuple):
