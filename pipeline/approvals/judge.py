@@ -101,7 +101,8 @@ def evaluate_repository(
     digest of what is live) turns ``approved`` into ``published``. ``fetch_decisions`` first brings
     ``refs/warta/decisions`` from the remote (``warta verify`` and ``publish``; a failure is a warning).
     ``share``: many items are judged on two cores (:mod:`.sharing`), for a caller that reads few of the
-    report's per-item contexts (those of the child's half are made again when read).
+    report's per-item contexts (those of the child's half are made again when read), and the kept run
+    is written in the background: the caller calls :func:`.reportcache.finish` before it ends.
     """
     if cache:
         ensure_local_cache(root)  # fail closed: a linked or committed cache could forge verdicts
@@ -140,7 +141,8 @@ def _run(root: Path, *, base: str | None, all_items: bool, paths: Sequence[str] 
         st = judge.base_state
         reportcache.save(root / CACHE_DIRNAME, key, reportcache.Kept(
             report.base, report.mode, report.items, report.governance, report.problems,
-            report.warnings[len(fetched or ()):], report.removed, (st.index, st.sha, st.tracked)))
+            report.warnings[len(fetched or ()):], report.removed, (st.index, st.sha, st.tracked)),
+            background=share)  # the sharing caller waits for it (reportcache.finish) after printing
     return report
 
 

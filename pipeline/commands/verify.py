@@ -57,17 +57,23 @@ def run(args: argparse.Namespace) -> int:
     if args.all:  # main's history is read while this process imports and reads the items (a cold run)
         history_job.start_early(Path.cwd().resolve())
     try:
-        report = _evaluate(args)
-    finally:
-        history_job.cancel_early()
-    from pipeline.approvals.display import render_verify  # imported here: start-up time of other commands
-    if args.json:
-        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        try:
+            report = _evaluate(args)
+        finally:
+            history_job.cancel_early()
+        # imported here: start-up time of other commands, and after history_job.start_early has forked
+        from pipeline.approvals.display import render_verify
+        if args.json:
+            print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+            return 0 if report.ok else 1
+        for line in render_verify(report):
+            print(line)
+        _summary(report, args.all)
         return 0 if report.ok else 1
-    for line in render_verify(report):
-        print(line)
-    _summary(report, args.all)
-    return 0 if report.ok else 1
+    finally:  # the kept run was written meanwhile (evaluate_repository's share): wait for it
+        kept = sys.modules.get("pipeline.approvals.reportcache")
+        if kept is not None:
+            kept.finish()
 
 
 def _evaluate(args: argparse.Namespace) -> Any:

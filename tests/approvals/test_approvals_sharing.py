@@ -4,14 +4,16 @@ that fails has the parent judge its items."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 
 import pytest
 from approvals_helpers import Site
+from cli_helpers import run_warta
 from test_approvals_history_job import every_kind, same
 
-from pipeline.approvals import sharing
+from pipeline.approvals import reportcache, sharing
 from pipeline.approvals.service import Report, evaluate_repository
 
 
@@ -72,3 +74,33 @@ def test_few_items_are_judged_here(site: Site, monkeypatch: pytest.MonkeyPatch) 
     later = spy(monkeypatch)
     judged(site, share=True)
     assert later == [[]]
+
+
+def kept_runs(site: Site) -> list[str]:
+    return sorted(p.name for p in (site.root / ".warta-cache" / "approvals" / "reports").glob("*.json"))
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_the_kept_run_written_in_the_background_is_read_back(
+        site: Site, monkeypatch: pytest.MonkeyPatch, fork: bool) -> None:
+    every_kind(site)
+    if not fork:
+        monkeypatch.delattr(os, "fork")
+    first = judged(site, share=True)
+    assert bool(reportcache._writers) == fork  # a child writes it while this process goes on
+    reportcache.finish()
+    assert reportcache._writers == [] and len(kept_runs(site)) == 1
+    again = evaluate_repository(site.root, all_items=True, share=True)  # the kept run, read back
+    assert reportcache._writers == []  # nothing judged, nothing written
+    assert isinstance(again.contexts, reportcache.LazyContexts)
+    same(again, first)
+
+
+def test_the_verify_command_waits_for_its_kept_run(site: Site) -> None:
+    every_kind(site)
+    shutil.rmtree(site.root / ".warta-cache", ignore_errors=True)
+    first = run_warta("verify", "--all", "--json", cwd=site.root)
+    assert len(kept_runs(site)) == 1  # written before the command ended
+    again = run_warta("verify", "--all", "--json", cwd=site.root)
+    assert (first.returncode, first.stdout) == (again.returncode, again.stdout)
+    assert first.returncode == 1 and json.loads(first.stdout)["items"]
