@@ -13,6 +13,15 @@ at it by renaming a new symlink over the old one: a single ``rename(2)``, so a r
 web server) sees the old site or the new one, never a mix, and a run killed at any point leaves the old
 site live. If ``_site`` is still a plain folder (written by an older warta or by hand), it is moved into
 ``_site.versions/`` first: only that first switch has a moment without ``_site``.
+
+An unchanged file is found by comparing the bytes of the staged file and its live copy, except where a
+record of the last deploy (:class:`Deployed`, kept by ``warta publish``) says the pair is the one it
+left: the staged file is the same inode with the same size and modification time (a build never writes
+into an existing file: a page it reuses is a link to the previous build's, whose bytes it hashed), and
+the live file has the same inode, size, modification time and status change time (which every write,
+link and ``utime`` sets to the clock and no program can set back). The two held the same bytes when the
+record was taken, so the live file is kept without reading either; anything else is compared as before.
+The worst a stale record can do is keep a live file as it was deployed.
 """
 
 from __future__ import annotations
@@ -22,6 +31,8 @@ import datetime as dt
 import os
 import shutil
 import stat
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.deploy.common import DeployResult, Progress, same_file, site_files
@@ -76,6 +87,52 @@ def _regular(path: Path) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class Deployed:
+    """The files a local deploy left live, each with the stats of its staged file and of its live copy
+    taken just after the deploy (the two then held the same bytes): ``rows`` maps a relative path to
+    (staged inode, size, mtime ns, live inode, size, mtime ns, ctime ns); ``staged_dev`` and
+    ``live_dev`` are the two devices, ``version`` the live version's name."""
+
+    version: str
+    staged_dev: int
+    live_dev: int
+    rows: Mapping[str, Sequence[int]]
+
+    def same(self, rel: str, staged: str, live: str) -> bool:
+        """Whether ``staged`` and ``live`` (the files of ``rel``) are the pair recorded, unchanged."""
+        row = self.rows.get(rel)
+        if row is None or len(row) != 7:
+            return False
+        try:
+            s, v = os.lstat(staged), os.lstat(live)
+        except OSError:
+            return False
+        return (stat.S_ISREG(s.st_mode) and stat.S_ISREG(v.st_mode)
+                and (s.st_dev, s.st_ino, s.st_size, s.st_mtime_ns) == (self.staged_dev, row[0], row[1], row[2])
+                and (v.st_dev, v.st_ino, v.st_size, v.st_mtime_ns, v.st_ctime_ns)
+                == (self.live_dev, row[3], row[4], row[5], row[6]))
+
+
+def deployed_files(site_dir: Path, version: Path, files: Iterable[str]) -> Deployed | None:
+    """The record of a deploy that left ``version`` live from ``site_dir`` (see :class:`Deployed`), taken
+    after it (its links and its pruning set the live files' change times); regular files only."""
+    try:
+        staged_dev, live_dev = os.stat(site_dir).st_dev, os.stat(version).st_dev
+    except OSError:
+        return None
+    rows: dict[str, list[int]] = {}
+    top, here = os.fspath(site_dir), os.fspath(version)
+    for rel in files:
+        try:
+            s, v = os.lstat(os.path.join(top, rel)), os.lstat(os.path.join(here, rel))
+        except OSError:
+            continue
+        if stat.S_ISREG(s.st_mode) and stat.S_ISREG(v.st_mode) and s.st_dev == staged_dev and v.st_dev == live_dev:
+            rows[rel] = [s.st_ino, s.st_size, s.st_mtime_ns, v.st_ino, v.st_size, v.st_mtime_ns, v.st_ctime_ns]
+    return Deployed(version.name, staged_dev, live_dev, rows)
+
+
 def _place(source: Path, target: Path, link_from: Path | None, made: set[Path]) -> None:
     if target.parent not in made:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -90,8 +147,9 @@ def _place(source: Path, target: Path, link_from: Path | None, made: set[Path]) 
 
 
 def deploy_local(site_dir: Path, live: Path, *, dry_run: bool = False,
-                 progress: Progress | None = None) -> DeployResult:
-    """Make ``site_dir`` the site at ``live`` (see the module docstring for how)."""
+                 progress: Progress | None = None, known: Deployed | None = None) -> DeployResult:
+    """Make ``site_dir`` the site at ``live`` (see the module docstring for how). ``known``: the record of
+    the last deploy, believed only for the live version it names."""
     files = site_files(site_dir)
     versions = versions_dir(live)
     site_real = site_dir.resolve()
@@ -101,11 +159,15 @@ def deploy_local(site_dir: Path, live: Path, *, dry_run: bool = False,
                                  "folder (the publish run stages in _site.staging/)",
                                  site_dir=site_dir, live=live))
     current = live_version(live)
+    if known is not None and (current is None or current.name != known.version):
+        known = None
     uploaded: list[str] = []
     unchanged: list[str] = []
     for rel, path in files.items():
         old = current / rel if current is not None else None
-        if old is not None and _regular(old) and same_file(path, old):
+        if old is not None and known is not None and known.same(rel, os.fspath(path), os.fspath(old)):
+            unchanged.append(rel)  # the pair the last deploy left, untouched since: the same bytes
+        elif old is not None and _regular(old) and same_file(path, old):
             unchanged.append(rel)
         else:
             uploaded.append(rel)
