@@ -74,12 +74,12 @@ def build_key(files: Mapping[str, str], items: Iterable[tuple[str, bool, bool, b
     return digest.hexdigest()
 
 
-def listing(output: Path, *, changes: bool = False) -> str | None:
+def listing(output: Path, *, changes: bool = False, stats: dict[str, os.stat_result] | None = None) -> str | None:
     """A digest of the output folder as it stands: every file's path, size, modification time and
     inode, and the folder's inode (None when it is not there). ``changes``: each file's status change
     time too (``st_ctime_ns``), which every write, ``utime``, link and unlink sets to the clock and no
     program can set back: a file edited in place with its size and modification time put back lists
-    otherwise the same."""
+    otherwise the same. ``stats``: filled with each file's ``lstat`` by relative path."""
     try:
         top = os.stat(output)
     except OSError:
@@ -97,6 +97,8 @@ def listing(output: Path, *, changes: bool = False) -> str | None:
                         stack.append((entry.path, rel + "/"))
                         continue
                     st = entry.stat(follow_symlinks=False)
+                    if stats is not None:
+                        stats[rel] = st
                     row = f"{'l' if entry.is_symlink() else 'f'} {rel} {st.st_size} {st.st_mtime_ns} {st.st_ino}"
                     rows.append(f"{row} {st.st_ctime_ns}" if changes else row)
         except OSError:
@@ -266,10 +268,11 @@ def remember_deploy(root: Path, site_dir: Path, target: DeploySection, result: D
         forget_deploy(root)
         return
     files = sorted({*result.uploaded, *result.unchanged})
+    stats: dict[str, os.stat_result] = {}
     _write(root / LAST_DEPLOY_CACHE, "deploy", {"site": str(site_dir), "live": str(live), "version": current.name,
-                            "site_listing": listings.of(site_dir), "version_listing": listing(current, changes=True),
-                            "files": files})
-    record = deployed_files(site_dir, current, files)
+                            "site_listing": listings.of(site_dir),
+                            "version_listing": listing(current, changes=True, stats=stats), "files": files})
+    record = deployed_files(site_dir, current, files, stats)
     if record is None:
         return
     body = json.dumps({"format": FORMAT, "site": str(site_dir), "live": str(live), "version": record.version,
