@@ -99,3 +99,26 @@ def test_settings_change_or_lost_cache_renders_every_page(tmp_path: Path) -> Non
     shutil.rmtree(tmp_path / "elsewhere")  # the keys of a folder that is gone are forgotten
     assert build_site(load(root), out).reused > 0
     assert len(list(keys.glob("*.json"))) == 1
+
+
+def test_an_item_page_is_keyed_by_its_front_matter_as_written(tmp_path: Path) -> None:
+    """An item's key holds its front matter's text for its fields (pipeline.site.model): a field only the
+    item's own page shows (lokasi, sumber) changes that page and nothing it is not on; a comment in the
+    front matter (the same fields) renders the page again, to the same bytes."""
+    root = make_site(tmp_path / "site")
+    out = root / "_site"
+    build_site(load(root), out)
+    release = root / "content/siaran-pers/2025/bantuan-bibit.md"
+    _edit(release, "lokasi: Balai Kalurahan Pajangan", "lokasi: Pendopo Kapanewon Pajangan")
+    news = root / "content/berita/2025/musrenbang.md"
+    _edit(news, "sumber: Kapanewon Sedayu", "sumber: Kalurahan Argosari")
+    again = _same_as_fresh(root, out, tmp_path)
+    assert "Pendopo Kapanewon Pajangan" in (out / "siaran-pers/2025/bantuan-bibit/index.html").read_text(encoding="utf-8")
+    assert "Kalurahan Argosari" in (out / "berita/2025/musrenbang/index.html").read_text(encoding="utf-8")
+    assert "Pendopo" not in (out / "siaran-pers/2025/rapat-koordinasi/index.html").read_text(encoding="utf-8")
+    assert _rendered(again) >= 2 and again.reused > _rendered(again)  # both pages, their lists; not the rest
+    before = tree_hash(out)
+    _edit(release, "lokasi: Pendopo", "# dikoreksi redaksi\nlokasi: Pendopo")
+    commented = _same_as_fresh(root, out, tmp_path)
+    assert tree_hash(out) == before
+    assert _rendered(commented) >= 1  # the item's own page was rendered again, not kept on a guess

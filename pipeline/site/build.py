@@ -40,7 +40,7 @@ from pipeline.site import generators, heap, i18n, identity, media, search_live, 
 from pipeline.site.generators import tag_slug
 from pipeline.site.model import ROOT_MARK, Attachment, Body, BuildResult, PageExtra, Payload, SharedState
 from pipeline.site.outline import outline, wrap_tables
-from pipeline.site.output import MARKER, MARKER_TEXT, check_output, recover, swap
+from pipeline.site.output import MARKER, MARKER_TEXT, check_output, listing, recover, swap
 from pipeline.site.register import Register, klasifikasi_url, make_register
 from pipeline.site.reuse import PageCache, build_fingerprint
 from pipeline.site.settings import base_settings, read_settings
@@ -204,7 +204,7 @@ def build_site(
         heap.give_back()
         if job.indexer is not None:  # made while the pages were written (search_live)
             job.findings.extend(job.indexer.finish(progress=progress))
-        pages, files = _listing(temp)
+        pages, files = listing(temp)
         swap(temp, output, caches / SITE_TRASH)
         if pages_kept is not None:
             pages_kept.save()
@@ -238,20 +238,6 @@ def download_url(item: Item, source: Path) -> str:
     never replace the item's page nor another file of the same name."""
     digest = hashlib.sha256(source.read_bytes()).hexdigest()[:12]
     return f"{item.url_path}{DOWNLOADS}/{digest}/{source.name}"
-
-
-def _listing(folder: Path) -> tuple[list[str], int]:
-    """The pages (``.html``) of a built folder, sorted, and how many files it holds (plain strings: no
-    path object per file)."""
-    pages: list[str] = []
-    files = 0
-    top = str(folder)
-    for dirpath, _dirs, filenames in os.walk(top):
-        files += len(filenames)
-        rel = dirpath[len(top) + 1:]
-        prefix = rel.replace(os.sep, "/") + "/" if rel else ""
-        pages.extend(prefix + name for name in filenames if name.endswith(".html"))
-    return sorted(pages), files
 
 
 class _Build:
