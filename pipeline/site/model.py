@@ -86,22 +86,31 @@ class Body:
     """An item's body as its page shows it, made only when a page or a feed needs it (a page taken
     unchanged from the previous output never does): the rendered HTML with its pictures and local links
     filled in (``fills``: each token and what replaces it, in order), fitted under the page's headings
-    (``fit``). ``digest`` is the sha256 of all of it, what the page's key needs instead of the text.
-    The HTML is kept as UTF-8 (:class:`pipeline.rendering.Compact`: half the memory of the text)."""
+    (``fit``). ``digest`` is the sha256 of all of it by its inputs, what the page's key needs instead of
+    the text: ``key``, the rendering's content address (:func:`pipeline.rendering.body_key_utf8`: the
+    renderer and the body's bytes), stands for the HTML. The HTML is kept as UTF-8
+    (:class:`pipeline.rendering.Compact`: half the memory of the text), or, for a rendering the cache
+    holds, not kept at all: ``load(key)`` reads it when a page or feed shows the body."""
 
-    html: bytes  # as pipeline.rendering made it, with tokens, in UTF-8
+    html: bytes | None  # as pipeline.rendering made it, with tokens, in UTF-8 (None: ``load`` reads it)
     fills: tuple[tuple[str, str], ...]
     fit: Callable[[str], str]
     fit_key: str  # what ``fit`` depends on besides the code (the table label)
+    key: str = ""  # the rendering's cache key
+    load: Callable[[str], bytes] | None = None
 
     @functools.cached_property
     def digest(self) -> str:
-        h = hashlib.sha256(self.html)
+        h = hashlib.sha256(b"key\0" + self.key.encode("ascii") if self.key else b"html\0" + (self.html or b""))
         h.update(json.dumps([self.fills, self.fit_key], ensure_ascii=False).encode("utf-8", "surrogatepass"))
         return h.hexdigest()
 
     def text(self) -> str:
-        html = self.html.decode("utf-8", "surrogatepass")
+        data = self.html
+        if data is None:
+            assert self.load is not None, "a body without its HTML has a loader"
+            data = self.load(self.key)
+        html = data.decode("utf-8", "surrogatepass")
         for old, new in self.fills:
             html = html.replace(old, new)
         return self.fit(html)
