@@ -118,9 +118,7 @@ class Disk:
     def _send(self, op: int, path: str, data: bytes) -> None:
         name = os.fsencode(path)
         try:
-            self.stdin.write(HEAD.pack(op, len(name), len(data)))
-            self.stdin.write(name)
-            self.stdin.write(data)
+            self.stdin.write(b"".join((HEAD.pack(op, len(name), len(data)), name, data)))  # one call per operation
         except BrokenPipeError:
             self._failed()
 
