@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.archive.records import ArchiveRecord
-from pipeline.cachedir import LAST_BUILD_CACHE, LAST_DEPLOY_CACHE
+from pipeline.cachedir import LAST_BUILD_CACHE, LAST_DEPLOY_CACHE, ensure_local_cache
 from pipeline.codedigest import code_digest
 from pipeline.config import DeploySection
 from pipeline.deploy import DeployResult
@@ -173,7 +173,7 @@ def _write(file: Path, what: str, data: dict[str, Any]) -> None:
 
 def reuse(root: Path, key: str, output: Path, listings: Listings) -> BuildResult | None:
     """The result of the last build when it read exactly ``key``'s inputs and ``output`` is untouched since."""
-    data = _read(root / LAST_BUILD_CACHE, "build")
+    data = _read(ensure_local_cache(root) / LAST_BUILD_CACHE, "build")
     try:
         if data is None or data.get("key") != key or data.get("output") != str(output):
             return None
@@ -200,7 +200,8 @@ def remember(root: Path, key: str, output: Path, built: BuildResult, listings: L
     result = {"pages": built.pages, "files": built.files, "published": built.published, "left_out": built.left_out,
               "findings": [_finding_json(f) for f in built.findings], "drafts": built.drafts,
               "register_pages": built.register_pages, "images": images}
-    _write(root / LAST_BUILD_CACHE, "build", {"key": key, "output": str(output), "listing": found, "result": result})
+    _write(ensure_local_cache(root) / LAST_BUILD_CACHE, "build",
+           {"key": key, "output": str(output), "listing": found, "result": result})
 
 
 def _live(target: DeploySection, root: Path) -> Path:
@@ -213,7 +214,7 @@ def deployed_already(root: Path, site_dir: Path, target: DeploySection, listings
     the live version it left still lists as it did then (a deploy would then change nothing)."""
     if target.target != "local":
         return None  # a remote target's state is only known by asking it: the deploy does
-    data = _read(root / LAST_DEPLOY_CACHE, "deploy")
+    data = _read(ensure_local_cache(root) / LAST_DEPLOY_CACHE, "deploy")
     live = _live(target, root)
     if data is None or data.get("site") != str(site_dir) or data.get("live") != str(live):
         return None
@@ -238,19 +239,20 @@ def remember_deploy(root: Path, site_dir: Path, target: DeploySection, result: D
     if current is None or current.name != result.version:
         forget_deploy(root)
         return
-    _write(root / LAST_DEPLOY_CACHE, "deploy", {"site": str(site_dir), "live": str(live), "version": current.name,
-                            "site_listing": listings.of(site_dir), "version_listing": listing(current, changes=True),
-                            "files": sorted({*result.uploaded, *result.unchanged})})
+    _write(ensure_local_cache(root) / LAST_DEPLOY_CACHE, "deploy",
+           {"site": str(site_dir), "live": str(live), "version": current.name,
+            "site_listing": listings.of(site_dir), "version_listing": listing(current, changes=True),
+            "files": sorted({*result.uploaded, *result.unchanged})})
 
 
 def forget(root: Path) -> None:
     """No last build (before a build starts: a run that dies in it leaves no record to believe)."""
     with contextlib.suppress(OSError):
-        (root / LAST_BUILD_CACHE).unlink(missing_ok=True)
+        (ensure_local_cache(root) / LAST_BUILD_CACHE).unlink(missing_ok=True)
     forget_deploy(root)
 
 
 def forget_deploy(root: Path) -> None:
     """No record of the last deploy."""
     with contextlib.suppress(OSError):
-        (root / LAST_DEPLOY_CACHE).unlink(missing_ok=True)
+        (ensure_local_cache(root) / LAST_DEPLOY_CACHE).unlink(missing_ok=True)

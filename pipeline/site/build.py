@@ -168,14 +168,14 @@ def build_site(
     search page says it was built without the index.
     """
     started = time.perf_counter()
-    caches = (cache_root or site.root).resolve()
+    repo = (cache_root or site.root).resolve()
     output = output if output.is_absolute() else (Path.cwd() / output)
     # unchanged pages are reused only with warta's own theme, whose templates keep the contract of
     # pipeline.site.reuse (a reusable page reads only what is passed to it)
     reuse = theme is None and reuse_pages
     theme = (theme or theme_dir()).resolve()
-    check_output(caches, output)
-    ensure_local_cache(caches)  # rendered HTML, templates and images are cached there: never trust a committed one
+    check_output(repo, output)
+    caches = ensure_local_cache(repo)  # rendered HTML, templates and images: never a cache the repository supplies
     output.parent.mkdir(parents=True, exist_ok=True)
     recover(output, caches / SITE_TRASH)
     heap.give_back()  # what loading and judging the items freed: the build's helper processes start from here
@@ -195,7 +195,7 @@ def build_site(
         chosen = job.render(job.pictures(chosen, temp))
         job.payloads(chosen, records)
         gc.freeze()
-        job.summary = service_summary(caches, site.config, records)  # the public service summary page (layanan/)
+        job.summary = service_summary(repo, site.config, records)  # the public service summary page (layanan/)
         state = job.write(chosen, temp, output, reuse)
         if not caller_froze:
             gc.unfreeze()  # before the payloads are let go: a collection sees them again
@@ -400,7 +400,7 @@ class _Build:
         )
         listed = [i for i in chosen if i.kind != "halaman" and i.meta.status != "dicabut"]
         override = base_settings(
-            self.root, temp, self.theme, site_url=config.site.url, site_name=config.site.name,
+            self.root, temp, self.theme, caches=self.caches, site_url=config.site.url, site_name=config.site.name,
             language=config.site.language, timezone=config.site.timezone, feed_items=config.build.feed_items,
             with_feed=bool(listed),
         )

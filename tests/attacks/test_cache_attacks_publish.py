@@ -11,22 +11,13 @@ import os
 import shutil
 from pathlib import Path
 
-import pytest
-from approvals_helpers import Person, Site
-from publish_helpers import approved_release, isolated_env, office, publish_json
+from approvals_helpers import Site
+from publish_helpers import approved_release, publish_json
 
-from pipeline.cachedir import LAST_BUILD_CACHE, LAST_DEPLOY_CACHE
+from pipeline.cachedir import CACHE_DIRNAME, LAST_BUILD_CACHE, LAST_DEPLOY_CACHE
 
 STAGED = "_site.staging/site"
 HONEST, FORGED = b"Bantuan Bibit Cabai", b"Bantuan Bibit Palsu"
-
-
-@pytest.fixture
-def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:
-    made = office(tmp_path, cast)
-    for key, value in isolated_env(tmp_path).items():
-        monkeypatch.setenv(key, value)
-    return made
 
 
 def _first_run(site: Site) -> None:
@@ -90,8 +81,8 @@ def test_forgetting_every_cache_of_publish_deploys_the_approved_page_again(site:
     and the next run puts the approved bytes back live."""
     _first_run(site)
     _edit_keeping_status(_live_page(site), in_place=True)
-    (site.root / LAST_BUILD_CACHE).unlink()
-    (site.root / LAST_DEPLOY_CACHE).unlink()
+    (site.root / CACHE_DIRNAME / LAST_BUILD_CACHE).unlink()
+    (site.root / CACHE_DIRNAME / LAST_DEPLOY_CACHE).unlink()
     shutil.rmtree(site.root / STAGED)
     code, doc = publish_json(site)
     assert code == 0, doc
