@@ -183,7 +183,9 @@ class _Sampler(threading.Thread):
                 p = todo.pop()
                 todo += tree.get(p, [])
                 if p in parents and p != self.pid and shares_memory(p, parents[p]):
-                    continue  # between vfork and exec: its parent's pages, counted with its parent
+                    # between vfork and exec: its parent's pages, counted with its parent (asked before
+                    # reading the size: one that execs meanwhile is left out, a few MB for one sample)
+                    continue
                 rss, hwm = _memory(p)
                 total += rss
                 self.largest = max(self.largest, hwm)

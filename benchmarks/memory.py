@@ -206,12 +206,15 @@ def measure(label: str, cmd: list[str], cwd: Path, env: dict[str, str]) -> Run:
             seen: dict[str, float] = {}
             while todo:
                 pid = todo.pop()
+                parent_role, parent = parents[pid]
+                # asked before reading its size: a child that execs between the two is then left out with
+                # its new size (a few MB, for one sample), never counted with its parent's
+                pre_exec = bool(parent) and pid != proc.pid and shares_memory(pid, parent)
                 status = _status(pid)
                 kids = _children(pid)
                 if status is not None:
                     rss, hwm, _size, name = status
-                    parent_role, parent = parents[pid]
-                    if parent and pid != proc.pid and shares_memory(pid, parent):
+                    if pre_exec:
                         role = "pre-exec child"  # between vfork and exec: its parent's own pages
                         shared += rss
                     else:

@@ -15,6 +15,12 @@ history. A child that ends without a word or sends an index that does not verify
 happen) has the parent build the index itself. There is no fork where the platform has none, or while
 other threads run (a forked child holds only the calling thread: a lock another thread held could never
 be released in it): the index is then built in process, as :func:`.history.build` does.
+
+A command that will judge every item after loading something large (``warta build``: 10,000 items are
+about 140 MB) calls :func:`begin` first: the child is forked while the process is small (a forked child's
+RSS counts every page it inherited), and :func:`start` with the same repository, tip and folder takes that
+job instead of forking again. :func:`abandon` stops a job nobody took (the command failed first, or a kept
+report needed no index).
 """
 
 from __future__ import annotations
@@ -29,12 +35,15 @@ from pathlib import Path
 from pipeline.approvals import history
 from pipeline.approvals.history import History
 from pipeline.errors import GitError
+from pipeline.files import grow_pipe
 from pipeline.git import Git
 
 _INDEX = b"I"
 _FAILED = b"E"  # the child's GitError, as its message
 _BUG = b"X"  # anything else: the parent builds the index itself (and meets the error there)
 _READ = 1 << 20
+_PIPE = 1 << 20  # the pipe's size asked for (Linux's default limit for a process: /proc/sys/fs/pipe-max-size)
+_BEGUN: dict[tuple[str, str, Path | None], Pending] = {}  # jobs started by begin(), not taken yet
 
 
 @dataclass
@@ -92,7 +101,10 @@ class Pending:
 def start(git: Git, tip: str, folder: Path | None, *, fork: bool = True) -> Pending:
     """The index of main's history up to ``tip``: read from ``folder`` when stored there, else being built
     by a forked child (see the module docstring), or built here when there is no fork (or ``fork`` is
-    false)."""
+    false). A job :func:`begin` started for the same repository, tip and folder is taken instead."""
+    begun = _BEGUN.pop((str(git.root), tip, folder), None)
+    if begun is not None:
+        return begun
     pending = Pending(git, tip, folder)
     pending.index = history.load(folder, tip)
     if pending.index is not None:
@@ -101,6 +113,7 @@ def start(git: Git, tip: str, folder: Path | None, *, fork: bool = True) -> Pend
         pending.index = history.build(git, tip, folder)
         return pending
     read_end, write_end = os.pipe()
+    grow_pipe(write_end, _PIPE)  # an index that fits is written and the child exits: no memory held meanwhile
     pid = os.fork()
     if pid == 0:  # the child: never returns
         os.close(read_end)
@@ -108,6 +121,23 @@ def start(git: Git, tip: str, folder: Path | None, *, fork: bool = True) -> Pend
     os.close(write_end)
     pending.pid, pending.fd = pid, read_end
     return pending
+
+
+def begin(git: Git, tip: str, folder: Path) -> Pending | None:
+    """Fork the job now, for :func:`start` to take later (see the module docstring); ``None`` when the index
+    is stored (it is read when needed) or there is no fork here."""
+    if (folder / f"{tip}{history.SUFFIX}").is_file() or not hasattr(os, "fork") or threading.active_count() > 1:
+        return None
+    pending = _BEGUN[(str(git.root), tip, folder)] = start(git, tip, folder)
+    return pending
+
+
+def abandon(pending: Pending) -> None:
+    """Stop ``pending`` (from :func:`begin`) when :func:`start` has not taken it."""
+    key = (str(pending.git.root), pending.tip, pending.folder)
+    if _BEGUN.get(key) is pending:
+        del _BEGUN[key]
+        pending.cancel()
 
 
 def _child(git: Git, tip: str, folder: Path | None, fd: int) -> None:
