@@ -22,7 +22,7 @@ from pipeline.errors import ContentError, Finding, UsageError, WartaError, json_
 from pipeline.i18n import _
 from pipeline.output import with_warnings
 from pipeline.site import BuildResult, build_site
-from pipeline.site.preview import Preview, plan_preview
+from pipeline.site.preview import Preview, history_ahead, plan_preview
 
 PREVIEW = "_preview"
 # Above this many items the build reports its stages on standard error even when it is not a terminal.
@@ -84,14 +84,15 @@ def build(
     config = load_config(root)
     output = output_folder(root, option)
     _refuse_live(root, config, output)
-    site = load_site(root, config)
-    errors = site.findings.errors
-    if errors:
-        raise ContentError(
-            _("content has {n} error(s); nothing was built", n=len(errors)),
-            findings=sorted(errors, key=lambda f: (f.path, f.line or 0, f.message)),
-        )
-    preview = plan_preview(site)
+    with history_ahead(root):  # the judge's history job, forked while this process is small
+        site = load_site(root, config)
+        errors = site.findings.errors
+        if errors:
+            raise ContentError(
+                _("content has {n} error(s); nothing was built", n=len(errors)),
+                findings=sorted(errors, key=lambda f: (f.path, f.line or 0, f.message)),
+            )
+        preview = plan_preview(site)
     if progress is None:
         progress = sys.stderr.isatty() or len(site.items) >= PROGRESS_ITEMS
     result = build_site(
