@@ -33,7 +33,7 @@ from pipeline.errors import BuildError, Finding
 from pipeline.gate import is_exempt
 from pipeline.i18n import _, ngettext
 from pipeline.references import resolve_path
-from pipeline.rendering import PARALLEL_MIN, Compact, render_compact, stop_workers
+from pipeline.rendering import PARALLEL_MIN, Background, Compact, render_compact, stop_workers
 from pipeline.report.summary import ServiceSummary, service_summary
 from pipeline.resources import theme_dir
 from pipeline.site import generators, heap, i18n, identity, media, search_live, writer
@@ -145,6 +145,7 @@ def build_site(
     records: Sequence[ArchiveRecord] | None = None,
     reuse_pages: bool = True,
     search_index: bool = True,
+    renderer: Background | None = None,
 ) -> BuildResult:
     """Build the website of ``site`` into ``output`` (replaced whole, only once the build succeeded).
 
@@ -166,6 +167,10 @@ def build_site(
     ``search_index`` False (``warta build --no-search``, a preview only: ``warta publish`` never passes it):
     no Pagefind stage, so no ``pagefind/`` in the output (the kept bundles stay as they are) and the
     search page says it was built without the index.
+
+    ``renderer``: the bodies rendered in the background while the caller loaded and judged the items
+    (:class:`pipeline.rendering.Background`, given to :func:`pipeline.content.load_site`); only the
+    bodies of the chosen items are taken from it. The caller closes it.
     """
     started = time.perf_counter()
     caches = (cache_root or site.root).resolve()
@@ -179,7 +184,7 @@ def build_site(
     output.parent.mkdir(parents=True, exist_ok=True)
     recover(output, caches / SITE_TRASH)
     heap.give_back()  # what loading and judging the items freed: the build's helper processes start from here
-    job = _Build(site, caches, theme, dict(extras or {}), drafts, progress)
+    job = _Build(site, caches, theme, dict(extras or {}), drafts, progress, renderer)
     job.today = (now or dt.datetime.now(site.config.tz)).astimezone(site.config.tz).date()
     job.search_index = search_index
     # without a choice, every item that may ever be public (a convenience for tests and tools)
@@ -192,7 +197,8 @@ def build_site(
     caller_froze = gc.get_freeze_count() > 0
     gc.freeze()
     try:
-        chosen = job.render(job.pictures(chosen, temp))
+        job.render(chosen)  # first: the background renderer's thread ends before the media pool forks
+        chosen = job.overran(job.pictures(chosen, temp))
         job.payloads(chosen, records)
         gc.freeze()
         job.summary = service_summary(caches, site.config, records)  # the public service summary page (layanan/)
@@ -258,8 +264,9 @@ class _Build:
     """One build in the making: each method is one stage of :func:`build_site`, in order."""
 
     def __init__(self, site: Site, caches: Path, theme: Path, extras: dict[str, PageExtra], drafts: bool,
-                 progress: bool) -> None:
+                 progress: bool, renderer: Background | None = None) -> None:
         self.site = site
+        self.renderer = renderer
         self.root = site.root.resolve()
         self.caches = caches
         self.theme = theme
@@ -294,24 +301,28 @@ class _Build:
             self.findings.append(Finding(path, None, _("left out of the site: {reason}", reason=reason), field))
         return [i for i in chosen if i.path not in why]
 
+    def render(self, chosen: list[Item]) -> None:
+        """Every body once (taken from the background renderer when there is one, else rendered now)."""
+        _say(self.progress, ngettext("{n} item to publish", "{n} items to publish", len(chosen), n=len(chosen)))
+        live = [i for i in chosen if i.meta.status != "dicabut"]
+        _say(self.progress, ngettext("rendering {n} body", "rendering {n} bodies", len(live), n=len(live)))
+        self.rendered = _render(live, self.caches / RENDER_CACHE, self.config.limits.render_seconds, self.renderer)
+        if len(live) >= PARALLEL_MIN:  # a large build: its render workers' memory is not needed by the writer and Pagefind
+            stop_workers()
+            heap.give_back()
+
     def pictures(self, chosen: list[Item], temp: Path) -> list[Item]:
         """Media derivatives; an item whose photo could not be made is left out, with the reason."""
-        _say(self.progress, ngettext("{n} item to publish", "{n} items to publish", len(chosen), n=len(chosen)))
         made = media.make_pictures(self.root, chosen, temp, self.config, progress=self.progress,
                                    cache_root=self.caches)
         self.findings.extend(made.findings)
         self.pictures_made = made
         return self._leave_out(chosen, made.failed) if made.failed else chosen
 
-    def render(self, chosen: list[Item]) -> list[Item]:
-        """Every body once; a body past its deadline (rule 13) leaves that item out, every other is built."""
-        live = [i for i in chosen if i.meta.status != "dicabut"]
-        _say(self.progress, ngettext("rendering {n} body", "rendering {n} bodies", len(live), n=len(live)))
-        self.rendered = _render(live, self.caches / RENDER_CACHE, self.config.limits.render_seconds)
-        if len(live) >= PARALLEL_MIN:  # a large build: its render workers' memory is not needed by the writer and Pagefind
-            stop_workers()
-            heap.give_back()
-        overran = {path: r.error for path, r in self.rendered.items() if r.error}
+    def overran(self, chosen: list[Item]) -> list[Item]:
+        """A body past its deadline (rule 13) leaves that item out; every other is built."""
+        paths = {i.path for i in chosen}
+        overran = {path: r.error for path, r in self.rendered.items() if r.error and path in paths}
         return self._leave_out(chosen, overran, "body") if overran else chosen
 
     def payloads(self, chosen: list[Item], records: Sequence[ArchiveRecord] | None) -> None:
@@ -461,14 +472,16 @@ def _nav_urls(menu: Sequence[tuple[str, str]]) -> frozenset[str]:
                       "layanan/", "arsip/", SEARCH_PAGE})
 
 
-def _render(items: Sequence[Item], cache_file: Path, seconds: float) -> dict[str, Compact]:
+def _render(items: Sequence[Item], cache_file: Path, seconds: float,
+            renderer: Background | None) -> dict[str, Compact]:
     """Each body as :mod:`pipeline.markup` renders it, its HTML kept as UTF-8: taken from the parsed item
-    when parsing rendered it already, else from the render cache or rendered now (the bodies travel to
-    the workers as the items' own bytes)."""
+    when parsing rendered it already, else from the background ``renderer``, the render cache or rendered
+    now (the bodies travel to the workers as the items' own bytes)."""
     out = {i.path: Compact.of(i.rendered) for i in items if i.rendered is not None}
     todo = [i for i in items if i.rendered is None]
-    out.update(zip((i.path for i in todo), render_compact([i.body_utf8 for i in todo], cache_file, seconds=seconds),
-                   strict=True))
+    bodies = [i.body_utf8 for i in todo]
+    done = renderer.take(bodies) if renderer is not None else render_compact(bodies, cache_file, seconds=seconds)
+    out.update(zip((i.path for i in todo), done, strict=True))
     return out
 
 
