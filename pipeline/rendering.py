@@ -259,8 +259,9 @@ class Background:
     BATCH = 256  # bodies per round of the workers: how soon a change of their number takes effect
 
     def __init__(self, cache_file: Path | None, seconds: float = DEFAULT_SECONDS, *, cores: int | None = None,
-                 min_bodies: int = PARALLEL_MIN) -> None:
-        self.cache_file, self.seconds, self.min_bodies = cache_file, seconds, min_bodies
+                 min_bodies: int | None = None) -> None:
+        self.cache_file, self.seconds = cache_file, seconds
+        self.min_bodies = min_bodies if min_bodies is not None else PARALLEL_MIN  # fewer new bodies: no thread's worth
         self.cores = cores if cores is not None else (os.cpu_count() or 1)
         self.rendered = 0  # bodies the background rendered (for tests and figures)
         self._done: dict[str, Compact] = {}
