@@ -149,7 +149,7 @@ def start_early(start: Path) -> None:
     root = next((f for f in (start, *start.parents) if (f / CONFIG_FILE).is_file()), None)
     if root is None:
         return
-    cache = ensure_local_cache(root)  # only asked whether an index is kept: never a folder the repository supplies
+    cache = ensure_local_cache(root)  # (only to see whether an index is stored: the parent stores)
     if not hasattr(os, "fork") or threading.active_count() > 1 or _has_any(cache / "history", ".idx") or _has_any(
             cache / "approvals" / "reports", ""):
         return
