@@ -95,12 +95,22 @@ def test_a_page_is_given_whole_when_something_outside_its_body_could_change_the_
         assert reduced(page) is None, why
 
 
+# Pagefind's interface shows "Searching for <term>..." in the same ``.pagefind-ui__message`` as its later "N
+# results for <term>", and draws each result as a placeholder (``.pagefind-ui__loading``, no link) until the
+# result's fragment has arrived: the search has settled once its results list is drawn (the list exists only
+# after the search, even with no result), the message names the term, and no result is a placeholder.
+SETTLED = """t => {
+  const list = document.querySelector('#pencarian .pagefind-ui__results');
+  const message = document.querySelector('#pencarian .pagefind-ui__message');
+  return list !== null && message !== null && message.textContent.includes(t)
+    && list.querySelector('.pagefind-ui__loading') === null;
+}"""
+
+
 def _search(tab: Any, url: str, term: str) -> list[str]:
-    """The result links once Pagefind's interface has said how many results ``term`` has."""
+    """The result links once Pagefind's interface has searched ``term`` and drawn every result it found."""
     tab.goto(url, wait_until="networkidle")
-    tab.wait_for_function("t => [...document.querySelectorAll('.pagefind-ui__message')]"
-                          ".some(m => m.textContent.includes(t))", arg=term, timeout=20_000)
-    tab.wait_for_load_state("networkidle")
+    tab.wait_for_function(SETTLED, arg=term, timeout=20_000)
     return [str(h) for h in tab.locator(".pagefind-ui__result-link").evaluate_all("ls => ls.map(a => a.href)")]
 
 
@@ -128,8 +138,10 @@ def test_a_changed_release_of_an_older_year_is_found_by_its_new_word_after_the_r
         years = tab.locator('input[name="Tahun"]').evaluate_all("boxes => boxes.map(b => b.value)")
         assert {"2024", "2025"} <= set(years), years
         tab.locator('input[name="Tahun"][value="2025"]').check()
-        tab.wait_for_function("() => ![...document.querySelectorAll('.pagefind-ui__result-link')]"
-                              ".some(a => a.href.includes('/2024/'))", timeout=20_000)
+        # the filtered search has settled (not the moment it is still searching, with no list drawn) and left
+        # out every 2024 release
+        tab.wait_for_function("t => (" + SETTLED + ")(t) && ![...document.querySelectorAll('.pagefind-ui__result-link')]"
+                              ".some(a => a.href.includes('/2024/'))", arg="kalurahan", timeout=20_000)
         hrefs = tab.locator(".pagefind-ui__result-link").evaluate_all("links => links.map(a => a.href)")
         assert hrefs and all("/2025/" in h for h in hrefs), hrefs
     finally:
