@@ -169,7 +169,7 @@ NOT_GOVERNED: tuple[NotGoverned, ...] = (
                 "part of the digest of every item that names them; photos only as derivatives"),
     NotGoverned(("arsip/**",), "the register, output of the publishing identity",
                 "written by publish; never evidence of approval (rule 12)"),
-    NotGoverned((".warta-cache/**",), "local caches", "refused when committed (pipeline/cachedir.py)"),
+    NotGoverned((".warta-cache/**",), "local caches", "ignored when committed or linked (pipeline/cachedir.py)"),
     NotGoverned(("**/.gitattributes", ".gitmodules"), "checkout settings: conversions, filters, submodule "
                 "addresses", "ignored: publish reads git objects, never a checkout"),
     NotGoverned(("README.md", "docs/**", "LICENSE", ".gitignore"),

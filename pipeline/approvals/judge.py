@@ -66,7 +66,7 @@ from pipeline.approvals.mainbranch import find_main
 from pipeline.approvals.report import NULL_SHA, ItemContext, Mode, Report
 from pipeline.approvals.revisions import Files, ItemCache, ItemInfo, cache_root, choose_paths, is_item
 from pipeline.approvals.trusted import Trusted, descendants, governance_states
-from pipeline.cachedir import CACHE_DIRNAME, ensure_local_cache
+from pipeline.cachedir import ensure_local_cache
 from pipeline.config import CONFIG_FILE, LimitsSection, SiteConfig, parse_config
 from pipeline.errors import ApprovalError, ConfigError, GitError, UsageError
 from pipeline.git import Git, Signature
@@ -105,7 +105,7 @@ def evaluate_repository(
     kept run is written in the background: the caller calls :func:`.reportcache.finish` before it ends.
     """
     if cache:
-        ensure_local_cache(root)  # fail closed: a linked or committed cache could forge verdicts
+        ensure_local_cache(root)  # never a linked or committed cache (it could forge verdicts): warns once
     # Tens of thousands of small objects and no reference cycles: the cyclic collector would only
     # rescan them again and again (a third of the run time on 10,000 releases).
     enabled = gc.isenabled()
@@ -130,7 +130,7 @@ def _run(root: Path, *, base: str | None, all_items: bool, paths: Sequence[str] 
             key = reportcache.run_key(git, head=head, head_sha=opened[0], main=opened[1], main_sha=opened[2],
                                       base_sha=base_sha, all_items=all_items, paths=paths,
                                       published=published, fetched=fetch_decisions)
-            kept = reportcache.load(root / CACHE_DIRNAME, key)
+            kept = reportcache.load(ensure_local_cache(root), key)
             state = reportcache.state_of(git, kept) if kept is not None else None
             if kept is not None and state is not None:
                 return _from_kept(root, opened, kept, state, fetched, head=head, base=base, all_items=all_items,
@@ -139,7 +139,7 @@ def _run(root: Path, *, base: str | None, all_items: bool, paths: Sequence[str] 
                               published=published, cache=cache, share=share)
     if key is not None:
         st = judge.base_state
-        reportcache.save(root / CACHE_DIRNAME, key, reportcache.Kept(
+        reportcache.save(ensure_local_cache(root), key, reportcache.Kept(
             report.base, report.mode, report.items, report.governance, report.problems,
             report.warnings[len(fetched or ()):], report.removed, (st.index, st.sha, st.tracked)),
             background=share)  # the sharing caller waits for it (reportcache.finish) after printing

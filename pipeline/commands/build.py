@@ -20,6 +20,7 @@ from pipeline.content import Site, load_site
 from pipeline.deploy.local import versions_dir
 from pipeline.errors import ContentError, Finding, UsageError, WartaError, json_document
 from pipeline.i18n import _
+from pipeline.output import with_warnings
 from pipeline.site import BuildResult, build_site
 from pipeline.site.preview import Preview, plan_preview
 
@@ -128,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         doc = {"ok": True, **result.to_json(), "approvals_checked": preview.approvals_checked,
                "search_index": args.search}
-        print(json.dumps(doc, ensure_ascii=False, indent=2))
+        print(json.dumps(with_warnings(doc), ensure_ascii=False, indent=2))
         return 0
     for finding in result.findings:
         print(finding.format(code=True), file=sys.stderr)

@@ -20,6 +20,7 @@ from typing import Any
 from pipeline.approvals import history_job
 from pipeline.errors import UsageError, WartaError, json_document
 from pipeline.i18n import _
+from pipeline.output import with_warnings
 
 
 def register(subparsers: Any) -> None:
@@ -64,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         # imported here: start-up time of other commands, and after history_job.start_early has forked
         from pipeline.approvals.display import render_verify
         if args.json:
-            print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+            print(json.dumps(with_warnings(report.to_json()), ensure_ascii=False, indent=2))
             return 0 if report.ok else 1
         for line in render_verify(report):
             print(line)

@@ -84,7 +84,7 @@ def _choose(site: Site, report: Report, now: dt.datetime | None) -> Preview:
     live = {s.record.path: gate.live_of(s.record) for s in stored if s.record.published_at is not None}
     results = {r.path: r for r in report.items}
     moment = now or dt.datetime.now(site.config.tz)
-    # evaluate_repository checked that .warta-cache/ is this machine's own (it raised otherwise)
+    # the digests are kept in the machine's own cache folder (WorkingDigests asks ensure_local_cache)
     working = WorkingDigests(root, cache=True)
     extras: dict[str, PageExtra] = {}
     reasons: dict[str, str] = {}
