@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.cachedir import CACHE_DIRNAME
+from pipeline.cachedir import APPROVALS_CACHE, HISTORY_CACHE, ensure_local_cache
 from pipeline.errors import GitError
 from pipeline.git import Git
 
@@ -132,6 +132,7 @@ def start(git: Git, tip: str, folder: Path | None, *, fork: bool = True) -> Pend
 
 
 CONFIG_FILE = "warta.yml"  # pipeline.config.CONFIG_FILE (not imported: see the note on imports above)
+KEPT_RUNS = f"{APPROVALS_CACHE}/reports"  # pipeline.approvals.reportcache.FOLDER (likewise)
 _early: list[Pending] = []  # the child start_early forked, until start takes it or cancel_early stops it
 
 
@@ -149,9 +150,9 @@ def start_early(start: Path) -> None:
     root = next((f for f in (start, *start.parents) if (f / CONFIG_FILE).is_file()), None)
     if root is None:
         return
-    cache = root / CACHE_DIRNAME
-    if not hasattr(os, "fork") or threading.active_count() > 1 or _has_any(cache / "history", ".idx") or _has_any(
-            cache / "approvals" / "reports", ""):
+    cache = ensure_local_cache(root)  # where the run will look (never a committed or linked folder)
+    if not hasattr(os, "fork") or threading.active_count() > 1 or _has_any(cache / HISTORY_CACHE, ".idx") or _has_any(
+            cache / KEPT_RUNS, ""):
         return
     git = Git(root)
     tip = next((sha for ref in ("refs/heads/main", "refs/remotes/origin/main") if (sha := git.rev_parse(ref))), None)

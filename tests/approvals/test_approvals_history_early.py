@@ -14,7 +14,7 @@ from approvals_helpers import Site
 from cli_helpers import run_warta
 from test_approvals_history_job import break_history_half_way, every_kind, same, without_fork
 
-from pipeline.approvals import history, history_job
+from pipeline.approvals import history, history_job, reportcache
 from pipeline.approvals.service import Report, evaluate_repository
 from pipeline.config import CONFIG_FILE
 from pipeline.errors import GitError
@@ -51,8 +51,9 @@ def reaped(pid: int) -> bool:
     return False
 
 
-def test_the_config_file_name_is_the_configurations() -> None:
+def test_the_names_it_looks_for_are_the_configurations_and_the_kept_runs() -> None:
     assert history_job.CONFIG_FILE == CONFIG_FILE
+    assert history_job.KEPT_RUNS == reportcache.FOLDER
 
 
 @pytest.mark.parametrize("mode", ["all", "no-cache", "on-main", "from-a-subfolder"])
