@@ -136,7 +136,7 @@ KEPT_RUNS = f"{APPROVALS_CACHE}/reports"  # pipeline.approvals.reportcache.FOLDE
 _early: list[Pending] = []  # the child start_early forked, until start takes it or cancel_early stops it
 
 
-def start_early(start: Path) -> None:
+def start_early(start: Path, *, cache: bool = True) -> None:
     """Fork now, before the command has imported what judging needs, the child that builds main's index
     from scratch (``warta verify --all`` without any stored index: the first run on a machine): git walks
     the history while this process imports and reads the items. The child stores nothing (the
@@ -145,15 +145,18 @@ def start_early(start: Path) -> None:
     ``origin/main``; another tip is another index: the child is stopped), and the parent stores what it
     sends. Nothing is forked where an index or a kept run is already stored, while other threads run,
     or where there is no fork. ``start``: a folder of the site (its root is the nearest folder upwards
-    holding ``warta.yml``, as the command finds it)."""
+    holding ``warta.yml``, as the command finds it). ``cache`` false (``--no-cache``): no cache folder is
+    looked at, none being used."""
     cancel_early()
     root = next((f for f in (start, *start.parents) if (f / CONFIG_FILE).is_file()), None)
     if root is None:
         return
-    cache = ensure_local_cache(root)  # where the run will look (never a committed or linked folder)
-    if not hasattr(os, "fork") or threading.active_count() > 1 or _has_any(cache / HISTORY_CACHE, ".idx") or _has_any(
-            cache / KEPT_RUNS, ""):
+    if not hasattr(os, "fork") or threading.active_count() > 1:
         return
+    if cache:
+        folder = ensure_local_cache(root)  # where the run will look (never a committed or linked folder)
+        if _has_any(folder / HISTORY_CACHE, ".idx") or _has_any(folder / KEPT_RUNS, ""):
+            return
     git = Git(root)
     tip = next((sha for ref in ("refs/heads/main", "refs/remotes/origin/main") if (sha := git.rev_parse(ref))), None)
     if tip is None:

@@ -128,6 +128,11 @@ def test_no_early_child_where_an_index_or_a_kept_run_is_stored(site: Site) -> No
     assert history_job._early == []  # the kept run answers without any index
     history_job.start_early(site.root / "no" / "site" / "here")
     assert history_job._early == []
+    history_job.start_early(site.root, cache=False)  # --no-cache: whatever is stored is not used
+    try:
+        assert len(history_job._early) == 1
+    finally:
+        history_job.cancel_early()
 
 
 def test_an_early_child_nothing_takes_is_stopped(site: Site) -> None:
