@@ -15,6 +15,10 @@ history. A child that ends without a word or sends an index that does not verify
 happen) has the parent build the index itself. There is no fork where the platform has none, or while
 other threads run (a forked child holds only the calling thread: a lock another thread held could never
 be released in it): the index is then built in process, as :func:`.history.build` does.
+
+``warta verify --all`` forks that child earlier still, as the command starts (:func:`start_early`): git
+walks the history while the command imports the rest of warta; :func:`start` takes that child when it
+builds the index asked for, and stops it otherwise (:func:`cancel_early` when nothing took it).
 """
 
 from __future__ import annotations
