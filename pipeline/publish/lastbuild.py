@@ -209,7 +209,8 @@ def remember(root: Path, key: str, output: Path, built: BuildResult, listings: L
     result = {"pages": built.pages, "files": built.files, "published": built.published, "left_out": built.left_out,
               "findings": [_finding_json(f) for f in built.findings], "drafts": built.drafts,
               "register_pages": built.register_pages, "images": images}
-    _write(ensure_local_cache(root) / LAST_BUILD_CACHE, "build", {"key": key, "output": str(output), "listing": found, "result": result})
+    _write(ensure_local_cache(root) / LAST_BUILD_CACHE, "build",
+           {"key": key, "output": str(output), "listing": found, "result": result})
 
 
 def _live(target: DeploySection, root: Path) -> Path:
@@ -269,9 +270,9 @@ def remember_deploy(root: Path, site_dir: Path, target: DeploySection, result: D
         return
     files = sorted({*result.uploaded, *result.unchanged})
     stats: dict[str, os.stat_result] = {}
-    _write(ensure_local_cache(root) / LAST_DEPLOY_CACHE, "deploy", {"site": str(site_dir), "live": str(live), "version": current.name,
-                            "site_listing": listings.of(site_dir),
-                            "version_listing": listing(current, changes=True, stats=stats), "files": files})
+    _write(ensure_local_cache(root) / LAST_DEPLOY_CACHE, "deploy",
+           {"site": str(site_dir), "live": str(live), "version": current.name, "site_listing": listings.of(site_dir),
+            "version_listing": listing(current, changes=True, stats=stats), "files": files})
     record = deployed_files(site_dir, current, files, stats)
     if record is None:
         return
