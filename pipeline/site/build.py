@@ -33,7 +33,16 @@ from pipeline.errors import BuildError, Finding
 from pipeline.gate import is_exempt
 from pipeline.i18n import _, ngettext
 from pipeline.references import resolve_path
-from pipeline.rendering import PARALLEL_MIN, Compact, RenderCache, Shape, body_key_utf8, render_compact, stop_workers
+from pipeline.rendering import (
+    PARALLEL_MIN,
+    Background,
+    Compact,
+    RenderCache,
+    Shape,
+    body_key_utf8,
+    render_compact,
+    stop_workers,
+)
 from pipeline.report.summary import ServiceSummary, service_summary
 from pipeline.resources import theme_dir
 from pipeline.site import generators, heap, i18n, identity, media, search_live, writer
@@ -145,6 +154,7 @@ def build_site(
     records: Sequence[ArchiveRecord] | None = None,
     reuse_pages: bool = True,
     search_index: bool = True,
+    renderer: Background | None = None,
 ) -> BuildResult:
     """Build the website of ``site`` into ``output`` (replaced whole, only once the build succeeded).
 
@@ -166,6 +176,10 @@ def build_site(
     ``search_index`` False (``warta build --no-search``, a preview only: ``warta publish`` never passes it):
     no Pagefind stage, so no ``pagefind/`` in the output (the kept bundles stay as they are) and the
     search page says it was built without the index.
+
+    ``renderer``: the bodies rendered in the background while the caller loaded and judged the items
+    (:class:`pipeline.rendering.Background`, given to :func:`pipeline.content.load_site`); only the
+    bodies of the chosen items are taken from it. The caller closes it.
     """
     started = time.perf_counter()
     repo = (cache_root or site.root).resolve()
@@ -179,7 +193,7 @@ def build_site(
     output.parent.mkdir(parents=True, exist_ok=True)
     recover(output, caches / SITE_TRASH)
     heap.give_back()  # what loading and judging the items freed: the build's helper processes start from here
-    job = _Build(site, caches, theme, dict(extras or {}), drafts, progress)
+    job = _Build(site, caches, theme, dict(extras or {}), drafts, progress, renderer)
     job.today = (now or dt.datetime.now(site.config.tz)).astimezone(site.config.tz).date()
     job.search_index = search_index
     # without a choice, every item that may ever be public (a convenience for tests and tools)
@@ -192,7 +206,8 @@ def build_site(
     caller_froze = gc.get_freeze_count() > 0
     gc.freeze()
     try:
-        chosen = job.render(job.pictures(chosen, temp))
+        job.render(chosen)  # first: the background renderer's thread ends before the media pool forks
+        chosen = job.overran(job.pictures(chosen, temp))
         job.payloads(chosen, records)
         gc.freeze()
         job.summary = service_summary(repo, site.config, records)  # the public service summary page (layanan/)
@@ -245,8 +260,9 @@ class _Build:
     """One build in the making: each method is one stage of :func:`build_site`, in order."""
 
     def __init__(self, site: Site, caches: Path, theme: Path, extras: dict[str, PageExtra], drafts: bool,
-                 progress: bool) -> None:
+                 progress: bool, renderer: Background | None = None) -> None:
         self.site = site
+        self.renderer = renderer
         self.root = site.root.resolve()
         self.caches = caches
         self.theme = theme
@@ -283,25 +299,30 @@ class _Build:
             self.findings.append(Finding(path, None, _("left out of the site: {reason}", reason=reason), field))
         return [i for i in chosen if i.path not in why]
 
+    def render(self, chosen: list[Item]) -> None:
+        """Every body once (taken from the background renderer when there is one, else rendered now)."""
+        _say(self.progress, ngettext("{n} item to publish", "{n} items to publish", len(chosen), n=len(chosen)))
+        live = [i for i in chosen if i.meta.status != "dicabut"]
+        _say(self.progress, ngettext("rendering {n} body", "rendering {n} bodies", len(live), n=len(live)))
+        self.rendered, self.keys = _render(live, self.caches / RENDER_CACHE, self.config.limits.render_seconds,
+                                           self.renderer)
+        self.bodies.bodies = {self.keys[i.path]: i.body_utf8 for i in live}
+        if len(live) >= PARALLEL_MIN:  # a large build: its render workers' memory is not needed by the writer and Pagefind
+            stop_workers()
+            heap.give_back()
+
     def pictures(self, chosen: list[Item], temp: Path) -> list[Item]:
         """Media derivatives; an item whose photo could not be made is left out, with the reason."""
-        _say(self.progress, ngettext("{n} item to publish", "{n} items to publish", len(chosen), n=len(chosen)))
         made = media.make_pictures(self.root, chosen, temp, self.config, progress=self.progress,
                                    cache_root=self.caches)
         self.findings.extend(made.findings)
         self.pictures_made = made
         return self._leave_out(chosen, made.failed) if made.failed else chosen
 
-    def render(self, chosen: list[Item]) -> list[Item]:
-        """Every body once; a body past its deadline (rule 13) leaves that item out, every other is built."""
-        live = [i for i in chosen if i.meta.status != "dicabut"]
-        _say(self.progress, ngettext("rendering {n} body", "rendering {n} bodies", len(live), n=len(live)))
-        self.rendered, self.keys = _render(live, self.caches / RENDER_CACHE, self.config.limits.render_seconds)
-        self.bodies.bodies = {self.keys[i.path]: i.body_utf8 for i in live}
-        if len(live) >= PARALLEL_MIN:  # a large build: its render workers' memory is not needed by the writer and Pagefind
-            stop_workers()
-            heap.give_back()
-        overran = {path: r.error for path, r in self.rendered.items() if r.error}
+    def overran(self, chosen: list[Item]) -> list[Item]:
+        """A body past its deadline (rule 13) leaves that item out; every other is built."""
+        paths = {i.path for i in chosen}
+        overran = {path: r.error for path, r in self.rendered.items() if r.error and path in paths}
         return self._leave_out(chosen, overran, "body") if overran else chosen
 
     def payloads(self, chosen: list[Item], records: Sequence[ArchiveRecord] | None) -> None:
@@ -455,14 +476,19 @@ def _nav_urls(menu: Sequence[tuple[str, str]]) -> frozenset[str]:
                       "layanan/", "arsip/", SEARCH_PAGE})
 
 
-def _render(items: Sequence[Item], cache_file: Path, seconds: float) -> tuple[dict[str, Compact | Shape], dict[str, str]]:
+def _render(items: Sequence[Item], cache_file: Path, seconds: float,
+            renderer: Background | None) -> tuple[dict[str, Compact | Shape], dict[str, str]]:
     """Each body as :mod:`pipeline.markup` renders it, and its key in the render cache: its HTML (as UTF-8)
-    taken from the parsed item when parsing rendered it already, rendered now when the cache does not
+    taken from the parsed item when parsing rendered it already or from the background ``renderer``
+    (which rendered it while the items were loaded and judged), rendered now when the cache does not
     hold it (the bodies travel to the workers as the items' own bytes); a cached one as its
     :class:`~pipeline.rendering.Shape` only (its HTML read if its page is rendered: :class:`_Bodies`)."""
     keys = {i.path: body_key_utf8(i.body_utf8) for i in items}
     out: dict[str, Compact | Shape] = {i.path: Compact.of(i.rendered) for i in items if i.rendered is not None}
     todo = [i for i in items if i.rendered is None]
+    done = renderer.finished() if renderer is not None else {}  # key -> the background's rendering
+    out.update((i.path, done[keys[i.path]]) for i in todo if keys[i.path] in done)
+    todo = [i for i in todo if keys[i.path] not in done]
     cache = RenderCache(cache_file)
     try:
         shapes = cache.shapes(sorted({keys[i.path] for i in todo}))
