@@ -1,5 +1,5 @@
 """``warta build`` forks the approval judge's history job before it loads the items (pipeline/site/preview.py
-``history_ahead``, pipeline/approvals/history_job.py ``begin``): the child inherits a small process, never
+``history_ahead``, pipeline/approvals/history_job.py ``start_early``): the child inherits a small process, never
 the loaded items, and the judge takes that job instead of forking its own. The build's report, output and
 caches are those of the job forked by the judge, and of the index built in one process without a fork.
 Real signed repositories in tmp_path, the real build (without Pagefind: the search index is not what these
@@ -87,8 +87,8 @@ def test_the_history_child_is_forked_before_the_items_are_loaded(site: Site, mon
     # one child, forked while no item was held; the judge took that one (its start forked nothing more),
     # and what reads main's index later reads the one it stored
     assert forks == [{"items_loaded": False}]
-    assert len(taken) >= 2 and taken[0] is taken[1] and taken[0].forked
-    assert not any(p.forked for p in taken[2:])
+    assert taken and taken[0].forked
+    assert not any(p.forked for p in taken[1:])
     assert built["checked"] and ITEM in built["report"]["published"] and OTHER in built["report"]["drafts"]
     assert "siaran-pers/2025/bantuan-bibit/index.html" in built["output"]
 
@@ -110,34 +110,27 @@ def test_report_output_and_caches_are_those_of_the_judges_own_fork_and_of_no_for
 
 def test_a_build_that_fails_before_the_judge_stops_the_child(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     begun: list[history_job.Pending] = []
-    begin = history_job.begin
+    start_early = history_job.start_early
 
-    def spy(*args: Any, **kwargs: Any) -> history_job.Pending | None:
-        got = begin(*args, **kwargs)
-        if got is not None:
-            begun.append(got)
-        return got
+    def spy(start: Path) -> None:
+        start_early(start)
+        begun.extend(history_job._early)
 
-    monkeypatch.setattr(history_job, "begin", spy)
+    monkeypatch.setattr(history_job, "start_early", spy)
     site.write(ITEM, "---\ntitle: [unclosed\n---\nIsi.\n")  # a content error: nothing is judged
     with pytest.raises(ContentError):
         cold_build(site)
     assert len(begun) == 1 and begun[0].forked
     with pytest.raises(ChildProcessError):  # the child was waited for: no process is left behind
         os.waitpid(begun[0].pid, os.WNOHANG)
-    assert not history_job._BEGUN  # and nothing is left for a later judge to take
+    assert not history_job._early  # and nothing is left for a later judge to take
 
 
-def test_a_stored_index_or_a_committed_cache_starts_no_child(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_stored_index_starts_no_child(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     cold_build(site)
     forks = watch_forks(monkeypatch)
     build_command.build(site.root, None, drafts=True, search_index=False)  # warm: the index is read
     assert forks == []
-    assert preview_module._begin(site.root) is None
-    # a cache folder the repository ships is refused by the judge: nothing is started ahead of it either
-    shutil.rmtree(site.root / ".warta-cache", ignore_errors=True)  # (a background deleter may work in it)
-    site.write(".warta-cache/history/x.idx", b"forged")
-    site.git("add", "-f", ".warta-cache")
-    site.commit("ships a cache", site.cast["rina"])
-    assert preview_module._begin(site.root) is None
+    with preview_module.history_ahead(site.root):
+        assert not history_job._early
     assert forks == []

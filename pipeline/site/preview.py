@@ -25,12 +25,9 @@ from pathlib import Path
 
 from pipeline import gate
 from pipeline.approvals import history_job
-from pipeline.approvals.mainbranch import find_main
-from pipeline.approvals.revisions import cache_root
 from pipeline.approvals.service import Report, evaluate_repository
 from pipeline.archive.records import ArchiveRecord, load_records
 from pipeline.archive.trust import trusted_source as register_source
-from pipeline.cachedir import CACHE_DIRNAME
 from pipeline.content import Item, Site
 from pipeline.errors import Finding, GitError, WartaError
 from pipeline.git import Git
@@ -55,30 +52,15 @@ class Preview:
 @contextlib.contextmanager
 def history_ahead(root: Path) -> Iterator[None]:
     """Start building main's history index now, for :func:`plan_preview`'s judge to take (see the module
-    docstring); the job is stopped on leaving when nothing took it. Nothing is started where the judge
-    would not fork (the index is stored, no fork, threads running) or would refuse (not the top of a git
-    repository, a shallow clone, a committed or linked cache folder, no main branch): the judge then
-    works as before (it forks, or it refuses and the preview says why)."""
-    pending = _begin(root)
+    docstring; :func:`pipeline.approvals.history_job.start_early`, the same early child ``warta verify
+    --all`` forks); the child is stopped on leaving when nothing took it. Nothing is started where the
+    index is already stored, there is no fork, threads run or there is no main branch: the judge then
+    works as before."""
+    history_job.start_early(root)
     try:
         yield
     finally:
-        if pending is not None:
-            history_job.abandon(pending)
-
-
-def _begin(root: Path) -> history_job.Pending | None:
-    with contextlib.suppress(WartaError, OSError):
-        if Git.discover(root).root.resolve() != root.resolve():
-            return None
-        git = Git(root)  # as the judge opens it: the job is taken by the same repository, tip and folder
-        if git.is_shallow() or git.text("ls-tree", "--name-only", "HEAD", "--", CACHE_DIRNAME).strip():
-            return None
-        folder = cache_root(root, {}, True)  # .warta-cache/ when it is this machine's own (else it raises)
-        if folder is None:
-            return None
-        return history_job.begin(git, find_main(git)[1], folder / "history")
-    return None
+        history_job.cancel_early()
 
 
 def _all_drafts(site: Site, note: str) -> Preview:
@@ -125,7 +107,7 @@ def _choose(site: Site, report: Report, now: dt.datetime | None) -> Preview:
     live = {s.record.path: gate.live_of(s.record) for s in stored if s.record.published_at is not None}
     results = {r.path: r for r in report.items}
     moment = now or dt.datetime.now(site.config.tz)
-    # evaluate_repository checked that .warta-cache/ is this machine's own (it raised otherwise)
+    # the digests are kept in the machine's own cache folder (WorkingDigests asks ensure_local_cache)
     working = WorkingDigests(root, cache=True)
     extras: dict[str, PageExtra] = {}
     reasons: dict[str, str] = {}
