@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 
 from pipeline.cachedir import APPROVALS_CACHE, HISTORY_CACHE, ensure_local_cache
 from pipeline.errors import GitError
+from pipeline.files import grow_pipe
 from pipeline.git import Git
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ _INDEX = b"I"
 _FAILED = b"E"  # the child's GitError, as its message
 _BUG = b"X"  # anything else: the parent builds the index itself (and meets the error there)
 _READ = 1 << 20
+_PIPE = 1 << 20  # the pipe asked for (Linux's limit for a process, /proc/sys/fs/pipe-max-size)
 
 
 @dataclass
@@ -166,6 +168,7 @@ def start_early(start: Path, *, cache: bool = True) -> None:
     if tip is None:
         return
     read_end, write_end = os.pipe()
+    grow_pipe(write_end, _PIPE)  # an index that fits is written at once: the child exits, holding nothing
     pid = os.fork()
     if pid == 0:  # the child: never returns
         os.close(read_end)
