@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -373,6 +373,7 @@ def load_items(
     root: Path | FileTree, config: SiteConfig, paths: Sequence[str] | None = None,
     render_cache: Path | None = None, invalid: list[Item] | None = None, only: bool = False,
     blobs_read: dict[str, bytes] | None = None, cache_root: Path | None = None,
+    prerender: Callable[[Iterable[bytes]], None] | None = None,
 ) -> tuple[list[Item], Findings]:
     """Load and validate content from a folder or a file tree. ``paths`` limits which files are reported
     (all are read for slugs). Bodies that can hold references are rendered first, together, within the
@@ -381,7 +382,10 @@ def load_items(
     them further, so one run reports everything). ``only``: read just ``paths`` (no other file is read, so
     a slug another item also uses is not found: ``warta status`` uses it for speed, ``check`` never).
     ``blobs_read`` receives the bytes of every file read (path -> bytes). ``cache_root``: the repository
-    whose ``.warta-cache`` keeps parsed items (:mod:`pipeline.itemcache`; None: every item is parsed)."""
+    whose ``.warta-cache`` keeps parsed items (:mod:`pipeline.itemcache`; None: every item is parsed).
+    ``prerender`` (a site build's :meth:`pipeline.rendering.Background.start`) is given, as soon as the
+    files are read, the bodies a build may render (:func:`_bodies_to_build`), to render while the items
+    are parsed and judged."""
     tree = WorkTree(root) if isinstance(root, Path) else root
     findings = Findings()
     wanted = set(paths) if paths is not None else None
@@ -404,6 +408,8 @@ def load_items(
                 kept[rel] = item
             else:
                 cache.forget(key)
+    if prerender is not None:
+        prerender(_bodies_to_build(blobs, kept, config))
     renderings = _render_bodies({rel: raw for rel, raw in blobs.items() if rel not in kept}, config, render_cache)
     items: list[Item] = []
     for rel in found:
@@ -477,6 +483,36 @@ def slug_finding(item: Item, others: Iterable[Item]) -> Finding:
                    code="content.slug-duplicate")
 
 
+def _bodies_to_build(blobs: Mapping[str, bytes], kept: Mapping[str, Item], config: SiteConfig) -> Iterator[bytes]:
+    """The bodies (as UTF-8, as :attr:`Item.body_utf8` will hold them) a site build may render, found
+    lazily (this runs in the background renderer's thread; neither mapping changes meanwhile): every
+    item's, but those of files that are no site item (an internal or unknown kind, too large) and those
+    :func:`_render_bodies` renders while parsing (the item keeps that rendering). Only a guess made
+    before parsing: what the build takes is looked up by each chosen item's own body."""
+    too_large = config.limits.front_matter_bytes + config.limits.body_bytes
+    for rel, raw in blobs.items():
+        item = kept.get(rel)
+        if item is not None:
+            yield item.body_utf8
+            continue
+        kind = _kind_of(PurePosixPath(rel))
+        if kind is None or kind in INTERNAL_KINDS or config.kind_section(kind) is None or len(raw) > too_large:
+            continue
+        body = _body_utf8(raw)
+        if body is not None and b"[" not in body and b"<" not in body:  # needs_rendering: rendered while parsing
+            yield body
+
+
+def _body_utf8(raw: bytes) -> bytes | None:
+    """The body of a content file's bytes as :func:`_parse` takes it, or None (the parser says why)."""
+    try:
+        text = raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        return None
+    span = front_matter_span(text)
+    return text[span[2]:].encode("utf-8") if span is not None else None
+
+
 def _render_bodies(blobs: Mapping[str, bytes], config: SiteConfig, cache: Path | None) -> dict[str, Rendered]:
     """The rendering of every body that can hold references, in one batch of worker processes."""
     bodies = {rel: body for rel, raw in blobs.items()
@@ -501,7 +537,8 @@ def _duplicate_slugs(items: Iterable[Item], wanted: set[str] | None) -> list[Fin
 
 
 def load_site(root: Path, config: SiteConfig, paths: Sequence[str] | None = None,
-              tree: FileTree | None = None) -> Site:
-    """The site's items from ``tree`` (default: the working tree at ``root``)."""
-    items, findings = load_items(tree or WorkTree(root), config, paths, cache_root=root)
+              tree: FileTree | None = None, *, prerender: Callable[[Iterable[bytes]], None] | None = None) -> Site:
+    """The site's items from ``tree`` (default: the working tree at ``root``); ``prerender``: see
+    :func:`load_items`."""
+    items, findings = load_items(tree or WorkTree(root), config, paths, cache_root=root, prerender=prerender)
     return Site(root=root, config=config, items=items, findings=findings)

@@ -28,7 +28,7 @@ Pelican's intrasite link syntax (``{static}``, ``{attach}``, ``{filename}``, ``|
 
 markdown-it-py is linear in the length of the body, but its constant is large on some inputs (a 1 MiB
 body of ``![`` takes about 13 s, see docs/benchmarks.md), so every body that comes from a content file
-is still rendered by :func:`render_bounded` / :func:`render_many_bounded`: in a worker process, with a
+is still rendered by :func:`render_bounded` (or :mod:`pipeline.rendering`'s batches): in a worker process, with a
 deadline per body (``limits.render_seconds`` in ``warta.yml``). A body that runs past it is a finding for
 its file; every other body still renders. This module imports only the renderer, so the worker processes
 stay small.
@@ -236,38 +236,10 @@ def markdown_images(body: str) -> list[tuple[str, str]]:
     return list(render_markdown(body).images)
 
 
-def render_chunk(bodies: Sequence[str]) -> list[Rendered]:
-    return [render_markdown(body) for body in bodies]
-
-
 def overrun_message(reason: str, seconds: float) -> str:
     return (_("body: the Markdown could not be rendered ({reason}); the limit is {seconds:g} s per file "
               "(limits.render_seconds in warta.yml). Long runs of unmatched brackets '[' or '![' are the usual "
               "cause: shorten or escape them", reason=reason, seconds=seconds))
-
-
-def _failed(body: str, reason: str, seconds: float) -> Rendered:
-    return Rendered("", (), nonce_of(body), error=overrun_message(reason, seconds))
-
-
-def render_many_bounded(bodies: Sequence[str], seconds: float = DEFAULT_SECONDS, *,
-                        workers: int = 1, chunk: int = 1) -> list[Rendered]:
-    """Render each body in worker processes, each within ``seconds``; a failed one has ``error`` set.
-
-    With ``chunk`` > 1 bodies travel in groups (fewer round trips); a group that fails is rendered
-    again body by body, so the deadline still applies to each body.
-    """
-    if chunk <= 1:
-        outcomes = bounded.map_bounded(render_markdown, list(bodies), seconds, workers=workers)
-        return [o if isinstance(o, Rendered) else _failed(b, o.reason, seconds)
-                for b, o in zip(bodies, outcomes, strict=True)]
-    groups = [list(bodies[i:i + chunk]) for i in range(0, len(bodies), chunk)]
-    results: list[Rendered] = []
-    for group, outcome in zip(groups, bounded.map_bounded(render_chunk, groups, seconds, workers=workers),
-                              strict=True):
-        results.extend(render_many_bounded(group, seconds, workers=workers) if isinstance(outcome, bounded.Overrun)
-                       else outcome)
-    return results
 
 
 def render_bounded(body: str, path: str, line: int | None = None,

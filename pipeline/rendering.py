@@ -14,9 +14,11 @@ import multiprocessing.forkserver
 import multiprocessing.resource_tracker
 import os
 import sqlite3
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pipeline import bounded
 from pipeline.markup import (
@@ -28,11 +30,11 @@ from pipeline.markup import (
     body_key,
     nonce_of,
     overrun_message,
-    render_many_bounded,
     render_markdown,
 )
 
-__all__ = ["ALLOWED_TAGS", "EXTENSIONS", "RENDER_VERSION", "Compact", "RenderCache", "Rendered", "body_key",
+__all__ = ["ALLOWED_TAGS", "EXTENSIONS", "RENDER_VERSION", "Background", "Compact", "RenderCache", "Rendered", "Shape",
+           "body_key",
            "render_all", "render_compact", "render_errors", "render_markdown"]
 
 # More than one worker pays off only when many bodies are new (a worker start costs ~0.2 s).
@@ -72,6 +74,26 @@ class Compact:
         return f"wartalink{self.nonce}n{index}"
 
 
+@dataclass(frozen=True)
+class Shape:
+    """What a page needs of a cached rendering before its HTML: its cache key (the rendering's content
+    address), its pictures, nonce and links, kept in the cache's ``shape`` table beside the HTML (a few
+    hundred bytes, no HTML parsed). A site build reads the HTML of just the pages it renders
+    (:meth:`RenderCache.compact`); a page it reuses is keyed by ``key``."""
+
+    key: str
+    images: tuple[tuple[str, str], ...]
+    nonce: str
+    links: tuple[str, ...] = ()
+    error: None = None
+
+    def token(self, index: int) -> str:
+        return f"<span>wartaimg{self.nonce}n{index}</span>"
+
+    def link_token(self, index: int) -> str:
+        return f"wartalink{self.nonce}n{index}"
+
+
 def body_key_utf8(body: bytes) -> str:
     """:func:`pipeline.markup.body_key` of a body given as its UTF-8 (valid UTF-8: a content file's)."""
     digest = hashlib.sha256(f"{FINGERPRINT}\0".encode())
@@ -90,6 +112,7 @@ class RenderCache:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(path)
             self.db.execute("CREATE TABLE IF NOT EXISTS render (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            self.db.execute("CREATE TABLE IF NOT EXISTS shape (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         except (sqlite3.Error, OSError):
             self.db = None  # a cache that cannot be opened is no cache, never an error
 
@@ -119,6 +142,33 @@ class RenderCache:
             return {}
         return found
 
+    def shapes(self, keys: Sequence[str]) -> dict[str, Shape]:
+        """The :class:`Shape` of each of ``keys`` whose rendering is cached with its shape (the others are
+        missing: the caller reads or renders them whole)."""
+        found: dict[str, Shape] = {}
+        if self.db is None:
+            return found
+        try:
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                # only a shape whose rendering is there: the HTML is read later, from the same file
+                for key, value in self.db.execute(f"SELECT shape.key, shape.value FROM shape JOIN render USING (key) "
+                                                  f"WHERE shape.key IN ({marks})", chunk):
+                    images, nonce, links = json.loads(value)
+                    found[key] = Shape(key, tuple((s, a) for s, a in images), nonce, tuple(links))
+        except (sqlite3.Error, ValueError, TypeError):
+            return {}
+        return found
+
+    def put_shapes(self, values: dict[str, Rendered] | dict[str, Compact]) -> None:
+        """The shape of each rendering (what :meth:`put_many` writes too), for renderings cached before."""
+        if self.db is None or not values:
+            return
+        rows = ((k, json.dumps([r.images, r.nonce, r.links])) for k, r in values.items())
+        with contextlib.suppress(sqlite3.Error), self.db:
+            self.db.executemany("INSERT OR REPLACE INTO shape (key, value) VALUES (?, ?)", rows)
+
     def known(self, keys: Sequence[str]) -> set[str]:
         """Which of ``keys`` are cached, without reading their values."""
         found: set[str] = set()
@@ -141,6 +191,7 @@ class RenderCache:
                                 "dropped": r.dropped})) for k, r in values.items())
         with contextlib.suppress(sqlite3.Error), self.db:
             self.db.executemany("INSERT OR REPLACE INTO render (key, value) VALUES (?, ?)", rows)
+        self.put_shapes(values)
 
     def close(self) -> None:
         if self.db is not None:
@@ -171,26 +222,10 @@ def render_all(bodies: Sequence[str], cache_file: Path | None, *, workers: int |
 
     A body that cannot be rendered in time (or crashes the renderer) comes back with ``error`` set and
     empty HTML; it is not cached, and the caller leaves its item out with that message as a finding.
+    :func:`render_compact` for bodies given as text: the same keys, cache, workers and HTML.
     """
-    keys = [body_key(b) for b in bodies]
-    cache = RenderCache(cache_file)
-    try:
-        known = cache.get_many(sorted(set(keys)))
-        missing: dict[str, str] = {}
-        for key, body in zip(keys, bodies, strict=True):
-            if key not in known:
-                missing.setdefault(key, body)
-        todo = list(missing.items())
-        n_workers = workers if workers is not None else (os.cpu_count() or 1)
-        n_workers = n_workers if len(todo) >= PARALLEL_MIN else 1
-        results = render_many_bounded([body for _, body in todo], seconds, workers=n_workers,
-                                      chunk=CHUNK if len(todo) > CHUNK else 1)
-        fresh = {key: r for (key, _), r in zip(todo, results, strict=True)}
-        cache.put_many({k: r for k, r in fresh.items() if r.error is None})
-        known.update(fresh)
-        return [known[k] for k in keys]
-    finally:
-        cache.close()
+    compact = render_compact([b.encode("utf-8") for b in bodies], cache_file, workers=workers, seconds=seconds)
+    return [Rendered(c.html, c.images, c.nonce, c.links, c.dropped, c.error) for c in compact]
 
 
 def _render_utf8(body: bytes) -> Compact:  # pragma: no cover - runs in a worker
@@ -205,26 +240,36 @@ def _failed(body: bytes, reason: str, seconds: float) -> Compact:
     return Compact(b"", (), nonce_of(body.decode("utf-8")), error=overrun_message(reason, seconds))
 
 
-def _bounded_utf8(bodies: Sequence[bytes], seconds: float, workers: int, chunk: int) -> list[Compact]:
-    """:func:`pipeline.markup.render_many_bounded` for bodies given and results kept as UTF-8: what
-    travels to a worker is the body's bytes (no text of every body made at once), what comes back its
-    HTML's (never a string in this process)."""
+Mapper = Callable[[Callable[[Any], Any], Sequence[Any], float, int], list[Any]]
+
+
+def _global_map(func: Callable[[Any], Any], args: Sequence[Any], seconds: float, workers: int) -> list[Any]:
+    return bounded.map_bounded(func, args, seconds, workers=workers)
+
+
+def _bounded_utf8(bodies: Sequence[bytes], seconds: float, workers: int, chunk: int,
+                  mapper: Mapper = _global_map) -> list[Compact]:
+    """:func:`pipeline.bounded.map_bounded` of the renderer, for bodies given and results kept as UTF-8:
+    what travels to a worker is the body's bytes (no text of every body made at once), what comes back
+    its HTML's (never a string in this process). With ``chunk`` > 1 bodies travel in groups (fewer round
+    trips); a group that fails is rendered again body by body, so the deadline still applies to each."""
     if chunk <= 1:
-        outcomes = bounded.map_bounded(_render_utf8, list(bodies), seconds, workers=workers)
+        outcomes = mapper(_render_utf8, list(bodies), seconds, workers)
         return [o if isinstance(o, Compact) else _failed(b, o.reason, seconds)
                 for b, o in zip(bodies, outcomes, strict=True)]
     groups = [list(bodies[i:i + chunk]) for i in range(0, len(bodies), chunk)]
     results: list[Compact] = []
-    for group, outcome in zip(groups, bounded.map_bounded(_render_utf8_chunk, groups, seconds, workers=workers),
-                              strict=True):
-        results.extend(_bounded_utf8(group, seconds, workers, 1) if isinstance(outcome, bounded.Overrun) else outcome)
+    for group, outcome in zip(groups, mapper(_render_utf8_chunk, groups, seconds, workers), strict=True):
+        results.extend(_bounded_utf8(group, seconds, workers, 1, mapper) if isinstance(outcome, bounded.Overrun)
+                       else outcome)
     return results
 
 
 def render_compact(bodies: Sequence[bytes], cache_file: Path | None, *, workers: int | None = None,
                    seconds: float = DEFAULT_SECONDS) -> list[Compact]:
-    """:func:`render_all` for bodies given as UTF-8 (a content file's ``body_utf8``), each rendering kept as
-    :class:`Compact`: the same cache, the same workers and deadline, the same HTML."""
+    """Every body (each given as its UTF-8, a content file's ``body_utf8``), each rendering kept as
+    :class:`Compact`: cached renderings reused, new ones rendered in worker processes, each within
+    ``seconds`` (see :func:`render_all`)."""
     keys = [body_key_utf8(b) for b in bodies]
     cache = RenderCache(cache_file)
     try:
@@ -243,6 +288,109 @@ def render_compact(bodies: Sequence[bytes], cache_file: Path | None, *, workers:
         return [known[k] for k in keys]
     finally:
         cache.close()
+
+
+class Background:
+    """Bodies rendered in a thread of this process while the caller goes on, with worker processes of its
+    own (``warta build``: parsing the items and judging the approvals keep one core busy, the others
+    render). :meth:`start` is given every body that may be built, before the gate has chosen; :meth:`take`
+    returns the rendering of exactly the bodies asked for (those of the items the gate let out), so a body
+    rendered for an item that is not published is never output, only cached (by its content, as always).
+
+    The same renderer, cache, deadline per body and workers as :func:`render_compact`; a body the
+    background did not render (it changed, or there were too few new bodies to be worth a thread) is
+    rendered by :meth:`take` then. While the caller works, one core is left to it (``cores`` - 1 workers);
+    once :meth:`take` waits, every core renders. An error of the background (a worker that cannot start)
+    is raised by :meth:`take`. While the thread runs, code that forks only without threads
+    (:mod:`pipeline.approvals.history_job`, the signature pool) does its work in process instead;
+    :meth:`finish` ends the thread before anything forks regardless (the media pool).
+    """
+
+    BATCH = 256  # bodies per round of the workers: how soon a change of their number takes effect
+
+    def __init__(self, cache_file: Path | None, seconds: float = DEFAULT_SECONDS, *, cores: int | None = None,
+                 min_bodies: int | None = None) -> None:
+        self.cache_file, self.seconds = cache_file, seconds
+        self.min_bodies = min_bodies if min_bodies is not None else PARALLEL_MIN  # fewer new bodies: no thread's worth
+        self.cores = cores if cores is not None else (os.cpu_count() or 1)
+        self.rendered = 0  # bodies the background rendered (for tests and figures)
+        self._done: dict[str, Compact] = {}
+        self._hurry = threading.Event()
+        self._stop = threading.Event()
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        self._pool = bounded.Pool()
+
+    def start(self, bodies: Iterable[bytes]) -> None:
+        """Begin rendering ``bodies`` (each as its UTF-8; the iterable is consumed in the background)."""
+        if self._thread is not None:
+            raise RuntimeError("Background.start called twice")
+        self._thread = threading.Thread(target=self._run, args=(bodies,), name="warta-render", daemon=True)
+        self._thread.start()
+
+    def _run(self, bodies: Iterable[bytes]) -> None:
+        try:
+            self._render(bodies)
+        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread by take()
+            self._error = exc
+        finally:
+            self._pool.close()
+
+    def _render(self, bodies: Iterable[bytes]) -> None:
+        unique: dict[str, bytes] = {}
+        for body in bodies:
+            unique.setdefault(body_key_utf8(body), body)
+        cache = RenderCache(self.cache_file)  # made in this thread: a SQLite connection stays in its thread
+        try:
+            known = cache.known(list(unique))
+            todo = [(k, b) for k, b in unique.items() if k not in known]
+            if len(todo) < self.min_bodies:
+                return  # few new bodies: take() renders them, with the workers it always has
+            for start in range(0, len(todo), self.BATCH):
+                if self._stop.is_set():
+                    return
+                part = todo[start:start + self.BATCH]
+                workers = self.cores if self._hurry.is_set() else max(1, self.cores - 1)
+                results = _bounded_utf8([b for _, b in part], self.seconds, workers, CHUNK, self._pool.map)
+                fresh = dict(zip((k for k, _ in part), results, strict=True))
+                cache.put_many({k: r for k, r in fresh.items() if r.error is None})
+                self._done.update(fresh)
+                self.rendered += len(fresh)
+        finally:
+            cache.close()
+
+    def finish(self) -> None:
+        """Wait for the background, on every core; its error, if it had one, is raised here."""
+        self._hurry.set()
+        if self._thread is not None:
+            self._thread.join()
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def finished(self) -> dict[str, Compact]:
+        """Wait for the background (:meth:`finish`) and hand over what it rendered, by body key (each body
+        once: a second call returns nothing)."""
+        self.finish()
+        done, self._done = self._done, {}
+        return done
+
+    def take(self, bodies: Sequence[bytes]) -> list[Compact]:
+        """The rendering of each of ``bodies``: rendered in the background, else cached or rendered now."""
+        done = self.finished()
+        keys = [body_key_utf8(b) for b in bodies]
+        rest = iter(render_compact([b for k, b in zip(keys, bodies, strict=True) if k not in done], self.cache_file,
+                                   workers=self.cores, seconds=self.seconds))
+        return [done[k] if k in done else next(rest) for k in keys]
+
+    def close(self) -> None:
+        """Stop the background (a build that failed before it took its bodies) and its workers."""
+        self._stop.set()
+        self._hurry.set()
+        if self._thread is not None:
+            self._thread.join()
+        self._pool.close()
+        self._done = {}
 
 
 def stop_workers() -> None:

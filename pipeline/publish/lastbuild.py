@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.archive.records import ArchiveRecord
-from pipeline.cachedir import LAST_BUILD_CACHE, LAST_DEPLOY_CACHE
+from pipeline.cachedir import LAST_BUILD_CACHE, LAST_DEPLOY_CACHE, ensure_local_cache
 from pipeline.codedigest import code_digest
 from pipeline.config import DeploySection
 from pipeline.deploy import DeployResult
@@ -182,7 +182,7 @@ def _write(file: Path, what: str, data: dict[str, Any]) -> None:
 
 def reuse(root: Path, key: str, output: Path, listings: Listings) -> BuildResult | None:
     """The result of the last build when it read exactly ``key``'s inputs and ``output`` is untouched since."""
-    data = _read(root / LAST_BUILD_CACHE, "build")
+    data = _read(ensure_local_cache(root) / LAST_BUILD_CACHE, "build")
     try:
         if data is None or data.get("key") != key or data.get("output") != str(output):
             return None
@@ -209,7 +209,8 @@ def remember(root: Path, key: str, output: Path, built: BuildResult, listings: L
     result = {"pages": built.pages, "files": built.files, "published": built.published, "left_out": built.left_out,
               "findings": [_finding_json(f) for f in built.findings], "drafts": built.drafts,
               "register_pages": built.register_pages, "images": images}
-    _write(root / LAST_BUILD_CACHE, "build", {"key": key, "output": str(output), "listing": found, "result": result})
+    _write(ensure_local_cache(root) / LAST_BUILD_CACHE, "build",
+           {"key": key, "output": str(output), "listing": found, "result": result})
 
 
 def _live(target: DeploySection, root: Path) -> Path:
@@ -222,7 +223,7 @@ def deployed_already(root: Path, site_dir: Path, target: DeploySection, listings
     the live version it left still lists as it did then (a deploy would then change nothing)."""
     if target.target != "local":
         return None  # a remote target's state is only known by asking it: the deploy does
-    data = _read(root / LAST_DEPLOY_CACHE, "deploy")
+    data = _read(ensure_local_cache(root) / LAST_DEPLOY_CACHE, "deploy")
     live = _live(target, root)
     if data is None or data.get("site") != str(site_dir) or data.get("live") != str(live):
         return None
@@ -244,7 +245,7 @@ def deployed_record(root: Path, site_dir: Path, target: DeploySection) -> Deploy
     if target.target != "local":
         return None
     try:
-        check, _sep, body = (root / DEPLOY_FILES).read_text(encoding="ascii").partition("\n")
+        check, _sep, body = (ensure_local_cache(root) / DEPLOY_FILES).read_text(encoding="ascii").partition("\n")
         if check != _check(body, "deploy-files"):
             return None  # truncated or edited: every pair is compared
         data = json.loads(body)
@@ -269,9 +270,9 @@ def remember_deploy(root: Path, site_dir: Path, target: DeploySection, result: D
         return
     files = sorted({*result.uploaded, *result.unchanged})
     stats: dict[str, os.stat_result] = {}
-    _write(root / LAST_DEPLOY_CACHE, "deploy", {"site": str(site_dir), "live": str(live), "version": current.name,
-                            "site_listing": listings.of(site_dir),
-                            "version_listing": listing(current, changes=True, stats=stats), "files": files})
+    _write(ensure_local_cache(root) / LAST_DEPLOY_CACHE, "deploy",
+           {"site": str(site_dir), "live": str(live), "version": current.name, "site_listing": listings.of(site_dir),
+            "version_listing": listing(current, changes=True, stats=stats), "files": files})
     record = deployed_files(site_dir, current, files, stats)
     if record is None:
         return
@@ -279,13 +280,13 @@ def remember_deploy(root: Path, site_dir: Path, target: DeploySection, result: D
                        "staged_dev": record.staged_dev, "live_dev": record.live_dev, "rows": record.rows},
                       separators=(",", ":"))  # ASCII: a file name that is not UTF-8 is written escaped
     with contextlib.suppress(OSError):  # a record that cannot be written only costs the comparisons next time
-        write_atomic(root / DEPLOY_FILES, f"{_check(body, 'deploy-files')}\n{body}")
+        write_atomic(ensure_local_cache(root) / DEPLOY_FILES, f"{_check(body, 'deploy-files')}\n{body}")
 
 
 def forget(root: Path) -> None:
     """No last build (before a build starts: a run that dies in it leaves no record to believe)."""
     with contextlib.suppress(OSError):
-        (root / LAST_BUILD_CACHE).unlink(missing_ok=True)
+        (ensure_local_cache(root) / LAST_BUILD_CACHE).unlink(missing_ok=True)
     forget_deploy(root)
 
 
@@ -293,4 +294,4 @@ def forget_deploy(root: Path) -> None:
     """No record of the last deploy."""
     for name in (LAST_DEPLOY_CACHE, DEPLOY_FILES):
         with contextlib.suppress(OSError):
-            (root / name).unlink(missing_ok=True)
+            (ensure_local_cache(root) / name).unlink(missing_ok=True)

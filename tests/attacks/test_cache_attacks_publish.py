@@ -12,23 +12,14 @@ import os
 import shutil
 from pathlib import Path
 
-import pytest
-from approvals_helpers import Person, Site
-from publish_helpers import approved_release, isolated_env, office, publish_json
+from approvals_helpers import Site
+from publish_helpers import approved_release, publish_json
 
-from pipeline.cachedir import LAST_BUILD_CACHE, LAST_DEPLOY_CACHE
+from pipeline.cachedir import CACHE_DIRNAME, LAST_BUILD_CACHE, LAST_DEPLOY_CACHE
 from pipeline.publish.lastbuild import DEPLOY_FILES
 
 STAGED = "_site.staging/site"
 HONEST, FORGED = b"Bantuan Bibit Cabai", b"Bantuan Bibit Palsu"
-
-
-@pytest.fixture
-def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:
-    made = office(tmp_path, cast)
-    for key, value in isolated_env(tmp_path).items():
-        monkeypatch.setenv(key, value)
-    return made
 
 
 def _first_run(site: Site) -> None:
@@ -92,8 +83,8 @@ def test_forgetting_every_cache_of_publish_deploys_the_approved_page_again(site:
     and the next run puts the approved bytes back live."""
     _first_run(site)
     _edit_keeping_status(_live_page(site), in_place=True)
-    (site.root / LAST_BUILD_CACHE).unlink()
-    (site.root / LAST_DEPLOY_CACHE).unlink()
+    (site.root / CACHE_DIRNAME / LAST_BUILD_CACHE).unlink()
+    (site.root / CACHE_DIRNAME / LAST_DEPLOY_CACHE).unlink()
     shutil.rmtree(site.root / STAGED)
     code, doc = publish_json(site)
     assert code == 0, doc
@@ -132,7 +123,7 @@ def _live_item(site: Site) -> bytes:
 
 def test_the_deploy_record_lists_the_pairs_it_left_with_their_live_change_times(site: Site) -> None:
     _first_run(site)
-    check, _sep, body = (site.root / DEPLOY_FILES).read_text(encoding="ascii").partition("\n")
+    check, _sep, body = (site.root / CACHE_DIRNAME / DEPLOY_FILES).read_text(encoding="ascii").partition("\n")
     rows = json.loads(body)["rows"]
     live = os.stat((site.root / "_site").resolve() / ITEM)
     staged = os.stat(site.root / STAGED / ITEM)
@@ -183,7 +174,7 @@ def test_a_deploy_record_edited_by_hand_is_not_believed(site: Site) -> None:
     _first_run(site)
     page = (site.root / "_site").resolve() / ITEM
     _edit_keeping_status(page, in_place=True)
-    record = site.root / DEPLOY_FILES
+    record = site.root / CACHE_DIRNAME / DEPLOY_FILES
     check, _sep, body = record.read_text(encoding="ascii").partition("\n")
     data = json.loads(body)
     now = os.stat(page)
@@ -197,7 +188,7 @@ def test_a_deploy_record_of_another_live_version_is_not_believed(site: Site) -> 
     """The record names the version it left live; after another deploy (a rollback, a deploy by hand) its
     rows are not read."""
     _first_run(site)
-    record = site.root / DEPLOY_FILES
+    record = site.root / CACHE_DIRNAME / DEPLOY_FILES
     kept = record.read_bytes()
     _new_release(site)
     page = (site.root / "_site").resolve() / ITEM

@@ -1,0 +1,186 @@
+"""Bodies rendered in the background while ``warta build`` parses and judges the items
+(``pipeline.rendering.Background``): the same HTML as the serial path, only the bodies of the items the
+gate lets out on pages, a hostile body or a dying worker failing that body only, as without it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from approvals_helpers import Person, Site, approve_fully, item_text, make_site, release
+
+from pipeline import rendering
+from pipeline.cachedir import RENDER_CACHE
+from pipeline.markup import render_markdown
+from pipeline.rendering import Background, RenderCache, body_key_utf8, render_compact
+
+BODIES = [f"Siaran nomor {n} — isi *ke-{n}*, [tautan](https://example.org/{n}).\n\n| a | b |\n|---|---|\n| {n} | 2 |\n"
+          .encode() for n in range(40)]
+PATHOLOGICAL = ("![" * 400_000).encode()  # about 11 s of markdown-it-py (tests/test_limits.py)
+
+
+def test_background_renders_the_html_the_serial_path_renders(tmp_path: Path) -> None:
+    background = Background(tmp_path / "render.sqlite", cores=2, min_bodies=1)
+    try:
+        background.start(iter(BODIES + BODIES[:5]))  # a body given twice is rendered once
+        got = background.take(BODIES)
+    finally:
+        background.close()
+    assert background.rendered == len(BODIES)
+    assert [c.html for c in got] == [render_markdown(b.decode()).html for b in BODIES]
+    assert got == render_compact(BODIES, None)  # the serial path, without any cache
+    # and the renderings are in the cache the next build reads
+    cache = RenderCache(tmp_path / "render.sqlite")
+    assert cache.known([body_key_utf8(b) for b in BODIES]) == {body_key_utf8(b) for b in BODIES}
+    cache.close()
+
+
+def test_only_the_bodies_asked_for_come_back_and_others_are_rendered_then(tmp_path: Path) -> None:
+    background = Background(None, cores=2, min_bodies=1)
+    late = b"Isi yang *berubah* setelah dibaca.\n"
+    try:
+        background.start(BODIES[:10])
+        got = background.take([BODIES[3], late])  # the item's body changed: rendered now
+    finally:
+        background.close()
+    assert [c.html for c in got] == [render_markdown(BODIES[3].decode()).html, render_markdown(late.decode()).html]
+
+
+def test_a_body_past_its_deadline_fails_that_body_only(tmp_path: Path) -> None:
+    background = Background(tmp_path / "render.sqlite", 0.5, cores=2, min_bodies=1)
+    try:
+        background.start([BODIES[0], PATHOLOGICAL, BODIES[1]])
+        ok, failed, other = background.take([BODIES[0], PATHOLOGICAL, BODIES[1]])
+    finally:
+        background.close()
+    assert failed.error is not None and "0.5 s" in failed.error and failed.html_utf8 == b""
+    assert ok.error is None and other.error is None and "Siaran nomor 1" in other.html
+    cache = RenderCache(tmp_path / "render.sqlite")
+    assert body_key_utf8(PATHOLOGICAL) not in cache.known([body_key_utf8(PATHOLOGICAL)])  # never cached
+    cache.close()
+
+
+def _busy_worker(background: Background, killed: set[int]) -> int:
+    """The pid of a worker of the background that has rendered for a while (the hostile body)."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        for worker in list(background._pool.workers):
+            pid = worker.process.pid
+            if pid is None or pid in killed:
+                continue
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[11]) + int(fields[12]) > 1.0 * os.sysconf("SC_CLK_TCK"):  # past its start (imports)
+                return pid
+        time.sleep(0.05)
+    raise AssertionError("no worker rendered the hostile body")
+
+
+def test_a_worker_that_dies_fails_its_body_only_and_the_others_render() -> None:
+    background = Background(None, 120, cores=1, min_bodies=1)
+    try:
+        background.start([PATHOLOGICAL, *BODIES[:3]])
+        killed: set[int] = set()
+        for _ in range(2):  # its group, then the body alone (a failed group is redone body by body)
+            pid = _busy_worker(background, killed)
+            os.kill(pid, signal.SIGKILL)
+            killed.add(pid)
+        failed, *others = background.take([PATHOLOGICAL, *BODIES[:3]])
+    finally:
+        background.close()
+    assert failed.error is not None and "stopped" in failed.error, failed.error
+    assert [c.html for c in others] == [render_markdown(b.decode()).html for b in BODIES[:3]]
+
+
+def test_an_error_of_the_background_is_raised_where_the_build_takes_its_bodies() -> None:
+    def bodies() -> Iterator[bytes]:
+        yield BODIES[0]
+        raise OSError("the content folder went away")
+
+    background = Background(None, cores=2, min_bodies=1)
+    background.start(bodies())
+    with pytest.raises(OSError, match="went away"):
+        background.take([BODIES[0]])
+    background.close()
+
+
+# --- the whole command --------------------------------------------------------------------------------
+
+APPROVED = "content/siaran-pers/2025/bantuan-bibit.md"
+UNAPPROVED = "content/siaran-pers/2025/rapat-rahasia.md"
+SECRET = "Kalimat-rahasia-belum-disetujui"
+
+
+@pytest.fixture
+def repo(tmp_path: Path, cast: dict[str, Person]) -> Site:
+    site = make_site(tmp_path, cast)
+    for n in range(6):  # imported with the root commit's successors: drafts unless approved
+        site.write(f"content/siaran-pers/2025/rilis-{n}.md", item_text(f"Rilis {n}", f"Isi *rilis* {n}.\n\n## Bagian\n"))
+    site.git("add", "content")
+    site.git("commit", "-q", "--no-gpg-sign", "-m", "rilis", person=cast["wahyu"])
+    release(site, "bantuan-bibit", text=item_text("Bantuan Bibit Cabai", "Isi rilis bibit yang disetujui."))
+    approve_fully(site, APPROVED)
+    site.merge("rilis/bantuan-bibit", cast["wahyu"])
+    release(site, "rapat-rahasia", text=item_text("Rapat Rahasia", f"{SECRET} dalam isi.\n"))
+    site.merge("rilis/rapat-rahasia", cast["wahyu"])  # merged without approvals: not published
+    return site
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _taken(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many bodies each build's background rendered (read as the build takes them)."""
+    counts: list[int] = []
+    take = Background.take
+
+    def counting(self: Background, bodies: list[bytes]) -> list[rendering.Compact]:
+        got = take(self, bodies)  # the background has finished once this returns
+        counts.append(self.rendered)
+        return got
+
+    monkeypatch.setattr(Background, "take", counting)
+    return counts
+
+
+def test_a_build_through_the_background_is_byte_identical_to_the_serial_one(
+        repo: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    counts = _taken(monkeypatch)
+    monkeypatch.setattr(rendering, "PARALLEL_MIN", 1)  # every build of this size renders in the background
+    proc = repo.cli("build", "--drafts", "--no-search", "--output", str(repo.root / "through"))
+    assert proc.returncode == 0, proc.stderr
+    monkeypatch.setattr(rendering, "PARALLEL_MIN", 10**9)  # never: the build renders its bodies itself
+    (repo.root / RENDER_CACHE).unlink()
+    proc = repo.cli("build", "--drafts", "--no-search", "--output", str(repo.root / "serial"))
+    assert proc.returncode == 0, proc.stderr
+    assert counts[0] >= 7 and counts[1] == 0
+    through, serial = _files(repo.root / "through"), _files(repo.root / "serial")
+    assert through.keys() == serial.keys() and "siaran-pers/2025/rilis-3/index.html" in through
+    assert through == serial
+
+
+def test_a_body_rendered_in_the_background_for_an_unapproved_item_is_never_on_a_page(
+        repo: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    counts = _taken(monkeypatch)
+    monkeypatch.setattr(rendering, "PARALLEL_MIN", 1)
+    proc = repo.cli("build", "--no-search")
+    assert proc.returncode == 0, proc.stderr
+    assert counts and counts[0] >= 1
+    # the background rendered it (the cache holds its rendering, by its content) ...
+    raw = (repo.root / UNAPPROVED).read_bytes()
+    body = raw.split(b"---\n", 2)[2]
+    cache = RenderCache(repo.root / RENDER_CACHE)
+    assert cache.known([body_key_utf8(body)]) == {body_key_utf8(body)}
+    cache.close()
+    # ... and no page, feed or sitemap shows it
+    pages = _files(repo.root / "_preview")
+    assert not [name for name, data in pages.items() if SECRET.encode() in data]
+    assert "siaran-pers/2025/rapat-rahasia/index.html" not in pages
+    assert "Isi rilis bibit yang disetujui." in pages["siaran-pers/2025/bantuan-bibit/index.html"].decode()
