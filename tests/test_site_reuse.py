@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from pipeline.cachedir import RENDER_CACHE
+from pipeline.cachedir import CACHE_DIRNAME, RENDER_CACHE
 from pipeline.rendering import body_key_utf8
 from pipeline.site import BuildResult, PageExtra, build_site
 from pipeline.site.build import _Bodies
@@ -136,7 +136,7 @@ def test_cached_bodies_are_read_only_for_the_pages_rendered_and_stay_the_same(tm
     root = make_site(tmp_path / "site")
     out = root / "_site"
     build_site(load(root), out)
-    cache_file = root / RENDER_CACHE
+    cache_file = root / CACHE_DIRNAME / RENDER_CACHE
     with sqlite3.connect(cache_file) as db:
         shapes = db.execute("SELECT count(*) FROM shape").fetchone()[0]
         assert shapes == db.execute("SELECT count(*) FROM render").fetchone()[0] > 5

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.cachedir import CACHE_DIRNAME
+from pipeline.cachedir import ensure_local_cache
 from pipeline.errors import GitError
 from pipeline.git import Git
 
@@ -149,7 +149,7 @@ def start_early(start: Path) -> None:
     root = next((f for f in (start, *start.parents) if (f / CONFIG_FILE).is_file()), None)
     if root is None:
         return
-    cache = root / CACHE_DIRNAME
+    cache = ensure_local_cache(root)  # (only to see whether an index is stored: the parent stores)
     if not hasattr(os, "fork") or threading.active_count() > 1 or _has_any(cache / "history", ".idx") or _has_any(
             cache / "approvals" / "reports", ""):
         return
