@@ -400,8 +400,10 @@ NO_SEARCH: set[Path] = set()  # the checkouts whose `warta build` has --no-searc
 
 
 # The measured checkout's own search index (pipeline.site.search.index) on a built site, with a given cache.
-SEARCH_ALONE = ("import sys; from pathlib import Path; from pipeline.site import search; "
-                "sys.exit(1 if search.index(Path(sys.argv[1]), Path(sys.argv[2])) else 0)")
+SEARCH_ALONE = ("import sys; from pathlib import Path; from pipeline.site import search; c = Path(sys.argv[2]); "
+                # a checkout whose search.CACHE is relative to the cache folder takes that folder
+                "c = c if search.CACHE.startswith('.warta-cache') else c / '.warta-cache'; "
+                "sys.exit(1 if search.index(Path(sys.argv[1]), c) else 0)")
 
 
 def _search_alone(warta: Path, cache_root: Path | None, env: dict[str, str]) -> Run:

@@ -8,9 +8,14 @@ ratio saw the same load). The 1-minute load average is printed with every figure
 
 Memory: ``tree_mb`` is the summed resident memory (RSS) of the child and all its descendants (children,
 grandchildren, and the processes it left running, see below), sampled every :data:`SAMPLE_EVERY` s
-(20 ms) from ``/proc`` (pages a forked worker shares with its parent count in both: this over-states the
-sum, never under-states it). It is a sampled figure: a peak of the sum shorter than 20 ms, or a process
-living less than that (a ``git`` call), may be missed. ``largest_mb`` is the largest single process: the
+(20 ms) from ``/proc``. A child that shares its parent's address space (between ``vfork`` and ``exec``:
+every ``subprocess`` a Python process starts, for the instant before the new program replaces it) shows
+its parent's whole RSS, the same pages: it is left out of the sum (:func:`shares_memory`; counting it
+would add the parent's size once more, memory nobody uses). A forked child (``os.fork``, a
+``multiprocessing`` worker) has its own copy-on-write address space: its RSS, pages it still shares with
+its parent included, is counted (this over-states the sum, never under-states it). It is a sampled
+figure: a peak of the sum shorter than 20 ms, or a process living less than that (a ``git`` call), may be
+missed. ``largest_mb`` is the largest single process: the
 largest ``VmHWM`` (the kernel's own peak RSS of a process, kept between samples) of every process seen in
 the tree, so a short-lived peak of a process alive at one sample is never missed. ``maxrss_mb`` is
 ``ru_maxrss`` of ``os.wait4`` (the child and the descendants it waited for; it includes the benchmark's own
@@ -43,6 +48,9 @@ from pathlib import Path
 
 SAMPLE_EVERY = 0.02  # a sample of /proc costs about 1 ms on this machine (80 processes)
 PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h
+SYS_KCMP = {"x86_64": 312, "aarch64": 272}.get(os.uname().machine)  # asm/unistd.h
+KCMP_VM = 1  # linux/kcmp.h: do two processes share one address space?
+_LIBC = ctypes.CDLL(None, use_errno=True)
 
 
 @dataclass
@@ -80,18 +88,50 @@ def _children() -> dict[int, list[int]]:
     return tree
 
 
+def _status(pid: int) -> dict[bytes, bytes]:
+    """The fields of ``/proc/<pid>/status`` (empty once it has exited)."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as f:
+            return dict(line.split(b":", 1) for line in f.read().splitlines() if b":" in line)
+    except OSError:
+        return {}
+
+
+def shares_memory(pid: int, parent: int) -> bool:
+    """``pid`` uses ``parent``'s own address space: a child between ``vfork`` and ``exec`` (the kernel's
+    ``kcmp(KCMP_VM)``; where that is refused, the same name, ``VmSize`` and ``VmRSS`` as its parent, which a
+    forked child leaves as soon as either side touches a page). A forked child has an address space of
+    its own: False."""
+    if SYS_KCMP is not None:
+        found = int(_LIBC.syscall(SYS_KCMP, pid, parent, KCMP_VM, 0, 0))
+        if found >= 0:
+            return found == 0
+    mine, theirs = _status(pid), _status(parent)
+    keys = (b"Name", b"VmSize", b"VmRSS")
+    return all(k in mine for k in keys) and all(mine[k] == theirs.get(k) for k in keys)
+
+
+def parents_of(tree: Mapping[int, list[int]]) -> dict[int, int]:
+    """pid -> parent pid, from :func:`_children`'s map."""
+    return {kid: parent for parent, kids in tree.items() for kid in kids}
+
+
 def tree_rss(pid: int) -> int:
-    """Summed resident bytes of ``pid`` and its descendants (0 once it has exited)."""
+    """Summed resident bytes of ``pid`` and its descendants (0 once it has exited), less the children that
+    share their parent's address space (:func:`shares_memory`)."""
     tree, total, todo = _children(), 0, [pid]
+    parents = parents_of(tree)
     page = os.sysconf("SC_PAGE_SIZE")
     while todo:
         p = todo.pop()
+        todo += tree.get(p, [])
+        if p != pid and shares_memory(p, parents[p]):
+            continue
         try:
             with open(f"/proc/{p}/statm", "rb") as f:
                 total += int(f.read().split()[1]) * page
         except (OSError, IndexError, ValueError):
             pass
-        todo += tree.get(p, [])
     return total
 
 
@@ -113,8 +153,7 @@ def _memory(pid: int) -> tuple[int, int]:
 def _subreaper() -> bool:
     """Make this process the reaper of its descendants' orphans (Linux; False elsewhere)."""
     try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return int(libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)) == 0
+        return int(_LIBC.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)) == 0
     except (OSError, AttributeError):
         return False
 
@@ -138,13 +177,18 @@ class _Sampler(threading.Thread):
     def run(self) -> None:
         while True:
             tree = _children()
+            parents = parents_of(tree)
             todo, total = self.roots(tree), 0
             while todo:
                 p = todo.pop()
+                todo += tree.get(p, [])
+                if p in parents and p != self.pid and shares_memory(p, parents[p]):
+                    # between vfork and exec: its parent's pages, counted with its parent (asked before
+                    # reading the size: one that execs meanwhile is left out, a few MB for one sample)
+                    continue
                 rss, hwm = _memory(p)
                 total += rss
                 self.largest = max(self.largest, hwm)
-                todo += tree.get(p, [])
             self.peak = max(self.peak, total)
             if self.done.wait(SAMPLE_EVERY):
                 return
@@ -154,11 +198,12 @@ class _Sampler(threading.Thread):
         self.join()
 
 
-def _reap_left(sampler: _Sampler) -> float:
-    """Wait for every orphan the command left (adopted by this subreaper); their summed CPU time."""
+def reap_left(pid: int, before: set[int]) -> float:
+    """Wait for every orphan the command ``pid`` left (this subreaper's children other than ``pid`` and
+    those in ``before``); their summed CPU time (with the descendants they waited for)."""
     cpu = 0.0
     while True:
-        left = sampler.roots(_children())[1:]
+        left = [p for p in _children().get(os.getpid(), []) if p not in before and p != pid]
         if not left:
             return cpu
         for pid in left:
@@ -181,7 +226,7 @@ def measure(cmd: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None,
         sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)
         took = time.perf_counter() - started
-        after_cpu = _reap_left(sampler) if SUBREAPER else 0.0
+        after_cpu = reap_left(proc.pid, before) if SUBREAPER else 0.0
         after = time.perf_counter() - started - took
         sampler.stop()
         proc.returncode = os.waitstatus_to_exitcode(status)

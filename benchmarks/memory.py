@@ -14,13 +14,19 @@ A sampler thread reads ``/proc`` every 20 ms: every descendant of the build (``/
 its ``VmRSS`` and ``VmHWM``. Printed: the tree's peak (the largest sum seen in one sample) and the stage it
 fell in, the tree's peak in each stage, and each process's peak (``VmHWM``, its own high-water mark, so a
 peak between two samples is not missed), named by role: main, forkserver, render worker, file helper
-(``python -I -S``), pagefind, git. A child of main between ``vfork`` and ``exec`` (every subprocess as it
-starts) shows main's whole RSS, the address space they share: the sum counts main twice for that
-instant. Such a child (main's name and ``VmSize``) is shown as "pre-exec child", and a second peak
-leaves it out. A process that lives less than 20 ms may be missed altogether. CPU is user + system
-of the whole tree (``os.wait4`` counts the descendants it waited for; the fork server's children are
-waited for by the fork server, so the render workers' CPU is read from ``/proc/<pid>/stat`` at their
-last sample).
+(``python -I -S``), pagefind, git. A child between ``vfork`` and ``exec`` (every subprocess a Python
+process starts, for an instant) shows its parent's whole RSS, the address space they share
+(``measure.shares_memory``: the kernel's ``kcmp``): it is shown as "pre-exec child" and left out of the
+tree's sum (the headline peak; a second figure counts it, as the sampler did before session seven). A
+forked child (the history job, ``os.fork``) has its own copy-on-write address space and is counted. A
+process that lives less than 20 ms may be missed altogether.
+
+CPU is user + system of the whole tree, each process once: ``os.wait4`` of the build counts it and every
+descendant waited for down the line (the render workers are reaped by the fork server, which the build
+stops and waits for); this process is a child subreaper (``measure.py``), so what the build leaves
+running (a fork server it does not wait for, in an older checkout) is adopted here, waited for after the
+build returned, and its CPU added (with the workers it reaped). The 20 ms sampler costs CPU of its own
+(in this process, not in the figure) and slows the build on 2 cores: read its wall time as a rough one.
 """
 
 from __future__ import annotations
@@ -38,10 +44,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import build  # noqa: E402 - benchmarks/build.py: the corpus
-from measure import load_line  # noqa: E402
+from measure import SUBREAPER, load_line, reap_left, shares_memory  # noqa: E402
 
 SAMPLE_EVERY = 0.02
-TICK = os.sysconf("SC_CLK_TCK")
 
 # Runs inside the measured build: wraps its stages so each prints a line, with the main process's memory.
 BOOT = r"""
@@ -109,7 +114,6 @@ class Proc:
     pid: int
     role: str
     hwm_mb: float = 0.0
-    cpu: float = 0.0  # user + system seconds at the last sample
 
 
 @dataclass
@@ -118,13 +122,12 @@ class Run:
     wall: float = 0.0
     cpu: float = 0.0
     code: int = 0
-    peak_mb: float = 0.0
+    peak_mb: float = 0.0  # the tree's peak, children between vfork and exec left out (they share a parent's pages)
     peak_stage: str = ""
     stages: list[tuple[float, str]] = field(default_factory=list)  # (time, line)
     stage_peak: dict[str, float] = field(default_factory=dict)  # stage -> tree peak (MB)
-    real_peak_mb: float = 0.0  # the tree's peak less children that share main's memory (not yet exec'd)
-    real_peak_stage: str = ""
-    stage_real: dict[str, float] = field(default_factory=dict)
+    counted_mb: float = 0.0  # the tree's peak counting those children too (the figure before session seven)
+    stage_counted: dict[str, float] = field(default_factory=dict)
     stage_roles: dict[str, dict[str, float]] = field(default_factory=dict)  # stage -> role -> peak RSS (MB)
     procs: dict[int, Proc] = field(default_factory=dict)
     load: float = 0.0
@@ -165,16 +168,6 @@ def _status(pid: int) -> tuple[float, float, int, bytes] | None:
     return got[b"VmRSS"] / 1024, got[b"VmHWM"] / 1024, got.get(b"VmSiz", 0), name
 
 
-def _cpu(pid: int) -> float:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            stat = f.read()
-    except OSError:
-        return 0.0
-    fields = stat[stat.rindex(b")") + 2:].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
-
-
 def _role(pid: int, parent_role: str, main: int) -> str:
     if pid == main:
         return "main"
@@ -200,45 +193,47 @@ def measure(label: str, cmd: list[str], cwd: Path, env: dict[str, str]) -> Run:
     stage = ["start"]
     done = threading.Event()
     out = tempfile.TemporaryFile()  # noqa: SIM115 - read and closed once the build has exited
+    before = set(_children(os.getpid()))
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.PIPE)
     started = time.perf_counter()
     roles: dict[tuple[int, bytes], str] = {}
 
     def sample() -> None:
         while not done.is_set():
-            total, shared, todo, parents = 0.0, 0.0, [proc.pid], {proc.pid: ""}
+            # the build, and what it left running that this subreaper adopted
+            todo = [proc.pid, *(p for p in _children(os.getpid()) if p not in before and p != proc.pid)]
+            total, shared, parents = 0.0, 0.0, {p: ("", 0) for p in todo}
             seen: dict[str, float] = {}
-            main = _status(proc.pid)
             while todo:
                 pid = todo.pop()
-                status = main if pid == proc.pid else _status(pid)
+                parent_role, parent = parents[pid]
+                # asked before reading its size: a child that execs between the two is then left out with
+                # its new size (a few MB, for one sample), never counted with its parent's
+                pre_exec = bool(parent) and pid != proc.pid and shares_memory(pid, parent)
+                status = _status(pid)
                 kids = _children(pid)
                 if status is not None:
-                    rss, hwm, size, name = status
-                    if (main is not None and pid != proc.pid and parents[pid] == "main" and name == main[3]
-                            and size == main[2]):
-                        # a child of main between vfork and exec: main's own pages, counted twice in the sum
-                        role = "pre-exec child"
+                    rss, hwm, _size, name = status
+                    if pre_exec:
+                        role = "pre-exec child"  # between vfork and exec: its parent's own pages
                         shared += rss
                     else:
                         role = roles.get((pid, name)) or roles.setdefault((pid, name),
-                                                                          _role(pid, parents[pid], proc.pid))
+                                                                          _role(pid, parent_role, proc.pid))
                         info = run.procs.setdefault(pid, Proc(pid, role))
                         info.role = role
                         info.hwm_mb = max(info.hwm_mb, hwm)
-                        info.cpu = _cpu(pid)
                     total += rss
                     seen[role] = seen.get(role, 0.0) + rss
                     for kid in kids:
-                        parents[kid] = role
+                        parents[kid] = (role, pid)
                 todo.extend(kids)
             where = stage[0]
-            if total > run.peak_mb:
-                run.peak_mb, run.peak_stage = total, where
-            if total - shared > run.real_peak_mb:
-                run.real_peak_mb, run.real_peak_stage = total - shared, where
-            run.stage_peak[where] = max(run.stage_peak.get(where, 0.0), total)
-            run.stage_real[where] = max(run.stage_real.get(where, 0.0), total - shared)
+            if total - shared > run.peak_mb:
+                run.peak_mb, run.peak_stage = total - shared, where
+            run.counted_mb = max(run.counted_mb, total)
+            run.stage_peak[where] = max(run.stage_peak.get(where, 0.0), total - shared)
+            run.stage_counted[where] = max(run.stage_counted.get(where, 0.0), total)
             per = run.stage_roles.setdefault(where, {})
             for role, mb in seen.items():
                 per[role] = max(per.get(role, 0.0), mb)
@@ -257,33 +252,34 @@ def measure(label: str, cmd: list[str], cwd: Path, env: dict[str, str]) -> Run:
             stage[0] = line[len("build: "):][:48]
     _, status, usage = os.wait4(proc.pid, 0)
     run.wall = time.perf_counter() - started
+    left = reap_left(proc.pid, before) if SUBREAPER else 0.0  # what it left running, waited for here
     done.set()
     sampler.join()
     run.code = os.waitstatus_to_exitcode(status)
     out.seek(0)
     run.stdout = out.read().decode(errors="replace")
     out.close()
-    waited = usage.ru_utime + usage.ru_stime  # main and the children it waited for
-    unwaited = sum(p.cpu for p in run.procs.values() if p.role == "render worker")
-    run.cpu = waited + unwaited
+    # the build and every descendant waited for down the line (the fork server reaps the render workers),
+    # plus what it left running (adopted and waited for here): each process once
+    run.cpu = usage.ru_utime + usage.ru_stime + left
     run.load = os.getloadavg()[0]
     return run
 
 
 def report(run: Run, verbose: bool) -> None:
     print(f"\n### {run.label}: wall {run.wall:.2f} s, CPU (tree) {run.cpu:.2f} s, exit {run.code}, load {run.load:.1f}")
-    print(f"peak tree RSS {run.peak_mb:.0f} MB, in stage '{run.peak_stage}'; less children between vfork and exec "
-          f"(main's own pages counted twice): {run.real_peak_mb:.0f} MB, in stage '{run.real_peak_stage}'")
+    print(f"peak tree RSS {run.peak_mb:.0f} MB, in stage '{run.peak_stage}' (children between vfork and exec "
+          f"left out; counting them, their parents' pages twice: {run.counted_mb:.0f} MB)")
     by_role: dict[str, list[float]] = {}
     for p in run.procs.values():
         by_role.setdefault(p.role, []).append(p.hwm_mb)
     print("per process (VmHWM): " + "; ".join(
         f"{role} {' + '.join(f'{v:.0f}' for v in sorted(vals, reverse=True)[:4])}"
         f"{f' (+{len(vals) - 4} more)' if len(vals) > 4 else ''} MB" for role, vals in sorted(by_role.items())))
-    print("| stage | tree peak | less pre-exec children | per role, peak RSS in the stage |\n|---|---:|---:|---|")
+    print("| stage | tree peak | counting pre-exec children | per role, peak RSS in the stage |\n|---|---:|---:|---|")
     for where, mb in run.stage_peak.items():
         roles = ", ".join(f"{r} {v:.0f}" for r, v in sorted(run.stage_roles.get(where, {}).items()))
-        print(f"| {where} | {mb:.0f} MB | {run.stage_real.get(where, 0.0):.0f} MB | {roles} |")
+        print(f"| {where} | {mb:.0f} MB | {run.stage_counted.get(where, 0.0):.0f} MB | {roles} |")
     if verbose:
         for at, line in run.stages:
             print(f"  {at:7.2f} s  {line}")

@@ -159,12 +159,9 @@ def _photo_findings(root: Path, gov: Governance, items: Sequence[Item]) -> list[
 
 
 def render_cache(root: Path) -> Path | None:
-    """The build's content-addressed render cache, when it is local scratch (else no cache at all)."""
-    try:
-        ensure_local_cache(root)
-    except ConfigError:
-        return None  # a cache the repository could supply is never used; the build refuses it
-    return root / RENDER_CACHE
+    """The build's content-addressed render cache, in the machine's own cache folder (never one the
+    repository supplies: :func:`~pipeline.cachedir.ensure_local_cache`)."""
+    return ensure_local_cache(root) / RENDER_CACHE
 
 
 def render_findings(root: Path, config: SiteConfig, items: Sequence[Item], cache: Path | None = None) -> list[Finding]:

@@ -135,6 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         identity.take_signing_key()
     argv = list(sys.argv[1:] if argv is None else argv)
     as_json = _wants_json(argv)
+    output.reset_warnings()
     try:
         return _run(argv)
     except WartaError as exc:

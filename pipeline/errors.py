@@ -19,6 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from pipeline.output import with_warnings
+
 Severity = Literal["error", "warning"]
 
 
@@ -131,7 +133,8 @@ def json_document(findings: Iterable[Finding] = (), *, error: WartaError | None 
                   code: str | None = None, message: str | None = None, exit_code: int | None = None,
                   **extra: Any) -> dict[str, Any]:
     """The one ``--json`` shape of findings and failures: ``{"error": {...} | null, "findings": [...]}``;
-    ``extra`` keys (a command's own summary, e.g. ``files``) come after them."""
+    ``extra`` keys (a command's own summary, e.g. ``files``) come after them, then the run's warnings
+    (:func:`pipeline.output.warn`, e.g. an ignored committed ``.warta-cache``) when there are any."""
     found = list(findings)
     doc: dict[str, Any] = {"error": None, "findings": []}
     if error is not None:
@@ -146,7 +149,7 @@ def json_document(findings: Iterable[Finding] = (), *, error: WartaError | None 
             seen.add(finding)
             doc["findings"].append(finding.to_json())
     doc.update(extra)
-    return doc
+    return with_warnings(doc)
 
 
 @dataclass

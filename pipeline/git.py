@@ -333,6 +333,23 @@ class Git:
         Fields are separated by a random token chosen for this call, so no commit message or file name
         can forge a commit boundary or another commit's fields.
         """
+        args, start, end = self._log_args(revs, paths=paths, first_parent=first_parent, name_only=name_only,
+                                          raw=raw, reverse=reverse, merge_diffs=merge_diffs)
+        yield from self._commits(self._stream(args, start), end, raw=raw, name_only=name_only)
+
+    def start_log(self, revs: Sequence[str], *, merge_diffs: bool = True) -> Iterator[Commit]:
+        """:meth:`iter_log` (changed files, topological order, oldest first) with git started now, not when
+        the first commit is asked for: git walks the history (it writes nothing before the walk is done)
+        while the caller does other work."""
+        args, start, end = self._log_args(revs, paths=(), first_parent=False, name_only=True, raw=False,
+                                          reverse=True, merge_diffs=merge_diffs)
+        return self._commits(self._pieces(args, self._spawn(args), start), end, raw=False, name_only=True)
+
+    @staticmethod
+    def _log_args(revs: Sequence[str], *, paths: Sequence[str], first_parent: bool, name_only: bool, raw: bool,
+                  reverse: bool, merge_diffs: bool) -> tuple[list[str], bytes, bytes]:
+        """The arguments of :meth:`iter_log`'s ``git log`` and its markers (start of a commit, end of its
+        fields)."""
         token = secrets.token_hex(16)
         start = f"\0{token}\0".encode()
         end = f"\0{token}.\0".encode()
@@ -351,8 +368,13 @@ class Git:
             merges = "dense-combined" if merge_diffs else "off"
             args.append("--diff-merges=first-parent" if first_parent else f"--diff-merges={merges}")
         args += ["--end-of-options", *revs, "--", *paths]
+        return args, start, end
+
+    @staticmethod
+    def _commits(pieces: Iterator[bytes], end: bytes, *, raw: bool, name_only: bool) -> Iterator[Commit]:
+        """The commits of :meth:`iter_log`'s output, one per piece between the start markers."""
         end_text = end.decode()
-        for chunk in self._stream(args, start):
+        for chunk in pieces:
             if not raw:
                 try:  # valid UTF-8 (nearly always): decoded once, as decoding each field gives
                     yield _commit_text(chunk.decode("utf-8"), end_text, name_only)
@@ -386,6 +408,10 @@ class Git:
         """The pieces of ``git <args>``'s output between the ``start`` markers (what precedes the first
         is dropped), each as soon as the next marker has arrived: the caller parses one commit while git
         works on the next (a long history is read in about the time git alone takes)."""
+        yield from self._pieces(args, self._spawn(args), start)
+
+    def _spawn(self, args: Sequence[str]) -> tuple[subprocess.Popen[bytes], threading.Thread, list[bytes]]:
+        """``git <args>`` started, its error output read by a thread."""
         argv = [self.executable, *_PINNED, *args]
         try:
             proc = subprocess.Popen(argv, cwd=self.root, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -400,6 +426,14 @@ class Git:
                                   daemon=True)
         reader.start()
         grow_pipe(proc.stdout.fileno(), _PIPE_BYTES)  # a larger pipe lets git run ahead (Linux)
+        return proc, reader, errors
+
+    @staticmethod
+    def _pieces(args: Sequence[str], spawned: tuple[subprocess.Popen[bytes], threading.Thread, list[bytes]],
+                start: bytes) -> Iterator[bytes]:
+        """:meth:`_stream`'s pieces from a started git; :class:`GitError` when it fails."""
+        proc, reader, errors = spawned
+        assert proc.stdout is not None
         pending = b""
         first = True
         try:

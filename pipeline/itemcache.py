@@ -44,7 +44,6 @@ from pydantic import BaseModel
 from pipeline import kinds, references, yamlio
 from pipeline.cachedir import ITEMS_CACHE, ensure_local_cache
 from pipeline.codedigest import code_digest
-from pipeline.errors import ConfigError
 from pipeline.files import write_atomic
 from pipeline.markup import FINGERPRINT
 
@@ -191,11 +190,8 @@ class ItemCache:
 
 
 def local_file(cache_root: Path | None, name: str) -> Path | None:
-    """``cache_root/name`` when the repository's ``.warta-cache`` is local scratch, else None (memory only)."""
+    """``name`` in the cache folder of the repository ``cache_root`` (never one the repository supplies:
+    :func:`~pipeline.cachedir.ensure_local_cache`), or None (memory only) without a repository."""
     if cache_root is None:
         return None
-    try:
-        ensure_local_cache(cache_root)
-    except ConfigError:
-        return None
-    return cache_root / name
+    return ensure_local_cache(cache_root) / name

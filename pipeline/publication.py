@@ -94,7 +94,7 @@ def publication_states(root: Path, results: Sequence[ChainResult], config: SiteC
 
 def _plain_blobs(root: Path) -> set[str]:
     try:
-        data = (root / STATUS_CACHE / "plain").read_bytes()
+        data = (ensure_local_cache(root) / STATUS_CACHE / "plain").read_bytes()
     except OSError:
         return set()
     return {data[i:i + 20].hex() for i in range(0, len(data) - len(data) % 20, 20)}
@@ -103,4 +103,4 @@ def _plain_blobs(root: Path) -> set[str]:
 def _keep_plain_blobs(root: Path, oids: set[str]) -> None:
     """The blob ids this run found plain (so the file holds the current items only)."""
     with contextlib.suppress(OSError, ValueError):  # a cache that cannot be written only costs time
-        write_atomic(root / STATUS_CACHE / "plain", b"".join(bytes.fromhex(o) for o in sorted(oids)))
+        write_atomic(ensure_local_cache(root) / STATUS_CACHE / "plain", b"".join(bytes.fromhex(o) for o in sorted(oids)))

@@ -33,7 +33,8 @@ from pipeline.markup import (
     render_markdown,
 )
 
-__all__ = ["ALLOWED_TAGS", "EXTENSIONS", "RENDER_VERSION", "Background", "Compact", "RenderCache", "Rendered", "body_key",
+__all__ = ["ALLOWED_TAGS", "EXTENSIONS", "RENDER_VERSION", "Background", "Compact", "RenderCache", "Rendered", "Shape",
+           "body_key",
            "render_all", "render_compact", "render_errors", "render_markdown"]
 
 # More than one worker pays off only when many bodies are new (a worker start costs ~0.2 s).
@@ -73,6 +74,26 @@ class Compact:
         return f"wartalink{self.nonce}n{index}"
 
 
+@dataclass(frozen=True)
+class Shape:
+    """What a page needs of a cached rendering before its HTML: its cache key (the rendering's content
+    address), its pictures, nonce and links, kept in the cache's ``shape`` table beside the HTML (a few
+    hundred bytes, no HTML parsed). A site build reads the HTML of just the pages it renders
+    (:meth:`RenderCache.compact`); a page it reuses is keyed by ``key``."""
+
+    key: str
+    images: tuple[tuple[str, str], ...]
+    nonce: str
+    links: tuple[str, ...] = ()
+    error: None = None
+
+    def token(self, index: int) -> str:
+        return f"<span>wartaimg{self.nonce}n{index}</span>"
+
+    def link_token(self, index: int) -> str:
+        return f"wartalink{self.nonce}n{index}"
+
+
 def body_key_utf8(body: bytes | memoryview) -> str:
     """:func:`pipeline.markup.body_key` of a body given as its UTF-8 (valid UTF-8: a content file's)."""
     digest = hashlib.sha256(f"{FINGERPRINT}\0".encode())
@@ -91,6 +112,7 @@ class RenderCache:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(path)
             self.db.execute("CREATE TABLE IF NOT EXISTS render (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            self.db.execute("CREATE TABLE IF NOT EXISTS shape (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         except (sqlite3.Error, OSError):
             self.db = None  # a cache that cannot be opened is no cache, never an error
 
@@ -120,6 +142,33 @@ class RenderCache:
             return {}
         return found
 
+    def shapes(self, keys: Sequence[str]) -> dict[str, Shape]:
+        """The :class:`Shape` of each of ``keys`` whose rendering is cached with its shape (the others are
+        missing: the caller reads or renders them whole)."""
+        found: dict[str, Shape] = {}
+        if self.db is None:
+            return found
+        try:
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                # only a shape whose rendering is there: the HTML is read later, from the same file
+                for key, value in self.db.execute(f"SELECT shape.key, shape.value FROM shape JOIN render USING (key) "
+                                                  f"WHERE shape.key IN ({marks})", chunk):
+                    images, nonce, links = json.loads(value)
+                    found[key] = Shape(key, tuple((s, a) for s, a in images), nonce, tuple(links))
+        except (sqlite3.Error, ValueError, TypeError):
+            return {}
+        return found
+
+    def put_shapes(self, values: dict[str, Rendered] | dict[str, Compact]) -> None:
+        """The shape of each rendering (what :meth:`put_many` writes too), for renderings cached before."""
+        if self.db is None or not values:
+            return
+        rows = ((k, json.dumps([r.images, r.nonce, r.links])) for k, r in values.items())
+        with contextlib.suppress(sqlite3.Error), self.db:
+            self.db.executemany("INSERT OR REPLACE INTO shape (key, value) VALUES (?, ?)", rows)
+
     def known(self, keys: Sequence[str]) -> set[str]:
         """Which of ``keys`` are cached, without reading their values."""
         found: set[str] = set()
@@ -142,6 +191,7 @@ class RenderCache:
                                 "dropped": r.dropped})) for k, r in values.items())
         with contextlib.suppress(sqlite3.Error), self.db:
             self.db.executemany("INSERT OR REPLACE INTO render (key, value) VALUES (?, ?)", rows)
+        self.put_shapes(values)
 
     def close(self) -> None:
         if self.db is not None:
@@ -322,10 +372,16 @@ class Background:
             error, self._error = self._error, None
             raise error
 
-    def take(self, bodies: Sequence[bytes]) -> list[Compact]:
-        """The rendering of each of ``bodies``: rendered in the background, else cached or rendered now."""
+    def finished(self) -> dict[str, Compact]:
+        """Wait for the background (:meth:`finish`) and hand over what it rendered, by body key (each body
+        once: a second call returns nothing)."""
         self.finish()
         done, self._done = self._done, {}
+        return done
+
+    def take(self, bodies: Sequence[bytes]) -> list[Compact]:
+        """The rendering of each of ``bodies``: rendered in the background, else cached or rendered now."""
+        done = self.finished()
         keys = [body_key_utf8(b) for b in bodies]
         rest = iter(render_compact([b for k, b in zip(keys, bodies, strict=True) if k not in done], self.cache_file,
                                    workers=self.cores, seconds=self.seconds))

@@ -233,6 +233,12 @@ def isolated_env(tmp_path: Path) -> dict[str, str]:
     return {"GIT_CONFIG_GLOBAL": str(config), "GIT_CONFIG_NOSYSTEM": "1"}
 
 
+def isolate(tmp_path: Path, monkeypatch: Any) -> None:
+    """:func:`isolated_env` for the rest of the test (``monkeypatch``: pytest's fixture)."""
+    for key, value in isolated_env(tmp_path).items():
+        monkeypatch.setenv(key, value)
+
+
 def this_year() -> int:
     return dt.datetime.now(WIB).year
 

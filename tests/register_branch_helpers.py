@@ -14,7 +14,10 @@ from typing import Any
 import yaml
 from approvals_helpers import Person, Site, make_site, people_yaml
 from identity_helpers import Key, pipeline_block
-from publish_helpers import PUBLISH_YML
+from publish_helpers import PUBLISH_YML, release_text
+
+from pipeline.approvals.records import format_record
+from pipeline.git import EMPTY_TREE
 
 BRANCH = "warta-arsip"
 BRANCH_YML = PUBLISH_YML.replace("archive:\n", f"archive:\n  register_branch: {BRANCH}\n", 1)
@@ -86,3 +89,31 @@ def forge_on_branch(site: Site, person: Person, files: dict[str, str], *, sign_w
 
 __all__ = ["BRANCH", "BRANCH_YML", "bare_git", "branch_commits", "branch_office", "branch_records",
            "forge_on_branch", "trailer"]
+
+
+def keep_forged_review_copy(site: Site, ref: str, reviewer_id: str, signer: Path | None) -> str:
+    """A release merged with its step 2 approval only, then a record approving its step 3 "by github review
+    77" (reviewer ``reviewer_id``), written as Hendro, signed with the key file ``signer`` or unsigned, and
+    kept on ``ref`` as warta keeps decisions (a genesis commit, a keep merge). The release's path."""
+    path = "content/siaran-pers/2025/separuh.md"
+    site.switch("rilis/separuh", create=True)
+    site.write(path, release_text("Separuh"))
+    site.commit("Rilis separuh", site.cast["rina"])
+    site.record(site.cast["dwi"], path, 2, "kasubbag")
+    site.merge("rilis/separuh", site.cast["wahyu"])
+    main = site.head()
+    message = format_record(item=path, digest=site.digest(path), step=3, role="sekdin", decision="approve",
+                            subject=f"Approve step 3 by github review 77: {path}", source="github",
+                            review={"id": "77", "url": "https://github.com/dinas/situs/pull/5#pullrequestreview-77",
+                                    "reviewer_id": reviewer_id, "reviewer_login": "hendro", "state": "APPROVED",
+                                    "commit": main, "at": "2026-01-05T03:00:00+00:00"})
+    hendro, rina = site.cast["hendro"], site.cast["rina"]
+    args = ["commit-tree", f"{main}^{{tree}}", "-p", main]
+    if signer is not None:
+        args = ["-c", f"user.signingkey={signer}", "-c", "gpg.format=ssh", *args, "-S"]
+    copy = site.git(*args, person=hendro, sign=False, input=message)
+    genesis = site.git("commit-tree", EMPTY_TREE, "-m", "warta: decisions", person=rina, sign=False)
+    keeper = site.git("commit-tree", f"{copy}^{{tree}}", "-p", genesis, "-p", copy, "-m", "warta: keep",
+                      person=rina, sign=False)
+    site.git("update-ref", ref, keeper)
+    return path

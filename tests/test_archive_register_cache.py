@@ -90,7 +90,7 @@ def no_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def cache_document(root: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((root / REGISTER_CACHE).read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads((root / CACHE_DIRNAME / REGISTER_CACHE).read_text(encoding="utf-8"))
     return data
 
 
@@ -128,7 +128,7 @@ def tamper(root: Path, change: Any) -> None:
     document = cache_document(root)
     for key, entry in document["entries"].items():
         change(key, entry, document)
-    (root / REGISTER_CACHE).write_text(json.dumps(document), encoding="utf-8")
+    (root / CACHE_DIRNAME / REGISTER_CACHE).write_text(json.dumps(document), encoding="utf-8")
 
 
 def retitle(key: str, entry: list[str], document: dict[str, Any]) -> None:
@@ -192,7 +192,7 @@ def test_a_truncated_or_foreign_cache_file_is_ignored(tmp_path: Path, damage: An
     root = office(tmp_path)
     expected, _ = cold(root)
     load_records(head_tree(root))
-    file = root / REGISTER_CACHE
+    file = root / CACHE_DIRNAME / REGISTER_CACHE
     file.write_bytes(damage(file.read_bytes()))
     forget_caches()
     stored, findings = load_records(head_tree(root))

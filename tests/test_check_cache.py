@@ -19,7 +19,7 @@ from cli_helpers import PROJECT, run_warta
 
 import pipeline.checkcache as checkcache
 from pipeline import privacy
-from pipeline.cachedir import ITEM_CHECKS_CACHE
+from pipeline.cachedir import CACHE_DIRNAME, ITEM_CHECKS_CACHE
 from pipeline.check import check_site
 
 RELEASE = "content/siaran-pers/2025/pelatihan-manajemen-bumkal.md"
@@ -66,7 +66,7 @@ def findings_of(root: Path) -> list[tuple[Any, ...]]:
 
 def test_a_check_with_the_cache_prints_what_a_check_without_it_prints(example: Path) -> None:
     cold = check_json(example)
-    assert (example / ITEM_CHECKS_CACHE).is_file()
+    assert (example / CACHE_DIRNAME / ITEM_CHECKS_CACHE).is_file()
     warm = check_json(example)
     shutil.rmtree(example / ".warta-cache")
     fresh = check_json(example)
@@ -143,7 +143,7 @@ def test_another_language_judges_again_and_says_it_in_that_language(example: Pat
 
 
 def _forge(example: Path, how: str) -> None:
-    file = example / ITEM_CHECKS_CACHE
+    file = example / CACHE_DIRNAME / ITEM_CHECKS_CACHE
     head, _, body = file.read_bytes().partition(b"\n")
     entries = pickle.loads(body)
     nothing = checkcache.Checked((), (), (), ())
@@ -200,7 +200,7 @@ def test_status_shows_the_same_blocking_findings_with_and_without_the_cache(tmp_
         proc = site.cli("status", "--json")
         assert proc.returncode == 0, proc.stderr
         runs.append(json.loads(proc.stdout))
-    assert (site.root / ITEM_CHECKS_CACHE).is_file()
+    assert (site.root / CACHE_DIRNAME / ITEM_CHECKS_CACHE).is_file()
     shutil.rmtree(site.root / ".warta-cache")
     proc = site.cli("status", "--json")
     assert runs[0] == runs[1] == json.loads(proc.stdout)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from approvals_helpers import Person, Site, approve_fully, item_text, make_site, release
 
-from pipeline.cachedir import PREVIEW_DIGESTS
+from pipeline.cachedir import CACHE_DIRNAME, PREVIEW_DIGESTS
 from pipeline.config import load_config
 from pipeline.content import load_site
 from pipeline.site import preview_digests
@@ -74,7 +74,7 @@ def test_unchanged_items_are_not_hashed_again_and_the_verdicts_stay(site: Site, 
     hashed = count_hashing(monkeypatch)
     first = preview(site)
     assert sorted(hashed) == EVERY and first.reasons == {}
-    assert (site.root / PREVIEW_DIGESTS).is_file()
+    assert (site.root / CACHE_DIRNAME / PREVIEW_DIGESTS).is_file()
     hashed.clear()
     second = preview(site)
     assert hashed == [] and second.reasons == {} and second.extras == first.extras
@@ -137,7 +137,7 @@ def test_a_file_put_back_behind_a_linked_folder_is_hashed_every_time(site: Site,
 def test_a_damaged_cache_is_not_believed(site: Site, monkeypatch: pytest.MonkeyPatch, damage: str) -> None:
     monkeypatch.setattr(preview_digests, "RACY_NS", 0)
     preview(site)
-    cache = site.root / PREVIEW_DIGESTS
+    cache = site.root / CACHE_DIRNAME / PREVIEW_DIGESTS
     raw = cache.read_bytes()
     # a kept digest edited, the file cut short, something else
     damaged = {"edited": raw.replace(b"sha256:", b"sha256:0", 1)[:-1], "truncated": raw[: len(raw) // 2],

@@ -84,7 +84,7 @@ def test_a_tampered_cache_entry_does_not_let_a_file_of_another_number_be_overwri
     register_cache.forget_caches()
     load_records(tmp_path)  # the register read caches the file's parsed record
     register_cache.forget_caches()
-    file = tmp_path / REGISTER_CACHE
+    file = tmp_path / CACHE_DIRNAME / REGISTER_CACHE
     document = json.loads(file.read_text(encoding="utf-8"))
     assert len(document["entries"]) == 1
     (entry,) = document["entries"].values()

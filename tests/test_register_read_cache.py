@@ -15,7 +15,7 @@ from test_archive_register_cache import cache_document, cold, git, office, three
 from pipeline.archive import register_read
 from pipeline.archive.records import render_record
 from pipeline.archive.register_cache import forget_caches
-from pipeline.cachedir import REGISTER_CACHE
+from pipeline.cachedir import CACHE_DIRNAME, REGISTER_CACHE
 from pipeline.git import Git
 
 
@@ -59,7 +59,7 @@ def test_a_warm_register_reads_no_blob_and_equals_a_cold_parse(tmp_path: Path) -
 def _rewrite(root: Path, change: Any) -> None:
     document = cache_document(root)
     document["entries"] = change(document["entries"])
-    (root / REGISTER_CACHE).write_text(json.dumps(document), encoding="utf-8")
+    (root / CACHE_DIRNAME / REGISTER_CACHE).write_text(json.dumps(document), encoding="utf-8")
     forget_caches()
 
 

@@ -78,7 +78,7 @@ def test_an_edited_truncated_or_foreign_file_is_not_believed(clone: Path, damage
     git = Git(clone)
     expected = facts(tag_list._from_git(git))
     tag_list.list_tags(git, clone / CACHE_DIRNAME)
-    file = clone / TAG_OBJECTS_CACHE
+    file = clone / CACHE_DIRNAME / TAG_OBJECTS_CACHE
     if damage == "edit":  # the commit a tag object points at changed, the check kept
         document = json.loads(file.read_text())
         body = json.loads(document["body"])

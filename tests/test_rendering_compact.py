@@ -14,6 +14,7 @@ from pipeline.rendering import (
     Compact,
     RenderCache,
     body_key,
+    body_key_utf8,
     render_all,
     render_compact,
     stop_workers,
@@ -89,15 +90,24 @@ def test_a_body_past_its_deadline_comes_back_failed_and_is_not_cached(tmp_path: 
         stored.close()
 
 
-def test_a_body_keeps_its_digest_when_its_html_is_kept_as_utf8() -> None:
-    # the page keys of earlier builds (pipeline.site.reuse) were the sha256 of the HTML's text encoded
-    html = render_markdown(BODIES[2]).html
+def test_a_body_is_digested_by_its_rendering_key_whether_its_html_is_held_or_read_later() -> None:
+    # the page keys (pipeline.site.reuse) name the rendering by its cache key (the renderer and the body's
+    # bytes), so a page is keyed alike when its body was just rendered and when its HTML is left in the cache
+    source = BODIES[2].encode("utf-8")
+    html = render_markdown(BODIES[2]).html.encode("utf-8")
+    key = body_key_utf8(source)
     fills = (("<span>x</span>", "<picture></picture>"),)
-    body = Body(html.encode("utf-8"), fills, str.upper, "Tabel {n}")
-    before = hashlib.sha256(html.encode("utf-8", "surrogatepass"))
-    before.update(b'[[["<span>x</span>", "<picture></picture>"]], "Tabel {n}"]')
-    assert body.digest == before.hexdigest()
-    assert body.text() == html.replace("<span>x</span>", "<picture></picture>").upper()
+    held = Body(html, fills, str.upper, "Tabel {n}", key=key)
+    read: list[str] = []
+    later = Body(None, fills, str.upper, "Tabel {n}", key=key, load=lambda k: read.append(k) or html)
+    assert held.digest == later.digest and not read  # keyed without reading the HTML
+    expected = hashlib.sha256(b"key\0" + key.encode())
+    expected.update(b'[[["<span>x</span>", "<picture></picture>"]], "Tabel {n}"]')
+    assert held.digest == expected.hexdigest()
+    assert held.text() == later.text() == html.decode().replace("<span>x</span>", "<picture></picture>").upper()
+    assert read == [key]
+    assert Body(html, (), str.upper, "Tabel {n}", key=key).digest != held.digest  # the fills count
+    assert Body(html, fills, str.upper, "Tabel {n}", key=body_key_utf8(source + b"!")).digest != held.digest
 
 
 def test_the_render_helpers_stop_after_a_large_rendering_and_start_again(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ import pytest
 from approvals_helpers import Person, Site, approve_fully, item_text, make_site, release
 
 from pipeline import rendering
-from pipeline.cachedir import RENDER_CACHE
+from pipeline.cachedir import CACHE_DIRNAME, RENDER_CACHE
 from pipeline.markup import render_markdown
 from pipeline.rendering import Background, RenderCache, body_key_utf8, render_compact
 
@@ -139,14 +139,14 @@ def _files(folder: Path) -> dict[str, bytes]:
 def _taken(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many bodies each build's background rendered (read as the build takes them)."""
     counts: list[int] = []
-    take = Background.take
+    finished = Background.finished
 
-    def counting(self: Background, bodies: list[bytes]) -> list[rendering.Compact]:
-        got = take(self, bodies)  # the background has finished once this returns
+    def counting(self: Background) -> dict[str, rendering.Compact]:
+        got = finished(self)  # the background has finished once this returns
         counts.append(self.rendered)
         return got
 
-    monkeypatch.setattr(Background, "take", counting)
+    monkeypatch.setattr(Background, "finished", counting)
     return counts
 
 
@@ -157,7 +157,7 @@ def test_a_build_through_the_background_is_byte_identical_to_the_serial_one(
     proc = repo.cli("build", "--drafts", "--no-search", "--output", str(repo.root / "through"))
     assert proc.returncode == 0, proc.stderr
     monkeypatch.setattr(rendering, "PARALLEL_MIN", 10**9)  # never: the build renders its bodies itself
-    (repo.root / RENDER_CACHE).unlink()
+    (repo.root / CACHE_DIRNAME / RENDER_CACHE).unlink()
     proc = repo.cli("build", "--drafts", "--no-search", "--output", str(repo.root / "serial"))
     assert proc.returncode == 0, proc.stderr
     assert counts[0] >= 7 and counts[1] == 0
@@ -176,7 +176,7 @@ def test_a_body_rendered_in_the_background_for_an_unapproved_item_is_never_on_a_
     # the background rendered it (the cache holds its rendering, by its content) ...
     raw = (repo.root / UNAPPROVED).read_bytes()
     body = raw.split(b"---\n", 2)[2]
-    cache = RenderCache(repo.root / RENDER_CACHE)
+    cache = RenderCache(repo.root / CACHE_DIRNAME / RENDER_CACHE)
     assert cache.known([body_key_utf8(body)]) == {body_key_utf8(body)}
     cache.close()
     # ... and no page, feed or sitemap shows it
@@ -193,7 +193,8 @@ def test_the_bodies_given_before_parsing_are_the_bodies_the_items_hold(repo: Sit
     repo.write("content/siaran-pers/2025/bom.md", b"\xef\xbb\xbf" + item_text("Judul BOM", "Isi setelah BOM.").encode())
     repo.write("content/siaran-pers/2025/crlf.md", item_text("Judul — “kutip”", "Baris satu.\n\nBaris dua.")
                .replace("\n", "\r\n").encode())
-    repo.write("content/siaran-pers/2025/tautan.md", item_text("Tautan", "Lihat [situs](https://example.org)."))  # parsing renders it
+    # a body with a link: parsing renders it
+    repo.write("content/siaran-pers/2025/tautan.md", item_text("Tautan", "Lihat [situs](https://example.org)."))
     given: list[bytes] = []
     site = load_site(repo.root, load_config(repo.root), prerender=lambda bodies: given.extend(bytes(b) for b in bodies))
     by_path = {i.path: i for i in site.items}

@@ -8,12 +8,16 @@ a build from nothing (``reuse_pages=False``); and after a small change most page
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from pipeline.cachedir import CACHE_DIRNAME, RENDER_CACHE
+from pipeline.rendering import body_key_utf8
 from pipeline.site import BuildResult, PageExtra, build_site
+from pipeline.site.build import _Bodies
 from tests.test_site_build import load, make_site, tree_hash
 from tests.test_site_register import records_of
 
@@ -99,3 +103,61 @@ def test_settings_change_or_lost_cache_renders_every_page(tmp_path: Path) -> Non
     shutil.rmtree(tmp_path / "elsewhere")  # the keys of a folder that is gone are forgotten
     assert build_site(load(root), out).reused > 0
     assert len(list(keys.glob("*.json"))) == 1
+
+
+def test_an_item_page_is_keyed_by_its_front_matter_as_written(tmp_path: Path) -> None:
+    """An item's key holds its front matter's text for its fields (pipeline.site.model): a field only the
+    item's own page shows (lokasi, sumber) changes that page and nothing it is not on; a comment in the
+    front matter (the same fields) renders the page again, to the same bytes."""
+    root = make_site(tmp_path / "site")
+    out = root / "_site"
+    build_site(load(root), out)
+    release = root / "content/siaran-pers/2025/bantuan-bibit.md"
+    _edit(release, "lokasi: Balai Kalurahan Pajangan", "lokasi: Pendopo Kapanewon Pajangan")
+    news = root / "content/berita/2025/musrenbang.md"
+    _edit(news, "sumber: Kapanewon Sedayu", "sumber: Kalurahan Argosari")
+    again = _same_as_fresh(root, out, tmp_path)
+    assert "Pendopo Kapanewon Pajangan" in (out / "siaran-pers/2025/bantuan-bibit/index.html").read_text(encoding="utf-8")
+    assert "Kalurahan Argosari" in (out / "berita/2025/musrenbang/index.html").read_text(encoding="utf-8")
+    assert "Pendopo" not in (out / "siaran-pers/2025/rapat-koordinasi/index.html").read_text(encoding="utf-8")
+    assert _rendered(again) >= 2 and again.reused > _rendered(again)  # both pages, their lists; not the rest
+    before = tree_hash(out)
+    _edit(release, "lokasi: Pendopo", "# dikoreksi redaksi\nlokasi: Pendopo")
+    commented = _same_as_fresh(root, out, tmp_path)
+    assert tree_hash(out) == before
+    assert _rendered(commented) >= 1  # the item's own page was rendered again, not kept on a guess
+
+
+def test_cached_bodies_are_read_only_for_the_pages_rendered_and_stay_the_same(tmp_path: Path) -> None:
+    """A build whose bodies are all in the render cache takes their shapes (pictures, links) only and
+    reads the HTML of the pages it renders: after a change that renders every page (the site's name)
+    the site is byte for byte a build from nothing; a cache written before shapes were kept gets them;
+    a rendering gone from the cache mid-build is rendered again."""
+    root = make_site(tmp_path / "site")
+    out = root / "_site"
+    build_site(load(root), out)
+    cache_file = root / CACHE_DIRNAME / RENDER_CACHE
+    with sqlite3.connect(cache_file) as db:
+        shapes = db.execute("SELECT count(*) FROM shape").fetchone()[0]
+        assert shapes == db.execute("SELECT count(*) FROM render").fetchone()[0] > 5
+        db.execute("DELETE FROM shape")  # as a cache of the code before shapes
+    config = yaml.safe_load((root / "warta.yml").read_text(encoding="utf-8"))
+    config["site"]["name"] = "Dinas Uji Coba"
+    (root / "warta.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert _same_as_fresh(root, out, tmp_path).reused == 0
+    with sqlite3.connect(cache_file) as db:  # each rendering has its shape again
+        assert db.execute("SELECT count(*) FROM shape").fetchone()[0] >= shapes
+        assert not db.execute("SELECT key FROM render EXCEPT SELECT key FROM shape").fetchall()
+    config["site"]["name"] = "Dinas Uji Coba Kedua"
+    (root / "warta.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert _same_as_fresh(root, out, tmp_path).reused == 0  # every page from shapes, the HTML read as rendered
+    assert "Dinas Uji Coba Kedua" in (out / "siaran-pers/2025/rapat-koordinasi/index.html").read_text(encoding="utf-8")
+
+    body = b"Isi **tebal** yang dirender lagi.\n"
+    key = body_key_utf8(body)
+    bodies = _Bodies(tmp_path / "elsewhere.sqlite", 10.0)
+    bodies.bodies[key] = body
+    try:
+        assert bodies.html(key) == b"<p>Isi <strong>tebal</strong> yang dirender lagi.</p>"
+    finally:
+        bodies.close()

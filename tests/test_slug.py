@@ -31,7 +31,8 @@ def test_the_site_pelican_and_warta_new_make_the_same_slug(title: str, expected:
 def test_the_site_settings_give_pelican_the_same_rules(tmp_path: Path) -> None:
     from pipeline.site.settings import base_settings
 
-    made = base_settings(tmp_path, tmp_path / "out", tmp_path / "theme", site_url="https://x.example.go.id",
+    made = base_settings(tmp_path, tmp_path / "out", tmp_path / "theme", caches=tmp_path / "cache",
+                         site_url="https://x.example.go.id",
                          site_name="Dinas", language="id", timezone="Asia/Jakarta", feed_items=10, with_feed=True)
     for what in ("SLUG", "CATEGORY", "TAG", "AUTHOR"):
         assert made[f"{what}_REGEX_SUBSTITUTIONS"] == list(SUBSTITUTIONS)

@@ -7,17 +7,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal, NamedTuple
+from typing import Literal
 
+from pipeline.approvals.record_model import DECISIONS as DECISIONS
+from pipeline.approvals.record_model import Record as Record
 from pipeline.approvals.signing import person_keys
-from pipeline.git import Signature
 from pipeline.i18n import _
 from pipeline.people import People, Person
 from pipeline.sop import Sop
 
 State = Literal["draft", "in_review", "returned", "approved", "published"]
 StepState = Literal["approved", "pending", "waiting", "skipped", "returned", "imported"]
-DECISIONS = ("approve", "return", "force")
 
 
 @dataclass(frozen=True)
@@ -62,38 +62,6 @@ def spec_from_sop(sop: Sop) -> ChainSpec:
 class Policy:
     require_signatures: bool = True
     force_roles: frozenset[str] = frozenset()
-
-
-class Record(NamedTuple):
-    """One approval record (an empty commit with ``Warta-*`` trailers), as read from history.
-
-    ``problems``: what is wrong with the trailers themselves (missing, repeated, unreadable).
-    ``note``: the message body without subject and trailers (a return's reason, an approver's comment).
-    ``source``: where the decision was given: ``git``, or the forge a review came from (github, gitlab,
-    gitea), for a review judged live (``from_forge``: built from the forge's API in this run, never from
-    git) or copied into git by ``warta publish`` (``Warta-Source``, signed by the publishing identity);
-    ``review``: the copied review's trailers (``id``, ``url``, ``reviewer_id``, …) as pairs.
-    A named tuple: there are tens of thousands of them and they are built on every run.
-    """
-
-    sha: str
-    item: str
-    digest: str
-    step: int | None
-    role: str
-    decision: str
-    author_name: str
-    author_email: str
-    at: int
-    committer_email: str = ""
-    changes_files: bool = False
-    is_merge: bool = False
-    signature: Signature | None = None
-    note: str = ""
-    problems: tuple[str, ...] = ()
-    source: str = "git"
-    from_forge: bool = False
-    review: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(slots=True)

@@ -20,16 +20,24 @@ be released in it): the index is then built in process, as :func:`.history.build
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import signal
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pipeline.approvals import history
-from pipeline.approvals.history import History
+from pipeline.cachedir import CACHE_DIRNAME
 from pipeline.errors import GitError
 from pipeline.git import Git
+
+if TYPE_CHECKING:
+    from pipeline.approvals.history import History
+
+# pipeline.approvals.history is imported where it is used, not here: it brings the configuration's models
+# (pydantic, a third of a second), and :func:`start_early` forks before the command has imported them
 
 _INDEX = b"I"
 _FAILED = b"E"  # the child's GitError, as its message
@@ -48,6 +56,7 @@ class Pending:
     index: History | None = None
     pid: int = 0
     fd: int = -1
+    store: bool = False  # the child stores nothing: the parent keeps the index in ``folder`` (:func:`start_early`)
     _done: bool = field(default=False, repr=False)
 
     @property
@@ -56,6 +65,8 @@ class Pending:
 
     def result(self) -> History:
         """The index (waits for the child); :class:`GitError` when git failed in it."""
+        from pipeline.approvals import history  # see the note on imports above
+
         if self.index is not None:
             return self.index
         data = self._collect()
@@ -63,6 +74,8 @@ class Pending:
         if kind == _FAILED:
             raise GitError(payload.decode("utf-8", "replace"))
         found = history.unpack(payload, self.tip) if kind == _INDEX else None
+        if found is not None and self.store and self.folder is not None:
+            history.store(self.folder, self.tip, payload)
         # a child that said nothing, or an index that does not verify: built here (and any error met here)
         self.index = found if found is not None else history.build(self.git, self.tip, self.folder)
         return self.index
@@ -91,12 +104,20 @@ class Pending:
 
 def start(git: Git, tip: str, folder: Path | None, *, fork: bool = True) -> Pending:
     """The index of main's history up to ``tip``: read from ``folder`` when stored there, else being built
-    by a forked child (see the module docstring), or built here when there is no fork (or ``fork`` is
-    false)."""
+    by a forked child (see the module docstring; the one :func:`start_early` forked when it builds this
+    index), or built here when there is no fork (or ``fork`` is false)."""
+    from pipeline.approvals import history  # see the note on imports above
+
+    early = _take_early(git, tip)
+    stored = history.load(folder, tip)
+    if stored is not None:
+        if early is not None:
+            early.cancel()
+        return Pending(git, tip, folder, stored)
+    if early is not None:
+        early.folder, early.store = folder, True
+        return early
     pending = Pending(git, tip, folder)
-    pending.index = history.load(folder, tip)
-    if pending.index is not None:
-        return pending
     if not fork or not hasattr(os, "fork") or threading.active_count() > 1:
         pending.index = history.build(git, tip, folder)
         return pending
@@ -110,13 +131,90 @@ def start(git: Git, tip: str, folder: Path | None, *, fork: bool = True) -> Pend
     return pending
 
 
+CONFIG_FILE = "warta.yml"  # pipeline.config.CONFIG_FILE (not imported: see the note on imports above)
+_early: list[Pending] = []  # the child start_early forked, until start takes it or cancel_early stops it
+
+
+def start_early(start: Path) -> None:
+    """Fork now, before the command has imported what judging needs, the child that builds main's index
+    from scratch (``warta verify --all`` without any stored index: the first run on a machine): git walks
+    the history while this process imports and reads the items. The child stores nothing (the
+    parent has not yet checked that ``.warta-cache/`` is its own); :func:`start` takes it when it asks for
+    the index of the same tip of the same repository (the tip is guessed here as ``refs/heads/main`` or
+    ``origin/main``; another tip is another index: the child is stopped), and the parent stores what it
+    sends. Nothing is forked where an index or a kept run is already stored, while other threads run,
+    or where there is no fork. ``start``: a folder of the site (its root is the nearest folder upwards
+    holding ``warta.yml``, as the command finds it)."""
+    cancel_early()
+    root = next((f for f in (start, *start.parents) if (f / CONFIG_FILE).is_file()), None)
+    if root is None:
+        return
+    cache = root / CACHE_DIRNAME
+    if not hasattr(os, "fork") or threading.active_count() > 1 or _has_any(cache / "history", ".idx") or _has_any(
+            cache / "approvals" / "reports", ""):
+        return
+    git = Git(root)
+    tip = next((sha for ref in ("refs/heads/main", "refs/remotes/origin/main") if (sha := git.rev_parse(ref))), None)
+    if tip is None:
+        return
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        os.close(read_end)
+        _early_child(git, tip, write_end)
+    os.close(write_end)
+    _early.append(Pending(git, tip, None, pid=pid, fd=read_end))
+
+
+def cancel_early() -> None:
+    """Stop the child :func:`start_early` forked, when nothing took it (the command ends)."""
+    while _early:
+        _early.pop().cancel()
+
+
+def _take_early(git: Git, tip: str) -> Pending | None:
+    if not _early:
+        return None
+    early = _early.pop()
+    if early.tip == tip and early.git.root.resolve() == git.root.resolve() and not early._done:
+        return early
+    early.cancel()
+    return None
+
+
+def _has_any(folder: Path, suffix: str) -> bool:
+    try:
+        return any(f.name.endswith(suffix) for f in folder.iterdir())
+    except OSError:
+        return False
+
+
+def _early_child(git: Git, tip: str, fd: int) -> None:
+    """:func:`_child` for :func:`start_early`: git's log started before the history module is imported."""
+    gc.disable()  # tens of thousands of small objects, no cycles (as in the parent's evaluation)
+
+    def build() -> bytes:
+        log = git.start_log([tip], merge_diffs=False)
+        from pipeline.approvals import history  # imported while git walks the history
+
+        return history.build_started(git, tip, log)[1]
+
+    _send(build, fd)
+
+
 def _child(git: Git, tip: str, folder: Path | None, fd: int) -> None:
     """Build and send the index, then leave without running the parent's exit handlers or flushing its
     buffers (they are the parent's)."""
+    from pipeline.approvals import history  # see the note on imports above
+
+    _send(lambda: history.build_stored(git, tip, folder)[1], fd)
+
+
+def _send(build: Callable[[], bytes], fd: int) -> None:
     code = 0
     try:
         try:
-            message = _INDEX + history.build_stored(git, tip, folder)[1]
+            message = _INDEX + build()
         except GitError as exc:
             message = _FAILED + str(exc).encode("utf-8", "replace")
         except BaseException:  # noqa: BLE001 - reported by the parent building the index itself

@@ -42,7 +42,7 @@ import gc
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from pipeline.approvals import decisions, history, history_job, reportcache, signing
+from pipeline.approvals import decisions, history, history_job, reportcache, sharing, signing
 from pipeline.approvals.authorship import content_signers
 from pipeline.approvals.chain import (
     Approval,
@@ -66,7 +66,7 @@ from pipeline.approvals.mainbranch import find_main
 from pipeline.approvals.report import NULL_SHA, ItemContext, Mode, Report
 from pipeline.approvals.revisions import Files, ItemCache, ItemInfo, cache_root, choose_paths, is_item
 from pipeline.approvals.trusted import Trusted, descendants, governance_states
-from pipeline.cachedir import CACHE_DIRNAME, ensure_local_cache
+from pipeline.cachedir import ensure_local_cache
 from pipeline.config import CONFIG_FILE, LimitsSection, SiteConfig, parse_config
 from pipeline.errors import ApprovalError, ConfigError, GitError, UsageError
 from pipeline.git import Git, Signature
@@ -91,6 +91,7 @@ def evaluate_repository(
     published: Mapping[str, str] | None = None,
     cache: bool = True,
     fetch_decisions: bool = False,
+    share: bool = False,
 ) -> Report:
     """Judge the approval chains of a repository's items.
 
@@ -99,23 +100,26 @@ def evaluate_repository(
     item at HEAD (and the governance history of main); ``paths`` the named items. ``published`` (path ->
     digest of what is live) turns ``approved`` into ``published``. ``fetch_decisions`` first brings
     ``refs/warta/decisions`` from the remote (``warta verify`` and ``publish``; a failure is a warning).
+    ``share``: many items are judged on two cores (:mod:`.sharing`), for a caller that reads few of the
+    report's per-item contexts (those of the child's half are made again when read), and the kept run
+    is written in the background: the caller calls :func:`.reportcache.finish` before it ends.
     """
     if cache:
-        ensure_local_cache(root)  # fail closed: a linked or committed cache could forge verdicts
+        ensure_local_cache(root)  # never a linked or committed cache (it could forge verdicts): warns once
     # Tens of thousands of small objects and no reference cycles: the cyclic collector would only
     # rescan them again and again (a third of the run time on 10,000 releases).
     enabled = gc.isenabled()
     gc.disable()
     try:
         return _run(root, base=base, all_items=all_items, paths=paths, head=head, published=published or {},
-                    cache=cache, fetch_decisions=fetch_decisions)
+                    cache=cache, fetch_decisions=fetch_decisions, share=share)
     finally:
         if enabled:
             gc.enable()
 
 
 def _run(root: Path, *, base: str | None, all_items: bool, paths: Sequence[str] | None, head: str,
-         published: Mapping[str, str], cache: bool, fetch_decisions: bool) -> Report:
+         published: Mapping[str, str], cache: bool, fetch_decisions: bool, share: bool) -> Report:
     git = Git(root)
     opened = _open(git, head)
     fetched = decisions.fetch(git) if fetch_decisions else None
@@ -126,18 +130,19 @@ def _run(root: Path, *, base: str | None, all_items: bool, paths: Sequence[str] 
             key = reportcache.run_key(git, head=head, head_sha=opened[0], main=opened[1], main_sha=opened[2],
                                       base_sha=base_sha, all_items=all_items, paths=paths,
                                       published=published, fetched=fetch_decisions)
-            kept = reportcache.load(root / CACHE_DIRNAME, key)
+            kept = reportcache.load(ensure_local_cache(root), key)
             state = reportcache.state_of(git, kept) if kept is not None else None
             if kept is not None and state is not None:
                 return _from_kept(root, opened, kept, state, fetched, head=head, base=base, all_items=all_items,
                                   paths=paths, published=published)
     report, judge = _evaluate(root, opened, fetched, head=head, base=base, all_items=all_items, paths=paths,
-                              published=published, cache=cache)
+                              published=published, cache=cache, share=share)
     if key is not None:
         st = judge.base_state
-        reportcache.save(root / CACHE_DIRNAME, key, reportcache.Kept(
+        reportcache.save(ensure_local_cache(root), key, reportcache.Kept(
             report.base, report.mode, report.items, report.governance, report.problems,
-            report.warnings[len(fetched or ()):], report.removed, (st.index, st.sha, st.tracked)))
+            report.warnings[len(fetched or ()):], report.removed, (st.index, st.sha, st.tracked)),
+            background=share)  # the sharing caller waits for it (reportcache.finish) after printing
     return report
 
 
@@ -156,14 +161,14 @@ def _open(git: Git, head: str) -> tuple[str, str, str]:
 
 def _evaluate(root: Path, opened: tuple[str, str, str], fetched: list[str] | None, *, head: str,
               base: str | None, all_items: bool, paths: Sequence[str] | None, published: Mapping[str, str],
-              cache: bool) -> tuple[Report, Judge]:
+              cache: bool, share: bool = False) -> tuple[Report, Judge]:
     """One full evaluation (see :func:`evaluate_repository`)."""
     judge = Judge(root, head=head, cache=cache, opened=opened, fetched=fetched, all_items=all_items and not paths)
     judge.select(base=base, all_items=all_items, paths=paths)
     judge.load_records()
     judge.check_signatures()
     judge.load_governance()
-    return judge.report(published), judge
+    return judge.report(published, share=share), judge
 
 
 def _from_kept(root: Path, opened: tuple[str, str, str], kept: reportcache.Kept, state: GovState,
@@ -544,16 +549,15 @@ class Judge:
             results.extend(r for r in self.timeline.pending if r.path not in seen)
         return results
 
-    def report(self, published: Mapping[str, str]) -> Report:
-        """Judge every selected item and governance change."""
-        results: list[ChainResult] = []
-        contexts: dict[str, ItemContext] = {}
-        for path in self.selected:
-            result, context = self.judge_item(path, published)
-            results.append(result)
-            contexts[path] = context
+    def report(self, published: Mapping[str, str], *, share: bool = False) -> Report:
+        """Judge every selected item and governance change (``share``: see :func:`evaluate_repository`)."""
+        # on two cores, a forked child judges half of many items (:mod:`.sharing`)
+        results, known, later = sharing.judge_all(self.selected, lambda p: self.judge_item(p, published),
+                                                  share=share)
         gov_results = self.governance_changes()
-        contexts.update(self.contexts_gov)
+        known.update(self.contexts_gov)
+        contexts: Mapping[str, ItemContext] = known if not later else sharing.Contexts(
+            known, later, lambda p: self.judge_item(p, published)[1], [*self.selected, *self.contexts_gov])
         self.files.cache.save(prune=self.mode == "all")
         base = self.base_sha
         for gone in self.removed:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from pipeline.approvals.chain import DECISIONS, Record
+from pipeline.approvals.record_model import DECISIONS, Record
 from pipeline.git import EMPTY_TREE, Commit
 from pipeline.i18n import _
 

@@ -29,6 +29,8 @@ import contextlib
 import dataclasses
 import hashlib
 import json
+import os
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from operator import attrgetter
 from pathlib import Path
@@ -99,7 +101,36 @@ def load(folder: Path, key: str) -> Kept | None:
         return None
 
 
-def save(folder: Path, key: str, kept: Kept) -> None:
+_writers: list[int] = []  # the children save(background=True) forked, until finish() waits for them
+
+
+def save(folder: Path, key: str, kept: Kept, *, background: bool = False) -> None:
+    """Keep ``kept`` under ``key``. ``background``: written by a forked child while this process goes on
+    (prints the report); the caller waits for it with :func:`finish` before it ends. In process where
+    there is no fork or while other threads run."""
+    if background and hasattr(os, "fork") and threading.active_count() == 1:
+        pid = os.fork()
+        if pid == 0:  # the child: writes and leaves without the parent's exit handlers or buffers
+            code = 0
+            try:
+                _write(folder, key, kept)
+            except BaseException:  # noqa: BLE001 - a kept run that is not written only costs time
+                code = 1
+            finally:
+                os._exit(code)
+        _writers.append(pid)
+        return
+    _write(folder, key, kept)
+
+
+def finish() -> None:
+    """Wait until the kept runs being written in the background are written."""
+    while _writers:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(_writers.pop(), 0)
+
+
+def _write(folder: Path, key: str, kept: Kept) -> None:
     body = json.dumps({
         "base": kept.base, "mode": kept.mode, "items": [_dump(r) for r in kept.items],
         "governance": [_dump(r) for r in kept.governance], "problems": list(kept.problems),
@@ -177,3 +208,8 @@ def _result(x: list[Any]) -> ChainResult:
         forced, Approval(*forced_by) if forced_by is not None else None,
         Approval(*returned) if returned is not None else None, imported, hint, kind, sop_title,
     )
+
+
+# the verdicts as plain values, also how pipeline.approvals.sharing passes them between processes
+dump_result = _dump
+load_result = _result

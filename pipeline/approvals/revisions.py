@@ -22,7 +22,7 @@ from pipeline import yamlio
 from pipeline.cachedir import CACHE_DIRNAME, ensure_local_cache
 from pipeline.config import ALL_KINDS, LimitsSection, SiteConfig
 from pipeline.content import CONTENT_DIR, compute_digest, is_item_path, split_front_matter
-from pipeline.errors import ApprovalError, ConfigError, Finding
+from pipeline.errors import ApprovalError, Finding
 from pipeline.files import write_atomic
 from pipeline.git import Git, TreeEntry
 from pipeline.governed import is_governed
@@ -347,17 +347,13 @@ def item_digest_at(root: Path, path: str, rev: str = "HEAD") -> str:
 
 
 def cache_root(root: Path, tree: Mapping[str, TreeEntry], enabled: bool) -> Path | None:
-    """``.warta-cache/`` when it is the machine's own (``None`` when caches are off): never one the
-    repository supplies (a committed folder or a symbolic link would let a branch ship forged signature
-    verdicts). Fails closed."""
+    """The machine's own cache folder (``None`` when caches are off): never one the repository supplies (a
+    committed folder or a symbolic link would let a branch ship forged signature verdicts; warta then keeps
+    its caches elsewhere and warns: :func:`~pipeline.cachedir.ensure_local_cache`)."""
     if not enabled:
         return None
-    folder = ensure_local_cache(root)
     shipped = next((p for p in tree if p == CACHE_DIRNAME or p.startswith(CACHE_DIRNAME + "/")), None)
-    if shipped is not None:
-        raise ConfigError(_("{cache_dirname}/ is committed in the revision being judged ({shipped}): caches must never "
-                            "come from the repository; remove it with 'git rm -r --cached {cache_dirname}' and commit",
-                            cache_dirname=CACHE_DIRNAME, shipped=shipped))
+    folder = ensure_local_cache(root, shipped=shipped)
     try:
         # the folder ignores itself, so that 'git add -A' in a site without a .gitignore never commits it
         folder.mkdir(exist_ok=True)

@@ -36,7 +36,6 @@ from pipeline.i18n import N_, _
 from pipeline.people import People
 from pipeline.signers import signer_lines
 
-CACHE_DIR = ".warta-cache"
 CONFIGURE_KEY = N_(
     "configure an SSH signing key: ssh-keygen -t ed25519 (if you have no key), then "
     "git config user.signingkey ~/.ssh/id_ed25519.pub and git config gpg.format ssh, "

@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.cachedir import CACHE_DIRNAME, REGISTER_CACHE, ensure_local_cache
-from pipeline.errors import WartaError
 from pipeline.files import write_atomic
 
 CACHE_FORMAT = 1
@@ -181,20 +180,18 @@ _caches: dict[str, RegisterCache] = {}
 
 
 def cache_for(root: Path | None) -> RegisterCache:
-    """The cache of the repository at ``root``, one per process: on disk when ``root/.warta-cache`` is an
-    existing, safe cache folder (:func:`~pipeline.cachedir.ensure_local_cache`), else in memory only."""
+    """The cache of the repository at ``root``, one per process: on disk when the site keeps a
+    ``.warta-cache`` (in the folder :func:`~pipeline.cachedir.ensure_local_cache` gives, never one the
+    repository supplies), else in memory only."""
     if root is None:
         return RegisterCache(None)
-    name = str(root.resolve())
+    file: Path | None = None
+    if (root / CACHE_DIRNAME).exists():  # a site that keeps caches (its own folder, or one warta ignores)
+        folder = ensure_local_cache(root)  # asked every time: a folder committed since is never used
+        file = folder / REGISTER_CACHE if folder.is_dir() else None
+    name = f"{root.resolve()}\0{file}"
     cache = _caches.get(name)
     if cache is None:
-        file: Path | None = None
-        if (root / CACHE_DIRNAME).is_dir():
-            try:
-                ensure_local_cache(root)
-                file = root / REGISTER_CACHE
-            except WartaError:
-                file = None  # the commands that need the cache folder refuse it themselves
         cache = _caches[name] = RegisterCache(file)
     return cache
 

@@ -14,7 +14,6 @@ import json
 import re
 
 from pipeline.cachedir import REGISTER_SEEN, ensure_local_cache
-from pipeline.errors import ConfigError
 from pipeline.files import write_atomic
 from pipeline.git import Git
 
@@ -23,7 +22,7 @@ _SHA = re.compile(r"^[0-9a-f]{40}$")
 
 def _read(git: Git) -> dict[str, str]:
     try:
-        data = json.loads((git.root / REGISTER_SEEN).read_text(encoding="utf-8"))
+        data = json.loads((ensure_local_cache(git.root) / REGISTER_SEEN).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     if not isinstance(data, dict):
@@ -38,6 +37,5 @@ def pushed(git: Git, name: str) -> str | None:
 
 def remember(git: Git, name: str, sha: str) -> None:
     """Remember ``sha`` as the tip of ``name`` that the remote now holds (after a push that succeeded)."""
-    with contextlib.suppress(OSError, ConfigError):  # a cache that cannot be written only loses the check
-        ensure_local_cache(git.root)
-        write_atomic(git.root / REGISTER_SEEN, json.dumps({**_read(git), name: sha}, sort_keys=True))
+    with contextlib.suppress(OSError):  # a cache that cannot be written only loses the check
+        write_atomic(ensure_local_cache(git.root) / REGISTER_SEEN, json.dumps({**_read(git), name: sha}, sort_keys=True))

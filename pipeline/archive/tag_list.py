@@ -20,8 +20,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.cachedir import TAG_OBJECTS_CACHE, ensure_local_cache
-from pipeline.errors import WartaError
+from pipeline.cachedir import TAG_OBJECTS_CACHE
 from pipeline.files import write_atomic
 from pipeline.git import Git
 
@@ -78,22 +77,18 @@ def _write(file: Path, tags: list[Tag]) -> None:
 
 
 def _local(cache_root: Path) -> bool:
-    """Only an existing cache folder of the clone's own (never a link, never committed) is used."""
-    if not cache_root.is_dir():
-        return False
-    try:
-        ensure_local_cache(cache_root.parent)
-    except WartaError:
-        return False
-    return True
+    """Only an existing cache folder is used, and never through a link (the caller took it from
+    :func:`~pipeline.cachedir.ensure_local_cache`, which never gives one the repository supplies)."""
+    return cache_root.is_dir() and not cache_root.is_symlink()
 
 
 def list_tags(git: Git, cache_root: Path | None = None) -> list[Tag]:
-    """Every ``arsip/*`` tag (see the module docstring). ``cache_root``: the clone's ``.warta-cache``
+    """Every ``arsip/*`` tag (see the module docstring). ``cache_root``: the clone's cache folder
+    (:func:`~pipeline.cachedir.ensure_local_cache`)
     (``None``: git reads every tag object)."""
     if cache_root is None or not _local(cache_root):
         return _from_git(git)
-    file = cache_root.parent / TAG_OBJECTS_CACHE
+    file = cache_root / TAG_OBJECTS_CACHE
     refs = git.text("for-each-ref", "--format=%(refname:strip=2)%00%(objectname)", f"refs/tags/{TAG_PREFIX}")
     pairs = [line.split("\0") for line in refs.splitlines()]
     known = _read(file) if pairs else {}

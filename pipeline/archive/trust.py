@@ -64,7 +64,7 @@ from pipeline.archive.register_read import (
     signature_problem,
 )
 from pipeline.archive.tag_list import Tag, list_tags
-from pipeline.cachedir import CACHE_DIRNAME
+from pipeline.cachedir import existing_cache
 from pipeline.errors import Finding, GitError
 from pipeline.git import Git, Signature, TreeEntry
 from pipeline.i18n import _
@@ -109,8 +109,7 @@ def trusted_source(root: Path) -> Path | FileTree:
     name = report.config.archive.register_branch
     if head is None or name is None:
         return root  # the switch to a branch is not approved: the register is still main's
-    folder = root / CACHE_DIRNAME
-    register = read_register(git, head, report.people, branch=name, cache_root=folder if folder.is_dir() else None)
+    register = read_register(git, head, report.people, branch=name, cache_root=existing_cache(root))
     tip = register.tip or head
     entries = [TreeEntry("100644", "blob", oid, path) for path, oid in sorted(register.files.items())]
     return GitTree(git, tip, entries, label=f"{name} at {tip[:12]}")
@@ -455,17 +454,15 @@ def records_at(git: Git, sha: str) -> list[StoredRecord]:
         name = configured_branch(git, sha)
         tip = branch_tip(git, name) if name is not None else None
         return load_records(GitTree(git, tip or sha))[0]
-    folder = git.root / CACHE_DIRNAME
     if run.branch is not None:
         return run.reread(git).records
-    return read_register(git, sha, run.people, cache_root=folder if folder.is_dir() else None).records
+    return read_register(git, sha, run.people, cache_root=existing_cache(git.root)).records
 
 
 def register_for_plan(git: Git, root: Path) -> tuple[list[StoredRecord], list[Finding]]:
     """For ``publish.make_plan``: :func:`begin_publish` with the people.yaml trusted on main's tip."""
     report = evaluate_repository(root, paths=[PEOPLE_PATH])
-    cache = root / CACHE_DIRNAME
-    run = begin_publish(git, report.people, cache_root=cache if cache.is_dir() else None,
+    run = begin_publish(git, report.people, cache_root=existing_cache(root),
                         branch=report.config.archive.register_branch)
     return run.register.records, run.register.findings
 
@@ -476,9 +473,8 @@ def with_register_findings(report: Report, *, cache: bool = True) -> Report:
     if report.base is None or report.head == report.main_sha:
         return report
     git = Git(report.root)
-    folder = report.root / CACHE_DIRNAME
     found = register_findings_for_change(git, report.base, report.head, report.people,
-                                         cache_root=folder if cache and folder.is_dir() else None,
+                                         cache_root=existing_cache(report.root) if cache else None,
                                          branch=report.config.archive.register_branch)
     if not found:
         return report

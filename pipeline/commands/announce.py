@@ -14,6 +14,7 @@ from typing import Any
 from pipeline.config import find_root
 from pipeline.errors import UsageError, WartaError, json_document
 from pipeline.i18n import _
+from pipeline.output import with_warnings
 
 RECENT = dt.timedelta(days=7)  # versions published longer ago are never announced late (a new channel)
 
@@ -50,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
             return exc.exit_code
         raise
     if args.json:
-        print(json.dumps(doc, ensure_ascii=False, indent=2))
+        print(json.dumps(with_warnings(doc), ensure_ascii=False, indent=2))
     else:
         for line in doc.get("planned", []):
             print(_("would post {line}", line=line) if args.dry_run else line)
@@ -100,7 +101,7 @@ def _resolve(root: Path, args: argparse.Namespace) -> dict[str, Any]:
 
 def announce_only(root: Path, *, dry_run: bool, retry: bool, only: str | None) -> dict[str, Any]:
     # the publish engine and Pillow: imported here for start-up time
-    from pipeline.cachedir import CACHE_DIRNAME, MEDIA_CACHE, ensure_local_cache
+    from pipeline.cachedir import MEDIA_CACHE, ensure_local_cache
     from pipeline.channels import resolve
     from pipeline.channels.ledger import entry_of
     from pipeline.media import MediaJob, build_media
@@ -111,7 +112,7 @@ def announce_only(root: Path, *, dry_run: bool, retry: bool, only: str | None) -
     from pipeline.workspace import Workspace
 
     git = Workspace.open_git(root)
-    ensure_local_cache(root)
+    caches = ensure_local_cache(root)
     with gitops.lock(root):
         config = Workspace.from_commit(root).config
         main = config.approvals.main_branch
@@ -138,8 +139,8 @@ def announce_only(root: Path, *, dry_run: bool, retry: bool, only: str | None) -
             jobs = [MediaJob(source=tree / image, display_path=image, used_by=(p.item.path,), channels=True,
                              focus=tuple(p.item.meta.image_focus or (0.5, 0.5)))  # type: ignore[arg-type]
                     for p in due if (image := main_image(p.item)) is not None]
-            pictures = build_media(jobs, Path(tmp), root / MEDIA_CACHE, config.media, prune=False).images if jobs else {}
-            found = resolve.read(git, git.head() or "HEAD", plan.report.people, root / CACHE_DIRNAME)
+            pictures = build_media(jobs, Path(tmp), caches / MEDIA_CACHE, config.media, prune=False).images if jobs else {}
+            found = resolve.read(git, git.head() or "HEAD", plan.report.people, caches)
             targets = targets_of(due, live, config, sops, pictures, Path(tmp))
             channel_run = announce_channels(root, git, remote, main, plan.records, targets, config, now,
                                             retry=retry, only=only, dry_run=dry_run, resolutions=found)

@@ -22,9 +22,10 @@ from pipeline.deploy.local import versions_dir
 from pipeline.errors import ContentError, Finding, UsageError, WartaError, json_document
 from pipeline.i18n import _
 from pipeline.itemcache import local_file
+from pipeline.output import with_warnings
 from pipeline.rendering import Background
 from pipeline.site import BuildResult, build_site
-from pipeline.site.preview import Preview, plan_preview
+from pipeline.site.preview import Preview, history_ahead, plan_preview
 
 PREVIEW = "_preview"
 # Above this many items the build reports its stages on standard error even when it is not a terminal.
@@ -86,33 +87,35 @@ def build(
     config = load_config(root)
     output = output_folder(root, option)
     _refuse_live(root, config, output)
-    # the bodies are rendered while the items are parsed and judged (pipeline.rendering.Background)
-    renderer = Background(local_file(root, RENDER_CACHE), config.limits.render_seconds)
-    try:
-        site = load_site(root, config, prerender=renderer.start)
-        errors = site.findings.errors
-        if errors:
-            raise ContentError(
-                _("content has {n} error(s); nothing was built", n=len(errors)),
-                findings=sorted(errors, key=lambda f: (f.path, f.line or 0, f.message)),
+    # the judge's history job, forked while this process is small (before the items and the render thread)
+    with history_ahead(root):
+        # the bodies are rendered while the items are parsed and judged (pipeline.rendering.Background)
+        renderer = Background(local_file(root, RENDER_CACHE), config.limits.render_seconds)
+        try:
+            site = load_site(root, config, prerender=renderer.start)
+            errors = site.findings.errors
+            if errors:
+                raise ContentError(
+                    _("content has {n} error(s); nothing was built", n=len(errors)),
+                    findings=sorted(errors, key=lambda f: (f.path, f.line or 0, f.message)),
+                )
+            preview = plan_preview(site)
+            if progress is None:
+                progress = sys.stderr.isatty() or len(site.items) >= PROGRESS_ITEMS
+            result = build_site(
+                site,
+                output,
+                items=preview.items,
+                extras=preview.extras,
+                # without approvals to check every item is a draft, and a preview of nothing helps nobody
+                drafts=drafts or not preview.approvals_checked,
+                progress=progress,
+                records=preview.records,
+                search_index=search_index,
+                renderer=renderer,
             )
-        preview = plan_preview(site)
-        if progress is None:
-            progress = sys.stderr.isatty() or len(site.items) >= PROGRESS_ITEMS
-        result = build_site(
-            site,
-            output,
-            items=preview.items,
-            extras=preview.extras,
-            # without approvals to check every item is a draft, and a preview of nothing helps nobody
-            drafts=drafts or not preview.approvals_checked,
-            progress=progress,
-            records=preview.records,
-            search_index=search_index,
-            renderer=renderer,
-        )
-    finally:
-        renderer.close()
+        finally:
+            renderer.close()
     findings = []
     for finding in [*preview.findings, *result.findings]:
         reason = preview.reasons.get(finding.path)
@@ -137,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         doc = {"ok": True, **result.to_json(), "approvals_checked": preview.approvals_checked,
                "search_index": args.search}
-        print(json.dumps(doc, ensure_ascii=False, indent=2))
+        print(json.dumps(with_warnings(doc), ensure_ascii=False, indent=2))
         return 0
     for finding in result.findings:
         print(finding.format(code=True), file=sys.stderr)

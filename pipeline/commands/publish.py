@@ -10,6 +10,7 @@ from typing import Any
 from pipeline.config import find_root
 from pipeline.errors import WartaError, json_document
 from pipeline.i18n import _
+from pipeline.output import with_warnings
 from pipeline.publish import print_result, publish
 
 
@@ -39,5 +40,5 @@ def run(args: argparse.Namespace) -> int:
         # one JSON document even when the run cannot start
         print(json.dumps(json_document(error=exc, ok=False), ensure_ascii=False, indent=2))
         return exc.exit_code
-    print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    print(json.dumps(with_warnings(result.to_json()), ensure_ascii=False, indent=2))
     return 0 if result.ok else 1

@@ -10,13 +10,14 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
-from pipeline.cachedir import CACHE_DIRNAME, ROUTES_CACHE
+from pipeline.cachedir import ROUTES_CACHE, existing_cache
 from pipeline.config import find_root
 from pipeline.errors import Finding
 
 if TYPE_CHECKING:
     from pipeline.content import Item
 from pipeline.i18n import _, ngettext
+from pipeline.output import with_warnings
 
 
 def register(subparsers: Any) -> None:
@@ -79,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     due = due_documents(root)  # evaluations and content plans due or overdue (seed 004 A1, C; docs/report.md)
     where = destinations(WorkTree(root), [r.path for r in results if r.kind == "content"], report.config,
                          report.state.sops, parsed,  # the channels each item goes to (docs/channels.md)
-                         root / ROUTES_CACHE if (root / CACHE_DIRNAME).is_dir() else None)
+                         caches / ROUTES_CACHE if (caches := existing_cache(root)) is not None else None)
     if args.json:
         tz = report.config.tz
         items = []
@@ -90,9 +91,9 @@ def run(args: argparse.Namespace) -> int:
                 doc["findings"] = [f.to_json() for f in blocked.get(r.path, [])]  # what blocks its approval
                 doc["channels"] = where.get(r.path, [])
                 items.append(doc)
-        print(json.dumps({"items": items,
+        print(json.dumps(with_warnings({"items": items,
                           "governance": [result_json(r, tz) for r in results if r.kind == "governance"],
-                          "problems": list(report.problems), "warnings": list(report.warnings), "due": due},
+                          "problems": list(report.problems), "warnings": list(report.warnings), "due": due}),
                          ensure_ascii=False, indent=2))
         return 0
     lines = render_status(report, int(time.time()), results)
@@ -139,11 +140,11 @@ def run_pr(args: argparse.Namespace) -> int:
     results = [*report.items, *report.governance]
     if args.json:
         tz = report.config.tz
-        print(json.dumps({"items": [annotate(result_json(r, tz), pr) for r in report.items],
+        print(json.dumps(with_warnings({"items": [annotate(result_json(r, tz), pr) for r in report.items],
                           "governance": [result_json(r, tz) for r in report.governance],
                           "problems": list(report.problems), "warnings": list(report.warnings),
                           "pull_request": {"number": pr.pr.number, "head": pr.pr.head_sha, "url": pr.pr.url,
-                                           "source": pr.source}},
+                                           "source": pr.source}}),
                          ensure_ascii=False, indent=2))
         return 0
     lines = render_status(report, int(time.time()), results)

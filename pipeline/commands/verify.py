@@ -14,11 +14,13 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
-from pipeline.config import find_root
+from pipeline.approvals import history_job
 from pipeline.errors import UsageError, WartaError, json_document
 from pipeline.i18n import _
+from pipeline.output import with_warnings
 
 
 def register(subparsers: Any) -> None:
@@ -53,23 +55,40 @@ def run(args: argparse.Namespace) -> int:
                 raise
             print(json_error(exc))
             return exc.exit_code
-    # imported here so that `warta --help` and other commands do not pay for them
-    from pipeline.approvals.display import render_verify
+    if args.all:  # main's history is read while this process imports and reads the items (a cold run)
+        history_job.start_early(Path.cwd().resolve())
+    try:
+        try:
+            report = _evaluate(args)
+        finally:
+            history_job.cancel_early()
+        # imported here: start-up time of other commands, and after history_job.start_early has forked
+        from pipeline.approvals.display import render_verify
+        if args.json:
+            print(json.dumps(with_warnings(report.to_json()), ensure_ascii=False, indent=2))
+            return 0 if report.ok else 1
+        for line in render_verify(report):
+            print(line)
+        _summary(report, args.all)
+        return 0 if report.ok else 1
+    finally:  # the kept run was written meanwhile (evaluate_repository's share): wait for it
+        kept = sys.modules.get("pipeline.approvals.reportcache")
+        if kept is not None:
+            kept.finish()
+
+
+def _evaluate(args: argparse.Namespace) -> Any:
+    # imported here so that `warta --help` and other commands do not pay for them, and after
+    # history_job.start_early has forked (pydantic and the rest are not the child's to import)
     from pipeline.approvals.service import evaluate_repository, open_site
     from pipeline.archive.trust import with_register_findings
+    from pipeline.config import find_root
     root = find_root()
     open_site(root)
     # decisions kept on the remote's refs/warta/decisions count too (a reset branch cannot hide a return)
     report = evaluate_repository(root, base=args.base, all_items=args.all, cache=not args.no_cache,
-                                 fetch_decisions=True)
-    report = with_register_findings(report, cache=not args.no_cache)  # arsip/ on a pull request (rule 12)
-    if args.json:
-        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
-        return 0 if report.ok else 1
-    for line in render_verify(report):
-        print(line)
-    _summary(report, args.all)
-    return 0 if report.ok else 1
+                                 fetch_decisions=True, share=True)  # the contexts are not read here
+    return with_register_findings(report, cache=not args.no_cache)  # arsip/ on a pull request (rule 12)
 
 
 def _summary(report: Any, every: bool) -> None:
@@ -92,6 +111,7 @@ def run_pr(args: argparse.Namespace) -> int:
     from pipeline.approvals.report import result_json
     from pipeline.approvals.service import open_site
     from pipeline.archive.trust import with_register_findings
+    from pipeline.config import find_root
     from pipeline.forges import checks
     from pipeline.forges.http import ForgeConfigError, ForgeError
 

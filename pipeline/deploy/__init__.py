@@ -16,11 +16,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.config import DeploySection
 from pipeline.deploy.common import DeployResult, Progress
 from pipeline.errors import ConfigError
 from pipeline.i18n import _
+
+if TYPE_CHECKING:  # the module itself is imported only when it is the target
+    from pipeline.deploy.local import Deployed
 
 __all__ = ["DeployResult", "Progress", "deploy"]
 
@@ -34,13 +38,16 @@ def deploy(
     env: Mapping[str, str] | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
+    known: Deployed | None = None,
 ) -> DeployResult:
     """Deploy the built site in ``site_dir`` to ``target``.
 
     ``state_dir`` is warta's scratch space for the target (``.warta-cache/deploy``: the SSH key file
     lives there during an rsync run). ``root`` resolves a relative ``deploy.path`` (default: the
     current folder). ``env`` supplies secrets (default: ``os.environ``). With ``dry_run`` nothing
-    changes and the result says what would. Raises :class:`~pipeline.errors.ChannelError` on failure.
+    changes and the result says what would. ``known``: the ``local`` target's record of its last deploy
+    (:class:`~pipeline.deploy.local.Deployed`: pairs of files it need not compare).
+    Raises :class:`~pipeline.errors.ChannelError` on failure.
     """
     # each target's module is imported only when it is the target (boto3 alone takes ~0.5 s to import)
     if target.target == "local":
@@ -49,7 +56,7 @@ def deploy(
         live = Path(target.path)
         if not live.is_absolute():
             live = (root or Path.cwd()) / live
-        return deploy_local(site_dir, live, dry_run=dry_run, progress=progress)
+        return deploy_local(site_dir, live, dry_run=dry_run, progress=progress, known=known)
     if target.target == "pages":
         from pipeline.deploy.pages import deploy_pages
 

@@ -50,6 +50,11 @@ def site_files(site_dir: Path) -> dict[str, Path]:
     Refuses a folder that is missing, has no ``index.html`` (deploying the wrong folder would delete
     the live site), or holds a link leading outside it.
     """
+    return {rel: Path(full) for rel, (full, _st) in scan_site(site_dir).items()}
+
+
+def scan_site(site_dir: Path) -> dict[str, tuple[str, os.stat_result]]:
+    """:func:`site_files` with each file's path as a string and its ``lstat`` (one walk by ``scandir``)."""
     if not site_dir.is_dir():
         raise ChannelError(_("deploy: {site_dir} is not a folder; build the site first", site_dir=site_dir))
     if not (site_dir / "index.html").is_file():
@@ -57,24 +62,40 @@ def site_files(site_dir: Path) -> dict[str, Path]:
                              "that would replace the live site with something else",
                              site_dir=site_dir))
     base = site_dir.resolve()
-    found: dict[str, Path] = {}
-    top = os.fspath(site_dir)
-    for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
-        dirnames.sort()
-        prefix = os.path.relpath(dirpath, top).replace(os.sep, "/") + "/" if dirpath != top else ""
-        for name in sorted(filenames):
-            full = os.path.join(dirpath, name)
-            if os.path.islink(full):
-                real = Path(full).resolve()
-                if not real.is_relative_to(base) or not real.is_file():
-                    raise ChannelError(_("deploy: {path} is a link to something outside the site; refusing",
-                                         path=Path(full)))
-            found[prefix + name] = Path(full)
-        for name in list(dirnames):
-            sub = os.path.join(dirpath, name)
-            if os.path.islink(sub):
-                raise ChannelError(_("deploy: {sub} is a linked folder; the built site must be plain files", sub=Path(sub)))
+    found: dict[str, tuple[str, os.stat_result]] = {}
+    stack = [(os.fspath(site_dir), "")]
+    while stack:
+        folder, prefix = stack.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((entry.path, prefix + entry.name + "/"))
+                    continue
+                if entry.is_symlink():
+                    real = Path(entry.path).resolve()
+                    if real.is_dir():
+                        raise ChannelError(_("deploy: {sub} is a linked folder; the built site must be plain files",
+                                             sub=Path(entry.path)))
+                    if not real.is_relative_to(base) or not real.is_file():
+                        raise ChannelError(_("deploy: {path} is a link to something outside the site; refusing",
+                                             path=Path(entry.path)))
+                found[prefix + entry.name] = (entry.path, entry.stat(follow_symlinks=False))
     return dict(sorted(found.items()))
+
+
+def files_under(top: str) -> dict[str, os.stat_result]:
+    """The ``lstat`` of every entry that is not a folder under ``top``, by relative POSIX path."""
+    found: dict[str, os.stat_result] = {}
+    stack = [(top, "")]
+    while stack:
+        folder, prefix = stack.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((entry.path, prefix + entry.name + "/"))
+                else:
+                    found[prefix + entry.name] = entry.stat(follow_symlinks=False)
+    return found
 
 
 def file_digest(path: Path, algorithm: str = "sha256") -> str:

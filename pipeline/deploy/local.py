@@ -13,6 +13,15 @@ at it by renaming a new symlink over the old one: a single ``rename(2)``, so a r
 web server) sees the old site or the new one, never a mix, and a run killed at any point leaves the old
 site live. If ``_site`` is still a plain folder (written by an older warta or by hand), it is moved into
 ``_site.versions/`` first: only that first switch has a moment without ``_site``.
+
+An unchanged file is found by comparing the bytes of the staged file and its live copy, except where a
+record of the last deploy (:class:`Deployed`, kept by ``warta publish``) says the pair is the one it
+left: the staged file is the same inode with the same size and modification time (a build never writes
+into an existing file: a page it reuses is a link to the previous build's, whose bytes it hashed), and
+the live file has the same inode, size, modification time and status change time (which every write,
+link and ``utime`` sets to the clock and no program can set back). The two held the same bytes when the
+record was taken, so the live file is kept without reading either; anything else is compared as before.
+The worst a stale record can do is keep a live file as it was deployed.
 """
 
 from __future__ import annotations
@@ -22,9 +31,11 @@ import datetime as dt
 import os
 import shutil
 import stat
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.deploy.common import DeployResult, Progress, same_file, site_files
+from pipeline.deploy.common import DeployResult, Progress, files_under, same_file, scan_site
 from pipeline.errors import ChannelError
 from pipeline.files import exclusive_lock
 from pipeline.i18n import _
@@ -68,18 +79,57 @@ def _lock(folder: Path) -> contextlib.AbstractContextManager[None]:
         _("deploy: another deploy to {parent} is running; try again when it ends", parent=folder.parent)))
 
 
-def _regular(path: Path) -> bool:
-    """A regular file, not a link (``is_file() and not is_symlink()`` in one ``lstat``)."""
+@dataclass(frozen=True)
+class Deployed:
+    """The files a local deploy left live, each with the stats of its staged file and of its live copy
+    taken just after the deploy (the two then held the same bytes): ``rows`` maps a relative path to
+    (staged inode, size, mtime ns, live inode, size, mtime ns, ctime ns); ``staged_dev`` and
+    ``live_dev`` are the two devices, ``version`` the live version's name."""
+
+    version: str
+    staged_dev: int
+    live_dev: int
+    rows: Mapping[str, Sequence[int]]
+
+    def same(self, rel: str, staged: os.stat_result, live: os.stat_result) -> bool:
+        """Whether the files of ``rel`` (their ``lstat``) are the pair recorded, unchanged."""
+        row = self.rows.get(rel)
+        if row is None or len(row) != 7:
+            return False
+        s, v = staged, live
+        return (stat.S_ISREG(s.st_mode) and stat.S_ISREG(v.st_mode)
+                and (s.st_dev, s.st_ino, s.st_size, s.st_mtime_ns) == (self.staged_dev, row[0], row[1], row[2])
+                and (v.st_dev, v.st_ino, v.st_size, v.st_mtime_ns, v.st_ctime_ns)
+                == (self.live_dev, row[3], row[4], row[5], row[6]))
+
+
+def deployed_files(site_dir: Path, version: Path, files: Iterable[str],
+                   live_stats: Mapping[str, os.stat_result] | None = None) -> Deployed | None:
+    """The record of a deploy that left ``version`` live from ``site_dir`` (see :class:`Deployed`), taken
+    after it (its links and its pruning set the live files' change times); regular files only.
+    ``live_stats``: the ``lstat`` of the live version's files, taken after the deploy."""
     try:
-        return stat.S_ISREG(os.lstat(path).st_mode)
+        staged_dev, live_dev = os.stat(site_dir).st_dev, os.stat(version).st_dev
     except OSError:
-        return False
+        return None
+    rows: dict[str, list[int]] = {}
+    top, here = os.fspath(site_dir), os.fspath(version)
+    for rel in files:
+        try:
+            s = os.lstat(os.path.join(top, rel))
+            v = live_stats[rel] if live_stats is not None else os.lstat(os.path.join(here, rel))
+        except (OSError, KeyError):
+            continue
+        if stat.S_ISREG(s.st_mode) and stat.S_ISREG(v.st_mode) and s.st_dev == staged_dev and v.st_dev == live_dev:
+            rows[rel] = [s.st_ino, s.st_size, s.st_mtime_ns, v.st_ino, v.st_size, v.st_mtime_ns, v.st_ctime_ns]
+    return Deployed(version.name, staged_dev, live_dev, rows)
 
 
-def _place(source: Path, target: Path, link_from: Path | None, made: set[Path]) -> None:
-    if target.parent not in made:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        made.add(target.parent)
+def _place(source: str, target: str, link_from: str | None, made: set[str]) -> None:
+    parent = os.path.dirname(target)
+    if parent not in made:
+        os.makedirs(parent, exist_ok=True)
+        made.add(parent)
     if link_from is not None:
         try:
             os.link(link_from, target)
@@ -90,9 +140,11 @@ def _place(source: Path, target: Path, link_from: Path | None, made: set[Path]) 
 
 
 def deploy_local(site_dir: Path, live: Path, *, dry_run: bool = False,
-                 progress: Progress | None = None) -> DeployResult:
-    """Make ``site_dir`` the site at ``live`` (see the module docstring for how)."""
-    files = site_files(site_dir)
+                 progress: Progress | None = None, known: Deployed | None = None) -> DeployResult:
+    """Make ``site_dir`` the site at ``live`` (see the module docstring for how). ``known``: the record of
+    the last deploy, believed only for the live version it names."""
+    scanned = scan_site(site_dir)
+    files = {rel: path for rel, (path, _st) in scanned.items()}
     versions = versions_dir(live)
     site_real = site_dir.resolve()
     for protected in (live.resolve() if live.exists() else None, versions.resolve()):
@@ -101,20 +153,23 @@ def deploy_local(site_dir: Path, live: Path, *, dry_run: bool = False,
                                  "folder (the publish run stages in _site.staging/)",
                                  site_dir=site_dir, live=live))
     current = live_version(live)
+    if known is not None and (current is None or current.name != known.version):
+        known = None
+    here = os.fspath(current) if current is not None else ""
+    before = files_under(here) if current is not None else {}
     uploaded: list[str] = []
     unchanged: list[str] = []
-    for rel, path in files.items():
-        old = current / rel if current is not None else None
-        if old is not None and _regular(old) and same_file(path, old):
+    for rel, (path, staged) in scanned.items():
+        was = before.get(rel)
+        if was is None or not stat.S_ISREG(was.st_mode):
+            uploaded.append(rel)
+        elif known is not None and known.same(rel, staged, was):
+            unchanged.append(rel)  # the pair the last deploy left, untouched since: the same bytes
+        elif same_file(Path(path), Path(here, rel)):
             unchanged.append(rel)
         else:
             uploaded.append(rel)
-    deleted: list[str] = []
-    if current is not None:
-        top = os.fspath(current)
-        for dirpath, _dirs, names in os.walk(top):
-            prefix = os.path.relpath(dirpath, top).replace(os.sep, "/") + "/" if dirpath != top else ""
-            deleted.extend(prefix + name for name in names if prefix + name not in files)
+    deleted = [rel for rel in before if rel not in files]
     location = str(live)
     plan = (tuple(uploaded), tuple(sorted(deleted)), tuple(unchanged))
     if dry_run:
@@ -129,10 +184,10 @@ def deploy_local(site_dir: Path, live: Path, *, dry_run: bool = False,
         partial = versions / f"{version}.partial"
         partial.mkdir()
         same = set(unchanged)
-        made: set[Path] = set()
+        made: set[str] = set()
+        into = os.fspath(partial)
         for rel, path in files.items():
-            link_from = current / rel if current is not None and rel in same else None
-            _place(path, partial / rel, link_from, made)
+            _place(path, os.path.join(into, rel), os.path.join(here, rel) if rel in same else None, made)
             if progress is not None and rel not in same:
                 progress("upload", rel)
         final = versions / version
@@ -149,7 +204,7 @@ def deploy_local(site_dir: Path, live: Path, *, dry_run: bool = False,
             previous = f"{version}-before"
             live.rename(versions / previous)  # the one moment without a live folder: first switch only
         os.replace(swap, live)
-        for old in versions.iterdir():
-            if old.is_dir() and old.name not in (version, previous) and not old.name.startswith("."):
-                shutil.rmtree(old, ignore_errors=True)
+        for gone in versions.iterdir():
+            if gone.is_dir() and gone.name not in (version, previous) and not gone.name.startswith("."):
+                shutil.rmtree(gone, ignore_errors=True)
     return DeployResult("local", location, *plan, False, version)

@@ -22,17 +22,17 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from pipeline.cachedir import MEDIA_CACHE
+from pipeline.cachedir import MEDIA_CACHE, ensure_local_cache
 from pipeline.files import write_atomic
 
 # Bump when rendering changes in a way that must invalidate every cached derivative.
 CACHE_VERSION = 1
-CACHE_DIRNAME = MEDIA_CACHE  # the name this module had for it
 
 
 def default_cache_dir(root: Path) -> Path:
-    """``<root>/.warta-cache/media``: where a site repository keeps its media cache."""
-    return root / CACHE_DIRNAME
+    """``media/`` in the cache folder of the site repository ``root`` (never one the repository supplies:
+    :func:`~pipeline.cachedir.ensure_local_cache`): where it keeps its media cache."""
+    return ensure_local_cache(root) / MEDIA_CACHE
 
 
 def key_of(material: dict[str, Any]) -> str:

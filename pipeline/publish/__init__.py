@@ -66,7 +66,7 @@ def make_plan(root: Path, now: dt.datetime | None = None) -> Plan:
         snapshot = take_snapshot(root, Git(root))
         moment, _ = clock(now, snapshot.config.tz)
         items = read_items(snapshot)
-        site = Site(root=root / CANDIDATES, config=snapshot.config, items=list(items.by_path.values()),
+        site = Site(root=ensure_local_cache(root) / CANDIDATES, config=snapshot.config, items=list(items.by_path.values()),
                     findings=items.findings)
         return _make_plan(snapshot, items, site, moment)
 
@@ -183,8 +183,10 @@ def _build_deploy_announce(root: Path, git: Git, remote: str | None, main: str, 
     # the same staged site onto the same untouched live version changes nothing: not walked and hashed again
     deployed = lastbuild.deployed_already(root, staging, config.deploy, listings)
     if deployed is None:
+        known = lastbuild.deployed_record(root, staging, config.deploy)  # the pairs it need not compare
         lastbuild.forget_deploy(root)  # a deploy that dies midway leaves no record to believe
-        deployed = deploy(staging, config.deploy, root / DEPLOY_CACHE, root=root, progress=progress)
+        deployed = deploy(staging, config.deploy, ensure_local_cache(root) / DEPLOY_CACHE, root=root, progress=progress,
+                          known=known)
         lastbuild.remember_deploy(root, staging, config.deploy, deployed, listings)
     fault("deploy")  # a deploy with nothing to copy still dies here
     result.deploy_summary = deployed.summary()

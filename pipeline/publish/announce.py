@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.archive.records import ArchiveRecord, Channel
-from pipeline.cachedir import CACHE_DIRNAME, DEPLOY_CACHE, MEDIA_CACHE
+from pipeline.cachedir import DEPLOY_CACHE, MEDIA_CACHE, ensure_local_cache
 from pipeline.channels import resolve
 from pipeline.channels.ledger import entry_of
 from pipeline.channels.routing import routes
@@ -210,7 +210,7 @@ def announce(root: Path, tree: Path, due: Sequence[Planned], live: Sequence[Plan
 
     if ledger is not None:
         head = ledger.git.head()
-        found = resolve.read(ledger.git, head, ledger.people, root / CACHE_DIRNAME) if ledger.people and head else []
+        found = resolve.read(ledger.git, head, ledger.people, ensure_local_cache(root)) if ledger.people and head else []
         targets = targets_of(due, live, config, sops, pictures, output)
         run = announce_channels(root, ledger.git, ledger.remote, ledger.main, ledger.register, targets, config,
                                 stamp, retry=ledger.retry, only=ledger.only, resolutions=found, missing="skip")
@@ -251,8 +251,8 @@ def _videotron(root: Path, tree: Path, name: str, channel: ChannelSection, live:
     logo = tree / config.site.logo if config.site.logo and (tree / config.site.logo).is_file() else None
     try:
         files: dict[str, str] = {}
-        build_videotron(slides, folder, config.site, boards, root / MEDIA_CACHE, logo, settings=config.media,
-                        slide_files=files)
+        build_videotron(slides, folder, config.site, boards, ensure_local_cache(root) / MEDIA_CACHE, logo,
+                        settings=config.media, slide_files=files)
     except MediaError as exc:
         detail = "; ".join(f.format() for f in exc.findings) or str(exc)
         result.errors.append(_("channel {name}: the videotron slides could not be made: {detail}", name=name,
@@ -298,7 +298,8 @@ def _upload(root: Path, name: str, channel: ChannelSection, folder: Path, result
     write_atomic(folder / "index.html", f'<!doctype html><html lang="id"><meta charset="utf-8"><title>Videotron '
                                         f'{html.escape(name)}</title><ul>{links}</ul></html>\n')
     try:
-        rsync.deploy_rsync(folder, channel.rsync_destination, root / DEPLOY_CACHE / f"videotron-{name}", env=env)
+        state = ensure_local_cache(root) / DEPLOY_CACHE / f"videotron-{name}"
+        rsync.deploy_rsync(folder, channel.rsync_destination, state, env=env)
     except (ChannelError, ConfigError) as exc:
         result.errors.append(f"channel {name}: {exc}")
         return False

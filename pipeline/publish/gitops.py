@@ -20,7 +20,7 @@ from pathlib import Path
 from pipeline import identity
 from pipeline.archive import trust
 from pipeline.archive.records import ArchiveRecord, record_relpath
-from pipeline.cachedir import CACHE_DIRNAME
+from pipeline.cachedir import CACHE_DIRNAME, PUBLISH_LOCK, ensure_local_cache
 from pipeline.config import SiteConfig
 from pipeline.deploy.local import layout_names
 from pipeline.errors import GitError, UsageError
@@ -39,7 +39,7 @@ _QUIET_GIT = {"commit.gpgSign": "false", "tag.gpgSign": "false", "core.hooksPath
 
 def lock(root: Path) -> AbstractContextManager[None]:
     """One publish at a time in a repository."""
-    return exclusive_lock(root / CACHE_DIRNAME / "publish.lock", lambda: UsageError(
+    return exclusive_lock(ensure_local_cache(root) / PUBLISH_LOCK, lambda: UsageError(
         _("another warta publish is running in this repository; wait for it to finish")))
 
 

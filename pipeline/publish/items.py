@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from pipeline.approvals.service import evaluate_repository
 from pipeline.archive.records import ArchiveRecord
-from pipeline.cachedir import PUBLISH_CACHE
+from pipeline.cachedir import PUBLISH_CACHE, ensure_local_cache
 from pipeline.check import Governance, check_site
 from pipeline.content import Item, parse_item, slug_finding, slug_groups
 from pipeline.errors import ApprovalError, ConfigError, Findings
@@ -49,7 +49,7 @@ def read_items(snapshot: Snapshot) -> Items:
     unsafe = sorted(p for p in files if not safe_path(p))
     content = {p: o for p, o in files.items() if p not in unsafe and p.startswith("content/")}
     folder = materialize(snapshot.git, {p: o for p, o in files.items() if p not in unsafe},
-                         snapshot.root / CANDIDATES)
+                         ensure_local_cache(snapshot.root) / CANDIDATES)
     try:
         state = snapshot.report.state  # the trusted governance, already parsed by the approvals engine
         assert state.config is not None and state.people is not None

@@ -20,6 +20,12 @@ change time too, taken after the deploy: a live page edited in place, its modifi
 or not, is deployed again (the staged folder's change times move when the previous staged tree is
 deleted in the background, so its listing leaves them out; page reuse hashes the pages it takes).
 
+Beside it, ``last-deploy-files.json`` (:data:`DEPLOY_FILES`) holds the per-file record of that deploy
+(:class:`pipeline.deploy.local.Deployed`: each staged file's inode, size and mtime and its live copy's
+inode, size, mtime and change time, taken after the deploy), so that a deploy that runs again compares
+the bytes of only the pairs that changed since. It is believed, like the others, only when its check
+digest matches and it names this staged folder, this live path and the version live now.
+
 It says nothing about approvals: the plan is made afresh on every run,
 and the key is over what the plan chose.
 """
@@ -35,17 +41,18 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.archive.records import ArchiveRecord
-from pipeline.cachedir import LAST_BUILD_CACHE, LAST_DEPLOY_CACHE
+from pipeline.cachedir import LAST_BUILD_CACHE, LAST_DEPLOY_CACHE, ensure_local_cache
 from pipeline.codedigest import code_digest
 from pipeline.config import DeploySection
 from pipeline.deploy import DeployResult
-from pipeline.deploy.local import live_version
+from pipeline.deploy.local import Deployed, deployed_files, live_version
 from pipeline.errors import Finding
 from pipeline.files import write_atomic
 from pipeline.media.build import Derivative, ImageSet
 from pipeline.site.model import BuildResult
 
 FORMAT = 1
+DEPLOY_FILES = str(Path(LAST_DEPLOY_CACHE).with_name("last-deploy-files.json"))
 # the fields of an archive record no page reads (tests/publish/test_publish_last_build.py builds with and
 # without them)
 UNREAD_FIELDS = frozenset({"channels"})
@@ -67,12 +74,12 @@ def build_key(files: Mapping[str, str], items: Iterable[tuple[str, bool, bool, b
     return digest.hexdigest()
 
 
-def listing(output: Path, *, changes: bool = False) -> str | None:
+def listing(output: Path, *, changes: bool = False, stats: dict[str, os.stat_result] | None = None) -> str | None:
     """A digest of the output folder as it stands: every file's path, size, modification time and
     inode, and the folder's inode (None when it is not there). ``changes``: each file's status change
     time too (``st_ctime_ns``), which every write, ``utime``, link and unlink sets to the clock and no
     program can set back: a file edited in place with its size and modification time put back lists
-    otherwise the same."""
+    otherwise the same. ``stats``: filled with each file's ``lstat`` by relative path."""
     try:
         top = os.stat(output)
     except OSError:
@@ -90,6 +97,8 @@ def listing(output: Path, *, changes: bool = False) -> str | None:
                         stack.append((entry.path, rel + "/"))
                         continue
                     st = entry.stat(follow_symlinks=False)
+                    if stats is not None:
+                        stats[rel] = st
                     row = f"{'l' if entry.is_symlink() else 'f'} {rel} {st.st_size} {st.st_mtime_ns} {st.st_ino}"
                     rows.append(f"{row} {st.st_ctime_ns}" if changes else row)
         except OSError:
@@ -173,7 +182,7 @@ def _write(file: Path, what: str, data: dict[str, Any]) -> None:
 
 def reuse(root: Path, key: str, output: Path, listings: Listings) -> BuildResult | None:
     """The result of the last build when it read exactly ``key``'s inputs and ``output`` is untouched since."""
-    data = _read(root / LAST_BUILD_CACHE, "build")
+    data = _read(ensure_local_cache(root) / LAST_BUILD_CACHE, "build")
     try:
         if data is None or data.get("key") != key or data.get("output") != str(output):
             return None
@@ -200,7 +209,8 @@ def remember(root: Path, key: str, output: Path, built: BuildResult, listings: L
     result = {"pages": built.pages, "files": built.files, "published": built.published, "left_out": built.left_out,
               "findings": [_finding_json(f) for f in built.findings], "drafts": built.drafts,
               "register_pages": built.register_pages, "images": images}
-    _write(root / LAST_BUILD_CACHE, "build", {"key": key, "output": str(output), "listing": found, "result": result})
+    _write(ensure_local_cache(root) / LAST_BUILD_CACHE, "build",
+           {"key": key, "output": str(output), "listing": found, "result": result})
 
 
 def _live(target: DeploySection, root: Path) -> Path:
@@ -213,7 +223,7 @@ def deployed_already(root: Path, site_dir: Path, target: DeploySection, listings
     the live version it left still lists as it did then (a deploy would then change nothing)."""
     if target.target != "local":
         return None  # a remote target's state is only known by asking it: the deploy does
-    data = _read(root / LAST_DEPLOY_CACHE, "deploy")
+    data = _read(ensure_local_cache(root) / LAST_DEPLOY_CACHE, "deploy")
     live = _live(target, root)
     if data is None or data.get("site") != str(site_dir) or data.get("live") != str(live):
         return None
@@ -230,27 +240,58 @@ def deployed_already(root: Path, site_dir: Path, target: DeploySection, listings
     return DeployResult("local", str(live), (), (), tuple(str(f) for f in files), False, current.name)
 
 
+def deployed_record(root: Path, site_dir: Path, target: DeploySection) -> Deployed | None:
+    """The per-file record of the last local deploy of ``site_dir`` (see the module docstring), or None."""
+    if target.target != "local":
+        return None
+    try:
+        check, _sep, body = (ensure_local_cache(root) / DEPLOY_FILES).read_text(encoding="ascii").partition("\n")
+        if check != _check(body, "deploy-files"):
+            return None  # truncated or edited: every pair is compared
+        data = json.loads(body)
+        if (not isinstance(data, dict) or data.get("format") != FORMAT or data.get("site") != str(site_dir)
+                or data.get("live") != str(_live(target, root))):
+            return None
+        rows = data["rows"]
+        if not isinstance(rows, dict):
+            return None
+        return Deployed(str(data["version"]), int(data["staged_dev"]), int(data["live_dev"]), rows)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def remember_deploy(root: Path, site_dir: Path, target: DeploySection, result: DeployResult,
                     listings: Listings) -> None:
-    """Keep what a local deploy left live (see :func:`deployed_already`)."""
+    """Keep what a local deploy left live (see :func:`deployed_already` and :func:`deployed_record`)."""
     live = _live(target, root)
     current = live_version(live) if target.target == "local" and not result.dry_run else None
     if current is None or current.name != result.version:
         forget_deploy(root)
         return
-    _write(root / LAST_DEPLOY_CACHE, "deploy", {"site": str(site_dir), "live": str(live), "version": current.name,
-                            "site_listing": listings.of(site_dir), "version_listing": listing(current, changes=True),
-                            "files": sorted({*result.uploaded, *result.unchanged})})
+    files = sorted({*result.uploaded, *result.unchanged})
+    stats: dict[str, os.stat_result] = {}
+    _write(ensure_local_cache(root) / LAST_DEPLOY_CACHE, "deploy",
+           {"site": str(site_dir), "live": str(live), "version": current.name, "site_listing": listings.of(site_dir),
+            "version_listing": listing(current, changes=True, stats=stats), "files": files})
+    record = deployed_files(site_dir, current, files, stats)
+    if record is None:
+        return
+    body = json.dumps({"format": FORMAT, "site": str(site_dir), "live": str(live), "version": record.version,
+                       "staged_dev": record.staged_dev, "live_dev": record.live_dev, "rows": record.rows},
+                      separators=(",", ":"))  # ASCII: a file name that is not UTF-8 is written escaped
+    with contextlib.suppress(OSError):  # a record that cannot be written only costs the comparisons next time
+        write_atomic(ensure_local_cache(root) / DEPLOY_FILES, f"{_check(body, 'deploy-files')}\n{body}")
 
 
 def forget(root: Path) -> None:
     """No last build (before a build starts: a run that dies in it leaves no record to believe)."""
     with contextlib.suppress(OSError):
-        (root / LAST_BUILD_CACHE).unlink(missing_ok=True)
+        (ensure_local_cache(root) / LAST_BUILD_CACHE).unlink(missing_ok=True)
     forget_deploy(root)
 
 
 def forget_deploy(root: Path) -> None:
     """No record of the last deploy."""
-    with contextlib.suppress(OSError):
-        (root / LAST_DEPLOY_CACHE).unlink(missing_ok=True)
+    for name in (LAST_DEPLOY_CACHE, DEPLOY_FILES):
+        with contextlib.suppress(OSError):
+            (ensure_local_cache(root) / name).unlink(missing_ok=True)

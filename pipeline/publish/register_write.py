@@ -30,24 +30,24 @@ from pipeline.approvals import decisions
 from pipeline.archive import register_seen
 from pipeline.archive.register_branch import MAIN_TRAILER, advance, drop_after, rewritten, sync_reviews
 from pipeline.archive.trust import ARCHIVE_DIR, PublishRun
-from pipeline.cachedir import REGISTER_INDEX, REGISTER_STAGE
+from pipeline.cachedir import REGISTER_INDEX, REGISTER_STAGE, ensure_local_cache
 from pipeline.errors import GitError
 from pipeline.git import Git
 from pipeline.i18n import _
 
 
 def _env(git: Git) -> dict[str, str]:
-    return {"GIT_INDEX_FILE": str(git.root / REGISTER_INDEX)}
+    return {"GIT_INDEX_FILE": str(ensure_local_cache(git.root) / REGISTER_INDEX)}
 
 
 def write_root(git: Git, run: PublishRun) -> Path:
     """The folder whose ``arsip/`` holds the register branch's trusted files, to write records into."""
-    stage = git.root / REGISTER_STAGE
+    stage = ensure_local_cache(git.root) / REGISTER_STAGE
     if run.staged:
         return stage
     shutil.rmtree(stage, ignore_errors=True)
     stage.mkdir(parents=True)
-    index = git.root / REGISTER_INDEX
+    index = ensure_local_cache(git.root) / REGISTER_INDEX
     index.unlink(missing_ok=True)
     env = _env(git)
     git.run("read-tree", "--empty", env=env)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pipeline.archive.records import ArchiveRecord, Channel, with_publication
-from pipeline.cachedir import PUBLISH_CACHE
+from pipeline.cachedir import PUBLISH_CACHE, ensure_local_cache
 from pipeline.content import Site
 from pipeline.errors import Findings
 from pipeline.publish import lastbuild
@@ -37,7 +37,7 @@ def published_files(plan: Plan) -> dict[str, str]:
 def published_tree(root: Path, plan: Plan) -> Path:
     """Materialize the published tree (see the module docstring) and return its folder."""
     assert plan.snapshot is not None
-    return materialize(plan.snapshot.git, published_files(plan), root / TREE)
+    return materialize(plan.snapshot.git, published_files(plan), ensure_local_cache(root) / TREE)
 
 
 def published_records(plan: Plan, live: Sequence[Planned], stamp: dt.datetime) -> dict[str, ArchiveRecord]:

@@ -29,7 +29,7 @@ from pathlib import Path
 from pipeline.approvals.service import Report, evaluate_repository
 from pipeline.archive import trust
 from pipeline.archive.records import StoredRecord
-from pipeline.cachedir import CACHE_DIRNAME
+from pipeline.cachedir import ensure_local_cache
 from pipeline.config import SiteConfig
 from pipeline.content import is_item_path
 from pipeline.errors import ContentError, Finding
@@ -71,7 +71,7 @@ def take_snapshot(root: Path, git: Git) -> Snapshot:
     tree = GitTree(git, head, label=f"main at {head[:12]}")
     report = evaluate_repository(root, all_items=True, fetch_decisions=True)
     # the register: only the publishing identity's signed commits count (rule 12), judged by trusted people
-    run = trust.begin_publish(git, report.people, cache_root=root / CACHE_DIRNAME,
+    run = trust.begin_publish(git, report.people, cache_root=ensure_local_cache(root),
                               branch=report.config.archive.register_branch)
     stored, findings = run.register.records, run.register.findings
     if any(f.severity == "error" for f in findings):

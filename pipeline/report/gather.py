@@ -34,7 +34,7 @@ from pipeline.approvals.service import Judge, Report
 from pipeline.archive.records import ArchiveRecord
 from pipeline.archive.register_branch import branch_tip
 from pipeline.archive.trust import read_register
-from pipeline.cachedir import CACHE_DIRNAME
+from pipeline.cachedir import REPORT_CACHE, ensure_local_cache
 from pipeline.config import INTERNAL_KINDS, SiteConfig
 from pipeline.content import split_front_matter
 from pipeline.errors import ApprovalError
@@ -86,10 +86,10 @@ def gather(root: Path, rev: str = "HEAD", *, cache: bool = True,
     state = judge.timeline.at(min(judge.index.intro_of(judge.head_sha), judge.tip_index))
     if state.config is None or state.people is None:
         raise ApprovalError(_("no trusted warta.yml and sop/people.yaml to compute the report by"))
-    folder = root / CACHE_DIRNAME
+    folder = ensure_local_cache(root) if cache else None
     findings: list[str] = []
     if records is None:
-        records, findings = _register(judge, state.people, folder if cache and folder.is_dir() else None,
+        records, findings = _register(judge, state.people, folder if folder is not None and folder.is_dir() else None,
                                       state.config.archive.register_branch)
     by_path = {r.path: r for r in records}
     live = {path: r.digest for path, r in by_path.items() if r.published_at is not None}
@@ -127,7 +127,7 @@ def _register(judge: Judge, people: People, folder: Path | None,
     tip too."""
     tip = branch_tip(judge.git, branch) if branch is not None else None
     key = hashlib.sha256(f"{REGISTER_CACHE_VERSION}\0{judge.head_sha}\0{people.pipeline!r}\0{tip}".encode()).hexdigest()
-    file = folder / "report" / "register.json" if folder is not None else None
+    file = folder / REPORT_CACHE / "register.json" if folder is not None else None
     if file is not None:
         with contextlib.suppress(OSError, ValueError, KeyError, TypeError, ValidationError):
             stored = json.loads(file.read_text(encoding="utf-8"))

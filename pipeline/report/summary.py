@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.archive.records import ArchiveRecord
-from pipeline.cachedir import CACHE_DIRNAME
+from pipeline.cachedir import REPORT_CACHE, ensure_local_cache
 from pipeline.config import SiteConfig
 from pipeline.errors import WartaError
 from pipeline.files import write_atomic
@@ -91,7 +91,7 @@ def service_summary(repo: Path, config: SiteConfig, records: Sequence[ArchiveRec
     if head is None:
         return None
     counted = [r for r in records if r.kind in wanted.kinds]
-    cache = repo / CACHE_DIRNAME / "report" / "summary.json"
+    cache = ensure_local_cache(repo) / REPORT_CACHE / "summary.json"
     key = _key(head, config, counted)
     with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
         stored = json.loads(cache.read_text(encoding="utf-8"))

@@ -33,14 +33,23 @@ from pipeline.errors import BuildError, Finding
 from pipeline.gate import is_exempt
 from pipeline.i18n import _, ngettext
 from pipeline.references import resolve_path
-from pipeline.rendering import PARALLEL_MIN, Background, Compact, render_compact, stop_workers
+from pipeline.rendering import (
+    PARALLEL_MIN,
+    Background,
+    Compact,
+    RenderCache,
+    Shape,
+    body_key_utf8,
+    render_compact,
+    stop_workers,
+)
 from pipeline.report.summary import ServiceSummary, service_summary
 from pipeline.resources import theme_dir
 from pipeline.site import generators, heap, i18n, identity, media, search_live, writer
 from pipeline.site.generators import tag_slug
 from pipeline.site.model import ROOT_MARK, Attachment, Body, BuildResult, PageExtra, Payload, SharedState
 from pipeline.site.outline import outline, wrap_tables
-from pipeline.site.output import MARKER, MARKER_TEXT, check_output, recover, swap
+from pipeline.site.output import MARKER, MARKER_TEXT, check_output, listing, recover, swap
 from pipeline.site.register import Register, klasifikasi_url, make_register
 from pipeline.site.reuse import PageCache, build_fingerprint
 from pipeline.site.settings import base_settings, read_settings
@@ -96,7 +105,7 @@ def _size(n: int, language: str) -> str:
     return (value.replace(".", ",") if language == "id" else value) + " MB"
 
 
-def _image_fills(rendered: Compact, item: Item, pictures: media.Pictures) -> list[tuple[str, str]]:
+def _image_fills(rendered: Compact | Shape, item: Item, pictures: media.Pictures) -> list[tuple[str, str]]:
     """Each picture token of the body and its ``<picture>``."""
     fills = []
     for index, (src, alt) in enumerate(rendered.images):
@@ -108,7 +117,7 @@ def _image_fills(rendered: Compact, item: Item, pictures: media.Pictures) -> lis
     return fills
 
 
-def _link_fills(rendered: Compact, item: Item, pages: Mapping[str, str], downloads: Mapping[str, str],
+def _link_fills(rendered: Compact | Shape, item: Item, pages: Mapping[str, str], downloads: Mapping[str, str],
                 findings: list[Finding]) -> list[tuple[str, str]]:
     """Local links of the body: another item's ``.md`` becomes its page, a digested file its download.
     A link to an item that is not on the site loses its address (the text stays)."""
@@ -173,14 +182,14 @@ def build_site(
     bodies of the chosen items are taken from it. The caller closes it.
     """
     started = time.perf_counter()
-    caches = (cache_root or site.root).resolve()
+    repo = (cache_root or site.root).resolve()
     output = output if output.is_absolute() else (Path.cwd() / output)
     # unchanged pages are reused only with warta's own theme, whose templates keep the contract of
     # pipeline.site.reuse (a reusable page reads only what is passed to it)
     reuse = theme is None and reuse_pages
     theme = (theme or theme_dir()).resolve()
-    check_output(caches, output)
-    ensure_local_cache(caches)  # rendered HTML, templates and images are cached there: never trust a committed one
+    check_output(repo, output)
+    caches = ensure_local_cache(repo)  # rendered HTML, templates and images: never a cache the repository supplies
     output.parent.mkdir(parents=True, exist_ok=True)
     recover(output, caches / SITE_TRASH)
     heap.give_back()  # what loading and judging the items freed: the build's helper processes start from here
@@ -201,7 +210,7 @@ def build_site(
         chosen = job.overran(job.pictures(chosen, temp))
         job.payloads(chosen, records)
         gc.freeze()
-        job.summary = service_summary(caches, site.config, records)  # the public service summary page (layanan/)
+        job.summary = service_summary(repo, site.config, records)  # the public service summary page (layanan/)
         state = job.write(chosen, temp, output, reuse)
         if not caller_froze:
             gc.unfreeze()  # before the payloads are let go: a collection sees them again
@@ -210,11 +219,12 @@ def build_site(
         heap.give_back()
         if job.indexer is not None:  # made while the pages were written (search_live)
             job.findings.extend(job.indexer.finish(progress=progress))
-        pages, files = _listing(temp)
+        pages, files = listing(temp)
         swap(temp, output, caches / SITE_TRASH)
         if pages_kept is not None:
             pages_kept.save()
     except BaseException:
+        job.bodies.close()
         if not caller_froze:
             gc.unfreeze()
         if job.indexer is not None:
@@ -246,20 +256,6 @@ def download_url(item: Item, source: Path) -> str:
     return f"{item.url_path}{DOWNLOADS}/{digest}/{source.name}"
 
 
-def _listing(folder: Path) -> tuple[list[str], int]:
-    """The pages (``.html``) of a built folder, sorted, and how many files it holds (plain strings: no
-    path object per file)."""
-    pages: list[str] = []
-    files = 0
-    top = str(folder)
-    for dirpath, _dirs, filenames in os.walk(top):
-        files += len(filenames)
-        rel = dirpath[len(top) + 1:]
-        prefix = rel.replace(os.sep, "/") + "/" if rel else ""
-        pages.extend(prefix + name for name in filenames if name.endswith(".html"))
-    return sorted(pages), files
-
-
 class _Build:
     """One build in the making: each method is one stage of :func:`build_site`, in order."""
 
@@ -276,7 +272,9 @@ class _Build:
         self.progress = progress
         self.catalogue, self.findings = i18n.load_catalogue(theme, self.config.site.language)
         self.left_out: list[str] = []
-        self.rendered: dict[str, Compact] = {}
+        self.rendered: dict[str, Compact | Shape] = {}
+        self.keys: dict[str, str] = {}  # item path -> its body's key in the render cache
+        self.bodies = _Bodies(caches / RENDER_CACHE, site.config.limits.render_seconds)
         self.register: Register | None = None
         self.payloads_by_source: dict[str, Payload] = {}
         self.drafts_shown: list[str] = []  # once the payloads are released (release)
@@ -306,7 +304,9 @@ class _Build:
         _say(self.progress, ngettext("{n} item to publish", "{n} items to publish", len(chosen), n=len(chosen)))
         live = [i for i in chosen if i.meta.status != "dicabut"]
         _say(self.progress, ngettext("rendering {n} body", "rendering {n} bodies", len(live), n=len(live)))
-        self.rendered = _render(live, self.caches / RENDER_CACHE, self.config.limits.render_seconds, self.renderer)
+        self.rendered, self.keys = _render(live, self.caches / RENDER_CACHE, self.config.limits.render_seconds,
+                                           self.renderer)
+        self.bodies.bodies = {self.keys[i.path]: i.body_utf8 for i in live}
         if len(live) >= PARALLEL_MIN:  # a large build: its render workers' memory is not needed by the writer and Pagefind
             stop_workers()
             heap.give_back()
@@ -344,6 +344,7 @@ class _Build:
     def release(self) -> list[str]:
         """The items published (sorted), and the payloads let go of (:attr:`drafts_shown` keeps the drafts)."""
         payloads, self.payloads_by_source = self.payloads_by_source, {}
+        self.bodies.close()
         self.drafts_shown = [p.item.path for p in payloads.values() if p.draft]
         return sorted(p.item.path for p in payloads.values())
 
@@ -364,7 +365,10 @@ class _Build:
             rendered = self.rendered[item.path]
             fills = _image_fills(rendered, item, pictures) + _link_fills(rendered, item, item_urls, downloads,
                                                                          self.findings)
-            content = Body(rendered.html_utf8, tuple(fills), self._fit, self.catalogue.text("table_n"))
+            # a cached rendering's HTML is read only if its page is rendered (bodies.html)
+            html = None if isinstance(rendered, Shape) else rendered.html_utf8
+            content = Body(html, tuple(fills), self._fit, self.catalogue.text("table_n"),
+                           key=self.keys[item.path], load=self.bodies.html)
         attachments: list[Attachment] = []
         if isinstance(item.meta, InformasiPublikMeta) and not withdrawn:
             for lamp, rel in zip(item.meta.lampiran, item.attachments, strict=False):
@@ -417,7 +421,7 @@ class _Build:
         )
         listed = [i for i in chosen if i.kind != "halaman" and i.meta.status != "dicabut"]
         override = base_settings(
-            self.root, temp, self.theme, site_url=config.site.url, site_name=config.site.name,
+            self.root, temp, self.theme, caches=self.caches, site_url=config.site.url, site_name=config.site.name,
             language=config.site.language, timezone=config.site.timezone, feed_items=config.build.feed_items,
             with_feed=bool(listed),
         )
@@ -473,16 +477,54 @@ def _nav_urls(menu: Sequence[tuple[str, str]]) -> frozenset[str]:
 
 
 def _render(items: Sequence[Item], cache_file: Path, seconds: float,
-            renderer: Background | None) -> dict[str, Compact]:
-    """Each body as :mod:`pipeline.markup` renders it, its HTML kept as UTF-8: taken from the parsed item
-    when parsing rendered it already, else from the background ``renderer``, the render cache or rendered
-    now (the bodies travel to the workers as the items' own bytes)."""
-    out = {i.path: Compact.of(i.rendered) for i in items if i.rendered is not None}
+            renderer: Background | None) -> tuple[dict[str, Compact | Shape], dict[str, str]]:
+    """Each body as :mod:`pipeline.markup` renders it, and its key in the render cache: its HTML (as UTF-8)
+    taken from the parsed item when parsing rendered it already or from the background ``renderer``
+    (which rendered it while the items were loaded and judged), rendered now when the cache does not
+    hold it (the bodies travel to the workers as the items' own bytes); a cached one as its
+    :class:`~pipeline.rendering.Shape` only (its HTML read if its page is rendered: :class:`_Bodies`)."""
+    keys = {i.path: body_key_utf8(i.body_utf8) for i in items}
+    out: dict[str, Compact | Shape] = {i.path: Compact.of(i.rendered) for i in items if i.rendered is not None}
     todo = [i for i in items if i.rendered is None]
-    bodies = [i.body_utf8 for i in todo]
-    done = renderer.take(bodies) if renderer is not None else render_compact(bodies, cache_file, seconds=seconds)
-    out.update(zip((i.path for i in todo), done, strict=True))
-    return out
+    done = renderer.finished() if renderer is not None else {}  # key -> the background's rendering
+    out.update((i.path, done[keys[i.path]]) for i in todo if keys[i.path] in done)
+    todo = [i for i in todo if keys[i.path] not in done]
+    cache = RenderCache(cache_file)
+    try:
+        shapes = cache.shapes(sorted({keys[i.path] for i in todo}))
+        out.update((i.path, shapes[keys[i.path]]) for i in todo if keys[i.path] in shapes)
+        todo = [i for i in todo if keys[i.path] not in shapes]
+        earlier = cache.known(sorted({keys[i.path] for i in todo}))  # cached before shapes were: give them one
+        made = render_compact([i.body_utf8 for i in todo], cache_file, seconds=seconds)
+        cache.put_shapes({keys[i.path]: r for i, r in zip(todo, made, strict=True) if keys[i.path] in earlier})
+    finally:
+        cache.close()
+    out.update(zip((i.path for i in todo), made, strict=True))
+    return out, keys
+
+
+class _Bodies:
+    """The HTML of cached renderings, read one by one as their pages are rendered (one open cache)."""
+
+    def __init__(self, cache_file: Path, seconds: float) -> None:
+        self.cache_file, self.seconds = cache_file, seconds
+        self.cache: RenderCache | None = None
+        self.bodies: dict[str, bytes] = {}  # key -> the Markdown body, to render again if its row is gone
+
+    def html(self, key: str) -> bytes:
+        if self.cache is None:
+            self.cache = RenderCache(self.cache_file)
+        found = self.cache.get_compact([key]).get(key)
+        if found is None:  # the cache may be deleted at any time: rendered again, within the deadline
+            found = render_compact([self.bodies[key]], self.cache_file, seconds=self.seconds)[0]
+            if found.error:
+                raise BuildError(found.error)
+        return found.html_utf8
+
+    def close(self) -> None:
+        if self.cache is not None:
+            self.cache.close()
+            self.cache = None
 
 
 def _rooted(html: Any, root: str) -> Markup:

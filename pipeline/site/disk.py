@@ -11,6 +11,9 @@ renderer to let go of the GIL). The helper writes only where it is told, inside 
   ``open(..., "w")``), so it is never written through a hard link nor over another page;
 - a link: the previous output's page hard-linked (copied when it cannot be linked) at a new name.
 
+The helper reports the size, modification time and inode of each page it wrote and each copy it made;
+of a link, the caller already has them (the previous page it checked is the linked inode).
+
 :meth:`Disk.close` waits for the helper and returns the size, modification time (ns) and inode of every
 page and link, in the order they were asked for (:mod:`pipeline.site.reuse` keeps them). If the build
 fails, :meth:`Disk.abort` stops the helper before the new folder is removed. A page that would land on
@@ -77,12 +80,14 @@ while True:
             source = os.fsdecode(data)
             try:
                 os.link(source, path)
-                st = os.lstat(path)
             except FileExistsError:
                 raise
             except OSError:
                 with open(source, "rb") as handle:
                     st = new_file(path, handle.read())
+            else:
+                stats.extend((-1, -1, -1))  # linked: the parent knows the inode's size, time and number
+                continue
         stats.extend((st.st_size, st.st_mtime_ns, st.st_ino))
     except FileExistsError:
         fail("exists", path)
@@ -108,13 +113,12 @@ class Disk:
         self.stdin = self.proc.stdin
         grow_pipe(self.stdin.fileno(), PIPE_SIZE)  # Linux only; a smaller pipe works, slower
         self.files = 0  # pages and links asked for: the stats close() returns
+        self.linked: dict[int, tuple[int, int, int]] = {}  # the stat of each link, by its place in that order
 
     def _send(self, op: int, path: str, data: bytes) -> None:
         name = os.fsencode(path)
         try:
-            self.stdin.write(HEAD.pack(op, len(name), len(data)))
-            self.stdin.write(name)
-            self.stdin.write(data)
+            self.stdin.write(b"".join((HEAD.pack(op, len(name), len(data)), name, data)))  # one call per operation
         except BrokenPipeError:
             self._failed()
 
@@ -125,8 +129,12 @@ class Disk:
         self._send(PAGE, path, data if isinstance(data, bytes) else data.encode("utf-8"))
         self.files += 1
 
-    def link(self, path: str, source: str) -> None:
+    def link(self, path: str, source: str, stat: tuple[int, int, int]) -> None:
+        """``path`` made a hard link of ``source``, whose (size, mtime_ns, inode) the caller read from the
+        file it checked: a link is the same inode, so :meth:`close` gives that back without a ``stat`` in
+        the helper (a copy, made where no link can be, is stat'ed as written)."""
         self._send(LINK, path, os.fsencode(source))
+        self.linked[self.files] = stat
         self.files += 1
 
     def close(self) -> list[tuple[int, int, int]]:
@@ -140,7 +148,9 @@ class Disk:
         if self.proc.returncode != 0 or out[:1] != b"K":
             self._explain(out, err)
         values = struct.unpack(f"<{3 * self.files}q", out[1:])
-        return [(values[i], values[i + 1], values[i + 2]) for i in range(0, len(values), 3)]
+        stats = [(values[i], values[i + 1], values[i + 2]) for i in range(0, len(values), 3)]
+        linked = self.linked
+        return [linked[n] if st[0] < 0 else st for n, st in enumerate(stats)]
 
     def abort(self) -> None:
         """Stop the helper (the build failed): nothing more is written once this returns."""

@@ -14,7 +14,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from pipeline.cachedir import MEDIA_CACHE
+from pipeline.cachedir import MEDIA_CACHE, ensure_local_cache
 from pipeline.config import SiteConfig
 from pipeline.content import Item
 from pipeline.errors import Finding
@@ -80,7 +80,8 @@ def make_pictures(
     cache_root: Path | None = None,
 ) -> Pictures:
     """Run the media pipeline for every image of ``items`` (withdrawn items show none). Sources are read
-    under ``root``; derivatives are cached under ``cache_root`` (default ``root``)."""
+    under ``root``; derivatives are cached in the cache folder ``cache_root`` (default: ``root``'s,
+    :func:`~pipeline.cachedir.ensure_local_cache`)."""
     result = Pictures()
     users: dict[str, list[Item]] = {}
     focus: dict[str, tuple[float, float]] = {}
@@ -107,7 +108,8 @@ def make_pictures(
         )
         for path, who in sorted(users.items())
     ]
-    media = build_media(jobs, output, (cache_root or root) / MEDIA_CACHE, config.media, progress=progress)
+    caches = cache_root or ensure_local_cache(root)
+    media = build_media(jobs, output, caches / MEDIA_CACHE, config.media, progress=progress)
     result.findings.extend(media.findings)
     failed = set(media.failed)
     for path, who in users.items():

@@ -104,6 +104,28 @@ def check_output(root: Path, output: Path) -> None:
             )
 
 
+def listing(folder: Path) -> tuple[list[str], int]:
+    """The pages (``.html``) of a built folder, sorted, and how many files it holds: one ``scandir`` per
+    folder and the type each entry's directory record gives (no ``stat`` per file, no path object per
+    file). As :func:`os.walk` counts them: a symbolic link to a folder is neither followed nor counted."""
+    pages: list[str] = []
+    files = 0
+    todo = [(str(folder), "")]
+    while todo:
+        path, prefix = todo.pop()
+        with os.scandir(path) as entries:
+            for entry in entries:
+                if entry.is_dir():
+                    if not entry.is_symlink():
+                        todo.append((entry.path, prefix + entry.name + "/"))
+                    continue
+                files += 1
+                if entry.name.endswith(".html"):
+                    pages.append(prefix + entry.name)
+    pages.sort()
+    return pages, files
+
+
 def swap(temp: Path, output: Path, trash: Path | None = None) -> None:
     """``temp`` becomes ``output``; the previous output is discarded (:func:`discard`)."""
     if not output.exists():

@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pipeline.cachedir import PREVIEW_DIGESTS
+from pipeline.cachedir import PREVIEW_DIGESTS, ensure_local_cache
 from pipeline.content import Item, item_digest
 from pipeline.files import write_atomic
 
@@ -46,12 +46,12 @@ def _check(body: bytes) -> bytes:
 
 class WorkingDigests:
     """Digests of items as the working tree at ``root`` holds them; ``cache``: keep them (see the module
-    docstring) under the machine's own ``.warta-cache/`` (the caller checked it is local)."""
+    docstring) in the machine's own cache folder (:func:`~pipeline.cachedir.ensure_local_cache`)."""
 
     def __init__(self, root: Path, *, cache: bool) -> None:
         self.root = root
         self.base = f"{root}{os.sep}"
-        self.file = root / PREVIEW_DIGESTS if cache else None
+        self.file = ensure_local_cache(root) / PREVIEW_DIGESTS if cache else None
         self.entries: dict[str, Any] = {}
         self.fresh: dict[str, Any] = {}
         self._linked: dict[str, bool] = {}

@@ -40,20 +40,19 @@ from pathlib import Path
 from stat import S_ISREG
 from typing import Any
 
+from pipeline import yamlio
 from pipeline.cachedir import PAGES_CACHE
 from pipeline.codedigest import code_digest
 from pipeline.files import write_atomic
 from pipeline.site.generators import Entry, Pager, Shown
 from pipeline.site.model import Payload
 
-REUSE_VERSION = "warta-reuse-4"
+REUSE_VERSION = "warta-reuse-5"
 REUSABLE = frozenset({"item", "dicabut", "list", "register", "sitemap"})  # templates, without extension
 CACHE_DIR = PAGES_CACHE
-
-
-def _signature(stat: os.stat_result) -> list[int]:
-    """What says a file is the one written: its size, modification time (ns) and inode."""
-    return [stat.st_size, stat.st_mtime_ns, stat.st_ino]  # the order of pipeline.site.disk's stats
+# a previous page is read only as a regular file at its own name: never through a symbolic link, never
+# blocking on a FIFO put in its place
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 class _Uncacheable(Exception):
@@ -111,7 +110,10 @@ def build_fingerprint(theme: Path, catalogue: Any, settings: Mapping[str, Any], 
     """What every reusable page depends on besides its own values."""
     parts = {
         "reuse": REUSE_VERSION,
-        "code": code_digest(),  # warta's own code: which values are Markup, what a payload holds
+        "code": code_digest(),  # warta's own code and libraries: which values are Markup, what a payload holds
+        # an item's key holds its front matter's text for its model (pipeline.site.model._front_text): what
+        # reads that text into the model is the code and libraries above, and whether libyaml reads it
+        "yaml": yamlio.StrictLoader.__mro__[1].__name__,
         "versions": [_version(name) for name in ("pelican", "jinja2", "markupsafe")],
         "theme": _tree_digest(theme),
         "catalogue": [catalogue.language, list(catalogue.months), sorted(catalogue.messages.items())],
@@ -133,6 +135,7 @@ class PageCache:
 
     def __init__(self, root: Path, output: Path, temp: Path, base: str) -> None:
         self.output = output
+        self.output_prefix = os.path.join(str(output), "")  # + a page's name: its file in the previous output
         self.temp = temp
         self.base = base
         name = hashlib.sha256(str(output).encode("utf-8")).hexdigest()[:16]
@@ -165,28 +168,33 @@ class PageCache:
                 return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
         return fingerprint(self.base, name, template, dict(values))
 
-    def usable(self, name: str, key: str) -> tuple[str, str] | None:
-        """The previous build's file of page ``name`` and its sha256 when its key is unchanged and the file
-        still holds the bytes that build wrote (else None). Size, time and inode only rule a file out
-        cheaply: an edit through the same inode can put all three back, so the bytes are hashed again
-        (tests/attacks/test_cache_attacks_pages.py)."""
+    def usable(self, name: str, key: str) -> tuple[str, str, tuple[int, int, int]] | None:
+        """The previous build's file of page ``name``, its sha256 and its size, modification time and inode,
+        when its key is unchanged and the file still holds the bytes that build wrote (else None). Size,
+        time and inode only rule a file out cheaply: an edit through the same inode can put all three
+        back, so the bytes are hashed again (tests/attacks/test_cache_attacks_pages.py). The file is
+        opened without following a link and judged by what is open (``fstat``): a name swapped for a link
+        or a folder is never read, and what was read is what was judged."""
         known = self.previous.get(name)
         if not known or known[0] != key or len(known) != 5:
             return None
-        source = os.path.join(self.output, name)
+        source = self.output_prefix + name
         try:
-            stat = os.lstat(source)
-            if not S_ISREG(stat.st_mode) or _signature(stat) != known[1:4]:
-                return None
-            fd = os.open(source, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-            try:
-                data = os.read(fd, stat.st_size + 1)
-            finally:
-                os.close(fd)
+            fd = os.open(source, _READ_FLAGS)
         except OSError:
             return None
+        try:
+            stat = os.fstat(fd)
+            signature = [stat.st_size, stat.st_mtime_ns, stat.st_ino]  # the order of pipeline.site.disk's stats
+            if not S_ISREG(stat.st_mode) or signature != known[1:4]:
+                return None
+            data = os.read(fd, stat.st_size + 1)
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
         digest = hashlib.sha256(data).hexdigest()
-        return (source, digest) if digest == known[4] else None
+        return (source, digest, (stat.st_size, stat.st_mtime_ns, stat.st_ino)) if digest == known[4] else None
 
     def record(self, name: str, key: str | None, stat: tuple[int, int, int], reused: bool, digest: str) -> None:
         """Page ``name`` as written (``reused``: linked from the previous output), with the sha256 of its

@@ -42,7 +42,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from pipeline.cachedir import CACHE_DIRNAME
+from pipeline.cachedir import PAGEFIND_CACHE
 from pipeline.errors import BuildError, Finding
 from pipeline.files import write_atomic
 from pipeline.i18n import _
@@ -54,7 +54,7 @@ __all__ = ["BUNDLE", "CACHE", "MANIFEST", "MARK", "PAGES_GROUP", "READ_MEMO", "b
 
 BUNDLE = "pagefind"  # the folder of the index in the site
 MANIFEST = "bundles.json"  # in BUNDLE: the names of its bundles, the one the search page loads first
-CACHE = f"{CACHE_DIRNAME}/site/pagefind"
+CACHE = PAGEFIND_CACHE  # in the cache folder (pipeline.cachedir.ensure_local_cache)
 OPTIONS = ("--silent",)
 TIMEOUT = 600  # seconds for one bundle
 READERS = 4  # threads reading and hashing the pages

@@ -28,10 +28,10 @@ from pipeline.slug import SUBSTITUTIONS as SLUG_SUBSTITUTIONS
 RESERVED_PATHS = RESERVED_PAGE_SLUGS  # the paths the site writes itself
 
 
-def _bytecode_cache(root: Path) -> dict[str, Any]:
-    """Compiled templates in ``.warta-cache/site/jinja`` (Jinja keys them by the sha1 of the template's
-    source: content-addressed); Pelican compiles every template once per generator otherwise."""
-    folder = root / JINJA_CACHE
+def _bytecode_cache(caches: Path) -> dict[str, Any]:
+    """Compiled templates in ``site/jinja`` of the cache folder ``caches`` (Jinja keys them by the sha1 of the
+    template's source: content-addressed); Pelican compiles every template once per generator otherwise."""
+    folder = caches / JINJA_CACHE
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
@@ -50,6 +50,7 @@ def base_settings(
     output: Path,
     theme: Path,
     *,
+    caches: Path,
     site_url: str,
     site_name: str,
     language: str,
@@ -150,7 +151,7 @@ def base_settings(
             "autoescape": True,
             "auto_reload": False,  # templates do not change during a build: no stat() per page
             "undefined": StrictUndefined,
-            **_bytecode_cache(root),
+            **_bytecode_cache(caches),
         },
         "JINJA_FILTERS": {},
         "JINJA_GLOBALS": {},

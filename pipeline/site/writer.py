@@ -209,7 +209,7 @@ def write_specs(pages: Pages, specs: Sequence[Spec], output: str, cache: PageCac
             key = cache.key(spec.name, spec.template, spec.values) if cache is not None else None
             kept = cache.usable(spec.name, key) if cache is not None and key is not None else None
             if kept is not None:
-                disk.link(target, kept[0])
+                disk.link(target, kept[0], kept[2])
                 keys.append((key, True, kept[1]))
                 if observe is not None:
                     observe(name, kept[1], kept[0], None)

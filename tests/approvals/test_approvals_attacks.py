@@ -15,7 +15,6 @@ import os
 import subprocess
 from typing import Any
 
-import pytest
 from approvals_helpers import (
     SOP_INFO,
     SOP_RILIS,
@@ -28,7 +27,6 @@ from approvals_helpers import (
 )
 
 from pipeline.approvals.service import evaluate_repository
-from pipeline.errors import ConfigError
 
 
 def verdict(site: Site, *args: str) -> tuple[int, dict[str, Any]]:
@@ -166,7 +164,7 @@ def test_an_approval_merged_before_a_demotion_stays_valid(site: Site) -> None:
 # a cache the repository supplies (caches are local scratch)
 
 
-def test_a_committed_cache_symlink_is_refused(site: Site) -> None:
+def test_a_committed_cache_symlink_is_never_read_and_warned_about(site: Site) -> None:
     path = release(site)
     site.record(site.cast["dwi"], path, 2, "kasubbag", sign=False)
     site.record(site.cast["hendro"], path, 3, "sekdin", sign=False)
@@ -181,14 +179,15 @@ def test_a_committed_cache_symlink_is_refused(site: Site) -> None:
     site.commit("aset", site.cast["eve"])
     assert site.git("ls-files", "-s", ".warta-cache").startswith("120000 ")
     proc = site.cli("verify")
-    assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert ".warta-cache is a symbolic link" in proc.stderr
-    # judging the branch from a clean work tree still refuses it (the judged tree supplies the link)
+    # the forged verdicts are not believed: git's own say the records are unsigned, so the chain is incomplete
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert ".warta-cache is a symbolic link" in proc.stderr and "ignores it" in proc.stderr
+    assert sorted(p.name for p in (site.root / "assets/cache").rglob("*")) == ["signatures", "verdicts.json"]
+    # judging the branch from a clean work tree: the judged tree supplies the link, so the caches are kept
+    # elsewhere (the git directory) and the forged verdicts are never read
     site.switch("main")
     assert not (site.root / ".warta-cache").is_symlink()
-    with pytest.raises(ConfigError, match=r"\.warta-cache/ is committed in the revision being judged"):
-        evaluate_repository(site.root, head="rilis/bantuan-bibit")
-    # without caches nothing is read from it: git's own verdicts say the records are unsigned
+    assert not evaluate_repository(site.root, head="rilis/bantuan-bibit").ok
     assert not evaluate_repository(site.root, head="rilis/bantuan-bibit", cache=False).ok
 
 

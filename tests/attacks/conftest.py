@@ -18,7 +18,9 @@ for folder in ("forges", "channels"):
 
 import forge_helpers as forge_fixtures  # noqa: E402
 from channel_servers import Platforms, channel_office, serve  # noqa: E402
-from publish_helpers import isolated_env  # noqa: E402
+from identity_helpers import Key, keygen  # noqa: E402
+from publish_helpers import isolate  # noqa: E402
+from publish_helpers import office as publish_office  # noqa: E402
 from servers import GitHubServer  # noqa: E402
 
 
@@ -31,9 +33,22 @@ def platforms() -> Iterator[Platforms]:
 def office(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch, platforms: Platforms) -> Site:
     """The channel tests' office: Mastodon, Telegram and X on the local platforms server."""
     made = channel_office(tmp_path, cast, platforms)
-    for key, value in isolated_env(tmp_path).items():
-        monkeypatch.setenv(key, value)
+    isolate(tmp_path, monkeypatch)
     return made
+
+
+@pytest.fixture
+def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:
+    """The publish tests' office (:func:`publish_helpers.office`), its environment isolated."""
+    made = publish_office(tmp_path, cast)
+    isolate(tmp_path, monkeypatch)
+    return made
+
+
+@pytest.fixture
+def ci(tmp_path_factory: pytest.TempPathFactory) -> Key:
+    """The publishing identity's key (a module may name its own)."""
+    return keygen(tmp_path_factory.mktemp("ci-key"), "ci")
 
 
 @pytest.fixture

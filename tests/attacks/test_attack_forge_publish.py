@@ -11,17 +11,12 @@ from pathlib import Path
 import pytest
 from approvals_helpers import Person, Site, item_text, make_site, release
 from attack_forge import forge_fixtures
-from identity_helpers import Key, keygen, pipeline_block
+from identity_helpers import Key, pipeline_block
 from publish_helpers import PUBLISH_YML, publish_json, records
 from servers import TOKEN, GitHubServer
 
 T0 = int(time.time()) - 3600
 user = forge_fixtures.user
-
-
-@pytest.fixture
-def ci(tmp_path_factory: pytest.TempPathFactory) -> Key:
-    return keygen(tmp_path_factory.mktemp("ci-key"), "ci")
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from approvals_helpers import Person, Site, make_site
 from PIL import Image
-from publish_helpers import PUBLISH_YML, approved_release, change_release, isolated_env, publish, records, release_text
+from publish_helpers import PUBLISH_YML, approved_release, change_release, isolate, publish, records, release_text
 
 from pipeline.config import parse_config
 from pipeline.errors import ConfigError
@@ -32,8 +32,7 @@ def office(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPa
     """The publish tests' office with a red logo in its trusted bootstrap."""
     text = PUBLISH_YML.replace("site:\n", "site:\n  logo: identitas/logo.png\n", 1)
     site = make_site(tmp_path, cast, extra={"warta.yml": text, "identitas/logo.png": _png((200, 0, 0))})  # type: ignore[dict-item]
-    for key, value in isolated_env(tmp_path).items():
-        monkeypatch.setenv(key, value)
+    isolate(tmp_path, monkeypatch)
     return site
 
 

@@ -1,34 +1,33 @@
 """Attacks on the caches that say what was approved: git's signature verdicts and the other caches of
-``warta publish`` supplied by the repository (committed, or a committed symbolic link), and the preview's
+``warta publish`` supplied by the repository (committed, or a committed symbolic link: ignored, and the
+approved releases still go out), and the preview's
 kept working-tree digests fooled by an edit after approval that keeps size and modification time.
 """
 
 from __future__ import annotations
 
 import json
+import marshal
 import os
+import pickle
+import sqlite3
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
-from approvals_helpers import Person, Site
-from publish_helpers import approved_release, isolated_env, office, publish_json
+from approvals_helpers import Site
+from jinja2 import Environment
+from jinja2.bccache import bc_magic
+from publish_helpers import approved_release, publish_json
 
-from pipeline.cachedir import PREVIEW_DIGESTS
+from pipeline.cachedir import CACHE_DIRNAME, JINJA_CACHE, PREVIEW_DIGESTS, RENDER_CACHE, SCRATCH_DIRNAME, SIGNATURES_CACHE
 from pipeline.content import item_digest
 from pipeline.site import preview_digests
 from pipeline.site.preview_digests import WorkingDigests
 from tests.test_site_build import load, make_site
 
 ITEM = "content/siaran-pers/2025/rapat-koordinasi.md"
-
-
-@pytest.fixture
-def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:
-    made = office(tmp_path, cast)
-    for key, value in isolated_env(tmp_path).items():
-        monkeypatch.setenv(key, value)
-    return made
 
 
 def _forged_verdicts(site: Site) -> str:
@@ -45,28 +44,72 @@ def _forged_verdicts(site: Site) -> str:
     return path
 
 
-def test_publish_refuses_signature_verdicts_committed_to_the_repository(site: Site) -> None:
-    approved_release(site, "bantuan-bibit", title="Bantuan Bibit Cabai")
-    _forged_verdicts(site)
-    site.git("add", "-f", ".warta-cache/signatures/verdicts.json")
-    site.commit("cache", site.cast["wahyu"])
-    code, doc = publish_json(site)
-    assert code == 2, doc
-    assert ".warta-cache/ is committed to the repository" in json.dumps(doc)
-    assert not (site.root / "_site").exists()  # nothing went live on a repository that supplies caches
+def _forge_render_and_templates(cache: Path) -> None:
+    """Every rendered body in ``cache`` (filled by an honest publish) now says PALSU, and every compiled
+    template (which Jinja unpickles and runs) prints PALSU: each entry keeps its key and checksum."""
+    db = sqlite3.connect(cache / RENDER_CACHE)
+    with db:
+        assert db.execute("UPDATE render SET value = replace(value, 'Isi rilis', 'PALSU rilis')").rowcount > 0
+    db.close()
+    buckets = sorted((cache / JINJA_CACHE).glob("*.cache"))
+    assert buckets
+    for file in buckets:
+        with file.open("rb") as handle:
+            handle.read(len(bc_magic))
+            checksum = pickle.load(handle)
+        code = Environment().compile("PALSU", file.name, file.name)
+        file.write_bytes(bc_magic + pickle.dumps(checksum, 2) + marshal.dumps(code))
 
 
-def test_publish_refuses_a_committed_link_in_place_of_its_cache_folder(site: Site, tmp_path: Path) -> None:
+def _an_honest_run_then_every_cache_forged(site: Site) -> None:
     approved_release(site, "bantuan-bibit", title="Bantuan Bibit Cabai")
+    code, first = publish_json(site)
+    assert code == 0, first
     _forged_verdicts(site)
-    os.rename(site.root / ".warta-cache", site.root / "cache-palsu")
-    os.symlink("cache-palsu", site.root / ".warta-cache")
-    site.git("add", "-f", ".warta-cache", "cache-palsu")
-    site.commit("cache", site.cast["wahyu"])
+    _forge_render_and_templates(site.root / CACHE_DIRNAME)
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _published_despite_the_cache(site: Site, supplied: Path) -> dict[str, Any]:
+    """After the forged cache is committed: a release approved afterwards is published, from its own text,
+    the unapproved release stays out, and the cache the repository supplies is neither read nor written."""
+    before = _files(supplied)
+    approved_release(site, "panen-raya", title="Panen Raya Bawang Merah")
     code, doc = publish_json(site)
-    assert code == 2, doc
-    assert ".warta-cache is a symbolic link" in json.dumps(doc)
-    assert not (site.root / "_site").exists()
+    assert "content/siaran-pers/2025/panen-raya.md" in [p["path"] for p in doc["publish"]], doc
+    live = site.root / "_site/siaran-pers/2025/panen-raya/index.html"
+    assert "Isi rilis panen-raya." in live.read_text(encoding="utf-8")
+    every_page = "".join(p.read_text(encoding="utf-8") for p in (site.root / "_site").rglob("*.html"))
+    assert "PALSU" not in every_page
+    assert not (site.root / "_site/siaran-pers/2025/tanpa-persetujuan").exists()
+    assert _files(supplied) == before  # never written through, and nothing of it believed
+    assert (site.root / ".git" / SCRATCH_DIRNAME / RENDER_CACHE).is_file()  # the caches went there instead
+    return doc
+
+
+def test_a_committed_cache_of_forged_verdicts_bodies_and_templates_is_ignored_and_approved_releases_go_out(
+        site: Site) -> None:
+    _an_honest_run_then_every_cache_forged(site)
+    site.git("add", "-f", CACHE_DIRNAME)
+    site.commit("cache", site.cast["wahyu"])
+    assert site.git("ls-files", f"{CACHE_DIRNAME}/{SIGNATURES_CACHE}/verdicts.json")
+    doc = _published_despite_the_cache(site, site.root / CACHE_DIRNAME)
+    assert any(".warta-cache is committed to the repository" in w and "ignores it" in w for w in doc["warnings"]), doc
+
+
+def test_a_committed_link_in_place_of_the_cache_folder_is_never_used_and_approved_releases_go_out(
+        site: Site) -> None:
+    _an_honest_run_then_every_cache_forged(site)
+    os.rename(site.root / CACHE_DIRNAME, site.root / "cache-palsu")
+    os.symlink("cache-palsu", site.root / CACHE_DIRNAME)
+    site.git("add", "-f", CACHE_DIRNAME, "cache-palsu")
+    site.commit("cache", site.cast["wahyu"])
+    doc = _published_despite_the_cache(site, site.root / "cache-palsu")
+    assert (site.root / CACHE_DIRNAME).is_symlink()
+    assert any(".warta-cache is a symbolic link" in w for w in doc["warnings"]), doc
 
 
 def test_unsigned_approvals_do_not_count_on_locally_forged_verdicts(site: Site) -> None:
@@ -118,7 +161,8 @@ def test_the_preview_sees_an_item_edited_keeping_size_and_time(tmp_path: Path, m
     kept = WorkingDigests(root, cache=True)
     approved = kept.digest(item)
     kept.save()
-    assert (root / PREVIEW_DIGESTS).is_file() and ITEM in (root / PREVIEW_DIGESTS).read_text(encoding="utf-8")
+    digests = root / CACHE_DIRNAME / PREVIEW_DIGESTS
+    assert digests.is_file() and ITEM in digests.read_text(encoding="utf-8")
     file = root / ITEM
     before = os.stat(file)
     _past_the_clock_tick(tmp_path, before.st_ctime_ns)

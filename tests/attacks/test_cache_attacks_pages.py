@@ -18,10 +18,9 @@ import pytest
 import yaml
 from PIL import Image, ImageOps
 
-from pipeline.cachedir import ITEMS_CACHE
+from pipeline.cachedir import CACHE_DIRNAME, ITEMS_CACHE
 from pipeline.config import load_config
 from pipeline.content import load_site
-from pipeline.errors import ConfigError
 from pipeline.itemcache import _ALLOWED, FORMAT, MAGIC, PickledFile, context_digest
 from pipeline.site import build_site
 from tests.test_site_build import load, make_site, tree_hash
@@ -99,7 +98,7 @@ def test_an_item_edited_keeping_its_size_and_time_is_parsed_and_rendered_again(t
     root = make_site(tmp_path / "site")
     out = root / "_site"
     build_site(load(root), out)
-    assert (root / ITEMS_CACHE).is_file()  # the parsed items are kept: the attack is on a real cache
+    assert (root / CACHE_DIRNAME / ITEMS_CACHE).is_file()  # the parsed items are kept: the attack is on a real cache
     _same_length_edit(root / ITEM, b"Rapat koordinasi triwulan.", b"Rapat koordinasi kuartal..", in_place=True)
     build_site(load(root), out)
     page = (out / "siaran-pers/2025/rapat-koordinasi/index.html").read_text(encoding="utf-8")
@@ -140,7 +139,7 @@ def _other_picture_of_the_same_size(data: bytes) -> bytes:
 def _forge_items_cache(root: Path, title: str) -> None:
     """Rewrite ``.warta-cache/items/parsed.pickle`` as this run would write it (right header and
     context), but with every kept item's title changed: what an attacker able to write the file does."""
-    file = root / ITEMS_CACHE
+    file = root / CACHE_DIRNAME / ITEMS_CACHE
     store = PickledFile(file, MAGIC, FORMAT, context_digest(load_config(root)), _ALLOWED)
     entries = store.load()
     assert entries, "the first build kept no parsed item"
@@ -166,11 +165,22 @@ def test_a_committed_items_cache_is_never_read(tmp_path: Path) -> None:
     subprocess.run([*git, "add", "-A", "-f"], check=True)
     subprocess.run([*git, "commit", "-q", "-m", "cache"], check=True)
     assert ITEMS_CACHE in subprocess.run([*git, "ls-files"], check=True, capture_output=True, text=True).stdout
+    committed = _files(root / CACHE_DIRNAME)
     site = load(root)
     assert all(i.meta.title != "Judul Palsu" for i in site.items)
-    with pytest.raises(ConfigError, match=r"\.warta-cache/ is committed to the repository \(\.warta-cache/"):
-        build_site(site, tmp_path / "out")  # the build, which reads caches of its own, fails closed
-    assert not (tmp_path / "out").exists()
+    # the build, which reads caches of its own, keeps them in the git directory instead and still builds
+    built = build_site(site, tmp_path / "out")
+    assert built.pages and "Judul Palsu" not in _text_of(tmp_path / "out")
+    assert _files(root / CACHE_DIRNAME) == committed  # nothing read through, nothing written into it
+    assert (root / ".git" / "warta-cache" / ITEMS_CACHE).is_file()
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _text_of(folder: Path) -> str:
+    return "".join(p.read_text(encoding="utf-8") for p in sorted(folder.rglob("*.html")))
 
 
 def test_a_linked_items_cache_folder_is_never_read(tmp_path: Path) -> None:
@@ -179,7 +189,11 @@ def test_a_linked_items_cache_folder_is_never_read(tmp_path: Path) -> None:
     _forge_items_cache(root, "Judul Palsu")
     os.rename(root / ".warta-cache", tmp_path / "elsewhere")
     os.symlink(tmp_path / "elsewhere", root / ".warta-cache")
+    linked = _files(tmp_path / "elsewhere")
     assert all(i.meta.title != "Judul Palsu" for i in load(root).items)
+    built = build_site(load(root), tmp_path / "out")  # not a repository: an empty folder for this run
+    assert built.pages and "Judul Palsu" not in _text_of(tmp_path / "out")
+    assert _files(tmp_path / "elsewhere") == linked  # never read or written through the link
 
 
 class _Boom:
@@ -192,10 +206,10 @@ def test_a_forged_items_cache_that_would_run_code_runs_none(tmp_path: Path, monk
     it, the file is ignored whole and every item parsed afresh."""
     root = make_site(tmp_path / "site")
     monkeypatch.chdir(tmp_path)
-    store = PickledFile(root / ITEMS_CACHE, MAGIC, FORMAT, context_digest(load_config(root)), _ALLOWED)
+    store = PickledFile(root / CACHE_DIRNAME / ITEMS_CACHE, MAGIC, FORMAT, context_digest(load_config(root)), _ALLOWED)
     body = pickle.dumps({b"k" * 32: (_Boom(),)}, protocol=pickle.HIGHEST_PROTOCOL)
-    (root / ITEMS_CACHE).parent.mkdir(parents=True)
-    (root / ITEMS_CACHE).write_bytes(store.header(body) + body)
+    (root / CACHE_DIRNAME / ITEMS_CACHE).parent.mkdir(parents=True)
+    (root / CACHE_DIRNAME / ITEMS_CACHE).write_bytes(store.header(body) + body)
     assert store.load() == {}
     site = load(root)
     assert not (tmp_path / "PWNED").exists() and not (root / "PWNED").exists()
@@ -246,7 +260,7 @@ def test_a_kept_item_whose_photo_became_a_link_reports_as_without_the_cache(tmp_
     a run without the cache."""
     root = make_site(tmp_path / "site")
     build_site(load(root), root / "_site")
-    assert (root / ITEMS_CACHE).is_file()
+    assert (root / CACHE_DIRNAME / ITEMS_CACHE).is_file()
     photo = root / "content/media/bibit.jpg"
     outside = tmp_path / "rahasia.jpg"
     shutil.copyfile(photo, outside)
@@ -271,7 +285,7 @@ def test_a_kept_item_over_a_limit_tightened_in_warta_yml_is_refused(tmp_path: Pa
     long.write_text("---\ntitle: Rilis Panjang\ndate: 2025-06-01\n---\n" + "Kalimat panjang. " * 120 + "\n",
                     encoding="utf-8")
     assert any(i.path == "content/siaran-pers/2025/panjang.md" for i in load(root).items)
-    assert (root / ITEMS_CACHE).is_file()
+    assert (root / CACHE_DIRNAME / ITEMS_CACHE).is_file()
     config = yaml.safe_load((root / "warta.yml").read_text(encoding="utf-8"))
     config["limits"] = {**config.get("limits", {}), "body_bytes": 1024}
     (root / "warta.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")

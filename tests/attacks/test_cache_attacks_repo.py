@@ -5,23 +5,16 @@ staged site (``_site.staging/site``, with the marker that says warta wrote it) a
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import pytest
-from approvals_helpers import Person, Site
-from publish_helpers import approved_release, isolated_env, office, publish_json
+from approvals_helpers import Site
+from publish_helpers import approved_release, publish_json
 
 STAGED = "_site.staging/site"
 HONEST, FORGED = "Bantuan Bibit Cabai", "Bantuan Bibit Palsu"
-
-
-@pytest.fixture
-def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:
-    made = office(tmp_path, cast)
-    for key, value in isolated_env(tmp_path).items():
-        monkeypatch.setenv(key, value)
-    return made
 
 
 def _forged_copy(source: Path, target: Path) -> None:
@@ -55,17 +48,33 @@ def test_a_committed_forged_site_folder_never_goes_live(site: Site, tmp_path: Pa
 
 
 @pytest.mark.parametrize("command", [("status",), ("build", "--drafts")])
-def test_a_pull_request_committing_a_cache_folder_is_refused_by_every_reader(site: Site, command: tuple[str, ...]) -> None:
-    """A pull request that adds a file under ``.warta-cache/`` (here: a check-findings cache) is refused
-    with exit 2 and a message naming the file by the commands its CI (``warta status --pr``, after
-    ``warta check``, which never reads such a cache and passes) and its reviewers run, so it is seen
-    before it is merged (merged, it would stop every publish: the publish test of
-    test_cache_attacks_approvals.py)."""
+def test_a_pull_request_committing_a_cache_folder_is_named_by_every_reader_and_stops_none(
+        site: Site, command: tuple[str, ...]) -> None:
+    """A pull request that adds a file under ``.warta-cache/`` (here: a check-findings cache) is named,
+    with a warning that it is ignored, by the commands its CI (``warta status --pr``, after ``warta check``)
+    and its reviewers run, so it is seen before it is merged; the commands still work (merged, it stops
+    no publish: the publish tests of test_cache_attacks_approvals.py), and the file is never read."""
     site.switch("rilis/cache", create=True)
     site.write(".warta-cache/check/items.pickle", b"warta-check 1 x y\n")
     site.git("add", "-f", ".warta-cache/check/items.pickle")
     site.commit("cache", site.cast["rina"])
     proc = site.cli(*command)
-    assert proc.returncode == 2, (proc.stdout, proc.stderr)
-    assert ".warta-cache/check/items.pickle" in proc.stdout + proc.stderr
-    assert "Traceback" not in proc.stderr
+    assert proc.returncode == 0, (proc.stdout, proc.stderr)
+    assert ".warta-cache is committed to the repository (.warta-cache/check/items.pickle)" in proc.stderr
+    assert "ignores it" in proc.stderr and "Traceback" not in proc.stderr
+    assert (site.root / ".warta-cache/check/items.pickle").read_bytes() == b"warta-check 1 x y\n"
+    assert sorted(p.name for p in (site.root / ".warta-cache").rglob("*")) == ["check", "items.pickle"]
+
+
+def test_the_warning_about_a_committed_cache_is_in_the_json_document_and_in_indonesian(site: Site) -> None:
+    site.write(".warta-cache/signatures/verdicts.json", "{}")
+    site.git("add", "-f", ".warta-cache")
+    site.commit("cache", site.cast["wahyu"])
+    proc = site.cli("status", "--json")
+    assert proc.returncode == 0, (proc.stdout, proc.stderr)
+    doc = json.loads(proc.stdout)
+    assert any(".warta-cache/signatures/verdicts.json" in w and "ignores it" in w for w in doc["warnings"]), doc
+    indonesian = site.cli("status", "--lang", "id")
+    assert indonesian.returncode == 0, indonesian.stderr
+    assert "warta: warning: " in indonesian.stderr and "mengabaikannya" in indonesian.stderr, indonesian.stderr
+    assert ".warta-cache/signatures/verdicts.json" in indonesian.stderr

@@ -17,11 +17,17 @@ import yaml
 from approvals_helpers import SOP_RILIS, Person, Site, make_site, people_yaml
 from channel_servers import TOKEN, Platforms
 from identity_helpers import Key, keygen, make_cast, pipeline_block
-from publish_helpers import PUBLISH_YML, approved_release, isolated_env, publish, publish_json, release_text
-from register_branch_helpers import BRANCH, bare_git, branch_commits, branch_office, branch_records, forge_on_branch
+from publish_helpers import PUBLISH_YML, approved_release, isolate, publish, publish_json
+from register_branch_helpers import (
+    BRANCH,
+    bare_git,
+    branch_commits,
+    branch_office,
+    branch_records,
+    forge_on_branch,
+    keep_forged_review_copy,
+)
 
-from pipeline.approvals.records import format_record
-from pipeline.git import EMPTY_TREE
 from pipeline.identity import SIGNING_KEY_ENV
 
 
@@ -38,8 +44,7 @@ def ci(tmp_path_factory: pytest.TempPathFactory) -> Key:
 @pytest.fixture
 def site(tmp_path: Path, cast: dict[str, Person], ci: Key, monkeypatch: pytest.MonkeyPatch) -> Site:
     made = branch_office(tmp_path, cast, ci)
-    for key, value in isolated_env(tmp_path).items():
-        monkeypatch.setenv(key, value)
+    isolate(tmp_path, monkeypatch)
     return made
 
 
@@ -157,8 +162,7 @@ def test_a_rewind_of_the_register_branch_that_drops_the_posting_ledger_never_pos
         tmp_path: Path, cast: dict[str, Person], ci: Key, platforms: Platforms, monkeypatch: pytest.MonkeyPatch,
         cache: bool) -> None:
     office = signed_channel_office(tmp_path, cast, ci, platforms)
-    for key, value in isolated_env(tmp_path).items():
-        monkeypatch.setenv(key, value)
+    isolate(tmp_path, monkeypatch)
     path = approved_release(office, "bantuan-bibit", title="Bantuan Bibit Cabai")
     bare = make_bare(office, tmp_path)
     runner = clone(office, bare, "runner")
@@ -265,27 +269,8 @@ def test_a_symbolic_link_under_arsip_on_main_is_never_read_in_branch_mode(site: 
 def test_a_forged_forge_review_copy_on_refs_warta_decisions_approves_nothing(site: Site, ci: Key, how: str) -> None:
     """The last step of a release merged with one approval, "copied from a GitHub review" by hand: unsigned,
     or signed by the operator's own key while it names the approver; kept on refs/warta/decisions."""
-    path = "content/siaran-pers/2025/separuh.md"
-    site.switch("rilis/separuh", create=True)
-    site.write(path, release_text("Separuh"))
-    site.commit("Rilis separuh", site.cast["rina"])
-    site.record(site.cast["dwi"], path, 2, "kasubbag")
-    site.merge("rilis/separuh", site.cast["wahyu"])
-    main = site.head()
-    message = format_record(item=path, digest=site.digest(path), step=3, role="sekdin", decision="approve",
-                            subject=f"Approve step 3 by github review 77: {path}", source="github",
-                            review={"id": "77", "url": "https://github.com/dinas/situs/pull/5#pullrequestreview-77",
-                                    "reviewer_id": "1003", "reviewer_login": "hendro", "state": "APPROVED",
-                                    "commit": main, "at": "2026-01-05T03:00:00+00:00"})
-    hendro, rina = site.cast["hendro"], site.cast["rina"]
-    args = ["commit-tree", f"{main}^{{tree}}", "-p", main]
-    if how == "another-key":
-        args = ["-c", f"user.signingkey={rina.key}", "-c", "gpg.format=ssh", *args, "-S"]
-    copy = site.git(*args, person=hendro, sign=False, input=message)
-    genesis = site.git("commit-tree", EMPTY_TREE, "-m", "warta: decisions", person=rina, sign=False)
-    keeper = site.git("commit-tree", f"{copy}^{{tree}}", "-p", genesis, "-p", copy, "-m", "warta: keep",
-                      person=rina, sign=False)
-    site.git("update-ref", "refs/warta/decisions", keeper)
+    signer = site.cast["rina"].key if how == "another-key" else None
+    path = keep_forged_review_copy(site, "refs/warta/decisions", "1003", signer)
     code, doc = signed(site, ci)
     assert code == 1, doc
     assert path in json.dumps(doc["held"]) and path not in json.dumps(doc["numbers"]), doc

@@ -8,15 +8,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from approvals_helpers import PROJECT, Person, Site
 from forge_helpers import IDS, publishing_office, run_cli, user
-from identity_helpers import Key, keygen
+from identity_helpers import Key
 from publish_helpers import live_files, publish_json, release_text
-from register_branch_helpers import BRANCH, BRANCH_YML, bare_git, branch_records
+from register_branch_helpers import BRANCH, BRANCH_YML, bare_git, branch_records, keep_forged_review_copy
 from servers import TOKEN, GitHubServer
 from test_publish_reviews import T0, approved_on_the_forge, release
 
@@ -25,19 +24,6 @@ from pipeline.approvals.records import format_record
 from pipeline.git import EMPTY_TREE
 
 REVIEWS = f"refs/heads/{BRANCH}-ulasan"
-
-
-@pytest.fixture
-def ci(tmp_path_factory: pytest.TempPathFactory) -> Key:
-    return keygen(tmp_path_factory.mktemp("ci-key"), "ci")
-
-
-@pytest.fixture
-def gh() -> Iterator[GitHubServer]:
-    server = GitHubServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -154,28 +140,8 @@ def test_a_forged_copy_on_the_review_branch_approves_nothing(office: Site, ci: K
     warta-arsip-ulasan (an operator who got past the ruleset, or a clone's own branch): unsigned, or signed
     by the operator's own key while it names the approver. Signed by the publishing identity (the control),
     the same copy counts: the branch is read, and only the signature decides."""
-    path = "content/siaran-pers/2025/separuh.md"
-    office.switch("rilis/separuh", create=True)
-    office.write(path, release_text("Separuh"))
-    office.commit("Rilis separuh", office.cast["rina"])
-    office.record(office.cast["dwi"], path, 2, "kasubbag")
-    office.merge("rilis/separuh", office.cast["wahyu"])
-    main = office.head()
-    message = format_record(item=path, digest=office.digest(path), step=3, role="sekdin", decision="approve",
-                            subject=f"Approve step 3 by github review 77: {path}", source="github",
-                            review={"id": "77", "url": "https://github.com/dinas/situs/pull/5#pullrequestreview-77",
-                                    "reviewer_id": str(IDS["hendro"]), "reviewer_login": "hendro", "state": "APPROVED",
-                                    "commit": main, "at": "2026-01-05T03:00:00+00:00"})
-    hendro, rina = office.cast["hendro"], office.cast["rina"]
-    args = ["commit-tree", f"{main}^{{tree}}", "-p", main]
-    signer = {"another-key": str(rina.key), "identity": str(ci.private)}.get(how)
-    if signer is not None:
-        args = ["-c", f"user.signingkey={signer}", "-c", "gpg.format=ssh", *args, "-S"]
-    copy = office.git(*args, person=hendro, sign=False, input=message)
-    genesis = office.git("commit-tree", EMPTY_TREE, "-m", "warta: decisions", person=rina, sign=False)
-    keeper = office.git("commit-tree", f"{copy}^{{tree}}", "-p", genesis, "-p", copy, "-m", "warta: keep",
-                        person=rina, sign=False)
-    office.git("update-ref", REVIEWS, keeper)
+    signer = {"another-key": office.cast["rina"].key, "identity": ci.private}.get(how)
+    path = keep_forged_review_copy(office, REVIEWS, str(IDS["hendro"]), signer)
     assert office.git("rev-parse", "--verify", "--quiet", REF, check=False) == ""  # only the review branch
     code, doc = publish_json(office, env={"WARTA_SIGNING_KEY": ci.text})  # no forge token: git alone
     if how == "identity":

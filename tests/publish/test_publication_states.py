@@ -7,7 +7,7 @@ from approvals_helpers import Site
 from publish_helpers import approved_release, change_release, release_text
 
 from pipeline.approvals.service import evaluate_repository
-from pipeline.cachedir import STATUS_CACHE
+from pipeline.cachedir import CACHE_DIRNAME, STATUS_CACHE
 from pipeline.publication import may_embargo, publication_states
 
 LATER = "2099-01-01T08:00:00+07:00"
@@ -38,7 +38,7 @@ def test_a_release_changed_to_an_embargo_is_scheduled_although_its_old_version_w
     path = approved_release(site, "rilis-berubah")
     report = evaluate_repository(site.root, all_items=True)
     assert path not in publication_states(site.root, report.items, report.config)
-    remembered = (site.root / STATUS_CACHE / "plain").read_bytes()
+    remembered = (site.root / CACHE_DIRNAME / STATUS_CACHE / "plain").read_bytes()
     assert len(remembered) % 20 == 0 and bytes.fromhex(site.git("rev-parse", f"HEAD:{path}")) in remembered
     change_release(site, path, release_text("Rilis Berubah", publish_at=LATER), branch="rilis/berubah")
     report = evaluate_repository(site.root, all_items=True)

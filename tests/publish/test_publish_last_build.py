@@ -17,7 +17,7 @@ import pytest
 from approvals_helpers import Site
 from publish_helpers import approved_release, page, publish_json
 
-from pipeline.cachedir import LAST_BUILD_CACHE, LAST_DEPLOY_CACHE
+from pipeline.cachedir import CACHE_DIRNAME, LAST_BUILD_CACHE, LAST_DEPLOY_CACHE
 from pipeline.publication import head_register
 from pipeline.publish import lastbuild
 
@@ -73,7 +73,7 @@ def test_nothing_new_keeps_the_last_build_and_deploy(site: Site) -> None:
     assert "uploaded 0, deleted 0" in str(again["deploy"])
     # the kept site is the site a build from nothing makes (the register's posting channels, recorded
     # after the first build, show on no page)
-    (site.root / LAST_BUILD_CACHE).unlink()
+    (site.root / CACHE_DIRNAME / LAST_BUILD_CACHE).unlink()
     shutil.rmtree(site.root / STAGED)
     code, fresh = publish_json(site)
     assert code == 0, fresh
@@ -114,7 +114,7 @@ def edit_body(file: Path, change: object) -> None:
 @pytest.mark.parametrize("damage", ["edited", "truncated", "foreign"])
 def test_a_damaged_record_is_not_believed(site: Site, damage: str) -> None:
     first_run(site)
-    record = site.root / LAST_BUILD_CACHE
+    record = site.root / CACHE_DIRNAME / LAST_BUILD_CACHE
     pages = (site.root / STAGED / "index.html").read_bytes()
     if damage == "edited":  # a record claiming fewer pages, its check left as it was
         edit_body(record, lambda body: body["result"].update(pages=["index.html"]))
@@ -155,11 +155,11 @@ def test_a_changed_live_page_is_deployed_again(site: Site) -> None:
 def test_a_damaged_deploy_record_deploys_again(site: Site) -> None:
     first_run(site)
     live = (site.root / "_site").resolve()
-    edit_body(site.root / LAST_DEPLOY_CACHE, lambda body: body.update(version="elsewhere"))
+    edit_body(site.root / CACHE_DIRNAME / LAST_DEPLOY_CACHE, lambda body: body.update(version="elsewhere"))
     publish_json(site)
     assert (site.root / "_site").resolve() == live  # deploy ran, found nothing to change, left it live
-    assert (site.root / LAST_DEPLOY_CACHE).is_file()
-    (site.root / LAST_DEPLOY_CACHE).write_text("{", encoding="utf-8")
+    assert (site.root / CACHE_DIRNAME / LAST_DEPLOY_CACHE).is_file()
+    (site.root / CACHE_DIRNAME / LAST_DEPLOY_CACHE).write_text("{", encoding="utf-8")
     code, doc = publish_json(site)
     assert code == 0 and "uploaded 0, deleted 0" in str(doc["deploy"])
 

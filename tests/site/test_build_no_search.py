@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from pipeline.cachedir import CACHE_DIRNAME
 from pipeline.site.search import CACHE
 from tests.test_site_build import PROJECT, make_site, tree_hash
 
@@ -28,7 +29,7 @@ def warta(root: Path, *args: str, lang: str = "en") -> subprocess.CompletedProce
 
 def kept(root: Path) -> dict[str, tuple[int, int, str]]:
     """Every file under the kept bundles' folder: its size, modification time (ns) and sha256."""
-    folder = root / CACHE
+    folder = root / CACHE_DIRNAME / CACHE
     hashes = tree_hash(folder)
     return {rel: (st.st_size, st.st_mtime_ns, hashes[rel])
             for rel in hashes for st in [(folder / rel).stat()]}

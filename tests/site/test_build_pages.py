@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from pipeline.cachedir import SITE_TRASH
+from pipeline.cachedir import CACHE_DIRNAME, SITE_TRASH
 from pipeline.site import build_site, output
 from pipeline.site.generators import Pager
 from pipeline.site.serving import make_server
@@ -83,7 +83,7 @@ def test_the_replaced_output_is_deleted_in_the_background_not_left_beside_it(tmp
     assert siblings(out) == []  # nothing set aside beside the output
     for deleter in list(output._DELETERS):
         assert deleter.wait(timeout=120) == 0
-    trash = root / SITE_TRASH
+    trash = root / CACHE_DIRNAME / SITE_TRASH
     assert trash.is_dir() and list(trash.iterdir()) == []
 
 

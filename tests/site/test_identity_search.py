@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 from PIL import Image
 
+from pipeline.cachedir import CACHE_DIRNAME
 from pipeline.config import load_config
 from pipeline.governed import is_governed
 from pipeline.site import build_site
@@ -103,7 +104,7 @@ def test_search_index_is_reused_when_no_page_changed_and_made_again_when_one_did
     root = _site(tmp_path)
     out = root / "_site"
     build_site(load(root), out)
-    cache = root / CACHE
+    cache = root / CACHE_DIRNAME / CACHE
     keys = bundle_keys(out)
     # one bundle per year of the items' addresses and one for the pages, named by bundles.json, newest first
     assert list(keys) == ["2025", "2024", "halaman"]

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
+from pipeline.cachedir import CACHE_DIRNAME
 from pipeline.errors import BuildError
 from pipeline.site import build_site, search, search_pages
 from pipeline.site.search import BUNDLE, _executable, _staged, _work_folders, bundle_keys, groups, reduced
@@ -164,9 +165,9 @@ def test_a_failing_pagefind_run_stops_the_build_and_leaves_no_stage_behind(tmp_p
         page.write_bytes(PAGE)
     monkeypatch.setattr(search, "OPTIONS", ("--silent", "--no-such-option"))  # Pagefind stops at once
     with pytest.raises(BuildError, match="pagefind"):
-        search.index(site, tmp_path / "repo")
+        search.index(site, tmp_path / "repo" / CACHE_DIRNAME)
     assert list(ram.iterdir()) == []
-    cache = tmp_path / "repo" / search.CACHE
+    cache = tmp_path / "repo" / CACHE_DIRNAME / search.CACHE
     assert list(cache.iterdir()) == []  # nothing kept of a failed run: no bundle, no stage, no half-written one
 
 
@@ -187,7 +188,7 @@ def test_a_change_to_every_page_outside_its_body_keeps_every_search_bundle(tmp_p
     assert bundle_keys(out) == keys
     assert entry.read_bytes() == before  # the kept bundle, not made again
     # what Pagefind read of each page is remembered by the page's sha256, for the next build
-    memo = json.loads((root / search.CACHE / search.READ_MEMO).read_text(encoding="utf-8"))
+    memo = json.loads((root / CACHE_DIRNAME / search.CACHE / search.READ_MEMO).read_text(encoding="utf-8"))
     assert memo["version"] == search.stage_version()
     assert hashlib.sha256(changed).hexdigest() in memo["pages"]
     assert memo["pages"][hashlib.sha256(changed).hexdigest()] == hashlib.sha256(reduced(changed) or b"").hexdigest()

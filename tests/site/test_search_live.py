@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.cachedir import CACHE_DIRNAME
 from pipeline.errors import BuildError
 from pipeline.site import build_site, search
 from pipeline.site.search import BUNDLE, CACHE, bundle_keys
@@ -31,7 +32,7 @@ def _from_the_finished_site(out: Path, work: Path) -> Path:
     """The index :func:`search.index` makes from a copy of the finished pages, with a cache of its own."""
     copy = work / "copy"
     shutil.copytree(out, copy, ignore=lambda folder, names: ["pagefind"] if Path(folder) == out else [])
-    assert search.index(copy, work / "repo") == []
+    assert search.index(copy, work / "repo" / CACHE_DIRNAME) == []
     return copy
 
 
@@ -52,7 +53,7 @@ def test_the_index_made_while_writing_is_the_index_made_from_the_finished_site(t
     build_site(load(root), out)
     keys = bundle_keys(out)
     assert list(keys) == ["2025", "2024", "halaman"]
-    assert all((root / CACHE / key).is_dir() for key in keys.values())  # kept under the keys of what was read
+    assert all((root / CACHE_DIRNAME / CACHE / key).is_dir() for key in keys.values())  # kept under the keys read
     _same_index(out, _from_the_finished_site(out, tmp_path / "cold"))
     # and after one change, with six of seven... here two of three bundles kept
     body = root / "content/siaran-pers/2024/lomba-kalurahan.md"
@@ -60,7 +61,7 @@ def test_the_index_made_while_writing_is_the_index_made_from_the_finished_site(t
     build_site(load(root), out)
     after = bundle_keys(out)
     assert after["2024"] != keys["2024"] and after["2025"] == keys["2025"]
-    assert (root / CACHE / after["2024"]).is_dir()
+    assert (root / CACHE_DIRNAME / CACHE / after["2024"]).is_dir()
     _same_index(out, _from_the_finished_site(out, tmp_path / "change"))
 
 
@@ -74,7 +75,7 @@ def test_a_failing_pagefind_run_stops_the_build_and_keeps_nothing(tmp_path: Path
     with pytest.raises(BuildError, match="pagefind"):
         build_site(load(root), out)
     assert not out.exists() and list(ram.iterdir()) == []
-    assert [p.name for p in (root / CACHE).iterdir()] == []  # no bundle, no stage, no half-written one
+    assert [p.name for p in (root / CACHE_DIRNAME / CACHE).iterdir()] == []  # no bundle, no stage, no half-written one
 
 
 def test_pages_that_cannot_be_staged_as_they_are_written_are_staged_once_the_site_is(tmp_path: Path,

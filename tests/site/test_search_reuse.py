@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.cachedir import CACHE_DIRNAME
 from pipeline.errors import BuildError
 from pipeline.site import build_site, search, search_cache
 from pipeline.site.search import BUNDLE, CACHE, bundle_keys
@@ -41,7 +42,7 @@ def test_a_kept_bundle_is_linked_from_the_previous_output_never_from_the_cache(t
     assert after.keys() == before.keys() and before
     # the same files as the previous output's (hard links: one inode), none of them the kept bundle's file
     assert all(after[rel].st_ino == before[rel].st_ino for rel in after)
-    kept = root / CACHE / keys["2024"]
+    kept = root / CACHE_DIRNAME / CACHE / keys["2024"]
     assert all((kept / rel).stat().st_ino != after[rel].st_ino for rel in after)
     assert all((kept / rel).read_bytes() == (out / BUNDLE / "2024" / rel).read_bytes() for rel in after)
 
@@ -59,7 +60,7 @@ def test_a_bundle_file_edited_in_the_output_is_copied_again_from_the_kept_bundle
     os.utime(fragment, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     build_site(load(root), out)
     placed = out / BUNDLE / "2024" / rel
-    assert placed.read_bytes() == (root / CACHE / keys["2024"] / rel).read_bytes()
+    assert placed.read_bytes() == (root / CACHE_DIRNAME / CACHE / keys["2024"] / rel).read_bytes()
     assert placed.stat().st_ino != stat.st_ino  # a copy of the kept file, not the edited one
 
 
@@ -68,7 +69,7 @@ def test_a_kept_bundle_without_its_list_of_files_is_copied_whole(tmp_path: Path)
     out = root / "_site"
     build_site(load(root), out)
     keys = bundle_keys(out)
-    (root / CACHE / keys["2024"] / search_cache.FILES).write_text("{damaged", encoding="utf-8")
+    (root / CACHE_DIRNAME / CACHE / keys["2024"] / search_cache.FILES).write_text("{damaged", encoding="utf-8")
     before = _files(out / BUNDLE / "2024")
     build_site(load(root), out)
     after = _files(out / BUNDLE / "2024")
@@ -118,7 +119,7 @@ def test_a_bundle_made_again_takes_its_unchanged_files_from_the_previous_output(
     fragments = {rel for rel in after if rel.startswith("fragment/")}
     assert fragments - same  # the changed page's fragment is new
     assert fragments & same  # the other pages' fragments are the previous output's files
-    kept = root / CACHE / bundle_keys(out)["2025"]
+    kept = root / CACHE_DIRNAME / CACHE / bundle_keys(out)["2025"]
     for rel in after:  # and every file is the bundle just kept, byte for byte
         assert (out / BUNDLE / "2025" / rel).read_bytes() == (kept / rel).read_bytes(), rel
     texts = [gzip.decompress(p.read_bytes()) for p in (out / BUNDLE / "2025" / "fragment").iterdir()]
@@ -135,12 +136,12 @@ def test_a_page_changed_after_its_digest_was_taken_is_not_made_into_a_kept_bundl
     written = {"siaran-pers/2025/bibit/index.html": wrote}
     # what Pagefind reads of the page the build wrote is remembered: the page is not read to make the key,
     # only to stage it, and then it no longer holds what the build wrote
-    cache = tmp_path / "repo" / CACHE
+    cache = tmp_path / "repo" / CACHE_DIRNAME / CACHE
     cache.mkdir(parents=True)
     (cache / search.READ_MEMO).write_text(json.dumps({"version": search.stage_version(), "pages": {wrote: "b" * 64}}),
                                           encoding="utf-8")
     with pytest.raises(BuildError, match="siaran-pers/2025/bibit/index.html"):
-        search.index(site, tmp_path / "repo", written=written)
+        search.index(site, tmp_path / "repo" / CACHE_DIRNAME, written=written)
     assert [p.name for p in cache.iterdir() if p.is_dir()] == []
 
 

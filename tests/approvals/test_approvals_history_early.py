@@ -1,0 +1,160 @@
+"""Main's history index built by a child forked when ``warta verify --all`` starts, before it imports what
+judging needs (pipeline/approvals/history_job.py ``start_early``): the index, the verdicts and the findings
+are those of the index built in one process; the child stores nothing itself; a child whose tip is not
+main's, or that nothing takes, is stopped; no child is forked where an index or a kept run is stored."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from approvals_helpers import Site
+from cli_helpers import run_warta
+from test_approvals_history_job import break_history_half_way, every_kind, same, without_fork
+
+from pipeline.approvals import history, history_job
+from pipeline.approvals.service import Report, evaluate_repository
+from pipeline.config import CONFIG_FILE
+from pipeline.errors import GitError
+from pipeline.git import Git
+
+
+def spy_start(monkeypatch: pytest.MonkeyPatch) -> list[history_job.Pending]:
+    started: list[history_job.Pending] = []
+    start = history_job.start
+
+    def spy(*a: object, **k: object) -> history_job.Pending:
+        started.append(start(*a, **k))  # type: ignore[arg-type]
+        return started[-1]
+
+    monkeypatch.setattr(history_job, "start", spy)
+    return started
+
+
+def early_then_evaluate(site: Site, start: Path | None = None, **kwargs: object) -> Report:
+    """What ``warta verify --all`` does: fork early, evaluate, stop whatever was not taken."""
+    shutil.rmtree(site.root / ".warta-cache", ignore_errors=True)
+    history_job.start_early(start or site.root)
+    try:
+        return evaluate_repository(site.root, all_items=True, **kwargs)  # type: ignore[arg-type]
+    finally:
+        history_job.cancel_early()
+
+
+def reaped(pid: int) -> bool:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def test_the_config_file_name_is_the_configurations() -> None:
+    assert history_job.CONFIG_FILE == CONFIG_FILE
+
+
+@pytest.mark.parametrize("mode", ["all", "no-cache", "on-main", "from-a-subfolder"])
+def test_the_early_child_gives_the_verdicts_and_index_of_one_process(
+        site: Site, monkeypatch: pytest.MonkeyPatch, mode: str) -> None:
+    paths = every_kind(site)
+    kwargs: dict[str, object] = {"cache": False} if mode == "no-cache" else {}
+    if mode == "on-main":
+        site.switch("main")
+    started = spy_start(monkeypatch)
+    early = early_then_evaluate(site, site.root / "content" if mode == "from-a-subfolder" else None, **kwargs)
+    assert len(started) == 1 and started[0].forked and started[0].store  # the early child was taken
+    with monkeypatch.context() as patch:
+        without_fork(patch)
+        shutil.rmtree(site.root / ".warta-cache", ignore_errors=True)
+        alone = evaluate_repository(site.root, all_items=True, **kwargs)  # type: ignore[arg-type]
+    same(early, alone)
+    states = {r.path: r.state for r in early.items}
+    assert states[paths["approved"]] == "approved" and states[paths["returned"]] == "returned"
+    tip = site.git("rev-parse", "main")
+    stored = site.root / ".warta-cache" / "history" / f"{tip}.idx"
+    if mode == "no-cache":
+        assert not stored.exists()
+        return
+    # the parent stored what the child sent: the index one process builds
+    assert stored.read_bytes() == history.pack(history.build(Git(site.root), tip, None))
+    same(evaluate_repository(site.root, all_items=True), early)  # and a warm run reads it back
+
+
+def test_the_early_child_stores_nothing_itself(site: Site) -> None:
+    every_kind(site)
+    history_job.start_early(site.root)
+    try:
+        [early] = history_job._early
+        index = early.result()  # nothing took it: no folder to store in
+    finally:
+        history_job.cancel_early()
+    tip = site.git("rev-parse", "main")
+    assert index.to_json() == history.build(Git(site.root), tip, None).to_json()
+    assert not list(site.root.glob(".warta-cache/history/*"))
+
+
+def test_an_early_child_of_another_tip_is_stopped_and_the_index_built_for_main(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    every_kind(site)
+    history_job.start_early(site.root)
+    [early] = history_job._early
+    site.switch("main")  # main moves on after the child guessed its tip
+    site.write("content/halaman/baru.md", "---\ntitle: Baru\n---\nIsi.\n")
+    site.commit("main moves on again", site.cast["rina"])
+    started = spy_start(monkeypatch)
+    try:
+        report = evaluate_repository(site.root, all_items=True)
+    finally:
+        history_job.cancel_early()
+    assert reaped(early.pid)
+    assert started[0] is not early and started[0].tip == site.git("rev-parse", "main")
+    with monkeypatch.context() as patch:
+        without_fork(patch)
+        shutil.rmtree(site.root / ".warta-cache", ignore_errors=True)
+        same(report, evaluate_repository(site.root, all_items=True))
+
+
+def test_no_early_child_where_an_index_or_a_kept_run_is_stored(site: Site) -> None:
+    every_kind(site)
+    evaluate_repository(site.root, all_items=True)
+    history_job.start_early(site.root)
+    assert history_job._early == []  # the index is stored: a warm run needs no child
+    for stored in (site.root / ".warta-cache" / "history").iterdir():
+        stored.unlink()
+    history_job.start_early(site.root)
+    assert history_job._early == []  # the kept run answers without any index
+    history_job.start_early(site.root / "no" / "site" / "here")
+    assert history_job._early == []
+
+
+def test_an_early_child_nothing_takes_is_stopped(site: Site) -> None:
+    every_kind(site)
+    history_job.start_early(site.root)
+    [early] = history_job._early
+    history_job.cancel_early()
+    assert history_job._early == [] and reaped(early.pid)
+
+
+def test_a_git_failure_half_way_through_the_early_log_is_reported(site: Site) -> None:
+    paths = every_kind(site)
+    site.switch("main")
+    break_history_half_way(site)
+    with pytest.raises(GitError, match="git log failed"):
+        early_then_evaluate(site)
+    assert not list(site.root.glob(".warta-cache/history/*.idx"))  # nothing half-read was stored
+    done = run_warta("verify", "--all", cwd=site.root)
+    assert done.returncode != 0 and "git log failed" in done.stderr
+    assert "ok:" not in done.stderr and paths["approved"] not in done.stdout
+
+
+def test_the_verify_command_cold_says_what_it_says_warm(site: Site) -> None:
+    every_kind(site)
+    shutil.rmtree(site.root / ".warta-cache", ignore_errors=True)
+    first = run_warta("verify", "--all", cwd=site.root / "content")  # cold: the early child builds the index
+    assert list(site.root.glob(".warta-cache/history/*.idx"))
+    shutil.rmtree(site.root / ".warta-cache" / "approvals" / "reports")
+    again = run_warta("verify", "--all", cwd=site.root / "content")  # the stored index, judged again
+    assert (first.returncode, first.stdout, first.stderr) == (again.returncode, again.stdout, again.stderr)
+    assert first.returncode == 1 and "FAIL" in first.stdout
