@@ -21,6 +21,7 @@ The path constants below are relative to that folder: ``ensure_local_cache(root)
 from __future__ import annotations
 
 import atexit
+import contextlib
 import shutil
 import tempfile
 from pathlib import Path
@@ -130,8 +131,9 @@ def _scratch(root: Path) -> Path:
         if git_dir is not None and git_dir.is_dir() and not git_dir.is_symlink():
             scratch = git_dir / SCRATCH_DIRNAME
             if not scratch.is_symlink() and (scratch.is_dir() or not scratch.exists()):
-                scratch.mkdir(exist_ok=True)
-                return scratch
+                with contextlib.suppress(OSError):  # a git directory it cannot write: a folder for this run
+                    scratch.mkdir(exist_ok=True)
+                    return scratch
     key = root.resolve()
     if key not in _temporary:
         _temporary[key] = Path(tempfile.mkdtemp(prefix="warta-cache-"))
