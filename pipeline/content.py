@@ -373,7 +373,7 @@ def load_items(
     root: Path | FileTree, config: SiteConfig, paths: Sequence[str] | None = None,
     render_cache: Path | None = None, invalid: list[Item] | None = None, only: bool = False,
     blobs_read: dict[str, bytes] | None = None, cache_root: Path | None = None,
-    prerender: Callable[[Iterable[bytes]], None] | None = None,
+    prerender: Callable[[Iterable[bytes | memoryview]], None] | None = None,
 ) -> tuple[list[Item], Findings]:
     """Load and validate content from a folder or a file tree. ``paths`` limits which files are reported
     (all are read for slugs). Bodies that can hold references are rendered first, together, within the
@@ -483,12 +483,14 @@ def slug_finding(item: Item, others: Iterable[Item]) -> Finding:
                    code="content.slug-duplicate")
 
 
-def _bodies_to_build(blobs: Mapping[str, bytes], kept: Mapping[str, Item], config: SiteConfig) -> Iterator[bytes]:
-    """The bodies (as UTF-8, as :attr:`Item.body_utf8` will hold them) a site build may render, found
+def _bodies_to_build(blobs: Mapping[str, bytes], kept: Mapping[str, Item],
+                     config: SiteConfig) -> Iterator[bytes | memoryview]:
+    """The bodies (as UTF-8, the bytes :attr:`Item.body_utf8` will hold) a site build may render, found
     lazily (this runs in the background renderer's thread; neither mapping changes meanwhile): every
     item's, but those of files that are no site item (an internal or unknown kind, too large) and those
-    :func:`_render_bodies` renders while parsing (the item keeps that rendering). Only a guess made
-    before parsing: what the build takes is looked up by each chosen item's own body."""
+    :func:`_render_bodies` renders while parsing (the item keeps that rendering). A new file's body is a
+    view of its bytes (no copy). Only a guess made before parsing: what the build takes is looked up by
+    each chosen item's own body."""
     too_large = config.limits.front_matter_bytes + config.limits.body_bytes
     for rel, raw in blobs.items():
         item = kept.get(rel)
@@ -498,19 +500,22 @@ def _bodies_to_build(blobs: Mapping[str, bytes], kept: Mapping[str, Item], confi
         kind = _kind_of(PurePosixPath(rel))
         if kind is None or kind in INTERNAL_KINDS or config.kind_section(kind) is None or len(raw) > too_large:
             continue
-        body = _body_utf8(raw)
-        if body is not None and b"[" not in body and b"<" not in body:  # needs_rendering: rendered while parsing
-            yield body
+        at = _body_offset(raw)
+        if at is not None and raw.find(b"[", at) < 0 and raw.find(b"<", at) < 0:  # else rendered while parsing
+            yield memoryview(raw)[at:]
 
 
-def _body_utf8(raw: bytes) -> bytes | None:
-    """The body of a content file's bytes as :func:`_parse` takes it, or None (the parser says why)."""
+def _body_offset(raw: bytes) -> int | None:
+    """Where the body of a content file's bytes starts, as :func:`_parse` splits it, or None (the parser
+    says why)."""
     try:
-        text = raw.decode("utf-8").removeprefix("\ufeff")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return None
+    bom = 3 if text.startswith("\ufeff") else 0
+    text = text[1:] if bom else text
     span = front_matter_span(text)
-    return text[span[2]:].encode("utf-8") if span is not None else None
+    return bom + len(text[:span[2]].encode("utf-8")) if span is not None else None
 
 
 def _render_bodies(blobs: Mapping[str, bytes], config: SiteConfig, cache: Path | None) -> dict[str, Rendered]:
@@ -537,7 +542,8 @@ def _duplicate_slugs(items: Iterable[Item], wanted: set[str] | None) -> list[Fin
 
 
 def load_site(root: Path, config: SiteConfig, paths: Sequence[str] | None = None,
-              tree: FileTree | None = None, *, prerender: Callable[[Iterable[bytes]], None] | None = None) -> Site:
+              tree: FileTree | None = None, *,
+              prerender: Callable[[Iterable[bytes | memoryview]], None] | None = None) -> Site:
     """The site's items from ``tree`` (default: the working tree at ``root``); ``prerender``: see
     :func:`load_items`."""
     items, findings = load_items(tree or WorkTree(root), config, paths, cache_root=root, prerender=prerender)

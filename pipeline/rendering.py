@@ -94,7 +94,7 @@ class Shape:
         return f"wartalink{self.nonce}n{index}"
 
 
-def body_key_utf8(body: bytes) -> str:
+def body_key_utf8(body: bytes | memoryview) -> str:
     """:func:`pipeline.markup.body_key` of a body given as its UTF-8 (valid UTF-8: a content file's)."""
     digest = hashlib.sha256(f"{FINGERPRINT}\0".encode())
     digest.update(body)
@@ -297,7 +297,8 @@ class Background:
     returns the rendering of exactly the bodies asked for (those of the items the gate let out), so a body
     rendered for an item that is not published is never output, only cached (by its content, as always).
 
-    The same renderer, cache, deadline per body and workers as :func:`render_compact`; a body the
+    The same renderer, cache, deadline per body and workers as :func:`render_compact`; what it renders
+    waits in the render cache (in memory only when there is none) until :meth:`take`; a body the
     background did not render (it changed, or there were too few new bodies to be worth a thread) is
     rendered by :meth:`take` then. While the caller works, one core is left to it (``cores`` - 1 workers);
     once :meth:`take` waits, every core renders. An error of the background (a worker that cannot start)
@@ -321,14 +322,15 @@ class Background:
         self._thread: threading.Thread | None = None
         self._pool = bounded.Pool()
 
-    def start(self, bodies: Iterable[bytes]) -> None:
-        """Begin rendering ``bodies`` (each as its UTF-8; the iterable is consumed in the background)."""
+    def start(self, bodies: Iterable[bytes | memoryview]) -> None:
+        """Begin rendering ``bodies`` (each as its UTF-8; the iterable is consumed in the background; a
+        view is copied only when its batch is sent)."""
         if self._thread is not None:
             raise RuntimeError("Background.start called twice")
         self._thread = threading.Thread(target=self._run, args=(bodies,), name="warta-render", daemon=True)
         self._thread.start()
 
-    def _run(self, bodies: Iterable[bytes]) -> None:
+    def _run(self, bodies: Iterable[bytes | memoryview]) -> None:
         try:
             self._render(bodies)
         except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread by take()
@@ -336,25 +338,27 @@ class Background:
         finally:
             self._pool.close()
 
-    def _render(self, bodies: Iterable[bytes]) -> None:
-        unique: dict[str, bytes] = {}
+    def _render(self, bodies: Iterable[bytes | memoryview]) -> None:
+        unique: dict[str, bytes | memoryview] = {}
         for body in bodies:
             unique.setdefault(body_key_utf8(body), body)
         cache = RenderCache(self.cache_file)  # made in this thread: a SQLite connection stays in its thread
         try:
             known = cache.known(list(unique))
             todo = [(k, b) for k, b in unique.items() if k not in known]
+            unique.clear()
             if len(todo) < self.min_bodies:
                 return  # few new bodies: take() renders them, with the workers it always has
-            for start in range(0, len(todo), self.BATCH):
-                if self._stop.is_set():
-                    return
-                part = todo[start:start + self.BATCH]
+            todo.reverse()  # taken from the end: each batch's bodies are let go of once rendered
+            while todo and not self._stop.is_set():
+                part = [todo.pop() for _ in range(min(self.BATCH, len(todo)))]
                 workers = self.cores if self._hurry.is_set() else max(1, self.cores - 1)
-                results = _bounded_utf8([b for _, b in part], self.seconds, workers, CHUNK, self._pool.map)
+                results = _bounded_utf8([bytes(b) for _, b in part], self.seconds, workers, CHUNK, self._pool.map)
                 fresh = dict(zip((k for k, _ in part), results, strict=True))
                 cache.put_many({k: r for k, r in fresh.items() if r.error is None})
-                self._done.update(fresh)
+                # with a cache the HTML waits there, not in memory (the approvals' peak is the build's):
+                # take() reads it back; a body whose row did not get written is rendered again then
+                self._done.update(fresh if cache.db is None else {k: r for k, r in fresh.items() if r.error})
                 self.rendered += len(fresh)
         finally:
             cache.close()

@@ -21,6 +21,17 @@ os.environ["WARTA_LANG"] = "en"
 PHOTOS = PROJECT.parent / "shared" / "testdata" / "photos"
 
 
+@pytest.fixture(autouse=True)
+def _language_as_it_was() -> Iterator[None]:
+    """Each test leaves the message language as it found it: a command run in this process with ``--lang id``
+    (approvals_helpers.Site.cli) chooses it for the whole process."""
+    from pipeline import i18n
+
+    before = i18n._language
+    yield
+    i18n._language = before
+
+
 @pytest.fixture(scope="session")
 def cast(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Person]:
     """The people of the test office (tests/approvals_helpers.py), each with an ed25519 key generated

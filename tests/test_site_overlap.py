@@ -51,13 +51,13 @@ def test_only_the_bodies_asked_for_come_back_and_others_are_rendered_then(tmp_pa
 
 
 def test_a_body_past_its_deadline_fails_that_body_only(tmp_path: Path) -> None:
-    background = Background(tmp_path / "render.sqlite", 0.5, cores=2, min_bodies=1)
+    background = Background(tmp_path / "render.sqlite", 3, cores=2, min_bodies=1)  # the hostile body needs ~11 s
     try:
         background.start([BODIES[0], PATHOLOGICAL, BODIES[1]])
         ok, failed, other = background.take([BODIES[0], PATHOLOGICAL, BODIES[1]])
     finally:
         background.close()
-    assert failed.error is not None and "0.5 s" in failed.error and failed.html_utf8 == b""
+    assert failed.error is not None and "3 s" in failed.error and failed.html_utf8 == b""
     assert ok.error is None and other.error is None and "Siaran nomor 1" in other.html
     cache = RenderCache(tmp_path / "render.sqlite")
     assert body_key_utf8(PATHOLOGICAL) not in cache.known([body_key_utf8(PATHOLOGICAL)])  # never cached
@@ -184,3 +184,23 @@ def test_a_body_rendered_in_the_background_for_an_unapproved_item_is_never_on_a_
     assert not [name for name, data in pages.items() if SECRET.encode() in data]
     assert "siaran-pers/2025/rapat-rahasia/index.html" not in pages
     assert "Isi rilis bibit yang disetujui." in pages["siaran-pers/2025/bantuan-bibit/index.html"].decode()
+
+
+def test_the_bodies_given_before_parsing_are_the_bodies_the_items_hold(repo: Site) -> None:
+    from pipeline.config import load_config
+    from pipeline.content import load_site
+
+    repo.write("content/siaran-pers/2025/bom.md", b"\xef\xbb\xbf" + item_text("Judul BOM", "Isi setelah BOM.").encode())
+    repo.write("content/siaran-pers/2025/crlf.md", item_text("Judul — “kutip”", "Baris satu.\n\nBaris dua.")
+               .replace("\n", "\r\n").encode())
+    # a body with a link: parsing renders it
+    repo.write("content/siaran-pers/2025/tautan.md", item_text("Tautan", "Lihat [situs](https://example.org)."))
+    given: list[bytes] = []
+    site = load_site(repo.root, load_config(repo.root), prerender=lambda bodies: given.extend(bytes(b) for b in bodies))
+    by_path = {i.path: i for i in site.items}
+    assert by_path["content/siaran-pers/2025/bom.md"].body_utf8 in given
+    assert by_path["content/siaran-pers/2025/crlf.md"].body_utf8 in given
+    assert by_path["content/siaran-pers/2025/tautan.md"].rendered is not None  # rendered while parsing ...
+    assert by_path["content/siaran-pers/2025/tautan.md"].body_utf8 not in given  # ... so not twice
+    unrendered = {i.body_utf8 for i in site.items if i.rendered is None}
+    assert unrendered <= set(given)

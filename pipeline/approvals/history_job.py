@@ -15,6 +15,10 @@ history. A child that ends without a word or sends an index that does not verify
 happen) has the parent build the index itself. There is no fork where the platform has none, or while
 other threads run (a forked child holds only the calling thread: a lock another thread held could never
 be released in it): the index is then built in process, as :func:`.history.build` does.
+
+``warta verify --all`` forks that child earlier still, as the command starts (:func:`start_early`): git
+walks the history while the command imports the rest of warta; :func:`start` takes that child when it
+builds the index asked for, and stops it otherwise (:func:`cancel_early` when nothing took it).
 """
 
 from __future__ import annotations
@@ -29,8 +33,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.cachedir import ensure_local_cache
+from pipeline.cachedir import APPROVALS_CACHE, HISTORY_CACHE, ensure_local_cache
 from pipeline.errors import GitError
+from pipeline.files import grow_pipe
 from pipeline.git import Git
 
 if TYPE_CHECKING:
@@ -43,6 +48,7 @@ _INDEX = b"I"
 _FAILED = b"E"  # the child's GitError, as its message
 _BUG = b"X"  # anything else: the parent builds the index itself (and meets the error there)
 _READ = 1 << 20
+_PIPE = 1 << 20  # the pipe asked for (Linux's limit for a process, /proc/sys/fs/pipe-max-size)
 
 
 @dataclass
@@ -132,10 +138,11 @@ def start(git: Git, tip: str, folder: Path | None, *, fork: bool = True) -> Pend
 
 
 CONFIG_FILE = "warta.yml"  # pipeline.config.CONFIG_FILE (not imported: see the note on imports above)
+KEPT_RUNS = f"{APPROVALS_CACHE}/reports"  # pipeline.approvals.reportcache.FOLDER (likewise)
 _early: list[Pending] = []  # the child start_early forked, until start takes it or cancel_early stops it
 
 
-def start_early(start: Path) -> None:
+def start_early(start: Path, *, cache: bool = True) -> None:
     """Fork now, before the command has imported what judging needs, the child that builds main's index
     from scratch (``warta verify --all`` without any stored index: the first run on a machine): git walks
     the history while this process imports and reads the items. The child stores nothing (the
@@ -144,20 +151,24 @@ def start_early(start: Path) -> None:
     ``origin/main``; another tip is another index: the child is stopped), and the parent stores what it
     sends. Nothing is forked where an index or a kept run is already stored, while other threads run,
     or where there is no fork. ``start``: a folder of the site (its root is the nearest folder upwards
-    holding ``warta.yml``, as the command finds it)."""
+    holding ``warta.yml``, as the command finds it). ``cache`` false (``--no-cache``): no cache folder is
+    looked at, none being used."""
     cancel_early()
     root = next((f for f in (start, *start.parents) if (f / CONFIG_FILE).is_file()), None)
     if root is None:
         return
-    cache = ensure_local_cache(root)  # (only to see whether an index is stored: the parent stores)
-    if not hasattr(os, "fork") or threading.active_count() > 1 or _has_any(cache / "history", ".idx") or _has_any(
-            cache / "approvals" / "reports", ""):
+    if not hasattr(os, "fork") or threading.active_count() > 1:
         return
+    if cache:
+        folder = ensure_local_cache(root)  # where the run will look (never a committed or linked folder)
+        if _has_any(folder / HISTORY_CACHE, ".idx") or _has_any(folder / KEPT_RUNS, ""):
+            return
     git = Git(root)
     tip = next((sha for ref in ("refs/heads/main", "refs/remotes/origin/main") if (sha := git.rev_parse(ref))), None)
     if tip is None:
         return
     read_end, write_end = os.pipe()
+    grow_pipe(write_end, _PIPE)  # an index that fits is written at once: the child exits, holding nothing
     pid = os.fork()
     if pid == 0:  # the child: never returns
         os.close(read_end)

@@ -100,9 +100,9 @@ def evaluate_repository(
     item at HEAD (and the governance history of main); ``paths`` the named items. ``published`` (path ->
     digest of what is live) turns ``approved`` into ``published``. ``fetch_decisions`` first brings
     ``refs/warta/decisions`` from the remote (``warta verify`` and ``publish``; a failure is a warning).
-    ``share``: many items are judged on two cores (:mod:`.sharing`), for a caller that reads few of the
-    report's per-item contexts (those of the child's half are made again when read), and the kept run
-    is written in the background: the caller calls :func:`.reportcache.finish` before it ends.
+    ``share``: on a cold run many items are judged on two cores (:mod:`.sharing`), for a caller that reads
+    few of the report's per-item contexts (those of the child's half are made again when read), and the
+    kept run is written in the background: the caller calls :func:`.reportcache.finish` before it ends.
     """
     if cache:
         ensure_local_cache(root)  # never a linked or committed cache (it could forge verdicts): warns once
@@ -225,6 +225,7 @@ class Judge:
                     git, self.cache_root / "decisions-ulasan" if self.cache_root else None,
                     decisions.review_ref(branch), decisions.review_tips(git, branch)))
             early = self._read_items(main_config) if all_items and pending.forked else None
+            self.cold = pending.forked  # main's index was built beside this process (two cores in use)
             self.index = self._history(pending.result())
         except BaseException:
             pending.cancel()
@@ -551,9 +552,10 @@ class Judge:
 
     def report(self, published: Mapping[str, str], *, share: bool = False) -> Report:
         """Judge every selected item and governance change (``share``: see :func:`evaluate_repository`)."""
-        # on two cores, a forked child judges half of many items (:mod:`.sharing`)
+        # on two cores, a forked child judges half of many items (:mod:`.sharing`); only on a cold run,
+        # whose budget is its wall time: the child's copy-on-write pages cost CPU a loaded machine lacks
         results, known, later = sharing.judge_all(self.selected, lambda p: self.judge_item(p, published),
-                                                  share=share)
+                                                  share=share and self.cold)
         gov_results = self.governance_changes()
         known.update(self.contexts_gov)
         contexts: Mapping[str, ItemContext] = known if not later else sharing.Contexts(

@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
             print(json_error(exc))
             return exc.exit_code
     if args.all:  # main's history is read while this process imports and reads the items (a cold run)
-        history_job.start_early(Path.cwd().resolve())
+        history_job.start_early(Path.cwd().resolve(), cache=not args.no_cache)
     try:
         try:
             report = _evaluate(args)

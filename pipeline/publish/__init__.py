@@ -182,6 +182,13 @@ def _build_deploy_announce(root: Path, git: Git, remote: str | None, main: str, 
 
     # the same staged site onto the same untouched live version changes nothing: not walked and hashed again
     deployed = lastbuild.deployed_already(root, staging, config.deploy, listings)
+    if deployed is None and built.kept:
+        # a kept build's staged files are known by their size, time and inode only, which a file edited in
+        # place keeps: before any of them is deployed, the site is built again (a page of the staged folder
+        # is reused only once its bytes hash to what the build would write: pipeline/site/reuse.py)
+        with fault_during_build(staging.parent):
+            built = build(plan, tree, staging, root, register, listings=listings, keep=False)
+        listings.forget(staging)
     if deployed is None:
         known = lastbuild.deployed_record(root, staging, config.deploy)  # the pairs it need not compare
         lastbuild.forget_deploy(root)  # a deploy that dies midway leaves no record to believe

@@ -193,7 +193,7 @@ def reuse(root: Path, key: str, output: Path, listings: Listings) -> BuildResult
                            published=[str(p) for p in r["published"]], left_out=[str(p) for p in r["left_out"]],
                            seconds=0.0, findings=[_finding(f) for f in r["findings"]],
                            drafts=[str(p) for p in r["drafts"]], register_pages=int(r["register_pages"]),
-                           reused=len(r["pages"]), images=_images(r["images"]))
+                           reused=len(r["pages"]), images=_images(r["images"]), kept=True)
     except (ValueError, KeyError, TypeError, IndexError, AttributeError):
         return None  # of another shape: build
 

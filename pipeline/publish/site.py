@@ -58,20 +58,22 @@ def published_records(plan: Plan, live: Sequence[Planned], stamp: dt.datetime) -
 
 
 def build(plan: Plan, tree: Path, output: Path, root: Path, register: Sequence[ArchiveRecord], *,
-          remember: bool = True, listings: lastbuild.Listings | None = None) -> BuildResult:
+          remember: bool = True, listings: lastbuild.Listings | None = None, keep: bool = True) -> BuildResult:
     """The site of every planned item, from the published tree, into ``output``; the last build's output
     and result when it read exactly the same inputs and ``output`` is untouched (:mod:`.lastbuild`).
     ``remember``: keep this build as the last one (a dry run builds into a folder it then deletes).
-    ``listings``: the run's listings of folders (the deploy reads the staged site's too)."""
+    ``listings``: the run's listings of folders (the deploy reads the staged site's too). ``keep``
+    False: build even when the last build could be kept (its pages are then reused only once hashed)."""
     config = plan.report.config
     listings = listings or lastbuild.Listings()
     key = lastbuild.build_key(
         published_files(plan), ((p.item.path, p.forced, p.expired, p.fallback) for p in plan.publish), register,
         plan.now.astimezone(config.tz).date().isoformat(), output)
-    if remember:
+    if remember and keep:
         kept = lastbuild.reuse(root, key, output, listings)
         if kept is not None:
             return kept
+    if remember:
         lastbuild.forget(root)
     from pipeline.site.build import build_site  # here for start-up time: a kept build never imports Pelican
 

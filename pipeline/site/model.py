@@ -59,6 +59,7 @@ class BuildResult:
     register_pages: int = 0  # pages of the archive register (/daftar-arsip/), 0 without records
     reused: int = 0  # pages taken unchanged from the previous output instead of rendered
     images: dict[str, Any] = field(default_factory=dict)  # source path -> the ImageSet of its derivatives
+    kept: bool = False  # taken as it was from the last build's record, nothing built (pipeline/publish/lastbuild.py)
 
     def to_json(self) -> dict[str, Any]:
         return {

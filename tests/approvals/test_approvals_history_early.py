@@ -14,7 +14,7 @@ from approvals_helpers import Site
 from cli_helpers import run_warta
 from test_approvals_history_job import break_history_half_way, every_kind, same, without_fork
 
-from pipeline.approvals import history, history_job
+from pipeline.approvals import history, history_job, reportcache
 from pipeline.approvals.service import Report, evaluate_repository
 from pipeline.config import CONFIG_FILE
 from pipeline.errors import GitError
@@ -51,8 +51,9 @@ def reaped(pid: int) -> bool:
     return False
 
 
-def test_the_config_file_name_is_the_configurations() -> None:
+def test_the_names_it_looks_for_are_the_configurations_and_the_kept_runs() -> None:
     assert history_job.CONFIG_FILE == CONFIG_FILE
+    assert history_job.KEPT_RUNS == reportcache.FOLDER
 
 
 @pytest.mark.parametrize("mode", ["all", "no-cache", "on-main", "from-a-subfolder"])
@@ -127,6 +128,11 @@ def test_no_early_child_where_an_index_or_a_kept_run_is_stored(site: Site) -> No
     assert history_job._early == []  # the kept run answers without any index
     history_job.start_early(site.root / "no" / "site" / "here")
     assert history_job._early == []
+    history_job.start_early(site.root, cache=False)  # --no-cache: whatever is stored is not used
+    try:
+        assert len(history_job._early) == 1
+    finally:
+        history_job.cancel_early()
 
 
 def test_an_early_child_nothing_takes_is_stopped(site: Site) -> None:

@@ -104,3 +104,16 @@ def test_the_verify_command_waits_for_its_kept_run(site: Site) -> None:
     again = run_warta("verify", "--all", "--json", cwd=site.root)
     assert (first.returncode, first.stdout) == (again.returncode, again.stdout)
     assert first.returncode == 1 and json.loads(first.stdout)["items"]
+
+
+def test_a_run_with_main_s_index_stored_judges_here(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    every_kind(site)
+    monkeypatch.setattr(sharing, "SHARED_FROM", 2)
+    later = spy(monkeypatch)
+    cold = judged(site, share=True)
+    reportcache.finish()
+    shutil.rmtree(site.root / ".warta-cache" / "approvals" / "reports")
+    warm = evaluate_repository(site.root, all_items=True, share=True)  # the index is read, not built
+    reportcache.finish()
+    assert later[0] and later[1] == []  # shared only while the index was built beside it (a cold run)
+    same(warm, cold)

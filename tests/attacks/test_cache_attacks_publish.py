@@ -104,6 +104,21 @@ def test_a_staged_page_edited_in_place_keeping_size_and_time_never_goes_live(sit
     assert FORGED not in live and HONEST in live
 
 
+
+def test_a_staged_page_edited_in_place_never_goes_live_when_a_changed_live_version_is_deployed_again(
+        site: Site) -> None:
+    """The build is kept (nothing new: its staged folder lists as it did) but the live version changed, so
+    the deploy runs: the staged bytes it copies must be the approved ones, not a staged page edited in
+    place with its size and time put back."""
+    _first_run(site)
+    staged = site.root / STAGED / ITEM
+    _edit_keeping_status(staged, in_place=True)
+    (site.root / "_site").resolve().joinpath(ITEM).unlink()  # the live copy is gone: the deploy copies it
+    code, doc = publish_json(site)
+    assert code == 0, doc
+    page = (site.root / "_site" / ITEM).read_bytes()
+    assert FORGED not in page and HONEST in page
+
 # the per-file record of the last deploy (pipeline/deploy/local.py Deployed, lastbuild.DEPLOY_FILES): a
 # deploy that runs (here: after a new release) compares only the pairs it does not know unchanged
 
