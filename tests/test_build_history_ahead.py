@@ -12,6 +12,8 @@ import hashlib
 import os
 import shutil
 import signal
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +26,11 @@ from pipeline.content import Site as Content
 from pipeline.errors import ContentError
 from pipeline.git import Git
 from pipeline.site import preview as preview_module
+from pipeline.site.preview import Preview
 
 ITEM = "content/siaran-pers/2025/bantuan-bibit.md"
 OTHER = "content/siaran-pers/2025/rapat-koordinasi.md"
+RENDER_THREAD = "warta-render"  # pipeline.rendering.Background's thread
 
 
 @pytest.fixture
@@ -75,6 +79,18 @@ def watch_forks(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     return forks
 
 
+def after_the_renderer(plan: Callable[[Content], Preview]) -> Callable[[Content], Preview]:
+    """``plan`` once the build's render thread has ended."""
+    def planned(site: Content) -> Preview:
+        for thread in threading.enumerate():
+            if thread.name == RENDER_THREAD:
+                thread.join()
+        assert threading.active_count() == 1, threading.enumerate()
+        return plan(site)
+
+    return planned
+
+
 def test_the_history_child_is_forked_before_the_items_are_loaded(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     forks = watch_forks(monkeypatch)
     taken: list[history_job.Pending] = []
@@ -102,6 +118,11 @@ def test_report_output_and_caches_are_those_of_the_judges_own_fork_and_of_no_for
     with monkeypatch.context() as patch:  # as before: the judge forks its child after the items are loaded
         forks = watch_forks(patch)
         patch.setattr(build_command, "history_ahead", lambda root: contextlib.nullcontext())
+        # the judge forks only while no other thread runs: the render thread (pipeline.rendering.Background)
+        # is begun while the items load and may still be running when the judge asks (then the index is
+        # built in process, and nothing forks); it ends before the judge here, as on a build with more to
+        # load than to render
+        patch.setattr(build_command, "plan_preview", after_the_renderer(preview_module.plan_preview))
         judges = cold_build(site)
         assert forks == [{"items_loaded": True}]
     with monkeypatch.context() as patch:  # no fork at all: the index built in process
