@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import sys
@@ -92,6 +93,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return None
 
 
+class _ThreadlessWatcher(asyncio.PidfdChildWatcher):
+    """Playwright's driver process watched through a pidfd on the loop that started it, not by Python 3.11's
+    default watcher, a thread living as long as the driver: with that thread, every later test of the
+    session that needs a fork (pipeline.approvals.history_job forks only while no other thread runs) failed."""
+
+    def is_active(self) -> bool:
+        loop = asyncio.get_running_loop()
+        if getattr(self, "_loop", None) is not loop:  # (private in 3.11: the loop it was attached to)
+            self.attach_loop(loop)
+        return True
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """One headless Chromium for the whole session: Playwright's sync API runs one event loop per thread, so
@@ -100,6 +113,7 @@ def browser() -> Iterator[Any]:
         pytest.skip("Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium); CI installs it")
     from playwright.sync_api import sync_playwright  # only the browser tests pay for it
 
+    asyncio.set_child_watcher(_ThreadlessWatcher())
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
