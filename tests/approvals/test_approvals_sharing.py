@@ -18,6 +18,9 @@ from pipeline.approvals.service import Report, evaluate_repository
 
 
 def judged(site: Site, *, share: bool) -> Report:
+    """A cold judging; the kept run an earlier one writes in the background is waited for first (as the
+    command does before it exits), so it cannot land in the cache this run starts from."""
+    reportcache.finish()
     shutil.rmtree(site.root / ".warta-cache", ignore_errors=True)
     return evaluate_repository(site.root, all_items=True, share=share)
 
