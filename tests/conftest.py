@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -77,6 +79,33 @@ def write(site: Path) -> Callable[[str, str | bytes], Path]:
         return path
 
     return _write
+
+
+ALONE_CHILD = "WARTA_TEST_ALONE"  # set in the interpreter a test marked ``alone`` is run again in
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "alone: the test forks, which warta refuses while other threads run: it runs "
+                                       "in a fresh interpreter when threads of earlier tests are still alive")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test marked ``alone`` asserts that warta forks (pipeline/approvals/history_job.py, sharing.py fork
+    only while no other thread runs). Threads earlier tests leave behind (a local HTTP server's handler of a
+    kept-alive connection, a browser driver's) would make warta rightly refuse: such a test is then run again,
+    alone, in a fresh interpreter (``python -m pytest <its id>``), and passes or fails with it."""
+    if item.get_closest_marker("alone") is None or os.environ.get(ALONE_CHILD) or threading.active_count() == 1:
+        return
+    others = sorted(t.name for t in threading.enumerate() if t is not threading.current_thread())
+
+    def run_alone() -> None:
+        proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", item.nodeid],
+                              cwd=item.config.rootpath, env={**os.environ, ALONE_CHILD: "1"},
+                              capture_output=True, text=True, timeout=900)
+        assert proc.returncode == 0, (f"run alone (threads here: {others}):\n{proc.stdout[-6000:]}\n"
+                                      f"{proc.stderr[-2000:]}")
+
+    item.runtest = run_alone  # type: ignore[method-assign]
 
 
 @pytest.hookimpl(hookwrapper=True)

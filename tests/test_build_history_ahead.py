@@ -28,6 +28,8 @@ from pipeline.git import Git
 from pipeline.site import preview as preview_module
 from pipeline.site.preview import Preview
 
+pytestmark = pytest.mark.alone  # asserts forks: run alone when earlier tests left threads (tests/conftest.py)
+
 ITEM = "content/siaran-pers/2025/bantuan-bibit.md"
 OTHER = "content/siaran-pers/2025/rapat-koordinasi.md"
 RENDER_THREAD = "warta-render"  # pipeline.rendering.Background's thread

@@ -20,6 +20,8 @@ from pipeline.config import CONFIG_FILE
 from pipeline.errors import GitError
 from pipeline.git import Git
 
+pytestmark = pytest.mark.alone  # asserts forks: run alone when earlier tests left threads (tests/conftest.py)
+
 
 def spy_start(monkeypatch: pytest.MonkeyPatch) -> list[history_job.Pending]:
     started: list[history_job.Pending] = []

@@ -19,6 +19,8 @@ from pipeline.approvals.service import Report, evaluate_repository
 from pipeline.errors import GitError
 from pipeline.git import EMPTY_TREE, Commit, Git
 
+pytestmark = pytest.mark.alone  # asserts forks: run alone when earlier tests left threads (tests/conftest.py)
+
 
 def every_kind(site: Site) -> dict[str, str]:
     """A history with each kind of case the approval suite judges: approved, returned, half approved,

@@ -16,6 +16,8 @@ from test_approvals_history_job import every_kind, same
 from pipeline.approvals import reportcache, sharing
 from pipeline.approvals.service import Report, evaluate_repository
 
+pytestmark = pytest.mark.alone  # asserts forks: run alone when earlier tests left threads (tests/conftest.py)
+
 
 def judged(site: Site, *, share: bool) -> Report:
     """A cold judging; the kept run an earlier one writes in the background is waited for first (as the
