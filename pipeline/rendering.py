@@ -39,6 +39,11 @@ __all__ = ["ALLOWED_TAGS", "EXTENSIONS", "RENDER_VERSION", "Background", "Compac
 
 # More than one worker pays off only when many bodies are new (a worker start costs ~0.2 s).
 PARALLEL_MIN = 400
+# warta build renders bodies in the background while it loads and judges the items (:class:`Background`) only
+# with at least this many cores. On 2 cores (one worker beside the main process) it was measured costing
+# about 3 s more CPU and 45 MB more memory at 10,000 releases (the bodies the thread holds, the GIL shared
+# with the main thread) for no wall time gained under load: docs/benchmarks.md, "After session seven".
+BACKGROUND_MIN_CORES = 3
 # Bodies travel to the workers in groups of this many (a group past its deadline is redone body by body).
 CHUNK = 16
 DEFAULT_SECONDS = 10.0

@@ -153,6 +153,7 @@ def _taken(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 def test_a_build_through_the_background_is_byte_identical_to_the_serial_one(
         repo: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     counts = _taken(monkeypatch)
+    monkeypatch.setattr(rendering, "BACKGROUND_MIN_CORES", 1)  # the background on any machine
     monkeypatch.setattr(rendering, "PARALLEL_MIN", 1)  # every build of this size renders in the background
     proc = repo.cli("build", "--drafts", "--no-search", "--output", str(repo.root / "through"))
     assert proc.returncode == 0, proc.stderr
@@ -169,6 +170,7 @@ def test_a_build_through_the_background_is_byte_identical_to_the_serial_one(
 def test_a_body_rendered_in_the_background_for_an_unapproved_item_is_never_on_a_page(
         repo: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     counts = _taken(monkeypatch)
+    monkeypatch.setattr(rendering, "BACKGROUND_MIN_CORES", 1)
     monkeypatch.setattr(rendering, "PARALLEL_MIN", 1)
     proc = repo.cli("build", "--no-search")
     assert proc.returncode == 0, proc.stderr
@@ -204,3 +206,18 @@ def test_the_bodies_given_before_parsing_are_the_bodies_the_items_hold(repo: Sit
     assert by_path["content/siaran-pers/2025/tautan.md"].body_utf8 not in given  # ... so not twice
     unrendered = {i.body_utf8 for i in site.items if i.rendered is None}
     assert unrendered <= set(given)
+
+
+def test_on_two_cores_the_build_renders_without_the_background(repo: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Measured on 2 cores: the background costs CPU and memory for no time gained (rendering.BACKGROUND_MIN_CORES),
+    so a build there starts no render thread and renders its bodies itself, with the same pages."""
+    counts = _taken(monkeypatch)
+    monkeypatch.setattr(rendering, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    started: list[object] = []
+    monkeypatch.setattr(Background, "start", lambda self, bodies: started.append(self))
+    proc = repo.cli("build", "--drafts", "--no-search")
+    assert proc.returncode == 0, proc.stderr
+    assert started == [] and counts == []
+    assert "Isi rilis bibit yang disetujui." in (repo.root / "_preview/siaran-pers/2025/bantuan-bibit/index.html").read_text(
+        encoding="utf-8")
