@@ -15,7 +15,7 @@ import multiprocessing.resource_tracker
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -128,21 +128,26 @@ class RenderCache:
         """:meth:`get_many` with each HTML as UTF-8 (:class:`Compact`), made row by row."""
         return self._get(keys, compact=True)  # type: ignore[return-value]
 
+    def _rows(self, sql: str, keys: Sequence[str]) -> Iterator[Any]:
+        """The rows of ``sql`` (whose ``{marks}`` takes the keys' placeholders) for ``keys``, 500 at a time
+        (SQLite's limit on a statement's parameters)."""
+        assert self.db is not None
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            yield from self.db.execute(sql.format(marks=",".join("?" * len(chunk))), chunk)
+
     def _get(self, keys: Sequence[str], compact: bool) -> dict[str, Rendered | Compact]:
         found: dict[str, Rendered | Compact] = {}
         if self.db is None:
             return found
         try:
-            for start in range(0, len(keys), 500):
-                chunk = keys[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                for key, value in self.db.execute(f"SELECT key, value FROM render WHERE key IN ({marks})", chunk):
-                    data = json.loads(value)
-                    images = tuple((s, a) for s, a in data["images"])
-                    links, dropped = tuple(data["links"]), tuple((t, n, v) for t, n, v in data["dropped"])
-                    found[key] = (Compact(data["html"].encode("utf-8", "surrogatepass"), images, data["nonce"], links,
-                                          dropped) if compact else Rendered(data["html"], images, data["nonce"], links,
-                                                                            dropped))
+            for key, value in self._rows("SELECT key, value FROM render WHERE key IN ({marks})", keys):
+                data = json.loads(value)
+                images = tuple((s, a) for s, a in data["images"])
+                links, dropped = tuple(data["links"]), tuple((t, n, v) for t, n, v in data["dropped"])
+                found[key] = (Compact(data["html"].encode("utf-8", "surrogatepass"), images, data["nonce"], links,
+                                      dropped) if compact else Rendered(data["html"], images, data["nonce"], links,
+                                                                        dropped))
         except (sqlite3.Error, ValueError, KeyError, TypeError, AttributeError):
             return {}
         return found
@@ -154,14 +159,11 @@ class RenderCache:
         if self.db is None:
             return found
         try:
-            for start in range(0, len(keys), 500):
-                chunk = keys[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                # only a shape whose rendering is there: the HTML is read later, from the same file
-                for key, value in self.db.execute(f"SELECT shape.key, shape.value FROM shape JOIN render USING (key) "
-                                                  f"WHERE shape.key IN ({marks})", chunk):
-                    images, nonce, links = json.loads(value)
-                    found[key] = Shape(key, tuple((s, a) for s, a in images), nonce, tuple(links))
+            # only a shape whose rendering is there: the HTML is read later, from the same file
+            for key, value in self._rows("SELECT shape.key, shape.value FROM shape JOIN render USING (key) "
+                                         "WHERE shape.key IN ({marks})", keys):
+                images, nonce, links = json.loads(value)
+                found[key] = Shape(key, tuple((s, a) for s, a in images), nonce, tuple(links))
         except (sqlite3.Error, ValueError, TypeError):
             return {}
         return found
@@ -180,10 +182,7 @@ class RenderCache:
         if self.db is None:
             return found
         try:
-            for start in range(0, len(keys), 500):
-                chunk = keys[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                found.update(k for (k,) in self.db.execute(f"SELECT key FROM render WHERE key IN ({marks})", chunk))
+            found.update(k for (k,) in self._rows("SELECT key FROM render WHERE key IN ({marks})", keys))
         except sqlite3.Error:
             return set()
         return found
