@@ -5,8 +5,10 @@ history index follows along main's first-parent chain: everything outside them. 
 
 from __future__ import annotations
 
+# The register's record files (``warta publish`` commits them; pipeline.archive.record_files).
+ARCHIVE_AREA = "arsip"
 # Folders whose files are items, item references or the register, never governed.
-ITEM_AREAS = ("content", "arsip")
+ITEM_AREAS = ("content", ARCHIVE_AREA)
 
 # What the history index reads along main's first-parent chain (git pathspecs): everything outside
 # ITEM_AREAS. A prefix exclusion lets git skip those trees without opening them (a cold index of 10,000

@@ -20,6 +20,7 @@ from pathlib import Path
 from pipeline import identity
 from pipeline.archive import trust
 from pipeline.archive.records import ArchiveRecord, record_relpath
+from pipeline.areas import ARCHIVE_AREA
 from pipeline.cachedir import CACHE_DIRNAME, PUBLISH_LOCK, ensure_local_cache
 from pipeline.config import SiteConfig
 from pipeline.deploy.local import layout_names
@@ -29,7 +30,7 @@ from pipeline.git import Git
 from pipeline.i18n import _
 from pipeline.publish import register_write, tagwrite
 
-ARCHIVE_DIR = "arsip"
+ARCHIVE_DIR = ARCHIVE_AREA
 STAGING = "_site.staging"  # the build is written to _site.staging/site; its temporary folders stay inside
 OUTBOX = "_outbox"
 TAG_PREFIX = "arsip/"

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.archive.records import ArchiveRecord
+from pipeline.areas import ARCHIVE_AREA
 from pipeline.cachedir import REPORT_CACHE, ensure_local_cache
 from pipeline.config import SiteConfig
 from pipeline.errors import WartaError
@@ -79,6 +80,18 @@ def _key(head: str, config: SiteConfig, records: Sequence[ArchiveRecord]) -> str
     return h.hexdigest()
 
 
+def _content_time(repo: Path, head: str, revision_time: int) -> int:
+    """The commit time of the last commit at ``head`` that changed anything outside ``arsip/``: the register
+    commits a publish makes after its build record publications the page counts by their own times, so the
+    page of one state is the same whether built before its record commit or after (a rebuild of nothing
+    new deploys nothing). ``revision_time`` when git cannot say."""
+    try:
+        out = Git(repo).text("log", "-1", "--format=%ct", head, "--", ".", f":(exclude){ARCHIVE_AREA}").split()
+    except (WartaError, OSError):
+        return revision_time
+    return int(out[0]) if out else revision_time
+
+
 def service_summary(repo: Path, config: SiteConfig, records: Sequence[ArchiveRecord] | None) -> ServiceSummary | None:
     """The summary, or None when it is switched off, the build has no register, or there is no history."""
     wanted = config.report.public_summary
@@ -104,7 +117,7 @@ def service_summary(repo: Path, config: SiteConfig, records: Sequence[ArchiveRec
         return None
     published = {r.path: int(r.published_at.timestamp()) for r in counted if r.published_at is not None}
     items = tuple(dataclasses.replace(f, published_at=published.get(f.path, f.published_at)) for f in facts.items)
-    latest = max([facts.revision_time, *published.values()])
+    latest = max([_content_time(repo, head, facts.revision_time), *published.values()])
     hours = OfficeHours.from_config(config)
     times = measure_all(dataclasses.replace(facts, items=items), hours, latest)
     tz = config.tz

@@ -62,3 +62,25 @@ def test_the_summary_can_be_switched_off(office: TimedSite, tmp_path: Path) -> N
         assert not (out / "layanan").exists()
     finally:
         (office.root / "warta.yml").write_text(config, encoding="utf-8")
+
+
+def test_a_register_commit_after_the_build_does_not_move_the_moment(office: TimedSite, tmp_path: Path) -> None:
+    """A publish builds the site, then commits the register (channels, publication times). The page of one
+    state must not depend on whether it was built before that commit or after: its moment is the last
+    publication it counts (09:18), not the time the register commit was made (11:45)."""
+    first = tmp_path / "first"
+    proc = office.cli("build", "--output", str(first))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    before = (first / "layanan" / "index.html").read_bytes()
+    assert "Keadaan per 2026-11-16 09:18." in before.decode("utf-8")
+    path = "content/siaran-pers/2026/posyandu.md"
+    head = office.head()
+    try:
+        office.archive(path, "Posyandu", 4, "2026-11-16 09:18", channels=(("videotron", "2026-11-16 11:40"),))
+        office.at("2026-11-16 11:45").commit("arsip: posyandu, videotron", office.cast["wahyu"])
+        again = tmp_path / "again"
+        proc = office.cli("build", "--output", str(again))
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert (again / "layanan" / "index.html").read_bytes() == before
+    finally:
+        office.git("reset", "-q", "--hard", head)
