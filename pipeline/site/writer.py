@@ -138,6 +138,7 @@ class Pages:
     context: dict[str, Any]  # the settings, WARTA_TAGS, WARTA_YEARS
     extensions: Sequence[str]
     templates: dict[str, jinja2.Template] = field(default_factory=dict)
+    bases: dict[str, dict[str, Any]] = field(default_factory=dict)  # per template: its globals, then context
 
     def template(self, name: str) -> jinja2.Template:
         known = self.templates.get(name)
@@ -153,12 +154,24 @@ class Pages:
                            names=", ".join(name + e for e in self.extensions)))
 
     def render(self, spec: Spec) -> str:
-        local = dict(self.context)
+        """``template.render(context, SITEURL=..., output_file=..., **values)`` with one copy of the
+        values a page starts from instead of three (Jinja's ``render`` copies its argument, then that with
+        the template's globals): the globals and the build's context merged once per template (the later
+        wins, as in Jinja's ``dict(globals, **vars)``), copied per page, given to Jinja as they are."""
+        template = self.template(spec.template)
+        base = self.bases.get(spec.template)
+        if base is None:
+            base = self.bases[spec.template] = {**template.globals, **self.context}
+        local = base.copy()
         siteurl = spec.siteurl if spec.siteurl is not None else path_to_url(get_relative_path(spec.name))
         local["SITEURL"] = local["localsiteurl"] = siteurl
         local["output_file"] = spec.name
         local.update(spec.values)
-        return self.template(spec.template).render(local)
+        context = template.new_context(local, shared=True)
+        try:
+            return self.env.concat(template.root_render_func(context))
+        except Exception:
+            self.env.handle_exception()
 
 
 def make_pages(settings: Mapping[str, Any], plan: Plan) -> Pages:
