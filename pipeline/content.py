@@ -143,7 +143,8 @@ class Site:
     findings: Findings
     # of the working tree's items without references (read from ``root`` by :func:`load_site`): the digest
     # (:func:`compute_digest`) of the bytes the item was made from, and when the files began to be read
-    # (``time.time_ns()``): the preview's digests take them instead of reading every file again
+    # (``time.time_ns()``): the preview's digests take them (once: plan_preview empties it) instead of
+    # reading every file again
     read_digests: dict[str, str] = field(default_factory=dict)
     read_at: int = 0
 
