@@ -6,9 +6,10 @@ checkouts interleaved, CPU of the main process and of the process tree.
 
 Each ``--project`` is a checkout (a ``git archive`` snapshot) with optional ``NAME=VALUE`` settings after a
 colon (``NOFREEZE=1``: ``gc.freeze`` and ``gc.unfreeze`` made no-ops; ``INDEX=1``: the search index is
-made, so the same checkout with and without it, interleaved, gives what the changed year's bundle costs). Each gets its own copy of the
-corpus of ``benchmarks/build.py`` (its caches are its own: the code digest is in their keys) and builds it
-cold once (round 0, a warm-up); then every round appends a sentence to a different release in every copy
+made, so the same checkout with and without it, interleaved, gives what the changed year's bundle costs).
+Each gets its own copy of the corpus of ``benchmarks/build.py`` (its caches are its own: the code digest is
+in their keys) and builds it cold once (round 0, a warm-up); then every round appends a sentence to a
+different release in every copy
 and builds each in turn, so all see the same load. The search index is left out (``warta build
 --no-search``, unless ``INDEX=1``). Before session eight this script replaced ``search.index`` by a no-op,
 which the build no longer calls (the index is made while the pages are written,
