@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -140,6 +141,11 @@ class Site:
     config: SiteConfig
     items: list[Item]
     findings: Findings
+    # of the working tree's items without references (read from ``root`` by :func:`load_site`): the digest
+    # (:func:`compute_digest`) of the bytes the item was made from, and when the files began to be read
+    # (``time.time_ns()``): the preview's digests take them instead of reading every file again
+    read_digests: dict[str, str] = field(default_factory=dict)
+    read_at: int = 0
 
 
 def split_front_matter(text: str) -> tuple[str, str, int] | None:
@@ -546,5 +552,10 @@ def load_site(root: Path, config: SiteConfig, paths: Sequence[str] | None = None
               prerender: Callable[[Iterable[bytes | memoryview]], None] | None = None) -> Site:
     """The site's items from ``tree`` (default: the working tree at ``root``); ``prerender``: see
     :func:`load_items`."""
-    items, findings = load_items(tree or WorkTree(root), config, paths, cache_root=root, prerender=prerender)
-    return Site(root=root, config=config, items=items, findings=findings)
+    read: dict[str, bytes] | None = {} if tree is None else None
+    read_at = time.time_ns()
+    items, findings = load_items(tree or WorkTree(root), config, paths, cache_root=root, prerender=prerender,
+                                 blobs_read=read)
+    digests = {i.path: compute_digest({i.path: data}) for i in items
+               if read and not i.references and (data := read.get(i.path)) is not None}
+    return Site(root=root, config=config, items=items, findings=findings, read_digests=digests, read_at=read_at)

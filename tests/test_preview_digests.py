@@ -12,7 +12,7 @@ from approvals_helpers import Person, Site, approve_fully, item_text, make_site,
 
 from pipeline.cachedir import CACHE_DIRNAME, PREVIEW_DIGESTS
 from pipeline.config import load_config
-from pipeline.content import load_site
+from pipeline.content import Item, load_site
 from pipeline.site import preview_digests
 from pipeline.site.preview import Preview, plan_preview
 
@@ -45,16 +45,33 @@ def preview(site: Site) -> Preview:
 
 
 def count_hashing(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every item whose files are read and hashed (the real function still does the work)."""
+    """Every item whose digest is not a kept one (its files read and hashed, or the bytes the site was
+    loaded from hashed; the real method still does the work)."""
     hashed: list[str] = []
+    real = preview_digests.WorkingDigests.digest
+
+    def counting(self: preview_digests.WorkingDigests, item: Item, *args: object) -> str | None:
+        made = real(self, item, *args)  # type: ignore[arg-type]
+        entry = self.entries.get(item.path)
+        if entry is None or self.fresh.get(item.path) is not entry:
+            hashed.append(item.path)
+        return made
+
+    monkeypatch.setattr(preview_digests.WorkingDigests, "digest", counting)
+    return hashed
+
+
+def count_reading(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every item whose files are read again from the working tree and hashed."""
+    read: list[str] = []
     real = preview_digests.item_digest
 
-    def counting(root: Path, item: object) -> str:
-        hashed.append(item.path)  # type: ignore[attr-defined]
-        return real(root, item)  # type: ignore[arg-type]
+    def counting(root: Path, item: Item) -> str:
+        read.append(item.path)
+        return real(root, item)
 
     monkeypatch.setattr(preview_digests, "item_digest", counting)
-    return hashed
+    return read
 
 
 def settle(path: Path) -> None:
@@ -147,3 +164,29 @@ def test_a_damaged_cache_is_not_believed(site: Site, monkeypatch: pytest.MonkeyP
     assert preview(site).reasons == {}
     assert sorted(hashed) == EVERY
     assert cache.read_bytes() == raw
+
+
+def test_a_cold_preview_reads_no_file_without_references_again(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(preview_digests, "RACY_NS", 0)
+    read = count_reading(monkeypatch)
+    hashed = count_hashing(monkeypatch)
+    assert preview(site).reasons == {}
+    assert sorted(hashed) == EVERY  # every digest made anew (no cache yet)
+    assert read == [ITEM]  # the others are the bytes the site was loaded from; ITEM references a file
+    read.clear()
+    hashed.clear()
+    assert preview(site).reasons == {} and hashed == [] and read == []  # then kept by status
+
+
+def test_a_file_edited_after_it_was_loaded_is_judged_as_loaded_and_its_digest_not_kept(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(preview_digests, "RACY_NS", 0)
+    loaded = load_site(site.root, load_config(site.root))
+    path = site.root / OTHER
+    settle(path)
+    path.write_bytes(path.read_bytes().replace(b"Isi rilis rapat.", b"Isi rilis rapat, diubah."))
+    # the preview shows the bytes it loaded, which are the approved ones
+    assert plan_preview(loaded).reasons == {}
+    # the digest of the loaded bytes is not kept for the edited file's status: the next run reads it
+    assert preview(site).reasons == {OTHER: CHANGED}

@@ -43,6 +43,8 @@ _STEP = re.compile(r"[1-9][0-9]{0,5}")
 # every trailer key a record may carry, casefolded (git compares keys without regard to case)
 _CANONICAL = {k.casefold(): k for k in (*KEYS, "Warta-Source", *REVIEW_KEYS)}
 _PLAIN = frozenset((*KEYS, "Warta-Source"))
+_CANONICAL_RECORD = re.compile("([^\n]*)\n\n" + "".join(f"{key}: ([!-~]+)\n" for key in KEYS[:-1])
+                               + f"{KEYS[-1]}: ([!-~]+)\n*")
 
 
 def parse_trailers(message: str) -> tuple[list[tuple[str, str]], str]:
@@ -73,15 +75,8 @@ def parse_trailers(message: str) -> tuple[list[tuple[str, str]], str]:
     return trailers, middle
 
 
-def record_from_commit(commit: Commit, parent_trees: Mapping[str, str]) -> Record | None:
-    """The record ``commit`` holds, or ``None`` when it names no ``Warta-Item``.
-
-    ``parent_trees``: tree id of each known commit, to tell whether the commit changed files (a commit
-    whose first parent is unknown is taken to change files: fail closed).
-    """
-    message = commit.message
-    if "warta-" not in message.casefold():
-        return None
+def _trailers(message: str) -> tuple[dict[str, list[str]], str]:
+    """The record trailers of ``message`` by canonical key (every value, in order) and its note."""
     trailers, note = parse_trailers(message)
     found: dict[str, list[str]] = {}
     canonical = _CANONICAL
@@ -93,16 +88,51 @@ def record_from_commit(commit: Commit, parent_trees: Mapping[str, str]) -> Recor
                 found[name] = [value]
             else:
                 values.append(value)
-    items = found.get("Warta-Item")
-    if not items:
+    return found, note
+
+
+def _canonical_trailers(message: str) -> tuple[dict[str, list[str]], str] | None:
+    """:func:`_trailers` of a message in exactly the form :func:`format_record` writes without a note,
+    source or review (a subject line, a blank line, the five trailers in order, one space after each
+    colon, values of printable ASCII without spaces): one regular expression instead of splitting lines
+    (30,000 records are read on a cold run). ``None`` for any other message (read by :func:`_trailers`).
+    Where it answers, it answers what :func:`_trailers` would: the subject is the only line before the
+    one blank line (it is not blank: ``strip`` leaves something), no ``\r`` (``\r\n`` is read as a line
+    break), each value is its own ``strip`` (no white space in it), the keys are the canonical ones."""
+    if "\r" in message:
+        return None
+    match = _CANONICAL_RECORD.fullmatch(message)
+    if match is None or not match[1].strip():
+        return None
+    return {"Warta-Item": [match[2]], "Warta-Digest": [match[3]], "Warta-Step": [match[4]],
+            "Warta-Role": [match[5]], "Warta-Decision": [match[6]]}, ""
+
+
+def record_from_commit(commit: Commit, parent_trees: Mapping[str, str]) -> Record | None:
+    """The record ``commit`` holds, or ``None`` when it names no ``Warta-Item``.
+
+    ``parent_trees``: tree id of each known commit, to tell whether the commit changed files (a commit
+    whose first parent is unknown is taken to change files: fail closed).
+    """
+    message = commit.message
+    if "warta-" not in message.casefold():
         return None
     problems: list[str] = []
-    for key in KEYS:
-        values = found.get(key)
-        if values is None:
-            problems.append(_("{key} is missing", key=key))
-        elif len(values) > 1:
-            problems.append(_("{key} appears {n} times (one record, one decision)", key=key, n=len(values)))
+    fast = _canonical_trailers(message)
+    if fast is not None:  # each of KEYS once, nothing else
+        found, note = fast
+        items = found["Warta-Item"]
+    else:
+        found, note = _trailers(message)
+        items = found.get("Warta-Item") or []
+        if not items:
+            return None
+        for key in KEYS:
+            values = found.get(key)
+            if values is None:
+                problems.append(_("{key} is missing", key=key))
+            elif len(values) > 1:
+                problems.append(_("{key} appears {n} times (one record, one decision)", key=key, n=len(values)))
     none = ("",)
     digest = (found.get("Warta-Digest") or none)[0]
     if digest and not _DIGEST.match(digest):

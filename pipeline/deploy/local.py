@@ -139,6 +139,62 @@ def _place(source: str, target: str, link_from: str | None, made: set[str]) -> N
     shutil.copy2(source, target)
 
 
+def _spare(versions: Path, keep: str | None) -> Path | None:
+    """The newest folder of ``versions`` this deploy would prune (a version older than ``keep``, the live
+    one, or a ``.partial`` left by a run that died), to be made into the new version; the others are
+    removed."""
+    if keep is None or not versions.is_dir():
+        return None
+    found = sorted((p for p in versions.iterdir() if p.name != keep and not p.name.startswith(".")
+                    and p.is_dir() and not p.is_symlink()), key=lambda p: (not p.name.endswith(".partial"), p.name))
+    for extra in found[:-1]:
+        shutil.rmtree(extra, ignore_errors=True)
+    return found[-1] if found else None
+
+
+def _recycle(into: str, files: Mapping[str, str], same: set[str],
+             live: Mapping[str, os.stat_result]) -> tuple[set[str], set[str]]:
+    """Make the folder ``into`` (an old version, renamed) hold only what the new version keeps of it: a
+    file of an unchanged page that is the very file live now (the same inode: the previous deploy linked
+    it from there), nothing else. Every other entry (changed, gone, a link, a folder where a file goes) is
+    removed, as are folders no new file is in. Returns the files kept and the folders left (full paths),
+    so that the new version is not linked again file by file: a version shares most of its inodes with
+    the one before it, and making it anew cost two links' and two unlinks' worth of system time per file."""
+    entries: dict[str, os.stat_result] = {}
+    folders: list[str] = []
+    stack = [(into, "")]
+    while stack:
+        folder, prefix = stack.pop()
+        with os.scandir(folder) as found:
+            for entry in found:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(prefix + entry.name)
+                    stack.append((entry.path, prefix + entry.name + "/"))
+                else:
+                    entries[prefix + entry.name] = entry.stat(follow_symlinks=False)
+    kept: set[str] = set()
+    for rel, st in entries.items():
+        was = live.get(rel)
+        if (rel in same and was is not None and stat.S_ISREG(st.st_mode)
+                and (st.st_dev, st.st_ino) == (was.st_dev, was.st_ino)):
+            kept.add(rel)
+        else:
+            os.unlink(os.path.join(into, rel))
+    needed = {rel.rpartition("/")[0] for rel in files}
+    for rel in list(needed):
+        while "/" in rel:
+            rel = rel.rpartition("/")[0]
+            needed.add(rel)
+    made = {into}
+    for rel in sorted(folders, reverse=True):  # the deepest first
+        full = os.path.join(into, rel)
+        if rel in needed:
+            made.add(full)
+        else:
+            shutil.rmtree(full)
+    return kept, made
+
+
 def deploy_local(site_dir: Path, live: Path, *, dry_run: bool = False,
                  progress: Progress | None = None, known: Deployed | None = None) -> DeployResult:
     """Make ``site_dir`` the site at ``live`` (see the module docstring for how). ``known``: the record of
@@ -178,15 +234,26 @@ def deploy_local(site_dir: Path, live: Path, *, dry_run: bool = False,
         return DeployResult("local", location, (), (), tuple(unchanged), False, current.name)
 
     with _lock(versions):
-        for leftover in versions.glob("*.partial"):
-            shutil.rmtree(leftover, ignore_errors=True)
         version = new_version_id()
         partial = versions / f"{version}.partial"
-        partial.mkdir()
+        keep = current.name if current is not None and live.is_symlink() else None
+        spare = _spare(versions, keep)
         same = set(unchanged)
         made: set[str] = set()
         into = os.fspath(partial)
+        kept: set[str] = set()
+        if spare is not None and current is not None:
+            spare.rename(partial)  # a run that dies from here leaves a .partial: recycled or removed next time
+            try:
+                kept, made = _recycle(into, files, same, before)
+            except OSError:  # something in it cannot be removed: start the version afresh beside it
+                partial = versions / f"{version}-afresh.partial"
+                into, kept, made, spare = os.fspath(partial), set(), set(), None
+        if spare is None or current is None:
+            partial.mkdir()
         for rel, path in files.items():
+            if rel in kept:
+                continue
             _place(path, os.path.join(into, rel), os.path.join(here, rel) if rel in same else None, made)
             if progress is not None and rel not in same:
                 progress("upload", rel)

@@ -92,8 +92,11 @@ class WorkingDigests:
             out.extend(found)
         return out
 
-    def digest(self, item: Item) -> str | None:
-        """The digest of ``item`` as the working tree holds it; ``None`` when it cannot be read."""
+    def digest(self, item: Item, read: str | None = None, read_at: int = 0) -> str | None:
+        """The digest of ``item`` as the working tree holds it; ``None`` when it cannot be read. ``read``:
+        the digest of the bytes the item was made from, of an item without references, read from the
+        working tree from ``read_at`` on (``time.time_ns()``; :attr:`pipeline.content.Site.read_digests`),
+        taken instead of reading the file again; kept only if the file has not changed since before then."""
         refs = list(item.references)
         paths = [item.path, *refs]
         statuses = self._statuses(paths)
@@ -103,11 +106,14 @@ class WorkingDigests:
                 and entry[2] == statuses and isinstance(entry[0], str):
             self.fresh[item.path] = entry
             return entry[0]
-        before = time.time_ns()
-        try:
-            digest = item_digest(self.root, item)
-        except OSError:
-            return None
+        if read is not None and not refs:
+            digest, before = read, read_at
+        else:
+            before = time.time_ns()
+            try:
+                digest = item_digest(self.root, item)
+            except OSError:
+                return None
         if statuses is not None and all(before - max(statuses[k + 1], statuses[k + 2]) > RACY_NS
                                         for k in range(0, len(statuses), 5)) and self._statuses(paths) == statuses:
             self.fresh[item.path] = [digest, refs, statuses]

@@ -33,6 +33,7 @@ from typing import Any
 import jinja2
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, TemplateNotFound
 from jinja2.sandbox import SandboxedEnvironment
+from jinja2.utils import _PassArg
 from pelican.contents import Article, Content
 from pelican.log import console
 from pelican.readers import Readers
@@ -63,6 +64,28 @@ class _Sandbox(SandboxedEnvironment):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._verdicts: dict[tuple[type, str], bool] = {}
+        self._plain: dict[int, Any] = {}  # id -> callable judged safe that Jinja calls as it is (no context)
+
+    def trust_plain(self, objects: Iterable[Any]) -> None:
+        """Remember those of ``objects`` that Jinja's ``call`` would call as they are (safe, and asking
+        for no context, evaluation context or environment), so :meth:`call` skips the checks per call."""
+        for obj in objects:
+            if (callable(obj) and self.is_safe_callable(obj) and _PassArg.from_obj(obj) is None
+                    and _PassArg.from_obj(obj.__call__) is None):
+                self._plain[id(obj)] = obj
+
+    def call(self, context: jinja2.runtime.Context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+        """Jinja's sandboxed call, in one step for a callable of :meth:`trust_plain` (what
+        ``Context.call`` does with one: drop the loop and block variables, call, StopIteration undefined)."""
+        trusted = self._plain.get(id(obj))
+        if trusted is None or trusted is not obj:
+            return super().call(context, obj, *args, **kwargs)
+        kwargs.pop("_block_vars", None)
+        kwargs.pop("_loop_vars", None)
+        try:
+            return trusted(*args, **kwargs)
+        except StopIteration:
+            return self.undefined("value was undefined because a callable raised a StopIteration exception")
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         key = (type(obj), attr)
@@ -115,6 +138,7 @@ class Pages:
     context: dict[str, Any]  # the settings, WARTA_TAGS, WARTA_YEARS
     extensions: Sequence[str]
     templates: dict[str, jinja2.Template] = field(default_factory=dict)
+    bases: dict[str, dict[str, Any]] = field(default_factory=dict)  # per template: its globals, then context
 
     def template(self, name: str) -> jinja2.Template:
         known = self.templates.get(name)
@@ -130,12 +154,24 @@ class Pages:
                            names=", ".join(name + e for e in self.extensions)))
 
     def render(self, spec: Spec) -> str:
-        local = dict(self.context)
+        """``template.render(context, SITEURL=..., output_file=..., **values)`` with one copy of the
+        values a page starts from instead of three (Jinja's ``render`` copies its argument, then that with
+        the template's globals): the globals and the build's context merged once per template (the later
+        wins, as in Jinja's ``dict(globals, **vars)``), copied per page, given to Jinja as they are."""
+        template = self.template(spec.template)
+        base = self.bases.get(spec.template)
+        if base is None:
+            base = self.bases[spec.template] = {**template.globals, **self.context}
+        local = base.copy()
         siteurl = spec.siteurl if spec.siteurl is not None else path_to_url(get_relative_path(spec.name))
         local["SITEURL"] = local["localsiteurl"] = siteurl
         local["output_file"] = spec.name
         local.update(spec.values)
-        return self.template(spec.template).render(local)
+        context = template.new_context(local, shared=True)
+        try:
+            return self.env.concat(template.root_render_func(context))
+        except Exception:
+            self.env.handle_exception()
 
 
 def make_pages(settings: Mapping[str, Any], plan: Plan) -> Pages:
@@ -144,6 +180,7 @@ def make_pages(settings: Mapping[str, Any], plan: Plan) -> Pages:
     context = dict(settings)
     context.update(plan.context)
     env.globals["CARD"] = _cards(env)
+    env.trust_plain(env.globals.values())
     return Pages(env, context, tuple(settings["TEMPLATE_EXTENSIONS"]))
 
 

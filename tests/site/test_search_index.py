@@ -3,6 +3,7 @@ real builds in tmp_path, the real ``pagefind`` binary, headless Chromium."""
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import json
@@ -135,7 +136,15 @@ def test_a_changed_release_of_an_older_year_is_found_by_its_new_word_after_the_r
         tab.goto(base + "cari/?q=kalurahan", wait_until="networkidle")
         tab.locator('.pagefind-ui__result-link[href*="/2024/"]').first.wait_for(timeout=20_000)
         tab.locator(".pagefind-ui__filter-name", has_text="Tahun").click()
-        years = tab.locator('input[name="Tahun"]').evaluate_all("boxes => boxes.map(b => b.value)")
+        # Pagefind draws the filter from the first bundle and adds the merged bundles' values as they load:
+        # wait until every bundle's year is there (not the moment only the first one's is)
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout  # only the browser tests pay for it
+
+        years_js = "() => [...document.querySelectorAll('input[name=\"Tahun\"]')].map(b => b.value)"
+        with contextlib.suppress(PlaywrightTimeout):
+            tab.wait_for_function(f"({years_js})().includes('2024') && ({years_js})().includes('2025')",
+                                  timeout=20_000)
+        years = tab.evaluate(years_js)
         assert {"2024", "2025"} <= set(years), years
         tab.locator('input[name="Tahun"][value="2025"]').check()
         # the filtered search has settled (not the moment it is still searching, with no list drawn) and left
