@@ -5,11 +5,15 @@ checkouts interleaved, CPU of the main process and of the process tree.
     .venv/bin/python benchmarks/one_change.py --project /tmp/a --project /tmp/a:NOFREEZE=1   # a variant
 
 Each ``--project`` is a checkout (a ``git archive`` snapshot) with optional ``NAME=VALUE`` settings after a
-colon (``NOFREEZE=1``: ``gc.freeze`` and ``gc.unfreeze`` made no-ops). Each gets its own copy of the
-corpus of ``benchmarks/build.py`` (its caches are its own: the code digest is in their keys) and builds it
-cold once (round 0, a warm-up); then every round appends a sentence to a different release in every copy
-and builds each in turn, so all see the same load. The search index is replaced by a no-op in the
-measured process (the ``search`` branch measures it: ``benchmarks/build.py`` times it apart).
+colon (``NOFREEZE=1``: ``gc.freeze`` and ``gc.unfreeze`` made no-ops; ``INDEX=1``: the search index is
+made, so the same checkout with and without it, interleaved, gives what the changed year's bundle costs).
+Each gets its own copy of the corpus of ``benchmarks/build.py`` (its caches are its own: the code digest is
+in their keys) and builds it cold once (round 0, a warm-up); then every round appends a sentence to a
+different release in every copy
+and builds each in turn, so all see the same load. The search index is left out (``warta build
+--no-search``, unless ``INDEX=1``). Before session eight this script replaced ``search.index`` by a no-op,
+which the build no longer calls (the index is made while the pages are written,
+:mod:`pipeline.site.search_live`): its figures since then included the changed year's Pagefind run.
 
 Printed per run: wall, the tree's CPU (user+sys of the build and every child it waited for: the file
 helper, git, the render worker; start-up and imports included) and the main process's CPU from ``main()``
@@ -31,7 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import build  # noqa: E402  (benchmarks/build.py: the corpus)
 
-# Run in the measured checkout: its own pipeline, the search index left out, the main process's CPU.
+# Run in the measured checkout: its own pipeline, the search index left out unless INDEX, the main process's CPU.
 RUN = """
 import gc, os, sys, time
 def run():
@@ -40,11 +44,10 @@ def run():
         sys.exit("imported " + pipeline.__file__ + ", not the checkout's")
     if os.environ.get("NOFREEZE"):
         gc.freeze = gc.unfreeze = lambda: None
-    from pipeline.site import search
-    search.index = lambda *a, **k: []
     from pipeline.cli import main
     started = time.process_time()
-    code = main(["-C", sys.argv[1], "build", "--drafts", "--json"])
+    index = [] if os.environ.get("INDEX") else ["--no-search"]
+    code = main(["-C", sys.argv[1], "build", "--drafts", "--json", *index])
     print("main-cpu %.3f" % (time.process_time() - started), file=sys.stderr)
     sys.exit(code)
 if __name__ == "__main__":
