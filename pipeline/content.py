@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -143,7 +143,8 @@ class Site:
     findings: Findings
     # of the working tree's items without references (read from ``root`` by :func:`load_site`): the digest
     # (:func:`compute_digest`) of the bytes the item was made from, and when the files began to be read
-    # (``time.time_ns()``): the preview's digests take them instead of reading every file again
+    # (``time.time_ns()``): the preview's digests take them (once: plan_preview empties it) instead of
+    # reading every file again
     read_digests: dict[str, str] = field(default_factory=dict)
     read_at: int = 0
 
@@ -248,10 +249,11 @@ def parse_item(
 _NO_SPAN = (0, 0, 0)
 
 
-def _parse(files: FileTree, rel: str, raw: bytes, config: SiteConfig,
-           rendered: Rendered | None) -> tuple[Item | None, list[Finding], tuple[int, int, int]]:
+def _parse(files: FileTree, rel: str, raw: bytes, config: SiteConfig, rendered: Rendered | None,
+           body_bytes: bytes | None = None) -> tuple[Item | None, list[Finding], tuple[int, int, int]]:
     """:func:`parse_item`, and where the item's front matter starts and ends and its body starts in its bytes
-    (what :mod:`pipeline.itemcache` keeps instead of the text)."""
+    (what :mod:`pipeline.itemcache` keeps instead of the text). ``body_bytes``: the body as the background
+    renderer was given it (:func:`_bodies_to_build`): the item holds that very object when it is its body."""
     pure = PurePosixPath(rel)
     kind = _kind_of(pure)
     if kind is None:
@@ -319,6 +321,8 @@ def _parse(files: FileTree, rel: str, raw: bytes, config: SiteConfig,
                                   "kinds.{kind}.other_sops to allow it)",
                                   sop=meta.sop, kind=kind, allowed=allowed), "sop", code="sop.not-allowed"))
     body_utf8 = body.encode("utf-8")
+    if body_bytes is not None and body_bytes == body_utf8:
+        body_utf8 = body_bytes  # one object for the item and the renderer's queue, not two copies
     item = Item(
         path=rel, kind=kind, slug=meta.slug or pure.stem, meta=meta, body_utf8=body_utf8, body_line=body_line,
         sop_id=sop_id,
@@ -414,8 +418,10 @@ def load_items(
                 kept[rel] = item
             else:
                 cache.forget(key)
+    shared: dict[str, bytes] = {}
     if prerender is not None:
-        prerender(_bodies_to_build(blobs, kept, config))
+        shared = _bodies_to_build(blobs, kept, config)
+        prerender(list(shared.values()))
     renderings = _render_bodies({rel: raw for rel, raw in blobs.items() if rel not in kept}, config, render_cache)
     items: list[Item] = []
     for rel in found:
@@ -431,7 +437,7 @@ def load_items(
         if rel in kept:
             items.append(kept[rel])
             continue
-        item, errors, span = _parse(tree, rel, data, config, renderings.get(rel))
+        item, errors, span = _parse(tree, rel, data, config, renderings.get(rel), shared.get(rel))
         if wanted is None or rel in wanted:
             findings.extend(errors)
         if item is not None and not any(f.severity == "error" for f in errors):
@@ -489,26 +495,28 @@ def slug_finding(item: Item, others: Iterable[Item]) -> Finding:
                    code="content.slug-duplicate")
 
 
-def _bodies_to_build(blobs: Mapping[str, bytes], kept: Mapping[str, Item],
-                     config: SiteConfig) -> Iterator[bytes | memoryview]:
-    """The bodies (as UTF-8, the bytes :attr:`Item.body_utf8` will hold) a site build may render, found
-    lazily (this runs in the background renderer's thread; neither mapping changes meanwhile): every
-    item's, but those of files that are no site item (an internal or unknown kind, too large) and those
-    :func:`_render_bodies` renders while parsing (the item keeps that rendering). A new file's body is a
-    view of its bytes (no copy). Only a guess made before parsing: what the build takes is looked up by
-    each chosen item's own body."""
+def _bodies_to_build(blobs: Mapping[str, bytes], kept: Mapping[str, Item], config: SiteConfig) -> dict[str, bytes]:
+    """The bodies (as UTF-8, the bytes :attr:`Item.body_utf8` will hold) a site build may render, by path:
+    every item's, but those of files that are no site item (an internal or unknown kind, too large) and
+    those :func:`_render_bodies` renders while parsing (the item keeps that rendering). A new file's body
+    is its own copy, which :func:`_parse` gives the item when it is the item's body, so the background
+    renderer's queue holds the items' own bodies, not the files' bytes (those are let go of once the
+    items are made). Only a guess made before parsing: what the build takes is looked up by each chosen
+    item's own body."""
     too_large = config.limits.front_matter_bytes + config.limits.body_bytes
+    out: dict[str, bytes] = {}
     for rel, raw in blobs.items():
         item = kept.get(rel)
         if item is not None:
-            yield item.body_utf8
+            out[rel] = item.body_utf8
             continue
         kind = _kind_of(PurePosixPath(rel))
         if kind is None or kind in INTERNAL_KINDS or config.kind_section(kind) is None or len(raw) > too_large:
             continue
         at = _body_offset(raw)
         if at is not None and raw.find(b"[", at) < 0 and raw.find(b"<", at) < 0:  # else rendered while parsing
-            yield memoryview(raw)[at:]
+            out[rel] = raw[at:]
+    return out
 
 
 def _body_offset(raw: bytes) -> int | None:

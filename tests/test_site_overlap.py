@@ -208,6 +208,21 @@ def test_the_bodies_given_before_parsing_are_the_bodies_the_items_hold(repo: Sit
     assert unrendered <= set(given)
 
 
+def test_the_renderer_is_given_the_items_own_bodies_not_views_of_the_files(repo: Site) -> None:
+    """The background renderer's queue holds the very bytes objects the items hold (no second copy of a
+    body, and no file's whole bytes kept alive by a view until its body is rendered)."""
+    from pipeline.config import load_config
+    from pipeline.content import load_site
+
+    repo.write("content/siaran-pers/2025/bom.md", b"\xef\xbb\xbf" + item_text("Judul BOM", "Isi setelah BOM.").encode())
+    given: list[bytes | memoryview] = []
+    site = load_site(repo.root, load_config(repo.root), prerender=given.extend)
+    assert given and all(type(b) is bytes for b in given)
+    ids = {id(b) for b in given}
+    unrendered = [i for i in site.items if i.rendered is None]
+    assert unrendered and all(id(i.body_utf8) in ids for i in unrendered)
+
+
 def test_on_two_cores_the_build_renders_without_the_background(repo: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     """Measured on 2 cores: the background costs CPU and memory for no time gained (rendering.BACKGROUND_MIN_CORES),
     so a build there starts no render thread and renders its bodies itself, with the same pages."""

@@ -166,19 +166,21 @@ class History:
         (or ``None``) already read of some commits (:func:`read`).
         """
         done = records or {}
-        for commit in commits:
-            self.pos[commit.sha] = len(self.shas)
-            self.shas.append(commit.sha)
-            self.parents.append([self.pos[p] for p in commit.parents if p in self.pos])
-            self.intro.append(-1)
-        by_pos = {self.pos[c.sha]: c for c in commits}
+        # the commits get positions first..first + len(commits) - 1 (git names each commit once)
+        first = len(self.shas)
+        pos, graph = self.pos, self.parents
+        for n, commit in enumerate(commits, first):
+            pos[commit.sha] = n
+            graph.append([pos[p] for p in commit.parents if p in pos])
+        self.shas.extend([c.sha for c in commits])
+        self.intro.extend([-1] * len(commits))
         if on_main:
             segment: list[int] = []
             p: int | None = self.pos[tip]
             stop = self.chain[-1] if self.chain else None
             while p is not None and p != stop:
                 segment.append(p)
-                walked = by_pos.get(p)
+                walked = commits[p - first] if first <= p < first + len(commits) else None
                 if walked is None or not walked.parents:
                     p = None
                     break
@@ -193,18 +195,21 @@ class History:
             index = len(self.chain)
             self.base_of.append(self._introduce(self.pos[tip], index, skip_first_parent=False, default=-1))
         chain_set = set(self.chain)
-        for commit in commits:
-            p = self.pos[commit.sha]
-            if self.intro[p] < 0:
-                self.intro[p] = self.branch if not on_main else max(self.branch - 1, 0)
-            record = done[commit.sha] if commit.sha in done else record_from_commit(commit, trees)
+        intro, found, touches = self.intro, self.records, self.touches
+        default = self.branch if not on_main else max(self.branch - 1, 0)
+        for p, commit in enumerate(commits, first):
+            if intro[p] < 0:
+                intro[p] = default
+            sha = commit.sha
+            record = done[sha] if sha in done else record_from_commit(commit, trees)
             if record is not None:
-                self.records.append((p, record))
+                found.append((p, record))
             if commit.paths:
+                merge = len(commit.parents) > 1  # Commit.is_merge
                 touch = Touch(p, commit.author_email.casefold(), commit.committer_email.casefold(),
-                              commit.committer_time, p in chain_set and not commit.is_merge, commit.is_merge)
+                              commit.committer_time, not merge and p in chain_set, merge)
                 for path in commit.paths:
-                    self.touches.setdefault(path, []).append(touch)
+                    touches.setdefault(path, []).append(touch)
 
     def _introduce(self, tip: int, index: int, *, skip_first_parent: bool, default: int) -> int:
         boundary = -1

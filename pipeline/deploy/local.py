@@ -14,6 +14,13 @@ web server) sees the old site or the new one, never a mix, and a run killed at a
 site live. If ``_site`` is still a plain folder (written by an older warta or by hand), it is moved into
 ``_site.versions/`` first: only that first switch has a moment without ``_site``.
 
+The new version is made out of the oldest one, the folder this deploy would prune (:func:`_recycle`):
+renamed to ``<id>.partial``, it keeps only the files of unchanged pages that are the very files live now
+(the same inode: the previous deploy linked them from there; a version shares most inodes with the one
+before it), everything else in it is removed, and only what is missing is linked or copied in. At
+10,000 releases this spares some 24,650 links and 24,650 unlinks and 14,000 folders made and removed
+per deploy (2.5-3 s of system time on this disk).
+
 An unchanged file is found by comparing the bytes of the staged file and its live copy, except where a
 record of the last deploy (:class:`Deployed`, kept by ``warta publish``) says the pair is the one it
 left: the staged file is the same inode with the same size and modification time (a build never writes
