@@ -25,6 +25,7 @@ FILES = ".warta-files.json"  # in a kept bundle: {"files": {relative path: sha25
 ENTRY = "pagefind-entry.json"
 KEEP = 3  # bundles kept per group beyond the ones in use (a preview's, the live site's, one more)
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_READ_FLAGS = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 def in_index(rel: str) -> bool:
@@ -56,22 +57,30 @@ def _files(kept: Path) -> dict[str, str] | None:
 
 
 def _same_bytes(path: str, digest: str) -> bool:
-    """Whether the regular file ``path`` (never through a symbolic link) holds bytes of sha256 ``digest``."""
+    """Whether the regular file ``path`` (never through a symbolic link, never blocking on a FIFO) holds bytes
+    of sha256 ``digest``: judged by what is open (``fstat``) and read from the same descriptor."""
     try:
-        fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
+        fd = os.open(path, _READ_FLAGS)
     except OSError:
         return False
-    with open(fd, "rb") as handle:
-        return hashlib.sha256(handle.read()).hexdigest() == digest
+    try:
+        stat = os.fstat(fd)
+        if not S_ISREG(stat.st_mode):
+            return False
+        data = os.read(fd, stat.st_size + 1)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    return len(data) == stat.st_size and hashlib.sha256(data).hexdigest() == digest
 
 
 def _linked(previous: str, target: str, digest: str) -> bool:
     """``target`` made a hard link to the previous output's file ``previous``, when that is a regular file
     holding bytes of sha256 ``digest`` (checked on the link made, so what is checked is what the new site
-    holds); False (and no ``target``) otherwise."""
+    holds: a symbolic link is linked as itself and never followed, a FIFO or device never read); False
+    (and no ``target``) otherwise."""
     try:
-        if not S_ISREG(os.lstat(previous).st_mode):
-            return False
         os.link(previous, target, follow_symlinks=False)
     except OSError:
         return False

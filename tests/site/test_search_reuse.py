@@ -153,3 +153,24 @@ def test_a_page_that_is_a_symbolic_link_is_not_indexed(tmp_path: Path) -> None:
     page.parent.mkdir(parents=True)
     page.symlink_to(outside)
     assert search.groups(site) == {}
+
+
+def test_a_kept_bundle_file_swapped_for_a_fifo_or_a_link_in_the_output_is_copied_from_the_kept_bundle(
+        tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site")
+    out = root / "_site"
+    build_site(load(root), out)
+    secret = tmp_path / "secret.txt"
+    secret.write_bytes(b"not part of the site\n")
+    bundle = out / BUNDLE / "2024"
+    fifo, link = sorted((bundle / "fragment").iterdir())[0], sorted((bundle / "index").iterdir())[0]
+    kept = {p.relative_to(bundle).as_posix(): p.read_bytes() for p in (fifo, link)}
+    fifo.unlink()
+    os.mkfifo(fifo)  # reading it would block the build for ever
+    link.unlink()
+    link.symlink_to(secret)
+    build_site(load(root), out)  # nothing changed: the 2024 bundle is placed again from the previous output
+    for rel, data in kept.items():
+        placed = bundle / rel
+        assert placed.is_file() and not placed.is_symlink()
+        assert placed.read_bytes() == data
