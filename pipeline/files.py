@@ -1,9 +1,11 @@
-"""Small file helpers every module shares: one atomic write, one exclusive lock.
+"""Small file helpers every module shares: one atomic write, one exclusive lock, one safe read.
 
 - :func:`write_atomic` writes a temporary file beside the target and renames it over the target, so a
   reader sees the old bytes or the new ones, never half a file (a killed run leaves the old file);
 - :func:`exclusive_lock` takes a lock file with the maintained ``filelock`` library (works on Linux,
-  macOS and Windows) and fails at once, with the message given, when another process holds it.
+  macOS and Windows) and fails at once, with the message given, when another process holds it;
+- :func:`read_regular` reads a file only as the regular file at its own name (never through a symbolic
+  link, never blocking on a FIFO put in its place), judged by what is open.
 """
 
 from __future__ import annotations
@@ -14,8 +16,32 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from stat import S_ISREG
 
 from pipeline.errors import WartaError
+
+# open a file only as itself: not through a symbolic link, not blocking on a FIFO, not into a child
+READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def read_regular(path: str) -> tuple[os.stat_result, bytes] | None:
+    """The ``fstat`` and the whole bytes of ``path`` when it is a regular file (opened with
+    :data:`READ_FLAGS`, judged by ``fstat`` of what is open and read from the same descriptor), ``None``
+    otherwise or when it cannot be read, or changed size while read."""
+    try:
+        fd = os.open(path, READ_FLAGS)
+    except OSError:
+        return None
+    try:
+        stat = os.fstat(fd)
+        if not S_ISREG(stat.st_mode):
+            return None
+        data = os.read(fd, stat.st_size + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return (stat, data) if len(data) == stat.st_size else None
 
 
 def write_atomic(path: Path, data: bytes | str, *, durable: bool = False) -> None:

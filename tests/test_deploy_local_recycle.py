@@ -6,15 +6,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from test_deploy_local import build
+
 from pipeline.deploy.local import deploy_local
-
-
-def build(folder: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = folder / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return folder
 
 
 def everything(folder: Path) -> tuple[dict[str, str], set[str]]:

@@ -83,8 +83,9 @@ def scan_site(site_dir: Path) -> dict[str, tuple[str, os.stat_result]]:
     return dict(sorted(found.items()))
 
 
-def files_under(top: str) -> dict[str, os.stat_result]:
-    """The ``lstat`` of every entry that is not a folder under ``top``, by relative POSIX path."""
+def files_under(top: str, folders: list[str] | None = None) -> dict[str, os.stat_result]:
+    """The ``lstat`` of every entry that is not a folder under ``top``, by relative POSIX path; the
+    folders' relative paths are added to ``folders`` when it is given."""
     found: dict[str, os.stat_result] = {}
     stack = [(top, "")]
     while stack:
@@ -92,6 +93,8 @@ def files_under(top: str) -> dict[str, os.stat_result]:
         with os.scandir(folder) as entries:
             for entry in entries:
                 if entry.is_dir(follow_symlinks=False):
+                    if folders is not None:
+                        folders.append(prefix + entry.name)
                     stack.append((entry.path, prefix + entry.name + "/"))
                 else:
                     found[prefix + entry.name] = entry.stat(follow_symlinks=False)

@@ -167,18 +167,8 @@ def _recycle(into: str, files: Mapping[str, str], same: set[str],
     removed, as are folders no new file is in. Returns the files kept and the folders left (full paths),
     so that the new version is not linked again file by file: a version shares most of its inodes with
     the one before it, and making it anew cost two links' and two unlinks' worth of system time per file."""
-    entries: dict[str, os.stat_result] = {}
     folders: list[str] = []
-    stack = [(into, "")]
-    while stack:
-        folder, prefix = stack.pop()
-        with os.scandir(folder) as found:
-            for entry in found:
-                if entry.is_dir(follow_symlinks=False):
-                    folders.append(prefix + entry.name)
-                    stack.append((entry.path, prefix + entry.name + "/"))
-                else:
-                    entries[prefix + entry.name] = entry.stat(follow_symlinks=False)
+    entries = files_under(into, folders)
     kept: set[str] = set()
     for rel, st in entries.items():
         was = live.get(rel)

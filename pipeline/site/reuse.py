@@ -37,22 +37,18 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from stat import S_ISREG
 from typing import Any
 
 from pipeline import yamlio
 from pipeline.cachedir import PAGES_CACHE
 from pipeline.codedigest import code_digest
-from pipeline.files import write_atomic
+from pipeline.files import read_regular, write_atomic
 from pipeline.site.generators import Entry, Pager, Shown
 from pipeline.site.model import Payload
 
 REUSE_VERSION = "warta-reuse-5"
 REUSABLE = frozenset({"item", "dicabut", "list", "register", "sitemap"})  # templates, without extension
 CACHE_DIR = PAGES_CACHE
-# a previous page is read only as a regular file at its own name: never through a symbolic link, never
-# blocking on a FIFO put in its place
-_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 class _Uncacheable(Exception):
@@ -179,20 +175,12 @@ class PageCache:
         if not known or known[0] != key or len(known) != 5:
             return None
         source = self.output_prefix + name
-        try:
-            fd = os.open(source, _READ_FLAGS)
-        except OSError:
+        found = read_regular(source)
+        if found is None:
             return None
-        try:
-            stat = os.fstat(fd)
-            signature = [stat.st_size, stat.st_mtime_ns, stat.st_ino]  # the order of pipeline.site.disk's stats
-            if not S_ISREG(stat.st_mode) or signature != known[1:4]:
-                return None
-            data = os.read(fd, stat.st_size + 1)
-        except OSError:
+        stat, data = found
+        if [stat.st_size, stat.st_mtime_ns, stat.st_ino] != known[1:4]:  # the order of pipeline.site.disk's stats
             return None
-        finally:
-            os.close(fd)
         digest = hashlib.sha256(data).hexdigest()
         return (source, digest, (stat.st_size, stat.st_mtime_ns, stat.st_ino)) if digest == known[4] else None
 

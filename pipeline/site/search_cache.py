@@ -19,13 +19,12 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from stat import S_ISREG
+
+from pipeline.files import read_regular
 
 FILES = ".warta-files.json"  # in a kept bundle: {"files": {relative path: sha256 of its bytes}}
 ENTRY = "pagefind-entry.json"
 KEEP = 3  # bundles kept per group beyond the ones in use (a preview's, the live site's, one more)
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_READ_FLAGS = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 def in_index(rel: str) -> bool:
@@ -59,20 +58,8 @@ def _files(kept: Path) -> dict[str, str] | None:
 def _same_bytes(path: str, digest: str) -> bool:
     """Whether the regular file ``path`` (never through a symbolic link, never blocking on a FIFO) holds bytes
     of sha256 ``digest``: judged by what is open (``fstat``) and read from the same descriptor."""
-    try:
-        fd = os.open(path, _READ_FLAGS)
-    except OSError:
-        return False
-    try:
-        stat = os.fstat(fd)
-        if not S_ISREG(stat.st_mode):
-            return False
-        data = os.read(fd, stat.st_size + 1)
-    except OSError:
-        return False
-    finally:
-        os.close(fd)
-    return len(data) == stat.st_size and hashlib.sha256(data).hexdigest() == digest
+    found = read_regular(path)
+    return found is not None and hashlib.sha256(found[1]).hexdigest() == digest
 
 
 def _linked(previous: str, target: str, digest: str) -> bool:
