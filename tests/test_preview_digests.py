@@ -50,8 +50,9 @@ def count_hashing(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     hashed: list[str] = []
     real = preview_digests.WorkingDigests.digest
 
-    def counting(self: preview_digests.WorkingDigests, item: Item, *args: object) -> str | None:
-        made = real(self, item, *args)  # type: ignore[arg-type]
+    def counting(self: preview_digests.WorkingDigests, item: Item, read: str | None = None,
+                 read_at: int = 0) -> str | None:
+        made = real(self, item, read, read_at)
         entry = self.entries.get(item.path)
         if entry is None or self.fresh.get(item.path) is not entry:
             hashed.append(item.path)
