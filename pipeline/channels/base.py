@@ -12,14 +12,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 from urllib.parse import urlsplit
-
-import requests
 
 from pipeline.config import ChannelSection
 from pipeline.errors import ChannelError
 from pipeline.i18n import _
+
+if TYPE_CHECKING:  # requests is imported when a channel is called, not by every warta publish
+    import requests
 
 DEADLINE = 30.0  # seconds per call, connecting, sending and reading together
 MAX_WAIT = 60.0  # a platform asking to wait longer defers the channel to a later run
@@ -82,7 +83,7 @@ class Http:
     channel: str
     base: str
     secrets: Sequence[str]
-    session: requests.Session = field(default_factory=requests.Session)
+    session: requests.Session = field(default_factory=lambda: _requests().Session())
     deadline: float = DEADLINE
     sleep: Callable[[float], None] = time.sleep
 
@@ -113,6 +114,7 @@ class Http:
         if (parts.scheme, parts.hostname, parts.port) != self.origin:
             raise CallFailed(_("refusing to send {channel}'s token to {host}: only to {own}", channel=self.channel,
                                host=parts.hostname or "?", own=self.origin[1] or "?"), retryable=False)
+        requests = _requests()
         started = time.monotonic()
         sent_body = False
         try:
@@ -198,6 +200,13 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
                 except ValueError:
                     return None
     return None
+
+
+def _requests() -> Any:
+    """The ``requests`` module, imported on the first call (0.1-0.2 s that a run posting nothing never needs)."""
+    import requests
+
+    return requests
 
 
 def _before_sending(exc: requests.exceptions.ConnectionError) -> bool:

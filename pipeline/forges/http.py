@@ -17,13 +17,14 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urljoin, urlsplit
-
-import requests
 
 from pipeline.errors import ConfigError, WartaError
 from pipeline.i18n import _
+
+if TYPE_CHECKING:  # requests is imported when a forge client is made, not by every warta publish
+    import requests
 
 DEFAULT_TIMEOUT = (10.0, 30.0)  # connect, read (seconds)
 MAX_RETRIES = 8  # rate-limited answers in a row before giving up (a retry-after of 0 cannot loop forever)
@@ -76,6 +77,8 @@ class Http:
         self.max_pages = max_pages
         self.sleep = sleep
         self.clock = clock
+        import requests  # here, not at the top: see above
+
         self.session = requests.Session()
         self.session.trust_env = False  # no netrc credentials or proxies picked up behind our back
         self.session.headers.update({"User-Agent": "warta", **headers})
@@ -93,6 +96,8 @@ class Http:
     def request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
                 json: Any = None, ok: tuple[int, ...] = (200, 201, 204)) -> requests.Response:
         """One request (retried while rate-limited); raises for every status not in ``ok``."""
+        import requests  # imported already by __init__
+
         url = self.url(path)
         if _origin(url) != _origin(self.base):
             raise ForgeError(_("{forge}: refusing to send the token to {url} (not {base})", forge=self.name,

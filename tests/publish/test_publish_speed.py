@@ -5,7 +5,8 @@
 - an unchanged item whose record already holds every approval of its version is planned without
   building its approvals again (pipeline/publish/plan.py ``_holds_chain``): the same verdict as
   ``_with_approvals`` on every item of real plans, a force publication completed afterwards included;
-- a run whose last build is kept does not import the site builder (Pelican, Jinja).
+- a run whose last build is kept does not import the site builder (Pelican, Jinja), nor the HTTP client
+  (``requests``: imported only when a channel or a forge is called).
 """
 
 from __future__ import annotations
@@ -112,12 +113,13 @@ def test_an_unchanged_record_is_judged_complete_exactly_when_no_approval_would_b
     assert all(quick and full for _, quick, full in _verdicts(site.root))  # completed once, then complete
 
 
-def test_a_run_whose_build_is_kept_does_not_import_the_site_builder(site: Site) -> None:
+def test_a_run_whose_build_is_kept_does_not_import_the_site_builder_nor_the_http_client(site: Site) -> None:
     approved_release(site, "bantuan-bibit")
     assert publish_json(site)[0] == 0
     script = ("import sys, json\nfrom pipeline.cli import main\ncode = main(['publish', '--json'])\n"
               "print(json.dumps({'code': code, 'loaded': sorted(m for m in sys.modules "
-              "if m.split('.')[0] in ('pelican', 'jinja2') or m == 'pipeline.site.build')}), file=sys.stderr)\n")
+              "if m.split('.')[0] in ('pelican', 'jinja2', 'requests', 'urllib3') or m == 'pipeline.site.build')}), "
+              "file=sys.stderr)\n")
     env = {**site.env(site.cast["wahyu"], sign=False), "PYTHONPATH": str(PROJECT)}
     proc = subprocess.run([sys.executable, "-c", script], cwd=site.root, env=env, capture_output=True, text=True,
                           timeout=300)
