@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pipeline import bounded
 from pipeline.markup import (
@@ -33,7 +33,8 @@ from pipeline.markup import (
     render_markdown,
 )
 
-__all__ = ["ALLOWED_TAGS", "EXTENSIONS", "RENDER_VERSION", "Background", "Compact", "RenderCache", "Rendered", "Shape",
+__all__ = ["ALLOWED_TAGS", "EXTENSIONS", "RENDER_VERSION", "Background", "Compact", "Prerender", "RenderCache",
+           "Rendered", "Shape",
            "body_key",
            "render_all", "render_compact", "render_errors", "render_markdown"]
 
@@ -43,6 +44,7 @@ PARALLEL_MIN = 400
 # with at least this many cores. On 2 cores (one worker beside the main process) it was measured costing
 # about 3 s more CPU and 45 MB more memory at 10,000 releases (the bodies the thread holds, the GIL shared
 # with the main thread) for no wall time gained under load: docs/benchmarks.md, "After session seven".
+# There a child process renders ahead instead (pipeline.render_ahead).
 BACKGROUND_MIN_CORES = 3
 # Bodies travel to the workers in groups of this many (a group past its deadline is redone body by body).
 CHUNK = 16
@@ -292,6 +294,18 @@ def render_compact(bodies: Sequence[bytes], cache_file: Path | None, *, workers:
         return [known[k] for k in keys]
     finally:
         cache.close()
+
+
+class Prerender(Protocol):
+    """What renders a build's bodies while its items are loaded and judged (:class:`Background`, or
+    :class:`pipeline.render_ahead.Ahead` on two cores): given the bodies early, asked for what it
+    rendered when the build takes them, closed by the build's caller."""
+
+    def start(self, bodies: Iterable[bytes | memoryview]) -> None: ...
+
+    def finished(self) -> dict[str, Compact]: ...
+
+    def close(self) -> None: ...
 
 
 class Background:

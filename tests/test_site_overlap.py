@@ -225,7 +225,8 @@ def test_the_renderer_is_given_the_items_own_bodies_not_views_of_the_files(repo:
 
 def test_on_two_cores_the_build_renders_without_the_background(repo: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     """Measured on 2 cores: the background costs CPU and memory for no time gained (rendering.BACKGROUND_MIN_CORES),
-    so a build there starts no render thread and renders its bodies itself, with the same pages."""
+    so a build there starts no render thread (a child process renders ahead instead: tests/test_render_ahead.py),
+    with the same pages."""
     counts = _taken(monkeypatch)
     monkeypatch.setattr(rendering, "PARALLEL_MIN", 1)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)

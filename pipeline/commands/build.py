@@ -11,12 +11,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from pipeline import rendering
 from pipeline.cachedir import RENDER_CACHE
 from pipeline.config import SiteConfig, find_root, load_config
 from pipeline.content import Site, load_site
@@ -25,6 +23,7 @@ from pipeline.errors import ContentError, Finding, UsageError, WartaError, json_
 from pipeline.i18n import _
 from pipeline.itemcache import local_file
 from pipeline.output import with_warnings
+from pipeline.render_ahead import ahead_renderer
 from pipeline.site import BuildResult, build_site
 from pipeline.site.preview import Preview, history_ahead, plan_preview
 
@@ -90,9 +89,7 @@ def build(
     _refuse_live(root, config, output)
     # the judge's history job, forked while this process is small (before the items and the render thread)
     with history_ahead(root):
-        # with enough cores the bodies are rendered while the items are parsed and judged (rendering.Background)
-        renderer = (rendering.Background(local_file(root, RENDER_CACHE), config.limits.render_seconds)
-                    if (os.cpu_count() or 1) >= rendering.BACKGROUND_MIN_CORES else None)
+        renderer = ahead_renderer(local_file(root, RENDER_CACHE), config.limits.render_seconds)
         try:
             site = load_site(root, config, prerender=renderer.start if renderer is not None else None)
             errors = site.findings.errors

@@ -35,8 +35,8 @@ from pipeline.i18n import _, ngettext
 from pipeline.references import resolve_path
 from pipeline.rendering import (
     PARALLEL_MIN,
-    Background,
     Compact,
+    Prerender,
     RenderCache,
     Shape,
     body_key_utf8,
@@ -154,7 +154,7 @@ def build_site(
     records: Sequence[ArchiveRecord] | None = None,
     reuse_pages: bool = True,
     search_index: bool = True,
-    renderer: Background | None = None,
+    renderer: Prerender | None = None,
 ) -> BuildResult:
     """Build the website of ``site`` into ``output`` (replaced whole, only once the build succeeded).
 
@@ -178,7 +178,7 @@ def build_site(
     search page says it was built without the index.
 
     ``renderer``: the bodies rendered in the background while the caller loaded and judged the items
-    (:class:`pipeline.rendering.Background`, given to :func:`pipeline.content.load_site`); only the
+    (:class:`pipeline.rendering.Prerender`, given to :func:`pipeline.content.load_site`); only the
     bodies of the chosen items are taken from it. The caller closes it.
     """
     started = time.perf_counter()
@@ -260,7 +260,7 @@ class _Build:
     """One build in the making: each method is one stage of :func:`build_site`, in order."""
 
     def __init__(self, site: Site, caches: Path, theme: Path, extras: dict[str, PageExtra], drafts: bool,
-                 progress: bool, renderer: Background | None = None) -> None:
+                 progress: bool, renderer: Prerender | None = None) -> None:
         self.site = site
         self.renderer = renderer
         self.root = site.root.resolve()
@@ -477,7 +477,7 @@ def _nav_urls(menu: Sequence[tuple[str, str]]) -> frozenset[str]:
 
 
 def _render(items: Sequence[Item], cache_file: Path, seconds: float,
-            renderer: Background | None) -> tuple[dict[str, Compact | Shape], dict[str, str]]:
+            renderer: Prerender | None) -> tuple[dict[str, Compact | Shape], dict[str, str]]:
     """Each body as :mod:`pipeline.markup` renders it, and its key in the render cache: its HTML (as UTF-8)
     taken from the parsed item when parsing rendered it already or from the background ``renderer``
     (which rendered it while the items were loaded and judged), rendered now when the cache does not
