@@ -13,8 +13,8 @@ When the build needs its bodies (:meth:`Ahead.finished`), the child is told to s
 input, or its input closed): it writes what it has rendered and exits; one still busy after
 :data:`GRACE` seconds (a body slow to render) is killed, losing at most its last batch. Every body
 is then taken as the serial path takes it: a body the child cached is read from the cache (only the
-bodies of the items the gate chose: an unapproved body is cached, never on a page), every other one is rendered by the bounded workers on every core, with its
-deadline (DESIGN rule 13). So the child changes when a body is rendered, never what it renders: the same
+bodies of the items the gate chose: an unapproved body is cached, never on a page), every other one is
+rendered by the bounded workers on every core, with its deadline (DESIGN rule 13). So the child changes when a body is rendered, never what it renders: the same
 function as the workers (:func:`pipeline.rendering._render_utf8`), the same keys, the same cache.
 Nothing the child does can fail a build: a child that cannot start, crashes or is killed only leaves
 more bodies to the workers.
