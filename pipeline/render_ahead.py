@@ -9,15 +9,15 @@ into the content-addressed render cache (:class:`pipeline.rendering.RenderCache`
 time. The build's process does no work for it meanwhile: no thread, no results to receive (a thread
 there shares the GIL with the parsing and was measured gaining nothing: ``rendering.BACKGROUND_MIN_CORES``).
 
-When the build needs its bodies (:meth:`Ahead.finished`), the child is told to stop (a byte on its
-input, or its input closed): it writes what it has rendered and exits; one still busy after
-:data:`GRACE` seconds (a body slow to render) is killed, losing at most its last batch. Every body
-is then taken as the serial path takes it: a body the child cached is read from the cache (only the
-bodies of the items the gate chose: an unapproved body is cached, never on a page), every other one is
-rendered by the bounded workers on every core, with its deadline (DESIGN rule 13). So the child changes when a body is rendered, never what it renders: the same
-function as the workers (:func:`pipeline.rendering._render_utf8`), the same keys, the same cache.
-Nothing the child does can fail a build: a child that cannot start, crashes or is killed only leaves
-more bodies to the workers.
+When the build needs its bodies (:meth:`Ahead.finished`), the child is told to stop (a byte on its input,
+or its input closed): it writes what it has rendered and exits; one still busy after :data:`GRACE`
+seconds (a body slow to render) is killed, losing at most its last batch. Every body is then taken as the
+serial path takes it: a body the child cached is read from the cache (only the bodies of the items the
+gate chose: an unapproved body is cached, never on a page), every other one is rendered by the bounded
+workers on every core, with its deadline (DESIGN rule 13). So the child changes when a body is rendered,
+never what it renders: the same function as the workers (:func:`pipeline.rendering._render_utf8`), the
+same keys, the same cache. Nothing the child does can fail a build: a child that cannot start, crashes or
+is killed only leaves more bodies to the workers.
 
 Like the render workers, the child renders untrusted text: it drops every environment variable the
 operating system does not need (deploy or signing keys: DESIGN rule 12) before it reads a body; it is
