@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/build.py                          # 1,000 releases, 5 interleaved rounds
     .venv/bin/python benchmarks/build.py --n 10000 --rounds 5     # the size (many minutes)
     .venv/bin/python benchmarks/build.py --n 500 --rounds 2 --keep
+    .venv/bin/python benchmarks/build.py --n 10000 --work /dev/shm/warta-bench   # on a RAM disk
 
 For each N it writes N releases in warta's own format (front matter per docs/content.md, ~400 words of
 Indonesian filler, no images) and the same text as a stock Pelican project (default theme, Pelican's own
@@ -469,15 +470,22 @@ def report(n: int, rows: dict[str, list[Run]]) -> None:
 
 
 def main() -> int:
+    global WORK
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, nargs="+", default=[1000], help="numbers of releases (default 1,000)")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
     parser.add_argument("--keep", action="store_true", help="keep the generated projects")
+    parser.add_argument("--work", type=Path, default=None,
+                        help="where the projects are generated and built (default .benchmarks-work/site-build); "
+                             "a RAM disk such as "
+                             "/dev/shm/warta-bench takes the disk's noise out of the figures")
     parser.add_argument("--tools", default=",".join(TOOLS), help="tools to run (default: warta,pelican,hugo)")
     parser.add_argument("--project", type=Path, action="append",
                         help="a checkout whose warta is measured (PYTHONPATH=<checkout>; repeat to interleave "
                              "several; default: the repository this script lives in)")
     args = parser.parse_args()
+    if args.work is not None:
+        WORK = args.work.resolve()
     CHECKOUTS[:] = [p.resolve() for p in (args.project or [PROJECT])]
     for checkout in CHECKOUTS:  # `python -m` puts its working folder first on sys.path: run in the checkout
         found = subprocess.run([sys.executable, "-c", "import pipeline; print(pipeline.__file__)"], cwd=checkout,
