@@ -173,8 +173,8 @@ def two_cores(monkeypatch: pytest.MonkeyPatch) -> list[Ahead]:
     made: list[Ahead] = []
     start = Ahead.start
 
-    def recording(self: Ahead, bodies: object) -> None:
-        start(self, bodies)  # type: ignore[arg-type]
+    def recording(self: Ahead, bodies: Iterable[bytes | memoryview]) -> None:
+        start(self, bodies)
         made.append(self)
         assert self.wait(120)  # the child finishes before the build goes on: every body comes from it
 
