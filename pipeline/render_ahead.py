@@ -144,8 +144,10 @@ class Ahead:
             env = {k: v for k, v in os.environ.items() if k.upper() in bounded._KEEP_ENV}
             env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "pipeline.render_ahead", self._bodies_file, str(self.cache_file)],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, close_fds=True)
+                # -P: the working folder (a repository, whatever files it holds) is never on its module path
+                [sys.executable, "-P", "-m", "pipeline.render_ahead", self._bodies_file, str(self.cache_file)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, close_fds=True,
+                cwd=self.cache_file.parent)
         except (OSError, ValueError):
             self.close()  # no child: the workers render everything, as without one
 

@@ -6,10 +6,12 @@ build, and the build's process holds no thread for it."""
 from __future__ import annotations
 
 import os
+import subprocess
 import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from approvals_helpers import Person, Site, approve_fully, item_text, make_site, release
@@ -83,18 +85,45 @@ def test_stopping_a_child_busy_with_a_slow_body_kills_it_soon_and_loses_nothing_
 
 
 def test_the_child_holds_no_secret_of_the_build_s_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """It renders untrusted text (DESIGN rule 12): started with the operating system's variables only."""
+    """It renders untrusted text (DESIGN rule 12): started with the operating system's variables only (and
+    the folder of warta's package as its module path), and it still renders."""
     monkeypatch.setenv("WARTA_DEPLOY_TOKEN", "rahasia-deploy-123")
     monkeypatch.setenv("SSH_AUTH_SOCK", "/tmp/agent.sock")
+    given: list[dict[str, str]] = []
+    popen = subprocess.Popen
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        given.append(dict(kwargs["env"]))
+        return popen(*args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", recording)
     ahead = Ahead(tmp_path / "render.sqlite", min_bodies=1)
-    ahead.start([PATHOLOGICAL])  # keeps it busy while its environment is read
-    try:
-        assert ahead.process is not None
-        environ = Path(f"/proc/{ahead.process.pid}/environ").read_bytes()
-    finally:
-        ahead.close()
-    assert b"rahasia-deploy-123" not in environ and b"SSH_AUTH_SOCK" not in environ
-    assert b"PATH=" in environ
+    ahead.start(BODIES[:2])
+    assert ahead.wait(120) and ahead.rendered == 2
+    (env,) = given
+    assert "WARTA_DEPLOY_TOKEN" not in env and "SSH_AUTH_SOCK" not in env
+    assert "rahasia-deploy-123" not in "".join(env.values())
+    assert env["PATH"] == os.environ["PATH"]
+    assert env["PYTHONPATH"] == str(Path(render_ahead.__file__).resolve().parent.parent)
+
+
+def test_the_child_never_runs_code_from_the_folder_it_is_started_in(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A repository holding its own ``pipeline/render_ahead.py`` (or ``markdown_it.py``): the child imports
+    warta's, never the repository's, and renders as always."""
+    repo = tmp_path / "repo"
+    marker = tmp_path / "ran"
+    for module in ("pipeline/__init__.py", "pipeline/render_ahead.py", "markdown_it.py", "yaml.py"):
+        (repo / module).parent.mkdir(parents=True, exist_ok=True)
+        (repo / module).write_text(f"open({str(marker)!r}, 'a').write({module!r})\n", encoding="utf-8")
+    monkeypatch.chdir(repo)
+    cache_file = repo / ".warta-cache" / "site" / "render.sqlite"
+    ahead = Ahead(cache_file, min_bodies=1)
+    ahead.start(BODIES[:3])
+    assert ahead.wait(120)
+    assert not marker.exists()
+    assert ahead.rendered == 3
+    assert _cached(cache_file, BODIES[:3]) == {b: render_markdown(b.decode()).html for b in BODIES[:3]}
 
 
 def test_a_child_killed_mid_work_leaves_a_cache_of_whole_renderings(tmp_path: Path) -> None:
