@@ -385,3 +385,29 @@ def chain_of(site: Site, path: str, **kwargs: Any) -> ChainResult:
     result = evaluate_repository(site.root, **kwargs).result(path)
     assert result is not None, f"{path} was not judged"
     return result
+
+
+# A site with six imported drafts, one approved release and one merged without approvals (the build tests
+# of tests/test_site_overlap.py and tests/test_render_ahead.py).
+APPROVED_RELEASE = "content/siaran-pers/2025/bantuan-bibit.md"
+UNAPPROVED_RELEASE = "content/siaran-pers/2025/rapat-rahasia.md"
+UNAPPROVED_SECRET = "Kalimat-rahasia-belum-disetujui"
+
+
+def site_with_an_unapproved_release(tmp_path: Path, cast: dict[str, Person]) -> Site:
+    site = make_site(tmp_path, cast)
+    for n in range(6):  # imported with the root commit's successors: drafts unless approved
+        site.write(f"content/siaran-pers/2025/rilis-{n}.md", item_text(f"Rilis {n}", f"Isi *rilis* {n}.\n\n## Bagian\n"))
+    site.git("add", "content")
+    site.git("commit", "-q", "--no-gpg-sign", "-m", "rilis", person=cast["wahyu"])
+    release(site, "bantuan-bibit", text=item_text("Bantuan Bibit Cabai", "Isi rilis bibit yang disetujui."))
+    approve_fully(site, APPROVED_RELEASE)
+    site.merge("rilis/bantuan-bibit", cast["wahyu"])
+    release(site, "rapat-rahasia", text=item_text("Rapat Rahasia", f"{UNAPPROVED_SECRET} dalam isi.\n"))
+    site.merge("rilis/rapat-rahasia", cast["wahyu"])  # merged without approvals: not published
+    return site
+
+
+def tree_files(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` by its relative path."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}

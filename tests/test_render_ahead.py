@@ -14,7 +14,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from approvals_helpers import Person, Site, approve_fully, item_text, make_site, release
+from approvals_helpers import (
+    APPROVED_RELEASE,
+    UNAPPROVED_RELEASE,
+    UNAPPROVED_SECRET,
+    Person,
+    Site,
+    item_text,
+    site_with_an_unapproved_release,
+    tree_files,
+)
 
 from pipeline import render_ahead, rendering
 from pipeline.cachedir import CACHE_DIRNAME, RENDER_CACHE
@@ -170,28 +179,13 @@ def test_the_renderer_chosen_by_the_number_of_cores(tmp_path: Path, monkeypatch:
 
 # --- the whole command on two cores --------------------------------------------------------------------
 
-APPROVED = "content/siaran-pers/2025/bantuan-bibit.md"
-UNAPPROVED = "content/siaran-pers/2025/rapat-rahasia.md"
-SECRET = "Kalimat-rahasia-belum-disetujui"
+APPROVED, UNAPPROVED, SECRET = APPROVED_RELEASE, UNAPPROVED_RELEASE, UNAPPROVED_SECRET
+_files = tree_files
 
 
 @pytest.fixture
 def repo(tmp_path: Path, cast: dict[str, Person]) -> Site:
-    site = make_site(tmp_path, cast)
-    for n in range(6):
-        site.write(f"content/siaran-pers/2025/rilis-{n}.md", item_text(f"Rilis {n}", f"Isi *rilis* {n}.\n\n## Bagian\n"))
-    site.git("add", "content")
-    site.git("commit", "-q", "--no-gpg-sign", "-m", "rilis", person=cast["wahyu"])
-    release(site, "bantuan-bibit", text=item_text("Bantuan Bibit Cabai", "Isi rilis bibit yang disetujui."))
-    approve_fully(site, APPROVED)
-    site.merge("rilis/bantuan-bibit", cast["wahyu"])
-    release(site, "rapat-rahasia", text=item_text("Rapat Rahasia", f"{SECRET} dalam isi.\n"))
-    site.merge("rilis/rapat-rahasia", cast["wahyu"])  # merged without approvals: not published
-    return site
-
-
-def _files(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return site_with_an_unapproved_release(tmp_path, cast)
 
 
 @pytest.fixture

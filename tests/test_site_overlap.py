@@ -11,7 +11,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from approvals_helpers import Person, Site, approve_fully, item_text, make_site, release
+from approvals_helpers import (
+    APPROVED_RELEASE,
+    UNAPPROVED_RELEASE,
+    UNAPPROVED_SECRET,
+    Person,
+    Site,
+    item_text,
+    site_with_an_unapproved_release,
+    tree_files,
+)
 
 from pipeline import rendering
 from pipeline.cachedir import CACHE_DIRNAME, RENDER_CACHE
@@ -112,28 +121,13 @@ def test_an_error_of_the_background_is_raised_where_the_build_takes_its_bodies()
 
 # --- the whole command --------------------------------------------------------------------------------
 
-APPROVED = "content/siaran-pers/2025/bantuan-bibit.md"
-UNAPPROVED = "content/siaran-pers/2025/rapat-rahasia.md"
-SECRET = "Kalimat-rahasia-belum-disetujui"
+APPROVED, UNAPPROVED, SECRET = APPROVED_RELEASE, UNAPPROVED_RELEASE, UNAPPROVED_SECRET
+_files = tree_files
 
 
 @pytest.fixture
 def repo(tmp_path: Path, cast: dict[str, Person]) -> Site:
-    site = make_site(tmp_path, cast)
-    for n in range(6):  # imported with the root commit's successors: drafts unless approved
-        site.write(f"content/siaran-pers/2025/rilis-{n}.md", item_text(f"Rilis {n}", f"Isi *rilis* {n}.\n\n## Bagian\n"))
-    site.git("add", "content")
-    site.git("commit", "-q", "--no-gpg-sign", "-m", "rilis", person=cast["wahyu"])
-    release(site, "bantuan-bibit", text=item_text("Bantuan Bibit Cabai", "Isi rilis bibit yang disetujui."))
-    approve_fully(site, APPROVED)
-    site.merge("rilis/bantuan-bibit", cast["wahyu"])
-    release(site, "rapat-rahasia", text=item_text("Rapat Rahasia", f"{SECRET} dalam isi.\n"))
-    site.merge("rilis/rapat-rahasia", cast["wahyu"])  # merged without approvals: not published
-    return site
-
-
-def _files(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return site_with_an_unapproved_release(tmp_path, cast)
 
 
 def _taken(monkeypatch: pytest.MonkeyPatch) -> list[int]:
