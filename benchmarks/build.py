@@ -56,7 +56,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import Run, load_line, mb, measure, ratio_text, show, table  # noqa: E402
+from measure import Run, compile_checkout, installed_env, load_line, mb, measure, ratio_text, show, table  # noqa: E402
 
 PROJECT = Path(__file__).resolve().parents[1]
 WORK = PROJECT / ".benchmarks-work" / "site-build"
@@ -315,7 +315,7 @@ def _warta(checkout: Path, warta: Path, n: int, k: int, rows: dict[str, list[Run
     then with it (cold, the index alone, one change, the index alone). A checkout whose ``warta build``
     has no ``--no-search`` gets the rows without the index as the old estimate (the build minus the index
     alone, two runs; no memory figure)."""
-    env = {**os.environ, "PYTHONPATH": str(checkout)}
+    env = installed_env(checkout)  # byte code compiled once (main: compile_checkout)
     name = f"{checkout.name}: " if len(CHECKOUTS) > 1 else ""
     cmd = [sys.executable, "-m", "pipeline", "-C", str(warta), "build", "--drafts", "--json"]
     releases = sorted((warta / "content" / "siaran-pers").rglob("*.md"))
@@ -395,7 +395,7 @@ def _round(projects: dict[str, Path], tools: set[str], n: int, k: int, rows: dic
         _keep(rows, "hugo full build", measure(["hugo", "--quiet", "-d", "public"], hugo, ENV))
 
 
-ENV = {**os.environ, "PYTHONPATH": str(PROJECT)}
+ENV = installed_env(PROJECT)
 CHECKOUTS = [PROJECT]  # the checkouts whose warta is measured (--project)
 NO_SEARCH: set[Path] = set()  # the checkouts whose `warta build` has --no-search
 
@@ -488,6 +488,7 @@ def main() -> int:
         WORK = args.work.resolve()
     CHECKOUTS[:] = [p.resolve() for p in (args.project or [PROJECT])]
     for checkout in CHECKOUTS:  # `python -m` puts its working folder first on sys.path: run in the checkout
+        compile_checkout(sys.executable, checkout)
         found = subprocess.run([sys.executable, "-c", "import pipeline; print(pipeline.__file__)"], cwd=checkout,
                                env={**os.environ, "PYTHONPATH": str(checkout)}, capture_output=True, text=True)
         if not found.stdout.strip().startswith(str(checkout)):

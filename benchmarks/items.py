@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import build  # noqa: E402
-from measure import Run, load_line, measure, show, table  # noqa: E402
+from measure import Run, compile_checkout, installed_env, load_line, measure, show, table  # noqa: E402
 
 PROJECT = Path(__file__).resolve().parents[1]
 WORK = PROJECT / ".benchmarks-work" / "items"
@@ -52,7 +52,8 @@ else:
 
 def _env(project: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "WARTA_"))}
-    env.update({"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "PYTHONPATH": str(project)})
+    env = installed_env(project, env)
+    env.update({"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull})
     return env
 
 
@@ -100,6 +101,8 @@ def main() -> int:
     parser.add_argument("--workdir", type=Path, default=WORK)
     args = parser.parse_args()
     projects = [p.resolve() for p in (args.project or [PROJECT])]
+    for project in projects:  # as installed: byte code compiled (measure.installed_env)
+        compile_checkout(sys.executable, project)
     corpus = args.workdir / f"c{args.n}"
     if not (corpus / "warta" / ".git").is_dir():
         shutil.rmtree(corpus, ignore_errors=True)

@@ -297,3 +297,29 @@ def load_line() -> str:
         return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
     except OSError:
         return f"load average {os.getloadavg()}"
+
+
+# --------------------------------------------------------------------------------------------------
+# warta as installed: from byte code
+
+NO_BYTECODE = "PYTHONDONTWRITEBYTECODE"
+
+
+def installed_env(checkout: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment a measured ``python -m pipeline`` of ``checkout`` runs with: ``base`` (default this
+    process's own), ``PYTHONPATH`` the checkout, and no ``PYTHONDONTWRITEBYTECODE``. ``pip install`` leaves
+    warta's byte code compiled; a shell that sets that variable (this sandbox's do) made every measured
+    command compile warta's ~120 modules from source again, 1.3-2 s of each run (found in session eleven:
+    ``build.py``'s one-change figure was 6.7 s before the checkout was compiled, 4.7-5.0 s after).
+    Call :func:`compile_checkout` once before the runs."""
+    env = {k: v for k, v in (os.environ if base is None else base).items() if k != NO_BYTECODE}
+    env["PYTHONPATH"] = str(checkout)
+    return env
+
+
+def compile_checkout(python: str, checkout: Path) -> None:
+    """The checkout's package compiled to byte code (``__pycache__``, ignored by git), as an install leaves
+    it, so no measured run pays for compiling (see :func:`installed_env`)."""
+    env = {k: v for k, v in os.environ.items() if k != NO_BYTECODE}
+    subprocess.run([python, "-m", "compileall", "-q", str(checkout / "pipeline")], env=env, check=True,
+                   stdout=subprocess.DEVNULL)

@@ -44,7 +44,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import build  # noqa: E402 - benchmarks/build.py: the corpus
-from measure import SUBREAPER, load_line, reap_left, shares_memory  # noqa: E402
+from measure import SUBREAPER, compile_checkout, installed_env, load_line, reap_left, shares_memory  # noqa: E402
 
 SAMPLE_EVERY = 0.02
 
@@ -304,10 +304,12 @@ def main() -> int:
     if not corpus.is_dir():
         print(f"generating {args.n} releases in {corpus.parent}", flush=True)
         build.generate(args.n, corpus.parent)
+    for project in projects:  # as installed: byte code compiled (measure.installed_env)
+        compile_checkout(sys.executable, project)
     print(load_line(), flush=True)
     for k in range(args.rounds):
         for project in projects:
-            env = {**os.environ, "PYTHONPATH": str(project), "WARTA_MEMORY_TRACE": "1" if args.trace else "0"}
+            env = {**installed_env(project), "WARTA_MEMORY_TRACE": "1" if args.trace else "0"}
             cmd = [sys.executable, "-c", BOOT, "-C", str(corpus), "build", "--drafts", "--json",
                    *(["--no-search"] if args.no_search else [])]
             shutil.rmtree(corpus / "_preview", ignore_errors=True)

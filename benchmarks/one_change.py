@@ -34,6 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import build  # noqa: E402  (benchmarks/build.py: the corpus)
+from measure import compile_checkout, installed_env  # noqa: E402
 
 # Run in the measured checkout: its own pipeline, the search index left out unless INDEX, the main process's CPU.
 RUN = """
@@ -78,6 +79,7 @@ def main() -> int:
         folder, _sep, extra = spec.partition(":")
         settings = dict(pair.split("=", 1) for pair in extra.split(",") if pair)
         projects.append((spec, Path(folder).resolve(), settings))
+        compile_checkout(sys.executable, Path(folder).resolve())  # as installed (measure.installed_env)
     source = build.generate(args.n, args.work / "corpus")["warta"]
     corpora = []
     for number, _project in enumerate(projects):
@@ -93,7 +95,7 @@ def main() -> int:
             _edit_one(corpus, k)
             before, started = _children_cpu(), time.perf_counter()
             done = subprocess.run([sys.executable, str(runner), str(corpus), str(folder)], cwd=folder,
-                                  env={**os.environ, "PYTHONPATH": str(folder), **settings},
+                                  env={**installed_env(folder), **settings},
                                   capture_output=True, text=True, check=False)
             wall, tree = time.perf_counter() - started, _children_cpu() - before
             lines = [line for line in done.stderr.splitlines() if line.startswith("main-cpu ")]

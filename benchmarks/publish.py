@@ -68,7 +68,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import build as corpus  # noqa: E402  (benchmarks/build.py: the generator of the releases and of the Hugo project)
-from measure import tree_rss  # noqa: E402  (the process tree's summed memory, shared with the other benchmarks)
+from measure import compile_checkout, installed_env, tree_rss  # noqa: E402  (the process tree's summed memory, shared with the other benchmarks)
 
 PROJECT = Path(__file__).resolve().parents[1]
 WORK = PROJECT / ".benchmarks-work" / "publish"
@@ -285,8 +285,7 @@ class Project:
     runs: dict[str, list[Run]] = field(default_factory=dict)
 
     def publish(self, repo: Repo, python: str, keys: dict[str, Path]) -> Run:
-        env = {**repo.env(PUBLISHER), "PYTHONPATH": str(self.checkout)}
-        env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: byte code compiled (compile_checkout)
+        env = installed_env(self.checkout, repo.env(PUBLISHER))  # byte code compiled once (compile_checkout)
         if self.identity:
             env["WARTA_SIGNING_KEY"] = keys["pipeline"].read_text(encoding="utf-8")
         return measure([python, "-m", "pipeline", "publish", "--json"], self.site, env, parse=True)
@@ -304,15 +303,6 @@ def settle(repo: Repo) -> None:
     loose = int(repo.git("count-objects").split()[0])
     if loose > 1000:  # a packed copy is left as it is
         repo.git("-c", "gc.autoDetach=false", "gc", "-q", "--force")
-
-
-def compile_checkout(python: str, checkout: Path) -> None:
-    """The byte code of the checkout's package, as ``pip install`` leaves it: with
-    ``PYTHONDONTWRITEBYTECODE`` set (this machine's shells set it) every run compiled warta's ~150
-    modules from source again (0.2-0.3 s of each run)."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    subprocess.run([python, "-m", "compileall", "-q", str(checkout / "pipeline")], env=env, check=True,
-                   stdout=subprocess.DEVNULL)
 
 
 def _report(label: str, what: str, run: Run, runs: dict[str, list[Run]]) -> None:

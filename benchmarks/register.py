@@ -27,7 +27,7 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT / "benchmarks"))
 
-from measure import Run, load_line, measure, show, table  # noqa: E402
+from measure import Run, compile_checkout, load_line, measure, show, table  # noqa: E402
 from report import add_register  # noqa: E402
 from verify import _env, generate  # noqa: E402
 
@@ -95,6 +95,8 @@ def main() -> int:
                         help="a checkout to measure (PYTHONPATH); repeat to compare; default this one")
     args = parser.parse_args()
     projects = [p.resolve() for p in (args.project or [PROJECT])]
+    for project in projects:  # as installed: byte code compiled (measure.installed_env)
+        compile_checkout(sys.executable, project)
     print(load_line(), flush=True)
     repo = history(args.workdir, args.releases)
     rows = rounds_of(repo, args.rounds, projects)

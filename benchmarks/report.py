@@ -36,6 +36,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT / "benchmarks"))
 sys.path.insert(0, str(PROJECT))
 
+from measure import compile_checkout, installed_env  # noqa: E402
 from verify import generate, git, release_text  # noqa: E402
 
 from pipeline.approvals.service import evaluate_repository  # noqa: E402
@@ -85,8 +86,8 @@ def run(repo: Path, *args: str, cold: bool = False) -> tuple[float, float, int, 
     """(seconds, peak MiB of the child, exit code, bytes printed)."""
     if cold:
         shutil.rmtree(repo / ".warta-cache", ignore_errors=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env.update({"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "PYTHONPATH": str(PROJECT)})
+    env = installed_env(PROJECT, {k: v for k, v in os.environ.items() if not k.startswith("GIT_")})
+    env.update({"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull})
     with tempfile.TemporaryFile() as out:
         start = time.perf_counter()
         proc = subprocess.Popen([sys.executable, "-m", "pipeline", "report", *args], cwd=repo, env=env,
@@ -130,6 +131,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="generate the history into DIR and keep it")
     args = parser.parse_args()
+    compile_checkout(sys.executable, PROJECT)  # as installed: byte code compiled (measure.installed_env)
     base = args.keep or Path(tempfile.mkdtemp(prefix="warta-report-bench-"))
     repo = base / "site"
     started = time.perf_counter()

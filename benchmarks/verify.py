@@ -41,7 +41,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import Run, load_line, measure, ratio_text, show, table  # noqa: E402
+from measure import Run, compile_checkout, installed_env, load_line, measure, ratio_text, show, table  # noqa: E402
 
 from pipeline.content import compute_digest  # noqa: E402
 
@@ -286,16 +286,9 @@ def cross_check(repo: Path, signers: dict[str, Signer], sample: int = 12) -> Non
 def _env(project: Path) -> dict[str, str]:
     """The environment of a measured command: warta as installed runs from byte-code, so a shell's
     ``PYTHONDONTWRITEBYTECODE`` is not passed on (the checkouts are compiled once, :func:`_compile`)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "WARTA_"))
-           and k != "PYTHONDONTWRITEBYTECODE"}
-    env.update({"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "PYTHONPATH": str(project)})
+    env = installed_env(project, {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "WARTA_"))})
+    env.update({"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull})
     return env
-
-
-def _compile(projects: list[Path]) -> None:
-    for project in projects:
-        subprocess.run([sys.executable, "-m", "compileall", "-q", str(project / "pipeline")], check=False,
-                       stdout=subprocess.DEVNULL)
 
 
 def rounds_of(repo: Path, rounds: int, projects: list[Path], *, cold: bool, status: bool,
@@ -447,7 +440,8 @@ def main() -> int:
                         help="signed history: time only the signature verification (cold), not the commands")
     args = parser.parse_args()
     projects = [p.resolve() for p in (args.project or [PROJECT])]
-    _compile(projects)
+    for project in projects:
+        compile_checkout(sys.executable, project)
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
           f"{git(PROJECT, 'version').decode().strip()}; {load_line()}", flush=True)
     if args.releases:

@@ -55,3 +55,20 @@ def test_a_grandchilds_cpu_is_in_the_commands(tmp_path: Path) -> None:
 def test_an_estimate_without_memory_shows_no_figure() -> None:
     assert measure.mb([float("nan")]) == "-"
     assert measure.mb([float("nan"), 120.4, 98.0]) == "120 MB"
+
+
+def test_a_measured_warta_runs_from_byte_code_even_under_a_shell_that_forbids_it(tmp_path: Path,
+                                                                                 monkeypatch) -> None:
+    """A shell's PYTHONDONTWRITEBYTECODE made every measured command compile warta from source (1.3-2 s
+    a run): the measured environment drops it, and the checkout is compiled once beforehand."""
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    checkout = tmp_path / "checkout"
+    (checkout / "pipeline").mkdir(parents=True)
+    (checkout / "pipeline" / "__init__.py").write_text("VALUE = 7\n", encoding="utf-8")
+    (checkout / "pipeline" / "stage.py").write_text("def run():\n    return 3\n", encoding="utf-8")
+    env = measure.installed_env(checkout, {"PATH": "/usr/bin", "PYTHONDONTWRITEBYTECODE": "1", "LANG": "C"})
+    assert env == {"PATH": "/usr/bin", "LANG": "C", "PYTHONPATH": str(checkout)}
+    assert "PYTHONDONTWRITEBYTECODE" not in measure.installed_env(checkout)  # this process's own environment
+    measure.compile_checkout(sys.executable, checkout)
+    compiled = sorted(p.name.split(".")[0] for p in (checkout / "pipeline" / "__pycache__").glob("*.pyc"))
+    assert compiled == ["__init__", "stage"]
