@@ -40,7 +40,7 @@ from pipeline.kinds import (
     SuratPermohonan,
 )
 from pipeline.markup import MARKDOWN_EXTENSIONS, Rendered, markdown_images
-from pipeline.references import ImageRef, LinkRef, check_target, item_references, needs_rendering
+from pipeline.references import APPROVAL_KEYS, ImageRef, LinkRef, check_target, item_references, needs_rendering
 from pipeline.rendering import render_all
 from pipeline.schema import suggest, validate
 from pipeline.tree import FileTree, WorkTree
@@ -147,6 +147,11 @@ class Site:
     # reading every file again
     read_digests: dict[str, str] = field(default_factory=dict)
     read_at: int = 0
+    # of the working tree's items parsed by :func:`load_site` (not taken from the item cache): each front
+    # matter's text -> the values of its keys approvals read (:data:`pipeline.references.APPROVAL_KEYS`), as
+    # the strict loader built them; the judge of the preview takes them (once: plan_preview empties it)
+    # instead of parsing the same texts again from the commit's blobs (a text is its values)
+    fronts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def split_front_matter(text: str) -> tuple[str, str, int] | None:
@@ -250,10 +255,13 @@ _NO_SPAN = (0, 0, 0)
 
 
 def _parse(files: FileTree, rel: str, raw: bytes, config: SiteConfig, rendered: Rendered | None,
-           body_bytes: bytes | None = None) -> tuple[Item | None, list[Finding], tuple[int, int, int]]:
+           body_bytes: bytes | None = None, fronts: dict[str, dict[str, Any]] | None = None,
+           ) -> tuple[Item | None, list[Finding], tuple[int, int, int]]:
     """:func:`parse_item`, and where the item's front matter starts and ends and its body starts in its bytes
     (what :mod:`pipeline.itemcache` keeps instead of the text). ``body_bytes``: the body as the background
-    renderer was given it (:func:`_bodies_to_build`): the item holds that very object when it is its body."""
+    renderer was given it (:func:`_bodies_to_build`): the item holds that very object when it is its body.
+    ``fronts`` receives the front matter's text and its approvals' values (:attr:`Site.fronts`), once it
+    parsed as a mapping."""
     pure = PurePosixPath(rel)
     kind = _kind_of(pure)
     if kind is None:
@@ -292,6 +300,8 @@ def _parse(files: FileTree, rel: str, raw: bytes, config: SiteConfig, rendered: 
         what = "empty" if doc.data is None else f"a {type(doc.data).__name__}"
         return None, [Finding(rel, 2, _("front matter must be a mapping of fields, got {what}", what=what),
                               code="content.front-matter")], _NO_SPAN
+    if fronts is not None:  # taken before validation (nothing changes doc.data; the judge reads the values)
+        fronts[fm_text] = {key: doc.data[key] for key in APPROVAL_KEYS if key in doc.data}
     meta, errors = validate(SCHEMAS[kind], doc.data, doc)
     findings.extend(errors)
     if meta is not None:
@@ -384,6 +394,7 @@ def load_items(
     render_cache: Path | None = None, invalid: list[Item] | None = None, only: bool = False,
     blobs_read: dict[str, bytes] | None = None, cache_root: Path | None = None,
     prerender: Callable[[Iterable[bytes | memoryview]], None] | None = None,
+    fronts: dict[str, dict[str, Any]] | None = None,
 ) -> tuple[list[Item], Findings]:
     """Load and validate content from a folder or a file tree. ``paths`` limits which files are reported
     (all are read for slugs). Bodies that can hold references are rendered first, together, within the
@@ -395,7 +406,7 @@ def load_items(
     whose ``.warta-cache`` keeps parsed items (:mod:`pipeline.itemcache`; None: every item is parsed).
     ``prerender`` (a site build's :meth:`pipeline.rendering.Background.start`) is given, as soon as the
     files are read, the bodies a build may render (:func:`_bodies_to_build`), to render while the items
-    are parsed and judged."""
+    are parsed and judged. ``fronts`` receives what :attr:`Site.fronts` holds, of every file parsed here."""
     tree = WorkTree(root) if isinstance(root, Path) else root
     findings = Findings()
     wanted = set(paths) if paths is not None else None
@@ -437,7 +448,7 @@ def load_items(
         if rel in kept:
             items.append(kept[rel])
             continue
-        item, errors, span = _parse(tree, rel, data, config, renderings.get(rel), shared.get(rel))
+        item, errors, span = _parse(tree, rel, data, config, renderings.get(rel), shared.get(rel), fronts)
         if wanted is None or rel in wanted:
             findings.extend(errors)
         if item is not None and not any(f.severity == "error" for f in errors):
@@ -562,8 +573,10 @@ def load_site(root: Path, config: SiteConfig, paths: Sequence[str] | None = None
     :func:`load_items`."""
     read: dict[str, bytes] | None = {} if tree is None else None
     read_at = time.time_ns()
+    fronts: dict[str, dict[str, Any]] = {}
     items, findings = load_items(tree or WorkTree(root), config, paths, cache_root=root, prerender=prerender,
-                                 blobs_read=read)
+                                 blobs_read=read, fronts=fronts)
     digests = {i.path: compute_digest({i.path: data}) for i in items
                if read and not i.references and (data := read.get(i.path)) is not None}
-    return Site(root=root, config=config, items=items, findings=findings, read_digests=digests, read_at=read_at)
+    return Site(root=root, config=config, items=items, findings=findings, read_digests=digests, read_at=read_at,
+                fronts=fronts)

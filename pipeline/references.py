@@ -40,6 +40,12 @@ IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".heic", "
                             ".avif", ".bmp"})
 
 
+# the front-matter keys :func:`declared_references` reads, with the two more approvals read of an item
+# (``sop``, ``kategori_informasi``: pipeline.approvals.revisions.read_item): what a site build's load keeps
+# of each front matter it parsed for the judge (pipeline.content.Site.fronts)
+APPROVAL_KEYS = frozenset({"sop", "kategori_informasi", "image", "image_alt", "image_caption", "media", "lampiran"})
+
+
 @dataclass(frozen=True)
 class Declared:
     """A file named in the front matter: the written value, its key path (for line numbers), its role."""

@@ -226,3 +226,64 @@ def test_load_reports_an_unhashable_key_as_before() -> None:
     with pytest.raises(yamlio.YamlSyntaxError) as info:
         yamlio.load("a: 1\n? [x, y]\n: 2\n", "x.md", line_offset=1)
     assert "unhashable" in info.value.finding.message and info.value.finding.line is not None
+
+
+@pytest.mark.parametrize("kind", ["siaran-pers", "informasi-publik"])
+def test_front_matters_a_build_parsed_give_the_judge_the_same_item_info(site: Path, kind: str,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A site build's load hands the judge each front matter it parsed (Site.fronts): read_item given them
+    gives the ItemInfo of reading the bytes alone, for plain, tricky and hostile front matter, and with a
+    byte-order mark; what did not parse as a mapping is not handed over (the judge reads it itself)."""
+    from pipeline.config import load_config
+    from pipeline.content import load_items
+
+    texts = {f"content/{kind}/2025/a{i}.md": text for i, text in enumerate(ITEMS)}
+    texts[f"content/{kind}/2025/bom.md"] = "\ufeff" + ITEMS[0]
+    for rel, text in texts.items():
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site / rel).write_text(text, encoding="utf-8")
+    fronts: dict[str, dict[str, Any]] = {}
+    load_items(site, load_config(site), fronts=fronts)
+    # the mappings among ITEMS (one is refused for its anchor, one for its tab, one for its depth, one is
+    # a list and one has no front matter): their texts and only the keys approvals read
+    assert fronts["title: no\nsop: ' khusus '\ndate: 2025-03-04\n"] == {"sop": " khusus "}
+    assert fronts["sop: a\nsop: b\n"] == {"sop": "b"}
+    assert "- a\n" not in fronts and "title: x\nsop: &a x\nalias: *a\n" not in fronts
+    assert all(set(values) <= ITEM_KEYS for values in fronts.values())
+    calls: list[str] = []
+    real = yamlio.top_level
+    monkeypatch.setattr(revisions.yamlio, "top_level", lambda text, keys: calls.append(text) or real(text, keys))
+    given = {rel: read_item(rel, text.encode("utf-8"), fronts=fronts) for rel, text in texts.items()}
+    assert [text for text in calls if text in fronts] == [], "a front matter the build parsed was parsed again"
+    assert calls, "what the build did not hand over is parsed"
+    for rel, text in texts.items():
+        assert given[rel] == read_item(rel, text.encode("utf-8")), rel
+
+
+def test_the_preview_judge_parses_no_front_matter_the_build_already_parsed(site: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a cold build the preview's judge reads every committed item from git, and takes the values of the
+    front matters the build's load parsed from the working tree instead of parsing them again; an item
+    whose committed bytes differ from the working tree's is parsed from its blob."""
+    from pipeline.config import load_config
+    from pipeline.content import load_site
+    from pipeline.site.preview import plan_preview
+
+    release = "---\ntitle: Rilis {n}{more}\ndate: 2025-03-0{n} 09:00\nsop: pemutakhiran-website\n---\nIsi rilis {n}.\n"
+    for n in (1, 2):
+        (site / f"content/siaran-pers/2025/r{n}.md").parent.mkdir(parents=True, exist_ok=True)
+        (site / f"content/siaran-pers/2025/r{n}.md").write_text(release.format(n=n, more=""),
+                                                                 encoding="utf-8")
+    git_repo(site, {})
+    # r2 changed in the working tree after its commit: its committed front matter is not the one loaded
+    (site / "content/siaran-pers/2025/r2.md").write_text(release.format(n=2, more=" (ralat)"), encoding="utf-8")
+    parsed: list[str] = []
+    real = yamlio.top_level
+    monkeypatch.setattr(revisions.yamlio, "top_level", lambda text, keys: parsed.append(text) or real(text, keys))
+    loaded = load_site(site, load_config(site))
+    assert len(loaded.fronts) == 2
+    preview = plan_preview(loaded)
+    assert loaded.fronts == {}  # taken once
+    assert parsed == ["title: Rilis 2\ndate: 2025-03-02 09:00\nsop: pemutakhiran-website\n"]
+    assert [i.path for i in preview.items] == ["content/siaran-pers/2025/r1.md", "content/siaran-pers/2025/r2.md"]
+    assert preview.reasons["content/siaran-pers/2025/r2.md"].startswith("changed since the last commit")

@@ -41,6 +41,7 @@ import contextlib
 import gc
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from pipeline.approvals import decisions, history, history_job, reportcache, sharing, signing
 from pipeline.approvals.authorship import content_signers
@@ -92,6 +93,7 @@ def evaluate_repository(
     cache: bool = True,
     fetch_decisions: bool = False,
     share: bool = False,
+    fronts: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Report:
     """Judge the approval chains of a repository's items.
 
@@ -103,6 +105,8 @@ def evaluate_repository(
     ``share``: on a cold run many items are judged on two cores (:mod:`.sharing`), for a caller that reads
     few of the report's per-item contexts (those of the child's half are made again when read), and the
     kept run is written in the background: the caller calls :func:`.reportcache.finish` before it ends.
+    ``fronts``: front matters the caller has already parsed (a site build's load:
+    :attr:`pipeline.content.Site.fronts`), not parsed again (:func:`.revisions.read_item`).
     """
     if cache:
         ensure_local_cache(root)  # never a linked or committed cache (it could forge verdicts): warns once
@@ -112,14 +116,15 @@ def evaluate_repository(
     gc.disable()
     try:
         return _run(root, base=base, all_items=all_items, paths=paths, head=head, published=published or {},
-                    cache=cache, fetch_decisions=fetch_decisions, share=share)
+                    cache=cache, fetch_decisions=fetch_decisions, share=share, fronts=fronts)
     finally:
         if enabled:
             gc.enable()
 
 
 def _run(root: Path, *, base: str | None, all_items: bool, paths: Sequence[str] | None, head: str,
-         published: Mapping[str, str], cache: bool, fetch_decisions: bool, share: bool) -> Report:
+         published: Mapping[str, str], cache: bool, fetch_decisions: bool, share: bool,
+         fronts: Mapping[str, Mapping[str, Any]] | None = None) -> Report:
     git = Git(root)
     opened = _open(git, head)
     fetched = decisions.fetch(git) if fetch_decisions else None
@@ -136,7 +141,7 @@ def _run(root: Path, *, base: str | None, all_items: bool, paths: Sequence[str] 
                 return _from_kept(root, opened, kept, state, fetched, head=head, base=base, all_items=all_items,
                                   paths=paths, published=published)
     report, judge = _evaluate(root, opened, fetched, head=head, base=base, all_items=all_items, paths=paths,
-                              published=published, cache=cache, share=share)
+                              published=published, cache=cache, share=share, fronts=fronts)
     if key is not None:
         st = judge.base_state
         reportcache.save(ensure_local_cache(root), key, reportcache.Kept(
@@ -161,9 +166,11 @@ def _open(git: Git, head: str) -> tuple[str, str, str]:
 
 def _evaluate(root: Path, opened: tuple[str, str, str], fetched: list[str] | None, *, head: str,
               base: str | None, all_items: bool, paths: Sequence[str] | None, published: Mapping[str, str],
-              cache: bool, share: bool = False) -> tuple[Report, Judge]:
+              cache: bool, share: bool = False,
+              fronts: Mapping[str, Mapping[str, Any]] | None = None) -> tuple[Report, Judge]:
     """One full evaluation (see :func:`evaluate_repository`)."""
-    judge = Judge(root, head=head, cache=cache, opened=opened, fetched=fetched, all_items=all_items and not paths)
+    judge = Judge(root, head=head, cache=cache, opened=opened, fetched=fetched, all_items=all_items and not paths,
+                  fronts=fronts)
     judge.select(base=base, all_items=all_items, paths=paths)
     judge.load_records()
     judge.check_signatures()
@@ -199,12 +206,15 @@ class Judge:
 
     def __init__(self, root: Path, *, head: str, cache: bool, fetch_decisions: bool = False,
                  opened: tuple[str, str, str] | None = None, fetched: list[str] | None = None,
-                 all_items: bool = False, fork: bool = True) -> None:
+                 all_items: bool = False, fork: bool = True,
+                 fronts: Mapping[str, Mapping[str, Any]] | None = None) -> None:
         """``opened``: what :func:`_open` found; ``fetched``: the warnings of a fetch of the decisions
         already made (``None``: fetch now when ``fetch_decisions``). ``all_items``: every item will be
         selected, so their files are read while main's history index is built in a child process, when it
-        must be read from git (:mod:`.history_job`; ``fork=False``: built here first)."""
+        must be read from git (:mod:`.history_job`; ``fork=False``: built here first). ``fronts``: see
+        :func:`evaluate_repository`."""
         self.root = root
+        self.fronts = fronts
         self.git = git = Git(root)
         head_sha, self.main, self.main_sha = opened or _open(git, head)
         self.head, self.head_sha = head, head_sha
@@ -247,7 +257,7 @@ class Judge:
         limits = next((st.config.limits for st in reversed(self.states) if st.valid and st.config), None)
         # the items read early were read with the limits of main's tip: kept when those are the ones
         self.files = early if early is not None and early.limits == (limits or LimitsSection()) else Files(
-            git, self.tree, ItemCache(self.cache_root / "approvals" if self.cache_root else None), limits)
+            git, self.tree, ItemCache(self.cache_root / "approvals" if self.cache_root else None), limits, fronts)
 
     def _main_config(self) -> SiteConfig | None:
         """The ``warta.yml`` of main's tip (``None``: missing or unreadable). Only where more records are
@@ -262,7 +272,7 @@ class Judge:
         is built: :meth:`select` takes them (from the caches of the returned :class:`Files`) when the
         trusted limits are the same."""
         files = Files(self.git, self.tree, ItemCache(self.cache_root / "approvals" if self.cache_root else None),
-                      main_config.limits if main_config is not None else None)
+                      main_config.limits if main_config is not None else None, self.fronts)
         paths = [p for p in self.tree if is_item(p)]
         infos = files.info(paths)
         files.digests({p: files.existing([p, *infos[p].refs]) for p in paths})

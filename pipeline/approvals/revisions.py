@@ -28,11 +28,11 @@ from pipeline.git import Git, TreeEntry
 from pipeline.governed import is_governed
 from pipeline.i18n import _
 from pipeline.markup import render_bounded
-from pipeline.references import declared_references, is_item_link, resolve_path
+from pipeline.references import APPROVAL_KEYS, declared_references, is_item_link, resolve_path
 
 READ_BATCH_BYTES = 64 * 1024 * 1024
 # the front-matter keys read_item and pipeline.references.declared_references read
-ITEM_KEYS = frozenset({"sop", "kategori_informasi", "image", "image_alt", "image_caption", "media", "lampiran"})
+ITEM_KEYS = APPROVAL_KEYS
 
 
 @dataclass(frozen=True)
@@ -73,10 +73,14 @@ def _resolve(item_path: str, ref: str) -> str | None:
     return joined
 
 
-def read_item(path: str, raw: bytes, limits: LimitsSection | None = None) -> ItemInfo:
+def read_item(path: str, raw: bytes, limits: LimitsSection | None = None,
+              fronts: Mapping[str, Mapping[str, Any]] | None = None) -> ItemInfo:
     """Read the fields approvals need from a content file's bytes (no schema validation: ``warta check``
     does that; this must only never miss a file the item uses). Bounded like every reading of a file
-    (rule 13): sizes capped, the body rendered within ``limits.render_seconds``."""
+    (rule 13): sizes capped, the body rendered within ``limits.render_seconds``. ``fronts``: front-matter
+    texts already parsed in this run (:attr:`pipeline.content.Site.fronts`), each with the values of its
+    :data:`ITEM_KEYS` as the strict loader builds them: a text found there is not parsed again (the same
+    text gives the same values; every check before and after the parse is made here all the same)."""
     limits = limits or LimitsSection()
     parts = PurePosixPath(path).parts
     kind = parts[1] if len(parts) >= 3 and parts[0] == CONTENT_DIR and parts[1] in ALL_KINDS else None
@@ -97,7 +101,8 @@ def read_item(path: str, raw: bytes, limits: LimitsSection | None = None) -> Ite
                                                        size=format(len(raw), ","), limit=format(limits.file_bytes, ",")))
     # the fields read here, built as the strict loader builds them, without the rest of the document
     # (yamlio.top_level proves when that gives the same values; otherwise the whole document is loaded)
-    fast = yamlio.top_level(front, ITEM_KEYS)
+    known = fronts.get(front) if fronts else None
+    fast = dict(known) if known is not None else yamlio.top_level(front, ITEM_KEYS)
     try:
         # the strict loader's values without the line index (warta check reports lines)
         data = fast if fast is not None else yaml.load(front, Loader=yamlio.StrictLoader)  # noqa: S506 - a SafeLoader subclass
@@ -164,8 +169,9 @@ class Files:
     """The files of one revision, read through one cat-file process, with the caches."""
 
     def __init__(self, git: Git, tree: Mapping[str, TreeEntry], cache: ItemCache,
-                 limits: LimitsSection | None = None) -> None:
+                 limits: LimitsSection | None = None, fronts: Mapping[str, Mapping[str, Any]] | None = None) -> None:
         self.limits = limits or LimitsSection()
+        self.fronts = fronts  # front matters this run already parsed (read_item)
         self.git = git
         self.tree = tree
         self.cache = cache
@@ -189,7 +195,7 @@ class Files:
         self.read.update(blobs)
         for path in missing:
             oid = self.tree[path].oid
-            info = read_item(path, blobs.get(oid, b""), self.limits)
+            info = read_item(path, blobs.get(oid, b""), self.limits, self.fronts)
             out[path] = info
             self.cache.info[f"{path}\0{oid}"] = info.to_json()
             self.cache.dirty = True

@@ -70,6 +70,7 @@ def _all_drafts(site: Site, note: str) -> Preview:
 def plan_preview(site: Site, now: dt.datetime | None = None) -> Preview:
     """Judge every item of ``site`` (see the module docstring). Never raises for a missing repository."""
     root = site.root
+    fronts, site.fronts = site.fronts, {}  # taken once, by the judge: not held through the build
     try:
         git = Git.discover(root)
     except GitError:
@@ -81,10 +82,12 @@ def plan_preview(site: Site, now: dt.datetime | None = None) -> Preview:
               "no approvals to check, so every item is a draft", folder=git.root),
         )
     try:
-        report = evaluate_repository(root, all_items=True)
+        report = evaluate_repository(root, all_items=True, fronts=fronts)
     except WartaError as exc:  # ApprovalError, ConfigError, GitError: a preview shows drafts instead
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return _all_drafts(site, _("approvals cannot be checked ({reason}), so every item is a draft", reason=first))
+    finally:
+        del fronts
     enabled = gc.isenabled()
     gc.disable()  # thousands of small objects and no cycles: the collector would rescan every parsed item
     try:
