@@ -474,3 +474,85 @@ def test_publish_with_nothing_new_parses_no_item_again(tmp_path: Path, cast: dic
     code, again = publish_json(site)
     assert code == 0 and again["pages"] == doc["pages"] and again["held"] == doc["held"] == []
     assert parses == []
+
+
+def _delta_file() -> str:
+    main = Path(ITEMS_CACHE)
+    return str(main.with_name(main.stem + ".delta" + main.suffix))
+
+
+def _edit(root: Path, rel: str, n: int) -> None:
+    (root / rel).write_bytes((root / rel).read_bytes() + f"\nUbah {n}.\n".encode())
+
+
+def test_a_few_changed_items_go_to_a_delta_file_and_the_main_file_is_left_as_it_is(
+        example: Path, parses: list[str]) -> None:
+    """After one changed release the cache does not write every entry again: the main file keeps its bytes,
+    the delta beside it holds the new entry, and the next run parses nothing and gives the items and
+    findings a run without the cache gives."""
+    load(example)
+    main = example / CACHE_DIRNAME / ITEMS_CACHE
+    before = main.read_bytes()
+    _edit(example, RELEASE, 1)
+    parses.clear()
+    load(example)
+    assert parses == [RELEASE]
+    assert main.read_bytes() == before
+    delta = example / CACHE_DIRNAME / _delta_file()
+    assert delta.is_file() and len(delta.read_bytes()) < len(before) / 5
+    parses.clear()
+    warm, findings = load(example)
+    assert parses == []
+    cold, cold_findings = load(example, cache=False)
+    assert findings == cold_findings and [shape(i) for i in warm] == [shape(i) for i in cold]
+    _edit(example, INFO, 2)  # a second change: the delta holds both
+    load(example)
+    parses.clear()
+    load(example)
+    assert parses == [] and main.read_bytes() == before
+
+
+def test_a_delta_over_another_main_file_is_never_read(example: Path, parses: list[str]) -> None:
+    """The delta names the main file it was written over: once another run wrote the main file again (here:
+    one with no entries at all, right for its body), the old delta's entries are not believed."""
+    load(example)
+    _edit(example, RELEASE, 1)
+    load(example)
+    assert (example / CACHE_DIRNAME / _delta_file()).is_file()
+    _forged(example, {})
+    parses.clear()
+    items, _ = load(example)
+    assert sorted(parses) == sorted(i.path for i in items)  # the delta's entry too
+
+
+def test_a_damaged_delta_is_ignored_and_the_main_file_still_used(example: Path, parses: list[str]) -> None:
+    load(example)
+    _edit(example, RELEASE, 1)
+    load(example)
+    delta = example / CACHE_DIRNAME / _delta_file()
+    data = bytearray(delta.read_bytes())
+    data[-5] ^= 0xFF
+    delta.write_bytes(bytes(data))
+    parses.clear()
+    items, findings = load(example)
+    assert parses == [RELEASE]  # only the entry the delta held is parsed again
+    assert findings == load(example, cache=False)[1]
+
+
+def test_past_the_delta_limit_the_main_file_is_written_whole_and_the_delta_removed(
+        example: Path, parses: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(itemcache, "DELTA_MOST", 2)
+    load(example)
+    main = example / CACHE_DIRNAME / ITEMS_CACHE
+    delta = example / CACHE_DIRNAME / _delta_file()
+    _edit(example, RELEASE, 1)
+    load(example)
+    assert delta.is_file()
+    before = main.read_bytes()
+    for n, rel in enumerate(content_items(example)[:3]):
+        _edit(example, rel, 10 + n)
+    load(example)
+    assert main.read_bytes() != before and not delta.exists()
+    parses.clear()
+    load(example)
+    assert parses == []
