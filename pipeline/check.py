@@ -200,7 +200,8 @@ def check_site(root: Path, paths: Sequence[str] = (), *, cache_root: Path | None
                          config=gov.config)
     if wanted is None:
         result.checked = discover(root)
-    checked = [item for item in items if wanted is None or item.path in wanted]
+    named = set(wanted) if wanted is not None else None  # a set: `warta status` names every pending item
+    checked = [item for item in items if named is None or item.path in named]
     examined = sorted([*checked, *invalid], key=lambda i: i.path)
     result.examined = examined
     findings.extend(_photo_findings(root, gov, examined))
@@ -347,7 +348,8 @@ def check_items(root: Path, paths: Sequence[str], *, only: bool = False) -> Chec
     parsing them again)."""
     if not paths:
         return CheckedItems({}, {}, None)
-    result = check_site(root, [str(root / p) for p in paths], only=only)
+    top = str(root)
+    result = check_site(root, [os.path.join(top, p) for p in paths], only=only)
     wanted = set(paths)
     users: dict[str, set[str]] = {}
     for item in result.examined:
