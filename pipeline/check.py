@@ -6,7 +6,7 @@ import os
 import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path, PurePath
+from pathlib import Path
 
 from pipeline import kelengkapan, privacy, yamlio
 from pipeline.archive import classification
@@ -93,6 +93,7 @@ def resolve_paths(root: Path, paths: Sequence[str]) -> list[str] | None:
         return None
     everything: list[str] | None = None  # the site's files, listed only when a folder is named
     top = os.path.realpath(root)
+    inside = top.rstrip(os.sep) + os.sep
     folders: dict[str, str] = {}
     chosen: list[str] = []
     for raw in paths:
@@ -103,9 +104,12 @@ def resolve_paths(root: Path, paths: Sequence[str]) -> list[str] | None:
             is_dir = stat.S_ISDIR(os.stat(target).st_mode)
         except (OSError, ValueError):
             raise UsageError(_("{raw}: no such file or folder", raw=raw)) from None
-        if target != top and not target.startswith(top.rstrip(os.sep) + os.sep):
+        if target == top:
+            rel = "."
+        elif target.startswith(inside):
+            rel = target[len(inside):].replace(os.sep, "/")  # inside the top: the rest is the relative path
+        else:
             raise UsageError(_("{raw}: not inside the site repository {root}", raw=raw, root=root))
-        rel = PurePath(os.path.relpath(target, top)).as_posix()
         if is_dir:
             everything = discover(root) if everything is None else everything
             prefix = "" if rel == "." else rel + "/"

@@ -71,6 +71,12 @@ def test_check_paths_resolve_relative_absolute_folders_and_refuse_outside(tree: 
     os.symlink(tree.parent, tree / "up")
     with pytest.raises(UsageError, match="not inside"):
         resolve_paths(tree, [str(tree / "up")])
+    # a sibling folder whose name starts with the repository's is outside it
+    sibling = tree.parent / (tree.name + "-lain")
+    sibling.mkdir()
+    (sibling / "c.md").write_bytes(b"---\ntitle: C\n---\n")
+    with pytest.raises(UsageError, match="not inside"):
+        resolve_paths(tree, [str(sibling / "c.md")])
 
 
 def test_paths_resolve_as_realpath_does(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
