@@ -14,6 +14,7 @@ from typing import Any
 from pipeline.channels.text import Content, compose, too_long
 from pipeline.codedigest import code_digest
 from pipeline.config import SiteConfig
+from pipeline.config.channels import ChannelSection
 from pipeline.content import Item, parse_item
 from pipeline.errors import Finding
 from pipeline.files import write_atomic
@@ -32,11 +33,20 @@ def sop_aksi(sop: Sop | None) -> set[str]:
 def routes(item: Item, sop: Sop | None, config: SiteConfig, aksi: Iterable[str] = POSTING_AKSI) -> list[str]:
     """The channel names ``item`` goes to (sorted): enabled, serving one of ``aksi`` that its SOP names,
     taking its kind, and named in its ``kanal`` when it has one."""
+    return _taking(item, candidates(sop, config, aksi))
+
+
+def candidates(sop: Sop | None, config: SiteConfig, aksi: Iterable[str] = POSTING_AKSI) -> list[tuple[str, ChannelSection]]:
+    """The enabled channels (by name, sorted) serving one of ``aksi`` that ``sop`` names: those an item
+    of that SOP may go to, before its kind and ``kanal`` choose (:func:`routes`)."""
     wanted = sop_aksi(sop) & set(aksi)
+    return [(name, channel) for name, channel in sorted(config.channels.items())
+            if channel.enabled and channel.aksi in wanted]
+
+
+def _taking(item: Item, channels: list[tuple[str, ChannelSection]]) -> list[str]:
     chosen = item.meta.kanal
-    return [name for name, channel in sorted(config.channels.items())
-            if channel.enabled and channel.aksi in wanted and item.kind in channel.kinds
-            and (chosen is None or name in chosen)]
+    return [name for name, channel in channels if item.kind in channel.kinds and (chosen is None or name in chosen)]
 
 
 def content_of(item: Item, link: str, channel_name: str) -> Content:
@@ -98,10 +108,14 @@ def destinations(tree: FileTree, paths: Iterable[str], config: SiteConfig, sops:
     out: dict[str, list[str]] = {}
     known = parsed or {}
     kept = RoutesCache(cache, config, sops)
+    by_sop: dict[str, list[tuple[str, ChannelSection]]] = {}  # each SOP's channels, worked out once
     for path in paths:
         item: Item | None = known.get(path)
         if item is not None:
-            out[path] = routes(item, sops.get(item.sop_id), config)
+            offered = by_sop.get(item.sop_id)
+            if offered is None:
+                offered = by_sop[item.sop_id] = candidates(sops.get(item.sop_id), config)
+            out[path] = _taking(item, offered)
             continue
         raw = tree.read(path)
         if raw is None:
