@@ -161,6 +161,22 @@ def test_item_references_are_found_through_the_fast_path() -> None:
                          "content/siaran-pers/2025/foto/a.jpg")
 
 
+@pytest.mark.parametrize(("path", "kind"), [
+    ("content/siaran-pers/2025/a.md", "siaran-pers"),
+    ("content//siaran-pers/a.md", "siaran-pers"),  # spellings a git tree never holds, read as pathlib reads them
+    ("content/./siaran-pers/a.md", "siaran-pers"),
+    ("./content/siaran-pers/a.md", "siaran-pers"),
+    ("/content/siaran-pers/a.md", None),  # absolute: not in content/<kind>/
+    ("content/siaran-pers", None),
+    ("content/../content/siaran-pers/a.md", None),
+    ("sop/siaran-pers/a.md", None),
+])
+def test_an_items_kind_is_read_from_its_path(path: str, kind: str | None) -> None:
+    info = read_item(path, b"---\ntitle: x\nsop: SOP-1\n---\nBody.\n")
+    assert info.kind == kind
+    assert (info.problem is None) == (kind is not None)
+
+
 def git_repo(tmp_path: Path, files: dict[str, bytes]) -> Git:
     subprocess.run(["git", "init", "-q", "-b", "main", str(tmp_path)], check=True)
     for name, data in files.items():

@@ -82,7 +82,9 @@ def read_item(path: str, raw: bytes, limits: LimitsSection | None = None,
     :data:`ITEM_KEYS` as the strict loader builds them: a text found there is not parsed again (the same
     text gives the same values; every check before and after the parse is made here all the same)."""
     limits = limits or LimitsSection()
-    parts = PurePosixPath(path).parts
+    parts = path.split("/")  # a path from a git tree: pathlib's parts unless spelt with '//', '/.' or a leading '/'
+    if "" in parts or "." in parts:
+        parts = list(PurePosixPath(path).parts)
     kind = parts[1] if len(parts) >= 3 and parts[0] == CONTENT_DIR and parts[1] in ALL_KINDS else None
     if kind is None:
         return ItemInfo(path, None, None, False, (), _("{path} is not in content/<kind>/", path=path))
