@@ -86,3 +86,34 @@ def test_status_with_nothing_open_does_not_load_the_content_check(site: Site) ->
     proc = subprocess.run([sys.executable, "-c", code], cwd=site.root, env=site.env(), capture_output=True, text=True,
                           timeout=120)
     assert proc.stdout.strip().splitlines()[-1] == "LEAN 0", proc.stdout + proc.stderr
+
+
+def test_status_checks_its_items_with_the_collector_paused_and_restores_it(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``warta status`` makes tens of thousands of objects that live until it ends (pipeline/collector.py):
+    no collection pass while it judges and checks them, and the collector as it was found afterwards, also
+    when the command fails."""
+    import gc
+
+    from pipeline import check
+
+    release(site, text=BROKEN)
+    seen: list[bool] = []
+    check_items = check.check_items
+
+    def spy(*args: object, **kwargs: object) -> object:
+        seen.append(gc.isenabled())
+        return check_items(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(check, "check_items", spy)
+    assert gc.isenabled()
+    assert "blocked:" in site.cli("status").stdout
+    assert seen == [False] and gc.isenabled()
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("a failing check")
+
+    monkeypatch.setattr(check, "check_items", broken)
+    with pytest.raises(RuntimeError):
+        site.cli("status")
+    assert gc.isenabled()

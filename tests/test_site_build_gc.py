@@ -56,7 +56,7 @@ def test_a_failed_build_leaves_nothing_frozen_out_of_the_collector(tmp_path: Pat
 
 
 def test_a_build_inside_a_callers_freeze_leaves_the_callers_objects_frozen(tmp_path: Path) -> None:
-    """publish freezes the plan's objects for its build and deploy (pipeline/publish/collector.py): the
+    """publish freezes the plan's objects for its build and deploy (pipeline/collector.py): the
     build's own unfreeze must not undo that (gc.unfreeze moves every frozen object back)."""
     root = make_site(tmp_path / "site")
     site = load(root)

@@ -11,6 +11,7 @@ import os
 import time
 from typing import TYPE_CHECKING, Any
 
+from pipeline import collector
 from pipeline.cachedir import ROUTES_CACHE, existing_cache
 from pipeline.config import find_root
 from pipeline.errors import Finding
@@ -37,8 +38,12 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.pr is not None:
-        return run_pr(args)
+    # what status makes lives until it ends and is hardly ever garbage (pipeline/collector.py)
+    with collector.paused():
+        return run_pr(args) if args.pr is not None else _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     # imported here so that `warta --help` and other commands do not pay for them
     from pipeline.approvals.display import render_status
     from pipeline.approvals.service import evaluate_repository, on_main, open_site, repo_paths, result_json

@@ -28,6 +28,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from pipeline import collector
 from pipeline.archive import trust
 from pipeline.cachedir import DEPLOY_CACHE, ensure_local_cache
 from pipeline.channels.routing import routes
@@ -37,7 +38,7 @@ from pipeline.errors import GitError
 from pipeline.git import Git
 from pipeline.i18n import _
 from pipeline.publication import publication_states  # moved out for warta status's start-up; re-exported
-from pipeline.publish import collector, gitops, lastbuild
+from pipeline.publish import gitops, lastbuild
 from pipeline.publish.announce import Ledger, announce, announcement_due, is_videotron
 from pipeline.publish.forge import copy_reviews
 from pipeline.publish.hooks import FAULT_POINTS, NOW_ENV, barrier, clock, fault, fault_during_build

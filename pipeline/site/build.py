@@ -201,7 +201,7 @@ def build_site(
     temp = Path(tempfile.mkdtemp(prefix=f".{output.name}.building-{os.getpid()}-", dir=output.parent))
     # the caller's items, then the payloads, live until the pages are written: frozen, the collector stops
     # rescanning them on every full pass (about 0.4 s of CPU after one change at 10,000). A caller that froze
-    # its own objects first (publish: pipeline/publish/collector.py) unfreezes them itself: gc.unfreeze()
+    # its own objects first (publish: pipeline/collector.py) unfreezes them itself: gc.unfreeze()
     # moves every frozen object back, so the build only unfreezes what nobody froze before it.
     caller_froze = gc.get_freeze_count() > 0
     gc.freeze()

@@ -1,7 +1,7 @@
 """What makes a ``warta publish`` with nothing new cheap, and that none of it changes what a run does:
 
 - the garbage collector is paused while the plan is made and the plan's objects are frozen during the
-  build (pipeline/publish/collector.py), and left as it was found, also when a stage fails;
+  build (pipeline/collector.py), and left as it was found, also when a stage fails;
 - an unchanged item whose record already holds every approval of its version is planned without
   building its approvals again (pipeline/publish/plan.py ``_holds_chain``): the same verdict as
   ``_with_approvals`` on every item of real plans, a force publication completed afterwards included;

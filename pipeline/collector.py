@@ -1,12 +1,14 @@
-"""Python's cyclic garbage collector during a publish run.
+"""Python's cyclic garbage collector during a publish run and a ``warta status``.
 
 A run holds a few hundred thousand long-lived objects (10,000 items, their approval chains, 10,000
 archive records) that the stages make and keep, and almost none of them is ever garbage. Each full
 collection walks all of them again: at 10,000 releases, about 0.9 s of a run with nothing new (of 4 s)
-went to collections that found nothing. So:
+went to collections that found nothing, and 0.22-0.25 s of a ``warta status`` showing 10,000 open
+items (of 1.25 s). So:
 
-- :func:`paused`: no collection while the plan is made (snapshot, items, gate, numbers); what the plan
-  made stays alive until the run ends anyway;
+- :func:`paused`: no collection while publish makes its plan (snapshot, items, gate, numbers) and while
+  ``warta status`` reads, judges, checks and shows its items; what they make stays alive until the
+  command ends anyway;
 - :func:`frozen`: while the site is built and deployed, everything made before is moved out of the
   collector's reach (``gc.freeze``), so the collections the build triggers walk only the build's own
   objects, and are moved back afterwards (``gc.unfreeze``).
