@@ -147,12 +147,14 @@ def _photo_findings(root: Path, gov: Governance, items: Sequence[Item]) -> list[
     Published files never carry the position (the media pipeline strips it), but the operator should
     know the source photo tells where it was taken, e.g. before sharing it elsewhere.
     """
-    from pipeline.media import gps_warnings, inspect_source  # Pillow and pillow-heif: only when photos are checked
-
     users: dict[str, list[str]] = {}
     for item in items:
         for ref in item.images:
             users.setdefault(ref.path, []).append(item.path)
+    if not users:
+        return []
+    from pipeline.media import gps_warnings, inspect_source  # Pillow and pillow-heif: only when photos are checked
+
     out: list[Finding] = []
     for path, used_by in sorted(users.items()):
         info = inspect_source(root / path, gov.config.media, path, used_by=used_by)

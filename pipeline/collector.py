@@ -6,9 +6,9 @@ collection walks all of them again: at 10,000 releases, about 0.9 s of a run wit
 went to collections that found nothing, and 0.22-0.25 s of a ``warta status`` showing 10,000 open
 items (of 1.25 s). So:
 
-- :func:`paused`: no collection while publish makes its plan (snapshot, items, gate, numbers) and while
-  ``warta status`` reads, judges, checks and shows its items; what they make stays alive until the
-  command ends anyway;
+- :func:`paused`: no collection while publish makes its plan (snapshot, items, gate, numbers), while
+  ``warta status`` reads, judges, checks and shows its items and while ``warta check`` checks them; what
+  they make stays alive until the command ends anyway;
 - :func:`frozen`: while the site is built and deployed, everything made before is moved out of the
   collector's reach (``gc.freeze``), so the collections the build triggers walk only the build's own
   objects, and are moved back afterwards (``gc.unfreeze``).

@@ -117,3 +117,22 @@ def test_status_checks_its_items_with_the_collector_paused_and_restores_it(
     with pytest.raises(RuntimeError):
         site.cli("status")
     assert gc.isenabled()
+
+
+def test_check_checks_with_the_collector_paused_and_restores_it(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    from pipeline.commands import check as check_command
+
+    release(site, text=BROKEN)
+    seen: list[bool] = []
+    check_site = check_command.check_site
+
+    def spy(*args: object, **kwargs: object) -> object:
+        seen.append(gc.isenabled())
+        return check_site(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(check_command, "check_site", spy)
+    assert gc.isenabled()
+    assert site.cli("check").returncode == 1  # the placeholder text: the same findings as ever
+    assert seen == [False] and gc.isenabled()

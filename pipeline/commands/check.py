@@ -12,7 +12,7 @@ import json
 import sys
 from typing import Any
 
-from pipeline import output
+from pipeline import collector, output
 from pipeline.check import check_site
 from pipeline.config import find_root
 from pipeline.errors import Finding, WartaError, json_document
@@ -30,9 +30,10 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     root = find_root()
-    result = check_site(root, args.paths)
-    if not args.paths:
-        result.findings.extend(_plan_warnings(root))
+    with collector.paused():  # the items and findings live until the command ends (pipeline/collector.py)
+        result = check_site(root, args.paths)
+        if not args.paths:
+            result.findings.extend(_plan_warnings(root))
     findings = result.findings.sorted()
     errors = [f for f in findings if f.severity == "error"]
     warnings = [f for f in findings if f.severity == "warning"]
