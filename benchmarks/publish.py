@@ -422,6 +422,19 @@ def _table(projects: list[Project], hugo: list[Run], cold_rounds: int) -> None:
         print("FAILED runs: " + ", ".join(failed))
 
 
+def published_clash(published: Path, base: Path, projects: int) -> str | None:
+    """Why ``--published`` cannot be used as given: each project's copy goes to ``base/site-<i>``, which
+    is emptied first, so a kept site there (``--keep`` leaves one in ``site-0``) would be deleted before
+    it is copied. ``None``: it can."""
+    kept = published.resolve()
+    for i in range(projects):
+        site = (base / f"site-{i}").resolve()
+        if kept == site or site in kept.parents or kept in site.parents:
+            return (f"--published {published}: that is where a project's copy goes ({site}, emptied first); "
+                    f"move it out of {base} first, e.g. mv {published} {base.parent / 'published'}")
+    return None
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=1000, help="releases in the generated site (default 1,000)")
@@ -444,6 +457,11 @@ def main() -> int:
     args.project = [p.resolve() for p in (args.project or ([] if args.project_without_identity else [PROJECT]))]
     args.project_without_identity = [p.resolve() for p in args.project_without_identity]
     args.cold_rounds = max(1, args.cold_rounds)  # the warm rounds start from the first publish
+    if args.published is not None:
+        clash = published_clash(args.published, args.workdir / str(args.n),
+                                len(args.project) + len(args.project_without_identity))
+        if clash is not None:
+            raise SystemExit(clash)
     if not shutil.which("hugo"):
         raise SystemExit("hugo is not installed (apt-get install -y hugo): it is the budget's reference")
     print(f"python {sys.version.split()[0]} ({args.python}), {os.cpu_count()} CPUs, "
