@@ -88,6 +88,22 @@ def test_status_with_nothing_open_does_not_load_the_content_check(site: Site) ->
     assert proc.stdout.strip().splitlines()[-1] == "LEAN 0", proc.stdout + proc.stderr
 
 
+
+def collector_states(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[bool]:
+    """Whether the cyclic collector was enabled at each call of ``module.name`` (which still runs)."""
+    import gc
+
+    seen: list[bool] = []
+    real = getattr(module, name)
+
+    def spy(*args: object, **kwargs: object) -> object:
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, spy)
+    return seen
+
+
 def test_status_checks_its_items_with_the_collector_paused_and_restores_it(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     """``warta status`` makes tens of thousands of objects that live until it ends (pipeline/collector.py):
@@ -98,14 +114,7 @@ def test_status_checks_its_items_with_the_collector_paused_and_restores_it(
     from pipeline import check
 
     release(site, text=BROKEN)
-    seen: list[bool] = []
-    check_items = check.check_items
-
-    def spy(*args: object, **kwargs: object) -> object:
-        seen.append(gc.isenabled())
-        return check_items(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(check, "check_items", spy)
+    seen = collector_states(monkeypatch, check, "check_items")
     assert gc.isenabled()
     assert "blocked:" in site.cli("status").stdout
     assert seen == [False] and gc.isenabled()
@@ -125,14 +134,7 @@ def test_check_checks_with_the_collector_paused_and_restores_it(site: Site, monk
     from pipeline.commands import check as check_command
 
     release(site, text=BROKEN)
-    seen: list[bool] = []
-    check_site = check_command.check_site
-
-    def spy(*args: object, **kwargs: object) -> object:
-        seen.append(gc.isenabled())
-        return check_site(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(check_command, "check_site", spy)
+    seen = collector_states(monkeypatch, check_command, "check_site")
     assert gc.isenabled()
     assert site.cli("check").returncode == 1  # the placeholder text: the same findings as ever
     assert seen == [False] and gc.isenabled()
