@@ -88,7 +88,6 @@ def test_status_with_nothing_open_does_not_load_the_content_check(site: Site) ->
     assert proc.stdout.strip().splitlines()[-1] == "LEAN 0", proc.stdout + proc.stderr
 
 
-
 def collector_states(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[bool]:
     """Whether the cyclic collector was enabled at each call of ``module.name`` (which still runs)."""
     import gc
