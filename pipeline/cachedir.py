@@ -52,6 +52,7 @@ HISTORY_CACHE = "history"  # the index of main's history
 SIGNATURES_CACHE = "signatures"  # git's signature verdicts by commit id (approvals/signing.py)
 STATUS_CACHE = "status"  # blob ids of items that cannot be embargoed (warta status)
 ITEM_CHECKS_CACHE = "check/items.pickle"  # one-item check findings by content (checkcache.py)
+SET_CHECKS_CACHE = "check/sets.pickle"  # what the check found in the items warta status shows (checkcache.py)
 ITEMS_CACHE = "items/parsed.pickle"  # parsed content items by content (itemcache.py)
 ROUTES_CACHE = f"{STATUS_CACHE}/routes.json"  # the channels of each item by blob id (channels/routing.py)
 REGISTER_CACHE = "register/records.json"  # parsed archive records by blob id (archive/register_cache.py)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from collections.abc import Sequence
@@ -13,7 +14,7 @@ from pipeline.archive import classification
 from pipeline.archive.register_cache import blob_id
 from pipeline.cachedir import RENDER_CACHE, ensure_local_cache
 from pipeline.channels.routing import route_findings
-from pipeline.checkcache import Checked, ItemChecks, context_digest, references_of
+from pipeline.checkcache import Checked, ItemChecks, SetChecks, context_digest, references_of
 from pipeline.config import KINDS, SiteConfig, load_config
 from pipeline.content import Item, discover, load_items, split_front_matter
 from pipeline.errors import ConfigError, Finding, Findings, UsageError
@@ -23,6 +24,7 @@ from pipeline.people import People, load_people
 from pipeline.rendering import render_errors
 from pipeline.sop import Sop
 from pipeline.sop_files import load_sops
+from pipeline.tree import NotingTree
 
 
 @dataclass
@@ -179,7 +181,7 @@ def render_findings(root: Path, config: SiteConfig, items: Sequence[Item], cache
     cache = cache or render_cache(root)
     live = [i for i in items if i.meta.status != "dicabut"]
     errors = render_errors([i.body for i in live], cache, seconds=config.limits.render_seconds)
-    return [Finding(i.path, i.body_line, e, "body") for i, e in zip(live, errors, strict=True) if e]
+    return [Finding(i.path, i.body_line, e, "body", code="body.render") for i, e in zip(live, errors, strict=True) if e]
 
 
 def sop_requirements(sop: Sop) -> list[tuple[str, str]]:
@@ -187,20 +189,25 @@ def sop_requirements(sop: Sop) -> list[tuple[str, str]]:
 
 
 def check_site(root: Path, paths: Sequence[str] = (), *, cache_root: Path | None = None,
-               governance: Governance | None = None, only: bool = False) -> CheckResult:
+               governance: Governance | None = None, only: bool = False,
+               noted: dict[tuple[str, str], str] | None = None, read: dict[str, bytes] | None = None) -> CheckResult:
     """Check the site in ``root`` (``paths``: only these files); caches live in ``cache_root`` (default
     ``root``: ``warta publish`` checks a private tree of git objects and keeps the caches of the repository).
     ``governance``: the configuration, people and SOPs already read (publish passes the trusted state).
 
     One pass reports everything: an item with schema errors is still examined for its SOP's Kelengkapan,
     personal data, photos, references and placeholder text (from its typed fields, or from its front matter
-    as written when the schema refused it), so fixing one finding never reveals another that was there."""
+    as written when the schema refused it), so fixing one finding never reveals another that was there.
+
+    ``noted`` receives every question the reading of the items asked of the working tree and its answer
+    (:class:`pipeline.tree.NotingTree`), ``read`` the bytes of each item file read."""
     gov = governance or load_governance(root)
     wanted = resolve_paths(root, paths)
     cache = render_cache(cache_root or root)
     invalid: list[Item] = []
-    read: dict[str, bytes] = {}
-    items, findings = load_items(root, gov.config, wanted, render_cache=cache, invalid=invalid, only=only,
+    read = {} if read is None else read
+    source = root if noted is None else NotingTree(root, noted)
+    items, findings = load_items(source, gov.config, wanted, render_cache=cache, invalid=invalid, only=only,
                                  blobs_read=read, cache_root=cache_root or root)
     result = CheckResult(checked=wanted if wanted is not None else [i.path for i in items], findings=findings,
                          config=gov.config)
@@ -347,15 +354,27 @@ class CheckedItems:
     blocking: dict[str, list[Finding]]
     parsed: dict[str, Item]
     config: SiteConfig | None
+    blobs: dict[str, str] = field(default_factory=dict)  # the git blob ids of the items checked, when known
 
 
 def check_items(root: Path, paths: Sequence[str], *, only: bool = False) -> CheckedItems:
     """:func:`blocking_findings`, with the parsed items (``warta status`` routes them to channels without
-    parsing them again)."""
+    parsing them again). With ``only``, the result of the same items with the same bytes is kept
+    (:class:`pipeline.checkcache.SetChecks`): then no item is parsed, and ``parsed`` is empty."""
     if not paths:
         return CheckedItems({}, {}, None)
+    gov = kept = None
+    if only:  # warta status: the whole result is kept for the same items, bytes and answers (SetChecks)
+        gov = load_governance(root)
+        kept = SetChecks(root, _set_context(root, gov), paths)
+        found = kept.get()
+        if found is not None:
+            return CheckedItems(found, {}, None, kept.blobs or {})
     top = str(root)
-    result = check_site(root, [os.path.join(top, p) for p in paths], only=only)
+    noted: dict[tuple[str, str], str] = {}
+    read: dict[str, bytes] = {}
+    result = check_site(root, [os.path.join(top, p) for p in paths], only=only, governance=gov, noted=noted,
+                        read=read)
     wanted = set(paths)
     users: dict[str, set[str]] = {}
     for item in result.examined:
@@ -367,4 +386,17 @@ def check_items(root: Path, paths: Sequence[str], *, only: bool = False) -> Chec
             continue
         for path in sorted(users.get(finding.path, {finding.path}) & wanted):
             out.setdefault(path, []).append(finding)
-    return CheckedItems(out, {i.path: i for i in result.examined if i.path in wanted}, result.config)
+    exact = kept is not None and kept.put(read, noted, (ref for item in result.examined for ref in item.references),
+                                          out, settled=not any(f.code == "body.render" for f in result.findings.items))
+    return CheckedItems(out, {i.path: i for i in result.examined if i.path in wanted}, result.config,
+                        dict(kept.blobs or {}) if exact and kept is not None else {})
+
+
+def _set_context(root: Path, gov: Governance) -> str:
+    """What a kept set's result depends on besides its items: :func:`context_digest` and the bytes of
+    the classification table the codes are checked against (the site's own or the shipped one)."""
+    try:
+        table = blob_id(classification.table_file(gov.config.archive.scheme, root).read_bytes())
+    except (ConfigError, OSError):
+        table = "unreadable"  # the check reports it, every time: load_table raises before anything is kept
+    return hashlib.sha256(f"{context_digest(gov.config, gov.people, gov.sops)}\0{table}".encode()).hexdigest()

@@ -330,7 +330,7 @@ def _parse(files: FileTree, rel: str, raw: bytes, config: SiteConfig, rendered: 
             return None, [*findings, got], _NO_SPAN
         rendered = got
     if rendered is not None and rendered.error:
-        return None, [*findings, Finding(rel, body_line, rendered.error, "body")], _NO_SPAN
+        return None, [*findings, Finding(rel, body_line, rendered.error, "body", code="body.render")], _NO_SPAN
     refs = item_references(files, rel, kind, doc.data, body, body_line, doc, rendered)
     findings.extend(refs.findings)
     if meta is None:

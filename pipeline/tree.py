@@ -16,6 +16,7 @@ tree with the very same code.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from collections.abc import Iterable, Iterator, Mapping
@@ -245,3 +246,48 @@ class WorkTree:
 
     def describe(self) -> str:
         return _("the working tree")
+
+
+class NotingTree(WorkTree):
+    """A :class:`WorkTree` that notes the answer of every look-up (:func:`answer`): what a check looked
+    at (the folders above the files it read, the files its items reference, missing ones included), so
+    that a result kept with those answers is used only while each is still the same
+    (:class:`pipeline.checkcache.SetChecks`)."""
+
+    def __init__(self, root: Path, noted: dict[tuple[str, str], str]) -> None:
+        super().__init__(root)
+        self.noted = noted
+
+    def entry(self, path: str) -> Entry | None:
+        found = super().entry(path)
+        self.noted["entry", path] = _kind(found)
+        return found
+
+    def read(self, path: str) -> bytes | None:
+        data = super().read(path)
+        self.noted["read", path] = _blob(data)
+        return data
+
+    def read_many(self, paths: Iterable[str]) -> dict[str, bytes]:
+        wanted = list(paths)
+        out = super().read_many(wanted)
+        for path in wanted:
+            self.noted["read", path] = _blob(out.get(path))
+        return out
+
+
+def answer(tree: WorkTree, question: tuple[str, str]) -> str:
+    """The answer :class:`NotingTree` notes for ``question`` (``("entry", path)`` or ``("read", path)``),
+    asked again of ``tree``: the entry's kind (``none``), or the git blob id of the bytes read (``-``)."""
+    how, path = question
+    return _kind(tree.entry(path)) if how == "entry" else _blob(tree.read(path))
+
+
+def _kind(found: Entry | None) -> str:
+    return "none" if found is None else found.kind
+
+
+def _blob(data: bytes | None) -> str:
+    if data is None:
+        return "-"
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()  # git's blob id

@@ -100,11 +100,14 @@ def route_findings(item: Item, sop: Sop | None, config: SiteConfig) -> list[Find
 
 
 def destinations(tree: FileTree, paths: Iterable[str], config: SiteConfig, sops: Mapping[str, Sop],
-                 parsed: Mapping[str, Item] | None = None, cache: Path | None = None) -> dict[str, list[str]]:
+                 parsed: Mapping[str, Item] | None = None, cache: Path | None = None,
+                 blobs: Mapping[str, str] | None = None) -> dict[str, list[str]]:
     """For ``warta status``: the channels each item at ``paths`` would go to once published (items that
     do not load go nowhere). ``parsed``: items already parsed from ``tree`` with this same ``config``
     (``warta status`` has the content check's); an item not in it is read, and parsed here unless
-    ``cache`` (``.warta-cache/status/routes.json``) holds its routes (:class:`RoutesCache`)."""
+    ``cache`` (``.warta-cache/status/routes.json``) holds its routes (:class:`RoutesCache`). ``blobs``:
+    the git blob ids of items whose bytes in ``tree`` are known (the content check's): their routes are
+    kept in the cache, and an item not in ``parsed`` is read only when its routes are not there."""
     out: dict[str, list[str]] = {}
     known = parsed or {}
     kept = RoutesCache(cache, config, sops)
@@ -116,17 +119,26 @@ def destinations(tree: FileTree, paths: Iterable[str], config: SiteConfig, sops:
             if offered is None:
                 offered = by_sop[item.sop_id] = candidates(sops.get(item.sop_id), config)
             out[path] = _taking(item, offered)
+            oid = (blobs or {}).get(path)
+            if oid is not None and kept.get(f"{path}\0{oid}") is MISSING:  # for a status that has no parse
+                kept.put(f"{path}\0{oid}", out[path])
             continue
-        raw = tree.read(path)
-        if raw is None:
-            continue
-        oid = hashlib.sha1(b"blob %d\0" % len(raw) + raw, usedforsecurity=False).hexdigest()  # git's blob id
+        oid = (blobs or {}).get(path)
+        raw = None
+        if oid is None:
+            raw = tree.read(path)
+            if raw is None:
+                continue
+            oid = hashlib.sha1(b"blob %d\0" % len(raw) + raw, usedforsecurity=False).hexdigest()  # git's blob id
         key = f"{path}\0{oid}"
         hit = kept.get(key)
         if hit is not MISSING:
             if hit is not None:
                 out[path] = hit
             continue
+        raw = tree.read(path) if raw is None else raw
+        if raw is None or hashlib.sha1(b"blob %d\0" % len(raw) + raw, usedforsecurity=False).hexdigest() != oid:
+            continue  # changed since the check read it: it is shown again by the next status
         item = parse_item(tree, path, raw, config)[0]
         found = routes(item, sops.get(item.sop_id), config) if item is not None else None
         kept.put(key, found)

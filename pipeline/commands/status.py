@@ -78,17 +78,18 @@ def _run(args: argparse.Namespace) -> int:
                   if r.kind == "content" and not r.complete and os.path.isfile(os.path.join(top, r.path))]
     blocked: dict[str, list[Finding]] = {}
     parsed: dict[str, Item] = {}
+    blobs: dict[str, str] = {}
     if open_items:
         from pipeline.check import check_items  # the content check's imports: only when an item is open
 
         checked = check_items(root, open_items, only=True)
-        blocked = checked.blocking
+        blocked, blobs = checked.blocking, checked.blobs
         if checked.config == report.config:  # parsed as the routing would parse them: not parsed again
             parsed = checked.parsed
     due = due_documents(root)  # evaluations and content plans due or overdue (seed 004 A1, C; docs/report.md)
     where = destinations(WorkTree(root), [r.path for r in results if r.kind == "content"], report.config,
                          report.state.sops, parsed,  # the channels each item goes to (docs/channels.md)
-                         caches / ROUTES_CACHE if (caches := existing_cache(root)) is not None else None)
+                         caches / ROUTES_CACHE if (caches := existing_cache(root)) is not None else None, blobs)
     if args.json:
         tz = report.config.tz
         items = []
