@@ -1,0 +1,308 @@
+"""``warta status`` keeps the content check's whole result for the items it shows
+(``.warta-cache/check/sets.pickle``, :class:`pipeline.checkcache.SetChecks`): a second status with nothing
+changed checks no item again, and anything the result depends on (an item's bytes, a referenced file
+appearing, changing or going, a linked item going, the configuration, the classification table, the
+language, a folder turned into a symbolic link) makes it check again and say what a fresh check says. A
+damaged file is never believed, and a result that depends on the machine (a body that ran out of time) or
+on bytes that changed while they were checked is not kept."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from approvals_helpers import Person, Site, isolated_site, item_text, release
+from cli_helpers import PROJECT
+
+import pipeline.check as check
+import pipeline.checkcache as checkcache
+from pipeline.cachedir import CACHE_DIRNAME, SET_CHECKS_CACHE
+from pipeline.checkcache import SetChecks
+from pipeline.errors import Finding, UsageError
+
+PHOTOS = PROJECT.parent / "shared" / "testdata" / "photos"
+RELEASE = "content/siaran-pers/2025/pelatihan-manajemen-bumkal.md"
+PHOTO = "content/media/2025/pelatihan-bumkal-pembukaan.jpg"
+CLASSIFIED = "content/berita/2025/musrenbang-kapanewon-sedayu.md"  # klasifikasi: "400.14.1.1"
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Path:
+    root = tmp_path / "contoh"
+    root.mkdir()
+    shutil.copy(PROJECT / "warta.yml", root)
+    shutil.copytree(PROJECT / "sop", root / "sop")
+    shutil.copytree(PROJECT / "content", root / "content")
+    return root
+
+
+@pytest.fixture
+def checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many items each real run of the check examined (a kept result runs none)."""
+    seen: list[int] = []
+    real = check.check_site
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        result = real(*args, **kwargs)
+        seen.append(len(result.checked))
+        return result
+
+    monkeypatch.setattr(check, "check_site", counting)
+    return seen
+
+
+def items_of(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in (root / "content").rglob("*.md"))
+
+
+def blocking(root: Path, paths: list[str] | None = None) -> dict[str, list[tuple[Any, ...]]]:
+    """What status shows as blocking each item, as plain values."""
+    found = check.check_items(root, paths or items_of(root), only=True).blocking
+    return {path: [(f.path, f.line, f.message, f.field, f.severity, f.code) for f in findings]
+            for path, findings in found.items()}
+
+
+def fresh(root: Path, paths: list[str] | None = None) -> dict[str, list[tuple[Any, ...]]]:
+    """The same, with nothing kept."""
+    shutil.rmtree(root / CACHE_DIRNAME, ignore_errors=True)
+    return blocking(root, paths)
+
+
+def codes(found: dict[str, list[tuple[Any, ...]]], path: str) -> list[str]:
+    return [f[5] for f in found.get(path, [])]
+
+
+def test_a_second_status_checks_nothing_again_and_says_the_same(example: Path, checks: list[int]) -> None:
+    text = (example / RELEASE).read_text(encoding="utf-8")
+    (example / RELEASE).write_text(text.replace("ujar Kepala Dinas.", "ujar Kepala Dinas (HP 0812-3456-7890).", 1),
+                                   encoding="utf-8")
+    first = blocking(example)
+    assert "privacy.phone" in codes(first, RELEASE)
+    assert (example / CACHE_DIRNAME / SET_CHECKS_CACHE).is_file()
+    assert len(checks) == 1 and checks[0] == len(items_of(example))
+    assert blocking(example) == first
+    assert len(checks) == 1  # the kept result: no item was checked again
+    assert fresh(example) == first
+
+
+def test_an_edited_item_is_checked_again(example: Path, checks: list[int]) -> None:
+    first = blocking(example)
+    assert RELEASE not in first
+    text = (example / RELEASE).read_text(encoding="utf-8")
+    (example / RELEASE).write_text(text.replace("ujar Kepala Dinas.", "ujar Kepala Dinas (HP 0812-3456-7890).", 1),
+                                   encoding="utf-8")
+    again = blocking(example)
+    assert len(checks) == 2
+    assert "privacy.phone" in codes(again, RELEASE)
+    assert again == fresh(example)
+
+
+def test_a_missing_photo_that_appears_is_seen(example: Path, checks: list[int]) -> None:
+    """The check looked for a file that was not there: the kept answer is "none", and a photo put there
+    afterwards makes it look again."""
+    path = "content/siaran-pers/2025/foto-baru.md"
+    (example / path).write_text(
+        (example / RELEASE).read_text(encoding="utf-8").replace("pelatihan-bumkal-pembukaan.jpg", "foto-baru.jpg", 1),
+        encoding="utf-8")
+    first = blocking(example, [path])
+    assert "ref.invalid" in codes(first, path)
+    assert blocking(example, [path]) == first and len(checks) == 1
+    shutil.copy(example / PHOTO, example / "content/media/2025/foto-baru.jpg")
+    seen = blocking(example, [path])
+    assert len(checks) == 2
+    assert "ref.invalid" not in codes(seen, path)
+    assert seen == fresh(example, [path])
+
+
+def test_a_referenced_photo_replaced_by_a_broken_one_is_seen(example: Path, checks: list[int]) -> None:
+    first = blocking(example, [RELEASE])
+    assert RELEASE not in first
+    shutil.copy(PHOTOS / "corrupted.jpg", example / PHOTO)  # other bytes, the same name
+    broken = blocking(example, [RELEASE])
+    assert len(checks) == 2
+    assert "photo.invalid" in codes(broken, RELEASE)
+    assert broken == fresh(example, [RELEASE])
+
+
+def test_a_referenced_photo_that_goes_is_seen(example: Path, checks: list[int]) -> None:
+    blocking(example, [RELEASE])
+    (example / PHOTO).unlink()
+    gone = blocking(example, [RELEASE])
+    assert len(checks) == 2
+    assert "ref.invalid" in codes(gone, RELEASE)
+    assert gone == fresh(example, [RELEASE])
+
+
+def test_a_linked_item_that_goes_is_seen(example: Path, checks: list[int]) -> None:
+    """The link's target is not among the items shown, and not a referenced file: the check asked the tree
+    about it, and that answer is what is kept."""
+    linking = "content/siaran-pers/2025/tautan.md"
+    (example / linking).write_text(item_text(body="Lihat [rilis pelatihan](pelatihan-manajemen-bumkal.md)."),
+                                   encoding="utf-8")
+    first = blocking(example, [linking])
+    assert "ref.invalid" not in codes(first, linking)
+    (example / RELEASE).unlink()
+    gone = blocking(example, [linking])
+    assert len(checks) == 2
+    assert "ref.invalid" in codes(gone, linking)
+    assert gone == fresh(example, [linking])
+
+
+def test_a_changed_classification_table_is_seen(example: Path, checks: list[int]) -> None:
+    first = blocking(example, [CLASSIFIED])
+    assert CLASSIFIED not in first
+    shipped = yaml.safe_load((PROJECT / "pipeline/data/klasifikasi/permendagri-83-2022.yaml").read_text(encoding="utf-8"))
+    shipped["codes"] = [c for c in shipped["codes"] if c["code"] != "400.14.1.1"]
+    (example / "klasifikasi").mkdir()
+    (example / "klasifikasi/permendagri-83-2022.yaml").write_text(yaml.safe_dump(shipped, allow_unicode=True),
+                                                                  encoding="utf-8")
+    changed = blocking(example, [CLASSIFIED])
+    assert len(checks) == 2
+    assert changed.get(CLASSIFIED), "the code is no longer in the site's table"
+    assert changed == fresh(example, [CLASSIFIED])
+
+
+def test_a_changed_configuration_checks_again(example: Path, checks: list[int]) -> None:
+    blocking(example)
+    config = example / "warta.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("  short_name: DPMK Bantul",
+                                                                 "  short_name: DPMK Kabupaten Bantul", 1),
+                      encoding="utf-8")
+    blocking(example)
+    assert len(checks) == 2
+
+
+def test_another_language_checks_again(example: Path, checks: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    blocking(example)
+    monkeypatch.setattr(checkcache, "get_language", lambda: "id-other")
+    blocking(example)
+    assert len(checks) == 2
+
+
+def test_a_folder_turned_into_a_link_is_never_answered_from_the_kept_result(example: Path, checks: list[int]) -> None:
+    items = items_of(example)
+    blocking(example, items)
+    real = example.parent / "elsewhere"
+    shutil.move(example / "content/siaran-pers/2025", real)
+    os.symlink(real, example / "content/siaran-pers/2025")
+    assert checkcache.plain_blobs(example, items) is None
+    with pytest.raises(UsageError) as refused:
+        blocking(example, items)
+    assert len(checks) == 1  # no kept answer: the check itself ran again, and refused the items outside
+    assert "not inside the site repository" in str(refused.value)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "edited", "foreign"])
+def test_a_damaged_file_is_not_believed(example: Path, checks: list[int], damage: str) -> None:
+    text = (example / RELEASE).read_text(encoding="utf-8")
+    (example / RELEASE).write_text(text.replace("ujar Kepala Dinas.", "ujar Kepala Dinas (HP 0812-3456-7890).", 1),
+                                   encoding="utf-8")
+    first = blocking(example)
+    file = example / CACHE_DIRNAME / SET_CHECKS_CACHE
+    data = file.read_bytes()
+    head, _sep, body = data.partition(b"\n")
+    if damage == "truncated":
+        file.write_bytes(data[: len(data) // 2])
+    elif damage == "edited":  # the phone error made into nothing: the digest in the first line no longer fits
+        file.write_bytes(data.replace(b"privacy.phone", b"privacy.xxxxx"))
+    else:  # a well-formed file whose entry is not what this code writes
+        entries = pickle.loads(body)
+        entries = {key: (key, "not a result") for key in entries}
+        forged = pickle.dumps(entries)
+        store = checkcache.PickledFile(file, checkcache.SET_MAGIC, checkcache.SET_FORMAT,
+                                       head.split(b" ")[2].decode(), {})
+        file.write_bytes(store.header(forged) + forged)
+    assert blocking(example) == first
+    assert len(checks) == 2  # checked again
+
+
+def result_for(root: Path, paths: list[str]) -> SetChecks:
+    return SetChecks(root, "a context", paths)
+
+
+def test_a_result_is_kept_only_for_the_bytes_the_key_names(example: Path) -> None:
+    paths = [RELEASE]
+    kept = result_for(example, paths)
+    assert kept.blobs is not None and kept.get() is None
+    other = (example / RELEASE).read_bytes() + b"\nditambah saat diperiksa\n"  # changed while it was checked
+    assert not kept.put({RELEASE: other}, {}, [], {}, settled=True)
+    assert not (example / CACHE_DIRNAME / SET_CHECKS_CACHE).exists()
+    assert result_for(example, paths).get() is None
+    finding = Finding(RELEASE, 3, "contoh", "body")
+    assert kept.put({RELEASE: (example / RELEASE).read_bytes()}, {}, [], {RELEASE: [finding]}, settled=True)
+    assert result_for(example, paths).get() == {RELEASE: [finding]}
+
+
+def test_a_result_that_depends_on_the_machine_is_not_kept(example: Path) -> None:
+    kept = result_for(example, [RELEASE])
+    assert kept.put({RELEASE: (example / RELEASE).read_bytes()}, {}, [], {}, settled=False)  # the bytes matched
+    assert result_for(example, [RELEASE]).get() is None
+
+
+def test_a_body_that_runs_out_of_time_is_checked_again(example: Path, checks: list[int],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rendering over ``limits.render_seconds`` depends on the machine's load: the result that holds it
+    is not kept (the check's own finding code, body.render, says which it is)."""
+    import pipeline.rendering as rendering
+
+    real = rendering.render_errors
+
+    def slow(bodies: Any, cache: Any, *, seconds: float = 1.0) -> list[str | None]:
+        out = real(bodies, cache, seconds=seconds)
+        return ["body: the Markdown could not be rendered (timeout)" if "BUMKal" in b else e
+                for b, e in zip(bodies, out, strict=True)]
+
+    monkeypatch.setattr(check, "render_errors", slow)
+    first = blocking(example, [RELEASE])
+    assert codes(first, RELEASE) == ["body.render"]
+    assert blocking(example, [RELEASE]) == first
+    assert len(checks) == 2  # not kept: checked again
+
+
+def test_the_file_keeps_the_last_few_sets(example: Path) -> None:
+    items = items_of(example)
+    for n in range(checkcache.SETS_KEPT + 2):
+        blocking(example, items[: n + 1])
+    context = check._set_context(example, check.load_governance(example))
+    assert len(SetChecks(example, context, items).store.load()) == checkcache.SETS_KEPT
+
+
+@pytest.fixture
+def site(tmp_path: Path, cast: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> Site:
+    return isolated_site(tmp_path, cast, monkeypatch)
+
+
+def test_status_shows_a_fix_made_after_the_first_status(site: Site) -> None:
+    """The operator's loop: status says what blocks the item, the item is fixed in the working tree, and
+    the next status no longer says it (and the one after, from the kept result, neither)."""
+    path = release(site, text=item_text(body="Tulis isi di sini."))
+    first = site.cli("status").stdout
+    assert f"{path}: blocked:" in first
+    assert site.cli("status").stdout == first
+    site.write(path, item_text(body="Bantul — bibit cabai diserahkan kepada 12 kelompok tani."))
+    fixed = site.cli("status").stdout
+    assert f"{path}: blocked:" not in fixed
+    assert site.cli("status").stdout == fixed
+    assert (site.root / CACHE_DIRNAME / SET_CHECKS_CACHE).is_file()
+
+
+def test_file_ids_are_git_blob_ids_and_never_follow_or_wait(tmp_path: Path) -> None:
+    import subprocess
+
+    (tmp_path / "teks.md").write_bytes(b"Bantul\n" * 5000)
+    os.symlink("teks.md", tmp_path / "tautan.md")
+    os.mkfifo(tmp_path / "pipa")  # opening it to read would wait for a writer
+    (tmp_path / "folder").mkdir()
+    hashed = subprocess.run(["git", "hash-object", str(tmp_path / "teks.md")], capture_output=True, text=True,
+                            check=True).stdout.strip()
+    assert checkcache.file_id(tmp_path, "teks.md") == hashed
+    assert checkcache.file_id(tmp_path, "tautan.md") == "link"
+    assert checkcache.file_id(tmp_path, "pipa") == "other"
+    assert checkcache.file_id(tmp_path, "folder") == "other"
+    assert checkcache.file_id(tmp_path, "tidak-ada.md") == "missing"
+    assert checkcache.file_id(tmp_path, "teks.md/lagi") == "missing"
