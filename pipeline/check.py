@@ -14,7 +14,8 @@ from pipeline.archive import classification
 from pipeline.archive.register_cache import blob_id
 from pipeline.cachedir import RENDER_CACHE, ensure_local_cache
 from pipeline.channels.routing import route_findings
-from pipeline.checkcache import Checked, ItemChecks, SetChecks, context_digest, references_of
+from pipeline.checkcache import Checked, ItemChecks, context_digest, references_of
+from pipeline.checksets import CheckRun, SetChecks, uses_and_slugs
 from pipeline.config import KINDS, SiteConfig, load_config
 from pipeline.content import Item, discover, load_items, split_front_matter
 from pipeline.errors import ConfigError, Finding, Findings, UsageError
@@ -359,17 +360,42 @@ class CheckedItems:
 
 def check_items(root: Path, paths: Sequence[str], *, only: bool = False) -> CheckedItems:
     """:func:`blocking_findings`, with the parsed items (``warta status`` routes them to channels without
-    parsing them again). With ``only``, the result of the same items with the same bytes is kept
-    (:class:`pipeline.checkcache.SetChecks`): then no item is parsed, and ``parsed`` is empty."""
+    parsing them again). With ``only``, what was found in the same items is kept
+    (:mod:`pipeline.checksets`): only the items whose bytes or referenced files changed are checked again,
+    and ``parsed`` holds only those."""
     if not paths:
         return CheckedItems({}, {}, None)
-    gov = kept = None
-    if only:  # warta status: the whole result is kept for the same items, bytes and answers (SetChecks)
-        gov = load_governance(root)
-        kept = SetChecks(root, _set_context(root, gov), paths)
-        found = kept.get()
+    if not only:
+        run = _check_run(root, paths, only=False)
+        return CheckedItems(run.blocking, run.parsed, run.config)
+    gov = load_governance(root)  # warta status: what was found in its items is kept (pipeline/checksets.py)
+    kept = SetChecks(root, _set_context(root, gov), paths)
+    reuse = kept.reuse()
+    if reuse is not None:
+        part = _check_run(root, reuse.todo, only=True, gov=gov) if reuse.todo else None
+        found = kept.finish(reuse, part)
         if found is not None:
-            return CheckedItems(found, {}, None, kept.blobs or {})
+            return CheckedItems(found, part.parsed if part else {}, part.config if part else None,
+                                _read_as(kept, part))
+    run = _check_run(root, paths, only=True, gov=gov)
+    found = kept.finish(None, run)
+    return CheckedItems(run.blocking if found is None else found, run.parsed, run.config, _read_as(kept, run))
+
+
+def _read_as(kept: SetChecks, run: CheckRun | None) -> dict[str, str]:
+    """The blob id of each item whose bytes are known to be what the check read (the routes of a parsed
+    item are kept under it)."""
+    blobs = kept.blobs or {}
+    if run is None:
+        return dict(blobs)
+    return {path: blob for path, blob in blobs.items() if path not in run.read or blob_id(run.read[path]) == blob}
+
+
+def _check_run(root: Path, paths: Sequence[str], *, only: bool, gov: Governance | None = None) -> CheckRun:
+    """:func:`check_site` of ``paths`` (repository paths), its errors by item: a finding about a file an
+    item uses (its photo) counts for the item."""
+    if not paths:
+        return CheckRun({}, {}, {}, {}, {}, True)
     top = str(root)
     noted: dict[tuple[str, str], str] = {}
     read: dict[str, bytes] = {}
@@ -386,10 +412,9 @@ def check_items(root: Path, paths: Sequence[str], *, only: bool = False) -> Chec
             continue
         for path in sorted(users.get(finding.path, {finding.path}) & wanted):
             out.setdefault(path, []).append(finding)
-    exact = kept is not None and kept.put(read, noted, (ref for item in result.examined for ref in item.references),
-                                          out, settled=not any(f.code == "body.render" for f in result.findings.items))
-    return CheckedItems(out, {i.path: i for i in result.examined if i.path in wanted}, result.config,
-                        dict(kept.blobs or {}) if exact and kept is not None else {})
+    uses, slugs = uses_and_slugs(result.examined)
+    return CheckRun(out, read, noted, uses, slugs, not any(f.code == "body.render" for f in result.findings.items),
+                    {i.path: i for i in result.examined if i.path in wanted}, result.config)
 
 
 def _set_context(root: Path, gov: Governance) -> str:

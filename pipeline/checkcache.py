@@ -24,18 +24,16 @@ import hashlib
 import json
 import os
 import stat
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipeline.archive.register_cache import blob_id
-from pipeline.cachedir import ITEM_CHECKS_CACHE, SET_CHECKS_CACHE
+from pipeline.cachedir import ITEM_CHECKS_CACHE
 from pipeline.codedigest import code_digest
 from pipeline.errors import Finding
 from pipeline.i18n import get_language
 from pipeline.itemcache import Allowed, PickledFile, local_file
-from pipeline.tree import WorkTree, answer
 
 if TYPE_CHECKING:
     from pipeline.config import SiteConfig
@@ -168,123 +166,3 @@ def references_of(root: Path, references: Sequence[str]) -> list[tuple[str, str]
     """Each referenced file with its :func:`file_id` in ``root``."""
     return [(rel, file_id(root, rel)) for rel in references]
 
-
-SET_MAGIC = b"warta-set-checks"
-SET_FORMAT = 1
-SETS_KEPT = 8  # the last sets checked (main's open items, a branch's, a few named ones)
-
-
-@dataclass(frozen=True)
-class SetChecked:
-    """What the check found in one set of items (:class:`SetChecks`): the errors by item, with every
-    look-up the check made besides the items' own bytes and the answer it got."""
-
-    looked: tuple[tuple[tuple[str, str], str], ...]  # ((how, path), answer): pipeline.tree.NotingTree
-    references: tuple[tuple[str, str], ...]  # each file the items reference, with its file_id
-    blocking: tuple[tuple[str, tuple[Finding, ...]], ...]
-
-
-class SetChecks:
-    """The whole result of checking one set of items (``warta status``'s open items, each read alone:
-    :func:`pipeline.check.check_items` with ``only``), kept so that a second status with nothing changed
-    reads each item's bytes and asks the tree a few questions instead of checking 10,000 items again.
-
-    A set's *key* is the context (:func:`context_digest`, with whatever else the caller names: the
-    classification table) and each item's path and git blob id. It is made only when every item is a
-    regular file in a folder that is no symbolic link (:attr:`blobs`; otherwise nothing is kept or used).
-    An entry also holds every question the check asked of the tree and its answer (the folders, the
-    referenced files, missing ones included) and each referenced file's :func:`file_id` (the photo check
-    reads them): it is used only while every answer is the same. A result is kept only when the check
-    read exactly the bytes the key names and no body ran out of time rendering (that depends on the
-    machine, so it is tried again). The file is written and read like :class:`ItemChecks`'."""
-
-    def __init__(self, root: Path, context: str, paths: Iterable[str]) -> None:
-        self.root = root
-        self.store = PickledFile(local_file(root, SET_CHECKS_CACHE), SET_MAGIC, SET_FORMAT, context, _SET_ALLOWED)
-        self.blobs = plain_blobs(root, paths)
-        self.key = None
-        if self.blobs is not None:
-            text = json.dumps([context, sorted(self.blobs.items())], ensure_ascii=False)
-            self.key = hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
-        self.stored: dict[str, Any] | None = None
-
-    def get(self) -> dict[str, list[Finding]] | None:
-        """The errors by item kept for this set, if every answer the check got is still the same."""
-        if self.key is None:
-            return None
-        self.stored = self.store.load()
-        entry = self.stored.get(self.key)
-        if not (isinstance(entry, tuple) and len(entry) == 2 and entry[0] == self.key and _is_set(entry[1])):
-            return None
-        kept: SetChecked = entry[1]
-        tree = WorkTree(self.root)
-        if any(answer(tree, question) != got for question, got in kept.looked):
-            return None
-        if any(file_id(self.root, rel) != got for rel, got in kept.references):
-            return None
-        return {path: list(findings) for path, findings in kept.blocking}
-
-    def put(self, read: Mapping[str, bytes], looked: Mapping[tuple[str, str], str], references: Iterable[str],
-            blocking: Mapping[str, Sequence[Finding]], *, settled: bool) -> bool:
-        """Keep what the check found (``read``: the bytes it read of each file; ``looked``: the questions it
-        asked and their answers), unless it is not ``settled`` or read other bytes than the key names.
-        True when it read exactly those bytes (then :attr:`blobs` are the ids of what it checked)."""
-        if self.key is None or self.blobs is None:
-            return False
-        if any(path not in read or blob_id(read[path]) != blob for path, blob in self.blobs.items()):
-            return False  # changed while it was checked, or not found as an item: the next run checks it again
-        if not settled:
-            return True
-        asked = tuple(sorted((q, a) for q, a in looked.items() if not (q[0] == "read" and q[1] in self.blobs)))
-        done = SetChecked(asked, tuple((rel, file_id(self.root, rel)) for rel in sorted(set(references))),
-                          tuple((path, tuple(found)) for path, found in sorted(blocking.items())))
-        entries = dict(self.store.load() if self.stored is None else self.stored)
-        entries.pop(self.key, None)
-        entries[self.key] = (self.key, done)
-        while len(entries) > SETS_KEPT:
-            del entries[next(iter(entries))]  # the oldest first
-        self.store.save(entries)
-        return True
-
-
-def plain_blobs(root: Path, paths: Iterable[str]) -> dict[str, str] | None:
-    """Each path's git blob id, when every one is a regular file spelt plainly (no ``.``, ``..`` or empty
-    part) in a folder that is no symbolic link, nor under one; else None."""
-    top = os.fspath(root)
-    real = os.path.realpath(top)
-    folders: dict[str, bool] = {}
-    out: dict[str, str] = {}
-    for path in paths:
-        if any(part in ("", ".", "..") for part in path.split("/")):
-            return None
-        folder = path.rpartition("/")[0]
-        plain = folders.get(folder)
-        if plain is None:
-            plain = os.path.realpath(os.path.join(top, folder)) == os.path.join(real, folder).rstrip(os.sep)
-            folders[folder] = plain
-        found = file_id(root, path) if plain else ""
-        if len(found) != 40:
-            return None
-        out[path] = found
-    return out
-
-
-def _is_set(value: Any) -> bool:
-    if not isinstance(value, SetChecked):
-        return False
-    try:
-        return _set_shape(value)
-    except (TypeError, ValueError):  # a part that is no pair
-        return False
-
-
-def _set_shape(value: SetChecked) -> bool:
-    looked_ok = all(isinstance(q, tuple) and len(q) == 2 and all(isinstance(s, str) for s in q) and isinstance(a, str)
-                    for q, a in value.looked)
-    refs_ok = all(isinstance(r, str) and isinstance(i, str) for r, i in value.references)
-    found_ok = all(isinstance(p, str) and isinstance(fs, tuple) and all(type(f) is Finding for f in fs)
-                   for p, fs in value.blocking)
-    return looked_ok and refs_ok and found_ok
-
-
-_SET_ALLOWED: Allowed = {"pipeline.errors": {"Finding": Finding}, __name__: {"SetChecked": SetChecked}}

@@ -21,8 +21,9 @@ from cli_helpers import PROJECT
 
 import pipeline.check as check
 import pipeline.checkcache as checkcache
+import pipeline.checksets as checksets
 from pipeline.cachedir import CACHE_DIRNAME, SET_CHECKS_CACHE
-from pipeline.checkcache import SetChecks
+from pipeline.checksets import CheckRun, SetChecks
 from pipeline.errors import Finding, UsageError
 
 PHOTOS = PROJECT.parent / "shared" / "testdata" / "photos"
@@ -190,7 +191,7 @@ def test_a_folder_turned_into_a_link_is_never_answered_from_the_kept_result(exam
     real = example.parent / "elsewhere"
     shutil.move(example / "content/siaran-pers/2025", real)
     os.symlink(real, example / "content/siaran-pers/2025")
-    assert checkcache.plain_blobs(example, items) is None
+    assert checksets.plain_blobs(example, items) is None
     with pytest.raises(UsageError) as refused:
         blocking(example, items)
     assert len(checks) == 1  # no kept answer: the check itself ran again, and refused the items outside
@@ -214,7 +215,7 @@ def test_a_damaged_file_is_not_believed(example: Path, checks: list[int], damage
         entries = pickle.loads(body)
         entries = {key: (key, "not a result") for key in entries}
         forged = pickle.dumps(entries)
-        store = checkcache.PickledFile(file, checkcache.SET_MAGIC, checkcache.SET_FORMAT,
+        store = checkcache.PickledFile(file, checksets.SET_MAGIC, checksets.SET_FORMAT,
                                        head.split(b" ")[2].decode(), {})
         file.write_bytes(store.header(forged) + forged)
     assert blocking(example) == first
@@ -225,23 +226,28 @@ def result_for(root: Path, paths: list[str]) -> SetChecks:
     return SetChecks(root, "a context", paths)
 
 
+def run_of(read: dict[str, bytes], blocking: dict[str, list[Finding]], *, settled: bool = True) -> CheckRun:
+    return CheckRun(blocking, read, {}, {}, {}, settled)
+
+
 def test_a_result_is_kept_only_for_the_bytes_the_key_names(example: Path) -> None:
     paths = [RELEASE]
     kept = result_for(example, paths)
-    assert kept.blobs is not None and kept.get() is None
+    assert kept.blobs is not None and kept.reuse() is None
     other = (example / RELEASE).read_bytes() + b"\nditambah saat diperiksa\n"  # changed while it was checked
-    assert not kept.put({RELEASE: other}, {}, [], {}, settled=True)
-    assert not (example / CACHE_DIRNAME / SET_CHECKS_CACHE).exists()
-    assert result_for(example, paths).get() is None
     finding = Finding(RELEASE, 3, "contoh", "body")
-    assert kept.put({RELEASE: (example / RELEASE).read_bytes()}, {}, [], {RELEASE: [finding]}, settled=True)
-    assert result_for(example, paths).get() == {RELEASE: [finding]}
+    assert kept.finish(None, run_of({RELEASE: other}, {RELEASE: [finding]})) == {RELEASE: [finding]}
+    assert not (example / CACHE_DIRNAME / SET_CHECKS_CACHE).exists()
+    assert result_for(example, paths).reuse() is None
+    kept.finish(None, run_of({RELEASE: (example / RELEASE).read_bytes()}, {RELEASE: [finding]}))
+    again = result_for(example, paths).reuse()
+    assert again is not None and again.todo == [] and again.blocking == {RELEASE: [finding]}
 
 
 def test_a_result_that_depends_on_the_machine_is_not_kept(example: Path) -> None:
     kept = result_for(example, [RELEASE])
-    assert kept.put({RELEASE: (example / RELEASE).read_bytes()}, {}, [], {}, settled=False)  # the bytes matched
-    assert result_for(example, [RELEASE]).get() is None
+    kept.finish(None, run_of({RELEASE: (example / RELEASE).read_bytes()}, {}, settled=False))
+    assert result_for(example, [RELEASE]).reuse() is None
 
 
 def test_a_body_that_runs_out_of_time_is_checked_again(example: Path, checks: list[int],
@@ -266,10 +272,10 @@ def test_a_body_that_runs_out_of_time_is_checked_again(example: Path, checks: li
 
 def test_the_file_keeps_the_last_few_sets(example: Path) -> None:
     items = items_of(example)
-    for n in range(checkcache.SETS_KEPT + 2):
+    for n in range(checksets.SETS_KEPT + 2):
         blocking(example, items[: n + 1])
     context = check._set_context(example, check.load_governance(example))
-    assert len(SetChecks(example, context, items).store.load()) == checkcache.SETS_KEPT
+    assert len(SetChecks(example, context, items).store.load()) == checksets.SETS_KEPT
 
 
 @pytest.fixture
@@ -306,3 +312,94 @@ def test_file_ids_are_git_blob_ids_and_never_follow_or_wait(tmp_path: Path) -> N
     assert checkcache.file_id(tmp_path, "folder") == "other"
     assert checkcache.file_id(tmp_path, "tidak-ada.md") == "missing"
     assert checkcache.file_id(tmp_path, "teks.md/lagi") == "missing"
+
+
+def write_release(root: Path, path: str, *changes: tuple[str, str]) -> None:
+    """A copy of the release (its photos and all) at ``path``, with each (old, new) replaced once."""
+    text = (root / RELEASE).read_text(encoding="utf-8")
+    for old, new in changes:
+        assert old in text
+        text = text.replace(old, new, 1)
+    (root / path).parent.mkdir(parents=True, exist_ok=True)
+    (root / path).write_text(text, encoding="utf-8")
+
+
+def test_after_one_item_changed_only_it_is_checked_again(example: Path, checks: list[int]) -> None:
+    items = items_of(example)
+    blocking(example, items)
+    text = (example / RELEASE).read_text(encoding="utf-8")
+    (example / RELEASE).write_text(text.replace("ujar Kepala Dinas.", "ujar Kepala Dinas (HP 0812-3456-7890).", 1),
+                                   encoding="utf-8")
+    changed = blocking(example, items)
+    assert checks == [len(items), 1]
+    assert "privacy.phone" in codes(changed, RELEASE)
+    assert changed == fresh(example, items)
+
+
+def test_a_new_item_is_checked_alone_and_one_that_left_costs_nothing(example: Path, checks: list[int]) -> None:
+    items = items_of(example)
+    blocking(example, items[1:])
+    joined = blocking(example, items)
+    assert checks == [len(items) - 1, 1]
+    left = blocking(example, items[2:])
+    assert checks == [len(items) - 1, 1]  # nothing checked: the two items are dropped
+    assert joined == fresh(example, items)
+    assert left == fresh(example, items[2:])
+
+
+def test_more_than_a_quarter_changed_checks_everything(example: Path, checks: list[int]) -> None:
+    items = items_of(example)
+    blocking(example, items)
+    for path in items[: len(items) // 4 + 1]:
+        (example / path).write_text((example / path).read_text(encoding="utf-8") + "\nTambahan.\n", encoding="utf-8")
+    blocking(example, items)
+    assert checks == [len(items), len(items)]
+
+
+def test_a_photo_shared_with_an_item_that_left_is_checked_again(example: Path, checks: list[int]) -> None:
+    """A broken photo's finding names every shown item that uses it: when one of them leaves the set, the
+    other's finding changes, so the kept one is not used for it."""
+    shutil.copy(PHOTOS / "corrupted.jpg", example / PHOTO)
+    twin = "content/siaran-pers/2025/pelatihan-bumkal-kembar.md"
+    write_release(example, twin)
+    items = items_of(example)
+    both = blocking(example, items)
+    assert any(twin in f[2] for f in both[RELEASE] if f[5] == "photo.invalid")  # "used by" names the twin
+    alone = blocking(example, [p for p in items if p != twin])
+    assert alone == fresh(example, [p for p in items if p != twin])
+    assert not any(twin in f[2] for f in alone[RELEASE])
+    assert checks[1] == len(items) - 1  # everything was checked again
+
+
+def test_a_changed_photo_checks_each_item_that_uses_it(example: Path, checks: list[int]) -> None:
+    items = items_of(example)
+    blocking(example, items)
+    shutil.copy(PHOTOS / "corrupted.jpg", example / PHOTO)
+    broken = blocking(example, items)
+    users = [p for p in broken if any(f[5] == "photo.invalid" for f in broken[p])]
+    assert RELEASE in users
+    assert broken == fresh(example, items)
+    assert checks[1] <= len(items) // 4
+
+
+def test_a_slug_shared_with_an_item_that_left_is_checked_again(example: Path) -> None:
+    twin = "content/siaran-pers/2024/pelatihan-manajemen-bumkal.md"  # the same slug, another year
+    write_release(example, twin, ("date: 2025", "date: 2024"))
+    items = items_of(example)
+    both = blocking(example, items)
+    assert "content.slug-duplicate" in codes(both, RELEASE)
+    alone = blocking(example, [p for p in items if p != twin])
+    assert "content.slug-duplicate" not in codes(alone, RELEASE)
+    assert alone == fresh(example, [p for p in items if p != twin])
+
+
+def test_a_changed_item_that_takes_another_items_slug_is_seen(example: Path) -> None:
+    items = items_of(example)
+    other = next(p for p in items if p.startswith("content/siaran-pers/") and p != RELEASE)
+    blocking(example, items)
+    text = (example / other).read_text(encoding="utf-8")
+    (example / other).write_text(text.replace("---\n", "---\nslug: pelatihan-manajemen-bumkal\n", 1),
+                                 encoding="utf-8")
+    taken = blocking(example, items)
+    assert "content.slug-duplicate" in codes(taken, RELEASE)  # the item that did not change says it too
+    assert taken == fresh(example, items)
