@@ -383,8 +383,10 @@ def test_a_changed_photo_checks_each_item_that_uses_it(example: Path, checks: li
 
 
 def test_a_slug_shared_with_an_item_that_left_is_checked_again(example: Path) -> None:
-    twin = "content/siaran-pers/2024/pelatihan-manajemen-bumkal.md"  # the same slug, another year
-    write_release(example, twin, ("date: 2025", "date: 2024"))
+    twin = "content/siaran-pers/2024/pelatihan-manajemen-bumkal.md"  # the same slug, another year, no photo
+    (example / twin).parent.mkdir(parents=True, exist_ok=True)
+    (example / twin).write_text(item_text(body="Isi lain.").replace("date: 2025-03-04", "date: 2024-03-04"),
+                                encoding="utf-8")
     items = items_of(example)
     both = blocking(example, items)
     assert "content.slug-duplicate" in codes(both, RELEASE)
@@ -403,3 +405,19 @@ def test_a_changed_item_that_takes_another_items_slug_is_seen(example: Path) -> 
     taken = blocking(example, items)
     assert "content.slug-duplicate" in codes(taken, RELEASE)  # the item that did not change says it too
     assert taken == fresh(example, items)
+
+
+def test_a_changed_item_that_takes_another_items_photo_is_seen(example: Path, checks: list[int]) -> None:
+    """The broken photo's finding names every item that uses it: an item that starts using it makes the
+    finding of the one that did not change say so too."""
+    shutil.copy(PHOTOS / "corrupted.jpg", example / PHOTO)
+    items = items_of(example)
+    before = blocking(example, items)
+    other = next(p for p in items if p.startswith("content/pengumuman/"))
+    assert not any(other in f[2] for f in before[RELEASE])
+    text = (example / other).read_text(encoding="utf-8")
+    photo = os.path.relpath(example / PHOTO, (example / other).parent)
+    (example / other).write_text(text.rstrip("\n") + f"\n\n![Pembukaan pelatihan]({photo})\n", encoding="utf-8")
+    after = blocking(example, items)
+    assert any(other in f[2] for f in after[RELEASE] if f[5] == "photo.invalid")
+    assert after == fresh(example, items)
