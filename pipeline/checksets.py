@@ -1,6 +1,6 @@
 """The content check's whole result for the items ``warta status`` shows, kept
-(``.warta-cache/check/sets.pickle``): a second status with nothing changed checks no item again, and one
-after a few items changed, came or went checks only those.
+(``.warta-cache/check/sets.pickle``): a second status with nothing changed checks no item again, and one after a few
+items changed, came or went checks only those.
 
 ``warta status`` shows every item whose chain is not complete and checks each on its own
 (:func:`pipeline.check.check_items` with ``only``). What that check finds in a set of items depends on:
@@ -15,22 +15,22 @@ after a few items changed, came or went checks only those.
 - and, across items, only two things: a photo's finding names every shown item that uses it, and a slug
   two shown items share is reported in both.
 
-So a kept result is used only while every answer is the same (else everything is checked again). Items
-whose bytes or referenced files changed, and items new to the set, are checked again on their own when
-they are at most a quarter of the set and share no referenced file and no slug with the items that are
-not checked again, nor did before (else everything is checked again); items that left the set are
-dropped. A result is not kept when a body ran out of ``limits.render_seconds`` (that depends on the
-machine's load) or an item's bytes changed while it was checked. The file holds the last
-:data:`SETS_KEPT` sets, is written and read like the one-item checks' (:class:`PickledFile`: one read, a
-restricted unpickler, a digest of its body), and is local scratch, safe to delete. ``warta check`` and
-``warta approve`` never use it."""
+So a kept result is used only while every answer is the same (else everything is checked again). Items whose
+bytes or referenced files changed, and items new to the set, are checked again on their own when they are at
+most a quarter of the set and share no referenced file and no slug with the items that are not checked again,
+nor did before (else everything is checked again); items that left the set are dropped. A result is not kept
+when a body ran out of ``limits.render_seconds`` (that depends on the machine's load) or an item's bytes
+changed while it was checked. The file holds the last :data:`SETS_KEPT` distinct sets (a new state of a set
+replaces the older one), is written and read like the one-item checks' (:class:`PickledFile`: one read, a
+restricted unpickler, a digest of its body), and is local scratch, safe to delete. ``warta check`` and ``warta
+approve`` never use it."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
 SET_MAGIC = b"warta-set-checks"
 SET_FORMAT = 1
-SETS_KEPT = 8  # the last sets checked (main's open items, a branch's, a few named ones)
+SETS_KEPT = 8  # the last distinct sets checked (main's open items, a branch's, a few named ones)
 PART = 4  # a part of the set is checked on its own when it is at most 1/PART of it
 DUPLICATE = "content.slug-duplicate"
 
@@ -172,12 +172,21 @@ class SetChecks:
                           tuple(sorted({**kept_uses, **part.uses}.items())),
                           tuple(sorted({**{p: slugs[p] for p in kept if p in slugs}, **part.slugs}.items())),
                           tuple((path, tuple(found)) for path, found in sorted(blocking.items())))
-        entries = dict(self.stored)
-        entries.pop(self.key, None)
+        entries = {key: entry for key, entry in self.stored.items() if not _superseded(entry, blobs)}
         entries[self.key] = (self.key, done)
         while len(entries) > SETS_KEPT:
             del entries[next(iter(entries))]  # the oldest first
         self.store.save(entries)
+
+
+def _superseded(entry: Any, blobs: Mapping[str, str]) -> bool:
+    """Whether ``entry`` is an earlier state of the set of ``blobs`` (half of its items or more are in it):
+    the file keeps distinct sets (main's open items, a branch's), not every state of one."""
+    try:
+        held = entry[1].blobs
+        return sum(path in blobs for path, _blob in held) * 2 >= len(held)
+    except (AttributeError, IndexError, TypeError, ValueError):
+        return True
 
 
 def plain_blobs(root: Path, paths: Iterable[str]) -> dict[str, str] | None:

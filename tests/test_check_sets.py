@@ -270,12 +270,19 @@ def test_a_body_that_runs_out_of_time_is_checked_again(example: Path, checks: li
     assert len(checks) == 2  # not kept: checked again
 
 
-def test_the_file_keeps_the_last_few_sets(example: Path) -> None:
+def test_the_file_keeps_the_last_few_distinct_sets_and_one_state_of_each(example: Path) -> None:
     items = items_of(example)
-    for n in range(checksets.SETS_KEPT + 2):
-        blocking(example, items[: n + 1])
     context = check._set_context(example, check.load_governance(example))
+    for n in range(checksets.SETS_KEPT + 2):
+        blocking(example, [items[n]])
     assert len(SetChecks(example, context, items).store.load()) == checksets.SETS_KEPT
+    shutil.rmtree(example / CACHE_DIRNAME)
+    blocking(example, items)
+    blocking(example, items[1:])  # a new state of the same set: it replaces the first
+    stored = SetChecks(example, context, items).store.load()
+    assert len(stored) == 1
+    ((_key, entry),) = stored.values()
+    assert [path for path, _blob in entry.blobs] == items[1:]
 
 
 @pytest.fixture
