@@ -80,7 +80,7 @@ def file_id(root: Path | str, rel: str) -> str:
             if stat.S_ISLNK(mode):
                 return "link"
         # opened without following a link in the last part, and without waiting on a pipe: then looked at
-        fd = os.open(full, os.O_RDONLY | _NO_FOLLOW | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        fd = os.open(full, _OPEN)
     except OSError as exc:
         return "link" if exc.errno == errno.ELOOP else "missing"
     except ValueError:
@@ -103,6 +103,7 @@ def file_id(root: Path | str, rel: str) -> str:
 
 
 _NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_OPEN = os.O_RDONLY | _NO_FOLLOW | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 
 
 class ItemChecks:

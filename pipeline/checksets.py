@@ -87,6 +87,7 @@ class Reuse:
     blocking: dict[str, list[Finding]]
     todo: list[str]
     base: SetChecked
+    same: bool = False  # the kept result is this very set's: nothing to keep anew
 
 
 class SetChecks:
@@ -131,7 +132,8 @@ class SetChecks:
         blocking = dict(base.blocking)
         if left and any(f.code == DUPLICATE for found in blocking.values() for f in found):
             return None
-        return Reuse({path: list(blocking[path]) for path in kept if path in blocking}, sorted(todo), base)
+        return Reuse({path: list(blocking[path]) for path in kept if path in blocking}, sorted(todo), base,
+                     same=not todo and len(old) == len(self.blobs))
 
     def finish(self, reuse: Reuse | None, part: CheckRun | None) -> dict[str, list[Finding]] | None:
         """The errors of the whole set: ``reuse``'s with those of ``part`` (the check of its
@@ -140,6 +142,8 @@ class SetChecks:
         then check them all."""
         if self.key is None or self.blobs is None:
             return part.blocking if part is not None and reuse is None else None
+        if reuse is not None and reuse.same:
+            return reuse.blocking
         base = reuse.base if reuse is not None else None
         part = part or CheckRun({}, {}, {}, {}, {}, True)
         kept = [path for path in self.blobs if reuse is not None and path not in reuse.todo]
@@ -197,14 +201,15 @@ def plain_blobs(root: Path, paths: Iterable[str]) -> dict[str, str] | None:
     folders: dict[str, bool] = {}
     out: dict[str, str] = {}
     for path in paths:
-        if any(part in ("", ".", "..") for part in path.split("/")):
+        spelt = f"/{path}/"
+        if "//" in spelt or "/./" in spelt or "/../" in spelt:  # an empty, "." or ".." part
             return None
         folder = path.rpartition("/")[0]
         plain = folders.get(folder)
         if plain is None:
             plain = os.path.realpath(os.path.join(top, folder)) == os.path.join(real, folder).rstrip(os.sep)
             folders[folder] = plain
-        found = file_id(root, path) if plain else ""
+        found = file_id(top, path) if plain else ""
         if len(found) != 40:
             return None
         out[path] = found
