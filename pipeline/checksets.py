@@ -27,6 +27,7 @@ approve`` never use it."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -57,11 +58,11 @@ DUPLICATE = "content.slug-duplicate"
 class SetChecked:
     """What the check found in one set of items, with everything it depends on (the module's list)."""
 
-    blobs: tuple[tuple[str, str], ...]  # each item's path and git blob id
+    blobs: bytes  # each item's path and git blob id (:func:`_packed`: one object to read, not 20,000)
     looked: tuple[tuple[tuple[str, str], str], ...]  # ((how, path), answer): pipeline.tree.NotingTree
     references: tuple[tuple[str, str], ...]  # each referenced file, with its file_id
     uses: tuple[tuple[str, tuple[str, ...]], ...]  # the files each item references (items that reference any)
-    slugs: tuple[tuple[str, str], ...]  # each item that parsed: "<kind>/<slug>"
+    slugs: bytes  # each item that parsed, its "<kind>/<slug>" (:func:`_packed`)
     blocking: tuple[tuple[str, tuple[Finding, ...]], ...]  # the errors by item
 
 
@@ -118,8 +119,10 @@ class SetChecks:
         tree = WorkTree(self.root)
         if any(answer(tree, question) != got for question, got in base.looked):
             return None
-        old, uses = dict(base.blobs), dict(base.uses)
-        todo = {path for path, blob in self.blobs.items() if old.get(path) != blob}
+        uses = dict(base.uses)
+        # this very set (the key is the digest of every path and blob id) or an earlier state of one
+        old = self.blobs if entry[0] == self.key else _unpacked(base.blobs)
+        todo = set() if old is self.blobs else {path for path, blob in self.blobs.items() if old.get(path) != blob}
         changed = {rel for rel, got in base.references if file_id(self.root, rel) != got}
         todo.update(path for path in self.blobs if changed.intersection(uses.get(path, ())))
         if todo and len(todo) * PART > len(self.blobs):
@@ -148,7 +151,8 @@ class SetChecks:
         part = part or CheckRun({}, {}, {}, {}, {}, True)
         kept = [path for path in self.blobs if reuse is not None and path not in reuse.todo]
         uses = {path: refs for path, refs in (base.uses if base is not None else ()) if path in self.blobs}
-        slugs = {path: slug for path, slug in (base.slugs if base is not None else ()) if path in self.blobs}
+        slugs = {path: slug for path, slug in (_unpacked(base.slugs) if base is not None else {}).items()
+                 if path in self.blobs}
         kept_refs = {rel for path in kept for rel in uses.get(path, ())}
         if any(kept_refs.intersection(refs) for refs in part.uses.values()):
             return None
@@ -172,10 +176,11 @@ class SetChecks:
         kept_refs = {rel for refs in kept_uses.values() for rel in refs}
         references = {rel: got for rel, got in (base.references if base is not None else ()) if rel in kept_refs}
         references.update((rel, file_id(self.root, rel)) for refs in part.uses.values() for rel in refs)
-        done = SetChecked(tuple(sorted(blobs.items())), asked, tuple(sorted(references.items())),
+        once: dict[str, str] = {}  # each text once in the file (10,000 items can share one message)
+        done = SetChecked(_packed(blobs), asked, tuple(sorted(references.items())),
                           tuple(sorted({**kept_uses, **part.uses}.items())),
-                          tuple(sorted({**{p: slugs[p] for p in kept if p in slugs}, **part.slugs}.items())),
-                          tuple((path, tuple(found)) for path, found in sorted(blocking.items())))
+                          _packed({**{p: slugs[p] for p in kept if p in slugs}, **part.slugs}),
+                          tuple((path, tuple(_shared(f, once) for f in found)) for path, found in sorted(blocking.items())))
         entries = {key: entry for key, entry in self.stored.items() if not _superseded(entry, blobs)}
         entries[self.key] = (self.key, done)
         while len(entries) > SETS_KEPT:
@@ -187,8 +192,8 @@ def _superseded(entry: Any, blobs: Mapping[str, str]) -> bool:
     """Whether ``entry`` is an earlier state of the set of ``blobs`` (half of its items or more are in it):
     the file keeps distinct sets (main's open items, a branch's), not every state of one."""
     try:
-        held = entry[1].blobs
-        return sum(path in blobs for path, _blob in held) * 2 >= len(held)
+        held = _unpacked(entry[1].blobs)
+        return sum(path in blobs for path in held) * 2 >= len(held)
     except (AttributeError, IndexError, TypeError, ValueError):
         return True
 
@@ -237,8 +242,32 @@ def _shape(value: SetChecked) -> bool:
     found = isinstance(value.blocking, tuple) and all(
         isinstance(p, str) and isinstance(fs, tuple) and all(type(f) is Finding for f in fs)
         for p, fs in value.blocking)
-    return (_strings(value.blobs) and _strings(value.references) and _strings(value.slugs) and looked and uses
-            and found)
+    return (isinstance(value.blobs, bytes) and isinstance(value.slugs, bytes) and _strings(value.references)
+            and looked and uses and found)
+
+
+def _packed(pairs: Mapping[str, str]) -> bytes:
+    """``pairs`` as one bytes object: keys and values, in key order, each followed by a NUL (no path holds one)."""
+    return "".join(f"{key}\0{value}\0" for key, value in sorted(pairs.items())).encode("utf-8", "surrogateescape")
+
+
+def _unpacked(data: bytes) -> dict[str, str]:
+    """What :func:`_packed` packed (an odd or undecodable body: nothing)."""
+    try:
+        parts = data.decode("utf-8", "surrogateescape").split("\0")
+    except (AttributeError, UnicodeDecodeError):
+        return {}
+    if len(parts) % 2 != 1 or parts[-1]:
+        return {}
+    return dict(zip(parts[0:-1:2], parts[1::2], strict=True))
+
+
+def _shared(finding: Finding, once: dict[str, str]) -> Finding:
+    """``finding`` with its texts shared with the other findings' (pickle writes a shared text once)."""
+    message = once.setdefault(finding.message, finding.message)
+    path = once.setdefault(finding.path, finding.path)
+    return finding if message is finding.message and path is finding.path else dataclasses.replace(
+        finding, message=message, path=path)
 
 
 def uses_and_slugs(items: Iterable[Item]) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
