@@ -435,3 +435,32 @@ def test_packed_pairs_come_back_as_they_were() -> None:
     assert checksets._unpacked(checksets._packed(pairs)) == pairs
     assert checksets._unpacked(b"tanpa-pasangan\0") == {}
     assert checksets._unpacked(b"") == {}
+
+
+def test_a_few_items_read_alone_read_no_cache_of_every_item(example: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A branch's few items (or the few a kept status checks again) are parsed and judged: the parsed-item
+    and one-item-check files of the whole site are neither read nor written, and the findings are those of
+    a check that uses them."""
+    from pipeline.cachedir import ITEM_CHECKS_CACHE, ITEMS_CACHE
+    from pipeline.itemcache import PickledFile
+
+    text = (example / RELEASE).read_text(encoding="utf-8")
+    (example / RELEASE).write_text(text.replace("ujar Kepala Dinas.", "ujar Kepala Dinas (HP 0812-3456-7890).", 1),
+                                   encoding="utf-8")
+    whole = check.check_site(example, only=False)  # fills both caches
+    wanted = [f.format() for f in whole.findings.items if f.path == RELEASE]
+    assert any("0812" in line for line in wanted)
+    files = [example / CACHE_DIRNAME / ITEMS_CACHE, example / CACHE_DIRNAME / ITEM_CHECKS_CACHE]
+    before = [f.read_bytes() for f in files]
+    opened: list[Path | None] = []
+    real = PickledFile.load
+
+    def load(self: PickledFile) -> dict[Any, Any]:
+        opened.append(self.file)
+        return real(self)
+
+    monkeypatch.setattr(PickledFile, "load", load)
+    few = check.check_site(example, [str(example / RELEASE)], only=True)
+    assert [f.format() for f in few.findings.items if f.path == RELEASE] == wanted
+    assert not set(files) & set(opened)
+    assert [f.read_bytes() for f in files] == before
