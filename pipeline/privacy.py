@@ -14,19 +14,21 @@ approves with the text because it is inside the item's digest.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any
-
-import phonenumbers
+from typing import TYPE_CHECKING, Any
 
 from pipeline.config import SiteConfig
 from pipeline.content import Item
 from pipeline.errors import Finding
 from pipeline.i18n import N_, _
 from pipeline.people import People
+
+if TYPE_CHECKING:
+    from types import ModuleType
 
 # NIK: PPKKCC DDMMYY SSSS, women have day + 40 (DOMAIN.md). A Nomor KK has the same shape without the
 # +40, so any 16-digit number with a plausible region prefix is flagged.
@@ -36,7 +38,18 @@ _SIXTEEN = re.compile(r"(?<![\d.,])\d{16}(?![\d]|[.,]\d)|(?<![\d.,])\d{4}([ -])\
 # Indonesian province codes run 11..96 (Aceh 11 to Papua Barat Daya 96).
 _PROVINCE = re.compile(r"^(1[1-9]|[2-8]\d|9[1-6])")
 
-_MOBILE_TYPES = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+
+
+@functools.cache
+def _phones() -> tuple[ModuleType, frozenset[Any]]:
+    """The phone-number library and its mobile number types, imported when a text is first searched (15 ms
+    that a ``warta status`` answered from its kept check never spends)."""
+    import phonenumbers
+
+    return phonenumbers, frozenset({phonenumbers.PhoneNumberType.MOBILE,
+                                    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE})
+
+
 # A run of digits and the separators numbers are written with. The phone-number matcher (slow: about 2 ms
 # for a 3 KB body) runs only around runs of at least 9 digits, the shortest mobile number.
 _DIGIT_RUN = re.compile(r"\d[\d \t().\-/]*")
@@ -93,11 +106,12 @@ def find_leaks(text: str) -> list[Leak]:
                 leaks.append(Leak("nik", m.group(0), line, col))
                 taken.append((m.start(), m.end()))
     for start, end in _windows(text, [(a, b) for a, b, run, _n in runs if not _AMOUNT.fullmatch(run)]):
+        phonenumbers, mobile = _phones()
         for match in phonenumbers.PhoneNumberMatcher(text[start:end], "ID", leniency=phonenumbers.Leniency.VALID):
             at = start + match.start
             if any(x <= at < y for x, y in taken):
                 continue
-            if phonenumbers.number_type(match.number) in _MOBILE_TYPES:
+            if phonenumbers.number_type(match.number) in mobile:
                 line, col = _line_col(text, at)
                 leaks.append(Leak("phone", match.raw_string, line, col))
     return sorted(leaks, key=lambda leak: (leak.line, leak.column))
@@ -130,11 +144,12 @@ def number_key(text: str) -> str:
     digits = re.sub(r"\D", "", text)
     if len(digits) == 16 and not text.lstrip().startswith("+"):
         return "nik:" + digits
+    phonenumbers = _phones()[0]
     try:
         parsed = phonenumbers.parse(text, "ID")
     except phonenumbers.NumberParseException:
         return "text:" + text.strip()
-    return "tel:" + phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return "tel:" + str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
 
 
 def allowed_numbers(config: SiteConfig, people: People | None) -> frozenset[str]:

@@ -464,3 +464,17 @@ def test_a_few_items_read_alone_read_no_cache_of_every_item(example: Path, monke
     assert [f.format() for f in few.findings.items if f.path == RELEASE] == wanted
     assert not set(files) & set(opened)
     assert [f.read_bytes() for f in files] == before
+
+
+def test_a_status_answered_from_its_kept_check_does_not_load_the_phone_number_library(site: Site) -> None:
+    import subprocess
+    import sys
+
+    # a number the personal-data check must look at (the office's own line: not personal, no finding)
+    release(site, text=item_text(body="Informasi: (0274) 367 509 pada jam kerja.", summary='""'))
+    code = ("import sys\nfrom pipeline.cli import main\ncode = main(['status'])\n"
+            "print('LOADED' if 'phonenumbers' in sys.modules else 'LEAN', code)\n")
+    runs = [subprocess.run([sys.executable, "-c", code], cwd=site.root, env=site.env(), capture_output=True,
+                           text=True, timeout=120) for _ in range(2)]
+    assert [r.stdout.strip().splitlines()[-1] for r in runs] == ["LOADED 0", "LEAN 0"], runs[-1].stderr
+    assert "blocked:" in runs[1].stdout  # what blocks the item is still said
