@@ -86,6 +86,11 @@ class _Unpickler(pickle.Unpickler):
         return found
 
 
+def restricted_load(data: bytes, allowed: Allowed) -> Any:
+    """The value pickled in ``data``, building no class but those of ``allowed`` (raises otherwise)."""
+    return _Unpickler(data, allowed).load()
+
+
 class PickledFile:
     """One cache file of entries: a first line ``<magic> <format> <context> <sha256 of the rest>``, then a
     pickle read by a restricted unpickler (``allowed``: the only classes it builds). Shared by the parsed

@@ -5,7 +5,8 @@ judged afresh."""
 
 from __future__ import annotations
 
-import json
+import os
+import pickle
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,17 @@ FOLDER = Path(".warta-cache") / reportcache.FOLDER
 
 
 def stored(site: Site) -> list[Path]:
-    return sorted((site.root / FOLDER).glob("*.json"))
+    return sorted((site.root / FOLDER).glob("*" + reportcache.SUFFIX))
+
+
+class Runs:
+    """Unpickled, it would call ``os.mkdir(path)``."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (os.mkdir, (self.path,))
 
 
 def same(a: Report, b: Report) -> None:
@@ -161,7 +172,7 @@ def test_another_language_or_other_code_is_judged_afresh(site: Site, monkeypatch
     assert len(stored(site)) == 3
 
 
-@pytest.mark.parametrize("damage", ["verdict", "truncated", "other key", "garbage"])
+@pytest.mark.parametrize("damage", ["verdict", "truncated", "other key", "garbage", "a class"])
 def test_an_edited_kept_run_is_not_believed(site: Site, damage: str) -> None:
     path = release(site)
     site.record(site.cast["dwi"], path, 2, "kasubbag")
@@ -170,19 +181,24 @@ def test_an_edited_kept_run_is_not_believed(site: Site, damage: str) -> None:
     [file] = stored(site)
     raw = file.read_bytes()
     check, _, body = raw.partition(b"\n")
-    data = json.loads(body)
+    data = pickle.loads(body)
     data["items"][0][3] = "approved"  # the state of the only item
     data["items"][0][5] = []
-    forged = json.dumps(data, separators=(",", ":")).encode()
+    forged = pickle.dumps(data)
     if damage == "verdict":
         file.write_bytes(check + b"\n" + forged)
     elif damage == "truncated":
         file.write_bytes(raw[: len(raw) // 2])
     elif damage == "other key":  # a file kept for another run, put under this run's name
         file.write_bytes(reportcache._check("0" * 64, forged) + b"\n" + forged)
+    elif damage == "a class":  # a well-sealed body whose pickle would run a function as it is read
+        marker = site.root.parent / "ran"
+        hostile = pickle.dumps({"items": Runs(str(marker))})
+        file.write_bytes(reportcache._check(file.stem, hostile) + b"\n" + hostile)
     else:
         file.write_bytes(b"\x00\xff not a report")
     again = evaluate_repository(site.root)
+    assert not (site.root.parent / "ran").exists()
     assert not again.ok
     same(again, truth)
     assert file.read_bytes() == raw  # judged afresh and kept again
