@@ -193,7 +193,8 @@ def sop_requirements(sop: Sop) -> list[tuple[str, str]]:
 
 def check_site(root: Path, paths: Sequence[str] = (), *, cache_root: Path | None = None,
                governance: Governance | None = None, only: bool = False,
-               noted: dict[tuple[str, str], str] | None = None, read: dict[str, bytes] | None = None) -> CheckResult:
+               noted: dict[tuple[str, str], str] | None = None, read: dict[str, bytes] | None = None,
+               ids: dict[str, str] | None = None) -> CheckResult:
     """Check the site in ``root`` (``paths``: only these files); caches live in ``cache_root`` (default
     ``root``: ``warta publish`` checks a private tree of git objects and keeps the caches of the repository).
     ``governance``: the configuration, people and SOPs already read (publish passes the trusted state).
@@ -203,7 +204,8 @@ def check_site(root: Path, paths: Sequence[str] = (), *, cache_root: Path | None
     as written when the schema refused it), so fixing one finding never reveals another that was there.
 
     ``noted`` receives every question the reading of the items asked of the working tree and its answer
-    (:class:`pipeline.tree.NotingTree`), ``read`` the bytes of each item file read."""
+    (:class:`pipeline.tree.NotingTree`), ``read`` the bytes of each item file read, ``ids`` the
+    :func:`~pipeline.checkcache.file_id` of each referenced file as the one-item checks took it."""
     gov = governance or load_governance(root)
     wanted = resolve_paths(root, paths)
     cache = render_cache(cache_root or root)
@@ -232,8 +234,9 @@ def check_site(root: Path, paths: Sequence[str] = (), *, cache_root: Path | None
     add_new = _NewFindings(findings).add
     context = context_digest(gov.config, gov.people, gov.sops)
     kept = ItemChecks(None, context) if few else ItemChecks.open(cache_root or root, context)
+    ids = {} if ids is None else ids
     for item in examined:
-        done = _one_item_checks(root, gov, item, read.get(item.path), allowed, kept)
+        done = _one_item_checks(root, gov, item, read.get(item.path), allowed, kept, ids)
         findings.extend(done.privacy)
         findings.extend(done.text)
         sop = gov.sops.get(item.sop_id)
@@ -258,14 +261,14 @@ def check_site(root: Path, paths: Sequence[str] = (), *, cache_root: Path | None
 
 
 def _one_item_checks(root: Path, gov: Governance, item: Item, raw: bytes | None, allowed: frozenset[str],
-                     kept: ItemChecks) -> Checked:
+                     kept: ItemChecks, ids: dict[str, str]) -> Checked:
     """The checks that read ``item`` alone (personal data, placeholder text, its SOP's Kelengkapan,
     channel warnings), from ``kept`` when the item's bytes (``raw``), the files it references and the
     context are the same (:mod:`pipeline.checkcache`); an item whose bytes were not read is judged afresh."""
     key = None
     sop = gov.sops.get(item.sop_id)
     if raw is not None:
-        key = kept.key(item.path, blob_id(raw), references_of(root, item.references))
+        key = kept.key(item.path, blob_id(raw), references_of(root, item.references, ids))
         found = kept.get(key)
         if found is not None and (found.kelengkapan is None) == (sop is None):
             return found
@@ -405,8 +408,9 @@ def _check_run(root: Path, paths: Sequence[str], *, only: bool, gov: Governance 
     top = str(root)
     noted: dict[tuple[str, str], str] = {}
     read: dict[str, bytes] = {}
+    ids: dict[str, str] = {}
     result = check_site(root, [os.path.join(top, p) for p in paths], only=only, governance=gov, noted=noted,
-                        read=read)
+                        read=read, ids=ids)
     wanted = set(paths)
     users: dict[str, set[str]] = {}
     for item in result.examined:
@@ -416,11 +420,12 @@ def _check_run(root: Path, paths: Sequence[str], *, only: bool, gov: Governance 
     for finding in result.findings.sorted():
         if finding.severity != "error":
             continue
-        for path in sorted(users.get(finding.path, {finding.path}) & wanted):
+        # the file's own finding, and every item's that uses it (an item can even use another item's file)
+        for path in sorted((users.get(finding.path, set()) | {finding.path}) & wanted):
             out.setdefault(path, []).append(finding)
     uses, slugs = uses_and_slugs(result.examined)
     return CheckRun(out, read, noted, uses, slugs, not any(f.code == "body.render" for f in result.findings.items),
-                    {i.path: i for i in result.examined if i.path in wanted}, result.config)
+                    {i.path: i for i in result.examined if i.path in wanted}, result.config, ids)
 
 
 def _set_context(root: Path, gov: Governance) -> str:

@@ -24,11 +24,13 @@ import hashlib
 import json
 import os
 import stat
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipeline import yamlio
 from pipeline.cachedir import ITEM_CHECKS_CACHE
 from pipeline.codedigest import code_digest
 from pipeline.errors import Finding
@@ -57,8 +59,11 @@ class Checked:
 
 
 def context_digest(config: SiteConfig, people: People, sops: dict[str, Sop]) -> str:
-    """What every entry depends on besides the item: warta's code, the language, the governance."""
-    digest = hashlib.sha256(f"warta-item-checks {FORMAT}\0{code_digest()}\0{get_language()}\0".encode())
+    """What every entry depends on besides the item: warta's code and libraries, the Python version and
+    whether YAML is read by libyaml (its messages and limits differ), the language, the governance."""
+    loader = yamlio.StrictLoader.__mro__[1].__name__  # the C loader or not
+    digest = hashlib.sha256(f"warta-item-checks {FORMAT}\0{code_digest()}\0{sys.version}\0{loader}\0"
+                            f"{get_language()}\0".encode())
     try:
         shown = config.model_dump_json()
     except ValueError:  # a value pydantic cannot write as JSON: its repr names every field too
@@ -89,13 +94,19 @@ def file_id(root: Path | str, rel: str) -> str:
         found = os.fstat(fd)
         if not stat.S_ISREG(found.st_mode):
             return "other"
-        chunks = [os.read(fd, found.st_size + 1)]
-        while chunks[-1]:
-            chunks.append(os.read(fd, 1 << 20))
-        data = b"".join(chunks)
-        digest = hashlib.sha1(b"blob %d\0" % len(data), usedforsecurity=False)
-        digest.update(data)
-        return digest.hexdigest()
+        if found.st_size <= _WHOLE:  # an item or a photo: one read
+            data = os.read(fd, found.st_size + 1)
+            if len(data) != found.st_size:  # grew or shrank while it was read: an id that matches nothing
+                return "changing"
+            digest = hashlib.sha1(b"blob %d\0" % len(data), usedforsecurity=False)
+            digest.update(data)
+            return digest.hexdigest()
+        digest = hashlib.sha1(b"blob %d\0" % found.st_size, usedforsecurity=False)  # a large download: in parts
+        size = 0
+        while chunk := os.read(fd, _CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+        return digest.hexdigest() if size == found.st_size else "changing"
     except OSError:
         return "missing"
     finally:
@@ -103,6 +114,8 @@ def file_id(root: Path | str, rel: str) -> str:
 
 
 _NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_WHOLE = 16 << 20  # files up to this size are read in one go, larger ones in parts of _CHUNK
+_CHUNK = 1 << 20
 _OPEN = os.O_RDONLY | _NO_FOLLOW | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 
 
@@ -157,13 +170,36 @@ def _is_checked(value: Any) -> bool:
     if not isinstance(value, Checked):
         return False
     groups = (value.privacy, value.text, value.routes, () if value.kelengkapan is None else value.kelengkapan)
-    return all(isinstance(g, tuple) and all(type(f) is Finding for f in g) for g in groups)
+    return all(isinstance(g, tuple) and all(valid_finding(f) for f in g) for g in groups)
+
+
+def valid_finding(value: Any) -> bool:
+    """Whether ``value`` is a :class:`Finding` with every field of its type, as the check makes them (a
+    cache file's findings are believed only then)."""
+    if type(value) is not Finding:
+        return False
+    try:
+        fields = (value.path, value.line, value.message, value.field, value.severity, value.code)
+    except AttributeError:
+        return False
+    path, line, message, name, severity, code = fields
+    return (isinstance(path, str) and isinstance(message, str) and severity in ("error", "warning")
+            and (line is None or type(line) is int) and (name is None or isinstance(name, str))
+            and (code is None or isinstance(code, str)))
 
 
 _ALLOWED: Allowed = {"pipeline.errors": {"Finding": Finding}, __name__: {"Checked": Checked}}
 
 
-def references_of(root: Path, references: Sequence[str]) -> list[tuple[str, str]]:
-    """Each referenced file with its :func:`file_id` in ``root``."""
-    return [(rel, file_id(root, rel)) for rel in references]
+def references_of(root: Path, references: Sequence[str], ids: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """Each referenced file with its :func:`file_id` in ``root`` (``ids``: those already taken in this
+    run, by path: a download six items link is read once)."""
+    known = {} if ids is None else ids
+    out = []
+    for rel in references:
+        found = known.get(rel)
+        if found is None:
+            found = known[rel] = file_id(root, rel)
+        out.append((rel, found))
+    return out
 

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.archive.register_cache import blob_id
 from pipeline.cachedir import SET_CHECKS_CACHE
-from pipeline.checkcache import file_id
+from pipeline.checkcache import file_id, valid_finding
 from pipeline.errors import Finding
 from pipeline.itemcache import Allowed, PickledFile, local_file
 from pipeline.tree import WorkTree, answer
@@ -78,6 +78,7 @@ class CheckRun:
     settled: bool  # no body ran out of time
     parsed: dict[str, Item] = field(default_factory=dict)
     config: SiteConfig | None = None
+    ids: dict[str, str] = field(default_factory=dict)  # each referenced file's file_id as the check took it
 
 
 @dataclass
@@ -130,6 +131,8 @@ class SetChecks:
         kept = [path for path in self.blobs if path not in todo]
         kept_refs = {rel for path in kept for rel in uses.get(path, ())}
         left = set(old) - set(kept)  # checked with them before: the changed items as they were, and those gone
+        if kept_refs & (todo | left):
+            return None  # an item uses another item's file: that item's findings count for it too
         if any(kept_refs.intersection(uses.get(path, ())) for path in left):
             return None  # a photo's finding named them too
         blocking = dict(base.blocking)
@@ -154,7 +157,7 @@ class SetChecks:
         slugs = {path: slug for path, slug in (_unpacked(base.slugs) if base is not None else {}).items()
                  if path in self.blobs}
         kept_refs = {rel for path in kept for rel in uses.get(path, ())}
-        if any(kept_refs.intersection(refs) for refs in part.uses.values()):
+        if any(kept_refs.intersection(refs) or set(kept).intersection(refs) for refs in part.uses.values()):
             return None
         if set(slugs[p] for p in kept if p in slugs).intersection(part.slugs.values()):
             return None
@@ -175,7 +178,10 @@ class SetChecks:
         kept_uses = {path: uses[path] for path in kept if path in uses}
         kept_refs = {rel for refs in kept_uses.values() for rel in refs}
         references = {rel: got for rel, got in (base.references if base is not None else ()) if rel in kept_refs}
-        references.update((rel, file_id(self.root, rel)) for refs in part.uses.values() for rel in refs)
+        for rel in {rel for refs in part.uses.values() for rel in refs}:
+            references[rel] = now = file_id(self.root, rel)
+            if part.ids.get(rel, now) != now:
+                return  # changed while it was checked: the next run checks it again
         once: dict[str, str] = {}  # each text once in the file (10,000 items can share one message)
         done = SetChecked(_packed(blobs), asked, tuple(sorted(references.items())),
                           tuple(sorted({**kept_uses, **part.uses}.items())),
@@ -194,7 +200,7 @@ def _superseded(entry: Any, blobs: Mapping[str, str]) -> bool:
     try:
         held = _unpacked(entry[1].blobs)
         return sum(path in blobs for path in held) * 2 >= len(held)
-    except (AttributeError, IndexError, TypeError, ValueError):
+    except Exception:  # noqa: BLE001 - an entry that is not one: dropped
         return True
 
 
@@ -235,15 +241,24 @@ def _strings(pairs: Any) -> bool:
 
 
 def _shape(value: SetChecked) -> bool:
-    looked = isinstance(value.looked, tuple) and all(_strings((q,)) and isinstance(a, str) for q, a in value.looked)
+    looked = isinstance(value.looked, tuple) and all(
+        _strings((q,)) and isinstance(a, str) and _inside(q[1]) for q, a in value.looked)
     uses = isinstance(value.uses, tuple) and all(
         isinstance(p, str) and isinstance(refs, tuple) and all(isinstance(r, str) for r in refs)
         for p, refs in value.uses)
     found = isinstance(value.blocking, tuple) and all(
-        isinstance(p, str) and isinstance(fs, tuple) and all(type(f) is Finding for f in fs)
+        isinstance(p, str) and isinstance(fs, tuple) and all(valid_finding(f) for f in fs)
         for p, fs in value.blocking)
     return (isinstance(value.blobs, bytes) and isinstance(value.slugs, bytes) and _strings(value.references)
-            and looked and uses and found)
+            and all(_inside(rel) for rel, _got in value.references) and looked and uses and found)
+
+
+def _inside(path: str) -> bool:
+    """Whether ``path`` is a plain path inside the repository (what the check asks about: never ``/``-rooted,
+    never through ``..``)."""
+    spelt = f"/{path}/"
+    return bool(path) and not path.startswith("/") and "//" not in spelt and "/../" not in spelt \
+        and "/./" not in spelt and "\0" not in path
 
 
 def _packed(pairs: Mapping[str, str]) -> bytes:
