@@ -478,3 +478,126 @@ def test_a_status_answered_from_its_kept_check_does_not_load_the_phone_number_li
                            text=True, timeout=120) for _ in range(2)]
     assert [r.stdout.strip().splitlines()[-1] for r in runs] == ["LOADED 0", "LEAN 0"], runs[-1].stderr
     assert "blocked:" in runs[1].stdout  # what blocks the item is still said
+
+
+KONTAK = "content/halaman/kontak.md"
+
+
+def broken_kontak(root: Path) -> None:
+    page = root / KONTAK
+    page.write_text(page.read_text(encoding="utf-8").replace("menu: true", "menu: 7", 1), encoding="utf-8")
+
+
+def uses_kontak(root: Path) -> str:
+    """An item that gives another item's file as its photo."""
+    path = "content/berita/2025/pendampingan-penyusunan-apbkal-2026.md"
+    text = (root / path).read_text(encoding="utf-8")
+    assert "image: ../../media/2025/pendampingan-apbkal.jpg" in text
+    (root / path).write_text(text.replace("image: ../../media/2025/pendampingan-apbkal.jpg",
+                                          "image: ../../halaman/kontak.md", 1), encoding="utf-8")
+    return path
+
+
+def test_a_files_own_finding_blocks_it_even_when_another_item_uses_it(example: Path) -> None:
+    broken_kontak(example)
+    user = uses_kontak(example)
+    found = fresh(example)
+    assert "field.type" in codes(found, KONTAK) or any(f[3] == "menu" for f in found.get(KONTAK, []))
+    assert any(f[0] == KONTAK for f in found.get(user, []))  # and it counts for the item that uses the file
+
+
+@pytest.mark.parametrize("change", ["the used item joins", "the used item leaves"])
+def test_an_item_using_another_items_file_follows_that_item(example: Path, change: str) -> None:
+    """The user's blocking holds the used item's errors: when that item joins or leaves the set (the
+    user unchanged), the kept result of the user is not used."""
+    broken_kontak(example)
+    user = uses_kontak(example)
+    items = items_of(example)
+    without = [p for p in items if p != KONTAK]
+    blocking(example, without if change == "the used item joins" else items)
+    after = blocking(example, items if change == "the used item joins" else without)
+    assert after == fresh(example, items if change == "the used item joins" else without)
+
+
+def test_another_python_or_yaml_loader_checks_again(example: Path, checks: list[int],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import types
+
+    blocking(example)
+    monkeypatch.setattr(sys, "version", sys.version + " (another build)")
+    blocking(example)
+    assert len(checks) == 2
+    monkeypatch.setattr(checkcache, "yamlio", types.SimpleNamespace(StrictLoader=type("PureLoader", (dict,), {})))
+    blocking(example)
+    assert len(checks) == 3
+
+
+def forge_entry(root: Path, change: Any) -> None:
+    """Rewrite the kept file's only entry with ``change`` applied, sealed as warta seals it."""
+    file = root / CACHE_DIRNAME / SET_CHECKS_CACHE
+    head, _sep, body = file.read_bytes().partition(b"\n")
+    entries = pickle.loads(body)
+    ((key, (_key, entry)),) = entries.items()
+    entries[key] = (key, change(entry))
+    forged = pickle.dumps(entries)
+    store = checkcache.PickledFile(file, checksets.SET_MAGIC, checksets.SET_FORMAT, head.split(b" ")[2].decode(), {})
+    file.write_bytes(store.header(forged) + forged)
+
+
+class Hollow(Finding):
+    pass
+
+
+@pytest.mark.parametrize("forgery", ["no entry", "a finding without fields", "a number as message",
+                                     "a reference outside", "a question outside"])
+def test_a_forged_entry_is_never_believed_nor_crashes(example: Path, checks: list[int], forgery: str) -> None:
+    import dataclasses
+
+    text = (example / RELEASE).read_text(encoding="utf-8")
+    (example / RELEASE).write_text(text.replace("ujar Kepala Dinas.", "ujar Kepala Dinas (HP 0812-3456-7890).", 1),
+                                   encoding="utf-8")
+    first = blocking(example)
+
+    def hollow(entry: Any) -> Any:
+        finding = object.__new__(Finding)  # no field set at all
+        return dataclasses.replace(entry, blocking=((RELEASE, (finding,)),))
+
+    def number(entry: Any) -> Any:
+        finding = object.__new__(Finding)
+        for name, value in (("path", RELEASE), ("line", 1), ("message", 12345), ("field", None),
+                            ("severity", "error"), ("code", None)):
+            object.__setattr__(finding, name, value)
+        return dataclasses.replace(entry, blocking=((RELEASE, (finding,)),))
+
+    changes = {"no entry": lambda entry: {},
+               "a finding without fields": hollow, "a number as message": number,
+               "a reference outside": lambda entry: dataclasses.replace(entry, references=(("/dev/zero", "x"),)),
+               "a question outside": lambda entry: dataclasses.replace(
+                   entry, looked=((("entry", "../../etc/passwd"), "file"),))}
+    forge_entry(example, changes[forgery])
+    assert blocking(example) == first
+    assert len(checks) == 2
+    blocking(example)  # and what was written back is believed again
+    assert len(checks) == 2
+
+
+def test_a_download_many_items_link_is_read_once_per_run(example: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    download = "content/media/2025/lampiran-bersama.pdf"
+    (example / download).write_bytes(b"%PDF-1.4\n" + b"0" * 100_000)
+    items = [p for p in items_of(example) if p.startswith("content/siaran-pers/")][:6]
+    for path in items:
+        text = (example / path).read_text(encoding="utf-8")
+        link = os.path.relpath(example / download, (example / path).parent)
+        (example / path).write_text(text.rstrip("\n") + f"\n\n[Unduh lampiran]({link})\n", encoding="utf-8")
+    read: list[str] = []
+    real = checkcache.file_id
+
+    def counting(root: Any, rel: str) -> str:
+        read.append(rel)
+        return real(root, rel)
+
+    monkeypatch.setattr(checkcache, "file_id", counting)
+    monkeypatch.setattr(checksets, "file_id", counting)
+    blocking(example, items_of(example))
+    assert read.count(download) <= 2  # once by the check, once as it is kept
