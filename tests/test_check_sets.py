@@ -572,9 +572,12 @@ def test_a_forged_entry_is_never_believed_nor_crashes(example: Path, checks: lis
 
     changes = {"no entry": lambda entry: {},
                "a finding without fields": hollow, "a number as message": number,
-               "a reference outside": lambda entry: dataclasses.replace(entry, references=(("/dev/zero", "x"),)),
+               # answers that are true, with the phone number's finding gone: believed, they would hide it
+               "a reference outside": lambda entry: dataclasses.replace(
+                   entry, references=(("/etc/hostname", checkcache.file_id(example, "/etc/hostname")),),
+                   blocking=()),
                "a question outside": lambda entry: dataclasses.replace(
-                   entry, looked=((("entry", "../../etc/passwd"), "file"),))}
+                   entry, looked=((("entry", "../../../../../../etc/hostname"), "file"),), blocking=())}
     forge_entry(example, changes[forgery])
     assert blocking(example) == first
     assert len(checks) == 2
@@ -601,3 +604,13 @@ def test_a_download_many_items_link_is_read_once_per_run(example: Path, monkeypa
     monkeypatch.setattr(checksets, "file_id", counting)
     blocking(example, items_of(example))
     assert read.count(download) <= 2  # once by the check, once as it is kept
+
+
+def test_a_changed_item_that_starts_using_another_items_file_is_seen(example: Path) -> None:
+    broken_kontak(example)
+    items = items_of(example)
+    blocking(example, items)
+    user = uses_kontak(example)  # changed: now it gives the broken page as its photo
+    after = blocking(example, items)
+    assert any(f[0] == KONTAK for f in after.get(user, []))
+    assert after == fresh(example, items)
