@@ -517,6 +517,8 @@ def test_an_item_using_another_items_file_follows_that_item(example: Path, chang
     blocking(example, without if change == "the used item joins" else items)
     after = blocking(example, items if change == "the used item joins" else without)
     assert after == fresh(example, items if change == "the used item joins" else without)
+    menu = [f for f in after.get(user, []) if f[0] == KONTAK and f[3] == "menu"]  # the page's own error
+    assert bool(menu) == (change == "the used item joins")
 
 
 def test_another_python_or_yaml_loader_checks_again(example: Path, checks: list[int],

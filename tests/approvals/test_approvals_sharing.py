@@ -82,7 +82,7 @@ def test_few_items_are_judged_here(site: Site, monkeypatch: pytest.MonkeyPatch) 
 
 
 def kept_runs(site: Site) -> list[str]:
-    return sorted(p.name for p in (site.root / ".warta-cache" / "approvals" / "reports").glob("*.json"))
+    return sorted(p.name for p in (site.root / ".warta-cache" / "approvals" / "reports").glob("*" + reportcache.SUFFIX))
 
 
 @pytest.mark.parametrize("fork", [True, False])
