@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from cli_helpers import PROJECT, run_warta
+from cli_helpers import copy_example, run_warta
 
 RELEASE = "content/siaran-pers/2025/pelatihan-manajemen-bumkal.md"
 
@@ -15,12 +15,7 @@ RELEASE = "content/siaran-pers/2025/pelatihan-manajemen-bumkal.md"
 @pytest.fixture
 def example(tmp_path: Path) -> Path:
     """A copy of the project's example site (warta.yml, sop/, content/)."""
-    root = tmp_path / "contoh"
-    root.mkdir()
-    shutil.copy(PROJECT / "warta.yml", root)
-    shutil.copytree(PROJECT / "sop", root / "sop")
-    shutil.copytree(PROJECT / "content", root / "content")
-    return root
+    return copy_example(tmp_path)
 
 
 def edit(root: Path, rel: str, old: str, new: str) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from approvals_helpers import Person, item_text, make_cast, make_site, release
-from cli_helpers import PROJECT, run_warta
+from cli_helpers import copy_example, run_warta
 
 import pipeline.checkcache as checkcache
 from pipeline import privacy
@@ -28,11 +28,7 @@ PHOTO = "content/media/2025/pelatihan-bumkal-pembukaan.jpg"
 
 @pytest.fixture
 def example(tmp_path: Path) -> Path:
-    root = tmp_path / "contoh"
-    root.mkdir()
-    shutil.copy(PROJECT / "warta.yml", root)
-    shutil.copytree(PROJECT / "sop", root / "sop")
-    shutil.copytree(PROJECT / "content", root / "content")
+    root = copy_example(tmp_path)
     # findings worth keeping: a private phone number (error) and a placeholder body in another item
     text = (root / RELEASE).read_text(encoding="utf-8")
     (root / RELEASE).write_text(text.replace("ujar Kepala Dinas.", "ujar Kepala Dinas (HP 0812-3456-7890).", 1),

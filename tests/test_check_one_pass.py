@@ -5,24 +5,18 @@ SOP requires."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-from cli_helpers import PROJECT, run_warta
+from cli_helpers import copy_example, run_warta
 
 RELEASE = "content/siaran-pers/2025/pelatihan-manajemen-bumkal.md"
 
 
 @pytest.fixture
 def example(tmp_path: Path) -> Path:
-    root = tmp_path / "contoh"
-    root.mkdir()
-    shutil.copy(PROJECT / "warta.yml", root)
-    shutil.copytree(PROJECT / "sop", root / "sop")
-    shutil.copytree(PROJECT / "content", root / "content")
-    return root
+    return copy_example(tmp_path)
 
 
 def rewrite(root: Path, rel: str, *pairs: tuple[str, str]) -> None:

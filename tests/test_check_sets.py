@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 from approvals_helpers import Person, Site, isolated_site, item_text, release
-from cli_helpers import PROJECT
+from cli_helpers import PROJECT, copy_example
 
 import pipeline.check as check
 import pipeline.checkcache as checkcache
@@ -34,12 +34,7 @@ CLASSIFIED = "content/berita/2025/musrenbang-kapanewon-sedayu.md"  # klasifikasi
 
 @pytest.fixture
 def example(tmp_path: Path) -> Path:
-    root = tmp_path / "contoh"
-    root.mkdir()
-    shutil.copy(PROJECT / "warta.yml", root)
-    shutil.copytree(PROJECT / "sop", root / "sop")
-    shutil.copytree(PROJECT / "content", root / "content")
-    return root
+    return copy_example(tmp_path)
 
 
 @pytest.fixture

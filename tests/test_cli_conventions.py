@@ -4,23 +4,17 @@ shell completion generated from the parser."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
-from cli_helpers import PROJECT, run_warta
+from cli_helpers import copy_example, run_warta
 
 from pipeline import __version__
 
 
 @pytest.fixture
 def example(tmp_path: Path) -> Path:
-    root = tmp_path / "contoh"
-    root.mkdir()
-    shutil.copy(PROJECT / "warta.yml", root)
-    shutil.copytree(PROJECT / "sop", root / "sop")
-    shutil.copytree(PROJECT / "content", root / "content")
-    return root
+    return copy_example(tmp_path)
 
 
 @pytest.mark.parametrize("argv", [["check", "--js"], ["--vers"], ["status", "--al"], ["approve", "--mes", "x"]])

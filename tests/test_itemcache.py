@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from approvals_helpers import Person
-from cli_helpers import PROJECT, run_warta
+from cli_helpers import copy_example, run_warta
 from publish_helpers import approved_release, isolated_env, office, publish_json
 
 import pipeline.codedigest as codedigest
@@ -43,12 +43,7 @@ LINKED = "content/halaman/keberatan.md"
 @pytest.fixture
 def example(tmp_path: Path) -> Path:
     """The project's example site (photos, a lampiran, links between pages), in a folder of its own."""
-    root = tmp_path / "contoh"
-    root.mkdir()
-    shutil.copy(PROJECT / "warta.yml", root)
-    shutil.copytree(PROJECT / "sop", root / "sop")
-    shutil.copytree(PROJECT / "content", root / "content")
-    return root
+    return copy_example(tmp_path)
 
 
 @pytest.fixture
