@@ -225,6 +225,9 @@ def check_site(root: Path, paths: Sequence[str] = (), *, cache_root: Path | None
     checked = [item for item in items if named is None or item.path in named]
     examined = sorted([*checked, *invalid], key=lambda i: i.path)
     result.examined = examined
+    ids = {} if ids is None else ids
+    for item in examined:  # each referenced file's id before anything reads it (a change after is then seen)
+        references_of(root, item.references, ids)
     findings.extend(_photo_findings(root, gov, examined))
     table = classification.load_table(gov.config.archive.scheme, root)
     findings.extend(classification.item_findings(examined, table))
@@ -234,7 +237,6 @@ def check_site(root: Path, paths: Sequence[str] = (), *, cache_root: Path | None
     add_new = _NewFindings(findings).add
     context = context_digest(gov.config, gov.people, gov.sops)
     kept = ItemChecks(None, context) if few else ItemChecks.open(cache_root or root, context)
-    ids = {} if ids is None else ids
     for item in examined:
         done = _one_item_checks(root, gov, item, read.get(item.path), allowed, kept, ids)
         findings.extend(done.privacy)

@@ -19,6 +19,7 @@ is local scratch (:func:`~pipeline.cachedir.ensure_local_cache`), safe to delete
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import hashlib
 import json
@@ -114,6 +115,7 @@ def file_id(root: Path | str, rel: str) -> str:
 
 
 _NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_FINDING_FIELDS = frozenset(f.name for f in dataclasses.fields(Finding))
 _WHOLE = 16 << 20  # files up to this size are read in one go, larger ones in parts of _CHUNK
 _CHUNK = 1 << 20
 _OPEN = os.O_RDONLY | _NO_FOLLOW | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
@@ -169,8 +171,11 @@ class ItemChecks:
 def _is_checked(value: Any) -> bool:
     if not isinstance(value, Checked):
         return False
-    groups = (value.privacy, value.text, value.routes, () if value.kelengkapan is None else value.kelengkapan)
-    return all(isinstance(g, tuple) and all(valid_finding(f) for f in g) for g in groups)
+    try:
+        groups = (value.privacy, value.text, value.routes, () if value.kelengkapan is None else value.kelengkapan)
+        return all(isinstance(g, tuple) and all(valid_finding(f) for f in g) for g in groups)
+    except Exception:  # noqa: BLE001 - an object without its fields: no entry
+        return False
 
 
 def valid_finding(value: Any) -> bool:
@@ -179,8 +184,10 @@ def valid_finding(value: Any) -> bool:
     if type(value) is not Finding:
         return False
     try:
+        if set(vars(value)) != _FINDING_FIELDS:  # nothing else: an attribute could shadow a method
+            return False
         fields = (value.path, value.line, value.message, value.field, value.severity, value.code)
-    except AttributeError:
+    except (AttributeError, TypeError):
         return False
     path, line, message, name, severity, code = fields
     return (isinstance(path, str) and isinstance(message, str) and severity in ("error", "warning")

@@ -124,6 +124,10 @@ class SetChecks:
         # this very set (the key is the digest of every path and blob id) or an earlier state of one
         old = self.blobs if entry[0] == self.key else _unpacked(base.blobs)
         todo = set() if old is self.blobs else {path for path, blob in self.blobs.items() if old.get(path) != blob}
+        top, real = os.fspath(self.root), os.path.realpath(self.root)
+        folders: dict[str, bool] = {}
+        if not all(_in_place(top, real, rel, folders) for rel, _got in base.references):
+            return None  # a referenced file the check could not have read (it refuses links): not believed
         changed = {rel for rel, got in base.references if file_id(self.root, rel) != got}
         todo.update(path for path in self.blobs if changed.intersection(uses.get(path, ())))
         if todo and len(todo) * PART > len(self.blobs):
@@ -131,8 +135,9 @@ class SetChecks:
         kept = [path for path in self.blobs if path not in todo]
         kept_refs = {rel for path in kept for rel in uses.get(path, ())}
         left = set(old) - set(kept)  # checked with them before: the changed items as they were, and those gone
-        if kept_refs & (todo | left):
-            return None  # an item uses another item's file: that item's findings count for it too
+        left_refs = {rel for path in left for rel in uses.get(path, ())}
+        if kept_refs & (todo | left) or left_refs.intersection(kept):
+            return None  # an item uses another item's file: the findings of each count for the other
         if any(kept_refs.intersection(uses.get(path, ())) for path in left):
             return None  # a photo's finding named them too
         blocking = dict(base.blocking)
@@ -212,19 +217,25 @@ def plain_blobs(root: Path, paths: Iterable[str]) -> dict[str, str] | None:
     folders: dict[str, bool] = {}
     out: dict[str, str] = {}
     for path in paths:
-        spelt = f"/{path}/"
-        if "//" in spelt or "/./" in spelt or "/../" in spelt:  # an empty, "." or ".." part
-            return None
-        folder = path.rpartition("/")[0]
-        plain = folders.get(folder)
-        if plain is None:
-            plain = os.path.realpath(os.path.join(top, folder)) == os.path.join(real, folder).rstrip(os.sep)
-            folders[folder] = plain
-        found = file_id(top, path) if plain else ""
+        found = file_id(top, path) if _in_place(top, real, path, folders) else ""
         if len(found) != 40:
             return None
         out[path] = found
     return out
+
+
+def _in_place(top: str, real: str, path: str, folders: dict[str, bool]) -> bool:
+    """Whether ``path`` is spelt plainly (no ``.``, ``..`` or empty part) in a folder of ``top`` that is no
+    symbolic link, nor under one (``folders``: each folder's answer, asked once)."""
+    spelt = f"/{path}/"
+    if "//" in spelt or "/./" in spelt or "/../" in spelt or path.startswith("/"):
+        return False
+    folder = path.rpartition("/")[0]
+    plain = folders.get(folder)
+    if plain is None:
+        plain = os.path.realpath(os.path.join(top, folder)) == os.path.join(real, folder).rstrip(os.sep)
+        folders[folder] = plain
+    return plain
 
 
 def _is_set(value: Any) -> bool:
@@ -232,7 +243,7 @@ def _is_set(value: Any) -> bool:
         return False
     try:
         return _shape(value)
-    except (TypeError, ValueError):  # a part that is no pair
+    except Exception:  # noqa: BLE001 - a part that is no pair, an object without its fields: no entry
         return False
 
 

@@ -19,7 +19,7 @@ _PACKAGE = Path(__file__).resolve().parent
 # the libraries whose version can change a result (parsing, validation, rendering, templates, feeds,
 # pictures, the search index, the personal-data check's phone numbers)
 LIBRARIES = ("pelican", "jinja2", "markupsafe", "markdown-it-py", "nh3", "feedgenerator", "pillow", "pillow-heif",
-             "pagefind-bin", "pydantic", "pydantic-core", "pyyaml", "babel", "phonenumberslite")
+             "pagefind-bin", "pydantic", "pydantic-core", "pyyaml", "babel", "phonenumberslite", "phonenumbers")
 
 
 def _version(name: str) -> str:
