@@ -547,7 +547,8 @@ class Hollow(Finding):
 
 
 @pytest.mark.parametrize("forgery", ["no entry", "a finding without fields", "a number as message",
-                                     "a reference outside", "a question outside"])
+                                     "a reference outside", "a question outside", "an entry without fields",
+                                     "a finding with a method of its own", "a reference through a link"])
 def test_a_forged_entry_is_never_believed_nor_crashes(example: Path, checks: list[int], forgery: str) -> None:
     import dataclasses
 
@@ -567,7 +568,19 @@ def test_a_forged_entry_is_never_believed_nor_crashes(example: Path, checks: lis
             object.__setattr__(finding, name, value)
         return dataclasses.replace(entry, blocking=((RELEASE, (finding,)),))
 
+    def extra(entry: Any) -> Any:
+        finding = Finding(RELEASE, 1, "contoh")
+        object.__setattr__(finding, "format", "not a method")
+        return dataclasses.replace(entry, blocking=((RELEASE, (finding,)),))
+
+    os.symlink("/", example / "content" / "lewat")  # a folder that is a link to the root of the machine
+    through = "content/lewat/etc/hostname"
+
     changes = {"no entry": lambda entry: {},
+               "an entry without fields": lambda entry: object.__new__(checksets.SetChecked),
+               "a finding with a method of its own": extra,
+               "a reference through a link": lambda entry: dataclasses.replace(
+                   entry, references=((through, checkcache.file_id(example, through)),), blocking=()),
                "a finding without fields": hollow, "a number as message": number,
                # answers that are true, with the phone number's finding gone: believed, they would hide it
                "a reference outside": lambda entry: dataclasses.replace(
@@ -611,3 +624,38 @@ def test_a_changed_item_that_starts_using_another_items_file_is_seen(example: Pa
     after = blocking(example, items)
     assert any(f[0] == KONTAK for f in after.get(user, []))
     assert after == fresh(example, items)
+
+
+def test_a_page_no_longer_used_as_a_photo_loses_that_finding(example: Path) -> None:
+    """A page given as a photo carries the photo check's finding (its file is the photo); when the item
+    that used it changes back, the page's kept finding goes with it."""
+    items = items_of(example)
+    user = "content/berita/2025/pendampingan-penyusunan-apbkal-2026.md"
+    original = (example / user).read_text(encoding="utf-8")
+    uses_kontak(example)
+    used = blocking(example, items)
+    assert "photo.invalid" in codes(used, KONTAK)
+    (example / user).write_text(original, encoding="utf-8")
+    after = blocking(example, items)
+    assert "photo.invalid" not in codes(after, KONTAK)
+    assert after == fresh(example, items)
+
+
+def test_a_photo_replaced_while_it_is_checked_is_checked_again(example: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The photo is read by the photo check, then replaced by a broken one before the run ends: what that
+    run found (nothing) is not kept under the new photo's id."""
+    real = check._photo_findings
+
+    def then_replaced(*args: Any, **kwargs: Any) -> Any:
+        found = real(*args, **kwargs)
+        shutil.copy(PHOTOS / "corrupted.jpg", example / PHOTO)
+        return found
+
+    monkeypatch.setattr(check, "_photo_findings", then_replaced)
+    first = blocking(example, [RELEASE])
+    assert RELEASE not in first  # the photo it read was good
+    monkeypatch.setattr(check, "_photo_findings", real)
+    again = blocking(example, [RELEASE])
+    assert "photo.invalid" in codes(again, RELEASE)
+    assert again == fresh(example, [RELEASE])
