@@ -161,6 +161,8 @@ def _forge(example: Path, how: str) -> None:
         consistent({key: (key[::-1], nothing) for key in entries})
     elif how == "wrong-shape":  # consistent digest, entries that are not kept checks
         consistent({key: (key, ("privacy", [])) for key in entries})
+    elif how == "no-fields":  # consistent digest, an entry that is a Checked with none of its fields
+        consistent({key: (key, object.__new__(checkcache.Checked)) for key in entries})
     elif how == "truncated":
         data = file.read_bytes()
         file.write_bytes(data[: len(data) // 2])
@@ -170,8 +172,8 @@ def _forge(example: Path, how: str) -> None:
         file.write_bytes(b"\xff\xfe not a cache at all")
 
 
-@pytest.mark.parametrize("how", ["edited", "other-keys", "wrong-key-field", "wrong-shape", "truncated", "foreign",
-                                 "garbage"])
+@pytest.mark.parametrize("how", ["edited", "other-keys", "wrong-key-field", "wrong-shape", "no-fields", "truncated",
+                                 "foreign", "garbage"])
 def test_a_tampered_truncated_or_foreign_cache_is_not_believed(example: Path, how: str) -> None:
     first = findings_of(example)
     assert any(f[0] == RELEASE and f[4] == "error" and "0812" in f[2] for f in first)
