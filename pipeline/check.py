@@ -11,7 +11,6 @@ from pathlib import Path
 
 from pipeline import kelengkapan, privacy, yamlio
 from pipeline.archive import classification
-from pipeline.archive.register_cache import blob_id
 from pipeline.cachedir import RENDER_CACHE, ensure_local_cache
 from pipeline.channels.routing import route_findings
 from pipeline.checkcache import Checked, ItemChecks, context_digest, references_of
@@ -19,6 +18,7 @@ from pipeline.checksets import CheckRun, SetChecks, uses_and_slugs
 from pipeline.config import KINDS, SiteConfig, load_config
 from pipeline.content import Item, discover, load_items, split_front_matter
 from pipeline.errors import ConfigError, Finding, Findings, UsageError
+from pipeline.files import blob_id
 from pipeline.gate import is_exempt
 from pipeline.i18n import _
 from pipeline.people import People, load_people

@@ -35,6 +35,7 @@ from pipeline import yamlio
 from pipeline.cachedir import ITEM_CHECKS_CACHE
 from pipeline.codedigest import code_digest
 from pipeline.errors import Finding
+from pipeline.files import blob_id
 from pipeline.i18n import get_language
 from pipeline.itemcache import Allowed, PickledFile, local_file
 
@@ -99,9 +100,7 @@ def file_id(root: Path | str, rel: str) -> str:
             data = os.read(fd, found.st_size + 1)
             if len(data) != found.st_size:  # grew or shrank while it was read: an id that matches nothing
                 return "changing"
-            digest = hashlib.sha1(b"blob %d\0" % len(data), usedforsecurity=False)
-            digest.update(data)
-            return digest.hexdigest()
+            return blob_id(data)
         digest = hashlib.sha1(b"blob %d\0" % found.st_size, usedforsecurity=False)  # a large download: in parts
         size = 0
         while chunk := os.read(fd, _CHUNK):

@@ -36,10 +36,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipeline.archive.register_cache import blob_id
 from pipeline.cachedir import SET_CHECKS_CACHE
 from pipeline.checkcache import file_id, valid_finding
 from pipeline.errors import Finding
+from pipeline.files import blob_id
 from pipeline.itemcache import Allowed, PickledFile, local_file
 from pipeline.tree import WorkTree, answer
 

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -22,6 +23,11 @@ from pipeline.errors import WartaError
 
 # open a file only as itself: not through a symbolic link, not blocking on a FIFO, not into a child
 READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def blob_id(raw: bytes) -> str:
+    """The git blob id (SHA-1 object format) of ``raw``: what ``git hash-object`` prints for these bytes."""
+    return hashlib.sha1(b"blob %d\0" % len(raw) + raw, usedforsecurity=False).hexdigest()
 
 
 def read_regular(path: str) -> tuple[os.stat_result, bytes] | None:

@@ -16,7 +16,6 @@ tree with the very same code.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 from collections.abc import Iterable, Iterator, Mapping
@@ -24,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
+from pipeline.files import blob_id
 from pipeline.git import Git, TreeEntry
 from pipeline.i18n import _
 
@@ -288,6 +288,4 @@ def _kind(found: Entry | None) -> str:
 
 
 def _blob(data: bytes | None) -> str:
-    if data is None:
-        return "-"
-    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()  # git's blob id
+    return "-" if data is None else blob_id(data)

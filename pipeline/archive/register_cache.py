@@ -35,18 +35,13 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.cachedir import CACHE_DIRNAME, REGISTER_CACHE, ensure_local_cache
-from pipeline.files import write_atomic
+from pipeline.files import blob_id, write_atomic
 
 CACHE_FORMAT = 1
 # the modules whose code decides what a record file parses to (their source is part of the key)
 PARSER_MODULES = ("pipeline.archive.records", "pipeline.yamlio", "pipeline.schema", "pipeline.config.kinds",
                   "pipeline.kinds", "pipeline.archive.register_cache")
 _KEEP_UNUSED = 1000  # entries not read by this process that are kept beyond those read (older revisions)
-
-
-def blob_id(raw: bytes) -> str:
-    """The git blob id (SHA-1 object format) of ``raw``: what ``git hash-object`` prints for these bytes."""
-    return hashlib.sha1(b"blob %d\0" % len(raw) + raw, usedforsecurity=False).hexdigest()
 
 
 def _module_source(name: str) -> bytes:

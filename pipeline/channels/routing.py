@@ -17,7 +17,7 @@ from pipeline.config import SiteConfig
 from pipeline.config.channels import ChannelSection
 from pipeline.content import Item, parse_item
 from pipeline.errors import Finding
-from pipeline.files import write_atomic
+from pipeline.files import blob_id, write_atomic
 from pipeline.i18n import _
 from pipeline.sop import Sop
 from pipeline.tree import FileTree
@@ -129,7 +129,7 @@ def destinations(tree: FileTree, paths: Iterable[str], config: SiteConfig, sops:
             raw = tree.read(path)
             if raw is None:
                 continue
-            oid = hashlib.sha1(b"blob %d\0" % len(raw) + raw, usedforsecurity=False).hexdigest()  # git's blob id
+            oid = blob_id(raw)
         key = f"{path}\0{oid}"
         hit = kept.get(key)
         if hit is not MISSING:
@@ -137,7 +137,7 @@ def destinations(tree: FileTree, paths: Iterable[str], config: SiteConfig, sops:
                 out[path] = hit
             continue
         raw = tree.read(path) if raw is None else raw
-        if raw is None or hashlib.sha1(b"blob %d\0" % len(raw) + raw, usedforsecurity=False).hexdigest() != oid:
+        if raw is None or blob_id(raw) != oid:
             continue  # changed since the check read it: it is shown again by the next status
         item = parse_item(tree, path, raw, config)[0]
         found = routes(item, sops.get(item.sop_id), config) if item is not None else None
