@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import hashlib
 import os
 import shutil
@@ -35,6 +36,7 @@ import subprocess
 import sys
 import time
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -291,6 +293,22 @@ def _env(project: Path) -> dict[str, str]:
     return env
 
 
+@contextlib.contextmanager
+def _reports_kept(repo: Path) -> Iterator[None]:
+    """The kept runs of ``repo``'s cache (``reportcache``'s folder) as they were before the block."""
+    reports = repo / ".warta-cache" / "approvals" / "reports"
+    aside = reports.with_name("reports.bench-aside")
+    shutil.rmtree(aside, ignore_errors=True)
+    if reports.is_dir():
+        shutil.copytree(reports, aside)
+    try:
+        yield
+    finally:
+        shutil.rmtree(reports, ignore_errors=True)
+        if aside.is_dir():
+            aside.rename(reports)
+
+
 def rounds_of(repo: Path, rounds: int, projects: list[Path], *, cold: bool, status: bool,
               status_all: bool = False) -> dict[str, list[Run]]:
     """Interleaved rounds: per checkout ``warta verify --all`` cold (an empty ``.warta-cache/``), then warm,
@@ -329,9 +347,12 @@ def rounds_of(repo: Path, rounds: int, projects: list[Path], *, cold: bool, stat
             keep(named(project, "warta verify --all, warm"), measure(verify, repo, env))
             # a ref that was not there (as a new record or a pushed branch makes): the kept verdicts of
             # the whole run do not apply, every chain is judged again with the other caches warm
+            # (its kept run is then forgotten: the ref is deleted, and left in the cache each round's would
+            # push the warm run's out of the KEEP newest by round 4, and the next round start half cold)
             other = f"refs/heads/bench-{k}-{len(rows)}"
             git(repo, "update-ref", other, "main")
-            keep(named(project, "warta verify --all, warm, a new ref"), measure(verify, repo, env))
+            with _reports_kept(repo):
+                keep(named(project, "warta verify --all, warm, a new ref"), measure(verify, repo, env))
             git(repo, "update-ref", "-d", other)
             if status:
                 keep(named(project, "warta status, warm"),
