@@ -147,22 +147,3 @@ def test_a_run_over_a_few_items_keeps_the_ids_of_the_others(tmp_path: Path, read
     ids_of(tmp_path, ["b.md"])  # a branch's status: one item
     ids_of(tmp_path, paths)
     assert reads == paths  # the second and third runs opened none
-
-
-def test_a_file_that_changes_while_it_is_read_is_not_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                          short_racy: None) -> None:
-    rel = "kabar.md"
-    path = write(tmp_path, rel, "Versi pertama.\n")
-    time.sleep(SETTLED)
-    real = blobids.file_id
-
-    def then_edited(root: Any, name: str) -> str:
-        found = real(root, name)
-        with open(path, "a", encoding="utf-8") as handle:  # an editor saving right after the read
-            handle.write("Versi kedua.\n")
-        return found
-
-    monkeypatch.setattr(blobids, "file_id", then_edited)
-    ids_of(tmp_path, [rel])
-    monkeypatch.setattr(blobids, "file_id", real)
-    assert ids_of(tmp_path, [rel]) == {rel: git_id(path)}
