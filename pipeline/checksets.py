@@ -36,7 +36,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipeline.blobids import BlobIds
 from pipeline.cachedir import SET_CHECKS_CACHE
 from pipeline.checkcache import file_id, valid_finding
 from pipeline.errors import Finding
@@ -217,13 +216,11 @@ def plain_blobs(root: Path, paths: Iterable[str]) -> dict[str, str] | None:
     real = os.path.realpath(top)
     folders: dict[str, bool] = {}
     out: dict[str, str] = {}
-    ids = BlobIds(root)  # kept by each file's status (pipeline.blobids)
     for path in paths:
-        found = ids.blob_id(path) if _in_place(top, real, path, folders) else ""
+        found = file_id(top, path) if _in_place(top, real, path, folders) else ""
         if len(found) != 40:
             return None
         out[path] = found
-    ids.save()
     return out
 
 
