@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -159,11 +158,9 @@ class Site:
     items: list[Item]
     findings: Findings
     # of the working tree's items without references (read from ``root`` by :func:`load_site`): the digest
-    # (:func:`compute_digest`) of the bytes the item was made from, and when the files began to be read
-    # (``time.time_ns()``): the preview's digests take them (once: plan_preview empties it) instead of
-    # reading every file again
+    # (:func:`compute_digest`) of the bytes the item was made from: the preview judges the item by it (once:
+    # plan_preview empties it), never by a file's status
     read_digests: dict[str, str] = field(default_factory=dict)
-    read_at: int = 0
     # of the working tree's items parsed by :func:`load_site` (not taken from the item cache): each front
     # matter's text -> the values of its keys approvals read (:data:`pipeline.references.APPROVAL_KEYS`), as
     # the strict loader built them; the judge of the preview takes them (once: plan_preview empties it)
@@ -589,11 +586,10 @@ def load_site(root: Path, config: SiteConfig, paths: Sequence[str] | None = None
     """The site's items from ``tree`` (default: the working tree at ``root``); ``prerender``: see
     :func:`load_items`."""
     read: dict[str, bytes] | None = {} if tree is None else None
-    read_at = time.time_ns()
     fronts: dict[str, dict[str, Any]] = {}
     items, findings = load_items(tree or WorkTree(root), config, paths, cache_root=root, prerender=prerender,
                                  blobs_read=read, fronts=fronts)
     digests = {i.path: compute_digest({i.path: data}) for i in items
                if read and not i.references and (data := read.get(i.path)) is not None}
-    return Site(root=root, config=config, items=items, findings=findings, read_digests=digests, read_at=read_at,
+    return Site(root=root, config=config, items=items, findings=findings, read_digests=digests,
                 fronts=fronts)

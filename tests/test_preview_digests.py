@@ -1,9 +1,12 @@
-"""The preview's working-tree digests kept by file status (pipeline/site/preview_digests.py): a kept
-digest is used only while every file it was made of is unchanged, and an edit is always seen, even one
-that keeps the size and the modification time, or one made to a referenced file."""
+"""The preview's working-tree digests (pipeline/site/preview_digests.py): an item without references is
+judged by the bytes the build loaded, never by a kept digest; the digest of an item with references is
+kept by file status and used only while every file it was made of is unchanged, and an edit is always
+seen, even one that keeps the size and the modification time, or one made to a referenced file."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from pathlib import Path
 
@@ -21,6 +24,7 @@ OTHER = "content/siaran-pers/2025/rapat-koordinasi.md"
 DOWNLOAD = "content/media/2025/denah.pdf"
 IMPORTED = "content/halaman/tentang.md"  # the root commit's page
 EVERY = sorted([IMPORTED, ITEM, OTHER])
+PLAIN = sorted([IMPORTED, OTHER])  # without references: judged by the bytes loaded, every time
 CHANGED = "changed since the last commit (uncommitted changes are approved by nobody)"
 
 
@@ -50,9 +54,8 @@ def count_hashing(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     hashed: list[str] = []
     real = preview_digests.WorkingDigests.digest
 
-    def counting(self: preview_digests.WorkingDigests, item: Item, read: str | None = None,
-                 read_at: int = 0) -> str | None:
-        made = real(self, item, read, read_at)
+    def counting(self: preview_digests.WorkingDigests, item: Item, read: str | None = None) -> str | None:
+        made = real(self, item, read)
         entry = self.entries.get(item.path)
         if entry is None or self.fresh.get(item.path) is not entry:
             hashed.append(item.path)
@@ -95,7 +98,7 @@ def test_unchanged_items_are_not_hashed_again_and_the_verdicts_stay(site: Site, 
     assert (site.root / CACHE_DIRNAME / PREVIEW_DIGESTS).is_file()
     hashed.clear()
     second = preview(site)
-    assert hashed == [] and second.reasons == {} and second.extras == first.extras
+    assert hashed == PLAIN and second.reasons == {} and second.extras == first.extras
 
 
 def test_files_changed_just_before_they_were_hashed_are_not_kept(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -104,6 +107,8 @@ def test_files_changed_just_before_they_were_hashed_are_not_kept(site: Site, mon
     hashed.clear()
     preview(site)  # every file is younger than RACY_NS: its status could repeat after an edit
     assert sorted(hashed) == EVERY
+    assert not (site.root / CACHE_DIRNAME / PREVIEW_DIGESTS).is_file() or ITEM not in (
+        site.root / CACHE_DIRNAME / PREVIEW_DIGESTS).read_text(encoding="utf-8")
 
 
 def test_an_edit_keeping_size_and_modification_time_is_seen(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -176,7 +181,8 @@ def test_a_cold_preview_reads_no_file_without_references_again(site: Site, monke
     assert read == [ITEM]  # the others are the bytes the site was loaded from; ITEM references a file
     read.clear()
     hashed.clear()
-    assert preview(site).reasons == {} and hashed == [] and read == []  # then kept by status
+    # then ITEM's kept by status; the others are the bytes loaded again, never read twice
+    assert preview(site).reasons == {} and hashed == PLAIN and read == []
 
 
 def test_a_file_edited_after_it_was_loaded_is_judged_as_loaded_and_its_digest_not_kept(
@@ -191,3 +197,50 @@ def test_a_file_edited_after_it_was_loaded_is_judged_as_loaded_and_its_digest_no
     assert plan_preview(loaded).reasons == {}
     # the digest of the loaded bytes is not kept for the edited file's status: the next run reads it
     assert preview(site).reasons == {OTHER: CHANGED}
+
+
+def _kept_entries(site: Site) -> dict[str, object]:
+    raw = (site.root / CACHE_DIRNAME / PREVIEW_DIGESTS).read_bytes()
+    return json.loads(raw.partition(b"\n")[2])
+
+
+def _seal(site: Site, entries: dict[str, object]) -> None:
+    """The digests file holding ``entries``, sealed as the module seals it (the seal is a checksum, not a
+    secret: anything able to write the folder can make one)."""
+    body = json.dumps(entries, separators=(",", ":")).encode()
+    seal = hashlib.sha256(f"warta-preview-digests {preview_digests.FORMAT}\n".encode() + body).hexdigest().encode()
+    (site.root / CACHE_DIRNAME / PREVIEW_DIGESTS).write_bytes(seal + b"\n" + body)
+
+
+def test_an_item_without_references_is_judged_by_the_bytes_loaded_not_by_a_status(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A status can stay the same while the bytes change (a write through a shared mmap not yet written
+    back; Windows, whose st_ctime is the creation time). For an item without references the bytes are read
+    anyway: an entry claiming the approved digest for the edited file's exact status is never believed."""
+    monkeypatch.setattr(preview_digests, "RACY_NS", 0)
+    preview(site)
+    approved = preview_digests.WorkingDigests(site.root, cache=False).digest(
+        next(i for i in load_site(site.root, load_config(site.root)).items if i.path == OTHER))
+    assert OTHER not in _kept_entries(site) and ITEM in _kept_entries(site)  # only items with references kept
+    path = site.root / OTHER
+    path.write_bytes(path.read_bytes().replace(b"Isi rilis rapat.", b"Isi rilis rapat, diubah diam-diam."))
+    st = os.lstat(path)
+    entries = _kept_entries(site)
+    entries[OTHER] = [approved, [], [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]]
+    _seal(site, entries)
+    assert preview(site).reasons == {OTHER: CHANGED}
+
+
+def test_nothing_is_kept_where_the_change_time_is_not_one(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On Windows st_ctime is the creation time, which an edit does not move: no digest is kept there."""
+    monkeypatch.setattr(preview_digests, "RACY_NS", 0)
+    monkeypatch.setattr(preview_digests, "KEEPS", False)
+    read = count_reading(monkeypatch)
+    for _round in range(2):
+        assert preview(site).reasons == {}
+    assert read == [ITEM, ITEM]  # the item with a reference is read and hashed every time
+    assert not (site.root / CACHE_DIRNAME / PREVIEW_DIGESTS).exists()
+    path = site.root / DOWNLOAD
+    path.write_bytes(b"%PDF-1.4 denah lain!\n")
+    assert preview(site).reasons == {ITEM: CHANGED}

@@ -119,7 +119,7 @@ def _choose(site: Site, report: Report, now: dt.datetime | None) -> Preview:
         result = results.get(item.path)
         if result is None:
             reasons[item.path] = _("not committed yet")
-        elif result.complete and working.digest(item, site.read_digests.pop(item.path, None), site.read_at) != result.digest:
+        elif result.complete and working.digest(item, site.read_digests.pop(item.path, None)) != result.digest:
             reasons[item.path] = _("changed since the last commit (uncommitted changes are approved by nobody)")
         else:
             decision = gate.decide(gate.Facts(item.path, item, result, live=live.get(item.path)), moment)

@@ -1,22 +1,28 @@
-"""The working tree's digest of each item for ``warta build`` (:mod:`pipeline.site.preview`), kept by
-the status of its files (``.warta-cache/preview/digests.json``).
+"""The working tree's digest of each item for ``warta build`` (:mod:`pipeline.site.preview`); the digests
+of items with references kept by the status of their files (``.warta-cache/preview/digests.json``).
 
 The preview shows an approved item as approved only when the working tree holds exactly the approved
 bytes (uncommitted changes are approved by nobody), so it needs the digest of every item's file and
-references as they are on disk: 10,000 files read and hashed on every build. A digest is a function of
-the files' paths and bytes, and the bytes of a regular file do not change while its status does not:
-size, modification and change times in nanoseconds, inode and device (what git's index relies on too;
-the change time cannot be set back by any program, so an edit that restores size and modification time
-is still seen). So each item's digest is kept with the status of every file it was made of, and reused
-while every one is the same, the item names the same files, and no folder on the way is a symbolic link.
-Everything else is hashed again:
+references as they are on disk.
 
-- a file changed less than :data:`RACY_NS` before it was hashed (it could change again within the
-  clock's granularity unseen): its digest is not kept;
-- a missing file, a symbolic link, a file behind a linked folder, anything that is not a regular file:
-  never kept (the working tree's reader decides what such a digest is, every time);
-- a cache of another format, whose entries do not match the sha256 it carries (edited or cut short),
-  or that cannot be read: ignored.
+- **An item without references** is judged by the digest of the very bytes the build loaded and shows
+  (:attr:`pipeline.content.Site.read_digests`): nothing is read twice and nothing is kept, so no status
+  of a file can ever stand in for its bytes.
+- **An item with references** (photos, downloads: files of any size that the build does not read) has
+  its digest kept with the status of every file it was made of: size, modification and change times in
+  nanoseconds, inode and device, what git's index relies on (the change time cannot be set back by any
+  program, so an edit that restores size and modification time is still seen). It is reused while every
+  one is the same, the item names the same files, and no folder on the way is a symbolic link; like
+  git's index, it cannot see a second write through a shared ``mmap`` into a page not yet written back
+  (no time moves). Where ``st_ctime`` is not the change time (Windows: the creation time) nothing is
+  kept. Everything else is hashed again:
+
+  - a file changed less than :data:`RACY_NS` before it was hashed (it could change again within the
+    clock's granularity unseen): its digest is not kept;
+  - a missing file, a symbolic link, a file behind a linked folder, anything that is not a regular file:
+    never kept (the working tree's reader decides what such a digest is, every time);
+  - a cache of another format, whose entries do not match the sha256 it carries (edited or cut short),
+    or that cannot be read: ignored.
 
 The preview only shows; ``warta publish`` never reads the working tree (DESIGN section 4, rule 11).
 """
@@ -38,6 +44,8 @@ from pipeline.files import write_atomic
 
 FORMAT = 1
 RACY_NS = 2_000_000_000
+# st_ctime is the change time (which no program sets back) on POSIX systems; on Windows it is the creation time
+KEEPS = os.name == "posix"
 
 
 def _check(body: bytes) -> bytes:
@@ -51,7 +59,7 @@ class WorkingDigests:
     def __init__(self, root: Path, *, cache: bool) -> None:
         self.root = root
         self.base = f"{root}{os.sep}"
-        self.file = ensure_local_cache(root) / PREVIEW_DIGESTS if cache else None
+        self.file = ensure_local_cache(root) / PREVIEW_DIGESTS if cache and KEEPS else None
         self.entries: dict[str, Any] = {}
         self.fresh: dict[str, Any] = {}
         self._linked: dict[str, bool] = {}
@@ -92,30 +100,29 @@ class WorkingDigests:
             out.extend(found)
         return out
 
-    def digest(self, item: Item, read: str | None = None, read_at: int = 0) -> str | None:
+    def digest(self, item: Item, read: str | None = None) -> str | None:
         """The digest of ``item`` as the working tree holds it; ``None`` when it cannot be read. ``read``:
-        the digest of the bytes the item was made from, of an item without references, read from the
-        working tree from ``read_at`` on (``time.time_ns()``; :attr:`pipeline.content.Site.read_digests`),
-        taken instead of reading the file again; kept only if the file has not changed since before then."""
+        the digest of the bytes an item without references was loaded from
+        (:attr:`pipeline.content.Site.read_digests`): that is its digest, as shown (nothing read or kept)."""
         refs = list(item.references)
+        if read is not None and not refs:
+            return read
         paths = [item.path, *refs]
-        statuses = self._statuses(paths)
+        statuses = self._statuses(paths) if self.file is not None else None
         entry = self.entries.get(item.path)
         # an entry: [digest, the references, the status of the item and of each reference, flat]
         if statuses is not None and isinstance(entry, list) and len(entry) == 3 and entry[1] == refs \
                 and entry[2] == statuses and isinstance(entry[0], str):
             self.fresh[item.path] = entry
             return entry[0]
-        if read is not None and not refs:
-            digest, before = read, read_at
-        else:
-            before = time.time_ns()
-            try:
-                digest = item_digest(self.root, item)
-            except OSError:
-                return None
-        if statuses is not None and all(before - max(statuses[k + 1], statuses[k + 2]) > RACY_NS
-                                        for k in range(0, len(statuses), 5)) and self._statuses(paths) == statuses:
+        before = time.time_ns()
+        try:
+            digest = item_digest(self.root, item)
+        except OSError:
+            return None
+        if refs and statuses is not None and all(before - max(statuses[k + 1], statuses[k + 2]) > RACY_NS
+                                                 for k in range(0, len(statuses), 5)) \
+                and self._statuses(paths) == statuses:
             self.fresh[item.path] = [digest, refs, statuses]
         return digest
 

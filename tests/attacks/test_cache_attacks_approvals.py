@@ -27,7 +27,7 @@ from pipeline.site import preview_digests
 from pipeline.site.preview_digests import WorkingDigests
 from tests.test_site_build import load, make_site
 
-ITEM = "content/siaran-pers/2025/rapat-koordinasi.md"
+PHOTO_ITEM = "content/siaran-pers/2025/bantuan-bibit.md"  # references content/media/bibit.jpg
 
 
 def _forged_verdicts(site: Site) -> str:
@@ -152,29 +152,35 @@ def _past_the_clock_tick(folder: Path, ns: int) -> None:
 
 
 def test_the_preview_sees_an_item_edited_keeping_size_and_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The preview shows an item as approved only when the working tree holds the approved bytes; its
-    kept digests must see an edit that puts size and modification time back (and keeps the inode)."""
+    """The preview shows an item as approved only when the working tree holds the approved bytes; the
+    digests it keeps (of items with references: a photo here) must see an edit that puts size and
+    modification time back (and keeps the inode), of the item's file or of the photo."""
     monkeypatch.setattr(preview_digests, "RACY_NS", 0)  # keep the digest of a file written just now
     root = make_site(tmp_path / "site")
     (root / ".warta-cache").mkdir()
-    item = next(i for i in load(root).items if i.path == ITEM)
-    kept = WorkingDigests(root, cache=True)
-    approved = kept.digest(item)
-    kept.save()
-    digests = root / CACHE_DIRNAME / PREVIEW_DIGESTS
-    assert digests.is_file() and ITEM in digests.read_text(encoding="utf-8")
-    file = root / ITEM
-    before = os.stat(file)
-    _past_the_clock_tick(tmp_path, before.st_ctime_ns)
-    data = file.read_bytes()
-    with file.open("r+b") as handle:
-        handle.write(data.replace(b"triwulan", b"kuartal."))
-    os.utime(file, ns=(before.st_atime_ns, before.st_mtime_ns))
-    after = os.stat(file)
-    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (before.st_size, before.st_mtime_ns, before.st_ino)
-    seen = WorkingDigests(root, cache=True).digest(item)
-    assert seen != approved
-    assert seen == item_digest(root, item)
+    item = next(i for i in load(root).items if i.path == PHOTO_ITEM)
+    assert item.references
+    for edited, old, new in ((PHOTO_ITEM, b"Kalimat penutup.", b"Kalimat penutop."), (item.references[0], None, None)):
+        kept = WorkingDigests(root, cache=True)
+        approved = kept.digest(item)
+        kept.save()
+        digests = root / CACHE_DIRNAME / PREVIEW_DIGESTS
+        assert digests.is_file() and PHOTO_ITEM in digests.read_text(encoding="utf-8")
+        assert WorkingDigests(root, cache=True).digest(item) == approved  # kept, and believed while unchanged
+        file = root / edited
+        before = os.stat(file)
+        _past_the_clock_tick(tmp_path, before.st_ctime_ns)
+        data = file.read_bytes()
+        changed = data.replace(old, new) if old is not None else data[:-3] + bytes([data[-3] ^ 0xFF]) + data[-2:]
+        assert changed != data and len(changed) == len(data)
+        with file.open("r+b") as handle:
+            handle.write(changed)
+        os.utime(file, ns=(before.st_atime_ns, before.st_mtime_ns))
+        after = os.stat(file)
+        assert (after.st_size, after.st_mtime_ns, after.st_ino) == (before.st_size, before.st_mtime_ns, before.st_ino)
+        seen = WorkingDigests(root, cache=True).digest(item)
+        assert seen != approved
+        assert seen == item_digest(root, item)
 
 
 def _rewrite_release(site: Site, base: str, slug: str, text: str, *, sign_records: bool) -> str:
