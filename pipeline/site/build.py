@@ -51,7 +51,8 @@ from pipeline.site.model import ROOT_MARK, Attachment, Body, BuildResult, PageEx
 from pipeline.site.outline import outline, wrap_tables
 from pipeline.site.output import MARKER, MARKER_TEXT, check_output, listing, recover, swap
 from pipeline.site.register import Register, klasifikasi_url, make_register
-from pipeline.site.reuse import PageCache, build_fingerprint
+from pipeline.site.reuse import PageCache, build_fingerprint, previous_pages
+from pipeline.site.reuse_check import PreviousPages
 from pipeline.site.settings import base_settings, read_settings
 from pipeline.site.urls import SEARCH_PAGE
 
@@ -205,6 +206,8 @@ def build_site(
     # moves every frozen object back, so the build only unfreezes what nobody froze before it.
     caller_froze = gc.get_freeze_count() > 0
     gc.freeze()
+    # the previous output's pages checked on the other core while this process renders and writes
+    job.previous = previous_pages(caches, output) if reuse else None
     try:
         job.render(chosen)  # first: the background renderer's thread ends before the media pool forks
         chosen = job.overran(job.pictures(chosen, temp))
@@ -219,12 +222,16 @@ def build_site(
         heap.give_back()
         if job.indexer is not None:  # made while the pages were written (search_live)
             job.findings.extend(job.indexer.finish(progress=progress))
+        if job.previous is not None:
+            job.previous.close()
         pages, files = listing(temp)
         swap(temp, output, caches / SITE_TRASH)
         if pages_kept is not None:
             pages_kept.save()
     except BaseException:
         job.bodies.close()
+        if job.previous is not None:
+            job.previous.close()
         if not caller_froze:
             gc.unfreeze()
         if job.indexer is not None:
@@ -281,6 +288,7 @@ class _Build:
         self.copies: list[tuple[Path, str]] = []  # (source in the tree, site path) of downloads and lampiran
         self.pictures_made = media.Pictures()
         self.summary: ServiceSummary | None = None
+        self.previous: PreviousPages | None = None  # the previous output's pages being checked (reuse_check)
         self.today = dt.date.today()  # build_site sets the run's day (in the site's time zone)
         self.search_index = True  # build_site sets it: False, the search page says there is no index
         self.indexer: search_live.Indexer | None = None  # the search index, fed by the writer
@@ -436,7 +444,8 @@ class _Build:
                                      "iso": i18n.iso}
         settings = read_settings(override)
         if reuse:
-            state.pages = PageCache(self.caches, output, temp, build_fingerprint(self.theme, catalogue, settings, state))
+            state.pages = PageCache(self.caches, output, temp, build_fingerprint(self.theme, catalogue, settings, state),
+                                    self.previous)
         plan = generators.plan(state, config.site.url, bool(listed))
         _say(self.progress, _("writing pages into {folder}", folder=temp.name))
         if self.search_index:

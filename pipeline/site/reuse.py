@@ -45,6 +45,7 @@ from pipeline.codedigest import code_digest
 from pipeline.files import read_regular, write_atomic
 from pipeline.site.generators import Entry, Pager, Shown
 from pipeline.site.model import Payload
+from pipeline.site.reuse_check import PreviousPages
 
 REUSE_VERSION = "warta-reuse-5"
 REUSABLE = frozenset({"item", "dicabut", "list", "register", "sitemap"})  # templates, without extension
@@ -126,33 +127,50 @@ def build_fingerprint(theme: Path, catalogue: Any, settings: Mapping[str, Any], 
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
 
 
+def _cache_file(root: Path, output: Path) -> Path:
+    return root / CACHE_DIR / f"{hashlib.sha256(str(output).encode('utf-8')).hexdigest()[:16]}.json"
+
+
+def _read(file: Path, output: Path) -> dict[str, list[Any]]:
+    """The pages the previous build into ``output`` recorded (empty when there is no such record)."""
+    collecting = gc.isenabled()
+    gc.disable()  # 14,000 small lists, none of them garbage: a collection pass meanwhile rescans the whole heap
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+        if isinstance(data, dict) and data.get("version") == REUSE_VERSION and data.get("output") == str(output):
+            pages = data.get("pages")
+            if isinstance(pages, dict):
+                return pages
+    except (OSError, ValueError):
+        pass
+    finally:
+        if collecting:
+            gc.enable()
+    return {}
+
+
+def previous_pages(root: Path, output: Path) -> PreviousPages:
+    """The previous build's pages of ``output``, being checked by a helper process from now on
+    (:mod:`pipeline.site.reuse_check`): given to :class:`PageCache` later in the same build."""
+    return PreviousPages(str(output), _read(_cache_file(root, output), output))
+
+
 class PageCache:
     """The keys of one output folder's pages: reads the previous build's, records this build's."""
 
-    def __init__(self, root: Path, output: Path, temp: Path, base: str) -> None:
+    def __init__(self, root: Path, output: Path, temp: Path, base: str, checked: PreviousPages | None = None) -> None:
+        """``checked``: the previous build's pages as :func:`previous_pages` read them and is having them
+        checked (else read here and checked one by one, in process)."""
         self.output = output
         self.output_prefix = os.path.join(str(output), "")  # + a page's name: its file in the previous output
         self.temp = temp
         self.base = base
-        name = hashlib.sha256(str(output).encode("utf-8")).hexdigest()[:16]
-        self.file = root / CACHE_DIR / f"{name}.json"
-        self.previous: dict[str, list[Any]] = {}
+        self.file = _cache_file(root, output)
+        self.checked = checked
+        self.previous: Mapping[str, list[Any]] = checked.entries if checked is not None else _read(self.file, output)
         self.current: dict[str, list[Any]] = {}
         self.reused = 0
         self.rendered = 0
-        collecting = gc.isenabled()
-        gc.disable()  # 14,000 small lists, none of them garbage: a collection pass meanwhile rescans the whole heap
-        try:
-            data = json.loads(self.file.read_text(encoding="utf-8"))
-            if isinstance(data, dict) and data.get("version") == REUSE_VERSION and data.get("output") == str(output):
-                pages = data.get("pages")
-                if isinstance(pages, dict):
-                    self.previous = pages
-        except (OSError, ValueError):
-            pass
-        finally:
-            if collecting:
-                gc.enable()
 
     def key(self, name: str, template: str, values: Mapping[str, Any]) -> str | None:
         if template not in REUSABLE:
@@ -175,6 +193,9 @@ class PageCache:
         if not known or known[0] != key or len(known) != 5:
             return None
         source = self.output_prefix + name
+        intact = self.checked.intact() if self.checked is not None else None
+        if intact is not None:  # checked by the helper as below (pipeline.site.reuse_check)
+            return (source, known[4], (known[1], known[2], known[3])) if name in intact else None
         found = read_regular(source)
         if found is None:
             return None

@@ -1,0 +1,163 @@
+"""The previous output's pages checked by a helper process (pipeline/site/reuse_check.py): its verdicts
+are those of the in-process check on every kind of damage, a build that uses them writes what a build
+from nothing writes, and a helper that cannot start or fails leaves the check to the build itself."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline.site import build_site, reuse, reuse_check
+from pipeline.site.reuse import PageCache, previous_pages
+from tests.attacks.test_cache_attacks_pages import _same_as_from_nothing, _same_length_edit
+from tests.test_site_build import load, make_site
+
+PAGE = "siaran-pers/2025/pelatihan-bumkal/index.html"
+OTHER = "siaran-pers/2025/bantuan-bibit/index.html"
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> Path:
+    """A site built twice into ``_site`` (its pages recorded, the second time as hard links)."""
+    root = make_site(tmp_path / "site")
+    build_site(load(root), root / "_site")
+    build_site(load(root), root / "_site")
+    return root
+
+
+def _cache_root(root: Path) -> Path:
+    return root / ".warta-cache"
+
+
+def _in_process(root: Path, names: list[str]) -> dict[str, bool]:
+    """What PageCache.usable says of each page without a helper (the reference)."""
+    cache = PageCache(_cache_root(root), root / "_site", root / "_tmp", "base")
+    return {n: cache.usable(n, cache.previous[n][0]) is not None for n in names}
+
+
+def _helper(root: Path, names: list[str]) -> dict[str, bool]:
+    checked = previous_pages(_cache_root(root), root / "_site")
+    assert checked.proc is not None  # a helper is running
+    cache = PageCache(_cache_root(root), root / "_site", root / "_tmp", "base", checked)
+    verdicts = {n: cache.usable(n, cache.previous[n][0]) is not None for n in names}
+    assert checked.intact() is not None  # the helper answered: its verdicts were the ones used
+    return verdicts
+
+
+def _damage(root: Path) -> list[str]:
+    """One page of each kind of damage; returns the names, the intact ones first."""
+    out = root / "_site"
+    names = sorted(n for n in PageCache(_cache_root(root), out, root / "_tmp", "base").previous if n.endswith(".html"))
+    intact, edited, replaced, linked, folder, gone = names[:6]
+    _same_length_edit(out / edited, b"</html>", b"</htm!>", in_place=True)
+    _same_length_edit(out / replaced, b"</html>", b"</htm!>", in_place=False)
+    target = out / linked
+    keep = target.read_bytes()
+    target.unlink()
+    (root / "elsewhere.html").write_bytes(keep)
+    target.symlink_to(root / "elsewhere.html")  # the same bytes, through a link: never read
+    (out / folder).unlink()
+    (out / folder).mkdir()
+    (out / gone).unlink()
+    return [intact, edited, replaced, linked, folder, gone]
+
+
+def test_the_helper_says_what_the_in_process_check_says(built: Path) -> None:
+    names = _damage(built)
+    reference = _in_process(built, names)
+    assert reference == {names[0]: True, **{n: False for n in names[1:]}}
+    assert _helper(built, names) == reference
+
+
+def test_a_forged_record_is_not_believed_by_the_helper(built: Path) -> None:
+    """A record naming the bytes of another page, or of another shape, is checked against the file
+    itself: nothing the record claims is believed without the bytes."""
+    out = built / "_site"
+    checked = previous_pages(_cache_root(built), out)
+    entries: dict[str, Any] = dict(checked.entries)
+    checked.close()
+    entries[PAGE] = [entries[PAGE][0], *entries[PAGE][1:4], entries[OTHER][4]]  # another page's digest
+    entries[OTHER] = [entries[OTHER][0], "x", *entries[OTHER][2:]]  # not a size
+    forged = reuse_check.PreviousPages(str(out), entries)
+    intact = forged.intact()
+    assert intact is not None and PAGE not in intact and OTHER not in intact
+    assert len(intact) == len(entries) - 2
+
+
+def test_a_build_with_the_helper_is_the_build_from_nothing(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site")
+    out = root / "_site"
+    build_site(load(root), out)
+    _same_length_edit(out / PAGE, b"Teks biasa.", b"Teks palsu.", in_place=True)
+    again = build_site(load(root), out)
+    assert again.reused > 0
+    assert b"Teks palsu." not in (out / PAGE).read_bytes()
+    _same_as_from_nothing(root, tmp_path)
+
+
+@pytest.mark.parametrize("failure", ["no start", "fails"])
+def test_without_the_helpers_verdicts_the_build_checks_every_page_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: str
+) -> None:
+    root = make_site(tmp_path / "site")
+    out = root / "_site"
+    build_site(load(root), out)
+    real = subprocess.Popen
+
+    def popen(args: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
+        if args[-1] != reuse_check._HELPER:
+            return real(args, **kwargs)
+        if failure == "no start":
+            raise OSError(2, "No such file or directory")
+        return real([args[0], "-c", "import sys; sys.stdin.buffer.read(); sys.exit(3)"], **kwargs)
+
+    monkeypatch.setattr(reuse_check.subprocess, "Popen", popen)
+    _same_length_edit(out / PAGE, b"Teks biasa.", b"Teks palsu.", in_place=True)
+    again = build_site(load(root), out)
+    assert again.reused > 0  # the pages were still reused, checked in process
+    assert b"Teks palsu." not in (out / PAGE).read_bytes()
+    _same_as_from_nothing(root, tmp_path)
+
+
+def test_the_helper_gets_no_secret_of_the_environment(built: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[dict[str, str]] = []
+    real = subprocess.Popen
+
+    def popen(args: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
+        if args[-1] == reuse_check._HELPER:
+            seen.append(dict(kwargs["env"]))
+        return real(args, **kwargs)
+
+    monkeypatch.setenv("WARTA_DEPLOY_TOKEN", "rahasia")
+    monkeypatch.setattr(reuse_check.subprocess, "Popen", popen)
+    checked = previous_pages(_cache_root(built), built / "_site")
+    assert checked.intact()
+    assert seen and all("WARTA_DEPLOY_TOKEN" not in env and "rahasia" not in env.values() for env in seen)
+
+
+def test_nothing_recorded_starts_no_helper(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site")
+    checked = previous_pages(root / ".warta-cache", root / "_site")
+    assert checked.proc is None and checked.intact() is None
+
+
+def test_a_failed_build_stops_the_helper(built: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[reuse_check.PreviousPages] = []
+    real = reuse.previous_pages
+
+    def spy(root: Path, output: Path) -> reuse_check.PreviousPages:
+        started.append(real(root, output))
+        return started[-1]
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("payloads failed")
+
+    monkeypatch.setattr("pipeline.site.build.previous_pages", spy)
+    monkeypatch.setattr("pipeline.site.build._Build.payloads", broken)
+    with pytest.raises(RuntimeError):
+        build_site(load(built), built / "_site")
+    assert started and started[0].proc is None  # stopped and waited for
+    assert (built / "_site" / PAGE).is_file()  # the previous output stays whole
