@@ -27,11 +27,10 @@ from pipeline.config import SiteConfig
 from pipeline.errors import WartaError
 from pipeline.files import write_atomic
 from pipeline.git import Git
-from pipeline.report.aggregate import published_figures
-from pipeline.report.compute import measure_all
-from pipeline.report.gather import gather
-from pipeline.report.hours import OfficeHours
 from pipeline.report.period import Period, add_months, month
+
+# the measuring modules (gather, compute, aggregate, hours) are imported where the figures are measured:
+# a build whose figures are kept (nothing new since the last) does not pay for them
 
 LABELS = {
     "id": {"title": "Ringkasan Layanan Informasi", "intro": "Jumlah informasi yang terbit setiap bulan dan "
@@ -110,6 +109,11 @@ def service_summary(repo: Path, config: SiteConfig, records: Sequence[ArchiveRec
         stored = json.loads(cache.read_text(encoding="utf-8"))
         if stored["key"] == key:
             return ServiceSummary(**stored["summary"])
+    from pipeline.report.aggregate import published_figures
+    from pipeline.report.compute import measure_all
+    from pipeline.report.gather import gather
+    from pipeline.report.hours import OfficeHours
+
     try:
         # the register the build has (not read again); no front matter: the page shows no titles or categories
         facts = gather(repo, head, records=records, read_front=False)
