@@ -31,26 +31,18 @@ body of ``![`` takes about 13 s, see docs/benchmarks.md), so every body that com
 is still rendered by :func:`render_bounded` (or :mod:`pipeline.rendering`'s batches): in a worker process, with a
 deadline per body (``limits.render_seconds`` in ``warta.yml``). A body that runs past it is a finding for
 its file; every other body still renders. This module imports only the renderer, so the worker processes
-stay small.
+stay small; markdown-it-py itself, configured as the dialect (:mod:`pipeline.markup_dialect`), is imported
+on the first rendering, so a command that renders no body starts without it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import types
-from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import version
-from typing import Any
 
 import nh3
-from markdown_it import MarkdownIt
-from markdown_it import helpers as md_helpers
-from markdown_it.common.utils import unescapeAll
-from markdown_it.helpers.parse_link_destination import _Result
-from markdown_it.token import Token
-from markdown_it.utils import OptionsDict
 
 from pipeline import bounded
 from pipeline.errors import Finding
@@ -87,9 +79,6 @@ ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
 OFF_SITE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 _HEADING = re.compile(r"<(/?)h([1-6])\b")
-# An inline address with spaces, up to the ")" that closes the link, on one line; one level of
-# parentheses inside it ("laporan (1).pdf"); bounded, so a line of unclosed links stays linear.
-_SPACED_ADDRESS = re.compile(r"(?:[^()\n\\]|\\.|\([^()\n]{0,200}\)){0,500}(?=\))")
 
 
 @dataclass(frozen=True)
@@ -116,67 +105,6 @@ class Rendered:
         return f"wartalink{self.nonce}n{index}"
 
 
-def _destination(string: str, pos: int, maximum: int) -> _Result:
-    """CommonMark's link destination, and, in an inline link or image, an address with spaces up to the
-    closing ")" (an optional quoted title after it is left to the title parser)."""
-    result = md_helpers.parseLinkDestination(string, pos, maximum)
-    if not result.ok or result.pos >= maximum or string[result.pos] not in " \t":
-        return result
-    back = pos - 1
-    while back >= 0 and string[back] in " \t\n":
-        back -= 1
-    if back < 0 or string[back] != "(":
-        return result  # a reference definition ("[a]: x"): CommonMark's rule
-    found = _SPACED_ADDRESS.match(string, pos, maximum)
-    if found is None:
-        return result
-    address = found.group().rstrip()
-    end = len(address)
-    if address.endswith(('"', "'")) and (quote := address.rfind(address[-1], 0, end - 1)) > 0 \
-            and address[quote - 1] in " \t":
-        address = address[:quote].rstrip()  # [x](surat edaran.pdf "judul")
-    spaced = _Result()
-    spaced.ok, spaced.pos, spaced.str = True, pos + len(address), unescapeAll(address)
-    return spaced
-
-
-def _image(renderer: Any, tokens: Sequence[Token], idx: int, options: OptionsDict,
-           env: MutableMapping[str, Any]) -> str:
-    """An image becomes the token ``wartaimg<nonce>n<i>``; ``(src, alt)`` go to ``env["images"]``."""
-    token = tokens[idx]
-    sink: list[tuple[str, str]] = env["images"]
-    alt = renderer.renderInlineAsText(token.children or [], options, env)
-    sink.append((str(token.attrs.get("src", "")), alt))
-    return f"<span>wartaimg{env['nonce']}n{len(sink) - 1}</span>"
-
-
-class _Dialect(MarkdownIt):
-    """CommonMark with tables; addresses kept as written (no percent-encoding) and never refused here:
-    every address reaches the sanitiser and the reference rules, which judge it."""
-
-    def __init__(self) -> None:
-        super().__init__(MARKDOWN_EXTENSIONS[0], {"html": True})
-        self.enable(list(MARKDOWN_EXTENSIONS[1:]))
-        helpers = types.ModuleType("warta_link_helpers")  # markdown-it-py reads these from self.helpers
-        helpers.parseLinkLabel = md_helpers.parseLinkLabel  # type: ignore[attr-defined]
-        helpers.parseLinkDestination = _destination  # type: ignore[attr-defined]
-        helpers.parseLinkTitle = md_helpers.parseLinkTitle  # type: ignore[attr-defined]
-        self.helpers = helpers
-        self.add_render_rule("image", _image)
-
-    def normalizeLink(self, url: str) -> str:  # noqa: N802 - markdown-it-py's name
-        return url
-
-    def normalizeLinkText(self, link: str) -> str:  # noqa: N802 - markdown-it-py's name
-        return link
-
-    def validateLink(self, url: str) -> bool:  # noqa: N802 - markdown-it-py's name
-        return True
-
-
-_MD = _Dialect()
-
-
 def is_off_site(href: str) -> bool:
     """An address on another site (``http(s)://host…``) or an e-mail/phone link: published as it is, only in
     ``<a href>``. ``https:../x`` (a scheme without ``//``) is a relative address to a browser: local."""
@@ -199,20 +127,15 @@ def nonce_of(body: str) -> str:
     return hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
 
 
-def _has_raw_html(tokens: Sequence[Token]) -> bool:
-    return any(t.type == "html_block" or (t.children and any(c.type == "html_inline" for c in t.children))
-               for t in tokens)
-
-
 def render_markdown(body: str) -> Rendered:
     """One body to sanitised HTML with image and link tokens. Pure, unbounded: use :func:`render_bounded`
     for files."""
+    from pipeline import markup_dialect  # markdown-it-py, on the first rendering: commands that render none skip it
+
     nonce = nonce_of(body)
-    env: dict[str, Any] = {"nonce": nonce, "images": []}
-    tokens = _MD.parse(body, env)
-    raw = _MD.renderer.render(tokens, _MD.options, env)
+    raw, images, with_html = markup_dialect.render(body, nonce)
     # only raw HTML can embed: Markdown's own output never does
-    dropped = tuple(embeds(raw)) if _has_raw_html(tokens) else ()
+    dropped = tuple(embeds(raw)) if with_html else ()
     links: list[str] = []
 
     def keep(tag: str, attribute: str, value: str) -> str | None:
@@ -228,7 +151,7 @@ def render_markdown(body: str) -> Rendered:
                       strip_comments=True, link_rel="noopener noreferrer",
                       url_schemes=set(OFF_SITE_SCHEMES))
     clean = _HEADING.sub(lambda m: f"<{m[1]}h{min(int(m[2]) + 1, 6)}", clean).rstrip("\n")
-    return Rendered(clean, tuple(env["images"]), nonce, tuple(links), dropped)
+    return Rendered(clean, tuple(images), nonce, tuple(links), dropped)
 
 
 def markdown_images(body: str) -> list[tuple[str, str]]:
