@@ -22,7 +22,8 @@ from stat import S_ISREG
 from pipeline.errors import WartaError
 
 # open a file only as itself: not through a symbolic link, not blocking on a FIFO, not into a child
-READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+READ_FLAGS = (os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+              | getattr(os, "O_BINARY", 0))  # Windows: no newline translation
 
 
 def blob_id(raw: bytes) -> str:
@@ -36,7 +37,7 @@ def read_regular(path: str) -> tuple[os.stat_result, bytes] | None:
     otherwise or when it cannot be read, or changed size while read."""
     try:
         fd = os.open(path, READ_FLAGS)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL in the name
         return None
     try:
         stat = os.fstat(fd)

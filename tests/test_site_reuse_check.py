@@ -4,6 +4,8 @@ from nothing writes, and a helper that cannot start or fails leaves the check to
 
 from __future__ import annotations
 
+import hashlib
+import json
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -76,15 +78,31 @@ def test_a_forged_record_is_not_believed_by_the_helper(built: Path) -> None:
     """A record naming the bytes of another page, or of another shape, is checked against the file
     itself: nothing the record claims is believed without the bytes."""
     out = built / "_site"
+    file = reuse._cache_file(_cache_root(built), out)
+    data = json.loads(file.read_text(encoding="utf-8"))
+    pages = data["pages"]
+    pages[PAGE] = [*pages[PAGE][:4], pages[OTHER][4]]  # another page's digest
+    pages[OTHER] = [pages[OTHER][0], "x", *pages[OTHER][2:]]  # not a size
+    pages["../../elsewhere.html"] = pages.pop(sorted(n for n in pages if n.endswith(".html") and n not in (PAGE, OTHER))[0])
+    pages["a\u0000b"] = [pages[PAGE][0], 1, 2, 3, "0" * 64]
+    file.write_text(json.dumps(data), encoding="utf-8")
     checked = previous_pages(_cache_root(built), out)
-    entries: dict[str, Any] = dict(checked.entries)
-    checked.close()
-    entries[PAGE] = [entries[PAGE][0], *entries[PAGE][1:4], entries[OTHER][4]]  # another page's digest
-    entries[OTHER] = [entries[OTHER][0], "x", *entries[OTHER][2:]]  # not a size
-    forged = reuse_check.PreviousPages(str(out), entries)
-    intact = forged.intact()
-    assert intact is not None and PAGE not in intact and OTHER not in intact
-    assert len(intact) == len(entries) - 2
+    intact = checked.intact()
+    assert intact is not None and not {PAGE, OTHER, "../../elsewhere.html", "a\u0000b"} & intact
+    assert len(intact) == len(pages) - 4
+    assert _in_process(built, sorted(pages)) == {n: n in intact for n in sorted(pages)}
+
+
+def test_verdicts_on_another_version_of_the_record_are_not_taken(built: Path) -> None:
+    """The helper reads the record itself: when it read other bytes than this build (a build writing the
+    record meanwhile), its verdicts are not taken and every page is checked in process."""
+    out = built / "_site"
+    file = reuse._cache_file(_cache_root(built), out)
+    checked = previous_pages(_cache_root(built), out)
+    checked.expected = hashlib.sha256(file.read_bytes() + b" ").hexdigest().encode()  # as if it had changed
+    assert checked.intact() is None
+    cache = PageCache(_cache_root(built), out, built / "_tmp", "base", checked)
+    assert cache.usable(PAGE, cache.previous[PAGE][0]) is not None  # checked in process instead
 
 
 def test_a_build_with_the_helper_is_the_build_from_nothing(tmp_path: Path) -> None:

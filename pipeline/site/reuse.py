@@ -131,28 +131,33 @@ def _cache_file(root: Path, output: Path) -> Path:
     return root / CACHE_DIR / f"{hashlib.sha256(str(output).encode('utf-8')).hexdigest()[:16]}.json"
 
 
-def _read(file: Path, output: Path) -> dict[str, list[Any]]:
-    """The pages the previous build into ``output`` recorded (empty when there is no such record)."""
+def _read(file: Path, output: Path) -> tuple[dict[str, list[Any]], bytes]:
+    """The pages the previous build into ``output`` recorded (empty when there is no such record), and the
+    bytes of the record they were read from."""
     collecting = gc.isenabled()
     gc.disable()  # 14,000 small lists, none of them garbage: a collection pass meanwhile rescans the whole heap
+    raw = b""
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
+        raw = file.read_bytes()
+        data = json.loads(raw.decode("utf-8"))
         if isinstance(data, dict) and data.get("version") == REUSE_VERSION and data.get("output") == str(output):
             pages = data.get("pages")
             if isinstance(pages, dict):
-                return pages
+                return pages, raw
     except (OSError, ValueError):
         pass
     finally:
         if collecting:
             gc.enable()
-    return {}
+    return {}, raw
 
 
 def previous_pages(root: Path, output: Path) -> PreviousPages:
     """The previous build's pages of ``output``, being checked by a helper process from now on
     (:mod:`pipeline.site.reuse_check`): given to :class:`PageCache` later in the same build."""
-    return PreviousPages(str(output), _read(_cache_file(root, output), output))
+    file = _cache_file(root, output)
+    entries, raw = _read(file, output)
+    return PreviousPages(str(output), entries, file, raw)
 
 
 class PageCache:
@@ -167,7 +172,7 @@ class PageCache:
         self.base = base
         self.file = _cache_file(root, output)
         self.checked = checked
-        self.previous: Mapping[str, list[Any]] = checked.entries if checked is not None else _read(self.file, output)
+        self.previous: Mapping[str, list[Any]] = checked.entries if checked is not None else _read(self.file, output)[0]
         self.current: dict[str, list[Any]] = {}
         self.reused = 0
         self.rendered = 0

@@ -5,51 +5,61 @@ the previous build wrote: the file is opened without following a link, judged by
 open (a regular file of the recorded size, modification time and inode) and its bytes are hashed again
 (sha256, against the digest recorded when it was written). After one change at 10,000 releases that is
 14,000 files read and hashed, about a fifth of a second of the build's own process, which waits for
-nothing else meanwhile. :func:`start` hands that check to a helper process (a fresh ``python -I -S``,
-standard library only, as :mod:`pipeline.site.disk`'s writer) as soon as the build knows its output folder:
-it checks every page the previous build recorded while this process loads, judges and renders, and
-answers one verdict per page. :meth:`PreviousPages.intact` then says which pages may be linked.
+nothing else meanwhile. :func:`pipeline.site.reuse.previous_pages` hands that check to a helper process
+(a fresh ``python -I -S``, standard library only, no secret of the environment, as
+:mod:`pipeline.site.disk`'s writer) as soon as the build knows its output folder: it checks every page
+the previous build recorded while this process renders, payloads and plans, and answers one verdict per
+page. :meth:`PreviousPages.intact` then says which pages may be linked.
 
-The helper is told only the output folder and, per page, its name and the recorded size, time, inode
-and digest; it reads, never writes. It checks exactly what :meth:`pipeline.site.reuse.PageCache.usable`
-checks in process (and its verdicts are tested against it). A helper that cannot start or fails
-answers nothing: every page is then checked in process, as before. As before, a page is checked before
-it is linked, and the next build checks the linked file again.
+The helper is told the record's file (``.warta-cache/site/pages/<folder>.json``) and the output folder;
+it reads them, never writes. It checks exactly what :meth:`pipeline.site.reuse.PageCache.usable` checks
+in process (and its verdicts are tested against it), and says the sha256 of the record's bytes it read:
+its verdicts count only when that is the record this process read (a record written again meanwhile
+gives no verdicts). A helper that cannot start or fails answers nothing: every page is then checked in
+process, as before. As before, a page is checked before it is linked, and the next build checks the
+linked file again.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import subprocess
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from pipeline.site.disk import KEEP_ENV
 
-# The helper: stdin is the output folder, then name, size, mtime_ns, inode, sha256 of each page, every
-# field ended by NUL; stdout is one byte per page ("1": intact), after a "K".
+# The helper: stdin is the record file's path and the output folder, NUL-separated. It reads the record
+# (JSON: {"pages": {name: [key, size, mtime_ns, inode, sha256]}}) and answers "K", the sha256 of the
+# record's bytes it read, then one byte per page in the record's order ("1": intact).
 _HELPER = r"""
-import hashlib, os, stat, sys
-raw = sys.stdin.buffer.read().split(b"\0")
-prefix, fields = raw[0], raw[1:-1]
+import hashlib, json, os, stat, sys
+record, prefix = sys.stdin.buffer.read().split(b"\0")[:2]
+with open(record, "rb") as handle:
+    raw = handle.read()
+pages = json.loads(raw.decode("utf-8"))["pages"]
 flags = (os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
          | getattr(os, "O_BINARY", 0))
-out = bytearray(b"K")
-for k in range(0, len(fields) - 4, 5):
-    name, size, mtime, ino, digest = fields[k:k + 5]
+out = bytearray(b"K" + hashlib.sha256(raw).hexdigest().encode())
+for name, entry in pages.items():
     ok = 48
     try:
-        fd = os.open(prefix + name, flags)
-    except (OSError, ValueError):
+        _key, size, mtime, ino, digest = entry
+        if "\0" in name or not all(type(x) is int for x in (size, mtime, ino)) or type(digest) is not str:
+            raise ValueError(name)
+        fd = os.open(prefix + os.fsencode(name), flags)
+    except (OSError, ValueError, TypeError):
         fd = -1
     if fd >= 0:
         try:
             st = os.fstat(fd)
-            if stat.S_ISREG(st.st_mode) and (st.st_size, st.st_mtime_ns, st.st_ino) == (int(size), int(mtime), int(ino)):
+            if stat.S_ISREG(st.st_mode) and (st.st_size, st.st_mtime_ns, st.st_ino) == (size, mtime, ino):
                 data = os.read(fd, st.st_size + 1)
-                if len(data) == st.st_size and hashlib.sha256(data).hexdigest().encode() == digest:
+                if len(data) == st.st_size and hashlib.sha256(data).hexdigest() == digest:
                     ok = 49
         except (OSError, ValueError):
             pass
@@ -62,15 +72,20 @@ sys.stdout.buffer.write(out)
 
 class PreviousPages:
     """The pages the previous build into ``output`` recorded (``entries``: name -> [key, size, mtime_ns,
-    inode, sha256]) and the helper checking them (``None``: none was started)."""
+    inode, sha256], as parsed from ``raw``, the bytes of the record ``file``) and the helper checking them
+    (``None``: none was started). The helper reads the record itself (nothing large crosses the pipe) and
+    says which bytes it read: its verdicts are taken only when those are ``raw``, so they are verdicts on
+    these very entries."""
 
-    def __init__(self, output: str, entries: Mapping[str, list[Any]]) -> None:
+    def __init__(self, output: str, entries: Mapping[str, list[Any]], file: Path | None = None,
+                 raw: bytes = b"") -> None:
         self.prefix = os.path.join(output, "")
         self.entries = entries
-        self.names = [n for n, e in entries.items() if _well_formed(e) and _plain_name(n)]
+        self.names = list(entries)
+        self.expected = hashlib.sha256(raw).hexdigest().encode()
         self.proc: subprocess.Popen[bytes] | None = None
         self._intact: set[str] | None = None
-        if not self.names:
+        if not self.names or file is None:
             return
         try:
             self.proc = subprocess.Popen(
@@ -80,20 +95,17 @@ class PreviousPages:
         except OSError:
             self.proc = None
             return
-        parts = [os.fsencode(self.prefix)]
-        for name in self.names:
-            _key, size, mtime, ino, digest = entries[name]
-            parts += [os.fsencode(name), b"%d" % size, b"%d" % mtime, b"%d" % ino, digest.encode("ascii")]
         assert self.proc.stdin is not None
-        try:  # the helper reads everything first (its stdout is only written at the end): no deadlock
-            self.proc.stdin.write(b"\0".join(parts) + b"\0")
+        try:
+            self.proc.stdin.write(os.fsencode(file) + b"\0" + os.fsencode(self.prefix) + b"\0")
             self.proc.stdin.close()
-        except OSError:
+        except (OSError, ValueError):
             self.close()
 
     def intact(self) -> set[str] | None:
         """The names whose file in the previous output is still exactly what was recorded (waits for the
-        helper); ``None``: no verdicts (no helper, or it failed): check each page in process."""
+        helper); ``None``: no verdicts (no helper, it failed, or it read other bytes of the record than
+        these entries came from): check each page in process."""
         if self._intact is None and self.proc is not None:
             proc, self.proc = self.proc, None
             try:
@@ -104,8 +116,10 @@ class PreviousPages:
                 out = b""
             with contextlib.suppress(OSError):
                 proc.stdout.close()  # type: ignore[union-attr]
-            if proc.returncode == 0 and out[:1] == b"K" and len(out) == len(self.names) + 1:
-                self._intact = {n for n, ok in zip(self.names, out[1:], strict=True) if ok == 49}
+            head, verdicts = out[:65], out[65:]
+            if proc.returncode == 0 and head == b"K" + self.expected and len(verdicts) == len(self.names):
+                self._intact = {n for n, ok in zip(self.names, verdicts, strict=True)
+                                if ok == 49 and _well_formed(self.entries[n])}
         return self._intact
 
     def close(self) -> None:
@@ -116,14 +130,6 @@ class PreviousPages:
                 proc.kill()
             with contextlib.suppress(OSError, ValueError):
                 proc.communicate()
-
-
-def _plain_name(name: str) -> bool:
-    try:
-        os.fsencode(name)
-    except UnicodeError:
-        return False
-    return "\0" not in name
 
 
 def _well_formed(entry: Any) -> bool:
