@@ -206,9 +206,9 @@ def build_site(
     # moves every frozen object back, so the build only unfreezes what nobody froze before it.
     caller_froze = gc.get_freeze_count() > 0
     gc.freeze()
-    # the previous output's pages checked on the other core while this process renders and writes
-    job.previous = previous_pages(caches, output) if reuse else None
     try:
+        # the previous output's pages checked on the other core while this process renders and writes
+        job.previous = previous_pages(caches, output) if reuse else None
         job.render(chosen)  # first: the background renderer's thread ends before the media pool forks
         chosen = job.overran(job.pictures(chosen, temp))
         job.payloads(chosen, records)

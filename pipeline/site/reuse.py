@@ -144,7 +144,7 @@ def _read(file: Path, output: Path) -> tuple[dict[str, list[Any]], bytes]:
             pages = data.get("pages")
             if isinstance(pages, dict):
                 return pages, raw
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: a record nested past the parser's depth
         pass
     finally:
         if collecting:
@@ -198,9 +198,10 @@ class PageCache:
         if not known or known[0] != key or len(known) != 5:
             return None
         source = self.output_prefix + name
-        intact = self.checked.intact() if self.checked is not None else None
-        if intact is not None:  # checked by the helper as below (pipeline.site.reuse_check)
-            return (source, known[4], (known[1], known[2], known[3])) if name in intact else None
+        checked = self.checked
+        if checked is not None and checked.intact() is not None:  # the helper checked it as below
+            # (pipeline.site.reuse_check), and it is unchanged since
+            return (source, known[4], (known[1], known[2], known[3])) if checked.still(name, source) else None
         found = read_regular(source)
         if found is None:
             return None

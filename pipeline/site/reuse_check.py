@@ -25,31 +25,35 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import struct
 import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 from pipeline.site.disk import KEEP_ENV
 
 # The helper: stdin is the record file's path and the output folder, NUL-separated. It reads the record
 # (JSON: {"pages": {name: [key, size, mtime_ns, inode, sha256]}}) and answers "K", the sha256 of the
-# record's bytes it read, then one byte per page in the record's order ("1": intact).
+# record's bytes it read, one byte per page in the record's order ("1": intact), then the change time
+# (st_ctime_ns) it saw of each intact page's file, as 64-bit integers.
 _HELPER = r"""
-import hashlib, json, os, stat, sys
+import hashlib, json, os, stat, struct, sys
 record, prefix = sys.stdin.buffer.read().split(b"\0")[:2]
 with open(record, "rb") as handle:
     raw = handle.read()
 pages = json.loads(raw.decode("utf-8"))["pages"]
 flags = (os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
          | getattr(os, "O_BINARY", 0))
-out = bytearray(b"K" + hashlib.sha256(raw).hexdigest().encode())
+verdicts, seen = bytearray(), []
 for name, entry in pages.items():
-    ok = 48
+    ok, changed = 48, 0
     try:
         _key, size, mtime, ino, digest = entry
-        if "\0" in name or not all(type(x) is int for x in (size, mtime, ino)) or type(digest) is not str:
+        if ("\0" in name or "\\" in name or name.startswith("/") or ".." in name.split("/")
+                or not all(type(x) is int for x in (size, mtime, ino)) or type(digest) is not str):
             raise ValueError(name)
         fd = os.open(prefix + os.fsencode(name), flags)
     except (OSError, ValueError, TypeError):
@@ -60,13 +64,15 @@ for name, entry in pages.items():
             if stat.S_ISREG(st.st_mode) and (st.st_size, st.st_mtime_ns, st.st_ino) == (size, mtime, ino):
                 data = os.read(fd, st.st_size + 1)
                 if len(data) == st.st_size and hashlib.sha256(data).hexdigest() == digest:
-                    ok = 49
+                    ok, changed = 49, st.st_ctime_ns
         except (OSError, ValueError):
             pass
         finally:
             os.close(fd)
-    out.append(ok)
-sys.stdout.buffer.write(out)
+    verdicts.append(ok)
+    seen.append(changed)
+sys.stdout.buffer.write(b"K" + hashlib.sha256(raw).hexdigest().encode() + bytes(verdicts)
+                        + struct.pack("<%dq" % len(seen), *seen))
 """
 
 
@@ -84,7 +90,7 @@ class PreviousPages:
         self.names = list(entries)
         self.expected = hashlib.sha256(raw).hexdigest().encode()
         self.proc: subprocess.Popen[bytes] | None = None
-        self._intact: set[str] | None = None
+        self._intact: dict[str, int] | None = None
         if not self.names or file is None:
             return
         try:
@@ -102,10 +108,11 @@ class PreviousPages:
         except (OSError, ValueError):
             self.close()
 
-    def intact(self) -> set[str] | None:
-        """The names whose file in the previous output is still exactly what was recorded (waits for the
-        helper); ``None``: no verdicts (no helper, it failed, or it read other bytes of the record than
-        these entries came from): check each page in process."""
+    def intact(self) -> dict[str, int] | None:
+        """The names whose file in the previous output was exactly what was recorded when the helper
+        checked it, each with the change time (``st_ctime_ns``) it had then (waits for the helper);
+        ``None``: no verdicts (no helper, it failed, or it read other bytes of the record than these
+        entries came from): check each page in process."""
         if self._intact is None and self.proc is not None:
             proc, self.proc = self.proc, None
             try:
@@ -116,20 +123,42 @@ class PreviousPages:
                 out = b""
             with contextlib.suppress(OSError):
                 proc.stdout.close()  # type: ignore[union-attr]
-            head, verdicts = out[:65], out[65:]
-            if proc.returncode == 0 and head == b"K" + self.expected and len(verdicts) == len(self.names):
-                self._intact = {n for n, ok in zip(self.names, verdicts, strict=True)
-                                if ok == 49 and _well_formed(self.entries[n])}
+            n = len(self.names)
+            head, verdicts, times = out[:65], out[65:65 + n], out[65 + n:]
+            if proc.returncode == 0 and head == b"K" + self.expected and len(verdicts) == n and len(times) == 8 * n:
+                changed = struct.unpack(f"<{n}q", times)
+                self._intact = {name: changed[k] for k, (name, ok) in enumerate(zip(self.names, verdicts, strict=True))
+                                if ok == 49 and _well_formed(self.entries[name])}
         return self._intact
 
+    def still(self, name: str, source: str) -> bool:
+        """Page ``name``'s file ``source`` is still what the helper checked: a regular file with the
+        recorded size, modification time and inode and the change time the helper saw (any write,
+        ``utime`` or rename since moves it), so a page edited or replaced while the build ran is rendered
+        again. One ``lstat``, just before the page is linked."""
+        intact = self._intact
+        changed = intact.get(name) if intact is not None else None
+        if changed is None:
+            return False
+        try:
+            st = os.lstat(source)
+        except (OSError, ValueError):
+            return False
+        known = self.entries[name]
+        return S_ISREG(st.st_mode) and (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns) == (
+            known[1], known[2], known[3], changed)
+
     def close(self) -> None:
-        """Stop the helper (the build failed, or will not ask)."""
+        """Stop the helper (the build failed, or will not ask) and wait for it."""
         proc, self.proc = self.proc, None
         if proc is not None:
             with contextlib.suppress(OSError):
                 proc.kill()
-            with contextlib.suppress(OSError, ValueError):
-                proc.communicate()
+            with contextlib.suppress(OSError):
+                if proc.stdout is not None:
+                    proc.stdout.close()
+            with contextlib.suppress(OSError):
+                proc.wait()
 
 
 def _well_formed(entry: Any) -> bool:
