@@ -161,6 +161,9 @@ class Site:
     # (:func:`compute_digest`) of the bytes the item was made from: the preview judges the item by it (once:
     # plan_preview empties it), never by a file's status
     read_digests: dict[str, str] = field(default_factory=dict)
+    # of the working tree's items with references: the bytes each was loaded from, for its own part of the
+    # preview's digest (its references are read there); taken once as read_digests
+    read_own: dict[str, bytes] = field(default_factory=dict)
     # of the working tree's items parsed by :func:`load_site` (not taken from the item cache): each front
     # matter's text -> the values of its keys approvals read (:data:`pipeline.references.APPROVAL_KEYS`), as
     # the strict loader built them; the judge of the preview takes them (once: plan_preview empties it)
@@ -591,5 +594,6 @@ def load_site(root: Path, config: SiteConfig, paths: Sequence[str] | None = None
                                  blobs_read=read, fronts=fronts)
     digests = {i.path: compute_digest({i.path: data}) for i in items
                if read and not i.references and (data := read.get(i.path)) is not None}
-    return Site(root=root, config=config, items=items, findings=findings, read_digests=digests,
+    own = {i.path: data for i in items if read and i.references and (data := read.get(i.path)) is not None}
+    return Site(root=root, config=config, items=items, findings=findings, read_digests=digests, read_own=own,
                 fronts=fronts)

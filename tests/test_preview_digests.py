@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from approvals_helpers import Person, Site, approve_fully, item_text, make_site, release
@@ -18,6 +19,7 @@ from pipeline.config import load_config
 from pipeline.content import Item, load_site
 from pipeline.site import preview_digests
 from pipeline.site.preview import Preview, plan_preview
+from pipeline.tree import WorkTree
 
 ITEM = "content/siaran-pers/2025/bantuan-bibit.md"
 OTHER = "content/siaran-pers/2025/rapat-koordinasi.md"
@@ -54,8 +56,9 @@ def count_hashing(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     hashed: list[str] = []
     real = preview_digests.WorkingDigests.digest
 
-    def counting(self: preview_digests.WorkingDigests, item: Item, read: str | None = None) -> str | None:
-        made = real(self, item, read)
+    def counting(self: preview_digests.WorkingDigests, item: Item, read: str | None = None,
+                 own: bytes | None = None) -> str | None:
+        made = real(self, item, read, own)
         entry = self.entries.get(item.path)
         if entry is None or self.fresh.get(item.path) is not entry:
             hashed.append(item.path)
@@ -66,15 +69,22 @@ def count_hashing(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def count_reading(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every item whose files are read again from the working tree and hashed."""
+    """Every file the preview's digests read again from the working tree."""
     read: list[str] = []
-    real = preview_digests.item_digest
+    real_item = preview_digests.item_digest
 
     def counting(root: Path, item: Item) -> str:
-        read.append(item.path)
-        return real(root, item)
+        read.extend([item.path, *item.references])
+        return real_item(root, item)
+
+    class Counting(WorkTree):
+        def read_many(self, paths: Any) -> dict[str, bytes]:
+            paths = list(paths)
+            read.extend(paths)
+            return super().read_many(paths)
 
     monkeypatch.setattr(preview_digests, "item_digest", counting)
+    monkeypatch.setattr(preview_digests, "WorkTree", Counting)  # the preview's reads only, not the site's load
     return read
 
 
@@ -178,7 +188,7 @@ def test_a_cold_preview_reads_no_file_without_references_again(site: Site, monke
     hashed = count_hashing(monkeypatch)
     assert preview(site).reasons == {}
     assert sorted(hashed) == EVERY  # every digest made anew (no cache yet)
-    assert read == [ITEM]  # the others are the bytes the site was loaded from; ITEM references a file
+    assert read == [DOWNLOAD]  # ITEM's reference: the items themselves are the bytes the site was loaded from
     read.clear()
     hashed.clear()
     # then ITEM's kept by status; the others are the bytes loaded again, never read twice
@@ -239,8 +249,22 @@ def test_nothing_is_kept_where_the_change_time_is_not_one(site: Site, monkeypatc
     read = count_reading(monkeypatch)
     for _round in range(2):
         assert preview(site).reasons == {}
-    assert read == [ITEM, ITEM]  # the item with a reference is read and hashed every time
+    assert read == [DOWNLOAD, DOWNLOAD]  # the reference is read and hashed every time
     assert not (site.root / CACHE_DIRNAME / PREVIEW_DIGESTS).exists()
     path = site.root / DOWNLOAD
     path.write_bytes(b"%PDF-1.4 denah lain!\n")
     assert preview(site).reasons == {ITEM: CHANGED}
+
+
+@pytest.mark.parametrize("path", [ITEM, OTHER])
+def test_an_item_is_judged_by_the_bytes_the_build_shows_not_by_a_later_read(site: Site, path: str) -> None:
+    """The build shows the bytes load_site read. An unapproved edit loaded, then the approved bytes put
+    back before the preview judges (a `git stash` during the build): the item is not shown as approved,
+    with or without references (ITEM links a download)."""
+    file = site.root / path
+    approved = file.read_bytes()
+    file.write_bytes(approved.replace(b"Isi rilis", b"PALSU rilis"))
+    loaded = load_site(site.root, load_config(site.root))
+    assert b"PALSU" in next(i for i in loaded.items if i.path == path).body_utf8
+    file.write_bytes(approved)
+    assert plan_preview(loaded).reasons == {path: CHANGED}

@@ -119,7 +119,8 @@ def _choose(site: Site, report: Report, now: dt.datetime | None) -> Preview:
         result = results.get(item.path)
         if result is None:
             reasons[item.path] = _("not committed yet")
-        elif result.complete and working.digest(item, site.read_digests.pop(item.path, None)) != result.digest:
+        elif result.complete and working.digest(item, site.read_digests.pop(item.path, None),
+                                                site.read_own.pop(item.path, None)) != result.digest:
             reasons[item.path] = _("changed since the last commit (uncommitted changes are approved by nobody)")
         else:
             decision = gate.decide(gate.Facts(item.path, item, result, live=live.get(item.path)), moment)
@@ -134,4 +135,5 @@ def _choose(site: Site, report: Report, now: dt.datetime | None) -> Preview:
         chosen.append(item)
     working.save()
     site.read_digests.clear()  # taken once: not held through the build
+    site.read_own.clear()
     return Preview(extras, [s.record for s in stored], note, reasons=reasons, findings=findings, items=chosen)

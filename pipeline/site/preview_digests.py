@@ -8,14 +8,17 @@ references as they are on disk.
 - **An item without references** is judged by the digest of the very bytes the build loaded and shows
   (:attr:`pipeline.content.Site.read_digests`): nothing is read twice and nothing is kept, so no status
   of a file can ever stand in for its bytes.
-- **An item with references** (photos, downloads: files of any size that the build does not read) has
-  its digest kept with the status of every file it was made of: size, modification and change times in
-  nanoseconds, inode and device, what git's index relies on (the change time cannot be set back by any
-  program, so an edit that restores size and modification time is still seen). It is reused while every
-  one is the same, the item names the same files, and no folder on the way is a symbolic link; like
-  git's index, it cannot see a second write through a shared ``mmap`` into a page not yet written back
-  (no time moves). Where ``st_ctime`` is not the change time (Windows: the creation time) nothing is
-  kept. Everything else is hashed again:
+- **An item with references** (photos, downloads: files of any size that the build does not read) is
+  judged by the bytes the build loaded for its own file (:attr:`pipeline.content.Site.read_own`) and its
+  references as they are on disk; that digest is kept with the sha256 of the item's bytes and the status
+  of every reference: size, modification and change times in nanoseconds, inode and device, what git's
+  index relies on (the change time cannot be set back by any program, so an edit that restores size and
+  modification time is still seen). It is reused while the item's bytes and every reference's status are
+  the same, the item names the same files, and no folder on the way is a symbolic link; like git's
+  index, it cannot see a second write through a shared ``mmap`` into a page not yet written back (no
+  time moves). Where ``st_ctime`` is not the change time (Windows: the creation time) nothing is kept.
+  A caller that gives no loaded bytes (:meth:`WorkingDigests.digest` alone) has the item's file judged
+  by its status too. Everything else is hashed again:
 
   - a file changed less than :data:`RACY_NS` before it was hashed (it could change again within the
     clock's granularity unseen): its digest is not kept;
@@ -39,8 +42,9 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.cachedir import PREVIEW_DIGESTS, ensure_local_cache
-from pipeline.content import Item, item_digest
+from pipeline.content import Item, compute_digest, item_digest
 from pipeline.files import write_atomic
+from pipeline.tree import WorkTree
 
 FORMAT = 1
 RACY_NS = 2_000_000_000
@@ -100,13 +104,18 @@ class WorkingDigests:
             out.extend(found)
         return out
 
-    def digest(self, item: Item, read: str | None = None) -> str | None:
+    def digest(self, item: Item, read: str | None = None, own: bytes | None = None) -> str | None:
         """The digest of ``item`` as the working tree holds it; ``None`` when it cannot be read. ``read``:
         the digest of the bytes an item without references was loaded from
-        (:attr:`pipeline.content.Site.read_digests`): that is its digest, as shown (nothing read or kept)."""
+        (:attr:`pipeline.content.Site.read_digests`): that is its digest, as shown (nothing read or kept).
+        ``own``: the bytes an item with references was loaded from (:attr:`pipeline.content.Site.read_own`):
+        its own part of the digest is those, never a second read of its file; only its references are
+        read (or their kept digest taken by their status)."""
         refs = list(item.references)
         if read is not None and not refs:
             return read
+        if own is not None:
+            return self._with_own(item, refs, own)
         paths = [item.path, *refs]
         statuses = self._statuses(paths) if self.file is not None else None
         entry = self.entries.get(item.path)
@@ -120,11 +129,35 @@ class WorkingDigests:
             digest = item_digest(self.root, item)
         except OSError:
             return None
-        if refs and statuses is not None and all(before - max(statuses[k + 1], statuses[k + 2]) > RACY_NS
-                                                 for k in range(0, len(statuses), 5)) \
-                and self._statuses(paths) == statuses:
+        if refs and statuses is not None and self._settled(statuses, before) and self._statuses(paths) == statuses:
             self.fresh[item.path] = [digest, refs, statuses]
         return digest
+
+    def _with_own(self, item: Item, refs: list[str], own: bytes) -> str | None:
+        """:meth:`digest` of an item with references from the bytes it was loaded from (``own``)."""
+        own_id = hashlib.sha256(own).hexdigest()
+        statuses = self._statuses(refs) if self.file is not None else None
+        entry = self.entries.get(item.path)
+        # an entry: [digest, the references, the status of each reference, flat, sha256 of the item's bytes]
+        if statuses is not None and isinstance(entry, list) and len(entry) == 4 and entry[1] == refs \
+                and entry[2] == statuses and entry[3] == own_id and isinstance(entry[0], str):
+            self.fresh[item.path] = entry
+            return entry[0]
+        before = time.time_ns()
+        try:
+            files = WorkTree(self.root).read_many(refs)
+        except OSError:
+            return None
+        files[item.path] = own
+        digest = compute_digest(files)
+        if statuses is not None and self._settled(statuses, before) and self._statuses(refs) == statuses:
+            self.fresh[item.path] = [digest, refs, statuses, own_id]
+        return digest
+
+    @staticmethod
+    def _settled(statuses: list[int], before: int) -> bool:
+        """No file of ``statuses`` changed within :data:`RACY_NS` before ``before`` (when it was read)."""
+        return all(before - max(statuses[k + 1], statuses[k + 2]) > RACY_NS for k in range(0, len(statuses), 5))
 
     def save(self) -> None:
         """Keep the digests of this run's items (the others are forgotten)."""
