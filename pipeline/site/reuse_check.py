@@ -135,7 +135,9 @@ class PreviousPages:
         """Page ``name``'s file ``source`` is still what the helper checked: a regular file with the
         recorded size, modification time and inode and the change time the helper saw (any write,
         ``utime`` or rename since moves it), so a page edited or replaced while the build ran is rendered
-        again. One ``lstat``, just before the page is linked."""
+        again. One ``lstat``, just before the page is linked. (On Windows ``st_ctime`` is the creation
+        time: a page edited in place during the build is then seen by the next build, as an edit made
+        through the link after it is, anywhere.)"""
         intact = self._intact
         changed = intact.get(name) if intact is not None else None
         if changed is None:
