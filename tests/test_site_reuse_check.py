@@ -248,7 +248,8 @@ def test_a_page_whose_old_name_is_deleted_meanwhile_is_rendered_again_not_linked
     out = built / "_site"
     checked = previous_pages(_cache_root(built), out)
     cache = PageCache(_cache_root(built), out, built / "_tmp", "base", checked)
-    assert checked.intact() and PAGE in checked.intact()  # type: ignore[operator]
+    found = checked.intact()
+    assert found is not None and PAGE in found
     other_name = built / "other-name.html"
     os.link(out / PAGE, other_name)  # another name, then gone: the file's change time moved twice
     other_name.unlink()
