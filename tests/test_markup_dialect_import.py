@@ -14,7 +14,8 @@ SCRIPT = """
 import json, sys
 import pipeline.markup, pipeline.content, pipeline.approvals.revisions, pipeline.rendering, pipeline.itemcache
 before = sorted(m for m in sys.modules if m.split(".")[0] == "markdown_it")
-rendered = pipeline.markup.render_markdown("Isi **tebal**.\\n\\n![Foto bibit](foto bibit.jpg)\\n\\n[Surat](surat edaran.pdf)")
+body = "Isi **tebal**.\\n\\n![Foto bibit](foto bibit.jpg)\\n\\n[Surat](surat edaran.pdf)"
+rendered = pipeline.markup.render_markdown(body)
 after = "markdown_it" in sys.modules
 print(json.dumps({"before": before, "after": after, "html": rendered.html, "images": rendered.images,
                   "links": rendered.links}))

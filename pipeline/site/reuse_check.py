@@ -115,14 +115,14 @@ class PreviousPages:
         entries came from): check each page in process."""
         if self._intact is None and self.proc is not None:
             proc, self.proc = self.proc, None
-            try:
-                assert proc.stdout is not None
-                out = proc.stdout.read()
-                proc.wait()
-            except OSError:
-                out = b""
+            out = b""
+            if proc.stdout is not None:
+                with contextlib.suppress(OSError):
+                    out = proc.stdout.read()
+                with contextlib.suppress(OSError):
+                    proc.stdout.close()
             with contextlib.suppress(OSError):
-                proc.stdout.close()  # type: ignore[union-attr]
+                proc.wait()
             n = len(self.names)
             head, verdicts, times = out[:65], out[65:65 + n], out[65 + n:]
             if proc.returncode == 0 and head == b"K" + self.expected and len(verdicts) == n and len(times) == 8 * n:
