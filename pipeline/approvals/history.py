@@ -408,12 +408,19 @@ def build_stored(git: Git, tip: str, folder: Path | None, *, packed: bool = True
     return history, raw
 
 
-def build_started(git: Git, tip: str, log: Iterator[Commit]) -> tuple[History, bytes]:
+def build_started(git: Git, tip: str, log: Iterator[Commit], *, packed: bool = True) -> tuple[History, bytes]:
     """The index of main's history up to ``tip`` built from scratch (no cache read or written) from
     ``log`` (``git.start_log([tip], merge_diffs=False)``, started before this module was imported), and
-    its stored form."""
+    its stored form (empty unless ``packed``)."""
     history = _extend(git, _empty(tip), tip, log)
-    return history, pack(history)
+    return history, pack(history) if packed else b""
+
+
+def content_commits(history: History) -> list[str]:
+    """Every commit that changed a file (the commits whose signatures rule 4 checks are among them), in
+    history order, each once."""
+    shas = history.shas
+    return [shas[p] for p in sorted({t.pos for touches in history.touches.values() for t in touches})]
 
 
 def store(folder: Path, tip: str, raw: bytes) -> None:

@@ -19,6 +19,14 @@ be released in it): the index is then built in process, as :func:`.history.build
 ``warta verify --all`` forks that child earlier still, as the command starts (:func:`start_early`): git
 walks the history while the command imports the rest of warta; :func:`start` takes that child when it
 builds the index asked for, and stops it otherwise (:func:`cancel_early` when nothing took it).
+
+The pipe carries frames: a kind byte, the payload's length (8 bytes, little-endian), the payload. Before
+it packs the index, the early child sends a hint: the ids of the commits that changed a file
+(:func:`.history.content_commits`, as raw bytes: 20 or 32 each, the width of the tip's id). The parent
+hands them to :attr:`Pending.on_hint` while the child packs (the judge reads those commit objects
+itself and notes the unsigned ones, which spares reading them again when the signatures are checked). A
+hint is only a list of ids to look at: every verdict still comes from the objects the parent read from
+git.
 """
 
 from __future__ import annotations
@@ -47,6 +55,8 @@ if TYPE_CHECKING:
 _INDEX = b"I"
 _FAILED = b"E"  # the child's GitError, as its message
 _BUG = b"X"  # anything else: the parent builds the index itself (and meets the error there)
+_HINT = b"H"  # the content commits' ids, before the index (see the module docstring)
+_HEAD = 9  # a frame's kind byte and its payload's length
 _READ = 1 << 20
 _PIPE = 1 << 20  # the pipe asked for (Linux's limit for a process, /proc/sys/fs/pipe-max-size)
 
@@ -63,6 +73,7 @@ class Pending:
     pid: int = 0
     fd: int = -1
     store: bool = False  # the child stores nothing: the parent keeps the index in ``folder`` (:func:`start_early`)
+    on_hint: Callable[[list[str]], None] | None = None  # given the child's hint while the child packs
     _done: bool = field(default=False, repr=False)
 
     @property
@@ -88,23 +99,41 @@ class Pending:
 
     def cancel(self) -> None:
         """Stop the child (the parent failed before it needed the index)."""
+        self.on_hint = None
         if self.forked and not self._done:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
             self._collect()
 
     def _collect(self) -> bytes:
-        chunks: list[bytes] = []
+        """The child's answer: its last frame's kind byte and payload (empty when it said nothing whole);
+        a hint before it goes to :attr:`on_hint`."""
         try:
-            while block := os.read(self.fd, _READ):
-                chunks.append(block)
+            while len(head := self._read(_HEAD)) == _HEAD:
+                size = int.from_bytes(head[1:], "little")
+                payload = self._read(size)
+                if len(payload) < size:
+                    break
+                if head[:1] != _HINT:
+                    return head[:1] + payload
+                width = len(self.tip) // 2
+                if self.on_hint is not None and width and size % width == 0:
+                    self.on_hint([payload[k:k + width].hex() for k in range(0, size, width)])
+            return b""
         except OSError:
-            chunks = []
+            return b""
         finally:
             os.close(self.fd)
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(self.pid, 0)
             self._done = True
+
+    def _read(self, size: int) -> bytes:
+        """``size`` bytes from the pipe, fewer only where the child's output ends."""
+        chunks: list[bytes] = []
+        while size > 0 and (block := os.read(self.fd, min(size, _READ))):
+            chunks.append(block)
+            size -= len(block)
         return b"".join(chunks)
 
 
@@ -208,7 +237,9 @@ def _early_child(git: Git, tip: str, fd: int) -> None:
         log = git.start_log([tip], merge_diffs=False)
         from pipeline.approvals import history  # imported while git walks the history
 
-        return history.build_started(git, tip, log)[1]
+        index = history.build_started(git, tip, log, packed=False)[0]
+        _write(fd, _HINT, b"".join(bytes.fromhex(sha) for sha in history.content_commits(index)))
+        return history.pack(index)
 
     _send(build, fd)
 
@@ -225,15 +256,20 @@ def _send(build: Callable[[], bytes], fd: int) -> None:
     code = 0
     try:
         try:
-            message = _INDEX + build()
+            kind, payload = _INDEX, build()
         except GitError as exc:
-            message = _FAILED + str(exc).encode("utf-8", "replace")
+            kind, payload = _FAILED, str(exc).encode("utf-8", "replace")
         except BaseException:  # noqa: BLE001 - reported by the parent building the index itself
-            message = _BUG
-        view = memoryview(message)
-        while view:
-            view = view[os.write(fd, view):]
+            kind, payload = _BUG, b""
+        _write(fd, kind, payload)
     except BaseException:  # noqa: BLE001 - the parent is gone or stopped us: nothing to tell
         code = 1
     finally:
         os._exit(code)
+
+
+def _write(fd: int, kind: bytes, payload: bytes) -> None:
+    """One frame (see the module docstring)."""
+    view = memoryview(kind + len(payload).to_bytes(8, "little") + payload)
+    while view:
+        view = view[os.write(fd, view):]

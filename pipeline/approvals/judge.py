@@ -236,6 +236,8 @@ class Judge:
                     decisions.review_ref(branch), decisions.review_tips(git, branch)))
             early = self._read_items(main_config) if all_items and pending.forked else None
             self.cold = pending.forked  # main's index was built beside this process (two cores in use)
+            self.known_unsigned: set[str] = set()  # commits read here and found without a signature
+            pending.on_hint = self._note_unsigned
             self.index = self._history(pending.result())
         except BaseException:
             pending.cancel()
@@ -258,6 +260,13 @@ class Judge:
         # the items read early were read with the limits of main's tip: kept when those are the ones
         self.files = early if early is not None and early.limits == (limits or LimitsSection()) else Files(
             git, self.tree, ItemCache(self.cache_root / "approvals" if self.cache_root else None), limits, fronts)
+
+    def _note_unsigned(self, shas: list[str]) -> None:
+        """The child's hint (:mod:`.history_job`): the commits that changed a file, read here while the
+        child packs the index; those without a signature are noted for :meth:`check_signatures`. A failure
+        to read them notes nothing (they are read again there, and any error met there)."""
+        with contextlib.suppress(GitError, OSError):
+            self.known_unsigned = signing.unsigned_commits(self.git, shas)
 
     def _main_config(self) -> SiteConfig | None:
         """The ``warta.yml`` of main's tip (``None``: missing or unreadable). Only where more records are
@@ -387,7 +396,8 @@ class Judge:
         shas = self.index.shas
         content = [shas[t.pos] for changes in self.changes.values() for t in changes]
         found = signing.verify_signatures(self.git, [*records, *content],
-                                          [s.people for s in valid if s.people is not None], self.cache_root)
+                                          [s.people for s in valid if s.people is not None], self.cache_root,
+                                          unsigned=self.known_unsigned)
         self.content_verdicts: Mapping[str, Signature] = found
         self.verdicts: dict[str, Signature] = {sha: found[sha] for sha in records if sha in found}
         # item records are judged with the verdicts passed along (copying 30,000 records costs time)

@@ -25,7 +25,7 @@ import json
 import os
 import tempfile
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -181,11 +181,14 @@ class SignatureCache:
 
 
 def verify_signatures(
-    git: Git, shas: Iterable[str], peoples: Iterable[People], cache_root: Path | None
+    git: Git, shas: Iterable[str], peoples: Iterable[People], cache_root: Path | None,
+    *, unsigned: Collection[str] = frozenset(),
 ) -> dict[str, Signature]:
     """Git's verdict on each commit's signature, from the cache where possible.
 
     The allowed-signers file is content-addressed under the cache folder (or a temporary folder).
+    ``unsigned``: commits this process has already read and found without any signature
+    (:func:`unsigned_commits`): their verdict is ``N`` without reading them again.
     """
     peoples = list(peoples)
     text = allowed_signers(peoples)
@@ -195,13 +198,16 @@ def verify_signatures(
     wanted = list(dict.fromkeys(shas))
     result: dict[str, Signature] = {}
     missing: list[str] = []
+    known: dict[str, Signature] = {}
     for sha in wanted:
         hit = cache.get(sha, digest, listed)
-        if hit is None:
-            missing.append(sha)
-        else:
+        if hit is not None:
             result[sha] = hit
-    fresh = _in_process(git, missing, text)
+        elif sha in unsigned:
+            known[sha] = _UNSIGNED
+        else:
+            missing.append(sha)
+    fresh = {**known, **_in_process(git, missing, text)}
     result.update(fresh)
     missing = [sha for sha in missing if sha not in fresh]
     if missing:
@@ -259,6 +265,12 @@ def _in_process(git: Git, shas: list[str], allowed_text: str, batch: int = 4096)
     except (OSError, ValueError):  # no fork here: one process
         return {**(found if found is not None else judge.verdicts(raws)),
                 **_verdicts_of(git.root, git.executable, rest, allowed_text, batch)}
+
+
+def unsigned_commits(git: Git, shas: Iterable[str]) -> set[str]:
+    """The commits among ``shas`` whose objects carry no signature header at all (read here, through one
+    ``git cat-file --batch``): git's verdict on each is ``N`` whatever the allowed signers say."""
+    return {sha for sha, raw in git.read_blobs(shas).items() if _unsigned(raw)}
 
 
 def _unsigned(raw: bytes) -> bool:

@@ -15,6 +15,7 @@ from cli_helpers import run_warta
 from test_approvals_history_job import break_history_half_way, every_kind, same, without_fork
 
 from pipeline.approvals import history, history_job, reportcache
+from pipeline.approvals import judge as judge_module
 from pipeline.approvals.service import Report, evaluate_repository
 from pipeline.config import CONFIG_FILE
 from pipeline.errors import GitError
@@ -166,3 +167,44 @@ def test_the_verify_command_cold_says_what_it_says_warm(site: Site) -> None:
     again = run_warta("verify", "--all", cwd=site.root / "content")  # the stored index, judged again
     assert (first.returncode, first.stdout, first.stderr) == (again.returncode, again.stdout, again.stderr)
     assert first.returncode == 1 and "FAIL" in first.stdout
+
+
+def test_the_childs_hint_spares_reading_the_unsigned_content_commits_again(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The early child names the commits that changed a file before it packs the index; the parent reads
+    them while it waits and notes those without a signature, so checking the signatures does not read
+    them again. The verdicts are those of one process."""
+    paths = every_kind(site)
+    unsigned_sha = site.git("log", "--all", "--format=%H", "--grep=^tanpa tanda tangan$").strip()
+    signed_sha = site.git("log", "--reverse", "--format=%H", "main", "--", paths["approved"]).split()[0]
+    assert "gpgsig" not in site.git("cat-file", "commit", unsigned_sha).partition("\n\n")[0]
+    assert "gpgsig" in site.git("cat-file", "commit", signed_sha).partition("\n\n")[0]
+    asked: list[list[str]] = []
+    read_blobs = Git.read_blobs
+
+    def spy(self: Git, oids: object) -> dict[str, bytes]:
+        wanted = list(oids)  # type: ignore[call-overload]
+        asked.append(wanted)
+        return read_blobs(self, wanted)
+
+    monkeypatch.setattr(Git, "read_blobs", spy)
+    hints: list[list[str]] = []
+    note = judge_module.Judge._note_unsigned
+
+    def noted(self: judge_module.Judge, shas: list[str]) -> None:
+        hints.append(shas)
+        note(self, shas)
+
+    monkeypatch.setattr(judge_module.Judge, "_note_unsigned", noted)
+    early = early_then_evaluate(site)
+    assert len(hints) == 1 and unsigned_sha in hints[0] and signed_sha in hints[0]
+    # the unsigned commit is read once (for the hint); the signed one is read again to be judged
+    assert sum(unsigned_sha in call for call in asked) == 1
+    assert sum(signed_sha in call for call in asked) == 2
+    with monkeypatch.context() as patch:
+        without_fork(patch)
+        shutil.rmtree(site.root / ".warta-cache", ignore_errors=True)
+        alone = evaluate_repository(site.root, all_items=True)
+    same(early, alone)
+    states = {r.path: r.state for r in early.items}
+    assert states[paths["unsigned"]] != "approved" and states[paths["approved"]] == "approved"

@@ -255,3 +255,55 @@ def test_a_record_reads_its_note_review_and_problems() -> None:
     assert record_from_commit(commit_with("Setujui\n\nWarta-Role: kasubbag\n"), {}) is None  # names no item
     root = record_from_commit(commit_with(f"Setujui\n\n{TRAILERS}\n", parents=(), tree=EMPTY_TREE), {})
     assert root is not None and not root.changes_files and not root.is_merge
+
+
+def answer(git: Git, tip: str, data: bytes, hints: list[list[str]]) -> history_job.Pending:
+    """A pending index whose child writes ``data`` (any bytes: well-formed frames or not) and exits."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_end)
+        code = 0
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(write_end, view):]
+        except BaseException:  # noqa: BLE001 - the test sees the parent's side
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    return history_job.Pending(git, tip, None, pid=pid, fd=read_end, on_hint=hints.append)
+
+
+def frame(kind: bytes, payload: bytes) -> bytes:
+    return kind + len(payload).to_bytes(8, "little") + payload
+
+
+def test_the_childs_frames_are_read_whole_or_not_at_all(site: Site) -> None:
+    """The pipe's frames (pipeline/approvals/history_job.py): a hint reaches ``on_hint`` as the ids it
+    names; a hint of the wrong width is no hint; an answer cut short, or nothing, has the parent build the
+    index itself; a hint is never taken for the index."""
+    every_kind(site)
+    git, tip = Git(site.root), site.git("rev-parse", "main")
+    built = history.build(git, tip, None)
+    ids = [built.shas[0], built.shas[-1]]
+    packed = history.pack(built)
+    hint = frame(b"H", b"".join(bytes.fromhex(s) for s in ids))
+    cases = {
+        "hint, then the index": (hint + frame(b"I", packed), [ids]),
+        "a hint of the wrong width": (frame(b"H", b"\x01" * 21) + frame(b"I", packed), []),
+        "the index cut short": (hint + frame(b"I", packed)[:-5], [ids]),
+        "a hint and nothing after it": (hint, [ids]),
+        "a frame's head cut short": (b"I\x05\x00", []),
+        "nothing": (b"", []),
+    }
+    for name, (data, expected) in cases.items():
+        hints: list[list[str]] = []
+        pending = answer(git, tip, data, hints)
+        assert pending.result().to_json() == built.to_json(), name
+        assert hints == expected, name
+    hints = []
+    with pytest.raises(GitError, match="git log failed here"):
+        answer(git, tip, hint + frame(b"E", b"git log failed here"), hints).result()
+    assert hints == [ids]
