@@ -118,7 +118,12 @@ class Pending:
                     return head[:1] + payload
                 width = len(self.tip) // 2
                 if self.on_hint is not None and width and size % width == 0:
-                    self.on_hint([payload[k:k + width].hex() for k in range(0, size, width)])
+                    try:
+                        self.on_hint([payload[k:k + width].hex() for k in range(0, size, width)])
+                    except BaseException:  # Ctrl-C or an error of the caller's: the child is not waited for
+                        with contextlib.suppress(ProcessLookupError):
+                            os.kill(self.pid, signal.SIGKILL)
+                        raise
             return b""
         except OSError:
             return b""

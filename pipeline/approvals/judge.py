@@ -264,9 +264,12 @@ class Judge:
     def _note_unsigned(self, shas: list[str]) -> None:
         """The child's hint (:mod:`.history_job`): the commits that changed a file, read here while the
         child packs the index; those without a signature are noted for :meth:`check_signatures`. A failure
-        to read them notes nothing (they are read again there, and any error met there)."""
-        with contextlib.suppress(GitError, OSError):
+        to read them notes nothing (they are read again there, and any error met there): this step only
+        spares work, so no error of its own ends the run."""
+        try:
             self.known_unsigned = signing.unsigned_commits(self.git, shas)
+        except Exception:  # noqa: BLE001 - see the docstring
+            self.known_unsigned = set()
 
     def _main_config(self) -> SiteConfig | None:
         """The ``warta.yml`` of main's tip (``None``: missing or unreadable). Only where more records are

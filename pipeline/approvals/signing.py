@@ -267,10 +267,15 @@ def _in_process(git: Git, shas: list[str], allowed_text: str, batch: int = 4096)
                 **_verdicts_of(git.root, git.executable, rest, allowed_text, batch)}
 
 
-def unsigned_commits(git: Git, shas: Iterable[str]) -> set[str]:
-    """The commits among ``shas`` whose objects carry no signature header at all (read here, through one
-    ``git cat-file --batch``): git's verdict on each is ``N`` whatever the allowed signers say."""
-    return {sha for sha, raw in git.read_blobs(shas).items() if _unsigned(raw)}
+def unsigned_commits(git: Git, shas: Iterable[str], batch: int = 4096) -> set[str]:
+    """The commits among ``shas`` whose objects carry no signature header at all (read here, ``batch`` at
+    a time through ``git cat-file --batch``): git's verdict on each is ``N`` whatever the allowed signers
+    say."""
+    wanted = list(shas)
+    found: set[str] = set()
+    for start in range(0, len(wanted), batch):
+        found.update(sha for sha, raw in git.read_blobs(wanted[start:start + batch]).items() if _unsigned(raw))
+    return found
 
 
 def _unsigned(raw: bytes) -> bool:

@@ -7,19 +7,22 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 import pytest
-from approvals_helpers import Site
+from approvals_helpers import Site, item_text
 from cli_helpers import run_warta
 from test_approvals_history_job import break_history_half_way, every_kind, same, without_fork
 
-from pipeline.approvals import history, history_job, reportcache
+from pipeline.approvals import history, history_job, reportcache, signing
 from pipeline.approvals import judge as judge_module
 from pipeline.approvals.service import Report, evaluate_repository
 from pipeline.config import CONFIG_FILE
 from pipeline.errors import GitError
-from pipeline.git import Git
+from pipeline.git import Git, Signature
+from pipeline.people import People
 
 pytestmark = pytest.mark.alone  # asserts forks: run alone when earlier tests left threads (tests/conftest.py)
 
@@ -208,3 +211,47 @@ def test_the_childs_hint_spares_reading_the_unsigned_content_commits_again(
     same(early, alone)
     states = {r.path: r.state for r in early.items}
     assert states[paths["unsigned"]] != "approved" and states[paths["approved"]] == "approved"
+
+
+def test_the_hint_leaves_badly_signed_and_unknown_key_commits_to_the_signature_check(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A content commit whose signature no longer matches it (B) and one signed by a key nobody holds (U)
+    are named by the hint like every other: neither is noted unsigned, and every verdict is the one of one
+    process."""
+    paths = every_kind(site)
+    site.switch("main")
+    site.write(paths["direct"], item_text(title="Langsung", body="Dipalsukan."))
+    good = site.commit("akan dipalsukan", site.cast["rina"])
+    raw = site.git("cat-file", "commit", good).replace("akan dipalsukan", "sudah dipalsukan")
+    forged = subprocess.run(["git", "-C", str(site.root), "hash-object", "-t", "commit", "-w", "--stdin"],
+                            input=raw.encode(), capture_output=True, check=True).stdout.decode().strip()
+    site.git("update-ref", "refs/heads/main", forged)
+    site.git("reset", "-q", "--hard", "main")
+    site.write(paths["direct"], item_text(title="Langsung", body="Kunci asing."))
+    site.git("add", "-A")
+    site.git("-c", f"user.signingkey={site.cast['stranger_key'].key}", "commit", "-q", "-S", "-m", "kunci asing",
+             person=site.cast["rina"])
+    stranger = site.git("rev-parse", "HEAD").strip()
+    verdicts: list[dict[str, Signature]] = []
+    noted: list[set[str]] = []
+    verify = signing.verify_signatures
+
+    def spy(git: Git, shas: Iterable[str], peoples: Iterable[People], cache_root: Path | None, *,
+            unsigned: Collection[str] = frozenset()) -> dict[str, Signature]:
+        found = verify(git, shas, peoples, cache_root, unsigned=unsigned)
+        verdicts.append(dict(found))
+        noted.append(set(unsigned))
+        return found
+
+    monkeypatch.setattr(signing, "verify_signatures", spy)
+    early = early_then_evaluate(site)
+    first, hinted = verdicts[-1], noted[-1]
+    assert hinted and forged not in hinted and stranger not in hinted
+    assert first[forged].status == "B" and first[stranger].status == "U"
+    with monkeypatch.context() as patch:
+        without_fork(patch)
+        shutil.rmtree(site.root / ".warta-cache", ignore_errors=True)
+        alone = evaluate_repository(site.root, all_items=True)
+    assert verdicts[-1] == first and not noted[-1]
+    same(early, alone)
+    assert {r.path: r.state for r in early.items}[paths["direct"]] != "approved"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from approvals_helpers import Site, approve_fully, info_text, item_text, release
 from cli_helpers import run_warta
 
 from pipeline.approvals import history, history_job
+from pipeline.approvals.history import History
 from pipeline.approvals.records import record_from_commit
 from pipeline.approvals.service import Report, evaluate_repository
 from pipeline.errors import GitError
@@ -257,8 +259,11 @@ def test_a_record_reads_its_note_review_and_problems() -> None:
     assert root is not None and not root.changes_files and not root.is_merge
 
 
-def answer(git: Git, tip: str, data: bytes, hints: list[list[str]]) -> history_job.Pending:
-    """A pending index whose child writes ``data`` (any bytes: well-formed frames or not) and exits."""
+def answer(git: Git, tip: str, data: bytes, hints: list[list[str]], *, piece: int = 0,
+           then: Path | None = None) -> history_job.Pending:
+    """A pending index whose child writes ``data`` (any bytes: well-formed frames or not) and exits;
+    ``piece``: in pieces of that many bytes, each after a pause (the reader meets frames split anywhere);
+    ``then``: after writing, the child waits 3 s and creates that file (it was not stopped)."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:
@@ -267,7 +272,12 @@ def answer(git: Git, tip: str, data: bytes, hints: list[list[str]]) -> history_j
         try:
             view = memoryview(data)
             while view:
-                view = view[os.write(write_end, view):]
+                if piece:
+                    time.sleep(0.001)
+                view = view[os.write(write_end, view[:piece] if piece else view):]
+            if then is not None:
+                time.sleep(3)
+                then.write_text("still running")
         except BaseException:  # noqa: BLE001 - the test sees the parent's side
             code = 1
         finally:
@@ -280,30 +290,60 @@ def frame(kind: bytes, payload: bytes) -> bytes:
     return kind + len(payload).to_bytes(8, "little") + payload
 
 
-def test_the_childs_frames_are_read_whole_or_not_at_all(site: Site) -> None:
+def refuse(*_args: object) -> History:
+    raise AssertionError("the parent built the index itself: the child's answer was not taken")
+
+
+def test_the_childs_frames_are_read_whole_or_not_at_all(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     """The pipe's frames (pipeline/approvals/history_job.py): a hint reaches ``on_hint`` as the ids it
-    names; a hint of the wrong width is no hint; an answer cut short, or nothing, has the parent build the
-    index itself; a hint is never taken for the index."""
+    names; a hint of the wrong width or cut short is no hint; an answer cut short, or nothing, has the
+    parent build the index itself; a hint is never taken for the index. Frames written in pieces (split
+    inside a frame's head or payload) are read whole."""
     every_kind(site)
     git, tip = Git(site.root), site.git("rev-parse", "main")
     built = history.build(git, tip, None)
     ids = [built.shas[0], built.shas[-1]]
     packed = history.pack(built)
     hint = frame(b"H", b"".join(bytes.fromhex(s) for s in ids))
-    cases = {
-        "hint, then the index": (hint + frame(b"I", packed), [ids]),
-        "a hint of the wrong width": (frame(b"H", b"\x01" * 21) + frame(b"I", packed), []),
-        "the index cut short": (hint + frame(b"I", packed)[:-5], [ids]),
-        "a hint and nothing after it": (hint, [ids]),
-        "a frame's head cut short": (b"I\x05\x00", []),
-        "nothing": (b"", []),
+    cases = {  # the bytes, the hints given, whether the index is the child's own
+        "hint, then the index": (hint + frame(b"I", packed), [ids], True),
+        "the index alone": (frame(b"I", packed), [], True),
+        "a hint of the wrong width": (frame(b"H", b"\x01" * 21) + frame(b"I", packed), [], True),
+        "the index cut short": (hint + frame(b"I", packed)[:-5], [ids], False),
+        "a hint and nothing after it": (hint, [ids], False),
+        "a hint cut short": (hint[:-3], [], False),
+        "a frame's head cut short": (b"I\x05\x00", [], False),
+        "nothing": (b"", [], False),
     }
-    for name, (data, expected) in cases.items():
-        hints: list[list[str]] = []
-        pending = answer(git, tip, data, hints)
-        assert pending.result().to_json() == built.to_json(), name
-        assert hints == expected, name
+    for name, (data, expected, whole) in cases.items():
+        for piece in (0, 7, 4093):  # at once, and split across frame heads and payloads
+            hints: list[list[str]] = []
+            pending = answer(git, tip, data, hints, piece=piece)
+            with monkeypatch.context() as patch:
+                if whole:
+                    patch.setattr(history, "build", refuse)
+                assert pending.result().to_json() == built.to_json(), (name, piece)
+            assert hints == expected, (name, piece)
     hints = []
     with pytest.raises(GitError, match="git log failed here"):
         answer(git, tip, hint + frame(b"E", b"git log failed here"), hints).result()
     assert hints == [ids]
+
+
+def test_a_hint_the_caller_fails_on_stops_the_child(site: Site, tmp_path: Path) -> None:
+    """An error (or Ctrl-C) in ``on_hint`` reaches the caller at once: the child is stopped, not waited
+    for until it has packed and sent the index."""
+    every_kind(site)
+    git, tip = Git(site.root), site.git("rev-parse", "main")
+    marker = tmp_path / "still-running"
+    pending = answer(git, tip, frame(b"H", bytes.fromhex(tip)), [], then=marker)
+
+    def fails(_ids: list[str]) -> None:
+        raise RuntimeError("the caller failed")
+
+    pending.on_hint = fails
+    with pytest.raises(RuntimeError, match="the caller failed"):
+        pending.result()
+    assert not marker.exists()  # reaped before it got past its sleep: it was stopped
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pending.pid, os.WNOHANG)
