@@ -139,6 +139,7 @@ class Pages:
     extensions: Sequence[str]
     templates: dict[str, jinja2.Template] = field(default_factory=dict)
     bases: dict[str, dict[str, Any]] = field(default_factory=dict)  # per template: its globals, then context
+    roots: dict[int, str] = field(default_factory=dict)  # SITEURL by a page's depth (:meth:`root_of`)
 
     def template(self, name: str) -> jinja2.Template:
         known = self.templates.get(name)
@@ -153,6 +154,17 @@ class Pages:
         raise BuildError(_("theme: no template {name} (looked for {names})", name=name,
                            names=", ".join(name + e for e in self.extensions)))
 
+    def root_of(self, name: str) -> str:
+        """``SITEURL`` of the page ``name`` as Pelican makes it (``path_to_url(get_relative_path(name))``),
+        once per depth: for a normalised name it depends only on how many folders deep the page is."""
+        if os.path.normpath(name) != name:  # not in the plan's own form: as Pelican says, not remembered
+            return str(path_to_url(get_relative_path(name)))
+        depth = name.count(os.sep)
+        known = self.roots.get(depth)
+        if known is None:
+            known = self.roots[depth] = str(path_to_url(get_relative_path(name)))
+        return known
+
     def render(self, spec: Spec) -> str:
         """``template.render(context, SITEURL=..., output_file=..., **values)`` with one copy of the
         values a page starts from instead of three (Jinja's ``render`` copies its argument, then that with
@@ -163,7 +175,7 @@ class Pages:
         if base is None:
             base = self.bases[spec.template] = {**template.globals, **self.context}
         local = base.copy()
-        siteurl = spec.siteurl if spec.siteurl is not None else path_to_url(get_relative_path(spec.name))
+        siteurl = spec.siteurl if spec.siteurl is not None else self.root_of(spec.name)
         local["SITEURL"] = local["localsiteurl"] = siteurl
         local["output_file"] = spec.name
         local.update(spec.values)
@@ -189,13 +201,15 @@ def _cards(env: jinja2.Environment) -> Any:
     heading level with ROOT_MARK paths: an item is on several lists (its kind's, its tags', its year's),
     each shows the same card. The list template roots it (``CARD(entry, 2)|rooted(SITEURL)``)."""
     cards: dict[tuple[int, int], Any] = {}
+    macros: list[Any] = []  # the card macro, looked up once per build (templates do not change during it)
 
     def card(entry: Entry, level: int) -> Any:
         key = (id(entry.payload), level)
         made = cards.get(key)
         if made is None:
-            macro = env.get_template("partials/card.html").module.card  # type: ignore[attr-defined]
-            made = cards[key] = macro(entry, level, ROOT_MARK)
+            if not macros:
+                macros.append(env.get_template("partials/card.html").module.card)  # type: ignore[attr-defined]
+            made = cards[key] = macros[0](entry, level, ROOT_MARK)
         return made
 
     return card
