@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from pipeline import __version__, argparse_i18n, commands, i18n, output
+from pipeline import __version__, argparse_i18n, collector, commands, i18n, output
 from pipeline.errors import UsageError, WartaError, json_document
 from pipeline.i18n import _
 
@@ -147,6 +147,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 1
+
+
+def command() -> int:
+    """The ``warta`` program (its console script and ``python -m pipeline``): :func:`main`, then the
+    process's objects are left to the operating system instead of being collected and freed one by one
+    as the interpreter exits (:func:`pipeline.collector.leave`). Callers of :func:`main` in a process that
+    goes on (tests, tools) keep their collector as it is."""
+    try:
+        return main()
+    finally:  # also after --help or --version (argparse ends the program with SystemExit)
+        collector.leave()
 
 
 def _wants_json(argv: Sequence[str]) -> bool:

@@ -16,6 +16,17 @@ went to collections that found nothing, 0.22-0.25 s of a ``warta status`` showin
 Neither changes what is collected in the end (reference counting frees everything that is not in a
 cycle at once), only when cycles are looked for. Both restore the collector as they found it, also when
 the stage raises.
+
+- :func:`resume`: the end of a pause. Turned back on as it is, the collector's first allocation would
+  make one pass over everything made meanwhile, all of it still in the youngest generation (0.11 s after
+  publish's plan at 10,000 releases, 0.06 s after a cold ``verify --all``'s evaluation): those objects go
+  to the oldest generation at once instead (``gc.freeze`` then ``gc.unfreeze``: two list splices), where
+  the next full collection looks at them, as at everything else that lives long.
+- :func:`leave`: the end of the ``warta`` program. The interpreter's exit makes a last full collection
+  and frees every object one by one (0.16-0.25 s of a ``warta publish`` with nothing new at 10,000);
+  frozen, they are left to the operating system, which takes the whole memory back at once. Files and
+  other resources are closed by warta where it opens them, ``atexit`` handlers (temporary folders,
+  logging) still run, and the standard streams are still flushed.
 """
 
 from __future__ import annotations
@@ -33,8 +44,7 @@ def paused() -> Iterator[None]:
     try:
         yield
     finally:
-        if was:
-            gc.enable()
+        resume(was)
 
 
 @contextlib.contextmanager
@@ -45,3 +55,19 @@ def frozen() -> Iterator[None]:
         yield
     finally:
         gc.unfreeze()
+
+
+def resume(enabled: bool) -> None:
+    """End a pause (``gc.disable`` by the caller): the objects made meanwhile join the oldest generation
+    without a pass over them (see the module docstring), then the collector is on again if ``enabled``
+    (it was before the pause). Only where nothing is frozen: a caller's own freeze is left as it is."""
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()
+    if enabled:
+        gc.enable()
+
+
+def leave() -> None:
+    """The program ends: no last collection, no object freed one by one (see the module docstring)."""
+    gc.freeze()

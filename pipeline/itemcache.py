@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from pipeline import kinds, references, yamlio
+from pipeline import collector, kinds, references, yamlio
 from pipeline.cachedir import ITEMS_CACHE, ensure_local_cache
 from pipeline.codedigest import code_digest
 from pipeline.files import write_atomic
@@ -125,8 +125,7 @@ class PickledFile:
         except Exception:  # noqa: BLE001 - whatever a damaged file raises, it is simply not used
             return {}
         finally:
-            if collecting:
-                gc.enable()
+            collector.resume(collecting)
         if not isinstance(entries, dict):
             return {}
         self.loaded = digest

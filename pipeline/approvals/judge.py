@@ -43,6 +43,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from pipeline import collector
 from pipeline.approvals import decisions, history, history_job, reportcache, sharing, signing
 from pipeline.approvals.authorship import content_signers
 from pipeline.approvals.chain import (
@@ -118,8 +119,7 @@ def evaluate_repository(
         return _run(root, base=base, all_items=all_items, paths=paths, head=head, published=published or {},
                     cache=cache, fetch_decisions=fetch_decisions, share=share, fronts=fronts)
     finally:
-        if enabled:
-            gc.enable()
+        collector.resume(enabled)
 
 
 def _run(root: Path, *, base: str | None, all_items: bool, paths: Sequence[str] | None, head: str,
@@ -191,8 +191,7 @@ def _from_kept(root: Path, opened: tuple[str, str, str], kept: reportcache.Kept,
             return _evaluate(root, opened, fetched, head=head, base=base, all_items=all_items, paths=paths,
                              published=published, cache=True)[0].contexts
         finally:
-            if enabled:
-                gc.enable()
+            collector.resume(enabled)
 
     mode: Mode = "paths" if kept.mode == "paths" else "all" if kept.mode == "all" else "branch"
     return Report(root, main, main_sha, head_sha, kept.base, mode, kept.items, kept.governance, kept.problems,

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import gate
+from pipeline import collector, gate
 from pipeline.approvals import history_job
 from pipeline.approvals.service import Report, evaluate_repository
 from pipeline.archive.records import ArchiveRecord, load_records
@@ -93,8 +93,7 @@ def plan_preview(site: Site, now: dt.datetime | None = None) -> Preview:
     try:
         return _choose(site, report, now)
     finally:
-        if enabled:
-            gc.enable()
+        collector.resume(enabled)
 
 
 def _choose(site: Site, report: Report, now: dt.datetime | None) -> Preview:

@@ -39,7 +39,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pipeline import yamlio
+from pipeline import collector, yamlio
 from pipeline.cachedir import PAGES_CACHE
 from pipeline.codedigest import code_digest
 from pipeline.files import read_regular, write_atomic
@@ -147,8 +147,7 @@ def _read(file: Path, output: Path) -> tuple[dict[str, list[Any]], bytes]:
     except (OSError, ValueError, RecursionError):  # RecursionError: a record nested past the parser's depth
         pass
     finally:
-        if collecting:
-            gc.enable()
+        collector.resume(collecting)
     return {}, raw
 
 
