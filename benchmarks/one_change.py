@@ -16,8 +16,9 @@ which the build no longer calls (the index is made while the pages are written,
 :mod:`pipeline.site.search_live`): its figures since then included the changed year's Pagefind run.
 
 Printed per run: wall, the tree's CPU (user+sys of the build and every child it waited for: the file
-helper, git, the render worker; start-up and imports included) and the main process's CPU from ``main()``
-on; then median and minimum per project. Results go to docs/benchmarks.md by hand, with the load.
+helper, git, the render worker; start-up, imports and the exit included: where the checkout has
+``pipeline.cli.command``, the run ends as the ``warta`` program does) and the main process's CPU from
+``main()`` on; then median and minimum per project. Results go to docs/benchmarks.md by hand, with the load.
 """
 
 from __future__ import annotations
@@ -50,6 +51,10 @@ def run():
     index = [] if os.environ.get("INDEX") else ["--no-search"]
     code = main(["-C", sys.argv[1], "build", "--drafts", "--json", *index])
     print("main-cpu %.3f" % (time.process_time() - started), file=sys.stderr)
+    from pipeline import cli
+    if hasattr(cli, "command"):  # the program's own exit, as `warta` ends (pipeline.cli.command)
+        from pipeline import collector
+        collector.leave()
     sys.exit(code)
 if __name__ == "__main__":
     run()
