@@ -185,8 +185,8 @@ def test_the_childs_hint_spares_reading_the_unsigned_content_commits_again(
     asked: list[list[str]] = []
     read_blobs = Git.read_blobs
 
-    def spy(self: Git, oids: object) -> dict[str, bytes]:
-        wanted = list(oids)  # type: ignore[call-overload]
+    def spy(self: Git, oids: Iterable[str]) -> dict[str, bytes]:
+        wanted = list(oids)
         asked.append(wanted)
         return read_blobs(self, wanted)
 
